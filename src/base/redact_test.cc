@@ -1,0 +1,55 @@
+#include "base/redact.h"
+
+#include <gtest/gtest.h>
+
+namespace airpg {
+namespace {
+
+TEST(RedactTest, MasksUriPassword) {
+  EXPECT_EQ(Redact("postgresql://app:s3cr%40t@db.example:5432/prod"),
+            "postgresql://app:***@db.example:5432/prod");
+  EXPECT_EQ(Redact("connect to postgres://u:p@ss@h/db failed"),
+            "connect to postgres://u:***@h/db failed");
+}
+
+TEST(RedactTest, LeavesUriWithoutPasswordAlone) {
+  EXPECT_EQ(Redact("postgresql://app@db/prod"), "postgresql://app@db/prod");
+  EXPECT_EQ(Redact("https://api.airtable.com/v0/appX/tbl?offset=itr1"),
+            "https://api.airtable.com/v0/appX/tbl?offset=itr1");
+}
+
+TEST(RedactTest, MasksKeyValuePasswords) {
+  EXPECT_EQ(Redact("host=db password=hunter22 user=app"), "host=db password=*** user=app");
+  EXPECT_EQ(Redact("host=db password='a b\\'c' user=app"), "host=db password='***' user=app");
+  EXPECT_EQ(Redact("postgresql://h/db?user=a&password=zz9&sslmode=require"),
+            "postgresql://h/db?user=a&password=***&sslmode=require");
+  EXPECT_EQ(Redact(R"({"password": "x1y2"})"), R"({"password": "***"})");
+}
+
+TEST(RedactTest, MasksBearerCredentials) {
+  EXPECT_EQ(Redact("Authorization: Bearer abc.def-123"), "Authorization: Bearer ***");
+}
+
+TEST(RedactTest, MasksAirtableTokenShapes) {
+  std::string token = "patAbCdEfGh123456." + std::string(64, 'a');
+  EXPECT_EQ(Redact("token " + token + " rejected"), "token *** rejected");
+}
+
+TEST(RedactTest, MasksRegisteredSecretsAnywhere) {
+  RegisterSecret("correct-horse-battery");
+  EXPECT_EQ(Redact("value correct-horse-battery and correct-horse-battery!"),
+            "value *** and ***!");
+}
+
+TEST(RedactTest, IgnoresTooShortSecrets) {
+  RegisterSecret("ab");
+  EXPECT_EQ(Redact("about a tab"), "about a tab");
+}
+
+TEST(RedactTest, OrdinaryTextIsUnchanged) {
+  const char* text = "migrated 1200 records of tblAbc in 3.2 s; patience is a virtue";
+  EXPECT_EQ(Redact(text), text);
+}
+
+}  // namespace
+}  // namespace airpg
