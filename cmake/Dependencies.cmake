@@ -13,3 +13,9 @@ endif()
 if(AIRPG_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# HTTP server and client: only src/http/ links these (DESIGN.md layer table).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+# HMAC-SHA256 for webhook pings and signed attachment URLs (emulator).
+find_package(OpenSSL REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
