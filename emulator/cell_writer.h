@@ -1,0 +1,37 @@
+// Cell writes (API.md §2.4–2.9, §5.3): turns a value a client sent for one
+// field into the stored read-format value, applying typecast, refusing
+// computed fields, checking select options, linked record ids and
+// collaborators, and giving new attachments ids. A result of null means
+// "this write empties the cell". Called with the emulator's lock held.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "emulator/api_error.h"
+#include "emulator/ids.h"
+#include "emulator/model.h"
+
+namespace airpg::emulator {
+
+struct CellWriteContext {
+  Base& base;
+  Table& table;
+  IdGenerator& ids;
+  bool typecast = false;
+  // Builds the URL served for a new attachment; absent: keep the sent URL.
+  std::function<std::string(const std::string& attachment_id, const std::string& filename)>
+      attachment_url;
+};
+
+// REQUIRES: `field` belongs to ctx.table. May add select choices to `field`
+// when ctx.typecast is set. `existing` is the cell's current value (attachments
+// kept by id come from it).
+ApiResult<Json> NormalizeCell(const CellWriteContext& ctx, Field& field, const Json& value,
+                              const Json& existing = Json());
+
+// Whether a stored or incoming value counts as an empty cell (null, "", [],
+// false, {}).
+bool IsEmptyCell(const Json& value);
+
+}  // namespace airpg::emulator

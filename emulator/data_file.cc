@@ -1,0 +1,158 @@
+#include "emulator/data_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "emulator/cell_writer.h"
+#include "emulator/clock.h"
+#include "emulator/schema_json.h"
+
+namespace airpg::emulator {
+namespace {
+
+Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now) {
+  if (!json.is_object() || !json.contains("name")) {
+    return InvalidArgumentError("data file: a table needs a name");
+  }
+  Table table;
+  table.id = json.value("id", "");
+  if (table.id.empty()) table.id = ids.Next("tbl");
+  table.name = json.value("name", "");
+  table.description = json.value("description", "");
+  for (const Json& f : json.value("fields", Json::array())) {
+    auto field = FieldFromJson(f, ids);
+    if (!field.ok()) return InvalidArgumentError("data file: bad field in table " + table.name);
+    table.fields.push_back(std::move(field.value()));
+  }
+  if (table.fields.empty()) return InvalidArgumentError("data file: table " + table.name + " has no fields");
+  table.primary_field_id = json.value("primaryFieldId", table.fields.front().id);
+  for (const Json& r : json.value("records", Json::array())) {
+    Record record;
+    record.id = r.value("id", "");
+    if (record.id.empty()) record.id = ids.Next("rec");
+    record.created_millis = now;
+    if (r.contains("createdTime")) ParseIsoMillis(r.value("createdTime", ""), &record.created_millis);
+    record.modified_millis = record.created_millis;
+    record.comment_count = r.value("commentCount", 0);
+    const Json fields = r.value("fields", Json::object());
+    for (const auto& [key, value] : fields.items()) {
+      const Field* field = table.FindField(key);
+      if (field == nullptr) {
+        return InvalidArgumentError("data file: unknown field \"" + key + "\" in table " + table.name);
+      }
+      if (!IsEmptyCell(value)) record.cells[field->id] = value;
+    }
+    table.AddRecord(std::move(record));
+  }
+  for (const Field& f : table.fields) {
+    if (f.kind() != airtable::FieldType::kAutoNumber) continue;
+    for (Record& r : table.records) {
+      if (r.cells.contains(f.id)) {
+        table.next_auto_number = std::max(table.next_auto_number, r.cells[f.id].get<int64_t>() + 1);
+      } else {
+        r.cells[f.id] = table.next_auto_number++;
+      }
+    }
+  }
+  for (const Json& v : json.value("views", Json::array())) {
+    auto view = ViewFromJson(v, table, ids);
+    if (!view.ok()) return InvalidArgumentError("data file: bad view in table " + table.name);
+    table.views.push_back(std::move(view.value()));
+  }
+  if (table.views.empty()) table.views.push_back(View{ids.Next("viw"), "Grid view"});
+  return table;
+}
+
+Collaborator CollaboratorFromJson(const Json& json) {
+  return {json.value("id", ""), json.value("email", ""), json.value("name", "")};
+}
+
+Json CollaboratorToJson(const Collaborator& c) {
+  Json out = {{"id", c.id}, {"email", c.email}};
+  if (!c.name.empty()) out["name"] = c.name;
+  return out;
+}
+
+}  // namespace
+
+Result<Model> ModelFromJson(const Json& json, IdGenerator& ids, int64_t now) {
+  if (!json.is_object()) return InvalidArgumentError("data file: top level must be an object");
+  Model model;
+  model.user = CollaboratorFromJson(json.value("user", Json::object()));
+  if (model.user.id.empty()) model.user.id = ids.Next("usr");
+  for (const Json& b : json.value("bases", Json::array())) {
+    Base base;
+    base.id = b.value("id", "");
+    if (base.id.empty()) base.id = ids.Next("app");
+    base.name = b.value("name", base.id);
+    base.permission_level = b.value("permissionLevel", "create");
+    for (const Json& c : b.value("collaborators", Json::array())) {
+      base.collaborators.push_back(CollaboratorFromJson(c));
+    }
+    for (const Json& t : b.value("tables", Json::array())) {
+      AIRPG_ASSIGN_OR_RETURN(Table table, TableFromJson(t, ids, now));
+      base.tables.push_back(std::move(table));
+    }
+    model.bases.push_back(std::move(base));
+  }
+  return model;
+}
+
+Json ModelToJson(const Model& model) {
+  Json bases = Json::array();
+  for (const Base& base : model.bases) {
+    Json tables = Json::array();
+    for (const Table& table : base.tables) {
+      Json t = TableToJson(table, true);
+      for (size_t i = 0; i < table.views.size(); ++i) {
+        const View& v = table.views[i];
+        if (!v.filter_formula.empty()) t["views"][i]["filterByFormula"] = v.filter_formula;
+        if (!v.manual_order.empty()) t["views"][i]["recordOrder"] = v.manual_order;
+        for (const SortSpec& s : v.sort) {
+          t["views"][i]["sort"].push_back(
+              {{"field", s.field_id}, {"direction", s.descending ? "desc" : "asc"}});
+        }
+      }
+      Json records = Json::array();
+      for (const Record& r : table.records) {
+        Json rec = {{"id", r.id}, {"createdTime", FormatIsoMillis(r.created_millis)}, {"fields", r.cells}};
+        if (r.comment_count) rec["commentCount"] = r.comment_count;
+        records.push_back(std::move(rec));
+      }
+      t["records"] = std::move(records);
+      tables.push_back(std::move(t));
+    }
+    Json collaborators = Json::array();
+    for (const Collaborator& c : base.collaborators) collaborators.push_back(CollaboratorToJson(c));
+    bases.push_back({{"id", base.id},
+                     {"name", base.name},
+                     {"permissionLevel", base.permission_level},
+                     {"collaborators", collaborators},
+                     {"tables", tables}});
+  }
+  return {{"user", CollaboratorToJson(model.user)}, {"bases", bases}};
+}
+
+Result<Model> LoadModelFile(const std::string& path, IdGenerator& ids, int64_t now) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError("cannot read data file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  Json json = Json::parse(text.str(), nullptr, false);
+  if (json.is_discarded()) return InvalidArgumentError("data file " + path + " is not valid JSON");
+  return ModelFromJson(json, ids, now);
+}
+
+Status SaveModelFile(const Model& model, const std::string& path) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!out) return UnavailableError("cannot write " + tmp);
+    out << ModelToJson(model).dump(2) << "\n";
+    if (!out) return UnavailableError("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return UnavailableError("cannot rename " + tmp);
+  return Status::Ok();
+}
+
+}  // namespace airpg::emulator

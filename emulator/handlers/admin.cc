@@ -1,0 +1,99 @@
+// Control endpoints under /__emulator/ (docs/emulator.md): stats, clock,
+// rate-limit settings, reset, state dump and offset expiry. They need no
+// token and are never rate limited.
+#include "emulator/data_file.h"
+#include "emulator/handlers/handlers.h"
+
+namespace airpg::emulator {
+namespace {
+
+http::Response Json200(const Json& body) {
+  http::Response response;
+  response.body = body.dump();
+  return response;
+}
+
+Json ClockJson(const Service& service) {
+  int64_t now = service.clock.NowMillis();
+  return {{"now", FormatIsoMillis(now)}, {"nowMillis", now}, {"frozen", service.clock.frozen()}};
+}
+
+http::Response Clock(Call& call) {
+  Service& service = call.service;
+  if (call.request.method == "POST") {
+    const Json& body = call.body;
+    if (!body.is_object()) return InvalidRequest().ToResponse();
+    if (body.contains("freezeAt")) {
+      int64_t millis = 0;
+      const Json& at = body["freezeAt"];
+      if (at.is_number_integer()) {
+        millis = at.get<int64_t>();
+      } else if (!at.is_string() || !ParseIsoMillis(at.get<std::string>(), &millis)) {
+        return InvalidRequest("freezeAt must be epoch millis or an ISO time").ToResponse();
+      }
+      service.clock.Freeze(millis);
+    } else if (body.value("freeze", false)) {
+      service.clock.Freeze(service.clock.NowMillis());
+    }
+    if (body.contains("advanceMillis")) service.clock.Advance(body.value("advanceMillis", int64_t{0}));
+    if (body.contains("advanceSeconds")) {
+      service.clock.Advance(body.value("advanceSeconds", int64_t{0}) * 1000);
+    }
+    if (body.value("run", false)) service.clock.Unfreeze();
+  }
+  return Json200(ClockJson(service));
+}
+
+http::Response RateLimits(Call& call) {
+  RateLimiter& limiter = call.service.rate_limiter;
+  if (call.request.method == "POST") {
+    const Json& body = call.body;
+    if (!body.is_object()) return InvalidRequest().ToResponse();
+    RateLimiter::Config config = limiter.config();
+    config.enabled = body.value("enabled", config.enabled);
+    config.per_base = body.value("perBase", config.per_base);
+    config.per_token = body.value("perToken", config.per_token);
+    config.window_millis = body.value("windowMillis", config.window_millis);
+    config.penalty_millis = body.value("penaltyMillis", config.penalty_millis);
+    limiter.set_config(config);
+  }
+  return Json200(limiter.Stats(call.now_millis)["rateLimits"]);
+}
+
+http::Response Reset(Call& call) {
+  Service& service = call.service;
+  auto model = ModelFromJson(service.initial_state, service.ids, call.now_millis);
+  if (!model.ok()) return InvalidRequest(std::string(model.status().message())).ToResponse();
+  service.model = std::move(model.value());
+  service.offsets.Clear();
+  service.rate_limiter.ResetCounters();
+  return Json200({{"reset", true}});
+}
+
+}  // namespace
+
+http::Response Admin(Call& call) {
+  const auto& s = call.segments;
+  const std::string& method = call.request.method;
+  std::string what = s.size() >= 2 ? s[1] : "";
+  std::string rest = s.size() >= 3 ? s[2] : "";
+  Service& service = call.service;
+  if (what == "health" && method == "GET") return Json200({{"ok", true}});
+  if (what == "stats" && method == "GET") {
+    Json stats = service.rate_limiter.Stats(call.now_millis);
+    stats["now"] = FormatIsoMillis(call.now_millis);
+    stats["listIterators"] = service.offsets.size();
+    return Json200(stats);
+  }
+  if (what == "clock" && (method == "GET" || method == "POST")) return Clock(call);
+  if (what == "rate-limits" && (method == "GET" || method == "POST")) return RateLimits(call);
+  if (what == "reset" && method == "POST") return Reset(call);
+  if (what == "state" && method == "GET") return Json200(ModelToJson(service.model));
+  if (what == "offsets" && rest == "expire" && method == "POST") {
+    service.offsets.Clear();
+    return Json200({{"expired", true}});
+  }
+  return RouteNotFound().ToResponse();
+}
+
+}  // namespace airpg::emulator

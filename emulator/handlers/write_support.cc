@@ -1,0 +1,52 @@
+// Helpers shared by the record write handlers; see handlers.h.
+#include "emulator/handlers/handlers.h"
+#include "emulator/record_renderer.h"
+
+namespace airpg::emulator {
+
+CellWriteContext MakeWriteContext(Call& call, Base& base, Table& table) {
+  CellWriteContext ctx{base, table, call.service.ids, call.Flag("typecast")};
+  return ctx;
+}
+
+ApiError MissingRecord(const Call& call) {
+  if (call.service.options.missing_record_is_404) {
+    return {404, "MODEL_ID_NOT_FOUND", "Record not found"};
+  }
+  return ModelNotFound();
+}
+
+ApiResult<bool> CheckBatchSize(const Call& call, size_t count, const char* verb) {
+  size_t limit = static_cast<size_t>(call.service.options.max_records_per_request);
+  if (count > limit) {
+    return Unprocessable("INVALID_RECORDS", "A maximum of " + std::to_string(limit) +
+                                                " records can be " + verb +
+                                                " per request but you have provided " +
+                                                std::to_string(count) + ".");
+  }
+  return true;
+}
+
+Json RenderWritten(const Call& call, const Base& base, const Table& table, const Record& record) {
+  RenderOptions options;
+  options.by_field_id = call.Flag("returnFieldsByFieldId");
+  return RenderRecord(base, table, record, options);
+}
+
+Record NewRecord(Call& call, Table& table) {
+  Record record;
+  record.id = call.service.ids.Next("rec");
+  // createdTime is whole seconds on the wire (API.md §1.3).
+  record.created_millis = call.now_millis / 1000 * 1000;
+  record.modified_millis = call.now_millis;
+  bool numbered = false;
+  for (const Field& f : table.fields) {
+    if (f.kind() != airtable::FieldType::kAutoNumber) continue;
+    record.cells[f.id] = table.next_auto_number;
+    numbered = true;
+  }
+  if (numbered) ++table.next_auto_number;
+  return record;
+}
+
+}  // namespace airpg::emulator

@@ -1,0 +1,31 @@
+#include "emulator/ids.h"
+
+#include <cctype>
+
+namespace airpg::emulator {
+namespace {
+constexpr std::string_view kAlphabet =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+}  // namespace
+
+IdGenerator::IdGenerator(uint64_t seed) : rng_(seed) {}
+
+std::string IdGenerator::Random(size_t length) {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out.reserve(length);
+  for (size_t i = 0; i < length; ++i) out.push_back(kAlphabet[rng_() % kAlphabet.size()]);
+  return out;
+}
+
+std::string IdGenerator::Next(std::string_view prefix) { return std::string(prefix) + Random(14); }
+
+bool LooksLikeId(std::string_view id, std::string_view prefix) {
+  if (id.size() != prefix.size() + 14 || id.substr(0, prefix.size()) != prefix) return false;
+  for (char c : id.substr(prefix.size())) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+}  // namespace airpg::emulator

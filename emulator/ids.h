@@ -1,0 +1,31 @@
+// IdGenerator: Airtable-shaped ids — a 3-letter prefix and 14 characters of
+// [0-9A-Za-z] (API.md §1.3). Seedable so a run with a fixed seed produces
+// the same ids. Thread-safe (one mutex).
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+
+namespace airpg::emulator {
+
+class IdGenerator {
+ public:
+  explicit IdGenerator(uint64_t seed);
+
+  // e.g. Next("rec") → "recA1b2C3d4E5f6G7".
+  std::string Next(std::string_view prefix);
+  // `length` random characters of [0-9A-Za-z].
+  std::string Random(size_t length);
+
+ private:
+  std::mutex mu_;
+  std::mt19937_64 rng_;  // guarded by mu_
+};
+
+// Whether `id` has the shape prefix + 14 alphanumerics.
+bool LooksLikeId(std::string_view id, std::string_view prefix);
+
+}  // namespace airpg::emulator

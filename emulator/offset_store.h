@@ -1,0 +1,57 @@
+// OffsetStore: the server-side iterators behind list-records `offset` tokens
+// (API.md §8). The first page snapshots the ordered record ids; the token is
+// "itr…/rec…" (iterator id / last record returned). Iterators expire after
+// a configurable idle time on the emulated clock, after which the token gives
+// 422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE; a token that is not of that shape
+// gives 422 INVALID_OFFSET_VALUE.
+// Thread-compatible: guarded by the emulator's lock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "emulator/api_error.h"
+#include "emulator/ids.h"
+
+namespace airpg::emulator {
+
+class OffsetStore {
+ public:
+  struct Position {
+    const std::vector<std::string>* record_ids;  // the snapshot
+    size_t next;                                 // index of the first record of this page
+    std::string iterator_id;
+  };
+
+  explicit OffsetStore(int64_t ttl_millis) : ttl_millis_(ttl_millis) {}
+
+  void set_ttl_millis(int64_t ttl) { ttl_millis_ = ttl; }
+  int64_t ttl_millis() const { return ttl_millis_; }
+
+  // Stores a snapshot for `table_id` and returns its iterator id.
+  std::string Create(const std::string& table_id, std::vector<std::string> record_ids,
+                     int64_t now_millis, IdGenerator& ids);
+
+  // Resolves a client's offset for `table_id`, refreshing the iterator's idle time.
+  ApiResult<Position> Resolve(const std::string& table_id, const std::string& offset,
+                              int64_t now_millis);
+
+  // Drops every iterator (an emulated server restart).
+  void Clear() { iterators_.clear(); }
+  size_t size() const { return iterators_.size(); }
+
+ private:
+  struct Iterator {
+    std::string table_id;
+    std::vector<std::string> record_ids;
+    int64_t last_used_millis;
+  };
+  void DropExpired(int64_t now_millis);
+
+  int64_t ttl_millis_;
+  std::unordered_map<std::string, Iterator> iterators_;
+};
+
+}  // namespace airpg::emulator

@@ -1,0 +1,111 @@
+#include "emulator/record_renderer.h"
+
+#include <algorithm>
+
+#include "emulator/clock.h"
+
+namespace airpg::emulator {
+namespace {
+
+using airtable::FieldType;
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& part : parts) {
+    if (!out.empty()) out += ", ";
+    out += part;
+  }
+  return out;
+}
+
+std::string PrimaryText(const Base& base, const Field& link_field, const std::string& record_id) {
+  if (!link_field.options.is_object()) return record_id;
+  const Table* linked =
+      const_cast<Base&>(base).FindTable(link_field.options.value("linkedTableId", ""));
+  if (linked == nullptr) return record_id;
+  const Record* record = linked->FindRecord(record_id);
+  const Field* primary = linked->FindField(linked->primary_field_id);
+  if (record == nullptr || primary == nullptr) return record_id;
+  return CellText(base, *primary, CellValue(*linked, *primary, *record));
+}
+
+}  // namespace
+
+Json CellValue(const Table& table, const Field& field, const Record& record) {
+  (void)table;
+  switch (field.kind()) {
+    case FieldType::kCreatedTime:
+      return FormatIsoMillis(record.created_millis);
+    case FieldType::kLastModifiedTime:
+      return FormatIsoMillis(record.modified_millis);
+    default: {
+      auto it = record.cells.find(field.id);
+      return it == record.cells.end() ? Json() : *it;
+    }
+  }
+}
+
+std::string CellText(const Base& base, const Field& field, const Json& value) {
+  if (value.is_null()) return "";
+  switch (field.kind()) {
+    case FieldType::kCheckbox:
+      return value.is_boolean() && value.get<bool>() ? "checked" : "";
+    case FieldType::kMultipleRecordLinks: {
+      std::vector<std::string> names;
+      for (const Json& id : value) names.push_back(PrimaryText(base, field, id.get<std::string>()));
+      return Join(names);
+    }
+    case FieldType::kMultipleAttachments: {
+      std::vector<std::string> parts;
+      for (const Json& a : value) {
+        parts.push_back(a.value("filename", "") + " (" + a.value("url", "") + ")");
+      }
+      return Join(parts);
+    }
+    default:
+      break;
+  }
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "checked" : "";
+  if (value.is_array()) {
+    std::vector<std::string> parts;
+    for (const Json& item : value) parts.push_back(CellText(base, field, item));
+    return Join(parts);
+  }
+  if (value.is_object()) {
+    if (value.contains("name")) return value.value("name", "");
+    if (value.contains("text")) return value.value("text", "");
+    if (value.contains("label")) return value.value("label", "");
+    if (value.contains("value") && value["value"].is_string()) return value.value("value", "");
+    return value.dump();
+  }
+  return value.dump();  // numbers
+}
+
+Json RenderRecord(const Base& base, const Table& table, const Record& record,
+                  const RenderOptions& options) {
+  Json fields = Json::object();
+  for (const Field& field : table.fields) {
+    if (!options.only_field_ids.empty() &&
+        std::find(options.only_field_ids.begin(), options.only_field_ids.end(), field.id) ==
+            options.only_field_ids.end()) {
+      continue;
+    }
+    Json value = CellValue(table, field, record);
+    if (value.is_null()) continue;
+    const std::string& key = options.by_field_id ? field.id : field.name;
+    if (options.string_format) {
+      std::string text = CellText(base, field, value);
+      if (!text.empty()) fields[key] = text;
+    } else {
+      fields[key] = std::move(value);
+    }
+  }
+  Json out = {{"id", record.id},
+              {"createdTime", FormatIsoMillis(record.created_millis / 1000 * 1000)},
+              {"fields", std::move(fields)}};
+  if (options.comment_count) out["commentCount"] = record.comment_count;
+  return out;
+}
+
+}  // namespace airpg::emulator

@@ -1,0 +1,32 @@
+// Record rendering: the record object of REST responses — id, createdTime,
+// fields (empty cells omitted), optional commentCount — keyed by field name
+// or id, in cellFormat json (read format "V1") or string (display text).
+// Pure over the model; called with the emulator's lock held.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "emulator/model.h"
+
+namespace airpg::emulator {
+
+struct RenderOptions {
+  bool by_field_id = false;
+  bool string_format = false;  // cellFormat=string
+  bool comment_count = false;  // recordMetadata=commentCount
+  // Field ids to include, in any order; empty means all fields.
+  std::vector<std::string> only_field_ids;
+};
+
+Json RenderRecord(const Base& base, const Table& table, const Record& record,
+                  const RenderOptions& options);
+
+// The value a field shows for a record in the read format, including the
+// computed time fields; null when empty.
+Json CellValue(const Table& table, const Field& field, const Record& record);
+
+// The display text of a cell (cellFormat=string, sorting, simple filters).
+std::string CellText(const Base& base, const Field& field, const Json& value);
+
+}  // namespace airpg::emulator

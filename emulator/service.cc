@@ -1,0 +1,156 @@
+#include "emulator/service.h"
+
+#include <cctype>
+
+#include "emulator/handlers/handlers.h"
+
+namespace airpg::emulator {
+namespace {
+
+http::Response Ok(const Json& body) {
+  http::Response response;
+  response.body = body.dump();
+  return response;
+}
+
+http::Response Respond(HandlerResult result) {
+  return result.ok() ? Ok(result.value()) : result.error().ToResponse();
+}
+
+// The bearer token, or "" when the header is missing or not Bearer.
+std::string BearerToken(const http::Request& request) {
+  std::string_view header = request.Header("authorization");
+  if (header.size() < 7) return "";
+  std::string scheme(header.substr(0, 7));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "bearer ") return "";
+  std::string token(header.substr(7));
+  while (!token.empty() && token.front() == ' ') token.erase(0, 1);
+  return token;
+}
+
+// /v0/meta/... (segments start after "v0").
+HandlerResult RouteMeta(Call& call) {
+  const auto& s = call.segments;
+  const std::string& method = call.request.method;
+  if (s.size() == 3 && s[2] == "whoami" && method == "GET") return Whoami(call);
+  if (s.size() == 3 && s[2] == "bases" && method == "GET") return ListBases(call);
+  if (s.size() < 5 || s[2] != "bases" || s[4] != "tables") return RouteNotFound();
+  Base* base = call.service.model.FindBase(s[3]);
+  if (base == nullptr) return ModelNotFound();
+  if (s.size() == 5) {
+    if (method == "GET") return GetBaseSchema(call, *base);
+    if (method == "POST") return CreateTable(call, *base);
+    return RouteNotFound();
+  }
+  Table* table = base->FindTable(s[5]);
+  if (table == nullptr) return ModelNotFound();
+  if (s.size() == 6 && method == "PATCH") return UpdateTable(call, *base, *table);
+  if (s.size() == 7 && s[6] == "fields" && method == "POST") return CreateField(call, *base, *table);
+  if (s.size() == 8 && s[6] == "fields" && method == "PATCH") {
+    Field* field = table->FindField(s[7]);
+    if (field == nullptr) return ModelNotFound();
+    return UpdateField(call, *base, *table, *field);
+  }
+  return RouteNotFound();
+}
+
+// /v0/{base}/{table}[/{record}|/listRecords].
+HandlerResult RouteRecords(Call& call, Base& base) {
+  const auto& s = call.segments;
+  const std::string& method = call.request.method;
+  if (s.size() < 3 || s.size() > 4) return RouteNotFound();
+  Table* table = base.FindTable(s[2]);
+  if (table == nullptr) return ModelNotFound();
+  if (s.size() == 3) {
+    if (method == "GET") return ListRecords(call, base, *table, false);
+    if (method == "POST") return CreateRecords(call, base, *table);
+    if (method == "PATCH") return UpdateRecords(call, base, *table, WriteMode::kMerge);
+    if (method == "PUT") return UpdateRecords(call, base, *table, WriteMode::kReplace);
+    if (method == "DELETE") return DeleteRecords(call, base, *table);
+    return RouteNotFound();
+  }
+  if (s[3] == "listRecords" && method == "POST") return ListRecords(call, base, *table, true);
+  if (method == "GET") return GetRecord(call, base, *table, s[3]);
+  if (method == "PATCH") return UpdateRecord(call, base, *table, s[3], WriteMode::kMerge);
+  if (method == "PUT") return UpdateRecord(call, base, *table, s[3], WriteMode::kReplace);
+  if (method == "DELETE") return DeleteRecord(call, base, *table, s[3]);
+  return RouteNotFound();
+}
+
+}  // namespace
+
+std::string Call::Query(const std::string& key) const {
+  std::string value;
+  for (const auto& [k, v] : query) {
+    if (k == key) value = v;
+  }
+  return value;
+}
+
+bool Call::Flag(const std::string& key) const {
+  if (body.is_object() && body.contains(key)) {
+    const Json& v = body[key];
+    if (v.is_boolean()) return v.get<bool>();
+    if (v.is_number()) return v.get<double>() != 0;
+    if (v.is_string()) return v == "true" || v == "1";
+    return false;
+  }
+  std::string text = Query(key);
+  return text == "true" || text == "1";
+}
+
+Service::Service(const EmulatorOptions& opts)
+    : options(opts),
+      ids(opts.seed),
+      filter_compiler(SimpleFilterCompiler()),
+      offsets(opts.offset_ttl_millis),
+      rate_limiter(RateLimiter::Config{opts.rate_limits, opts.per_base_per_second,
+                                       opts.per_token_per_second, 1000, opts.penalty_millis}) {
+  if (opts.frozen_clock_millis) clock.Freeze(*opts.frozen_clock_millis);
+}
+
+http::Response Service::Handle(const http::Request& request) {
+  auto [path, query_text] = http::SplitTarget(request.target);
+  Call call{*this, request, http::SplitPath(path), http::ParseQuery(query_text), Json(),
+            clock.NowMillis()};
+  bool reads_body = request.method != "GET" && request.method != "DELETE" &&
+                    request.method != "HEAD";
+  if (reads_body && !request.body.empty()) {
+    call.body = Json::parse(request.body, nullptr, false);
+    if (call.body.is_discarded()) return BadJson().ToResponse();
+  }
+  std::lock_guard lock(mu);
+  const auto& s = call.segments;
+  if (!s.empty() && s[0] == "__emulator") return Admin(call);
+  if (s.empty() || s[0] != "v0" || s.size() < 2) return RouteNotFound().ToResponse();
+
+  std::string token = BearerToken(request);
+  if (token.empty()) return AuthenticationRequired().ToResponse();
+  if (!options.tokens.empty() &&
+      std::find(options.tokens.begin(), options.tokens.end(), token) == options.tokens.end()) {
+    return AuthenticationRequired().ToResponse();
+  }
+
+  // The base a request is about, for the per-base limit.
+  std::string base_id;
+  if (s[1] == "meta" && s.size() >= 4 && s[2] == "bases") {
+    base_id = s[3];
+  } else if (s[1] == "bases" && s.size() >= 3) {
+    base_id = s[2];
+  } else if (s[1] != "meta" && s[1] != "bases") {
+    base_id = s[1];
+  }
+  if (!base_id.empty() && model.FindBase(base_id) == nullptr) base_id.clear();
+  if (!rate_limiter.Admit(base_id, token, call.now_millis)) {
+    return RateLimitReached().ToResponse();
+  }
+
+  if (s[1] == "meta") return Respond(RouteMeta(call));
+  if (s[1] == "bases") return RouteNotFound().ToResponse();  // webhooks: not yet
+  Base* base = model.FindBase(s[1]);
+  if (base == nullptr) return RouteNotFound().ToResponse();
+  return Respond(RouteRecords(call, *base));
+}
+
+}  // namespace airpg::emulator

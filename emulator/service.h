@@ -1,0 +1,58 @@
+// Service: the emulator's state and its request entry point — routing,
+// authentication, rate limiting and JSON body parsing happen here; each
+// endpoint is a handler in handlers/. Internal to emulator/.
+// Thread-safe: Handle() takes `mu` for the whole request, so handlers see
+// and change the model without further locking.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "emulator/api_error.h"
+#include "emulator/clock.h"
+#include "emulator/emulator.h"
+#include "emulator/ids.h"
+#include "emulator/model.h"
+#include "emulator/offset_store.h"
+#include "emulator/rate_limiter.h"
+#include "emulator/record_filter.h"
+#include "http/message.h"
+#include "http/url.h"
+
+namespace airpg::emulator {
+
+struct Service {
+  explicit Service(const EmulatorOptions& opts);
+
+  http::Response Handle(const http::Request& request);
+
+  EmulatorOptions options;
+  std::string url;  // set once the server has its port
+  EmulatorClock clock;
+  IdGenerator ids;
+  FilterCompiler filter_compiler;
+
+  std::mutex mu;
+  Model model;              // guarded by mu
+  Json initial_state;       // guarded by mu; what /__emulator/reset restores
+  OffsetStore offsets;      // guarded by mu
+  RateLimiter rate_limiter;  // guarded by mu
+};
+
+// One request on its way through the service; handlers read it.
+struct Call {
+  Service& service;
+  const http::Request& request;
+  std::vector<std::string> segments;  // decoded path segments
+  http::QueryParams query;
+  Json body;  // null when the request had no body
+  int64_t now_millis;
+
+  // The last value of a query parameter, or "".
+  std::string Query(const std::string& key) const;
+  // A boolean from the body (true/false/1/0) or else from the query.
+  bool Flag(const std::string& key) const;
+};
+
+}  // namespace airpg::emulator
