@@ -46,7 +46,9 @@ ApiError MissingRecord(const Call& call);
 ApiResult<bool> CheckBatchSize(const Call& call, size_t count, const char* verb);
 // Renders a written record for the response (returnFieldsByFieldId honoured).
 Json RenderWritten(const Call& call, const Base& base, const Table& table, const Record& record);
-// Gives a new record its id, times and autoNumber values.
-Record NewRecord(Call& call, Table& table);
+// A new record with its id and times, not yet stored.
+Record NewRecord(Call& call);
+// Stores a validated new record: autoNumber values, cells, inverse links.
+Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json cells);
 
 }  // namespace airpg::emulator

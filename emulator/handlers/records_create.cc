@@ -30,15 +30,14 @@ HandlerResult CreateRecords(Call& call, Base& base, Table& table) {
   std::vector<std::pair<Record, Json>> pending;
   for (const Json& input : inputs) {
     if (!input.is_object()) return InvalidRequest();
-    Record record = NewRecord(call, table);
+    Record record = NewRecord(call);
     EMU_ASSIGN_OR_RETURN(Json cells, ComputeCells(ctx, record, input.value("fields", Json::object()),
                                                   WriteMode::kMerge));
     pending.emplace_back(std::move(record), std::move(cells));
   }
   Json records = Json::array();
   for (auto& [record, cells] : pending) {
-    Record& stored = table.AddRecord(std::move(record));
-    ApplyCells(base, table, stored, std::move(cells), call.now_millis);
+    Record& stored = StoreNewRecord(call, base, table, std::move(record), std::move(cells));
     records.push_back(RenderWritten(call, base, table, stored));
   }
   ++base.transaction_number;

@@ -130,7 +130,7 @@ HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode
 
   // Validate: compute every result before storing any.
   std::vector<Record> creates;
-  for (size_t n = 0; n < new_keys.size(); ++n) creates.push_back(NewRecord(call, table));
+  for (size_t n = 0; n < new_keys.size(); ++n) creates.push_back(NewRecord(call));
   std::vector<Json> create_cells(creates.size());
   std::vector<std::pair<std::string, Json>> updates;
   for (const Planned& p : plan) {
@@ -150,8 +150,8 @@ HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode
   // Store.
   std::vector<std::string> created_ids;
   for (size_t n = 0; n < creates.size(); ++n) {
-    Record& stored = table.AddRecord(std::move(creates[n]));
-    ApplyCells(base, table, stored, std::move(create_cells[n]), call.now_millis);
+    Record& stored =
+        StoreNewRecord(call, base, table, std::move(creates[n]), std::move(create_cells[n]));
     created_ids.push_back(stored.id);
   }
   for (auto& [record_id, cells] : updates) {

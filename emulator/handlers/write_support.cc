@@ -33,20 +33,26 @@ Json RenderWritten(const Call& call, const Base& base, const Table& table, const
   return RenderRecord(base, table, record, options);
 }
 
-Record NewRecord(Call& call, Table& table) {
+Record NewRecord(Call& call) {
   Record record;
   record.id = call.service.ids.Next("rec");
   // createdTime is whole seconds on the wire (API.md §1.3).
   record.created_millis = call.now_millis / 1000 * 1000;
   record.modified_millis = call.now_millis;
+  return record;
+}
+
+Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json cells) {
   bool numbered = false;
   for (const Field& f : table.fields) {
     if (f.kind() != airtable::FieldType::kAutoNumber) continue;
-    record.cells[f.id] = table.next_auto_number;
+    cells[f.id] = table.next_auto_number;
     numbered = true;
   }
   if (numbered) ++table.next_auto_number;
-  return record;
+  Record& stored = table.AddRecord(std::move(record));
+  ApplyCells(base, table, stored, std::move(cells), call.now_millis);
+  return stored;
 }
 
 }  // namespace airpg::emulator
