@@ -69,6 +69,12 @@ Json RateLimiter::Stats(int64_t now) const {
           {"tokens", tokens}};
 }
 
+void RateLimiter::set_config(const Config& config) {
+  config_ = config;
+  for (auto& [id, bucket] : bases_) bucket.penalty_until = 0;
+  for (auto& [token, bucket] : tokens_) bucket.penalty_until = 0;
+}
+
 void RateLimiter::ResetCounters() {
   bases_.clear();
   tokens_.clear();

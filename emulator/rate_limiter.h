@@ -28,7 +28,8 @@ class RateLimiter {
   explicit RateLimiter(Config config) : config_(config) {}
 
   const Config& config() const { return config_; }
-  void set_config(const Config& config) { config_ = config; }
+  // New settings apply at once; penalties already running are lifted.
+  void set_config(const Config& config);
 
   // Counts one request; false when it must be answered with 429. `base_id`
   // is empty for requests that name no base (whoami, list bases).
