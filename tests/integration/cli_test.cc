@@ -1,0 +1,174 @@
+// The airpg binary as a user runs it: exit codes, one-line errors, no secret
+// in any output, the embedded cluster's lifecycle including SIGKILL recovery.
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "airpg_process.h"
+#include "pg/testing/test_cluster.h"
+
+namespace airpg::testing {
+namespace {
+
+constexpr const char* kPassword = "Pa55w0rd-must-not-leak";
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+pid_t PostmasterPid(const std::filesystem::path& home) {
+  std::ifstream in(home / "pg" / "postmaster.pid");
+  long pid = 0;
+  in >> pid;
+  return static_cast<pid_t>(pid);
+}
+
+bool ProcessGone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  size_t close = line.rfind(')');
+  return !stat || (close != std::string::npos && close + 2 < line.size() &&
+                   (line[close + 2] == 'Z' || line[close + 2] == 'X'));
+}
+
+TEST(CliTest, VersionAndHelpOnEveryCommand) {
+  AirpgProcess airpg;
+  ProcessOutput version = airpg.Run({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_TRUE(Contains(version.out, "airpg 0.")) << version.out;
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"--help"},
+                                             {"db", "--help"},
+                                             {"db", "start", "--help"},
+                                             {"db", "stop", "--help"},
+                                             {"db", "status", "--help"},
+                                             {"db", "url", "--help"},
+                                             {"db", "psql", "--help"},
+                                             {"doctor", "--help"}}) {
+    ProcessOutput help = airpg.Run(args);
+    EXPECT_EQ(help.exit_code, 0) << args.front();
+    EXPECT_TRUE(Contains(help.out, "Usage:")) << help.out;
+  }
+}
+
+TEST(CliTest, BadUsageExitsTwo) {
+  AirpgProcess airpg;
+  EXPECT_EQ(airpg.Run({}).exit_code, 2);
+  EXPECT_EQ(airpg.Run({"no-such-command"}).exit_code, 2);
+  EXPECT_EQ(airpg.Run({"db", "status", "--output", "xml"}).exit_code, 2);
+}
+
+TEST(CliTest, MalformedDatabaseUrlIsOneClearLineWithoutThePassword) {
+  AirpgProcess airpg;
+  airpg.SetEnv("DATABASE_URL", std::string("postgresql://app:") + kPassword + "@db:port/prod");
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"db", "status"}, {"db", "url"}, {"db", "psql"}}) {
+    ProcessOutput out = airpg.Run(args);
+    EXPECT_EQ(out.exit_code, 2) << args[1];
+    EXPECT_EQ(out.out, "");
+    ASSERT_EQ(Lines(out.err).size(), 1u) << out.err;
+    EXPECT_TRUE(Contains(out.err, "DATABASE_URL")) << out.err;
+    EXPECT_FALSE(Contains(out.err, kPassword));
+  }
+  ProcessOutput doctor = airpg.Run({"doctor"});
+  EXPECT_EQ(doctor.exit_code, 1);
+  EXPECT_FALSE(Contains(doctor.out + doctor.err, kPassword));
+}
+
+TEST(CliTest, UnreachableDatabaseFailsWithoutLeakingThePassword) {
+  AirpgProcess airpg;
+  airpg.SetEnv("DATABASE_URL", std::string("postgresql://app:") + kPassword +
+                                   "@127.0.0.1:1/prod?connect_timeout=3");
+  airpg.SetEnv("AIRPG_LOG_LEVEL", "debug");
+  for (const char* format : {"text", "json"}) {
+    ProcessOutput doctor = airpg.Run({"--log-format", format, "doctor"});
+    EXPECT_EQ(doctor.exit_code, 1);
+    std::vector<std::string> failures;
+    for (const std::string& line : Lines(doctor.out)) {
+      if (line.rfind("FAIL", 0) == 0) failures.push_back(line);
+    }
+    ASSERT_EQ(failures.size(), 1u) << doctor.out;
+    EXPECT_TRUE(Contains(failures[0], "postgres")) << failures[0];
+    EXPECT_TRUE(Contains(failures[0], "fix:")) << failures[0];
+    EXPECT_FALSE(Contains(doctor.out + doctor.err, kPassword)) << doctor.out << doctor.err;
+  }
+  ProcessOutput status = airpg.Run({"db", "status", "--output", "json"});
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_TRUE(Contains(status.out, "\"unreachable\"")) << status.out;
+  EXPECT_FALSE(Contains(status.out + status.err, kPassword));
+  ProcessOutput url = airpg.Run({"db", "url"});
+  EXPECT_EQ(url.exit_code, 0);
+  EXPECT_FALSE(Contains(url.out + url.err, kPassword)) << url.out;
+}
+
+TEST(CliTest, DoctorNeverPrintsTheToken) {
+  AirpgProcess airpg;
+  const std::string token = "patDoctorTest0001." + std::string(64, 'f');
+  airpg.SetEnv("AIRTABLE_TOKEN", token);
+  auto admin = pg::testing::AdminUrl();
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  airpg.SetEnv("DATABASE_URL", *admin);
+  ProcessOutput doctor = airpg.Run({"--log-level", "debug", "doctor", "--output", "json"});
+  EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
+  EXPECT_TRUE(Contains(doctor.out, "\"ok\": true")) << doctor.out;
+  EXPECT_TRUE(Contains(doctor.out, "AIRTABLE_TOKEN is set")) << doctor.out;
+  EXPECT_FALSE(Contains(doctor.out + doctor.err, "DoctorTest0001"));
+}
+
+TEST(CliTest, ConfigErrorsExitTwoAndNameTheKey) {
+  AirpgProcess airpg;
+  std::filesystem::path file = airpg.home() / "airpg.yaml";
+  std::ofstream(file) << "log:\n  levle: debug\n";
+  ProcessOutput out = airpg.Run({"--config", file.string(), "db", "status"});
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_TRUE(Contains(out.err, "log.levle")) << out.err;
+  ProcessOutput doctor = airpg.Run({"--config", file.string(), "doctor"});
+  EXPECT_EQ(doctor.exit_code, 1);
+  EXPECT_TRUE(Contains(doctor.out, "log.levle")) << doctor.out;
+}
+
+TEST(CliTest, EmbeddedClusterLifecycleAndSigkillRecovery) {
+  AirpgProcess airpg;
+  ProcessOutput stopped = airpg.Run({"db", "status"});
+  EXPECT_EQ(stopped.exit_code, 3);
+  EXPECT_TRUE(Contains(stopped.out, "not initialised")) << stopped.out;
+
+  ProcessOutput start = airpg.Run({"db", "start"});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_EQ(airpg.Run({"db", "start"}).exit_code, 0);  // idempotent
+  ProcessOutput status = airpg.Run({"db", "status", "--output", "json"});
+  EXPECT_EQ(status.exit_code, 0);
+  EXPECT_TRUE(Contains(status.out, "\"running\"")) << status.out;
+
+  ProcessOutput psql = airpg.Run({"db", "psql", "--", "-Atc", "SELECT 40 + 2"});
+  EXPECT_EQ(psql.exit_code, 0) << psql.err;
+  EXPECT_EQ(psql.out, "42\n");
+
+  pid_t pid = PostmasterPid(airpg.home());
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ProcessGone(pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_TRUE(ProcessGone(pid));
+  EXPECT_EQ(airpg.Run({"db", "status"}).exit_code, 3);
+
+  ProcessOutput restart = airpg.Run({"db", "start"});
+  ASSERT_EQ(restart.exit_code, 0) << restart.out << restart.err;
+  EXPECT_EQ(airpg.Run({"db", "status"}).exit_code, 0);
+  ProcessOutput doctor = airpg.Run({"doctor"});
+  EXPECT_EQ(doctor.exit_code, 0) << doctor.out;
+
+  ProcessOutput stop = airpg.Run({"db", "stop"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_EQ(airpg.Run({"db", "status"}).exit_code, 3);
+}
+
+}  // namespace
+}  // namespace airpg::testing
