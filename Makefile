@@ -33,7 +33,7 @@ asan: deps
 	ctest --preset asan -j2
 
 format:
-	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	find src tests bench emulator -name '*.cc' -o -name '*.h' 2>/dev/null | xargs clang-format -i
 
 clean:
 	rm -rf build
