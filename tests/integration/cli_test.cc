@@ -1,6 +1,8 @@
 // The airpg binary as a user runs it: exit codes, one-line errors, no secret
 // in any output, the embedded cluster's lifecycle including SIGKILL recovery.
+#include <pwd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -168,6 +170,50 @@ TEST(CliTest, EmbeddedClusterLifecycleAndSigkillRecovery) {
   ProcessOutput stop = airpg.Run({"db", "stop"});
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_EQ(airpg.Run({"db", "status"}).exit_code, 3);
+}
+
+// As root the other tests exercise the `postgres`-user path; this one runs
+// airpg as an unprivileged user (nobody) too. As a normal user every test
+// already takes that path, and this one repeats it directly.
+TEST(CliTest, EmbeddedClusterWorksAsANormalUser) {
+  namespace fs = std::filesystem;
+  std::string pattern = (fs::temp_directory_path() / "airpg-user-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  fs::path dir = pattern;
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  // A copy of the binary the other user can execute wherever the build tree lives.
+  fs::path binary = dir / "airpg";
+  fs::copy_file(AIRPG_BINARY, binary);
+  fs::permissions(binary, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec |
+                              fs::perms::group_read | fs::perms::others_read);
+  fs::path home = dir / "home";
+  std::vector<std::string> prefix;
+  if (::geteuid() == 0) {
+    fs::create_directory(home);
+    const passwd* nobody = ::getpwnam("nobody");
+    ASSERT_NE(nobody, nullptr);
+    ASSERT_EQ(::chown(home.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+    prefix = {"runuser", "-u", "nobody", "--"};
+  }
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = prefix;
+    argv.insert(argv.end(),
+                {"env", "-u", "DATABASE_URL", "AIRPG_HOME=" + home.string(), binary.string()});
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessOptions options;
+    options.timeout = std::chrono::seconds(120);
+    Result<ProcessOutput> out = RunProcess(argv, options);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    return out.ok() ? *out : ProcessOutput{};
+  };
+  ProcessOutput start = run({"db", "start"});
+  EXPECT_EQ(start.exit_code, 0) << start.out << start.err;
+  ProcessOutput psql = run({"db", "psql", "--", "-Atc", "SELECT current_user"});
+  EXPECT_EQ(psql.exit_code, 0) << psql.err;
+  EXPECT_EQ(psql.out, "airpg\n");
+  EXPECT_EQ(run({"db", "stop"}).exit_code, 0);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 }  // namespace
