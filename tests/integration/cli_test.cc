@@ -6,11 +6,11 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "airpg_process.h"
+#include "pg/testing/postmaster.h"
 #include "pg/testing/test_cluster.h"
 
 namespace airpg::testing {
@@ -20,22 +20,6 @@ constexpr const char* kPassword = "Pa55w0rd-must-not-leak";
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-pid_t PostmasterPid(const std::filesystem::path& home) {
-  std::ifstream in(home / "pg" / "postmaster.pid");
-  long pid = 0;
-  in >> pid;
-  return static_cast<pid_t>(pid);
-}
-
-bool ProcessGone(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  size_t close = line.rfind(')');
-  return !stat || (close != std::string::npos && close + 2 < line.size() &&
-                   (line[close + 2] == 'Z' || line[close + 2] == 'X'));
 }
 
 TEST(CliTest, VersionAndHelpOnEveryCommand) {
@@ -151,14 +135,10 @@ TEST(CliTest, EmbeddedClusterLifecycleAndSigkillRecovery) {
   EXPECT_EQ(psql.exit_code, 0) << psql.err;
   EXPECT_EQ(psql.out, "42\n");
 
-  pid_t pid = PostmasterPid(airpg.home());
+  pid_t pid = pg::testing::PostmasterPid(airpg.home() / "pg");
   ASSERT_GT(pid, 0);
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!ProcessGone(pid) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::yield();
-  }
-  ASSERT_TRUE(ProcessGone(pid));
+  ASSERT_TRUE(pg::testing::WaitUntilGone(pid, std::chrono::seconds(10)));
   EXPECT_EQ(airpg.Run({"db", "status"}).exit_code, 3);
 
   ProcessOutput restart = airpg.Run({"db", "start"});
