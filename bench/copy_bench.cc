@@ -27,24 +27,18 @@ std::vector<pg::Param> Row(int i) {
           "2024-05-01T12:00:00Z"};
 }
 
+// A benchmark cannot go on past a failed step: print it and exit non-zero.
+void OrDie(const Status& s) {
+  if (s.ok()) return;
+  std::cerr << "copy_bench: " << s.ToString() << "\n";
+  std::exit(1);
+}
+
 template <typename F>
 double RowsPerSecond(int rows, F load) {
   auto start = std::chrono::steady_clock::now();
-  Status s = load();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!s.ok()) {
-    std::cerr << s.ToString() << "\n";
-    std::exit(1);
-  }
-  return rows / seconds;
-}
-
-Status Check(const Status& s) {
-  if (!s.ok()) {
-    std::cerr << s.ToString() << "\n";
-    std::exit(1);
-  }
-  return s;
+  OrDie(load());
+  return rows / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -58,10 +52,10 @@ int main(int argc, char** argv) {
   options.home = pattern;
   options.durable = false;
   pg::EmbeddedCluster cluster(options);
-  Check(cluster.Start());
+  OrDie(cluster.Start());
   Result<pg::Connection> conn = pg::Connection::Open(cluster.Url());
-  Check(conn.status());
-  Check(conn->RunScript(
+  OrDie(conn.status());
+  OrDie(conn->RunScript(
       "CREATE TABLE copy_t (id bigint, name text, amount numeric(14,2), seen timestamptz);"
       "CREATE TABLE insert_t (LIKE copy_t)"));
 
