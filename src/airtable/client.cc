@@ -1,0 +1,150 @@
+#include "airtable/client.h"
+
+#include <openssl/evp.h>
+
+#include <charconv>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "airtable/api_error.h"
+#include "base/log.h"
+#include "base/redact.h"
+#include "base/version.h"
+
+namespace airpg::airtable {
+namespace {
+
+bool IsSuccess(int status) { return status >= 200 && status <= 299; }
+
+// Seconds from a Retry-After header (the delta form Airtable documents for 503).
+std::chrono::milliseconds RetryAfter(const http::Response& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (name != "retry-after") continue;
+    int seconds = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec == std::errc() && seconds > 0) return std::chrono::seconds(seconds);
+  }
+  return std::chrono::milliseconds(0);
+}
+
+}  // namespace
+
+Client::Client(ClientOptions options, Pacer& pacer, std::unique_ptr<Transport> transport)
+    : options_(std::move(options)),
+      pacer_(pacer),
+      transport_(std::move(transport)),
+      user_agent_(fmt::format("airpg/{}", kVersion)) {
+  RegisterSecret(options_.token);
+  while (!options_.endpoint_url.empty() && options_.endpoint_url.back() == '/') {
+    options_.endpoint_url.pop_back();
+  }
+  if (!options_.sleep) {
+    const std::atomic<bool>* stop = options_.stop;
+    // Sleeps in slices so a stop request is noticed within 100 ms.
+    options_.sleep = [stop](std::chrono::milliseconds total) {
+      auto until = std::chrono::steady_clock::now() + total;
+      while (std::chrono::steady_clock::now() < until && !(stop && stop->load())) {
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
+      }
+    };
+  }
+}
+
+ClientStats Client::stats() const {
+  return {requests_.load(), retries_.load(), rate_limited_.load(), server_errors_.load()};
+}
+
+Result<std::string> Client::Call(std::string_view base_id, Priority priority, Retry retry,
+                                 std::string method, const std::string& path_and_query,
+                                 std::string body) {
+  HttpCall call{std::move(method), options_.endpoint_url + path_and_query,
+                {{"Authorization", "Bearer " + options_.token},
+                 {"User-Agent", user_agent_},
+                 {"Accept", "application/json"}},
+                std::move(body)};
+  if (!call.body.empty()) call.headers.emplace_back("Content-Type", "application/json");
+  Backoff backoff(options_.backoff);
+  int rate_limit_retries = 0;
+  while (true) {
+    if (options_.stop && options_.stop->load()) return CancelledError("stopped");
+    AIRPG_RETURN_IF_ERROR(pacer_.Acquire(base_id, priority, options_.stop));
+    ++requests_;
+    Result<http::Response> response = transport_->Send(call);
+    Status failure;
+    bool may_retry = false;
+    std::chrono::milliseconds at_least(0);
+    if (!response.ok()) {
+      // The request may or may not have reached Airtable: repeat reads only.
+      ++server_errors_;
+      failure = response.status();
+      may_retry = retry == Retry::kAlways;
+    } else if (IsSuccess(response->status)) {
+      return std::move(response->body);
+    } else if (response->status == 429) {
+      ++rate_limited_;
+      log::Warn("Airtable answered 429 for {} {}: a pacing bug; holding base {} back {} ms",
+                call.method, path_and_query, base_id, options_.rate_limit_penalty.count());
+      pacer_.Penalize(base_id, options_.rate_limit_penalty);
+      failure = ToStatus(ParseApiError(429, response->body));
+      // A 429 means nothing was done, so even a create is safe to send again;
+      // the pacer waits out the penalty.
+      if (++rate_limit_retries <= options_.max_rate_limit_retries) {
+        ++retries_;
+        continue;
+      }
+    } else if (response->status >= 500) {
+      ++server_errors_;
+      failure = ToStatus(ParseApiError(response->status, response->body));
+      // 503 is documented as "safe to retry"; other 5xx may have been applied.
+      may_retry = retry == Retry::kAlways || response->status == 503;
+      at_least = RetryAfter(*response);
+    } else {
+      return ToStatus(ParseApiError(response->status, response->body));
+    }
+    if (!may_retry) return failure;
+    std::optional<std::chrono::milliseconds> delay = backoff.Next();
+    if (!delay) return failure.WithContext(fmt::format("gave up after {} retries", backoff.attempts()));
+    options_.sleep(std::max(*delay, at_least));
+    ++retries_;
+  }
+}
+
+Result<BaseSchema> Client::GetBaseSchema(std::string_view base_id, bool include_visible_field_ids,
+                                         Priority priority) {
+  std::string path = fmt::format("/v0/meta/bases/{}/tables", http::PercentEncode(base_id));
+  if (include_visible_field_ids) path += "?include=visibleFieldIds";
+  return Read<BaseSchema>(base_id, priority, "GET", path, "", ParseBaseSchema);
+}
+
+Result<AttachmentDownload> Client::DownloadAttachment(const std::string& url,
+                                                      const http::BodySink& sink,
+                                                      int64_t max_bytes) {
+  // Attachment URLs are signed and served from Airtable's content hosts: no
+  // token goes with them, and they do not count against the API's limits.
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> hash(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!hash || EVP_DigestInit_ex(hash.get(), EVP_sha256(), nullptr) != 1) {
+    return InternalError("cannot start SHA-256");
+  }
+  auto hashing_sink = [&](std::string_view piece) -> Status {
+    EVP_DigestUpdate(hash.get(), piece.data(), piece.size());
+    return sink(piece);
+  };
+  AIRPG_ASSIGN_OR_RETURN(http::DownloadInfo info,
+                         http::Download(url, {{"User-Agent", user_agent_}}, hashing_sink, max_bytes));
+  if (info.status < 200 || info.status > 299) {
+    Status status = info.status == 403 || info.status == 410
+                        ? NotFoundError("attachment URL expired or gone")
+                        : UnavailableError("attachment download failed");
+    return status.WithContext(fmt::format("HTTP {}", info.status));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(hash.get(), digest, &length);
+  AttachmentDownload out{info.bytes, "", info.content_type};
+  for (unsigned int i = 0; i < length; ++i) out.sha256 += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+}  // namespace airpg::airtable

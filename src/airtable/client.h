@@ -1,0 +1,201 @@
+// Client: the only code in airpg that talks to Airtable. Every request goes
+// through the shared Pacer (so 429s do not happen by design), is retried when
+// that is safe (429 after its penalty; 5xx and network errors with jittered
+// backoff, writes only when repeating them cannot duplicate), and comes back
+// as typed wire-model values or a Status (docs/errors.md). The token goes into
+// the Authorization header only and is registered for redaction.
+// Thread-safe: one Client may serve many threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "airtable/pacer.h"
+#include "airtable/record.h"
+#include "airtable/schema.h"
+#include "airtable/transport.h"
+#include "airtable/webhook.h"
+#include "base/backoff.h"
+#include "http/download.h"
+#include "http/url.h"
+
+namespace airpg::airtable {
+
+struct ClientOptions {
+  std::string endpoint_url = "https://api.airtable.com";
+  std::string token;  // a secret: never logged
+  BackoffPolicy backoff;
+  // How long a 429 holds the base back (Airtable: 30 s).
+  std::chrono::milliseconds rate_limit_penalty{30000};
+  int max_rate_limit_retries = 8;
+  // Requests give up with kCancelled once this becomes true.
+  const std::atomic<bool>* stop = nullptr;
+  // Waits between retries; tests pass a fake.
+  std::function<void(std::chrono::milliseconds)> sleep;
+};
+
+struct ClientStats {
+  int64_t requests = 0;      // HTTP requests sent
+  int64_t retries = 0;       // requests sent again after a failure
+  int64_t rate_limited = 0;  // 429s received: pacing bugs
+  int64_t server_errors = 0; // 5xx and transport failures
+};
+
+struct ListOptions {
+  std::vector<std::string> fields;
+  std::string filter_by_formula;
+  std::vector<std::pair<std::string, bool>> sort;  // field, descending
+  std::string view;
+  int page_size = 100;
+  int64_t max_records = 0;  // 0: all
+  bool return_fields_by_field_id = false;
+  std::string cell_format;  // "" (json) or "string" (needs time_zone and user_locale)
+  std::string time_zone;
+  std::string user_locale;
+  bool comment_count = false;
+};
+
+struct WriteOptions {
+  bool typecast = false;
+  bool return_fields_by_field_id = false;
+  bool replace = false;  // PUT (clears fields not sent) instead of PATCH
+};
+
+struct AttachmentDownload {
+  int64_t size = 0;
+  std::string sha256;  // lower-case hex
+  std::string content_type;
+};
+
+class Client;
+
+// Pages through a listing. When Airtable drops the iterator
+// (LIST_RECORDS_ITERATOR_NOT_AVAILABLE) it starts again from the first page
+// and skips what it already returned, so each record comes out exactly once.
+// Single-thread.
+class RecordPager {
+ public:
+  // The next page; nullopt after the last one.
+  Result<std::optional<RecordPage>> Next();
+  int restarts() const { return restarts_; }
+
+ private:
+  friend class Client;
+  RecordPager(Client* client, std::string base_id, std::string table, ListOptions options,
+              Priority priority);
+  Client* client_;
+  std::string base_id_;
+  std::string table_;
+  ListOptions options_;
+  Priority priority_;
+  std::string offset_;
+  bool done_ = false;
+  int restarts_ = 0;
+  int64_t returned_ = 0;
+  std::unordered_set<std::string> seen_;
+};
+
+class Client {
+ public:
+  // `pacer` is shared by every client of the process and must outlive this one.
+  Client(ClientOptions options, Pacer& pacer,
+         std::unique_ptr<Transport> transport = std::make_unique<CurlTransport>());
+
+  // Meta API.
+  Result<BaseSchema> GetBaseSchema(std::string_view base_id, bool include_visible_field_ids,
+                                   Priority priority = Priority::kBackfill);
+
+  // Records API. `table` is a table id or name.
+  RecordPager ListRecords(std::string_view base_id, std::string_view table, ListOptions options,
+                          Priority priority = Priority::kBackfill);
+  Result<RecordPage> ListPage(std::string_view base_id, std::string_view table,
+                              const ListOptions& options, std::string_view offset,
+                              Priority priority);
+  Result<Record> GetRecord(std::string_view base_id, std::string_view table,
+                           std::string_view record_id, bool return_fields_by_field_id = false,
+                           Priority priority = Priority::kIncremental);
+  // Writes go out in requests of at most 10 records, in order; the results
+  // are concatenated. A failure stops at that chunk (earlier chunks stand).
+  Result<WriteResult> CreateRecords(std::string_view base_id, std::string_view table,
+                                    const std::vector<RecordWrite>& records,
+                                    const WriteOptions& options = {});
+  Result<WriteResult> UpdateRecords(std::string_view base_id, std::string_view table,
+                                    const std::vector<RecordWrite>& records,
+                                    const WriteOptions& options = {});
+  Result<WriteResult> UpsertRecords(std::string_view base_id, std::string_view table,
+                                    const std::vector<RecordWrite>& records,
+                                    const std::vector<std::string>& fields_to_merge_on,
+                                    const WriteOptions& options = {});
+  Result<std::vector<std::string>> DeleteRecords(std::string_view base_id, std::string_view table,
+                                                 const std::vector<std::string>& record_ids);
+
+  // Webhooks API.
+  Result<CreatedWebhook> CreateWebhook(std::string_view base_id, std::string_view notification_url,
+                                       std::string_view specification_json);
+  Result<std::vector<WebhookInfo>> ListWebhooks(std::string_view base_id);
+  Result<std::string> RefreshWebhook(std::string_view base_id, std::string_view webhook_id);
+  Status EnableNotifications(std::string_view base_id, std::string_view webhook_id, bool enable);
+  Status DeleteWebhook(std::string_view base_id, std::string_view webhook_id);
+  Result<PayloadPage> ListPayloads(std::string_view base_id, std::string_view webhook_id,
+                                   int64_t cursor, int limit = 50);
+
+  // Streams an attachment (its signed URL) to `sink`, hashing as it goes.
+  Result<AttachmentDownload> DownloadAttachment(const std::string& url, const http::BodySink& sink,
+                                                int64_t max_bytes = int64_t{1} << 30);
+
+  ClientStats stats() const;
+
+  // When a failed request may be sent again.
+  enum class Retry {
+    kAlways,        // reads and idempotent writes
+    kIfNotApplied,  // creates: only after a 429 or 503, when Airtable did nothing
+  };
+
+  // One request: paced, retried as `retry` allows, non-2xx turned into Status.
+  // `path_and_query` starts with "/v0/".
+  Result<std::string> Call(std::string_view base_id, Priority priority, Retry retry,
+                           std::string method, const std::string& path_and_query,
+                           std::string body = "");
+
+ private:
+  // A read: Call, then parse; a body that does not parse (cut short on the
+  // way) is asked for again, twice at most.
+  template <typename T, typename Parse>
+  Result<T> Read(std::string_view base_id, Priority priority, std::string method,
+                 const std::string& path, std::string body, Parse parse) {
+    for (int attempt = 0;; ++attempt) {
+      AIRPG_ASSIGN_OR_RETURN(std::string text,
+                             Call(base_id, priority, Retry::kAlways, method, path, body));
+      Result<T> parsed = parse(text);
+      if (parsed.ok() || parsed.status().code() != StatusCode::kDataLoss || attempt >= 2) {
+        return parsed;
+      }
+      ++retries_;
+    }
+  }
+
+  Result<WriteResult> Write(std::string_view method, std::string_view base_id,
+                            std::string_view table, const std::vector<RecordWrite>& records,
+                            const std::string& extra_json, const WriteOptions& options,
+                            bool create);
+
+  ClientOptions options_;
+  Pacer& pacer_;
+  std::unique_ptr<Transport> transport_;
+  std::string user_agent_;
+  std::atomic<int64_t> requests_{0};
+  std::atomic<int64_t> retries_{0};
+  std::atomic<int64_t> rate_limited_{0};
+  std::atomic<int64_t> server_errors_{0};
+};
+
+}  // namespace airpg::airtable

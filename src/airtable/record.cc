@@ -1,0 +1,229 @@
+#include "airtable/record.h"
+
+#include "airtable/dom.h"
+#include "base/json_escape.h"
+
+namespace airpg::airtable {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+Status Broken(std::string_view what, simdjson::error_code error) {
+  return dom::Malformed(what, simdjson::error_message(error));
+}
+
+// The value's exact JSON text, minified as text (numbers keep their digits),
+// after checking that a scalar really parses.
+Result<std::string> RawValue(od::value value, std::string_view what) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return Broken(what, e);
+  std::string_view raw;
+  simdjson::error_code e = simdjson::SUCCESS;
+  switch (type) {
+    case od::json_type::object: {
+      od::object o;
+      e = value.get_object().get(o);
+      if (!e) e = o.raw_json().get(raw);
+      break;
+    }
+    case od::json_type::array: {
+      od::array a;
+      e = value.get_array().get(a);
+      if (!e) e = a.raw_json().get(raw);
+      break;
+    }
+    default: {
+      raw = value.raw_json_token();
+      if (type == od::json_type::number) {
+        double d;
+        e = value.get_double().get(d);
+      } else if (type == od::json_type::string) {
+        std::string_view sv;
+        e = value.get_string().get(sv);
+      } else if (type == od::json_type::boolean) {
+        bool b;
+        e = value.get_bool().get(b);
+      } else {
+        bool is_null = false;
+        e = value.is_null().get(is_null);
+        if (!e && !is_null) e = simdjson::INCORRECT_TYPE;
+      }
+      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
+                              raw.back() == '\t')) {
+        raw.remove_suffix(1);
+      }
+    }
+  }
+  if (e) return Broken(what, e);
+  std::string out(raw.size() + simdjson::SIMDJSON_PADDING, '\0');
+  size_t length = 0;
+  if (auto m = simdjson::minify(raw.data(), raw.size(), out.data(), length)) return Broken(what, m);
+  out.resize(length);
+  return out;
+}
+
+Result<Record> RecordFrom(od::value value) {
+  od::object object;
+  if (auto e = value.get_object().get(object)) return Broken("record", e);
+  Record record;
+  std::string unknown;
+  for (auto member : object) {
+    std::string_view key;
+    if (auto e = member.unescaped_key().get(key)) return Broken("record", e);
+    od::value v;
+    if (auto e = member.value().get(v)) return Broken("record", e);
+    if (key == "id") {
+      std::string_view id;
+      if (v.get_string().get(id)) return dom::Malformed("record", "id is not a string");
+      record.id = std::string(id);
+    } else if (key == "createdTime") {
+      std::string_view time;
+      if (auto e = v.get_string().get(time)) return Broken("record createdTime", e);
+      record.created_time = std::string(time);
+    } else if (key == "fields") {
+      od::object fields;
+      if (v.get_object().get(fields)) {
+        return dom::Malformed("record " + record.id, "fields is not an object");
+      }
+      for (auto field : fields) {
+        std::string_view name;
+        if (auto e = field.unescaped_key().get(name)) return Broken("record fields", e);
+        std::string field_name(name);  // the key's buffer is reused by the next read
+        od::value cell;
+        if (auto e = field.value().get(cell)) return Broken("record fields", e);
+        AIRPG_ASSIGN_OR_RETURN(std::string json, RawValue(cell, "cell"));
+        record.fields.emplace_back(std::move(field_name), std::move(json));
+      }
+    } else if (key == "commentCount") {
+      int64_t count;
+      if (auto e = v.get_int64().get(count)) return Broken("record commentCount", e);
+      record.comment_count = count;
+    } else {
+      std::string name = JsonEscape(key);
+      AIRPG_ASSIGN_OR_RETURN(std::string json, RawValue(v, "record"));
+      unknown += unknown.empty() ? "{" : ",";
+      unknown += "\"" + name + "\":" + json;
+    }
+  }
+  if (record.id.empty()) return dom::Malformed("record", "no id");
+  if (!unknown.empty()) record.unknown_keys = unknown + "}";
+  return record;
+}
+
+// Whether the whole document has been read (nothing follows the root value).
+bool AtEnd(od::document& doc) {
+  const char* location = nullptr;
+  return doc.current_location().get(location) != simdjson::SUCCESS;
+}
+
+// Parses `body` on this thread's On-Demand parser. The document borrows
+// `padded`, which must outlive it.
+Result<od::document> Iterate(const simdjson::padded_string& padded, std::string_view what) {
+  thread_local od::parser parser;
+  od::document doc;
+  if (auto e = parser.iterate(padded).get(doc)) return Broken(what, e);
+  return doc;
+}
+
+// Reads {"records":[…], "offset"?, "createdRecords"?, "updatedRecords"?}.
+Status ReadRecordList(std::string_view body, std::string_view what,
+                      std::vector<Record>* records, std::string* offset,
+                      std::vector<std::string>* created, std::vector<std::string>* updated) {
+  simdjson::padded_string padded(body);
+  AIRPG_ASSIGN_OR_RETURN(od::document doc, Iterate(padded, what));
+  od::object root;
+  if (auto e = doc.get_object().get(root)) return Broken(what, e);
+  bool saw_records = false;
+  for (auto member : root) {
+    std::string_view key;
+    if (auto e = member.unescaped_key().get(key)) return Broken(what, e);
+    od::value v;
+    if (auto e = member.value().get(v)) return Broken(what, e);
+    if (key == "records") {
+      saw_records = true;
+      od::array array;
+      if (v.get_array().get(array)) return dom::Malformed(what, "\"records\" is not an array");
+      for (auto item : array) {
+        od::value rv;
+        if (auto e = item.get(rv)) return Broken(what, e);
+        AIRPG_ASSIGN_OR_RETURN(Record record, RecordFrom(rv));
+        records->push_back(std::move(record));
+      }
+    } else if (key == "offset" && offset != nullptr) {
+      std::string_view text;
+      if (auto e = v.get_string().get(text)) return Broken(what, e);
+      *offset = std::string(text);
+    } else if ((key == "createdRecords" && created) || (key == "updatedRecords" && updated)) {
+      std::vector<std::string>* ids = key == "createdRecords" ? created : updated;
+      od::array array;
+      if (auto e = v.get_array().get(array)) return Broken(what, e);
+      for (auto item : array) {
+        std::string_view id;
+        if (auto e = item.get_string().get(id)) return Broken(what, e);
+        ids->emplace_back(id);
+      }
+    } else {
+      AIRPG_RETURN_IF_ERROR(RawValue(v, what).status());  // validated, then ignored
+    }
+  }
+  if (!AtEnd(doc)) return dom::Malformed(what, "trailing content");
+  if (!saw_records) return dom::Malformed(what, "no \"records\" array");
+  return Status::Ok();
+}
+
+}  // namespace
+
+const std::string* Record::Cell(std::string_view key) const {
+  for (const auto& [name, json] : fields) {
+    if (name == key) return &json;
+  }
+  return nullptr;
+}
+
+Result<RecordPage> ParseRecordPage(std::string_view body) {
+  RecordPage page;
+  AIRPG_RETURN_IF_ERROR(
+      ReadRecordList(body, "record page", &page.records, &page.offset, nullptr, nullptr));
+  return page;
+}
+
+Result<Record> ParseRecord(std::string_view body) {
+  simdjson::padded_string padded(body);
+  AIRPG_ASSIGN_OR_RETURN(od::document doc, Iterate(padded, "record"));
+  od::value value;
+  if (auto e = doc.get_value().get(value)) return Broken("record", e);
+  AIRPG_ASSIGN_OR_RETURN(Record record, RecordFrom(value));
+  if (!AtEnd(doc)) return dom::Malformed("record", "trailing content");
+  return record;
+}
+
+Result<WriteResult> ParseWriteResult(std::string_view body) {
+  WriteResult result;
+  AIRPG_RETURN_IF_ERROR(ReadRecordList(body, "write response", &result.records, nullptr,
+                                       &result.created_record_ids, &result.updated_record_ids));
+  return result;
+}
+
+Result<std::vector<std::string>> ParseDeleted(std::string_view body) {
+  AIRPG_ASSIGN_OR_RETURN(dom::element root, dom::Parse(body, "delete response"));
+  std::vector<std::string> ids;
+  auto take = [&](dom::element item) -> Status {
+    bool deleted = false;
+    if (item["deleted"].get_bool().get(deleted) != simdjson::SUCCESS || !deleted) {
+      return dom::Malformed("delete response", "a record was not deleted");
+    }
+    std::string id = dom::String(item, "id");
+    if (id.empty()) return dom::Malformed("delete response", "no id");
+    ids.push_back(std::move(id));
+    return Status::Ok();
+  };
+  simdjson::dom::array array;
+  if (root["records"].get_array().get(array) == simdjson::SUCCESS) {
+    for (dom::element item : array) AIRPG_RETURN_IF_ERROR(take(item));
+  } else {
+    AIRPG_RETURN_IF_ERROR(take(root));
+  }
+  return ids;
+}
+
+}  // namespace airpg::airtable

@@ -1,0 +1,48 @@
+#include "airtable/sliding_window.h"
+
+#include <gtest/gtest.h>
+
+namespace airpg::airtable {
+namespace {
+
+using std::chrono::milliseconds;
+using TimePoint = SlidingWindow::Clock::time_point;
+
+TEST(SlidingWindowTest, AllowsABurstUpToTheLimitThenWaitsForTheOldest) {
+  SlidingWindow window(3, milliseconds(1000));
+  TimePoint t0{};
+  for (int i = 0; i < 3; ++i) {
+    TimePoint now = t0 + milliseconds(i * 10);
+    ASSERT_EQ(window.NextAllowed(now), now);
+    window.Grant(now);
+  }
+  EXPECT_EQ(window.NextAllowed(t0 + milliseconds(30)), t0 + milliseconds(1000));
+  window.Grant(t0 + milliseconds(1000));
+  EXPECT_EQ(window.NextAllowed(t0 + milliseconds(1000)), t0 + milliseconds(1010));
+}
+
+TEST(SlidingWindowTest, NeverMoreThanLimitInAnyWindow) {
+  SlidingWindow window(5, milliseconds(1000));
+  std::vector<TimePoint> grants;
+  TimePoint now{};
+  for (int i = 0; i < 200; ++i) {
+    now = window.NextAllowed(now + milliseconds(i % 7));  // uneven arrivals
+    window.Grant(now);
+    grants.push_back(now);
+  }
+  for (size_t i = 5; i < grants.size(); ++i) {
+    EXPECT_GE(grants[i] - grants[i - 5], milliseconds(1000)) << i;
+  }
+}
+
+TEST(SlidingWindowTest, BlockHoldsEverythingBack) {
+  SlidingWindow window(5, milliseconds(1000));
+  TimePoint t0{};
+  window.BlockUntil(t0 + milliseconds(30000));
+  EXPECT_EQ(window.NextAllowed(t0), t0 + milliseconds(30000));
+  window.BlockUntil(t0 + milliseconds(100));  // a shorter block never shortens a longer one
+  EXPECT_EQ(window.NextAllowed(t0), t0 + milliseconds(30000));
+}
+
+}  // namespace
+}  // namespace airpg::airtable
