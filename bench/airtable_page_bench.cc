@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
       std::cerr << parsed.status().ToString() << "\n";
       std::exit(1);
     }
-    cells = parsed->records.size() * parsed->records[0].fields.size();
+    cells = parsed->records.size() * parsed->records[0].field_count();
   });
   double baseline = PagesPerSecond(seconds, [&] {
     nlohmann::json doc = nlohmann::json::parse(page);

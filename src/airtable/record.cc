@@ -12,9 +12,27 @@ Status Broken(std::string_view what, simdjson::error_code error) {
   return dom::Malformed(what, simdjson::error_message(error));
 }
 
-// The value's exact JSON text, minified as text (numbers keep their digits),
-// after checking that a scalar really parses.
-Result<std::string> RawValue(od::value value, std::string_view what) {
+// Whether JSON text (already validated) has whitespace between tokens, so it
+// needs minifying; strings may hold spaces of their own.
+bool HasSpaceOutsideStrings(std::string_view json) {
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Appends the value's exact JSON text to `out`, minified as text (numbers
+// keep their digits), after checking that a scalar really parses.
+Status AppendRawValue(od::value value, std::string_view what, std::string& out) {
   od::json_type type;
   if (auto e = value.type().get(type)) return Broken(what, e);
   std::string_view raw;
@@ -55,10 +73,24 @@ Result<std::string> RawValue(od::value value, std::string_view what) {
     }
   }
   if (e) return Broken(what, e);
-  std::string out(raw.size() + simdjson::SIMDJSON_PADDING, '\0');
+  if (!HasSpaceOutsideStrings(raw)) {  // Airtable sends compact JSON
+    out.append(raw);
+    return Status::Ok();
+  }
+  size_t start = out.size();
+  out.resize(start + raw.size() + simdjson::SIMDJSON_PADDING);
   size_t length = 0;
-  if (auto m = simdjson::minify(raw.data(), raw.size(), out.data(), length)) return Broken(what, m);
-  out.resize(length);
+  if (auto m = simdjson::minify(raw.data(), raw.size(), out.data() + start, length)) {
+    out.resize(start);
+    return Broken(what, m);
+  }
+  out.resize(start + length);
+  return Status::Ok();
+}
+
+Result<std::string> RawValue(od::value value, std::string_view what) {
+  std::string out;
+  AIRPG_RETURN_IF_ERROR(AppendRawValue(value, what, out));
   return out;
 }
 
@@ -85,14 +117,14 @@ Result<Record> RecordFrom(od::value value) {
       if (v.get_object().get(fields)) {
         return dom::Malformed("record " + record.id, "fields is not an object");
       }
+      record.Reserve(1024, 16);
       for (auto field : fields) {
         std::string_view name;
         if (auto e = field.unescaped_key().get(name)) return Broken("record fields", e);
-        std::string field_name(name);  // the key's buffer is reused by the next read
         od::value cell;
         if (auto e = field.value().get(cell)) return Broken("record fields", e);
-        AIRPG_ASSIGN_OR_RETURN(std::string json, RawValue(cell, "cell"));
-        record.fields.emplace_back(std::move(field_name), std::move(json));
+        AIRPG_RETURN_IF_ERROR(record.AddFieldWith(
+            name, [&](std::string& text) { return AppendRawValue(cell, "cell", text); }));
       }
     } else if (key == "commentCount") {
       int64_t count;
@@ -143,6 +175,7 @@ Status ReadRecordList(std::string_view body, std::string_view what,
       saw_records = true;
       od::array array;
       if (v.get_array().get(array)) return dom::Malformed(what, "\"records\" is not an array");
+      records->reserve(100);  // a full page
       for (auto item : array) {
         od::value rv;
         if (auto e = item.get(rv)) return Broken(what, e);
@@ -173,11 +206,26 @@ Status ReadRecordList(std::string_view body, std::string_view what,
 
 }  // namespace
 
-const std::string* Record::Cell(std::string_view key) const {
-  for (const auto& [name, json] : fields) {
-    if (name == key) return &json;
+std::string_view Record::FieldKey(size_t i) const {
+  return std::string_view(text_).substr(spans_[i].key_offset, spans_[i].key_size);
+}
+
+std::string_view Record::FieldJson(size_t i) const {
+  return std::string_view(text_).substr(spans_[i].json_offset, spans_[i].json_size);
+}
+
+std::optional<std::string_view> Record::Cell(std::string_view key) const {
+  for (size_t i = 0; i < spans_.size(); ++i) {
+    if (FieldKey(i) == key) return FieldJson(i);
   }
-  return nullptr;
+  return std::nullopt;
+}
+
+void Record::AddField(std::string_view key, std::string_view json) {
+  AddFieldWith(key, [json](std::string& text) {
+    text.append(json);
+    return Status::Ok();
+  }).IgnoreError();
 }
 
 Result<RecordPage> ParseRecordPage(std::string_view body) {

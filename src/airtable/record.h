@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -19,17 +20,52 @@ namespace airpg::airtable {
 struct Record {
   std::string id;            // rec…
   std::string created_time;  // ISO-8601 as sent, e.g. "2022-09-12T21:03:48.000Z"
-  // Field name or fld… id (as requested) → the cell's JSON. Empty cells are
-  // absent, as Airtable omits them.
-  std::vector<std::pair<std::string, std::string>> fields;
   std::optional<int64_t> comment_count;  // only with recordMetadata=commentCount
   // Keys of the record object this build does not know, as a JSON object
   // text; empty when there were none.
   std::string unknown_keys;
 
-  // The cell's JSON, or null when the record has no value for `key`.
-  const std::string* Cell(std::string_view key) const;
+  // The cells, in the order Airtable sent them: field name or fld… id (as
+  // requested) and the cell's JSON. Empty cells are absent, as Airtable
+  // omits them.
+  size_t field_count() const { return spans_.size(); }
+  std::string_view FieldKey(size_t i) const;
+  std::string_view FieldJson(size_t i) const;
+  // The cell's JSON, or nullopt when the record has no value for `key`.
+  std::optional<std::string_view> Cell(std::string_view key) const;
+
+  void AddField(std::string_view key, std::string_view json);
+  // Room for `bytes` of keys and cells and `fields` cells (saves reallocations).
+  void Reserve(size_t bytes, size_t fields) {
+    text_.reserve(bytes);
+    spans_.reserve(fields);
+  }
+  // Appends the key, then lets `write` append the JSON to `text` (one
+  // allocation for a whole record instead of two per cell).
+  template <typename Write>
+  auto AddFieldWith(std::string_view key, Write write) -> decltype(write(std::declval<std::string&>()));
+
+ private:
+  struct Span {
+    uint32_t key_offset, key_size, json_offset, json_size;
+  };
+  std::string text_;  // keys and cells back to back
+  std::vector<Span> spans_;
 };
+
+template <typename Write>
+auto Record::AddFieldWith(std::string_view key, Write write)
+    -> decltype(write(std::declval<std::string&>())) {
+  Span span;
+  span.key_offset = static_cast<uint32_t>(text_.size());
+  span.key_size = static_cast<uint32_t>(key.size());
+  text_.append(key);
+  span.json_offset = static_cast<uint32_t>(text_.size());
+  auto status = write(text_);
+  span.json_size = static_cast<uint32_t>(text_.size()) - span.json_offset;
+  if (status.ok()) spans_.push_back(span);
+  return status;
+}
 
 // One page of a listing; `offset` is empty on the last page.
 struct RecordPage {

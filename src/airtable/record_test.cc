@@ -19,11 +19,13 @@ TEST(RecordTest, ParsesARealListPageKeepingEveryCell) {
   const Record& first = page->records[0];
   EXPECT_EQ(first.id, "rec6vpnCofe2OZiwi");
   EXPECT_EQ(first.created_time, "2015-02-09T23:24:14.000Z");
-  ASSERT_NE(first.Cell("Name"), nullptr);
+  ASSERT_TRUE(first.Cell("Name").has_value());
   EXPECT_EQ(*first.Cell("Name"), "\"Al Held\"");
-  ASSERT_NE(first.Cell("Attachments"), nullptr);
+  ASSERT_TRUE(first.Cell("Attachments").has_value());
   EXPECT_EQ(first.Cell("Attachments")->front(), '[');
-  EXPECT_EQ(first.Cell("No such field"), nullptr);
+  EXPECT_EQ(first.Cell("No such field"), std::nullopt);
+  // Pretty-printed input is minified; strings keep their own spaces.
+  EXPECT_EQ(first.Cell("Attachments")->find('\n'), std::string_view::npos);
   EXPECT_TRUE(first.unknown_keys.empty());
 }
 
@@ -34,7 +36,26 @@ TEST(RecordTest, KeepsCommentCountAndFieldIds) {
   auto by_id = ParseRecordPage(Fixture("records/art_gallery_list_records_return_fields_by_field_id.json"));
   ASSERT_TRUE(by_id.ok());
   ASSERT_EQ(by_id->records.size(), 3u);
-  for (const auto& [key, json] : by_id->records[0].fields) EXPECT_EQ(key.rfind("fld", 0), 0u) << key;
+  const Record& r = by_id->records[0];
+  for (size_t i = 0; i < r.field_count(); ++i) EXPECT_EQ(r.FieldKey(i).rfind("fld", 0), 0u);
+}
+
+TEST(RecordTest, NumbersKeepEveryDigitAsSent) {
+  auto record = ParseRecord(
+      R"({"id":"recA","fields":{"Big":12345678901234567890.125,"Tiny":1e-7,"List":[1.50, 2]}})");
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(*record->Cell("Big"), "12345678901234567890.125");
+  EXPECT_EQ(*record->Cell("Tiny"), "1e-7");
+  EXPECT_EQ(*record->Cell("List"), "[1.50,2]");
+}
+
+TEST(RecordTest, InvalidScalarsInsideCellsAreRejected) {
+  EXPECT_EQ(ParseRecord(R"({"id":"recA","fields":{"X":tru}})").status().code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(ParseRecord(R"({"id":"recA","fields":{"X":"bad \q escape"}})").status().code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(ParseRecord(R"({"id":"recA","fields":{}} trailing)").status().code(),
+            StatusCode::kDataLoss);
 }
 
 TEST(RecordTest, UnknownKeysArePreservedNotDropped) {
