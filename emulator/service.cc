@@ -46,7 +46,8 @@ HandlerResult RouteMeta(Call& call) {
   Table* table = base->FindTable(s[5]);
   if (table == nullptr) return ModelNotFound();
   if (s.size() == 6 && method == "PATCH") return UpdateTable(call, *base, *table);
-  if (s.size() == 7 && s[6] == "fields" && method == "POST") return CreateField(call, *base, *table);
+  if (s.size() == 7 && s[6] == "fields" && method == "POST")
+    return CreateField(call, *base, *table);
   if (s.size() == 8 && s[6] == "fields" && method == "PATCH") {
     Field* field = table->FindField(s[7]);
     if (field == nullptr) return ModelNotFound();
@@ -112,10 +113,10 @@ Service::Service(const EmulatorOptions& opts)
 
 http::Response Service::Handle(const http::Request& request) {
   auto [path, query_text] = http::SplitTarget(request.target);
-  Call call{*this, request, http::SplitPath(path), http::ParseQuery(query_text), Json(),
-            clock.NowMillis()};
-  bool reads_body = request.method != "GET" && request.method != "DELETE" &&
-                    request.method != "HEAD";
+  Call call{*this,  request,          http::SplitPath(path), http::ParseQuery(query_text),
+            Json(), clock.NowMillis()};
+  bool reads_body =
+      request.method != "GET" && request.method != "DELETE" && request.method != "HEAD";
   if (reads_body && !request.body.empty()) {
     call.body = Json::parse(request.body, nullptr, false);
     if (call.body.is_discarded()) return BadJson().ToResponse();

@@ -34,9 +34,9 @@ struct Service {
   FilterCompiler filter_compiler;
 
   std::mutex mu;
-  Model model;              // guarded by mu
-  Json initial_state;       // guarded by mu; what /__emulator/reset restores
-  OffsetStore offsets;      // guarded by mu
+  Model model;               // guarded by mu
+  Json initial_state;        // guarded by mu; what /__emulator/reset restores
+  OffsetStore offsets;       // guarded by mu
   RateLimiter rate_limiter;  // guarded by mu
 };
 

@@ -35,7 +35,8 @@ http::Response Clock(Call& call) {
     } else if (body.value("freeze", false)) {
       service.clock.Freeze(service.clock.NowMillis());
     }
-    if (body.contains("advanceMillis")) service.clock.Advance(body.value("advanceMillis", int64_t{0}));
+    if (body.contains("advanceMillis"))
+      service.clock.Advance(body.value("advanceMillis", int64_t{0}));
     if (body.contains("advanceSeconds")) {
       service.clock.Advance(body.value("advanceSeconds", int64_t{0}) * 1000);
     }

@@ -22,7 +22,8 @@ HandlerResult UpdateField(Call& call, Base& base, Table& table, Field& field) {
     return InvalidRequest();
   }
   if (body.contains("name")) {
-    if (!body["name"].is_string() || body["name"].get<std::string>().empty()) return InvalidRequest();
+    if (!body["name"].is_string() || body["name"].get<std::string>().empty())
+      return InvalidRequest();
     std::string name = body["name"].get<std::string>();
     for (const Field& f : table.fields) {
       if (&f != &field && EqualsIgnoreCase(f.name, name)) {
@@ -33,7 +34,8 @@ HandlerResult UpdateField(Call& call, Base& base, Table& table, Field& field) {
     field.name = name;
   }
   if (body.contains("description")) {
-    field.description = body["description"].is_string() ? body["description"].get<std::string>() : "";
+    field.description =
+        body["description"].is_string() ? body["description"].get<std::string>() : "";
   }
   ++base.transaction_number;
   return FieldToJson(field);

@@ -45,17 +45,20 @@ HandlerResult UpdateTable(Call& call, Base& base, Table& table) {
     return InvalidRequest();
   }
   if (body.contains("name")) {
-    if (!body["name"].is_string() || body["name"].get<std::string>().empty()) return InvalidRequest();
+    if (!body["name"].is_string() || body["name"].get<std::string>().empty())
+      return InvalidRequest();
     std::string name = body["name"].get<std::string>();
     for (const Table& t : base.tables) {
       if (&t != &table && EqualsIgnoreCase(t.name, name)) {
-        return Unprocessable("DUPLICATE_TABLE_NAME", "A table named \"" + name + "\" already exists");
+        return Unprocessable("DUPLICATE_TABLE_NAME",
+                             "A table named \"" + name + "\" already exists");
       }
     }
     table.name = name;
   }
   if (body.contains("description")) {
-    table.description = body["description"].is_string() ? body["description"].get<std::string>() : "";
+    table.description =
+        body["description"].is_string() ? body["description"].get<std::string>() : "";
   }
   ++base.transaction_number;
   return TableToJson(table, true);

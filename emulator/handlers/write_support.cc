@@ -19,10 +19,9 @@ ApiError MissingRecord(const Call& call) {
 ApiResult<bool> CheckBatchSize(const Call& call, size_t count, const char* verb) {
   size_t limit = static_cast<size_t>(call.service.options.max_records_per_request);
   if (count > limit) {
-    return Unprocessable("INVALID_RECORDS", "A maximum of " + std::to_string(limit) +
-                                                " records can be " + verb +
-                                                " per request but you have provided " +
-                                                std::to_string(count) + ".");
+    return Unprocessable("INVALID_RECORDS",
+                         "A maximum of " + std::to_string(limit) + " records can be " + verb +
+                             " per request but you have provided " + std::to_string(count) + ".");
   }
   return true;
 }
