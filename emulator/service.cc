@@ -1,6 +1,9 @@
 #include "emulator/service.h"
 
 #include <cctype>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "emulator/handlers/handlers.h"
 
@@ -107,11 +110,22 @@ Service::Service(const EmulatorOptions& opts)
       filter_compiler(SimpleFilterCompiler()),
       offsets(opts.offset_ttl_millis),
       rate_limiter(RateLimiter::Config{opts.rate_limits, opts.per_base_per_second,
-                                       opts.per_token_per_second, 1000, opts.penalty_millis}) {
+                                       opts.per_token_per_second, 1000, opts.penalty_millis}),
+      faults(opts.seed ^ 0x5eed) {
   if (opts.frozen_clock_millis) clock.Freeze(*opts.frozen_clock_millis);
 }
 
 http::Response Service::Handle(const http::Request& request) {
+  int64_t latency = 0;
+  http::Response response = HandleLocked(request, &latency);
+  if (latency > 0) {
+    // Injected latency is served outside the lock so other requests proceed.
+    std::this_thread::sleep_for(std::chrono::milliseconds(latency));
+  }
+  return response;
+}
+
+http::Response Service::HandleLocked(const http::Request& request, int64_t* latency) {
   auto [path, query_text] = http::SplitTarget(request.target);
   Call call{*this,  request,          http::SplitPath(path), http::ParseQuery(query_text),
             Json(), clock.NowMillis()};
@@ -143,15 +157,26 @@ http::Response Service::Handle(const http::Request& request) {
     base_id = s[1];
   }
   if (!base_id.empty() && model.FindBase(base_id) == nullptr) base_id.clear();
+  *latency = faults.latency_millis();
+  if (std::optional<ApiError> fault = faults.NextError()) return fault->ToResponse();
   if (!rate_limiter.Admit(base_id, token, call.now_millis)) {
     return RateLimitReached().ToResponse();
   }
 
-  if (s[1] == "meta") return Respond(RouteMeta(call));
-  if (s[1] == "bases") return RouteNotFound().ToResponse();  // webhooks: not yet
-  Base* base = model.FindBase(s[1]);
-  if (base == nullptr) return RouteNotFound().ToResponse();
-  return Respond(RouteRecords(call, *base));
+  http::Response response;
+  if (s[1] == "meta") {
+    response = Respond(RouteMeta(call));
+  } else if (s[1] == "bases") {
+    response = RouteNotFound().ToResponse();  // webhooks: not yet
+  } else if (Base* base = model.FindBase(s[1])) {
+    response = Respond(RouteRecords(call, *base));
+  } else {
+    response = RouteNotFound().ToResponse();
+  }
+  if (response.status == 200 && faults.NextTruncate()) {
+    response.body.resize(response.body.size() / 2);
+  }
+  return response;
 }
 
 }  // namespace airpg::emulator

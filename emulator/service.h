@@ -12,6 +12,7 @@
 #include "emulator/api_error.h"
 #include "emulator/clock.h"
 #include "emulator/emulator.h"
+#include "emulator/faults.h"
 #include "emulator/ids.h"
 #include "emulator/model.h"
 #include "emulator/offset_store.h"
@@ -26,6 +27,8 @@ struct Service {
   explicit Service(const EmulatorOptions& opts);
 
   http::Response Handle(const http::Request& request);
+  // The work of Handle under `mu`; sets *latency to the injected delay.
+  http::Response HandleLocked(const http::Request& request, int64_t* latency);
 
   EmulatorOptions options;
   std::string url;  // set once the server has its port
@@ -38,6 +41,7 @@ struct Service {
   Json initial_state;        // guarded by mu; what /__emulator/reset restores
   OffsetStore offsets;       // guarded by mu
   RateLimiter rate_limiter;  // guarded by mu
+  FaultInjector faults;      // guarded by mu
 };
 
 // One request on its way through the service; handlers read it.
