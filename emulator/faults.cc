@@ -27,7 +27,9 @@ ApiResult<Json> FaultInjector::Configure(const Json& body) {
                              {"error502", &next.error_502},
                              {"error503", &next.error_503},
                              {"error429", &next.error_429},
-                             {"truncate", &next.truncate}}) {
+                             {"truncate", &next.truncate},
+                             {"dropPing", &next.drop_ping},
+                             {"duplicatePing", &next.duplicate_ping}}) {
     if (!body.contains(key)) continue;
     if (!body[key].is_number() || body[key].get<double>() < 0 || body[key].get<double>() > 1) {
       return InvalidRequest(std::string(key) + " must be a probability between 0 and 1");
@@ -55,6 +57,7 @@ Json FaultInjector::ToJson() const {
   Json out = {{"error500", config_.error_500}, {"error502", config_.error_502},
               {"error503", config_.error_503}, {"error429", config_.error_429},
               {"truncate", config_.truncate},  {"latencyMs", config_.latency_millis},
+              {"dropPing", config_.drop_ping}, {"duplicatePing", config_.duplicate_ping},
               {"injected", injected_}};
   if (fail_next_count_ > 0) {
     out["failNext"] = {{"status", fail_next_status_}, {"count", fail_next_count_}};
@@ -83,6 +86,18 @@ std::optional<ApiError> FaultInjector::NextError() {
     }
   }
   return std::nullopt;
+}
+
+int FaultInjector::NextPingCopies() {
+  if (Roll(config_.drop_ping)) {
+    ++injected_;
+    return 0;
+  }
+  if (Roll(config_.duplicate_ping)) {
+    ++injected_;
+    return 2;
+  }
+  return 1;
 }
 
 bool FaultInjector::NextTruncate() {

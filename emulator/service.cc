@@ -59,6 +59,31 @@ HandlerResult RouteMeta(Call& call) {
   return RouteNotFound();
 }
 
+// /v0/bases/{base}/webhooks[/{id}[/refresh|/enableNotifications|/payloads]].
+HandlerResult RouteWebhooks(Call& call) {
+  const auto& s = call.segments;
+  const std::string& method = call.request.method;
+  if (s.size() < 4 || s[3] != "webhooks") return RouteNotFound();
+  Base* base = call.service.model.FindBase(s[2]);
+  if (base == nullptr) return ModelNotFound();
+  if (s.size() == 4) {
+    if (method == "GET") return ListWebhooks(call, *base);
+    if (method == "POST") return CreateWebhook(call, *base);
+    return RouteNotFound();
+  }
+  const std::string& hook = s[4];
+  if (s.size() == 5 && method == "DELETE") return DeleteWebhook(call, *base, hook);
+  if (s.size() == 6 && s[5] == "refresh" && method == "POST")
+    return RefreshWebhook(call, *base, hook);
+  if (s.size() == 6 && s[5] == "enableNotifications" && method == "POST") {
+    return EnableWebhookNotifications(call, *base, hook);
+  }
+  if (s.size() == 6 && s[5] == "payloads" && method == "GET") {
+    return ListWebhookPayloads(call, *base, hook);
+  }
+  return RouteNotFound();
+}
+
 // /v0/{base}/{table}[/{record}|/listRecords].
 HandlerResult RouteRecords(Call& call, Base& base) {
   const auto& s = call.segments;
@@ -113,6 +138,26 @@ Service::Service(const EmulatorOptions& opts)
                                        opts.per_token_per_second, 1000, opts.penalty_millis}),
       faults(opts.seed ^ 0x5eed) {
   if (opts.frozen_clock_millis) clock.Freeze(*opts.frozen_clock_millis);
+  notifier = std::make_unique<WebhookNotifier>(
+      clock,
+      [this](const PingRequest& ping) {
+        std::lock_guard lock(mu);
+        return webhooks.WantsPing(ping.webhook_id, clock.NowMillis());
+      },
+      [this](const PingRequest& ping, const WebhookNotifier::Outcome& outcome) {
+        std::lock_guard lock(mu);
+        webhooks.RecordPing(ping.webhook_id, outcome.success, outcome.error, ping.retry_number,
+                            outcome.will_retry, outcome.duration_millis, clock.NowMillis());
+      });
+}
+
+void Service::Publish(Call& call, const std::string& base_id) {
+  if (call.changes.empty()) return;
+  Base* base = model.FindBase(base_id);
+  if (base == nullptr) return;
+  for (PingRequest& ping : webhooks.Publish(*base, model.user, call.changes, call.now_millis)) {
+    notifier->Enqueue(std::move(ping), faults.NextPingCopies());
+  }
 }
 
 http::Response Service::Handle(const http::Request& request) {
@@ -137,6 +182,19 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
   }
   std::lock_guard lock(mu);
   const auto& s = call.segments;
+  if (s.size() >= 4 && s[0] == "__emulator" && s[1] == "ui") {
+    // A change "as a person in the UI would": no token, no limits, source client.
+    std::string base_id = s[2];
+    std::vector<std::string> rewritten = {"v0"};
+    rewritten.insert(rewritten.end(), s.begin() + 2, s.end());
+    call.segments = std::move(rewritten);
+    call.changes.source = "client";
+    Base* base = model.FindBase(base_id);
+    http::Response response =
+        base ? Respond(RouteRecords(call, *base)) : ModelNotFound().ToResponse();
+    if (response.status == 200) Publish(call, base_id);
+    return response;
+  }
   if (!s.empty() && s[0] == "__emulator") return Admin(call);
   if (s.empty() || s[0] != "v0" || s.size() < 2) return RouteNotFound().ToResponse();
 
@@ -167,12 +225,13 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
   if (s[1] == "meta") {
     response = Respond(RouteMeta(call));
   } else if (s[1] == "bases") {
-    response = RouteNotFound().ToResponse();  // webhooks: not yet
+    response = Respond(RouteWebhooks(call));
   } else if (Base* base = model.FindBase(s[1])) {
     response = Respond(RouteRecords(call, *base));
   } else {
     response = RouteNotFound().ToResponse();
   }
+  if (response.status == 200) Publish(call, base_id);
   if (response.status == 200 && faults.NextTruncate()) {
     response.body.resize(response.body.size() / 2);
   }

@@ -48,7 +48,7 @@ HandlerResult UpdateRecord(Call& call, Base& base, Table& table, const std::stri
   }
   CellWriteContext ctx = MakeWriteContext(call, base, table);
   EMU_ASSIGN_OR_RETURN(Json cells, ComputeCells(ctx, *record, call.body["fields"], mode));
-  ApplyCells(base, table, *record, std::move(cells), call.now_millis);
+  StoreChangedRecord(call, base, table, *record, std::move(cells));
   ++base.transaction_number;
   return RenderWritten(call, base, table, *record);
 }
@@ -158,7 +158,7 @@ HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode
   for (auto& [record_id, cells] : updates) {
     // AddRecord may have moved records: find the target again by id.
     Record* target = table.FindRecord(record_id);
-    ApplyCells(base, table, *target, std::move(cells), call.now_millis);
+    StoreChangedRecord(call, base, table, *target, std::move(cells));
   }
   ++base.transaction_number;
 
