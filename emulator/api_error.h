@@ -27,20 +27,20 @@ struct ApiError {
 };
 
 // Builders for the errors the emulator returns; wording as API.md §4.
-ApiError RouteNotFound();                            // 404 {"error":"NOT_FOUND"}
-ApiError ModelNotFound();                            // 403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND
-ApiError AuthenticationRequired();                   // 401 AUTHENTICATION_REQUIRED
-ApiError RateLimitReached();                         // 429 RATE_LIMIT_REACHED
-ApiError InvalidRequest(std::string message = "");   // 422 INVALID_REQUEST_UNKNOWN
-ApiError BadJson();                                  // 400 INVALID_REQUEST_UNKNOWN
+ApiError RouteNotFound();                           // 404 {"error":"NOT_FOUND"}
+ApiError ModelNotFound();                           // 403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND
+ApiError AuthenticationRequired();                  // 401 AUTHENTICATION_REQUIRED
+ApiError RateLimitReached();                        // 429 RATE_LIMIT_REACHED
+ApiError InvalidRequest(std::string message = "");  // 422 INVALID_REQUEST_UNKNOWN
+ApiError BadJson();                                 // 400 INVALID_REQUEST_UNKNOWN
 ApiError Unprocessable(std::string type, std::string message);  // 422 TYPE
-ApiError UnknownFieldName(const std::string& name);  // 422 UNKNOWN_FIELD_NAME
+ApiError UnknownFieldName(const std::string& name);             // 422 UNKNOWN_FIELD_NAME
 
 template <typename T>
 class [[nodiscard]] ApiResult {
  public:
   ApiResult(ApiError error) : data_(std::move(error)) {}  // NOLINT: implicit by design
-  ApiResult(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
+  ApiResult(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   bool ok() const { return std::holds_alternative<T>(data_); }
   const ApiError& error() const { return std::get<ApiError>(data_); }
   T& value() { return std::get<T>(data_); }

@@ -13,8 +13,8 @@ namespace {
 using airtable::FieldType;
 
 constexpr std::array<const char*, 10> kChoiceColors = {
-    "blueLight2", "cyanLight2",   "tealLight2", "greenLight2", "yellowLight2",
-    "orangeLight2", "redLight2", "pinkLight2", "purpleLight2", "grayLight2"};
+    "blueLight2",   "cyanLight2", "tealLight2", "greenLight2",  "yellowLight2",
+    "orangeLight2", "redLight2",  "pinkLight2", "purpleLight2", "grayLight2"};
 
 ApiError CannotAccept(const Field& field) {
   return Unprocessable("INVALID_VALUE_FOR_COLUMN",
@@ -86,9 +86,9 @@ ApiResult<std::string> Choice(const CellWriteContext& ctx, Field& field, const J
     }
   }
   if (!ctx.typecast) {
-    return Unprocessable("INVALID_MULTIPLE_CHOICE_OPTIONS",
-                         "Insufficient permissions to create new select option \"\"" + name +
-                             "\"\"");
+    return Unprocessable(
+        "INVALID_MULTIPLE_CHOICE_OPTIONS",
+        "Insufficient permissions to create new select option \"\"" + name + "\"\"");
   }
   choices.push_back({{"id", ctx.ids.Next("sel")},
                      {"name", name},
@@ -128,9 +128,8 @@ ApiResult<Json> OneCollaborator(const CellWriteContext& ctx, const Field& field,
 
 ApiResult<Json> Links(const CellWriteContext& ctx, const Field& field, const Json& value) {
   if (!value.is_array()) return CannotAccept(field);
-  std::string linked_table_id = field.options.is_object()
-                                    ? field.options.value("linkedTableId", "")
-                                    : std::string();
+  std::string linked_table_id =
+      field.options.is_object() ? field.options.value("linkedTableId", "") : std::string();
   Table* linked = ctx.base.FindTable(linked_table_id);
   Json out = Json::array();
   for (const Json& item : value) {
@@ -209,9 +208,9 @@ ApiResult<Json> NormalizeCell(const CellWriteContext& ctx, Field& field, const J
                               const Json& existing) {
   FieldType kind = field.kind();
   if (airtable::IsComputed(kind)) {
-    return Unprocessable("INVALID_VALUE_FOR_COLUMN",
-                         "Field \"" + field.name +
-                             "\" cannot accept a value because the field is computed");
+    return Unprocessable(
+        "INVALID_VALUE_FOR_COLUMN",
+        "Field \"" + field.name + "\" cannot accept a value because the field is computed");
   }
   if (value.is_null()) return Json();
   switch (kind) {

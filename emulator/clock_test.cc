@@ -11,7 +11,7 @@
 namespace airpg::emulator {
 namespace {
 
-TEST(ClockTest, FormatsAndParsesIsoTimes) {
+TEST(EmulatorClockTest, FormatsAndParsesIsoTimes) {
   EXPECT_EQ(FormatIsoMillis(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatIsoMillis(1662930228123), "2022-09-11T21:03:48.123Z");
   int64_t ms = 0;
@@ -25,7 +25,7 @@ TEST(ClockTest, FormatsAndParsesIsoTimes) {
   EXPECT_FALSE(ParseIsoMillis("2022-13-01", &ms));
 }
 
-TEST(ClockTest, FreezeAdvanceAndRun) {
+TEST(EmulatorClockTest, FreezeAdvanceAndRun) {
   EmulatorClock clock;
   clock.Freeze(1000);
   EXPECT_TRUE(clock.frozen());
@@ -36,7 +36,7 @@ TEST(ClockTest, FreezeAdvanceAndRun) {
   EXPECT_GE(clock.NowMillis(), 1500);
 }
 
-TEST(ClockTest, AdminEndpointControlsTheClock) {
+TEST(EmulatorClockTest, AdminEndpointControlsTheClock) {
   TestEmulator emu;
   Reply now = emu.Get("/__emulator/clock");
   EXPECT_EQ(now.body["now"], "2025-01-01T00:00:00.000Z");
@@ -48,7 +48,7 @@ TEST(ClockTest, AdminEndpointControlsTheClock) {
   EXPECT_EQ(created.body["createdTime"], "2030-06-01T12:00:00.000Z");
 }
 
-TEST(DataFileTest, SaveAndLoadRoundTrip) {
+TEST(EmulatorDataFileTest, SaveAndLoadRoundTrip) {
   IdGenerator ids(7);
   auto model = ModelFromJson(nlohmann::ordered_json::parse(TestData()), ids, 0);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
@@ -61,7 +61,7 @@ TEST(DataFileTest, SaveAndLoadRoundTrip) {
   EXPECT_EQ(LoadModelFile(path, ids, 0).status().code(), StatusCode::kNotFound);
 }
 
-TEST(DataFileTest, StopSavesStateWhenAsked) {
+TEST(EmulatorDataFileTest, StopSavesStateWhenAsked) {
   EmulatorOptions options = TestEmulator::DefaultOptions();
   options.save_path = ::testing::TempDir() + "emulator_saved.json";
   {
@@ -75,12 +75,13 @@ TEST(DataFileTest, StopSavesStateWhenAsked) {
   std::remove(options.save_path.c_str());
 }
 
-TEST(DataFileTest, RejectsUnknownFieldsInRecords) {
+TEST(EmulatorDataFileTest, RejectsUnknownFieldsInRecords) {
   IdGenerator ids(1);
-  auto bad = ModelFromJson(nlohmann::ordered_json::parse(
-                               R"({"bases":[{"tables":[{"name":"T","fields":[{"name":"A","type":"singleLineText"}],
+  auto bad = ModelFromJson(
+      nlohmann::ordered_json::parse(
+          R"({"bases":[{"tables":[{"name":"T","fields":[{"name":"A","type":"singleLineText"}],
                                    "records":[{"fields":{"B":"x"}}]}]}]})"),
-                           ids, 0);
+      ids, 0);
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
 

@@ -24,21 +24,24 @@ Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now) {
     if (!field.ok()) return InvalidArgumentError("data file: bad field in table " + table.name);
     table.fields.push_back(std::move(field.value()));
   }
-  if (table.fields.empty()) return InvalidArgumentError("data file: table " + table.name + " has no fields");
+  if (table.fields.empty())
+    return InvalidArgumentError("data file: table " + table.name + " has no fields");
   table.primary_field_id = json.value("primaryFieldId", table.fields.front().id);
   for (const Json& r : json.value("records", Json::array())) {
     Record record;
     record.id = r.value("id", "");
     if (record.id.empty()) record.id = ids.Next("rec");
     record.created_millis = now;
-    if (r.contains("createdTime")) ParseIsoMillis(r.value("createdTime", ""), &record.created_millis);
+    if (r.contains("createdTime"))
+      ParseIsoMillis(r.value("createdTime", ""), &record.created_millis);
     record.modified_millis = record.created_millis;
     record.comment_count = r.value("commentCount", 0);
     const Json fields = r.value("fields", Json::object());
     for (const auto& [key, value] : fields.items()) {
       const Field* field = table.FindField(key);
       if (field == nullptr) {
-        return InvalidArgumentError("data file: unknown field \"" + key + "\" in table " + table.name);
+        return InvalidArgumentError("data file: unknown field \"" + key + "\" in table " +
+                                    table.name);
       }
       if (!IsEmptyCell(value)) record.cells[field->id] = value;
     }
@@ -115,7 +118,8 @@ Json ModelToJson(const Model& model) {
       }
       Json records = Json::array();
       for (const Record& r : table.records) {
-        Json rec = {{"id", r.id}, {"createdTime", FormatIsoMillis(r.created_millis)}, {"fields", r.cells}};
+        Json rec = {
+            {"id", r.id}, {"createdTime", FormatIsoMillis(r.created_millis)}, {"fields", r.cells}};
         if (r.comment_count) rec["commentCount"] = r.comment_count;
         records.push_back(std::move(rec));
       }

@@ -25,8 +25,8 @@ Result<std::unique_ptr<Emulator>> Emulator::Start(const EmulatorOptions& options
     initial = Json::parse(options.data_json, nullptr, false);
     if (initial.is_discarded()) return InvalidArgumentError("emulator data is not valid JSON");
   } else if (!options.data_path.empty()) {
-    AIRPG_ASSIGN_OR_RETURN(Model loaded,
-                           LoadModelFile(options.data_path, service.ids, service.clock.NowMillis()));
+    AIRPG_ASSIGN_OR_RETURN(
+        Model loaded, LoadModelFile(options.data_path, service.ids, service.clock.NowMillis()));
     initial = ModelToJson(loaded);
   }
   AIRPG_ASSIGN_OR_RETURN(service.model,

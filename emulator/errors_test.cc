@@ -8,7 +8,7 @@ namespace {
 
 using nlohmann::json;
 
-TEST(ErrorsTest, BearerTokenRequired) {
+TEST(EmulatorErrorsTest, BearerTokenRequired) {
   TestEmulator emu;
   Reply none = emu.Send("GET", kClients, "", "");
   EXPECT_EQ(none.status, 401);
@@ -16,7 +16,7 @@ TEST(ErrorsTest, BearerTokenRequired) {
                                        "message":"Authentication required"}})"));
 }
 
-TEST(ErrorsTest, ConfiguredTokensOnly) {
+TEST(EmulatorErrorsTest, ConfiguredTokensOnly) {
   EmulatorOptions options = TestEmulator::DefaultOptions();
   options.tokens = {"patGood"};
   TestEmulator emu(options);
@@ -24,7 +24,7 @@ TEST(ErrorsTest, ConfiguredTokensOnly) {
   EXPECT_EQ(emu.Send("GET", kClients, "", "patBad").status, 401);
 }
 
-TEST(ErrorsTest, NotFoundShapes) {
+TEST(EmulatorErrorsTest, NotFoundShapes) {
   TestEmulator emu;
   Reply route = emu.Get("/v1/whatever");
   EXPECT_EQ(route.status, 404);
@@ -36,7 +36,7 @@ TEST(ErrorsTest, NotFoundShapes) {
   EXPECT_EQ(emu.Get("/__emulator/nothing").status, 404);
 }
 
-TEST(ErrorsTest, MalformedJsonIs400) {
+TEST(EmulatorErrorsTest, MalformedJsonIs400) {
   TestEmulator emu;
   Reply r = emu.Send("POST", kClients, "{not json");
   EXPECT_EQ(r.status, 400);
@@ -45,7 +45,7 @@ TEST(ErrorsTest, MalformedJsonIs400) {
             "INVALID_REQUEST_MISSING_FIELDS");
 }
 
-TEST(ErrorsTest, ResetRestoresInitialState) {
+TEST(EmulatorErrorsTest, ResetRestoresInitialState) {
   TestEmulator emu;
   emu.Delete(std::string(kClients) + "/recAda00000000001");
   EXPECT_EQ(emu.Get(kClients).body["records"].size(), 4u);

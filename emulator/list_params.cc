@@ -10,8 +10,10 @@ ApiResult<int> ParseInt(const std::string& name, const std::string& text) {
   char* end = nullptr;
   long value = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0') {
-    return InvalidRequest("Invalid request: parameter validation failed. Check your request data. "
-                          "(" + name + ")");
+    return InvalidRequest(
+        "Invalid request: parameter validation failed. Check your request data. "
+        "(" +
+        name + ")");
   }
   return static_cast<int>(value);
 }

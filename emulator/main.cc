@@ -2,6 +2,7 @@
 //   airtable-emulator [--port N] [--data FILE.json] [--save FILE.json]
 //                     [--token T]... [--no-rate-limits] [--penalty-ms N]
 //                     [--offset-ttl-ms N] [--seed N]
+//   airtable-emulator generate --records N --tables T [--seed S] > FILE.json
 // With --port 0 it prints the chosen port as "listening on http://127.0.0.1:PORT".
 #include <csignal>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "emulator/emulator.h"
+#include "emulator/generator.h"
 
 namespace {
 
@@ -19,14 +21,40 @@ int Usage(const char* why) {
   std::fprintf(stderr,
                "airtable-emulator: %s\nusage: airtable-emulator [--port N] [--data FILE.json] "
                "[--save FILE.json] [--token T]... [--no-rate-limits] [--penalty-ms N] "
-               "[--offset-ttl-ms N] [--seed N]\n",
+               "[--offset-ttl-ms N] [--seed N]\n       airtable-emulator generate --records N "
+               "--tables T [--seed S] > FILE.json\n",
                why);
   return 2;
 }
 
 }  // namespace
 
+// airtable-emulator generate --records N --tables T [--seed S]: a data file on stdout.
+int Generate(int argc, char** argv) {
+  int records = 100, tables = 1;
+  uint64_t seed = 1;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i + 1 >= argc) return Usage(("missing value for " + arg).c_str());
+    const char* value = argv[++i];
+    if (arg == "--records") {
+      records = std::atoi(value);
+    } else if (arg == "--tables") {
+      tables = std::atoi(value);
+    } else if (arg == "--seed") {
+      seed = std::strtoull(value, nullptr, 10);
+    } else {
+      return Usage(("unknown argument " + arg).c_str());
+    }
+  }
+  if (records < 0 || tables < 1) return Usage("--records must be >= 0 and --tables >= 1");
+  std::string text = airpg::emulator::GenerateBase(tables, records, seed).dump(1) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "generate") return Generate(argc, argv);
   airpg::emulator::EmulatorOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

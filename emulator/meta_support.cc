@@ -38,7 +38,8 @@ ApiResult<Field> NewFieldFromConfig(Call& call, Base& base, const Table& table,
       return InvalidRequest("Invalid options for field " + field.name + ": unknown linkedTableId");
     }
     field.options["isReversed"] = false;
-    field.options["prefersSingleRecordLink"] = field.options.value("prefersSingleRecordLink", false);
+    field.options["prefersSingleRecordLink"] =
+        field.options.value("prefersSingleRecordLink", false);
   }
   return field;
 }

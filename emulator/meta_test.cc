@@ -10,7 +10,7 @@ using nlohmann::json;
 
 const std::string kTables = "/v0/meta/bases/appTestBase000001/tables";
 
-TEST(MetaTest, WhoamiAndListBases) {
+TEST(EmulatorMetaTest, WhoamiAndListBases) {
   TestEmulator emu;
   EXPECT_EQ(emu.Get("/v0/meta/whoami").body, json({{"id", "usrTestUser000001"}}));
   Reply bases = emu.Get("/v0/meta/bases");
@@ -19,7 +19,7 @@ TEST(MetaTest, WhoamiAndListBases) {
                                         "permissionLevel":"create"}]})"));
 }
 
-TEST(MetaTest, BaseSchemaShapes) {
+TEST(EmulatorMetaTest, BaseSchemaShapes) {
   TestEmulator emu;
   Reply plain = emu.Get(kTables);
   ASSERT_EQ(plain.status, 200) << plain.body;
@@ -28,8 +28,8 @@ TEST(MetaTest, BaseSchemaShapes) {
   EXPECT_EQ(clients["primaryFieldId"], "fldName0000000001");
   EXPECT_EQ(clients["description"], "People we serve");
   EXPECT_FALSE(plain.body["tables"][1].contains("description"));  // omitted when empty
-  EXPECT_EQ(clients["fields"][0], json({{"type", "singleLineText"}, {"id", "fldName0000000001"},
-                                        {"name", "Name"}}));
+  EXPECT_EQ(clients["fields"][0],
+            json({{"type", "singleLineText"}, {"id", "fldName0000000001"}, {"name", "Name"}}));
   EXPECT_EQ(clients["fields"][6]["options"]["inverseLinkFieldId"], "fldClient00000001");
   EXPECT_FALSE(clients["views"][0].contains("visibleFieldIds"));
   Reply visible = emu.Get(kTables + "?include=visibleFieldIds");
@@ -41,7 +41,7 @@ TEST(MetaTest, BaseSchemaShapes) {
   EXPECT_EQ(emu.Get("/v0/meta/bases/appMissing0000001/tables").status, 403);
 }
 
-TEST(MetaTest, CreateTableWithLinkMakesInverse) {
+TEST(EmulatorMetaTest, CreateTableWithLinkMakesInverse) {
   TestEmulator emu;
   Reply created = emu.Post(kTables, json::parse(R"({"name":"Documents","description":"Files",
       "fields":[{"name":"Title","type":"singleLineText"},
@@ -53,7 +53,8 @@ TEST(MetaTest, CreateTableWithLinkMakesInverse) {
   EXPECT_EQ(table["id"].get<std::string>().substr(0, 3), "tbl");
   EXPECT_EQ(table["primaryFieldId"], table["fields"][0]["id"]);
   EXPECT_EQ(table["views"][0]["name"], "Grid view");
-  EXPECT_EQ(table["fields"][1]["options"]["choices"][0]["id"].get<std::string>().substr(0, 3), "sel");
+  EXPECT_EQ(table["fields"][1]["options"]["choices"][0]["id"].get<std::string>().substr(0, 3),
+            "sel");
   std::string inverse_id = table["fields"][2]["options"]["inverseLinkFieldId"];
   json schema = emu.Get(kTables).body;
   ASSERT_EQ(schema["tables"].size(), 3u);
@@ -69,23 +70,27 @@ TEST(MetaTest, CreateTableWithLinkMakesInverse) {
   EXPECT_EQ(emu.Get(std::string(kClients) + "/recEve00000000001").body["fields"]["Documents"],
             json({doc.body["id"]}));
 
-  EXPECT_EQ(emu.Post(kTables, json::parse(R"({"name":"documents","fields":[{"name":"A","type":"singleLineText"}]})"))
+  EXPECT_EQ(emu.Post(kTables,
+                     json::parse(
+                         R"({"name":"documents","fields":[{"name":"A","type":"singleLineText"}]})"))
                 .body["error"]["type"],
             "DUPLICATE_TABLE_NAME");
   EXPECT_EQ(emu.Post(kTables, json::parse(R"({"name":"X","fields":[]})")).status, 422);
 }
 
-TEST(MetaTest, CreateAndUpdateFields) {
+TEST(EmulatorMetaTest, CreateAndUpdateFields) {
   TestEmulator emu;
   std::string fields = kTables + "/tblClients0000001/fields";
-  Reply created = emu.Post(fields, json::parse(R"({"name":"Email","type":"email","description":"work"})"));
+  Reply created =
+      emu.Post(fields, json::parse(R"({"name":"Email","type":"email","description":"work"})"));
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(created.body["type"], "email");
   EXPECT_EQ(created.body["description"], "work");
   std::string id = created.body["id"];
   EXPECT_EQ(emu.Post(fields, json::parse(R"({"name":"f","type":"formula"})")).status, 422);
-  EXPECT_EQ(emu.Post(fields, json::parse(R"({"name":"name","type":"email"})")).body["error"]["type"],
-            "DUPLICATE_OR_EMPTY_FIELD_NAME");
+  EXPECT_EQ(
+      emu.Post(fields, json::parse(R"({"name":"name","type":"email"})")).body["error"]["type"],
+      "DUPLICATE_OR_EMPTY_FIELD_NAME");
   Reply renamed = emu.Patch(fields + "/" + id, {{"name", "E-mail"}});
   ASSERT_EQ(renamed.status, 200) << renamed.body;
   EXPECT_EQ(renamed.body["name"], "E-mail");

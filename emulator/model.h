@@ -28,7 +28,19 @@ struct Field {
   std::string type;  // wire name, kept as given so unknown types survive
   std::string description;
   Json options;  // null when the field has none
-  airtable::FieldType kind() const { return airtable::ParseFieldType(type); }
+
+  // The parsed type; cached because rendering asks for it once per cell.
+  airtable::FieldType kind() const {
+    if (kind_for_ != type) {
+      kind_ = airtable::ParseFieldType(type);
+      kind_for_ = type;
+    }
+    return kind_;
+  }
+
+ private:
+  mutable airtable::FieldType kind_ = airtable::FieldType::kUnknown;
+  mutable std::string kind_for_;  // the `type` that kind_ was parsed from
 };
 
 struct SortSpec {

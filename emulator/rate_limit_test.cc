@@ -14,7 +14,7 @@ EmulatorOptions Limited() {
   return options;
 }
 
-TEST(RateLimitTest, SixthRequestInASecondStartsThePenalty) {
+TEST(EmulatorRateLimitTest, SixthRequestInASecondStartsThePenalty) {
   TestEmulator emu(Limited());
   for (int i = 0; i < 5; ++i) ASSERT_EQ(emu.Get(kClients).status, 200) << i;
   Reply limited = emu.Get(kClients);
@@ -30,7 +30,7 @@ TEST(RateLimitTest, SixthRequestInASecondStartsThePenalty) {
   EXPECT_EQ(emu.Get("/v0/meta/whoami").status, 200);
 }
 
-TEST(RateLimitTest, WindowSlides) {
+TEST(EmulatorRateLimitTest, WindowSlides) {
   TestEmulator emu(Limited());
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ(emu.Get(kClients).status, 200);
@@ -41,7 +41,7 @@ TEST(RateLimitTest, WindowSlides) {
   EXPECT_EQ(emu.Get(kClients).status, 429);
 }
 
-TEST(RateLimitTest, PerTokenLimitSpansBases) {
+TEST(EmulatorRateLimitTest, PerTokenLimitSpansBases) {
   EmulatorOptions options = Limited();
   options.per_token_per_second = 3;
   TestEmulator emu(options);
@@ -50,7 +50,7 @@ TEST(RateLimitTest, PerTokenLimitSpansBases) {
   EXPECT_EQ(emu.Send("GET", kClients, "", "patOtherToken").status, 200);
 }
 
-TEST(RateLimitTest, StatsAndSwitchingAtRuntime) {
+TEST(EmulatorRateLimitTest, StatsAndSwitchingAtRuntime) {
   TestEmulator emu(Limited());
   for (int i = 0; i < 7; ++i) emu.Get(kClients);
   Reply stats = emu.Get("/__emulator/stats");

@@ -52,7 +52,8 @@ bool RateLimiter::Admit(const std::string& base_id, const std::string& token, in
 
 Json RateLimiter::Stats(int64_t now) const {
   Json bases = Json::object(), tokens = Json::object();
-  for (const auto& [id, b] : bases_) bases[id] = BucketJson(b.requests, b.limited, b.penalty_until, now);
+  for (const auto& [id, b] : bases_)
+    bases[id] = BucketJson(b.requests, b.limited, b.penalty_until, now);
   for (const auto& [token, b] : tokens_) {
     std::string shown = token.substr(0, 6) + "…";
     tokens[shown] = BucketJson(b.requests, b.limited, b.penalty_until, now);

@@ -54,14 +54,12 @@ ApiResult<std::vector<std::string>> SelectRecords(const Base& base, const Table&
   if (!query.filter_by_formula.empty()) formulas.push_back(query.filter_by_formula);
   for (const std::string& formula : formulas) {
     EMU_ASSIGN_OR_RETURN(std::unique_ptr<RecordFilter> filter, compiler(base, table, formula));
-    std::erase_if(rows, [&](const Record* r) {
-      return !filter->Matches(base, table, *r, now_millis);
-    });
+    std::erase_if(rows,
+                  [&](const Record* r) { return !filter->Matches(base, table, *r, now_millis); });
   }
 
   const std::vector<SortSpec>& sort =
-      !query.sort.empty() ? query.sort
-                          : (query.view != nullptr ? query.view->sort : query.sort);
+      !query.sort.empty() ? query.sort : (query.view != nullptr ? query.view->sort : query.sort);
   if (!sort.empty()) {
     std::vector<std::pair<const Field*, bool>> keys;
     for (const SortSpec& spec : sort) {
@@ -69,8 +67,8 @@ ApiResult<std::vector<std::string>> SelectRecords(const Base& base, const Table&
     }
     std::stable_sort(rows.begin(), rows.end(), [&](const Record* a, const Record* b) {
       for (const auto& [field, descending] : keys) {
-        int c = CompareCells(base, *field, CellValue(table, *field, *a),
-                             CellValue(table, *field, *b));
+        int c =
+            CompareCells(base, *field, CellValue(table, *field, *a), CellValue(table, *field, *b));
         if (c != 0) return descending ? c > 0 : c < 0;
       }
       return false;

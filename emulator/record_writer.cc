@@ -31,8 +31,8 @@ void SetInverse(Table& linked, const std::string& inverse_field_id,
 
 }  // namespace
 
-ApiResult<Json> ComputeCells(const CellWriteContext& ctx, const Record& record,
-                             const Json& fields, WriteMode mode) {
+ApiResult<Json> ComputeCells(const CellWriteContext& ctx, const Record& record, const Json& fields,
+                             WriteMode mode) {
   if (!fields.is_object()) {
     return Unprocessable("INVALID_REQUEST_MISSING_FIELDS",
                          "Could not find field \"fields\" in the request body");
@@ -47,9 +47,9 @@ ApiResult<Json> ComputeCells(const CellWriteContext& ctx, const Record& record,
     Field* field = ctx.table.FindField(key);
     if (field == nullptr) return UnknownFieldName(key);
     auto existing = record.cells.find(field->id);
-    EMU_ASSIGN_OR_RETURN(Json stored,
-                         NormalizeCell(ctx, *field, value,
-                                       existing == record.cells.end() ? Json() : *existing));
+    EMU_ASSIGN_OR_RETURN(
+        Json stored,
+        NormalizeCell(ctx, *field, value, existing == record.cells.end() ? Json() : *existing));
     if (stored.is_null()) {
       cells.erase(field->id);
     } else {

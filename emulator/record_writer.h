@@ -13,8 +13,8 @@ enum class WriteMode { kMerge, kReplace };
 
 // The record's cells after applying `fields` (a JSON object) in `mode`.
 // Does not modify the record; ApplyCells stores the result.
-ApiResult<Json> ComputeCells(const CellWriteContext& ctx, const Record& record,
-                             const Json& fields, WriteMode mode);
+ApiResult<Json> ComputeCells(const CellWriteContext& ctx, const Record& record, const Json& fields,
+                             WriteMode mode);
 
 // Stores `cells` in `record`, stamps its modified time and updates inverse
 // link fields in linked tables.

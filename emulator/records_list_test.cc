@@ -19,7 +19,7 @@ std::vector<std::string> Names(const json& body) {
 
 std::string Enc(const std::string& s) { return http::PercentEncode(s); }
 
-TEST(ListRecordsTest, ReturnsTableOrderAndOmitsEmptyCells) {
+TEST(EmulatorListRecordsTest, ReturnsTableOrderAndOmitsEmptyCells) {
   TestEmulator emu;
   Reply r = emu.Get(std::string(kClients) + "?");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -39,7 +39,7 @@ TEST(ListRecordsTest, ReturnsTableOrderAndOmitsEmptyCells) {
   EXPECT_FALSE(ada.contains("commentCount"));
 }
 
-TEST(ListRecordsTest, PagesWithOpaqueOffsets) {
+TEST(EmulatorListRecordsTest, PagesWithOpaqueOffsets) {
   TestEmulator emu;
   std::vector<std::string> seen;
   std::string offset;
@@ -62,13 +62,13 @@ TEST(ListRecordsTest, PagesWithOpaqueOffsets) {
   EXPECT_EQ(seen, (std::vector<std::string>{"Ada", "bob", "Cyd", "Dee", "Eve"}));
 }
 
-TEST(ListRecordsTest, MaxRecordsCapsAllPages) {
+TEST(EmulatorListRecordsTest, MaxRecordsCapsAllPages) {
   TestEmulator emu;
   Reply first = emu.Get(std::string(kClients) + "?pageSize=2&maxRecords=3");
   ASSERT_EQ(first.status, 200);
   ASSERT_TRUE(first.body.contains("offset"));
-  Reply second = emu.Get(std::string(kClients) + "?pageSize=2&maxRecords=3&offset=" +
-                         Enc(first.body["offset"]));
+  Reply second = emu.Get(std::string(kClients) +
+                         "?pageSize=2&maxRecords=3&offset=" + Enc(first.body["offset"]));
   ASSERT_EQ(second.status, 200);
   EXPECT_EQ(Names(second.body), (std::vector<std::string>{"Cyd"}));
   EXPECT_FALSE(second.body.contains("offset"));
@@ -77,14 +77,14 @@ TEST(ListRecordsTest, MaxRecordsCapsAllPages) {
   EXPECT_FALSE(capped.body.contains("offset"));
 }
 
-TEST(ListRecordsTest, PageSizeAbove100IsRejected) {
+TEST(EmulatorListRecordsTest, PageSizeAbove100IsRejected) {
   TestEmulator emu;
   Reply r = emu.Get(std::string(kClients) + "?pageSize=101");
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(r.body["error"]["type"], "INVALID_PAGE_SIZE_ARGUMENT");
 }
 
-TEST(ListRecordsTest, OffsetsExpireOnTheEmulatedClock) {
+TEST(EmulatorListRecordsTest, OffsetsExpireOnTheEmulatedClock) {
   EmulatorOptions options = TestEmulator::DefaultOptions();
   options.offset_ttl_millis = 60000;
   TestEmulator emu(options);
@@ -98,13 +98,14 @@ TEST(ListRecordsTest, OffsetsExpireOnTheEmulatedClock) {
   emu.emulator().AdvanceClock(60000);
   Reply expired = emu.Get(std::string(kClients) + "?pageSize=2&offset=" + Enc(offset));
   EXPECT_EQ(expired.status, 422);
-  EXPECT_EQ(expired.body, json::parse(R"({"error":{"type":"LIST_RECORDS_ITERATOR_NOT_AVAILABLE"}})"));
+  EXPECT_EQ(expired.body,
+            json::parse(R"({"error":{"type":"LIST_RECORDS_ITERATOR_NOT_AVAILABLE"}})"));
   Reply garbage = emu.Get(std::string(kClients) + "?offset=nonsense");
   EXPECT_EQ(garbage.status, 422);
   EXPECT_EQ(garbage.body["error"]["type"], "INVALID_OFFSET_VALUE");
 }
 
-TEST(ListRecordsTest, FieldsByNameOrIdAndKeysByFieldId) {
+TEST(EmulatorListRecordsTest, FieldsByNameOrIdAndKeysByFieldId) {
   TestEmulator emu;
   Reply r = emu.Get(std::string(kClients) + "?fields%5B%5D=Name&fields[]=fldAge00000000001");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -117,9 +118,10 @@ TEST(ListRecordsTest, FieldsByNameOrIdAndKeysByFieldId) {
   EXPECT_EQ(unknown.body["error"]["message"], "Unknown field name: \"Nope\"");
 }
 
-TEST(ListRecordsTest, SortsStablyWithBlanksFirstAscending) {
+TEST(EmulatorListRecordsTest, SortsStablyWithBlanksFirstAscending) {
   TestEmulator emu;
-  Reply desc = emu.Get(std::string(kClients) + "?sort%5B0%5D%5Bfield%5D=Age&sort%5B0%5D%5Bdirection%5D=desc");
+  Reply desc = emu.Get(std::string(kClients) +
+                       "?sort%5B0%5D%5Bfield%5D=Age&sort%5B0%5D%5Bdirection%5D=desc");
   ASSERT_EQ(desc.status, 200) << desc.body;
   EXPECT_EQ(Names(desc.body), (std::vector<std::string>{"Cyd", "Ada", "Eve", "bob", "Dee"}));
   Reply asc = emu.Get(std::string(kClients) + "?sort[0][field]=Age");
@@ -130,7 +132,7 @@ TEST(ListRecordsTest, SortsStablyWithBlanksFirstAscending) {
   EXPECT_EQ(unknown.status, 422);
 }
 
-TEST(ListRecordsTest, ViewAppliesItsFilterAndOrder) {
+TEST(EmulatorListRecordsTest, ViewAppliesItsFilterAndOrder) {
   TestEmulator emu;
   Reply by_name = emu.Get(std::string(kClients) + "?view=Active+by+age");
   ASSERT_EQ(by_name.status, 200) << by_name.body;
@@ -140,13 +142,14 @@ TEST(ListRecordsTest, ViewAppliesItsFilterAndOrder) {
   EXPECT_EQ(emu.Get(std::string(kClients) + "?view=Nope").status, 422);
 }
 
-TEST(ListRecordsTest, FilterByFormula) {
+TEST(EmulatorListRecordsTest, FilterByFormula) {
   TestEmulator emu;
   auto filter = [&](const std::string& formula) {
     return emu.Get(std::string(kClients) + "?filterByFormula=" + Enc(formula));
   };
   EXPECT_EQ(Names(filter("{Age} > 30").body), (std::vector<std::string>{"Ada", "Cyd"}));
-  EXPECT_EQ(Names(filter("AND({Active}, {Status} = 'New')").body), (std::vector<std::string>{"Ada"}));
+  EXPECT_EQ(Names(filter("AND({Active}, {Status} = 'New')").body),
+            (std::vector<std::string>{"Ada"}));
   EXPECT_EQ(Names(filter("RECORD_ID() = 'recBob00000000001'").body),
             (std::vector<std::string>{"bob"}));
   EXPECT_EQ(Names(filter("{Age} = BLANK()").body), (std::vector<std::string>{"Dee"}));
@@ -160,7 +163,7 @@ TEST(ListRecordsTest, FilterByFormula) {
   EXPECT_EQ(filter("AND(").status, 422);
 }
 
-TEST(ListRecordsTest, PostListRecordsReadsTheBody) {
+TEST(EmulatorListRecordsTest, PostListRecordsReadsTheBody) {
   TestEmulator emu;
   Reply r = emu.Post(std::string(kClients) + "/listRecords?",
                      {{"pageSize", 1},
@@ -176,7 +179,7 @@ TEST(ListRecordsTest, PostListRecordsReadsTheBody) {
   EXPECT_EQ(Names(next.body), (std::vector<std::string>{"Dee"}));
 }
 
-TEST(ListRecordsTest, CellFormatStringNeedsZoneAndLocale) {
+TEST(EmulatorListRecordsTest, CellFormatStringNeedsZoneAndLocale) {
   TestEmulator emu;
   EXPECT_EQ(emu.Get(std::string(kClients) + "?cellFormat=string").status, 422);
   Reply r = emu.Get(std::string(kClients) +
@@ -189,14 +192,14 @@ TEST(ListRecordsTest, CellFormatStringNeedsZoneAndLocale) {
   EXPECT_EQ(f["Tags"], "vip");
 }
 
-TEST(ListRecordsTest, AcceptsTableIdEncodedNamesAndTrailingSlash) {
+TEST(EmulatorListRecordsTest, AcceptsTableIdEncodedNamesAndTrailingSlash) {
   TestEmulator emu;
   EXPECT_EQ(emu.Get("/v0/appTestBase000001/tblClients0000001").status, 200);
   EXPECT_EQ(emu.Get("/v0/appTestBase000001/Clients/?").status, 200);
   EXPECT_EQ(emu.Get("/v0/appTestBase000001/%43lients").status, 200);
 }
 
-TEST(GetRecordTest, ReturnsOneRecordOr403) {
+TEST(EmulatorGetRecordTest, ReturnsOneRecordOr403) {
   TestEmulator emu;
   Reply r = emu.Get(std::string(kClients) + "/recAda00000000001?");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -209,7 +212,7 @@ TEST(GetRecordTest, ReturnsOneRecordOr403) {
   EXPECT_EQ(missing.body["error"]["type"], "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND");
 }
 
-TEST(GetRecordTest, MissingRecordCanBe404) {
+TEST(EmulatorGetRecordTest, MissingRecordCanBe404) {
   EmulatorOptions options = TestEmulator::DefaultOptions();
   options.missing_record_is_404 = true;
   TestEmulator emu(options);

@@ -10,7 +10,7 @@ using nlohmann::json;
 
 const std::string kAda = std::string(kClients) + "/recAda00000000001";
 
-TEST(CreateRecordsTest, SingleAndBatchForms) {
+TEST(EmulatorCreateRecordsTest, SingleAndBatchForms) {
   TestEmulator emu;
   Reply one = emu.Post(std::string(kClients) + "/", {{"fields", {{"Name", "Fay"}, {"Age", 20}}}});
   ASSERT_EQ(one.status, 200) << one.body;
@@ -20,19 +20,19 @@ TEST(CreateRecordsTest, SingleAndBatchForms) {
   std::string id = one.body["id"];
   EXPECT_EQ(id.size(), 17u);
   EXPECT_EQ(id.substr(0, 3), "rec");
-  Reply batch = emu.Post(kClients, {{"records", {{{"fields", {{"Name", "G1"}}}},
-                                                 {{"fields", {{"Name", "G2"}}}}}},
-                                    {"typecast", false}});
+  Reply batch = emu.Post(
+      kClients, {{"records", {{{"fields", {{"Name", "G1"}}}}, {{"fields", {{"Name", "G2"}}}}}},
+                 {"typecast", false}});
   ASSERT_EQ(batch.status, 200) << batch.body;
   ASSERT_EQ(batch.body["records"].size(), 2u);
   EXPECT_EQ(batch.body["records"][1]["fields"]["Name"], "G2");
   EXPECT_EQ(emu.Get(std::string(kClients) + "?").body["records"].size(), 8u);
-  Reply by_id = emu.Post(kClients, {{"fields", {{"fldName0000000001", "H"}}},
-                                    {"returnFieldsByFieldId", true}});
+  Reply by_id = emu.Post(
+      kClients, {{"fields", {{"fldName0000000001", "H"}}}, {"returnFieldsByFieldId", true}});
   EXPECT_EQ(by_id.body["fields"]["fldName0000000001"], "H");
 }
 
-TEST(CreateRecordsTest, TenRecordLimitIsAllOrNothing) {
+TEST(EmulatorCreateRecordsTest, TenRecordLimitIsAllOrNothing) {
   TestEmulator emu;
   json records = json::array();
   for (int i = 0; i < 11; ++i) records.push_back({{"fields", {{"Name", "n"}}}});
@@ -41,14 +41,14 @@ TEST(CreateRecordsTest, TenRecordLimitIsAllOrNothing) {
   EXPECT_EQ(r.body["error"]["type"], "INVALID_RECORDS");
   EXPECT_EQ(r.body["error"]["message"],
             "A maximum of 10 records can be created per request but you have provided 11.");
-  Reply mixed = emu.Post(kClients, {{"records", {{{"fields", {{"Name", "ok"}}}},
-                                                 {{"fields", {{"Nope", 1}}}}}}});
+  Reply mixed = emu.Post(
+      kClients, {{"records", {{{"fields", {{"Name", "ok"}}}}, {{"fields", {{"Nope", 1}}}}}}});
   EXPECT_EQ(mixed.status, 422);
   EXPECT_EQ(mixed.body["error"]["type"], "UNKNOWN_FIELD_NAME");
   EXPECT_EQ(emu.Get(std::string(kClients) + "?").body["records"].size(), 5u);
 }
 
-TEST(CreateRecordsTest, CellRules) {
+TEST(EmulatorCreateRecordsTest, CellRules) {
   TestEmulator emu;
   auto create = [&](json fields, bool typecast = false) {
     return emu.Post(kClients, {{"fields", fields}, {"typecast", typecast}});
@@ -69,8 +69,11 @@ TEST(CreateRecordsTest, CellRules) {
   EXPECT_EQ(link.status, 422);
   EXPECT_EQ(link.body["error"]["type"], "ROW_DOES_NOT_EXIST");
 
-  Reply typed = create({{"Age", "1,234"}, {"Status", "Later"}, {"Tags", "a, vip"},
-                        {"Active", "true"}, {"Since", "2024-03-04T10:00:00Z"}},
+  Reply typed = create({{"Age", "1,234"},
+                        {"Status", "Later"},
+                        {"Tags", "a, vip"},
+                        {"Active", "true"},
+                        {"Since", "2024-03-04T10:00:00Z"}},
                        true);
   ASSERT_EQ(typed.status, 200) << typed.body;
   EXPECT_EQ(typed.body["fields"]["Age"], 1234);
@@ -84,7 +87,8 @@ TEST(CreateRecordsTest, CellRules) {
   EXPECT_EQ(status_field["options"]["choices"][2]["name"], "Later");
   EXPECT_EQ(status_field["options"]["choices"][2]["id"].get<std::string>().substr(0, 3), "sel");
 
-  Reply empties = create({{"Name", ""}, {"Active", false}, {"Tags", json::array()}, {"Age", nullptr}});
+  Reply empties =
+      create({{"Name", ""}, {"Active", false}, {"Tags", json::array()}, {"Age", nullptr}});
   ASSERT_EQ(empties.status, 200);
   EXPECT_EQ(empties.body["fields"], json({{"Number", 7}, {"Created", "2025-01-01T00:00:00.000Z"}}));
 
@@ -100,7 +104,7 @@ TEST(CreateRecordsTest, CellRules) {
   EXPECT_EQ(att["type"], "application/pdf");
 }
 
-TEST(UpdateRecordsTest, PatchMergesAndPutClears) {
+TEST(EmulatorUpdateRecordsTest, PatchMergesAndPutClears) {
   TestEmulator emu;
   Reply patched = emu.Patch(kAda, {{"fields", {{"Age", 37}}}});
   ASSERT_EQ(patched.status, 200) << patched.body;
@@ -110,35 +114,41 @@ TEST(UpdateRecordsTest, PatchMergesAndPutClears) {
   EXPECT_FALSE(cleared.body["fields"].contains("Tags"));
   Reply replaced = emu.Put(kAda, {{"fields", {{"Name", "Ada L."}}}});
   ASSERT_EQ(replaced.status, 200) << replaced.body;
-  EXPECT_EQ(replaced.body["fields"],
-            json({{"Name", "Ada L."}, {"Number", 1}, {"Created", "2024-01-01T00:00:00.000Z"},
-                  {"Score", 72}}));
-  EXPECT_EQ(emu.Patch(std::string(kClients) + "/recMissing0000001", {{"fields", json::object()}}).status,
-            403);
-  EXPECT_EQ(emu.Patch(kAda, json::object()).body["error"]["type"], "INVALID_REQUEST_MISSING_FIELDS");
+  EXPECT_EQ(replaced.body["fields"], json({{"Name", "Ada L."},
+                                           {"Number", 1},
+                                           {"Created", "2024-01-01T00:00:00.000Z"},
+                                           {"Score", 72}}));
+  EXPECT_EQ(
+      emu.Patch(std::string(kClients) + "/recMissing0000001", {{"fields", json::object()}}).status,
+      403);
+  EXPECT_EQ(emu.Patch(kAda, json::object()).body["error"]["type"],
+            "INVALID_REQUEST_MISSING_FIELDS");
 }
 
-TEST(UpdateRecordsTest, BatchUpdateChecksIds) {
+TEST(EmulatorUpdateRecordsTest, BatchUpdateChecksIds) {
   TestEmulator emu;
   Reply r = emu.Patch(std::string(kClients) + "/",
-                      {{"records", {{{"id", "recBob00000000001"}, {"fields", {{"Age", 26}}}},
-                                    {{"id", "recEve00000000001"}, {"fields", {{"Age", 31}}}}}}});
+                      {{"records",
+                        {{{"id", "recBob00000000001"}, {"fields", {{"Age", 26}}}},
+                         {{"id", "recEve00000000001"}, {"fields", {{"Age", 31}}}}}}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body["records"][1]["fields"]["Age"], 31);
   EXPECT_FALSE(r.body.contains("createdRecords"));
-  Reply missing = emu.Patch(kClients, {{"records", {{{"id", "recBob00000000001"}, {"fields", {{"Age", 1}}}},
-                                                    {{"id", "recNope000000001"}, {"fields", {{"Age", 1}}}}}}});
+  Reply missing = emu.Patch(kClients, {{"records",
+                                        {{{"id", "recBob00000000001"}, {"fields", {{"Age", 1}}}},
+                                         {{"id", "recNope000000001"}, {"fields", {{"Age", 1}}}}}}});
   EXPECT_EQ(missing.status, 422);
   EXPECT_EQ(missing.body["error"]["type"], "ROW_DOES_NOT_EXIST");
   EXPECT_EQ(emu.Get(std::string(kClients) + "/recBob00000000001").body["fields"]["Age"], 26);
 }
 
-TEST(UpdateRecordsTest, UpsertCreatesOrUpdatesByMergeFields) {
+TEST(EmulatorUpdateRecordsTest, UpsertCreatesOrUpdatesByMergeFields) {
   TestEmulator emu;
   Reply r = emu.Patch(kClients, {{"performUpsert", {{"fieldsToMergeOn", {"Name"}}}},
-                                 {"records", {{{"fields", {{"Name", "Ada"}, {"Age", 99}}}},
-                                              {{"fields", {{"Name", "Zed"}, {"Age", 1}}}},
-                                              {{"fields", {{"Name", "Zed"}, {"Active", true}}}}}}});
+                                 {"records",
+                                  {{{"fields", {{"Name", "Ada"}, {"Age", 99}}}},
+                                   {{"fields", {{"Name", "Zed"}, {"Age", 1}}}},
+                                   {{"fields", {{"Name", "Zed"}, {"Active", true}}}}}}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body["updatedRecords"], json({"recAda00000000001"}));
   ASSERT_EQ(r.body["createdRecords"].size(), 1u);
@@ -161,7 +171,7 @@ TEST(UpdateRecordsTest, UpsertCreatesOrUpdatesByMergeFields) {
   EXPECT_EQ(ambiguous.status, 422);
 }
 
-TEST(UpdateRecordsTest, LinksKeepTheInverseInStep) {
+TEST(EmulatorUpdateRecordsTest, LinksKeepTheInverseInStep) {
   TestEmulator emu;
   Reply r = emu.Patch(std::string(kClients) + "/recBob00000000001",
                       {{"fields", {{"Registrations", {"recRegA000000001"}}}}});
@@ -176,7 +186,7 @@ TEST(UpdateRecordsTest, LinksKeepTheInverseInStep) {
   EXPECT_FALSE(reg.body["fields"].contains("Client"));
 }
 
-TEST(DeleteRecordsTest, SingleAndBatch) {
+TEST(EmulatorDeleteRecordsTest, SingleAndBatch) {
   TestEmulator emu;
   Reply one = emu.Delete(kAda);
   ASSERT_EQ(one.status, 200);
@@ -186,12 +196,15 @@ TEST(DeleteRecordsTest, SingleAndBatch) {
                            "?records%5B%5D=recBob00000000001&records[]=recCyd00000000001");
   ASSERT_EQ(batch.status, 200) << batch.body;
   EXPECT_EQ(batch.body["records"][1], json({{"deleted", true}, {"id", "recCyd00000000001"}}));
-  Reply missing = emu.Delete(std::string(kClients) + "?records[]=recDee00000000001&records[]=recGone000000001");
+  Reply missing =
+      emu.Delete(std::string(kClients) + "?records[]=recDee00000000001&records[]=recGone000000001");
   EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(missing.body["error"]["message"], "Could not find a record with ID \"recGone000000001\".");
+  EXPECT_EQ(missing.body["error"]["message"],
+            "Could not find a record with ID \"recGone000000001\".");
   EXPECT_EQ(emu.Get(std::string(kClients)).body["records"].size(), 2u);
   std::string eleven;
-  for (int i = 0; i < 11; ++i) eleven += (i ? "&" : "?") + std::string("records[]=recDee00000000001");
+  for (int i = 0; i < 11; ++i)
+    eleven += (i ? "&" : "?") + std::string("records[]=recDee00000000001");
   EXPECT_EQ(emu.Delete(std::string(kClients) + eleven).body["error"]["type"], "INVALID_RECORDS");
 }
 

@@ -1,6 +1,9 @@
 #include "emulator/service.h"
 
 #include <cctype>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "emulator/handlers/handlers.h"
 
@@ -46,11 +49,37 @@ HandlerResult RouteMeta(Call& call) {
   Table* table = base->FindTable(s[5]);
   if (table == nullptr) return ModelNotFound();
   if (s.size() == 6 && method == "PATCH") return UpdateTable(call, *base, *table);
-  if (s.size() == 7 && s[6] == "fields" && method == "POST") return CreateField(call, *base, *table);
+  if (s.size() == 7 && s[6] == "fields" && method == "POST")
+    return CreateField(call, *base, *table);
   if (s.size() == 8 && s[6] == "fields" && method == "PATCH") {
     Field* field = table->FindField(s[7]);
     if (field == nullptr) return ModelNotFound();
     return UpdateField(call, *base, *table, *field);
+  }
+  return RouteNotFound();
+}
+
+// /v0/bases/{base}/webhooks[/{id}[/refresh|/enableNotifications|/payloads]].
+HandlerResult RouteWebhooks(Call& call) {
+  const auto& s = call.segments;
+  const std::string& method = call.request.method;
+  if (s.size() < 4 || s[3] != "webhooks") return RouteNotFound();
+  Base* base = call.service.model.FindBase(s[2]);
+  if (base == nullptr) return ModelNotFound();
+  if (s.size() == 4) {
+    if (method == "GET") return ListWebhooks(call, *base);
+    if (method == "POST") return CreateWebhook(call, *base);
+    return RouteNotFound();
+  }
+  const std::string& hook = s[4];
+  if (s.size() == 5 && method == "DELETE") return DeleteWebhook(call, *base, hook);
+  if (s.size() == 6 && s[5] == "refresh" && method == "POST")
+    return RefreshWebhook(call, *base, hook);
+  if (s.size() == 6 && s[5] == "enableNotifications" && method == "POST") {
+    return EnableWebhookNotifications(call, *base, hook);
+  }
+  if (s.size() == 6 && s[5] == "payloads" && method == "GET") {
+    return ListWebhookPayloads(call, *base, hook);
   }
   return RouteNotFound();
 }
@@ -106,22 +135,66 @@ Service::Service(const EmulatorOptions& opts)
       filter_compiler(SimpleFilterCompiler()),
       offsets(opts.offset_ttl_millis),
       rate_limiter(RateLimiter::Config{opts.rate_limits, opts.per_base_per_second,
-                                       opts.per_token_per_second, 1000, opts.penalty_millis}) {
+                                       opts.per_token_per_second, 1000, opts.penalty_millis}),
+      faults(opts.seed ^ 0x5eed) {
   if (opts.frozen_clock_millis) clock.Freeze(*opts.frozen_clock_millis);
+  notifier = std::make_unique<WebhookNotifier>(
+      clock,
+      [this](const PingRequest& ping) {
+        std::lock_guard lock(mu);
+        return webhooks.WantsPing(ping.webhook_id, clock.NowMillis());
+      },
+      [this](const PingRequest& ping, const WebhookNotifier::Outcome& outcome) {
+        std::lock_guard lock(mu);
+        webhooks.RecordPing(ping.webhook_id, outcome.success, outcome.error, ping.retry_number,
+                            outcome.will_retry, outcome.duration_millis, clock.NowMillis());
+      });
+}
+
+void Service::Publish(Call& call, const std::string& base_id) {
+  if (call.changes.empty()) return;
+  Base* base = model.FindBase(base_id);
+  if (base == nullptr) return;
+  for (PingRequest& ping : webhooks.Publish(*base, model.user, call.changes, call.now_millis)) {
+    notifier->Enqueue(std::move(ping), faults.NextPingCopies());
+  }
 }
 
 http::Response Service::Handle(const http::Request& request) {
+  int64_t latency = 0;
+  http::Response response = HandleLocked(request, &latency);
+  if (latency > 0) {
+    // Injected latency is served outside the lock so other requests proceed.
+    std::this_thread::sleep_for(std::chrono::milliseconds(latency));
+  }
+  return response;
+}
+
+http::Response Service::HandleLocked(const http::Request& request, int64_t* latency) {
   auto [path, query_text] = http::SplitTarget(request.target);
-  Call call{*this, request, http::SplitPath(path), http::ParseQuery(query_text), Json(),
-            clock.NowMillis()};
-  bool reads_body = request.method != "GET" && request.method != "DELETE" &&
-                    request.method != "HEAD";
+  Call call{*this,  request,          http::SplitPath(path), http::ParseQuery(query_text),
+            Json(), clock.NowMillis()};
+  bool reads_body =
+      request.method != "GET" && request.method != "DELETE" && request.method != "HEAD";
   if (reads_body && !request.body.empty()) {
     call.body = Json::parse(request.body, nullptr, false);
     if (call.body.is_discarded()) return BadJson().ToResponse();
   }
   std::lock_guard lock(mu);
   const auto& s = call.segments;
+  if (s.size() >= 4 && s[0] == "__emulator" && s[1] == "ui") {
+    // A change "as a person in the UI would": no token, no limits, source client.
+    std::string base_id = s[2];
+    std::vector<std::string> rewritten = {"v0"};
+    rewritten.insert(rewritten.end(), s.begin() + 2, s.end());
+    call.segments = std::move(rewritten);
+    call.changes.source = "client";
+    Base* base = model.FindBase(base_id);
+    http::Response response =
+        base ? Respond(RouteRecords(call, *base)) : ModelNotFound().ToResponse();
+    if (response.status == 200) Publish(call, base_id);
+    return response;
+  }
   if (!s.empty() && s[0] == "__emulator") return Admin(call);
   if (s.empty() || s[0] != "v0" || s.size() < 2) return RouteNotFound().ToResponse();
 
@@ -142,15 +215,27 @@ http::Response Service::Handle(const http::Request& request) {
     base_id = s[1];
   }
   if (!base_id.empty() && model.FindBase(base_id) == nullptr) base_id.clear();
+  *latency = faults.latency_millis();
+  if (std::optional<ApiError> fault = faults.NextError()) return fault->ToResponse();
   if (!rate_limiter.Admit(base_id, token, call.now_millis)) {
     return RateLimitReached().ToResponse();
   }
 
-  if (s[1] == "meta") return Respond(RouteMeta(call));
-  if (s[1] == "bases") return RouteNotFound().ToResponse();  // webhooks: not yet
-  Base* base = model.FindBase(s[1]);
-  if (base == nullptr) return RouteNotFound().ToResponse();
-  return Respond(RouteRecords(call, *base));
+  http::Response response;
+  if (s[1] == "meta") {
+    response = Respond(RouteMeta(call));
+  } else if (s[1] == "bases") {
+    response = Respond(RouteWebhooks(call));
+  } else if (Base* base = model.FindBase(s[1])) {
+    response = Respond(RouteRecords(call, *base));
+  } else {
+    response = RouteNotFound().ToResponse();
+  }
+  if (response.status == 200) Publish(call, base_id);
+  if (response.status == 200 && faults.NextTruncate()) {
+    response.body.resize(response.body.size() / 2);
+  }
+  return response;
 }
 
 }  // namespace airpg::emulator

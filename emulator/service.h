@@ -9,23 +9,35 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "emulator/api_error.h"
+#include "emulator/change_set.h"
 #include "emulator/clock.h"
 #include "emulator/emulator.h"
+#include "emulator/faults.h"
 #include "emulator/ids.h"
 #include "emulator/model.h"
 #include "emulator/offset_store.h"
 #include "emulator/rate_limiter.h"
 #include "emulator/record_filter.h"
+#include "emulator/webhook_notifier.h"
+#include "emulator/webhook_store.h"
 #include "http/message.h"
 #include "http/url.h"
 
 namespace airpg::emulator {
 
+struct Call;
+
 struct Service {
   explicit Service(const EmulatorOptions& opts);
 
   http::Response Handle(const http::Request& request);
+  // The work of Handle under `mu`; sets *latency to the injected delay.
+  http::Response HandleLocked(const http::Request& request, int64_t* latency);
+  // Turns the call's changes into webhook payloads and pings. REQUIRES: mu held.
+  void Publish(Call& call, const std::string& base_id);
 
   EmulatorOptions options;
   std::string url;  // set once the server has its port
@@ -34,10 +46,15 @@ struct Service {
   FilterCompiler filter_compiler;
 
   std::mutex mu;
-  Model model;              // guarded by mu
-  Json initial_state;       // guarded by mu; what /__emulator/reset restores
-  OffsetStore offsets;      // guarded by mu
+  Model model;               // guarded by mu
+  Json initial_state;        // guarded by mu; what /__emulator/reset restores
+  OffsetStore offsets;       // guarded by mu
   RateLimiter rate_limiter;  // guarded by mu
+  FaultInjector faults;      // guarded by mu
+  WebhookStore webhooks;     // guarded by mu
+
+  // Sends pings; its callbacks take `mu`. Declared last so it stops first.
+  std::unique_ptr<WebhookNotifier> notifier;
 };
 
 // One request on its way through the service; handlers read it.
@@ -48,6 +65,7 @@ struct Call {
   http::QueryParams query;
   Json body;  // null when the request had no body
   int64_t now_millis;
+  ChangeSet changes;  // filled by write handlers; becomes webhook payloads
 
   // The last value of a query parameter, or "".
   std::string Query(const std::string& key) const;

@@ -75,10 +75,10 @@ int Compare(const Json& a, const Json& b) {
 }
 
 bool Equal(const Json& a, const Json& b) {
-  bool blank_a = a.is_null() || (a.is_string() && a.get<std::string>().empty()) ||
-                 (a.is_array() && a.empty());
-  bool blank_b = b.is_null() || (b.is_string() && b.get<std::string>().empty()) ||
-                 (b.is_array() && b.empty());
+  bool blank_a =
+      a.is_null() || (a.is_string() && a.get<std::string>().empty()) || (a.is_array() && a.empty());
+  bool blank_b =
+      b.is_null() || (b.is_string() && b.get<std::string>().empty()) || (b.is_array() && b.empty());
   if (blank_a || blank_b) {
     // A blank equals "" and BLANK(); an unchecked checkbox equals FALSE()/0.
     if (blank_a && blank_b) return true;
@@ -214,11 +214,28 @@ Json Eval(const Node& node, const EvalContext& ctx) {
   return Json();
 }
 
-const char* const kFunctions[] = {
-    "AND", "OR",  "NOT",  "IF",     "TRUE",        "FALSE",     "BLANK",
-    "RECORD_ID",  "LOWER", "UPPER", "LEN",         "FIND",      "SEARCH",
-    "CONCATENATE", "ARRAYJOIN", "CREATED_TIME", "LAST_MODIFIED_TIME", "DATETIME_PARSE",
-    "IS_AFTER",   "IS_BEFORE", "NOW", "TODAY"};
+const char* const kFunctions[] = {"AND",
+                                  "OR",
+                                  "NOT",
+                                  "IF",
+                                  "TRUE",
+                                  "FALSE",
+                                  "BLANK",
+                                  "RECORD_ID",
+                                  "LOWER",
+                                  "UPPER",
+                                  "LEN",
+                                  "FIND",
+                                  "SEARCH",
+                                  "CONCATENATE",
+                                  "ARRAYJOIN",
+                                  "CREATED_TIME",
+                                  "LAST_MODIFIED_TIME",
+                                  "DATETIME_PARSE",
+                                  "IS_AFTER",
+                                  "IS_BEFORE",
+                                  "NOW",
+                                  "TODAY"};
 
 class Parser {
  public:
@@ -229,9 +246,9 @@ class Parser {
     Skip();
     if (error_.empty() && pos_ != s_.size()) error_ = "invalid";
     if (!unknown_.empty()) {
-      return Unprocessable("INVALID_FILTER_BY_FORMULA",
-                           "The formula for filtering records is invalid: Unknown field names: " +
-                               unknown_);
+      return Unprocessable(
+          "INVALID_FILTER_BY_FORMULA",
+          "The formula for filtering records is invalid: Unknown field names: " + unknown_);
     }
     if (!error_.empty()) {
       return Unprocessable("INVALID_FILTER_BY_FORMULA",
@@ -348,7 +365,9 @@ class Parser {
     }
     if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
       size_t start = pos_;
-      while (pos_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.')) ++pos_;
+      while (pos_ < s_.size() &&
+             (std::isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.'))
+        ++pos_;
       Node n{Node::Kind::kLiteral};
       n.literal = std::stod(s_.substr(start, pos_ - start));
       return n;
@@ -362,8 +381,8 @@ class Parser {
       std::string word = s_.substr(start, pos_ - start);
       std::string upper = word;
       for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      bool known = std::find(std::begin(kFunctions), std::end(kFunctions), upper) !=
-                   std::end(kFunctions);
+      bool known =
+          std::find(std::begin(kFunctions), std::end(kFunctions), upper) != std::end(kFunctions);
       Skip();
       bool call = pos_ < s_.size() && s_[pos_] == '(';
       if (!call && !known) return FieldRef(word);

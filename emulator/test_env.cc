@@ -103,8 +103,7 @@ Reply TestEmulator::Send(const std::string& method, const std::string& path,
                          const std::string& body, const std::string& token) {
   Reply reply;
   if (!emulator_) return reply;
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"Content-Type", "application/json"}};
+  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
   if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
   auto response = client_->Send(method, emulator_->url() + path, headers, body);
   if (!response.ok()) {

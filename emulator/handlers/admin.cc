@@ -35,7 +35,8 @@ http::Response Clock(Call& call) {
     } else if (body.value("freeze", false)) {
       service.clock.Freeze(service.clock.NowMillis());
     }
-    if (body.contains("advanceMillis")) service.clock.Advance(body.value("advanceMillis", int64_t{0}));
+    if (body.contains("advanceMillis"))
+      service.clock.Advance(body.value("advanceMillis", int64_t{0}));
     if (body.contains("advanceSeconds")) {
       service.clock.Advance(body.value("advanceSeconds", int64_t{0}) * 1000);
     }
@@ -83,11 +84,17 @@ http::Response Admin(Call& call) {
     Json stats = service.rate_limiter.Stats(call.now_millis);
     stats["now"] = FormatIsoMillis(call.now_millis);
     stats["listIterators"] = service.offsets.size();
+    stats["faultsInjected"] = service.faults.injected();
     return Json200(stats);
   }
   if (what == "clock" && (method == "GET" || method == "POST")) return Clock(call);
   if (what == "rate-limits" && (method == "GET" || method == "POST")) return RateLimits(call);
   if (what == "reset" && method == "POST") return Reset(call);
+  if (what == "faults" && method == "GET") return Json200(service.faults.ToJson());
+  if (what == "faults" && method == "POST") {
+    ApiResult<Json> configured = service.faults.Configure(call.body);
+    return configured.ok() ? Json200(configured.value()) : configured.error().ToResponse();
+  }
   if (what == "state" && method == "GET") return Json200(ModelToJson(service.model));
   if (what == "offsets" && rest == "expire" && method == "POST") {
     service.offsets.Clear();

@@ -35,6 +35,14 @@ HandlerResult UpdateTable(Call& call, Base& base, Table& table);
 HandlerResult CreateField(Call& call, Base& base, Table& table);
 HandlerResult UpdateField(Call& call, Base& base, Table& table, Field& field);
 
+// Webhooks (handlers/webhooks_*.cc).
+HandlerResult CreateWebhook(Call& call, Base& base);
+HandlerResult ListWebhooks(Call& call, Base& base);
+HandlerResult DeleteWebhook(Call& call, Base& base, const std::string& webhook_id);
+HandlerResult RefreshWebhook(Call& call, Base& base, const std::string& webhook_id);
+HandlerResult EnableWebhookNotifications(Call& call, Base& base, const std::string& webhook_id);
+HandlerResult ListWebhookPayloads(Call& call, Base& base, const std::string& webhook_id);
+
 // Control endpoints under /__emulator/ (handlers/admin.cc); no auth, no limits.
 http::Response Admin(Call& call);
 
@@ -48,7 +56,12 @@ ApiResult<bool> CheckBatchSize(const Call& call, size_t count, const char* verb)
 Json RenderWritten(const Call& call, const Base& base, const Table& table, const Record& record);
 // A new record with its id and times, not yet stored.
 Record NewRecord(Call& call);
-// Stores a validated new record: autoNumber values, cells, inverse links.
+// Stores a validated new record: autoNumber values, cells, inverse links;
+// notes the creation for webhooks.
 Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json cells);
+// Stores new cells of an existing record and notes the change for webhooks.
+void StoreChangedRecord(Call& call, Base& base, Table& table, Record& record, Json cells);
+// Deletes a record, unlinks it everywhere and notes it for webhooks.
+void StoreDeletedRecord(Call& call, Base& base, Table& table, const std::string& record_id);
 
 }  // namespace airpg::emulator

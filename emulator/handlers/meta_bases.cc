@@ -8,7 +8,8 @@ namespace airpg::emulator {
 HandlerResult ListBases(Call& call) {
   Json bases = Json::array();
   for (const Base& base : call.service.model.bases) {
-    bases.push_back({{"id", base.id}, {"name", base.name}, {"permissionLevel", base.permission_level}});
+    bases.push_back(
+        {{"id", base.id}, {"name", base.name}, {"permissionLevel", base.permission_level}});
   }
   return Json{{"bases", std::move(bases)}};
 }

@@ -12,6 +12,11 @@ HandlerResult CreateField(Call& call, Base& base, Table& table) {
   table.fields.push_back(std::move(field));
   Field& stored = table.fields.back();
   AddInverseLink(call, base, table, stored);
+  call.changes.schema.push_back({SchemaChange::Kind::kFieldCreated,
+                                 table.id,
+                                 stored.id,
+                                 Json(),
+                                 {{"name", stored.name}, {"type", stored.type}}});
   ++base.transaction_number;
   return FieldToJson(table.fields.back());
 }
@@ -21,8 +26,10 @@ HandlerResult UpdateField(Call& call, Base& base, Table& table, Field& field) {
   if (!body.is_object() || (!body.contains("name") && !body.contains("description"))) {
     return InvalidRequest();
   }
+  Json previous = {{"name", field.name}, {"description", field.description}};
   if (body.contains("name")) {
-    if (!body["name"].is_string() || body["name"].get<std::string>().empty()) return InvalidRequest();
+    if (!body["name"].is_string() || body["name"].get<std::string>().empty())
+      return InvalidRequest();
     std::string name = body["name"].get<std::string>();
     for (const Field& f : table.fields) {
       if (&f != &field && EqualsIgnoreCase(f.name, name)) {
@@ -33,8 +40,14 @@ HandlerResult UpdateField(Call& call, Base& base, Table& table, Field& field) {
     field.name = name;
   }
   if (body.contains("description")) {
-    field.description = body["description"].is_string() ? body["description"].get<std::string>() : "";
+    field.description =
+        body["description"].is_string() ? body["description"].get<std::string>() : "";
   }
+  call.changes.schema.push_back({SchemaChange::Kind::kFieldChanged,
+                                 table.id,
+                                 field.id,
+                                 previous,
+                                 {{"name", field.name}, {"description", field.description}}});
   ++base.transaction_number;
   return FieldToJson(field);
 }

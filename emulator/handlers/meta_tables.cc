@@ -34,6 +34,15 @@ HandlerResult CreateTable(Call& call, Base& base) {
   base.tables.push_back(std::move(table));
   Table& stored = base.tables.back();
   for (Field& field : stored.fields) AddInverseLink(call, base, stored, field);
+  Json fields = Json::object();
+  for (const Field& f : stored.fields) fields[f.id] = {{"name", f.name}, {"type", f.type}};
+  call.changes.schema.push_back(
+      {SchemaChange::Kind::kTableCreated,
+       stored.id,
+       "",
+       Json(),
+       {{"metadata", {{"name", stored.name}, {"description", stored.description}}},
+        {"fieldsById", fields}}});
   ++base.transaction_number;
   return TableToJson(stored, true);
 }
@@ -44,19 +53,28 @@ HandlerResult UpdateTable(Call& call, Base& base, Table& table) {
   if (!body.is_object() || (!body.contains("name") && !body.contains("description"))) {
     return InvalidRequest();
   }
+  Json previous = {{"name", table.name}, {"description", table.description}};
   if (body.contains("name")) {
-    if (!body["name"].is_string() || body["name"].get<std::string>().empty()) return InvalidRequest();
+    if (!body["name"].is_string() || body["name"].get<std::string>().empty())
+      return InvalidRequest();
     std::string name = body["name"].get<std::string>();
     for (const Table& t : base.tables) {
       if (&t != &table && EqualsIgnoreCase(t.name, name)) {
-        return Unprocessable("DUPLICATE_TABLE_NAME", "A table named \"" + name + "\" already exists");
+        return Unprocessable("DUPLICATE_TABLE_NAME",
+                             "A table named \"" + name + "\" already exists");
       }
     }
     table.name = name;
   }
   if (body.contains("description")) {
-    table.description = body["description"].is_string() ? body["description"].get<std::string>() : "";
+    table.description =
+        body["description"].is_string() ? body["description"].get<std::string>() : "";
   }
+  call.changes.schema.push_back({SchemaChange::Kind::kTableChanged,
+                                 table.id,
+                                 "",
+                                 previous,
+                                 {{"name", table.name}, {"description", table.description}}});
   ++base.transaction_number;
   return TableToJson(table, true);
 }

@@ -31,8 +31,9 @@ HandlerResult CreateRecords(Call& call, Base& base, Table& table) {
   for (const Json& input : inputs) {
     if (!input.is_object()) return InvalidRequest();
     Record record = NewRecord(call);
-    EMU_ASSIGN_OR_RETURN(Json cells, ComputeCells(ctx, record, input.value("fields", Json::object()),
-                                                  WriteMode::kMerge));
+    EMU_ASSIGN_OR_RETURN(
+        Json cells,
+        ComputeCells(ctx, record, input.value("fields", Json::object()), WriteMode::kMerge));
     pending.emplace_back(std::move(record), std::move(cells));
   }
   Json records = Json::array();

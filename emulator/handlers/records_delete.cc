@@ -6,8 +6,7 @@ namespace airpg::emulator {
 
 HandlerResult DeleteRecord(Call& call, Base& base, Table& table, const std::string& record_id) {
   if (table.FindRecord(record_id) == nullptr) return MissingRecord(call);
-  table.RemoveRecord(record_id);
-  UnlinkEverywhere(base, table.id, record_id);
+  StoreDeletedRecord(call, base, table, record_id);
   ++base.transaction_number;
   return Json{{"deleted", true}, {"id", record_id}};
 }
@@ -29,7 +28,7 @@ HandlerResult DeleteRecords(Call& call, Base& base, Table& table) {
   }
   Json records = Json::array();
   for (const std::string& id : ids) {
-    if (table.RemoveRecord(id)) UnlinkEverywhere(base, table.id, id);
+    StoreDeletedRecord(call, base, table, id);
     records.push_back({{"deleted", true}, {"id", id}});
   }
   ++base.transaction_number;

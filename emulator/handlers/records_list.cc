@@ -9,8 +9,8 @@ namespace airpg::emulator {
 HandlerResult ListRecords(Call& call, Base& base, Table& table, bool from_body) {
   ListParams params;
   if (from_body) {
-    EMU_ASSIGN_OR_RETURN(params,
-                         ParseListBody(call.body.is_null() ? Json::object() : call.body, call.query));
+    EMU_ASSIGN_OR_RETURN(
+        params, ParseListBody(call.body.is_null() ? Json::object() : call.body, call.query));
   } else {
     EMU_ASSIGN_OR_RETURN(params, ParseListQuery(call.query));
   }
@@ -50,8 +50,8 @@ HandlerResult ListRecords(Call& call, Base& base, Table& table, bool from_body) 
       if (field == nullptr) return UnknownFieldName(sort.field);
       query.sort.push_back({field->id, sort.descending});
     }
-    EMU_ASSIGN_OR_RETURN(fresh, SelectRecords(base, table, query, call.service.filter_compiler,
-                                              call.now_millis));
+    EMU_ASSIGN_OR_RETURN(
+        fresh, SelectRecords(base, table, query, call.service.filter_compiler, call.now_millis));
     if (params.max_records && *params.max_records >= 0 &&
         fresh.size() > static_cast<size_t>(*params.max_records)) {
       fresh.resize(static_cast<size_t>(*params.max_records));

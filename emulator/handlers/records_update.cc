@@ -18,14 +18,13 @@ ApiError InvalidRecords() {
 struct Planned {
   Record* existing = nullptr;  // update this record (valid until the store phase)...
   std::string existing_id;
-  int pending_new = -1;        // ...or the new record at this index of `creates`
+  int pending_new = -1;  // ...or the new record at this index of `creates`
   Json fields;
 };
 
 // The merge-field values an input record carries, normalised like a write.
 ApiResult<std::vector<Json>> MergeKey(const CellWriteContext& ctx,
-                                      const std::vector<Field*>& merge_fields,
-                                      const Json& fields) {
+                                      const std::vector<Field*>& merge_fields, const Json& fields) {
   std::vector<Json> key;
   for (Field* field : merge_fields) {
     Json sent;
@@ -49,7 +48,7 @@ HandlerResult UpdateRecord(Call& call, Base& base, Table& table, const std::stri
   }
   CellWriteContext ctx = MakeWriteContext(call, base, table);
   EMU_ASSIGN_OR_RETURN(Json cells, ComputeCells(ctx, *record, call.body["fields"], mode));
-  ApplyCells(base, table, *record, std::move(cells), call.now_millis);
+  StoreChangedRecord(call, base, table, *record, std::move(cells));
   ++base.transaction_number;
   return RenderWritten(call, base, table, *record);
 }
@@ -72,7 +71,8 @@ HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode
     if (!names.is_array() || names.empty() || names.size() > 3) return InvalidRequest();
     for (const Json& name : names) {
       Field* field = name.is_string() ? table.FindField(name.get<std::string>()) : nullptr;
-      if (field == nullptr) return UnknownFieldName(name.is_string() ? name.get<std::string>() : name.dump());
+      if (field == nullptr)
+        return UnknownFieldName(name.is_string() ? name.get<std::string>() : name.dump());
       if (airtable::IsComputed(field->kind())) return InvalidRequest();
       merge_fields.push_back(field);
     }
@@ -110,7 +110,8 @@ HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode
       if (matches.size() > 1) {
         return Unprocessable("INVALID_RECORDS",
                              "Cannot update more than one record with the same fieldsToMergeOn "
-                             "values; " + std::to_string(matches.size()) + " records match.");
+                             "values; " +
+                                 std::to_string(matches.size()) + " records match.");
       }
       if (matches.size() == 1) {
         p.existing = matches[0];
@@ -157,7 +158,7 @@ HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode
   for (auto& [record_id, cells] : updates) {
     // AddRecord may have moved records: find the target again by id.
     Record* target = table.FindRecord(record_id);
-    ApplyCells(base, table, *target, std::move(cells), call.now_millis);
+    StoreChangedRecord(call, base, table, *target, std::move(cells));
   }
   ++base.transaction_number;
 

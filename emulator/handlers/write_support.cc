@@ -19,10 +19,9 @@ ApiError MissingRecord(const Call& call) {
 ApiResult<bool> CheckBatchSize(const Call& call, size_t count, const char* verb) {
   size_t limit = static_cast<size_t>(call.service.options.max_records_per_request);
   if (count > limit) {
-    return Unprocessable("INVALID_RECORDS", "A maximum of " + std::to_string(limit) +
-                                                " records can be " + verb +
-                                                " per request but you have provided " +
-                                                std::to_string(count) + ".");
+    return Unprocessable("INVALID_RECORDS",
+                         "A maximum of " + std::to_string(limit) + " records can be " + verb +
+                             " per request but you have provided " + std::to_string(count) + ".");
   }
   return true;
 }
@@ -52,7 +51,23 @@ Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json
   if (numbered) ++table.next_auto_number;
   Record& stored = table.AddRecord(std::move(record));
   ApplyCells(base, table, stored, std::move(cells), call.now_millis);
+  call.changes.records.push_back({RecordChange::Kind::kCreated, table.id, stored.id,
+                                  stored.created_millis, Json(), stored.cells});
   return stored;
+}
+
+void StoreChangedRecord(Call& call, Base& base, Table& table, Record& record, Json cells) {
+  Json previous = record.cells;
+  ApplyCells(base, table, record, std::move(cells), call.now_millis);
+  call.changes.records.push_back({RecordChange::Kind::kChanged, table.id, record.id,
+                                  record.created_millis, std::move(previous), record.cells});
+}
+
+void StoreDeletedRecord(Call& call, Base& base, Table& table, const std::string& record_id) {
+  if (!table.RemoveRecord(record_id)) return;
+  UnlinkEverywhere(base, table.id, record_id);
+  call.changes.records.push_back(
+      {RecordChange::Kind::kDestroyed, table.id, record_id, 0, Json(), Json()});
 }
 
 }  // namespace airpg::emulator

@@ -5,19 +5,19 @@
 namespace airpg::airtable {
 namespace {
 
-TEST(FieldTypeTest, NamesRoundTrip) {
+TEST(AirtableFieldTypeTest, NamesRoundTrip) {
   for (std::string_view name : {"singleLineText", "multipleRecordLinks", "aiText", "manualSort",
                                 "multipleLookupValues", "dateTime"}) {
     EXPECT_EQ(FieldTypeName(ParseFieldType(name)), name);
   }
 }
 
-TEST(FieldTypeTest, UnknownTypesAreCarried) {
+TEST(AirtableFieldTypeTest, UnknownTypesAreCarried) {
   EXPECT_EQ(ParseFieldType("someFutureType"), FieldType::kUnknown);
   EXPECT_FALSE(IsComputed(FieldType::kUnknown));
 }
 
-TEST(FieldTypeTest, ComputedAndCreatable) {
+TEST(AirtableFieldTypeTest, ComputedAndCreatable) {
   EXPECT_TRUE(IsComputed(FieldType::kFormula));
   EXPECT_TRUE(IsComputed(FieldType::kAutoNumber));
   EXPECT_TRUE(IsComputed(FieldType::kLastModifiedBy));

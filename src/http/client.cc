@@ -22,7 +22,8 @@ size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
     static_cast<Response*>(user)->headers.emplace_back(std::move(name), std::string(value));
   }
@@ -71,7 +72,8 @@ Result<Response> Client::Send(std::string_view method, const std::string& url,
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
   curl_slist* list = nullptr;
-  for (const auto& [name, value] : headers) list = curl_slist_append(list, (name + ": " + value).c_str());
+  for (const auto& [name, value] : headers)
+    list = curl_slist_append(list, (name + ": " + value).c_str());
   // libcurl adds "Expect: 100-continue" to large bodies; servers need not.
   list = curl_slist_append(list, "Expect:");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);

@@ -64,12 +64,12 @@ Status Server::Start(const Options& options, Handler handler) {
   server.Patch(".*", route);
   server.Delete(".*", route);
   server.Options(".*", route);
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                  std::exception_ptr) {
-    res.status = 500;
-    res.set_content(R"({"error":{"type":"SERVER_ERROR","message":"Internal error"}})",
-                    "application/json");
-  });
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content(R"({"error":{"type":"SERVER_ERROR","message":"Internal error"}})",
+                        "application/json");
+      });
 
   int port = options.port;
   if (port == 0) {

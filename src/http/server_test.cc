@@ -10,17 +10,18 @@
 namespace airpg::http {
 namespace {
 
-TEST(ServerTest, PortZeroPicksAFreePortAndServesEveryMethod) {
+TEST(HttpServerTest, PortZeroPicksAFreePortAndServesEveryMethod) {
   Server server;
   ASSERT_TRUE(server
-                  .Start({}, [](const Request& req) {
-                    Response res;
-                    res.body = req.method + " " + req.target + " " +
-                               std::string(req.Header("x-test")) + " " + req.body;
-                    res.content_type = "text/plain";
-                    res.headers.emplace_back("X-Reply", "yes");
-                    return res;
-                  })
+                  .Start({},
+                         [](const Request& req) {
+                           Response res;
+                           res.body = req.method + " " + req.target + " " +
+                                      std::string(req.Header("x-test")) + " " + req.body;
+                           res.content_type = "text/plain";
+                           res.headers.emplace_back("X-Reply", "yes");
+                           return res;
+                         })
                   .ok());
   ASSERT_GT(server.port(), 0);
   std::string base = "http://127.0.0.1:" + std::to_string(server.port());
@@ -42,7 +43,7 @@ TEST(ServerTest, PortZeroPicksAFreePortAndServesEveryMethod) {
   EXPECT_FALSE(client.Send("GET", base + "/").ok());
 }
 
-TEST(ServerTest, TwoServersGetDifferentPorts) {
+TEST(HttpServerTest, TwoServersGetDifferentPorts) {
   Server a, b;
   auto echo = [](const Request&) { return Response{}; };
   ASSERT_TRUE(a.Start({}, echo).ok());
@@ -50,9 +51,10 @@ TEST(ServerTest, TwoServersGetDifferentPorts) {
   EXPECT_NE(a.port(), b.port());
 }
 
-TEST(ServerTest, HandlerExceptionBecomesJson500) {
+TEST(HttpServerTest, HandlerExceptionBecomesJson500) {
   Server server;
-  ASSERT_TRUE(server.Start({}, [](const Request&) -> Response { throw std::runtime_error("x"); }).ok());
+  ASSERT_TRUE(
+      server.Start({}, [](const Request&) -> Response { throw std::runtime_error("x"); }).ok());
   Client client;
   auto res = client.Send("GET", "http://127.0.0.1:" + std::to_string(server.port()) + "/");
   ASSERT_TRUE(res.ok());

@@ -5,21 +5,22 @@
 namespace airpg::http {
 namespace {
 
-TEST(UrlTest, PercentDecodeTreatsPlusAsSpaceOnlyInQueries) {
+TEST(HttpUrlTest, PercentDecodeTreatsPlusAsSpaceOnlyInQueries) {
   EXPECT_EQ(PercentDecode("a+b%20c", true), "a b c");
   EXPECT_EQ(PercentDecode("a+b%20c", false), "a+b c");
   EXPECT_EQ(PercentDecode("100%", true), "100%");
   EXPECT_EQ(PercentDecode("%zz", true), "%zz");
 }
 
-TEST(UrlTest, PercentEncodeRoundTrips) {
+TEST(HttpUrlTest, PercentEncodeRoundTrips) {
   std::string odd = ":/?#[]@!$&'()*+,;= Best Artists\\ %2F -._~";
   EXPECT_EQ(PercentDecode(PercentEncode(odd), false), odd);
   EXPECT_EQ(PercentEncode("a b"), "a%20b");
 }
 
-TEST(UrlTest, ParseQueryKeepsOrderAndBrackets) {
-  QueryParams params = ParseQuery("fields%5B%5D=A+B&fields[]=C&sort%5B0%5D%5Bfield%5D=Name&flag&&x=");
+TEST(HttpUrlTest, ParseQueryKeepsOrderAndBrackets) {
+  QueryParams params =
+      ParseQuery("fields%5B%5D=A+B&fields[]=C&sort%5B0%5D%5Bfield%5D=Name&flag&&x=");
   ASSERT_EQ(params.size(), 5u);
   EXPECT_EQ(params[0], (std::pair<std::string, std::string>{"fields[]", "A B"}));
   EXPECT_EQ(params[1].first, "fields[]");
@@ -28,7 +29,7 @@ TEST(UrlTest, ParseQueryKeepsOrderAndBrackets) {
   EXPECT_EQ(params[4], (std::pair<std::string, std::string>{"x", ""}));
 }
 
-TEST(UrlTest, SplitTargetAndPathDecodeSegmentsOnce) {
+TEST(HttpUrlTest, SplitTargetAndPathDecodeSegmentsOnce) {
   auto [path, query] = SplitTarget("/v0/app1/My%2FTable%2520/?");
   EXPECT_EQ(query, "");
   auto segments = SplitPath(path);
