@@ -64,8 +64,9 @@ int main(int argc, char** argv) {
   int limit = pacer.limits().per_base;
   std::cout << fmt::format("airtable_pacer_bench: {} threads, one base, {} s: {:.2f} requests/s\n",
                            threads, seconds, rate);
-  std::cout << fmt::format("airtable_pacer_bench: ratio to the {}/s limit = {:.3f} (target >= 0.98)\n",
-                           limit, rate / limit);
+  std::cout << fmt::format(
+      "airtable_pacer_bench: ratio to the {}/s limit = {:.3f} (target >= 0.98)\n", limit,
+      rate / limit);
   std::cout << fmt::format("airtable_pacer_bench: 429s = {} (target 0)\n",
                            client.stats().rate_limited);
   return 0;

@@ -18,8 +18,8 @@ TEST(ApiErrorTest, ReadsAllThreeBodyShapes) {
 }
 
 TEST(ApiErrorTest, UnreadableBodiesKeepTheStatus) {
-  for (std::string_view body : {"", "<html>502 Bad Gateway</html>", "{\"error\":", "[1,2]",
-                                "{\"error\":{\"type\":42}}"}) {
+  for (std::string_view body :
+       {"", "<html>502 Bad Gateway</html>", "{\"error\":", "[1,2]", "{\"error\":{\"type\":42}}"}) {
     ApiError e = ParseApiError(502, body);
     EXPECT_EQ(e.http_status, 502);
     EXPECT_EQ(e.type, "");

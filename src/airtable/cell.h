@@ -31,7 +31,7 @@ struct Thumbnail {
 };
 
 struct Attachment {
-  std::string id;  // att…
+  std::string id;   // att…
   std::string url;  // signed, expires after about two hours: download, never store
   std::string filename;
   int64_t size = 0;

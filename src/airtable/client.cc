@@ -59,7 +59,8 @@ ClientStats Client::stats() const {
 Result<std::string> Client::Call(std::string_view base_id, Priority priority, Retry retry,
                                  std::string method, const std::string& path_and_query,
                                  std::string body) {
-  HttpCall call{std::move(method), options_.endpoint_url + path_and_query,
+  HttpCall call{std::move(method),
+                options_.endpoint_url + path_and_query,
                 {{"Authorization", "Bearer " + options_.token},
                  {"User-Agent", user_agent_},
                  {"Accept", "application/json"}},
@@ -105,7 +106,8 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
     }
     if (!may_retry) return failure;
     std::optional<std::chrono::milliseconds> delay = backoff.Next();
-    if (!delay) return failure.WithContext(fmt::format("gave up after {} retries", backoff.attempts()));
+    if (!delay)
+      return failure.WithContext(fmt::format("gave up after {} retries", backoff.attempts()));
     options_.sleep(std::max(*delay, at_least));
     ++retries_;
   }
@@ -131,8 +133,8 @@ Result<AttachmentDownload> Client::DownloadAttachment(const std::string& url,
     EVP_DigestUpdate(hash.get(), piece.data(), piece.size());
     return sink(piece);
   };
-  AIRPG_ASSIGN_OR_RETURN(http::DownloadInfo info,
-                         http::Download(url, {{"User-Agent", user_agent_}}, hashing_sink, max_bytes));
+  AIRPG_ASSIGN_OR_RETURN(http::DownloadInfo info, http::Download(url, {{"User-Agent", user_agent_}},
+                                                                 hashing_sink, max_bytes));
   if (info.status < 200 || info.status > 299) {
     Status status = info.status == 403 || info.status == 410
                         ? NotFoundError("attachment URL expired or gone")

@@ -15,8 +15,7 @@ Pacer::BaseState& Pacer::StateFor(const std::string& base_id) {
   return it->second;
 }
 
-Status Pacer::Acquire(std::string_view base_id, Priority priority,
-                      const std::atomic<bool>* stop) {
+Status Pacer::Acquire(std::string_view base_id, Priority priority, const std::atomic<bool>* stop) {
   std::unique_lock<std::mutex> lock(mu_);
   std::string key(base_id);
   Waiter me{static_cast<int>(priority), next_seq_++};

@@ -35,9 +35,9 @@ struct PacerLimits {
 
 struct PacerStats {
   int64_t granted = 0;
-  int64_t waited = 0;       // grants that had to wait
-  int64_t penalties = 0;    // Penalize() calls: each one is a pacing bug
-  int64_t waiting = 0;      // requests queued right now (queue depth)
+  int64_t waited = 0;     // grants that had to wait
+  int64_t penalties = 0;  // Penalize() calls: each one is a pacing bug
+  int64_t waiting = 0;    // requests queued right now (queue depth)
 };
 
 class Pacer {
@@ -76,10 +76,10 @@ class Pacer {
   const PacerLimits limits_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  SlidingWindow token_window_;                 // guarded by mu_
-  std::map<std::string, BaseState> bases_;     // guarded by mu_; "" = no base
-  uint64_t next_seq_ = 0;                      // guarded by mu_
-  PacerStats stats_;                           // guarded by mu_
+  SlidingWindow token_window_;              // guarded by mu_
+  std::map<std::string, BaseState> bases_;  // guarded by mu_; "" = no base
+  uint64_t next_seq_ = 0;                   // guarded by mu_
+  PacerStats stats_;                        // guarded by mu_
 };
 
 }  // namespace airpg::airtable

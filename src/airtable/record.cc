@@ -19,8 +19,10 @@ bool HasSpaceOutsideStrings(std::string_view json) {
   for (size_t i = 0; i < json.size(); ++i) {
     char c = json[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
@@ -158,9 +160,9 @@ Result<od::document> Iterate(const simdjson::padded_string& padded, std::string_
 }
 
 // Reads {"records":[…], "offset"?, "createdRecords"?, "updatedRecords"?}.
-Status ReadRecordList(std::string_view body, std::string_view what,
-                      std::vector<Record>* records, std::string* offset,
-                      std::vector<std::string>* created, std::vector<std::string>* updated) {
+Status ReadRecordList(std::string_view body, std::string_view what, std::vector<Record>* records,
+                      std::string* offset, std::vector<std::string>* created,
+                      std::vector<std::string>* updated) {
   simdjson::padded_string padded(body);
   AIRPG_ASSIGN_OR_RETURN(od::document doc, Iterate(padded, what));
   od::object root;

@@ -18,8 +18,8 @@
 namespace airpg::airtable {
 
 struct Record {
-  std::string id;            // rec…
-  std::string created_time;  // ISO-8601 as sent, e.g. "2022-09-12T21:03:48.000Z"
+  std::string id;                        // rec…
+  std::string created_time;              // ISO-8601 as sent, e.g. "2022-09-12T21:03:48.000Z"
   std::optional<int64_t> comment_count;  // only with recordMetadata=commentCount
   // Keys of the record object this build does not know, as a JSON object
   // text; empty when there were none.
@@ -43,7 +43,8 @@ struct Record {
   // Appends the key, then lets `write` append the JSON to `text` (one
   // allocation for a whole record instead of two per cell).
   template <typename Write>
-  auto AddFieldWith(std::string_view key, Write write) -> decltype(write(std::declval<std::string&>()));
+  auto AddFieldWith(std::string_view key, Write write)
+      -> decltype(write(std::declval<std::string&>()));
 
  private:
   struct Span {

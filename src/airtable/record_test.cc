@@ -33,7 +33,8 @@ TEST(RecordTest, KeepsCommentCountAndFieldIds) {
   auto counted = ParseRecordPage(Fixture("records/art_gallery_list_records_comment_count.json"));
   ASSERT_TRUE(counted.ok()) << counted.status().ToString();
   for (const Record& r : counted->records) EXPECT_TRUE(r.comment_count.has_value()) << r.id;
-  auto by_id = ParseRecordPage(Fixture("records/art_gallery_list_records_return_fields_by_field_id.json"));
+  auto by_id =
+      ParseRecordPage(Fixture("records/art_gallery_list_records_return_fields_by_field_id.json"));
   ASSERT_TRUE(by_id.ok());
   ASSERT_EQ(by_id->records.size(), 3u);
   const Record& r = by_id->records[0];
@@ -94,9 +95,9 @@ TEST(RecordTest, BrokenBodiesAreDataLossNeverACrash) {
     auto page = ParseRecordPage(std::string_view(full).substr(0, cut));
     EXPECT_EQ(page.status().code(), StatusCode::kDataLoss) << cut;
   }
-  for (std::string_view body :
-       {"", "null", "[]", "{\"records\":{}}", "{\"records\":[1]}", "{\"records\":[{\"fields\":{}}]}",
-        "{\"records\":[{\"id\":7}]}", "{\"records\":[{\"id\":\"r\",\"fields\":[]}]}", "<html>"}) {
+  for (std::string_view body : {"", "null", "[]", "{\"records\":{}}", "{\"records\":[1]}",
+                                "{\"records\":[{\"fields\":{}}]}", "{\"records\":[{\"id\":7}]}",
+                                "{\"records\":[{\"id\":\"r\",\"fields\":[]}]}", "<html>"}) {
     EXPECT_EQ(ParseRecordPage(body).status().code(), StatusCode::kDataLoss) << body;
   }
 }

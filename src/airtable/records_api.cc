@@ -65,8 +65,8 @@ std::string ListBody(const ListOptions& o, std::string_view offset) {
   if (!o.sort.empty()) {
     std::string sort = "[";
     for (const auto& [field, desc] : o.sort) {
-      sort += (sort.size() > 1 ? "," : "") +
-              fmt::format("{{\"field\":{},\"direction\":\"{}\"}}", Quoted(field), desc ? "desc" : "asc");
+      sort += (sort.size() > 1 ? "," : "") + fmt::format("{{\"field\":{},\"direction\":\"{}\"}}",
+                                                         Quoted(field), desc ? "desc" : "asc");
     }
     add("sort", sort + "]");
   }
@@ -85,9 +85,8 @@ Result<std::string> RecordJson(const RecordWrite& record) {
   bool first = true;
   for (const auto& [key, value] : record.fields) {
     if (!dom::Parse(value, "cell").ok()) {
-      return InvalidArgumentError(
-          fmt::format("value for field \"{}\" of {} is not JSON", key,
-                      record.id.empty() ? "a new record" : record.id));
+      return InvalidArgumentError(fmt::format("value for field \"{}\" of {} is not JSON", key,
+                                              record.id.empty() ? "a new record" : record.id));
     }
     out += (first ? "" : ",") + Quoted(key) + ":" + value;
     first = false;
@@ -146,8 +145,10 @@ Result<WriteResult> Client::Write(std::string_view method, std::string_view base
              std::string(method), TablePath(base_id, table), std::move(body)));
     AIRPG_ASSIGN_OR_RETURN(WriteResult chunk, ParseWriteResult(response));
     for (Record& r : chunk.records) all.records.push_back(std::move(r));
-    for (std::string& id : chunk.created_record_ids) all.created_record_ids.push_back(std::move(id));
-    for (std::string& id : chunk.updated_record_ids) all.updated_record_ids.push_back(std::move(id));
+    for (std::string& id : chunk.created_record_ids)
+      all.created_record_ids.push_back(std::move(id));
+    for (std::string& id : chunk.updated_record_ids)
+      all.updated_record_ids.push_back(std::move(id));
   }
   return all;
 }
@@ -194,9 +195,8 @@ Result<std::vector<std::string>> Client::DeleteRecords(std::string_view base_id,
     size_t end = std::min(record_ids.size(), start + kMaxRecordsPerRequest);
     std::string query;
     for (size_t i = start; i < end; ++i) AddParam(&query, "records[]", record_ids[i]);
-    AIRPG_ASSIGN_OR_RETURN(std::string response,
-                           Call(base_id, Priority::kWrite, Retry::kAlways, "DELETE",
-                                TablePath(base_id, table) + query));
+    AIRPG_ASSIGN_OR_RETURN(std::string response, Call(base_id, Priority::kWrite, Retry::kAlways,
+                                                      "DELETE", TablePath(base_id, table) + query));
     AIRPG_ASSIGN_OR_RETURN(std::vector<std::string> ids, ParseDeleted(response));
     deleted.insert(deleted.end(), ids.begin(), ids.end());
   }

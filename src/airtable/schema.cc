@@ -23,7 +23,10 @@ Result<Field> FieldFrom(element obj) {
 }
 
 View ViewFrom(element obj) {
-  View v{dom::String(obj, "id"), dom::String(obj, "name"), dom::String(obj, "type"), {},
+  View v{dom::String(obj, "id"),
+         dom::String(obj, "name"),
+         dom::String(obj, "type"),
+         {},
          dom::String(obj, "personalForUserId")};
   simdjson::dom::array ids;
   if (obj["visibleFieldIds"].get_array().get(ids) == simdjson::SUCCESS) {

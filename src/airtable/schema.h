@@ -15,7 +15,7 @@
 namespace airpg::airtable {
 
 struct Field {
-  std::string id;         // fld…
+  std::string id;  // fld…
   std::string name;
   std::string type_name;  // as sent, also for types this build does not know
   FieldType type = FieldType::kUnknown;
@@ -26,7 +26,7 @@ struct Field {
 struct View {
   std::string id;  // viw…
   std::string name;
-  std::string type;                          // grid, form, calendar, gallery, kanban, timeline, block
+  std::string type;  // grid, form, calendar, gallery, kanban, timeline, block
   std::vector<std::string> visible_field_ids;  // grid views, with include=visibleFieldIds
   std::string personal_for_user_id;
 };

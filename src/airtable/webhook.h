@@ -48,8 +48,8 @@ struct TableChanges {
   std::vector<RecordChange> created_records;
   std::vector<RecordChange> changed_records;
   std::vector<std::string> destroyed_record_ids;
-  std::string created_fields_json;    // {fld:{name,type}}, "" when none
-  std::string changed_fields_json;    // {fld:{current,previous?}}, "" when none
+  std::string created_fields_json;  // {fld:{name,type}}, "" when none
+  std::string changed_fields_json;  // {fld:{current,previous?}}, "" when none
   std::vector<std::string> destroyed_field_ids;
   std::string changed_metadata_json;  // "" when none
 };

@@ -14,7 +14,8 @@ TEST(WebhookTest, ParsesCreateAndList) {
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_EQ(created->id.rfind("ach", 0), 0u);
   EXPECT_FALSE(created->mac_secret_base64.empty());
-  auto list = ParseWebhookList(Fixture("webhooks/list_webhooks_last_notification_failed_real.json"));
+  auto list =
+      ParseWebhookList(Fixture("webhooks/list_webhooks_last_notification_failed_real.json"));
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   ASSERT_FALSE(list->empty());
   EXPECT_FALSE(list->front().specification_json.empty());

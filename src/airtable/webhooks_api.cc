@@ -68,8 +68,9 @@ Result<PayloadPage> Client::ListPayloads(std::string_view base_id, std::string_v
                                          int64_t cursor, int limit) {
   std::string path = fmt::format("{}/payloads?cursor={}&limit={}", HookPath(base_id, webhook_id),
                                  cursor, std::clamp(limit, 1, 50));
-  return Read<PayloadPage>(base_id, Priority::kIncremental, "GET", path, "",
-                           [cursor](std::string_view body) { return ParsePayloadPage(body, cursor); });
+  return Read<PayloadPage>(
+      base_id, Priority::kIncremental, "GET", path, "",
+      [cursor](std::string_view body) { return ParsePayloadPage(body, cursor); });
 }
 
 }  // namespace airpg::airtable

@@ -15,7 +15,7 @@ struct BackoffPolicy {
   std::chrono::milliseconds initial{250};
   std::chrono::milliseconds max_delay{30000};
   double multiplier = 2.0;
-  int max_attempts = 8;                     // retries after the first try
+  int max_attempts = 8;                         // retries after the first try
   std::chrono::milliseconds max_total{120000};  // sum of all delays
 };
 

@@ -27,7 +27,8 @@ size_t OnData(char* data, size_t size, size_t count, void* user) {
   if (status < 200 || status > 299) return n;  // an error page: not the attachment
   t->bytes += static_cast<int64_t>(n);
   if (t->bytes > t->max_bytes) {
-    t->failure = ResourceExhaustedError(fmt::format("download is larger than {} bytes", t->max_bytes));
+    t->failure =
+        ResourceExhaustedError(fmt::format("download is larger than {} bytes", t->max_bytes));
     return 0;
   }
   t->failure = (*t->sink)(std::string_view(data, n));
@@ -50,7 +51,8 @@ Result<DownloadInfo> Download(const std::string& url,
   if (!curl) return InternalError("curl_easy_init failed");
   Transfer transfer{curl.get(), &sink, max_bytes};
   curl_slist* raw_list = nullptr;
-  for (const auto& [name, value] : headers) raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
+  for (const auto& [name, value] : headers)
+    raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
   std::unique_ptr<curl_slist, ListDeleter> list(raw_list);
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list.get());

@@ -51,9 +51,9 @@ class EmulatorFixture {
 
   json Control(const std::string& method, const std::string& path, const json& body = nullptr) {
     http::Client client;
-    auto response = client.Send(method, url() + "/__emulator/" + path,
-                                {{"Content-Type", "application/json"}},
-                                body.is_null() ? "" : body.dump());
+    auto response =
+        client.Send(method, url() + "/__emulator/" + path, {{"Content-Type", "application/json"}},
+                    body.is_null() ? "" : body.dump());
     EXPECT_TRUE(response.ok()) << response.status().ToString();
     if (!response.ok()) return nullptr;
     EXPECT_EQ(response->status, 200) << response->body;
@@ -138,8 +138,12 @@ TEST(AirtableClientTest, TwentySecondsOfPacedListingNeverTripsTheLimits) {
 TEST(AirtableClientTest, FaultyServerStillYieldsEveryRecordExactlyOnce) {
   EmulatorFixture emu({3}, 1, 5000, /*rate_limits=*/false);
   emu.Control("POST", "faults",
-              {{"error500", 0.04}, {"error502", 0.03}, {"error503", 0.03}, {"error429", 0.05},
-               {"truncate", 0.02}, {"latencyMs", 2}});
+              {{"error500", 0.04},
+               {"error502", 0.03},
+               {"error503", 0.03},
+               {"error429", 0.05},
+               {"truncate", 0.02},
+               {"latencyMs", 2}});
   Pacer pacer(Unlimited());
   Client client(emu.Options(), pacer);
   std::vector<Record> records = ReadAll(client, emu.base(0), "Table 1");
@@ -153,8 +157,8 @@ TEST(AirtableClientTest, FaultyServerStillYieldsEveryRecordExactlyOnce) {
   EXPECT_GT(stats.server_errors, 0);
   json faults = emu.Control("GET", "faults");
   std::cout << "[ faults   ] " << stats.requests << " requests, " << stats.retries << " retries, "
-            << stats.rate_limited << " x 429, " << stats.server_errors << " x 5xx; emulator: "
-            << faults.dump() << "\n";
+            << stats.rate_limited << " x 429, " << stats.server_errors
+            << " x 5xx; emulator: " << faults.dump() << "\n";
 }
 
 TEST(AirtableClientTest, ExpiredIteratorRestartsWithoutDuplicates) {
@@ -183,7 +187,8 @@ TEST(AirtableClientTest, WritesAreChunkedToTenRecords) {
   Client client(emu.Options(), pacer);
   std::vector<RecordWrite> creates;
   for (int i = 0; i < 25; ++i) {
-    creates.push_back({"", {{"Name", "\"Lead " + std::to_string(i) + "\""}, {"Amount", std::to_string(i)}}});
+    creates.push_back(
+        {"", {{"Name", "\"Lead " + std::to_string(i) + "\""}, {"Amount", std::to_string(i)}}});
   }
   auto created = client.CreateRecords(emu.base(0), "Table 1", creates);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
@@ -201,7 +206,8 @@ TEST(AirtableClientTest, WritesAreChunkedToTenRecords) {
 
   auto upserted = client.UpsertRecords(
       emu.base(0), "Table 1",
-      {{"", {{"Name", "\"Lead 3\""}, {"Amount", "7"}}}, {"", {{"Name", "\"New lead\""}}}}, {"Name"});
+      {{"", {{"Name", "\"Lead 3\""}, {"Amount", "7"}}}, {"", {{"Name", "\"New lead\""}}}},
+      {"Name"});
   ASSERT_TRUE(upserted.ok()) << upserted.status().ToString();
   EXPECT_EQ(upserted->updated_record_ids, std::vector<std::string>{created->records[3].id});
   EXPECT_EQ(upserted->created_record_ids.size(), 1u);
@@ -289,7 +295,8 @@ TEST(AirtableClientTest, WebhookLifecycle) {
   bool seen = false;
   for (const Payload& p : page->payloads) {
     for (const TableChanges& t : p.tables) {
-      for (const RecordChange& c : t.created_records) seen = seen || c.record_id == created->records[0].id;
+      for (const RecordChange& c : t.created_records)
+        seen = seen || c.record_id == created->records[0].id;
     }
   }
   EXPECT_TRUE(seen);
@@ -310,16 +317,17 @@ TEST(AirtableClientTest, AttachmentDownloadStreamsAndHashes) {
   for (int i = 0; i < 300000; ++i) bytes += static_cast<char>('a' + i % 26);
   http::Server server;
   ASSERT_TRUE(server
-                  .Start({}, [&](const http::Request& request) {
-                    http::Response r;
-                    if (request.target == "/file") {
-                      r.content_type = "application/pdf";
-                      r.body = bytes;
-                    } else {
-                      r.status = request.target == "/expired" ? 410 : 500;
-                    }
-                    return r;
-                  })
+                  .Start({},
+                         [&](const http::Request& request) {
+                           http::Response r;
+                           if (request.target == "/file") {
+                             r.content_type = "application/pdf";
+                             r.body = bytes;
+                           } else {
+                             r.status = request.target == "/expired" ? 410 : 500;
+                           }
+                           return r;
+                         })
                   .ok());
   std::string base = "http://127.0.0.1:" + std::to_string(server.port());
   Pacer pacer;
