@@ -19,3 +19,5 @@ pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 # HMAC-SHA256 for webhook pings and signed attachment URLs (emulator).
 find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+# JSON: simdjson for record pages and payloads (src/airtable, src/mapping .cc files only).
+pkg_check_modules(SIMDJSON REQUIRED IMPORTED_TARGET simdjson)
