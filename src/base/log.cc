@@ -22,11 +22,11 @@ namespace {
 class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    std::string line = fmt::format(
-        "{{\"ts\":\"{:%Y-%m-%dT%H:%M:%S}Z\",\"level\":\"{}\",\"msg\":\"{}\"}}\n",
-        fmt::gmtime(std::chrono::system_clock::to_time_t(msg.time)),
-        spdlog::level::to_string_view(msg.level),
-        JsonEscape(std::string_view(msg.payload.data(), msg.payload.size())));
+    std::string line =
+        fmt::format("{{\"ts\":\"{:%Y-%m-%dT%H:%M:%S}Z\",\"level\":\"{}\",\"msg\":\"{}\"}}\n",
+                    fmt::gmtime(std::chrono::system_clock::to_time_t(msg.time)),
+                    spdlog::level::to_string_view(msg.level),
+                    JsonEscape(std::string_view(msg.payload.data(), msg.payload.size())));
     std::fwrite(line.data(), 1, line.size(), stderr);
   }
   void flush_() override { std::fflush(stderr); }
@@ -34,11 +34,16 @@ class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 spdlog::level::level_enum ToSpd(Level level) {
   switch (level) {
-    case Level::kDebug: return spdlog::level::debug;
-    case Level::kInfo: return spdlog::level::info;
-    case Level::kWarn: return spdlog::level::warn;
-    case Level::kError: return spdlog::level::err;
-    case Level::kOff: return spdlog::level::off;
+    case Level::kDebug:
+      return spdlog::level::debug;
+    case Level::kInfo:
+      return spdlog::level::info;
+    case Level::kWarn:
+      return spdlog::level::warn;
+    case Level::kError:
+      return spdlog::level::err;
+    case Level::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -75,20 +80,32 @@ std::shared_ptr<spdlog::logger>& Logger() {
 }  // namespace
 
 Status ParseLevel(std::string_view text, Level* level) {
-  if (text == "debug") *level = Level::kDebug;
-  else if (text == "info") *level = Level::kInfo;
-  else if (text == "warn" || text == "warning") *level = Level::kWarn;
-  else if (text == "error") *level = Level::kError;
-  else if (text == "off") *level = Level::kOff;
-  else return InvalidArgumentError(fmt::format("log level '{}' is not one of debug, info, warn, error, off", text));
+  if (text == "debug")
+    *level = Level::kDebug;
+  else if (text == "info")
+    *level = Level::kInfo;
+  else if (text == "warn" || text == "warning")
+    *level = Level::kWarn;
+  else if (text == "error")
+    *level = Level::kError;
+  else if (text == "off")
+    *level = Level::kOff;
+  else
+    return InvalidArgumentError(
+        fmt::format("log level '{}' is not one of debug, info, warn, error, off", text));
   return Status::Ok();
 }
 
 Status ParseFormat(std::string_view text, Format* format) {
-  if (text == "auto") *format = Format::kAuto;
-  else if (text == "text") *format = Format::kText;
-  else if (text == "json") *format = Format::kJson;
-  else return InvalidArgumentError(fmt::format("log format '{}' is not one of auto, text, json", text));
+  if (text == "auto")
+    *format = Format::kAuto;
+  else if (text == "text")
+    *format = Format::kText;
+  else if (text == "json")
+    *format = Format::kJson;
+  else
+    return InvalidArgumentError(
+        fmt::format("log format '{}' is not one of auto, text, json", text));
   return Status::Ok();
 }
 

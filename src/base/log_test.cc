@@ -25,8 +25,7 @@ TEST(LogTest, JsonLinesAreRedactedAndEscaped) {
   Debug("below the level");
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("\"level\":\"info\""), std::string::npos) << err;
-  EXPECT_NE(err.find("postgresql://app:***@db/prod with \\\"quotes\\\""), std::string::npos)
-      << err;
+  EXPECT_NE(err.find("postgresql://app:***@db/prod with \\\"quotes\\\""), std::string::npos) << err;
   EXPECT_EQ(err.find("hunter2"), std::string::npos);
   EXPECT_EQ(err.find("below the level"), std::string::npos);
   EXPECT_EQ(err.back(), '\n');

@@ -89,7 +89,8 @@ void MaskPasswordAssignments(std::string& text) {
         value_end = std::min(value_end, text.size());
       } else {
         value_end = p;
-        while (value_end < text.size() && !std::isspace(static_cast<unsigned char>(text[value_end])) &&
+        while (value_end < text.size() &&
+               !std::isspace(static_cast<unsigned char>(text[value_end])) &&
                text[value_end] != '&' && text[value_end] != ',' && text[value_end] != ';')
           ++value_end;
       }

@@ -37,8 +37,7 @@ TEST(RedactTest, MasksAirtableTokenShapes) {
 
 TEST(RedactTest, MasksRegisteredSecretsAnywhere) {
   RegisterSecret("correct-horse-battery");
-  EXPECT_EQ(Redact("value correct-horse-battery and correct-horse-battery!"),
-            "value *** and ***!");
+  EXPECT_EQ(Redact("value correct-horse-battery and correct-horse-battery!"), "value *** and ***!");
 }
 
 TEST(RedactTest, IgnoresTooShortSecrets) {

@@ -87,8 +87,8 @@ Status DataLossError(std::string_view message);
 }  // namespace airpg
 
 // Returns from the enclosing function when `expr` (a Status) is not OK.
-#define AIRPG_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::airpg::Status airpg_status_ = (expr);         \
-    if (!airpg_status_.ok()) return airpg_status_;  \
+#define AIRPG_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::airpg::Status airpg_status_ = (expr);        \
+    if (!airpg_status_.ok()) return airpg_status_; \
   } while (false)

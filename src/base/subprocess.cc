@@ -45,7 +45,8 @@ class Fd {
 
 Status MakePipe(Fd* read_end, Fd* write_end) {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return InternalError(fmt::format("pipe: {}", std::strerror(errno)));
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return InternalError(fmt::format("pipe: {}", std::strerror(errno)));
   read_end->reset(fds[0]);
   write_end->reset(fds[1]);
   return Status::Ok();
@@ -157,8 +158,8 @@ Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv,
   while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    return DeadlineExceededError(fmt::format("{} did not finish within {} ms", argv[0],
-                                             options.timeout.count()));
+    return DeadlineExceededError(
+        fmt::format("{} did not finish within {} ms", argv[0], options.timeout.count()));
   }
   if (WIFEXITED(wstatus)) result.exit_code = WEXITSTATUS(wstatus);
   if (WIFSIGNALED(wstatus)) result.term_signal = WTERMSIG(wstatus);

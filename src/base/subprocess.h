@@ -25,10 +25,10 @@ struct ProcessOptions {
 };
 
 struct ProcessOutput {
-  int exit_code = -1;    // -1 when killed by a signal
-  int term_signal = 0;   // the signal that ended it, or 0
-  std::string out;       // captured stdout
-  std::string err;       // captured stderr
+  int exit_code = -1;   // -1 when killed by a signal
+  int term_signal = 0;  // the signal that ended it, or 0
+  std::string out;      // captured stdout
+  std::string err;      // captured stderr
   bool ok() const { return exit_code == 0; }
 };
 

@@ -1,0 +1,101 @@
+#include "pg/connection.h"
+
+#include <libpq-fe.h>
+
+#include <fmt/core.h>
+
+#include "base/log.h"
+#include "base/redact.h"
+#include "pg/conninfo.h"
+#include "pg/result_status.h"
+
+namespace airpg::pg {
+namespace {
+
+// Server notices (e.g. "does not exist, skipping") go to the debug log, not stderr.
+void LogNotice(void* /*arg*/, const char* message) {
+  std::string text = message ? message : "";
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  log::Debug("postgres: {}", text);
+}
+
+// libpq's messages end with a newline and may span lines; keep the first.
+std::string FirstLine(const char* message) {
+  std::string_view text = message ? message : "";
+  size_t end = text.find('\n');
+  std::string line(text.substr(0, end));
+  return line.empty() ? "unknown error" : line;
+}
+
+}  // namespace
+
+Result<Connection> Connection::Open(const std::string& conninfo) {
+  AIRPG_RETURN_IF_ERROR(ValidateConnInfo(conninfo));
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (conn == nullptr) return ResourceExhaustedError("libpq could not allocate a connection");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = Redact(FirstLine(PQerrorMessage(conn)));
+    bool auth = PQconnectionNeedsPassword(conn) || PQconnectionUsedPassword(conn) ||
+                message.find("authentication failed") != std::string::npos;
+    PQfinish(conn);
+    std::string text = fmt::format("cannot connect to Postgres: {}", message);
+    return auth ? UnauthenticatedError(text) : UnavailableError(text);
+  }
+  // Every session speaks UTF-8 and ISO dates, whatever the server defaults are.
+  PQsetNoticeProcessor(conn, &LogNotice, nullptr);
+  Connection result(conn);
+  AIRPG_RETURN_IF_ERROR(
+      result.RunScript("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; "
+                       "SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 3"));
+  return result;
+}
+
+Connection::Connection(Connection&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    if (conn_) PQfinish(conn_);
+    conn_ = other.conn_;
+    other.conn_ = nullptr;
+  }
+  return *this;
+}
+
+Connection::~Connection() {
+  if (conn_) PQfinish(conn_);
+}
+
+Result<Rows> Connection::Exec(std::string_view sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  std::string statement(sql);
+  PGresult* res = PQexecParams(conn_, statement.c_str(), static_cast<int>(params.size()),
+                               /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
+                               /*paramFormats=*/nullptr, /*resultFormat=*/0);
+  Rows rows(res);
+  AIRPG_RETURN_IF_ERROR(CheckResult(conn_, res));
+  return rows;
+}
+
+Status Connection::Run(std::string_view sql, const std::vector<Param>& params) {
+  return Exec(sql, params).status();
+}
+
+Status Connection::RunScript(std::string_view sql) {
+  std::string script(sql);
+  // PQexec returns the last statement's result; an earlier failure stops the script there.
+  PGresult* res = PQexec(conn_, script.c_str());
+  Rows owner(res);
+  return CheckResult(conn_, res);
+}
+
+bool Connection::IsHealthy() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+
+int Connection::ServerVersion() const { return conn_ ? PQserverVersion(conn_) : 0; }
+
+Status Connection::LastError(std::string_view what) const {
+  return UnavailableError(fmt::format("{}: {}", what, Redact(FirstLine(PQerrorMessage(conn_)))));
+}
+
+}  // namespace airpg::pg

@@ -1,0 +1,28 @@
+// Connection strings: validation, rewriting the database of a URL, a
+// printable (password-free) form, and the libpq environment variables that
+// let a child program (psql) connect without a password on its command line.
+// Pure (libpq's parser only) and thread-safe.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace airpg::pg {
+
+// OK when libpq can parse `conninfo` (URI or key/value); otherwise
+// kInvalidArgument with libpq's reason and no password.
+Status ValidateConnInfo(std::string_view conninfo);
+
+// The same connection with dbname replaced, as a key/value string.
+Result<std::string> WithDatabase(std::string_view conninfo, std::string_view dbname);
+
+// Key/value form with the password (if any) masked; safe to print and log.
+Result<std::string> Printable(std::string_view conninfo);
+
+// PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE… for every option set.
+Result<std::map<std::string, std::string>> EnvironmentFor(std::string_view conninfo);
+
+}  // namespace airpg::pg

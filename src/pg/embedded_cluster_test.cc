@@ -1,0 +1,155 @@
+#include "pg/embedded_cluster.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pg/connection.h"
+
+namespace airpg::pg {
+namespace {
+namespace fs = std::filesystem;
+
+// Each test owns a fresh home directory, removed (with its cluster) afterwards.
+class EmbeddedClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "airpg-emb-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    home_ = pattern;
+    // As root the server runs as `postgres`, which must be able to enter the directory.
+    fs::permissions(home_, fs::perms::others_exec, fs::perm_options::add);
+  }
+  void TearDown() override {
+    for (auto& cluster : started_) cluster->Stop().IgnoreError();
+    std::error_code ec;
+    fs::remove_all(home_, ec);
+  }
+  EmbeddedCluster& Make(int tcp_port = 0) {
+    EmbeddedOptions options;
+    options.home = home_;
+    options.durable = false;
+    options.tcp_port = tcp_port;
+    started_.push_back(std::make_unique<EmbeddedCluster>(options));
+    return *started_.back();
+  }
+  static pid_t PostmasterPid(const EmbeddedCluster& cluster) {
+    std::ifstream in(cluster.data_dir() / "postmaster.pid");
+    long pid = 0;
+    in >> pid;
+    return static_cast<pid_t>(pid);
+  }
+  static bool Gone(pid_t pid) {
+    // kill(0) succeeds on a zombie: look at /proc too.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    size_t close = line.rfind(')');
+    return !stat || (close != std::string::npos && close + 2 < line.size() &&
+                     (line[close + 2] == 'Z' || line[close + 2] == 'X'));
+  }
+  fs::path home_;
+  std::vector<std::unique_ptr<EmbeddedCluster>> started_;
+};
+
+TEST_F(EmbeddedClusterTest, StartsServesAndStops) {
+  EmbeddedCluster& cluster = Make();
+  EXPECT_EQ(*cluster.State(), ClusterState::kNotInitialized);
+  Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  EXPECT_EQ(*cluster.State(), ClusterState::kRunning);
+
+  auto conn = Connection::Open(cluster.Url());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto rows = conn->Exec("SELECT current_database(), current_setting('listen_addresses')");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->Get(0, 0), "airpg");
+  EXPECT_EQ(rows->Get(0, 1), "");  // unix socket only
+
+  ASSERT_TRUE(cluster.Stop().ok());
+  EXPECT_EQ(*cluster.State(), ClusterState::kStopped);
+  EXPECT_TRUE(cluster.Stop().ok());  // stopping a stopped cluster is fine
+}
+
+TEST_F(EmbeddedClusterTest, StartIsIdempotent) {
+  EmbeddedCluster& cluster = Make();
+  ASSERT_TRUE(cluster.Start().ok());
+  pid_t first = PostmasterPid(cluster);
+  ASSERT_TRUE(cluster.Start().ok());
+  EXPECT_EQ(PostmasterPid(cluster), first);
+}
+
+TEST_F(EmbeddedClusterTest, RecoversAfterSigkill) {
+  EmbeddedCluster& cluster = Make();
+  ASSERT_TRUE(cluster.Start().ok());
+  {
+    auto conn = Connection::Open(cluster.Url());
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE(conn->RunScript("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('x')").ok());
+  }
+  pid_t pid = PostmasterPid(cluster);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!Gone(pid) && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(Gone(pid));
+  EXPECT_EQ(*cluster.State(), ClusterState::kStopped);
+  EXPECT_TRUE(fs::exists(cluster.data_dir() / "postmaster.pid"));  // stale
+
+  Status restarted = cluster.Start();
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  auto conn = Connection::Open(cluster.Url());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto rows = conn->Exec("SELECT v FROM kept");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->Get(0, 0), "x");
+}
+
+TEST_F(EmbeddedClusterTest, LoopbackTcpWhenAskedWithPassfile) {
+  // Ask the kernel for a free port.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  int port = ntohs(addr.sin_port);
+  ::close(fd);
+
+  EmbeddedCluster& cluster = Make(port);
+  Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  EXPECT_EQ(cluster.TcpUrl().find("password"), std::string::npos);
+  auto conn = Connection::Open(cluster.TcpUrl());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto rows = conn->Exec("SELECT current_setting('listen_addresses'), inet_server_addr()::text");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->Get(0, 0), "127.0.0.1");
+  EXPECT_EQ(rows->Get(0, 1), "127.0.0.1/32");
+  // Without the passfile, TCP asks for a password: trust is for the private socket only.
+  auto anonymous =
+      Connection::Open("postgresql://airpg@127.0.0.1:" + std::to_string(port) + "/airpg");
+  EXPECT_EQ(anonymous.status().code(), StatusCode::kUnauthenticated)
+      << anonymous.status().ToString();
+}
+
+TEST_F(EmbeddedClusterTest, LongHomeStillGetsASocket) {
+  home_ /= std::string(90, 'h');
+  EmbeddedCluster& cluster = Make();
+  Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  auto conn = Connection::Open(cluster.Url());
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  home_ = home_.parent_path();
+}
+
+}  // namespace
+}  // namespace airpg::pg
