@@ -44,7 +44,8 @@ int64_t AddMonths(int64_t millis, int64_t months) {
   return MillisFromCivil(c);
 }
 
-int64_t RoundCount(double count) { return static_cast<int64_t>(std::round(count)); }
+// Half up, as JavaScript's Math.round (and floor(x + 0.5) in the SQL).
+int64_t RoundCount(double count) { return static_cast<int64_t>(std::floor(count + 0.5)); }
 
 // Months from b to a, fractional, as Moment's monthDiff measures them.
 double MonthsBetween(int64_t a, int64_t b) {

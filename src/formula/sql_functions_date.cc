@@ -1,0 +1,377 @@
+// SQL translations of the date functions. Dates are timestamptz; calendar
+// work happens on `AT TIME ZONE 'UTC'` timestamps so the session time zone
+// never matters. Units, formats and zones must be literals.
+#include <fmt/format.h>
+#include <cmath>
+
+#include "formula/civil_time.h"
+#include "formula/date_format.h"
+#include "formula/date_units.h"
+#include "formula/sql_functions.h"
+
+namespace airpg::formula {
+namespace {
+
+SqlExpr Num(std::string sql, bool nullable = true) {
+  return SqlExpr{std::move(sql), Type::kNumber, nullable};
+}
+
+Result<DateUnit> Unit(const SqlExpr& e, std::optional<DateUnit> fallback) {
+  AIRPG_ASSIGN_OR_RETURN(std::string text, ConstText(e, "the unit"));
+  auto unit = ParseUnit(text);
+  if (!unit && fallback) return *fallback;
+  if (!unit) return Unsupported("an unknown unit (an error in the evaluator)");
+  return *unit;
+}
+
+Result<SqlExpr> Now(SqlBuilder& b, const SqlArgs&) { return b.Date(b.options().now_millis); }
+Result<SqlExpr> Today(SqlBuilder& b, const SqlArgs&) {
+  return b.Date(FloorDays(b.options().now_millis) * kMillisPerDay);
+}
+
+Result<SqlExpr> DateAdd(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  AIRPG_ASSIGN_OR_RETURN(DateUnit unit, Unit(a[2], std::nullopt));
+  AIRPG_ASSIGN_OR_RETURN(std::string n, b.ToNumber(a[1]));
+  const char* step = "1 millisecond";
+  double factor = 1;
+  switch (unit) {
+    case DateUnit::kMillisecond:
+      break;
+    case DateUnit::kSecond:
+      factor = 1000;
+      break;
+    case DateUnit::kMinute:
+      factor = 60'000;
+      break;
+    case DateUnit::kHour:
+      factor = 3'600'000;
+      break;
+    case DateUnit::kDay:
+      step = "1 day";
+      break;
+    case DateUnit::kWeek:
+      step = "7 days";
+      break;
+    case DateUnit::kMonth:
+      step = "1 month";
+      break;
+    case DateUnit::kQuarter:
+      step = "3 months";
+      break;
+    case DateUnit::kYear:
+      step = "12 months";
+      break;
+  }
+  std::string count = factor == 1
+                          ? fmt::format("floor({} + 0.5::float8)", n)
+                          : fmt::format("floor({} * {} + 0.5::float8)", n, b.Number(factor).sql);
+  SqlExpr out = d;
+  out.sql = fmt::format("((({} AT TIME ZONE 'UTC') + {} * {}) AT TIME ZONE 'UTC')", d.sql, count,
+                        b.Param(step, "interval"));
+  out.const_number.reset();
+  out.const_text.reset();
+  return out;
+}
+
+// (a − b) in milliseconds as exact numeric.
+std::string MillisBetween(const std::string& a, const std::string& b) {
+  return fmt::format("((extract(epoch FROM {}) - extract(epoch FROM {})) * 1000)", a, b);
+}
+
+Result<SqlExpr> DatetimeDiff(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr x, b.AsDate(a[0]));
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr y, b.AsDate(a[1]));
+  DateUnit unit = DateUnit::kSecond;
+  if (a.size() > 2) {
+    AIRPG_ASSIGN_OR_RETURN(unit, Unit(a[2], DateUnit::kSecond));
+  }
+  int64_t per = 1;
+  switch (unit) {
+    case DateUnit::kMillisecond:
+      break;
+    case DateUnit::kSecond:
+      per = 1000;
+      break;
+    case DateUnit::kMinute:
+      per = 60'000;
+      break;
+    case DateUnit::kHour:
+      per = 3'600'000;
+      break;
+    case DateUnit::kDay:
+      per = kMillisPerDay;
+      break;
+    case DateUnit::kWeek:
+      per = 7 * kMillisPerDay;
+      break;
+    default:
+      return Unsupported("DATETIME_DIFF in months, quarters or years");
+  }
+  return Num(fmt::format("(trunc({} / {}) + 0)::float8", MillisBetween(x.sql, y.sql),
+                         b.Param(std::to_string(per), "numeric")));
+}
+
+// Moment tokens → to_char patterns; nullopt for tokens without an exact twin.
+std::optional<std::string> ToCharPattern(std::string_view t, const std::string& zone_text) {
+  static const std::pair<std::string_view, std::string_view> kMap[] = {
+      {"YYYY", "YYYY"}, {"YY", "YY"},        {"Q", "Q"},     {"M", "FMMM"},     {"MM", "MM"},
+      {"MMM", "Mon"},   {"MMMM", "FMMonth"}, {"D", "FMDD"},  {"DD", "DD"},      {"Do", "FMDDth"},
+      {"DDD", "FMDDD"}, {"DDDD", "DDD"},     {"ddd", "Dy"},  {"dddd", "FMDay"}, {"H", "FMHH24"},
+      {"HH", "HH24"},   {"h", "FMHH12"},     {"hh", "HH12"}, {"m", "FMMI"},     {"mm", "MI"},
+      {"s", "FMSS"},    {"ss", "SS"},        {"SSS", "MS"},  {"A", "AM"},       {"a", "am"},
+      {"W", "FMIW"},    {"WW", "IW"}};
+  for (const auto& [moment, pg] : kMap) {
+    if (moment == t) return std::string(pg);
+  }
+  if (t == "Z" && !zone_text.empty()) return "\"" + zone_text + "\"";
+  if (t == "ZZ" && !zone_text.empty()) {
+    return "\"" + zone_text.substr(0, 3) + zone_text.substr(4) + "\"";
+  }
+  return std::nullopt;
+}
+
+// Translates a Moment format; literal runs are double-quoted for to_char.
+Result<std::string> TranslateFormat(std::string_view f, const std::string& zone_text) {
+  static constexpr std::string_view kTokens[] = {
+      "YYYY", "MMMM", "DDDD", "dddd", "SSS", "MMM", "DDD", "ddd", "YY", "MM", "DD", "Do", "HH",
+      "hh",   "mm",   "ss",   "SS",   "ZZ",  "WW",  "ww",  "M",   "D",  "d",  "H",  "h",  "m",
+      "s",    "S",    "A",    "a",    "Z",   "X",   "x",   "W",   "w",  "Q",  "E",  "e"};
+  std::string out, literal;
+  auto flush = [&] {
+    if (literal.empty()) return;
+    out += "\"";
+    for (char c : literal) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+    literal.clear();
+  };
+  for (size_t i = 0; i < f.size();) {
+    if (f[i] == '[') {
+      size_t close = f.find(']', i);
+      if (close == std::string_view::npos) close = f.size();
+      literal += f.substr(i + 1, close - i - 1);
+      i = close + 1;
+      continue;
+    }
+    std::string_view token;
+    for (std::string_view t : kTokens) {
+      if (f.substr(i, t.size()) == t) {
+        token = t;
+        break;
+      }
+    }
+    if (token.empty()) {
+      literal += f[i++];
+      continue;
+    }
+    auto pg = ToCharPattern(token, zone_text);
+    if (!pg) return Unsupported(fmt::format("the date format token {}", token));
+    flush();
+    out += *pg;
+    i += token.size();
+  }
+  flush();
+  return out;
+}
+
+// "+05:30" for zones with one fixed offset, "" for named zones.
+std::string ZoneText(const std::string& zone) {
+  int offset = zone.empty() ? 0 : FixedZoneOffset(zone).value_or(1 << 30);
+  if (offset == 1 << 30) return "";
+  int minutes = offset / 60;
+  return fmt::format("{}{:02}:{:02}", minutes < 0 ? '-' : '+', std::abs(minutes) / 60,
+                     std::abs(minutes) % 60);
+}
+
+Result<SqlExpr> ToChar(SqlBuilder& b, const SqlExpr& date, std::string_view moment_format) {
+  AIRPG_ASSIGN_OR_RETURN(std::string pattern, TranslateFormat(moment_format, ZoneText(date.zone)));
+  AIRPG_ASSIGN_OR_RETURN(std::string local, b.LocalTime(date));
+  return SqlExpr{fmt::format("to_char({}, {})", local, b.Param(pattern, "text")), Type::kText,
+                 true};
+}
+
+Result<SqlExpr> DatetimeFormat(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  std::string format = "YYYY-MM-DDTHH:mm:ss.SSSZ";
+  if (a.size() > 1) {
+    AIRPG_ASSIGN_OR_RETURN(format, ConstText(a[1], "the format"));
+  }
+  return ToChar(b, d, format);
+}
+Result<SqlExpr> DateStr(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  return ToChar(b, d, "YYYY-MM-DD");
+}
+Result<SqlExpr> TimeStr(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  return ToChar(b, d, "HH:mm:ss");
+}
+
+Result<SqlExpr> DatetimeParse(SqlBuilder& b, const SqlArgs& a) {
+  if (a[0].type == Type::kDate) return a[0];
+  AIRPG_ASSIGN_OR_RETURN(std::string text, ConstText(a[0], "DATETIME_PARSE's text"));
+  std::optional<int64_t> millis;
+  if (a.size() > 1 && a[1].type != Type::kBlank) {
+    AIRPG_ASSIGN_OR_RETURN(std::string format, ConstText(a[1], "DATETIME_PARSE's format"));
+    millis = ParseMoment(text, format);
+  } else {
+    millis = ParseIsoMillis(text);
+  }
+  if (!millis) return Unsupported("a text DATETIME_PARSE cannot read (an error in the evaluator)");
+  return b.Date(*millis);
+}
+
+Result<SqlExpr> Part(SqlBuilder& b, const SqlArgs& a, const char* field) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  AIRPG_ASSIGN_OR_RETURN(std::string local, b.LocalTime(d));
+  return Num(fmt::format("floor(extract({} FROM {}))::float8", field, local));
+}
+Result<SqlExpr> Day(SqlBuilder& b, const SqlArgs& a) { return Part(b, a, "day"); }
+Result<SqlExpr> Month(SqlBuilder& b, const SqlArgs& a) { return Part(b, a, "month"); }
+Result<SqlExpr> Year(SqlBuilder& b, const SqlArgs& a) { return Part(b, a, "year"); }
+Result<SqlExpr> Hour(SqlBuilder& b, const SqlArgs& a) { return Part(b, a, "hour"); }
+Result<SqlExpr> Minute(SqlBuilder& b, const SqlArgs& a) { return Part(b, a, "minute"); }
+Result<SqlExpr> Second(SqlBuilder& b, const SqlArgs& a) { return Part(b, a, "second"); }
+
+Result<int> FirstDay(const SqlArgs& a) {
+  if (a.size() < 2) return 0;
+  AIRPG_ASSIGN_OR_RETURN(std::string s, ConstText(a[1], "the first day of the week"));
+  return (s == "Monday" || s == "monday") ? 1 : 0;
+}
+
+Result<SqlExpr> Weekday(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(int first, FirstDay(a));
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  AIRPG_ASSIGN_OR_RETURN(std::string local, b.LocalTime(d));
+  return Num(fmt::format("((extract(dow FROM {})::int + {}) % 7)::float8", local, 7 - first));
+}
+
+Result<SqlExpr> WeekNum(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(int first, FirstDay(a));
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  AIRPG_ASSIGN_OR_RETURN(std::string local, b.LocalTime(d));
+  return Num(b.Let(local, [&](const std::string& v) {
+    return fmt::format(
+        "((extract(doy FROM {0})::int - 1 + (extract(dow FROM date_trunc('year', {0}))::int + "
+        "{1}) % 7) / 7 + 1)::float8",
+        v, 7 - first);
+  }));
+}
+
+// The start of `unit` around a UTC timestamp (weeks start on Sunday).
+std::string Truncate(const std::string& utc, DateUnit unit) {
+  switch (unit) {
+    case DateUnit::kMillisecond:
+      return utc;
+    case DateUnit::kSecond:
+      return fmt::format("date_trunc('second', {})", utc);
+    case DateUnit::kMinute:
+      return fmt::format("date_trunc('minute', {})", utc);
+    case DateUnit::kHour:
+      return fmt::format("date_trunc('hour', {})", utc);
+    case DateUnit::kDay:
+      return fmt::format("date_trunc('day', {})", utc);
+    case DateUnit::kWeek:
+      return fmt::format("(date_trunc('day', {0}) - extract(dow FROM {0})::int * interval '1 day')",
+                         utc);
+    case DateUnit::kMonth:
+      return fmt::format("date_trunc('month', {})", utc);
+    case DateUnit::kQuarter:
+      return fmt::format("date_trunc('quarter', {})", utc);
+    case DateUnit::kYear:
+      return fmt::format("date_trunc('year', {})", utc);
+  }
+  return utc;
+}
+
+Result<SqlExpr> IsSame(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr x, b.AsDate(a[0]));
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr y, b.AsDate(a[1]));
+  DateUnit unit = DateUnit::kMillisecond;
+  if (a.size() > 2) {
+    AIRPG_ASSIGN_OR_RETURN(unit, Unit(a[2], std::nullopt));
+  }
+  std::string ux = fmt::format("({} AT TIME ZONE 'UTC')", x.sql);
+  std::string uy = fmt::format("({} AT TIME ZONE 'UTC')", y.sql);
+  return SqlExpr{fmt::format("COALESCE({} = {}, FALSE)", Truncate(ux, unit), Truncate(uy, unit)),
+                 Type::kBool, false};
+}
+
+Result<SqlExpr> Order(SqlBuilder& b, const SqlArgs& a, const char* op) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr x, b.AsDate(a[0]));
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr y, b.AsDate(a[1]));
+  return SqlExpr{fmt::format("COALESCE({} {} {}, FALSE)", x.sql, op, y.sql), Type::kBool, false};
+}
+Result<SqlExpr> IsBefore(SqlBuilder& b, const SqlArgs& a) { return Order(b, a, "<"); }
+Result<SqlExpr> IsAfter(SqlBuilder& b, const SqlArgs& a) { return Order(b, a, ">"); }
+
+Result<SqlExpr> SetTimezone(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  AIRPG_ASSIGN_OR_RETURN(std::string zone, ConstText(a[1], "the time zone"));
+  if (zone == "UTC" || zone == "GMT" || zone == "Etc/UTC") zone.clear();
+  bool known = zone.empty() || FixedZoneOffset(zone) ||
+               (b.options().zones && b.options().zones(zone) != nullptr);
+  if (!known) return Unsupported("an unknown time zone (an error in the evaluator)");
+  d.zone = zone;
+  return d;
+}
+Result<SqlExpr> SetLocale(SqlBuilder& b, const SqlArgs& a) { return b.AsDate(a[0]); }
+
+Result<SqlExpr> DaysFromNow(SqlBuilder& b, const SqlArgs& a, bool to_now) {
+  AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
+  SqlExpr now = b.Date(b.options().now_millis);
+  std::string between = to_now ? MillisBetween(now.sql, d.sql) : MillisBetween(d.sql, now.sql);
+  return Num(fmt::format("(trunc({} / 86400000) + 0)::float8", between));
+}
+Result<SqlExpr> ToNow(SqlBuilder& b, const SqlArgs& a) { return DaysFromNow(b, a, true); }
+Result<SqlExpr> FromNow(SqlBuilder& b, const SqlArgs& a) { return DaysFromNow(b, a, false); }
+
+Result<SqlExpr> CreatedTime(SqlBuilder& b, const SqlArgs&) {
+  if (b.options().created_time_sql.empty()) return Unsupported("CREATED_TIME without its column");
+  return SqlExpr{fmt::format("({})::timestamptz", b.options().created_time_sql), Type::kDate,
+                 false};
+}
+Result<SqlExpr> LastModifiedTime(SqlBuilder& b, const SqlArgs&) {
+  const SqlOptions& o = b.options();
+  if (o.created_time_sql.empty() || o.last_modified_sql.empty()) {
+    return Unsupported("LAST_MODIFIED_TIME without its columns");
+  }
+  return SqlExpr{fmt::format("COALESCE(({})::timestamptz, ({})::timestamptz)", o.last_modified_sql,
+                             o.created_time_sql),
+                 Type::kDate, false};
+}
+
+}  // namespace
+
+void RegisterSqlDate(SqlFunctionTable& t) {
+  t["NOW"] = Now;
+  t["TODAY"] = Today;
+  t["DATEADD"] = DateAdd;
+  t["DATETIME_DIFF"] = DatetimeDiff;
+  t["DATETIME_FORMAT"] = DatetimeFormat;
+  t["DATETIME_PARSE"] = DatetimeParse;
+  t["DATESTR"] = DateStr;
+  t["TIMESTR"] = TimeStr;
+  t["DAY"] = Day;
+  t["MONTH"] = Month;
+  t["YEAR"] = Year;
+  t["HOUR"] = Hour;
+  t["MINUTE"] = Minute;
+  t["SECOND"] = Second;
+  t["WEEKDAY"] = Weekday;
+  t["WEEKNUM"] = WeekNum;
+  t["IS_SAME"] = IsSame;
+  t["IS_BEFORE"] = IsBefore;
+  t["IS_AFTER"] = IsAfter;
+  t["SET_TIMEZONE"] = SetTimezone;
+  t["SET_LOCALE"] = SetLocale;
+  t["TONOW"] = ToNow;
+  t["FROMNOW"] = FromNow;
+  t["CREATED_TIME"] = CreatedTime;
+  t["LAST_MODIFIED_TIME"] = LastModifiedTime;
+}
+
+}  // namespace airpg::formula
