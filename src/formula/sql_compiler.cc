@@ -14,6 +14,9 @@ namespace {
 Result<SqlExpr> Column(const ResolvedColumn& col) {
   const FieldInfo& f = col.field;
   Type type = TypeOfField(f);
+  if ((f.type == "formula" || f.type == "rollup") && !col.error_free) {
+    return Unsupported(fmt::format("field {{{}}}, whose cells may be error values", f.name));
+  }
   std::string value_type = f.type == "formula" || f.type == "rollup" ? f.result_type : f.type;
   switch (type) {
     case Type::kNumber:

@@ -32,9 +32,13 @@ struct CompiledSql {
 // (e.g. `"t"."unit_price"`) whose values the compiler casts per field type:
 // number-like → float8, text-like → text, checkbox → boolean, date → date,
 // dateTime-like → timestamptz, multi-valued → text[].
+// Formula and rollup cells can hold error values, which a column cannot; such
+// a field compiles only when the resolver vouches that none of its cells is
+// an error (error_free), since blank is not the same as #ERROR!.
 struct ResolvedColumn {
   std::string sql;
   FieldInfo field;
+  bool error_free = false;
 };
 using ColumnResolver = std::function<Result<ResolvedColumn>(std::string_view name_or_id)>;
 

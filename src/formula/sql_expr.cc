@@ -222,13 +222,16 @@ Result<SqlExpr> SqlBuilder::Compare(BinaryOp op, const SqlExpr& a_in, const SqlE
   if (a.type == Type::kAny || b.type == Type::kAny) {
     return Unsupported("a comparison whose operand types are only known at run time");
   }
-  // Text literals compared with dates are read as dates, as the evaluator does.
-  if (a.type == Type::kDate && b.type == Type::kText) {
-    AIRPG_ASSIGN_OR_RETURN(b, AsDate(b));
-  }
-  if (b.type == Type::kDate && a.type == Type::kText) {
-    AIRPG_ASSIGN_OR_RETURN(a, AsDate(a));
-  }
+  // Text compared with a date is read as a date, as the evaluator does; that
+  // is exact only for literals. An unreadable literal stays text: against a
+  // date it is unordered, against a blank date it compares as text.
+  auto date_side = [&](SqlExpr& text) -> Status {
+    if (!text.const_text) return Unsupported("text compared with a date");
+    if (auto millis = ParseIsoMillis(*text.const_text)) text = Date(*millis);
+    return Status::Ok();
+  };
+  if (a.type == Type::kDate && b.type == Type::kText) AIRPG_RETURN_IF_ERROR(date_side(b));
+  if (b.type == Type::kDate && a.type == Type::kText) AIRPG_RETURN_IF_ERROR(date_side(a));
   bool equality = op == BinaryOp::kEq || op == BinaryOp::kNe;
   const std::string unordered = op == BinaryOp::kNe ? "TRUE" : "FALSE";
   const std::string same =

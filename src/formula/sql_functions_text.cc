@@ -135,16 +135,19 @@ Result<SqlExpr> T(SqlBuilder& b, const SqlArgs& a) {
   return b.Blank(Type::kText);
 }
 
-// Patterns both std::regex (ECMAScript) and Postgres AREs read the same way
-// for "is there a match": literals, . [ ] ^ $ * + ? ( ) | { } and escaped
-// punctuation. Class escapes (\d \w \s \b) differ and are refused.
+// Patterns both std::regex (ECMAScript, over UTF-8 bytes) and Postgres AREs
+// (over characters) read the same way for "is there a match": ASCII
+// literals, [ ] ^ $ * + ? ( ) | { } and escaped punctuation. '.', negated
+// classes and class escapes (\d \w \s \b) differ and are refused.
 bool PortablePattern(std::string_view p) {
   for (size_t i = 0; i < p.size(); ++i) {
     unsigned char c = p[i];
     if (c == '\\') {
       if (i + 1 >= p.size() || std::isalnum(static_cast<unsigned char>(p[i + 1]))) return false;
       ++i;
-    } else if (c >= 0x80) {
+    } else if (c >= 0x80 || c == '.') {
+      return false;  // std::regex matches bytes, Postgres characters
+    } else if (c == '[' && i + 1 < p.size() && p[i + 1] == '^') {
       return false;
     } else if (c == '(' && i + 1 < p.size() && p[i + 1] == '?') {
       return false;
