@@ -5,8 +5,8 @@
 // Also checks the filter form against the evaluator's truthiness.
 #include <cstdlib>
 
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "formula/evaluator.h"
 #include "formula/json_value.h"
@@ -29,24 +29,34 @@ std::string QuoteIdent(std::string_view name) {
 std::string ColumnType(const FieldInfo& f) {
   std::string value_type = f.type == "formula" || f.type == "rollup" ? f.result_type : f.type;
   switch (TypeOfField(f)) {
-    case Type::kNumber: return "float8";
-    case Type::kBool: return "boolean";
-    case Type::kDate: return value_type == "date" ? "date" : "timestamptz";
-    case Type::kArray: return "text[]";
-    default: return "text";
+    case Type::kNumber:
+      return "float8";
+    case Type::kBool:
+      return "boolean";
+    case Type::kDate:
+      return value_type == "date" ? "date" : "timestamptz";
+    case Type::kArray:
+      return "text[]";
+    default:
+      return "text";
   }
 }
 
 // One JSON cell → Postgres text form for its column.
 std::optional<std::string> CellParam(const JsonValue& j) {
   switch (j.kind) {
-    case JsonValue::Kind::kNull: return std::nullopt;
-    case JsonValue::Kind::kBool: return j.boolean ? "true" : "false";
-    case JsonValue::Kind::kNumber: return j.text;
-    case JsonValue::Kind::kString: return j.text;
+    case JsonValue::Kind::kNull:
+      return std::nullopt;
+    case JsonValue::Kind::kBool:
+      return j.boolean ? "true" : "false";
+    case JsonValue::Kind::kNumber:
+      return j.text;
+    case JsonValue::Kind::kString:
+      return j.text;
     case JsonValue::Kind::kObject: {
-      const JsonValue* name = j.Find("name");
-      if (name) return name->text;
+      for (const char* key : {"specialValue", "name", "text", "label"}) {
+        if (const JsonValue* v = j.Find(key)) return v->text;
+      }
       return std::nullopt;
     }
     case JsonValue::Kind::kArray: {
@@ -88,8 +98,8 @@ Table RecordTable(const Case& c, size_t first) {
   auto add = [&](std::optional<std::string> value, const std::string& type,
                  const std::string& name) {
     t.params.push_back(std::move(value));
-    columns.push_back(fmt::format("${}::{} AS {}", first + t.params.size() - 1, type,
-                                  QuoteIdent(name)));
+    columns.push_back(
+        fmt::format("${}::{} AS {}", first + t.params.size() - 1, type, QuoteIdent(name)));
   };
   for (const FieldInfo& f : c.schema.fields()) {
     const JsonValue* cell = doc.ok() ? doc->Find(f.name) : nullptr;
@@ -128,13 +138,17 @@ ColumnResolver Resolver(const Case& c) {
 
 std::string Render(const CompiledSql& sql) {
   switch (sql.type) {
-    case Type::kBool: return fmt::format("CASE WHEN {} THEN 'TRUE' ELSE 'FALSE' END", sql.sql);
+    case Type::kBool:
+      return fmt::format("CASE WHEN {} THEN 'TRUE' ELSE 'FALSE' END", sql.sql);
     case Type::kDate:
       return fmt::format("to_char(({}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
                          sql.sql);
-    case Type::kArray: return fmt::format("array_to_json({})::text", sql.sql);
-    case Type::kNumber: return fmt::format("({})::text", sql.sql);
-    default: return fmt::format("({})::text", sql.sql);
+    case Type::kArray:
+      return fmt::format("array_to_json({})::text", sql.sql);
+    case Type::kNumber:
+      return fmt::format("({})::text", sql.sql);
+    default:
+      return fmt::format("({})::text", sql.sql);
   }
 }
 
@@ -142,19 +156,24 @@ std::string Render(const CompiledSql& sql) {
 std::string ReadBack(Type type, bool is_null, std::string_view text) {
   if (is_null) return "BLANK";
   switch (type) {
-    case Type::kNumber: return DebugString(Value::Number(std::strtod(std::string(text).c_str(), nullptr)));
-    case Type::kBool: return std::string(text);
-    case Type::kDate: return std::string(text);
+    case Type::kNumber:
+      return DebugString(Value::Number(std::strtod(std::string(text).c_str(), nullptr)));
+    case Type::kBool:
+      return std::string(text);
+    case Type::kDate:
+      return std::string(text);
     case Type::kArray: {
       auto doc = ParseJson(text);
       if (!doc.ok()) return "!BAD ARRAY " + std::string(text);
       std::vector<Value> items;
       for (const JsonValue& item : doc->items) {
-        items.push_back(item.kind == JsonValue::Kind::kNull ? Value::Blank() : Value::Text(item.text));
+        items.push_back(item.kind == JsonValue::Kind::kNull ? Value::Blank()
+                                                            : Value::Text(item.text));
       }
       return DebugString(Value::Array(std::move(items)));
     }
-    default: return DebugString(Value::Text(std::string(text)));
+    default:
+      return DebugString(Value::Text(std::string(text)));
   }
 }
 
@@ -163,7 +182,8 @@ class SqlCaseTest : public pg::testing::PgTest {
   // Returns "" when the case holds, else a description of the mismatch.
   std::string Check(const Case& c) {
     auto root = Parse(c.formula);
-    if (!root.ok()) return c.rejected ? "" : "parse failed: " + std::string(root.status().message());
+    if (!root.ok())
+      return c.rejected ? "" : "parse failed: " + std::string(root.status().message());
     auto compiled = CompileToSql(**root, Resolver(c), Options(c));
     if (c.rejected) {
       if (compiled.ok()) return "compiled a formula the evaluator rejects";
@@ -192,8 +212,8 @@ class SqlCaseTest : public pg::testing::PgTest {
     Table ftable = RecordTable(c, filter->params.size() + 1);
     Params fparams = filter->params;
     fparams.insert(fparams.end(), ftable.params.begin(), ftable.params.end());
-    auto frows = conn().Exec(fmt::format("SELECT ({})::text FROM {}", filter->sql, ftable.from),
-                             fparams);
+    auto frows =
+        conn().Exec(fmt::format("SELECT ({})::text FROM {}", filter->sql, ftable.from), fparams);
     if (!frows.ok()) return "filter query failed: " + frows.status().ToString();
     EvalOptions eo;
     eo.now_millis = c.now_millis;

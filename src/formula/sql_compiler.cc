@@ -145,11 +145,7 @@ Result<CompiledSql> CompileToSql(const Node& root, const ColumnResolver& resolve
   Compiler compiler(resolve, b);
   AIRPG_ASSIGN_OR_RETURN(SqlExpr e, compiler.Compile(root));
   if (e.type == Type::kAny) return Unsupported("a result whose type is only known at run time");
-  CompiledSql out;
-  out.sql = e.type == Type::kBlank ? "NULL::text" : e.sql;
-  out.type = e.type;
-  out.params = b.TakeParams();
-  return out;
+  return b.Finish(e.type == Type::kBlank ? "NULL::text" : e.sql, e.type);
 }
 
 Result<CompiledSql> CompileFilterToSql(const Node& root, const ColumnResolver& resolve,
@@ -158,11 +154,7 @@ Result<CompiledSql> CompileFilterToSql(const Node& root, const ColumnResolver& r
   Compiler compiler(resolve, b);
   AIRPG_ASSIGN_OR_RETURN(SqlExpr e, compiler.Compile(root));
   AIRPG_ASSIGN_OR_RETURN(std::string truthy, b.Truthy(e));
-  CompiledSql out;
-  out.sql = truthy;
-  out.type = Type::kBool;
-  out.params = b.TakeParams();
-  return out;
+  return b.Finish(truthy, Type::kBool);
 }
 
 }  // namespace airpg::formula

@@ -15,9 +15,32 @@ Status Unsupported(std::string_view what) {
   return UnimplementedError(fmt::format("cannot translate to SQL exactly: {}", what));
 }
 
+// Placeholders are \x01<index>\x02: bytes no SQL we generate contains, and
+// no user text reaches the SQL except through parameters.
 std::string SqlBuilder::Param(std::optional<std::string> value, std::string_view cast) {
-  params_.push_back(std::move(value));
-  return fmt::format("${}::{}", params_.size(), cast);
+  pending_.push_back(Pending{std::move(value), std::string(cast)});
+  return fmt::format("\x01{}\x02", pending_.size() - 1);
+}
+
+CompiledSql SqlBuilder::Finish(const std::string& sql, Type type) {
+  CompiledSql out;
+  out.type = type;
+  std::vector<int> number(pending_.size(), 0);
+  for (size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] != '\x01') {
+      out.sql += sql[i];
+      continue;
+    }
+    size_t end = sql.find('\x02', i);
+    size_t index = std::stoul(sql.substr(i + 1, end - i - 1));
+    if (number[index] == 0) {
+      out.params.push_back(pending_[index].value);
+      number[index] = static_cast<int>(out.params.size());
+    }
+    out.sql += fmt::format("${}::{}", number[index], pending_[index].cast);
+    i = end;
+  }
+  return out;
 }
 
 namespace {
@@ -269,12 +292,18 @@ Result<SqlExpr> SqlBuilder::Compare(BinaryOp op, const SqlExpr& a_in, const SqlE
   Status error;
   std::string sql = Let2(a.sql, b.sql, [&](const std::string& x, const std::string& y) {
     std::string out = "CASE";
+    bool any_when = false;
     auto add = [&](const std::string& cond, Type xa, Type yb) {
       auto r = branch(xa, yb, x, y);
       if (!r.ok()) {
         error = r.status();
         return;
       }
+      if (cond.empty() && !any_when) {
+        out = *r;  // no blank cases: the comparison alone
+        return;
+      }
+      any_when = true;
       out += cond.empty() ? " ELSE " + *r : " WHEN " + cond + " THEN " + *r;
     };
     if (a_null && b_null)
@@ -283,10 +312,9 @@ Result<SqlExpr> SqlBuilder::Compare(BinaryOp op, const SqlExpr& a_in, const SqlE
     if (b_null) add(fmt::format("{} IS NULL", y), ta, Type::kBlank);
     if (ta != Type::kBlank && tb != Type::kBlank) {
       add("", ta, tb);
-    } else {
-      out += " ELSE " + unordered;  // unreachable: a blank-typed side is always NULL
+      return any_when ? out + " END" : out;
     }
-    return out + " END";
+    return out + " ELSE " + unordered + " END";  // unreachable: blank-typed sides are NULL
   });
   if (!error.ok()) return error;
   return SqlExpr{sql, Type::kBool, false};

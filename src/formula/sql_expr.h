@@ -34,10 +34,13 @@ class SqlBuilder {
   explicit SqlBuilder(const SqlOptions& options) : options_(options) {}
 
   const SqlOptions& options() const { return options_; }
-  std::vector<std::optional<std::string>> TakeParams() { return std::move(params_); }
 
-  // "$n::cast" for a new parameter.
+  // A placeholder for a new parameter. Literals consumed at compile time
+  // (units, formats, counts) never reach the final SQL, so parameters are
+  // numbered only when Finish() sees them; a placeholder used twice binds once.
   std::string Param(std::optional<std::string> value, std::string_view cast);
+  // Replaces placeholders in `sql` by "$n::cast" and returns those parameters.
+  CompiledSql Finish(const std::string& sql, Type type);
   SqlExpr Number(double n);
   SqlExpr Text(std::string text);
   SqlExpr Bool(bool b);
@@ -67,8 +70,12 @@ class SqlBuilder {
   Result<std::string> LocalTime(const SqlExpr& date);
 
  private:
+  struct Pending {
+    std::optional<std::string> value;
+    std::string cast;
+  };
   const SqlOptions& options_;
-  std::vector<std::optional<std::string>> params_;
+  std::vector<Pending> pending_;
   int lets_ = 0;
 };
 

@@ -69,6 +69,7 @@ Result<SqlExpr> Switch(SqlBuilder& b, const SqlArgs& a) {
   std::vector<const SqlExpr*> results{&otherwise};
   for (size_t i = 2; i < pairs_end; i += 2) results.push_back(&a[i]);
   AIRPG_ASSIGN_OR_RETURN(Type type, Merge(results));
+  if (pairs_end <= 2) return otherwise;  // SWITCH(expr, default)
   std::string sql = "(CASE";
   bool nullable = otherwise.nullable || otherwise.type == Type::kBlank;
   for (size_t i = 1; i + 1 < pairs_end; i += 2) {

@@ -34,7 +34,7 @@ Result<SqlExpr> ArrayUnique(SqlBuilder&, const SqlArgs& a) {
   return Array(fmt::format(
       "COALESCE((SELECT array_agg(\"u\".\"x\" ORDER BY \"u\".\"i\") FROM (SELECT \"x\", "
       "min(\"i\") AS \"i\" FROM unnest({}) WITH ORDINALITY AS \"e\"(\"x\", \"i\") "
-      "GROUP BY \"x\" COLLATE \"C\") AS \"u\"), '{{}}'::text[])",
+      "GROUP BY \"x\") AS \"u\"), '{{}}'::text[])",
       x));
 }
 

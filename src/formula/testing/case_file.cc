@@ -111,10 +111,14 @@ Result<std::vector<Case>> ReadCaseFile(const std::string& path) {
         } else {
           auto m = Millis(value);
           if (!m.ok()) return fail(m.status().message());
-          if (key == "created") current.record.created_millis = *m;
-          else if (key == "modified") current.record.modified_millis = *m;
-          else if (key == "now") current.now_millis = *m;
-          else return fail("unknown meta key " + key);
+          if (key == "created")
+            current.record.created_millis = *m;
+          else if (key == "modified")
+            current.record.modified_millis = *m;
+          else if (key == "now")
+            current.now_millis = *m;
+          else
+            return fail("unknown meta key " + key);
         }
       }
       continue;
