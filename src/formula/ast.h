@@ -34,7 +34,8 @@ struct Node {
 
 using NodePtr = std::unique_ptr<Node>;
 
-// Renders a tree back to canonical formula text (fully parenthesised operators).
+// Renders a tree back to canonical formula text that parses to the same tree
+// (parentheses only where precedence needs them).
 std::string ToFormulaText(const Node& node);
 
 }  // namespace airpg::formula

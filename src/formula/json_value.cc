@@ -88,7 +88,7 @@ class Reader {
         Space();
         if (i_ >= in_.size() || in_[i_++] != ':') return Fail("expected ':'");
         AIRPG_ASSIGN_OR_RETURN(JsonValue item, Value(depth + 1));
-        v.members.emplace_back(std::move(key), std::move(item));
+        v.members.push_back(JsonMember{std::move(key), std::move(item)});
         Space();
         if (i_ < in_.size() && in_[i_] == ',') {
           ++i_;

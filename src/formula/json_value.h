@@ -12,6 +12,8 @@
 
 namespace airpg::formula {
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
@@ -19,10 +21,15 @@ struct JsonValue {
   double number = 0;
   std::string text;  // kString: the unescaped string; kNumber: the literal as written
   std::vector<JsonValue> items;
-  std::vector<std::pair<std::string, JsonValue>> members;  // in document order
+  std::vector<JsonMember> members;  // in document order
 
   // The member named `key`, or nullptr.
   const JsonValue* Find(std::string_view key) const;
+};
+
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 // Parses one JSON document (RFC 8259; \u escapes incl. surrogate pairs).

@@ -3,7 +3,7 @@
 #include "formula/lexer.h"
 
 #include <fmt/format.h>
-#include <charconv>
+#include <cstdlib>
 
 namespace airpg::formula {
 namespace {
@@ -77,8 +77,9 @@ Result<std::vector<Token>> Lex(std::string_view in) {
       }
       tok.kind = TokenKind::kNumber;
       tok.text = std::string(in.substr(start, i - start));
-      std::from_chars(tok.text.data(), tok.text.data() + tok.text.size(), tok.number);
-      if (tok.text[0] == '.') tok.number = std::stod("0" + tok.text);
+      // strtod, not from_chars: out-of-range literals become Infinity (or 0)
+      // as in JavaScript instead of being left unset.
+      tok.number = std::strtod(tok.text.c_str(), nullptr);
     } else if (c == '"' || c == '\'') {
       size_t start = i++;
       AIRPG_ASSIGN_OR_RETURN(tok.text, ReadQuoted(in, i, c, true, start));

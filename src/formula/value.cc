@@ -133,8 +133,7 @@ bool ParseDecimal(std::string_view text, double& out) {
   if (digits == 0 || j != t.size()) return false;
   std::string body(t.substr(i));
   if (body[0] == '.') body = "0" + body;
-  double value = 0;
-  std::from_chars(body.data(), body.data() + body.size(), value);
+  double value = std::strtod(body.c_str(), nullptr);  // huge → Infinity, as JavaScript
   out = negative ? -value : value;
   return true;
 }
