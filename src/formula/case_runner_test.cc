@@ -7,9 +7,9 @@
 namespace airpg::formula::testing {
 namespace {
 
-class CaseFileTest : public ::testing::TestWithParam<std::string> {};
+class FormulaCaseFileTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(CaseFileTest, EvaluatorMatchesExpected) {
+TEST_P(FormulaCaseFileTest, EvaluatorMatchesExpected) {
   auto cases = ReadCaseFile(GetParam());
   ASSERT_TRUE(cases.ok()) << cases.status().ToString();
   ASSERT_FALSE(cases->empty());
@@ -27,9 +27,9 @@ std::string Name(const ::testing::TestParamInfo<std::string>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, CaseFileTest, ::testing::ValuesIn(CaseFiles()), Name);
+INSTANTIATE_TEST_SUITE_P(formula, FormulaCaseFileTest, ::testing::ValuesIn(CaseFiles()), Name);
 
-TEST(CaseFileTest, ThereAreEnoughCases) {
+TEST(FormulaCaseFileTest, ThereAreEnoughCases) {
   size_t total = 0;
   for (const std::string& file : CaseFiles()) {
     auto cases = ReadCaseFile(file);

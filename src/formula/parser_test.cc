@@ -12,7 +12,7 @@ std::string Canon(std::string_view formula) {
   return ToFormulaText(**root);
 }
 
-TEST(ParserTest, Precedence) {
+TEST(FormulaParserTest, Precedence) {
   EXPECT_EQ(Canon("1 + 2 * 3"), "1 + 2 * 3");
   EXPECT_EQ(Canon("1 - 2 - 3"), "1 - 2 - 3");
   EXPECT_EQ(Canon("-2 * 3"), "-2 * 3");
@@ -25,7 +25,7 @@ TEST(ParserTest, Precedence) {
   EXPECT_EQ(Canon("1000000000000000000000000"), "999999999999999983222784");
 }
 
-TEST(ParserTest, FieldsStringsAndCalls) {
+TEST(FormulaParserTest, FieldsStringsAndCalls) {
   EXPECT_EQ(Canon("{Field Name} & 'x'"), "{Field Name} & \"x\"");
   EXPECT_EQ(Canon("{a\\}b}"), "{a\\}b}");
   EXPECT_EQ(Canon("'Jane\\'s' & \"a \\\"b\\\"\""), "\"Jane's\" & \"a \\\"b\\\"\"");
@@ -38,7 +38,7 @@ TEST(ParserTest, FieldsStringsAndCalls) {
   EXPECT_EQ(Canon("{Prix €} * 2"), "{Prix €} * 2");
 }
 
-TEST(ParserTest, ErrorsSayWhereAndWhat) {
+TEST(FormulaParserTest, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(Canon("1 +"),
             "ERROR at position 3: expected a value, field, function call or '(' but found the end "
             "of the formula");
@@ -59,7 +59,7 @@ TEST(ParserTest, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(Canon("a ! b"), "ERROR at position 2: expected '=' after '!'");
 }
 
-TEST(ParserTest, DeepNestingIsAnErrorNotACrash) {
+TEST(FormulaParserTest, DeepNestingIsAnErrorNotACrash) {
   std::string deep(5000, '(');
   EXPECT_FALSE(Parse(deep + "1" + std::string(5000, ')')).ok());
   std::string minus(5000, '-');

@@ -177,7 +177,7 @@ std::string ReadBack(Type type, bool is_null, std::string_view text) {
   }
 }
 
-class SqlCaseTest : public pg::testing::PgTest {
+class FormulaSqlCaseTest : public pg::testing::PgTest {
  protected:
   // Returns "" when the case holds, else a description of the mismatch.
   std::string Check(const Case& c) {
@@ -225,7 +225,7 @@ class SqlCaseTest : public pg::testing::PgTest {
   }
 };
 
-TEST_F(SqlCaseTest, EveryCaseMatchesInPostgres) {
+TEST_F(FormulaSqlCaseTest, EveryCaseMatchesInPostgres) {
   size_t ran = 0, refused = 0;
   for (const std::string& file : CaseFiles()) {
     auto cases = ReadCaseFile(file);

@@ -121,7 +121,7 @@ ColumnResolver Resolver() {
   };
 }
 
-TEST(SqlLiteralPropertyTest, NoFormulaLiteralReachesTheSql) {
+TEST(FormulaSqlLiteralPropertyTest, NoFormulaLiteralReachesTheSql) {
   SqlOptions options;
   options.record_id_sql = "\"t\".\"rid\"";
   options.created_time_sql = "\"t\".\"created\"";

@@ -26,7 +26,7 @@ std::string TypeOf(std::string_view formula) {
   return std::string(TypeName(*t));
 }
 
-TEST(TypeCheckerTest, InfersResultTypes) {
+TEST(FormulaTypeCheckerTest, InfersResultTypes) {
   EXPECT_EQ(TypeOf("1 + 2"), "number");
   EXPECT_EQ(TypeOf("{Name} & 1"), "text");
   EXPECT_EQ(TypeOf("{Price} > 3"), "boolean");
@@ -47,7 +47,7 @@ TEST(TypeCheckerTest, InfersResultTypes) {
   EXPECT_EQ(TypeOf("AND({Done}, {Price})"), "boolean");
 }
 
-TEST(TypeCheckerTest, ReportsProblemsWithPositions) {
+TEST(FormulaTypeCheckerTest, ReportsProblemsWithPositions) {
   EXPECT_EQ(TypeOf("{Nope} + 1"), "at position 0: unknown field name {Nope}");
   EXPECT_EQ(TypeOf("1 + FOO(2)"), "at position 4: unknown function FOO");
   EXPECT_EQ(TypeOf("LEFT()"), "at position 0: LEFT takes 1 to 2 arguments, got 0");
@@ -62,7 +62,7 @@ TEST(TypeCheckerTest, ReportsProblemsWithPositions) {
             "at position 0: cannot add a number to a date with +; use DATEADD");
 }
 
-TEST(TypeCheckerTest, TextDatesAreAccepted) {
+TEST(FormulaTypeCheckerTest, TextDatesAreAccepted) {
   EXPECT_EQ(TypeOf("YEAR(\"2024-01-01\")"), "number");
   EXPECT_EQ(TypeOf("IS_BEFORE({Name}, {Due})"), "boolean");
 }
