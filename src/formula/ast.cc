@@ -63,12 +63,16 @@ int Precedence(const Node& node) {
   if (node.kind == NodeKind::kUnary) return 5;
   if (node.kind != NodeKind::kBinary) return 6;
   switch (node.op) {
-    case BinaryOp::kConcat: return 2;
+    case BinaryOp::kConcat:
+      return 2;
     case BinaryOp::kAdd:
-    case BinaryOp::kSub: return 3;
+    case BinaryOp::kSub:
+      return 3;
     case BinaryOp::kMul:
-    case BinaryOp::kDiv: return 4;
-    default: return 1;
+    case BinaryOp::kDiv:
+      return 4;
+    default:
+      return 1;
   }
 }
 
@@ -89,9 +93,12 @@ std::string ToFormulaText(const Node& node) {
       auto res = std::to_chars(buf, buf + sizeof buf, node.number, std::chars_format::fixed);
       return std::string(buf, res.ptr);
     }
-    case NodeKind::kString: return QuoteString(node.text);
-    case NodeKind::kField: return QuoteField(node.text);
-    case NodeKind::kUnary: return "-" + Wrapped(*node.args[0], Precedence(*node.args[0]) < 5);
+    case NodeKind::kString:
+      return QuoteString(node.text);
+    case NodeKind::kField:
+      return QuoteField(node.text);
+    case NodeKind::kUnary:
+      return "-" + Wrapped(*node.args[0], Precedence(*node.args[0]) < 5);
     case NodeKind::kBinary: {
       // Parentheses only where precedence or left-associativity needs them.
       int p = Precedence(node);

@@ -76,7 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                       : airpg::formula::CompileToSql(**root, resolve, sql_options);
     if (!sql.ok()) continue;
     std::set<int> placeholders;
-    for (const std::string& literal : airpg::formula::testing::SqlLiterals(sql->sql, placeholders)) {
+    for (const std::string& literal :
+         airpg::formula::testing::SqlLiterals(sql->sql, placeholders)) {
       Check(airpg::formula::testing::AllowedSqlLiterals().count(literal) == 1);
     }
     Check(placeholders.size() == sql->params.size());

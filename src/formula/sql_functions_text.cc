@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "formula/sql_functions.h"
+#include "formula/value.h"
 
 namespace airpg::formula {
 namespace {
@@ -171,6 +172,35 @@ Result<SqlExpr> RegexMatch(SqlBuilder& b, const SqlArgs& a) {
                  false};
 }
 
+// VALUE is exact only where it cannot fail: a literal (read now) or a number
+// that is never blank (blank and unreadable text are #ERROR! in the evaluator).
+Result<SqlExpr> ValueFn(SqlBuilder& b, const SqlArgs& a) {
+  if (a[0].type == Type::kNumber && !a[0].nullable) return a[0];
+  if (a[0].const_text) {
+    std::string digits;
+    for (char c : *a[0].const_text) {
+      if (c != ',' && c != '$') digits += c;
+    }
+    double out = 0;
+    if (ParseDecimal(digits, out)) return b.Number(out);
+  }
+  return Unsupported("VALUE of anything but a literal or a number that is never blank");
+}
+
+// Percent-encodes the UTF-8 bytes, leaving A-Z a-z 0-9 - _ . ~ as they are.
+Result<SqlExpr> EncodeUrlComponent(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(std::string s, b.ToText(a[0]));
+  return Text(b.Let(fmt::format("convert_to({}, 'UTF8')", s), [](const std::string& v) {
+    std::string byte = fmt::format("get_byte({}, \"airpg_i\")", v);
+    return fmt::format(
+        "(SELECT COALESCE(string_agg(CASE WHEN {0} BETWEEN 48 AND 57 OR {0} BETWEEN 65 AND 90 "
+        "OR {0} BETWEEN 97 AND 122 OR {0} IN (45, 46, 95, 126) THEN chr({0}) "
+        "ELSE '%' || upper(lpad(to_hex({0}), 2, '0')) END, '' ORDER BY \"airpg_i\"), '') "
+        "FROM generate_series(0, length({1}) - 1) AS \"airpg_i\")",
+        byte, v);
+  }));
+}
+
 }  // namespace
 
 void RegisterSqlText(SqlFunctionTable& t) {
@@ -189,6 +219,8 @@ void RegisterSqlText(SqlFunctionTable& t) {
   t["REPT"] = Rept;
   t["T"] = T;
   t["REGEX_MATCH"] = RegexMatch;
+  t["VALUE"] = ValueFn;
+  t["ENCODE_URL_COMPONENT"] = EncodeUrlComponent;
 }
 
 }  // namespace airpg::formula

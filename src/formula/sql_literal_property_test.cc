@@ -148,7 +148,8 @@ TEST(FormulaSqlLiteralPropertyTest, NoFormulaLiteralReachesTheSql) {
       ++compiled;
       std::set<int> placeholders;
       for (const std::string& literal : SqlLiterals(sql->sql, placeholders)) {
-        EXPECT_TRUE(AllowedSqlLiterals().count(literal)) << "literal " << literal << " in SQL of " << formula;
+        EXPECT_TRUE(AllowedSqlLiterals().count(literal))
+            << "literal " << literal << " in SQL of " << formula;
       }
       for (const std::string& marker : gen.markers()) {
         EXPECT_EQ(sql->sql.find(marker), std::string::npos) << marker << " in SQL of " << formula;
