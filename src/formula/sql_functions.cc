@@ -13,6 +13,7 @@ SqlFunction FindSqlFunction(std::string_view upper_name) {
     RegisterSqlNumeric(t);
     RegisterSqlDate(t);
     RegisterSqlArray(t);
+    RegisterSqlWorkday(t);
     return t;
   }();
   auto it = table.find(upper_name);

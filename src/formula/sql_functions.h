@@ -25,6 +25,7 @@ void RegisterSqlText(SqlFunctionTable& table);
 void RegisterSqlNumeric(SqlFunctionTable& table);
 void RegisterSqlDate(SqlFunctionTable& table);
 void RegisterSqlArray(SqlFunctionTable& table);
+void RegisterSqlWorkday(SqlFunctionTable& table);
 
 // A literal number argument (after constant folding of unary minus), or an
 // Unimplemented status naming `what`.

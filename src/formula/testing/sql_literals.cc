@@ -106,7 +106,13 @@ const std::set<std::string>& AllowedSqlLiterals() {
       "45",
       "46",
       "95",
-      "126"};
+      "126",
+      "-1",
+      "4",
+      "5",
+      "6",
+      "14",
+      "86400"};
   return allowed;
 }
 
