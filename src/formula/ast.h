@@ -30,6 +30,9 @@ struct Node {
   std::string text;
   BinaryOp op = BinaryOp::kAdd;
   std::vector<std::unique_ptr<Node>> args;
+  // Height of this subtree (1 for a leaf). The parser bounds it so every
+  // recursive walk (evaluator, compiler, printer) has bounded depth.
+  int height = 1;
 };
 
 using NodePtr = std::unique_ptr<Node>;

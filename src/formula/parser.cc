@@ -9,8 +9,11 @@
 namespace airpg::formula {
 namespace {
 
-// Deep nesting is refused rather than risking the stack (fuzzers find it).
+// Deep nesting is refused rather than risking the stack (fuzzers find it):
+// kMaxDepth bounds the parser's own recursion, kMaxHeight the tree's height
+// (long operator chains build deep trees without deep parser recursion).
 constexpr int kMaxDepth = 200;
+constexpr int kMaxHeight = 400;
 
 std::string Upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -61,6 +64,7 @@ class Parser {
     node->kind = NodeKind::kBinary;
     node->op = op;
     node->position = position;
+    node->height = 1 + std::max(lhs->height, rhs->height);
     node->args.push_back(std::move(lhs));
     node->args.push_back(std::move(rhs));
     return node;
@@ -89,6 +93,10 @@ class Parser {
       AIRPG_ASSIGN_OR_RETURN(NodePtr rhs, (this->*next_level)());
       int position = lhs->position;
       lhs = Binary(OpFor(op.text), position, std::move(lhs), std::move(rhs));
+      if (lhs->height > kMaxHeight) {
+        return InvalidArgumentError(
+            fmt::format("at position {}: the formula is nested too deeply", op.position));
+      }
     }
     return lhs;
   }
@@ -113,6 +121,7 @@ class Parser {
       auto node = std::make_unique<Node>();
       node->kind = NodeKind::kUnary;
       node->position = op.position;
+      node->height = operand->height + 1;
       node->args.push_back(std::move(operand));
       return node;
     }
@@ -175,6 +184,11 @@ class Parser {
     }
     while (true) {
       AIRPG_ASSIGN_OR_RETURN(NodePtr arg, Comparison());
+      node->height = std::max(node->height, arg->height + 1);
+      if (node->height > kMaxHeight) {
+        return InvalidArgumentError(
+            fmt::format("at position {}: the formula is nested too deeply", node->position));
+      }
       node->args.push_back(std::move(arg));
       if (Peek().kind == TokenKind::kComma) {
         Next();

@@ -64,6 +64,12 @@ TEST(FormulaParserTest, DeepNestingIsAnErrorNotACrash) {
   EXPECT_FALSE(Parse(deep + "1" + std::string(5000, ')')).ok());
   std::string minus(5000, '-');
   EXPECT_FALSE(Parse(minus + "1").ok());
+  std::string chain = "1";
+  for (int i = 0; i < 100000; ++i) chain += "+1";
+  EXPECT_EQ(Parse(chain).status().message(), "at position 799: the formula is nested too deeply");
+  std::string ok_chain = "1";
+  for (int i = 0; i < 300; ++i) ok_chain += "&1";
+  EXPECT_TRUE(Parse(ok_chain).ok());
 }
 
 }  // namespace

@@ -99,6 +99,19 @@ std::string SqlBuilder::Let2(
                      body(alias + ".\"a\"", alias + ".\"b\""), a, b, alias);
 }
 
+std::string SqlBuilder::LetN(
+    const std::vector<std::string>& values,
+    const std::function<std::string(const std::vector<std::string>&)>& body) {
+  std::string alias = fmt::format("\"airpg_let{}\"", ++lets_);
+  std::vector<std::string> names;
+  std::string columns;
+  for (size_t i = 0; i < values.size(); ++i) {
+    names.push_back(fmt::format("{}.\"v{}\"", alias, i));
+    columns += fmt::format("{}{} AS \"v{}\"", i ? ", " : "", values[i], i);
+  }
+  return fmt::format("(SELECT {} FROM (SELECT {}) AS {})", body(names), columns, alias);
+}
+
 std::string SqlBuilder::NumberText(const std::string& x) {
   return Let(x, [](const std::string& v) {
     return fmt::format(
@@ -122,7 +135,9 @@ Result<std::string> SqlBuilder::ToText(const SqlExpr& e) {
         return fmt::format("CASE WHEN {0} IS NULL THEN '' ELSE {1} END", v, NumberText(v));
       });
     case Type::kBool:
-      return fmt::format("CASE WHEN {0} THEN 'true' WHEN NOT {0} THEN 'false' ELSE '' END", e.sql);
+      return Let(e.sql, [](const std::string& v) {
+        return fmt::format("CASE WHEN {0} THEN 'true' WHEN NOT {0} THEN 'false' ELSE '' END", v);
+      });
     case Type::kDate:
       return fmt::format(
           "COALESCE(to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), '')",
@@ -166,7 +181,9 @@ Result<std::string> SqlBuilder::Truthy(const SqlExpr& e) {
     case Type::kBlank:
       return std::string("FALSE");
     case Type::kNumber:
-      return fmt::format("COALESCE({0} <> 0 AND {0} <> 'NaN'::float8, FALSE)", e.sql);
+      return Let(e.sql, [](const std::string& v) {
+        return fmt::format("COALESCE({0} <> 0 AND {0} <> 'NaN'::float8, FALSE)", v);
+      });
     case Type::kText:
       return fmt::format("COALESCE({} <> '', FALSE)", e.sql);
     case Type::kBool:

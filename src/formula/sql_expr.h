@@ -53,6 +53,8 @@ class SqlBuilder {
                   const std::function<std::string(const std::string&)>& body);
   std::string Let2(const std::string& a, const std::string& b,
                    const std::function<std::string(const std::string&, const std::string&)>& body);
+  std::string LetN(const std::vector<std::string>& values,
+                   const std::function<std::string(const std::vector<std::string>&)>& body);
 
   // Coercions; the results are never NULL.
   Result<std::string> ToText(const SqlExpr& e);

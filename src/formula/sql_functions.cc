@@ -71,17 +71,28 @@ Result<SqlExpr> Switch(SqlBuilder& b, const SqlArgs& a) {
   for (size_t i = 2; i < pairs_end; i += 2) results.push_back(&a[i]);
   AIRPG_ASSIGN_OR_RETURN(Type type, Merge(results));
   if (pairs_end <= 2) return otherwise;  // SWITCH(expr, default)
-  std::string sql = "(CASE";
+  // The subject is bound once so nested SWITCHes stay linear in size.
+  SqlExpr subject = a[0];
   bool nullable = otherwise.nullable || otherwise.type == Type::kBlank;
-  for (size_t i = 1; i + 1 < pairs_end; i += 2) {
-    AIRPG_ASSIGN_OR_RETURN(SqlExpr eq, b.Compare(BinaryOp::kEq, a[0], a[i]));
-    sql += fmt::format(" WHEN {} THEN {}", eq.sql, Typed(b, a[i + 1], type));
-    nullable = nullable || a[i + 1].nullable || a[i + 1].type == Type::kBlank;
-    if (a[i + 1].type == Type::kDate && !a[i + 1].zone.empty()) {
-      return Unsupported("SWITCH over dates with time zones");
+  Status error;
+  std::string sql = b.Let(a[0].sql, [&](const std::string& v) {
+    subject.sql = v;
+    std::string out = "CASE";
+    for (size_t i = 1; i + 1 < pairs_end; i += 2) {
+      auto eq = b.Compare(BinaryOp::kEq, subject, a[i]);
+      if (!eq.ok()) {
+        error = eq.status();
+        return std::string();
+      }
+      out += fmt::format(" WHEN {} THEN {}", eq->sql, Typed(b, a[i + 1], type));
+      nullable = nullable || a[i + 1].nullable || a[i + 1].type == Type::kBlank;
+      if (a[i + 1].type == Type::kDate && !a[i + 1].zone.empty()) {
+        error = Unsupported("SWITCH over dates with time zones");
+      }
     }
-  }
-  sql += fmt::format(" ELSE {} END)", Typed(b, otherwise, type));
+    return out + fmt::format(" ELSE {} END", Typed(b, otherwise, type));
+  });
+  if (!error.ok()) return error;
   return SqlExpr{sql, type, nullable};
 }
 

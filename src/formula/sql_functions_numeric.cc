@@ -148,16 +148,19 @@ Result<SqlExpr> Sum(SqlBuilder&, const SqlArgs& a) {
   return Num(sql + ")");
 }
 
+// Items are bound once (LetN) so nesting aggregates keeps the SQL linear.
 Result<SqlExpr> Extreme(SqlBuilder& b, const SqlArgs& a, const char* fn) {
   AIRPG_ASSIGN_OR_RETURN(auto items, Items(a));
   if (items.empty()) return b.Number(0);
-  std::string list, any_nan;
-  for (size_t i = 0; i < items.size(); ++i) {
-    list += (i ? ", " : "") + items[i];
-    any_nan += fmt::format("{}{} = 'NaN'::float8", i ? " OR " : "", items[i]);
-  }
-  return Num(fmt::format("(CASE WHEN {} THEN 'NaN'::float8 ELSE COALESCE({}({}), 0::float8) END)",
-                         any_nan, fn, list));
+  return Num(b.LetN(items, [&](const std::vector<std::string>& v) {
+    std::string list, any_nan;
+    for (size_t i = 0; i < v.size(); ++i) {
+      list += (i ? ", " : "") + v[i];
+      any_nan += fmt::format("{}{} = 'NaN'::float8", i ? " OR " : "", v[i]);
+    }
+    return fmt::format("CASE WHEN {} THEN 'NaN'::float8 ELSE COALESCE({}({}), 0::float8) END",
+                       any_nan, fn, list);
+  }));
 }
 Result<SqlExpr> Max(SqlBuilder& b, const SqlArgs& a) { return Extreme(b, a, "GREATEST"); }
 Result<SqlExpr> Min(SqlBuilder& b, const SqlArgs& a) { return Extreme(b, a, "LEAST"); }
@@ -169,13 +172,17 @@ std::string CountPresent(const std::vector<std::string>& items) {
   return sql + ")";
 }
 
-Result<SqlExpr> Average(SqlBuilder&, const SqlArgs& a) {
+Result<SqlExpr> Average(SqlBuilder& b, const SqlArgs& a) {
   AIRPG_ASSIGN_OR_RETURN(auto items, Items(a));
   if (items.empty()) return SqlExpr{"NULL::float8", Type::kNumber, true};
-  std::string sum = "(0::float8";
-  for (const std::string& s : items) sum += fmt::format(" + COALESCE({}, 0::float8)", s);
-  sum += ")";
-  return Num(fmt::format("({} / NULLIF({}, 0)::float8)", sum, CountPresent(items)), true);
+  return Num(b.LetN(items,
+                    [&](const std::vector<std::string>& v) {
+                      std::string sum = "(0::float8";
+                      for (const std::string& s : v)
+                        sum += fmt::format(" + COALESCE({}, 0::float8)", s);
+                      return fmt::format("{}) / NULLIF({}, 0)::float8", sum, CountPresent(v));
+                    }),
+             true);
 }
 
 Result<SqlExpr> Count(SqlBuilder&, const SqlArgs& a) {

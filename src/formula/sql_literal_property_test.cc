@@ -165,3 +165,37 @@ TEST(FormulaSqlLiteralPropertyTest, NoFormulaLiteralReachesTheSql) {
 
 }  // namespace
 }  // namespace airpg::formula
+
+namespace airpg::formula {
+namespace {
+
+// Nesting must not multiply the SQL: every sub-expression that a
+// translation uses twice is bound once.
+TEST(FormulaSqlSizeTest, NestingGrowsTheSqlLinearly) {
+  for (std::string fn : {"MAX(", "MIN(", "AVERAGE(", "IF(", "SWITCH(", "NOT("}) {
+    std::string formula = "{Price}";
+    size_t last = 0;
+    for (int depth = 1; depth <= 60; ++depth) {
+      if (fn == "IF(") {
+        formula = "IF(" + formula + ", 1, 0)";
+      } else if (fn == "SWITCH(") {
+        formula = "SWITCH(" + formula + ", 1, 2, 3)";
+      } else if (fn == "NOT(") {
+        formula = "((" + formula + ") & \"\") = \"true\"";
+      } else {
+        formula = fn + formula + ", 1)";
+      }
+      auto root = Parse(formula);
+      ASSERT_TRUE(root.ok()) << formula;
+      auto sql = CompileToSql(**root, Resolver(), SqlOptions());
+      ASSERT_TRUE(sql.ok()) << sql.status().ToString();
+      if (depth > 1) {
+        EXPECT_LT(sql->sql.size() - last, 2000u) << fn << " at depth " << depth;
+      }
+      last = sql->sql.size();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace airpg::formula
