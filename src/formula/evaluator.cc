@@ -74,6 +74,12 @@ Result<Value> Evaluate(const Node& root, const Schema& schema, const Record& rec
   return Eval(root, ctx);
 }
 
+Result<bool> EvaluateFilter(const Node& root, const Schema& schema, const Record& record,
+                            const EvalOptions& options) {
+  AIRPG_ASSIGN_OR_RETURN(Value v, Evaluate(root, schema, record, options));
+  return Truthy(v);
+}
+
 Result<Value> EvaluateFormula(std::string_view formula, const Schema& schema, const Record& record,
                               const EvalOptions& options) {
   AIRPG_ASSIGN_OR_RETURN(NodePtr root, Parse(formula));

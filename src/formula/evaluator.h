@@ -34,6 +34,11 @@ struct EvalContext {
 Result<Value> Evaluate(const Node& root, const Schema& schema, const Record& record,
                        const EvalOptions& options);
 
+// filterByFormula: whether the record passes (the result is truthy; error
+// values and blanks do not pass).
+Result<bool> EvaluateFilter(const Node& root, const Schema& schema, const Record& record,
+                            const EvalOptions& options);
+
 // Parses and evaluates in one step.
 Result<Value> EvaluateFormula(std::string_view formula, const Schema& schema, const Record& record,
                               const EvalOptions& options);

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "formula/civil_time.h"
+#include "formula/evaluator.h"
 #include "formula/json_value.h"
+#include "formula/parser.h"
 #include "formula/record.h"
 
 namespace airpg::formula {
@@ -98,6 +100,28 @@ TEST(FormulaValueTest, ReadsJsonAndCells) {
   EXPECT_EQ(record->cells.at("fldB").text, "a@b.c");
   EXPECT_FALSE(RecordFromJson(schema, R"({"Nope": 1})").ok());
   EXPECT_FALSE(RecordFromJson(schema, R"({"When": "yesterday"})").ok());
+}
+
+TEST(FormulaValueTest, FilterPassesTruthyResultsOnly) {
+  Schema schema({{"fldA", "Name", "singleLineText", ""}, {"fldB", "Price", "number", ""}});
+  auto record = RecordFromJson(schema, R"({"Name": "Ann", "Price": 0})");
+  ASSERT_TRUE(record.ok());
+  auto passes = [&](std::string_view formula) {
+    auto root = Parse(formula);
+    EXPECT_TRUE(root.ok()) << formula;
+    auto r = EvaluateFilter(**root, schema, *record, EvalOptions());
+    EXPECT_TRUE(r.ok()) << formula;
+    return r.ok() && *r;
+  };
+  EXPECT_TRUE(passes("{Name} = 'Ann'"));
+  EXPECT_FALSE(passes("{Price}"));
+  EXPECT_FALSE(passes("ERROR()"));
+  EXPECT_FALSE(passes("0 / 0"));
+  EXPECT_TRUE(passes("{Price} = BLANK()"));
+  auto root = Parse("{Nope}");
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(EvaluateFilter(**root, schema, *record, EvalOptions()).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace
