@@ -4,6 +4,7 @@
 // MapEnvironment is thread-compatible.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,8 +29,8 @@ class ProcessEnvironment final : public Environment {
 class MapEnvironment final : public Environment {
  public:
   MapEnvironment() = default;
-  explicit MapEnvironment(std::map<std::string, std::string, std::less<>> vars)
-      : vars_(std::move(vars)) {}
+  MapEnvironment(std::initializer_list<std::pair<const std::string, std::string>> vars)
+      : vars_(vars) {}
   void Set(std::string name, std::string value) { vars_[std::move(name)] = std::move(value); }
   std::optional<std::string> Get(std::string_view name) const override;
 

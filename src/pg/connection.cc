@@ -31,7 +31,12 @@ std::string FirstLine(const char* message) {
 
 Result<Connection> Connection::Open(const std::string& conninfo) {
   AIRPG_RETURN_IF_ERROR(ValidateConnInfo(conninfo));
-  PGconn* conn = PQconnectdb(conninfo.c_str());
+  // A default connect timeout, so an unreachable host fails in seconds rather
+  // than hanging; the connection string's own connect_timeout, if any, wins
+  // because libpq applies the expanded dbname after the earlier keywords.
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"10", conninfo.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) return ResourceExhaustedError("libpq could not allocate a connection");
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = Redact(FirstLine(PQerrorMessage(conn)));

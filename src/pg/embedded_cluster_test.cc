@@ -6,12 +6,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "pg/connection.h"
+#include "pg/testing/postmaster.h"
 
 namespace airpg::pg {
 namespace {
@@ -40,21 +39,6 @@ class EmbeddedClusterTest : public ::testing::Test {
     started_.push_back(std::make_unique<EmbeddedCluster>(options));
     return *started_.back();
   }
-  static pid_t PostmasterPid(const EmbeddedCluster& cluster) {
-    std::ifstream in(cluster.data_dir() / "postmaster.pid");
-    long pid = 0;
-    in >> pid;
-    return static_cast<pid_t>(pid);
-  }
-  static bool Gone(pid_t pid) {
-    // kill(0) succeeds on a zombie: look at /proc too.
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    size_t close = line.rfind(')');
-    return !stat || (close != std::string::npos && close + 2 < line.size() &&
-                     (line[close + 2] == 'Z' || line[close + 2] == 'X'));
-  }
   fs::path home_;
   std::vector<std::unique_ptr<EmbeddedCluster>> started_;
 };
@@ -81,9 +65,9 @@ TEST_F(EmbeddedClusterTest, StartsServesAndStops) {
 TEST_F(EmbeddedClusterTest, StartIsIdempotent) {
   EmbeddedCluster& cluster = Make();
   ASSERT_TRUE(cluster.Start().ok());
-  pid_t first = PostmasterPid(cluster);
+  pid_t first = testing::PostmasterPid(cluster.data_dir());
   ASSERT_TRUE(cluster.Start().ok());
-  EXPECT_EQ(PostmasterPid(cluster), first);
+  EXPECT_EQ(testing::PostmasterPid(cluster.data_dir()), first);
 }
 
 TEST_F(EmbeddedClusterTest, RecoversAfterSigkill) {
@@ -94,12 +78,10 @@ TEST_F(EmbeddedClusterTest, RecoversAfterSigkill) {
     ASSERT_TRUE(conn.ok());
     ASSERT_TRUE(conn->RunScript("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('x')").ok());
   }
-  pid_t pid = PostmasterPid(cluster);
+  pid_t pid = testing::PostmasterPid(cluster.data_dir());
   ASSERT_GT(pid, 0);
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!Gone(pid) && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-  ASSERT_TRUE(Gone(pid));
+  ASSERT_TRUE(testing::WaitUntilGone(pid, std::chrono::seconds(10)));
   EXPECT_EQ(*cluster.State(), ClusterState::kStopped);
   EXPECT_TRUE(fs::exists(cluster.data_dir() / "postmaster.pid"));  // stale
 

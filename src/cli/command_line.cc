@@ -1,0 +1,112 @@
+#include "cli/command_line.h"
+
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+
+#include "base/environment.h"
+#include "base/log.h"
+#include "base/version.h"
+#include "cli/cmd_db.h"
+#include "cli/cmd_doctor.h"
+#include "cli/config.h"
+#include "cli/exit_code.h"
+
+namespace airpg::cli {
+namespace {
+
+std::string ConfigHelp() {
+  std::string out =
+      "Configuration: airpg.yaml (--config, AIRPG_CONFIG, or ./airpg.yaml); each key can be set "
+      "by its environment variable:\n";
+  for (const ConfigKey& key : ConfigKeys()) {
+    out += fmt::format("  {:<24} {:<30} {}\n", key.path, key.env, key.help);
+  }
+  out +=
+      "Secrets come from the environment only: DATABASE_URL (libpq URI; unset = embedded "
+      "Postgres), AIRTABLE_TOKEN.\nExit codes: 0 ok, 1 failed, 2 usage/config, 3 unavailable, "
+      "4 auth (docs/errors.md).";
+  return out;
+}
+
+// Adds --output text|json to a subcommand; sets *json.
+void AddOutputOption(CLI::App* app, bool* json) {
+  app->add_option_function<std::string>(
+         "--output", [json](const std::string& v) { *json = v == "json"; },
+         "report format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  CLI::App app{"airpg: move an Airtable base to PostgreSQL and keep the two in step.", "airpg"};
+  app.footer(ConfigHelp());
+  app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("airpg {}", kVersion));
+
+  std::optional<std::string> config_path;
+  std::optional<std::string> log_level;
+  std::optional<std::string> log_format;
+  app.add_option("--config", config_path, "config file (default: AIRPG_CONFIG or ./airpg.yaml)");
+  app.add_option("--log-level", log_level, "debug | info | warn | error | off")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-format", log_format,
+                 "auto (human lines) | text | json (one object per line)")
+      ->check(CLI::IsMember({"auto", "text", "json"}));
+
+  // db
+  DbOptions db;
+  CLI::App* db_cmd = app.add_subcommand("db", "manage the embedded Postgres cluster");
+  db_cmd->require_subcommand(1);
+  db_cmd->add_subcommand("start", "initialise (first time) and start it; idempotent")
+      ->callback([&] { db.action = "start"; });
+  db_cmd->add_subcommand("stop", "stop it (fast shutdown)")->callback([&] { db.action = "stop"; });
+  CLI::App* db_status = db_cmd->add_subcommand(
+      "status", "show whether Postgres is reachable (exit 3 when it is not)");
+  db_status->callback([&] { db.action = "status"; });
+  AddOutputOption(db_status, &db.json);
+  CLI::App* db_url = db_cmd->add_subcommand("url", "print the connection URL (no password)");
+  db_url->add_flag("--tcp", db.tcp, "the loopback TCP URL (needs embedded.tcp_port)");
+  db_url->callback([&] { db.action = "url"; });
+  CLI::App* db_psql = db_cmd->add_subcommand("psql", "open psql on the database");
+  db_psql->add_option("args", db.psql_args, "arguments passed to psql (after --)");
+  db_psql->callback([&] { db.action = "psql"; });
+
+  // doctor
+  DoctorOptions doctor;
+  CLI::App* doctor_cmd = app.add_subcommand(
+      "doctor", "check config, Postgres and the Airtable token; say what to fix");
+  AddOutputOption(doctor_cmd, &doctor.json);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  ProcessEnvironment env;
+  Result<Config> config = LoadConfig(env, config_path);
+  if (config.ok()) {
+    if (log_level) config->log_level = *log_level;
+    if (log_format) config->log_format = *log_format;
+    log::Options options;
+    log::ParseLevel(config->log_level, &options.level).IgnoreError();
+    log::ParseFormat(config->log_format, &options.format).IgnoreError();
+    log::Init(options);
+  }
+
+  if (doctor_cmd->parsed()) return RunDoctor(config, doctor);
+  if (!config.ok()) {
+    std::cerr << "airpg: " << config.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (db_cmd->parsed()) return RunDb(*config, db);
+  return kExitUsage;
+}
+
+}  // namespace airpg::cli

@@ -1,0 +1,162 @@
+#include "cli/config.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <map>
+
+#include <fmt/core.h>
+#include <yaml-cpp/yaml.h>
+
+#include "base/log.h"
+#include "base/redact.h"
+
+namespace airpg::cli {
+namespace fs = std::filesystem;
+namespace {
+
+// Keys a config file must not hold: secrets live in the environment.
+constexpr const char* kSecretKeys[] = {"database_url",   "database.url", "airtable.token",
+                                       "airtable_token", "token",        "password"};
+
+// Flattens a YAML mapping into "section.key" → (scalar, line).
+Status Flatten(const YAML::Node& node, const std::string& prefix,
+               std::map<std::string, std::pair<std::string, int>>* out) {
+  if (!node.IsMap()) {
+    return InvalidArgumentError(
+        fmt::format("'{}' must be a mapping", prefix.empty() ? "<top>" : prefix));
+  }
+  for (const auto& item : node) {
+    std::string key = item.first.as<std::string>();
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (item.second.IsMap()) {
+      AIRPG_RETURN_IF_ERROR(Flatten(item.second, path, out));
+    } else if (item.second.IsScalar() || item.second.IsNull()) {
+      std::string value = item.second.IsNull() ? "" : item.second.as<std::string>();
+      (*out)[path] = {value, item.first.Mark().line + 1};
+    } else {
+      return InvalidArgumentError(fmt::format("'{}' must be a single value", path));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Apply(Config& config, std::string_view path, const std::string& value,
+             std::string_view origin) {
+  auto bad = [&](std::string_view why) {
+    return InvalidArgumentError(fmt::format("{}: {} {}", origin, path, why));
+  };
+  if (path == "home") {
+    if (value.empty()) return bad("must not be empty");
+    config.home = value;
+  } else if (path == "log.level") {
+    log::Level level;
+    if (!log::ParseLevel(value, &level).ok()) return bad("must be debug, info, warn, error or off");
+    config.log_level = value;
+  } else if (path == "log.format") {
+    log::Format format;
+    if (!log::ParseFormat(value, &format).ok()) return bad("must be auto, text or json");
+    config.log_format = value;
+  } else if (path == "embedded.bin_dir") {
+    config.embedded_bin_dir = value;
+  } else if (path == "embedded.tcp_port") {
+    int port = -1;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), port);
+    if (ec != std::errc() || end != value.data() + value.size() || port < 0 || port > 65535) {
+      return bad("must be a port number (0 for unix socket only)");
+    }
+    config.embedded_tcp_port = port;
+  } else if (path == "airtable.endpoint_url") {
+    if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+      return bad("must be an http:// or https:// URL");
+    }
+    config.airtable_endpoint_url = value;
+  } else {
+    return InvalidArgumentError(fmt::format("{}: unknown key '{}'", origin, path));
+  }
+  return Status::Ok();
+}
+
+std::optional<fs::path> ChooseFile(const Environment& env,
+                                   const std::optional<std::string>& explicit_path) {
+  if (explicit_path) return fs::path(*explicit_path);
+  if (auto from_env = env.Get("AIRPG_CONFIG"); from_env && !from_env->empty()) return *from_env;
+  if (fs::exists("airpg.yaml")) return fs::path("airpg.yaml");
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = {
+      {"home", "AIRPG_HOME", "data directory (embedded Postgres, state)"},
+      {"log.level", "AIRPG_LOG_LEVEL", "debug | info | warn | error | off"},
+      {"log.format", "AIRPG_LOG_FORMAT", "auto | text | json"},
+      {"embedded.bin_dir", "AIRPG_EMBEDDED_BIN_DIR",
+       "Postgres server binaries (default: discover)"},
+      {"embedded.tcp_port", "AIRPG_EMBEDDED_TCP_PORT",
+       "also listen on 127.0.0.1:PORT (0: socket only)"},
+      {"airtable.endpoint_url", "AIRPG_AIRTABLE_ENDPOINT_URL",
+       "Airtable API base URL (also AIRTABLE_ENDPOINT_URL)"},
+  };
+  return keys;
+}
+
+fs::path DefaultHome(const Environment& env) {
+  if (::geteuid() == 0) return "/var/lib/airpg";
+  if (auto xdg = env.Get("XDG_DATA_HOME"); xdg && !xdg->empty()) return fs::path(*xdg) / "airpg";
+  if (auto home = env.Get("HOME"); home && !home->empty()) {
+    return fs::path(*home) / ".local" / "share" / "airpg";
+  }
+  return fs::temp_directory_path() / fmt::format("airpg-{}", ::geteuid());
+}
+
+Result<Config> LoadConfig(const Environment& env, const std::optional<std::string>& explicit_path) {
+  Config config;
+  config.home = DefaultHome(env);
+
+  if (std::optional<fs::path> file = ChooseFile(env, explicit_path)) {
+    if (!fs::exists(*file)) {
+      return InvalidArgumentError(fmt::format("config file {} does not exist", file->string()));
+    }
+    std::map<std::string, std::pair<std::string, int>> values;
+    try {
+      YAML::Node root = YAML::LoadFile(file->string());
+      if (!root.IsNull()) AIRPG_RETURN_IF_ERROR(Flatten(root, "", &values));
+    } catch (const YAML::Exception& e) {
+      return InvalidArgumentError(fmt::format("{}: not valid YAML: {}", file->string(), e.what()));
+    }
+    for (const auto& [path, entry] : values) {
+      std::string origin = fmt::format("{}:{}", file->string(), entry.second);
+      for (const char* secret : kSecretKeys) {
+        if (path == secret) {
+          return InvalidArgumentError(fmt::format(
+              "{}: '{}' is a secret and is read from the environment only (DATABASE_URL, "
+              "AIRTABLE_TOKEN), never from a file",
+              origin, path));
+        }
+      }
+      AIRPG_RETURN_IF_ERROR(Apply(config, path, entry.first, origin));
+    }
+    config.source = *file;
+  }
+
+  // AIRTABLE_ENDPOINT_URL is the variable airtable.js reads; AIRPG_* wins over it.
+  if (auto url = env.Get("AIRTABLE_ENDPOINT_URL"); url && !url->empty()) {
+    AIRPG_RETURN_IF_ERROR(Apply(config, "airtable.endpoint_url", *url, "AIRTABLE_ENDPOINT_URL"));
+  }
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (auto value = env.Get(key.env); value && !value->empty()) {
+      AIRPG_RETURN_IF_ERROR(Apply(config, key.path, *value, key.env));
+    }
+  }
+
+  if (auto url = env.Get("DATABASE_URL"); url && !url->empty()) config.database_url = *url;
+  if (auto token = env.Get("AIRTABLE_TOKEN"); token && !token->empty()) {
+    config.airtable_token = *token;
+    RegisterSecret(*token);
+  }
+  return config;
+}
+
+}  // namespace airpg::cli

@@ -1,0 +1,52 @@
+// Config: airpg's settings, from defaults, then airpg.yaml, then AIRPG_*
+// environment variables, then command-line flags (each later source wins).
+// Secrets (DATABASE_URL, AIRTABLE_TOKEN) come from the environment only.
+// Thread-compatible value; built once in main.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/environment.h"
+#include "base/result.h"
+
+namespace airpg::cli {
+
+struct Config {
+  // Where the config came from; empty when no file was read.
+  std::filesystem::path source;
+
+  std::filesystem::path home;  // AIRPG_HOME: data directory (embedded cluster, state)
+  std::string log_level = "info";
+  std::string log_format = "auto";
+  std::filesystem::path embedded_bin_dir;  // empty: discover /usr/lib/postgresql/*/bin
+  int embedded_tcp_port = 0;               // 0: unix socket only
+  std::string airtable_endpoint_url = "https://api.airtable.com";
+
+  std::optional<std::string> database_url;    // DATABASE_URL
+  std::optional<std::string> airtable_token;  // AIRTABLE_TOKEN
+};
+
+// One settable key: its path in airpg.yaml and its environment variable.
+struct ConfigKey {
+  const char* path;  // "log.level"
+  const char* env;   // "AIRPG_LOG_LEVEL"
+  const char* help;
+};
+
+// Every key, in the order docs and `--help` list them.
+const std::vector<ConfigKey>& ConfigKeys();
+
+// Loads the config. `explicit_path` is --config; without it AIRPG_CONFIG, then
+// ./airpg.yaml if present. A missing explicit file, an unknown key, a secret
+// in the file or a bad value is kInvalidArgument naming the key.
+Result<Config> LoadConfig(const Environment& env, const std::optional<std::string>& explicit_path);
+
+// The default data directory: /var/lib/airpg for root (the `postgres` user
+// that runs the embedded server cannot enter /root), else
+// $XDG_DATA_HOME/airpg or ~/.local/share/airpg.
+std::filesystem::path DefaultHome(const Environment& env);
+
+}  // namespace airpg::cli

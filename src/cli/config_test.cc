@@ -1,0 +1,129 @@
+#include "cli/config.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "base/redact.h"
+
+namespace airpg::cli {
+namespace {
+namespace fs = std::filesystem;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("airpg-config-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Write(const std::string& text) {
+    fs::path path = dir_ / "airpg.yaml";
+    std::ofstream(path) << text;
+    return path.string();
+  }
+  fs::path dir_;
+};
+
+TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
+  MapEnvironment env({{"HOME", "/home/ada"}});
+  auto config = LoadConfig(env, std::nullopt);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_TRUE(config->source.empty());
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->airtable_endpoint_url, "https://api.airtable.com");
+  EXPECT_FALSE(config->database_url);
+  EXPECT_EQ(config->home, DefaultHome(env));
+}
+
+TEST_F(ConfigTest, DefaultHomeFollowsXdgForNormalUsers) {
+  if (::geteuid() == 0) {
+    EXPECT_EQ(DefaultHome(MapEnvironment({{"HOME", "/root"}})), "/var/lib/airpg");
+  } else {
+    EXPECT_EQ(DefaultHome(MapEnvironment({{"HOME", "/home/ada"}})), "/home/ada/.local/share/airpg");
+    EXPECT_EQ(DefaultHome(MapEnvironment({{"XDG_DATA_HOME", "/data"}})), "/data/airpg");
+  }
+}
+
+TEST_F(ConfigTest, FileThenEnvironmentOverrides) {
+  std::string path = Write(
+      "home: /srv/airpg\n"
+      "log:\n  level: debug\n  format: json\n"
+      "embedded:\n  tcp_port: 6543\n"
+      "airtable:\n  endpoint_url: http://127.0.0.1:8080\n");
+  MapEnvironment env({{"AIRPG_LOG_LEVEL", "warn"}, {"AIRPG_EMBEDDED_TCP_PORT", "7000"}});
+  auto config = LoadConfig(env, path);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->source, path);
+  EXPECT_EQ(config->home, "/srv/airpg");
+  EXPECT_EQ(config->log_level, "warn");  // env wins over file
+  EXPECT_EQ(config->log_format, "json");
+  EXPECT_EQ(config->embedded_tcp_port, 7000);
+  EXPECT_EQ(config->airtable_endpoint_url, "http://127.0.0.1:8080");
+}
+
+TEST_F(ConfigTest, ConfigFileFromAirpgConfigVariable) {
+  std::string path = Write("home: /from/env/config\n");
+  auto config = LoadConfig(MapEnvironment({{"AIRPG_CONFIG", path}}), std::nullopt);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->home, "/from/env/config");
+}
+
+TEST_F(ConfigTest, AirtableEndpointVariableOfTheOfficialClient) {
+  MapEnvironment env({{"AIRTABLE_ENDPOINT_URL", "http://127.0.0.1:9"}});
+  auto config = LoadConfig(env, std::nullopt);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->airtable_endpoint_url, "http://127.0.0.1:9");
+  env.Set("AIRPG_AIRTABLE_ENDPOINT_URL", "http://127.0.0.1:10");
+  EXPECT_EQ(LoadConfig(env, std::nullopt)->airtable_endpoint_url, "http://127.0.0.1:10");
+}
+
+TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
+  std::string path = Write("log:\n  level: info\n  colour: blue\n");
+  auto config = LoadConfig(MapEnvironment(), path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("airpg.yaml:3"), std::string_view::npos)
+      << config.status().message();
+  EXPECT_NE(config.status().message().find("log.colour"), std::string_view::npos);
+}
+
+TEST_F(ConfigTest, BadValuesAreRejectedWithTheKey) {
+  EXPECT_FALSE(LoadConfig(MapEnvironment(), Write("embedded:\n  tcp_port: 70000\n")).ok());
+  EXPECT_FALSE(LoadConfig(MapEnvironment(), Write("log:\n  level: loud\n")).ok());
+  EXPECT_FALSE(LoadConfig(MapEnvironment(), Write("airtable:\n  endpoint_url: ftp://x\n")).ok());
+  EXPECT_FALSE(LoadConfig(MapEnvironment(), Write("log: [1, 2]\n")).ok());
+  EXPECT_FALSE(LoadConfig(MapEnvironment(), Write("log: {level: [a]}\n")).ok());
+  auto env_bad = LoadConfig(MapEnvironment({{"AIRPG_EMBEDDED_TCP_PORT", "abc"}}), std::nullopt);
+  ASSERT_FALSE(env_bad.ok());
+  EXPECT_NE(env_bad.status().message().find("AIRPG_EMBEDDED_TCP_PORT"), std::string_view::npos);
+}
+
+TEST_F(ConfigTest, SecretsInTheFileAreRefusedWithoutEchoingThem) {
+  auto config = LoadConfig(MapEnvironment(), Write("database_url: postgresql://u:Sekr1t@h/db\n"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message().find("Sekr1t"), std::string_view::npos);
+  EXPECT_NE(config.status().message().find("environment"), std::string_view::npos);
+}
+
+TEST_F(ConfigTest, InvalidYamlAndMissingFile) {
+  EXPECT_EQ(LoadConfig(MapEnvironment(), Write("log: [unclosed\n")).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadConfig(MapEnvironment(), (dir_ / "nope.yaml").string()).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, TokenIsReadAndRegisteredForRedaction) {
+  MapEnvironment env({{"AIRTABLE_TOKEN", "patConfigTest0001.secretpart"},
+                      {"DATABASE_URL", "postgresql://localhost/db"}});
+  auto config = LoadConfig(env, std::nullopt);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->airtable_token, "patConfigTest0001.secretpart");
+  EXPECT_EQ(config->database_url, "postgresql://localhost/db");
+  EXPECT_EQ(Redact("x patConfigTest0001.secretpart y"), "x *** y");
+}
+
+}  // namespace
+}  // namespace airpg::cli

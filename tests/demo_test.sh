@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the demo as `make demo` does, in a private AIRPG_HOME that is removed
+# afterwards (with its embedded cluster), and fails when the demo fails.
+set -euo pipefail
+airpg=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+home=$(mktemp -d /tmp/airpg-demo-XXXXXX)
+chmod 711 "$home"
+cleanup() {
+  AIRPG_HOME=$home "$airpg" db stop >/dev/null 2>&1 || true
+  rm -rf "$home"
+}
+trap cleanup EXIT
+unset DATABASE_URL AIRPG_CONFIG
+AIRPG_HOME=$home "$root/scripts/demo" "$airpg"
