@@ -79,6 +79,41 @@ std::string MillisBetween(const std::string& a, const std::string& b) {
   return fmt::format("((extract(epoch FROM {}) - extract(epoch FROM {})) * 1000)", a, b);
 }
 
+// Months from y to x as Moment measures them (date_units.cc MonthsBetween):
+// whole calendar months, plus the fraction of the next (or previous) month
+// that the remainder covers, in the same float8 operations.
+Result<SqlExpr> MonthDiff(SqlBuilder& b, const SqlExpr& x, const SqlExpr& y, DateUnit unit) {
+  const char* divisor = unit == DateUnit::kYear      ? " / 12"
+                        : unit == DateUnit::kQuarter ? " / 3"
+                                                     : "";
+  std::string month = b.Param("1 month", "interval");
+  std::string sql = b.Let2(
+      fmt::format("({} AT TIME ZONE 'UTC')", x.sql), fmt::format("({} AT TIME ZONE 'UTC')", y.sql),
+      [&](const std::string& ux, const std::string& uy) {
+        std::string whole = fmt::format(
+            "((extract(year FROM {0}) - extract(year FROM {1})) * 12 + extract(month FROM {0}) - "
+            "extract(month FROM {1}))::int",
+            ux, uy);
+        return b.Let(whole, [&](const std::string& w) {
+          auto ms = [](const std::string& t) {
+            return fmt::format("(extract(epoch FROM {}) * 1000)::float8", t);
+          };
+          std::vector<std::string> values = {ms(ux),
+                                             ms(fmt::format("({} + {} * {})", uy, w, month)),
+                                             ms(fmt::format("({} + ({} - 1) * {})", uy, w, month)),
+                                             ms(fmt::format("({} + ({} + 1) * {})", uy, w, month))};
+          return b.LetN(values, [&](const std::vector<std::string>& m) {
+            return fmt::format(
+                "(SELECT CASE WHEN \"r\" = 0 THEN 0::float8 ELSE \"r\" END FROM (SELECT "
+                "trunc(({0}::float8 + CASE WHEN {1} - {2} < 0 THEN ({1} - {2}) / ({2} - {3}) "
+                "ELSE ({1} - {2}) / ({4} - {2}) END){5}) AS \"r\") AS \"airpg_months\")",
+                w, m[0], m[1], m[2], m[3], divisor);
+          });
+        });
+      });
+  return Num(sql);
+}
+
 Result<SqlExpr> DatetimeDiff(SqlBuilder& b, const SqlArgs& a) {
   AIRPG_ASSIGN_OR_RETURN(SqlExpr x, b.AsDate(a[0]));
   AIRPG_ASSIGN_OR_RETURN(SqlExpr y, b.AsDate(a[1]));
@@ -106,7 +141,7 @@ Result<SqlExpr> DatetimeDiff(SqlBuilder& b, const SqlArgs& a) {
       per = 7 * kMillisPerDay;
       break;
     default:
-      return Unsupported("DATETIME_DIFF in months, quarters or years");
+      return MonthDiff(b, x, y, unit);
   }
   return Num(fmt::format("(trunc({} / {}) + 0)::float8", MillisBetween(x.sql, y.sql),
                          b.Param(std::to_string(per), "numeric")));

@@ -112,7 +112,9 @@ const std::set<std::string>& AllowedSqlLiterals() {
       "5",
       "6",
       "14",
-      "86400"};
+      "86400",
+      "12",
+      "3"};
   return allowed;
 }
 
