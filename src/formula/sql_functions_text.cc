@@ -70,11 +70,23 @@ Result<SqlExpr> Trim(SqlBuilder& b, const SqlArgs& a) {
 }
 
 Result<SqlExpr> Substitute(SqlBuilder& b, const SqlArgs& a) {
-  if (a.size() > 3) return Unsupported("SUBSTITUTE with an occurrence index");
   AIRPG_ASSIGN_OR_RETURN(std::string s, b.ToText(a[0]));
   AIRPG_ASSIGN_OR_RETURN(std::string from, b.ToText(a[1]));
   AIRPG_ASSIGN_OR_RETURN(std::string to, b.ToText(a[2]));
-  return Text(fmt::format("replace({}, {}, {})", s, from, to));
+  if (a.size() <= 3) return Text(fmt::format("replace({}, {}, {})", s, from, to));
+  // Only the nth occurrence: split on `from` (non-overlapping, left to
+  // right, as the evaluator scans) and rejoin around the nth separator.
+  AIRPG_ASSIGN_OR_RETURN(int64_t nth, Count(a[3], "SUBSTITUTE's occurrence"));
+  if (nth < 1) return Unsupported("SUBSTITUTE's occurrence below 1");
+  std::string n = IntParam(b, nth);
+  return Text(b.LetN({s, from, to}, [&](const std::vector<std::string>& v) {
+    return b.Let(fmt::format("string_to_array({}, {})", v[0], v[1]), [&](const std::string& p) {
+      return fmt::format(
+          "CASE WHEN cardinality({0}) > {1} THEN array_to_string({0}[1:{1}], {2}) || {3} || "
+          "array_to_string({0}[{1} + 1:cardinality({0})], {2}) ELSE {4} END",
+          p, n, v[1], v[2], v[0]);
+    });
+  }));
 }
 
 Result<SqlExpr> Replace(SqlBuilder& b, const SqlArgs& a) {
