@@ -7,6 +7,7 @@
 #include "formula/civil_time.h"
 #include "formula/date_format.h"
 #include "formula/date_units.h"
+#include "formula/sql_date_format.h"
 #include "formula/sql_functions.h"
 
 namespace airpg::formula {
@@ -147,102 +148,21 @@ Result<SqlExpr> DatetimeDiff(SqlBuilder& b, const SqlArgs& a) {
                          b.Param(std::to_string(per), "numeric")));
 }
 
-// Moment tokens → to_char patterns; nullopt for tokens without an exact twin.
-std::optional<std::string> ToCharPattern(std::string_view t, const std::string& zone_text) {
-  static const std::pair<std::string_view, std::string_view> kMap[] = {
-      {"YYYY", "YYYY"}, {"YY", "YY"},        {"Q", "Q"},     {"M", "FMMM"},     {"MM", "MM"},
-      {"MMM", "Mon"},   {"MMMM", "FMMonth"}, {"D", "FMDD"},  {"DD", "DD"},      {"Do", "FMDDth"},
-      {"DDD", "FMDDD"}, {"DDDD", "DDD"},     {"ddd", "Dy"},  {"dddd", "FMDay"}, {"H", "FMHH24"},
-      {"HH", "HH24"},   {"h", "FMHH12"},     {"hh", "HH12"}, {"m", "FMMI"},     {"mm", "MI"},
-      {"s", "FMSS"},    {"ss", "SS"},        {"SSS", "MS"},  {"A", "AM"},       {"a", "am"},
-      {"W", "FMIW"},    {"WW", "IW"}};
-  for (const auto& [moment, pg] : kMap) {
-    if (moment == t) return std::string(pg);
-  }
-  if (t == "Z" && !zone_text.empty()) return "\"" + zone_text + "\"";
-  if (t == "ZZ" && !zone_text.empty()) {
-    return "\"" + zone_text.substr(0, 3) + zone_text.substr(4) + "\"";
-  }
-  return std::nullopt;
-}
-
-// Translates a Moment format; literal runs are double-quoted for to_char.
-Result<std::string> TranslateFormat(std::string_view f, const std::string& zone_text) {
-  static constexpr std::string_view kTokens[] = {
-      "YYYY", "MMMM", "DDDD", "dddd", "SSS", "MMM", "DDD", "ddd", "YY", "MM", "DD", "Do", "HH",
-      "hh",   "mm",   "ss",   "SS",   "ZZ",  "WW",  "ww",  "M",   "D",  "d",  "H",  "h",  "m",
-      "s",    "S",    "A",    "a",    "Z",   "X",   "x",   "W",   "w",  "Q",  "E",  "e"};
-  std::string out, literal;
-  auto flush = [&] {
-    if (literal.empty()) return;
-    out += "\"";
-    for (char c : literal) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-    literal.clear();
-  };
-  for (size_t i = 0; i < f.size();) {
-    if (f[i] == '[') {
-      size_t close = f.find(']', i);
-      if (close == std::string_view::npos) close = f.size();
-      literal += f.substr(i + 1, close - i - 1);
-      i = close + 1;
-      continue;
-    }
-    std::string_view token;
-    for (std::string_view t : kTokens) {
-      if (f.substr(i, t.size()) == t) {
-        token = t;
-        break;
-      }
-    }
-    if (token.empty()) {
-      literal += f[i++];
-      continue;
-    }
-    auto pg = ToCharPattern(token, zone_text);
-    if (!pg) return Unsupported(fmt::format("the date format token {}", token));
-    flush();
-    out += *pg;
-    i += token.size();
-  }
-  flush();
-  return out;
-}
-
-// "+05:30" for zones with one fixed offset, "" for named zones.
-std::string ZoneText(const std::string& zone) {
-  int offset = zone.empty() ? 0 : FixedZoneOffset(zone).value_or(1 << 30);
-  if (offset == 1 << 30) return "";
-  int minutes = offset / 60;
-  return fmt::format("{}{:02}:{:02}", minutes < 0 ? '-' : '+', std::abs(minutes) / 60,
-                     std::abs(minutes) % 60);
-}
-
-Result<SqlExpr> ToChar(SqlBuilder& b, const SqlExpr& date, std::string_view moment_format) {
-  AIRPG_ASSIGN_OR_RETURN(std::string pattern, TranslateFormat(moment_format, ZoneText(date.zone)));
-  AIRPG_ASSIGN_OR_RETURN(std::string local, b.LocalTime(date));
-  return SqlExpr{fmt::format("to_char({}, {})", local, b.Param(pattern, "text")), Type::kText,
-                 true};
-}
-
 Result<SqlExpr> DatetimeFormat(SqlBuilder& b, const SqlArgs& a) {
   AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
   std::string format = "YYYY-MM-DDTHH:mm:ss.SSSZ";
   if (a.size() > 1) {
     AIRPG_ASSIGN_OR_RETURN(format, ConstText(a[1], "the format"));
   }
-  return ToChar(b, d, format);
+  return SqlFormatDate(b, d, format);
 }
 Result<SqlExpr> DateStr(SqlBuilder& b, const SqlArgs& a) {
   AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
-  return ToChar(b, d, "YYYY-MM-DD");
+  return SqlFormatDate(b, d, "YYYY-MM-DD");
 }
 Result<SqlExpr> TimeStr(SqlBuilder& b, const SqlArgs& a) {
   AIRPG_ASSIGN_OR_RETURN(SqlExpr d, b.AsDate(a[0]));
-  return ToChar(b, d, "HH:mm:ss");
+  return SqlFormatDate(b, d, "HH:mm:ss");
 }
 
 Result<SqlExpr> DatetimeParse(SqlBuilder& b, const SqlArgs& a) {

@@ -114,7 +114,12 @@ const std::set<std::string>& AllowedSqlLiterals() {
       "14",
       "86400",
       "12",
-      "3"};
+      "3",
+      "'-'",
+      "'+'",
+      "':'",
+      "60",
+      "100"};
   return allowed;
 }
 
