@@ -184,6 +184,32 @@ Result<SqlExpr> RegexMatch(SqlBuilder& b, const SqlArgs& a) {
                  false};
 }
 
+// REGEX_REPLACE with a pattern that is only literal characters (escaped
+// punctuation allowed) and a replacement without `$` is a plain replace of
+// every non-overlapping occurrence, left to right, in both engines.
+Result<SqlExpr> RegexReplace(SqlBuilder& b, const SqlArgs& a) {
+  AIRPG_ASSIGN_OR_RETURN(std::string pattern, ConstText(a[1], "the pattern"));
+  AIRPG_ASSIGN_OR_RETURN(std::string replacement, ConstText(a[2], "the replacement"));
+  std::string literal;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size() &&
+        std::ispunct(static_cast<unsigned char>(pattern[i + 1]))) {
+      literal += pattern[++i];
+    } else if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) {
+      return Unsupported("REGEX_REPLACE with a pattern that is not a literal");
+    } else {
+      literal += c;
+    }
+  }
+  if (literal.empty() || replacement.find('$') != std::string::npos) {
+    return Unsupported("REGEX_REPLACE with an empty pattern or a $ replacement");
+  }
+  AIRPG_ASSIGN_OR_RETURN(std::string s, b.ToText(a[0]));
+  return Text(fmt::format("replace({}, {}, {})", s, b.Param(literal, "text"),
+                          b.Param(replacement, "text")));
+}
+
 // VALUE is exact only where it cannot fail: a literal (read now) or a number
 // that is never blank (blank and unreadable text are #ERROR! in the evaluator).
 Result<SqlExpr> ValueFn(SqlBuilder& b, const SqlArgs& a) {
@@ -232,6 +258,7 @@ void RegisterSqlText(SqlFunctionTable& t) {
   t["T"] = T;
   t["REGEX_MATCH"] = RegexMatch;
   t["VALUE"] = ValueFn;
+  t["REGEX_REPLACE"] = RegexReplace;
   t["ENCODE_URL_COMPONENT"] = EncodeUrlComponent;
 }
 
