@@ -1,0 +1,277 @@
+// Moment-style formatting and parsing over CivilTime.
+#include "formula/date_format.h"
+
+#include <fmt/format.h>
+#include <array>
+
+#include "formula/civil_time.h"
+
+namespace airpg::formula {
+namespace {
+
+constexpr std::array<std::string_view, 12> kMonths = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+constexpr std::array<std::string_view, 7> kDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                                   "Thursday", "Friday", "Saturday"};
+
+// Longest first so "MMMM" wins over "MM".
+constexpr std::array<std::string_view, 38> kTokens = {
+    "YYYY", "MMMM", "DDDD", "dddd", "SSS", "MMM", "DDD", "ddd", "YY", "MM", "DD", "Do", "HH",
+    "hh",   "mm",   "ss",   "SS",   "ZZ",  "WW",  "ww",  "M",   "D",  "d",  "H",  "h",  "m",
+    "s",    "S",    "A",    "a",    "Z",   "X",   "x",   "W",   "w",  "Q",  "E",  "e"};
+
+std::string_view MatchToken(std::string_view f, size_t i) {
+  for (std::string_view t : kTokens) {
+    if (f.substr(i, t.size()) == t) return t;
+  }
+  return {};
+}
+
+std::string Ordinal(int n) {
+  int mod100 = n % 100, mod10 = n % 10;
+  const char* suffix = (mod100 >= 11 && mod100 <= 13) ? "th"
+                       : mod10 == 1                   ? "st"
+                       : mod10 == 2                   ? "nd"
+                       : mod10 == 3                   ? "rd"
+                                                      : "th";
+  return fmt::format("{}{}", n, suffix);
+}
+
+// ISO week number and its year for a day count.
+int IsoWeek(int64_t days) {
+  int wd = (WeekdayFromDays(days) + 6) % 7;  // Monday = 0
+  int64_t thursday = days - wd + 3;
+  CivilTime t = CivilFromMillis(thursday * kMillisPerDay);
+  int64_t jan1 = DaysFromCivil(t.year, 1, 1);
+  return static_cast<int>((thursday - jan1) / 7 + 1);
+}
+
+// US locale week: weeks start Sunday; the week holding Jan 1 is week 1.
+int LocaleWeek(int64_t days) {
+  int64_t saturday = days + (6 - WeekdayFromDays(days));
+  CivilTime t = CivilFromMillis(saturday * kMillisPerDay);
+  int64_t jan1 = DaysFromCivil(t.year, 1, 1);
+  return static_cast<int>((saturday - jan1) / 7 + 1);
+}
+
+}  // namespace
+
+std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_view f) {
+  int64_t local = utc_millis + offset_seconds * 1000LL;
+  CivilTime c = CivilFromMillis(local);
+  int64_t days = FloorDays(local);
+  int weekday = WeekdayFromDays(days);
+  int hour12 = c.hour % 12 == 0 ? 12 : c.hour % 12;
+  int off_min = offset_seconds / 60;
+  std::string zone = fmt::format("{}{:02}:{:02}", off_min < 0 ? '-' : '+', std::abs(off_min) / 60,
+                                 std::abs(off_min) % 60);
+  std::string out;
+  for (size_t i = 0; i < f.size();) {
+    if (f[i] == '[') {
+      size_t close = f.find(']', i);
+      if (close == std::string_view::npos) close = f.size();
+      out += f.substr(i + 1, close - i - 1);
+      i = close + 1;
+      continue;
+    }
+    std::string_view t = MatchToken(f, i);
+    if (t.empty()) {
+      out += f[i++];
+      continue;
+    }
+    i += t.size();
+    if (t == "YYYY")
+      out += fmt::format("{:04}", c.year);
+    else if (t == "YY")
+      out += fmt::format("{:02}", ((c.year % 100) + 100) % 100);
+    else if (t == "Q")
+      out += fmt::format("{}", (c.month - 1) / 3 + 1);
+    else if (t == "M")
+      out += fmt::format("{}", c.month);
+    else if (t == "MM")
+      out += fmt::format("{:02}", c.month);
+    else if (t == "MMM")
+      out += kMonths[c.month - 1].substr(0, 3);
+    else if (t == "MMMM")
+      out += kMonths[c.month - 1];
+    else if (t == "D")
+      out += fmt::format("{}", c.day);
+    else if (t == "DD")
+      out += fmt::format("{:02}", c.day);
+    else if (t == "Do")
+      out += Ordinal(c.day);
+    else if (t == "DDD" || t == "DDDD") {
+      int64_t doy = days - DaysFromCivil(c.year, 1, 1) + 1;
+      out += t == "DDD" ? fmt::format("{}", doy) : fmt::format("{:03}", doy);
+    } else if (t == "d" || t == "e")
+      out += fmt::format("{}", weekday);
+    else if (t == "E")
+      out += fmt::format("{}", weekday == 0 ? 7 : weekday);
+    else if (t == "ddd")
+      out += kDays[weekday].substr(0, 3);
+    else if (t == "dddd")
+      out += kDays[weekday];
+    else if (t == "H")
+      out += fmt::format("{}", c.hour);
+    else if (t == "HH")
+      out += fmt::format("{:02}", c.hour);
+    else if (t == "h")
+      out += fmt::format("{}", hour12);
+    else if (t == "hh")
+      out += fmt::format("{:02}", hour12);
+    else if (t == "m")
+      out += fmt::format("{}", c.minute);
+    else if (t == "mm")
+      out += fmt::format("{:02}", c.minute);
+    else if (t == "s")
+      out += fmt::format("{}", c.second);
+    else if (t == "ss")
+      out += fmt::format("{:02}", c.second);
+    else if (t == "S")
+      out += fmt::format("{}", c.millisecond / 100);
+    else if (t == "SS")
+      out += fmt::format("{:02}", c.millisecond / 10);
+    else if (t == "SSS")
+      out += fmt::format("{:03}", c.millisecond);
+    else if (t == "A")
+      out += c.hour < 12 ? "AM" : "PM";
+    else if (t == "a")
+      out += c.hour < 12 ? "am" : "pm";
+    else if (t == "Z")
+      out += zone;
+    else if (t == "ZZ")
+      out += zone.substr(0, 3) + zone.substr(4);
+    else if (t == "X")
+      out += fmt::format("{}", (utc_millis - ((utc_millis % 1000) + 1000) % 1000) / 1000);
+    else if (t == "x")
+      out += fmt::format("{}", utc_millis);
+    else if (t == "W")
+      out += fmt::format("{}", IsoWeek(days));
+    else if (t == "WW")
+      out += fmt::format("{:02}", IsoWeek(days));
+    else if (t == "w")
+      out += fmt::format("{}", LocaleWeek(days));
+    else if (t == "ww")
+      out += fmt::format("{:02}", LocaleWeek(days));
+  }
+  return out;
+}
+
+namespace {
+
+bool ReadNumber(std::string_view s, size_t& i, int min_digits, int max_digits, int64_t& out) {
+  size_t start = i;
+  out = 0;
+  while (i < s.size() && i - start < static_cast<size_t>(max_digits) && s[i] >= '0' &&
+         s[i] <= '9') {
+    out = out * 10 + (s[i++] - '0');
+  }
+  return i - start >= static_cast<size_t>(min_digits);
+}
+
+bool ReadName(std::string_view s, size_t& i, bool full, int& month) {
+  for (int m = 0; m < 12; ++m) {
+    std::string_view name = full ? kMonths[m] : kMonths[m].substr(0, 3);
+    if (s.size() - i >= name.size()) {
+      bool same = true;
+      for (size_t k = 0; k < name.size(); ++k) {
+        if (std::tolower(static_cast<unsigned char>(s[i + k])) !=
+            std::tolower(static_cast<unsigned char>(name[k]))) {
+          same = false;
+        }
+      }
+      if (same) {
+        i += name.size();
+        month = m + 1;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseMoment(std::string_view s, std::string_view f) {
+  CivilTime c;
+  bool pm = false, has_ampm = false;
+  size_t i = 0;
+  for (size_t j = 0; j < f.size();) {
+    if (f[j] == '[') {
+      size_t close = f.find(']', j);
+      if (close == std::string_view::npos) close = f.size();
+      std::string_view lit = f.substr(j + 1, close - j - 1);
+      if (s.substr(i, lit.size()) != lit) return std::nullopt;
+      i += lit.size();
+      j = close + 1;
+      continue;
+    }
+    std::string_view t = MatchToken(f, j);
+    if (t.empty()) {
+      if (i >= s.size() || s[i] != f[j]) return std::nullopt;
+      ++i;
+      ++j;
+      continue;
+    }
+    j += t.size();
+    int64_t n = 0;
+    if (t == "YYYY") {
+      if (!ReadNumber(s, i, 4, 4, n)) return std::nullopt;
+      c.year = n;
+    } else if (t == "YY") {
+      if (!ReadNumber(s, i, 2, 2, n)) return std::nullopt;
+      c.year = n < 69 ? 2000 + n : 1900 + n;
+    } else if (t == "M" || t == "MM") {
+      if (!ReadNumber(s, i, t.size(), 2, n)) return std::nullopt;
+      c.month = static_cast<int>(n);
+    } else if (t == "MMM" || t == "MMMM") {
+      if (!ReadName(s, i, t == "MMMM", c.month)) return std::nullopt;
+    } else if (t == "D" || t == "DD" || t == "Do") {
+      if (!ReadNumber(s, i, t == "DD" ? 2 : 1, 2, n)) return std::nullopt;
+      c.day = static_cast<int>(n);
+      if (t == "Do") {
+        if (s.size() - i < 2) return std::nullopt;
+        i += 2;
+      }
+    } else if (t == "H" || t == "HH" || t == "h" || t == "hh") {
+      if (!ReadNumber(s, i, t.size(), 2, n)) return std::nullopt;
+      c.hour = static_cast<int>(n);
+    } else if (t == "m" || t == "mm") {
+      if (!ReadNumber(s, i, t.size(), 2, n)) return std::nullopt;
+      c.minute = static_cast<int>(n);
+    } else if (t == "s" || t == "ss") {
+      if (!ReadNumber(s, i, t.size(), 2, n)) return std::nullopt;
+      c.second = static_cast<int>(n);
+    } else if (t == "S" || t == "SS" || t == "SSS") {
+      size_t start = i;
+      if (!ReadNumber(s, i, 1, 3, n)) return std::nullopt;
+      for (size_t k = i - start; k < 3; ++k) n *= 10;
+      c.millisecond = static_cast<int>(n);
+    } else if (t == "A" || t == "a") {
+      if (s.size() - i < 2) return std::nullopt;
+      char first = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+      if (first != 'a' && first != 'p') return std::nullopt;
+      pm = first == 'p';
+      has_ampm = true;
+      i += 2;
+    } else if (t == "X" || t == "x") {
+      if (!ReadNumber(s, i, 1, 15, n)) return std::nullopt;
+      return t == "X" ? n * 1000 : n;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (i != s.size()) return std::nullopt;
+  if (has_ampm) {
+    if (c.hour < 1 || c.hour > 12) return std::nullopt;
+    c.hour = c.hour % 12 + (pm ? 12 : 0);
+  }
+  if (c.month < 1 || c.month > 12 || c.day < 1 || c.day > DaysInMonth(c.year, c.month) ||
+      c.hour > 23 || c.minute > 59 || c.second > 59) {
+    return std::nullopt;
+  }
+  return MillisFromCivil(c);
+}
+
+}  // namespace airpg::formula

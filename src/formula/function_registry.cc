@@ -1,0 +1,43 @@
+// The function table, assembled once from the per-family registrations.
+#include "formula/function_registry.h"
+
+#include "formula/civil_time.h"
+
+namespace airpg::formula {
+
+const std::vector<FunctionSpec>& AllFunctions() {
+  static const std::vector<FunctionSpec> table = [] {
+    std::vector<FunctionSpec> out;
+    RegisterLogicalFunctions(out);
+    RegisterTextFunctions(out);
+    RegisterNumericFunctions(out);
+    RegisterDateFunctions(out);
+    RegisterArrayFunctions(out);
+    return out;
+  }();
+  return table;
+}
+
+const FunctionSpec* FindFunction(std::string_view upper_name) {
+  for (const FunctionSpec& spec : AllFunctions()) {
+    if (spec.name == upper_name) return &spec;
+  }
+  return nullptr;
+}
+
+std::optional<int64_t> ArgMillis(const Value& v) {
+  if (v.kind == ValueKind::kDate) return v.millis;
+  if (v.kind == ValueKind::kText) return ParseIsoMillis(v.text);
+  if (v.kind == ValueKind::kArray && v.items.size() == 1) return ArgMillis(v.items[0]);
+  return std::nullopt;
+}
+
+void Flatten(const Value& v, std::vector<Value>& out) {
+  if (v.kind != ValueKind::kArray) {
+    out.push_back(v);
+    return;
+  }
+  for (const Value& item : v.items) Flatten(item, out);
+}
+
+}  // namespace airpg::formula
