@@ -21,5 +21,6 @@ function(airpg_test name)
     list(APPEND props FIXTURES_REQUIRED pg_cluster
          ENVIRONMENT "AIRPG_TEST_CLUSTER_FILE=${AIRPG_TEST_CLUSTER_FILE}")
   endif()
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES ${props})
+  # Test names carry the binary name, so `ctest -R formula` finds every formula test.
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST TEST_PREFIX "${name}." PROPERTIES ${props})
 endfunction()

@@ -12,6 +12,7 @@
 #include "base/version.h"
 #include "cli/cmd_db.h"
 #include "cli/cmd_doctor.h"
+#include "cli/cmd_formula.h"
 #include "cli/config.h"
 #include "cli/exit_code.h"
 
@@ -76,6 +77,31 @@ int Run(int argc, char** argv) {
   db_psql->add_option("args", db.psql_args, "arguments passed to psql (after --)");
   db_psql->callback([&] { db.action = "psql"; });
 
+  // formula
+  FormulaOptions formula;
+  CLI::App* formula_cmd = app.add_subcommand(
+      "formula", "check, evaluate or compile to SQL an Airtable formula (filterByFormula)");
+  formula_cmd->require_subcommand(1);
+  auto formula_action = [&](const char* name, const char* help) {
+    CLI::App* cmd = formula_cmd->add_subcommand(name, help);
+    cmd->add_option("formula", formula.formula, "the formula, e.g. 'AND({Status}=\"Open\", {Amount}>10)'")
+        ->required();
+    cmd->add_option("--schema-file", formula.schema_file,
+                    "Meta API schema JSON ({\"tables\":[…]}, as GET /v0/meta/bases/{base}/tables returns)");
+    cmd->add_option("--table", formula.table, "table id or name (needed when the schema has several)");
+    AddOutputOption(cmd, &formula.json);
+    cmd->callback([&formula, name] { formula.action = name; });
+    return cmd;
+  };
+  formula_action("check", "parse and type-check; print the result type");
+  CLI::App* formula_eval = formula_action("eval", "evaluate on one record");
+  formula_eval->add_option("--record", formula.record_json,
+                           "the record's cells as JSON: {\"Field name or id\": value, …}");
+  formula_eval->add_option("--now", formula.now, "ISO time for NOW() and TODAY() (default: now)");
+  CLI::App* formula_sql = formula_action("sql", "print the PostgreSQL expression and its parameters");
+  formula_sql->add_flag("--filter", formula.filter, "compile as a WHERE condition (filterByFormula)");
+  formula_sql->add_option("--now", formula.now, "ISO time bound for NOW() and TODAY()");
+
   // doctor
   DoctorOptions doctor;
   CLI::App* doctor_cmd = app.add_subcommand(
@@ -101,6 +127,8 @@ int Run(int argc, char** argv) {
   }
 
   if (doctor_cmd->parsed()) return RunDoctor(config, doctor);
+  // The formula tools need no config, database or token.
+  if (formula_cmd->parsed()) return RunFormula(formula);
   if (!config.ok()) {
     std::cerr << "airpg: " << config.status().message() << "\n";
     return kExitUsage;

@@ -1,0 +1,175 @@
+#include "cli/cmd_formula.h"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "airtable/schema.h"
+#include "cli/exit_code.h"
+#include "formula/civil_time.h"
+#include "formula/evaluator.h"
+#include "formula/parser.h"
+#include "formula/record.h"
+#include "formula/sql_compiler.h"
+#include "formula/type_checker.h"
+#include "mapping/naming.h"
+#include "pg/quote.h"
+
+namespace airpg::cli {
+namespace {
+
+int Fail(const Status& status, int code) {
+  std::cerr << "airpg: " << status.message() << "\n";
+  return code;
+}
+
+// The table to check against, from the schema file; an empty table without one.
+Result<airtable::Table> LoadTable(const FormulaOptions& options) {
+  if (options.schema_file.empty()) {
+    if (!options.table.empty()) return InvalidArgumentError("--table needs --schema-file");
+    return airtable::Table{};
+  }
+  std::ifstream in(options.schema_file);
+  if (!in) return InvalidArgumentError(fmt::format("cannot read {}", options.schema_file));
+  std::stringstream text;
+  text << in.rdbuf();
+  Result<airtable::BaseSchema> schema = airtable::ParseBaseSchema(text.str());
+  if (!schema.ok()) {
+    return InvalidArgumentError(
+        fmt::format("{}: not a Meta API schema: {}", options.schema_file, schema.status().message()));
+  }
+  if (options.table.empty()) {
+    if (schema->tables.size() == 1) return schema->tables.front();
+    return InvalidArgumentError(fmt::format("{} has {} tables: name one with --table",
+                                            options.schema_file, schema->tables.size()));
+  }
+  const airtable::Table* table = schema->FindTable(options.table);
+  if (table == nullptr) {
+    return InvalidArgumentError(fmt::format("no table \"{}\" in {}", options.table, options.schema_file));
+  }
+  return *table;
+}
+
+// The formula's view of the table: field types, and result types of computed fields.
+formula::Schema FormulaSchema(const airtable::Table& table) {
+  formula::Schema schema;
+  for (const airtable::Field& f : table.fields) {
+    std::string result_type;
+    if (!f.options_json.empty()) {
+      nlohmann::json options = nlohmann::json::parse(f.options_json, nullptr, false);
+      if (options.is_object() && options.contains("result") && options["result"].is_object() &&
+          options["result"].contains("type") && options["result"]["type"].is_string()) {
+        result_type = options["result"]["type"].get<std::string>();
+      }
+    }
+    schema.Add({f.id, f.name, f.type_name, result_type});
+  }
+  return schema;
+}
+
+Result<int64_t> NowMillis(const std::string& now) {
+  if (now.empty()) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  std::optional<int64_t> millis = formula::ParseIsoMillis(now);
+  if (!millis) return InvalidArgumentError(fmt::format("--now \"{}\" is not an ISO date-time", now));
+  return *millis;
+}
+
+int Check(const FormulaOptions& options, const formula::Node& root, const formula::Schema& schema) {
+  Result<formula::Type> type = formula::CheckTypes(root, schema);
+  if (!type.ok()) return Fail(type.status(), kExitFailed);
+  if (options.json) {
+    std::cout << nlohmann::json{{"ok", true}, {"type", formula::TypeName(*type)}}.dump() << "\n";
+  } else {
+    std::cout << "ok: the formula gives " << formula::TypeName(*type) << "\n";
+  }
+  return kExitOk;
+}
+
+int Eval(const FormulaOptions& options, const formula::Node& root, const formula::Schema& schema) {
+  Result<formula::Record> record = formula::RecordFromJson(
+      schema, options.record_json.empty() ? "{}" : options.record_json);
+  if (!record.ok()) return Fail(record.status().WithContext("--record"), kExitUsage);
+  Result<int64_t> now = NowMillis(options.now);
+  if (!now.ok()) return Fail(now.status(), kExitUsage);
+  formula::EvalOptions eval;
+  eval.now_millis = *now;
+  eval.zones = formula::SystemTimeZones();
+  Result<formula::Value> value = formula::Evaluate(root, schema, *record, eval);
+  if (!value.ok()) return Fail(value.status(), kExitFailed);
+  if (options.json) {
+    std::cout << nlohmann::json{{"value", formula::DebugString(*value)},
+                                {"text", formula::ToText(*value)},
+                                {"truthy", formula::Truthy(*value)}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << formula::DebugString(*value) << "\n";
+  }
+  return kExitOk;
+}
+
+int Sql(const FormulaOptions& options, const formula::Node& root, const airtable::Table& table,
+        const formula::Schema& schema) {
+  // Columns named as a fresh migration names them (mapping/naming.h).
+  mapping::NameScope columns(mapping::BookkeepingColumns());
+  std::map<std::string, std::string> column_of;
+  for (const airtable::Field& f : table.fields) {
+    column_of[f.id] = columns.Take(mapping::SnakeCase(f.name, "f_", "field"));
+  }
+  formula::ColumnResolver resolve =
+      [&](std::string_view name_or_id) -> Result<formula::ResolvedColumn> {
+    const formula::FieldInfo* field = schema.Find(name_or_id);
+    if (field == nullptr) {
+      return InvalidArgumentError(fmt::format("unknown field \"{}\"", name_or_id));
+    }
+    return formula::ResolvedColumn{"t." + pg::QuoteIdentifier(column_of[field->id]), *field, false};
+  };
+  Result<int64_t> now = NowMillis(options.now);
+  if (!now.ok()) return Fail(now.status(), kExitUsage);
+  formula::SqlOptions sql_options;
+  sql_options.now_millis = *now;
+  sql_options.zones = formula::SystemTimeZones();
+  sql_options.record_id_sql = "t.\"airtable_id\"";
+  sql_options.created_time_sql = "t.\"airtable_created_time\"";
+  sql_options.last_modified_sql = "t.\"airtable_modified_time\"";
+  Result<formula::CompiledSql> sql = options.filter
+                                         ? formula::CompileFilterToSql(root, resolve, sql_options)
+                                         : formula::CompileToSql(root, resolve, sql_options);
+  if (!sql.ok()) return Fail(sql.status(), kExitFailed);
+  if (options.json) {
+    nlohmann::json params = nlohmann::json::array();
+    for (const auto& p : sql->params) params.push_back(p ? nlohmann::json(*p) : nlohmann::json());
+    std::cout << nlohmann::json{{"sql", sql->sql}, {"params", params}}.dump() << "\n";
+  } else {
+    std::cout << sql->sql << "\n";
+    for (size_t i = 0; i < sql->params.size(); ++i) {
+      std::cout << fmt::format("  ${} = {}\n", i + 1,
+                               sql->params[i] ? nlohmann::json(*sql->params[i]).dump() : "NULL");
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunFormula(const FormulaOptions& options) {
+  Result<airtable::Table> table = LoadTable(options);
+  if (!table.ok()) return Fail(table.status(), kExitUsage);
+  formula::Schema schema = FormulaSchema(*table);
+  Result<formula::NodePtr> root = formula::Parse(options.formula);
+  if (!root.ok()) return Fail(root.status(), kExitFailed);
+  if (options.action == "check") return Check(options, **root, schema);
+  if (options.action == "eval") return Eval(options, **root, schema);
+  if (options.action == "sql") return Sql(options, **root, *table, schema);
+  return Fail(InvalidArgumentError("unknown formula action " + options.action), kExitUsage);
+}
+
+}  // namespace airpg::cli
