@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 # Both install what is missing first (scripts/install-deps), then build.
 
-.PHONY: all deps build release test demo bench asan format clean
+.PHONY: all deps build release test demo bench asan fuzz format clean
 
 all: build
 
@@ -31,6 +31,18 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	cmake --build --preset asan
 	ctest --preset asan -j2
+
+# The formula parser and compiler under libFuzzer with ASan and UBSan, for a
+# bounded time (FUZZ_SECONDS, default 60); fails on any finding.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DAIRPG_FUZZ=ON -DAIRPG_TESTS=OFF -DAIRPG_BENCH=OFF \
+	  "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" >/dev/null
+	cmake --build build/fuzz --target formula_fuzz
+	rm -rf build/fuzz/corpus && mkdir -p build/fuzz/corpus
+	build/fuzz/src/formula/formula_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
+	  -print_final_stats=1 build/fuzz/corpus src/formula/testdata/fuzz_seeds
 
 format:
 	find src tests bench emulator -name '*.cc' -o -name '*.h' 2>/dev/null | xargs clang-format -i
