@@ -1,5 +1,5 @@
-// JsonValue: a minimal JSON document model and reader for Airtable cell
-// values (the formula layer may not use a JSON library; see DESIGN.md).
+// JsonValue: the JSON document model the formula layer reads Airtable cell
+// values into (simdjson parses; this keeps formula headers free of it).
 // Pure and thread-safe.
 #pragma once
 
