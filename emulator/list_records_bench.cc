@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   int requests = 5000;
   if (argc == 3 && std::string(argv[1]) == "--requests") requests = std::atoi(argv[2]);
   airpg::emulator::Json data = airpg::emulator::GenerateBase(1, 1000, 1);
-  std::string target = "/v0/" + data["bases"][0]["id"].get<std::string>() + "/Table%201?pageSize=100";
+  std::string target =
+      "/v0/" + data["bases"][0]["id"].get<std::string>() + "/Table%201?pageSize=100";
   airpg::emulator::EmulatorOptions options;
   options.rate_limits = false;
   options.data_json = data.dump();
