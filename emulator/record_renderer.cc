@@ -93,6 +93,12 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
     }
     Json value = CellValue(table, field, record);
     if (value.is_null()) continue;
+    if (field.kind() == FieldType::kMultipleAttachments && value.is_array()) {
+      for (Json& attachment : value) {
+        attachment.erase("content");  // emulator-only: the bytes served at the URL
+        if (options.attachment_url) attachment["url"] = options.attachment_url(attachment);
+      }
+    }
     const std::string& key = options.by_field_id ? field.id : field.name;
     if (options.string_format) {
       std::string text = CellText(base, field, value);

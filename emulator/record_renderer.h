@@ -4,6 +4,7 @@
 // Pure over the model; called with the emulator's lock held.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct RenderOptions {
   bool comment_count = false;  // recordMetadata=commentCount
   // Field ids to include, in any order; empty means all fields.
   std::vector<std::string> only_field_ids;
+  // Gives an attachment object its served (signed, expiring) URL; unset:
+  // attachments are shown as stored.
+  std::function<std::string(const Json& attachment)> attachment_url;
 };
 
 Json RenderRecord(const Base& base, const Table& table, const Record& record,

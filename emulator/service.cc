@@ -133,6 +133,7 @@ Service::Service(const EmulatorOptions& opts)
     : options(opts),
       ids(opts.seed),
       filter_compiler(SimpleFilterCompiler()),
+      attachment_signer(ids.Random(32)),
       offsets(opts.offset_ttl_millis),
       rate_limiter(RateLimiter::Config{opts.rate_limits, opts.per_base_per_second,
                                        opts.per_token_per_second, 1000, opts.penalty_millis}),
@@ -183,15 +184,19 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
   std::lock_guard lock(mu);
   const auto& s = call.segments;
   if (s.size() >= 4 && s[0] == "__emulator" && s[1] == "ui") {
-    // A change "as a person in the UI would": no token, no limits, source client.
-    std::string base_id = s[2];
+    // A change "as a person in the UI would": no token, no limits, source
+    // client. /__emulator/ui/{base}/{table}… mirrors the records API and
+    // /__emulator/ui/meta/bases/{base}/… the Meta API.
+    bool meta = s[2] == "meta";
+    std::string base_id = meta ? (s.size() >= 5 ? s[4] : "") : s[2];
     std::vector<std::string> rewritten = {"v0"};
     rewritten.insert(rewritten.end(), s.begin() + 2, s.end());
     call.segments = std::move(rewritten);
     call.changes.source = "client";
     Base* base = model.FindBase(base_id);
-    http::Response response =
-        base ? Respond(RouteRecords(call, *base)) : ModelNotFound().ToResponse();
+    http::Response response = base == nullptr ? ModelNotFound().ToResponse()
+                              : meta          ? Respond(RouteMeta(call))
+                                              : Respond(RouteRecords(call, *base));
     if (response.status == 200) Publish(call, base_id);
     return response;
   }

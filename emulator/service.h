@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "emulator/api_error.h"
+#include "emulator/attachment_signer.h"
 #include "emulator/change_set.h"
 #include "emulator/clock.h"
 #include "emulator/emulator.h"
@@ -44,6 +45,7 @@ struct Service {
   EmulatorClock clock;
   IdGenerator ids;
   FilterCompiler filter_compiler;
+  AttachmentSigner attachment_signer;
 
   std::mutex mu;
   Model model;               // guarded by mu

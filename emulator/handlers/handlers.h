@@ -8,6 +8,7 @@
 #include "emulator/api_error.h"
 #include "emulator/cell_writer.h"
 #include "emulator/model.h"
+#include "emulator/record_renderer.h"
 #include "emulator/record_writer.h"
 #include "emulator/service.h"
 #include "http/message.h"
@@ -45,6 +46,10 @@ HandlerResult ListWebhookPayloads(Call& call, Base& base, const std::string& web
 
 // Control endpoints under /__emulator/ (handlers/admin.cc); no auth, no limits.
 http::Response Admin(Call& call);
+
+// Render options every record response starts from: attachments get signed
+// URLs under the emulator's address (handlers/write_support.cc).
+RenderOptions BaseRenderOptions(const Call& call);
 
 // Shared by the write handlers (handlers/write_support.cc).
 CellWriteContext MakeWriteContext(Call& call, Base& base, Table& table);

@@ -8,7 +8,7 @@ namespace airpg::emulator {
 HandlerResult GetRecord(Call& call, Base& base, Table& table, const std::string& record_id) {
   const Record* record = table.FindRecord(record_id);
   if (record == nullptr) return MissingRecord(call);
-  RenderOptions render;
+  RenderOptions render = BaseRenderOptions(call);
   render.by_field_id = ParseBool(call.Query("returnFieldsByFieldId"));
   std::string cell_format = call.Query("cellFormat");
   if (!cell_format.empty() && cell_format != "json" && cell_format != "string") {

@@ -15,7 +15,7 @@ HandlerResult ListRecords(Call& call, Base& base, Table& table, bool from_body) 
     EMU_ASSIGN_OR_RETURN(params, ParseListQuery(call.query));
   }
 
-  RenderOptions render;
+  RenderOptions render = BaseRenderOptions(call);
   render.by_field_id = params.return_fields_by_field_id;
   render.string_format = params.cell_format == "string";
   render.comment_count = params.comment_count;

@@ -4,6 +4,17 @@
 
 namespace airpg::emulator {
 
+RenderOptions BaseRenderOptions(const Call& call) {
+  RenderOptions options;
+  const Service& service = call.service;
+  int64_t now = call.now_millis;
+  options.attachment_url = [&service, now](const Json& attachment) {
+    return service.attachment_signer.Url(service.url, attachment.value("id", ""),
+                                         attachment.value("filename", ""), now);
+  };
+  return options;
+}
+
 CellWriteContext MakeWriteContext(Call& call, Base& base, Table& table) {
   CellWriteContext ctx{base, table, call.service.ids, call.Flag("typecast")};
   return ctx;
@@ -27,7 +38,7 @@ ApiResult<bool> CheckBatchSize(const Call& call, size_t count, const char* verb)
 }
 
 Json RenderWritten(const Call& call, const Base& base, const Table& table, const Record& record) {
-  RenderOptions options;
+  RenderOptions options = BaseRenderOptions(call);
   options.by_field_id = call.Flag("returnFieldsByFieldId");
   return RenderRecord(base, table, record, options);
 }
