@@ -114,4 +114,19 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
   return out;
 }
 
+std::string RenderRecordText(const Base& base, const Table& table, const Record& record,
+                             const RenderOptions& options, uint64_t generation) {
+  bool plain = options.only_field_ids.empty() && !options.string_format && !options.comment_count;
+  for (const Field& field : table.fields) {
+    plain = plain && field.kind() != FieldType::kMultipleAttachments;
+  }
+  if (!plain) return RenderRecord(base, table, record, options).dump();
+  int slot = options.by_field_id ? 1 : 0;
+  if (record.rendered_generation[slot] != generation) {
+    record.rendered[slot] = RenderRecord(base, table, record, options).dump();
+    record.rendered_generation[slot] = generation;
+  }
+  return record.rendered[slot];
+}
+
 }  // namespace airpg::emulator

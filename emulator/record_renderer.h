@@ -26,6 +26,13 @@ struct RenderOptions {
 Json RenderRecord(const Base& base, const Table& table, const Record& record,
                   const RenderOptions& options);
 
+// RenderRecord(...).dump(), reusing the record's cached text when `options`
+// is plain (all fields, cellFormat json, no commentCount) and the table has no
+// attachment fields (their URLs are signed per read). `generation` is
+// Model::generation.
+std::string RenderRecordText(const Base& base, const Table& table, const Record& record,
+                             const RenderOptions& options, uint64_t generation);
+
 // The value a field shows for a record in the read format, including the
 // computed time fields; null when empty.
 Json CellValue(const Table& table, const Field& field, const Record& record);

@@ -199,6 +199,27 @@ TEST(EmulatorListRecordsTest, AcceptsTableIdEncodedNamesAndTrailingSlash) {
   EXPECT_EQ(emu.Get("/v0/appTestBase000001/%43lients").status, 200);
 }
 
+TEST(EmulatorListRecordsTest, CachedPagesFollowEveryChange) {
+  TestEmulator emu;
+  auto ada = [&] { return emu.Get(std::string(kClients) + "?maxRecords=1").body["records"][0]; };
+  EXPECT_EQ(ada()["fields"]["Age"], 36);
+  EXPECT_EQ(ada()["fields"]["Age"], 36);  // served from the cache
+  emu.Patch(std::string(kClients) + "/recAda00000000001", {{"fields", {{"Age", 40}}}});
+  EXPECT_EQ(ada()["fields"]["Age"], 40);
+  emu.Patch("/__emulator/ui/appTestBase000001/Clients",
+            {{"records", {{{"id", "recAda00000000001"}, {"fields", {{"Age", 42}}}}}}});
+  EXPECT_EQ(ada()["fields"]["Age"], 42);
+  emu.Patch("/v0/meta/bases/appTestBase000001/tables/Clients/fields/fldAge00000000001",
+            {{"name", "Years"}});
+  EXPECT_EQ(ada()["fields"]["Years"], 42);
+  emu.Delete("/v0/appTestBase000001/Registrations/recRegA000000001");  // unlinks Ada
+  EXPECT_FALSE(ada()["fields"].contains("Registrations"));
+  emu.Post("/__emulator/reset", json::object());
+  EXPECT_EQ(ada()["fields"]["Age"], 36);
+  Reply by_id = emu.Get(std::string(kClients) + "?maxRecords=1&returnFieldsByFieldId=true");
+  EXPECT_EQ(by_id.body["records"][0]["fields"]["fldAge00000000001"], 36);
+}
+
 TEST(EmulatorGetRecordTest, ReturnsOneRecordOr403) {
   TestEmulator emu;
   Reply r = emu.Get(std::string(kClients) + "/recAda00000000001?");

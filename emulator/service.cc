@@ -16,8 +16,14 @@ http::Response Ok(const Json& body) {
   return response;
 }
 
-http::Response Respond(HandlerResult result) {
-  return result.ok() ? Ok(result.value()) : result.error().ToResponse();
+http::Response Respond(HandlerResult result, Call& call) {
+  if (!result.ok()) return result.error().ToResponse();
+  if (result.value().is_null() && !call.raw_body.empty()) {
+    http::Response response;
+    response.body = std::move(call.raw_body);
+    return response;
+  }
+  return Ok(result.value());
 }
 
 // The bearer token, or "" when the header is missing or not Bearer.
@@ -183,6 +189,8 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
   }
   std::lock_guard lock(mu);
   const auto& s = call.segments;
+  bool lists = !s.empty() && s.back() == "listRecords";
+  if (request.method != "GET" && request.method != "HEAD" && !lists) ++model.generation;
   if (s.size() >= 4 && s[0] == "__emulator" && s[1] == "ui") {
     // A change "as a person in the UI would": no token, no limits, source
     // client. /__emulator/ui/{base}/{table}… mirrors the records API and
@@ -195,8 +203,8 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
     call.changes.source = "client";
     Base* base = model.FindBase(base_id);
     http::Response response = base == nullptr ? ModelNotFound().ToResponse()
-                              : meta          ? Respond(RouteMeta(call))
-                                              : Respond(RouteRecords(call, *base));
+                              : meta          ? Respond(RouteMeta(call), call)
+                                              : Respond(RouteRecords(call, *base), call);
     if (response.status == 200) Publish(call, base_id);
     return response;
   }
@@ -228,11 +236,11 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
 
   http::Response response;
   if (s[1] == "meta") {
-    response = Respond(RouteMeta(call));
+    response = Respond(RouteMeta(call), call);
   } else if (s[1] == "bases") {
-    response = Respond(RouteWebhooks(call));
+    response = Respond(RouteWebhooks(call), call);
   } else if (Base* base = model.FindBase(s[1])) {
-    response = Respond(RouteRecords(call, *base));
+    response = Respond(RouteRecords(call, *base), call);
   } else {
     response = RouteNotFound().ToResponse();
   }

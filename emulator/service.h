@@ -68,6 +68,9 @@ struct Call {
   Json body;  // null when the request had no body
   int64_t now_millis;
   ChangeSet changes;  // filled by write handlers; becomes webhook payloads
+  // A handler that serialises its own body (list records) puts it here and
+  // returns null; the service sends it as is.
+  std::string raw_body;
 
   // The last value of a query parameter, or "".
   std::string Query(const std::string& key) const;
