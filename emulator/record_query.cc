@@ -67,8 +67,8 @@ ApiResult<std::vector<std::string>> SelectRecords(const Base& base, const Table&
     }
     std::stable_sort(rows.begin(), rows.end(), [&](const Record* a, const Record* b) {
       for (const auto& [field, descending] : keys) {
-        int c =
-            CompareCells(base, *field, CellValue(table, *field, *a), CellValue(table, *field, *b));
+        int c = CompareCells(base, *field, CellValue(base, table, *field, *a),
+                             CellValue(base, table, *field, *b));
         if (c != 0) return descending ? c > 0 : c < 0;
       }
       return false;

@@ -26,23 +26,53 @@ std::string PrimaryText(const Base& base, const Field& link_field, const std::st
   const Record* record = linked->FindRecord(record_id);
   const Field* primary = linked->FindField(linked->primary_field_id);
   if (record == nullptr || primary == nullptr) return record_id;
-  return CellText(base, *primary, CellValue(*linked, *primary, *record));
+  return CellText(base, *primary, CellValue(base, *linked, *primary, *record));
 }
 
 }  // namespace
 
-Json CellValue(const Table& table, const Field& field, const Record& record) {
-  (void)table;
+Json CellValue(const Base& base, const Table& table, const Field& field, const Record& record) {
   switch (field.kind()) {
     case FieldType::kCreatedTime:
       return FormatIsoMillis(record.created_millis);
     case FieldType::kLastModifiedTime:
       return FormatIsoMillis(record.modified_millis);
-    default: {
-      auto it = record.cells.find(field.id);
-      return it == record.cells.end() ? Json() : *it;
+    case FieldType::kCount: {
+      std::string link =
+          field.options.is_object() ? field.options.value("recordLinkFieldId", "") : "";
+      auto links = record.cells.find(link);
+      if (link.empty()) break;  // no link to count: keep the stored value
+      return links == record.cells.end() ? Json(0) : Json(links->size());
     }
+    case FieldType::kMultipleLookupValues: {
+      if (!field.options.is_object()) break;
+      const Field* link = table.FindField(field.options.value("recordLinkFieldId", ""));
+      if (link == nullptr || !link->options.is_object()) break;
+      const Table* linked =
+          const_cast<Base&>(base).FindTable(link->options.value("linkedTableId", ""));
+      const Field* looked_up =
+          linked ? linked->FindField(field.options.value("fieldIdInLinkedTable", "")) : nullptr;
+      if (looked_up == nullptr || looked_up->kind() == FieldType::kMultipleLookupValues) break;
+      Json values = Json::array();
+      auto ids = record.cells.find(link->id);
+      if (ids == record.cells.end()) return Json();
+      for (const Json& id : *ids) {
+        const Record* other = linked->FindRecord(id.get<std::string>());
+        if (other == nullptr) continue;
+        Json value = CellValue(base, *linked, *looked_up, *other);
+        if (value.is_array()) {
+          for (const Json& v : value) values.push_back(v);
+        } else if (!value.is_null()) {
+          values.push_back(value);
+        }
+      }
+      return values.empty() ? Json() : values;
+    }
+    default:
+      break;
   }
+  auto it = record.cells.find(field.id);
+  return it == record.cells.end() ? Json() : *it;
 }
 
 std::string CellText(const Base& base, const Field& field, const Json& value) {
@@ -91,7 +121,7 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
             options.only_field_ids.end()) {
       continue;
     }
-    Json value = CellValue(table, field, record);
+    Json value = CellValue(base, table, field, record);
     if (value.is_null()) continue;
     if (field.kind() == FieldType::kMultipleAttachments && value.is_array()) {
       for (Json& attachment : value) {

@@ -33,9 +33,11 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
 std::string RenderRecordText(const Base& base, const Table& table, const Record& record,
                              const RenderOptions& options, uint64_t generation);
 
-// The value a field shows for a record in the read format, including the
-// computed time fields; null when empty.
-Json CellValue(const Table& table, const Field& field, const Record& record);
+// The value a field shows for a record in the read format; null when empty.
+// Computed live: createdTime, lastModifiedTime, count (links in the counted
+// field) and multipleLookupValues (the linked records' values, flattened).
+// Other computed types show the value stored in the data file.
+Json CellValue(const Base& base, const Table& table, const Field& field, const Record& record);
 
 // The display text of a cell (cellFormat=string, sorting, simple filters).
 std::string CellText(const Base& base, const Field& field, const Json& value);

@@ -89,7 +89,7 @@ bool Equal(const Json& a, const Json& b) {
 }
 
 Json FieldValue(const EvalContext& ctx, const Field& field) {
-  Json value = CellValue(ctx.table, field, ctx.record);
+  Json value = CellValue(ctx.base, ctx.table, field, ctx.record);
   if (value.is_null()) return value;
   switch (field.kind()) {
     case FieldType::kCheckbox:

@@ -52,7 +52,25 @@ Record NewRecord(Call& call) {
   return record;
 }
 
+namespace {
+
+// Sets createdBy (new records) and lastModifiedBy cells to the acting user.
+void StampUser(const Call& call, const Table& table, Json& cells, bool created) {
+  const Collaborator& user = call.service.model.user;
+  Json who = {{"id", user.id}, {"email", user.email}};
+  if (!user.name.empty()) who["name"] = user.name;
+  for (const Field& f : table.fields) {
+    if (f.kind() == airtable::FieldType::kLastModifiedBy ||
+        (created && f.kind() == airtable::FieldType::kCreatedBy)) {
+      cells[f.id] = who;
+    }
+  }
+}
+
+}  // namespace
+
 Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json cells) {
+  StampUser(call, table, cells, true);
   bool numbered = false;
   for (const Field& f : table.fields) {
     if (f.kind() != airtable::FieldType::kAutoNumber) continue;
@@ -69,6 +87,7 @@ Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json
 
 void StoreChangedRecord(Call& call, Base& base, Table& table, Record& record, Json cells) {
   Json previous = record.cells;
+  StampUser(call, table, cells, false);
   ApplyCells(base, table, record, std::move(cells), call.now_millis);
   call.changes.records.push_back({RecordChange::Kind::kChanged, table.id, record.id,
                                   record.created_millis, std::move(previous), record.cells});
