@@ -86,7 +86,7 @@ ApiResult<std::string> Choice(const CellWriteContext& ctx, Field& field, const J
       return choice.value("name", "");
     }
   }
-  if (!ctx.typecast) {
+  if (!ctx.typecast || !ctx.can_create_choices) {
     return Unprocessable(
         "INVALID_MULTIPLE_CHOICE_OPTIONS",
         "Insufficient permissions to create new select option \"\"" + name + "\"\"");

@@ -38,6 +38,30 @@ std::string BearerToken(const http::Request& request) {
   return token;
 }
 
+// Permission levels in increasing order (API.md §5.1).
+int LevelRank(const std::string& level) {
+  if (level == "create") return 4;
+  if (level == "edit") return 3;
+  if (level == "comment") return 2;
+  if (level == "read") return 1;
+  return 0;
+}
+
+ApiError NotPermitted(std::string message = "You are not permitted to perform this operation") {
+  return {403, "INVALID_PERMISSIONS", std::move(message)};
+}
+
+// Whether the token's user may do what `call` asks in `base`: reads need
+// read, record writes edit, schema and webhook management create (API.md
+// §1.2). Changes "as a person in the UI" are not checked.
+std::optional<ApiError> CheckPermission(const Call& call, const Base& base, int needed) {
+  if (call.changes.source == "client") return std::nullopt;
+  int rank = LevelRank(base.permission_level);
+  if (rank == 0) return ModelNotFound();
+  if (rank >= needed) return std::nullopt;
+  return NotPermitted();
+}
+
 // /v0/meta/... (segments start after "v0").
 HandlerResult RouteMeta(Call& call) {
   const auto& s = call.segments;
@@ -47,6 +71,7 @@ HandlerResult RouteMeta(Call& call) {
   if (s.size() < 5 || s[2] != "bases" || s[4] != "tables") return RouteNotFound();
   Base* base = call.service.model.FindBase(s[3]);
   if (base == nullptr) return ModelNotFound();
+  if (auto denied = CheckPermission(call, *base, method == "GET" ? 1 : 4)) return *denied;
   if (s.size() == 5) {
     if (method == "GET") return GetBaseSchema(call, *base);
     if (method == "POST") return CreateTable(call, *base);
@@ -72,6 +97,8 @@ HandlerResult RouteWebhooks(Call& call) {
   if (s.size() < 4 || s[3] != "webhooks") return RouteNotFound();
   Base* base = call.service.model.FindBase(s[2]);
   if (base == nullptr) return ModelNotFound();
+  bool reads = method == "GET";  // list hooks and list payloads
+  if (auto denied = CheckPermission(call, *base, reads ? 1 : 4)) return *denied;
   if (s.size() == 4) {
     if (method == "GET") return ListWebhooks(call, *base);
     if (method == "POST") return CreateWebhook(call, *base);
@@ -97,6 +124,15 @@ HandlerResult RouteRecords(Call& call, Base& base) {
   if (s.size() < 3 || s.size() > 4) return RouteNotFound();
   Table* table = base.FindTable(s[2]);
   if (table == nullptr) return ModelNotFound();
+  bool reads = method == "GET" || (s.size() == 4 && s[3] == "listRecords");
+  if (auto denied = CheckPermission(call, base, reads ? 1 : 3)) {
+    if (method == "POST" && s.size() == 3 && denied->status == 403 &&
+        denied->type == "INVALID_PERMISSIONS") {
+      return NotPermitted("You are not permitted to create records in table " + table->name + " (" +
+                          table->id + ")");
+    }
+    return *denied;
+  }
   if (s.size() == 3) {
     if (method == "GET") return ListRecords(call, base, *table, false);
     if (method == "POST") return CreateRecords(call, base, *table);

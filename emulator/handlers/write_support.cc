@@ -17,6 +17,7 @@ RenderOptions BaseRenderOptions(const Call& call) {
 
 CellWriteContext MakeWriteContext(Call& call, Base& base, Table& table) {
   CellWriteContext ctx{base, table, call.service.ids, call.Flag("typecast")};
+  ctx.can_create_choices = base.permission_level == "create" || call.changes.source == "client";
   return ctx;
 }
 
