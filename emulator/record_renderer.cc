@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "emulator/clock.h"
+#include "emulator/time_zone.h"
 
 namespace airpg::emulator {
 namespace {
@@ -75,9 +76,25 @@ Json CellValue(const Base& base, const Table& table, const Field& field, const R
   return it == record.cells.end() ? Json() : *it;
 }
 
-std::string CellText(const Base& base, const Field& field, const Json& value) {
+std::string CellText(const Base& base, const Field& field, const Json& value,
+                     const std::string& time_zone, const std::string& user_locale) {
   if (value.is_null()) return "";
   switch (field.kind()) {
+    case FieldType::kDate:
+      return value.is_string()
+                 ? FormatDateCell(value.get<std::string>(), field.options, false, "", user_locale)
+                 : value.dump();
+    case FieldType::kDateTime:
+      return value.is_string() ? FormatDateCell(value.get<std::string>(), field.options, true,
+                                                time_zone, user_locale)
+                               : value.dump();
+    case FieldType::kCreatedTime:
+    case FieldType::kLastModifiedTime: {
+      Json result = field.options.is_object() ? field.options.value("result", Json()) : Json();
+      bool with_time = !result.is_object() || result.value("type", "dateTime") == "dateTime";
+      Json options = result.is_object() ? result.value("options", Json()) : Json();
+      return FormatDateCell(value.get<std::string>(), options, with_time, time_zone, user_locale);
+    }
     case FieldType::kCheckbox:
       return value.is_boolean() && value.get<bool>() ? "checked" : "";
     case FieldType::kMultipleRecordLinks: {
@@ -131,7 +148,7 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
     }
     const std::string& key = options.by_field_id ? field.id : field.name;
     if (options.string_format) {
-      std::string text = CellText(base, field, value);
+      std::string text = CellText(base, field, value, options.time_zone, options.user_locale);
       if (!text.empty()) fields[key] = text;
     } else {
       fields[key] = std::move(value);

@@ -16,6 +16,10 @@ struct RenderOptions {
   bool by_field_id = false;
   bool string_format = false;  // cellFormat=string
   bool comment_count = false;  // recordMetadata=commentCount
+  // The request's timeZone: dateTime fields whose zone is "client" are
+  // shown in it (cellFormat=string).
+  std::string time_zone;
+  std::string user_locale;  // the "local" date format follows it
   // Field ids to include, in any order; empty means all fields.
   std::vector<std::string> only_field_ids;
   // Gives an attachment object its served (signed, expiring) URL; unset:
@@ -39,7 +43,10 @@ std::string RenderRecordText(const Base& base, const Table& table, const Record&
 // Other computed types show the value stored in the data file.
 Json CellValue(const Base& base, const Table& table, const Field& field, const Record& record);
 
-// The display text of a cell (cellFormat=string, sorting, simple filters).
-std::string CellText(const Base& base, const Field& field, const Json& value);
+// The display text of a cell (cellFormat=string, sorting, simple filters);
+// dates follow the field's formats, dateTimes its zone (or `time_zone` for
+// "client" zones).
+std::string CellText(const Base& base, const Field& field, const Json& value,
+                     const std::string& time_zone = "", const std::string& user_locale = "");
 
 }  // namespace airpg::emulator

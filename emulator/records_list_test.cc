@@ -128,6 +128,9 @@ TEST(EmulatorListRecordsTest, SortsStablyWithBlanksFirstAscending) {
   EXPECT_EQ(Names(asc.body), (std::vector<std::string>{"Dee", "bob", "Eve", "Ada", "Cyd"}));
   Reply text = emu.Get(std::string(kClients) + "?sort[0][field]=Name&sort[0][direction]=asc");
   EXPECT_EQ(Names(text.body), (std::vector<std::string>{"Ada", "bob", "Cyd", "Dee", "Eve"}));
+  Reply created =
+      emu.Get(std::string(kClients) + "?sort[0][field]=Created&sort[0][direction]=desc");
+  EXPECT_EQ(Names(created.body), (std::vector<std::string>{"Eve", "Dee", "Cyd", "bob", "Ada"}));
   Reply unknown = emu.Get(std::string(kClients) + "?sort[0][field]=Nope");
   EXPECT_EQ(unknown.status, 422);
 }

@@ -20,6 +20,8 @@ HandlerResult GetRecord(Call& call, Base& base, Table& table, const std::string&
           "Invalid request: timeZone and userLocale are required when cellFormat is string");
     }
     render.string_format = true;
+    render.time_zone = call.Query("timeZone");
+    render.user_locale = call.Query("userLocale");
   }
   return RenderRecord(base, table, *record, render);
 }

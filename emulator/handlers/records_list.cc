@@ -19,6 +19,8 @@ HandlerResult ListRecords(Call& call, Base& base, Table& table, bool from_body) 
   render.by_field_id = params.return_fields_by_field_id;
   render.string_format = params.cell_format == "string";
   render.comment_count = params.comment_count;
+  render.time_zone = params.time_zone;
+  render.user_locale = params.user_locale;
   for (const std::string& name : params.fields) {
     const Field* field = table.FindField(name);
     if (field == nullptr) return UnknownFieldName(name);
