@@ -68,6 +68,32 @@ TEST(EmulatorAttachmentsTest, KeepingAnAttachmentById) {
             422);
 }
 
+TEST(EmulatorAttachmentsTest, UploadAttachmentStoresBytes) {
+  TestEmulator emu;
+  Reply uploaded = emu.Post("/v0/appTestBase000001/recBob00000000001/Files/uploadAttachment",
+                            {{"contentType", "text/plain"},
+                             {"file", "aGVsbG8g\nd29ybGQ=\n"},  // "hello world", MIME-wrapped
+                             {"filename", "hello.txt"}});
+  ASSERT_EQ(uploaded.status, 200) << uploaded.body;
+  EXPECT_EQ(uploaded.body["id"], "recBob00000000001");
+  const json& att = uploaded.body["fields"]["fldFiles000000001"][0];
+  EXPECT_EQ(att["size"], 11);
+  EXPECT_EQ(att["type"], "text/plain");
+  EXPECT_FALSE(att.contains("content"));
+  http::Client client;
+  auto bytes = client.Send("GET", att["url"].get<std::string>());
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(bytes->body, "hello world");
+  EXPECT_EQ(emu.Post("/v0/appTestBase000001/recBob00000000001/Name/uploadAttachment",
+                     {{"file", "aGk="}, {"filename", "x"}})
+                .status,
+            422);
+  EXPECT_EQ(emu.Post("/v0/appTestBase000001/recMissing0000001/Files/uploadAttachment",
+                     {{"file", "aGk="}, {"filename", "x"}})
+                .status,
+            403);
+}
+
 TEST(EmulatorUiChangesTest, SchemaChangesAsAPerson) {
   TestEmulator emu;
   Reply renamed = emu.Patch(

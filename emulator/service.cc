@@ -121,6 +121,10 @@ HandlerResult RouteWebhooks(Call& call) {
 HandlerResult RouteRecords(Call& call, Base& base) {
   const auto& s = call.segments;
   const std::string& method = call.request.method;
+  if (s.size() == 5 && s[4] == "uploadAttachment" && method == "POST") {
+    if (auto denied = CheckPermission(call, base, 3)) return *denied;
+    return UploadAttachment(call, base, s[2], s[3]);
+  }
   if (s.size() < 3 || s.size() > 4) return RouteNotFound();
   Table* table = base.FindTable(s[2]);
   if (table == nullptr) return ModelNotFound();

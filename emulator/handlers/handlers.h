@@ -26,6 +26,8 @@ HandlerResult UpdateRecord(Call& call, Base& base, Table& table, const std::stri
 HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode);
 HandlerResult DeleteRecord(Call& call, Base& base, Table& table, const std::string& record_id);
 HandlerResult DeleteRecords(Call& call, Base& base, Table& table);
+HandlerResult UploadAttachment(Call& call, Base& base, const std::string& record_id,
+                               const std::string& field_key);
 
 // Meta API (handlers/meta_*.cc).
 HandlerResult Whoami(Call& call);
