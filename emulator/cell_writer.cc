@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "emulator/attachment_signer.h"
 #include "emulator/clock.h"
 
 namespace airpg::emulator {
@@ -85,7 +86,7 @@ ApiResult<std::string> Choice(const CellWriteContext& ctx, Field& field, const J
       return choice.value("name", "");
     }
   }
-  if (!ctx.typecast) {
+  if (!ctx.typecast || !ctx.can_create_choices) {
     return Unprocessable(
         "INVALID_MULTIPLE_CHOICE_OPTIONS",
         "Insufficient permissions to create new select option \"\"" + name + "\"\"");
@@ -189,7 +190,7 @@ ApiResult<Json> Attachments(const CellWriteContext& ctx, const Field& field, con
     Json att = {{"id", attachment_id},
                 {"url", ctx.attachment_url ? ctx.attachment_url(attachment_id, filename) : url},
                 {"filename", filename},
-                {"size", 0},
+                {"size", AttachmentPlaceholder(attachment_id, filename).size()},
                 {"type", GuessMimeType(filename)}};
     out.push_back(att);
   }

@@ -19,6 +19,8 @@ struct CellWriteContext {
   Table& table;
   IdGenerator& ids;
   bool typecast = false;
+  // Only creators may add select options, even with typecast (API.md §2.4).
+  bool can_create_choices = true;
   // Builds the URL served for a new attachment; absent: keep the sent URL.
   std::function<std::string(const std::string& attachment_id, const std::string& filename)>
       attachment_url;

@@ -57,3 +57,59 @@ TEST(EmulatorErrorsTest, ResetRestoresInitialState) {
 
 }  // namespace
 }  // namespace airpg::emulator
+
+namespace airpg::emulator {
+namespace {
+
+EmulatorOptions WithPermission(const std::string& level) {
+  EmulatorOptions options = TestEmulator::DefaultOptions();
+  nlohmann::json data = nlohmann::json::parse(options.data_json);
+  data["bases"][0]["permissionLevel"] = level;
+  options.data_json = data.dump();
+  return options;
+}
+
+TEST(EmulatorPermissionsTest, ReadOnlyBaseRefusesWrites) {
+  TestEmulator emu(WithPermission("read"));
+  EXPECT_EQ(emu.Get(kClients).status, 200);
+  EXPECT_EQ(emu.Post(std::string(kClients) + "/listRecords", nlohmann::json::object()).status, 200);
+  Reply create = emu.Post(kClients, {{"fields", {{"Name", "x"}}}});
+  EXPECT_EQ(create.status, 403);
+  EXPECT_EQ(create.body["error"]["type"], "INVALID_PERMISSIONS");
+  EXPECT_EQ(create.body["error"]["message"],
+            "You are not permitted to create records in table Clients (tblClients0000001)");
+  EXPECT_EQ(emu.Delete(std::string(kClients) + "/recAda00000000001").body["error"]["message"],
+            "You are not permitted to perform this operation");
+  // A person in the UI is not limited by the token's permission level.
+  EXPECT_EQ(
+      emu.Post("/__emulator/ui/appTestBase000001/Clients", {{"fields", {{"Name", "x"}}}}).status,
+      200);
+}
+
+TEST(EmulatorPermissionsTest, EditorsCannotChangeSchemaOrAddOptions) {
+  TestEmulator emu(WithPermission("edit"));
+  EXPECT_EQ(emu.Post(kClients, {{"fields", {{"Name", "x"}}}}).status, 200);
+  Reply option = emu.Post(kClients, {{"fields", {{"Status", "Brand new"}}}, {"typecast", true}});
+  EXPECT_EQ(option.status, 422);
+  EXPECT_EQ(option.body["error"]["type"], "INVALID_MULTIPLE_CHOICE_OPTIONS");
+  EXPECT_EQ(emu.Get("/v0/meta/bases/appTestBase000001/tables").status, 200);
+  EXPECT_EQ(emu.Post("/v0/meta/bases/appTestBase000001/tables/Clients/fields",
+                     {{"name", "E"}, {"type", "email"}})
+                .status,
+            403);
+  EXPECT_EQ(
+      emu.Post("/v0/bases/appTestBase000001/webhooks",
+               {{"specification", {{"options", {{"filters", {{"dataTypes", {"tableData"}}}}}}}}})
+          .status,
+      403);
+  EXPECT_EQ(emu.Get("/v0/bases/appTestBase000001/webhooks").status, 200);
+}
+
+TEST(EmulatorPermissionsTest, NoAccessLooksLikeMissing) {
+  TestEmulator emu(WithPermission("none"));
+  EXPECT_EQ(emu.Get(kClients).status, 403);
+  EXPECT_EQ(emu.Get("/v0/meta/bases/appTestBase000001/tables").status, 403);
+}
+
+}  // namespace
+}  // namespace airpg::emulator

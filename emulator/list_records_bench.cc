@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   int requests = 5000;
   if (argc == 3 && std::string(argv[1]) == "--requests") requests = std::atoi(argv[2]);
   airpg::emulator::Json data = airpg::emulator::GenerateBase(1, 1000, 1);
-  std::string target = "/v0/" + data["bases"][0]["id"].get<std::string>() + "/Table%201?pageSize=100";
+  std::string target =
+      "/v0/" + data["bases"][0]["id"].get<std::string>() + "/Table%201?pageSize=100";
   airpg::emulator::EmulatorOptions options;
   options.rate_limits = false;
   options.data_json = data.dump();
@@ -55,9 +56,17 @@ int main(int argc, char** argv) {
     if (!response.ok() || response->status != 200) return 1;
   }
   double over_http = requests / Seconds(start);
+  std::string health = (*emulator)->url() + "/__emulator/health";
+  start = Clock::now();
+  for (int i = 0; i < requests; ++i) {
+    auto response = client.Send("GET", health);
+    if (!response.ok() || response->status != 200) return 1;
+  }
+  double http_floor = requests / Seconds(start);
   std::printf("list records (100-record pages), %d requests\n", requests);
   std::printf("  in-process baseline: %8.0f req/s\n", in_process);
   std::printf("  over loopback HTTP:  %8.0f req/s  (%.2fx baseline; target 5000 req/s)\n",
               over_http, over_http / in_process);
+  std::printf("  trivial request over HTTP (transport ceiling): %8.0f req/s\n", http_floor);
   return 0;
 }

@@ -1,6 +1,7 @@
 // airtable-emulator: serves the emulator on 127.0.0.1 until SIGINT/SIGTERM.
 //   airtable-emulator [--port N] [--data FILE.json] [--save FILE.json]
-//                     [--token T]... [--no-rate-limits] [--penalty-ms N]
+//                     [--token T]... [--no-rate-limits] [--per-base N] [--per-token N]
+//                     [--penalty-ms N]
 //                     [--offset-ttl-ms N] [--seed N]
 //   airtable-emulator generate --records N --tables T [--seed S] > FILE.json
 // With --port 0 it prints the chosen port as "listening on http://127.0.0.1:PORT".
@@ -18,12 +19,14 @@ volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
 
 int Usage(const char* why) {
-  std::fprintf(stderr,
-               "airtable-emulator: %s\nusage: airtable-emulator [--port N] [--data FILE.json] "
-               "[--save FILE.json] [--token T]... [--no-rate-limits] [--penalty-ms N] "
-               "[--offset-ttl-ms N] [--seed N]\n       airtable-emulator generate --records N "
-               "--tables T [--seed S] > FILE.json\n",
-               why);
+  std::fprintf(
+      stderr,
+      "airtable-emulator: %s\nusage: airtable-emulator [--port N] [--data FILE.json] "
+      "[--save FILE.json] [--token T]... [--no-rate-limits] [--per-base N] [--per-token N] "
+      "[--penalty-ms N] "
+      "[--offset-ttl-ms N] [--seed N]\n       airtable-emulator generate --records N "
+      "--tables T [--seed S] > FILE.json\n",
+      why);
   return 2;
 }
 
@@ -66,7 +69,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--no-rate-limits") {
       options.rate_limits = false;
     } else if (arg == "--port" || arg == "--data" || arg == "--save" || arg == "--token" ||
-               arg == "--penalty-ms" || arg == "--offset-ttl-ms" || arg == "--seed") {
+               arg == "--penalty-ms" || arg == "--offset-ttl-ms" || arg == "--seed" ||
+               arg == "--per-base" || arg == "--per-token") {
       if ((value = next()) == nullptr) return Usage(("missing value for " + arg).c_str());
       if (arg == "--port") options.port = std::atoi(value);
       if (arg == "--data") options.data_path = value;
@@ -75,6 +79,8 @@ int main(int argc, char** argv) {
       if (arg == "--penalty-ms") options.penalty_millis = std::atoll(value);
       if (arg == "--offset-ttl-ms") options.offset_ttl_millis = std::atoll(value);
       if (arg == "--seed") options.seed = std::strtoull(value, nullptr, 10);
+      if (arg == "--per-base") options.per_base_per_second = std::atoi(value);
+      if (arg == "--per-token") options.per_token_per_second = std::atoi(value);
     } else {
       return Usage(("unknown argument " + arg).c_str());
     }

@@ -19,6 +19,25 @@ TEST(EmulatorMetaTest, WhoamiAndListBases) {
                                         "permissionLevel":"create"}]})"));
 }
 
+TEST(EmulatorMetaTest, ListBasesPagesByThousand) {
+  json data = {{"bases", json::array()}};
+  for (int i = 0; i < 1001; ++i) data["bases"].push_back({{"name", "B" + std::to_string(i)}});
+  EmulatorOptions options = TestEmulator::DefaultOptions();
+  options.data_json = data.dump();
+  TestEmulator emu(options);
+  Reply first = emu.Get("/v0/meta/bases");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body["bases"].size(), 1000u);
+  std::string offset = first.body["offset"];
+  EXPECT_EQ(offset.substr(0, 3), "itr");
+  EXPECT_EQ(offset.substr(18, 3), "app");
+  Reply second = emu.Get("/v0/meta/bases?offset=" + offset);
+  ASSERT_EQ(second.body["bases"].size(), 1u);
+  EXPECT_EQ(second.body["bases"][0]["name"], "B1000");
+  EXPECT_FALSE(second.body.contains("offset"));
+  EXPECT_EQ(emu.Get("/v0/meta/bases?offset=junk").status, 422);
+}
+
 TEST(EmulatorMetaTest, BaseSchemaShapes) {
   TestEmulator emu;
   Reply plain = emu.Get(kTables);

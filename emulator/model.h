@@ -64,6 +64,12 @@ struct Record {
   int64_t modified_millis = 0;
   Json cells = Json::object();  // field id → V1 value; empty cells absent
   int comment_count = 0;
+
+  // The plain rendering of this record (all fields, cellFormat json), keyed
+  // by name [0] or field id [1], valid while its generation equals
+  // Model::generation. See record_cache.h.
+  mutable std::string rendered[2];
+  mutable uint64_t rendered_generation[2] = {0, 0};
 };
 
 struct Table {
@@ -113,6 +119,9 @@ struct Base {
 struct Model {
   Collaborator user;  // the token's user (whoami)
   std::vector<Base> bases;
+  // Bumped by every request that may change anything; cached renderings of
+  // older generations are stale. Starts at 1 so a zeroed cache is stale.
+  uint64_t generation = 1;
   Base* FindBase(std::string_view base_id);
 };
 

@@ -5,8 +5,22 @@
 namespace airpg::emulator {
 
 void OffsetStore::DropExpired(int64_t now_millis) {
+  bool crowded = iterators_.size() > kMaxIterators;
+  if (!crowded && now_millis - last_sweep_millis_ < 1000 && now_millis >= last_sweep_millis_) {
+    return;
+  }
+  last_sweep_millis_ = now_millis;
+  int64_t cutoff = now_millis - ttl_millis_;
+  if (crowded) {
+    std::vector<int64_t> times;
+    times.reserve(iterators_.size());
+    for (const auto& [id, it] : iterators_) times.push_back(it.last_used_millis);
+    std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2),
+                     times.end());
+    cutoff = std::max(cutoff, times[times.size() / 2]);
+  }
   for (auto it = iterators_.begin(); it != iterators_.end();) {
-    if (now_millis - it->second.last_used_millis >= ttl_millis_) {
+    if (it->second.last_used_millis <= cutoff) {
       it = iterators_.erase(it);
     } else {
       ++it;
@@ -33,6 +47,10 @@ ApiResult<OffsetStore::Position> OffsetStore::Resolve(const std::string& table_i
   }
   DropExpired(now_millis);
   auto it = iterators_.find(iterator_id);
+  if (it != iterators_.end() && now_millis - it->second.last_used_millis >= ttl_millis_) {
+    iterators_.erase(it);  // expired, not yet swept
+    it = iterators_.end();
+  }
   if (it == iterators_.end() || it->second.table_id != table_id) {
     return ApiError{422, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE", "",
                     ApiError::Shape::kObjectNoMessage};

@@ -38,6 +38,10 @@ class OffsetStore {
   ApiResult<Position> Resolve(const std::string& table_id, const std::string& offset,
                               int64_t now_millis);
 
+  // At most this many iterators live at once; beyond it the least recently
+  // used half is dropped (their offsets answer ITERATOR_NOT_AVAILABLE).
+  static constexpr size_t kMaxIterators = 10000;
+
   // Drops every iterator (an emulated server restart).
   void Clear() { iterators_.clear(); }
   size_t size() const { return iterators_.size(); }
@@ -48,9 +52,12 @@ class OffsetStore {
     std::vector<std::string> record_ids;
     int64_t last_used_millis;
   };
+  // Sweeps expired iterators at most once per second of emulated time (or
+  // when over kMaxIterators), so a request costs O(1) amortised.
   void DropExpired(int64_t now_millis);
 
   int64_t ttl_millis_;
+  int64_t last_sweep_millis_ = 0;
   std::unordered_map<std::string, Iterator> iterators_;
 };
 

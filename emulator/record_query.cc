@@ -17,6 +17,13 @@ std::string Lower(std::string s) {
 // Negative, zero or positive as a sorts before, with or after b (ascending).
 int CompareCells(const Base& base, const Field& field, const Json& a, const Json& b) {
   if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : (a.is_null() ? -1 : 1);
+  airtable::FieldType kind = field.kind();
+  bool chronological =
+      kind == airtable::FieldType::kDate || kind == airtable::FieldType::kDateTime ||
+      kind == airtable::FieldType::kCreatedTime || kind == airtable::FieldType::kLastModifiedTime;
+  if (chronological && a.is_string() && b.is_string()) {
+    return a.get<std::string>().compare(b.get<std::string>());  // ISO text sorts by time
+  }
   if (a.is_number() && b.is_number()) {
     double x = a.get<double>(), y = b.get<double>();
     return x < y ? -1 : (x > y ? 1 : 0);
@@ -67,8 +74,8 @@ ApiResult<std::vector<std::string>> SelectRecords(const Base& base, const Table&
     }
     std::stable_sort(rows.begin(), rows.end(), [&](const Record* a, const Record* b) {
       for (const auto& [field, descending] : keys) {
-        int c =
-            CompareCells(base, *field, CellValue(table, *field, *a), CellValue(table, *field, *b));
+        int c = CompareCells(base, *field, CellValue(base, table, *field, *a),
+                             CellValue(base, table, *field, *b));
         if (c != 0) return descending ? c > 0 : c < 0;
       }
       return false;

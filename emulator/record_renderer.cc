@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "emulator/clock.h"
+#include "emulator/time_zone.h"
 
 namespace airpg::emulator {
 namespace {
@@ -26,28 +27,74 @@ std::string PrimaryText(const Base& base, const Field& link_field, const std::st
   const Record* record = linked->FindRecord(record_id);
   const Field* primary = linked->FindField(linked->primary_field_id);
   if (record == nullptr || primary == nullptr) return record_id;
-  return CellText(base, *primary, CellValue(*linked, *primary, *record));
+  return CellText(base, *primary, CellValue(base, *linked, *primary, *record));
 }
 
 }  // namespace
 
-Json CellValue(const Table& table, const Field& field, const Record& record) {
-  (void)table;
+Json CellValue(const Base& base, const Table& table, const Field& field, const Record& record) {
   switch (field.kind()) {
     case FieldType::kCreatedTime:
       return FormatIsoMillis(record.created_millis);
     case FieldType::kLastModifiedTime:
       return FormatIsoMillis(record.modified_millis);
-    default: {
-      auto it = record.cells.find(field.id);
-      return it == record.cells.end() ? Json() : *it;
+    case FieldType::kCount: {
+      std::string link =
+          field.options.is_object() ? field.options.value("recordLinkFieldId", "") : "";
+      auto links = record.cells.find(link);
+      if (link.empty()) break;  // no link to count: keep the stored value
+      return links == record.cells.end() ? Json(0) : Json(links->size());
     }
+    case FieldType::kMultipleLookupValues: {
+      if (!field.options.is_object()) break;
+      const Field* link = table.FindField(field.options.value("recordLinkFieldId", ""));
+      if (link == nullptr || !link->options.is_object()) break;
+      const Table* linked =
+          const_cast<Base&>(base).FindTable(link->options.value("linkedTableId", ""));
+      const Field* looked_up =
+          linked ? linked->FindField(field.options.value("fieldIdInLinkedTable", "")) : nullptr;
+      if (looked_up == nullptr || looked_up->kind() == FieldType::kMultipleLookupValues) break;
+      Json values = Json::array();
+      auto ids = record.cells.find(link->id);
+      if (ids == record.cells.end()) return Json();
+      for (const Json& id : *ids) {
+        const Record* other = linked->FindRecord(id.get<std::string>());
+        if (other == nullptr) continue;
+        Json value = CellValue(base, *linked, *looked_up, *other);
+        if (value.is_array()) {
+          for (const Json& v : value) values.push_back(v);
+        } else if (!value.is_null()) {
+          values.push_back(value);
+        }
+      }
+      return values.empty() ? Json() : values;
+    }
+    default:
+      break;
   }
+  auto it = record.cells.find(field.id);
+  return it == record.cells.end() ? Json() : *it;
 }
 
-std::string CellText(const Base& base, const Field& field, const Json& value) {
+std::string CellText(const Base& base, const Field& field, const Json& value,
+                     const std::string& time_zone, const std::string& user_locale) {
   if (value.is_null()) return "";
   switch (field.kind()) {
+    case FieldType::kDate:
+      return value.is_string()
+                 ? FormatDateCell(value.get<std::string>(), field.options, false, "", user_locale)
+                 : value.dump();
+    case FieldType::kDateTime:
+      return value.is_string() ? FormatDateCell(value.get<std::string>(), field.options, true,
+                                                time_zone, user_locale)
+                               : value.dump();
+    case FieldType::kCreatedTime:
+    case FieldType::kLastModifiedTime: {
+      Json result = field.options.is_object() ? field.options.value("result", Json()) : Json();
+      bool with_time = !result.is_object() || result.value("type", "dateTime") == "dateTime";
+      Json options = result.is_object() ? result.value("options", Json()) : Json();
+      return FormatDateCell(value.get<std::string>(), options, with_time, time_zone, user_locale);
+    }
     case FieldType::kCheckbox:
       return value.is_boolean() && value.get<bool>() ? "checked" : "";
     case FieldType::kMultipleRecordLinks: {
@@ -91,11 +138,17 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
             options.only_field_ids.end()) {
       continue;
     }
-    Json value = CellValue(table, field, record);
+    Json value = CellValue(base, table, field, record);
     if (value.is_null()) continue;
+    if (field.kind() == FieldType::kMultipleAttachments && value.is_array()) {
+      for (Json& attachment : value) {
+        attachment.erase("content");  // emulator-only: the bytes served at the URL
+        if (options.attachment_url) attachment["url"] = options.attachment_url(attachment);
+      }
+    }
     const std::string& key = options.by_field_id ? field.id : field.name;
     if (options.string_format) {
-      std::string text = CellText(base, field, value);
+      std::string text = CellText(base, field, value, options.time_zone, options.user_locale);
       if (!text.empty()) fields[key] = text;
     } else {
       fields[key] = std::move(value);
@@ -106,6 +159,21 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
               {"fields", std::move(fields)}};
   if (options.comment_count) out["commentCount"] = record.comment_count;
   return out;
+}
+
+std::string RenderRecordText(const Base& base, const Table& table, const Record& record,
+                             const RenderOptions& options, uint64_t generation) {
+  bool plain = options.only_field_ids.empty() && !options.string_format && !options.comment_count;
+  for (const Field& field : table.fields) {
+    plain = plain && field.kind() != FieldType::kMultipleAttachments;
+  }
+  if (!plain) return RenderRecord(base, table, record, options).dump();
+  int slot = options.by_field_id ? 1 : 0;
+  if (record.rendered_generation[slot] != generation) {
+    record.rendered[slot] = RenderRecord(base, table, record, options).dump();
+    record.rendered_generation[slot] = generation;
+  }
+  return record.rendered[slot];
 }
 
 }  // namespace airpg::emulator

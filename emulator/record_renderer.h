@@ -4,6 +4,7 @@
 // Pure over the model; called with the emulator's lock held.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,18 +16,37 @@ struct RenderOptions {
   bool by_field_id = false;
   bool string_format = false;  // cellFormat=string
   bool comment_count = false;  // recordMetadata=commentCount
+  // The request's timeZone: dateTime fields whose zone is "client" are
+  // shown in it (cellFormat=string).
+  std::string time_zone;
+  std::string user_locale;  // the "local" date format follows it
   // Field ids to include, in any order; empty means all fields.
   std::vector<std::string> only_field_ids;
+  // Gives an attachment object its served (signed, expiring) URL; unset:
+  // attachments are shown as stored.
+  std::function<std::string(const Json& attachment)> attachment_url;
 };
 
 Json RenderRecord(const Base& base, const Table& table, const Record& record,
                   const RenderOptions& options);
 
-// The value a field shows for a record in the read format, including the
-// computed time fields; null when empty.
-Json CellValue(const Table& table, const Field& field, const Record& record);
+// RenderRecord(...).dump(), reusing the record's cached text when `options`
+// is plain (all fields, cellFormat json, no commentCount) and the table has no
+// attachment fields (their URLs are signed per read). `generation` is
+// Model::generation.
+std::string RenderRecordText(const Base& base, const Table& table, const Record& record,
+                             const RenderOptions& options, uint64_t generation);
 
-// The display text of a cell (cellFormat=string, sorting, simple filters).
-std::string CellText(const Base& base, const Field& field, const Json& value);
+// The value a field shows for a record in the read format; null when empty.
+// Computed live: createdTime, lastModifiedTime, count (links in the counted
+// field) and multipleLookupValues (the linked records' values, flattened).
+// Other computed types show the value stored in the data file.
+Json CellValue(const Base& base, const Table& table, const Field& field, const Record& record);
+
+// The display text of a cell (cellFormat=string, sorting, simple filters);
+// dates follow the field's formats, dateTimes its zone (or `time_zone` for
+// "client" zones).
+std::string CellText(const Base& base, const Field& field, const Json& value,
+                     const std::string& time_zone = "", const std::string& user_locale = "");
 
 }  // namespace airpg::emulator

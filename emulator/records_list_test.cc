@@ -128,6 +128,9 @@ TEST(EmulatorListRecordsTest, SortsStablyWithBlanksFirstAscending) {
   EXPECT_EQ(Names(asc.body), (std::vector<std::string>{"Dee", "bob", "Eve", "Ada", "Cyd"}));
   Reply text = emu.Get(std::string(kClients) + "?sort[0][field]=Name&sort[0][direction]=asc");
   EXPECT_EQ(Names(text.body), (std::vector<std::string>{"Ada", "bob", "Cyd", "Dee", "Eve"}));
+  Reply created =
+      emu.Get(std::string(kClients) + "?sort[0][field]=Created&sort[0][direction]=desc");
+  EXPECT_EQ(Names(created.body), (std::vector<std::string>{"Eve", "Dee", "Cyd", "bob", "Ada"}));
   Reply unknown = emu.Get(std::string(kClients) + "?sort[0][field]=Nope");
   EXPECT_EQ(unknown.status, 422);
 }
@@ -197,6 +200,27 @@ TEST(EmulatorListRecordsTest, AcceptsTableIdEncodedNamesAndTrailingSlash) {
   EXPECT_EQ(emu.Get("/v0/appTestBase000001/tblClients0000001").status, 200);
   EXPECT_EQ(emu.Get("/v0/appTestBase000001/Clients/?").status, 200);
   EXPECT_EQ(emu.Get("/v0/appTestBase000001/%43lients").status, 200);
+}
+
+TEST(EmulatorListRecordsTest, CachedPagesFollowEveryChange) {
+  TestEmulator emu;
+  auto ada = [&] { return emu.Get(std::string(kClients) + "?maxRecords=1").body["records"][0]; };
+  EXPECT_EQ(ada()["fields"]["Age"], 36);
+  EXPECT_EQ(ada()["fields"]["Age"], 36);  // served from the cache
+  emu.Patch(std::string(kClients) + "/recAda00000000001", {{"fields", {{"Age", 40}}}});
+  EXPECT_EQ(ada()["fields"]["Age"], 40);
+  emu.Patch("/__emulator/ui/appTestBase000001/Clients",
+            {{"records", {{{"id", "recAda00000000001"}, {"fields", {{"Age", 42}}}}}}});
+  EXPECT_EQ(ada()["fields"]["Age"], 42);
+  emu.Patch("/v0/meta/bases/appTestBase000001/tables/Clients/fields/fldAge00000000001",
+            {{"name", "Years"}});
+  EXPECT_EQ(ada()["fields"]["Years"], 42);
+  emu.Delete("/v0/appTestBase000001/Registrations/recRegA000000001");  // unlinks Ada
+  EXPECT_FALSE(ada()["fields"].contains("Registrations"));
+  emu.Post("/__emulator/reset", json::object());
+  EXPECT_EQ(ada()["fields"]["Age"], 36);
+  Reply by_id = emu.Get(std::string(kClients) + "?maxRecords=1&returnFieldsByFieldId=true");
+  EXPECT_EQ(by_id.body["records"][0]["fields"]["fldAge00000000001"], 36);
 }
 
 TEST(EmulatorGetRecordTest, ReturnsOneRecordOr403) {

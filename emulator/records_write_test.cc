@@ -186,6 +186,28 @@ TEST(EmulatorUpdateRecordsTest, LinksKeepTheInverseInStep) {
   EXPECT_FALSE(reg.body["fields"].contains("Client"));
 }
 
+TEST(EmulatorUpdateRecordsTest, LookupsCountsAndCreatedByAreLive) {
+  TestEmulator emu;
+  const std::string reg = "/v0/appTestBase000001/Registrations/recRegA000000001";
+  Reply before = emu.Get(reg);
+  EXPECT_EQ(before.body["fields"]["Client Name"], json({"Ada"}));
+  EXPECT_EQ(before.body["fields"]["Client Count"], 1);
+  emu.Patch(kAda, {{"fields", {{"Name", "Ada L."}}}});
+  emu.Patch(reg, {{"fields", {{"Client", {"recAda00000000001", "recBob00000000001"}}}}});
+  Reply after = emu.Get(reg);
+  EXPECT_EQ(after.body["fields"]["Client Name"], json({"Ada L.", "bob"}));
+  EXPECT_EQ(after.body["fields"]["Client Count"], 2);
+  Reply created = emu.Post("/v0/appTestBase000001/Registrations", {{"fields", {{"Title", "B"}}}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(created.body["fields"]["Client Count"], 0);
+  EXPECT_FALSE(created.body["fields"].contains("Client Name"));
+  EXPECT_EQ(created.body["fields"]["Made By"],
+            json({{"id", "usrTestUser000001"}, {"email", "ada@example.com"}, {"name", "Ada"}}));
+  EXPECT_EQ(emu.Post("/v0/appTestBase000001/Registrations", {{"fields", {{"Client Count", 3}}}})
+                .body["error"]["type"],
+            "INVALID_VALUE_FOR_COLUMN");
+}
+
 TEST(EmulatorDeleteRecordsTest, SingleAndBatch) {
   TestEmulator emu;
   Reply one = emu.Delete(kAda);

@@ -16,8 +16,14 @@ http::Response Ok(const Json& body) {
   return response;
 }
 
-http::Response Respond(HandlerResult result) {
-  return result.ok() ? Ok(result.value()) : result.error().ToResponse();
+http::Response Respond(HandlerResult result, Call& call) {
+  if (!result.ok()) return result.error().ToResponse();
+  if (result.value().is_null() && !call.raw_body.empty()) {
+    http::Response response;
+    response.body = std::move(call.raw_body);
+    return response;
+  }
+  return Ok(result.value());
 }
 
 // The bearer token, or "" when the header is missing or not Bearer.
@@ -32,6 +38,30 @@ std::string BearerToken(const http::Request& request) {
   return token;
 }
 
+// Permission levels in increasing order (API.md §5.1).
+int LevelRank(const std::string& level) {
+  if (level == "create") return 4;
+  if (level == "edit") return 3;
+  if (level == "comment") return 2;
+  if (level == "read") return 1;
+  return 0;
+}
+
+ApiError NotPermitted(std::string message = "You are not permitted to perform this operation") {
+  return {403, "INVALID_PERMISSIONS", std::move(message)};
+}
+
+// Whether the token's user may do what `call` asks in `base`: reads need
+// read, record writes edit, schema and webhook management create (API.md
+// §1.2). Changes "as a person in the UI" are not checked.
+std::optional<ApiError> CheckPermission(const Call& call, const Base& base, int needed) {
+  if (call.changes.source == "client") return std::nullopt;
+  int rank = LevelRank(base.permission_level);
+  if (rank == 0) return ModelNotFound();
+  if (rank >= needed) return std::nullopt;
+  return NotPermitted();
+}
+
 // /v0/meta/... (segments start after "v0").
 HandlerResult RouteMeta(Call& call) {
   const auto& s = call.segments;
@@ -41,6 +71,7 @@ HandlerResult RouteMeta(Call& call) {
   if (s.size() < 5 || s[2] != "bases" || s[4] != "tables") return RouteNotFound();
   Base* base = call.service.model.FindBase(s[3]);
   if (base == nullptr) return ModelNotFound();
+  if (auto denied = CheckPermission(call, *base, method == "GET" ? 1 : 4)) return *denied;
   if (s.size() == 5) {
     if (method == "GET") return GetBaseSchema(call, *base);
     if (method == "POST") return CreateTable(call, *base);
@@ -66,6 +97,8 @@ HandlerResult RouteWebhooks(Call& call) {
   if (s.size() < 4 || s[3] != "webhooks") return RouteNotFound();
   Base* base = call.service.model.FindBase(s[2]);
   if (base == nullptr) return ModelNotFound();
+  bool reads = method == "GET";  // list hooks and list payloads
+  if (auto denied = CheckPermission(call, *base, reads ? 1 : 4)) return *denied;
   if (s.size() == 4) {
     if (method == "GET") return ListWebhooks(call, *base);
     if (method == "POST") return CreateWebhook(call, *base);
@@ -88,9 +121,22 @@ HandlerResult RouteWebhooks(Call& call) {
 HandlerResult RouteRecords(Call& call, Base& base) {
   const auto& s = call.segments;
   const std::string& method = call.request.method;
+  if (s.size() == 5 && s[4] == "uploadAttachment" && method == "POST") {
+    if (auto denied = CheckPermission(call, base, 3)) return *denied;
+    return UploadAttachment(call, base, s[2], s[3]);
+  }
   if (s.size() < 3 || s.size() > 4) return RouteNotFound();
   Table* table = base.FindTable(s[2]);
   if (table == nullptr) return ModelNotFound();
+  bool reads = method == "GET" || (s.size() == 4 && s[3] == "listRecords");
+  if (auto denied = CheckPermission(call, base, reads ? 1 : 3)) {
+    if (method == "POST" && s.size() == 3 && denied->status == 403 &&
+        denied->type == "INVALID_PERMISSIONS") {
+      return NotPermitted("You are not permitted to create records in table " + table->name + " (" +
+                          table->id + ")");
+    }
+    return *denied;
+  }
   if (s.size() == 3) {
     if (method == "GET") return ListRecords(call, base, *table, false);
     if (method == "POST") return CreateRecords(call, base, *table);
@@ -133,6 +179,7 @@ Service::Service(const EmulatorOptions& opts)
     : options(opts),
       ids(opts.seed),
       filter_compiler(SimpleFilterCompiler()),
+      attachment_signer(ids.Random(32)),
       offsets(opts.offset_ttl_millis),
       rate_limiter(RateLimiter::Config{opts.rate_limits, opts.per_base_per_second,
                                        opts.per_token_per_second, 1000, opts.penalty_millis}),
@@ -182,16 +229,22 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
   }
   std::lock_guard lock(mu);
   const auto& s = call.segments;
+  bool lists = !s.empty() && s.back() == "listRecords";
+  if (request.method != "GET" && request.method != "HEAD" && !lists) ++model.generation;
   if (s.size() >= 4 && s[0] == "__emulator" && s[1] == "ui") {
-    // A change "as a person in the UI would": no token, no limits, source client.
-    std::string base_id = s[2];
+    // A change "as a person in the UI would": no token, no limits, source
+    // client. /__emulator/ui/{base}/{table}… mirrors the records API and
+    // /__emulator/ui/meta/bases/{base}/… the Meta API.
+    bool meta = s[2] == "meta";
+    std::string base_id = meta ? (s.size() >= 5 ? s[4] : "") : s[2];
     std::vector<std::string> rewritten = {"v0"};
     rewritten.insert(rewritten.end(), s.begin() + 2, s.end());
     call.segments = std::move(rewritten);
     call.changes.source = "client";
     Base* base = model.FindBase(base_id);
-    http::Response response =
-        base ? Respond(RouteRecords(call, *base)) : ModelNotFound().ToResponse();
+    http::Response response = base == nullptr ? ModelNotFound().ToResponse()
+                              : meta          ? Respond(RouteMeta(call), call)
+                                              : Respond(RouteRecords(call, *base), call);
     if (response.status == 200) Publish(call, base_id);
     return response;
   }
@@ -223,11 +276,11 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
 
   http::Response response;
   if (s[1] == "meta") {
-    response = Respond(RouteMeta(call));
+    response = Respond(RouteMeta(call), call);
   } else if (s[1] == "bases") {
-    response = Respond(RouteWebhooks(call));
+    response = Respond(RouteWebhooks(call), call);
   } else if (Base* base = model.FindBase(s[1])) {
-    response = Respond(RouteRecords(call, *base));
+    response = Respond(RouteRecords(call, *base), call);
   } else {
     response = RouteNotFound().ToResponse();
   }

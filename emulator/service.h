@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "emulator/api_error.h"
+#include "emulator/attachment_signer.h"
 #include "emulator/change_set.h"
 #include "emulator/clock.h"
 #include "emulator/emulator.h"
@@ -44,6 +45,7 @@ struct Service {
   EmulatorClock clock;
   IdGenerator ids;
   FilterCompiler filter_compiler;
+  AttachmentSigner attachment_signer;
 
   std::mutex mu;
   Model model;               // guarded by mu
@@ -66,6 +68,9 @@ struct Call {
   Json body;  // null when the request had no body
   int64_t now_millis;
   ChangeSet changes;  // filled by write handlers; becomes webhook payloads
+  // A handler that serialises its own body (list records) puts it here and
+  // returns null; the service sends it as is.
+  std::string raw_body;
 
   // The last value of a query parameter, or "".
   std::string Query(const std::string& key) const;

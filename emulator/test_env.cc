@@ -64,7 +64,14 @@ std::string TestData() {
          {"id": "fldTitle000000001", "name": "Title", "type": "singleLineText"},
          {"id": "fldClient00000001", "name": "Client", "type": "multipleRecordLinks",
           "options": {"linkedTableId": "tblClients0000001", "isReversed": false,
-                      "prefersSingleRecordLink": true, "inverseLinkFieldId": "fldRegs0000000001"}}
+                      "prefersSingleRecordLink": true, "inverseLinkFieldId": "fldRegs0000000001"}},
+         {"id": "fldClientName0001", "name": "Client Name", "type": "multipleLookupValues",
+          "options": {"isValid": true, "recordLinkFieldId": "fldClient00000001",
+                      "fieldIdInLinkedTable": "fldName0000000001",
+                      "result": {"type": "singleLineText"}}},
+         {"id": "fldClientCount001", "name": "Client Count", "type": "count",
+          "options": {"isValid": true, "recordLinkFieldId": "fldClient00000001"}},
+         {"id": "fldMadeBy00000001", "name": "Made By", "type": "createdBy"}
        ],
        "records": [
          {"id": "recRegA000000001", "createdTime": "2024-02-01T00:00:00.000Z",

@@ -54,7 +54,7 @@ Json CellV2(const Base& base, const Field& field, const Json& value) {
           const Record* r = linked->FindRecord(id.get<std::string>());
           const Field* primary = linked->FindField(linked->primary_field_id);
           if (r != nullptr && primary != nullptr) {
-            link["name"] = CellText(base, *primary, CellValue(*linked, *primary, *r));
+            link["name"] = CellText(base, *primary, CellValue(base, *linked, *primary, *r));
           }
         }
         out.push_back(link);

@@ -3,6 +3,7 @@
 // token and are never rate limited.
 #include "emulator/data_file.h"
 #include "emulator/handlers/handlers.h"
+#include "emulator/mac.h"
 
 namespace airpg::emulator {
 namespace {
@@ -71,6 +72,45 @@ http::Response Reset(Call& call) {
   return Json200({{"reset", true}});
 }
 
+// GET /__emulator/attachments/{att}/{filename}?expires=&sig= — the bytes
+// behind a signed attachment URL (emulator-only "content" in base64, else a
+// placeholder); 410 once the URL has expired, 403 when the signature is wrong.
+http::Response Attachment(Call& call) {
+  const auto& s = call.segments;
+  if (s.size() != 4) return RouteNotFound().ToResponse();
+  AttachmentSigner::Check check = call.service.attachment_signer.Verify(
+      s[2], s[3], call.Query("expires"), call.Query("sig"), call.now_millis);
+  if (check == AttachmentSigner::Check::kBadSignature) {
+    return ApiError{403, "INVALID_ATTACHMENT_SIGNATURE", "The attachment URL is not valid"}
+        .ToResponse();
+  }
+  if (check == AttachmentSigner::Check::kExpired) {
+    return ApiError{410, "ATTACHMENT_URL_EXPIRED", "The attachment URL has expired"}.ToResponse();
+  }
+  for (const Base& base : call.service.model.bases) {
+    for (const Table& table : base.tables) {
+      for (const Field& field : table.fields) {
+        if (field.kind() != airtable::FieldType::kMultipleAttachments) continue;
+        for (const Record& record : table.records) {
+          auto cell = record.cells.find(field.id);
+          if (cell == record.cells.end()) continue;
+          for (const Json& attachment : *cell) {
+            if (attachment.value("id", "") != s[2]) continue;
+            http::Response response;
+            response.content_type = attachment.value("type", "application/octet-stream");
+            std::string content = attachment.value("content", "");
+            if (content.empty() || !Base64Decode(content, &response.body)) {
+              response.body = AttachmentPlaceholder(s[2], attachment.value("filename", ""));
+            }
+            return response;
+          }
+        }
+      }
+    }
+  }
+  return ModelNotFound().ToResponse();
+}
+
 }  // namespace
 
 http::Response Admin(Call& call) {
@@ -80,6 +120,7 @@ http::Response Admin(Call& call) {
   std::string rest = s.size() >= 3 ? s[2] : "";
   Service& service = call.service;
   if (what == "health" && method == "GET") return Json200({{"ok", true}});
+  if (what == "attachments" && method == "GET") return Attachment(call);
   if (what == "stats" && method == "GET") {
     Json stats = service.rate_limiter.Stats(call.now_millis);
     stats["now"] = FormatIsoMillis(call.now_millis);

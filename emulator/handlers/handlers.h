@@ -8,6 +8,7 @@
 #include "emulator/api_error.h"
 #include "emulator/cell_writer.h"
 #include "emulator/model.h"
+#include "emulator/record_renderer.h"
 #include "emulator/record_writer.h"
 #include "emulator/service.h"
 #include "http/message.h"
@@ -25,6 +26,8 @@ HandlerResult UpdateRecord(Call& call, Base& base, Table& table, const std::stri
 HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode);
 HandlerResult DeleteRecord(Call& call, Base& base, Table& table, const std::string& record_id);
 HandlerResult DeleteRecords(Call& call, Base& base, Table& table);
+HandlerResult UploadAttachment(Call& call, Base& base, const std::string& record_id,
+                               const std::string& field_key);
 
 // Meta API (handlers/meta_*.cc).
 HandlerResult Whoami(Call& call);
@@ -45,6 +48,10 @@ HandlerResult ListWebhookPayloads(Call& call, Base& base, const std::string& web
 
 // Control endpoints under /__emulator/ (handlers/admin.cc); no auth, no limits.
 http::Response Admin(Call& call);
+
+// Render options every record response starts from: attachments get signed
+// URLs under the emulator's address (handlers/write_support.cc).
+RenderOptions BaseRenderOptions(const Call& call);
 
 // Shared by the write handlers (handlers/write_support.cc).
 CellWriteContext MakeWriteContext(Call& call, Base& base, Table& table);

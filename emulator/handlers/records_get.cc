@@ -8,7 +8,7 @@ namespace airpg::emulator {
 HandlerResult GetRecord(Call& call, Base& base, Table& table, const std::string& record_id) {
   const Record* record = table.FindRecord(record_id);
   if (record == nullptr) return MissingRecord(call);
-  RenderOptions render;
+  RenderOptions render = BaseRenderOptions(call);
   render.by_field_id = ParseBool(call.Query("returnFieldsByFieldId"));
   std::string cell_format = call.Query("cellFormat");
   if (!cell_format.empty() && cell_format != "json" && cell_format != "string") {
@@ -20,6 +20,8 @@ HandlerResult GetRecord(Call& call, Base& base, Table& table, const std::string&
           "Invalid request: timeZone and userLocale are required when cellFormat is string");
     }
     render.string_format = true;
+    render.time_zone = call.Query("timeZone");
+    render.user_locale = call.Query("userLocale");
   }
   return RenderRecord(base, table, *record, render);
 }

@@ -15,10 +15,12 @@ HandlerResult ListRecords(Call& call, Base& base, Table& table, bool from_body) 
     EMU_ASSIGN_OR_RETURN(params, ParseListQuery(call.query));
   }
 
-  RenderOptions render;
+  RenderOptions render = BaseRenderOptions(call);
   render.by_field_id = params.return_fields_by_field_id;
   render.string_format = params.cell_format == "string";
   render.comment_count = params.comment_count;
+  render.time_zone = params.time_zone;
+  render.user_locale = params.user_locale;
   for (const std::string& name : params.fields) {
     const Field* field = table.FindField(name);
     if (field == nullptr) return UnknownFieldName(name);
@@ -60,23 +62,29 @@ HandlerResult ListRecords(Call& call, Base& base, Table& table, bool from_body) 
   }
 
   size_t page_size = params.page_size ? static_cast<size_t>(std::max(*params.page_size, 0)) : 100;
-  Json records = Json::array();
+  // The page is written as text so cached record renderings can be reused.
+  std::string body = "{\"records\":[";
+  size_t count = 0;
   size_t i = start;
   std::string last_id;
-  for (; i < snapshot->size() && records.size() < page_size; ++i) {
+  uint64_t generation = call.service.model.generation;
+  for (; i < snapshot->size() && count < page_size; ++i) {
     const Record* record = table.FindRecord((*snapshot)[i]);
     last_id = (*snapshot)[i];
     if (record == nullptr) continue;  // deleted since the first page
-    records.push_back(RenderRecord(base, table, *record, render));
+    if (count++ > 0) body += ',';
+    body += RenderRecordText(base, table, *record, render, generation);
   }
-  Json out = {{"records", std::move(records)}};
+  body += ']';
   if (i < snapshot->size() && !last_id.empty()) {
     if (iterator_id.empty()) {
       iterator_id = offsets.Create(table.id, std::move(fresh), call.now_millis, call.service.ids);
     }
-    out["offset"] = iterator_id + "/" + last_id;
+    body += ",\"offset\":" + Json(iterator_id + "/" + last_id).dump();
   }
-  return out;
+  body += '}';
+  call.raw_body = std::move(body);
+  return Json();
 }
 
 }  // namespace airpg::emulator

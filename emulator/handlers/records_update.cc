@@ -103,7 +103,7 @@ HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode
       for (Record& r : table.records) {
         bool same = true;
         for (size_t k = 0; k < merge_fields.size() && same; ++k) {
-          same = CellValue(table, *merge_fields[k], r) == key[k];
+          same = CellValue(base, table, *merge_fields[k], r) == key[k];
         }
         if (same) matches.push_back(&r);
       }

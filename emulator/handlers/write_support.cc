@@ -4,8 +4,20 @@
 
 namespace airpg::emulator {
 
+RenderOptions BaseRenderOptions(const Call& call) {
+  RenderOptions options;
+  const Service& service = call.service;
+  int64_t now = call.now_millis;
+  options.attachment_url = [&service, now](const Json& attachment) {
+    return service.attachment_signer.Url(service.url, attachment.value("id", ""),
+                                         attachment.value("filename", ""), now);
+  };
+  return options;
+}
+
 CellWriteContext MakeWriteContext(Call& call, Base& base, Table& table) {
   CellWriteContext ctx{base, table, call.service.ids, call.Flag("typecast")};
+  ctx.can_create_choices = base.permission_level == "create" || call.changes.source == "client";
   return ctx;
 }
 
@@ -27,7 +39,7 @@ ApiResult<bool> CheckBatchSize(const Call& call, size_t count, const char* verb)
 }
 
 Json RenderWritten(const Call& call, const Base& base, const Table& table, const Record& record) {
-  RenderOptions options;
+  RenderOptions options = BaseRenderOptions(call);
   options.by_field_id = call.Flag("returnFieldsByFieldId");
   return RenderRecord(base, table, record, options);
 }
@@ -41,7 +53,25 @@ Record NewRecord(Call& call) {
   return record;
 }
 
+namespace {
+
+// Sets createdBy (new records) and lastModifiedBy cells to the acting user.
+void StampUser(const Call& call, const Table& table, Json& cells, bool created) {
+  const Collaborator& user = call.service.model.user;
+  Json who = {{"id", user.id}, {"email", user.email}};
+  if (!user.name.empty()) who["name"] = user.name;
+  for (const Field& f : table.fields) {
+    if (f.kind() == airtable::FieldType::kLastModifiedBy ||
+        (created && f.kind() == airtable::FieldType::kCreatedBy)) {
+      cells[f.id] = who;
+    }
+  }
+}
+
+}  // namespace
+
 Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json cells) {
+  StampUser(call, table, cells, true);
   bool numbered = false;
   for (const Field& f : table.fields) {
     if (f.kind() != airtable::FieldType::kAutoNumber) continue;
@@ -58,6 +88,7 @@ Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json
 
 void StoreChangedRecord(Call& call, Base& base, Table& table, Record& record, Json cells) {
   Json previous = record.cells;
+  StampUser(call, table, cells, false);
   ApplyCells(base, table, record, std::move(cells), call.now_millis);
   call.changes.records.push_back({RecordChange::Kind::kChanged, table.id, record.id,
                                   record.created_millis, std::move(previous), record.cells});

@@ -1,0 +1,28 @@
+// Time zones for cellFormat=string: the UTC offset of an IANA zone at an
+// instant, read from the system's compiled tz database (/usr/share/zoneinfo,
+// Debian package tzdata), and the display text of date and dateTime cells in
+// the field's date/time formats (API.md §2.1, §5.3).
+// Thread-safe: parsed zones are cached behind a mutex.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "emulator/model.h"
+
+namespace airpg::emulator {
+
+// The offset east of UTC, in seconds, of `zone` ("utc", "UTC" or an IANA
+// name such as "Asia/Ho_Chi_Minh") at `utc_seconds`. False for unknown zones.
+bool UtcOffsetSeconds(const std::string& zone, int64_t utc_seconds, int* offset);
+
+// The display text of a date ("YYYY-MM-DD") or dateTime (ISO UTC) value for a
+// field whose options (or result options, for createdTime/lastModifiedTime)
+// are `options`. dateTime values are shown in the field's time zone, or in
+// `client_zone` when the field's zone is "client" (or absent); the "local"
+// date format follows `user_locale` (en-us by default). Unparseable values
+// are returned unchanged.
+std::string FormatDateCell(const std::string& value, const Json& options, bool with_time,
+                           const std::string& client_zone, const std::string& user_locale);
+
+}  // namespace airpg::emulator
