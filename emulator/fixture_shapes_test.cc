@@ -1,5 +1,5 @@
 // Shape tests: for each captured Airtable response in the shared fixtures
-// (../shared/airtable/fixtures, README there), the emulator's answer to the
+// (tests/fixtures/airtable, copied from shared/airtable/fixtures), the emulator's answer to the
 // same kind of request has the same structure — the same keys at the top
 // level of every object, no keys the real API never sends, and the same JSON
 // types. Values (ids, names, cells) naturally differ.

@@ -1,7 +1,6 @@
 // The filter seam: filterByFormula and view filters are compiled once per
-// request into a RecordFilter that says whether a record is kept. The
-// emulator ships a small built-in subset (simple_filter.cc); a later change
-// plugs in src/formula through the same FilterCompiler signature.
+// request into a RecordFilter that says whether a record is kept
+// (formula_filter.h evaluates them with src/formula).
 // RecordFilter is immutable after compilation and thread-compatible.
 #pragma once
 
@@ -26,11 +25,5 @@ class RecordFilter {
 // unknown field is a 422 INVALID_FILTER_BY_FORMULA.
 using FilterCompiler = std::function<ApiResult<std::unique_ptr<RecordFilter>>(
     const Base& base, const Table& table, const std::string& formula)>;
-
-// The built-in subset: {Field} and bare field names, string/number literals,
-// = != < > <= >= & + - * /, parentheses, and AND OR NOT IF TRUE FALSE BLANK
-// RECORD_ID LOWER UPPER LEN FIND SEARCH CONCATENATE ARRAYJOIN CREATED_TIME
-// LAST_MODIFIED_TIME DATETIME_PARSE IS_AFTER IS_BEFORE NOW TODAY.
-FilterCompiler SimpleFilterCompiler();
 
 }  // namespace airpg::emulator

@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include "emulator/formula_filter.h"
 #include "emulator/handlers/handlers.h"
 
 namespace airpg::emulator {
@@ -178,7 +179,7 @@ bool Call::Flag(const std::string& key) const {
 Service::Service(const EmulatorOptions& opts)
     : options(opts),
       ids(opts.seed),
-      filter_compiler(SimpleFilterCompiler()),
+      filter_compiler(FormulaFilterCompiler()),
       attachment_signer(ids.Random(32)),
       offsets(opts.offset_ttl_millis),
       rate_limiter(RateLimiter::Config{opts.rate_limits, opts.per_base_per_second,

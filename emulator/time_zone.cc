@@ -1,75 +1,14 @@
 #include "emulator/time_zone.h"
 
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <map>
-#include <mutex>
 #include <vector>
 
 #include "emulator/clock.h"
+#include "formula/time_zone.h"
 
 namespace airpg::emulator {
 namespace {
-
-struct Zone {
-  std::vector<int64_t> transitions;  // UTC seconds, ascending
-  std::vector<int> offsets;          // offset after each transition
-  int initial_offset = 0;            // before the first transition
-};
-
-int64_t ReadBig(const std::string& data, size_t pos, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(data[pos + i]);
-  if (bytes == 4) return static_cast<int32_t>(static_cast<uint32_t>(v));
-  return static_cast<int64_t>(v);
-}
-
-// Parses a TZif file (RFC 8536), preferring the 64-bit v2+ block.
-bool ParseTzif(const std::string& data, Zone* zone) {
-  auto block = [&](size_t start, int time_bytes, size_t* end) -> bool {
-    if (data.size() < start + 44 || data.compare(start, 4, "TZif") != 0) return false;
-    int64_t isut = ReadBig(data, start + 20, 4), isstd = ReadBig(data, start + 24, 4);
-    int64_t leap = ReadBig(data, start + 28, 4), timecnt = ReadBig(data, start + 32, 4);
-    int64_t typecnt = ReadBig(data, start + 36, 4), charcnt = ReadBig(data, start + 40, 4);
-    size_t pos = start + 44;
-    size_t need = pos + static_cast<size_t>(timecnt * time_bytes + timecnt + typecnt * 6 + charcnt +
-                                            leap * (time_bytes + 4) + isstd + isut);
-    if (data.size() < need || typecnt <= 0) return false;
-    size_t types = pos + static_cast<size_t>(timecnt * time_bytes + timecnt);
-    zone->transitions.clear();
-    zone->offsets.clear();
-    for (int64_t i = 0; i < timecnt; ++i) {
-      zone->transitions.push_back(
-          ReadBig(data, pos + static_cast<size_t>(i * time_bytes), time_bytes));
-      size_t type =
-          static_cast<unsigned char>(data[pos + static_cast<size_t>(timecnt * time_bytes + i)]);
-      zone->offsets.push_back(static_cast<int>(ReadBig(data, types + type * 6, 4)));
-    }
-    zone->initial_offset = static_cast<int>(ReadBig(data, types, 4));
-    *end = need;
-    return true;
-  };
-  size_t end = 0;
-  if (!block(0, 4, &end)) return false;
-  if (data[4] >= '2') block(end, 8, &end);  // the v2+ block, when present, supersedes v1
-  return true;
-}
-
-const Zone* LoadZone(const std::string& name) {
-  static std::mutex mu;
-  static std::map<std::string, Zone> zones;
-  std::lock_guard lock(mu);
-  auto it = zones.find(name);
-  if (it != zones.end()) return &it->second;
-  if (name.empty() || name.find("..") != std::string::npos || name[0] == '/') return nullptr;
-  std::ifstream in("/usr/share/zoneinfo/" + name, std::ios::binary);
-  if (!in) return nullptr;
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Zone zone;
-  if (!ParseTzif(data, &zone)) return nullptr;
-  return &zones.emplace(name, std::move(zone)).first->second;
-}
 
 constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
                                    "May",       "June",     "July",     "August",
@@ -117,12 +56,11 @@ bool UtcOffsetSeconds(const std::string& zone_name, int64_t utc_seconds, int* of
     *offset = 0;
     return true;
   }
-  const Zone* zone = LoadZone(zone_name);
+  // The formula layer's reader of the system tz database (cached per zone).
+  static const formula::TimeZoneLookup zones = formula::SystemTimeZones();
+  const formula::TimeZone* zone = zones(zone_name);
   if (zone == nullptr) return false;
-  *offset = zone->initial_offset;
-  for (size_t i = 0; i < zone->transitions.size() && zone->transitions[i] <= utc_seconds; ++i) {
-    *offset = zone->offsets[i];
-  }
+  *offset = zone->OffsetAt(utc_seconds * 1000);
   return true;
 }
 

@@ -1,6 +1,6 @@
 // Time zones for cellFormat=string: the UTC offset of an IANA zone at an
-// instant, read from the system's compiled tz database (/usr/share/zoneinfo,
-// Debian package tzdata), and the display text of date and dateTime cells in
+// instant (src/formula's reader of the system tz database, Debian package
+// tzdata), and the display text of date and dateTime cells in
 // the field's date/time formats (API.md §2.1, §5.3).
 // Thread-safe: parsed zones are cached behind a mutex.
 #pragma once

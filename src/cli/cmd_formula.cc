@@ -39,8 +39,8 @@ Result<airtable::Table> LoadTable(const FormulaOptions& options) {
   text << in.rdbuf();
   Result<airtable::BaseSchema> schema = airtable::ParseBaseSchema(text.str());
   if (!schema.ok()) {
-    return InvalidArgumentError(
-        fmt::format("{}: not a Meta API schema: {}", options.schema_file, schema.status().message()));
+    return InvalidArgumentError(fmt::format("{}: not a Meta API schema: {}", options.schema_file,
+                                            schema.status().message()));
   }
   if (options.table.empty()) {
     if (schema->tables.size() == 1) return schema->tables.front();
@@ -49,7 +49,8 @@ Result<airtable::Table> LoadTable(const FormulaOptions& options) {
   }
   const airtable::Table* table = schema->FindTable(options.table);
   if (table == nullptr) {
-    return InvalidArgumentError(fmt::format("no table \"{}\" in {}", options.table, options.schema_file));
+    return InvalidArgumentError(
+        fmt::format("no table \"{}\" in {}", options.table, options.schema_file));
   }
   return *table;
 }
@@ -78,7 +79,8 @@ Result<int64_t> NowMillis(const std::string& now) {
         .count();
   }
   std::optional<int64_t> millis = formula::ParseIsoMillis(now);
-  if (!millis) return InvalidArgumentError(fmt::format("--now \"{}\" is not an ISO date-time", now));
+  if (!millis)
+    return InvalidArgumentError(fmt::format("--now \"{}\" is not an ISO date-time", now));
   return *millis;
 }
 
@@ -94,8 +96,8 @@ int Check(const FormulaOptions& options, const formula::Node& root, const formul
 }
 
 int Eval(const FormulaOptions& options, const formula::Node& root, const formula::Schema& schema) {
-  Result<formula::Record> record = formula::RecordFromJson(
-      schema, options.record_json.empty() ? "{}" : options.record_json);
+  Result<formula::Record> record =
+      formula::RecordFromJson(schema, options.record_json.empty() ? "{}" : options.record_json);
   if (!record.ok()) return Fail(record.status().WithContext("--record"), kExitUsage);
   Result<int64_t> now = NowMillis(options.now);
   if (!now.ok()) return Fail(now.status(), kExitUsage);

@@ -84,11 +84,14 @@ int Run(int argc, char** argv) {
   formula_cmd->require_subcommand(1);
   auto formula_action = [&](const char* name, const char* help) {
     CLI::App* cmd = formula_cmd->add_subcommand(name, help);
-    cmd->add_option("formula", formula.formula, "the formula, e.g. 'AND({Status}=\"Open\", {Amount}>10)'")
+    cmd->add_option("formula", formula.formula,
+                    "the formula, e.g. 'AND({Status}=\"Open\", {Amount}>10)'")
         ->required();
-    cmd->add_option("--schema-file", formula.schema_file,
-                    "Meta API schema JSON ({\"tables\":[…]}, as GET /v0/meta/bases/{base}/tables returns)");
-    cmd->add_option("--table", formula.table, "table id or name (needed when the schema has several)");
+    cmd->add_option(
+        "--schema-file", formula.schema_file,
+        "Meta API schema JSON ({\"tables\":[…]}, as GET /v0/meta/bases/{base}/tables returns)");
+    cmd->add_option("--table", formula.table,
+                    "table id or name (needed when the schema has several)");
     AddOutputOption(cmd, &formula.json);
     cmd->callback([&formula, name] { formula.action = name; });
     return cmd;
@@ -98,8 +101,10 @@ int Run(int argc, char** argv) {
   formula_eval->add_option("--record", formula.record_json,
                            "the record's cells as JSON: {\"Field name or id\": value, …}");
   formula_eval->add_option("--now", formula.now, "ISO time for NOW() and TODAY() (default: now)");
-  CLI::App* formula_sql = formula_action("sql", "print the PostgreSQL expression and its parameters");
-  formula_sql->add_flag("--filter", formula.filter, "compile as a WHERE condition (filterByFormula)");
+  CLI::App* formula_sql =
+      formula_action("sql", "print the PostgreSQL expression and its parameters");
+  formula_sql->add_flag("--filter", formula.filter,
+                        "compile as a WHERE condition (filterByFormula)");
   formula_sql->add_option("--now", formula.now, "ISO time bound for NOW() and TODAY()");
 
   // doctor

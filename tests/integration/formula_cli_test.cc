@@ -6,7 +6,8 @@
 namespace airpg::testing {
 namespace {
 
-const std::string kSchema = std::string(AIRPG_FIXTURES_DIR) + "/meta/base_schema_art_gallery_real.json";
+const std::string kSchema =
+    std::string(AIRPG_FIXTURES_DIR) + "/meta/base_schema_art_gallery_real.json";
 const std::string kTable = "tblUb6rPWHIFF28W6";  // the artists table
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -26,11 +27,12 @@ TEST(FormulaCliTest, ErrorsSayWhereAndWhat) {
   ProcessOutput parse = airpg.Run({"formula", "check", "IF(1,"});
   EXPECT_EQ(parse.exit_code, 1);
   EXPECT_TRUE(Contains(parse.err, "at position 5")) << parse.err;
-  ProcessOutput field = airpg.Run(
-      {"formula", "check", "{Nope} + 1", "--schema-file", kSchema, "--table", kTable});
+  ProcessOutput field =
+      airpg.Run({"formula", "check", "{Nope} + 1", "--schema-file", kSchema, "--table", kTable});
   EXPECT_EQ(field.exit_code, 1);
   EXPECT_TRUE(Contains(field.err, "Nope")) << field.err;
-  ProcessOutput table = airpg.Run({"formula", "check", "1", "--schema-file", kSchema, "--table", "X"});
+  ProcessOutput table =
+      airpg.Run({"formula", "check", "1", "--schema-file", kSchema, "--table", "X"});
   EXPECT_EQ(table.exit_code, 2);
 }
 
