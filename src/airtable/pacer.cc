@@ -6,8 +6,10 @@ namespace airpg::airtable {
 
 using Clock = SlidingWindow::Clock;
 
-Pacer::Pacer(PacerLimits limits)
-    : limits_(limits), token_window_(limits.per_token, limits.window + limits.margin) {}
+Pacer::Pacer(PacerLimits limits, GrantObserver observer)
+    : limits_(limits),
+      observer_(std::move(observer)),
+      token_window_(limits.per_token, limits.window + limits.margin) {}
 
 Pacer::BaseState& Pacer::StateFor(const std::string& base_id) {
   auto it = bases_.find(base_id);
@@ -41,6 +43,7 @@ Status Pacer::Acquire(std::string_view base_id, Priority priority, const std::at
         state.queue.erase(me);
         ++stats_.granted;
         if (waited) ++stats_.waited;
+        if (observer_) observer_(key, now);
         cv_.notify_all();
         return Status::Ok();
       }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -42,7 +43,12 @@ struct PacerStats {
 
 class Pacer {
  public:
-  explicit Pacer(PacerLimits limits = {});
+  // Told of every grant, under the pacer's lock (keep it short): the base
+  // ("" for none) and the time the pacer counted. For metrics and tests.
+  using GrantObserver =
+      std::function<void(std::string_view base_id, std::chrono::steady_clock::time_point at)>;
+
+  explicit Pacer(PacerLimits limits = {}, GrantObserver observer = nullptr);
 
   // Blocks until one request to `base_id` may go out. `base_id` empty: a
   // request that names no base (whoami, list bases) counts for the token only.
@@ -74,6 +80,7 @@ class Pacer {
   BaseState& StateFor(const std::string& base_id);  // REQUIRES: mu_ held
 
   const PacerLimits limits_;
+  const GrantObserver observer_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   SlidingWindow token_window_;              // guarded by mu_

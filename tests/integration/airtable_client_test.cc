@@ -100,7 +100,14 @@ std::vector<Record> ReadAll(Client& client, const std::string& base, const std::
 
 TEST(AirtableClientTest, TwentySecondsOfPacedListingNeverTripsTheLimits) {
   EmulatorFixture emu({1, 2}, 1, 300, /*rate_limits=*/true);
-  Pacer pacer;  // Airtable's real limits: 5/s per base, 50/s per token
+  // Airtable's real limits (5/s per base, 50/s per token). The margin is wider
+  // than the default 20 ms because this test shares two cores with the rest of
+  // the suite: a request held up in the client or the emulator for longer than
+  // the margin arrives bunched with the next. bench/airtable_pacer_bench
+  // measures the default.
+  PacerLimits limits;
+  limits.margin = milliseconds(60);
+  Pacer pacer(limits);
   Client client(emu.Options(), pacer);
   std::atomic<int64_t> pages{0};
   auto deadline = Clock::now() + std::chrono::seconds(20);
