@@ -38,21 +38,8 @@ Result<Value> Eval(const Node& node, const EvalContext& ctx) {
       return ApplyBinary(node.op, lhs, rhs);
     }
     case NodeKind::kCall: {
-      const FunctionSpec* spec = FindFunction(node.text);
-      if (!spec) {
-        return InvalidArgumentError(
-            fmt::format("at position {}: unknown function {}", node.position, node.text));
-      }
+      AIRPG_ASSIGN_OR_RETURN(const FunctionSpec* spec, ResolveCall(node));
       int n = static_cast<int>(node.args.size());
-      if (n < spec->min_args || (spec->max_args >= 0 && n > spec->max_args)) {
-        return InvalidArgumentError(
-            fmt::format("at position {}: {} takes {} arguments, got {}", node.position, node.text,
-                        spec->max_args < 0 ? fmt::format("at least {}", spec->min_args)
-                        : spec->min_args == spec->max_args
-                            ? fmt::format("{}", spec->min_args)
-                            : fmt::format("{} to {}", spec->min_args, spec->max_args),
-                        n));
-      }
       Args args;
       args.reserve(n);
       for (const NodePtr& arg : node.args) {

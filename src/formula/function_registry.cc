@@ -1,9 +1,29 @@
 // The function table, assembled once from the per-family registrations.
 #include "formula/function_registry.h"
 
+#include <fmt/core.h>
+
 #include "formula/civil_time.h"
 
 namespace airpg::formula {
+
+Result<const FunctionSpec*> ResolveCall(const Node& node) {
+  const FunctionSpec* spec = FindFunction(node.text);
+  if (!spec) {
+    return InvalidArgumentError(
+        fmt::format("at position {}: unknown function {}", node.position, node.text));
+  }
+  int n = static_cast<int>(node.args.size());
+  if (n < spec->min_args || (spec->max_args >= 0 && n > spec->max_args)) {
+    std::string wanted = spec->max_args < 0 ? fmt::format("at least {}", spec->min_args)
+                         : spec->min_args == spec->max_args
+                             ? fmt::format("{}", spec->min_args)
+                             : fmt::format("{} to {}", spec->min_args, spec->max_args);
+    return InvalidArgumentError(fmt::format("at position {}: {} takes {} arguments, got {}",
+                                            node.position, node.text, wanted, n));
+  }
+  return spec;
+}
 
 const std::vector<FunctionSpec>& AllFunctions() {
   static const std::vector<FunctionSpec> table = [] {

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
+#include "formula/ast.h"
 #include "formula/evaluator.h"
 #include "formula/types.h"
 #include "formula/value.h"
@@ -30,6 +32,11 @@ struct FunctionSpec {
 
 // The function named `upper_name`, or nullptr.
 const FunctionSpec* FindFunction(std::string_view upper_name);
+
+// The function a call node names, with its argument count checked:
+// kInvalidArgument "at position N: unknown function X" or "… X takes 2
+// arguments, got 3". REQUIRES: node.kind == NodeKind::kCall.
+Result<const FunctionSpec*> ResolveCall(const Node& node);
 const std::vector<FunctionSpec>& AllFunctions();
 
 void RegisterLogicalFunctions(std::vector<FunctionSpec>& out);

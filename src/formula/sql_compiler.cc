@@ -113,16 +113,7 @@ class Compiler {
   }
 
   Result<SqlExpr> Call(const Node& node) {
-    const FunctionSpec* spec = FindFunction(node.text);
-    if (!spec) {
-      return InvalidArgumentError(
-          fmt::format("at position {}: unknown function {}", node.position, node.text));
-    }
-    int n = static_cast<int>(node.args.size());
-    if (n < spec->min_args || (spec->max_args >= 0 && n > spec->max_args)) {
-      return InvalidArgumentError(
-          fmt::format("at position {}: wrong number of arguments to {}", node.position, node.text));
-    }
+    AIRPG_RETURN_IF_ERROR(ResolveCall(node).status());  // unknown function, argument count
     SqlFunction fn = FindSqlFunction(node.text);
     if (!fn) return Unsupported(fmt::format("function {}", node.text));
     SqlArgs args;

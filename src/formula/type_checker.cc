@@ -70,18 +70,8 @@ Result<Type> Check(const Node& node, const Schema& schema) {
       }
     }
     case NodeKind::kCall: {
-      const FunctionSpec* spec = FindFunction(node.text);
-      if (!spec) return ErrorAt(node, fmt::format("unknown function {}", node.text));
+      AIRPG_ASSIGN_OR_RETURN(const FunctionSpec* spec, ResolveCall(node));
       int n = static_cast<int>(node.args.size());
-      if (n < spec->min_args || (spec->max_args >= 0 && n > spec->max_args)) {
-        return ErrorAt(node,
-                       fmt::format("{} takes {} arguments, got {}", node.text,
-                                   spec->max_args < 0 ? fmt::format("at least {}", spec->min_args)
-                                   : spec->min_args == spec->max_args
-                                       ? fmt::format("{}", spec->min_args)
-                                       : fmt::format("{} to {}", spec->min_args, spec->max_args),
-                                   n));
-      }
       std::vector<Type> types;
       for (const NodePtr& arg : node.args) {
         AIRPG_ASSIGN_OR_RETURN(Type t, Check(*arg, schema));
