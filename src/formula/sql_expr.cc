@@ -236,24 +236,9 @@ Method RuleFor(Type a, Type b, bool equality) {
   return Method::kNumber;
 }
 
-const char* SqlOp(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::kEq:
-      return "=";
-    case BinaryOp::kNe:
-      return "<>";
-    case BinaryOp::kLt:
-      return "<";
-    case BinaryOp::kLe:
-      return "<=";
-    case BinaryOp::kGt:
-      return ">";
-    case BinaryOp::kGe:
-      return ">=";
-    default:
-      return "=";
-  }
-}
+// The comparison's SQL operator: the formula's own spelling except `!=`,
+// which SQL writes `<>`.
+const char* SqlOp(BinaryOp op) { return op == BinaryOp::kNe ? "<>" : BinaryOpText(op); }
 
 }  // namespace
 
