@@ -4,23 +4,6 @@
 
 namespace airpg::pg {
 
-std::string QuoteIdentifier(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 2);
-  out += '"';
-  for (char c : name) {
-    if (c == '\0') continue;
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-std::string QualifiedName(std::string_view schema, std::string_view name) {
-  return QuoteIdentifier(schema) + "." + QuoteIdentifier(name);
-}
-
 std::string ArrayLiteral(const std::vector<std::optional<std::string>>& elements) {
   std::string out = "{";
   for (size_t i = 0; i < elements.size(); ++i) {

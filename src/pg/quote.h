@@ -9,15 +9,13 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/sql_identifier.h"
 
 namespace airpg::pg {
 
-// "name" with embedded quotes doubled. NUL bytes, which no Postgres identifier
-// can hold, are dropped. Never returns an unquoted identifier.
-std::string QuoteIdentifier(std::string_view name);
-
-// "schema"."name".
-std::string QualifiedName(std::string_view schema, std::string_view name);
+// Identifiers: the base helpers, under the names pg/ code has always used.
+using ::airpg::QualifiedName;
+using ::airpg::QuoteIdentifier;
 
 // A one-dimensional array literal, every element quoted: {"a","b\"c",NULL}.
 // Bind it as a text parameter and cast it (`$1::text[]`).
