@@ -84,7 +84,8 @@ TEST_F(CatalogTest, AuditLogIsPartitionedByMonth) {
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(rows->Get(0, 0), "1");
   ASSERT_TRUE(conn().Run("SELECT airpg.ensure_audit_partitions(5)").ok());
-  rows = conn().Exec("SELECT count(*) FROM pg_inherits WHERE inhparent = 'airpg.audit_log'::regclass");
+  rows =
+      conn().Exec("SELECT count(*) FROM pg_inherits WHERE inhparent = 'airpg.audit_log'::regclass");
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->Get(0, 0), "7");  // six months and the default partition
 }
