@@ -19,4 +19,14 @@ std::string QualifiedName(std::string_view schema, std::string_view name) {
   return QuoteIdentifier(schema) + "." + QuoteIdentifier(name);
 }
 
+std::string SqlStringLiteralForScript(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\0') continue;
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 }  // namespace airpg

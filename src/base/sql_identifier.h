@@ -16,4 +16,9 @@ std::string QuoteIdentifier(std::string_view name);
 // "schema"."name".
 std::string QualifiedName(std::string_view schema, std::string_view name);
 
+// 'text' with quotes doubled (standard_conforming_strings), for SQL scripts
+// printed for people to read or apply (`airpg schema plan`). SQL that airpg
+// executes never uses this: its values travel as parameters.
+std::string SqlStringLiteralForScript(std::string_view text);
+
 }  // namespace airpg

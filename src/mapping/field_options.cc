@@ -24,6 +24,9 @@ Result<FieldOptions> ParseFieldOptions(std::string_view options_json) {
     out.prefers_single_record_link = b;
   }
   if (root["linkedTableId"].get_string().get(s) == simdjson::SUCCESS) out.linked_table_id = s;
+  if (root["inverseLinkFieldId"].get_string().get(s) == simdjson::SUCCESS) {
+    out.inverse_link_field_id = s;
+  }
   if (root["isValid"].get_bool().get(b) == simdjson::SUCCESS) out.is_valid = b;
   simdjson::dom::element result;
   if (root["result"].get(result) == simdjson::SUCCESS && result.is_object()) {

@@ -50,6 +50,7 @@ struct FieldOptions {
   std::string duration_format;
   bool prefers_single_record_link = false;
   std::string linked_table_id;
+  std::string inverse_link_field_id;
   std::string result_type;          // formula/rollup/lookup/created/modified time
   std::string result_options_json;  // the result's own options
   bool is_valid = true;

@@ -205,3 +205,15 @@ END
 $$;
 
 SELECT airpg.ensure_audit_partitions();
+
+-- COMMENT ON takes no parameters; this lets callers pass the text as one.
+CREATE FUNCTION airpg.comment_on(schema_name text, table_name text, column_name text, body text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF column_name IS NULL THEN
+    EXECUTE format('COMMENT ON TABLE %I.%I IS %L', schema_name, table_name, body);
+  ELSE
+    EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', schema_name, table_name, column_name, body);
+  END IF;
+END
+$$;

@@ -1,0 +1,43 @@
+// DDL for a SchemaPlan: the statements that create a base's schema, in the
+// order a bulk load wants them — bare tables first (COPY is fastest without
+// indexes and constraints), then keys, checks, foreign keys and indexes,
+// then comments and audit triggers. Identifiers are quoted here; the only
+// values (comment texts) are kept apart so the executor binds them as
+// parameters. Pure.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mapping/schema_plan.h"
+
+namespace airpg::mapping {
+
+// COMMENT ON TABLE (column empty) or COLUMN, with the Airtable name, id and
+// description.
+struct Comment {
+  std::string table;
+  std::string column;
+  std::string text;
+};
+
+struct SchemaDdl {
+  std::vector<std::string> create;  // CREATE TABLE … (no keys or constraints)
+  std::vector<std::string> finish;  // keys, CHECKs, FKs, indexes
+  std::vector<Comment> comments;
+  std::vector<std::string> audit;  // one audit trigger per table
+};
+
+SchemaDdl BuildSchemaDdl(const SchemaPlan& plan, std::string_view schema);
+
+// The whole DDL as one script a person can read or apply with psql
+// (CREATE SCHEMA first, comments as COMMENT ON … IS '…').
+std::string RenderDdlScript(const SchemaDdl& ddl, std::string_view schema);
+
+// The columns a mirrored table's COPY fills, in order: airtable_id, the
+// field columns (FieldPlan::HasColumn, plan order) except foreign keys,
+// which are set once every table is in, then airtable_created_time.
+std::vector<std::string> LoadColumns(const TablePlan& table);
+
+}  // namespace airpg::mapping

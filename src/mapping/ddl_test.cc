@@ -1,0 +1,153 @@
+#include "mapping/ddl.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/sql_identifier.h"
+#include "pg/catalog.h"
+#include "pg/testing/pg_test.h"
+
+namespace airpg::mapping {
+namespace {
+
+airtable::BaseSchema LoadSchema(const std::string& file) {
+  std::ifstream in(std::string(AIRPG_FIXTURES_DIR) + "/" + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto schema = airtable::ParseBaseSchema(ss.str());
+  EXPECT_TRUE(schema.ok()) << file << ": " << schema.status().ToString();
+  return schema.ok() ? *schema : airtable::BaseSchema{};
+}
+
+class DdlTest : public pg::testing::PgTest {
+ protected:
+  void Apply(const SchemaPlan& plan, const std::string& schema) {
+    SchemaDdl ddl = BuildSchemaDdl(plan, schema);
+    ASSERT_TRUE(conn().Run("CREATE SCHEMA " + QuoteIdentifier(schema)).ok());
+    for (const auto& s : ddl.create) ASSERT_TRUE(conn().Run(s).ok()) << s;
+    for (const auto& s : ddl.finish) {
+      auto st = conn().Run(s);
+      ASSERT_TRUE(st.ok()) << s << "\n" << st.ToString();
+    }
+    for (const auto& c : ddl.comments) {
+      pg::Param column = c.column.empty() ? pg::Param() : pg::Param(c.column);
+      ASSERT_TRUE(
+          conn()
+              .Run("SELECT airpg.comment_on($1, $2, $3, $4)", {schema, c.table, column, c.text})
+              .ok());
+    }
+    for (const auto& s : ddl.audit) ASSERT_TRUE(conn().Run(s).ok()) << s;
+  }
+};
+
+TEST_F(DdlTest, EveryFixtureSchemaAppliesCleanlyAsStatementsAndAsAScript) {
+  ASSERT_TRUE(pg::EnsureCatalog(conn()).ok());
+  int n = 0;
+  for (const char* file :
+       {"meta/base_schema_many_field_types_real.json", "meta/base_schema_art_gallery_real.json",
+        "meta/pyairtable_base_schema.json"}) {
+    auto plan = PlanSchema(LoadSchema(file), {});
+    ASSERT_TRUE(plan.ok()) << file << ": " << plan.status().ToString();
+    Apply(*plan, "s" + std::to_string(++n));
+    std::string script = RenderDdlScript(BuildSchemaDdl(*plan, "script" + std::to_string(n)),
+                                         "script" + std::to_string(n));
+    auto st = conn().RunScript(script);
+    EXPECT_TRUE(st.ok()) << file << ": " << st.ToString() << "\n" << script;
+  }
+  // Every mirrored table got its comment with the Airtable id.
+  auto rows = conn().Exec(
+      "SELECT count(*) FILTER (WHERE obj_description(c.oid) LIKE 'Airtable table %(tbl%'), "
+      "count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = 's1' AND c.relkind = 'r' AND c.relname NOT LIKE '%\\_\\_%'");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->Get(0, 0), rows->Get(0, 1));
+  EXPECT_NE(rows->Get(0, 1), "0");
+}
+
+airtable::Field Link(std::string id, std::string name, std::string to, std::string inverse,
+                     bool single) {
+  airtable::Field f;
+  f.id = std::move(id);
+  f.name = std::move(name);
+  f.type_name = "multipleRecordLinks";
+  f.type = airtable::FieldType::kMultipleRecordLinks;
+  f.options_json = "{\"linkedTableId\":\"" + to +
+                   "\",\"prefersSingleRecordLink\":" + (single ? "true" : "false") +
+                   (inverse.empty() ? "" : ",\"inverseLinkFieldId\":\"" + inverse + "\"") + "}";
+  return f;
+}
+
+airtable::Table MakeTable(std::string id, std::string name, std::vector<airtable::Field> fields) {
+  airtable::Table t;
+  t.id = std::move(id);
+  t.name = std::move(name);
+  airtable::Field primary;
+  primary.id = "fld" + t.id.substr(3) + "Name";
+  primary.name = "Name";
+  primary.type_name = "singleLineText";
+  primary.type = airtable::FieldType::kSingleLineText;
+  t.primary_field_id = primary.id;
+  t.fields.push_back(primary);
+  for (auto& f : fields) t.fields.push_back(std::move(f));
+  return t;
+}
+
+TEST_F(DdlTest, LinkPairsShareOneRelationAndSingleLinksBecomeForeignKeys) {
+  airtable::BaseSchema base;
+  base.tables.push_back(MakeTable("tblReg", "Registrations",
+                                  {Link("fldRegClient", "Client", "tblCli", "fldCliRegs", true),
+                                   Link("fldRegTags", "Related", "tblReg", "", false)}));
+  base.tables.push_back(
+      MakeTable("tblCli", "Clients",
+                {Link("fldCliRegs", "Registrations", "tblReg", "fldRegClient", false),
+                 Link("fldCliPartners", "Partners", "tblReg", "fldRegPartnerOf", false)}));
+  base.tables[0].fields.push_back(
+      Link("fldRegPartnerOf", "Partner of", "tblCli", "fldCliPartners", false));
+  auto plan = PlanSchema(base, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  auto role = [&](const char* id) { return plan->FindField(id).second->link_role; };
+  EXPECT_EQ(role("fldRegClient"), LinkRole::kForeignKey);
+  EXPECT_EQ(role("fldCliRegs"), LinkRole::kForeignKeyInverse);
+  EXPECT_EQ(role("fldRegTags"), LinkRole::kJunction);  // self-link without inverse
+  // The smaller field id owns a many-to-many pair; the inverse reads the same junction.
+  EXPECT_EQ(role("fldCliPartners"), LinkRole::kJunction);
+  EXPECT_EQ(role("fldRegPartnerOf"), LinkRole::kJunctionInverse);
+  EXPECT_EQ(plan->FindField("fldRegPartnerOf").second->relation_table, "clients__partners");
+  ASSERT_TRUE(pg::EnsureCatalog(conn()).ok());
+  Apply(*plan, "crm");
+  auto rows = conn().Exec(
+      "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND condeferrable "
+      "AND connamespace = 'crm'::regnamespace");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->Get(0, 0), "5");  // client FK, 2 junctions × 2
+}
+
+TEST_F(DdlTest, KnownNamesAreKeptAcrossRenames) {
+  airtable::BaseSchema base;
+  base.tables.push_back(MakeTable("tblA", "Leads (renamed)", {}));
+  KnownNames known;
+  known.tables["tblA"] = "leads";
+  known.columns["fldAName"] = "full_name";
+  auto plan = PlanSchema(base, known);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->tables[0].table_name, "leads");
+  EXPECT_EQ(plan->tables[0].fields[0].column_name, "full_name");
+}
+
+TEST_F(DdlTest, LinksToTablesLeftOutKeepTheirIdsWithAWarning) {
+  airtable::BaseSchema base;
+  base.tables.push_back(MakeTable("tblA", "A", {Link("fldAB", "B", "tblB", "fldBA", false)}));
+  base.tables.push_back(MakeTable("tblB", "B", {Link("fldBA", "A", "tblA", "fldAB", false)}));
+  auto plan = PlanSchema(base, {}, {"A"});
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->tables.size(), 1u);
+  EXPECT_EQ(plan->tables[0].fields[1].link_role, LinkRole::kUnlinkedIds);
+  EXPECT_EQ(plan->tables[0].fields[1].column.sql_type, "text[]");
+  EXPECT_EQ(plan->warnings.size(), 1u);
+  EXPECT_EQ(PlanSchema(base, {}, {"Nope"}).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace airpg::mapping
