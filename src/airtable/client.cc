@@ -120,6 +120,21 @@ Result<BaseSchema> Client::GetBaseSchema(std::string_view base_id, bool include_
   return Read<BaseSchema>(base_id, priority, "GET", path, "", ParseBaseSchema);
 }
 
+Result<BaseInfo> Client::GetBaseInfo(std::string_view base_id, Priority priority) {
+  std::string offset;
+  do {
+    std::string path = "/v0/meta/bases";
+    if (!offset.empty()) path += "?offset=" + http::PercentEncode(offset);
+    AIRPG_ASSIGN_OR_RETURN(BaseList page,
+                           Read<BaseList>(base_id, priority, "GET", path, "", ParseBaseList));
+    for (BaseInfo& info : page.bases) {
+      if (info.id == base_id) return std::move(info);
+    }
+    offset = page.offset;
+  } while (!offset.empty());
+  return NotFoundError(fmt::format("base {} is not among the bases this token can see", base_id));
+}
+
 Result<AttachmentDownload> Client::DownloadAttachment(const std::string& url,
                                                       const http::BodySink& sink,
                                                       int64_t max_bytes) {

@@ -114,6 +114,10 @@ class Client {
   Result<BaseSchema> GetBaseSchema(std::string_view base_id, bool include_visible_field_ids,
                                    Priority priority = Priority::kBackfill);
 
+  // The base's id and name from the bases the token can see (all pages);
+  // kNotFound when the token cannot see it.
+  Result<BaseInfo> GetBaseInfo(std::string_view base_id, Priority priority = Priority::kBackfill);
+
   // Records API. `table` is a table id or name.
   RecordPager ListRecords(std::string_view base_id, std::string_view table, ListOptions options,
                           Priority priority = Priority::kBackfill);

@@ -81,6 +81,29 @@ const Table* BaseSchema::FindTable(std::string_view id_or_name) const {
   return nullptr;
 }
 
+Result<BaseList> ParseBaseList(std::string_view body) {
+  AIRPG_ASSIGN_OR_RETURN(element root, dom::Parse(body, "base list"));
+  simdjson::dom::array bases;
+  if (root["bases"].get_array().get(bases) != simdjson::SUCCESS) {
+    return dom::Malformed("base list", "no \"bases\" array");
+  }
+  BaseList out;
+  for (element b : bases) {
+    BaseInfo info;
+    std::string_view s;
+    if (b["id"].get_string().get(s) != simdjson::SUCCESS) {
+      return dom::Malformed("base list", "a base without an id");
+    }
+    info.id = s;
+    if (b["name"].get_string().get(s) == simdjson::SUCCESS) info.name = s;
+    if (b["permissionLevel"].get_string().get(s) == simdjson::SUCCESS) info.permission_level = s;
+    out.bases.push_back(std::move(info));
+  }
+  std::string_view offset;
+  if (root["offset"].get_string().get(offset) == simdjson::SUCCESS) out.offset = offset;
+  return out;
+}
+
 Result<BaseSchema> ParseBaseSchema(std::string_view body) {
   AIRPG_ASSIGN_OR_RETURN(element root, dom::Parse(body, "base schema"));
   simdjson::dom::array tables;

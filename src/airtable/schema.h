@@ -48,6 +48,21 @@ struct BaseSchema {
   const Table* FindTable(std::string_view id_or_name) const;
 };
 
+struct BaseInfo {
+  std::string id;  // app…
+  std::string name;
+  std::string permission_level;
+};
+
+// One page of GET /v0/meta/bases: the bases and the offset of the next page
+// ("" on the last).
+struct BaseList {
+  std::vector<BaseInfo> bases;
+  std::string offset;
+};
+
+Result<BaseList> ParseBaseList(std::string_view body);
+
 // Parses {"tables":[…]}. Malformed JSON or a missing id is kDataLoss.
 Result<BaseSchema> ParseBaseSchema(std::string_view body);
 

@@ -58,5 +58,14 @@ TEST(SchemaTest, MalformedSchemasAreDataLoss) {
   }
 }
 
+TEST(SchemaTest, ParsesTheRealBaseList) {
+  auto list = ParseBaseList(testing::Fixture("meta/list_bases_real.json"));
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_FALSE(list->bases.empty());
+  EXPECT_EQ(list->bases[0].id.substr(0, 3), "app");
+  EXPECT_FALSE(list->bases[0].name.empty());
+  EXPECT_EQ(ParseBaseList("{\"tables\":[]}").status().code(), StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace airpg::airtable
