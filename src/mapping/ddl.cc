@@ -119,10 +119,11 @@ class Builder {
     if (f.link_role == LinkRole::kJunction) {
       const TablePlan* to = plan_.FindTable(f.linked_table_id);
       std::string j = Name(f.relation_table);
-      // position: order in this side's cell; inverse_position: in the inverse field's cell.
+      // position: order in this side's cell; inverse_position: in the inverse field's
+      // cell. Either is NULL when only the other side had the link when it was read.
       relation_tables_.push_back(
           fmt::format("CREATE TABLE {} (\n  from_id bigint NOT NULL,\n  to_id bigint NOT NULL,\n"
-                      "  position integer NOT NULL,\n  inverse_position integer\n)",
+                      "  position integer,\n  inverse_position integer\n)",
                       j));
       references_.push_back(
           fmt::format("ALTER TABLE {}\n  ADD PRIMARY KEY (from_id, to_id),\n"

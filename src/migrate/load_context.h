@@ -1,0 +1,43 @@
+// What every step of one migration run shares: the Airtable client, the run's
+// plan and staging schema, the Postgres connection, and the callbacks that
+// report progress. Single-thread unless a member says otherwise.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "airtable/client.h"
+#include "mapping/schema_plan.h"
+#include "pg/connection.h"
+
+namespace airpg::migrate {
+
+class AttachmentFetcher;
+
+// Per-table counts of a run (the pgloader-style summary line).
+struct TableSummary {
+  std::string table_id;
+  std::string table_name;
+  int64_t read = 0;
+  int64_t imported = 0;
+  int64_t rejected = 0;
+  int64_t attachments = 0;
+  double seconds = 0;
+  bool resumed = false;  // loaded by an earlier, interrupted attempt of the run
+};
+
+struct LoadContext {
+  airtable::Client* client = nullptr;
+  pg::Connection* conn = nullptr;
+  const mapping::SchemaPlan* plan = nullptr;
+  std::string base_id;
+  std::string staging_schema;
+  int64_t run_id = 0;
+  bool dry_run = false;              // read and convert, write nothing
+  AttachmentFetcher* fetcher = nullptr;  // null in a dry run
+  // Called after each page with the table's running counts.
+  std::function<void(const TableSummary&)> on_progress;
+};
+
+}  // namespace airpg::migrate

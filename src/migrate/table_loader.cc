@@ -1,0 +1,283 @@
+#include "migrate/table_loader.h"
+
+#include <fmt/core.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "base/bounded_queue.h"
+#include "base/sql_identifier.h"
+#include "mapping/cell_value.h"
+#include "mapping/relation_cells.h"
+#include "migrate/attachment_fetcher.h"
+#include "migrate/record_checksum.h"
+#include "pg/copy_writer.h"
+#include "pg/quote.h"
+#include "pg/transaction.h"
+
+namespace airpg::migrate {
+namespace {
+
+using mapping::FieldPlan;
+using mapping::LinkRole;
+using mapping::Storage;
+using Row = std::vector<pg::Param>;
+
+// Everything one page becomes, written after the page is converted.
+struct PageRows {
+  std::vector<Row> main, links, checksums, rejects, attachments;
+  std::map<std::string, mapping::Collaborator> users;
+  int64_t attachment_count = 0;
+};
+
+class PageConverter {
+ public:
+  PageConverter(LoadContext& ctx, const mapping::TablePlan& table) : ctx_(ctx), table_(table) {}
+
+  Status Convert(const airtable::Record& record, PageRows& out) {
+    std::set<std::string, std::less<>> rejected;
+    Row row;
+    row.push_back(record.id);
+    for (const FieldPlan& f : table_.fields) {
+      std::optional<std::string_view> cell = record.Cell(f.field.id);
+      Status s = Field(record, f, cell, row, out);
+      if (!s.ok()) {
+        rejected.insert(f.field.id);
+        out.rejects.push_back({std::to_string(ctx_.run_id), ctx_.base_id, table_.table_id,
+                               record.id, f.field.id,
+                               cell ? pg::Param(std::string(*cell)) : pg::Param(),
+                               std::string(s.message())});
+      }
+    }
+    row.push_back(record.created_time.empty() ? pg::Param() : pg::Param(record.created_time));
+    out.main.push_back(std::move(row));
+    AIRPG_ASSIGN_OR_RETURN(std::string sum,
+                           AirtableRecordChecksum(table_, record, rejected, /*with_links=*/false));
+    out.checksums.push_back({table_.table_id, record.id, std::move(sum)});
+    return OkStatus();
+  }
+
+ private:
+  // Appends the field's column value to `row` (when it has one) and its
+  // relation rows to `out`; an error means the cell is rejected (the column
+  // gets NULL, or its default when NOT NULL).
+  Status Field(const airtable::Record& record, const FieldPlan& f,
+               std::optional<std::string_view> cell, Row& row, PageRows& out) {
+    bool column = f.HasColumn() && f.link_role != LinkRole::kForeignKey;
+    auto fallback = [&] {
+      if (column) row.push_back(f.column.not_null ? pg::Param(f.column.default_sql) : pg::Param());
+    };
+    if (f.column.storage == Storage::kUser && column) {
+      if (!cell) {
+        row.push_back(pg::Param());
+        return OkStatus();
+      }
+      auto users = mapping::ParseCollaboratorCell(f.field.type, *cell);
+      if (!users.ok() || users->size() != 1) {
+        fallback();
+        return users.ok() ? InvalidArgumentError("expected one collaborator") : users.status();
+      }
+      out.users[(*users)[0].id] = (*users)[0];
+      row.push_back((*users)[0].id);
+      return OkStatus();
+    }
+    if (column) {
+      auto value = mapping::CellToPg(f.field, f.column, cell);
+      if (!value.ok()) {
+        fallback();
+        return value.status();
+      }
+      if (value->is_null) {
+        row.push_back(pg::Param());
+      } else if (value->array) {
+        std::vector<std::optional<std::string>> items(value->array->begin(), value->array->end());
+        row.push_back(pg::ArrayLiteral(items));
+      } else {
+        row.push_back(std::move(value->text));
+      }
+      return OkStatus();
+    }
+    if (!cell) return OkStatus();
+    switch (f.link_role) {
+      case LinkRole::kForeignKey:
+      case LinkRole::kJunction:
+      case LinkRole::kJunctionInverse: {
+        AIRPG_ASSIGN_OR_RETURN(auto ids, mapping::ParseLinkCell(*cell));
+        size_t keep = f.link_role == LinkRole::kForeignKey ? std::min<size_t>(ids.size(), 1)
+                                                             : ids.size();
+        for (size_t i = 0; i < keep; ++i)
+          out.links.push_back({f.field.id, record.id, std::to_string(i), ids[i]});
+        if (keep < ids.size()) {
+          return InvalidArgumentError(fmt::format(
+              "single-record link holds {} records; only the first ({}) is kept", ids.size(),
+              ids[0]));
+        }
+        return OkStatus();
+      }
+      case LinkRole::kForeignKeyInverse:
+        return OkStatus();  // derived from the other side's foreign key
+      default:
+        break;
+    }
+    if (f.column.storage == Storage::kUserJunction) {
+      AIRPG_ASSIGN_OR_RETURN(auto users, mapping::ParseCollaboratorCell(f.field.type, *cell));
+      for (size_t i = 0; i < users.size(); ++i) {
+        out.users[users[i].id] = users[i];
+        out.links.push_back({f.field.id, record.id, std::to_string(i), users[i].id});
+      }
+      return OkStatus();
+    }
+    if (f.column.storage == Storage::kAttachments) {
+      AIRPG_ASSIGN_OR_RETURN(auto attachments, mapping::ParseAttachmentCell(*cell));
+      if (ctx_.fetcher == nullptr) return OkStatus();  // dry run
+      for (size_t i = 0; i < attachments.size(); ++i) {
+        const auto& a = attachments[i];
+        auto stored = ctx_.fetcher->Fetch(a);
+        if (!stored.ok()) {
+          return Status(stored.status().code(),
+                        fmt::format("attachment {} ({}) not stored: {}", a.id, a.filename,
+                                    stored.status().message()));
+        }
+        auto opt = [](const auto& v) { return v ? pg::Param(std::to_string(*v)) : pg::Param(); };
+        out.attachments.push_back(
+            {ctx_.staging_schema, table_.table_id, record.id, f.field.id, std::to_string(i), a.id,
+             a.filename, a.type.empty() ? pg::Param() : pg::Param(a.type),
+             std::to_string(stored->size), stored->sha256, opt(a.width), opt(a.height)});
+        ++out.attachment_count;
+      }
+      return OkStatus();
+    }
+    return OkStatus();
+  }
+
+  LoadContext& ctx_;
+  const mapping::TablePlan& table_;
+};
+
+Status CopyRows(pg::Connection& conn, std::string_view schema, std::string_view table,
+                const std::vector<std::string>& columns, const std::vector<Row>& rows) {
+  if (rows.empty()) return OkStatus();
+  AIRPG_ASSIGN_OR_RETURN(pg::CopyWriter copy, pg::CopyWriter::Start(conn, schema, table, columns));
+  for (const Row& row : rows) AIRPG_RETURN_IF_ERROR(copy.WriteRow(row));
+  return copy.Finish().status();
+}
+
+Status WritePage(LoadContext& ctx, const mapping::TablePlan& table, const PageRows& rows) {
+  pg::Connection& conn = *ctx.conn;
+  if (!rows.users.empty()) {
+    std::vector<std::optional<std::string>> ids, emails, names;
+    for (const auto& [id, u] : rows.users) {
+      ids.push_back(id);
+      emails.push_back(u.email);
+      names.push_back(u.name);
+    }
+    AIRPG_RETURN_IF_ERROR(conn.Run(
+        "INSERT INTO airpg.users (user_id, email, name) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) "
+        "ON CONFLICT (user_id) DO UPDATE SET email = coalesce(EXCLUDED.email, users.email), "
+        "name = coalesce(EXCLUDED.name, users.name), updated_at = now()",
+        {pg::ArrayLiteral(ids), pg::ArrayLiteral(emails), pg::ArrayLiteral(names)}));
+  }
+  AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, table.table_name,
+                                 mapping::LoadColumns(table), rows.main));
+  AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, "_links",
+                                 {"field_id", "from_record", "position", "to_record"}, rows.links));
+  AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, "_checksums",
+                                 {"table_id", "record_id", "checksum"}, rows.checksums));
+  AIRPG_RETURN_IF_ERROR(CopyRows(
+      conn, "airpg", "rejects",
+      {"run_id", "base_id", "table_id", "record_id", "field_id", "raw_value", "reason"},
+      rows.rejects));
+  return CopyRows(conn, "airpg", "attachments",
+                  {"schema_name", "table_id", "record_id", "field_id", "position", "attachment_id",
+                   "filename", "content_type", "size", "sha256", "width", "height"},
+                  rows.attachments);
+}
+
+}  // namespace
+
+std::vector<std::string> ScratchTableDdl(std::string_view staging_schema) {
+  return {
+      fmt::format("CREATE UNLOGGED TABLE {} (field_id text NOT NULL, from_record text NOT NULL, "
+                  "position integer NOT NULL, to_record text NOT NULL)",
+                  QualifiedName(staging_schema, "_links")),
+      fmt::format("CREATE INDEX ON {} (field_id)", QualifiedName(staging_schema, "_links")),
+      fmt::format("CREATE UNLOGGED TABLE {} (table_id text NOT NULL, record_id text NOT NULL, "
+                  "checksum text NOT NULL)",
+                  QualifiedName(staging_schema, "_checksums")),
+  };
+}
+
+Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table) {
+  auto started = std::chrono::steady_clock::now();
+  TableSummary summary;
+  summary.table_id = table.table_id;
+  summary.table_name = table.table_name;
+
+  // Fetching runs ahead by a few pages while this thread converts and loads.
+  BoundedQueue<Result<airtable::RecordPage>> pages(4);
+  std::thread producer([&] {
+    airtable::ListOptions options;
+    options.return_fields_by_field_id = true;
+    airtable::RecordPager pager = ctx.client->ListRecords(ctx.base_id, table.table_id, options);
+    for (;;) {
+      auto page = pager.Next();
+      if (!page.ok()) {
+        pages.Push(page.status());
+        break;
+      }
+      if (!page->has_value() || !pages.Push(std::move(**page))) break;
+    }
+    pages.Close();
+  });
+  struct Join {
+    std::thread& t;
+    BoundedQueue<Result<airtable::RecordPage>>& q;
+    ~Join() {
+      q.Close();
+      t.join();
+    }
+  } join{producer, pages};
+
+  std::optional<pg::Transaction> tx;
+  if (!ctx.dry_run) {
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction begun, pg::Transaction::Begin(*ctx.conn));
+    tx.emplace(std::move(begun));
+  }
+  PageConverter converter(ctx, table);
+  while (auto page = pages.Pop()) {
+    if (!page->ok()) return page->status();
+    PageRows rows;
+    for (const airtable::Record& record : (*page)->records) {
+      AIRPG_RETURN_IF_ERROR(converter.Convert(record, rows));
+    }
+    summary.read += static_cast<int64_t>((*page)->records.size());
+    summary.rejected += static_cast<int64_t>(rows.rejects.size());
+    summary.attachments += rows.attachment_count;
+    if (!ctx.dry_run) AIRPG_RETURN_IF_ERROR(WritePage(ctx, table, rows));
+    summary.imported = summary.read;
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (ctx.on_progress) ctx.on_progress(summary);
+  }
+  if (tx) {
+    AIRPG_RETURN_IF_ERROR(tx->Run(
+        "INSERT INTO airpg.run_tables (run_id, table_id, status, records_read, imported, "
+        "rejected, attachments, seconds) VALUES ($1::bigint, $2, 'loaded', $3::bigint, "
+        "$4::bigint, $5::bigint, $6::bigint, $7::float8) "
+        "ON CONFLICT (run_id, table_id) DO UPDATE SET status = 'loaded', "
+        "records_read = EXCLUDED.records_read, imported = EXCLUDED.imported, "
+        "rejected = EXCLUDED.rejected, attachments = EXCLUDED.attachments, "
+        "seconds = EXCLUDED.seconds",
+        {std::to_string(ctx.run_id), table.table_id, std::to_string(summary.read),
+         std::to_string(summary.imported), std::to_string(summary.rejected),
+         std::to_string(summary.attachments), fmt::format("{:.3f}", summary.seconds)}));
+    AIRPG_RETURN_IF_ERROR(tx->Commit());
+  }
+  return summary;
+}
+
+}  // namespace airpg::migrate

@@ -1,0 +1,51 @@
+// Verification: per table, the record count and one canonical checksum per
+// record from each side, compared. Differences the rejects ledger explains
+// are left out (the rejected cells are skipped on both sides); anything else
+// is reported. The post-load check compares against the checksums the load
+// computed from Airtable's cells (no extra requests; links are checked by
+// `airpg verify`, which reads Airtable again and includes them).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "airtable/client.h"
+#include "base/result.h"
+#include "mapping/schema_plan.h"
+#include "pg/connection.h"
+
+namespace airpg::migrate {
+
+struct TableVerify {
+  std::string table_id;
+  std::string table_name;
+  int64_t airtable_records = 0;
+  int64_t postgres_records = 0;
+  int64_t missing_in_postgres = 0;
+  int64_t missing_in_airtable = 0;
+  int64_t different = 0;
+  std::vector<std::string> examples;  // the first few differences, for people
+  bool clean() const { return missing_in_postgres + missing_in_airtable + different == 0; }
+};
+
+struct VerifyReport {
+  std::vector<TableVerify> tables;
+  bool clean() const;
+};
+
+TableVerify CompareChecksums(const mapping::TablePlan& table,
+                             const std::map<std::string, std::string>& airtable,
+                             const std::map<std::string, std::string>& postgres);
+
+// The staging schema of `run_id` against the checksums its load stored.
+Result<VerifyReport> VerifyStaging(pg::Connection& conn, std::string_view staging_schema,
+                                   const mapping::SchemaPlan& plan, int64_t run_id);
+
+// The live schema against Airtable, read again now (verification priority).
+Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connection& conn,
+                                           std::string_view base_id, std::string_view schema,
+                                           const mapping::SchemaPlan& plan, int64_t run_id);
+
+}  // namespace airpg::migrate
