@@ -1,59 +1,20 @@
 #include "mapping/cell_value.h"
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "mapping/testing_cells.h"
 #include "pg/quote.h"
 #include "pg/testing/pg_test.h"
 
 namespace airpg::mapping {
 namespace {
 
-struct Case {
-  int line = 0;
-  airtable::Field field;
-  std::optional<std::string> cell;
-  std::string expected;  // "=", "absent", "!reason" or JSON
-};
-
-std::string Trim(std::string s) {
-  size_t a = s.find_first_not_of(' '), b = s.find_last_not_of(' ');
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
-
-std::vector<Case> LoadCases() {
-  std::ifstream in(std::string(AIRPG_MAPPING_TESTDATA) + "/cells.test");
-  std::vector<Case> cases;
-  int line_number = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_number;
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> parts;
-    for (size_t start = 0;;) {
-      size_t bar = line.find(" | ", start);
-      parts.push_back(Trim(line.substr(start, bar == std::string::npos ? bar : bar - start)));
-      if (bar == std::string::npos) break;
-      start = bar + 3;
-    }
-    EXPECT_EQ(parts.size(), 4u) << "cells.test:" << line_number;
-    if (parts.size() != 4) continue;
-    Case c;
-    c.line = line_number;
-    c.field.id = "fldCase";
-    c.field.name = "Case";
-    c.field.type_name = parts[0];
-    c.field.type = airtable::ParseFieldType(parts[0]);
-    c.field.options_json = parts[1] == "-" ? "" : parts[1];
-    if (parts[2] != "absent") c.cell = parts[2];
-    c.expected = parts[3];
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
+using Case = testing::CellCase;
+using testing::LoadCellCases;
 
 // Compares JSON texts by value (key order and spacing do not matter).
 bool SameJson(const std::string& a, const std::string& b) {
@@ -88,7 +49,7 @@ void Check(const Case& c, Through through) {
 }
 
 TEST(CellValueTest, EveryCaseConvertsOrIsRejectedWithItsReason) {
-  std::vector<Case> cases = LoadCases();
+  std::vector<Case> cases = LoadCellCases();
   EXPECT_GE(cases.size(), 40u);
   for (const Case& c : cases) {
     SCOPED_TRACE("cells.test:" + std::to_string(c.line) + " " + c.field.type_name);
@@ -116,7 +77,7 @@ class CellValuePgTest : public pg::testing::PgTest {};
 // Airtable value it was (one case per type and option combination).
 TEST_F(CellValuePgTest, CasesRoundTripThroughPostgres) {
   ASSERT_TRUE(conn().RunScript("SET TIME ZONE 'UTC'").ok());
-  for (const Case& c : LoadCases()) {
+  for (const Case& c : LoadCellCases()) {
     Check(c, [&](const ColumnPlan& plan, const PgValue& v) {
       // Store in a column of the planned type, read it back as Postgres prints it.
       std::string type = plan.sql_type;
