@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/sql_identifier.h"
+#include "pg/quote.h"
 #include "pg/transaction.h"
 
 namespace airpg::migrate {
@@ -45,11 +46,12 @@ class Finisher {
       const mapping::TablePlan* to = ctx_.plan->FindTable(f.linked_table_id);
       AIRPG_RETURN_IF_ERROR(RejectDangling(t, f, *to));
       if (f.link_role == LinkRole::kForeignKey) {
-        return tx_.Run(fmt::format(
-            "UPDATE {} a SET {} = b.id FROM {} l JOIN {} b ON b.airtable_id = l.to_record "
-            "WHERE l.field_id = $1 AND a.airtable_id = l.from_record",
-            from, QuoteIdentifier(f.column_name), Name("_links"), Name(to->table_name)),
-                       {f.field.id});
+        return tx_.Run(
+            fmt::format(
+                "UPDATE {} a SET {} = b.id FROM {} l JOIN {} b ON b.airtable_id = l.to_record "
+                "WHERE l.field_id = $1 AND a.airtable_id = l.from_record",
+                from, QuoteIdentifier(f.column_name), Name("_links"), Name(to->table_name)),
+            {f.field.id});
       }
       if (f.link_role == LinkRole::kJunction) {
         // Both sides' cells give a position; a link seen by only one side
@@ -66,19 +68,18 @@ class Finisher {
                 Name(f.relation_table), from, Name(to->table_name), fmt::arg("l", Name("_links"))),
             {f.field.id, f.inverse_field_id});
       }
-      return OkStatus();
+      return Status::Ok();
     }
     if (f.column.storage == Storage::kUserJunction) {
-      return tx_.Run(fmt::format(
-                         "INSERT INTO {} (record_id, user_id, position) "
-                         "SELECT a.id, l.to_record, min(l.position) FROM {} l "
-                         "JOIN {} a ON a.airtable_id = l.from_record WHERE l.field_id = $1 "
-                         "GROUP BY a.id, l.to_record",
-                         Name(f.relation_table), Name("_links"), from),
+      return tx_.Run(fmt::format("INSERT INTO {} (record_id, user_id, position) "
+                                 "SELECT a.id, l.to_record, min(l.position) FROM {} l "
+                                 "JOIN {} a ON a.airtable_id = l.from_record WHERE l.field_id = $1 "
+                                 "GROUP BY a.id, l.to_record",
+                                 Name(f.relation_table), Name("_links"), from),
                      {f.field.id});
     }
     if (f.column.storage == Storage::kChoice) return Choices(t, f);
-    return OkStatus();
+    return Status::Ok();
   }
 
   // The field's choices in Airtable's order, then any value the cells hold
@@ -103,27 +104,28 @@ class Finisher {
                     "$3::text[]) WITH ORDINALITY AS x(n, i, c, p) ON CONFLICT (name) DO NOTHING",
                     choices),
         {pg::ArrayLiteral(names), pg::ArrayLiteral(ids), pg::ArrayLiteral(colors)}));
-    return tx_.Run(fmt::format("INSERT INTO {} (name) SELECT DISTINCT {} FROM {} WHERE {} IS NOT "
-                               "NULL ON CONFLICT (name) DO NOTHING",
-                               choices, QuoteIdentifier(f.column_name), Name(t.table_name),
-                               QuoteIdentifier(f.column_name)));
+    return tx_.Run(
+        fmt::format("INSERT INTO {} (name) SELECT DISTINCT {} FROM {} WHERE {} IS NOT "
+                    "NULL ON CONFLICT (name) DO NOTHING",
+                    choices, QuoteIdentifier(f.column_name), Name(t.table_name),
+                    QuoteIdentifier(f.column_name)));
   }
 
   Status RejectDangling(const mapping::TablePlan& t, const FieldPlan& f,
                         const mapping::TablePlan& to) {
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows rows,
-        tx_.Exec(fmt::format("INSERT INTO airpg.rejects (run_id, base_id, table_id, record_id, "
-                             "field_id, raw_value, reason) "
-                             "SELECT $1::bigint, $2, $3, l.from_record, l.field_id, l.to_record, "
-                             "'link to ' || l.to_record || ', which is not a record of table ' || "
-                             "$4 FROM {} l WHERE l.field_id = $5 AND NOT EXISTS "
-                             "(SELECT 1 FROM {} b WHERE b.airtable_id = l.to_record)",
-                             Name("_links"), Name(to.table_name)),
-                 {std::to_string(ctx_.run_id), ctx_.base_id, t.table_id, to.airtable_name,
-                  f.field.id}));
+        tx_.Exec(
+            fmt::format("INSERT INTO airpg.rejects (run_id, base_id, table_id, record_id, "
+                        "field_id, raw_value, reason) "
+                        "SELECT $1::bigint, $2, $3, l.from_record, l.field_id, l.to_record, "
+                        "'link to ' || l.to_record || ', which is not a record of table ' || "
+                        "$4 FROM {} l WHERE l.field_id = $5 AND NOT EXISTS "
+                        "(SELECT 1 FROM {} b WHERE b.airtable_id = l.to_record)",
+                        Name("_links"), Name(to.table_name)),
+            {std::to_string(ctx_.run_id), ctx_.base_id, t.table_id, to.airtable_name, f.field.id}));
     rejected_ += rows.AffectedRows();
-    return OkStatus();
+    return Status::Ok();
   }
 
   LoadContext& ctx_;
@@ -136,9 +138,10 @@ class Finisher {
 Result<int64_t> FinishStaging(LoadContext& ctx, const mapping::SchemaDdl& ddl) {
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(*ctx.conn));
   AIRPG_ASSIGN_OR_RETURN(int64_t rejected, Finisher(ctx, tx).Run(ddl));
-  AIRPG_RETURN_IF_ERROR(tx.Run("UPDATE airpg.runs SET status = 'loaded', heartbeat_at = now() "
-                               "WHERE run_id = $1::bigint",
-                               {std::to_string(ctx.run_id)}));
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("UPDATE airpg.runs SET status = 'loaded', heartbeat_at = now() "
+             "WHERE run_id = $1::bigint",
+             {std::to_string(ctx.run_id)}));
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return rejected;
 }

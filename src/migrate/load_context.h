@@ -34,8 +34,10 @@ struct LoadContext {
   std::string base_id;
   std::string staging_schema;
   int64_t run_id = 0;
-  bool dry_run = false;              // read and convert, write nothing
+  bool dry_run = false;                  // read and convert, write nothing
   AttachmentFetcher* fetcher = nullptr;  // null in a dry run
+  std::string conninfo;                  // for the fetcher's own connections
+  int download_threads = 4;
   // Called after each page with the table's running counts.
   std::function<void(const TableSummary&)> on_progress;
 };

@@ -16,16 +16,17 @@ std::string PlanJson(const mapping::SchemaPlan& plan) {
         options = nlohmann::json::parse(f.field.options_json, nullptr, false);
         if (options.is_discarded()) options = nullptr;
       }
-      fields.push_back({{"field_id", f.field.id},
-                        {"airtable_name", f.field.name},
-                        {"type", f.field.type_name},
-                        {"options", options},
-                        {"storage", mapping::StorageName(f.column.storage)},
-                        {"column_name", f.column_name},
-                        {"sql_type", f.HasColumn() ? f.column.sql_type : ""},
-                        {"relation_table",
-                         f.relation_table.empty() ? nlohmann::json() : f.relation_table},
-                        {"read_only", f.column.read_only}});
+      fields.push_back(
+          {{"field_id", f.field.id},
+           {"airtable_name", f.field.name},
+           {"type", f.field.type_name},
+           {"options", options},
+           {"storage", mapping::StorageName(f.column.storage)},
+           {"column_name", f.column_name},
+           {"sql_type", f.HasColumn() ? f.column.sql_type : ""},
+           {"relation_table",
+            f.relation_table.empty() ? nlohmann::json() : nlohmann::json(f.relation_table)},
+           {"read_only", f.column.read_only}});
     }
     tables.push_back({{"table_id", t.table_id},
                       {"airtable_name", t.airtable_name},
@@ -37,8 +38,7 @@ std::string PlanJson(const mapping::SchemaPlan& plan) {
   return nlohmann::json{{"tables", std::move(tables)}}.dump();
 }
 
-Status WriteCatalogRows(pg::Transaction& tx, std::string_view base_id,
-                        std::string_view plan_json) {
+Status WriteCatalogRows(pg::Transaction& tx, std::string_view base_id, std::string_view plan_json) {
   std::string base(base_id), json(plan_json);
   AIRPG_RETURN_IF_ERROR(tx.Run("DELETE FROM airpg.tables WHERE base_id = $1", {base}));
   AIRPG_RETURN_IF_ERROR(tx.Run(
@@ -63,9 +63,8 @@ Status WriteCatalogRows(pg::Transaction& tx, std::string_view base_id,
 Result<mapping::KnownNames> ReadKnownNames(pg::Connection& conn, std::string_view base_id) {
   mapping::KnownNames known;
   AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows tables,
-      conn.Exec("SELECT table_id, table_name FROM airpg.tables WHERE base_id = $1",
-                {std::string(base_id)}));
+      pg::Rows tables, conn.Exec("SELECT table_id, table_name FROM airpg.tables WHERE base_id = $1",
+                                 {std::string(base_id)}));
   for (int i = 0; i < tables.size(); ++i)
     known.tables[std::string(tables.Get(i, 0))] = tables.Get(i, 1);
   AIRPG_ASSIGN_OR_RETURN(

@@ -18,8 +18,7 @@ using mapping::Storage;
 // One text expression per field, over the row `t`; "" when the field is not
 // compared. Values (schema name, field ids) are parameters appended to `params`.
 std::string FieldExpression(std::string_view schema, const mapping::SchemaPlan& plan,
-                            const mapping::TablePlan& table, const FieldPlan& f,
-                            std::vector<pg::Param>& params) {
+                            const FieldPlan& f, std::vector<pg::Param>& params) {
   auto name = [&](std::string_view t) { return QualifiedName(schema, t); };
   std::string col = "t." + QuoteIdentifier(f.column_name);
   const mapping::TablePlan* to =
@@ -103,8 +102,7 @@ Result<std::optional<std::string>> Cell(const FieldPlan& f, std::optional<std::s
 
 }  // namespace
 
-Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id,
-                                  std::string_view table_id) {
+Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id, std::string_view table_id) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec("SELECT record_id, field_id FROM airpg.rejects WHERE run_id = $1::bigint AND "
@@ -120,14 +118,13 @@ Result<std::map<std::string, std::string>> PostgresChecksums(pg::Connection& con
                                                              std::string_view schema,
                                                              const mapping::SchemaPlan& plan,
                                                              const mapping::TablePlan& table,
-                                                             const SkipMap& skip,
-                                                             bool with_links) {
+                                                             const SkipMap& skip, bool with_links) {
   std::vector<pg::Param> params = {std::string(schema)};
   std::string select = "SELECT t.airtable_id";
   std::vector<const FieldPlan*> fields;
   for (const auto& f : table.fields) {
     if (IsLinkField(f) && !with_links) continue;
-    select += ", " + FieldExpression(schema, plan, table, f, params);
+    select += ", " + FieldExpression(schema, plan, f, params);
     fields.push_back(&f);
   }
   select += fmt::format(" FROM {} t WHERE t.deleted_at IS NULL AND $1::text IS NOT NULL",
@@ -146,16 +143,15 @@ Result<std::map<std::string, std::string>> PostgresChecksums(pg::Connection& con
     }
     std::string record_id(rows.Get(r, 0));
     auto it = skip.find(record_id);
-    AIRPG_ASSIGN_OR_RETURN(
-        std::string sum,
-        RecordChecksum(
-            table,
-            [&](const FieldPlan& f) -> std::optional<std::string_view> {
-              auto c = cells.find(f.field.id);
-              if (c == cells.end() || !c->second) return std::nullopt;
-              return std::string_view(*c->second);
-            },
-            it == skip.end() ? kNone : it->second, with_links));
+    AIRPG_ASSIGN_OR_RETURN(std::string sum,
+                           RecordChecksum(
+                               table,
+                               [&](const FieldPlan& f) -> std::optional<std::string_view> {
+                                 auto c = cells.find(f.field.id);
+                                 if (c == cells.end() || !c->second) return std::nullopt;
+                                 return std::string_view(*c->second);
+                               },
+                               it == skip.end() ? kNone : it->second, with_links));
     out[record_id] = std::move(sum);
   }
   return out;

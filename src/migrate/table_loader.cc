@@ -11,6 +11,7 @@
 #include "base/bounded_queue.h"
 #include "base/sql_identifier.h"
 #include "mapping/cell_value.h"
+#include "mapping/ddl.h"
 #include "mapping/relation_cells.h"
 #include "migrate/attachment_fetcher.h"
 #include "migrate/record_checksum.h"
@@ -26,10 +27,22 @@ using mapping::LinkRole;
 using mapping::Storage;
 using Row = std::vector<pg::Param>;
 
+using Skip = std::set<std::string, std::less<>>;
+
+// An attachment of a cell, fetched for the whole page at once (in parallel).
+struct PendingAttachment {
+  size_t record;  // index in the page
+  std::string field_id;
+  int position;
+  AttachmentToFetch attachment;
+};
+
 // Everything one page becomes, written after the page is converted.
 struct PageRows {
   std::vector<Row> main, links, checksums, rejects, attachments;
   std::map<std::string, mapping::Collaborator> users;
+  std::vector<PendingAttachment> pending;
+  std::vector<Skip> rejected;  // per record: the fields whose cell was rejected
   int64_t attachment_count = 0;
 };
 
@@ -37,8 +50,8 @@ class PageConverter {
  public:
   PageConverter(LoadContext& ctx, const mapping::TablePlan& table) : ctx_(ctx), table_(table) {}
 
-  Status Convert(const airtable::Record& record, PageRows& out) {
-    std::set<std::string, std::less<>> rejected;
+  void Convert(const airtable::Record& record, PageRows& out) {
+    Skip rejected;
     Row row;
     row.push_back(record.id);
     for (const FieldPlan& f : table_.fields) {
@@ -46,18 +59,56 @@ class PageConverter {
       Status s = Field(record, f, cell, row, out);
       if (!s.ok()) {
         rejected.insert(f.field.id);
-        out.rejects.push_back({std::to_string(ctx_.run_id), ctx_.base_id, table_.table_id,
-                               record.id, f.field.id,
-                               cell ? pg::Param(std::string(*cell)) : pg::Param(),
-                               std::string(s.message())});
+        Reject(record, f.field.id, cell, s.message(), out);
       }
     }
     row.push_back(record.created_time.empty() ? pg::Param() : pg::Param(record.created_time));
     out.main.push_back(std::move(row));
-    AIRPG_ASSIGN_OR_RETURN(std::string sum,
-                           AirtableRecordChecksum(table_, record, rejected, /*with_links=*/false));
-    out.checksums.push_back({table_.table_id, record.id, std::move(sum)});
-    return OkStatus();
+    out.rejected.push_back(std::move(rejected));
+  }
+
+  void Reject(const airtable::Record& record, const std::string& field_id,
+              std::optional<std::string_view> cell, std::string_view reason, PageRows& out) {
+    out.rejects.push_back({std::to_string(ctx_.run_id), ctx_.base_id, table_.table_id, record.id,
+                           field_id, cell ? pg::Param(std::string(*cell)) : pg::Param(),
+                           std::string(reason)});
+  }
+
+  // Downloads the page's attachments (in parallel, outside the table's
+  // transaction) and then checksums each record without its rejected cells.
+  Status Finish(const std::vector<airtable::Record>& records, PageRows& out) {
+    if (!out.pending.empty()) {
+      std::vector<AttachmentToFetch> wanted;
+      for (const auto& p : out.pending) wanted.push_back(p.attachment);
+      auto stored = ctx_.fetcher->FetchAll(ctx_.conninfo, wanted, ctx_.download_threads);
+      for (size_t i = 0; i < stored.size(); ++i) {
+        const PendingAttachment& p = out.pending[i];
+        const airtable::Record& record = records[p.record];
+        if (!stored[i].ok()) {
+          if (out.rejected[p.record].insert(p.field_id).second) {
+            Reject(record, p.field_id, record.Cell(p.field_id),
+                   fmt::format("attachment {} ({}) not stored: {}", p.attachment.id,
+                               p.attachment.filename, stored[i].status().message()),
+                   out);
+          }
+          continue;
+        }
+        const StoredAttachment& a = *stored[i];
+        auto opt = [](const auto& v) { return v ? pg::Param(std::to_string(*v)) : pg::Param(); };
+        out.attachments.push_back({ctx_.staging_schema, table_.table_id, record.id, p.field_id,
+                                   std::to_string(p.position), a.attachment_id, a.filename,
+                                   a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
+                                   std::to_string(a.size), a.sha256, opt(a.width), opt(a.height)});
+        ++out.attachment_count;
+      }
+    }
+    for (size_t i = 0; i < records.size(); ++i) {
+      AIRPG_ASSIGN_OR_RETURN(std::string sum,
+                             AirtableRecordChecksum(table_, records[i], out.rejected[i],
+                                                    /*with_links=*/false));
+      out.checksums.push_back({table_.table_id, records[i].id, std::move(sum)});
+    }
+    return Status::Ok();
   }
 
  private:
@@ -73,7 +124,7 @@ class PageConverter {
     if (f.column.storage == Storage::kUser && column) {
       if (!cell) {
         row.push_back(pg::Param());
-        return OkStatus();
+        return Status::Ok();
       }
       auto users = mapping::ParseCollaboratorCell(f.field.type, *cell);
       if (!users.ok() || users->size() != 1) {
@@ -82,7 +133,7 @@ class PageConverter {
       }
       out.users[(*users)[0].id] = (*users)[0];
       row.push_back((*users)[0].id);
-      return OkStatus();
+      return Status::Ok();
     }
     if (column) {
       auto value = mapping::CellToPg(f.field, f.column, cell);
@@ -98,27 +149,27 @@ class PageConverter {
       } else {
         row.push_back(std::move(value->text));
       }
-      return OkStatus();
+      return Status::Ok();
     }
-    if (!cell) return OkStatus();
+    if (!cell) return Status::Ok();
     switch (f.link_role) {
       case LinkRole::kForeignKey:
       case LinkRole::kJunction:
       case LinkRole::kJunctionInverse: {
         AIRPG_ASSIGN_OR_RETURN(auto ids, mapping::ParseLinkCell(*cell));
-        size_t keep = f.link_role == LinkRole::kForeignKey ? std::min<size_t>(ids.size(), 1)
-                                                             : ids.size();
+        size_t keep =
+            f.link_role == LinkRole::kForeignKey ? std::min<size_t>(ids.size(), 1) : ids.size();
         for (size_t i = 0; i < keep; ++i)
           out.links.push_back({f.field.id, record.id, std::to_string(i), ids[i]});
         if (keep < ids.size()) {
-          return InvalidArgumentError(fmt::format(
-              "single-record link holds {} records; only the first ({}) is kept", ids.size(),
-              ids[0]));
+          return InvalidArgumentError(
+              fmt::format("single-record link holds {} records; only the first ({}) is kept",
+                          ids.size(), ids[0]));
         }
-        return OkStatus();
+        return Status::Ok();
       }
       case LinkRole::kForeignKeyInverse:
-        return OkStatus();  // derived from the other side's foreign key
+        return Status::Ok();  // derived from the other side's foreign key
       default:
         break;
     }
@@ -128,29 +179,20 @@ class PageConverter {
         out.users[users[i].id] = users[i];
         out.links.push_back({f.field.id, record.id, std::to_string(i), users[i].id});
       }
-      return OkStatus();
+      return Status::Ok();
     }
     if (f.column.storage == Storage::kAttachments) {
       AIRPG_ASSIGN_OR_RETURN(auto attachments, mapping::ParseAttachmentCell(*cell));
-      if (ctx_.fetcher == nullptr) return OkStatus();  // dry run
+      if (ctx_.fetcher == nullptr) return Status::Ok();  // dry run
       for (size_t i = 0; i < attachments.size(); ++i) {
         const auto& a = attachments[i];
-        auto stored = ctx_.fetcher->Fetch(a);
-        if (!stored.ok()) {
-          return Status(stored.status().code(),
-                        fmt::format("attachment {} ({}) not stored: {}", a.id, a.filename,
-                                    stored.status().message()));
-        }
-        auto opt = [](const auto& v) { return v ? pg::Param(std::to_string(*v)) : pg::Param(); };
-        out.attachments.push_back(
-            {ctx_.staging_schema, table_.table_id, record.id, f.field.id, std::to_string(i), a.id,
-             a.filename, a.type.empty() ? pg::Param() : pg::Param(a.type),
-             std::to_string(stored->size), stored->sha256, opt(a.width), opt(a.height)});
-        ++out.attachment_count;
+        AttachmentToFetch fetch{a.id,   a.url,   a.filename, a.size.value_or(0),
+                                a.type, a.width, a.height};
+        out.pending.push_back({out.main.size(), f.field.id, static_cast<int>(i), std::move(fetch)});
       }
-      return OkStatus();
+      return Status::Ok();
     }
-    return OkStatus();
+    return Status::Ok();
   }
 
   LoadContext& ctx_;
@@ -159,7 +201,7 @@ class PageConverter {
 
 Status CopyRows(pg::Connection& conn, std::string_view schema, std::string_view table,
                 const std::vector<std::string>& columns, const std::vector<Row>& rows) {
-  if (rows.empty()) return OkStatus();
+  if (rows.empty()) return Status::Ok();
   AIRPG_ASSIGN_OR_RETURN(pg::CopyWriter copy, pg::CopyWriter::Start(conn, schema, table, columns));
   for (const Row& row : rows) AIRPG_RETURN_IF_ERROR(copy.WriteRow(row));
   return copy.Finish().status();
@@ -181,16 +223,16 @@ Status WritePage(LoadContext& ctx, const mapping::TablePlan& table, const PageRo
         "name = coalesce(EXCLUDED.name, users.name), updated_at = now()",
         {pg::ArrayLiteral(ids), pg::ArrayLiteral(emails), pg::ArrayLiteral(names)}));
   }
-  AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, table.table_name,
-                                 mapping::LoadColumns(table), rows.main));
+  AIRPG_RETURN_IF_ERROR(
+      CopyRows(conn, ctx.staging_schema, table.table_name, mapping::LoadColumns(table), rows.main));
   AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, "_links",
                                  {"field_id", "from_record", "position", "to_record"}, rows.links));
   AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, "_checksums",
                                  {"table_id", "record_id", "checksum"}, rows.checksums));
-  AIRPG_RETURN_IF_ERROR(CopyRows(
-      conn, "airpg", "rejects",
-      {"run_id", "base_id", "table_id", "record_id", "field_id", "raw_value", "reason"},
-      rows.rejects));
+  AIRPG_RETURN_IF_ERROR(
+      CopyRows(conn, "airpg", "rejects",
+               {"run_id", "base_id", "table_id", "record_id", "field_id", "raw_value", "reason"},
+               rows.rejects));
   return CopyRows(conn, "airpg", "attachments",
                   {"schema_name", "table_id", "record_id", "field_id", "position", "attachment_id",
                    "filename", "content_type", "size", "sha256", "width", "height"},
@@ -251,9 +293,8 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
   while (auto page = pages.Pop()) {
     if (!page->ok()) return page->status();
     PageRows rows;
-    for (const airtable::Record& record : (*page)->records) {
-      AIRPG_RETURN_IF_ERROR(converter.Convert(record, rows));
-    }
+    for (const airtable::Record& record : (*page)->records) converter.Convert(record, rows);
+    AIRPG_RETURN_IF_ERROR(converter.Finish((*page)->records, rows));
     summary.read += static_cast<int64_t>((*page)->records.size());
     summary.rejected += static_cast<int64_t>(rows.rejects.size());
     summary.attachments += rows.attachment_count;
@@ -264,17 +305,17 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
     if (ctx.on_progress) ctx.on_progress(summary);
   }
   if (tx) {
-    AIRPG_RETURN_IF_ERROR(tx->Run(
-        "INSERT INTO airpg.run_tables (run_id, table_id, status, records_read, imported, "
-        "rejected, attachments, seconds) VALUES ($1::bigint, $2, 'loaded', $3::bigint, "
-        "$4::bigint, $5::bigint, $6::bigint, $7::float8) "
-        "ON CONFLICT (run_id, table_id) DO UPDATE SET status = 'loaded', "
-        "records_read = EXCLUDED.records_read, imported = EXCLUDED.imported, "
-        "rejected = EXCLUDED.rejected, attachments = EXCLUDED.attachments, "
-        "seconds = EXCLUDED.seconds",
-        {std::to_string(ctx.run_id), table.table_id, std::to_string(summary.read),
-         std::to_string(summary.imported), std::to_string(summary.rejected),
-         std::to_string(summary.attachments), fmt::format("{:.3f}", summary.seconds)}));
+    AIRPG_RETURN_IF_ERROR(
+        tx->Run("INSERT INTO airpg.run_tables (run_id, table_id, status, records_read, imported, "
+                "rejected, attachments, seconds) VALUES ($1::bigint, $2, 'loaded', $3::bigint, "
+                "$4::bigint, $5::bigint, $6::bigint, $7::float8) "
+                "ON CONFLICT (run_id, table_id) DO UPDATE SET status = 'loaded', "
+                "records_read = EXCLUDED.records_read, imported = EXCLUDED.imported, "
+                "rejected = EXCLUDED.rejected, attachments = EXCLUDED.attachments, "
+                "seconds = EXCLUDED.seconds",
+                {std::to_string(ctx.run_id), table.table_id, std::to_string(summary.read),
+                 std::to_string(summary.imported), std::to_string(summary.rejected),
+                 std::to_string(summary.attachments), fmt::format("{:.3f}", summary.seconds)}));
     AIRPG_RETURN_IF_ERROR(tx->Commit());
   }
   return summary;

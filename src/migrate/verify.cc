@@ -78,8 +78,8 @@ Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connect
     std::map<std::string, std::string> airtable;
     airtable::ListOptions options;
     options.return_fields_by_field_id = true;
-    airtable::RecordPager pager = client.ListRecords(base_id, table.table_id, options,
-                                                     airtable::Priority::kVerification);
+    airtable::RecordPager pager =
+        client.ListRecords(base_id, table.table_id, options, airtable::Priority::kVerification);
     static const std::set<std::string, std::less<>> kNone;
     for (;;) {
       AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());

@@ -1,0 +1,247 @@
+#include "migrate/migrator.h"
+
+#include <fmt/core.h>
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "base/sql_identifier.h"
+#include "mapping/ddl.h"
+#include "mapping/naming.h"
+#include "migrate/attachment_fetcher.h"
+#include "migrate/finish_step.h"
+#include "migrate/plan_json.h"
+#include "migrate/swap.h"
+#include "migrate/table_loader.h"
+#include "pg/catalog.h"
+#include "pg/transaction.h"
+
+namespace airpg::migrate {
+namespace {
+
+struct RunState {
+  int64_t run_id = 0;
+  std::string staging;
+  std::string status;
+  bool resumed = false;
+};
+
+// Holds the base's migration lock for the life of the connection's session.
+Status LockBase(pg::Connection& conn, std::string_view base_id) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec("SELECT pg_try_advisory_lock(hashtext('airpg.migrate:' || $1))",
+                                   {std::string(base_id)}));
+  if (rows.Get(0, 0) != "t") {
+    return FailedPreconditionError(
+        fmt::format("another airpg migrate of base {} is running", base_id));
+  }
+  return Status::Ok();
+}
+
+Status DropRun(pg::Connection& conn, int64_t run_id, const std::string& staging) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  AIRPG_RETURN_IF_ERROR(tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {staging}));
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdentifier(staging))));
+  AIRPG_RETURN_IF_ERROR(tx.Run(
+      "UPDATE airpg.runs SET status = 'failed', finished_at = now(), "
+      "error = coalesce(error, 'abandoned: the base or the options changed before it was resumed') "
+      "WHERE run_id = $1::bigint",
+      {std::to_string(run_id)}));
+  return tx.Commit();
+}
+
+// The unfinished run of this base with the same plan and target, or a new one
+// with its staging schema created (one transaction: the run row and its
+// schema exist together or not at all).
+Result<RunState> StartOrResume(pg::Connection& conn, const MigrateOptions& options,
+                               const std::string& target, const std::string& plan_json,
+                               const mapping::SchemaPlan& plan) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows open,
+      conn.Exec("SELECT run_id, staging_schema, status, plan::text = $2::jsonb::text AND "
+                "target_schema = $3 FROM airpg.runs WHERE base_id = $1 AND kind = 'migrate' "
+                "AND status IN ('running', 'loaded') ORDER BY run_id",
+                {options.base_id, plan_json, target}));
+  for (int i = 0; i < open.size(); ++i) {
+    int64_t id = std::stoll(std::string(open.Get(i, 0)));
+    if (i == open.size() - 1 && open.Get(i, 3) == "t") {
+      return RunState{id, std::string(open.Get(i, 1)), std::string(open.Get(i, 2)), true};
+    }
+    AIRPG_RETURN_IF_ERROR(DropRun(conn, id, std::string(open.Get(i, 1))));
+  }
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows inserted,
+      tx.Exec("INSERT INTO airpg.runs (base_id, status, staging_schema, target_schema, plan) "
+              "VALUES ($1, 'running', '', $2, $3::jsonb) RETURNING run_id",
+              {options.base_id, target, plan_json}));
+  RunState run;
+  run.run_id = std::stoll(std::string(inserted.Get(0, 0)));
+  run.staging = fmt::format("airpg_staging_{}", run.run_id);
+  run.status = "running";
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("UPDATE airpg.runs SET staging_schema = $2 WHERE run_id = $1::bigint",
+             {std::to_string(run.run_id), run.staging}));
+  AIRPG_RETURN_IF_ERROR(tx.Run("CREATE SCHEMA " + QuoteIdentifier(run.staging)));
+  for (const auto& s : mapping::BuildSchemaDdl(plan, run.staging).create)
+    AIRPG_RETURN_IF_ERROR(tx.Run(s));
+  for (const auto& s : ScratchTableDdl(run.staging)) AIRPG_RETURN_IF_ERROR(tx.Run(s));
+  AIRPG_RETURN_IF_ERROR(tx.Commit());
+  return run;
+}
+
+Result<std::map<std::string, TableSummary>> LoadedTables(pg::Connection& conn, int64_t run_id) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT table_id, records_read, imported, rejected, attachments, seconds "
+                "FROM airpg.run_tables WHERE run_id = $1::bigint AND status = 'loaded'",
+                {std::to_string(run_id)}));
+  std::map<std::string, TableSummary> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    TableSummary t;
+    t.table_id = rows.Get(i, 0);
+    t.read = std::stoll(std::string(rows.Get(i, 1)));
+    t.imported = std::stoll(std::string(rows.Get(i, 2)));
+    t.rejected = std::stoll(std::string(rows.Get(i, 3)));
+    t.attachments = std::stoll(std::string(rows.Get(i, 4)));
+    t.seconds = std::stod(std::string(rows.Get(i, 5)));
+    t.resumed = true;
+    out[t.table_id] = t;
+  }
+  return out;
+}
+
+Status MarkFailed(pg::Connection& conn, int64_t run_id, std::string_view error) {
+  return conn.Run(
+      "UPDATE airpg.runs SET status = 'failed', finished_at = now(), error = $2 "
+      "WHERE run_id = $1::bigint",
+      {std::to_string(run_id), std::string(error)});
+}
+
+}  // namespace
+
+Result<mapping::SchemaPlan> PlanBase(airtable::Client& client, pg::Connection* conn,
+                                     std::string_view base_id,
+                                     const std::vector<std::string>& tables) {
+  AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema, client.GetBaseSchema(base_id, false));
+  mapping::KnownNames known;
+  if (conn != nullptr) {
+    AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(*conn));
+    AIRPG_ASSIGN_OR_RETURN(known, ReadKnownNames(*conn, base_id));
+  }
+  return mapping::PlanSchema(schema, known, tables);
+}
+
+Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
+                               const std::string& conninfo, const MigrateOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  MigrateSummary summary;
+  AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
+  AIRPG_RETURN_IF_ERROR(LockBase(conn, options.base_id));
+  AIRPG_ASSIGN_OR_RETURN(airtable::BaseInfo base, client.GetBaseInfo(options.base_id));
+  summary.base_name = base.name;
+  AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan,
+                         PlanBase(client, &conn, options.base_id, options.tables));
+  summary.warnings = plan.warnings;
+  summary.schema = options.schema;
+  if (summary.schema.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows rows,
+        conn.Exec("SELECT schema_name FROM airpg.bases WHERE base_id = $1", {options.base_id}));
+    summary.schema = rows.empty() ? mapping::SnakeCase(base.name, "b_", "base") : rows.Get(0, 0);
+  }
+
+  LoadContext ctx;
+  ctx.client = &client;
+  ctx.conn = &conn;
+  ctx.plan = &plan;
+  ctx.base_id = options.base_id;
+  ctx.dry_run = options.dry_run;
+  ctx.conninfo = conninfo;
+  ctx.download_threads = options.download_threads;
+  ctx.on_progress = options.on_progress;
+  if (options.dry_run) {
+    for (const auto& table : plan.tables) {
+      AIRPG_ASSIGN_OR_RETURN(TableSummary t, LoadTable(ctx, table));
+      summary.tables.push_back(t);
+    }
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return summary;
+  }
+
+  std::string plan_json = PlanJson(plan);
+  AIRPG_ASSIGN_OR_RETURN(RunState run,
+                         StartOrResume(conn, options, summary.schema, plan_json, plan));
+  summary.run_id = run.run_id;
+  summary.resumed = run.resumed;
+  ctx.run_id = run.run_id;
+  ctx.staging_schema = run.staging;
+  if (run.resumed) log::Info("resuming migrate run {} of base {}", run.run_id, options.base_id);
+  BlobStoreOptions store_options;
+  store_options.directory = options.attachments_dir;
+  AIRPG_ASSIGN_OR_RETURN(auto blob_store, BlobStore::Open(store_options));
+  AttachmentFetcher fetcher(client, *blob_store);
+  ctx.fetcher = &fetcher;
+
+  auto fail = [&](const Status& s) -> Status {
+    MarkFailed(conn, run.run_id, s.message()).IgnoreError();
+    return s;
+  };
+  AIRPG_ASSIGN_OR_RETURN(auto loaded, LoadedTables(conn, run.run_id));
+  for (const auto& table : plan.tables) {
+    auto it = loaded.find(table.table_id);
+    if (it != loaded.end()) {
+      it->second.table_name = table.table_name;
+      summary.tables.push_back(it->second);
+      if (ctx.on_progress) ctx.on_progress(it->second);
+      continue;
+    }
+    Result<TableSummary> t = LoadTable(ctx, table);
+    if (!t.ok()) return t.status();  // resumable: the run stays open
+    summary.tables.push_back(*t);
+  }
+  mapping::SchemaDdl ddl = mapping::BuildSchemaDdl(plan, run.staging);
+  if (run.status == "running") {
+    AIRPG_ASSIGN_OR_RETURN(summary.link_rejects, FinishStaging(ctx, ddl));
+  } else {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows rows,
+        conn.Exec("SELECT count(*) FROM airpg.rejects WHERE run_id = $1::bigint AND reason LIKE "
+                  "'link to %'",
+                  {std::to_string(run.run_id)}));
+    summary.link_rejects = std::stoll(std::string(rows.Get(0, 0)));
+  }
+  AIRPG_ASSIGN_OR_RETURN(summary.verify, VerifyStaging(conn, run.staging, plan, run.run_id));
+  if (!summary.verify.clean()) {
+    return fail(FailedPreconditionError(fmt::format(
+        "run {}: Postgres differs from what was read from Airtable; the staging schema {} is "
+        "kept for inspection and the live schema is unchanged",
+        run.run_id, run.staging)));
+  }
+  SwapRequest swap{
+      run.run_id,
+      options.base_id,
+      base.name,
+      run.staging,
+      summary.schema,
+      plan_json,
+      mapping::RenderDdlScript(mapping::BuildSchemaDdl(plan, summary.schema), summary.schema)};
+  AIRPG_ASSIGN_OR_RETURN(summary.backup_schema, SwapIn(conn, swap));
+  int64_t rejected = summary.link_rejects;
+  for (const auto& t : summary.tables) rejected += t.rejected;
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  conn.Run("UPDATE airpg.runs SET summary = $2::jsonb WHERE run_id = $1::bigint",
+           {std::to_string(run.run_id), nlohmann::json{{"tables", summary.tables.size()},
+                                                       {"rejected", rejected},
+                                                       {"seconds", summary.seconds}}
+                                            .dump()})
+      .IgnoreError();
+  return summary;
+}
+
+}  // namespace airpg::migrate

@@ -1,0 +1,56 @@
+// Migrator: one migration run of a base, end to end — plan, stage, load every
+// table, finish (links, constraints, comments, audit), check against the
+// checksums read from Airtable, swap in. Resumable: a run killed anywhere is
+// picked up by the next `Migrate` of the same base and plan (tables already
+// loaded are kept), and ends as an uninterrupted run would. One migration per
+// base at a time (a Postgres advisory lock).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "airtable/client.h"
+#include "base/result.h"
+#include "mapping/schema_plan.h"
+#include "migrate/load_context.h"
+#include "migrate/verify.h"
+#include "pg/connection.h"
+
+namespace airpg::migrate {
+
+struct MigrateOptions {
+  std::string base_id;
+  std::string schema;  // live schema; "" = the catalog's, else the base name's snake_case
+  std::vector<std::string> tables;  // ids or names; empty = all
+  bool dry_run = false;             // plan and read, write nothing
+  std::string attachments_dir;      // "" = bytes in Postgres (airpg.blobs)
+  int download_threads = 4;
+  std::function<void(const TableSummary&)> on_progress;
+};
+
+struct MigrateSummary {
+  int64_t run_id = 0;  // 0 in a dry run
+  std::string base_name;
+  std::string schema;
+  std::string backup_schema;
+  bool resumed = false;
+  std::vector<TableSummary> tables;
+  int64_t link_rejects = 0;
+  VerifyReport verify;
+  double seconds = 0;
+  std::vector<std::string> warnings;
+};
+
+// The plan for a base as a migration now would make it (names from the catalog).
+Result<mapping::SchemaPlan> PlanBase(airtable::Client& client, pg::Connection* conn,
+                                     std::string_view base_id,
+                                     const std::vector<std::string>& tables);
+
+// kFailedPrecondition when another migration of the base is running or the
+// post-load check finds differences (the run is marked failed; its staging
+// schema is kept for inspection).
+Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
+                               const std::string& conninfo, const MigrateOptions& options);
+
+}  // namespace airpg::migrate
