@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "emulator/attachment_signer.h"
 #include "emulator/clock.h"
 #include "emulator/time_zone.h"
 
@@ -142,6 +143,14 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
     if (value.is_null()) continue;
     if (field.kind() == FieldType::kMultipleAttachments && value.is_array()) {
       for (Json& attachment : value) {
+        // Airtable's size is the size of the bytes at the URL: without
+        // emulator-only "content" those are the placeholder's.
+        if (!attachment.contains("content") && attachment.contains("id") &&
+            attachment.contains("filename")) {
+          attachment["size"] = AttachmentPlaceholder(attachment["id"].get<std::string>(),
+                                                     attachment["filename"].get<std::string>())
+                                   .size();
+        }
         attachment.erase("content");  // emulator-only: the bytes served at the URL
         if (options.attachment_url) attachment["url"] = options.attachment_url(attachment);
       }
