@@ -74,22 +74,22 @@ std::string Seconds(double s) { return fmt::format("{:.3f}", s); }
 void PrintSummaryText(const migrate::MigrateSummary& s, bool dry_run) {
   std::cout << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>12} {:>10}\n", "table name", "read",
                            "imported", "rejected", "attachments", "seconds");
-  std::cout << std::string(32, '-') << " " << std::string(10, '-') << " "
-            << std::string(10, '-') << " " << std::string(10, '-') << " " << std::string(12, '-')
-            << " " << std::string(10, '-') << "\n";
+  std::cout << std::string(32, '-') << " " << std::string(10, '-') << " " << std::string(10, '-')
+            << " " << std::string(10, '-') << " " << std::string(12, '-') << " "
+            << std::string(10, '-') << "\n";
   migrate::TableSummary total;
   for (const migrate::TableSummary& t : s.tables) {
-    std::cout << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>12} {:>10}{}\n", t.table_name,
-                             t.read, t.imported, t.rejected, t.attachments, Seconds(t.seconds),
+    std::cout << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>12} {:>10}{}\n", t.table_name, t.read,
+                             t.imported, t.rejected, t.attachments, Seconds(t.seconds),
                              t.resumed ? "  (resumed)" : "");
     total.read += t.read;
     total.imported += t.imported;
     total.rejected += t.rejected;
     total.attachments += t.attachments;
   }
-  std::cout << std::string(32, '-') << " " << std::string(10, '-') << " "
-            << std::string(10, '-') << " " << std::string(10, '-') << " " << std::string(12, '-')
-            << " " << std::string(10, '-') << "\n";
+  std::cout << std::string(32, '-') << " " << std::string(10, '-') << " " << std::string(10, '-')
+            << " " << std::string(10, '-') << " " << std::string(12, '-') << " "
+            << std::string(10, '-') << "\n";
   std::cout << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>12} {:>10}\n", "Total import time",
                            total.read, total.imported, total.rejected, total.attachments,
                            Seconds(s.seconds));
@@ -101,8 +101,8 @@ void PrintSummaryText(const migrate::MigrateSummary& s, bool dry_run) {
     std::cout << "dry run:       nothing was written\n";
   } else {
     std::cout << fmt::format("schema:        {}\n", s.schema);
-    std::cout << fmt::format("backup:        {}\n", s.backup_schema.empty() ? "(none)"
-                                                                            : s.backup_schema);
+    std::cout << fmt::format("backup:        {}\n",
+                             s.backup_schema.empty() ? "(none)" : s.backup_schema);
     std::cout << fmt::format("run:           {}{}\n", s.run_id, s.resumed ? " (resumed)" : "");
   }
 }
@@ -228,8 +228,7 @@ int RunVerify(const Config& config, const MigrateCliOptions& options) {
   }
   std::string schema(rows->Get(0, 0));
   int64_t run_id = std::stoll(std::string(rows->Get(0, 1)));
-  Result<mapping::SchemaPlan> plan =
-      migrate::PlanBase(*airtable->client, &db->conn, *base_id, {});
+  Result<mapping::SchemaPlan> plan = migrate::PlanBase(*airtable->client, &db->conn, *base_id, {});
   if (!plan.ok()) return Fail(plan.status());
   Result<migrate::VerifyReport> report =
       migrate::VerifyAgainstAirtable(*airtable->client, db->conn, *base_id, schema, *plan, run_id);
@@ -315,8 +314,8 @@ int RunRuns(const Config& config, const MigrateCliOptions& options) {
     return kExitOk;
   }
   std::cout << fmt::format("{:>6} {:<18} {:<8} {:<12} {:<20} {:>6} {:>10} {:>10} {:>9}  {}\n",
-                           "run", "base", "kind", "status", "started", "tables", "read",
-                           "imported", "rejected", "schema / error");
+                           "run", "base", "kind", "status", "started", "tables", "read", "imported",
+                           "rejected", "schema / error");
   for (const json& r : out) {
     std::string tail = r["error"].get<std::string>().empty()
                            ? r["schema"].get<std::string>()
