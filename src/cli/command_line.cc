@@ -13,6 +13,7 @@
 #include "cli/cmd_db.h"
 #include "cli/cmd_doctor.h"
 #include "cli/cmd_formula.h"
+#include "cli/cmd_migrate.h"
 #include "cli/config.h"
 #include "cli/exit_code.h"
 
@@ -113,6 +114,44 @@ int Run(int argc, char** argv) {
       "doctor", "check config, Postgres and the Airtable token; say what to fix");
   AddOutputOption(doctor_cmd, &doctor.json);
 
+  // schema plan, migrate, verify, rollback, runs
+  MigrateCliOptions mig;
+  // Each accepts --config after its name too (it falls through to the top level).
+  auto add_base = [&](CLI::App* cmd) {
+    cmd->fallthrough();
+    cmd->add_option("--base", mig.base, "Airtable base id (default: airtable.base_id)");
+    AddOutputOption(cmd, &mig.json);
+  };
+  auto add_tables = [&](CLI::App* cmd) {
+    cmd->add_option("--tables", mig.tables, "only these tables (ids or names, comma-separated)")
+        ->delimiter(',');
+    cmd->add_option("--schema", mig.schema,
+                    "live Postgres schema (default: the catalog's, else the base name)");
+  };
+  CLI::App* schema_cmd = app.add_subcommand("schema", "the Postgres schema a base maps to");
+  schema_cmd->require_subcommand(1);
+  CLI::App* schema_plan = schema_cmd->add_subcommand(
+      "plan", "print the DDL a migration would create (warnings on stderr)");
+  add_base(schema_plan);
+  add_tables(schema_plan);
+  schema_plan->add_option("--schema-file", mig.schema_file,
+                          "Meta API schema JSON instead of asking Airtable (no token needed)");
+  CLI::App* migrate_cmd = app.add_subcommand(
+      "migrate", "copy a base into Postgres, verify it and swap it in (exit 1 if the job fails)");
+  add_base(migrate_cmd);
+  add_tables(migrate_cmd);
+  migrate_cmd->add_flag("--dry-run", mig.dry_run, "plan and read everything, write nothing");
+  migrate_cmd->add_option("--attachments-dir", mig.attachments_dir,
+                          "store attachment files here (default: in Postgres)");
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "compare the live schema with Airtable now (exit 1 when they differ)");
+  add_base(verify_cmd);
+  CLI::App* rollback_cmd =
+      app.add_subcommand("rollback", "put back the schema the last migration replaced");
+  add_base(rollback_cmd);
+  CLI::App* runs_cmd = app.add_subcommand("runs", "migration history with counts and outcome");
+  add_base(runs_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -139,6 +178,11 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   if (db_cmd->parsed()) return RunDb(*config, db);
+  if (schema_plan->parsed()) return RunSchemaPlan(*config, mig);
+  if (migrate_cmd->parsed()) return RunMigrate(*config, mig);
+  if (verify_cmd->parsed()) return RunVerify(*config, mig);
+  if (rollback_cmd->parsed()) return RunRollback(*config, mig);
+  if (runs_cmd->parsed()) return RunRuns(*config, mig);
   return kExitUsage;
 }
 

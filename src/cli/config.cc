@@ -71,6 +71,9 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
       return bad("must be an http:// or https:// URL");
     }
     config.airtable_endpoint_url = value;
+  } else if (path == "airtable.base_id") {
+    if (!value.empty() && value.rfind("app", 0) != 0) return bad("must be a base id (app…)");
+    config.airtable_base_id = value;
   } else {
     return InvalidArgumentError(fmt::format("{}: unknown key '{}'", origin, path));
   }
@@ -98,6 +101,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "also listen on 127.0.0.1:PORT (0: socket only)"},
       {"airtable.endpoint_url", "AIRPG_AIRTABLE_ENDPOINT_URL",
        "Airtable API base URL (also AIRTABLE_ENDPOINT_URL)"},
+      {"airtable.base_id", "AIRPG_AIRTABLE_BASE_ID", "default base for migrate, verify, … (app…)"},
   };
   return keys;
 }

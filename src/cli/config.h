@@ -24,6 +24,7 @@ struct Config {
   std::filesystem::path embedded_bin_dir;  // empty: discover /usr/lib/postgresql/*/bin
   int embedded_tcp_port = 0;               // 0: unix socket only
   std::string airtable_endpoint_url = "https://api.airtable.com";
+  std::string airtable_base_id;  // default base for migrate/verify/…; "" = none
 
   std::optional<std::string> database_url;    // DATABASE_URL
   std::optional<std::string> airtable_token;  // AIRTABLE_TOKEN

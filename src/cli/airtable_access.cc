@@ -1,0 +1,57 @@
+#include "cli/airtable_access.h"
+
+#include <utility>
+
+#include <fmt/core.h>
+
+#include "cli/database.h"
+#include "pg/catalog.h"
+#include "pg/embedded_cluster.h"
+
+namespace airpg::cli {
+
+Result<std::string> ResolveBaseId(const Config& config, const std::optional<std::string>& flag) {
+  std::string id = flag && !flag->empty() ? *flag : config.airtable_base_id;
+  if (id.empty()) {
+    return InvalidArgumentError(
+        "no Airtable base id: pass --base app… or set airtable.base_id in airpg.yaml "
+        "(AIRPG_AIRTABLE_BASE_ID)");
+  }
+  if (id.rfind("app", 0) != 0) {
+    return InvalidArgumentError(fmt::format("'{}' is not an Airtable base id (app…)", id));
+  }
+  return id;
+}
+
+Result<AirtableAccess> OpenAirtable(const Config& config) {
+  bool real_airtable = config.airtable_endpoint_url.find("api.airtable.com") != std::string::npos;
+  if (!config.airtable_token && real_airtable) {
+    return InvalidArgumentError(
+        "AIRTABLE_TOKEN is not set: create a personal access token in Airtable and export it");
+  }
+  airtable::ClientOptions options;
+  options.endpoint_url = config.airtable_endpoint_url;
+  // An emulator accepts any bearer token.
+  options.token = config.airtable_token.value_or("airpg");
+  AirtableAccess access;
+  access.pacer = std::make_unique<airtable::Pacer>();
+  access.client = std::make_unique<airtable::Client>(std::move(options), *access.pacer);
+  return access;
+}
+
+Result<OpenDatabase> OpenDatabaseFor(const Config& config) {
+  AIRPG_ASSIGN_OR_RETURN(DatabaseTarget target, ResolveDatabase(config));
+  if (target.embedded) {
+    pg::EmbeddedCluster cluster(EmbeddedOptionsFor(config));
+    Result<pg::ClusterState> state = cluster.State();
+    if (state.ok() && *state != pg::ClusterState::kRunning) {
+      return UnavailableError(
+          "the embedded Postgres is not running: run `airpg db start`, or set DATABASE_URL");
+    }
+  }
+  AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(target.url));
+  AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
+  return OpenDatabase{std::move(conn), target.url};
+}
+
+}  // namespace airpg::cli
