@@ -164,8 +164,9 @@ std::vector<Result<StoredAttachment>> AttachmentFetcher::FetchAll(
     if (slot) {
       out.push_back(*slot);
     } else {  // every worker lost its connection before reaching this one
-      out.push_back(connect_error.ok() ? InternalError("attachment was not fetched")
-                                       : connect_error);
+      Status lost = connect_error.ok() ? InternalError("not fetched") : connect_error;
+      out.push_back(lost.WithContext(fmt::format("attachment {}", attachments[i].id)));
+      ++failed_;
     }
   }
   return out;

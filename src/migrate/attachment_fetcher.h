@@ -54,7 +54,8 @@ struct FetcherOptions {
   // Retries of transient download failures (5xx, resets, timeouts).
   BackoffPolicy retry{std::chrono::milliseconds(200), std::chrono::milliseconds(5000), 2.0, 3,
                       std::chrono::milliseconds(30000)};
-  // Waits between retries; empty: std::this_thread::sleep_for. Tests pass a fake.
+  // Waits between retries (called from FetchAll's threads at once);
+  // empty: std::this_thread::sleep_for. Tests pass a fake.
   std::function<void(std::chrono::milliseconds)> sleep;
   // Once true, attachments not yet started fail with kCancelled.
   const std::atomic<bool>* stop = nullptr;

@@ -265,5 +265,16 @@ TEST_F(AttachmentFetcherTest, FetchAllRunsInParallelAndAnswersInOrder) {
   EXPECT_EQ(spool_.CountFiles(), 0);
 }
 
+TEST_F(AttachmentFetcherTest, FetchAllWithoutADatabaseFailsEveryAttachment) {
+  Serve({{{"attNoDatabase001", "a"}, {"attNoDatabase002", "b"}}});
+  AttachmentFetcher fetcher = Fetcher();
+  auto results = fetcher.FetchAll("postgresql://127.0.0.1:1/nowhere", cells_, 2);
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& result : results) {
+    EXPECT_EQ(result.status().code(), StatusCode::kUnavailable) << result.status().ToString();
+  }
+  EXPECT_EQ(fetcher.stats().failed, 2);
+}
+
 }  // namespace
 }  // namespace airpg::migrate
