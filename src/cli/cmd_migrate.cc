@@ -13,7 +13,6 @@
 #include "cli/airtable_access.h"
 #include "cli/exit_code.h"
 #include "mapping/ddl.h"
-#include "mapping/naming.h"
 #include "mapping/schema_plan.h"
 #include "migrate/migrator.h"
 #include "migrate/swap.h"
@@ -156,7 +155,7 @@ int RunSchemaPlan(const Config& config, const MigrateCliOptions& options) {
     plan = migrate::PlanBase(*airtable->client, nullptr, *base_id, options.tables);
     if (plan.ok() && schema.empty()) {
       Result<airtable::BaseInfo> info = airtable->client->GetBaseInfo(*base_id);
-      schema = info.ok() ? mapping::SnakeCase(info->name, "s_", "airtable") : "airtable";
+      schema = info.ok() ? migrate::DefaultSchemaName(info->name) : "airtable";
     }
   }
   if (!plan.ok()) return Fail(plan.status());
@@ -172,16 +171,26 @@ int RunSchemaPlan(const Config& config, const MigrateCliOptions& options) {
   return kExitOk;
 }
 
+// What migrate and verify both need: the base id, Airtable and the database.
+struct Job {
+  std::string base_id;
+  AirtableAccess airtable;
+  OpenDatabase db;
+};
+
+Result<Job> OpenJob(const Config& config, const MigrateCliOptions& options) {
+  AIRPG_ASSIGN_OR_RETURN(std::string base_id, ResolveBaseId(config, options.base));
+  AIRPG_ASSIGN_OR_RETURN(AirtableAccess airtable, OpenAirtable(config));
+  AIRPG_ASSIGN_OR_RETURN(OpenDatabase db, OpenDatabaseFor(config));
+  return Job{std::move(base_id), std::move(airtable), std::move(db)};
+}
+
 int RunMigrate(const Config& config, const MigrateCliOptions& options) {
-  Result<std::string> base_id = ResolveBaseId(config, options.base);
-  if (!base_id.ok()) return Fail(base_id.status());
-  Result<AirtableAccess> airtable = OpenAirtable(config);
-  if (!airtable.ok()) return Fail(airtable.status());
-  Result<OpenDatabase> db = OpenDatabaseFor(config);
-  if (!db.ok()) return Fail(db.status());
+  Result<Job> job = OpenJob(config, options);
+  if (!job.ok()) return Fail(job.status());
 
   migrate::MigrateOptions mo;
-  mo.base_id = *base_id;
+  mo.base_id = job->base_id;
   mo.schema = options.schema;
   mo.tables = options.tables;
   mo.dry_run = options.dry_run;
@@ -193,7 +202,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
     };
   }
   Result<migrate::MigrateSummary> summary =
-      migrate::Migrate(*airtable->client, db->conn, db->conninfo, mo);
+      migrate::Migrate(*job->airtable.client, job->db.conn, job->db.conninfo, mo);
   if (!summary.ok()) {
     if (options.json) {
       std::cout << json{{"ok", false}, {"error", std::string(summary.status().message())}}.dump(2)
@@ -213,37 +222,24 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
 }
 
 int RunVerify(const Config& config, const MigrateCliOptions& options) {
-  Result<std::string> base_id = ResolveBaseId(config, options.base);
-  if (!base_id.ok()) return Fail(base_id.status());
-  Result<AirtableAccess> airtable = OpenAirtable(config);
-  if (!airtable.ok()) return Fail(airtable.status());
-  Result<OpenDatabase> db = OpenDatabaseFor(config);
-  if (!db.ok()) return Fail(db.status());
-  Result<pg::Rows> rows = db->conn.Exec(
-      "SELECT schema_name, active_run_id FROM airpg.bases WHERE base_id = $1", {*base_id});
-  if (!rows.ok()) return Fail(rows.status());
-  if (rows->empty() || rows->IsNull(0, 1)) {
-    return Fail(FailedPreconditionError(fmt::format(
-        "base {} has not been migrated yet: run `airpg migrate --base {}`", *base_id, *base_id)));
-  }
-  std::string schema(rows->Get(0, 0));
-  int64_t run_id = std::stoll(std::string(rows->Get(0, 1)));
-  Result<mapping::SchemaPlan> plan = migrate::PlanBase(*airtable->client, &db->conn, *base_id, {});
-  if (!plan.ok()) return Fail(plan.status());
-  Result<migrate::VerifyReport> report =
-      migrate::VerifyAgainstAirtable(*airtable->client, db->conn, *base_id, schema, *plan, run_id);
-  if (!report.ok()) return Fail(report.status());
+  Result<Job> job = OpenJob(config, options);
+  if (!job.ok()) return Fail(job.status());
+  Result<migrate::BaseVerify> verified =
+      migrate::VerifyBase(*job->airtable.client, job->db.conn, job->base_id);
+  if (!verified.ok()) return Fail(verified.status());
+  const migrate::VerifyReport& report = verified->report;
   if (options.json) {
-    json out = VerifyJson(*report);
-    out["base_id"] = *base_id;
-    out["schema"] = schema;
-    out["run_id"] = run_id;
+    json out = VerifyJson(report);
+    out["base_id"] = job->base_id;
+    out["schema"] = verified->schema;
+    out["run_id"] = verified->run_id;
     std::cout << out.dump(2) << "\n";
   } else {
-    std::cout << fmt::format("base {} → schema {} (run {})\n", *base_id, schema, run_id);
-    PrintVerifyText(*report);
+    std::cout << fmt::format("base {} → schema {} (run {})\n", job->base_id, verified->schema,
+                             verified->run_id);
+    PrintVerifyText(report);
   }
-  return report->clean() ? kExitOk : kExitFailed;
+  return report.clean() ? kExitOk : kExitFailed;
 }
 
 int RunRollback(const Config& config, const MigrateCliOptions& options) {

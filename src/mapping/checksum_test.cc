@@ -20,13 +20,7 @@ using airtable::Field;
 using airtable::testing::Fixture;
 
 Field Make(std::string type, std::string options = "") {
-  Field f;
-  f.id = "fldTest";
-  f.name = "Test";
-  f.type_name = type;
-  f.type = airtable::ParseFieldType(type);
-  f.options_json = std::move(options);
-  return f;
+  return testing::MakeField(std::move(type), std::move(options));
 }
 
 // The canonical text of `cell` in a field of `type`; "!CODE" when refused.

@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "airtable/testing_fixtures.h"
 #include "base/sql_identifier.h"
+#include "mapping/testing_cells.h"
 #include "pg/catalog.h"
 #include "pg/testing/pg_test.h"
 
@@ -13,10 +12,7 @@ namespace airpg::mapping {
 namespace {
 
 airtable::BaseSchema LoadSchema(const std::string& file) {
-  std::ifstream in(std::string(AIRPG_FIXTURES_DIR) + "/" + file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto schema = airtable::ParseBaseSchema(ss.str());
+  auto schema = airtable::ParseBaseSchema(airtable::testing::Fixture(file));
   EXPECT_TRUE(schema.ok()) << file << ": " << schema.status().ToString();
   return schema.ok() ? *schema : airtable::BaseSchema{};
 }
@@ -83,11 +79,8 @@ airtable::Table MakeTable(std::string id, std::string name, std::vector<airtable
   airtable::Table t;
   t.id = std::move(id);
   t.name = std::move(name);
-  airtable::Field primary;
-  primary.id = "fld" + t.id.substr(3) + "Name";
-  primary.name = "Name";
-  primary.type_name = "singleLineText";
-  primary.type = airtable::FieldType::kSingleLineText;
+  airtable::Field primary =
+      testing::MakeField("singleLineText", "", "fld" + t.id.substr(3) + "Name", "Name");
   t.primary_field_id = primary.id;
   t.fields.push_back(primary);
   for (auto& f : fields) t.fields.push_back(std::move(f));

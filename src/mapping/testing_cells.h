@@ -15,6 +15,18 @@
 
 namespace airpg::mapping::testing {
 
+// A field of `type` (with its options JSON) for tests of rules and cells.
+inline airtable::Field MakeField(std::string type, std::string options = "",
+                                 std::string id = "fldTest", std::string name = "Test") {
+  airtable::Field f;
+  f.id = std::move(id);
+  f.name = std::move(name);
+  f.type = airtable::ParseFieldType(type);
+  f.type_name = std::move(type);
+  f.options_json = std::move(options);
+  return f;
+}
+
 struct CellCase {
   int line = 0;
   airtable::Field field;
@@ -45,11 +57,7 @@ inline std::vector<CellCase> LoadCellCases() {
     if (parts.size() != 4) continue;
     CellCase c;
     c.line = line_number;
-    c.field.id = "fldCase";
-    c.field.name = "Case";
-    c.field.type_name = parts[0];
-    c.field.type = airtable::ParseFieldType(parts[0]);
-    c.field.options_json = parts[1] == "-" ? "" : parts[1];
+    c.field = MakeField(parts[0], parts[1] == "-" ? "" : parts[1], "fldCase", "Case");
     if (parts[2] != "absent") c.cell = parts[2];
     c.expected = parts[3];
     cases.push_back(std::move(c));

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "airtable/testing_fixtures.h"
+#include "mapping/testing_cells.h"
+
 namespace airpg::mapping {
 namespace {
 
@@ -12,13 +15,7 @@ using airtable::Field;
 using airtable::FieldType;
 
 Field Make(std::string type, std::string options = "") {
-  Field f;
-  f.id = "fldTest";
-  f.name = "Test";
-  f.type_name = type;
-  f.type = airtable::ParseFieldType(type);
-  f.options_json = std::move(options);
-  return f;
+  return testing::MakeField(std::move(type), std::move(options));
 }
 
 ColumnPlan Plan(std::string type, std::string options = "") {
@@ -144,10 +141,7 @@ TEST(TypeRulesTest, UnknownTypesAndBrokenFormulasBecomeJsonbWithAWarning) {
 TEST(TypeRulesTest, EveryFieldOfTheRealSchemasHasAPlan) {
   for (const char* file :
        {"meta/base_schema_many_field_types_real.json", "meta/base_schema_art_gallery_real.json"}) {
-    std::ifstream in(std::string(AIRPG_FIXTURES_DIR) + "/" + file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto schema = airtable::ParseBaseSchema(ss.str());
+    auto schema = airtable::ParseBaseSchema(airtable::testing::Fixture(file));
     ASSERT_TRUE(schema.ok()) << file << ": " << schema.status().ToString();
     for (const airtable::Table& t : schema->tables) {
       for (const Field& f : t.fields) {

@@ -123,6 +123,10 @@ Status MarkFailed(pg::Connection& conn, int64_t run_id, std::string_view error) 
 
 }  // namespace
 
+std::string DefaultSchemaName(std::string_view base_name) {
+  return mapping::SnakeCase(base_name, "b_", "base");
+}
+
 Result<mapping::SchemaPlan> PlanBase(airtable::Client& client, pg::Connection* conn,
                                      std::string_view base_id,
                                      const std::vector<std::string>& tables) {
@@ -151,7 +155,7 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows rows,
         conn.Exec("SELECT schema_name FROM airpg.bases WHERE base_id = $1", {options.base_id}));
-    summary.schema = rows.empty() ? mapping::SnakeCase(base.name, "b_", "base") : rows.Get(0, 0);
+    summary.schema = rows.empty() ? DefaultSchemaName(base.name) : std::string(rows.Get(0, 0));
   }
 
   LoadContext ctx;

@@ -42,6 +42,10 @@ struct MigrateSummary {
   std::vector<std::string> warnings;
 };
 
+// The live schema a first migration of a base gives it: the snake_case of
+// the base's name (later runs keep the catalog's).
+std::string DefaultSchemaName(std::string_view base_name);
+
 // The plan for a base as a migration now would make it (names from the catalog).
 Result<mapping::SchemaPlan> PlanBase(airtable::Client& client, pg::Connection* conn,
                                      std::string_view base_id,

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "base/sql_identifier.h"
+#include "migrate/migrator.h"
 #include "migrate/postgres_checksums.h"
 #include "migrate/record_checksum.h"
 
@@ -96,6 +97,25 @@ Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connect
     report.tables.push_back(CompareChecksums(table, airtable, postgres));
   }
   return report;
+}
+
+Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
+                              std::string_view base_id) {
+  std::string base(base_id);
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT schema_name, active_run_id FROM airpg.bases WHERE base_id = $1", {base}));
+  if (rows.empty() || rows.IsNull(0, 1)) {
+    return FailedPreconditionError(fmt::format(
+        "base {} has not been migrated yet: run `airpg migrate --base {}`", base_id, base_id));
+  }
+  BaseVerify out;
+  out.schema = rows.Get(0, 0);
+  out.run_id = std::stoll(std::string(rows.Get(0, 1)));
+  AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan, PlanBase(client, &conn, base_id, {}));
+  AIRPG_ASSIGN_OR_RETURN(
+      out.report, VerifyAgainstAirtable(client, conn, base_id, out.schema, plan, out.run_id));
+  return out;
 }
 
 }  // namespace airpg::migrate

@@ -48,4 +48,14 @@ Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connect
                                            std::string_view base_id, std::string_view schema,
                                            const mapping::SchemaPlan& plan, int64_t run_id);
 
+// The base's live schema (airpg.bases) against Airtable, planned with the
+// catalog's names. kFailedPrecondition when the base was never migrated.
+struct BaseVerify {
+  std::string schema;
+  int64_t run_id = 0;
+  VerifyReport report;
+};
+Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
+                              std::string_view base_id);
+
 }  // namespace airpg::migrate

@@ -66,16 +66,9 @@ class MigrateTest : public pg::testing::PgTest {
   }
 
   migrate::VerifyReport Verify(const std::string& base) {
-    auto plan = migrate::PlanBase(*client_, &conn(), base, {});
-    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
-    auto rows = conn().Exec("SELECT schema_name, active_run_id FROM airpg.bases WHERE base_id = $1",
-                            {base});
-    EXPECT_TRUE(rows.ok() && rows->size() == 1);
-    auto report =
-        migrate::VerifyAgainstAirtable(*client_, conn(), base, std::string(rows->Get(0, 0)), *plan,
-                                       std::stoll(std::string(rows->Get(0, 1))));
-    EXPECT_TRUE(report.ok()) << report.status().ToString();
-    return report.ok() ? *report : migrate::VerifyReport{};
+    auto verified = migrate::VerifyBase(*client_, conn(), base);
+    EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+    return verified.ok() ? verified->report : migrate::VerifyReport{};
   }
 
   std::string Scalar(const std::string& sql) {
@@ -178,6 +171,84 @@ TEST_F(MigrateTest, AFailedRunResumesWithoutDuplicates) {
   EXPECT_TRUE(resumed->resumed);
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.runs WHERE status = 'swapped'"), "1");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.runs"), "1");
+}
+
+TEST_F(MigrateTest, VerifyFindsARowChangedInPostgresAndAMissingOne) {
+  json data = emulator::GenerateBase(1, 50, 3);
+  std::string base = data["bases"][0]["id"];
+  StartEmulator(data.dump());
+  auto summary = Run(base);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(migrate::VerifyBase(*client_, conn(), "appNeverMigrated1").status().code(),
+            StatusCode::kFailedPrecondition);
+  std::string table = summary->schema + "." + summary->tables[0].table_name;
+  // The first text column of the table, whatever the generator named it.
+  std::string column =
+      Scalar("SELECT column_name FROM information_schema.columns WHERE table_schema = '" +
+             summary->schema + "' AND table_name = '" + summary->tables[0].table_name +
+             "' AND data_type = 'text' AND column_name <> 'airtable_id' ORDER BY ordinal_position "
+             "LIMIT 1");
+  ASSERT_FALSE(column.empty());
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + table + " SET \"" + column +
+                       "\" = 'changed in postgres' "
+                       "WHERE id = (SELECT min(id) FROM " +
+                       table + ")")
+                  .ok());
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + table +
+                       " SET deleted_at = now() "
+                       "WHERE id = (SELECT max(id) FROM " +
+                       table + ")")
+                  .ok());
+  migrate::VerifyReport report = Verify(base);
+  ASSERT_EQ(report.tables.size(), 1u);
+  EXPECT_FALSE(report.clean());
+  EXPECT_EQ(report.tables[0].different, 1);
+  EXPECT_EQ(report.tables[0].missing_in_postgres, 1);
+  EXPECT_EQ(report.tables[0].examples.size(), 2u);
+}
+
+TEST_F(MigrateTest, BadCellsLandInTheLedgerWithAReasonAndTheRunCompletes) {
+  json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
+  json& tables = data["bases"][0]["tables"];
+  int fees = 0;
+  for (json& table : tables) {
+    for (json& record : table["records"]) {
+      json& fields = record["fields"];
+      // More decimals than the currency field's precision: not rounded.
+      if (fields.contains("Annual Fee")) {
+        fields["Annual Fee"] = 1234.56789;
+        ++fees;
+      }
+      // A link to a record that does not exist (as when it is deleted
+      // between the reads of the two tables); the inverse cell agrees.
+      if (record["id"] == "recRegNwTx000001") {
+        fields["Regulator"] = json::array({"recDoesNotExist01"});
+      }
+      if (record["id"] == "recRgtTexas000001") {
+        json kept = json::array();
+        for (const json& id : fields["Registrations"]) {
+          if (id != "recRegNwTx000001") kept.push_back(id);
+        }
+        fields["Registrations"] = kept;
+      }
+    }
+  }
+  StartEmulator(data.dump());
+  auto summary = Run(kDelta);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->link_rejects, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.rejects r JOIN airpg.fields f USING (field_id) "
+                   "WHERE f.airtable_name = 'Annual Fee' AND r.reason <> '' AND r.raw_value = "
+                   "'1234.56789'"),
+            std::to_string(fees));
+  EXPECT_GT(fees, 0);
+  EXPECT_EQ(Scalar("SELECT reason FROM airpg.rejects WHERE raw_value = 'recDoesNotExist01'"),
+            "link to recDoesNotExist01, which is not a record of table State Regulators");
+  // The rejected cells are explained by the ledger: verify is clean.
+  ExpectClean(summary->verify);
+  ExpectClean(Verify(kDelta));
 }
 
 }  // namespace
