@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "pg/catalog_sql.h"
 #include "pg/testing/pg_test.h"
 
 namespace airpg::pg {
@@ -20,6 +21,18 @@ TEST_F(CatalogTest, CreatesTheCatalogOnceAndIsIdempotent) {
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(rows->Get(0, 0), std::to_string(CatalogVersion()));
   EXPECT_EQ(rows->Get(0, 1), std::to_string(CatalogVersion()));
+}
+
+TEST_F(CatalogTest, UpgradesAVersionOneCatalogToTheSyncTables) {
+  // A database migrated by an airpg that knew only version 1.
+  ASSERT_TRUE(conn().RunScript(std::string(CatalogMigrations()[0])).ok());
+  ASSERT_TRUE(conn().Run("INSERT INTO airpg.catalog_versions (version) VALUES (1)").ok());
+  ASSERT_TRUE(EnsureCatalog(conn()).ok());
+  auto rows = conn().Exec(
+      "SELECT count(*) FROM pg_tables WHERE schemaname = 'airpg' AND tablename IN "
+      "('sync_bases', 'sync_tables', 'inbox', 'dead_letters', 'sync_events')");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->Get(0, 0), "5");
 }
 
 TEST_F(CatalogTest, ConcurrentCallersBothSucceed) {
