@@ -47,8 +47,16 @@ Status RelationCell(const FieldPlan& f, std::string_view cell, RecordRow& row) {
       }
       return Status::Ok();
     }
-    case LinkRole::kForeignKeyInverse:
-      return Status::Ok();  // derived from the other side's foreign key
+    case LinkRole::kForeignKeyInverse: {
+      // Stored by the other side's foreign key; kept as references so a
+      // change seen only on this side (a record linked from here) can be
+      // applied to that key. Order is not kept (a FK has none).
+      AIRPG_ASSIGN_OR_RETURN(auto ids, ParseLinkCell(cell));
+      for (size_t i = 0; i < ids.size(); ++i) {
+        row.references.push_back({f.field.id, static_cast<int>(i), ids[i]});
+      }
+      return Status::Ok();
+    }
     default:
       break;
   }

@@ -94,12 +94,14 @@ TEST(RecordRowTest, ABadCellIsRejectedWithItsRawValueAndTheRestStillConverts) {
   EXPECT_EQ(row.references[0].target, "recCo1");
 }
 
-TEST(RecordRowTest, TheInverseOfASingleLinkHoldsNothingOfItsOwn) {
+TEST(RecordRowTest, TheInverseOfASingleLinkListsTheRecordsWhoseKeyPointsHere) {
   SchemaPlan plan = Plan();
   RecordRow row = ConvertRecord(*plan.FindTable("tblCompanies"),
                                 Parse(R"({"id":"recCo1","createdTime":"2024-01-02T03:04:05.000Z",
     "fields":{"fldCoName":"Acme","fldPeople":["rec1","rec2"]}})"));
-  EXPECT_TRUE(row.references.empty());
+  ASSERT_EQ(row.references.size(), 2u);
+  EXPECT_EQ(row.references[1].field_id, "fldPeople");
+  EXPECT_EQ(row.references[1].target, "rec2");
   EXPECT_TRUE(row.rejects.empty());
 }
 

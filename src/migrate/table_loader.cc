@@ -14,6 +14,7 @@
 #include "mapping/record_row.h"
 #include "migrate/attachment_fetcher.h"
 #include "migrate/record_checksum.h"
+#include "pg/catalog_users.h"
 #include "pg/copy_writer.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
@@ -55,6 +56,10 @@ class PageConverter {
     row.push_back(record.created_time.empty() ? pg::Param() : pg::Param(record.created_time));
     out.main.push_back(std::move(row));
     for (const auto& ref : converted.references) {
+      // The inverse of a single-record link is stored by the other side's key.
+      if (table_.FindField(ref.field_id)->link_role == mapping::LinkRole::kForeignKeyInverse) {
+        continue;
+      }
       out.links.push_back({ref.field_id, record.id, std::to_string(ref.position), ref.target});
     }
     for (auto& user : converted.users) out.users[user.id] = std::move(user);
@@ -141,20 +146,9 @@ Status CopyRows(pg::Connection& conn, std::string_view schema, std::string_view 
 
 Status WritePage(LoadContext& ctx, const mapping::TablePlan& table, const PageRows& rows) {
   pg::Connection& conn = *ctx.conn;
-  if (!rows.users.empty()) {
-    std::vector<std::optional<std::string>> ids, emails, names;
-    for (const auto& [id, u] : rows.users) {
-      ids.push_back(id);
-      emails.push_back(u.email);
-      names.push_back(u.name);
-    }
-    AIRPG_RETURN_IF_ERROR(conn.Run(
-        "INSERT INTO airpg.users (user_id, email, name) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) "
-        "ON CONFLICT (user_id) DO UPDATE SET email = coalesce(EXCLUDED.email, users.email), "
-        "name = coalesce(EXCLUDED.name, users.name), updated_at = now()",
-        {pg::ArrayLiteral(ids), pg::ArrayLiteral(emails), pg::ArrayLiteral(names)}));
-  }
+  std::vector<pg::UserRow> users;
+  for (const auto& [id, u] : rows.users) users.push_back({id, u.email, u.name});
+  AIRPG_RETURN_IF_ERROR(pg::UpsertUsers(conn, users));
   AIRPG_RETURN_IF_ERROR(
       CopyRows(conn, ctx.staging_schema, table.table_name, mapping::LoadColumns(table), rows.main));
   AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, "_links",
