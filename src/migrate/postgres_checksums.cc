@@ -30,7 +30,8 @@ std::string FieldExpression(std::string_view schema, const mapping::SchemaPlan& 
     case LinkRole::kForeignKeyInverse: {
       const FieldPlan* owner = plan.FindField(f.inverse_field_id).second;
       return fmt::format(
-          "(SELECT array_agg(a.airtable_id ORDER BY a.airtable_id) FROM {} a WHERE a.{} = t.id)"
+          "(SELECT array_agg(a.airtable_id ORDER BY a.airtable_id) FROM {} a WHERE a.{} = t.id AND "
+          "a.deleted_at IS NULL)"
           "::text",
           name(to->table_name), QuoteIdentifier(owner->column_name));
     }
