@@ -6,7 +6,10 @@
 
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
+#include "sync/delete_sweep.h"
+#include "sync/payload_cycle.h"
 #include "sync/record_reader.h"
+#include "sync/safety_poll.h"
 
 namespace airpg {
 namespace {
@@ -96,6 +99,84 @@ TEST_F(SyncApplyTest, CreatesUpdatesLinksAndDeletesReachPostgresAndReapplyingCha
   EXPECT_EQ(again->changed, 0);
   EXPECT_EQ(again->tombstoned, 0);
   ExpectClean(Verify(kDelta));
+}
+
+TEST_F(SyncApplyTest, TheSafetyPollFindsChangesMadeSinceTheMigrationAndMovesItsWatermark) {
+  Ui("PATCH", "Clients/recCliHarbor0001", {{"fields", {{"Company", "Harbor & Sons"}}}});
+  Ui("PATCH", "Registrations/recRegSoAz000001", {{"fields", {{"Reference", "SO-AZ-9"}}}});
+  sync::RecordApplier applier(live_, {});
+  for (const char* table : {"tblClients0000001", "tblRegistrations1"}) {
+    auto polled = sync::PollTable(*client_, conn(), applier, live_, table);
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    EXPECT_GE(polled->read, 1) << polled->formula;
+  }
+  ExpectClean(Verify(kDelta));
+  EXPECT_EQ(Scalar(std::string("SELECT company FROM ") + kSchema +
+                   ".clients WHERE airtable_id = 'recCliHarbor0001'"),
+            "Harbor & Sons");
+  // Clients has a last-modified field watching every field: the poll filters on it.
+  auto again = sync::PollTable(*client_, conn(), applier, live_, "tblClients0000001");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_NE(again->formula.find("{Last Modified}"), std::string::npos) << again->formula;
+  EXPECT_EQ(again->applied.changed, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_tables WHERE poll_watermark IS NOT NULL"), "2");
+}
+
+TEST_F(SyncApplyTest, TheDeleteSweepTombstonesWhatAirtableNoLongerHasButHoldsAMassDelete) {
+  sync::RecordApplier applier(live_, {});
+  Ui("DELETE", "State%20Regulators/recRgtArizona0001");
+  sync::SweepOptions options;
+  options.max_share = 0.5;  // one of four regulators
+  auto swept = sync::SweepTable(*client_, conn(), applier, live_, "tblRegulators0001", options);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(swept->missing, 1);
+  EXPECT_FALSE(swept->held);
+  EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM ") + kSchema +
+                   ".state_regulators WHERE deleted_at IS NOT NULL"),
+            "1");
+  ExpectClean(Verify(kDelta));
+
+  // Two of the three staff gone at once (67 % > 20 %): held, nothing applied.
+  Ui("DELETE", "Staff/recStfKenji000001");
+  Ui("DELETE", "Staff/recStfPriya000001");
+  auto held = sync::SweepTable(*client_, conn(), applier, live_, "tblStaff000000001");
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_TRUE(held->held);
+  EXPECT_EQ(held->missing, 2);
+  EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM ") + kSchema +
+                   ".staff WHERE deleted_at IS NOT NULL"),
+            "0");
+  EXPECT_EQ(Scalar("SELECT held_deletes ->> 'missing' FROM airpg.sync_tables WHERE table_id = "
+                   "'tblStaff000000001'"),
+            "2");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'delete_held'"), "1");
+}
+
+TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCursor) {
+  auto hook = client_->CreateWebhook(
+      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2)",
+                       {kDelta, hook->id})
+                  .ok());
+  std::string added =
+      Ui("POST", "Documents",
+         {{"fields", {{"Title", "TX renewal"}, {"Registration", {"recRegNwTx000001"}}}}});
+  Ui("PATCH", "Clients/recCliSolaris001", {{"fields", {{"Active", false}}}});
+  Ui("DELETE", "Documents/recDocNwTxLic0001");
+  sync::RecordApplier applier(live_, {});
+  auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, live_);
+  ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+  EXPECT_EQ(cycle->payloads, 3);
+  EXPECT_FALSE(cycle->needs_schema_refresh);
+  ExpectClean(Verify(kDelta));
+  EXPECT_EQ(Scalar("SELECT cursor FROM airpg.sync_bases"), "4");
+  // A duplicated or late ping makes the next cycle find nothing new.
+  auto again = sync::RunPayloadCycle(*client_, conn(), applier, live_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->payloads, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook'"), "1");
 }
 
 }  // namespace
