@@ -107,7 +107,10 @@ Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id, std::str
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec("SELECT record_id, field_id FROM airpg.rejects WHERE run_id = $1::bigint AND "
-                "table_id = $2 AND record_id IS NOT NULL AND field_id IS NOT NULL",
+                "table_id = $2 AND record_id IS NOT NULL AND field_id IS NOT NULL "
+                // Cells the sync could not apply since, waiting in the dead-letter queue.
+                "UNION SELECT record_id, field_id FROM airpg.dead_letters WHERE table_id = $2 "
+                "AND field_id IS NOT NULL AND status IN ('retrying', 'dead')",
                 {std::to_string(run_id), std::string(table_id)}));
   SkipMap out;
   for (int i = 0; i < rows.size(); ++i)

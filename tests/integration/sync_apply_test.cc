@@ -6,6 +6,7 @@
 
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
+#include "sync/dead_letter_replay.h"
 #include "sync/delete_sweep.h"
 #include "sync/payload_cycle.h"
 #include "sync/record_reader.h"
@@ -177,6 +178,64 @@ TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCurso
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->payloads, 0);
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook'"), "1");
+}
+
+TEST_F(SyncApplyTest, CellsThatCannotBeAppliedWaitAsDeadLettersUntilReplayed) {
+  // A fee with more decimals than the currency field keeps: not carried.
+  Ui("PATCH", "Clients/recCliHarbor0001", {{"fields", {{"Annual Fee", 100.555}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblClients0000001", {"recCliHarbor0001"});
+  auto applied = Apply(batch);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->failed_cells, 1);
+  EXPECT_EQ(Scalar("SELECT status || ' ' || field_id || ' ' || payload FROM airpg.dead_letters"),
+            "dead fldCliRevenue0001 100.555");
+  ExpectClean(Verify(kDelta));  // the open letter explains the cell
+
+  // Fixed in Airtable, then replayed: the letter closes and the value lands.
+  Ui("PATCH", "Clients/recCliHarbor0001", {{"fields", {{"Annual Fee", 100.5}}}});
+  std::string id = Scalar("SELECT dead_letter_id FROM airpg.dead_letters");
+  sync::RecordApplier applier(live_, {});
+  auto replayed = sync::ReplayDeadLetters(*client_, conn(), applier, live_, {std::stoll(id)});
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  EXPECT_EQ(replayed->closed, 1);
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "replayed");
+  EXPECT_EQ(Scalar(std::string("SELECT annual_fee FROM ") + kSchema +
+                   ".clients WHERE airtable_id = 'recCliHarbor0001'"),
+            "100.50");
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(SyncApplyTest, ALinkToARecordNotYetSyncedIsRetriedUntilItArrives) {
+  std::string newcomer = Ui("POST", "Clients", {{"fields", {{"Company", "Newcomer"}}}});
+  Ui("PATCH", "Registrations/recRegSoAz000001", {{"fields", {{"Client", {newcomer}}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblRegistrations1", {"recRegSoAz000001"});
+  auto applied = Apply(batch);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->failed_cells, 1);
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "retrying");
+
+  // The client arrives alone (its links' follow-up reads would already heal
+  // the registration): the letter is still open until the sync retries it.
+  sync::ChangeBatch arrival;
+  arrival.source = "test";
+  Fetch(arrival, "tblClients0000001", {newcomer});
+  sync::RecordApplier applier(live_, {});
+  {
+    auto tx = pg::Transaction::Begin(conn());
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(applier.Apply(*tx, arrival).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "retrying");
+  auto retried = sync::RetryDeadLetters(*client_, conn(), applier, live_);
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_EQ(retried->closed, 1);
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "superseded");
+  ExpectClean(Verify(kDelta));
 }
 
 }  // namespace
