@@ -4,8 +4,11 @@
 // clean), and applying the same batch again changes nothing.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
+#include "sync/base_syncer.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/delete_sweep.h"
 #include "sync/payload_cycle.h"
@@ -235,6 +238,37 @@ TEST_F(SyncApplyTest, ALinkToARecordNotYetSyncedIsRetriedUntilItArrives) {
   ASSERT_TRUE(retried.ok()) << retried.status().ToString();
   EXPECT_EQ(retried->closed, 1);
   EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "superseded");
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(SyncApplyTest, WithEveryPingLostTheSafetyPollLevelsPostgresWithinOneInterval) {
+  // No webhook at all: the worst case of dropped pings.
+  sync::SyncerOptions options;
+  options.webhooks = false;
+  options.sweep_interval = std::chrono::hours(1);
+  const auto interval = std::chrono::milliseconds(1500);
+  for (const auto& t : live_.plan.tables) options.poll_intervals[t.table_id] = interval;
+  sync::BaseSyncer syncer(*client_, conn(), live_, {}, options);
+  auto start = sync::Clock::now();
+  syncer.Step(start);  // the first polls and sweeps
+
+  Ui("PATCH", "Clients/recCliBluePeak001", {{"fields", {{"Notes", "Moved to Denver"}}}});
+  std::string added = Ui("POST", "Staff", {{"fields", {{"Name", "Lee"}}}});
+  auto changed = sync::Clock::now();
+  bool level = false;
+  while (!level && sync::Clock::now() - changed < 3 * interval) {
+    auto now = sync::Clock::now();
+    auto report = syncer.Step(now);
+    EXPECT_EQ(report.errors, 0);
+    level = Scalar(std::string("SELECT count(*) FROM ") + kSchema + ".staff WHERE airtable_id = '" +
+                   added + "'") == "1" &&
+            Scalar(std::string("SELECT notes FROM ") + kSchema +
+                   ".clients WHERE airtable_id = 'recCliBluePeak001'") == "Moved to Denver";
+    if (!level) std::this_thread::sleep_until(std::min(report.next_due, now + interval / 10));
+  }
+  auto took = sync::Clock::now() - changed;
+  EXPECT_TRUE(level);
+  EXPECT_LE(took, interval + std::chrono::milliseconds(1000));
   ExpectClean(Verify(kDelta));
 }
 
