@@ -10,7 +10,7 @@
 namespace airpg::daemon {
 namespace {
 
-bool ValidName(std::string_view name, bool colons) {
+[[maybe_unused]] bool ValidName(std::string_view name, bool colons) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(name[i]);

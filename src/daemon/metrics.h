@@ -69,7 +69,8 @@ class MetricsRegistry {
   // The series of family `name` with `labels`, created on first use; `help`
   // is kept from the family's first registration, and so are a histogram
   // family's `bounds`. REQUIRES: `name` matches [a-zA-Z_:][a-zA-Z0-9_:]*,
-  // label names match [a-zA-Z_][a-zA-Z0-9_]* and do not start with "__", and
+  // label names match [a-zA-Z_][a-zA-Z0-9_]*, do not start with "__" and are
+  // not "le" (histograms use it for their buckets), and
   // a name is used for one kind of metric only (a mismatch asserts in debug
   // builds and returns a series that is never rendered in release).
   Counter& GetCounter(std::string_view name, std::string_view help, Labels labels = {});

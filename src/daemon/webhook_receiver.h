@@ -35,8 +35,9 @@ class WebhookReceiver {
   using Now = std::function<std::chrono::system_clock::time_point()>;
 
   // Borrows `store` and `metrics`, which must outlive the receiver. Counts
-  // pings in airpg_webhook_pings_total{outcome}. `now` stamps received_at
-  // (empty: the system clock).
+  // pings in airpg_webhook_pings_total{outcome} (the inbox outcomes, and
+  // "unavailable" for the 503s). `now` stamps received_at (empty: the
+  // system clock).
   WebhookReceiver(PingStore& store, MetricsRegistry& metrics, OnPing on_ping, Now now = nullptr);
 
   // Handles one request whose path is kWebhookPath or kWebhookPath/<base_id>.

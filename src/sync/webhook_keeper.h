@@ -65,8 +65,9 @@ struct WebhookState {
 //    refreshed when it expires within `refresh_within`;
 //  - otherwise ours (if listed) is deleted and a new one is created with
 //    kWebhookSpecification; its id, secret, URL and expiry are stored in
-//    airpg.sync_bases with cursor 1, in one transaction, and `recreated` is
-//    set.
+//    airpg.sync_bases with cursor 1, together with a sync_events row of
+//    kind 'webhook_recreated' (detail: webhook_id, replaced, reason), in one
+//    transaction, and `recreated` is set.
 // kFailedPrecondition when the base is not in airpg.bases (migrate it first)
 // or when it already has Airtable's cap of 10 hooks, none of them ours.
 // Airtable and Postgres errors come back as they are (see docs/errors.md);
