@@ -290,11 +290,19 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
     tx.emplace(std::move(begun));
   }
   PageConverter converter(ctx, table);
+  // A stop makes the fetcher refuse downloads (they would look like
+  // rejects): nothing read after it is written, and the table rolls back.
+  auto stopped = [&]() -> Status {
+    if (ctx.stop == nullptr || !ctx.stop->load()) return Status::Ok();
+    return CancelledError(fmt::format("stopped while loading table {}", table.table_name));
+  };
   while (auto page = pages.Pop()) {
+    AIRPG_RETURN_IF_ERROR(stopped());
     if (!page->ok()) return page->status();
     PageRows rows;
     for (const airtable::Record& record : (*page)->records) converter.Convert(record, rows);
     AIRPG_RETURN_IF_ERROR(converter.Finish((*page)->records, rows));
+    AIRPG_RETURN_IF_ERROR(stopped());
     summary.read += static_cast<int64_t>((*page)->records.size());
     summary.rejected += static_cast<int64_t>(rows.rejects.size());
     summary.attachments += rows.attachment_count;
@@ -304,6 +312,7 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ctx.on_progress) ctx.on_progress(summary);
   }
+  AIRPG_RETURN_IF_ERROR(stopped());
   if (tx) {
     AIRPG_RETURN_IF_ERROR(
         tx->Run("INSERT INTO airpg.run_tables (run_id, table_id, status, records_read, imported, "
