@@ -162,6 +162,18 @@ class PageConverter {
         for (size_t i = 0; i < keep; ++i)
           out.links.push_back({f.field.id, record.id, std::to_string(i), ids[i]});
         if (keep < ids.size()) {
+          // Airtable lists this record in the inverse cell of every record
+          // it links; the foreign key keeps only the first, so those other
+          // inverse cells are short of it: they go to the ledger too (and
+          // verify skips them), named by the linking record.
+          for (size_t i = keep; i < ids.size() && !f.inverse_field_id.empty(); ++i) {
+            out.rejects.push_back(
+                {std::to_string(ctx_.run_id), ctx_.base_id, f.linked_table_id, ids[i],
+                 f.inverse_field_id, record.id,
+                 fmt::format("the link from {} (field {} of table {}) is not kept: that "
+                             "single-record link holds {} records",
+                             record.id, f.field.name, table_.airtable_name, ids.size())});
+          }
           return InvalidArgumentError(
               fmt::format("single-record link holds {} records; only the first ({}) is kept",
                           ids.size(), ids[0]));
