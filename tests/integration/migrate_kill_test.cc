@@ -3,7 +3,10 @@
 // links and attachments) and the run's throwaway Postgres, is killed at
 // random points and started again; the end state must be as if it had never
 // stopped — verify clean, no duplicate rows, one swapped run. The delays come
-// from a seeded PRNG; the seed is printed, and AIRPG_KILL_SEED replays it.
+// from a seeded PRNG; the seed is printed, and AIRPG_KILL_SEED=N replays the
+// same delays (where they land still depends on the machine's speed). Each
+// kill is logged with the statement the migrate's session was running and
+// the run's committed state, the phase it hit.
 #include <signal.h>
 
 #include <chrono>
@@ -252,6 +255,10 @@ class MigrateKillTest : public pg::testing::PgTest {
     EXPECT_EQ(Number("SELECT count(*) FROM (SELECT 1 FROM airpg.attachments GROUP BY schema_name, "
                      "record_id, field_id, position HAVING count(*) > 1) d"),
               0);
+    EXPECT_EQ(Number("SELECT count(*) FROM airpg.attachments a JOIN airpg.blobs b USING (sha256) "
+                     "WHERE a.schema_name = $1 AND encode(sha256(b.content), 'hex') = a.sha256",
+                     {schema}),
+              (kRecords + 8) / 9);
     EXPECT_EQ(Number("SELECT count(*) FROM airpg.runs WHERE base_id = $1 AND status = 'swapped'",
                      {base_id_}),
               1);
@@ -276,6 +283,11 @@ class MigrateKillTest : public pg::testing::PgTest {
     std::cout << fmt::format("[ kills    ] {}: {} kills, {} attempts finished first, {:.1f} s\n",
                              scenario, kills.size(), finished,
                              Seconds(SteadyClock::now() - started));
+    std::map<std::string, int> phases;
+    for (const Kill& k : kills) ++phases[k.phase];
+    for (const auto& [phase, count] : phases) {
+      std::cout << fmt::format("[ phase    ] {:>3} x {}\n", count, phase);
+    }
     for (size_t i = 0; i < kills.size(); ++i) {
       std::cout << fmt::format("[ kill {:>3} ] after {:.3f} s: {} | {}\n", i + 1, kills[i].delay,
                                kills[i].phase, kills[i].statement);
