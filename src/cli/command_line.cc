@@ -1,6 +1,7 @@
 #include "cli/command_line.h"
 
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "cli/cmd_doctor.h"
 #include "cli/cmd_formula.h"
 #include "cli/cmd_migrate.h"
+#include "cli/cmd_sync.h"
 #include "cli/config.h"
 #include "cli/exit_code.h"
 
@@ -152,6 +154,45 @@ int Run(int argc, char** argv) {
   CLI::App* runs_cmd = app.add_subcommand("runs", "migration history with counts and outcome");
   add_base(runs_cmd);
 
+  SyncCliOptions syn;
+  auto add_sync_base = [&](CLI::App* cmd) {
+    cmd->add_option("--base", syn.base, "Airtable base id (app…); default: airtable.base_id");
+    AddOutputOption(cmd, &syn.json);
+  };
+  CLI::App* sync_cmd = app.add_subcommand(
+      "sync", "keep Postgres current from Airtable until stopped (Ctrl-C/SIGTERM: clean stop)");
+  add_sync_base(sync_cmd);
+  sync_cmd->add_option("--listen", syn.listen_host, "address of the webhook/metrics endpoints");
+  sync_cmd->add_option("--port", syn.listen_port, "port of the endpoints (0: any free port)");
+  sync_cmd->add_option("--public-url", syn.public_url,
+                       "URL where Airtable reaches the endpoints (none: payloads are polled)");
+  sync_cmd->add_flag("--loopback-pings", syn.loopback_pings,
+                     "Airtable runs on this machine (the emulator): ping the loopback address");
+  sync_cmd->add_option("--poll-seconds", syn.poll_seconds,
+                       "safety-poll interval for every table (default: by lane, 10/60/300 s)");
+  sync_cmd->add_option("--attachments-dir", syn.attachments_dir,
+                       "store attachment files here (default: in Postgres)");
+  CLI::App* status_cmd =
+      app.add_subcommand("status", "per-table sync state and ping → commit lag percentiles");
+  add_sync_base(status_cmd);
+  CLI::App* dlq_cmd = app.add_subcommand("dlq", "the dead-letter queue of changes not applied");
+  dlq_cmd->require_subcommand(1);
+  for (const char* action : {"list", "show", "replay", "drop"}) {
+    static const std::map<std::string, std::string> help = {
+        {"list", "open letters (newest first)"},
+        {"show", "letters in full"},
+        {"replay", "read the records again and apply them (exit 1 if any stays open)"},
+        {"drop", "close letters without applying them"}};
+    CLI::App* cmd = dlq_cmd->add_subcommand(action, help.at(action));
+    add_sync_base(cmd);
+    if (std::string(action) == "list") {
+      cmd->add_option("--status", syn.status, "retrying, dead, replayed, superseded, dropped");
+    } else {
+      cmd->add_option("ids", syn.ids, "dead letter ids")->required();
+    }
+    cmd->callback([&syn, action] { syn.dlq_action = action; });
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -183,6 +224,9 @@ int Run(int argc, char** argv) {
   if (verify_cmd->parsed()) return RunVerify(*config, mig);
   if (rollback_cmd->parsed()) return RunRollback(*config, mig);
   if (runs_cmd->parsed()) return RunRuns(*config, mig);
+  if (sync_cmd->parsed()) return RunSync(*config, syn);
+  if (status_cmd->parsed()) return RunStatus(*config, syn);
+  if (dlq_cmd->parsed()) return RunDlq(*config, syn);
   return kExitUsage;
 }
 

@@ -5,8 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <thread>
+
 #include "airpg_process.h"
+#include "child_process.h"
 #include "emulator/emulator.h"
+#include "http/client.h"
+#include "pg/connection.h"
 #include "pg/testing/test_cluster.h"
 
 namespace airpg::testing {
@@ -86,6 +92,74 @@ TEST(CliMigrateTest, MigrateVerifyRunsAgainstTheEmulator) {
   ProcessOutput runs_text = airpg.Run({"runs"});
   EXPECT_EQ(runs_text.exit_code, 0) << runs_text.err;
   EXPECT_TRUE(Contains(runs_text.out, kBase)) << runs_text.out;
+}
+
+}  // namespace
+}  // namespace airpg::testing
+
+namespace airpg::testing {
+namespace {
+
+// `airpg sync` as a user runs it: a change in Airtable arrives through the
+// ping, `airpg status` reports it, SIGTERM stops it cleanly (exit 0), and
+// `airpg dlq list` has nothing to say.
+TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
+  emulator::EmulatorOptions options;
+  options.data_path = std::string(AIRPG_EMULATOR_SAMPLES_DIR) + "/delta_analytics.json";
+  options.rate_limits = false;
+  auto emulator = emulator::Emulator::Start(options);
+  ASSERT_TRUE(emulator.ok()) << emulator.status().ToString();
+  auto db = pg::testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  AirpgProcess airpg;
+  airpg.SetEnv("DATABASE_URL", db->url());
+  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", (*emulator)->url());
+  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
+  airpg.SetEnv("AIRTABLE_TOKEN", "patCliSyncTest");
+  airpg.SetEnv("AIRPG_AIRTABLE_BASE_ID", kBase);
+  ProcessOutput migrate = airpg.Run({"migrate"});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.out << migrate.err;
+
+  auto sync = airpg.Start({"sync", "--loopback-pings"}, "sync");
+  ASSERT_NE(sync, nullptr);
+  auto conn = pg::Connection::Open(db->url());
+  ASSERT_TRUE(conn.ok());
+  auto scalar = [&](const std::string& sql) {
+    auto rows = conn->Exec(sql);
+    return rows.ok() && rows->size() > 0 ? std::string(rows->Get(0, 0)) : std::string();
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // The hook exists once the service has started.
+  while (scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL") != "1" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  http::Client http;
+  auto patched = http.Send(
+      "PATCH", (*emulator)->url() + "/__emulator/ui/" + kBase + "/Clients/recCliHarbor0001",
+      {{"Content-Type", "application/json"}}, R"({"fields":{"Notes":"From the CLI sync"}})");
+  ASSERT_TRUE(patched.ok() && patched->status == 200);
+  const std::string query =
+      "SELECT notes FROM delta_analytics_registration_tracking.clients WHERE airtable_id = "
+      "'recCliHarbor0001'";
+  while (scalar(query) != "From the CLI sync" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(scalar(query), "From the CLI sync") << sync->Stderr();
+  sync->Signal(SIGTERM);
+  auto ended = sync->Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->exit_code, 0) << sync->Stderr();
+
+  ProcessOutput status = airpg.Run({"status", "--output", "json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_TRUE(Contains(status.out, "\"p99\"")) << status.out;
+  EXPECT_TRUE(Contains(status.out, "\"clients\"")) << status.out;
+  ProcessOutput dlq = airpg.Run({"dlq", "list"});
+  EXPECT_EQ(dlq.exit_code, 0) << dlq.err;
+  EXPECT_TRUE(Contains(dlq.out, "no dead letters")) << dlq.out;
+  ProcessOutput verify = airpg.Run({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
 }  // namespace

@@ -1,0 +1,227 @@
+#include "cli/cmd_sync.h"
+
+#include <fmt/core.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/airtable_access.h"
+#include "cli/exit_code.h"
+#include "cli/interrupt.h"
+#include "daemon/sync_service.h"
+#include "daemon/webhook_receiver.h"
+#include "migrate/migrator.h"
+#include "sync/dead_letter_replay.h"
+#include "sync/dead_letters.h"
+
+namespace airpg::cli {
+namespace {
+
+using nlohmann::json;
+
+int Fail(const Status& status) {
+  std::cerr << "airpg: " << status.message() << "\n";
+  int code = ExitCodeFor(status);
+  return code == kExitUsage ? kExitFailed : code;
+}
+
+std::string OrNone(std::string_view text) { return text.empty() ? "-" : std::string(text); }
+
+}  // namespace
+
+int RunSync(const Config& config, const SyncCliOptions& options) {
+  // SIGINT/SIGTERM: the step in progress commits or rolls back, then exit 0.
+  InterruptScope interrupt;
+  Result<std::string> base_id = ResolveBaseId(config, options.base);
+  if (!base_id.ok()) return Fail(base_id.status());
+  Result<AirtableAccess> airtable = OpenAirtable(config, interrupt.flag());
+  if (!airtable.ok()) return Fail(airtable.status());
+  Result<OpenDatabase> db = OpenDatabaseFor(config);
+  if (!db.ok()) return Fail(db.status());
+
+  daemon::SyncServiceOptions so;
+  so.base_id = *base_id;
+  so.conninfo = db->conninfo;
+  so.endpoints.host = options.listen_host;
+  so.endpoints.port = options.listen_port;
+  so.loopback_pings = options.loopback_pings;
+  if (!options.public_url.empty()) {
+    std::string url = options.public_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    so.notification_url = url + std::string(daemon::kWebhookPath);
+  }
+  so.attachments_dir = options.attachments_dir;
+  so.on_listening = [](int port) {
+    std::cerr << fmt::format("airpg sync: listening on 127.0.0.1:{} ({} for Airtable's pings)\n",
+                             port, daemon::kWebhookPath);
+  };
+  if (options.poll_seconds > 0) {
+    // One interval for every table (the lanes' defaults otherwise).
+    Result<mapping::SchemaPlan> plan =
+        migrate::PlanBase(*airtable->client, &db->conn, *base_id, {});
+    if (!plan.ok()) return Fail(plan.status());
+    for (const auto& t : plan->tables) {
+      so.syncer.poll_intervals[t.table_id] = std::chrono::seconds(options.poll_seconds);
+    }
+  }
+  so.on_step = [](const sync::StepReport& r) {
+    if (r.changed + r.tombstoned + r.errors == 0) return;
+    std::cerr << fmt::format("airpg sync: {} changed, {} deleted, {} payloads, {} requests{}\n",
+                             r.changed, r.tombstoned, r.payloads, r.requests,
+                             r.errors ? fmt::format(", {} errors", r.errors) : "");
+  };
+  Status s = daemon::RunSyncService(*airtable->client, so, *interrupt.flag());
+  if (!s.ok()) return Fail(s);
+  return kExitOk;
+}
+
+int RunStatus(const Config& config, const SyncCliOptions& options) {
+  Result<std::string> base_id = ResolveBaseId(config, options.base);
+  if (!base_id.ok()) return Fail(base_id.status());
+  Result<OpenDatabase> db = OpenDatabaseFor(config);
+  if (!db.ok()) return Fail(db.status());
+  Result<pg::Rows> tables = db->conn.Exec(
+      "SELECT t.table_id, t.table_name, coalesce(s.lane, 'normal'), "
+      "coalesce(to_char(s.last_poll_at, 'YYYY-MM-DD HH24:MI:SS'), ''), "
+      "coalesce(to_char(s.last_sweep_at, 'YYYY-MM-DD HH24:MI:SS'), ''), "
+      "coalesce(s.held_deletes ->> 'missing', ''), "
+      "(SELECT count(*) FROM airpg.dead_letters d WHERE d.table_id = t.table_id AND "
+      "d.status IN ('retrying', 'dead')) "
+      "FROM airpg.tables t LEFT JOIN airpg.sync_tables s USING (table_id) "
+      "WHERE t.base_id = $1 ORDER BY t.table_name",
+      {*base_id});
+  if (!tables.ok()) return Fail(tables.status());
+  Result<pg::Rows> lag = db->conn.Exec(
+      "SELECT count(*), coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms), 0), "
+      "coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY lag_ms), 0), "
+      "coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag_ms), 0), "
+      "(SELECT coalesce(to_char(max(last_ping_at), 'YYYY-MM-DD HH24:MI:SS'), '') "
+      "FROM airpg.sync_bases WHERE base_id = $1), "
+      "(SELECT coalesce(max(cursor), 0) FROM airpg.sync_bases WHERE base_id = $1) "
+      "FROM airpg.sync_events WHERE base_id = $1 AND lag_ms IS NOT NULL "
+      "AND at > now() - interval '24 hours'",
+      {*base_id});
+  if (!lag.ok()) return Fail(lag.status());
+  auto num = [&](int c) { return std::stod(std::string(lag->Get(0, c))); };
+  json out = {{"base_id", *base_id},
+              {"pings_24h", static_cast<int64_t>(num(0))},
+              {"lag_ms", {{"p50", num(1)}, {"p95", num(2)}, {"p99", num(3)}}},
+              {"last_ping_at", std::string(lag->Get(0, 4))},
+              {"cursor", static_cast<int64_t>(num(5))},
+              {"tables", json::array()}};
+  for (int i = 0; i < tables->size(); ++i) {
+    out["tables"].push_back({{"table_id", std::string(tables->Get(i, 0))},
+                             {"table", std::string(tables->Get(i, 1))},
+                             {"lane", std::string(tables->Get(i, 2))},
+                             {"last_poll_at", std::string(tables->Get(i, 3))},
+                             {"last_sweep_at", std::string(tables->Get(i, 4))},
+                             {"held_deletes", std::string(tables->Get(i, 5))},
+                             {"dead_letters", std::stoll(std::string(tables->Get(i, 6)))}});
+  }
+  if (options.json) {
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("base {}: payload cursor {}, last ping {}\n", *base_id,
+                           out["cursor"].get<int64_t>(), OrNone(lag->Get(0, 4)));
+  std::cout << fmt::format(
+      "ping → commit lag (24 h, {} pings): p50 {:.0f} ms, p95 {:.0f} ms, "
+      "p99 {:.0f} ms\n",
+      out["pings_24h"].get<int64_t>(), num(1), num(2), num(3));
+  std::cout << fmt::format("{:<32} {:<7} {:<20} {:<20} {:>6} {}\n", "table", "lane", "last poll",
+                           "last sweep", "dlq", "held deletes");
+  for (const auto& t : out["tables"]) {
+    std::cout << fmt::format(
+        "{:<32} {:<7} {:<20} {:<20} {:>6} {}\n", t["table"].get<std::string>(),
+        t["lane"].get<std::string>(), OrNone(t["last_poll_at"].get<std::string>()),
+        OrNone(t["last_sweep_at"].get<std::string>()), t["dead_letters"].get<int64_t>(),
+        OrNone(t["held_deletes"].get<std::string>()));
+  }
+  return kExitOk;
+}
+
+int RunDlq(const Config& config, const SyncCliOptions& options) {
+  Result<OpenDatabase> db = OpenDatabaseFor(config);
+  if (!db.ok()) return Fail(db.status());
+  auto letter_json = [](const sync::DeadLetter& d) {
+    return json{{"id", d.id},
+                {"base_id", d.base_id},
+                {"table_id", d.table_id},
+                {"record_id", d.record_id},
+                {"field_id", d.field_id},
+                {"source", d.source},
+                {"status", d.status},
+                {"attempts", d.attempts},
+                {"reason", d.reason},
+                {"payload", d.payload},
+                {"created_at", d.created_at},
+                {"updated_at", d.updated_at}};
+  };
+  if (options.dlq_action == "list") {
+    std::string base;
+    if (options.base || !config.airtable_base_id.empty()) {
+      Result<std::string> id = ResolveBaseId(config, options.base);
+      if (!id.ok()) return Fail(id.status());
+      base = *id;
+    }
+    auto letters = sync::ListDeadLetters(db->conn, base, options.status);
+    if (!letters.ok()) return Fail(letters.status());
+    json out = json::array();
+    for (const auto& d : *letters) out.push_back(letter_json(d));
+    if (options.json) {
+      std::cout << out.dump(2) << "\n";
+    } else if (letters->empty()) {
+      std::cout << "no dead letters\n";
+    } else {
+      for (const auto& d : *letters) {
+        std::cout << fmt::format("{:>6} {:<9} {} {} {}  {}\n", d.id, d.status, d.table_id,
+                                 d.record_id, d.field_id, d.reason);
+      }
+    }
+    return kExitOk;
+  }
+  if (options.ids.empty()) {
+    std::cerr << "airpg: dlq " << options.dlq_action << " needs at least one id\n";
+    return kExitUsage;
+  }
+  if (options.dlq_action == "show") {
+    for (int64_t id : options.ids) {
+      auto d = sync::GetDeadLetter(db->conn, id);
+      if (!d.ok()) return Fail(d.status());
+      std::cout << letter_json(*d).dump(2) << "\n";
+    }
+    return kExitOk;
+  }
+  if (options.dlq_action == "drop") {
+    Status s = sync::CloseDeadLetters(db->conn, options.ids, "dropped");
+    if (!s.ok()) return Fail(s);
+    std::cout << "dropped\n";
+    return kExitOk;
+  }
+  // replay: read the records again and apply them.
+  auto first = sync::GetDeadLetter(db->conn, options.ids[0]);
+  if (!first.ok()) return Fail(first.status());
+  Result<AirtableAccess> airtable = OpenAirtable(config, nullptr);
+  if (!airtable.ok()) return Fail(airtable.status());
+  Result<pg::Rows> schema =
+      db->conn.Exec("SELECT schema_name FROM airpg.bases WHERE base_id = $1", {first->base_id});
+  if (!schema.ok()) return Fail(schema.status());
+  if (schema->empty()) return Fail(NotFoundError("the letter's base is not migrated"));
+  auto plan = migrate::PlanBase(*airtable->client, &db->conn, first->base_id, {});
+  if (!plan.ok()) return Fail(plan.status());
+  sync::LiveBase live{first->base_id, std::string(schema->Get(0, 0)), *plan};
+  sync::RecordApplier applier(live, {});
+  auto replayed = sync::ReplayDeadLetters(*airtable->client, db->conn, applier, live, options.ids);
+  if (!replayed.ok()) return Fail(replayed.status());
+  json out = {{"replayed", replayed->letters},
+              {"applied", replayed->closed},
+              {"still_open", replayed->letters - replayed->closed}};
+  std::cout << (options.json
+                    ? out.dump(2)
+                    : fmt::format("{} replayed, {} applied, {} still open", replayed->letters,
+                                  replayed->closed, replayed->letters - replayed->closed))
+            << "\n";
+  return replayed->closed == replayed->letters ? kExitOk : kExitFailed;
+}
+
+}  // namespace airpg::cli
