@@ -33,7 +33,8 @@ class CatalogRowsTest : public testing::PgTest {
                          {kBase})
                     .ok());
     ASSERT_TRUE(conn().Run("CREATE SCHEMA live").ok());
-    ASSERT_TRUE(conn().Run("CREATE TABLE live.a (id bigint, name text, stage text, old text)").ok());
+    ASSERT_TRUE(
+        conn().Run("CREATE TABLE live.a (id bigint, name text, stage text, old text)").ok());
     ASSERT_TRUE(conn().Run("CREATE TABLE live.a__stage_choices (name text PRIMARY KEY)").ok());
   }
 
@@ -70,7 +71,8 @@ TEST_F(CatalogRowsTest, ReadsWhatWasWrittenWithTheLiveSchemasNames) {
 
 TEST_F(CatalogRowsTest, UpsertChangesTheListedRowsAndBringsRemovedFieldsBack) {
   ASSERT_TRUE(Write(Plan("a", "name"), false).ok());
-  ASSERT_TRUE(conn().Run("UPDATE airpg.fields SET removed_at = now() WHERE field_id = 'fldA'").ok());
+  ASSERT_TRUE(
+      conn().Run("UPDATE airpg.fields SET removed_at = now() WHERE field_id = 'fldA'").ok());
   ASSERT_TRUE(Write(Plan("a_renamed", "full_name"), true).ok());
   auto rows = ReadCatalogRows(conn(), kBase);
   ASSERT_TRUE(rows.ok());
