@@ -119,6 +119,12 @@ void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
 
 }  // namespace
 
+std::string OwnedRelationTable(const FieldPlan& f) {
+  bool owns = f.link_role == LinkRole::kJunction || f.column.storage == Storage::kUserJunction ||
+              f.column.storage == Storage::kChoice;
+  return owns ? f.relation_table : "";
+}
+
 std::string FieldCommentText(const FieldPlan& f) {
   std::string text =
       fmt::format("Airtable field \"{}\" ({}, {})", f.field.name, f.field.id, f.field.type_name);

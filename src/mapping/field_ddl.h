@@ -43,6 +43,10 @@ FieldDdl BuildFieldDdl(const SchemaPlan& plan, const TablePlan& table, const Fie
 std::vector<Comment> FieldComments(const SchemaPlan& plan, const TablePlan& table,
                                    const FieldPlan& field, std::string_view schema);
 
+// The junction, choices or collaborator table the field's storage owns; ""
+// for none (the inverse side of a junction reads its owner's).
+std::string OwnedRelationTable(const FieldPlan& field);
+
 // "Airtable field \"Name\" (fld…, type): description".
 std::string FieldCommentText(const FieldPlan& field);
 

@@ -8,12 +8,6 @@
 namespace airpg::mapping {
 namespace {
 
-std::string OwnedRelation(const FieldPlan& f) {
-  bool owns = f.link_role == LinkRole::kJunction || f.column.storage == Storage::kUserJunction ||
-              f.column.storage == Storage::kChoice;
-  return owns ? f.relation_table : "";
-}
-
 class ChangeBuilder {
  public:
   ChangeBuilder(const SchemaDiff& diff, const SchemaChange& change, std::string_view schema,
@@ -71,7 +65,7 @@ class ChangeBuilder {
 
   void Removed() {
     if (before_ == nullptr) return;
-    std::string relation = OwnedRelation(*before_);
+    std::string relation = OwnedRelationTable(*before_);
     if (options_.drop_removed) {
       if (before_->HasColumn()) {
         Run(fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", Table(),

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mapping/field_ddl.h"
 #include "mapping/naming.h"
 
 namespace airpg::mapping {
@@ -39,13 +40,6 @@ bool SameStorage(const FieldPlan& a, const FieldPlan& b) {
 
 std::string ColumnText(const FieldPlan& f) {
   return f.HasColumn() ? f.column.sql_type : std::string(StorageName(f.column.storage));
-}
-
-// The relation a field's storage owns (junction owner, collaborators, choices); "" if none.
-std::string OwnedRelation(const FieldPlan& f) {
-  bool owns = f.link_role == LinkRole::kJunction || f.column.storage == Storage::kUserJunction ||
-              f.column.storage == Storage::kChoice;
-  return owns ? f.relation_table : "";
 }
 
 const airtable::Field* FindById(const airtable::Table& table, std::string_view field_id) {
@@ -336,7 +330,7 @@ class Differ {
       SchemaChange c = FieldChange(ChangeKind::kFieldRetyped, e, std::move(text));
       c.old_name = after_known_.columns.at(e.id());
       c.new_name = e.kept_column;
-      c.old_relation_table = OwnedRelation(*b);
+      c.old_relation_table = OwnedRelationTable(*b);
       c.reread = true;
       Push(std::move(c));
     }
@@ -373,27 +367,12 @@ class Differ {
 }  // namespace
 
 std::string_view ChangeKindName(ChangeKind kind) {
-  switch (kind) {
-    case ChangeKind::kTableAdded:
-      return "table_added";
-    case ChangeKind::kTableRenamed:
-      return "table_renamed";
-    case ChangeKind::kTableRemoved:
-      return "table_removed";
-    case ChangeKind::kFieldAdded:
-      return "field_added";
-    case ChangeKind::kFieldRenamed:
-      return "field_renamed";
-    case ChangeKind::kFieldRetyped:
-      return "field_retyped";
-    case ChangeKind::kFieldOptionsChanged:
-      return "field_options_changed";
-    case ChangeKind::kFieldRemoved:
-      return "field_removed";
-    case ChangeKind::kFieldRestored:
-      return "field_restored";
-  }
-  return "unknown";
+  // In the order of the enum.
+  static constexpr std::string_view kNames[] = {
+      "table_added",   "table_renamed",         "table_removed", "field_added",   "field_renamed",
+      "field_retyped", "field_options_changed", "field_removed", "field_restored"};
+  static_assert(std::size(kNames) == static_cast<size_t>(ChangeKind::kFieldRestored) + 1);
+  return kNames[static_cast<size_t>(kind)];
 }
 
 bool SchemaDiff::HasApplicable() const {

@@ -214,17 +214,29 @@ TEST_F(SchemaSyncTest, FieldsStoredInRelationsGetWhatAMigrationWouldGiveThem) {
   tasks.push_back(MakeField("multipleSelects", "{\"choices\":[]}", "fldTags", "Tags"));
   tasks.push_back(Link("fldTaskPeople", "People", "tblPeople", "fldPeopleTasks"));
   schema.tables[1].fields.push_back(Link("fldPeopleTasks", "Tasks", "tblTasks", "fldTaskPeople"));
+  tasks.push_back(MakeField("singleCollaborator", "{}", "fldOwner", "Owner"));
+  tasks.push_back(MakeField("multipleAttachments", "{\"isReversed\":false}", "fldFiles", "Files"));
+  airtable::Field lead = Link("fldLead", "Lead", "tblPeople", "fldLeads");
+  lead.options_json = R"({"linkedTableId":"tblPeople","inverseLinkFieldId":"fldLeads",)"
+                      R"("prefersSingleRecordLink":true})";
+  tasks.push_back(lead);
+  schema.tables[1].fields.push_back(Link("fldLeads", "Leads", "tblTasks", "fldLead"));
   SchemaSyncSummary summary = Apply(schema);
-  ASSERT_EQ(summary.applied.size(), 5u);
+  ASSERT_EQ(summary.applied.size(), 9u);
   EXPECT_EQ(summary.reread_table_ids, (std::vector<std::string>{"tblTasks", "tblPeople"}));
   for (const char* table : {"tasks__priority_choices", "tasks__team", "people__tasks"}) {
     EXPECT_EQ(Scalar("SELECT to_regclass($1) IS NOT NULL", {std::string("work.") + table}), "t")
         << table;
   }
-  // Foreign keys: the choice column, the junctions both ways.
+  // Foreign keys: the choice column, the junctions both ways, the single
+  // link, the collaborator.
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = "
                    "'work'::regnamespace"),
-            "5");
+            "7");
+  EXPECT_EQ(ColumnType("tasks", "lead"), "bigint");
+  EXPECT_EQ(ColumnType("tasks", "owner"), "text");
+  EXPECT_EQ(ColumnType("tasks", "files"), "<none>");   // rows of airpg.attachments
+  EXPECT_EQ(ColumnType("people", "leads"), "<none>");  // the inverse of a foreign key
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_trigger WHERE tgname = 'airpg_audit' AND "
                    "tgrelid IN ('work.tasks__team'::regclass, 'work.people__tasks'::regclass)"),
             "2");
@@ -234,13 +246,28 @@ TEST_F(SchemaSyncTest, FieldsStoredInRelationsGetWhatAMigrationWouldGiveThem) {
   EXPECT_EQ(Scalar("SELECT string_agg(relation_table, ',' ORDER BY field_id) FROM airpg.fields "
                    "WHERE relation_table IS NOT NULL"),
             "people__tasks,tasks__priority_choices,people__tasks,tasks__team");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions"), "5");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions"), "9");
+  EXPECT_EQ(Scalar("SELECT ddl FROM airpg.schema_versions WHERE change LIKE '%fldFiles%'"), "");
   // The live plan agrees with what a fresh plan of this schema would say.
   auto live = LoadLiveSchema(conn(), kBase);
   ASSERT_TRUE(live.ok());
   EXPECT_EQ(live->plan.FindField("fldTaskPeople").second->link_role,
             mapping::LinkRole::kJunctionInverse);
   EXPECT_TRUE(live->warnings.empty());
+  auto view = ReadCatalogView(conn(), kBase);
+  ASSERT_TRUE(view.ok());
+  auto fresh = mapping::PlanSchema(schema, mapping::KnownNamesOf(*view));
+  ASSERT_TRUE(fresh.ok());
+  for (const auto& table : fresh->tables) {
+    for (const auto& f : table.fields) {
+      const mapping::FieldPlan* l = live->plan.FindField(f.field.id).second;
+      ASSERT_NE(l, nullptr) << f.field.id;
+      EXPECT_EQ(l->column_name, f.column_name) << f.field.id;
+      EXPECT_EQ(l->relation_table, f.relation_table) << f.field.id;
+      EXPECT_EQ(l->link_role, f.link_role) << f.field.id;
+      EXPECT_EQ(l->column.sql_type, f.column.sql_type) << f.field.id;
+    }
+  }
 }
 
 TEST_F(SchemaSyncTest, RenamesKeepTheDataAndTheCommentsFollow) {
