@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "emulator/mac.h"
+#include "airtable/webhook_mac.h"
 #include "http/url.h"
 
 namespace airpg::emulator {
@@ -10,7 +10,7 @@ namespace airpg::emulator {
 std::string AttachmentSigner::Sign(const std::string& attachment_id, const std::string& filename,
                                    const std::string& expires) const {
   // ContentMac gives "hmac-sha256=<hex>"; the hex is the signature.
-  return ContentMac(key_, attachment_id + "\n" + filename + "\n" + expires).substr(12);
+  return airtable::ContentMac(key_, attachment_id + "\n" + filename + "\n" + expires).substr(12);
 }
 
 std::string AttachmentSigner::Url(const std::string& base_url, const std::string& attachment_id,

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "emulator/record_renderer.h"
 #include "formula/evaluator.h"
 #include "formula/parser.h"
 #include "formula/record.h"
@@ -65,17 +66,19 @@ class FormulaFilter final : public RecordFilter {
   FormulaFilter(formula::NodePtr root, formula::Schema schema)
       : root_(std::move(root)), schema_(std::move(schema)) {}
 
-  bool Matches(const Base&, const Table& table, const Record& record,
+  bool Matches(const Base& base, const Table& table, const Record& record,
                int64_t now_millis) const override {
     formula::Record r;
     r.record_id = record.id;
     r.created_millis = record.created_millis;
     r.modified_millis = record.modified_millis;
     for (const Field& field : table.fields) {
-      auto cell = record.cells.find(field.id);
-      if (cell == record.cells.end()) continue;
+      // The cell as a read shows it: computed fields (created and modified
+      // times, counts, lookups) included.
+      Json cell = CellValue(base, table, field, record);
+      if (cell.is_null()) continue;
       const formula::FieldInfo* info = schema_.Find(field.id);
-      Result<formula::Value> value = formula::CellValue(*info, ToJsonValue(*cell));
+      Result<formula::Value> value = formula::CellValue(*info, ToJsonValue(cell));
       // A cell the formula layer cannot read counts as an error value, as in Airtable.
       r.cells[field.id] = value.ok() ? *value : formula::Value::Error();
     }

@@ -166,6 +166,21 @@ TEST(EmulatorListRecordsTest, FilterByFormula) {
   EXPECT_EQ(filter("AND(").status, 422);
 }
 
+TEST(EmulatorListRecordsTest, FilterByFormulaSeesComputedFieldsAsAReadShowsThem) {
+  TestEmulator emu;
+  auto filter = [&](const std::string& formula) {
+    return emu.Get(std::string(kClients) + "?filterByFormula=" + Enc(formula));
+  };
+  // createdTime fields hold no stored cell: the filter reads the record's time.
+  EXPECT_EQ(Names(filter("IS_AFTER({Created}, '2024-01-03T12:00:00.000Z')").body),
+            (std::vector<std::string>{"Dee", "Eve"}));
+  // Counts follow the links (Registrations' Client Count).
+  Reply regs =
+      emu.Get("/v0/appTestBase000001/Registrations?filterByFormula=" + Enc("{Client Count} >= 1"));
+  ASSERT_EQ(regs.status, 200) << regs.body;
+  EXPECT_FALSE(regs.body["records"].empty());
+}
+
 TEST(EmulatorListRecordsTest, PostListRecordsReadsTheBody) {
   TestEmulator emu;
   Reply r = emu.Post(std::string(kClients) + "/listRecords?",

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "emulator/mac.h"
+#include "airtable/webhook_mac.h"
 #include "http/client.h"
 
 namespace airpg::emulator {
@@ -57,10 +57,11 @@ WebhookNotifier::Outcome WebhookNotifier::Deliver(const PingRequest& ping, int c
   http::Client client;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < copies; ++i) {
-    auto response = client.Send("POST", ping.url,
-                                {{"Content-Type", "application/json"},
-                                 {"X-Airtable-Content-MAC", ContentMac(ping.mac_key, body)}},
-                                body);
+    auto response =
+        client.Send("POST", ping.url,
+                    {{"Content-Type", "application/json"},
+                     {"X-Airtable-Content-MAC", airtable::ContentMac(ping.mac_key, body)}},
+                    body);
     {
       std::lock_guard lock(mu_);
       ++sent_;

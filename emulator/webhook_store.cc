@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "airtable/webhook_mac.h"
 #include "emulator/clock.h"
-#include "emulator/mac.h"
 #include "emulator/webhook_payload.h"
 
 namespace airpg::emulator {
@@ -83,7 +83,7 @@ ApiResult<Json> WebhookStore::Create(const Base& base, const Json& body, int64_t
   hook.mac_key = ids.Random(128);
   hook.expiration_millis = now + kWebhookLifetimeMillis;
   Json out = {{"id", hook.id},
-              {"macSecretBase64", Base64Encode(hook.mac_key)},
+              {"macSecretBase64", airtable::Base64Encode(hook.mac_key)},
               {"expirationTime", FormatIsoMillis(hook.expiration_millis)}};
   hooks_.push_back(std::move(hook));
   return out;

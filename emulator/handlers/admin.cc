@@ -1,9 +1,9 @@
 // Control endpoints under /__emulator/ (docs/emulator.md): stats, clock,
 // rate-limit settings, reset, state dump and offset expiry. They need no
 // token and are never rate limited.
+#include "airtable/webhook_mac.h"
 #include "emulator/data_file.h"
 #include "emulator/handlers/handlers.h"
-#include "emulator/mac.h"
 
 namespace airpg::emulator {
 namespace {
@@ -99,7 +99,7 @@ http::Response Attachment(Call& call) {
             http::Response response;
             response.content_type = attachment.value("type", "application/octet-stream");
             std::string content = attachment.value("content", "");
-            if (content.empty() || !Base64Decode(content, &response.body)) {
+            if (content.empty() || !airtable::Base64Decode(content, &response.body)) {
               response.body = AttachmentPlaceholder(s[2], attachment.value("filename", ""));
             }
             return response;

@@ -3,8 +3,8 @@
 // address): {"contentType","file":<base64, MIME line breaks allowed>,
 // "filename"}, at most 5 MB. Appends the attachment and returns the record
 // with fields keyed by field id. The bytes are served at the signed URL.
+#include "airtable/webhook_mac.h"
 #include "emulator/handlers/handlers.h"
-#include "emulator/mac.h"
 
 namespace airpg::emulator {
 
@@ -27,7 +27,7 @@ HandlerResult UploadAttachment(Call& call, Base& base, const std::string& record
     return InvalidRequest();
   }
   std::string bytes;
-  if (!Base64Decode(body["file"].get<std::string>(), &bytes)) {
+  if (!airtable::Base64Decode(body["file"].get<std::string>(), &bytes)) {
     return InvalidRequest("Invalid request: file is not valid base64");
   }
   if (bytes.size() > 5u * 1024 * 1024) {
@@ -43,7 +43,7 @@ HandlerResult UploadAttachment(Call& call, Base& base, const std::string& record
                   {"filename", body["filename"].get<std::string>()},
                   {"size", bytes.size()},
                   {"type", body.value("contentType", "application/octet-stream")},
-                  {"content", Base64Encode(bytes)}});
+                  {"content", airtable::Base64Encode(bytes)}});
   StoreChangedRecord(call, base, *table, *record, std::move(cells));
   ++base.transaction_number;
   RenderOptions options = BaseRenderOptions(call);

@@ -10,8 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "airtable/cell.h"
+#include "airtable/testing/emulator_process.h"
+#include "airtable/webhook_mac.h"
 #include "migrate/testing/blob_testing.h"
-#include "migrate/testing/emulator_process.h"
 #include "pg/catalog.h"
 #include "pg/testing/pg_test.h"
 
@@ -53,7 +54,7 @@ std::string DataFile(const std::vector<std::vector<Served>>& records) {
                       {"filename", s.id + ".txt"},
                       {"type", "text/plain"},
                       {"size", s.announced >= 0 ? s.announced : int64_t(s.bytes.size())},
-                      {"content", testing::Base64(s.bytes)}});
+                      {"content", airtable::Base64Encode(s.bytes)}});
     }
     rows.push_back({{"id", fmt::format("rec{:014}", r)},
                     {"fields", {{"Name", "r" + std::to_string(r)}, {"Files", cell}}}});
@@ -79,7 +80,8 @@ class AttachmentFetcherTest : public pg::testing::PgTest {
 
   // Starts the emulator with `records` and reads every attachment cell back.
   void Serve(const std::vector<std::vector<Served>>& records) {
-    auto started = testing::EmulatorProcess::Start(AIRPG_EMULATOR_BINARY, DataFile(records));
+    auto started =
+        airtable::testing::EmulatorProcess::Start(AIRPG_EMULATOR_BINARY, DataFile(records));
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     emulator_ = std::move(started).value();
     airtable::ClientOptions options;
@@ -145,7 +147,7 @@ class AttachmentFetcherTest : public pg::testing::PgTest {
   TempDir spool_;
   std::unique_ptr<BlobStore> store_;
   airtable::Pacer pacer_;
-  std::unique_ptr<testing::EmulatorProcess> emulator_;
+  std::unique_ptr<airtable::testing::EmulatorProcess> emulator_;
   std::unique_ptr<airtable::Client> client_;
   std::vector<AttachmentToFetch> cells_;
   int sleeps_ = 0;

@@ -30,7 +30,8 @@ std::string FieldExpression(std::string_view schema, const mapping::SchemaPlan& 
     case LinkRole::kForeignKeyInverse: {
       const FieldPlan* owner = plan.FindField(f.inverse_field_id).second;
       return fmt::format(
-          "(SELECT array_agg(a.airtable_id ORDER BY a.airtable_id) FROM {} a WHERE a.{} = t.id)"
+          "(SELECT array_agg(a.airtable_id ORDER BY a.airtable_id) FROM {} a WHERE a.{} = t.id AND "
+          "a.deleted_at IS NULL)"
           "::text",
           name(to->table_name), QuoteIdentifier(owner->column_name));
     }
@@ -106,7 +107,10 @@ Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id, std::str
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec("SELECT record_id, field_id FROM airpg.rejects WHERE run_id = $1::bigint AND "
-                "table_id = $2 AND record_id IS NOT NULL AND field_id IS NOT NULL",
+                "table_id = $2 AND record_id IS NOT NULL AND field_id IS NOT NULL "
+                // Cells the sync could not apply since, waiting in the dead-letter queue.
+                "UNION SELECT record_id, field_id FROM airpg.dead_letters WHERE table_id = $2 "
+                "AND field_id IS NOT NULL AND status IN ('retrying', 'dead')",
                 {std::to_string(run_id), std::string(table_id)}));
   SkipMap out;
   for (int i = 0; i < rows.size(); ++i)

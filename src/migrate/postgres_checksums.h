@@ -18,6 +18,8 @@ namespace airpg::migrate {
 // record id → fields the rejects ledger explains (left out on both sides).
 using SkipMap = std::map<std::string, std::set<std::string, std::less<>>, std::less<>>;
 
+// The cells the run's rejects ledger explains, and those the sync could not
+// apply since (open dead letters): both are on record with their reason.
 Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id, std::string_view table_id);
 
 // record id → checksum.

@@ -10,11 +10,11 @@
 
 #include "base/bounded_queue.h"
 #include "base/sql_identifier.h"
-#include "mapping/cell_value.h"
 #include "mapping/ddl.h"
-#include "mapping/relation_cells.h"
+#include "mapping/record_row.h"
 #include "migrate/attachment_fetcher.h"
 #include "migrate/record_checksum.h"
+#include "pg/catalog_users.h"
 #include "pg/copy_writer.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
@@ -22,12 +22,9 @@
 namespace airpg::migrate {
 namespace {
 
-using mapping::FieldPlan;
-using mapping::LinkRole;
-using mapping::Storage;
 using Row = std::vector<pg::Param>;
 
-using Skip = std::set<std::string, std::less<>>;
+using Skip = std::set<std::string, std::less<>>;  // the fields whose cell was rejected
 
 // An attachment of a cell, fetched for the whole page at once (in parallel).
 struct PendingAttachment {
@@ -51,20 +48,34 @@ class PageConverter {
   PageConverter(LoadContext& ctx, const mapping::TablePlan& table) : ctx_(ctx), table_(table) {}
 
   void Convert(const airtable::Record& record, PageRows& out) {
-    Skip rejected;
+    mapping::RecordRow converted = mapping::ConvertRecord(table_, record);
     Row row;
+    row.reserve(converted.columns.size() + 2);
     row.push_back(record.id);
-    for (const FieldPlan& f : table_.fields) {
-      std::optional<std::string_view> cell = record.Cell(f.field.id);
-      Status s = Field(record, f, cell, row, out);
-      if (!s.ok()) {
-        rejected.insert(f.field.id);
-        Reject(record, f.field.id, cell, s.message(), out);
-      }
-    }
+    for (mapping::PgValue& value : converted.columns) row.push_back(ToParam(std::move(value)));
     row.push_back(record.created_time.empty() ? pg::Param() : pg::Param(record.created_time));
     out.main.push_back(std::move(row));
-    out.rejected.push_back(std::move(rejected));
+    for (const auto& ref : converted.references) {
+      // The inverse of a single-record link is stored by the other side's key.
+      if (table_.FindField(ref.field_id)->link_role == mapping::LinkRole::kForeignKeyInverse) {
+        continue;
+      }
+      out.links.push_back({ref.field_id, record.id, std::to_string(ref.position), ref.target});
+    }
+    for (auto& user : converted.users) out.users[user.id] = std::move(user);
+    if (ctx_.fetcher != nullptr) {  // null in a dry run
+      for (auto& a : converted.attachments) {
+        AttachmentToFetch fetch{a.attachment.id,       a.attachment.url,
+                                a.attachment.filename, a.attachment.size.value_or(0),
+                                a.attachment.type,     a.attachment.width,
+                                a.attachment.height};
+        out.pending.push_back({out.main.size() - 1, a.field_id, a.position, std::move(fetch)});
+      }
+    }
+    for (const auto& r : converted.rejects) {
+      Reject(record, r.field_id, r.raw_value, r.reason, out);
+    }
+    out.rejected.push_back(std::move(converted.rejected_fields));
   }
 
   void Reject(const airtable::Record& record, const std::string& field_id,
@@ -112,87 +123,13 @@ class PageConverter {
   }
 
  private:
-  // Appends the field's column value to `row` (when it has one) and its
-  // relation rows to `out`; an error means the cell is rejected (the column
-  // gets NULL, or its default when NOT NULL).
-  Status Field(const airtable::Record& record, const FieldPlan& f,
-               std::optional<std::string_view> cell, Row& row, PageRows& out) {
-    bool column = f.HasColumn() && f.link_role != LinkRole::kForeignKey;
-    auto fallback = [&] {
-      if (column) row.push_back(f.column.not_null ? pg::Param(f.column.default_sql) : pg::Param());
-    };
-    if (f.column.storage == Storage::kUser && column) {
-      if (!cell) {
-        row.push_back(pg::Param());
-        return Status::Ok();
-      }
-      auto users = mapping::ParseCollaboratorCell(f.field.type, *cell);
-      if (!users.ok() || users->size() != 1) {
-        fallback();
-        return users.ok() ? InvalidArgumentError("expected one collaborator") : users.status();
-      }
-      out.users[(*users)[0].id] = (*users)[0];
-      row.push_back((*users)[0].id);
-      return Status::Ok();
+  static pg::Param ToParam(mapping::PgValue value) {
+    if (value.is_null) return pg::Param();
+    if (value.array) {
+      std::vector<std::optional<std::string>> items(value.array->begin(), value.array->end());
+      return pg::ArrayLiteral(items);
     }
-    if (column) {
-      auto value = mapping::CellToPg(f.field, f.column, cell);
-      if (!value.ok()) {
-        fallback();
-        return value.status();
-      }
-      if (value->is_null) {
-        row.push_back(pg::Param());
-      } else if (value->array) {
-        std::vector<std::optional<std::string>> items(value->array->begin(), value->array->end());
-        row.push_back(pg::ArrayLiteral(items));
-      } else {
-        row.push_back(std::move(value->text));
-      }
-      return Status::Ok();
-    }
-    if (!cell) return Status::Ok();
-    switch (f.link_role) {
-      case LinkRole::kForeignKey:
-      case LinkRole::kJunction:
-      case LinkRole::kJunctionInverse: {
-        AIRPG_ASSIGN_OR_RETURN(auto ids, mapping::ParseLinkCell(*cell));
-        size_t keep =
-            f.link_role == LinkRole::kForeignKey ? std::min<size_t>(ids.size(), 1) : ids.size();
-        for (size_t i = 0; i < keep; ++i)
-          out.links.push_back({f.field.id, record.id, std::to_string(i), ids[i]});
-        if (keep < ids.size()) {
-          return InvalidArgumentError(
-              fmt::format("single-record link holds {} records; only the first ({}) is kept",
-                          ids.size(), ids[0]));
-        }
-        return Status::Ok();
-      }
-      case LinkRole::kForeignKeyInverse:
-        return Status::Ok();  // derived from the other side's foreign key
-      default:
-        break;
-    }
-    if (f.column.storage == Storage::kUserJunction) {
-      AIRPG_ASSIGN_OR_RETURN(auto users, mapping::ParseCollaboratorCell(f.field.type, *cell));
-      for (size_t i = 0; i < users.size(); ++i) {
-        out.users[users[i].id] = users[i];
-        out.links.push_back({f.field.id, record.id, std::to_string(i), users[i].id});
-      }
-      return Status::Ok();
-    }
-    if (f.column.storage == Storage::kAttachments) {
-      AIRPG_ASSIGN_OR_RETURN(auto attachments, mapping::ParseAttachmentCell(*cell));
-      if (ctx_.fetcher == nullptr) return Status::Ok();  // dry run
-      for (size_t i = 0; i < attachments.size(); ++i) {
-        const auto& a = attachments[i];
-        AttachmentToFetch fetch{a.id,   a.url,   a.filename, a.size.value_or(0),
-                                a.type, a.width, a.height};
-        out.pending.push_back({out.main.size(), f.field.id, static_cast<int>(i), std::move(fetch)});
-      }
-      return Status::Ok();
-    }
-    return Status::Ok();
+    return pg::Param(std::move(value.text));
   }
 
   LoadContext& ctx_;
@@ -209,20 +146,9 @@ Status CopyRows(pg::Connection& conn, std::string_view schema, std::string_view 
 
 Status WritePage(LoadContext& ctx, const mapping::TablePlan& table, const PageRows& rows) {
   pg::Connection& conn = *ctx.conn;
-  if (!rows.users.empty()) {
-    std::vector<std::optional<std::string>> ids, emails, names;
-    for (const auto& [id, u] : rows.users) {
-      ids.push_back(id);
-      emails.push_back(u.email);
-      names.push_back(u.name);
-    }
-    AIRPG_RETURN_IF_ERROR(conn.Run(
-        "INSERT INTO airpg.users (user_id, email, name) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) "
-        "ON CONFLICT (user_id) DO UPDATE SET email = coalesce(EXCLUDED.email, users.email), "
-        "name = coalesce(EXCLUDED.name, users.name), updated_at = now()",
-        {pg::ArrayLiteral(ids), pg::ArrayLiteral(emails), pg::ArrayLiteral(names)}));
-  }
+  std::vector<pg::UserRow> users;
+  for (const auto& [id, u] : rows.users) users.push_back({id, u.email, u.name});
+  AIRPG_RETURN_IF_ERROR(pg::UpsertUsers(conn, users));
   AIRPG_RETURN_IF_ERROR(
       CopyRows(conn, ctx.staging_schema, table.table_name, mapping::LoadColumns(table), rows.main));
   AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, "_links",

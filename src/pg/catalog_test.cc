@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "pg/catalog_sql.h"
+#include "pg/catalog_users.h"
 #include "pg/testing/pg_test.h"
 
 namespace airpg::pg {
@@ -101,6 +102,18 @@ TEST_F(CatalogTest, AuditLogIsPartitionedByMonth) {
       conn().Exec("SELECT count(*) FROM pg_inherits WHERE inhparent = 'airpg.audit_log'::regclass");
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->Get(0, 0), "7");  // six months and the default partition
+}
+
+TEST_F(CatalogTest, UpsertUsersAddsNewUsersAndKeepsWhatANewSightingLacks) {
+  ASSERT_TRUE(EnsureCatalog(conn()).ok());
+  ASSERT_TRUE(UpsertUsers(conn(), {{"usrA", "a@x.io", "Ann"}, {"usrA", "a@x.io", "Ann"}}).ok());
+  ASSERT_TRUE(UpsertUsers(conn(), {{"usrA", std::nullopt, "Ann B"}, {"usrB", "b@x.io", {}}}).ok());
+  auto rows = conn().Exec("SELECT user_id, email, name FROM airpg.users ORDER BY user_id");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 2);
+  EXPECT_EQ(rows->Get(0, 1), "a@x.io");  // kept: the second sighting had no email
+  EXPECT_EQ(rows->Get(0, 2), "Ann B");
+  EXPECT_TRUE(rows->IsNull(1, 2));
 }
 
 }  // namespace

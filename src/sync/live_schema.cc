@@ -44,13 +44,15 @@ Result<mapping::CatalogView> ReadCatalogView(pg::Connection& conn, std::string_v
   return ToView(std::move(rows));
 }
 
-Result<LiveSchema> LoadLiveSchema(pg::Connection& conn, std::string_view base_id) {
+Result<LiveBase> LoadLiveBase(pg::Connection& conn, std::string_view base_id,
+                              std::vector<std::string>* warnings) {
   AIRPG_ASSIGN_OR_RETURN(mapping::CatalogView view, ReadCatalogView(conn, base_id));
-  return LiveSchemaOf(base_id, view);
+  return LiveBaseOf(base_id, view, warnings);
 }
 
-Result<LiveSchema> LiveSchemaOf(std::string_view base_id, const mapping::CatalogView& view) {
-  LiveSchema live;
+Result<LiveBase> LiveBaseOf(std::string_view base_id, const mapping::CatalogView& view,
+                            std::vector<std::string>* warnings) {
+  LiveBase live;
   live.base_id = base_id;
   live.schema = view.schema;
   AIRPG_ASSIGN_OR_RETURN(
@@ -59,11 +61,12 @@ Result<LiveSchema> LiveSchemaOf(std::string_view base_id, const mapping::Catalog
     for (const auto& f : table.fields) {
       const mapping::CatalogField* recorded = view.FindField(f.field.id);
       std::string sql_type = f.HasColumn() ? f.column.sql_type : "";
-      if (recorded == nullptr || (recorded->storage == mapping::StorageName(f.column.storage) &&
-                                  recorded->sql_type == sql_type)) {
+      if (warnings == nullptr || recorded == nullptr ||
+          (recorded->storage == mapping::StorageName(f.column.storage) &&
+           recorded->sql_type == sql_type)) {
         continue;
       }
-      live.warnings.push_back(fmt::format(
+      warnings->push_back(fmt::format(
           "field {} (\"{}\") of table {}: the catalog says {} {}, this airpg plans {} {}; run "
           "`airpg migrate` to rebuild it",
           f.field.id, f.field.name, table.table_name, recorded->storage, recorded->sql_type,

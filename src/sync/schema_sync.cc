@@ -11,6 +11,7 @@
 #include "pg/catalog_rows.h"
 #include "pg/transaction.h"
 #include "sync/live_schema.h"
+#include "sync/sync_events.h"
 
 namespace airpg::sync {
 namespace {
@@ -134,10 +135,11 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
     }
   }
   if (!summary.applied.empty()) {
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("INSERT INTO airpg.sync_events (base_id, kind, detail) "
-               "VALUES ($1, 'schema_change', $2::jsonb)",
-               {base, EventDetail(summary)}));
+    SyncEvent event;
+    event.base_id = base;
+    event.kind = "schema";
+    event.detail_json = EventDetail(summary);
+    AIRPG_RETURN_IF_ERROR(RecordEvent(tx.connection(), event));
   }
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return summary;
@@ -148,6 +150,16 @@ Result<SchemaSyncSummary> SyncSchema(airtable::Client& client, pg::Connection& c
   AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema,
                          client.GetBaseSchema(base_id, false, airtable::Priority::kBackfill));
   return ApplySchemaChanges(conn, base_id, schema, options);
+}
+
+Result<SchemaSyncSummary> RefreshLiveBase(airtable::Client& client, pg::Connection& conn,
+                                          LiveBase& base, const SchemaSyncOptions& options) {
+  AIRPG_ASSIGN_OR_RETURN(SchemaSyncSummary summary,
+                         SyncSchema(client, conn, base.base_id, options));
+  std::vector<std::string> warnings;
+  AIRPG_ASSIGN_OR_RETURN(base, LoadLiveBase(conn, base.base_id, &warnings));
+  summary.warnings.insert(summary.warnings.end(), warnings.begin(), warnings.end());
+  return summary;
 }
 
 bool PayloadChangesSchema(const airtable::Payload& payload) {

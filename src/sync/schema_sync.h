@@ -4,7 +4,7 @@
 // (identity is the fld… id: nothing is lost, nothing re-read); given a type
 // its column cannot hold, the old column is kept as `<col>__v<k>` and a new
 // one added, to be refilled by reading the table again (cells the new type
-// cannot hold then go to the rejects ledger); removed, its column is kept and
+// cannot hold then wait in the sync's ledger, airpg.dead_letters); removed, its column is kept and
 // marked (airpg.fields.removed_at and its COMMENT) or, when configured,
 // dropped. New tables, and changes that would move a link pair's storage,
 // are reported for `airpg migrate`. All of one call's changes apply in ONE
@@ -30,6 +30,7 @@
 #include "base/result.h"
 #include "mapping/schema_diff.h"
 #include "pg/connection.h"
+#include "sync/live_schema.h"
 
 namespace airpg::sync {
 
@@ -64,6 +65,12 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
 Result<SchemaSyncSummary> SyncSchema(airtable::Client& client, pg::Connection& conn,
                                      std::string_view base_id,
                                      const SchemaSyncOptions& options = {});
+
+// What the BaseSyncer's `refresh_schema` hook does: SyncSchema, then
+// `base.plan` reloaded from the catalog. The caller reads the tables in
+// `reread_table_ids` again in full, so the new columns fill.
+Result<SchemaSyncSummary> RefreshLiveBase(airtable::Client& client, pg::Connection& conn,
+                                          LiveBase& base, const SchemaSyncOptions& options = {});
 
 // Whether a webhook payload says the schema changed: fields created, changed
 // or destroyed, tables created, changed or destroyed.

@@ -2,18 +2,12 @@
 // Analytics sample base, the run's throwaway Postgres, the real client.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "airtable/client.h"
-#include "emulator/emulator.h"
+#include "emulated_base_test.h"
 #include "emulator/generator.h"
-#include "http/client.h"
 #include "migrate/migrator.h"
 #include "migrate/swap.h"
-#include "migrate/verify.h"
-#include "pg/testing/pg_test.h"
 
 namespace airpg {
 namespace {
@@ -21,73 +15,8 @@ namespace {
 using nlohmann::json;
 constexpr const char* kDelta = "appDeltaAnalytic1";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class MigrateTest : public pg::testing::PgTest {
- protected:
-  void StartEmulator(const std::string& data_json) {
-    emulator::EmulatorOptions options;
-    options.data_json = data_json;
-    options.rate_limits = false;
-    auto started = emulator::Emulator::Start(options);
-    ASSERT_TRUE(started.ok()) << started.status().ToString();
-    emulator_ = std::move(started).value();
-    airtable::PacerLimits limits;
-    limits.per_base = 1000;
-    limits.per_token = 1000;
-    pacer_ = std::make_unique<airtable::Pacer>(limits);
-    airtable::ClientOptions client_options;
-    client_options.endpoint_url = emulator_->url();
-    client_options.token = "patMigrateTest000.0123456789abcdef";
-    client_options.backoff.initial = std::chrono::milliseconds(5);
-    client_options.backoff.max_delay = std::chrono::milliseconds(20);
-    client_options.backoff.max_attempts = 3;
-    client_ = std::make_unique<airtable::Client>(client_options, *pacer_);
-  }
-
-  json Control(const std::string& method, const std::string& path, const json& body = nullptr) {
-    http::Client http;
-    auto response =
-        http.Send(method, emulator_->url() + "/__emulator/" + path,
-                  {{"Content-Type", "application/json"}}, body.is_null() ? "" : body.dump());
-    EXPECT_TRUE(response.ok());
-    return response.ok() ? json::parse(response->body, nullptr, false) : json();
-  }
-
-  Result<migrate::MigrateSummary> Run(const std::string& base,
-                                      migrate::MigrateOptions options = {}) {
-    options.base_id = base;
-    return migrate::Migrate(*client_, conn(), url(), options);
-  }
-
-  migrate::VerifyReport Verify(const std::string& base) {
-    auto verified = migrate::VerifyBase(*client_, conn(), base);
-    EXPECT_TRUE(verified.ok()) << verified.status().ToString();
-    return verified.ok() ? verified->report : migrate::VerifyReport{};
-  }
-
-  std::string Scalar(const std::string& sql) {
-    auto rows = conn().Exec(sql);
-    EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
-    return rows.ok() && rows->size() > 0 ? std::string(rows->Get(0, 0)) : "";
-  }
-
-  static void ExpectClean(const migrate::VerifyReport& report) {
-    EXPECT_TRUE(report.clean());
-    for (const auto& t : report.tables) {
-      for (const auto& e : t.examples) ADD_FAILURE() << t.table_name << ": " << e;
-    }
-  }
-
-  std::unique_ptr<emulator::Emulator> emulator_;
-  std::unique_ptr<airtable::Pacer> pacer_;
-  std::unique_ptr<airtable::Client> client_;
-};
+using MigrateTest = testing::EmulatedBaseTest;
+using testing::ReadFile;
 
 TEST_F(MigrateTest, DeltaSampleBaseMigratesVerifiesAndJoinsThroughForeignKeys) {
   StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));

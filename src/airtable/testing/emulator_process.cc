@@ -1,4 +1,4 @@
-#include "migrate/testing/emulator_process.h"
+#include "airtable/testing/emulator_process.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -18,7 +19,7 @@
 
 extern char** environ;
 
-namespace airpg::migrate::testing {
+namespace airpg::airtable::testing {
 namespace {
 
 Status WriteAll(int fd, std::string_view bytes) {
@@ -132,21 +133,13 @@ Result<std::string> EmulatorProcess::Control(const std::string& method, const st
   return response.substr(body + 4);
 }
 
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (i + 1 < bytes.size())
-      n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[n >> 18 & 63];
-    out += kAlphabet[n >> 12 & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[n >> 6 & 63] : '=';
-    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
+Result<std::chrono::system_clock::time_point> EmulatorProcess::Now() {
+  AIRPG_ASSIGN_OR_RETURN(std::string clock, Control("GET", "clock"));
+  constexpr std::string_view kKey = "\"nowMillis\":";
+  size_t at = clock.find(kKey);
+  if (at == std::string::npos) return UnavailableError("no nowMillis in " + clock);
+  long long millis = std::strtoll(clock.c_str() + at + kKey.size(), nullptr, 10);
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(millis));
 }
 
-}  // namespace airpg::migrate::testing
+}  // namespace airpg::airtable::testing

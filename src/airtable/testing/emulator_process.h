@@ -1,18 +1,20 @@
 // EmulatorProcess: the airtable-emulator binary run as a child process, for
-// migrate's tests. migrate may not include emulator/ (the layer table), so its
-// tests talk to the emulator the way airpg itself does: over HTTP.
+// the tests of the folders that talk to Airtable (migrate, sync, daemon).
+// They may not include emulator/ (the layer table), so they reach the
+// emulator the way airpg itself does: over HTTP.
 // Single-thread (tests); the child is stopped on destruction.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "base/result.h"
 
-namespace airpg::migrate::testing {
+namespace airpg::airtable::testing {
 
 class EmulatorProcess {
  public:
@@ -33,6 +35,9 @@ class EmulatorProcess {
   Result<std::string> Control(const std::string& method, const std::string& path,
                               const std::string& json_body = "");
 
+  // The emulator's clock (GET /__emulator/clock), which tests freeze and move.
+  Result<std::chrono::system_clock::time_point> Now();
+
  private:
   EmulatorProcess(pid_t pid, std::string data_path) : pid_(pid), data_path_(std::move(data_path)) {}
   pid_t pid_;
@@ -41,8 +46,4 @@ class EmulatorProcess {
   int port_ = 0;
 };
 
-// Standard base64, for an attachment's emulator-only "content" key in a data
-// file (the bytes its signed URL serves).
-std::string Base64(std::string_view bytes);
-
-}  // namespace airpg::migrate::testing
+}  // namespace airpg::airtable::testing

@@ -1,0 +1,55 @@
+// Endpoints: the one HTTP server of `airpg sync`/`serve` for machines —
+// Airtable's pings, Prometheus and health probes:
+//   POST /airtable/webhook[/<base_id>]  → WebhookReceiver
+//   GET  /metrics                       → MetricsRegistry::Render()
+//   GET  /healthz                       → 200 {"ok":true} while the process serves
+//   GET  /readyz                        → 200 {"ok":true} when `ready` says so (Postgres
+//                                         answers), else 503 {"ok":false,"error"}
+// Anything else is 404, a known path with another method 405. It listens on
+// loopback unless told otherwise: expose it through a proxy that Airtable
+// can reach, and keep /metrics private.
+// Thread-safety: requests are served on the server's pool threads (the
+// receiver, registry and `ready` must be thread-safe); Start/Stop are called
+// from the owning thread.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "base/status.h"
+#include "daemon/metrics.h"
+#include "daemon/webhook_receiver.h"
+#include "http/server.h"
+
+namespace airpg::daemon {
+
+struct EndpointsOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: pick a free port (see Endpoints::port)
+  int threads = 8;
+};
+
+class Endpoints {
+ public:
+  // Borrows `receiver` and `metrics`, which must outlive this object.
+  // `ready` is the readiness probe (e.g. PingStore::Check); empty: always ready.
+  Endpoints(WebhookReceiver& receiver, const MetricsRegistry& metrics,
+            std::function<Status()> ready = nullptr);
+  ~Endpoints();  // stops the server
+
+  // Binds and serves in the background. REQUIRES: not started.
+  Status Start(const EndpointsOptions& options);
+  int port() const { return server_.port(); }
+  void Stop() { server_.Stop(); }
+
+  // Routes one request (what the server calls; tests may call it directly).
+  http::Response Handle(const http::Request& request) const;
+
+ private:
+  WebhookReceiver& receiver_;
+  const MetricsRegistry& metrics_;
+  const std::function<Status()> ready_;
+  http::Server server_;  // last: stops before the members its handler uses
+};
+
+}  // namespace airpg::daemon

@@ -1,0 +1,109 @@
+#include "mapping/record_row.h"
+
+#include <gtest/gtest.h>
+
+#include "mapping/testing_cells.h"
+
+namespace airpg::mapping {
+namespace {
+
+using testing::MakeField;
+
+// Contacts (primary Name, Email, Score with 1 decimal, Owner collaborator,
+// Company single link, Files attachments) and Companies (its inverse).
+SchemaPlan Plan() {
+  airtable::BaseSchema base;
+  airtable::Table contacts;
+  contacts.id = "tblContacts";
+  contacts.name = "Contacts";
+  contacts.primary_field_id = "fldName";
+  contacts.fields = {MakeField("singleLineText", "", "fldName", "Name"),
+                     MakeField("email", "", "fldEmail", "Email"),
+                     MakeField("number", R"({"precision":1})", "fldScore", "Score"),
+                     MakeField("singleCollaborator", "", "fldOwner", "Owner"),
+                     MakeField("multipleRecordLinks",
+                               R"({"linkedTableId":"tblCompanies","prefersSingleRecordLink":true,)"
+                               R"("inverseLinkFieldId":"fldPeople"})",
+                               "fldCompany", "Company"),
+                     MakeField("multipleAttachments", "", "fldFiles", "Files")};
+  airtable::Table companies;
+  companies.id = "tblCompanies";
+  companies.name = "Companies";
+  companies.primary_field_id = "fldCoName";
+  companies.fields = {
+      MakeField("singleLineText", "", "fldCoName", "Name"),
+      MakeField("multipleRecordLinks",
+                R"({"linkedTableId":"tblContacts","inverseLinkFieldId":"fldCompany"})", "fldPeople",
+                "People")};
+  base.tables = {contacts, companies};
+  auto plan = PlanSchema(base, {});
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  return *plan;
+}
+
+airtable::Record Parse(const char* json) {
+  auto record = airtable::ParseRecord(json);
+  EXPECT_TRUE(record.ok()) << record.status().ToString();
+  return *record;
+}
+
+TEST(RecordRowTest, ColumnsReferencesUsersAndAttachmentsOfOneRecord) {
+  SchemaPlan plan = Plan();
+  const TablePlan& contacts = *plan.FindTable("tblContacts");
+  RecordRow row =
+      ConvertRecord(contacts, Parse(R"({"id":"rec1","createdTime":"2024-01-02T03:04:05.000Z",
+    "fields":{"fldName":"Ada","fldScore":4.5,"fldOwner":{"id":"usrA","email":"a@x.io","name":"A"},
+    "fldCompany":["recCo1"],
+    "fldFiles":[{"id":"attF","url":"https://x/f.pdf","filename":"f.pdf","size":3,"type":"application/pdf"}]}})"));
+  EXPECT_EQ(row.record_id, "rec1");
+  EXPECT_EQ(row.created_time, "2024-01-02T03:04:05.000Z");
+  ASSERT_EQ(ColumnFields(contacts).size(), row.columns.size());
+  // Name, Email (absent → NULL), Score, Owner: the single link is not a column.
+  std::vector<std::string> names;
+  for (const FieldPlan* f : ColumnFields(contacts)) names.push_back(f->field.id);
+  EXPECT_EQ(names, (std::vector<std::string>{"fldName", "fldEmail", "fldScore", "fldOwner"}));
+  EXPECT_EQ(row.columns[0].text, "Ada");
+  EXPECT_TRUE(row.columns[1].is_null);
+  EXPECT_EQ(row.columns[2].text, "4.5");
+  EXPECT_EQ(row.columns[3].text, "usrA");
+  ASSERT_EQ(row.users.size(), 1u);
+  EXPECT_EQ(row.users[0].email, "a@x.io");
+  ASSERT_EQ(row.references.size(), 1u);
+  EXPECT_EQ(row.references[0].field_id, "fldCompany");
+  EXPECT_EQ(row.references[0].target, "recCo1");
+  ASSERT_EQ(row.attachments.size(), 1u);
+  EXPECT_EQ(row.attachments[0].attachment.id, "attF");
+  EXPECT_TRUE(row.rejects.empty());
+}
+
+TEST(RecordRowTest, ABadCellIsRejectedWithItsRawValueAndTheRestStillConverts) {
+  SchemaPlan plan = Plan();
+  const TablePlan& contacts = *plan.FindTable("tblContacts");
+  RecordRow row =
+      ConvertRecord(contacts, Parse(R"({"id":"rec2","createdTime":"2024-01-02T03:04:05.000Z",
+    "fields":{"fldName":"Bo","fldScore":4.55,"fldCompany":["recCo1","recCo2"]}})"));
+  EXPECT_EQ(row.columns[0].text, "Bo");
+  EXPECT_TRUE(row.columns[2].is_null);  // the rejected score
+  ASSERT_EQ(row.rejects.size(), 2u);
+  EXPECT_EQ(row.rejects[0].field_id, "fldScore");
+  EXPECT_EQ(row.rejects[0].raw_value, "4.55");
+  EXPECT_EQ(row.rejects[1].field_id, "fldCompany");
+  EXPECT_NE(row.rejects[1].reason.find("only the first"), std::string::npos);
+  EXPECT_EQ(row.rejected_fields.count("fldScore"), 1u);
+  ASSERT_EQ(row.references.size(), 1u);  // the first link is kept
+  EXPECT_EQ(row.references[0].target, "recCo1");
+}
+
+TEST(RecordRowTest, TheInverseOfASingleLinkListsTheRecordsWhoseKeyPointsHere) {
+  SchemaPlan plan = Plan();
+  RecordRow row = ConvertRecord(*plan.FindTable("tblCompanies"),
+                                Parse(R"({"id":"recCo1","createdTime":"2024-01-02T03:04:05.000Z",
+    "fields":{"fldCoName":"Acme","fldPeople":["rec1","rec2"]}})"));
+  ASSERT_EQ(row.references.size(), 2u);
+  EXPECT_EQ(row.references[1].field_id, "fldPeople");
+  EXPECT_EQ(row.references[1].target, "rec2");
+  EXPECT_TRUE(row.rejects.empty());
+}
+
+}  // namespace
+}  // namespace airpg::mapping

@@ -1,0 +1,133 @@
+#include "sync/base_syncer.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "base/json_escape.h"
+#include "base/log.h"
+#include "sync/dead_letter_replay.h"
+#include "sync/sync_events.h"
+
+namespace airpg::sync {
+
+BaseSyncer::BaseSyncer(airtable::Client& client, pg::Connection& conn, LiveBase base,
+                       AttachmentSource attachments, SyncerOptions options)
+    : client_(client),
+      conn_(conn),
+      base_(std::move(base)),
+      applier_(base_, std::move(attachments)),
+      options_(std::move(options)) {}
+
+void BaseSyncer::NotifyPing(Clock::time_point received) {
+  int64_t ticks = received.time_since_epoch().count();
+  int64_t none = 0;
+  ping_at_.compare_exchange_strong(none, ticks);  // keep the oldest: lag is measured from it
+}
+
+Lane BaseSyncer::LaneOf(const std::string& table_id) const {
+  auto it = options_.lanes.find(table_id);
+  return it == options_.lanes.end() ? Lane::kNormal : it->second;
+}
+
+std::chrono::milliseconds BaseSyncer::PollInterval(const std::string& table_id) const {
+  auto it = options_.poll_intervals.find(table_id);
+  return it == options_.poll_intervals.end() ? DefaultPollInterval(LaneOf(table_id)) : it->second;
+}
+
+void BaseSyncer::Fail(StepReport& report, const std::string& table_id, const Status& status) {
+  ++report.errors;
+  log::Warn("sync of {}{}{}: {}", base_.base_id, table_id.empty() ? "" : " table ", table_id,
+            status.ToString());
+  // The event is best effort: Postgres may be the thing that failed.
+  (void)RecordEvent(conn_, {base_.base_id, table_id, "error", 0, 0, std::nullopt,
+                            fmt::format(R"({{"error":"{}"}})", JsonEscape(status.ToString()))});
+}
+
+StepReport BaseSyncer::Step(Clock::time_point now) {
+  StepReport report;
+  // 1. Webhook payloads: after a ping at once, else on the fallback interval.
+  int64_t ping = ping_at_.load();
+  if (options_.webhooks && (ping != 0 || now >= next_payload_)) {
+    ping_at_.store(0);
+    PayloadCycleOptions cycle;
+    Result<PayloadCycleResult> done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
+    if (done.ok() && done->needs_schema_refresh) {
+      Status refreshed = options_.refresh_schema ? options_.refresh_schema(base_) : Status::Ok();
+      if (!refreshed.ok()) {
+        Fail(report, "", refreshed);
+      } else {
+        cycle.schema_current = true;
+        done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
+      }
+    }
+    if (done.ok()) {
+      report.payloads += done->payloads;
+      report.changed += done->applied.changed;
+      report.tombstoned += done->applied.tombstoned;
+      report.requests += done->requests;
+      if (done->more) ping_at_.store(now.time_since_epoch().count());  // go on next step
+      if (ping != 0 && done->payloads > 0) {
+        double lag = std::chrono::duration<double, std::milli>(
+                         Clock::now() - Clock::time_point(Clock::duration(ping)))
+                         .count();
+        (void)RecordEvent(conn_,
+                          {base_.base_id, "", "ping_lag", done->applied.records, 0, lag, ""});
+      }
+    } else {
+      Fail(report, "", done.status());
+    }
+    next_payload_ = now + options_.payload_interval;
+  }
+  // 2. Safety polls, fast lane first.
+  for (Lane lane : {Lane::kFast, Lane::kNormal, Lane::kSlow}) {
+    for (const auto& table : base_.plan.tables) {
+      if (LaneOf(table.table_id) != lane) continue;
+      auto& due = next_poll_[table.table_id];
+      if (now < due) continue;
+      PollOptions poll = options_.poll;
+      poll.priority = PollPriority(lane);
+      auto polled = PollTable(client_, conn_, applier_, base_, table.table_id, poll);
+      if (polled.ok()) {
+        report.polled += polled->read;
+        report.changed += polled->applied.changed;
+        report.requests += polled->requests;
+      } else {
+        Fail(report, table.table_id, polled.status());
+      }
+      due = now + PollInterval(table.table_id);
+    }
+  }
+  // 3. Links waiting for their target.
+  if (now >= next_retry_) {
+    auto retried = RetryDeadLetters(client_, conn_, applier_, base_);
+    if (retried.ok()) {
+      report.requests += retried->requests;
+    } else {
+      Fail(report, "", retried.status());
+    }
+    next_retry_ = now + options_.retry_interval;
+  }
+  // 4. Delete sweeps (backfill priority: they wait behind everything else).
+  for (const auto& table : base_.plan.tables) {
+    auto& due = next_sweep_[table.table_id];
+    if (now < due) continue;
+    auto swept = SweepTable(client_, conn_, applier_, base_, table.table_id, options_.sweep);
+    if (swept.ok()) {
+      report.tombstoned += swept->applied.tombstoned;
+      report.requests += swept->requests;
+    } else {
+      Fail(report, table.table_id, swept.status());
+    }
+    due = now + options_.sweep_interval;
+  }
+  // When to come back: the earliest due step.
+  Clock::time_point next = options_.webhooks ? next_payload_ : next_retry_;
+  next = std::min(next, next_retry_);
+  for (const auto& [_, due] : next_poll_) next = std::min(next, due);
+  for (const auto& [_, due] : next_sweep_) next = std::min(next, due);
+  report.next_due = next;
+  return report;
+}
+
+}  // namespace airpg::sync

@@ -1,0 +1,40 @@
+// ChangeBatch: what one sync step applies in one transaction — per table,
+// the records to upsert (whole records as Airtable lists them, cells keyed by
+// field id) and the ids Airtable destroyed. Whatever found the changes (a
+// webhook payload, a poll, a sweep, a replay), the batch looks the same, so
+// one applier serves them all. Values; thread-compatible.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "airtable/record.h"
+
+namespace airpg::sync {
+
+struct TableChanges {
+  std::string table_id;
+  std::vector<airtable::Record> upserts;
+  std::vector<std::string> destroyed;
+};
+
+struct ChangeBatch {
+  std::string source;  // webhook, poll, sweep, replay: recorded with dead letters
+  std::vector<TableChanges> tables;
+
+  TableChanges& Table(const std::string& table_id) {
+    for (auto& t : tables) {
+      if (t.table_id == table_id) return t;
+    }
+    tables.push_back({table_id, {}, {}});
+    return tables.back();
+  }
+  bool empty() const {
+    for (const auto& t : tables) {
+      if (!t.upserts.empty() || !t.destroyed.empty()) return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace airpg::sync

@@ -1,0 +1,86 @@
+#include "sync/delete_sweep.h"
+
+#include <fmt/core.h>
+
+#include <unordered_set>
+
+#include "base/sql_identifier.h"
+#include "pg/transaction.h"
+#include "sync/record_reader.h"
+#include "sync/sync_events.h"
+
+namespace airpg::sync {
+
+Result<SweepResult> SweepTable(airtable::Client& client, pg::Connection& conn,
+                               RecordApplier& applier, const LiveBase& base,
+                               const std::string& table_id, const SweepOptions& options) {
+  const mapping::TablePlan* table = base.plan.FindTable(table_id);
+  if (table == nullptr) return NotFoundError(fmt::format("table {} is not synced", table_id));
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows clock, conn.Exec("SELECT now()::text"));
+  const std::string started(clock.Get(0, 0));
+
+  SweepResult result;
+  std::unordered_set<std::string> listed;
+  airtable::ListOptions list;
+  list.return_fields_by_field_id = true;
+  list.fields = {table->primary_field_id};
+  airtable::RecordPager pager = client.ListRecords(base.base_id, table_id, list, options.priority);
+  for (;;) {
+    AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
+    ++result.requests;
+    if (!page) break;
+    for (const auto& r : page->records) listed.insert(r.id);
+  }
+  result.listed = static_cast<int64_t>(listed.size());
+
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows live,
+      tx.Exec(fmt::format("SELECT airtable_id FROM {} WHERE deleted_at IS NULL AND airtable_id IS "
+                          "NOT NULL AND airpg_synced_at < $1::timestamptz",
+                          QualifiedName(base.schema, table->table_name)),
+              {started}));
+  result.live = live.size();
+  ChangeBatch batch;
+  batch.source = "sweep";
+  for (int i = 0; i < live.size(); ++i) {
+    std::string id(live.Get(i, 0));
+    if (!listed.count(id)) batch.Table(table_id).destroyed.push_back(std::move(id));
+  }
+  result.missing = batch.empty() ? 0 : static_cast<int64_t>(batch.tables[0].destroyed.size());
+  result.held =
+      result.live > 0 &&
+      static_cast<double>(result.missing) / static_cast<double>(result.live) > options.max_share;
+  std::string detail = fmt::format(R"({{"listed":{},"live":{},"missing":{},"max_share":{}}})",
+                                   result.listed, result.live, result.missing, options.max_share);
+  if (result.held) {
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.sync_tables (table_id, base_id, held_deletes, last_sweep_at) "
+               "VALUES ($1, $2, $3::jsonb, now()) ON CONFLICT (table_id) DO UPDATE SET "
+               "held_deletes = EXCLUDED.held_deletes, last_sweep_at = now()",
+               {table_id, base.base_id, detail}));
+    AIRPG_RETURN_IF_ERROR(
+        RecordEvent(tx.connection(), {base.base_id, table_id, "delete_held", result.missing,
+                                      result.requests, std::nullopt, detail}));
+    AIRPG_RETURN_IF_ERROR(tx.Commit());
+    return result;
+  }
+  if (!batch.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        RoundStats rounds,
+        ApplyWithFollowUps(client, tx, applier, std::move(batch), base.base_id, options.priority));
+    result.applied = rounds.applied;
+    result.requests += rounds.requests;
+    AIRPG_RETURN_IF_ERROR(
+        RecordEvent(tx.connection(), {base.base_id, table_id, "sweep", result.applied.tombstoned,
+                                      result.requests, std::nullopt, detail}));
+  }
+  AIRPG_RETURN_IF_ERROR(tx.Run(
+      "INSERT INTO airpg.sync_tables (table_id, base_id, last_sweep_at) VALUES ($1, $2, now()) "
+      "ON CONFLICT (table_id) DO UPDATE SET last_sweep_at = now(), held_deletes = NULL",
+      {table_id, base.base_id}));
+  AIRPG_RETURN_IF_ERROR(tx.Commit());
+  return result;
+}
+
+}  // namespace airpg::sync

@@ -1,0 +1,100 @@
+#include "sync/payload_cycle.h"
+
+#include <fmt/core.h>
+
+#include "pg/transaction.h"
+#include "sync/record_reader.h"
+#include "sync/sync_events.h"
+
+namespace airpg::sync {
+
+Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connection& conn,
+                                           RecordApplier& applier, const LiveBase& base,
+                                           const PayloadCycleOptions& options) {
+  PayloadCycleResult result;
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows row, conn.Exec("SELECT webhook_id, cursor FROM airpg.sync_bases WHERE base_id = $1 "
+                              "AND webhook_id IS NOT NULL",
+                              {base.base_id}));
+  if (row.empty()) {
+    return FailedPreconditionError(
+        fmt::format("base {} has no webhook of airpg's yet", base.base_id));
+  }
+  const std::string webhook_id(row.Get(0, 0));
+  const int64_t start = std::stoll(std::string(row.Get(0, 1)));
+
+  // The window: every payload from the cursor on, up to the page cap.
+  TouchedRecords changed, destroyed;
+  int64_t cursor = start;
+  for (int page = 0; page < options.max_payload_pages; ++page) {
+    AIRPG_ASSIGN_OR_RETURN(airtable::PayloadPage payloads,
+                           client.ListPayloads(base.base_id, webhook_id, cursor));
+    ++result.requests;
+    for (const auto& p : payloads.payloads) {
+      ++result.payloads;
+      if (p.error) result.hook_failed = true;
+      for (const auto& t : p.tables) {
+        if (!t.created_fields_json.empty() || !t.changed_fields_json.empty() ||
+            !t.destroyed_field_ids.empty()) {
+          result.needs_schema_refresh = !options.schema_current;
+        }
+        for (const auto& r : t.created_records) changed[t.table_id].insert(r.record_id);
+        for (const auto& r : t.changed_records) changed[t.table_id].insert(r.record_id);
+        for (const auto& id : t.destroyed_record_ids) destroyed[t.table_id].insert(id);
+      }
+    }
+    cursor = payloads.cursor;
+    result.more = payloads.might_have_more;
+    if (!payloads.might_have_more) break;
+  }
+  result.cursor = start;
+  if (result.needs_schema_refresh || result.payloads == 0) return result;
+
+  // Record ids are never reused: a destroyed record is only destroyed.
+  for (auto& [table, ids] : destroyed) {
+    for (const auto& id : ids) changed[table].erase(id);
+  }
+  ChangeBatch batch;
+  if (!changed.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        batch, ReadRecords(client, base.base_id, changed, options.priority, &result.requests));
+  }
+  batch.source = "webhook";
+  for (const auto& [table, ids] : destroyed) {
+    auto& t = batch.Table(table);
+    t.destroyed.insert(t.destroyed.end(), ids.begin(), ids.end());
+  }
+
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  // The cursor moves only from where this cycle read it: a second process
+  // that got there first makes this one give way.
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows moved,
+      tx.Exec("UPDATE airpg.sync_bases SET cursor = $2::bigint, last_payload_at = now(), "
+              "updated_at = now() WHERE base_id = $1 AND cursor = $3::bigint",
+              {base.base_id, std::to_string(cursor), std::to_string(start)}));
+  if (moved.AffectedRows() != 1) {
+    return AbortedError("the cursor moved under this cycle (another sync of the base?)");
+  }
+  if (!batch.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        RoundStats rounds,
+        ApplyWithFollowUps(client, tx, applier, std::move(batch), base.base_id, options.priority));
+    result.applied = rounds.applied;
+    result.requests += rounds.requests;
+  }
+  if (result.payloads > 0) {
+    AIRPG_RETURN_IF_ERROR(RecordEvent(
+        tx.connection(),
+        {base.base_id, "", "webhook", result.applied.records + result.applied.tombstoned,
+         result.requests, std::nullopt,
+         fmt::format(R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{}}})",
+                     result.payloads, start, cursor, result.applied.changed,
+                     result.applied.failed_cells)}));
+  }
+  AIRPG_RETURN_IF_ERROR(tx.Commit());
+  result.cursor = cursor;
+  return result;
+}
+
+}  // namespace airpg::sync

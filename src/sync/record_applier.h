@@ -1,0 +1,64 @@
+// RecordApplier: applies a ChangeBatch to a base's live schema inside the
+// caller's transaction — the caller commits it together with the position
+// (payload cursor, poll watermark) that the batch covers, so a sync killed at
+// any point re-applies at most an uncommitted batch, and applying a batch
+// twice leaves the same rows (upserts by airtable_id, tombstones by id).
+// Order within the batch: every table's rows, then links (so links inside the
+// batch resolve), attachments, tombstones, dead letters. Writes carry
+// origin 'airtable' into the audit log. Single-thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+#include "mapping/schema_plan.h"
+#include "pg/transaction.h"
+#include "sync/attachment_source.h"
+#include "sync/change_batch.h"
+#include "sync/link_writer.h"
+
+namespace airpg::sync {
+
+// A base as it is live: its schema and the plan its tables were built by.
+struct LiveBase {
+  std::string base_id;
+  std::string schema;
+  mapping::SchemaPlan plan;
+};
+
+struct ApplyOptions {
+  // A link to a record Postgres does not have is retried by later batches
+  // this many times before its dead letter is 'dead'.
+  int link_attempts = 5;
+};
+
+struct ApplyStats {
+  int64_t records = 0;       // records in the batch
+  int64_t changed = 0;       // rows inserted or changed
+  int64_t tombstoned = 0;    // rows newly marked deleted
+  int64_t failed_cells = 0;  // cells now waiting in the dead-letter queue
+  int64_t attachments_stored = 0;
+  // Records outside the batch whose cells changed with it (the other side of
+  // a link that came or went, in Airtable their inverse cells, counts and
+  // modified times moved too): the caller reads them again and applies them
+  // in the same transaction.
+  TouchedRecords touched;
+};
+
+class RecordApplier {
+ public:
+  // `attachments` may be empty: attachment cells then become dead letters.
+  RecordApplier(const LiveBase& base, AttachmentSource attachments, ApplyOptions options = {});
+
+  // Tables of the batch that are not in the live plan are skipped (a table
+  // added in Airtable needs a migration).
+  Result<ApplyStats> Apply(pg::Transaction& tx, const ChangeBatch& batch);
+
+ private:
+  const LiveBase& base_;
+  AttachmentSource attachments_;
+  ApplyOptions options_;
+};
+
+}  // namespace airpg::sync

@@ -1,0 +1,98 @@
+#include "sync/record_reader.h"
+
+#include <fmt/core.h>
+
+#include <vector>
+
+namespace airpg::sync {
+namespace {
+
+constexpr size_t kIdsPerRequest = 100;  // a page holds 100 records
+
+void Add(ApplyStats& total, const ApplyStats& s) {
+  total.records += s.records;
+  total.changed += s.changed;
+  total.tombstoned += s.tombstoned;
+  total.failed_cells += s.failed_cells;
+  total.attachments_stored += s.attachments_stored;
+}
+
+}  // namespace
+
+std::string RecordIdFilter(const std::set<std::string>& ids) {
+  if (ids.empty()) return "";
+  std::string terms;
+  for (const auto& id : ids) {
+    // Record ids are rec + alphanumerics; anything else cannot be one and
+    // must not reach a formula.
+    bool plain = !id.empty();
+    for (char c : id) plain = plain && std::isalnum(static_cast<unsigned char>(c));
+    if (!plain) continue;
+    if (!terms.empty()) terms += ",";
+    terms += fmt::format("RECORD_ID()='{}'", id);
+  }
+  return terms.empty() ? "FALSE()" : "OR(" + terms + ")";
+}
+
+Result<ChangeBatch> ReadRecords(airtable::Client& client, const std::string& base_id,
+                                const TouchedRecords& ids, airtable::Priority priority,
+                                int64_t* requests) {
+  ChangeBatch batch;
+  for (const auto& [table_id, wanted] : ids) {
+    std::vector<std::string> all(wanted.begin(), wanted.end());
+    for (size_t start = 0; start < all.size(); start += kIdsPerRequest) {
+      std::set<std::string> chunk(all.begin() + start,
+                                  all.begin() + std::min(all.size(), start + kIdsPerRequest));
+      airtable::ListOptions options;
+      options.return_fields_by_field_id = true;
+      options.filter_by_formula = RecordIdFilter(chunk);
+      airtable::RecordPager pager = client.ListRecords(base_id, table_id, options, priority);
+      std::set<std::string> seen;
+      for (;;) {
+        AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
+        if (requests != nullptr) ++*requests;
+        if (!page) break;
+        for (auto& record : page->records) {
+          seen.insert(record.id);
+          batch.Table(table_id).upserts.push_back(std::move(record));
+        }
+      }
+      for (const auto& id : chunk) {
+        if (!seen.count(id)) batch.Table(table_id).destroyed.push_back(id);
+      }
+    }
+  }
+  return batch;
+}
+
+Result<RoundStats> ApplyWithFollowUps(airtable::Client& client, pg::Transaction& tx,
+                                      RecordApplier& applier, ChangeBatch batch,
+                                      const std::string& base_id, airtable::Priority priority,
+                                      int max_rounds) {
+  RoundStats stats;
+  TouchedRecords done;
+  for (;;) {
+    for (const auto& t : batch.tables) {
+      for (const auto& r : t.upserts) done[t.table_id].insert(r.id);
+      for (const auto& id : t.destroyed) done[t.table_id].insert(id);
+    }
+    AIRPG_ASSIGN_OR_RETURN(ApplyStats applied, applier.Apply(tx, batch));
+    Add(stats.applied, applied);
+    ++stats.rounds;
+    TouchedRecords next;
+    for (const auto& [table, ids] : applied.touched) {
+      for (const auto& id : ids) {
+        if (!done[table].count(id)) next[table].insert(id);
+      }
+    }
+    if (next.empty() || stats.rounds >= max_rounds) {
+      stats.applied.touched = std::move(next);  // left for a later cycle
+      return stats;
+    }
+    std::string source = batch.source;
+    AIRPG_ASSIGN_OR_RETURN(batch, ReadRecords(client, base_id, next, priority, &stats.requests));
+    batch.source = source;
+  }
+}
+
+}  // namespace airpg::sync

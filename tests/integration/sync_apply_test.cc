@@ -1,0 +1,276 @@
+// The sync's record applier against a migrated base: changes made in the
+// emulator (as a person in the UI would), read back as whole records and
+// applied to the live schema, leave Postgres equal to Airtable (verify
+// clean), and applying the same batch again changes nothing.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "emulated_base_test.h"
+#include "pg/transaction.h"
+#include "sync/base_syncer.h"
+#include "sync/dead_letter_replay.h"
+#include "sync/delete_sweep.h"
+#include "sync/payload_cycle.h"
+#include "sync/record_reader.h"
+#include "sync/safety_poll.h"
+
+namespace airpg {
+namespace {
+
+using testing::json;
+using testing::ReadFile;
+constexpr const char* kDelta = "appDeltaAnalytic1";
+constexpr const char* kSchema = "delta_analytics_registration_tracking";
+
+class SyncApplyTest : public testing::EmulatedBaseTest {
+ protected:
+  void SetUp() override {
+    EmulatedBaseTest::SetUp();
+    StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+    auto migrated = Run(kDelta);
+    ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    auto plan = migrate::PlanBase(*client_, &conn(), kDelta, {});
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    live_ = {kDelta, kSchema, *plan};
+  }
+
+  // Airtable's current version of each record, as the sync reads it.
+  void Fetch(sync::ChangeBatch& batch, const std::string& table,
+             const std::vector<std::string>& ids) {
+    for (const auto& id : ids) {
+      auto record = client_->GetRecord(kDelta, table, id, /*return_fields_by_field_id=*/true);
+      ASSERT_TRUE(record.ok()) << record.status().ToString();
+      batch.Table(table).upserts.push_back(*record);
+    }
+  }
+
+  // Applies the batch and the records its links touched, as a sync cycle does.
+  Result<sync::ApplyStats> Apply(const sync::ChangeBatch& batch) {
+    sync::RecordApplier applier(live_, {});
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn()));
+    AIRPG_ASSIGN_OR_RETURN(sync::RoundStats stats,
+                           sync::ApplyWithFollowUps(*client_, tx, applier, batch, kDelta,
+                                                    airtable::Priority::kIncremental));
+    AIRPG_RETURN_IF_ERROR(tx.Commit());
+    return stats.applied;
+  }
+
+  std::string Ui(const std::string& method, const std::string& path, const json& body = nullptr) {
+    json reply = Control(method, std::string("ui/") + kDelta + "/" + path, body);
+    return reply.is_object() && reply.contains("id") ? reply["id"].get<std::string>() : "";
+  }
+
+  sync::LiveBase live_;
+};
+
+TEST_F(SyncApplyTest, CreatesUpdatesLinksAndDeletesReachPostgresAndReapplyingChangesNothing) {
+  std::string acme =
+      Ui("POST", "Clients",
+         {{"fields", {{"Company", "Acme Ltd"}, {"Contact Email", "ops@acme.test"}}}});
+  ASSERT_FALSE(acme.empty());
+  Ui("PATCH", "Registrations/recRegNwTx000001",
+     {{"fields",
+       {{"Reference", "NW-TX-2025"}, {"Client", {acme}}, {"Regulator", {"recRgtCalif000001"}}}}});
+  Ui("DELETE", "Documents/recDocBpNyApp0001");
+
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblClients0000001", {acme});
+  Fetch(batch, "tblRegistrations1", {"recRegNwTx000001"});
+  batch.Table("tblDocuments00001").destroyed.push_back("recDocBpNyApp0001");
+  auto applied = Apply(batch);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  // The two records, then what their links touched: Northwind (lost its
+  // registration), California (gained one), Texas (lost one), Blue Peak's
+  // registration (lost the deleted document).
+  EXPECT_GE(applied->records, 2);
+  EXPECT_GE(applied->changed, 2);
+  EXPECT_EQ(applied->tombstoned, 1);
+  EXPECT_EQ(applied->failed_cells, 0);
+  ExpectClean(Verify(kDelta));
+  EXPECT_EQ(
+      Scalar(std::string("SELECT c.company FROM ") + kSchema + ".registrations r JOIN " + kSchema +
+             ".clients c ON c.id = r.client WHERE r.airtable_id = " + "'recRegNwTx000001'"),
+      "Acme Ltd");
+  EXPECT_EQ(Scalar(std::string("SELECT deleted_at IS NOT NULL FROM ") + kSchema +
+                   ".documents WHERE airtable_id = 'recDocBpNyApp0001'"),
+            "t");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE origin = 'airtable'") != "0", true);
+
+  auto again = Apply(batch);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->changed, 0);
+  EXPECT_EQ(again->tombstoned, 0);
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(SyncApplyTest, TheSafetyPollFindsChangesMadeSinceTheMigrationAndMovesItsWatermark) {
+  Ui("PATCH", "Clients/recCliHarbor0001", {{"fields", {{"Company", "Harbor & Sons"}}}});
+  Ui("PATCH", "Registrations/recRegSoAz000001", {{"fields", {{"Reference", "SO-AZ-9"}}}});
+  sync::RecordApplier applier(live_, {});
+  for (const char* table : {"tblClients0000001", "tblRegistrations1"}) {
+    auto polled = sync::PollTable(*client_, conn(), applier, live_, table);
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    EXPECT_GE(polled->read, 1) << polled->formula;
+  }
+  ExpectClean(Verify(kDelta));
+  EXPECT_EQ(Scalar(std::string("SELECT company FROM ") + kSchema +
+                   ".clients WHERE airtable_id = 'recCliHarbor0001'"),
+            "Harbor & Sons");
+  // Clients has a last-modified field watching every field: the poll filters on it.
+  auto again = sync::PollTable(*client_, conn(), applier, live_, "tblClients0000001");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_NE(again->formula.find("{Last Modified}"), std::string::npos) << again->formula;
+  EXPECT_EQ(again->applied.changed, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_tables WHERE poll_watermark IS NOT NULL"), "2");
+}
+
+TEST_F(SyncApplyTest, TheDeleteSweepTombstonesWhatAirtableNoLongerHasButHoldsAMassDelete) {
+  sync::RecordApplier applier(live_, {});
+  Ui("DELETE", "State%20Regulators/recRgtArizona0001");
+  sync::SweepOptions options;
+  options.max_share = 0.5;  // one of four regulators
+  auto swept = sync::SweepTable(*client_, conn(), applier, live_, "tblRegulators0001", options);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(swept->missing, 1);
+  EXPECT_FALSE(swept->held);
+  EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM ") + kSchema +
+                   ".state_regulators WHERE deleted_at IS NOT NULL"),
+            "1");
+  ExpectClean(Verify(kDelta));
+
+  // Two of the three staff gone at once (67 % > 20 %): held, nothing applied.
+  Ui("DELETE", "Staff/recStfKenji000001");
+  Ui("DELETE", "Staff/recStfPriya000001");
+  auto held = sync::SweepTable(*client_, conn(), applier, live_, "tblStaff000000001");
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_TRUE(held->held);
+  EXPECT_EQ(held->missing, 2);
+  EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM ") + kSchema +
+                   ".staff WHERE deleted_at IS NOT NULL"),
+            "0");
+  EXPECT_EQ(Scalar("SELECT held_deletes ->> 'missing' FROM airpg.sync_tables WHERE table_id = "
+                   "'tblStaff000000001'"),
+            "2");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'delete_held'"), "1");
+}
+
+TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCursor) {
+  auto hook = client_->CreateWebhook(
+      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2)",
+                       {kDelta, hook->id})
+                  .ok());
+  std::string added =
+      Ui("POST", "Documents",
+         {{"fields", {{"Title", "TX renewal"}, {"Registration", {"recRegNwTx000001"}}}}});
+  Ui("PATCH", "Clients/recCliSolaris001", {{"fields", {{"Active", false}}}});
+  Ui("DELETE", "Documents/recDocNwTxLic0001");
+  sync::RecordApplier applier(live_, {});
+  auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, live_);
+  ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+  EXPECT_EQ(cycle->payloads, 3);
+  EXPECT_FALSE(cycle->needs_schema_refresh);
+  ExpectClean(Verify(kDelta));
+  EXPECT_EQ(Scalar("SELECT cursor FROM airpg.sync_bases"), "4");
+  // A duplicated or late ping makes the next cycle find nothing new.
+  auto again = sync::RunPayloadCycle(*client_, conn(), applier, live_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->payloads, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook'"), "1");
+}
+
+TEST_F(SyncApplyTest, CellsThatCannotBeAppliedWaitAsDeadLettersUntilReplayed) {
+  // A fee with more decimals than the currency field keeps: not carried.
+  Ui("PATCH", "Clients/recCliHarbor0001", {{"fields", {{"Annual Fee", 100.555}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblClients0000001", {"recCliHarbor0001"});
+  auto applied = Apply(batch);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->failed_cells, 1);
+  EXPECT_EQ(Scalar("SELECT status || ' ' || field_id || ' ' || payload FROM airpg.dead_letters"),
+            "dead fldCliRevenue0001 100.555");
+  ExpectClean(Verify(kDelta));  // the open letter explains the cell
+
+  // Fixed in Airtable, then replayed: the letter closes and the value lands.
+  Ui("PATCH", "Clients/recCliHarbor0001", {{"fields", {{"Annual Fee", 100.5}}}});
+  std::string id = Scalar("SELECT dead_letter_id FROM airpg.dead_letters");
+  sync::RecordApplier applier(live_, {});
+  auto replayed = sync::ReplayDeadLetters(*client_, conn(), applier, live_, {std::stoll(id)});
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  EXPECT_EQ(replayed->closed, 1);
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "replayed");
+  EXPECT_EQ(Scalar(std::string("SELECT annual_fee FROM ") + kSchema +
+                   ".clients WHERE airtable_id = 'recCliHarbor0001'"),
+            "100.50");
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(SyncApplyTest, ALinkToARecordNotYetSyncedIsRetriedUntilItArrives) {
+  std::string newcomer = Ui("POST", "Clients", {{"fields", {{"Company", "Newcomer"}}}});
+  Ui("PATCH", "Registrations/recRegSoAz000001", {{"fields", {{"Client", {newcomer}}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblRegistrations1", {"recRegSoAz000001"});
+  auto applied = Apply(batch);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->failed_cells, 1);
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "retrying");
+
+  // The client arrives alone (its links' follow-up reads would already heal
+  // the registration): the letter is still open until the sync retries it.
+  sync::ChangeBatch arrival;
+  arrival.source = "test";
+  Fetch(arrival, "tblClients0000001", {newcomer});
+  sync::RecordApplier applier(live_, {});
+  {
+    auto tx = pg::Transaction::Begin(conn());
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(applier.Apply(*tx, arrival).ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "retrying");
+  auto retried = sync::RetryDeadLetters(*client_, conn(), applier, live_);
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_EQ(retried->closed, 1);
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "superseded");
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(SyncApplyTest, WithEveryPingLostTheSafetyPollLevelsPostgresWithinOneInterval) {
+  // No webhook at all: the worst case of dropped pings.
+  sync::SyncerOptions options;
+  options.webhooks = false;
+  options.sweep_interval = std::chrono::hours(1);
+  const auto interval = std::chrono::milliseconds(1500);
+  for (const auto& t : live_.plan.tables) options.poll_intervals[t.table_id] = interval;
+  sync::BaseSyncer syncer(*client_, conn(), live_, {}, options);
+  auto start = sync::Clock::now();
+  syncer.Step(start);  // the first polls and sweeps
+
+  Ui("PATCH", "Clients/recCliBluePeak001", {{"fields", {{"Notes", "Moved to Denver"}}}});
+  std::string added = Ui("POST", "Staff", {{"fields", {{"Name", "Lee"}}}});
+  auto changed = sync::Clock::now();
+  bool level = false;
+  while (!level && sync::Clock::now() - changed < 3 * interval) {
+    auto now = sync::Clock::now();
+    auto report = syncer.Step(now);
+    EXPECT_EQ(report.errors, 0);
+    level = Scalar(std::string("SELECT count(*) FROM ") + kSchema + ".staff WHERE airtable_id = '" +
+                   added + "'") == "1" &&
+            Scalar(std::string("SELECT notes FROM ") + kSchema +
+                   ".clients WHERE airtable_id = 'recCliBluePeak001'") == "Moved to Denver";
+    if (!level) std::this_thread::sleep_until(std::min(report.next_due, now + interval / 10));
+  }
+  auto took = sync::Clock::now() - changed;
+  EXPECT_TRUE(level);
+  EXPECT_LE(took, interval + std::chrono::milliseconds(1000));
+  ExpectClean(Verify(kDelta));
+}
+
+}  // namespace
+}  // namespace airpg
