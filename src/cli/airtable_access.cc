@@ -23,7 +23,7 @@ Result<std::string> ResolveBaseId(const Config& config, const std::optional<std:
   return id;
 }
 
-Result<AirtableAccess> OpenAirtable(const Config& config) {
+Result<AirtableAccess> OpenAirtable(const Config& config, const std::atomic<bool>* stop) {
   bool real_airtable = config.airtable_endpoint_url.find("api.airtable.com") != std::string::npos;
   if (!config.airtable_token && real_airtable) {
     return InvalidArgumentError(
@@ -33,6 +33,7 @@ Result<AirtableAccess> OpenAirtable(const Config& config) {
   options.endpoint_url = config.airtable_endpoint_url;
   // An emulator accepts any bearer token.
   options.token = config.airtable_token.value_or("airpg");
+  options.stop = stop;
   AirtableAccess access;
   access.pacer = std::make_unique<airtable::Pacer>();
   access.client = std::make_unique<airtable::Client>(std::move(options), *access.pacer);

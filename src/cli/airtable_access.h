@@ -3,6 +3,7 @@
 // Single-thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +26,8 @@ struct AirtableAccess {
 };
 
 // kInvalidArgument when AIRTABLE_TOKEN is unset and the endpoint is Airtable's.
-Result<AirtableAccess> OpenAirtable(const Config& config);
+// Requests end with kCancelled once `stop` (if given) becomes true.
+Result<AirtableAccess> OpenAirtable(const Config& config, const std::atomic<bool>* stop = nullptr);
 
 struct OpenDatabase {
   pg::Connection conn;

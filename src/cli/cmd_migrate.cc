@@ -12,6 +12,7 @@
 #include "airtable/schema.h"
 #include "cli/airtable_access.h"
 #include "cli/exit_code.h"
+#include "cli/interrupt.h"
 #include "mapping/ddl.h"
 #include "mapping/schema_plan.h"
 #include "migrate/migrator.h"
@@ -178,16 +179,26 @@ struct Job {
   OpenDatabase db;
 };
 
-Result<Job> OpenJob(const Config& config, const MigrateCliOptions& options) {
+Result<Job> OpenJob(const Config& config, const MigrateCliOptions& options,
+                    const std::atomic<bool>* stop = nullptr) {
   AIRPG_ASSIGN_OR_RETURN(std::string base_id, ResolveBaseId(config, options.base));
-  AIRPG_ASSIGN_OR_RETURN(AirtableAccess airtable, OpenAirtable(config));
+  AIRPG_ASSIGN_OR_RETURN(AirtableAccess airtable, OpenAirtable(config, stop));
   AIRPG_ASSIGN_OR_RETURN(OpenDatabase db, OpenDatabaseFor(config));
   return Job{std::move(base_id), std::move(airtable), std::move(db)};
 }
 
 int RunMigrate(const Config& config, const MigrateCliOptions& options) {
-  Result<Job> job = OpenJob(config, options);
-  if (!job.ok()) return Fail(job.status());
+  // Ctrl-C or SIGTERM: paging stops, the table being loaded rolls back and
+  // the run stays open; exit 130 (docs/errors.md).
+  InterruptScope interrupt;
+  auto interrupted = [&] {
+    constexpr const char* kMessage = "interrupted; run `airpg migrate` again to resume";
+    if (options.json) std::cout << json{{"ok", false}, {"error", kMessage}}.dump(2) << "\n";
+    std::cerr << "airpg: " << kMessage << "\n";
+    return static_cast<int>(kExitInterrupted);
+  };
+  Result<Job> job = OpenJob(config, options, interrupt.flag());
+  if (!job.ok()) return interrupt.interrupted() ? interrupted() : Fail(job.status());
 
   migrate::MigrateOptions mo;
   mo.base_id = job->base_id;
@@ -195,6 +206,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
   mo.tables = options.tables;
   mo.dry_run = options.dry_run;
   mo.attachments_dir = options.attachments_dir;
+  mo.stop = interrupt.flag();
   if (::isatty(STDERR_FILENO) != 0) {
     mo.on_progress = [](const migrate::TableSummary& t) {
       std::cerr << fmt::format("  {:<32} {:>10} read {:>10} imported {:>8} rejected  {:.1f}s\n",
@@ -204,6 +216,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
   Result<migrate::MigrateSummary> summary =
       migrate::Migrate(*job->airtable.client, job->db.conn, job->db.conninfo, mo);
   if (!summary.ok()) {
+    if (interrupt.interrupted()) return interrupted();
     if (options.json) {
       std::cout << json{{"ok", false}, {"error", std::string(summary.status().message())}}.dump(2)
                 << "\n";

@@ -3,6 +3,8 @@
 #include <simdjson.h>
 
 #include <cctype>
+#include <limits>
+#include <utility>
 
 #include <fmt/core.h>
 
@@ -79,20 +81,111 @@ Result<std::string> Number(const airtable::Field& field, element value, int scal
   return plain;
 }
 
-bool IsDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
+int Digits(std::string_view s) {
+  int n = 0;
+  for (char c : s) n = n * 10 + (c - '0');
+  return n;
 }
 
-Result<PgValue> Scalar(const airtable::Field& field, std::string_view sql_type, element value,
-                       std::string_view raw) {
+bool AllDigits(std::string_view s) {
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return !s.empty();
+}
+
+// YYYY-MM-DD naming a day of years 1..9999 (Postgres refuses year 0 and
+// February 30th; a refused value would fail the whole page's COPY).
+bool IsDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  if (!AllDigits(s.substr(0, 4)) || !AllDigits(s.substr(5, 2)) || !AllDigits(s.substr(8, 2))) {
+    return false;
+  }
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int year = Digits(s.substr(0, 4)), month = Digits(s.substr(5, 2)), day = Digits(s.substr(8, 2));
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 &&
+         day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+// YYYY-MM-DDTHH:MM:SS[.f]Z with at most 6 fractional digits: an instant in
+// UTC that timestamptz keeps exactly (it would roll 24:00 or :60 over and
+// round a seventh digit, and verify would find the value changed).
+bool IsInstant(std::string_view s) {
+  if (s.size() < 20 || !IsDate(s.substr(0, 10)) || s[10] != 'T' || s.back() != 'Z') return false;
+  std::string_view t = s.substr(11, s.size() - 12);
+  if (t.size() < 8 || t[2] != ':' || t[5] != ':' || !AllDigits(t.substr(0, 2)) ||
+      !AllDigits(t.substr(3, 2)) || !AllDigits(t.substr(6, 2))) {
+    return false;
+  }
+  if (Digits(t.substr(0, 2)) > 23 || Digits(t.substr(3, 2)) > 59 || Digits(t.substr(6, 2)) > 59) {
+    return false;
+  }
+  if (t.size() == 8) return true;
+  return t[8] == '.' && t.size() <= 15 && AllDigits(t.substr(9));
+}
+
+// Postgres text and jsonb cannot hold U+0000 (JSON's "\u0000").
+bool HasNul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
+
+bool JsonHasNul(element value) {
+  switch (value.type()) {
+    case simdjson::dom::element_type::STRING:
+      return HasNul(value.get_string().value_unsafe());
+    case simdjson::dom::element_type::ARRAY:
+      for (element item : value.get_array().value_unsafe()) {
+        if (JsonHasNul(item)) return true;
+      }
+      return false;
+    case simdjson::dom::element_type::OBJECT:
+      for (auto member : value.get_object().value_unsafe()) {
+        if (HasNul(member.key) || JsonHasNul(member.value)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+// The range of a Postgres integer type.
+std::pair<int64_t, int64_t> IntegerRange(std::string_view sql_type) {
+  if (sql_type == "smallint") return {-32768, 32767};
+  if (sql_type == "integer") return {-2147483648LL, 2147483647LL};
+  return {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
+}
+
+// Seconds as interval input: exact to the microsecond and within interval's
+// range (its time part is int64 microseconds: about ±9.2e12 s).
+Result<std::string> IntervalSeconds(const airtable::Field& field, std::string_view raw) {
+  std::string plain = TrimZeros(PlainDecimal(raw));
+  size_t dot = plain.find('.');
+  size_t decimals = dot == std::string::npos ? 0 : plain.size() - dot - 1;
+  if (decimals > 6) {
+    return Reject(field,
+                  fmt::format("{} has more decimals than microseconds (not rounded)", plain));
+  }
+  std::string_view whole = std::string_view(plain).substr(0, dot);
+  if (!whole.empty() && whole[0] == '-') whole.remove_prefix(1);
+  constexpr std::string_view kMax = "9223372036853";
+  if (whole.size() > kMax.size() || (whole.size() == kMax.size() && whole > kMax)) {
+    return Reject(field, fmt::format("{} seconds is out of range for an interval", plain));
+  }
+  return plain + " seconds";
+}
+
+Result<PgValue> Scalar(const airtable::Field& field, const ColumnPlan& plan,
+                       std::string_view sql_type, element value, std::string_view raw) {
   std::string_view text;
   if (sql_type == "text") {
     if (value.get_string().get(text) != simdjson::SUCCESS) {
       return Reject(field, fmt::format("{} is not text", raw));
+    }
+    // Airtable omits an empty cell rather than send ""; one that arrives is
+    // no value (as checksums count it), which also keeps the column's CHECK.
+    if (text.empty()) return PgValue::Null();
+    if (HasNul(text)) {
+      return Reject(
+          field, fmt::format("{} contains a NUL character, which Postgres text cannot hold", raw));
     }
     return PgValue::Scalar(std::string(text));
   }
@@ -105,11 +198,20 @@ Result<PgValue> Scalar(const airtable::Field& field, std::string_view sql_type, 
     if (value.get_int64().get(n) != simdjson::SUCCESS) {
       return Reject(field, fmt::format("{} is not a whole number", raw));
     }
+    auto [low, high] = IntegerRange(sql_type);
+    if (n < low || n > high) {
+      return Reject(field, fmt::format("{} is out of range for {}", n, sql_type));
+    }
+    if ((plan.min_value && n < *plan.min_value) || (plan.max_value && n > *plan.max_value)) {
+      return Reject(field, fmt::format("{} is outside {}..{}", n, plan.min_value.value_or(low),
+                                       plan.max_value.value_or(high)));
+    }
     return PgValue::Scalar(std::to_string(n));
   }
   if (sql_type == "interval") {
     if (!value.is_number()) return Reject(field, fmt::format("{} is not a duration", raw));
-    return PgValue::Scalar(PlainDecimal(raw) + " seconds");
+    AIRPG_ASSIGN_OR_RETURN(std::string seconds, IntervalSeconds(field, raw));
+    return PgValue::Scalar(std::move(seconds));
   }
   if (sql_type == "boolean") {
     bool b;
@@ -122,13 +224,21 @@ Result<PgValue> Scalar(const airtable::Field& field, std::string_view sql_type, 
     if (value.get_string().get(text) != simdjson::SUCCESS) {
       return Reject(field, fmt::format("{} is not a date", raw));
     }
-    bool ok = sql_type == "date" ? IsDate(text)
-                                 : text.size() >= 20 && IsDate(text.substr(0, 10)) &&
-                                       text[10] == 'T' && text.back() == 'Z';
+    bool ok = sql_type == "date" ? IsDate(text) : IsInstant(text);
     if (!ok) return Reject(field, fmt::format("{} is not an ISO {}", raw, sql_type));
     return PgValue::Scalar(std::string(text));
   }
-  if (sql_type == "jsonb") return PgValue::Scalar(std::string(raw));
+  if (sql_type == "jsonb") {
+    if (JsonHasNul(value)) {
+      return Reject(field,
+                    fmt::format("{} holds a NUL character, which Postgres jsonb cannot hold", raw));
+    }
+    if (!plan.required_key.empty() &&
+        (!value.is_object() || value[plan.required_key].error() != simdjson::SUCCESS)) {
+      return Reject(field, fmt::format("{} is not an object with \"{}\"", raw, plan.required_key));
+    }
+    return PgValue::Scalar(std::string(raw));
+  }
   return Reject(field, fmt::format("no conversion to {}", sql_type));
 }
 
@@ -206,12 +316,12 @@ Result<PgValue> CellToPg(const airtable::Field& field, const ColumnPlan& plan,
     std::vector<std::string> items;
     for (element item : array) {
       std::string raw = simdjson::minify(item);
-      AIRPG_ASSIGN_OR_RETURN(PgValue v, Scalar(field, item_type, item, raw));
+      AIRPG_ASSIGN_OR_RETURN(PgValue v, Scalar(field, plan, item_type, item, raw));
       items.push_back(std::move(v.text));
     }
     return PgValue::Array(std::move(items));
   }
-  return Scalar(field, sql_type, value, *cell_json);
+  return Scalar(field, plan, sql_type, value, *cell_json);
 }
 
 Result<std::optional<std::string>> PgToCell(const airtable::Field& field, const ColumnPlan& plan,

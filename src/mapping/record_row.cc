@@ -40,6 +40,9 @@ Status RelationCell(const FieldPlan& f, std::string_view cell, RecordRow& row) {
       for (size_t i = 0; i < keep; ++i) {
         row.references.push_back({f.field.id, static_cast<int>(i), ids[i]});
       }
+      for (size_t i = keep; i < ids.size(); ++i) {
+        row.dropped_links.push_back({f.field.id, static_cast<int>(i), ids[i]});
+      }
       if (keep < ids.size()) {
         return InvalidArgumentError(
             fmt::format("single-record link holds {} records; only the first ({}) is kept",

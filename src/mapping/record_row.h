@@ -47,6 +47,9 @@ struct RecordRow {
   // One value per ColumnFields(table) entry, in that order.
   std::vector<PgValue> columns;
   std::vector<CellReference> references;
+  // Links a single-record link held beyond its first (rejected with the cell):
+  // the inverse cells of those targets list this record in Airtable only.
+  std::vector<CellReference> dropped_links;
   std::vector<Collaborator> users;  // every collaborator seen in the record's cells
   std::vector<CellAttachment> attachments;
   std::vector<CellReject> rejects;

@@ -43,6 +43,8 @@ ColumnPlan Duration(const FieldOptions&) { return Column("interval", "duration")
 ColumnPlan Rating(const FieldOptions& o) {
   ColumnPlan p = Column("smallint", "rating");
   p.check = fmt::format("{{col}} BETWEEN 1 AND {}", o.rating_max);
+  p.min_value = 1;
+  p.max_value = o.rating_max;
   return p;
 }
 ColumnPlan Checkbox(const FieldOptions&) {
@@ -94,6 +96,7 @@ ColumnPlan Json(const FieldOptions&) { return Column("jsonb", "jsonb"); }
 ColumnPlan Barcode(const FieldOptions&) {
   ColumnPlan p = Column("jsonb", "barcode");
   p.check = "jsonb_typeof({col}) = 'object' AND {col} ? 'text'";
+  p.required_key = "text";
   return p;
 }
 ColumnPlan ReadOnly(ColumnPlan p) {

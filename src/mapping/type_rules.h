@@ -5,6 +5,8 @@
 // Pure and thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,12 @@ struct ColumnPlan {
   std::string default_sql;  // e.g. "false"
   // CHECK over the column written as {col}; "" for none.
   std::string check;
+  // What the cell converter enforces so that no value it passes can fail
+  // the CHECK (which is added after the load, in the finish step; one value
+  // breaking it would fail the whole run): integer bounds (rating 1..max)
+  // and, for jsonb, a key the object must have (barcode: "text").
+  std::optional<int64_t> min_value, max_value;
+  std::string required_key;
   bool gin_index = false;
   bool read_only = false;  // computed in Airtable: never written back
   std::string rule;        // which rule matched, for docs and errors

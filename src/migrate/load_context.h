@@ -3,6 +3,7 @@
 // report progress. Single-thread unless a member says otherwise.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -38,6 +39,9 @@ struct LoadContext {
   AttachmentFetcher* fetcher = nullptr;  // null in a dry run
   std::string conninfo;                  // for the fetcher's own connections
   int download_threads = 4;
+  // Loading stops with kCancelled (its transaction rolled back) once this
+  // becomes true; checked between pages.
+  const std::atomic<bool>* stop = nullptr;
   // Called after each page with the table's running counts.
   std::function<void(const TableSummary&)> on_progress;
 };

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -29,16 +30,26 @@ struct RunState {
   bool resumed = false;
 };
 
+bool Stopped(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
+
 // Holds the base's migration lock for the life of the connection's session.
-Status LockBase(pg::Connection& conn, std::string_view base_id) {
-  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
-                         conn.Exec("SELECT pg_try_advisory_lock(hashtext('airpg.migrate:' || $1))",
-                                   {std::string(base_id)}));
-  if (rows.Get(0, 0) != "t") {
-    return FailedPreconditionError(
-        fmt::format("another airpg migrate of base {} is running", base_id));
+// A killed migrate's session keeps it until the server notices the client is
+// gone (pg/connection.cc), so a restart waits up to `wait` for it before
+// concluding that another migrate is running.
+Status LockBase(pg::Connection& conn, std::string_view base_id, std::chrono::milliseconds wait,
+                const std::atomic<bool>* stop) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows rows, conn.Exec("SELECT pg_try_advisory_lock(hashtext('airpg.migrate:' || $1))",
+                                 {std::string(base_id)}));
+    if (rows.Get(0, 0) == "t") return Status::Ok();
+    if (Stopped(stop)) return CancelledError("stopped while waiting for the migration lock");
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return Status::Ok();
+  return FailedPreconditionError(
+      fmt::format("another airpg migrate of base {} is running", base_id));
 }
 
 Status DropRun(pg::Connection& conn, int64_t run_id, const std::string& staging) {
@@ -158,7 +169,7 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
   auto started = std::chrono::steady_clock::now();
   MigrateSummary summary;
   AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
-  AIRPG_RETURN_IF_ERROR(LockBase(conn, options.base_id));
+  AIRPG_RETURN_IF_ERROR(LockBase(conn, options.base_id, options.lock_wait, options.stop));
   AIRPG_ASSIGN_OR_RETURN(airtable::BaseInfo base, client.GetBaseInfo(options.base_id));
   summary.base_name = base.name;
   AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan,
@@ -181,6 +192,7 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
   ctx.conninfo = conninfo;
   ctx.download_threads = options.download_threads;
   ctx.on_progress = options.on_progress;
+  ctx.stop = options.stop;
   if (options.dry_run) {
     for (const auto& table : plan.tables) {
       AIRPG_ASSIGN_OR_RETURN(TableSummary t, LoadTable(ctx, table));
@@ -202,7 +214,9 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
   BlobStoreOptions store_options;
   store_options.directory = options.attachments_dir;
   AIRPG_ASSIGN_OR_RETURN(auto blob_store, BlobStore::Open(store_options));
-  AttachmentFetcher fetcher(client, *blob_store);
+  FetcherOptions fetcher_options;
+  fetcher_options.stop = options.stop;
+  AttachmentFetcher fetcher(client, *blob_store, fetcher_options);
   ctx.fetcher = &fetcher;
 
   auto fail = [&](const Status& s) -> Status {
@@ -222,6 +236,13 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
     if (!t.ok()) return t.status();  // resumable: the run stays open
     summary.tables.push_back(*t);
   }
+  // Each step below is one transaction; a stop between them keeps the run open.
+  auto stopped = [&] { return Stopped(options.stop); };
+  auto cancelled = [&] {
+    return CancelledError(
+        fmt::format("run {} stopped; it resumes on the next migrate", run.run_id));
+  };
+  if (stopped()) return cancelled();
   mapping::SchemaDdl ddl = mapping::BuildSchemaDdl(plan, run.staging);
   if (run.status == "running") {
     AIRPG_ASSIGN_OR_RETURN(summary.link_rejects, FinishStaging(ctx, ddl));
@@ -233,6 +254,7 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
                   {std::to_string(run.run_id)}));
     summary.link_rejects = std::stoll(std::string(rows.Get(0, 0)));
   }
+  if (stopped()) return cancelled();
   AIRPG_ASSIGN_OR_RETURN(summary.verify, VerifyStaging(conn, run.staging, plan, run.run_id));
   if (!summary.verify.clean()) {
     return fail(FailedPreconditionError(fmt::format(
@@ -240,6 +262,7 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
         "kept for inspection and the live schema is unchanged",
         run.run_id, run.staging)));
   }
+  if (stopped()) return cancelled();
   SwapRequest swap{
       run.run_id,
       options.base_id,

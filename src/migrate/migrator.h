@@ -6,6 +6,8 @@
 // base at a time (a Postgres advisory lock).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,6 +29,15 @@ struct MigrateOptions {
   std::string attachments_dir;      // "" = bytes in Postgres (airpg.blobs)
   int download_threads = 4;
   std::function<void(const TableSummary&)> on_progress;
+  // The run stops with kCancelled once this becomes true (SIGINT/SIGTERM):
+  // between pages, attachments and steps; the table being loaded is rolled
+  // back and the run stays open for the next Migrate to resume. Also given
+  // to the Airtable client (ClientOptions::stop) by whoever builds it.
+  const std::atomic<bool>* stop = nullptr;
+  // How long to wait for the base's migration lock. A migrate that was
+  // killed holds it until the server notices its client is gone (about a
+  // second, pg/connection.cc); past this wait another migrate is running.
+  std::chrono::milliseconds lock_wait{10000};
 };
 
 struct MigrateSummary {
@@ -53,7 +64,8 @@ Result<mapping::SchemaPlan> PlanBase(airtable::Client& client, pg::Connection* c
 
 // kFailedPrecondition when another migration of the base is running or the
 // post-load check finds differences (the run is marked failed; its staging
-// schema is kept for inspection).
+// schema is kept for inspection); kCancelled when options.stop was set (the
+// run stays open and resumable).
 Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
                                const std::string& conninfo, const MigrateOptions& options);
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -44,13 +45,24 @@ Spool::~Spool() {
 }
 
 Status Spool::Spill() {
-  std::string name = directory_ + "/.airpg-spool-XXXXXX";
-  std::vector<char> buffer(name.begin(), name.end());
-  buffer.push_back('\0');
-  int fd = ::mkostemp(buffer.data(), O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot create a spool file in", directory_, errno);
-  fd_ = fd;
-  path_ = buffer.data();
+  // An unnamed file (O_TMPFILE): it goes with its descriptor, so even a
+  // killed process (SIGKILL runs no destructor) leaves nothing behind. A file
+  // system without O_TMPFILE gets a named file, removed by ~Spool and Reset.
+  int fd = ::open(directory_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    fd_ = fd;
+    path_.clear();
+  } else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+    std::string name = directory_ + "/.airpg-spool-XXXXXX";
+    std::vector<char> buffer(name.begin(), name.end());
+    buffer.push_back('\0');
+    fd = ::mkostemp(buffer.data(), O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("cannot create a spool file in", directory_, errno);
+    fd_ = fd;
+    path_ = buffer.data();
+  } else {
+    return ErrnoStatus("cannot create a spool file in", directory_, errno);
+  }
   std::string held = std::move(memory_);
   memory_.clear();
   size_ = 0;
@@ -114,18 +126,39 @@ Status Spool::RenameTo(const std::string& target) {
   // The data reaches the disk before the name does: after a crash the final
   // name holds the whole content or does not exist.
   int sync_error = ::fsync(fd_) == 0 ? 0 : errno;
-  ::close(fd_);
+  int fd = fd_;
   fd_ = -1;
   size_ = 0;
   std::string from = std::move(path_);
   path_.clear();
-  if (sync_error != 0) {
-    ::unlink(from.c_str());
-    return ErrnoStatus("cannot flush", from, sync_error);
+  Status named = sync_error != 0 ? ErrnoStatus("cannot flush a spool file for", target, sync_error)
+                 : from.empty()  ? LinkUnnamed(fd, target)
+                                 : Status::Ok();
+  ::close(fd);
+  if (from.empty()) return named;
+  if (named.ok() && ::rename(from.c_str(), target.c_str()) != 0) {
+    named = ErrnoStatus("cannot rename the spool file to", target, errno);
   }
-  if (::rename(from.c_str(), target.c_str()) != 0) {
+  if (!named.ok()) ::unlink(from.c_str());
+  return named;
+}
+
+Status Spool::LinkUnnamed(int fd, const std::string& target) {
+  // linkat of /proc/self/fd/N names an O_TMPFILE file without privileges.
+  std::string self = fmt::format("/proc/self/fd/{}", fd);
+  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, target.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+    return Status::Ok();
+  }
+  if (errno != EEXIST) return ErrnoStatus("cannot name the spool file", target, errno);
+  // linkat never replaces a file: link beside it, then rename over it.
+  static std::atomic<uint64_t> counter{0};
+  std::string beside = fmt::format("{}.airpg-spool-{}-{}", target, ::getpid(), ++counter);
+  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, beside.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    return ErrnoStatus("cannot name the spool file", beside, errno);
+  }
+  if (::rename(beside.c_str(), target.c_str()) != 0) {
     int error = errno;
-    ::unlink(from.c_str());
+    ::unlink(beside.c_str());
     return ErrnoStatus("cannot rename the spool file to", target, error);
   }
   return Status::Ok();

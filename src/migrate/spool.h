@@ -1,8 +1,9 @@
 // Spool: where the bytes of one attachment download wait until a BlobStore
 // takes them. Small downloads (most attachments) stay in memory; past
 // `memory_limit` everything moves to a temporary file, so a large file is
-// never held whole in memory. The temporary file is removed on destruction
-// unless the store moved it into place (RenameTo).
+// never held whole in memory. The temporary file is unnamed (O_TMPFILE), so
+// it is gone with the spool — even when the process is killed — unless the
+// store gave it a name (RenameTo).
 // Thread-compatible: one download writes one Spool.
 #pragma once
 
@@ -50,12 +51,15 @@ class Spool {
  private:
   // Moves the in-memory bytes into a new temporary file.
   Status Spill();
+  // Gives the unnamed file open as `fd` the name `target`, replacing a file
+  // of that name.
+  static Status LinkUnnamed(int fd, const std::string& target);
 
   std::string directory_;
   size_t memory_limit_;
   std::string memory_;  // the content while in_memory()
   int fd_ = -1;         // the temporary file once spilled
-  std::string path_;    // its name; empty when there is none
+  std::string path_;    // its name; empty when unnamed (O_TMPFILE) or none
   int64_t size_ = 0;
 };
 

@@ -1,6 +1,11 @@
-// Spool: small content stays in memory, large content moves to a file that
-// is deleted unless it was renamed into place.
+// Spool: small content stays in memory, large content moves to an unnamed
+// file that is gone with the spool (or the process) unless it was renamed
+// into place.
 #include "migrate/spool.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -48,7 +53,8 @@ TEST_F(SpoolTest, SmallContentStaysInMemory) {
   EXPECT_EQ(FilesIn(dir_), 0u);
 }
 
-TEST_F(SpoolTest, LargeContentMovesToAFileThatIsDeletedWithTheSpool) {
+// The file is unnamed (O_TMPFILE): it never shows in the directory.
+TEST_F(SpoolTest, LargeContentMovesToAnUnnamedFileThatGoesWithTheSpool) {
   std::string bytes;
   for (int i = 0; i < 5000; ++i) bytes += static_cast<char>(i % 256);
   {
@@ -58,14 +64,14 @@ TEST_F(SpoolTest, LargeContentMovesToAFileThatIsDeletedWithTheSpool) {
     }
     EXPECT_FALSE(spool.in_memory());
     EXPECT_EQ(spool.size(), 5000);
-    EXPECT_EQ(FilesIn(dir_), 1u);
+    EXPECT_EQ(FilesIn(dir_), 0u);
     EXPECT_EQ(ReadBack(spool, 1024), bytes);
     spool.Reset();
     EXPECT_EQ(spool.size(), 0);
-    EXPECT_EQ(FilesIn(dir_), 0u);
     EXPECT_EQ(ReadBack(spool, 1024), "");
     ASSERT_TRUE(spool.Append(bytes).ok());  // usable again
-    EXPECT_EQ(FilesIn(dir_), 1u);
+    EXPECT_FALSE(spool.in_memory());
+    EXPECT_EQ(ReadBack(spool, 1024), bytes);
   }
   EXPECT_EQ(FilesIn(dir_), 0u);
 }
@@ -81,6 +87,44 @@ TEST_F(SpoolTest, RenameMovesTheWholeFileAndLeavesNothingBehind) {
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "abc");
   EXPECT_EQ(FilesIn(dir_), 1u);  // just final/
   EXPECT_TRUE(SyncDirectory((dir_ / "final").string()).ok());
+}
+
+// A migrate killed mid-download (SIGKILL: no destructor runs) leaves no
+// spool file behind — the directory store spools every download in
+// <dir>/.spool, the Postgres one large downloads in the temp directory.
+TEST_F(SpoolTest, AKilledProcessLeavesNoSpoolFile) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Spool spool(dir_.string(), 0);
+    char ok = spool.Append("half a download").ok() && !spool.in_memory() ? '1' : '0';
+    if (::write(ready[1], &ok, 1) != 1) ::_exit(1);
+    for (;;) ::pause();
+  }
+  ::close(ready[1]);
+  char ok = 0;
+  EXPECT_EQ(::read(ready[0], &ok, 1), 1);
+  ::close(ready[0]);
+  EXPECT_EQ(ok, '1');
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_EQ(FilesIn(dir_), 0u);
+}
+
+TEST_F(SpoolTest, RenameOverAnExistingFileReplacesIt) {
+  {
+    std::ofstream out(dir_ / "f", std::ios::binary);
+    out << "old";
+  }
+  Spool spool(dir_.string(), 0);
+  ASSERT_TRUE(spool.Append("new bytes").ok());
+  ASSERT_TRUE(spool.RenameTo((dir_ / "f").string()).ok());
+  std::ifstream in(dir_ / "f", std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "new bytes");
+  EXPECT_EQ(FilesIn(dir_), 1u);
 }
 
 TEST_F(SpoolTest, EmptyContentStillBecomesAFile) {

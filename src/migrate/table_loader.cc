@@ -75,6 +75,20 @@ class PageConverter {
     for (const auto& r : converted.rejects) {
       Reject(record, r.field_id, r.raw_value, r.reason, out);
     }
+    // Airtable lists this record in the inverse cell of every record a
+    // single-record link names; the key keeps only the first, so those other
+    // inverse cells are short of it: they go to the ledger too (verify skips
+    // them), named by the linking record.
+    for (const auto& dropped : converted.dropped_links) {
+      const mapping::FieldPlan* f = table_.FindField(dropped.field_id);
+      if (f->inverse_field_id.empty()) continue;
+      out.rejects.push_back(
+          {std::to_string(ctx_.run_id), ctx_.base_id, f->linked_table_id, dropped.target,
+           f->inverse_field_id, record.id,
+           fmt::format("the link from {} (field {} of table {}) is not kept: that "
+                       "single-record link holds more than one record",
+                       record.id, f->field.name, table_.airtable_name)});
+    }
     out.rejected.push_back(std::move(converted.rejected_fields));
   }
 
@@ -216,11 +230,19 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
     tx.emplace(std::move(begun));
   }
   PageConverter converter(ctx, table);
+  // A stop makes the fetcher refuse downloads (they would look like
+  // rejects): nothing read after it is written, and the table rolls back.
+  auto stopped = [&]() -> Status {
+    if (ctx.stop == nullptr || !ctx.stop->load()) return Status::Ok();
+    return CancelledError(fmt::format("stopped while loading table {}", table.table_name));
+  };
   while (auto page = pages.Pop()) {
+    AIRPG_RETURN_IF_ERROR(stopped());
     if (!page->ok()) return page->status();
     PageRows rows;
     for (const airtable::Record& record : (*page)->records) converter.Convert(record, rows);
     AIRPG_RETURN_IF_ERROR(converter.Finish((*page)->records, rows));
+    AIRPG_RETURN_IF_ERROR(stopped());
     summary.read += static_cast<int64_t>((*page)->records.size());
     summary.rejected += static_cast<int64_t>(rows.rejects.size());
     summary.attachments += rows.attachment_count;
@@ -230,6 +252,7 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ctx.on_progress) ctx.on_progress(summary);
   }
+  AIRPG_RETURN_IF_ERROR(stopped());
   if (tx) {
     AIRPG_RETURN_IF_ERROR(
         tx->Run("INSERT INTO airpg.run_tables (run_id, table_id, status, records_read, imported, "

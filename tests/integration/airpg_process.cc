@@ -43,6 +43,18 @@ ProcessOutput AirpgProcess::Run(const std::vector<std::string>& args) {
   return *out;
 }
 
+std::unique_ptr<ChildProcess> AirpgProcess::Start(const std::vector<std::string>& args,
+                                                  const std::string& label) {
+  std::vector<std::string> argv = {AIRPG_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto child = ChildProcess::Start(argv, env_, home_ / label);
+  if (!child.ok()) {
+    ADD_FAILURE() << "starting airpg: " << child.status().ToString();
+    return nullptr;
+  }
+  return std::move(child).value();
+}
+
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);

@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/subprocess.h"
+#include "child_process.h"
 
 namespace airpg::testing {
 
@@ -26,6 +28,12 @@ class AirpgProcess {
   // Runs `airpg args…` and returns its exit code and output. A run that cannot
   // start or takes over 120 s fails the calling test.
   ProcessOutput Run(const std::vector<std::string>& args);
+
+  // Starts `airpg args…` in the background (for tests that signal or kill
+  // it); its output goes to files in home() named after `label`. A child
+  // that cannot start fails the calling test and returns null.
+  std::unique_ptr<ChildProcess> Start(const std::vector<std::string>& args,
+                                      const std::string& label);
 
  private:
   std::filesystem::path home_;

@@ -2,6 +2,9 @@
 // Analytics sample base, the run's throwaway Postgres, the real client.
 #include <gtest/gtest.h>
 
+#include <fmt/core.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "emulated_base_test.h"
@@ -178,6 +181,147 @@ TEST_F(MigrateTest, BadCellsLandInTheLedgerWithAReasonAndTheRunCompletes) {
   // The rejected cells are explained by the ledger: verify is clean.
   ExpectClean(summary->verify);
   ExpectClean(Verify(kDelta));
+}
+
+// One line of testdata/bad_cells.test.
+struct BadCell {
+  int line = 0;
+  std::string type, options, cell, raw, reason;
+  std::string field_id, field_name, record_id;
+};
+
+std::vector<BadCell> ReadBadCells(const std::string& path) {
+  std::vector<BadCell> cases;
+  std::ifstream in(path);
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> parts;
+    for (size_t at = 0;;) {
+      size_t bar = line.find(" | ", at);
+      parts.push_back(line.substr(at, bar == std::string::npos ? bar : bar - at));
+      if (bar == std::string::npos) break;
+      at = bar + 3;
+    }
+    EXPECT_EQ(parts.size(), 5u) << path << ":" << number;
+    if (parts.size() != 5) continue;
+    BadCell c{number, parts[0], parts[1], parts[2], parts[3], parts[4]};
+    size_t i = cases.size() + 1;
+    c.field_id = fmt::format("fldBadCell{:07d}", i);
+    c.field_name = fmt::format("c{:02d} {}", i, c.type);
+    c.record_id = fmt::format("recBadCell{:07d}", i);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+// A base whose "Bad cells" table has one field and one record per case, a
+// record with no bad cell, and the "Targets" table the link fields point at.
+json BadCellsBase(const std::vector<BadCell>& cases) {
+  json fields =
+      json::array({{{"id", "fldBadCellName001"}, {"name", "Name"}, {"type", "singleLineText"}}});
+  json targets_fields =
+      json::array({{{"id", "fldTargetName0001"}, {"name", "Name"}, {"type", "singleLineText"}}});
+  json records = json::array({{{"id", "recBadCellAllGood"}, {"fields", {{"Name", "all good"}}}}});
+  // target record → inverse field name → the records that link to it
+  std::map<std::string, std::map<std::string, json>> back;
+  for (const BadCell& c : cases) {
+    json field = {{"id", c.field_id}, {"name", c.field_name}, {"type", c.type}};
+    json options = c.options == "-" ? json::object() : json::parse(c.options);
+    json cell = json::parse(c.cell);
+    if (c.type == "multipleRecordLinks") {
+      std::string inverse_id = "fldBack" + c.field_id.substr(10) + "000";
+      std::string inverse_name = c.field_name + " back";
+      options["linkedTableId"] = "tblBadCellTargets";
+      options["inverseLinkFieldId"] = inverse_id;
+      targets_fields.push_back({{"id", inverse_id},
+                                {"name", inverse_name},
+                                {"type", "multipleRecordLinks"},
+                                {"options",
+                                 {{"linkedTableId", "tblBadCellsTable1"},
+                                  {"inverseLinkFieldId", c.field_id},
+                                  {"prefersSingleRecordLink", false}}}});
+      for (const json& id : cell.is_array() ? cell : json::array({cell})) {
+        std::string target = id.get<std::string>();
+        if (target.rfind("recTarget", 0) == 0) {
+          json& ids = back[target][inverse_name];
+          if (ids.is_null()) ids = json::array();
+          ids.push_back(c.record_id);
+        }
+      }
+    }
+    if (!options.empty()) field["options"] = options;
+    fields.push_back(field);
+    records.push_back(
+        {{"id", c.record_id}, {"fields", {{"Name", c.field_name}, {c.field_name, cell}}}});
+  }
+  json targets = json::array();
+  for (const char* id : {"recTarget0000001", "recTarget0000002"}) {
+    json cells = {{"Name", id}};
+    for (const auto& [name, ids] : back[id]) cells[name] = ids;
+    targets.push_back({{"id", id}, {"fields", cells}});
+  }
+  json tables = json::array({{{"id", "tblBadCellsTable1"},
+                              {"name", "Bad cells"},
+                              {"fields", fields},
+                              {"records", records}},
+                             {{"id", "tblBadCellTargets"},
+                              {"name", "Targets"},
+                              {"fields", targets_fields},
+                              {"records", targets}}});
+  return {{"user", {{"id", "usrBadCellsUser01"}, {"email", "u@example.com"}, {"name", "U"}}},
+          {"bases", json::array({{{"id", "appBadCellsBase01"},
+                                  {"name", "Bad cells"},
+                                  {"permissionLevel", "create"},
+                                  {"tables", tables}}})}};
+}
+
+// One bad cell of every kind the loader refuses (testdata/bad_cells.test):
+// each lands in the ledger with its record, field, raw value and a reason,
+// every record is imported, and verify is clean.
+TEST_F(MigrateTest, BadCellOfEveryKindLandsInTheLedgerAndTheRunCompletes) {
+  std::vector<BadCell> cases = ReadBadCells(AIRPG_BAD_CELLS);
+  ASSERT_GT(cases.size(), 20u);
+  StartEmulator(BadCellsBase(cases).dump());
+  auto summary = Run("appBadCellsBase01");
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ExpectClean(summary->verify);
+  ExpectClean(Verify("appBadCellsBase01"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM bad_cells.bad_cells"), std::to_string(cases.size() + 1));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM bad_cells.targets"), "2");
+
+  int rejecting = 0;
+  for (const BadCell& c : cases) {
+    SCOPED_TRACE(fmt::format("bad_cells.test:{}: {} {}", c.line, c.type, c.cell));
+    auto rows = conn().Exec(
+        "SELECT raw_value, reason, table_id, base_id, run_id FROM airpg.rejects "
+        "WHERE record_id = $1 AND field_id = $2",
+        {c.record_id, c.field_id});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    if (c.raw == "kept") {
+      EXPECT_EQ(rows->size(), 0) << rows->Get(0, 1);
+      continue;
+    }
+    ++rejecting;
+    ASSERT_EQ(rows->size(), 1);
+    std::string raw(rows->Get(0, 0)), reason(rows->Get(0, 1));
+    EXPECT_NE(reason.find(c.reason), std::string::npos) << reason;
+    EXPECT_EQ(rows->Get(0, 2), "tblBadCellsTable1");
+    EXPECT_EQ(rows->Get(0, 3), "appBadCellsBase01");
+    EXPECT_EQ(rows->Get(0, 4), std::to_string(summary->run_id));
+    if (c.raw == "=") {
+      EXPECT_EQ(json::parse(raw, nullptr, false), json::parse(c.cell)) << raw;
+    } else {
+      EXPECT_NE(raw.find(c.raw), std::string::npos) << raw;
+    }
+  }
+  // A single-record link holding two records keeps the first; the inverse
+  // cell of the second, which lists the record, is in the ledger too.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.rejects WHERE table_id = 'tblBadCellTargets' AND "
+                   "record_id = 'recTarget0000002' AND reason LIKE '%is not kept%'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.rejects"), std::to_string(rejecting + 1));
 }
 
 }  // namespace

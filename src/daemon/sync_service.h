@@ -1,0 +1,46 @@
+// SyncService: `airpg sync` for one base, wired — the webhook kept with
+// sync::EnsureWebhook (at start and every webhook_check), the endpoints
+// (ping receiver, /metrics, /healthz) on loopback unless configured, the
+// base's sync::BaseSyncer stepped whenever work is due or a ping wakes it,
+// attachments stored through the migrate loader's fetcher and blob store, and
+// per-step metrics. Run returns once `stop` becomes true, after the step in
+// progress has committed or rolled back (a stop never leaves half a batch).
+// Run is single-thread; the receiver's pings arrive on server threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "airtable/client.h"
+#include "base/status.h"
+#include "daemon/endpoints.h"
+#include "sync/base_syncer.h"
+
+namespace airpg::daemon {
+
+struct SyncServiceOptions {
+  std::string base_id;
+  std::string conninfo;
+  // Where Airtable can reach the receiver (public URL + /airtable/webhook);
+  // "" means no pings: payloads are read every syncer.payload_interval.
+  std::string notification_url;
+  // Use the endpoints' own loopback address as the notification URL (an
+  // Airtable on this machine: the emulator, the demo, tests).
+  bool loopback_pings = false;
+  bool serve_endpoints = true;
+  EndpointsOptions endpoints;
+  std::string attachments_dir;  // "" = bytes in Postgres
+  sync::SyncerOptions syncer;
+  std::chrono::minutes webhook_check{15};
+  // After each step (progress output, tests).
+  std::function<void(const sync::StepReport&)> on_step;
+  // Once the endpoints listen (tests learn the port).
+  std::function<void(int port)> on_listening;
+};
+
+Status RunSyncService(airtable::Client& client, const SyncServiceOptions& options,
+                      const std::atomic<bool>& stop);
+
+}  // namespace airpg::daemon
