@@ -10,17 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "mapping/field_ddl.h"
 #include "mapping/schema_plan.h"
 
 namespace airpg::mapping {
-
-// COMMENT ON TABLE (column empty) or COLUMN, with the Airtable name, id and
-// description.
-struct Comment {
-  std::string table;
-  std::string column;
-  std::string text;
-};
 
 struct SchemaDdl {
   std::vector<std::string> create;  // CREATE TABLE … (no keys or constraints)
@@ -30,6 +23,9 @@ struct SchemaDdl {
 };
 
 SchemaDdl BuildSchemaDdl(const SchemaPlan& plan, std::string_view schema);
+
+// "Airtable table \"Name\" (tbl…): description", the table's COMMENT.
+std::string TableCommentText(const TablePlan& table);
 
 // The whole DDL as one script a person can read or apply with psql
 // (CREATE SCHEMA first, comments as COMMENT ON … IS '…').

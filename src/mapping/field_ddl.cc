@@ -119,11 +119,26 @@ void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
 
 }  // namespace
 
+std::string OwnedRelationTable(const FieldPlan& f) {
+  bool owns = f.link_role == LinkRole::kJunction || f.column.storage == Storage::kUserJunction ||
+              f.column.storage == Storage::kChoice;
+  return owns ? f.relation_table : "";
+}
+
 std::string FieldCommentText(const FieldPlan& f) {
   std::string text =
       fmt::format("Airtable field \"{}\" ({}, {})", f.field.name, f.field.id, f.field.type_name);
   if (!f.field.description.empty()) text += ": " + f.field.description;
   return text;
+}
+
+std::string CommentSql(std::string_view schema, const Comment& c) {
+  if (c.column.empty()) {
+    return fmt::format("COMMENT ON TABLE {} IS {}", QualifiedName(schema, c.table),
+                       SqlStringLiteralForScript(c.text));
+  }
+  return fmt::format("COMMENT ON COLUMN {}.{} IS {}", QualifiedName(schema, c.table),
+                     QuoteIdentifier(c.column), SqlStringLiteralForScript(c.text));
 }
 
 std::string AuditTriggerSql(std::string_view schema, std::string_view table) {

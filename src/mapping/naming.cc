@@ -204,6 +204,17 @@ std::string NameScope::Take(std::string_view candidate) {
   return name;
 }
 
+std::string NameScope::TakeVersion(std::string_view name) {
+  for (int k = 1;; ++k) {
+    std::string suffix = fmt::format("__v{}", k);
+    std::string candidate = CutUtf8(name, kMaxIdentifierBytes - suffix.size()) + suffix;
+    if (used_.count(candidate) == 0) {
+      used_.insert(candidate);
+      return candidate;
+    }
+  }
+}
+
 std::set<std::string> BookkeepingColumns() {
   return {"id",         "airtable_id",     "airtable_created_time", "airtable_modified_time",
           "deleted_at", "airpg_synced_at", "airpg_version"};

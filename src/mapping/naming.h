@@ -39,6 +39,13 @@ class NameScope {
 
   std::string Take(std::string_view candidate);
 
+  bool Contains(std::string_view name) const { return used_.count(name) > 0; }
+
+  // The name a column keeps when a change of its field's type puts a new
+  // column in its place: `<name>__v<k>` with the smallest k >= 1 not yet
+  // used, `name` cut (at a UTF-8 boundary) so the whole fits in 63 bytes.
+  std::string TakeVersion(std::string_view name);
+
  private:
   std::set<std::string, std::less<>> used_;
 };

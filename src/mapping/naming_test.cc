@@ -71,5 +71,19 @@ TEST(NamingTest, LongNamesFitIn63BytesWithoutSplittingCharacters) {
   EXPECT_EQ(cut.size() % 2, 0u);  // whole characters only
 }
 
+TEST(NamingTest, KeptVersionsOfAColumnCountUpAndFit) {
+  NameScope scope;
+  scope.Keep("due");
+  scope.Keep("due__v1");
+  EXPECT_TRUE(scope.Contains("due"));
+  EXPECT_FALSE(scope.Contains("due__v2"));
+  EXPECT_EQ(scope.TakeVersion("due"), "due__v2");
+  EXPECT_EQ(scope.TakeVersion("due"), "due__v3");
+  std::string long_name(63, 'x');
+  std::string kept = scope.TakeVersion(long_name);
+  EXPECT_EQ(kept.size(), 63u);
+  EXPECT_EQ(kept.substr(kept.size() - 4), "__v1");
+}
+
 }  // namespace
 }  // namespace airpg::mapping

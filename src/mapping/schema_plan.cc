@@ -169,6 +169,7 @@ Result<SchemaPlan> PlanSchema(const airtable::BaseSchema& schema, const KnownNam
   NameScope schema_scope;
   for (const auto& [id, name] : known.tables) schema_scope.Keep(name);
   for (const auto& [id, name] : known.relation_tables) schema_scope.Keep(name);
+  for (const auto& name : known.reserved_relations) schema_scope.Keep(name);
   for (const airtable::Table* t : selected) {
     TablePlan table;
     table.table_id = t->id;
@@ -179,6 +180,10 @@ Result<SchemaPlan> PlanSchema(const airtable::BaseSchema& schema, const KnownNam
     table.table_name =
         known_table ? *known_table : schema_scope.Take(SnakeCase(t->name, "t_", "table"));
     NameScope columns(BookkeepingColumns());
+    if (auto reserved = known.reserved_columns.find(t->id);
+        reserved != known.reserved_columns.end()) {
+      for (const auto& name : reserved->second) columns.Keep(name);
+    }
     for (const auto& f : t->fields) {
       if (const std::string* name = Known(known.columns, f.id)) columns.Keep(*name);
     }

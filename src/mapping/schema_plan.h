@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,11 @@ struct KnownNames {
   std::map<std::string, std::string, std::less<>> tables;
   std::map<std::string, std::string, std::less<>> columns;
   std::map<std::string, std::string, std::less<>> relation_tables;
+  // Names in use that no planned table or field holds, never given to a new
+  // one: by tbl… id, the columns a live table keeps (a removed field's, a
+  // column kept after a type change); and the relations of the live schema.
+  std::map<std::string, std::set<std::string>, std::less<>> reserved_columns;
+  std::set<std::string> reserved_relations;
 };
 
 // Plans `tables` (all of the base when empty; ids or names) of `schema`.

@@ -11,12 +11,13 @@
 #include "base/sql_identifier.h"
 #include "mapping/ddl.h"
 #include "mapping/naming.h"
+#include "mapping/plan_json.h"
 #include "migrate/attachment_fetcher.h"
 #include "migrate/finish_step.h"
-#include "migrate/plan_json.h"
 #include "migrate/swap.h"
 #include "migrate/table_loader.h"
 #include "pg/catalog.h"
+#include "pg/catalog_rows.h"
 #include "pg/transaction.h"
 
 namespace airpg::migrate {
@@ -125,6 +126,18 @@ Result<std::map<std::string, TableSummary>> LoadedTables(pg::Connection& conn, i
   return out;
 }
 
+// The names the catalog gave this base's tables, fields and relation tables
+// (a new staging schema is empty, so nothing else needs reserving).
+mapping::KnownNames KnownNamesOf(const pg::CatalogRows& rows) {
+  mapping::KnownNames known;
+  for (const auto& t : rows.tables) known.tables[t.table_id] = t.table_name;
+  for (const auto& f : rows.fields) {
+    known.columns[f.field_id] = f.column_name;
+    if (!f.relation_table.empty()) known.relation_tables[f.field_id] = f.relation_table;
+  }
+  return known;
+}
+
 Status MarkFailed(pg::Connection& conn, int64_t run_id, std::string_view error) {
   return conn.Run(
       "UPDATE airpg.runs SET status = 'failed', finished_at = now(), error = $2 "
@@ -145,7 +158,8 @@ Result<mapping::SchemaPlan> PlanBase(airtable::Client& client, pg::Connection* c
   mapping::KnownNames known;
   if (conn != nullptr) {
     AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(*conn));
-    AIRPG_ASSIGN_OR_RETURN(known, ReadKnownNames(*conn, base_id));
+    AIRPG_ASSIGN_OR_RETURN(pg::CatalogRows rows, pg::ReadCatalogRows(*conn, base_id));
+    known = KnownNamesOf(rows);
   }
   return mapping::PlanSchema(schema, known, tables);
 }
@@ -189,7 +203,7 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
     return summary;
   }
 
-  std::string plan_json = PlanJson(plan);
+  std::string plan_json = mapping::PlanJson(plan);
   AIRPG_ASSIGN_OR_RETURN(RunState run,
                          StartOrResume(conn, options, summary.schema, plan_json, plan));
   summary.run_id = run.run_id;

@@ -3,7 +3,7 @@
 #include <fmt/core.h>
 
 #include "base/sql_identifier.h"
-#include "migrate/plan_json.h"
+#include "pg/catalog_rows.h"
 #include "pg/transaction.h"
 
 namespace airpg::migrate {
@@ -58,7 +58,7 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
              "name = EXCLUDED.name, schema_name = EXCLUDED.schema_name, "
              "active_run_id = EXCLUDED.active_run_id",
              {r.base_id, r.base_name, r.target_schema, run}));
-  AIRPG_RETURN_IF_ERROR(WriteCatalogRows(tx, r.base_id, r.plan_json));
+  AIRPG_RETURN_IF_ERROR(pg::WriteCatalogRows(tx, r.base_id, r.plan_json));
   AIRPG_RETURN_IF_ERROR(tx.Run(
       "UPDATE airpg.runs SET status = 'superseded' WHERE base_id = $1 AND status = 'swapped'",
       {r.base_id}));
@@ -106,7 +106,7 @@ Result<RollbackResult> Rollback(pg::Connection& conn, std::string_view base_id) 
   AIRPG_RETURN_IF_ERROR(RenameSchema(tx, out.schema, discarded));
   AIRPG_RETURN_IF_ERROR(RenameSchema(tx, backup, out.schema));
   AIRPG_RETURN_IF_ERROR(DropSchema(tx, discarded));
-  AIRPG_RETURN_IF_ERROR(WriteCatalogRows(tx, base, previous.Get(0, 1)));
+  AIRPG_RETURN_IF_ERROR(pg::WriteCatalogRows(tx, base, previous.Get(0, 1)));
   std::string active = std::to_string(out.active_run);
   AIRPG_RETURN_IF_ERROR(tx.Run(
       "UPDATE airpg.bases SET active_run_id = $2::bigint WHERE base_id = $1", {base, active}));

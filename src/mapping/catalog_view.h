@@ -1,0 +1,63 @@
+// CatalogView: what the airpg catalog says a mirrored base looks like — the
+// tables and fields as last applied (airpg.tables/fields, each field with its
+// Airtable type and options, its column and storage, removed or not) and the
+// names its live Postgres schema holds now. sync reads it (pg/catalog_rows.h
+// → this) to plan the live schema and to diff it against Airtable's schema
+// (schema_diff.h). Plain values; pure functions; thread-compatible.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "airtable/schema.h"
+#include "mapping/schema_plan.h"
+
+namespace airpg::mapping {
+
+struct CatalogField {
+  std::string field_id;
+  std::string table_id;
+  std::string airtable_name;
+  std::string type_name;
+  std::string options_json;  // as stored (jsonb text); "" for none
+  std::string storage;       // StorageName
+  std::string column_name;
+  std::string sql_type;
+  std::string relation_table;  // "" for none
+  bool removed = false;        // deleted in Airtable; its column was kept
+};
+
+struct CatalogTable {
+  std::string table_id;
+  std::string airtable_name;
+  std::string table_name;
+  std::string description;
+  std::string primary_field_id;
+  std::vector<std::string> columns;  // the live table's columns now
+};
+
+struct CatalogView {
+  std::string schema;  // the live schema
+  std::vector<CatalogTable> tables;
+  std::vector<CatalogField> fields;
+  std::vector<std::string> relations;  // every relation name in the live schema
+
+  const CatalogTable* FindTable(std::string_view table_id) const;
+  const CatalogField* FindField(std::string_view field_id) const;
+};
+
+// The field as Airtable described it when the catalog last recorded it.
+airtable::Field CatalogAirtableField(const CatalogField& field);
+
+// The base's schema as the catalog last recorded it: every catalog table and
+// its fields that are not removed. Planned with KnownNamesOf, it gives the
+// columns as they are (mapping's rules being the same as when they were made).
+airtable::BaseSchema CatalogSchema(const CatalogView& view);
+
+// Every name the catalog gave, and every name the live schema holds (kept
+// columns, old relations) reserved so a new table, field or relation takes
+// none of them.
+KnownNames KnownNamesOf(const CatalogView& view);
+
+}  // namespace airpg::mapping

@@ -1,0 +1,176 @@
+#include "sync/schema_sync.h"
+
+#include <fmt/core.h>
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "mapping/plan_json.h"
+#include "mapping/schema_change_ddl.h"
+#include "pg/catalog_rows.h"
+#include "pg/transaction.h"
+#include "sync/live_schema.h"
+#include "sync/sync_events.h"
+
+namespace airpg::sync {
+namespace {
+
+using mapping::ChangeKind;
+using mapping::SchemaChange;
+
+// The catalog rows of one table and, for a field change, that one field, as
+// the plan after the change has them.
+std::string CatalogJson(const mapping::SchemaDiff& diff, const SchemaChange& change) {
+  mapping::SchemaPlan sub;
+  mapping::TablePlan table = *diff.after.FindTable(change.table_id);
+  table.fields.clear();
+  if (!change.field_id.empty())
+    table.fields.push_back(*diff.after.FindField(change.field_id).second);
+  sub.tables.push_back(std::move(table));
+  return mapping::PlanJson(sub);
+}
+
+class Applier {
+ public:
+  Applier(pg::Transaction& tx, std::string base_id, const mapping::SchemaDiff& diff,
+          std::string schema, const SchemaSyncOptions& options)
+      : tx_(tx),
+        base_id_(std::move(base_id)),
+        diff_(diff),
+        schema_(std::move(schema)),
+        options_(options) {}
+
+  Status Apply(const SchemaChange& change) {
+    mapping::ChangeDdl ddl =
+        mapping::BuildChangeDdl(diff_, change, schema_, {options_.drop_removed});
+    for (const auto& statement : ddl.statements) AIRPG_RETURN_IF_ERROR(tx_.Run(statement));
+    for (const auto& c : ddl.comments) {
+      pg::Param column = c.column.empty() ? pg::Param() : pg::Param(c.column);
+      AIRPG_RETURN_IF_ERROR(
+          tx_.Run("SELECT airpg.comment_on($1, $2, $3, $4)", {schema_, c.table, column, c.text}));
+    }
+    AIRPG_RETURN_IF_ERROR(UpdateCatalog(change));
+    if (change.kind == ChangeKind::kFieldOptionsChanged) return Status::Ok();  // no DDL
+    return tx_.Run("INSERT INTO airpg.schema_versions (base_id, change, ddl) VALUES ($1, $2, $3)",
+                   {base_id_, change.description, mapping::RenderChangeDdl(ddl, schema_)});
+  }
+
+ private:
+  Status UpdateCatalog(const SchemaChange& change) {
+    if (change.kind != ChangeKind::kFieldRemoved)
+      return pg::UpsertCatalogRows(tx_, base_id_, CatalogJson(diff_, change));
+    if (!options_.drop_removed) {
+      return tx_.Run("UPDATE airpg.fields SET removed_at = now() WHERE field_id = $1",
+                     {change.field_id});
+    }
+    AIRPG_RETURN_IF_ERROR(
+        tx_.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND field_id = $2",
+                {schema_, change.field_id}));
+    return tx_.Run("DELETE FROM airpg.fields WHERE field_id = $1", {change.field_id});
+  }
+
+  pg::Transaction& tx_;
+  std::string base_id_;
+  const mapping::SchemaDiff& diff_;
+  std::string schema_;
+  const SchemaSyncOptions& options_;
+};
+
+SchemaSyncSummary Summarise(const mapping::SchemaDiff& diff) {
+  SchemaSyncSummary out;
+  std::set<std::string> reread;
+  for (const auto& c : diff.changes) {
+    (c.applies ? out.applied : out.reported).push_back(c);
+    if (c.applies && c.reread && reread.insert(c.table_id).second)
+      out.reread_table_ids.push_back(c.table_id);
+  }
+  out.warnings = diff.warnings;
+  return out;
+}
+
+std::string EventDetail(const SchemaSyncSummary& summary) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const auto& c : summary.applied) {
+    changes.push_back({{"kind", mapping::ChangeKindName(c.kind)},
+                       {"table_id", c.table_id},
+                       {"field_id", c.field_id},
+                       {"change", c.description}});
+  }
+  return nlohmann::json{{"changes", changes}, {"reread", summary.reread_table_ids}}.dump();
+}
+
+}  // namespace
+
+Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_view base_id,
+                                             const airtable::BaseSchema& current,
+                                             const SchemaSyncOptions& options) {
+  std::string base(base_id);
+  // Cheap when nothing changed: no transaction, no lock.
+  AIRPG_ASSIGN_OR_RETURN(mapping::CatalogView view, ReadCatalogView(conn, base_id));
+  AIRPG_ASSIGN_OR_RETURN(mapping::SchemaDiff diff, mapping::DiffSchema(view, current));
+  if (!diff.HasApplicable()) return Summarise(diff);
+
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  // The key `airpg migrate` holds for its whole run (migrate/migrator.cc).
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows locked,
+      tx.Exec("SELECT pg_try_advisory_xact_lock(hashtext('airpg.migrate:' || $1))", {base}));
+  if (locked.Get(0, 0) != "t") {
+    return UnavailableError(fmt::format(
+        "base {}: a migration or another schema change is running; try again later", base_id));
+  }
+  AIRPG_RETURN_IF_ERROR(tx.Run("SELECT set_config('lock_timeout', $1, true)",
+                               {fmt::format("{}ms", options.lock_timeout.count())}));
+  // Again under the lock: the catalog may have moved since the first look.
+  AIRPG_ASSIGN_OR_RETURN(view, ReadCatalogView(tx.connection(), base_id));
+  AIRPG_ASSIGN_OR_RETURN(diff, mapping::DiffSchema(view, current));
+  SchemaSyncSummary summary = Summarise(diff);
+  Applier applier(tx, base, diff, view.schema, options);
+  for (const auto& change : summary.applied) {
+    Status applied = applier.Apply(change);
+    if (!applied.ok()) {
+      return Status(applied.code(),
+                    fmt::format("base {}: {}: {}", base_id, change.description, applied.message()));
+    }
+  }
+  if (!summary.applied.empty()) {
+    SyncEvent event;
+    event.base_id = base;
+    event.kind = "schema";
+    event.detail_json = EventDetail(summary);
+    AIRPG_RETURN_IF_ERROR(RecordEvent(tx.connection(), event));
+  }
+  AIRPG_RETURN_IF_ERROR(tx.Commit());
+  return summary;
+}
+
+Result<SchemaSyncSummary> SyncSchema(airtable::Client& client, pg::Connection& conn,
+                                     std::string_view base_id, const SchemaSyncOptions& options) {
+  AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema,
+                         client.GetBaseSchema(base_id, false, airtable::Priority::kBackfill));
+  return ApplySchemaChanges(conn, base_id, schema, options);
+}
+
+Result<SchemaSyncSummary> RefreshLiveBase(airtable::Client& client, pg::Connection& conn,
+                                          LiveBase& base, const SchemaSyncOptions& options) {
+  AIRPG_ASSIGN_OR_RETURN(SchemaSyncSummary summary,
+                         SyncSchema(client, conn, base.base_id, options));
+  std::vector<std::string> warnings;
+  AIRPG_ASSIGN_OR_RETURN(base, LoadLiveBase(conn, base.base_id, &warnings));
+  summary.warnings.insert(summary.warnings.end(), warnings.begin(), warnings.end());
+  return summary;
+}
+
+bool PayloadChangesSchema(const airtable::Payload& payload) {
+  if (!payload.destroyed_table_ids.empty()) return true;
+  for (const auto& t : payload.tables) {
+    if (t.created_table || !t.created_fields_json.empty() || !t.changed_fields_json.empty() ||
+        !t.destroyed_field_ids.empty() || !t.changed_metadata_json.empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace airpg::sync
