@@ -1,7 +1,8 @@
 // A SchemaPlan as the JSON kept in airpg.runs.plan and read by the catalog
 // writers (pg/catalog_rows.h): what airpg.tables and airpg.fields say about
 // each table and field. migrate writes a whole plan when it swaps a run in;
-// sync writes the tables and fields a schema change touched. Pure.
+// sync writes the tables and fields a schema change touched. Pure and
+// thread-safe.
 #pragma once
 
 #include <string>

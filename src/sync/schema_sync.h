@@ -4,9 +4,9 @@
 // (identity is the fld… id: nothing is lost, nothing re-read); given a type
 // its column cannot hold, the old column is kept as `<col>__v<k>` and a new
 // one added, to be refilled by reading the table again (cells the new type
-// cannot hold then wait in the sync's ledger, airpg.dead_letters); removed, its column is kept and
-// marked (airpg.fields.removed_at and its COMMENT) or, when configured,
-// dropped. New tables, and changes that would move a link pair's storage,
+// cannot hold then wait in the sync's ledger, airpg.dead_letters); removed,
+// its column is kept and marked (airpg.fields.removed_at and its COMMENT) or,
+// when configured, dropped. New tables, and changes that would move a link pair's storage,
 // are reported for `airpg migrate`. All of one call's changes apply in ONE
 // transaction with the catalog rows they change and one airpg.schema_versions
 // row per change (its text and its DDL). See mapping/schema_diff.h.
