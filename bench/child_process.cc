@@ -59,6 +59,11 @@ bool WaitReadable(int pidfd, pid_t pid, std::chrono::milliseconds timeout) {
   return false;
 }
 
+double CpuSeconds(const rusage& usage) {
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 // fork + PTRACE_TRACEME + execve: the child stops at its exec, the parent asks
 // for an exit stop and lets it run. Only async-signal-safe calls after fork.
 Result<pid_t> SpawnTraced(std::vector<char*>& argv, std::vector<char*>& envp,
@@ -149,15 +154,17 @@ Result<ChildExit> ChildProcess::Wait(const std::function<void(double)>& tick,
     }
   }
   int status = 0;
+  rusage usage{};
   pid_t reaped;
-  while ((reaped = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
+  while ((reaped = ::wait4(pid_, &status, 0, &usage)) < 0 && errno == EINTR) {
   }
   auto ended = Clock::now();
   if (pidfd >= 0) ::close(pidfd);
-  if (reaped != pid_) return InternalError(fmt::format("waitpid: {}", std::strerror(errno)));
+  if (reaped != pid_) return InternalError(fmt::format("wait4: {}", std::strerror(errno)));
   pid_ = -1;
   ChildExit out;
   out.seconds = std::chrono::duration<double>(ended - started_).count();
+  out.cpu_seconds = CpuSeconds(usage);
   if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) out.term_signal = WTERMSIG(status);
   return out;
@@ -171,9 +178,10 @@ Result<ChildExit> ChildProcess::WaitTraced(const std::function<void(double)>& ti
   auto next_tick = started_ + every;
   for (;;) {
     int status = 0;
-    pid_t got = ::waitpid(pid_, &status, WNOHANG);
+    rusage usage{};
+    pid_t got = ::wait4(pid_, &status, WNOHANG, &usage);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return InternalError(fmt::format("waitpid: {}", std::strerror(errno)));
+    if (got < 0) return InternalError(fmt::format("wait4: {}", std::strerror(errno)));
     if (got == 0) {
       if (Clock::now() >= next_tick) {
         if (tick) tick(std::chrono::duration<double>(Clock::now() - started_).count());
@@ -192,6 +200,7 @@ Result<ChildExit> ChildProcess::WaitTraced(const std::function<void(double)>& ti
       continue;
     }
     out.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    out.cpu_seconds = CpuSeconds(usage);
     if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) out.term_signal = WTERMSIG(status);
     pid_ = -1;

@@ -40,6 +40,7 @@ struct ChildExit {
   int exit_code = -1;          // -1 when killed by a signal
   int term_signal = 0;         // the signal that ended it, or 0
   double seconds = 0;          // wall time from spawn to exit
+  double cpu_seconds = 0;      // user + system time of the child (wait4)
   int64_t peak_rss_bytes = 0;  // VmHWM at exit; 0 unless trace_peak_rss
   bool ok() const { return exit_code == 0; }
 };
