@@ -35,7 +35,10 @@ Result<AirtableAccess> OpenAirtable(const Config& config, const std::atomic<bool
   options.token = config.airtable_token.value_or("airpg");
   options.stop = stop;
   AirtableAccess access;
-  access.pacer = std::make_unique<airtable::Pacer>();
+  airtable::PacerLimits limits;
+  limits.per_base = config.airtable_per_base_limit;
+  limits.per_token = config.airtable_per_token_limit;
+  access.pacer = std::make_unique<airtable::Pacer>(limits);
   access.client = std::make_unique<airtable::Client>(std::move(options), *access.pacer);
   return access;
 }

@@ -74,6 +74,14 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
   } else if (path == "airtable.base_id") {
     if (!value.empty() && value.rfind("app", 0) != 0) return bad("must be a base id (app…)");
     config.airtable_base_id = value;
+  } else if (path == "airtable.per_base_limit" || path == "airtable.per_token_limit") {
+    int limit = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+    if (ec != std::errc() || end != value.data() + value.size() || limit < 1) {
+      return bad("must be a whole number of requests per second, at least 1");
+    }
+    (path == "airtable.per_base_limit" ? config.airtable_per_base_limit
+                                       : config.airtable_per_token_limit) = limit;
   } else {
     return InvalidArgumentError(fmt::format("{}: unknown key '{}'", origin, path));
   }
@@ -102,6 +110,10 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"airtable.endpoint_url", "AIRPG_AIRTABLE_ENDPOINT_URL",
        "Airtable API base URL (also AIRTABLE_ENDPOINT_URL)"},
       {"airtable.base_id", "AIRPG_AIRTABLE_BASE_ID", "default base for migrate, verify, … (app…)"},
+      {"airtable.per_base_limit", "AIRPG_AIRTABLE_PER_BASE_LIMIT",
+       "requests/s per base (Airtable: 5; raise only for a server without limits)"},
+      {"airtable.per_token_limit", "AIRPG_AIRTABLE_PER_TOKEN_LIMIT",
+       "requests/s per token (Airtable: 50)"},
   };
   return keys;
 }

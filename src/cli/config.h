@@ -25,6 +25,11 @@ struct Config {
   int embedded_tcp_port = 0;               // 0: unix socket only
   std::string airtable_endpoint_url = "https://api.airtable.com";
   std::string airtable_base_id;  // default base for migrate/verify/…; "" = none
+  // The pacer's limits (requests per second): Airtable's are 5 per base and 50
+  // per token. Raise them only for a server without limits (the emulator with
+  // --no-rate-limits, a caching proxy); above Airtable's, every run meets 429s.
+  int airtable_per_base_limit = 5;
+  int airtable_per_token_limit = 50;
 
   std::optional<std::string> database_url;    // DATABASE_URL
   std::optional<std::string> airtable_token;  // AIRTABLE_TOKEN

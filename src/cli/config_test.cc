@@ -36,6 +36,8 @@ TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config->airtable_endpoint_url, "https://api.airtable.com");
   EXPECT_FALSE(config->database_url);
   EXPECT_EQ(config->home, DefaultHome(env));
+  EXPECT_EQ(config->airtable_per_base_limit, 5);  // Airtable's limits
+  EXPECT_EQ(config->airtable_per_token_limit, 50);
 }
 
 TEST_F(ConfigTest, DefaultHomeFollowsXdgForNormalUsers) {
@@ -78,6 +80,22 @@ TEST_F(ConfigTest, AirtableEndpointVariableOfTheOfficialClient) {
   EXPECT_EQ(config->airtable_endpoint_url, "http://127.0.0.1:9");
   env.Set("AIRPG_AIRTABLE_ENDPOINT_URL", "http://127.0.0.1:10");
   EXPECT_EQ(LoadConfig(env, std::nullopt)->airtable_endpoint_url, "http://127.0.0.1:10");
+}
+
+TEST_F(ConfigTest, PacerLimitsFromFileAndEnvironment) {
+  std::string path = Write("airtable:\n  per_base_limit: 20\n  per_token_limit: 200\n");
+  MapEnvironment env({{"AIRPG_AIRTABLE_PER_BASE_LIMIT", "100000"}});
+  auto config = LoadConfig(env, path);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->airtable_per_base_limit, 100000);  // env wins over file
+  EXPECT_EQ(config->airtable_per_token_limit, 200);
+  for (const char* bad : {"0", "-5", "5.5", "fast"}) {
+    auto refused =
+        LoadConfig(MapEnvironment({{"AIRPG_AIRTABLE_PER_TOKEN_LIMIT", bad}}), std::nullopt);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("AIRPG_AIRTABLE_PER_TOKEN_LIMIT"),
+              std::string_view::npos);
+  }
 }
 
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {

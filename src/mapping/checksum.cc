@@ -50,7 +50,10 @@ std::string CanonicalJson(element value) {
     case simdjson::dom::element_type::ARRAY: {
       std::string out = "[";
       bool first = true;
-      for (element item : value.get_array().value_unsafe()) {
+      // A named copy: in C++20 a range-for over value_unsafe() of the temporary
+      // result would bind a reference into a temporary destroyed before the loop.
+      simdjson::dom::array items = value.get_array().value_unsafe();
+      for (element item : items) {
         out += (first ? "" : ",") + CanonicalJson(item);
         first = false;
       }
@@ -58,7 +61,8 @@ std::string CanonicalJson(element value) {
     }
     case simdjson::dom::element_type::OBJECT: {
       std::map<std::string_view, std::string> members;
-      for (auto [key, item] : value.get_object().value_unsafe()) {
+      simdjson::dom::object object = value.get_object().value_unsafe();
+      for (auto [key, item] : object) {
         members[key] = CanonicalJson(item);
       }
       std::string out = "{";

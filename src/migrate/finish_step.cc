@@ -20,6 +20,14 @@ class Finisher {
   Finisher(LoadContext& ctx, pg::Transaction& tx) : ctx_(ctx), tx_(tx) {}
 
   Result<int64_t> Run(const mapping::SchemaDdl& ddl) {
+    // Statistics first (issue 6): the tables were just bulk-loaded, and
+    // autovacuum has sampled them part way through the load or not at all.
+    // With such statistics a link query below was planned as a nested loop
+    // over sequential scans — quadratic, hours for a million records.
+    AIRPG_RETURN_IF_ERROR(tx_.Run("ANALYZE " + Name("_links")));
+    for (const auto& table : ctx_.plan->tables) {
+      AIRPG_RETURN_IF_ERROR(tx_.Run("ANALYZE " + Name(table.table_name)));
+    }
     for (const auto& table : ctx_.plan->tables) {
       for (const auto& f : table.fields) AIRPG_RETURN_IF_ERROR(Field(table, f));
     }

@@ -118,46 +118,71 @@ Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id, std::str
   return out;
 }
 
-Result<std::map<std::string, std::string>> PostgresChecksums(pg::Connection& conn,
-                                                             std::string_view schema,
-                                                             const mapping::SchemaPlan& plan,
-                                                             const mapping::TablePlan& table,
-                                                             const SkipMap& skip, bool with_links) {
+Result<PostgresChecksumReader> PostgresChecksumReader::Open(pg::Transaction& tx,
+                                                            std::string_view cursor_name,
+                                                            std::string_view schema,
+                                                            const mapping::SchemaPlan& plan,
+                                                            const mapping::TablePlan& table,
+                                                            const SkipMap& skip, bool with_links) {
   std::vector<pg::Param> params = {std::string(schema)};
-  std::string select = "SELECT t.airtable_id";
+  std::string select = "SELECT coalesce(t.airtable_id, '')";
   std::vector<const FieldPlan*> fields;
   for (const auto& f : table.fields) {
     if (IsLinkField(f) && !with_links) continue;
     select += ", " + FieldExpression(schema, plan, f, params);
     fields.push_back(&f);
   }
-  select += fmt::format(" FROM {} t WHERE t.deleted_at IS NULL AND $1::text IS NOT NULL",
-                        QualifiedName(schema, table.table_name));
-  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows, conn.Exec(select, params));
-  std::map<std::string, std::string> out;
-  static const std::set<std::string, std::less<>> kNone;
-  for (int r = 0; r < rows.size(); ++r) {
-    std::map<std::string_view, std::optional<std::string>> cells;
-    for (size_t i = 0; i < fields.size(); ++i) {
-      auto text = rows.IsNull(r, static_cast<int>(i) + 1)
-                      ? std::optional<std::string_view>()
-                      : std::optional<std::string_view>(rows.Get(r, static_cast<int>(i) + 1));
-      AIRPG_ASSIGN_OR_RETURN(auto cell, Cell(*fields[i], text));
-      cells[fields[i]->field.id] = std::move(cell);
-    }
-    std::string record_id(rows.Get(r, 0));
-    auto it = skip.find(record_id);
-    AIRPG_ASSIGN_OR_RETURN(std::string sum,
-                           RecordChecksum(
-                               table,
-                               [&](const FieldPlan& f) -> std::optional<std::string_view> {
-                                 auto c = cells.find(f.field.id);
-                                 if (c == cells.end() || !c->second) return std::nullopt;
-                                 return std::string_view(*c->second);
-                               },
-                               it == skip.end() ? kNone : it->second, with_links));
-    out[record_id] = std::move(sum);
+  select += fmt::format(
+      " FROM {} t WHERE t.deleted_at IS NULL AND $1::text IS NOT NULL "
+      "ORDER BY coalesce(t.airtable_id, '') COLLATE \"C\"",
+      QualifiedName(schema, table.table_name));
+  AIRPG_ASSIGN_OR_RETURN(pg::Cursor cursor,
+                         pg::Cursor::Open(tx, cursor_name, select, params, kBatch));
+  return PostgresChecksumReader(std::move(cursor), table, skip, std::move(fields), with_links);
+}
+
+Result<bool> PostgresChecksumReader::Next(std::string* record_id, std::string* checksum) {
+  AIRPG_ASSIGN_OR_RETURN(bool more, cursor_.Advance());
+  if (!more) return false;
+  std::map<std::string_view, std::optional<std::string>> cells;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    int col = static_cast<int>(i) + 1;
+    auto text = cursor_.IsNull(col) ? std::optional<std::string_view>()
+                                    : std::optional<std::string_view>(cursor_.Get(col));
+    AIRPG_ASSIGN_OR_RETURN(auto cell, Cell(*fields_[i], text));
+    cells[fields_[i]->field.id] = std::move(cell);
   }
+  *record_id = cursor_.Get(0);
+  static const std::set<std::string, std::less<>> kNone;
+  auto it = skip_->find(*record_id);
+  AIRPG_ASSIGN_OR_RETURN(*checksum, RecordChecksum(
+                                        *table_,
+                                        [&](const FieldPlan& f) -> std::optional<std::string_view> {
+                                          auto c = cells.find(f.field.id);
+                                          if (c == cells.end() || !c->second) return std::nullopt;
+                                          return std::string_view(*c->second);
+                                        },
+                                        it == skip_->end() ? kNone : it->second, with_links_));
+  return true;
+}
+
+Result<std::map<std::string, std::string>> PostgresChecksums(pg::Connection& conn,
+                                                             std::string_view schema,
+                                                             const mapping::SchemaPlan& plan,
+                                                             const mapping::TablePlan& table,
+                                                             const SkipMap& skip, bool with_links) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  AIRPG_ASSIGN_OR_RETURN(PostgresChecksumReader reader,
+                         PostgresChecksumReader::Open(tx, "postgres_checksums", schema, plan, table,
+                                                      skip, with_links));
+  std::map<std::string, std::string> out;
+  std::string record_id, checksum;
+  for (;;) {
+    AIRPG_ASSIGN_OR_RETURN(bool more, reader.Next(&record_id, &checksum));
+    if (!more) break;
+    out[record_id] = checksum;
+  }
+  AIRPG_RETURN_IF_ERROR(tx.Commit());
   return out;
 }
 

@@ -34,6 +34,11 @@ struct PendingAttachment {
   AttachmentToFetch attachment;
 };
 
+// Rows written per COPY: pages are gathered up to this many records, so a
+// table of N records costs N / kRowsPerWrite COPY round trips per target
+// table instead of one per 100-record page.
+constexpr size_t kRowsPerWrite = 5000;
+
 // Everything one page becomes, written after the page is converted.
 struct PageRows {
   std::vector<Row> main, links, checksums, rejects, attachments;
@@ -41,6 +46,30 @@ struct PageRows {
   std::vector<PendingAttachment> pending;
   std::vector<Skip> rejected;  // per record: the fields whose cell was rejected
   int64_t attachment_count = 0;
+};
+
+// The rows of converted pages waiting for their COPY.
+struct WriteBatch {
+  std::vector<Row> main, links, checksums, rejects, attachments;
+  std::map<std::string, mapping::Collaborator> users;
+
+  void Add(PageRows& page) {
+    auto append = [](std::vector<Row>& to, std::vector<Row>& from) {
+      to.insert(to.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
+    };
+    append(main, page.main);
+    append(links, page.links);
+    append(checksums, page.checksums);
+    append(rejects, page.rejects);
+    append(attachments, page.attachments);
+    for (auto& [id, user] : page.users) users[id] = std::move(user);
+  }
+  bool empty() const {
+    return main.empty() && links.empty() && checksums.empty() && rejects.empty() &&
+           attachments.empty() && users.empty();
+  }
+  void Clear() { *this = WriteBatch(); }
 };
 
 class PageConverter {
@@ -158,7 +187,7 @@ Status CopyRows(pg::Connection& conn, std::string_view schema, std::string_view 
   return copy.Finish().status();
 }
 
-Status WritePage(LoadContext& ctx, const mapping::TablePlan& table, const PageRows& rows) {
+Status WriteRows(LoadContext& ctx, const mapping::TablePlan& table, const WriteBatch& rows) {
   pg::Connection& conn = *ctx.conn;
   std::vector<pg::UserRow> users;
   for (const auto& [id, u] : rows.users) users.push_back({id, u.email, u.name});
@@ -236,8 +265,20 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
     if (ctx.stop == nullptr || !ctx.stop->load()) return Status::Ok();
     return CancelledError(fmt::format("stopped while loading table {}", table.table_name));
   };
-  while (auto page = pages.Pop()) {
+  WriteBatch batch;
+  auto write = [&]() -> Status {
+    if (ctx.dry_run || batch.empty()) return Status::Ok();
+    AIRPG_RETURN_IF_ERROR(WriteRows(ctx, table, batch));
+    batch.Clear();
+    return Status::Ok();
+  };
+  for (;;) {
     AIRPG_RETURN_IF_ERROR(stopped());
+    auto page = pages.Pop();
+    if (!page) {
+      AIRPG_RETURN_IF_ERROR(write());
+      break;
+    }
     if (!page->ok()) return page->status();
     PageRows rows;
     for (const airtable::Record& record : (*page)->records) converter.Convert(record, rows);
@@ -246,7 +287,8 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
     summary.read += static_cast<int64_t>((*page)->records.size());
     summary.rejected += static_cast<int64_t>(rows.rejects.size());
     summary.attachments += rows.attachment_count;
-    if (!ctx.dry_run) AIRPG_RETURN_IF_ERROR(WritePage(ctx, table, rows));
+    batch.Add(rows);
+    if (batch.main.size() >= kRowsPerWrite) AIRPG_RETURN_IF_ERROR(write());
     summary.imported = summary.read;
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

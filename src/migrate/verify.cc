@@ -19,52 +19,140 @@ bool VerifyReport::clean() const {
   return true;
 }
 
-TableVerify CompareChecksums(const mapping::TablePlan& table,
-                             const std::map<std::string, std::string>& airtable,
-                             const std::map<std::string, std::string>& postgres) {
+namespace {
+
+// One side of a merge: the current record (the last checksum of a repeated
+// id) and one record read ahead.
+class MergeSide {
+ public:
+  MergeSide(const ChecksumSource& source, std::string_view side) : source_(source), side_(side) {}
+
+  Status Start() {
+    AIRPG_ASSIGN_OR_RETURN(has_next_, source_(&next_id_, &next_sum_));
+    return Advance();
+  }
+
+  Status Advance() {
+    if (!has_next_) {
+      at_end_ = true;
+      return Status::Ok();
+    }
+    id_.swap(next_id_);
+    sum_.swap(next_sum_);
+    for (;;) {
+      AIRPG_ASSIGN_OR_RETURN(has_next_, source_(&next_id_, &next_sum_));
+      if (!has_next_ || next_id_ != id_) break;
+      sum_.swap(next_sum_);
+    }
+    if (has_next_ && next_id_ < id_) {
+      return InternalError(
+          fmt::format("{} checksums out of record id order: {} after {}", side_, next_id_, id_));
+    }
+    ++count_;
+    return Status::Ok();
+  }
+
+  bool at_end() const { return at_end_; }
+  const std::string& id() const { return id_; }
+  const std::string& sum() const { return sum_; }
+  int64_t count() const { return count_; }
+
+ private:
+  const ChecksumSource& source_;
+  std::string_view side_;
+  std::string id_, sum_, next_id_, next_sum_;
+  bool has_next_ = false;
+  bool at_end_ = false;
+  int64_t count_ = 0;
+};
+
+ChecksumSource MapSource(const std::map<std::string, std::string>& map) {
+  return [it = map.begin(), end = map.end()](std::string* id, std::string* sum) mutable {
+    if (it == end) return Result<bool>(false);
+    *id = it->first;
+    *sum = it->second;
+    ++it;
+    return Result<bool>(true);
+  };
+}
+
+}  // namespace
+
+Result<TableVerify> MergeChecksums(const mapping::TablePlan& table, const ChecksumSource& airtable,
+                                   const ChecksumSource& postgres) {
   TableVerify out;
   out.table_id = table.table_id;
   out.table_name = table.table_name;
-  out.airtable_records = static_cast<int64_t>(airtable.size());
-  out.postgres_records = static_cast<int64_t>(postgres.size());
   auto example = [&](std::string text) {
     if (out.examples.size() < kExamples) out.examples.push_back(std::move(text));
   };
-  for (const auto& [id, sum] : airtable) {
-    auto it = postgres.find(id);
-    if (it == postgres.end()) {
+  MergeSide a(airtable, "Airtable"), p(postgres, "Postgres");
+  AIRPG_RETURN_IF_ERROR(a.Start());
+  AIRPG_RETURN_IF_ERROR(p.Start());
+  while (!a.at_end() || !p.at_end()) {
+    if (p.at_end() || (!a.at_end() && a.id() < p.id())) {
       ++out.missing_in_postgres;
-      example(fmt::format("{}: missing in Postgres", id));
-    } else if (it->second != sum) {
-      ++out.different;
-      example(fmt::format("{}: values differ", id));
-    }
-  }
-  for (const auto& [id, sum] : postgres) {
-    if (airtable.count(id) == 0) {
+      example(fmt::format("{}: missing in Postgres", a.id()));
+      AIRPG_RETURN_IF_ERROR(a.Advance());
+    } else if (a.at_end() || p.id() < a.id()) {
       ++out.missing_in_airtable;
-      example(fmt::format("{}: in Postgres, not in Airtable", id));
+      example(fmt::format("{}: in Postgres, not in Airtable", p.id()));
+      AIRPG_RETURN_IF_ERROR(p.Advance());
+    } else {
+      if (a.sum() != p.sum()) {
+        ++out.different;
+        example(fmt::format("{}: values differ", a.id()));
+      }
+      AIRPG_RETURN_IF_ERROR(a.Advance());
+      AIRPG_RETURN_IF_ERROR(p.Advance());
     }
   }
+  out.airtable_records = a.count();
+  out.postgres_records = p.count();
   return out;
+}
+
+TableVerify CompareChecksums(const mapping::TablePlan& table,
+                             const std::map<std::string, std::string>& airtable,
+                             const std::map<std::string, std::string>& postgres) {
+  // Maps are ordered and hold each id once: the merge cannot fail.
+  return *MergeChecksums(table, MapSource(airtable), MapSource(postgres));
 }
 
 Result<VerifyReport> VerifyStaging(pg::Connection& conn, std::string_view staging_schema,
                                    const mapping::SchemaPlan& plan, int64_t run_id) {
   VerifyReport report;
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
   for (const auto& table : plan.tables) {
     AIRPG_ASSIGN_OR_RETURN(SkipMap skip, ReadRejectedCells(conn, run_id, table.table_id));
-    AIRPG_ASSIGN_OR_RETURN(auto postgres, PostgresChecksums(conn, staging_schema, plan, table, skip,
-                                                            /*with_links=*/false));
+    AIRPG_ASSIGN_OR_RETURN(PostgresChecksumReader postgres,
+                           PostgresChecksumReader::Open(tx, "postgres_checksums", staging_schema,
+                                                        plan, table, skip, /*with_links=*/false));
     AIRPG_ASSIGN_OR_RETURN(
-        pg::Rows rows,
-        conn.Exec(fmt::format("SELECT record_id, checksum FROM {} WHERE table_id = $1",
-                              QualifiedName(staging_schema, "_checksums")),
-                  {table.table_id}));
-    std::map<std::string, std::string> airtable;
-    for (int i = 0; i < rows.size(); ++i) airtable[std::string(rows.Get(i, 0))] = rows.Get(i, 1);
-    report.tables.push_back(CompareChecksums(table, airtable, postgres));
+        pg::Cursor airtable,
+        pg::Cursor::Open(tx, "airtable_checksums",
+                         fmt::format("SELECT record_id, checksum FROM {} WHERE table_id = $1 "
+                                     "ORDER BY record_id COLLATE \"C\"",
+                                     QualifiedName(staging_schema, "_checksums")),
+                         {table.table_id}, PostgresChecksumReader::kBatch));
+    ChecksumSource airtable_source = [&](std::string* id, std::string* sum) -> Result<bool> {
+      AIRPG_ASSIGN_OR_RETURN(bool more, airtable.Advance());
+      if (more) {
+        *id = airtable.Get(0);
+        *sum = airtable.Get(1);
+      }
+      return more;
+    };
+    ChecksumSource postgres_source = [&](std::string* id, std::string* sum) {
+      return postgres.Next(id, sum);
+    };
+    AIRPG_ASSIGN_OR_RETURN(TableVerify verified,
+                           MergeChecksums(table, airtable_source, postgres_source));
+    report.tables.push_back(std::move(verified));
+    AIRPG_RETURN_IF_ERROR(airtable.Close());
+    AIRPG_RETURN_IF_ERROR(postgres.Close());
   }
+  AIRPG_RETURN_IF_ERROR(tx.Commit());
   return report;
 }
 

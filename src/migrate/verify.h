@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,11 +36,21 @@ struct VerifyReport {
   bool clean() const;
 };
 
+// One side's (record id, checksum) pairs in ascending id order (bytewise);
+// false after the last. Repeated ids count once, the last checksum winning.
+using ChecksumSource = std::function<Result<bool>(std::string* record_id, std::string* checksum)>;
+
+// Compares two sides by merging them in id order, holding one record of
+// each at a time. kInternal when a side is not in ascending order.
+Result<TableVerify> MergeChecksums(const mapping::TablePlan& table, const ChecksumSource& airtable,
+                                   const ChecksumSource& postgres);
+
 TableVerify CompareChecksums(const mapping::TablePlan& table,
                              const std::map<std::string, std::string>& airtable,
                              const std::map<std::string, std::string>& postgres);
 
-// The staging schema of `run_id` against the checksums its load stored.
+// The staging schema of `run_id` against the checksums its load stored, both
+// read through cursors (memory does not grow with the tables).
 Result<VerifyReport> VerifyStaging(pg::Connection& conn, std::string_view staging_schema,
                                    const mapping::SchemaPlan& plan, int64_t run_id);
 

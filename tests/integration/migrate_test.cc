@@ -75,6 +75,27 @@ TEST_F(MigrateTest, GeneratedBaseRoundTripsAndASecondRunSwapsAndRollsBack) {
   EXPECT_EQ(migrate::Rollback(conn(), base).status().code(), StatusCode::kFailedPrecondition);
 }
 
+// Issue 6: the link queries of the finish step are planned from statistics
+// the run takes itself (ANALYZE, not autovacuum's sample of a half-loaded table).
+TEST_F(MigrateTest, Issue6TheRunAnalyzesItsTablesBeforeResolvingLinks) {
+  json data = emulator::GenerateBase(2, 300, 5);
+  std::string base = data["bases"][0]["id"];
+  StartEmulator(data.dump());
+  auto summary = Run(base);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  for (const auto& t : summary->tables) {
+    EXPECT_EQ(Scalar("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE "
+                     "schemaname = '" +
+                     summary->schema + "' AND relname = '" + t.table_name + "'"),
+              "t")
+        << t.table_name;
+    EXPECT_EQ(Scalar("SELECT reltuples::bigint FROM pg_class WHERE oid = '" + summary->schema +
+                     "." + t.table_name + "'::regclass"),
+              "300")
+        << t.table_name;
+  }
+}
+
 TEST_F(MigrateTest, AFailedRunResumesWithoutDuplicates) {
   json data = emulator::GenerateBase(3, 1200, 11);
   std::string base = data["bases"][0]["id"];
