@@ -2,6 +2,7 @@
 // file, then `migrate`, `verify` and `runs` against an in-process emulator
 // serving emulator/samples/delta_analytics.json and a throwaway database.
 #include <memory>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -60,20 +61,33 @@ TEST(CliMigrateTest, MissingBaseIdExitsTwo) {
   }
 }
 
-TEST(CliMigrateTest, MigrateVerifyRunsAgainstTheEmulator) {
+// The Delta sample in the in-process emulator, a fresh database, and the
+// environment that points airpg at both.
+struct DeltaSetup {
+  std::unique_ptr<emulator::Emulator> emulator;
+  std::optional<pg::testing::TestDatabase> db;
+};
+
+void StartDelta(DeltaSetup& setup, AirpgProcess& airpg) {
   emulator::EmulatorOptions options;
   options.data_path = std::string(AIRPG_EMULATOR_SAMPLES_DIR) + "/delta_analytics.json";
   options.rate_limits = false;
   auto emulator = emulator::Emulator::Start(options);
   ASSERT_TRUE(emulator.ok()) << emulator.status().ToString();
+  setup.emulator = std::move(emulator).value();
   auto db = pg::testing::TestDatabase::Create();
   ASSERT_TRUE(db.ok()) << db.status().ToString();
-
-  AirpgProcess airpg;
-  airpg.SetEnv("DATABASE_URL", db->url());
-  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", (*emulator)->url());
+  setup.db.emplace(std::move(db).value());
+  airpg.SetEnv("DATABASE_URL", setup.db->url());
+  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", setup.emulator->url());
   airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
   airpg.SetEnv("AIRTABLE_TOKEN", "patCliMigrateTest");
+}
+
+TEST(CliMigrateTest, MigrateVerifyRunsAgainstTheEmulator) {
+  AirpgProcess airpg;
+  DeltaSetup setup;
+  ASSERT_NO_FATAL_FAILURE(StartDelta(setup, airpg));
 
   ProcessOutput migrate = airpg.Run({"migrate", "--base", kBase});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.out << migrate.err;
@@ -94,28 +108,15 @@ TEST(CliMigrateTest, MigrateVerifyRunsAgainstTheEmulator) {
   EXPECT_TRUE(Contains(runs_text.out, kBase)) << runs_text.out;
 }
 
-}  // namespace
-}  // namespace airpg::testing
-
-namespace airpg::testing {
-namespace {
-
 // `airpg sync` as a user runs it: a change in Airtable arrives through the
 // ping, `airpg status` reports it, SIGTERM stops it cleanly (exit 0), and
 // `airpg dlq list` has nothing to say.
 TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
-  emulator::EmulatorOptions options;
-  options.data_path = std::string(AIRPG_EMULATOR_SAMPLES_DIR) + "/delta_analytics.json";
-  options.rate_limits = false;
-  auto emulator = emulator::Emulator::Start(options);
-  ASSERT_TRUE(emulator.ok()) << emulator.status().ToString();
-  auto db = pg::testing::TestDatabase::Create();
-  ASSERT_TRUE(db.ok()) << db.status().ToString();
   AirpgProcess airpg;
-  airpg.SetEnv("DATABASE_URL", db->url());
-  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", (*emulator)->url());
-  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-  airpg.SetEnv("AIRTABLE_TOKEN", "patCliSyncTest");
+  DeltaSetup setup;
+  ASSERT_NO_FATAL_FAILURE(StartDelta(setup, airpg));
+  auto& db = setup.db;
+  auto* emulator = &setup.emulator;
   airpg.SetEnv("AIRPG_AIRTABLE_BASE_ID", kBase);
   ProcessOutput migrate = airpg.Run({"migrate"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.out << migrate.err;
