@@ -108,6 +108,7 @@ class Bench {
     AIRPG_RETURN_IF_ERROR(cluster_.Start());
     AIRPG_ASSIGN_OR_RETURN(pg::Connection admin, pg::Connection::Open(cluster_.Url()));
     admin_.emplace(std::move(admin));
+    if (Postmaster() <= 0) return InternalError("cannot read the postmaster's pid");
     return Status::Ok();
   }
   void Stop() { cluster_.Stop().IgnoreError(); }
@@ -312,8 +313,14 @@ class Bench {
   }
 
  private:
-  pid_t Postmaster() const {
-    return std::atoi(bench::ReadText((cluster_.data_dir() / "postmaster.pid").string()).c_str());
+  // Read once: Postgres rewrites postmaster.pid now and then, and a read at
+  // that moment finds it empty.
+  pid_t Postmaster() {
+    if (postmaster_ <= 0) {
+      postmaster_ =
+          std::atoi(bench::ReadText((cluster_.data_dir() / "postmaster.pid").string()).c_str());
+    }
+    return postmaster_;
   }
 
   static pg::EmbeddedOptions ClusterOptions(const fs::path& dir) {
@@ -337,6 +344,7 @@ class Bench {
   pg::EmbeddedCluster cluster_;
   std::optional<pg::Connection> admin_;
   http::Client http_;
+  pid_t postmaster_ = 0;
 };
 
 int64_t Records(const json& summary) {
