@@ -12,7 +12,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -229,6 +231,47 @@ int64_t ProcStatusBytes(pid_t pid, std::string_view key) {
     if (line.rfind(prefix, 0) == 0) return std::atoll(line.c_str() + prefix.size()) * 1024;  // kB
   }
   return 0;
+}
+
+namespace {
+
+// Fields 4 (ppid) and 14-17 (utime, stime, cutime, cstime) of /proc/PID/stat.
+struct ProcStat {
+  pid_t ppid = 0;
+  double own = 0, reaped = 0;  // seconds
+};
+
+std::optional<ProcStat> ReadProcStat(pid_t pid) {
+  std::string text = ReadText(fmt::format("/proc/{}/stat", pid));
+  size_t paren = text.rfind(')');  // the command name may hold spaces
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(paren + 2));
+  std::vector<std::string> f;
+  for (std::string word; fields >> word;) f.push_back(word);
+  if (f.size() < 15) return std::nullopt;  // f[0] is field 3 (state)
+  double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  ProcStat out;
+  out.ppid = std::atoi(f[1].c_str());
+  out.own = (std::atof(f[11].c_str()) + std::atof(f[12].c_str())) / tick;
+  out.reaped = (std::atof(f[13].c_str()) + std::atof(f[14].c_str())) / tick;
+  return out;
+}
+
+}  // namespace
+
+double ProcessCpuSeconds(pid_t pid, bool children) {
+  std::optional<ProcStat> self = ReadProcStat(pid);
+  if (!self) return 0;
+  double total = self->own;
+  if (!children) return total;
+  total += self->reaped;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::optional<ProcStat> child = ReadProcStat(std::atoi(name.c_str()));
+    if (child && child->ppid == pid) total += child->own;
+  }
+  return total;
 }
 
 std::string ReadText(const std::string& path) {

@@ -83,6 +83,11 @@ Result<std::string> WaitForLine(const std::string& path, const std::string& pref
 // it cannot be read.
 int64_t ProcStatusBytes(pid_t pid, std::string_view key);
 
+// CPU seconds (user + system) a process has used, with `children` also
+// those of its children it has reaped, plus its live children's own (one
+// level: a server such as the postmaster and its backends). 0 when gone.
+double ProcessCpuSeconds(pid_t pid, bool children);
+
 // The whole file, or "" when it cannot be read.
 std::string ReadText(const std::string& path);
 

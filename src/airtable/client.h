@@ -115,7 +115,7 @@ class Client {
                                    Priority priority = Priority::kBackfill);
 
   // The base's id and name from the bases the token can see (all pages);
-  // kNotFound when the token cannot see it.
+  // kNotFound when the token cannot see it. Paced for the token only.
   Result<BaseInfo> GetBaseInfo(std::string_view base_id, Priority priority = Priority::kBackfill);
 
   // Records API. `table` is a table id or name.

@@ -287,6 +287,22 @@ TEST(AirtableClientTest, SchemaAndListOptions) {
   EXPECT_EQ(ReadAll(client, emu.base(0), "Table 1", long_filter).size(), 30u);
 }
 
+// Issue 6: /v0/meta/bases names no base, so it takes none of the base's 5
+// requests a second (the emulator, like Airtable's per-base limit, does not
+// count it for the base).
+TEST(AirtableClientTest, BaseInfoIsPacedForTheTokenOnly) {
+  EmulatorFixture emu({7}, 1, 3, /*rate_limits=*/false);
+  std::vector<std::string> granted;
+  Pacer pacer(Unlimited(), [&](std::string_view base_id, auto) { granted.emplace_back(base_id); });
+  Client client(emu.Options(), pacer);
+  auto info = client.GetBaseInfo(emu.base(0));
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->id, emu.base(0));
+  EXPECT_EQ(granted, std::vector<std::string>{""});
+  ASSERT_TRUE(client.GetBaseSchema(emu.base(0), false).ok());
+  EXPECT_EQ(granted, (std::vector<std::string>{"", emu.base(0)}));
+}
+
 TEST(AirtableClientTest, WebhookLifecycle) {
   EmulatorFixture emu({8}, 1, 2, /*rate_limits=*/false);
   Pacer pacer(Unlimited());
