@@ -1,5 +1,7 @@
 #include "child_process.h"
 
+#include "wait_for.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -88,11 +90,7 @@ bool ChildProcess::Exited() {
 }
 
 std::optional<ProcessOutput> ChildProcess::Wait(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!Exited()) {
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polls the condition
-  }
+  if (!WaitFor([this] { return Exited(); }, timeout)) return std::nullopt;
   return Outcome();
 }
 

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <thread>
 
 #include "airpg_process.h"
 #include "child_process.h"
@@ -15,6 +14,7 @@
 #include "http/client.h"
 #include "pg/connection.h"
 #include "pg/testing/test_cluster.h"
+#include "wait_for.h"
 
 namespace airpg::testing {
 namespace {
@@ -129,12 +129,13 @@ TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
     auto rows = conn->Exec(sql);
     return rows.ok() && rows->size() > 0 ? std::string(rows->Get(0, 0)) : std::string();
   };
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   // The hook exists once the service has started.
-  while (scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL") != "1" &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL") == "1";
+      },
+      std::chrono::seconds(30)))
+      << sync->Stderr();
   http::Client http;
   auto patched = http.Send(
       "PATCH", (*emulator)->url() + "/__emulator/ui/" + kBase + "/Clients/recCliHarbor0001",
@@ -143,10 +144,9 @@ TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
   const std::string query =
       "SELECT notes FROM delta_analytics_registration_tracking.clients WHERE airtable_id = "
       "'recCliHarbor0001'";
-  while (scalar(query) != "From the CLI sync" && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(scalar(query), "From the CLI sync") << sync->Stderr();
+  EXPECT_TRUE(
+      WaitFor([&] { return scalar(query) == "From the CLI sync"; }, std::chrono::seconds(30)))
+      << sync->Stderr();
   sync->Signal(SIGTERM);
   auto ended = sync->Wait(std::chrono::seconds(20));
   ASSERT_TRUE(ended.has_value());

@@ -5,6 +5,9 @@
 // bring it in time), and a clean stop.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "daemon/sync_service.h"
@@ -32,27 +35,37 @@ TEST_F(SyncServiceTest, APingBringsAChangeInWithinSecondsAndAStopEndsCleanly) {
                             "tblDocuments00001", "tblStaff000000001"}) {
     options.syncer.poll_intervals[table] = std::chrono::minutes(10);
   }
-  std::atomic<int> steps{0};
-  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  // Each step of the service reports here; the test waits on that, with a
+  // deadline, instead of sleeping.
+  std::mutex mu;
+  std::condition_variable stepped;
+  int steps = 0;
+  options.on_step = [&](const sync::StepReport&) {
+    std::lock_guard lock(mu);
+    ++steps;
+    stepped.notify_all();
+  };
   std::atomic<bool> stop{false};
   Status result;
   std::thread service([&] { result = daemon::RunSyncService(*client_, options, stop); });
-
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (steps.load() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_GT(steps.load(), 0);
+  auto wait_for_step = [&](const std::function<bool()>& done) {
+    std::unique_lock lock(mu);
+    for (int seen = steps; !done();) {
+      if (!stepped.wait_until(lock, deadline, [&] { return steps > seen; })) return done();
+      seen = steps;
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_for_step([&] { return steps > 0; }));
+
   Control("PATCH", std::string("ui/") + kDelta + "/Clients/recCliSolaris001",
           {{"fields", {{"Notes", "Pinged in"}}}});
-  std::string notes;
-  while (notes != "Pinged in" && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    notes = Scalar(
-        "SELECT notes FROM delta_analytics_registration_tracking.clients WHERE airtable_id = "
-        "'recCliSolaris001'");
-  }
-  EXPECT_EQ(notes, "Pinged in");
+  // The ping wakes the service; the step after it has applied the change.
+  const std::string notes =
+      "SELECT notes FROM delta_analytics_registration_tracking.clients WHERE airtable_id = "
+      "'recCliSolaris001'";
+  EXPECT_TRUE(wait_for_step([&] { return Scalar(notes) == "Pinged in"; }));
   stop = true;
   service.join();
   EXPECT_TRUE(result.ok()) << result.ToString();
