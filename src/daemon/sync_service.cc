@@ -3,8 +3,11 @@
 #include <fmt/core.h>
 
 #include <condition_variable>
+#include <limits>
 #include <mutex>
+#include <utility>
 
+#include "base/backoff.h"
 #include "base/log.h"
 #include "daemon/metrics.h"
 #include "daemon/ping_store.h"
@@ -40,6 +43,17 @@ sync::AttachmentSource Attachments(migrate::AttachmentFetcher& fetcher,
     }
     return out;
   };
+}
+
+// How long to wait between attempts to reach Postgres again: from 100 ms,
+// doubling, never more than 5 s apart, for as long as it takes.
+BackoffPolicy ReconnectPolicy() {
+  BackoffPolicy policy;
+  policy.initial = std::chrono::milliseconds(100);
+  policy.max_delay = std::chrono::seconds(5);
+  policy.max_attempts = std::numeric_limits<int>::max();
+  policy.max_total = std::chrono::milliseconds::max();
+  return policy;
 }
 
 }  // namespace
@@ -110,14 +124,51 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       metrics.GetCounter("airpg_airtable_requests_total", "Airtable requests made by the sync",
                          {{"base", base_label}});
   Gauge& dead = metrics.GetGauge("airpg_dead_letters", "Open dead letters", {{"base", base_label}});
+  Counter& reconnects = metrics.GetCounter(
+      "airpg_postgres_reconnects_total",
+      "Times the sync connected to Postgres again after losing it", {{"base", base_label}});
 
   sync::WebhookKeeperOptions keeper;
   keeper.notification_url = options.notification_url;
   if (options.loopback_pings && options.serve_endpoints) {
     keeper.notification_url = fmt::format("http://127.0.0.1:{}{}", endpoints.port(), kWebhookPath);
   }
+  // Sleeps until `until`, a ping or a stop, whichever comes first (the stop
+  // flag is checked every 200 ms: signal handlers cannot notify a condition
+  // variable). True when woken by a ping.
+  auto sleep_until = [&](Clock::time_point until) {
+    std::unique_lock lock(mu);
+    while (!pinged && !stop.load() && Clock::now() < until) {
+      wake.wait_until(lock, std::min(until, Clock::now() + std::chrono::milliseconds(200)));
+    }
+    return std::exchange(pinged, false);
+  };
+  // Postgres went away (a restart, a failover, the network): the step that
+  // noticed rolled back, and the cursor and watermarks it would have moved
+  // are where they were. Wait for Postgres and go on from there.
+  auto reconnect = [&] {
+    log::Warn("sync of {}: lost the connection to Postgres; reconnecting", options.base_id);
+    Backoff backoff(ReconnectPolicy());
+    while (!stop.load()) {
+      sleep_until(Clock::now() + *backoff.Next());
+      Result<pg::Connection> opened = pg::Connection::Open(options.conninfo);
+      if (opened.ok()) {
+        conn = std::move(opened).value();  // the syncer holds `conn` by reference
+        reconnects.Increment();
+        log::Info("sync of {}: connected to Postgres again after {} attempts", options.base_id,
+                  backoff.attempts());
+        return;
+      }
+      log::Debug("sync of {}: {}", options.base_id, opened.status().ToString());
+    }
+  };
+
   Clock::time_point next_webhook_check{};
   while (!stop.load()) {
+    if (!conn.IsHealthy()) {
+      reconnect();
+      continue;
+    }
     Clock::time_point now = Clock::now();
     if (now >= next_webhook_check) {
       auto hook = sync::EnsureWebhook(client, conn, options.base_id, keeper);
@@ -140,14 +191,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
         {options.base_id});
     if (open.ok()) dead.Set(std::stod(std::string(open->Get(0, 0))));
     if (options.on_step) options.on_step(report);
-    // Sleep until the next step is due, a ping arrives or a stop is asked
-    // (checked every 200 ms: signal handlers cannot notify a condition variable).
-    std::unique_lock lock(mu);
-    auto until = std::min(report.next_due, next_webhook_check);
-    while (!pinged && !stop.load() && Clock::now() < until) {
-      wake.wait_until(lock, std::min(until, Clock::now() + std::chrono::milliseconds(200)));
-    }
-    pinged = false;
+    if (!conn.IsHealthy()) continue;
+    sleep_until(std::min(report.next_due, next_webhook_check));
   }
   log::Info("sync of {} stopped", options.base_id);
   return Status::Ok();

@@ -2,7 +2,9 @@
 // its own thread with the webhook pointed at its own receiver, a change made
 // in the emulator reaching Postgres through ping → payloads → apply (polls
 // and the fallback payload read are set far apart, so only the ping can
-// bring it in time), and a clean stop.
+// bring it in time), and a clean stop. And the service riding out a
+// Postgres restart: it reconnects and goes on where the catalog says.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -12,6 +14,9 @@
 
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
+#include "http/client.h"
+#include "pg/testing/test_cluster.h"
+#include "wait_for.h"
 
 namespace airpg {
 namespace {
@@ -72,6 +77,76 @@ TEST_F(SyncServiceTest, APingBringsAChangeInWithinSecondsAndAStopEndsCleanly) {
   EXPECT_EQ(Scalar("SELECT outcome FROM airpg.inbox ORDER BY ping_id DESC LIMIT 1"), "accepted");
   EXPECT_NE(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'ping_lag'"), "0");
   ExpectClean(Verify(kDelta));
+}
+
+// Postgres restarted under a running sync (fast shutdown: the service's
+// session is cut mid-wait): a change made while it is down arrives once it is
+// back, the service never stops, and it says on /metrics that it reconnected.
+// The cluster is the test's own, so the restart touches no other test.
+TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  auto cluster = pg::testing::TestCluster::Create();
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  const std::string conninfo = cluster->admin_url();
+  {
+    auto conn = pg::Connection::Open(conninfo);
+    ASSERT_TRUE(conn.ok());
+    migrate::MigrateOptions migrate_options;
+    migrate_options.base_id = kDelta;
+    auto migrated = migrate::Migrate(*client_, *conn, conninfo, migrate_options);
+    ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  }
+  daemon::SyncServiceOptions options;
+  options.base_id = kDelta;
+  options.conninfo = conninfo;
+  options.loopback_pings = true;
+  // A ping lost while Postgres is down is made up by the payload read.
+  options.syncer.payload_interval = std::chrono::milliseconds(500);
+  std::atomic<int> port{0};
+  options.on_listening = [&](int p) { port = p; };
+  std::atomic<bool> stop{false};
+  Status result;
+  std::thread service([&] { result = daemon::RunSyncService(*client_, options, stop); });
+  auto notes_of = [&](const std::string& record) {
+    auto conn = pg::Connection::Open(conninfo);
+    if (!conn.ok()) return std::string();
+    auto rows = conn->Exec(
+        "SELECT notes FROM delta_analytics_registration_tracking.clients WHERE airtable_id = $1",
+        {record});
+    return rows.ok() && rows->size() == 1 ? std::string(rows->Get(0, 0)) : std::string();
+  };
+  auto change = [&](const std::string& record, const std::string& notes) {
+    Control("PATCH", std::string("ui/") + kDelta + "/Clients/" + record,
+            {{"fields", {{"Notes", notes}}}});
+  };
+  const auto deadline = std::chrono::seconds(30);
+  change("recCliSolaris001", "Before the restart");
+  ASSERT_TRUE(testing::WaitFor([&] { return notes_of("recCliSolaris001") == "Before the restart"; },
+                               deadline));
+
+  ASSERT_TRUE(cluster->Stop().ok());
+  change("recCliHarbor0001", "While Postgres was down");
+  ASSERT_TRUE(cluster->Start().ok());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return notes_of("recCliHarbor0001") == "While Postgres was down"; }, deadline));
+  change("recCliSolaris001", "After the restart");
+  EXPECT_TRUE(testing::WaitFor([&] { return notes_of("recCliSolaris001") == "After the restart"; },
+                               deadline));
+
+  http::Client http;
+  auto metrics = http.Send("GET", fmt::format("http://127.0.0.1:{}/metrics", port.load()), {}, "");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("airpg_postgres_reconnects_total{base=\"appDeltaAnalytic1\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  stop = true;
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  auto conn = pg::Connection::Open(conninfo);
+  ASSERT_TRUE(conn.ok());
+  auto verified = migrate::VerifyBase(*client_, *conn, kDelta);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  ExpectClean(verified->report);
 }
 
 }  // namespace

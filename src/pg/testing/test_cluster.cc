@@ -51,6 +51,10 @@ TestCluster::~TestCluster() {
   if (!home_.empty()) Destroy(home_).IgnoreError();
 }
 
+Status TestCluster::Stop() { return EmbeddedCluster(OptionsFor(home_)).Stop(); }
+
+Status TestCluster::Start() { return EmbeddedCluster(OptionsFor(home_)).Start(); }
+
 Status TestCluster::Destroy(const fs::path& home) {
   Status stopped = EmbeddedCluster(OptionsFor(home)).Stop();
   std::error_code ec;

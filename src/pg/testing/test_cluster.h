@@ -27,6 +27,11 @@ class TestCluster {
   // Stops the cluster and deletes its directory.
   static Status Destroy(const std::filesystem::path& home);
 
+  // Fast shutdown (every session is cut) and start again, on the same socket
+  // and with the same data: a server restart as clients see it.
+  Status Stop();
+  Status Start();
+
   const std::string& admin_url() const { return admin_url_; }
   const std::filesystem::path& home() const { return home_; }
   // Keeps the cluster alive past this object (the CTest fixture hands it on).
