@@ -157,6 +157,7 @@ class Client {
                                                 int64_t max_bytes = int64_t{1} << 30);
 
   ClientStats stats() const;
+  const Pacer& pacer() const { return pacer_; }
 
   // When a failed request may be sent again.
   enum class Retry {

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/airtable_access.h"
@@ -98,10 +99,24 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
       "(SELECT coalesce(to_char(max(last_ping_at), 'YYYY-MM-DD HH24:MI:SS'), '') "
       "FROM airpg.sync_bases WHERE base_id = $1), "
       "(SELECT coalesce(max(cursor), 0) FROM airpg.sync_bases WHERE base_id = $1) "
-      "FROM airpg.sync_events WHERE base_id = $1 AND lag_ms IS NOT NULL "
+      "FROM airpg.sync_events WHERE base_id = $1 AND kind = 'ping_lag' "
       "AND at > now() - interval '24 hours'",
       {*base_id});
   if (!lag.ok()) return Fail(lag.status());
+  Result<pg::Rows> table_lag = db->conn.Exec(
+      "SELECT table_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms), "
+      "percentile_cont(0.95) WITHIN GROUP (ORDER BY lag_ms), "
+      "percentile_cont(0.99) WITHIN GROUP (ORDER BY lag_ms) "
+      "FROM airpg.sync_events WHERE base_id = $1 AND kind = 'ping_lag' AND table_id IS NOT NULL "
+      "AND at > now() - interval '24 hours' GROUP BY table_id",
+      {*base_id});
+  if (!table_lag.ok()) return Fail(table_lag.status());
+  std::map<std::string, json> lag_by_table;
+  for (int i = 0; i < table_lag->size(); ++i) {
+    auto ms = [&](int c) { return std::stod(std::string(table_lag->Get(i, c))); };
+    lag_by_table[std::string(table_lag->Get(i, 0))] = {
+        {"p50", ms(1)}, {"p95", ms(2)}, {"p99", ms(3)}};
+  }
   auto num = [&](int c) { return std::stod(std::string(lag->Get(0, c))); };
   json out = {{"base_id", *base_id},
               {"pings_24h", static_cast<int64_t>(num(0))},
@@ -110,7 +125,9 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
               {"cursor", static_cast<int64_t>(num(5))},
               {"tables", json::array()}};
   for (int i = 0; i < tables->size(); ++i) {
+    auto lag_of = lag_by_table.find(std::string(tables->Get(i, 0)));
     out["tables"].push_back({{"table_id", std::string(tables->Get(i, 0))},
+                             {"lag_ms", lag_of == lag_by_table.end() ? json() : lag_of->second},
                              {"table", std::string(tables->Get(i, 1))},
                              {"lane", std::string(tables->Get(i, 2))},
                              {"last_poll_at", std::string(tables->Get(i, 3))},
@@ -128,12 +145,16 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
       "ping → commit lag (24 h, {} pings): p50 {:.0f} ms, p95 {:.0f} ms, "
       "p99 {:.0f} ms\n",
       out["pings_24h"].get<int64_t>(), num(1), num(2), num(3));
-  std::cout << fmt::format("{:<32} {:<7} {:<20} {:<20} {:>6} {}\n", "table", "lane", "last poll",
-                           "last sweep", "dlq", "held deletes");
+  std::cout << fmt::format("{:<32} {:<7} {:>17} {:<20} {:<20} {:>6} {}\n", "table", "lane",
+                           "lag p50/p99 (ms)", "last poll", "last sweep", "dlq", "held deletes");
   for (const auto& t : out["tables"]) {
+    std::string lag = t["lag_ms"].is_null()
+                          ? "-"
+                          : fmt::format("{:.0f}/{:.0f}", t["lag_ms"]["p50"].get<double>(),
+                                        t["lag_ms"]["p99"].get<double>());
     std::cout << fmt::format(
-        "{:<32} {:<7} {:<20} {:<20} {:>6} {}\n", t["table"].get<std::string>(),
-        t["lane"].get<std::string>(), OrNone(t["last_poll_at"].get<std::string>()),
+        "{:<32} {:<7} {:>17} {:<20} {:<20} {:>6} {}\n", t["table"].get<std::string>(),
+        t["lane"].get<std::string>(), lag, OrNone(t["last_poll_at"].get<std::string>()),
         OrNone(t["last_sweep_at"].get<std::string>()), t["dead_letters"].get<int64_t>(),
         OrNone(t["held_deletes"].get<std::string>()));
   }

@@ -152,7 +152,18 @@ Histogram& MetricsRegistry::GetHistogram(std::string_view name, std::string_view
   return *series;
 }
 
+void MetricsRegistry::AddCollector(std::function<void()> collect) {
+  std::lock_guard lock(mu_);
+  collectors_.push_back(std::move(collect));
+}
+
 std::string MetricsRegistry::Render() const {
+  std::vector<std::function<void()>> collectors;
+  {
+    std::lock_guard lock(mu_);
+    collectors = collectors_;
+  }
+  for (const auto& collect : collectors) collect();
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, family] : families_) {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,11 @@ class MetricsRegistry {
   Histogram& GetHistogram(std::string_view name, std::string_view help, std::vector<double> bounds,
                           Labels labels = {});
 
+  // Called at the start of every Render, outside the registry's lock, to
+  // bring gauges that sample something live (a queue) up to date.
+  // REQUIRES: thread-safe (renders run on the server's threads).
+  void AddCollector(std::function<void()> collect);
+
   // Every family in name order, each series in label order.
   std::string Render() const;
 
@@ -99,6 +105,7 @@ class MetricsRegistry {
                     const std::vector<double>& bounds);
 
   mutable std::mutex mu_;
+  std::vector<std::function<void()>> collectors_;        // guarded by mu_
   std::map<std::string, Family, std::less<>> families_;  // guarded by mu_
   std::vector<std::unique_ptr<Family>> mismatched_;      // guarded by mu_; never rendered
 };

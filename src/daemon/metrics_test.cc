@@ -1,5 +1,6 @@
 #include "daemon/metrics.h"
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -94,6 +95,17 @@ TEST(MetricsTest, SpecialValues) {
             "g{v=\"inf\"} +Inf\n"
             "g{v=\"nan\"} NaN\n"
             "g{v=\"neg\"} -Inf\n");
+}
+
+// A collector samples something live (a queue) into a gauge on every render.
+TEST(MetricsTest, CollectorsRunBeforeEachRender) {
+  MetricsRegistry registry;
+  Gauge& depth = registry.GetGauge("queue_depth", "Waiting");
+  std::atomic<int> queue{3};
+  registry.AddCollector([&] { depth.Set(queue.load()); });
+  EXPECT_NE(registry.Render().find("queue_depth 3\n"), std::string::npos);
+  queue = 0;
+  EXPECT_NE(registry.Render().find("queue_depth 0\n"), std::string::npos);
 }
 
 TEST(MetricsTest, CountsFromManyThreads) {

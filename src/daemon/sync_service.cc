@@ -96,10 +96,15 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   std::condition_variable wake;
   bool pinged = false;
   MetricsRegistry metrics;
+  const std::string base_label = options.base_id;
+  Gauge& pings_waiting = metrics.GetGauge("airpg_sync_pings_waiting",
+                                          "Pings received and not yet followed by a payload read",
+                                          {{"base", base_label}});
   PingStore pings([conninfo = options.conninfo] { return pg::Connection::Open(conninfo); });
   WebhookReceiver receiver(pings, metrics, [&](const std::string& base_id, auto) {
     if (base_id != options.base_id) return;
     syncer.NotifyPing(Clock::now());
+    pings_waiting.Add(1);
     std::lock_guard lock(mu);
     pinged = true;
     wake.notify_one();
@@ -112,7 +117,6 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     if (options.on_listening) options.on_listening(endpoints.port());
   }
 
-  const std::string base_label = options.base_id;
   Counter& steps =
       metrics.GetCounter("airpg_sync_steps_total", "Sync steps run", {{"base", base_label}});
   Counter& errors = metrics.GetCounter("airpg_sync_errors_total", "Sync steps that failed",
@@ -124,6 +128,25 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       metrics.GetCounter("airpg_airtable_requests_total", "Airtable requests made by the sync",
                          {{"base", base_label}});
   Gauge& dead = metrics.GetGauge("airpg_dead_letters", "Open dead letters", {{"base", base_label}});
+  Counter& rate_limited = metrics.GetCounter(
+      "airpg_airtable_rate_limited_total",
+      "Airtable answers 429 (each holds the base back 30 s; the pacer should prevent them)",
+      {{"base", base_label}});
+  Gauge& queue_depth =
+      metrics.GetGauge("airpg_airtable_queue_depth",
+                       "Airtable requests waiting for the pacer (5 requests/s per base)");
+  metrics.AddCollector([&client, &queue_depth] {
+    queue_depth.Set(static_cast<double>(client.pacer().stats().waiting));
+  });
+  // Ping → commit, per table whose records the ping's payloads changed.
+  auto table_lag = [&](const std::string& table_id) -> Histogram& {
+    const mapping::TablePlan* table = syncer.base().plan.FindTable(table_id);
+    return metrics.GetHistogram(
+        "airpg_sync_lag_seconds", "Ping to commit lag of the changes a ping brought in",
+        {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300},
+        {{"base", base_label}, {"table", table ? table->table_name : table_id}});
+  };
+  int64_t rate_limited_seen = client.stats().rate_limited;
   Counter& reconnects = metrics.GetCounter(
       "airpg_postgres_reconnects_total",
       "Times the sync connected to Postgres again after losing it", {{"base", base_label}});
@@ -180,8 +203,13 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       }
       next_webhook_check = now + options.webhook_check;
     }
+    pings_waiting.Set(0);  // the step reads every payload up to now
     sync::StepReport report = syncer.Step(now);
     steps.Increment();
+    for (const auto& [table_id, lag_ms] : report.lag_ms) table_lag(table_id).Observe(lag_ms / 1000);
+    int64_t rate_limited_now = client.stats().rate_limited;
+    rate_limited.Increment(static_cast<double>(rate_limited_now - rate_limited_seen));
+    rate_limited_seen = rate_limited_now;
     errors.Increment(report.errors);
     changed.Increment(static_cast<double>(report.changed + report.tombstoned));
     requests.Increment(static_cast<double>(report.requests));

@@ -71,8 +71,10 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
         double lag = std::chrono::duration<double, std::milli>(
                          Clock::now() - Clock::time_point(Clock::duration(ping)))
                          .count();
-        (void)RecordEvent(conn_,
-                          {base_.base_id, "", "ping_lag", done->applied.records, 0, lag, ""});
+        for (const auto& table : done->tables) {
+          report.lag_ms[table] = lag;
+          (void)RecordEvent(conn_, {base_.base_id, table, "ping_lag", 0, 0, lag, ""});
+        }
       }
     } else {
       Fail(report, "", done.status());

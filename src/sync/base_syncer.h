@@ -49,6 +49,8 @@ struct StepReport {
   int64_t tombstoned = 0;
   int64_t requests = 0;
   int errors = 0;
+  // Ping → commit lag of the changes a ping brought in, per table id.
+  std::map<std::string, double> lag_ms;
   Clock::time_point next_due;
 };
 

@@ -54,6 +54,8 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   for (auto& [table, ids] : destroyed) {
     for (const auto& id : ids) changed[table].erase(id);
   }
+  for (const auto& [table, _] : changed) result.tables.insert(table);
+  for (const auto& [table, _] : destroyed) result.tables.insert(table);
   ChangeBatch batch;
   if (!changed.empty()) {
     AIRPG_ASSIGN_OR_RETURN(

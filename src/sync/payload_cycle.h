@@ -36,6 +36,7 @@ struct PayloadCycleResult {
   bool needs_schema_refresh = false;  // nothing applied: refresh, then run again
   bool hook_failed = false;           // an error payload: the hook must be re-created
   bool more = false;                  // payloads left for another cycle
+  std::set<std::string> tables;       // tables whose records the window changed
 };
 
 // REQUIRES: airpg.sync_bases has the base's row with its webhook id.

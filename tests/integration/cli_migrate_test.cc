@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <csignal>
 
 #include "airpg_process.h"
@@ -155,6 +157,11 @@ TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
   ProcessOutput status = airpg.Run({"status", "--output", "json"});
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_TRUE(Contains(status.out, "\"p99\"")) << status.out;
+  // The clients table's own lag (the change was there), none for the others.
+  auto status_json = nlohmann::json::parse(status.out, nullptr, false);
+  for (const auto& table : status_json["tables"]) {
+    EXPECT_EQ(table["lag_ms"].is_object(), table["table"] == "clients") << table.dump();
+  }
   EXPECT_TRUE(Contains(status.out, "\"clients\"")) << status.out;
   ProcessOutput dlq = airpg.Run({"dlq", "list"});
   EXPECT_EQ(dlq.exit_code, 0) << dlq.err;
