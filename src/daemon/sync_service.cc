@@ -81,12 +81,13 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
 
   sync::SyncerOptions syncer_options = options.syncer;
   syncer_options.webhooks = true;
-  // Payloads that add, rename or remove fields: the schema first, then them.
-  // TODO(issue 7): the full re-read a retyped field asks for
-  // (summary.reread_table_ids) is not scheduled yet; until it is, a retyped
-  // column fills as its records change.
-  syncer_options.refresh_schema = [&client, &conn](sync::LiveBase& base) {
-    return sync::RefreshLiveBase(client, conn, base).status();
+  // Payloads that add, rename or remove fields: the schema first, then them,
+  // then the full reads the changes ask for.
+  syncer_options.refresh_schema =
+      [&client, &conn](sync::LiveBase& base) -> Result<std::vector<std::string>> {
+    AIRPG_ASSIGN_OR_RETURN(sync::SchemaSyncSummary summary,
+                           sync::RefreshLiveBase(client, conn, base));
+    return summary.reread_table_ids;
   };
   sync::BaseSyncer syncer(client, conn, std::move(live), Attachments(fetcher, options.conninfo),
                           syncer_options);

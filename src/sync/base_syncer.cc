@@ -53,10 +53,12 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
     PayloadCycleOptions cycle;
     Result<PayloadCycleResult> done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
     if (done.ok() && done->needs_schema_refresh) {
-      Status refreshed = options_.refresh_schema ? options_.refresh_schema(base_) : Status::Ok();
+      Result<std::vector<std::string>> refreshed =
+          options_.refresh_schema ? options_.refresh_schema(base_) : std::vector<std::string>{};
       if (!refreshed.ok()) {
-        Fail(report, "", refreshed);
+        Fail(report, "", refreshed.status());
       } else {
+        for (const auto& table_id : *refreshed) next_poll_[table_id] = {};  // below, this step
         cycle.schema_current = true;
         done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
       }

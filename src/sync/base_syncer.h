@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "airtable/client.h"
 #include "base/result.h"
@@ -38,8 +39,9 @@ struct SyncerOptions {
   SweepOptions sweep;
   bool webhooks = true;  // false: polls and sweeps only
   // Brings the live schema (and base.plan) up to date when payloads change
-  // fields; empty: such payloads are applied with the plan as it is.
-  std::function<Status(LiveBase&)> refresh_schema;
+  // fields and returns the tables owed a full read (polled at once);
+  // empty: such payloads are applied with the plan as it is.
+  std::function<Result<std::vector<std::string>>(LiveBase&)> refresh_schema;
 };
 
 struct StepReport {

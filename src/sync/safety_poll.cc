@@ -55,13 +55,16 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
       conn.Exec("SELECT to_char((coalesce((SELECT poll_watermark FROM airpg.sync_tables WHERE "
                 "table_id = $2), (SELECT r.started_at FROM airpg.bases b JOIN airpg.runs r ON "
                 "r.run_id = b.active_run_id WHERE b.base_id = $1), now()) - make_interval(secs => "
-                "$3::int)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), now()::text",
+                "$3::int)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), now()::text, "
+                "coalesce((SELECT poll_watermark = '-infinity' FROM airpg.sync_tables WHERE "
+                "table_id = $2), false)",
                 {base.base_id, table_id, std::to_string(options.overlap.count())}));
   const std::string since(state.Get(0, 0));
   const std::string now(state.Get(0, 1));
+  const bool full = state.Get(0, 2) == "t";
 
   PollResult result;
-  result.formula = ChangedSinceFormula(*table, since);
+  if (!full) result.formula = ChangedSinceFormula(*table, since);
   airtable::ListOptions list;
   list.return_fields_by_field_id = true;
   list.filter_by_formula = result.formula;
@@ -94,7 +97,7 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
     AIRPG_RETURN_IF_ERROR(RecordEvent(
         tx.connection(),
         {base.base_id, table_id, "poll", result.applied.changed, result.requests, std::nullopt,
-         fmt::format(R"({{"read":{},"since":"{}"}})", result.read, since)}));
+         fmt::format(R"({{"read":{},"since":"{}"}})", result.read, full ? "" : since)}));
   }
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return result;

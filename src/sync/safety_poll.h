@@ -4,8 +4,10 @@
 // lost, or a hook that lapsed, is healed within one interval. The filter is
 // IS_AFTER({Last modified field}, …) when the table has a last-modified-time
 // field that watches every field, else IS_AFTER(LAST_MODIFIED_TIME(), …).
-// The first poll after a migration starts from the migration's start. The
-// watermark is stored in the transaction that applies what the poll read.
+// The first poll after a migration starts from the migration's start; a
+// watermark of -infinity (set by a schema change that retyped, added or
+// restored a field) asks for every record, unfiltered. The watermark is
+// stored in the transaction that applies what the poll read.
 // Single-thread.
 #pragma once
 
@@ -29,7 +31,7 @@ struct PollResult {
   int64_t read = 0;  // records Airtable returned
   int64_t requests = 0;
   ApplyStats applied;
-  std::string formula;  // the filter used, for the event log and tests
+  std::string formula;  // the filter used ("" for a full read), for the event log and tests
 };
 
 // The filter for changes after `since` (an ISO-8601 UTC time).

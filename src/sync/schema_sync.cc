@@ -134,6 +134,16 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
                     fmt::format("base {}: {}: {}", base_id, change.description, applied.message()));
     }
   }
+  // The full read a change asks for is owed until a poll has done it: the
+  // poll reads everything when the watermark is -infinity (safety_poll.h),
+  // and the mark commits with the DDL, so a kill in between loses nothing.
+  for (const auto& table_id : summary.reread_table_ids) {
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.sync_tables (table_id, base_id, poll_watermark) "
+               "VALUES ($1, $2, '-infinity') ON CONFLICT (table_id) DO UPDATE SET "
+               "poll_watermark = '-infinity'",
+               {table_id, base}));
+  }
   if (!summary.applied.empty()) {
     SyncEvent event;
     event.base_id = base;

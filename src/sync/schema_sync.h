@@ -67,8 +67,9 @@ Result<SchemaSyncSummary> SyncSchema(airtable::Client& client, pg::Connection& c
                                      const SchemaSyncOptions& options = {});
 
 // What the BaseSyncer's `refresh_schema` hook does: SyncSchema, then
-// `base.plan` reloaded from the catalog. The caller reads the tables in
-// `reread_table_ids` again in full, so the new columns fill.
+// `base.plan` reloaded from the catalog. The tables in `reread_table_ids`
+// are owed a full read (their poll watermark is -infinity until a poll has
+// read them whole), so the new columns fill; the caller polls them soon.
 Result<SchemaSyncSummary> RefreshLiveBase(airtable::Client& client, pg::Connection& conn,
                                           LiveBase& base, const SchemaSyncOptions& options = {});
 

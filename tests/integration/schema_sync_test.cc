@@ -20,6 +20,7 @@
 #include "pg/transaction.h"
 #include "sync/live_schema.h"
 #include "sync/record_reader.h"
+#include "sync/safety_poll.h"
 #include "sync/schema_sync.h"
 
 namespace airpg {
@@ -300,12 +301,25 @@ TEST_F(SchemaSyncIntegrationTest, ATypeChangeAndARemovalMadeInTheSchemaAreTracke
             "t");
   EXPECT_NE(ColumnComment("documents", "reviewed").find("deleted in Airtable"), std::string::npos);
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions WHERE run_id IS NULL"), "2");
-  // The full re-read the change asked for: Airtable (which never changed the
-  // field) still sends numbers, which the text column cannot hold, so each
-  // such cell waits in the dead-letter queue and nothing is lost.
+  // The full read the change asked for is owed, durably, until a poll does
+  // it: the poll reads every record, unfiltered, and moves the watermark on.
+  EXPECT_EQ(Scalar("SELECT poll_watermark::text FROM airpg.sync_tables WHERE table_id = "
+                   "'tblRegistrations1'"),
+            "-infinity");
   auto base = sync::LoadLiveBase(conn(), kDelta);
   ASSERT_TRUE(base.ok());
-  ApplyRecords(*base, "tblRegistrations1", {});
+  sync::RecordApplier applier(*base, {});
+  auto polled = sync::PollTable(*client_, conn(), applier, *base, "tblRegistrations1");
+  ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+  EXPECT_EQ(polled->formula, "");
+  EXPECT_EQ(std::to_string(polled->read),
+            Scalar(std::string("SELECT count(*) FROM ") + kSchema + ".registrations"));
+  EXPECT_EQ(Scalar("SELECT poll_watermark > now() - interval '1 hour' FROM airpg.sync_tables "
+                   "WHERE table_id = 'tblRegistrations1'"),
+            "t");
+  // Airtable (which never changed the field) still sends numbers, which the
+  // text column cannot hold, so each such cell waits in the dead-letter
+  // queue and nothing is lost.
   EXPECT_EQ(
       Scalar("SELECT count(*) FROM airpg.dead_letters WHERE field_id = 'fldRegUnits000001' "
              "AND status IN ('retrying', 'dead')"),

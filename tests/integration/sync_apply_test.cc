@@ -12,6 +12,8 @@
 #include "sync/payload_cycle.h"
 #include "sync/record_reader.h"
 #include "sync/safety_poll.h"
+#include "sync/schema_sync.h"
+#include "sync/webhook_keeper.h"
 
 namespace airpg {
 namespace {
@@ -271,6 +273,43 @@ TEST_F(SyncApplyTest, WithEveryPingLostTheSafetyPollLevelsPostgresWithinOneInter
   EXPECT_EQ(due.errors, 0);
   EXPECT_GE(due.polled, 2);
   EXPECT_TRUE(level());
+  ExpectClean(Verify(kDelta));
+}
+
+// A field added in Airtable: the payload that says so makes the syncer bring
+// the schema up to date, and the table is then read in full in the same step
+// (a field added in the UI may hold values in every record — a formula — that
+// no record payload reports), though its poll was not due for an hour.
+TEST_F(SyncApplyTest, AFieldAddedInAirtableGetsItsColumnAndItsTableIsReadInFullAtOnce) {
+  ASSERT_TRUE(sync::EnsureWebhook(*client_, conn(), kDelta, {}).ok());
+  sync::SyncerOptions options;
+  options.payload_interval = std::chrono::hours(1);
+  options.sweep_interval = std::chrono::hours(1);
+  options.retry_interval = std::chrono::hours(1);
+  for (const auto& t : live_.plan.tables)
+    options.poll_intervals[t.table_id] = std::chrono::hours(1);
+  options.refresh_schema = [&](sync::LiveBase& base) -> Result<std::vector<std::string>> {
+    AIRPG_ASSIGN_OR_RETURN(auto summary, sync::RefreshLiveBase(*client_, conn(), base));
+    return summary.reread_table_ids;
+  };
+  sync::BaseSyncer syncer(*client_, conn(), live_, {}, options);
+  const auto start = sync::Clock::now();
+  ASSERT_EQ(syncer.Step(start).errors, 0);  // the first polls and sweeps
+
+  Control("POST", std::string("ui/meta/bases/") + kDelta + "/tables/tblClients0000001/fields",
+          {{"name", "Region"}, {"type", "singleLineText"}});
+  syncer.NotifyPing(start);
+  auto step = syncer.Step(start + std::chrono::milliseconds(1));
+  EXPECT_EQ(step.errors, 0);
+  EXPECT_EQ(std::to_string(step.polled),
+            Scalar(std::string("SELECT count(*) FROM ") + kSchema + ".clients"));
+  EXPECT_EQ(
+      Scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" +
+             std::string(kSchema) + "' AND table_name = 'clients' AND column_name = 'region'"),
+      "1");
+  EXPECT_EQ(Scalar("SELECT poll_watermark > '-infinity' FROM airpg.sync_tables WHERE table_id = "
+                   "'tblClients0000001'"),
+            "t");
   ExpectClean(Verify(kDelta));
 }
 
