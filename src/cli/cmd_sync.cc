@@ -9,6 +9,7 @@
 #include "cli/airtable_access.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
+#include "daemon/stored_attachments.h"
 #include "daemon/sync_service.h"
 #include "daemon/webhook_receiver.h"
 #include "migrate/migrator.h"
@@ -231,7 +232,11 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
   auto plan = migrate::PlanBase(*airtable->client, &db->conn, first->base_id, {});
   if (!plan.ok()) return Fail(plan.status());
   sync::LiveBase live{first->base_id, std::string(schema->Get(0, 0)), *plan};
-  sync::RecordApplier applier(live, {});
+  // Attachment cells are stored the way the sync stores them.
+  auto attachments =
+      daemon::StoredAttachments::Open(*airtable->client, db->conninfo, options.attachments_dir);
+  if (!attachments.ok()) return Fail(attachments.status());
+  sync::RecordApplier applier(live, (*attachments)->source());
   auto replayed = sync::ReplayDeadLetters(*airtable->client, db->conn, applier, live, options.ids);
   if (!replayed.ok()) return Fail(replayed.status());
   json out = {{"replayed", replayed->letters},

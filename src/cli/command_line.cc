@@ -190,6 +190,10 @@ int Run(int argc, char** argv) {
     } else {
       cmd->add_option("ids", syn.ids, "dead letter ids")->required();
     }
+    if (std::string(action) == "replay") {
+      cmd->add_option("--attachments-dir", syn.attachments_dir,
+                      "store attachment files here, as `airpg sync` does (default: in Postgres)");
+    }
     cmd->callback([&syn, action] { syn.dlq_action = action; });
   }
 

@@ -11,8 +11,8 @@
 #include "base/log.h"
 #include "daemon/metrics.h"
 #include "daemon/ping_store.h"
+#include "daemon/stored_attachments.h"
 #include "daemon/webhook_receiver.h"
-#include "migrate/attachment_fetcher.h"
 #include "pg/catalog.h"
 #include "sync/live_schema.h"
 #include "sync/schema_sync.h"
@@ -22,28 +22,6 @@ namespace airpg::daemon {
 namespace {
 
 using sync::Clock;
-
-// Stores attachments the way a migration does (same fetcher, same store).
-sync::AttachmentSource Attachments(migrate::AttachmentFetcher& fetcher,
-                                   const std::string& conninfo) {
-  return [&fetcher, conninfo](const std::vector<sync::AttachmentRequest>& requests) {
-    std::vector<migrate::AttachmentToFetch> wanted;
-    for (const auto& r : requests) {
-      wanted.push_back({r.id, r.url, r.filename, r.size, r.type, r.width, r.height});
-    }
-    std::vector<Result<sync::StoredAttachmentRow>> out;
-    for (auto& stored : fetcher.FetchAll(conninfo, wanted, 4)) {
-      if (!stored.ok()) {
-        out.push_back(stored.status());
-        continue;
-      }
-      out.push_back(sync::StoredAttachmentRow{stored->attachment_id, stored->filename,
-                                              stored->content_type, stored->size, stored->sha256,
-                                              stored->width, stored->height});
-    }
-    return out;
-  };
-}
 
 // How long to wait between attempts to reach Postgres again: from 100 ms,
 // doubling, never more than 5 s apart, for as long as it takes.
@@ -74,10 +52,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   AIRPG_ASSIGN_OR_RETURN(sync::LiveBase live, sync::LoadLiveBase(conn, options.base_id));
   AIRPG_RETURN_IF_ERROR(sync::RefreshLiveBase(client, conn, live).status());
 
-  migrate::BlobStoreOptions store_options;
-  store_options.directory = options.attachments_dir;
-  AIRPG_ASSIGN_OR_RETURN(auto blob_store, migrate::BlobStore::Open(store_options));
-  migrate::AttachmentFetcher fetcher(client, *blob_store);
+  AIRPG_ASSIGN_OR_RETURN(
+      auto attachments, StoredAttachments::Open(client, options.conninfo, options.attachments_dir));
 
   sync::SyncerOptions syncer_options = options.syncer;
   syncer_options.webhooks = true;
@@ -89,8 +65,7 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
                            sync::RefreshLiveBase(client, conn, base));
     return summary.reread_table_ids;
   };
-  sync::BaseSyncer syncer(client, conn, std::move(live), Attachments(fetcher, options.conninfo),
-                          syncer_options);
+  sync::BaseSyncer syncer(client, conn, std::move(live), attachments->source(), syncer_options);
 
   // Pings wake the loop; the loop never waits longer than the next due step.
   std::mutex mu;

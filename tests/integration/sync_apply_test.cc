@@ -4,6 +4,7 @@
 // clean), and applying the same batch again changes nothing.
 #include <gtest/gtest.h>
 
+#include "daemon/stored_attachments.h"
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
 #include "sync/base_syncer.h"
@@ -273,6 +274,39 @@ TEST_F(SyncApplyTest, WithEveryPingLostTheSafetyPollLevelsPostgresWithinOneInter
   EXPECT_EQ(due.errors, 0);
   EXPECT_GE(due.polled, 2);
   EXPECT_TRUE(level());
+  ExpectClean(Verify(kDelta));
+}
+
+// An attachment replaced in Airtable: without a way to store it (no
+// source), the cell waits as a dead letter and nothing half-done lands; the
+// replay, with the store the sync uses, downloads it, keeps its bytes once
+// under their sha256 and drops the attachment it replaced.
+TEST_F(SyncApplyTest, AReplacedAttachmentIsStoredAndOneThatCannotBeWaitsUntilReplayed) {
+  Ui("PATCH", "Documents/recDocNwTxLic0001",
+     {{"fields",
+       {{"Files", json::array({{{"url", "https://files.example/renewal-2027.pdf"},
+                                {"filename", "renewal-2027.pdf"}}})}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblDocuments00001", {"recDocNwTxLic0001"});
+  auto applied = Apply(batch);  // no attachment source
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->failed_cells, 1);
+  EXPECT_EQ(Scalar("SELECT field_id FROM airpg.dead_letters WHERE status IN ('retrying', 'dead')"),
+            "fldDocFiles000001");
+  ExpectClean(Verify(kDelta));  // the open letter explains the cell
+
+  auto stored = daemon::StoredAttachments::Open(*client_, url(), "");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  sync::RecordApplier applier(live_, (*stored)->source());
+  std::string id = Scalar("SELECT dead_letter_id FROM airpg.dead_letters");
+  auto replayed = sync::ReplayDeadLetters(*client_, conn(), applier, live_, {std::stoll(id)});
+  ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+  EXPECT_EQ(replayed->closed, 1);
+  EXPECT_EQ(Scalar("SELECT string_agg(a.filename || ' ' || (b.size = a.size) || ' ' || "
+                   "(encode(sha256(b.content), 'hex') = a.sha256), ',') FROM airpg.attachments a "
+                   "JOIN airpg.blobs b USING (sha256) WHERE a.record_id = 'recDocNwTxLic0001'"),
+            "renewal-2027.pdf true true");
   ExpectClean(Verify(kDelta));
 }
 
