@@ -15,6 +15,7 @@
 #include "migrate/migrator.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/dead_letters.h"
+#include "sync/lane.h"
 
 namespace airpg::cli {
 namespace {
@@ -28,6 +29,38 @@ int Fail(const Status& status) {
 }
 
 std::string OrNone(std::string_view text) { return text.empty() ? "-" : std::string(text); }
+
+// The configured lanes and poll intervals, by table id. `poll_seconds` (the
+// flag, else sync.poll_seconds) applies to every table without a lane or
+// interval of its own. A table the base does not have is an error naming the ones it has.
+Status ApplyTableSettings(const mapping::SchemaPlan& plan, const SyncConfig& sync, int poll_seconds,
+                          sync::SyncerOptions& out) {
+  if (poll_seconds > 0) {
+    for (const auto& t : plan.tables) {
+      out.poll_intervals[t.table_id] = std::chrono::seconds(poll_seconds);
+    }
+  }
+  for (const auto& [name, settings] : sync.tables) {
+    const mapping::TablePlan* table = nullptr;
+    for (const auto& t : plan.tables) {
+      if (t.table_id == name || t.airtable_name == name || t.table_name == name) table = &t;
+    }
+    if (table == nullptr) {
+      std::string known;
+      for (const auto& t : plan.tables) known += (known.empty() ? "" : ", ") + t.airtable_name;
+      return InvalidArgumentError(
+          fmt::format("sync.tables.{}: the base has no such table (it has: {})", name, known));
+    }
+    if (!settings.lane.empty()) {
+      out.lanes[table->table_id] = *sync::ParseLane(settings.lane);
+      out.poll_intervals.erase(table->table_id);  // the lane's own interval
+    }
+    if (settings.poll_seconds > 0) {
+      out.poll_intervals[table->table_id] = std::chrono::seconds(settings.poll_seconds);
+    }
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -57,13 +90,19 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
     std::cerr << fmt::format("airpg sync: listening on 127.0.0.1:{} ({} for Airtable's pings)\n",
                              port, daemon::kWebhookPath);
   };
-  if (options.poll_seconds > 0) {
-    // One interval for every table (the lanes' defaults otherwise).
+  so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
+  so.syncer.sweep.max_share = config.sync.max_delete_share;
+  so.schema.drop_removed = config.sync.drop_removed_fields;
+  const int poll_seconds =
+      options.poll_seconds > 0 ? options.poll_seconds : config.sync.poll_seconds;
+  if (poll_seconds > 0 || !config.sync.tables.empty()) {
     Result<mapping::SchemaPlan> plan =
         migrate::PlanBase(*airtable->client, &db->conn, *base_id, {});
     if (!plan.ok()) return Fail(plan.status());
-    for (const auto& t : plan->tables) {
-      so.syncer.poll_intervals[t.table_id] = std::chrono::seconds(options.poll_seconds);
+    Status lanes = ApplyTableSettings(*plan, config.sync, poll_seconds, so.syncer);
+    if (!lanes.ok()) {
+      std::cerr << "airpg: " << lanes.message() << "\n";
+      return kExitUsage;
     }
   }
   so.on_step = [](const sync::StepReport& r) {

@@ -41,11 +41,43 @@ Status Flatten(const YAML::Node& node, const std::string& prefix,
   return Status::Ok();
 }
 
+// The whole of `value` as a number of type T, or nullopt.
+template <typename T>
+std::optional<T> ParseNumber(const std::string& value) {
+  T out{};
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+  return out;
+}
+
 Status Apply(Config& config, std::string_view path, const std::string& value,
              std::string_view origin) {
   auto bad = [&](std::string_view why) {
     return InvalidArgumentError(fmt::format("{}: {} {}", origin, path, why));
   };
+  constexpr std::string_view kSyncTables = "sync.tables.";
+  if (path.substr(0, kSyncTables.size()) == kSyncTables) {
+    // sync.tables.<name>.lane | .poll_seconds; a name may hold dots itself.
+    std::string_view rest = path.substr(kSyncTables.size());
+    size_t dot = rest.rfind('.');
+    std::string_view key = dot == std::string_view::npos ? "" : rest.substr(dot + 1);
+    std::string table(dot == std::string_view::npos ? "" : rest.substr(0, dot));
+    if (table.empty()) return bad("must name a table: sync.tables.<name or tbl… id>.lane");
+    if (key == "lane") {
+      if (value != "fast" && value != "normal" && value != "slow") {
+        return bad("must be fast, normal or slow");
+      }
+      config.sync.tables[table].lane = value;
+    } else if (key == "poll_seconds") {
+      auto seconds = ParseNumber<int>(value);
+      if (!seconds || *seconds < 1) return bad("must be a whole number of seconds, at least 1");
+      config.sync.tables[table].poll_seconds = *seconds;
+    } else {
+      return InvalidArgumentError(
+          fmt::format("{}: unknown key '{}' (a table takes lane and poll_seconds)", origin, path));
+    }
+    return Status::Ok();
+  }
   if (path == "home") {
     if (value.empty()) return bad("must not be empty");
     config.home = value;
@@ -75,13 +107,22 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
     if (!value.empty() && value.rfind("app", 0) != 0) return bad("must be a base id (app…)");
     config.airtable_base_id = value;
   } else if (path == "airtable.per_base_limit" || path == "airtable.per_token_limit") {
-    int limit = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-    if (ec != std::errc() || end != value.data() + value.size() || limit < 1) {
+    auto limit = ParseNumber<int>(value);
+    if (!limit || *limit < 1)
       return bad("must be a whole number of requests per second, at least 1");
-    }
     (path == "airtable.per_base_limit" ? config.airtable_per_base_limit
-                                       : config.airtable_per_token_limit) = limit;
+                                       : config.airtable_per_token_limit) = *limit;
+  } else if (path == "sync.poll_seconds" || path == "sync.sweep_minutes") {
+    auto number = ParseNumber<int>(value);
+    if (!number || *number < 1) return bad("must be a whole number, at least 1");
+    (path == "sync.poll_seconds" ? config.sync.poll_seconds : config.sync.sweep_minutes) = *number;
+  } else if (path == "sync.max_delete_share") {
+    auto share = ParseNumber<double>(value);
+    if (!share || !(*share > 0 && *share <= 1)) return bad("must be a share above 0, at most 1");
+    config.sync.max_delete_share = *share;
+  } else if (path == "sync.drop_removed_fields") {
+    if (value != "true" && value != "false") return bad("must be true or false");
+    config.sync.drop_removed_fields = value == "true";
   } else {
     return InvalidArgumentError(fmt::format("{}: unknown key '{}'", origin, path));
   }
@@ -114,6 +155,13 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "requests/s per base (Airtable: 5; raise only for a server without limits)"},
       {"airtable.per_token_limit", "AIRPG_AIRTABLE_PER_TOKEN_LIMIT",
        "requests/s per token (Airtable: 50)"},
+      {"sync.poll_seconds", "AIRPG_SYNC_POLL_SECONDS",
+       "safety-poll interval of every table (default: by lane, 10/60/300 s)"},
+      {"sync.sweep_minutes", "AIRPG_SYNC_SWEEP_MINUTES", "delete sweep interval (default 10)"},
+      {"sync.max_delete_share", "AIRPG_SYNC_MAX_DELETE_SHARE",
+       "a sweep that would delete more of a table is held (default 0.2)"},
+      {"sync.drop_removed_fields", "AIRPG_SYNC_DROP_REMOVED_FIELDS",
+       "a field deleted in Airtable: drop its column (default false: keep and mark it)"},
   };
   return keys;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,21 @@
 #include "base/result.h"
 
 namespace airpg::cli {
+
+// One table's sync settings (sync.tables.<name or tbl… id> in airpg.yaml).
+struct SyncTableConfig {
+  std::string lane;      // fast | normal | slow; "" = normal
+  int poll_seconds = 0;  // 0: the lane's default (or sync.poll_seconds)
+};
+
+// `airpg sync`'s settings (the sync: section).
+struct SyncConfig {
+  int poll_seconds = 0;              // every table's safety poll; 0: by lane (10/60/300 s)
+  int sweep_minutes = 10;            // delete sweep of each table
+  double max_delete_share = 0.20;    // a sweep deleting more of a table is held
+  bool drop_removed_fields = false;  // a field deleted in Airtable: drop its column
+  std::map<std::string, SyncTableConfig> tables;  // by table name or tbl… id
+};
 
 struct Config {
   // Where the config came from; empty when no file was read.
@@ -30,6 +46,7 @@ struct Config {
   // --no-rate-limits, a caching proxy); above Airtable's, every run meets 429s.
   int airtable_per_base_limit = 5;
   int airtable_per_token_limit = 50;
+  SyncConfig sync;
 
   std::optional<std::string> database_url;    // DATABASE_URL
   std::optional<std::string> airtable_token;  // AIRTABLE_TOKEN

@@ -40,6 +40,34 @@ TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config->airtable_per_token_limit, 50);
 }
 
+TEST_F(ConfigTest, SyncSettingsPerTableAndTheirErrors) {
+  std::string path = Write(
+      "sync:\n  poll_seconds: 30\n  max_delete_share: 0.05\n  drop_removed_fields: true\n"
+      "  tables:\n    Users: {lane: fast, poll_seconds: 5}\n    v1.archive:\n      lane: slow\n");
+  auto config = LoadConfig(MapEnvironment({{"AIRPG_SYNC_SWEEP_MINUTES", "3"}}), path);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->sync.poll_seconds, 30);
+  EXPECT_EQ(config->sync.sweep_minutes, 3);
+  EXPECT_EQ(config->sync.max_delete_share, 0.05);
+  EXPECT_TRUE(config->sync.drop_removed_fields);
+  ASSERT_EQ(config->sync.tables.size(), 2u);
+  EXPECT_EQ(config->sync.tables["Users"].lane, "fast");
+  EXPECT_EQ(config->sync.tables["Users"].poll_seconds, 5);
+  EXPECT_EQ(config->sync.tables["v1.archive"].lane, "slow");  // a name with a dot
+
+  for (const char* text :
+       {"sync:\n  tables:\n    Users: {lane: urgent}\n",
+        "sync:\n  tables:\n    Users: {poll_seconds: 0}\n",
+        "sync:\n  tables:\n    Users: {color: red}\n", "sync:\n  max_delete_share: 1.5\n",
+        "sync:\n  sweep_minutes: x\n", "sync:\n  drop_removed_fields: yes please\n"}) {
+    auto refused = LoadConfig(MapEnvironment({}), Write(text));
+    ASSERT_FALSE(refused.ok()) << text;
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(refused.status().message().find("sync."), std::string::npos)
+        << refused.status().message();
+  }
+}
+
 TEST_F(ConfigTest, DefaultHomeFollowsXdgForNormalUsers) {
   if (::geteuid() == 0) {
     EXPECT_EQ(DefaultHome(MapEnvironment({{"HOME", "/root"}})), "/var/lib/airpg");

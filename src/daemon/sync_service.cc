@@ -50,7 +50,17 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   // The plan the live tables were built by (the catalog's), brought up to
   // date with Airtable's schema before the first step.
   AIRPG_ASSIGN_OR_RETURN(sync::LiveBase live, sync::LoadLiveBase(conn, options.base_id));
-  AIRPG_RETURN_IF_ERROR(sync::RefreshLiveBase(client, conn, live).status());
+  AIRPG_RETURN_IF_ERROR(sync::RefreshLiveBase(client, conn, live, options.schema).status());
+  // Each table's lane, where `airpg status` shows it.
+  for (const auto& table : live.plan.tables) {
+    auto lane = options.syncer.lanes.find(table.table_id);
+    AIRPG_RETURN_IF_ERROR(conn.Run(
+        "INSERT INTO airpg.sync_tables (table_id, base_id, lane) VALUES ($1, $2, $3) "
+        "ON CONFLICT (table_id) DO UPDATE SET lane = EXCLUDED.lane",
+        {table.table_id, options.base_id,
+         std::string(sync::LaneName(lane == options.syncer.lanes.end() ? sync::Lane::kNormal
+                                                                       : lane->second))}));
+  }
 
   AIRPG_ASSIGN_OR_RETURN(
       auto attachments, StoredAttachments::Open(client, options.conninfo, options.attachments_dir));
@@ -60,9 +70,9 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   // Payloads that add, rename or remove fields: the schema first, then them,
   // then the full reads the changes ask for.
   syncer_options.refresh_schema =
-      [&client, &conn](sync::LiveBase& base) -> Result<std::vector<std::string>> {
+      [&client, &conn, &options](sync::LiveBase& base) -> Result<std::vector<std::string>> {
     AIRPG_ASSIGN_OR_RETURN(sync::SchemaSyncSummary summary,
-                           sync::RefreshLiveBase(client, conn, base));
+                           sync::RefreshLiveBase(client, conn, base, options.schema));
     return summary.reread_table_ids;
   };
   sync::BaseSyncer syncer(client, conn, std::move(live), attachments->source(), syncer_options);

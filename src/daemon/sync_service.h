@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "daemon/endpoints.h"
 #include "sync/base_syncer.h"
+#include "sync/schema_sync.h"
 
 namespace airpg::daemon {
 
@@ -32,7 +33,8 @@ struct SyncServiceOptions {
   bool serve_endpoints = true;
   EndpointsOptions endpoints;
   std::string attachments_dir;  // "" = bytes in Postgres
-  sync::SyncerOptions syncer;
+  sync::SyncerOptions syncer;   // its lanes are written to airpg.sync_tables at start
+  sync::SchemaSyncOptions schema;
   std::chrono::minutes webhook_check{15};
   // After each step (progress output, tests).
   std::function<void(const sync::StepReport&)> on_step;

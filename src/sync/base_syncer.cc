@@ -36,6 +36,13 @@ std::chrono::milliseconds BaseSyncer::PollInterval(const std::string& table_id) 
 }
 
 void BaseSyncer::Fail(StepReport& report, const std::string& table_id, const Status& status) {
+  // A stop asked for (SIGTERM) cancels what waits for the pacer: the work
+  // rolled back and is done at the next start, so it is no error.
+  if (status.code() == StatusCode::kCancelled) {
+    log::Debug("sync of {}{}{}: {}", base_.base_id, table_id.empty() ? "" : " table ", table_id,
+               status.ToString());
+    return;
+  }
   ++report.errors;
   log::Warn("sync of {}{}{}: {}", base_.base_id, table_id.empty() ? "" : " table ", table_id,
             status.ToString());

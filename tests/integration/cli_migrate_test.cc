@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -123,6 +125,16 @@ TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
   ProcessOutput migrate = airpg.Run({"migrate"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.out << migrate.err;
 
+  // Lanes come from the configuration; a table the base lacks is refused.
+  const auto config = airpg.home() / "airpg.yaml";
+  std::ofstream(config) << "sync:\n  tables:\n    Stafff: {lane: fast}\n";
+  airpg.SetEnv("AIRPG_CONFIG", config.string());
+  ProcessOutput refused = airpg.Run({"sync", "--loopback-pings"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "sync.tables.Stafff: the base has no such table"))
+      << refused.err;
+  std::ofstream(config) << "sync:\n  tables:\n    Staff: {lane: fast}\n";
+
   auto sync = airpg.Start({"sync", "--loopback-pings"}, "sync");
   ASSERT_NE(sync, nullptr);
   auto conn = pg::Connection::Open(db->url());
@@ -131,10 +143,16 @@ TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
     auto rows = conn->Exec(sql);
     return rows.ok() && rows->size() > 0 ? std::string(rows->Get(0, 0)) : std::string();
   };
-  // The hook exists once the service has started.
+  // The hook exists once the service has started, and its first step (every
+  // table polled and swept) is over, so the change below can only come in
+  // through the ping: none of the tables is due for a poll for 10 s or more.
   ASSERT_TRUE(WaitFor(
       [&] {
-        return scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL") == "1";
+        return scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL") ==
+                   "1" &&
+               scalar(
+                   "SELECT count(*) FILTER (WHERE last_sweep_at IS NOT NULL) FROM "
+                   "airpg.sync_tables") == "5";
       },
       std::chrono::seconds(30)))
       << sync->Stderr();
@@ -157,10 +175,12 @@ TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
   ProcessOutput status = airpg.Run({"status", "--output", "json"});
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_TRUE(Contains(status.out, "\"p99\"")) << status.out;
-  // The clients table's own lag (the change was there), none for the others.
+  // The clients table's own lag (the change was there), none for the others;
+  // staff in the fast lane, as configured.
   auto status_json = nlohmann::json::parse(status.out, nullptr, false);
   for (const auto& table : status_json["tables"]) {
     EXPECT_EQ(table["lag_ms"].is_object(), table["table"] == "clients") << table.dump();
+    EXPECT_EQ(table["lane"], table["table"] == "staff" ? "fast" : "normal") << table.dump();
   }
   EXPECT_TRUE(Contains(status.out, "\"clients\"")) << status.out;
   ProcessOutput dlq = airpg.Run({"dlq", "list"});
