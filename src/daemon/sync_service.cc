@@ -9,6 +9,7 @@
 
 #include "base/backoff.h"
 #include "base/log.h"
+#include "daemon/history_retention.h"
 #include "daemon/metrics.h"
 #include "daemon/ping_store.h"
 #include "daemon/stored_attachments.h"
@@ -172,7 +173,7 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     }
   };
 
-  Clock::time_point next_webhook_check{};
+  Clock::time_point next_webhook_check{}, next_prune{};
   while (!stop.load()) {
     if (!conn.IsHealthy()) {
       reconnect();
@@ -188,6 +189,11 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
         log::Info("webhook of {} created ({})", options.base_id, hook->webhook_id);
       }
       next_webhook_check = now + options.webhook_check;
+    }
+    if (now >= next_prune) {
+      auto pruned = PruneHistory(conn, options.retention);
+      if (!pruned.ok()) log::Warn("pruning the sync's history: {}", pruned.status().ToString());
+      next_prune = now + std::chrono::hours(1);
     }
     pings_waiting.Set(0);  // the step reads every payload up to now
     sync::StepReport report = syncer.Step(now);

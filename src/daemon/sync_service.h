@@ -16,6 +16,7 @@
 #include "airtable/client.h"
 #include "base/status.h"
 #include "daemon/endpoints.h"
+#include "daemon/history_retention.h"
 #include "sync/base_syncer.h"
 #include "sync/schema_sync.h"
 
@@ -36,6 +37,7 @@ struct SyncServiceOptions {
   sync::SyncerOptions syncer;   // its lanes are written to airpg.sync_tables at start
   sync::SchemaSyncOptions schema;
   std::chrono::minutes webhook_check{15};
+  HistoryRetention retention;  // pruned at start and every hour
   // After each step (progress output, tests).
   std::function<void(const sync::StepReport&)> on_step;
   // Once the endpoints listen (tests learn the port).
