@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <thread>
 
@@ -151,6 +153,52 @@ std::string DefaultSchemaName(std::string_view base_name) {
   return mapping::SnakeCase(base_name, "b_", "base");
 }
 
+namespace {
+
+// Who holds `schema`: "" when no schema of that name exists, the base id when
+// it is an airpg mirror, "?" when it exists and airpg does not know it.
+Result<std::string> SchemaHolder(pg::Connection& conn, const std::string& schema) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT coalesce((SELECT base_id FROM airpg.bases WHERE schema_name = $1), "
+                "CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) THEN '?' "
+                "ELSE '' END)",
+                {schema}));
+  return std::string(rows.Get(0, 0));
+}
+
+// The live schema of the base: --schema, else the one it has, else its
+// name's snake_case — or, when another base or something not airpg's already
+// has that name, the name followed by the base id. A schema airpg does not
+// own is never chosen: the swap would move it aside as a backup, and the
+// next migration would drop it.
+Result<std::string> ChooseLiveSchema(pg::Connection& conn, const std::string& base_id,
+                                     const std::string& base_name, const std::string& wanted) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows current,
+      conn.Exec("SELECT schema_name FROM airpg.bases WHERE base_id = $1", {base_id}));
+  std::string own = current.empty() ? "" : std::string(current.Get(0, 0));
+  if (!wanted.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(std::string holder, SchemaHolder(conn, wanted));
+    if (holder.empty() || holder == base_id) return wanted;
+    return FailedPreconditionError(
+        fmt::format("schema {} already exists and is {}: choose another --schema", wanted,
+                    holder == "?" ? "not a mirror of airpg's" : "the mirror of base " + holder));
+  }
+  if (!own.empty()) return own;
+  std::string name = DefaultSchemaName(base_name);
+  AIRPG_ASSIGN_OR_RETURN(std::string holder, SchemaHolder(conn, name));
+  if (holder.empty()) return name;
+  std::string suffix = "_" + mapping::SnakeCase(base_id, "b_", "base");
+  name = name.substr(0, std::min(name.size(), 63 - suffix.size())) + suffix;
+  AIRPG_ASSIGN_OR_RETURN(holder, SchemaHolder(conn, name));
+  if (holder.empty()) return name;
+  return FailedPreconditionError(
+      fmt::format("schema {} (the base's default) is taken; name one with --schema", name));
+}
+
+}  // namespace
+
 Result<mapping::SchemaPlan> PlanBase(airtable::Client& client, pg::Connection* conn,
                                      std::string_view base_id,
                                      const std::vector<std::string>& tables) {
@@ -175,13 +223,8 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
   AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan,
                          PlanBase(client, &conn, options.base_id, options.tables));
   summary.warnings = plan.warnings;
-  summary.schema = options.schema;
-  if (summary.schema.empty()) {
-    AIRPG_ASSIGN_OR_RETURN(
-        pg::Rows rows,
-        conn.Exec("SELECT schema_name FROM airpg.bases WHERE base_id = $1", {options.base_id}));
-    summary.schema = rows.empty() ? DefaultSchemaName(base.name) : std::string(rows.Get(0, 0));
-  }
+  AIRPG_ASSIGN_OR_RETURN(summary.schema,
+                         ChooseLiveSchema(conn, options.base_id, base.name, options.schema));
 
   LoadContext ctx;
   ctx.client = &client;

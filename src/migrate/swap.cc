@@ -48,6 +48,16 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
   std::string backup;
   AIRPG_ASSIGN_OR_RETURN(bool live, SchemaExists(tx, r.target_schema));
   if (live) {
+    // Only this base's own mirror is ever moved aside (and later dropped).
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows owner,
+        tx.Exec("SELECT base_id FROM airpg.bases WHERE schema_name = $1", {r.target_schema}));
+    if (owner.empty() || owner.Get(0, 0) != r.base_id) {
+      return FailedPreconditionError(
+          fmt::format("schema {} exists and is not the mirror of base {}; the swap would move it "
+                      "aside: nothing was swapped",
+                      r.target_schema, r.base_id));
+    }
     backup = fmt::format("airpg_backup_{}", r.run_id);
     AIRPG_RETURN_IF_ERROR(RenameSchema(tx, r.target_schema, backup));
   }

@@ -56,6 +56,33 @@ TEST_F(MigrateTest, DeltaSampleBaseMigratesVerifiesAndJoinsThroughForeignKeys) {
             false);
 }
 
+// A schema airpg does not own is never taken over: the swap would move it
+// aside as a backup and the next migration would drop it. The default name
+// gets the base id appended; a --schema naming it is refused before loading.
+TEST_F(MigrateTest, ASchemaThatIsNotTheBasesOwnIsNeverTakenOver) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  ASSERT_TRUE(conn()
+                  .RunScript("CREATE SCHEMA delta_analytics_registration_tracking; "
+                             "CREATE TABLE delta_analytics_registration_tracking.mine (x int); "
+                             "INSERT INTO delta_analytics_registration_tracking.mine VALUES (42)")
+                  .ok());
+  migrate::MigrateOptions named;
+  named.schema = "delta_analytics_registration_tracking";
+  auto refused = Run(kDelta, named);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.runs"), "0");
+
+  auto summary = Run(kDelta);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->schema, "delta_analytics_registration_tracking_app_delta_analytic1");
+  auto again = Run(kDelta);  // the second run keeps the schema and swaps it
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->schema, summary->schema);
+  EXPECT_EQ(Scalar("SELECT x FROM delta_analytics_registration_tracking.mine"), "42");
+  ExpectClean(Verify(kDelta));
+}
+
 TEST_F(MigrateTest, GeneratedBaseRoundTripsAndASecondRunSwapsAndRollsBack) {
   json data = emulator::GenerateBase(3, 250, 7);
   std::string base = data["bases"][0]["id"];
