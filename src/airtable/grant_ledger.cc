@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <system_error>
@@ -46,9 +47,10 @@ struct Slot {
 static_assert(sizeof(Header) == 32 && sizeof(Slot) == 32, "the file format fixes both sizes");
 constexpr size_t kFileBytes = sizeof(Header) + GrantLedger::kCapacity * sizeof(Slot);
 
-Status IoError(std::string_view what) {
+// `error`: the errno of the failed call, read before anything else can change it.
+Status IoError(std::string_view what, int error) {
   return UnavailableError(fmt::format("pacer ledger: {}: {}", what,
-                                      std::error_code(errno, std::generic_category()).message()));
+                                      std::error_code(error, std::generic_category()).message()));
 }
 
 // The first 8 bytes of SHA-256 over the parts, each ended by a NUL.
@@ -60,14 +62,13 @@ uint64_t Digest64(std::initializer_list<std::string_view> parts) {
   }
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  uint64_t out = 0;
-  if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha256(), nullptr) == 1) {
-    std::memcpy(&out, digest.data(), sizeof(out));
-  } else {
-    // Without OpenSSL's digest, a plain FNV-1a still keeps bases apart.
-    out = 14695981039346656037ull;
-    for (unsigned char c : input) out = (out ^ c) * 1099511628211ull;
+  // Should OpenSSL fail, every key is 1: all bases and tokens then share one
+  // limit, which paces too slowly but never too fast.
+  if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    return 1;
   }
+  uint64_t out = 0;
+  std::memcpy(&out, digest.data(), sizeof(out));
   return out == 0 ? 1 : out;  // 0 means "no base"
 }
 
@@ -84,7 +85,7 @@ class ExclusiveLock {
   explicit ExclusiveLock(int fd) : fd_(fd) {}
   Status Lock() {
     while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) return IoError("flock");
+      if (errno != EINTR) return IoError("flock", errno);
     }
     locked_ = true;
     return Status::Ok();
@@ -105,7 +106,7 @@ Status WriteAll(int fd, const void* data, size_t size, off_t offset) {
   while (size > 0) {
     ssize_t n = ::pwrite(fd, p, size, offset);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return IoError("write");
+    if (n <= 0) return IoError("write", n == 0 ? EIO : errno);
     p += n;
     size -= static_cast<size_t>(n);
     offset += n;
@@ -116,14 +117,14 @@ Status WriteAll(int fd, const void* data, size_t size, off_t offset) {
 // The whole file, or false when it is shorter or longer than the format.
 Result<bool> ReadAll(int fd, std::vector<char>& buffer) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return IoError("stat");
+  if (::fstat(fd, &st) != 0) return IoError("stat", errno);
   if (static_cast<size_t>(st.st_size) != kFileBytes) return false;
   buffer.resize(kFileBytes);
   size_t done = 0;
   while (done < kFileBytes) {
     ssize_t n = ::pread(fd, buffer.data() + done, kFileBytes - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("read");
+    if (n < 0) return IoError("read", errno);
     if (n == 0) return false;  // truncated under us: not possible under the lock, but harmless
     done += static_cast<size_t>(n);
   }
@@ -142,7 +143,10 @@ Result<std::unique_ptr<GrantLedger>> GrantLedger::Open(const fs::path& file,
                                         file.parent_path().string(), ec.message()));
   }
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError(fmt::format("cannot open {}", file.string()));
+  if (fd < 0) {
+    int error = errno;
+    return IoError(fmt::format("cannot open {}", file.string()), error);
+  }
   uint64_t token_key = Digest64({"token", server, token});
   return std::unique_ptr<GrantLedger>(
       new GrantLedger(fd, std::string(server), token_key, NewOwner()));
@@ -157,8 +161,7 @@ uint64_t GrantLedger::BaseKey(std::string_view base_id) const {
   return base_id.empty() ? 0 : Digest64({"base", server_, base_id});
 }
 
-Status GrantLedger::Transact(std::string_view base_id, Clock::duration span,
-                             const Decide& decide) {
+Status GrantLedger::Transact(std::string_view base_id, Clock::duration span, const Decide& decide) {
   const uint64_t base_key = BaseKey(base_id);
   ExclusiveLock lock(fd_);
   AIRPG_RETURN_IF_ERROR(lock.Lock());
@@ -168,14 +171,15 @@ Status GrantLedger::Transact(std::string_view base_id, Clock::duration span,
   others.now = Clock::now();
   const int64_t now_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(others.now.time_since_epoch()).count();
-  const int64_t from_ns = now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(span).count();
+  const int64_t from_ns =
+      now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(span).count();
 
   std::vector<char> buffer;
   AIRPG_ASSIGN_OR_RETURN(bool complete, ReadAll(fd_, buffer));
   Header header{};
   if (complete) std::memcpy(&header, buffer.data(), sizeof(header));
-  const bool valid =
-      complete && header.magic == kMagic && header.version == kVersion && header.capacity == kCapacity;
+  const bool valid = complete && header.magic == kMagic && header.version == kVersion &&
+                     header.capacity == kCapacity;
   if (valid) {
     for (int i = 0; i < kCapacity; ++i) {
       Slot slot;
@@ -195,7 +199,7 @@ Status GrantLedger::Transact(std::string_view base_id, Clock::duration span,
   if (!valid) {
     // Empty, short or foreign: start again with every slot empty.
     if (::ftruncate(fd_, 0) != 0 || ::ftruncate(fd_, static_cast<off_t>(kFileBytes)) != 0) {
-      return IoError("truncate");
+      return IoError("truncate", errno);
     }
     header = Header{kMagic, kVersion, kCapacity, 0, 0};
   }

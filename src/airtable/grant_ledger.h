@@ -47,8 +47,7 @@ class GrantLedger {
   // token is stored only as part of a SHA-256 digest. kUnavailable when the
   // file cannot be opened.
   static Result<std::unique_ptr<GrantLedger>> Open(const std::filesystem::path& file,
-                                                   std::string_view server,
-                                                   std::string_view token);
+                                                   std::string_view server, std::string_view token);
 
   ~GrantLedger();
   GrantLedger(const GrantLedger&) = delete;

@@ -55,8 +55,8 @@ Clock::time_point Pacer::SharedGrant(const std::string& base_id, const BaseState
     Clock::time_point room =
         RoomAt(others.token, token_window_.grants(), from, limits_.per_token, span);
     if (!base_id.empty()) {
-      room = std::max(room,
-                      RoomAt(others.base, state.window.grants(), from, limits_.per_base, span));
+      room =
+          std::max(room, RoomAt(others.base, state.window.grants(), from, limits_.per_base, span));
     }
     if (room > others.now) {
       retry_at = room;

@@ -49,7 +49,7 @@ TEST(PacerProcessesTest, TwoProcessesReadingOneBaseMeetNo429) {
   std::string base_id = data["bases"][0]["id"];
   emulator::EmulatorOptions options;
   options.data_json = data.dump();
-  options.rate_limits = true;  // Airtable's: 5/s per base, 50/s per token
+  options.rate_limits = true;    // Airtable's: 5/s per base, 50/s per token
   options.penalty_millis = 300;  // a pacing bug shows as a count, not a 30 s stall
   auto emulator = emulator::Emulator::Start(options);
   ASSERT_TRUE(emulator.ok()) << emulator.status().ToString();
@@ -58,10 +58,9 @@ TEST(PacerProcessesTest, TwoProcessesReadingOneBaseMeetNo429) {
   fs::path ledger = dir.path() / "run" / "airtable-pacer";  // as under AIRPG_HOME
   std::vector<std::unique_ptr<testing::ChildProcess>> clients;
   for (int i = 0; i < 2; ++i) {
-    auto child = testing::ChildProcess::Start(
-        {AIRPG_PACER_CLIENT, (*emulator)->url(), base_id, ledger.string(),
-         std::to_string(kRequestsEach)},
-        {}, dir.path() / ("client" + std::to_string(i)));
+    auto child = testing::ChildProcess::Start({AIRPG_PACER_CLIENT, (*emulator)->url(), base_id,
+                                               ledger.string(), std::to_string(kRequestsEach)},
+                                              {}, dir.path() / ("client" + std::to_string(i)));
     ASSERT_TRUE(child.ok()) << child.status().ToString();
     clients.push_back(std::move(child).value());
   }
