@@ -1,20 +1,81 @@
 #include "airtable/pacer.h"
 
 #include <algorithm>
+#include <deque>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "base/log.h"
 
 namespace airpg::airtable {
+namespace {
 
 using Clock = SlidingWindow::Clock;
 
-Pacer::Pacer(PacerLimits limits, GrantObserver observer)
+// When one more grant fits under `limit` in any window of `span`, given the
+// grants of other processes (`theirs`, oldest first) and this one's (`mine`,
+// the last `limit`, oldest first): min() when it fits now (after `from`, the
+// start of the current window).
+Clock::time_point RoomAt(const std::vector<Clock::time_point>& theirs,
+                         const std::deque<Clock::time_point>& mine, Clock::time_point from,
+                         int limit, Clock::duration span) {
+  std::vector<Clock::time_point> all;
+  for (Clock::time_point t : theirs) all.push_back(t);
+  for (Clock::time_point t : mine) {
+    if (t > from) all.push_back(t);
+  }
+  if (static_cast<int>(all.size()) < limit) return Clock::time_point::min();
+  std::sort(all.begin(), all.end());
+  // Room once no more than limit - 1 of them remain inside the window.
+  return all[all.size() - static_cast<size_t>(limit)] + span;
+}
+
+}  // namespace
+
+Pacer::Pacer(PacerLimits limits, GrantObserver observer, std::unique_ptr<GrantLedger> ledger)
     : limits_(limits),
       observer_(std::move(observer)),
+      ledger_(std::move(ledger)),
       token_window_(limits.per_token, limits.window + limits.margin) {}
 
 Pacer::BaseState& Pacer::StateFor(const std::string& base_id) {
   auto it = bases_.find(base_id);
   if (it == bases_.end()) it = bases_.emplace(base_id, BaseState(limits_)).first;
   return it->second;
+}
+
+Clock::time_point Pacer::SharedGrant(const std::string& base_id, const BaseState& state,
+                                     Clock::time_point* now) {
+  const Clock::duration span = limits_.window + limits_.margin;
+  Clock::time_point granted_at{};
+  std::optional<Clock::time_point> retry_at;
+  Status s = ledger_->Transact(base_id, span, [&](const GrantLedger::Others& others) {
+    Clock::time_point from = others.now - span;
+    Clock::time_point room =
+        RoomAt(others.token, token_window_.grants(), from, limits_.per_token, span);
+    if (!base_id.empty()) {
+      room =
+          std::max(room, RoomAt(others.base, state.window.grants(), from, limits_.per_base, span));
+    }
+    if (room > others.now) {
+      retry_at = room;
+      return false;
+    }
+    granted_at = others.now;
+    return true;
+  });
+  if (!s.ok()) {
+    if (!ledger_failed_) {
+      log::Warn("Airtable pacing across airpg processes is off, this one paces itself only: {}",
+                s.ToString());
+      ledger_failed_ = true;
+    }
+    return *now;
+  }
+  if (retry_at) return *retry_at;
+  *now = std::max(*now, granted_at);
+  return *now;
 }
 
 Status Pacer::Acquire(std::string_view base_id, Priority priority, const std::atomic<bool>* stop) {
@@ -37,6 +98,9 @@ Status Pacer::Acquire(std::string_view base_id, Priority priority, const std::at
       // A request that names no base counts for the token only.
       Clock::time_point at = token_window_.NextAllowed(now);
       if (!key.empty()) at = std::max(at, state.window.NextAllowed(now));
+      // Other processes' grants can only make it later; when they leave room,
+      // the ledger has recorded this grant and `now` is the time it counted.
+      if (at <= now && ledger_ != nullptr) at = SharedGrant(key, state, &now);
       if (at <= now) {
         if (!key.empty()) state.window.Grant(now);
         token_window_.Grant(now);

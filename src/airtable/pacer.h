@@ -3,7 +3,11 @@
 // token under its own (50/s) so that 429s do not happen by design, serves
 // waiting requests strictly by priority class (writes before incremental
 // sync before backfill before verification; FIFO within a class), and holds a
-// base back for the penalty after a 429.
+// base back for the penalty after a 429. Airtable counts every client's
+// requests, so with a GrantLedger the limits hold across all the processes
+// sharing it: a grant the in-process windows allow goes out only when the
+// ledger's grants of other processes leave room too (priority order holds
+// within a process only). Without a ledger it paces this process alone.
 // Thread-safe.
 #pragma once
 
@@ -13,10 +17,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
+#include "airtable/grant_ledger.h"
 #include "airtable/sliding_window.h"
 #include "base/status.h"
 
@@ -48,7 +54,11 @@ class Pacer {
   using GrantObserver =
       std::function<void(std::string_view base_id, std::chrono::steady_clock::time_point at)>;
 
-  explicit Pacer(PacerLimits limits = {}, GrantObserver observer = nullptr);
+  // `ledger` (may be null: pace this process only) is shared with other
+  // processes; its file lock is taken under the pacer's lock, only for one
+  // read and one append, and never held while waiting.
+  explicit Pacer(PacerLimits limits = {}, GrantObserver observer = nullptr,
+                 std::unique_ptr<GrantLedger> ledger = nullptr);
 
   // Blocks until one request to `base_id` may go out. `base_id` empty: a
   // request that names no base (whoami, list bases) counts for the token only.
@@ -79,14 +89,27 @@ class Pacer {
 
   BaseState& StateFor(const std::string& base_id);  // REQUIRES: mu_ held
 
+  // For a grant the in-process windows allow at `*now`, asks the ledger
+  // whether other processes' grants leave room. Room: the ledger recorded the
+  // grant, `*now` moves to the time it counted, and that time is returned.
+  // No room: returns when the first grant in the way leaves the window (later
+  // than `*now`). A ledger that fails is logged once; the grants it fails
+  // for are paced in-process only.
+  // REQUIRES: mu_ held; ledger_ not null.
+  std::chrono::steady_clock::time_point SharedGrant(const std::string& base_id,
+                                                    const BaseState& state,
+                                                    std::chrono::steady_clock::time_point* now);
+
   const PacerLimits limits_;
   const GrantObserver observer_;
+  const std::unique_ptr<GrantLedger> ledger_;  // null: this process only; used under mu_
   mutable std::mutex mu_;
   std::condition_variable cv_;
   SlidingWindow token_window_;              // guarded by mu_
   std::map<std::string, BaseState> bases_;  // guarded by mu_; "" = no base
   uint64_t next_seq_ = 0;                   // guarded by mu_
   PacerStats stats_;                        // guarded by mu_
+  bool ledger_failed_ = false;              // guarded by mu_; reported once
 };
 
 }  // namespace airpg::airtable

@@ -1,6 +1,10 @@
 #include "airtable/pacer.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -9,8 +13,12 @@
 
 #include <gtest/gtest.h>
 
+#include "airtable/grant_ledger.h"
+
 namespace airpg::airtable {
 namespace {
+
+namespace fs = std::filesystem;
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
@@ -152,6 +160,121 @@ TEST(PacerTest, StopCancelsAWaiter) {
   stop = true;
   waiter.join();
   EXPECT_EQ(result.code(), StatusCode::kCancelled);
+}
+
+// --- Across processes: Pacers with their own handles on one ledger file, as
+// two airpg processes sharing an AIRPG_HOME have.
+
+// A ledger file in a fresh directory, removed afterwards.
+class SharedLedger {
+ public:
+  SharedLedger() {
+    std::string pattern = (fs::temp_directory_path() / "airpg-pacer-XXXXXX").string();
+    dir_ = ::mkdtemp(pattern.data());
+  }
+  ~SharedLedger() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  fs::path file() const { return dir_ / "airtable-pacer"; }
+  // A new handle: another owner, as another process would be.
+  std::unique_ptr<GrantLedger> Handle() const {
+    auto ledger = GrantLedger::Open(file(), "http://127.0.0.1:1", "patPacerTest.0123");
+    EXPECT_TRUE(ledger.ok()) << ledger.status().ToString();
+    return ledger.ok() ? std::move(ledger).value() : nullptr;
+  }
+
+ private:
+  fs::path dir_;
+};
+
+std::vector<Clock::time_point> Sorted(std::vector<Clock::time_point> grants) {
+  std::sort(grants.begin(), grants.end());
+  return grants;
+}
+
+TEST(PacerTest, TwoProcessesOnOneBaseStayUnderTheBaseLimitTogether) {
+  SharedLedger ledger;
+  Grants seen;  // one record of both: the ledger's times are one clock
+  Pacer first(FastLimits(), seen.Observer(), ledger.Handle());
+  Pacer second(FastLimits(), seen.Observer(), ledger.Handle());
+  std::thread a([&] { Hammer(first, "appA", 2, 10); });
+  std::thread b([&] { Hammer(second, "appA", 2, 10); });
+  a.join();
+  b.join();
+  auto grants = Sorted(seen.Of("appA"));
+  EXPECT_EQ(grants.size(), 40u);
+  EXPECT_TRUE(RespectsWindow(grants, 5, milliseconds(100)));
+  EXPECT_EQ(first.stats().granted + second.stats().granted, 40);
+}
+
+TEST(PacerTest, TwoProcessesOnTwoBasesShareOnlyTheTokenLimit) {
+  SharedLedger ledger;
+  Grants seen;
+  Pacer first(FastLimits(), seen.Observer(), ledger.Handle());
+  Pacer second(FastLimits(), seen.Observer(), ledger.Handle());
+  // The token allows 8: after 5 to appA, 3 to appB go at once (none waits, as
+  // one would if the other process's appA grants counted for appB)...
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(first.Acquire("appA", Priority::kBackfill).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(second.Acquire("appB", Priority::kBackfill).ok());
+  EXPECT_EQ(first.stats().waited, 0);
+  EXPECT_EQ(second.stats().waited, 0);
+  // ...and from there on both together stay under the token limit.
+  std::thread a([&] { Hammer(first, "appA", 2, 5); });
+  std::thread b([&] { Hammer(second, "appB", 2, 5); });
+  a.join();
+  b.join();
+  EXPECT_TRUE(RespectsWindow(Sorted(seen.Of("appA")), 5, milliseconds(100)));
+  EXPECT_TRUE(RespectsWindow(Sorted(seen.Of("appB")), 5, milliseconds(100)));
+  auto all = Sorted(seen.All());
+  EXPECT_EQ(all.size(), 28u);
+  EXPECT_TRUE(RespectsWindow(all, 8, milliseconds(100)));
+}
+
+TEST(PacerTest, StopCancelsAWaiterHeldBackByAnotherProcess) {
+  PacerLimits limits = FastLimits();
+  limits.window = milliseconds(60000);  // the other process's grants stay in the way
+  SharedLedger ledger;
+  Pacer first(limits, nullptr, ledger.Handle());
+  Pacer second(limits, nullptr, ledger.Handle());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(first.Acquire("appA", Priority::kBackfill).ok());
+  std::atomic<bool> stop{false};
+  Status result;
+  std::thread waiter([&] { result = second.Acquire("appA", Priority::kWrite, &stop); });
+  // Queued and past its first look at the ledger (both happen under the
+  // pacer's lock, before it waits): it is held back by `first` alone.
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (second.stats().waiting < 1 && Clock::now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(second.stats().granted, 0);
+  stop = true;
+  waiter.join();
+  EXPECT_EQ(result.code(), StatusCode::kCancelled);
+  EXPECT_EQ(second.stats().granted, 0);
+}
+
+TEST(PacerTest, ACorruptLedgerFileCountsAsEmpty) {
+  SharedLedger ledger;
+  { std::ofstream(ledger.file(), std::ios::binary) << std::string(5000, '\x7f'); }
+  Grants seen;
+  Pacer first(FastLimits(), seen.Observer(), ledger.Handle());
+  Pacer second(FastLimits(), seen.Observer(), ledger.Handle());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(first.Acquire("appA", Priority::kBackfill).ok());
+  EXPECT_EQ(first.stats().waited, 0);  // junk in the file holds nothing back
+  // The file was rewritten: the second process sees the first one's grants.
+  Hammer(second, "appA", 1, 3);
+  auto grants = Sorted(seen.Of("appA"));
+  EXPECT_EQ(grants.size(), 8u);
+  EXPECT_TRUE(RespectsWindow(grants, 5, milliseconds(100)));
+}
+
+TEST(PacerTest, WithoutALedgerEachProcessPacesOnlyItself) {
+  PacerLimits limits = FastLimits();
+  limits.window = milliseconds(60000);
+  Pacer first(limits);
+  Pacer second(limits);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(first.Acquire("appA", Priority::kBackfill).ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(second.Acquire("appA", Priority::kBackfill).ok());
+  EXPECT_EQ(first.stats().waited + second.stats().waited, 0);
 }
 
 }  // namespace

@@ -25,6 +25,9 @@ class SlidingWindow {
   // Nothing is granted before `until` (the penalty after a 429).
   void BlockUntil(Clock::time_point until);
 
+  // The last `limit` grants, oldest first (older ones no longer matter).
+  const std::deque<Clock::time_point>& grants() const { return grants_; }
+
  private:
   int limit_;
   Clock::duration window_;

@@ -4,11 +4,31 @@
 
 #include <fmt/core.h>
 
+#include "airtable/grant_ledger.h"
+#include "base/log.h"
 #include "cli/database.h"
 #include "pg/catalog.h"
 #include "pg/embedded_cluster.h"
 
 namespace airpg::cli {
+namespace {
+
+// The grant ledger of AIRPG_HOME, or null after a warning when it cannot be
+// opened: the pacer then paces this process alone, which never fails a
+// command (other airpg processes' requests may then meet this one's in
+// Airtable's window: 429s, counted and retried).
+std::unique_ptr<airtable::GrantLedger> OpenGrantLedger(const Config& config) {
+  Result<std::unique_ptr<airtable::GrantLedger>> ledger =
+      airtable::GrantLedger::Open(config.home / "run" / "airtable-pacer",
+                                  config.airtable_endpoint_url, config.airtable_token.value_or(""));
+  if (!ledger.ok()) {
+    log::Warn("Airtable pacing covers this process only: {}", ledger.status().ToString());
+    return nullptr;
+  }
+  return std::move(ledger).value();
+}
+
+}  // namespace
 
 Result<std::string> ResolveBaseId(const Config& config, const std::optional<std::string>& flag) {
   std::string id = flag && !flag->empty() ? *flag : config.airtable_base_id;
@@ -38,7 +58,7 @@ Result<AirtableAccess> OpenAirtable(const Config& config, const std::atomic<bool
   airtable::PacerLimits limits;
   limits.per_base = config.airtable_per_base_limit;
   limits.per_token = config.airtable_per_token_limit;
-  access.pacer = std::make_unique<airtable::Pacer>(limits);
+  access.pacer = std::make_unique<airtable::Pacer>(limits, nullptr, OpenGrantLedger(config));
   access.client = std::make_unique<airtable::Client>(std::move(options), *access.pacer);
   return access;
 }

@@ -19,7 +19,10 @@ namespace airpg::cli {
 // --base, else airtable.base_id; kInvalidArgument naming both when neither is set.
 Result<std::string> ResolveBaseId(const Config& config, const std::optional<std::string>& flag);
 
-// A client and the pacer it needs; the pacer outlives the client.
+// A client and the pacer it needs; the pacer outlives the client. The pacer
+// records its grants in $AIRPG_HOME/run/airtable-pacer, where every airpg
+// process with the same AIRPG_HOME sees them, so that all of them keep
+// Airtable's limits together.
 struct AirtableAccess {
   std::unique_ptr<airtable::Pacer> pacer;
   std::unique_ptr<airtable::Client> client;

@@ -156,6 +156,18 @@ TEST(CliSyncTest, SyncBringsAChangeInAndStopsCleanlyOnSigterm) {
       },
       std::chrono::seconds(30)))
       << sync->Stderr();
+  // So are its first safety polls of every table (the next come a minute
+  // later): the change below can only arrive through the ping, which is what
+  // the lag in `airpg status` measures. The sync's requests wait for the
+  // migrate's last ones to leave Airtable's window, so these polls can still be
+  // under way when the webhook is.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return scalar("SELECT count(*) FROM airpg.sync_tables WHERE last_poll_at IS NOT NULL") ==
+               scalar("SELECT count(*) FROM airpg.tables");
+      },
+      std::chrono::seconds(30)))
+      << sync->Stderr();
   http::Client http;
   auto patched = http.Send(
       "PATCH", (*emulator)->url() + "/__emulator/ui/" + kBase + "/Clients/recCliHarbor0001",
