@@ -9,7 +9,8 @@ emulator=${1:?usage: run_conformance.sh PATH/TO/airtable-emulator}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 workdir=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$workdir"' EXIT
+pid=  # the emulator's, once started
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$workdir"' EXIT
 
 if [ ! -d "$root/node_modules/airtable" ]; then
   echo "run_conformance: npm packages missing; run scripts/install-deps" >&2
