@@ -12,7 +12,7 @@
 //   (latency)  change → visible in Postgres, K single-record changes (one at a
 //              time, at most one every --interval-ms), timed from outside:
 //              from sending the UI change to the row reading the new value on
-//              the bench's own connection (polled every 0.5 ms); and the
+//              the bench's own connection (read every 1 ms); and the
 //              daemon's own ping → commit lag (airpg.sync_events 'ping_lag').
 //              p50/p95/p99 against the target p99 ≤ 300 ms (the seeds' SLO is
 //              p99 < 60 s) and against the bare round trip of one emulator
@@ -71,6 +71,12 @@ constexpr double kLatencyTarget = 300;   // ms, p99 on loopback (issue 7)
 constexpr double kLatencySlo = 60000;    // ms, p99 (the seeds' SLO)
 constexpr double kIdleTarget = 1.0;      // % of one core
 constexpr int kNormalLanePollSeconds = 60;  // sync/lane.cc: the default lane's poll interval
+constexpr int kCycleRequests = 2;  // a one-record cycle: the payloads, then the record
+// Airtable's rolling second and the pacer's margin (airtable/pacer.h).
+constexpr auto kRateWindow = std::chrono::milliseconds(1020);
+// How often the bench reads the changed row: the figures' resolution, and
+// what the bench's watching costs the 2 cores the daemon also runs on.
+constexpr auto kWatchEvery = std::chrono::microseconds(1000);
 
 struct Options {
   std::string figures = "ilr";
@@ -132,6 +138,17 @@ int64_t ContextSwitches(pid_t pid) {
   return total;
 }
 
+// CPU seconds of every thread of `pid` from schedstat (nanoseconds; the
+// clock-tick counters of /proc/PID/stat are too coarse for an idle process).
+double SchedCpuSeconds(pid_t pid) {
+  double total = 0;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator(fmt::format("/proc/{}/task", pid), ec)) {
+    total += std::atof(bench::ReadText((task.path() / "schedstat").string()).c_str()) / 1e9;
+  }
+  return total;
+}
+
 int Threads(pid_t pid) {
   int n = 0;
   std::error_code ec;
@@ -165,6 +182,10 @@ class SyncBench {
 
   void StartDaemon() {
     bench::SpawnOptions options = h_.AirpgOptions(emu_, kDatabase, /*paced=*/true, "sync");
+    // Each airpg process paces from an empty window: started within a second
+    // of the migration's last requests, the sync's first ones overflow
+    // Airtable's rolling second (a 429 and 30 s held back). Let it pass.
+    std::this_thread::sleep_until(migrated_ + kRateWindow);
     Say(fmt::format("airpg sync --base {} --loopback-pings --port 0", emu_.base_id));
     started_ = Clock::now();
     daemon_ = OrDie(ChildProcess::Spawn({AIRPG_BINARY, "sync", "--base", emu_.base_id,
@@ -216,13 +237,15 @@ class SyncBench {
     Say(fmt::format("idle: {} s with nothing changing", o_.idle_seconds));
     Counters before = OrDie(h_.Count(emu_), "stats");
     int64_t switches = ContextSwitches(pid);
-    double cpu = bench::ProcessCpuSeconds(pid, false);
+    double cpu = SchedCpuSeconds(pid), ticks = bench::ProcessCpuSeconds(pid, false);
     double pg_cpu = bench::ProcessCpuSeconds(h_.Postmaster(), true);
     double emu_cpu = bench::ProcessCpuSeconds(emu_.process->pid(), false);
     auto start = Clock::now();
     std::this_thread::sleep_for(std::chrono::seconds(o_.idle_seconds));  // the window
     double seconds = Ms(Clock::now() - start) / 1000;
-    cpu = bench::ProcessCpuSeconds(pid, false) - cpu;
+    // schedstat misses threads that ended in the window; the tick count
+    // (whole process, 10 ms steps) does not: the larger of the two.
+    cpu = std::max(SchedCpuSeconds(pid) - cpu, bench::ProcessCpuSeconds(pid, false) - ticks);
     switches = ContextSwitches(pid) - switches;
     pg_cpu = bench::ProcessCpuSeconds(h_.Postmaster(), true) - pg_cpu;
     emu_cpu = bench::ProcessCpuSeconds(emu_.process->pid(), false) - emu_cpu;
@@ -231,7 +254,7 @@ class SyncBench {
     int64_t requests = after.base_requests - before.base_requests;
     Print(fmt::format(
         "(idle) airpg sync watching {} tables, nothing changing, {:.1f} s: CPU {:.3f} % of one "
-        "core ({:.3f} s user+system; {} threads, {:.1f} context switches/s)",
+        "core ({:.3f} s on CPU by schedstat; {} threads, {:.1f} context switches/s)",
         o_.tables, seconds, percent, cpu, Threads(pid), switches / seconds));
     Print(fmt::format(
         "(idle) its Airtable requests in the window: {} ({:.1f}/min: payload reads every 5 s "
@@ -250,22 +273,30 @@ class SyncBench {
                     o_.interval_ms));
     int64_t first_event = LastEventId();
     Counters before = OrDie(h_.Count(emu_), "stats");
-    std::vector<double> outside, ui;
+    // Outside latency of each change, split by whether the daemon sent
+    // Airtable anything besides the change's own cycle meanwhile (its safety
+    // polls, its fallback payload read), told by the emulator's counter.
+    std::vector<double> outside, alone, shared, ui;
+    int64_t other_requests = 0;
     auto next = Clock::now();
     for (int i = 0; i < o_.changes; ++i) {
       std::this_thread::sleep_until(next);  // the arrival pace of the changes
       const Table& t = tables_[i % tables_.size()];
       const std::string& record = t.records[(i / tables_.size()) % t.records.size()];
       std::string value = fmt::format("latency {} {:x}", i, nonce_);
+      int64_t requests_before = OrDie(h_.Count(emu_), "stats").base_requests;
       auto sent = Clock::now();
       next = sent + std::chrono::milliseconds(o_.interval_ms);
       ChangeOne(t, record, value);
       ui.push_back(Ms(Clock::now() - sent));
       Clock::time_point seen = WaitVisible(t, record, value);
-      outside.push_back(Ms(seen - sent));
-      if ((i + 1) % 50 == 0) {
-        Say(fmt::format("  {} changes, last {:.1f} ms", i + 1, outside.back()));
-      }
+      double ms = Ms(seen - sent);
+      outside.push_back(ms);
+      int64_t others =
+          OrDie(h_.Count(emu_), "stats").base_requests - requests_before - kCycleRequests;
+      (others > 0 ? shared : alone).push_back(ms);
+      other_requests += std::max<int64_t>(0, others);
+      if ((i + 1) % 50 == 0) Say(fmt::format("  {} changes, last {:.1f} ms", i + 1, ms));
     }
     Counters after = OrDie(h_.Count(emu_), "stats");
     int64_t last_event = LastEventId();
@@ -277,33 +308,37 @@ class SyncBench {
     std::vector<double> daemon;
     for (int i = 0; i < lags.size(); ++i) daemon.push_back(std::stod(std::string(lags.Get(i, 0))));
     pg::Rows cycles = OrDie(
-        watch_->Exec("SELECT count(*), coalesce(sum(requests), 0) FROM airpg.sync_events WHERE "
-                     "base_id = $1 AND kind = 'webhook' AND event_id > $2 AND event_id <= $3",
+        watch_->Exec("SELECT count(*) FROM airpg.sync_events WHERE base_id = $1 AND kind = "
+                     "'webhook' AND event_id > $2 AND event_id <= $3",
                      {emu_.base_id, std::to_string(first_event), std::to_string(last_event)}),
         "webhook events");
     Percentiles out = Summarise(outside), own = Summarise(daemon), sent = Summarise(ui);
     int64_t requests = after.base_requests - before.base_requests;
     Print(fmt::format(
-        "(latency) {} single-record changes across {} tables (UI route, one ping each), emulator "
-        "limits ON, airpg paced at 5 requests/s per base",
-        o_.changes, tables_.size()));
+        "(latency) {} single-record changes across {} tables (UI route, one ping each, at most "
+        "one every {} ms), emulator limits ON, airpg paced at 5 requests/s per base",
+        o_.changes, tables_.size(), o_.interval_ms));
     Print("(latency) change -> visible in Postgres (outside): " + Show(out));
     Print("(latency) ping -> commit (daemon's own, sync_events ping_lag): " + Show(own));
     Print(fmt::format(
-        "(latency)   of which the UI change itself (emulator answers the PATCH): p50 {:.1f} ms; "
-        "{} cycles recorded, {} Airtable requests counted by the emulator ({:.2f} per change)",
+        "(latency)   changes alone with their cycle: {}; changes whose wait also saw {} other "
+        "requests of the daemon (safety polls, fallback payload reads): {}",
+        Show(Summarise(alone)), other_requests, Show(Summarise(shared))));
+    Print(fmt::format(
+        "(latency)   the UI change itself (emulator answers the PATCH): p50 {:.1f} ms; {} cycles "
+        "recorded; {} Airtable requests counted by the emulator ({:.2f} per change)",
         sent.p50, cycles.Get(0, 0), requests,
         static_cast<double>(requests) / std::max(1, o_.changes)));
     Print("(latency) baseline: one emulator list request (the cycle's record read, UI route) + "
           "one Postgres commit: " +
           Show(floor));
     Print(fmt::format(
-        "(latency) ratio outside / baseline: p50 {:.2f}, p99 {:.2f}; daemon's p99 / baseline "
-        "p99 {:.2f}",
-        out.p50 / floor.p50, out.p99 / floor.p99, own.p99 / floor.p99));
+        "(latency) ratio outside / baseline: p50 {:.1f}, p99 {:.1f}; daemon's own / baseline: "
+        "p50 {:.1f}, p99 {:.1f}",
+        out.p50 / floor.p50, out.p99 / floor.p99, own.p50 / floor.p50, own.p99 / floor.p99));
     Print(fmt::format(
-        "(latency) p99 outside {:.1f} ms / target {:.0f} ms = {:.3f} (target <= 1); / SLO {:.0f} "
-        "s = {:.4f}",
+        "(latency) p99 outside {:.1f} ms / target {:.0f} ms = {:.3f} (target <= 1); / the seeds' "
+        "SLO {:.0f} s = {:.4f} (target < 1)",
         out.p99, kLatencyTarget, out.p99 / kLatencyTarget, kLatencySlo / 1000,
         out.p99 / kLatencySlo));
   }
@@ -336,6 +371,7 @@ class SyncBench {
                                            options),
                        "airpg migrate");
     ChildExit done = OrDie(child->Wait(), "airpg migrate");
+    migrated_ = Clock::now();
     OrDie(bench::MigrateSummary(done, options), "airpg migrate");
     Say(fmt::format("  migrated in {:.1f} s", done.seconds));
   }
@@ -406,8 +442,8 @@ class SyncBench {
     return requests;
   }
 
-  // When the row first reads `value` (polled every 0.5 ms on the bench's own
-  // connection, an indexed lookup); Failed past the seeds' 60 s SLO.
+  // When the row first reads `value` (read every kWatchEvery on the bench's
+  // own connection, an indexed lookup); Failed past the seeds' 60 s SLO.
   Clock::time_point WaitVisible(const Table& t, const std::string& record,
                                 const std::string& value) {
     std::string sql =
@@ -422,7 +458,7 @@ class SyncBench {
         throw Failed{fmt::format("record {} did not reach Postgres within 60 s; airpg sync said: {}",
                                  record, bench::ReadText(daemon_err_))};
       }
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
+      std::this_thread::sleep_for(kWatchEvery);
     }
   }
 
@@ -550,7 +586,7 @@ class SyncBench {
   std::unique_ptr<ChildProcess> daemon_;
   std::string daemon_err_;
   int port_ = 0;
-  Clock::time_point started_;
+  Clock::time_point started_, migrated_;
 
  public:
   ~SyncBench() {
