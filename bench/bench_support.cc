@@ -46,9 +46,7 @@ ScratchDir::~ScratchDir() {
 Harness::Harness(std::string name, fs::path dir)
     : name_(std::move(name)), dir_(std::move(dir)), cluster_(ClusterOptions(dir_)) {}
 
-void Harness::Say(std::string_view line) const {
-  std::cerr << name_ << ": " << line << std::endl;
-}
+void Harness::Say(std::string_view line) const { std::cerr << name_ << ": " << line << std::endl; }
 
 Status Harness::StartPostgres() {
   Say("starting a throwaway Postgres");
@@ -79,15 +77,13 @@ Result<fs::path> Harness::Generate(int tables, int per_table) {
   options.stdout_path = file.string();
   options.stderr_path = (dir_ / "generate.err").string();
   AIRPG_ASSIGN_OR_RETURN(
-      auto child,
-      ChildProcess::Spawn({AIRPG_EMULATOR_BINARY, "generate", "--records",
-                           std::to_string(per_table), "--tables", std::to_string(tables), "--seed",
-                           "1"},
-                          options));
+      auto child, ChildProcess::Spawn(
+                      {AIRPG_EMULATOR_BINARY, "generate", "--records", std::to_string(per_table),
+                       "--tables", std::to_string(tables), "--seed", "1"},
+                      options));
   AIRPG_ASSIGN_OR_RETURN(ChildExit done, child->Wait());
   if (!done.ok()) return InternalError("generate failed: " + ReadText(options.stderr_path));
-  Say(fmt::format("  {} in {:.1f} s", Mb(static_cast<int64_t>(fs::file_size(file))),
-                  done.seconds));
+  Say(fmt::format("  {} in {:.1f} s", Mb(static_cast<int64_t>(fs::file_size(file))), done.seconds));
   return file;
 }
 
@@ -101,20 +97,20 @@ Result<Emulator> Harness::StartEmulator(const fs::path& data, bool rate_limits) 
   options.stderr_path = (dir_ / "emulator.err").string();
   Emulator emu;
   AIRPG_ASSIGN_OR_RETURN(emu.process, ChildProcess::Spawn(argv, options));
-  AIRPG_ASSIGN_OR_RETURN(emu.url,
-                         WaitForLine(options.stdout_path, "listening on ", std::chrono::minutes(10)));
+  AIRPG_ASSIGN_OR_RETURN(
+      emu.url, WaitForLine(options.stdout_path, "listening on ", std::chrono::minutes(10)));
   // Meta API (counts for the token only, not for the base).
   AIRPG_ASSIGN_OR_RETURN(json bases, Get(emu.url + "/v0/meta/bases"));
   emu.base_id = bases["bases"][0]["id"];
   AIRPG_ASSIGN_OR_RETURN(json stats, Get(emu.url + "/__emulator/stats"));
   const json& limits = stats["rateLimits"];
-  Say(fmt::format(
-      "  {} serves base {} after {:.1f} s; limits: enabled={} perBase={} "
-      "windowMillis={} penaltyMillis={}",
-      emu.url, emu.base_id,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-      limits["enabled"].get<bool>(), limits["perBase"].get<int>(),
-      limits["windowMillis"].get<int64_t>(), limits["penaltyMillis"].get<int64_t>()));
+  Say(
+      fmt::format("  {} serves base {} after {:.1f} s; limits: enabled={} perBase={} "
+                  "windowMillis={} penaltyMillis={}",
+                  emu.url, emu.base_id,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                  limits["enabled"].get<bool>(), limits["perBase"].get<int>(),
+                  limits["windowMillis"].get<int64_t>(), limits["penaltyMillis"].get<int64_t>()));
   if (limits["enabled"].get<bool>() != rate_limits) {
     return InternalError("the emulator's rate limits are not as asked");
   }
@@ -139,13 +135,11 @@ SpawnOptions Harness::AirpgOptions(const Emulator& emu, const std::string& datab
   options.stdout_path = (dir_ / (log + ".out")).string();
   options.stderr_path = (dir_ / (log + ".err")).string();
   options.cwd = dir_.string();  // no airpg.yaml of the caller's directory
-  options.env = {{"DATABASE_URL", cluster_.Url(database)},
-                 {"AIRTABLE_ENDPOINT_URL", emu.url},
-                 {"AIRTABLE_TOKEN", kBenchToken},
-                 {"AIRPG_HOME", (dir_ / "home").string()},
-                 {"AIRPG_CONFIG", std::nullopt},
-                 {"AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt},
-                 {"AIRPG_AIRTABLE_BASE_ID", std::nullopt}};
+  options.env = {
+      {"DATABASE_URL", cluster_.Url(database)}, {"AIRTABLE_ENDPOINT_URL", emu.url},
+      {"AIRTABLE_TOKEN", kBenchToken},          {"AIRPG_HOME", (dir_ / "home").string()},
+      {"AIRPG_CONFIG", std::nullopt},           {"AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt},
+      {"AIRPG_AIRTABLE_BASE_ID", std::nullopt}};
   if (!paced) {
     options.env["AIRPG_AIRTABLE_PER_BASE_LIMIT"] = "1000000";
     options.env["AIRPG_AIRTABLE_PER_TOKEN_LIMIT"] = "1000000";

@@ -78,7 +78,9 @@ class Bench {
   Status Start() { return h_.StartPostgres(); }
   void Stop() { h_.StopPostgres(); }
 
-  Result<fs::path> Generate(int tables, int records) { return h_.Generate(tables, records / tables); }
+  Result<fs::path> Generate(int tables, int records) {
+    return h_.Generate(tables, records / tables);
+  }
   Result<Emulator> StartEmulator(const fs::path& data, bool rate_limits) {
     return h_.StartEmulator(data, rate_limits);
   }

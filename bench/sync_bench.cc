@@ -73,13 +73,13 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr const char* kDatabase = "sync_bench";
-constexpr int kIdsPerRead = 100;       // records per read request (a page)
-constexpr int kRecordsPerWrite = 10;   // Airtable's cap per write request
-constexpr double kLatencyTarget = 300;   // ms, p99 on loopback (issue 7)
-constexpr double kLatencySlo = 60000;    // ms, p99 (the seeds' SLO)
-constexpr double kIdleTarget = 1.0;      // % of one core
+constexpr int kIdsPerRead = 100;            // records per read request (a page)
+constexpr int kRecordsPerWrite = 10;        // Airtable's cap per write request
+constexpr double kLatencyTarget = 300;      // ms, p99 on loopback (issue 7)
+constexpr double kLatencySlo = 60000;       // ms, p99 (the seeds' SLO)
+constexpr double kIdleTarget = 1.0;         // % of one core
 constexpr int kNormalLanePollSeconds = 60;  // sync/lane.cc: the default lane's poll interval
-constexpr int kCycleRequests = 2;  // a one-record cycle: the payloads, then the record
+constexpr int kCycleRequests = 2;           // a one-record cycle: the payloads, then the record
 // Airtable's rolling second and the pacer's margin (airtable/pacer.h).
 constexpr auto kRateWindow = std::chrono::milliseconds(1020);
 // How often the bench reads the changed row: the figures' resolution, and
@@ -219,8 +219,8 @@ class SyncBench {
                     "airpg sync");
     daemon_err_ = options.stderr_path;
     std::string line =
-        OrDie(bench::WaitForLine(daemon_err_, "airpg sync: listening on 127.0.0.1:",
-                                 std::chrono::seconds(60)),
+        OrDie(bench::WaitForLine(daemon_err_,
+                                 "airpg sync: listening on 127.0.0.1:", std::chrono::seconds(60)),
               "airpg sync endpoints");
     port_ = std::atoi(line.c_str());
     // Settled: its webhook exists and the first step (a payload read, a safety
@@ -287,9 +287,10 @@ class SyncBench {
         "processes) {:.3f} %, the emulator {:.3f} %",
         requests, requests * 60 / seconds, kNormalLanePollSeconds, 100 * pg_cpu / seconds,
         100 * emu_cpu / seconds));
-    Print(fmt::format("(idle) baseline: the target {:.0f} % of one core; ratio CPU / target = "
-                      "{:.3f} (target < 1)",
-                      kIdleTarget, percent / kIdleTarget));
+    Print(
+        fmt::format("(idle) baseline: the target {:.0f} % of one core; ratio CPU / target = "
+                    "{:.3f} (target < 1)",
+                    kIdleTarget, percent / kIdleTarget));
   }
 
   void Latency() {
@@ -331,18 +332,18 @@ class SyncBench {
     double rate = o_.changes / (Ms(Clock::now() - first) / 1000);
     Counters after = OrDie(h_.Count(emu_), "stats");
     int64_t last_event = LastEventId();
-    pg::Rows lags = OrDie(watch_->Exec("SELECT lag_ms FROM airpg.sync_events WHERE base_id = $1 "
-                                       "AND kind = 'ping_lag' AND event_id > $2 AND event_id <= $3",
-                                       {emu_.base_id, std::to_string(first_event),
-                                        std::to_string(last_event)}),
-                          "ping_lag events");
+    pg::Rows lags =
+        OrDie(watch_->Exec("SELECT lag_ms FROM airpg.sync_events WHERE base_id = $1 "
+                           "AND kind = 'ping_lag' AND event_id > $2 AND event_id <= $3",
+                           {emu_.base_id, std::to_string(first_event), std::to_string(last_event)}),
+              "ping_lag events");
     std::vector<double> daemon;
     for (int i = 0; i < lags.size(); ++i) daemon.push_back(std::stod(std::string(lags.Get(i, 0))));
-    pg::Rows cycles = OrDie(
-        watch_->Exec("SELECT count(*) FROM airpg.sync_events WHERE base_id = $1 AND kind = "
-                     "'webhook' AND event_id > $2 AND event_id <= $3",
-                     {emu_.base_id, std::to_string(first_event), std::to_string(last_event)}),
-        "webhook events");
+    pg::Rows cycles =
+        OrDie(watch_->Exec("SELECT count(*) FROM airpg.sync_events WHERE base_id = $1 AND kind = "
+                           "'webhook' AND event_id > $2 AND event_id <= $3",
+                           {emu_.base_id, std::to_string(first_event), std::to_string(last_event)}),
+              "webhook events");
     Percentiles out = Summarise(outside), own = Summarise(daemon), sent = Summarise(ui);
     int64_t requests = after.base_requests - before.base_requests;
     Print(fmt::format(
@@ -362,9 +363,10 @@ class SyncBench {
         "recorded; {} Airtable requests counted by the emulator ({:.2f} per change)",
         sent.p50, cycles.Get(0, 0), requests,
         static_cast<double>(requests) / std::max(1, o_.changes)));
-    Print("(latency) baseline: one emulator list request (the cycle's record read, UI route) + "
-          "one Postgres commit: " +
-          Show(floor));
+    Print(
+        "(latency) baseline: one emulator list request (the cycle's record read, UI route) + "
+        "one Postgres commit: " +
+        Show(floor));
     Print(fmt::format(
         "(latency) ratio outside / baseline: p50 {:.1f}, p99 {:.1f}; daemon's own / baseline: "
         "p50 {:.1f}, p99 {:.1f}",
@@ -378,12 +380,12 @@ class SyncBench {
 
   void Requests() {
     const Table& t = tables_.front();
-    Say(fmt::format("requests: batches of {} changes in table {}",
-                    fmt::join(o_.batches, ", "), t.table_name));
+    Say(fmt::format("requests: batches of {} changes in table {}", fmt::join(o_.batches, ", "),
+                    t.table_name));
     for (int n : o_.batches) {
       if (n < 1 || n > static_cast<int>(t.records.size())) {
-        throw Failed{fmt::format("a batch of {} does not fit a table of {} records", n,
-                                 t.records.size())};
+        throw Failed{
+            fmt::format("a batch of {} does not fit a table of {} records", n, t.records.size())};
       }
       for (int attempt = 1;; ++attempt) {
         std::string clean = Batch(t, n, attempt);
@@ -399,10 +401,10 @@ class SyncBench {
     bench::SpawnOptions options = h_.AirpgOptions(emu_, kDatabase, /*paced=*/true, "migrate");
     Say(fmt::format("airpg migrate --base {} ({} tables × {} records, paced)", emu_.base_id,
                     o_.tables, o_.records));
-    auto child = OrDie(ChildProcess::Spawn({AIRPG_BINARY, "migrate", "--base", emu_.base_id,
-                                            "--output", "json"},
-                                           options),
-                       "airpg migrate");
+    auto child =
+        OrDie(ChildProcess::Spawn(
+                  {AIRPG_BINARY, "migrate", "--base", emu_.base_id, "--output", "json"}, options),
+              "airpg migrate");
     ChildExit done = OrDie(child->Wait(), "airpg migrate");
     migrated_ = Clock::now();
     OrDie(bench::MigrateSummary(done, options), "airpg migrate");
@@ -416,15 +418,19 @@ class SyncBench {
     if (schema.empty()) throw Failed{"the base is not in the catalog"};
     schema_ = std::string(schema.Get(0, 0));
     pg::Rows rows = OrDie(
-        watch_->Exec("SELECT t.table_id, t.table_name, f.airtable_name, f.column_name FROM "
-                     "airpg.tables t JOIN airpg.fields f ON f.table_id = t.table_id AND "
-                     "f.airtable_name = 'Notes' WHERE t.base_id = $1 ORDER BY length(t.airtable_name), "
-                     "t.airtable_name",
-                     {emu_.base_id}),
+        watch_->Exec(
+            "SELECT t.table_id, t.table_name, f.airtable_name, f.column_name FROM "
+            "airpg.tables t JOIN airpg.fields f ON f.table_id = t.table_id AND "
+            "f.airtable_name = 'Notes' WHERE t.base_id = $1 ORDER BY length(t.airtable_name), "
+            "t.airtable_name",
+            {emu_.base_id}),
         "catalog");
     for (int i = 0; i < rows.size(); ++i) {
-      Table t{std::string(rows.Get(i, 0)), std::string(rows.Get(i, 1)),
-              std::string(rows.Get(i, 2)), std::string(rows.Get(i, 3)), {}};
+      Table t{std::string(rows.Get(i, 0)),
+              std::string(rows.Get(i, 1)),
+              std::string(rows.Get(i, 2)),
+              std::string(rows.Get(i, 3)),
+              {}};
       pg::Rows ids = OrDie(watch_->Exec(fmt::format("SELECT airtable_id FROM {} ORDER BY id",
                                                     QualifiedName(schema_, t.table_name))),
                            "records");
@@ -433,8 +439,8 @@ class SyncBench {
       tables_.push_back(std::move(t));
     }
     if (static_cast<int>(tables_.size()) != o_.tables) {
-      throw Failed{fmt::format("{} tables with a Notes field, {} expected", tables_.size(),
-                               o_.tables)};
+      throw Failed{
+          fmt::format("{} tables with a Notes field, {} expected", tables_.size(), o_.tables)};
     }
   }
 
@@ -496,25 +502,25 @@ class SyncBench {
   // own connection, an indexed lookup); Failed past the seeds' 60 s SLO.
   Clock::time_point WaitVisible(const Table& t, const std::string& record,
                                 const std::string& value) {
-    std::string sql =
-        fmt::format("SELECT 1 FROM {} WHERE airtable_id = $1 AND {} = $2",
-                    QualifiedName(schema_, t.table_name), QuoteIdentifier(t.column));
+    std::string sql = fmt::format("SELECT 1 FROM {} WHERE airtable_id = $1 AND {} = $2",
+                                  QualifiedName(schema_, t.table_name), QuoteIdentifier(t.column));
     auto until = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(kLatencySlo));
     for (;;) {
       pg::Rows r = OrDie(watch_->Exec(sql, {record, value}), "watch");
       auto now = Clock::now();
       if (!r.empty()) return now;
       if (now > until) {
-        throw Failed{fmt::format("record {} did not reach Postgres within 60 s; airpg sync said: {}",
-                                 record, bench::ReadText(daemon_err_))};
+        throw Failed{
+            fmt::format("record {} did not reach Postgres within 60 s; airpg sync said: {}", record,
+                        bench::ReadText(daemon_err_))};
       }
       std::this_thread::sleep_for(kWatchEvery);
     }
   }
 
   int64_t LastEventId() {
-    pg::Rows r = OrDie(watch_->Exec("SELECT coalesce(max(event_id), 0) FROM airpg.sync_events"),
-                       "events");
+    pg::Rows r =
+        OrDie(watch_->Exec("SELECT coalesce(max(event_id), 0) FROM airpg.sync_events"), "events");
     return std::stoll(std::string(r.Get(0, 0)));
   }
 
@@ -524,17 +530,17 @@ class SyncBench {
   // committed UPDATE on the same Postgres server.
   Percentiles Floor() {
     OrDie(h_.admin().Run("CREATE DATABASE sync_bench_floor"), "floor database");
-    pg::Connection conn = OrDie(
-        pg::Connection::Open(h_.cluster().Url("sync_bench_floor")), "floor database");
+    pg::Connection conn =
+        OrDie(pg::Connection::Open(h_.cluster().Url("sync_bench_floor")), "floor database");
     OrDie(conn.Run("CREATE TABLE floor (id int PRIMARY KEY, v text)"), "floor table");
     OrDie(conn.Run("INSERT INTO floor VALUES (1, '')"), "floor row");
     const Table& t = tables_.front();
     std::vector<double> samples;
     for (int i = 0; i < o_.floor_samples; ++i) {
       const std::string& record = t.records[i % t.records.size()];
-      std::string url = fmt::format(
-          "{}?returnFieldsByFieldId=true&filterByFormula={}", UiUrl(t),
-          http::PercentEncode(fmt::format("OR(RECORD_ID()='{}')", record)));
+      std::string url =
+          fmt::format("{}?returnFieldsByFieldId=true&filterByFormula={}", UiUrl(t),
+                      http::PercentEncode(fmt::format("OR(RECORD_ID()='{}')", record)));
       auto start = Clock::now();
       json page = OrDie(h_.Get(url), "floor read");
       if (page["records"].size() != 1) throw Failed{"the floor read found no record"};
@@ -584,16 +590,16 @@ class SyncBench {
     int ui_requests = 0;
     if (n > 1) {
       OrDie(h_.Send("POST", emu_.url + "/__emulator/faults", {{"dropPing", 1.0}}), "faults");
-      ui_requests += ChangeMany(t, {records.begin(), records.end() - 1},
-                                {values.begin(), values.end() - 1});
+      ui_requests +=
+          ChangeMany(t, {records.begin(), records.end() - 1}, {values.begin(), values.end() - 1});
       OrDie(h_.Send("POST", emu_.url + "/__emulator/faults", {{"dropPing", 0.0}}), "faults");
     }
     auto pinged = Clock::now();
     ChangeOne(t, records.back(), values.back());
     ++ui_requests;
     std::string count_sql =
-        fmt::format("SELECT count(*) FROM {} WHERE {} LIKE $1", QualifiedName(schema_, t.table_name),
-                    QuoteIdentifier(t.column));
+        fmt::format("SELECT count(*) FROM {} WHERE {} LIKE $1",
+                    QualifiedName(schema_, t.table_name), QuoteIdentifier(t.column));
     WaitUntil(
         [&] {
           pg::Rows r = OrDie(watch_->Exec(count_sql, {tag + " #%"}), "watch");
