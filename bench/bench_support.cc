@@ -140,6 +140,9 @@ SpawnOptions Harness::AirpgOptions(const Emulator& emu, const std::string& datab
       {"AIRTABLE_TOKEN", kBenchToken},          {"AIRPG_HOME", (dir_ / "home").string()},
       {"AIRPG_CONFIG", std::nullopt},           {"AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt},
       {"AIRPG_AIRTABLE_BASE_ID", std::nullopt}};
+  // The sync's defaults: the lanes' poll intervals, sweeps every 10 minutes.
+  options.env["AIRPG_SYNC_POLL_SECONDS"] = std::nullopt;
+  options.env["AIRPG_SYNC_SWEEP_MINUTES"] = std::nullopt;
   if (!paced) {
     options.env["AIRPG_AIRTABLE_PER_BASE_LIMIT"] = "1000000";
     options.env["AIRPG_AIRTABLE_PER_TOKEN_LIMIT"] = "1000000";
