@@ -19,8 +19,6 @@
 // Usage: migrate_bench [--quick] [--only abc] [--records-a N] [--records-b N]
 //                      [--records-c N] [--tables T]
 // MIGRATE_BENCH_QUICK=1 is --quick (small sizes, for trying the bench out).
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -33,11 +31,10 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_support.h"
 #include "bench/child_process.h"
-#include "http/client.h"
 #include "pg/connection.h"
 #include "pg/copy_writer.h"
-#include "pg/embedded_cluster.h"
 #include "pg/transaction.h"
 
 namespace fs = std::filesystem;
@@ -45,10 +42,14 @@ using nlohmann::json;
 using namespace airpg;
 using bench::ChildExit;
 using bench::ChildProcess;
+using bench::Counters;
+using bench::Emulator;
+using bench::Failed;
+using bench::Mb;
+using bench::OrDie;
 
 namespace {
 
-constexpr const char* kToken = "patMigrateBench00.0123456789abcdef";
 constexpr double kPerBaseLimit = 5;  // requests/s, Airtable's and the emulator's default
 constexpr int kPageSize = 100;       // records per list page (Airtable's maximum)
 
@@ -62,35 +63,6 @@ struct Options {
 
 void Say(const std::string& line) { std::cerr << "migrate_bench: " << line << std::endl; }
 
-// A benchmark cannot go on past a failed step: main catches this, stops the
-// children and the cluster, removes the scratch directory and exits 1.
-struct Failed {
-  std::string what;
-};
-
-template <typename T>
-T OrDie(Result<T> r, std::string_view what) {
-  if (!r.ok()) throw Failed{fmt::format("{}: {}", what, r.status().ToString())};
-  return std::move(*r);
-}
-void OrDie(const Status& s, std::string_view what) {
-  if (!s.ok()) throw Failed{fmt::format("{}: {}", what, s.ToString())};
-}
-
-std::string Mb(int64_t bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
-
-// One emulator process serving one generated base.
-struct Emulator {
-  std::unique_ptr<ChildProcess> process;
-  std::string url;
-  std::string base_id;
-};
-
-// The base's and the whole emulator's request counters at one moment.
-struct Counters {
-  int64_t base_requests = 0, base_limited = 0, requests = 0, limited = 0;
-};
-
 struct MigrateRun {
   ChildExit exit;
   json summary;  // airpg's --output json
@@ -101,110 +73,29 @@ struct MigrateRun {
 
 class Bench {
  public:
-  explicit Bench(fs::path dir) : dir_(std::move(dir)), cluster_(ClusterOptions(dir_)) {}
+  explicit Bench(fs::path dir) : h_("migrate_bench", std::move(dir)) {}
 
-  Status Start() {
-    Say("starting a throwaway Postgres");
-    AIRPG_RETURN_IF_ERROR(cluster_.Start());
-    AIRPG_ASSIGN_OR_RETURN(pg::Connection admin, pg::Connection::Open(cluster_.Url()));
-    admin_.emplace(std::move(admin));
-    if (Postmaster() <= 0) return InternalError("cannot read the postmaster's pid");
-    return Status::Ok();
-  }
-  void Stop() { cluster_.Stop().IgnoreError(); }
+  Status Start() { return h_.StartPostgres(); }
+  void Stop() { h_.StopPostgres(); }
 
-  // `airtable-emulator generate` of `tables` tables with `records` in all.
   Result<fs::path> Generate(int tables, int records) {
-    fs::path file = dir_ / fmt::format("base-{}x{}.json", tables, records / tables);
-    if (fs::exists(file)) return file;
-    Say(fmt::format("generating {} tables × {} records", tables, records / tables));
-    bench::SpawnOptions options;
-    options.stdout_path = file.string();
-    options.stderr_path = (dir_ / "generate.err").string();
-    AIRPG_ASSIGN_OR_RETURN(auto child,
-                           ChildProcess::Spawn({AIRPG_EMULATOR_BINARY, "generate", "--records",
-                                                std::to_string(records / tables), "--tables",
-                                                std::to_string(tables), "--seed", "1"},
-                                               options));
-    AIRPG_ASSIGN_OR_RETURN(ChildExit done, child->Wait());
-    if (!done.ok()) {
-      return InternalError("generate failed: " + bench::ReadText(options.stderr_path));
-    }
-    Say(fmt::format("  {} in {:.1f} s", Mb(static_cast<int64_t>(fs::file_size(file))),
-                    done.seconds));
-    return file;
+    return h_.Generate(tables, records / tables);
   }
-
   Result<Emulator> StartEmulator(const fs::path& data, bool rate_limits) {
-    Say(fmt::format("starting airtable-emulator (rate limits {})", rate_limits ? "ON" : "off"));
-    auto started = std::chrono::steady_clock::now();
-    std::vector<std::string> argv = {AIRPG_EMULATOR_BINARY, "--port", "0", "--data", data.string()};
-    if (!rate_limits) argv.push_back("--no-rate-limits");
-    bench::SpawnOptions options;
-    options.stdout_path = (dir_ / "emulator.out").string();
-    options.stderr_path = (dir_ / "emulator.err").string();
-    Emulator emu;
-    AIRPG_ASSIGN_OR_RETURN(emu.process, ChildProcess::Spawn(argv, options));
-    AIRPG_ASSIGN_OR_RETURN(emu.url, bench::WaitForLine(options.stdout_path, "listening on ",
-                                                       std::chrono::minutes(10)));
-    // Meta API (counts for the token only, not for the base).
-    AIRPG_ASSIGN_OR_RETURN(json bases, Get(emu.url + "/v0/meta/bases"));
-    emu.base_id = bases["bases"][0]["id"];
-    AIRPG_ASSIGN_OR_RETURN(json stats, Get(emu.url + "/__emulator/stats"));
-    const json& limits = stats["rateLimits"];
-    Say(fmt::format(
-        "  {} serves base {} after {:.1f} s; limits: enabled={} perBase={} "
-        "windowMillis={} penaltyMillis={}",
-        emu.url, emu.base_id,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-        limits["enabled"].get<bool>(), limits["perBase"].get<int>(),
-        limits["windowMillis"].get<int64_t>(), limits["penaltyMillis"].get<int64_t>()));
-    if (limits["enabled"].get<bool>() != rate_limits) {
-      return InternalError("the emulator's rate limits are not as asked");
-    }
-    return emu;
-  }
-
-  Result<Counters> Count(const Emulator& emu) {
-    AIRPG_ASSIGN_OR_RETURN(json stats, Get(emu.url + "/__emulator/stats"));
-    Counters c;
-    c.requests = stats["requests"];
-    c.limited = stats["rateLimited"];
-    if (stats["bases"].contains(emu.base_id)) {
-      c.base_requests = stats["bases"][emu.base_id]["requests"];
-      c.base_limited = stats["bases"][emu.base_id]["rateLimited"];
-    }
-    return c;
+    return h_.StartEmulator(data, rate_limits);
   }
 
   // `airpg migrate --base … --output json` into a fresh database `database`.
   // `paced`: airpg's pacer keeps Airtable's limits; else it is opened wide
   // (the emulator then runs without limits too).
   Result<MigrateRun> Migrate(const Emulator& emu, const std::string& database, bool paced) {
-    AIRPG_RETURN_IF_ERROR(admin_->Run("CREATE DATABASE " + database));
+    AIRPG_RETURN_IF_ERROR(h_.admin().Run("CREATE DATABASE " + database));
     MigrateRun run;
-    AIRPG_ASSIGN_OR_RETURN(run.before, Count(emu));
-    pid_t postmaster = Postmaster();
+    AIRPG_ASSIGN_OR_RETURN(run.before, h_.Count(emu));
+    pid_t postmaster = h_.Postmaster();
     double emulator_cpu = bench::ProcessCpuSeconds(emu.process->pid(), false);
     double postgres_cpu = bench::ProcessCpuSeconds(postmaster, true);
-    bench::SpawnOptions options;
-    options.stdout_path = (dir_ / (database + ".out")).string();
-    options.stderr_path = (dir_ / (database + ".err")).string();
-    options.cwd = dir_.string();  // no airpg.yaml of the caller's directory
-    options.env = {{"DATABASE_URL", cluster_.Url(database)},
-                   {"AIRTABLE_ENDPOINT_URL", emu.url},
-                   {"AIRTABLE_TOKEN", kToken},
-                   {"AIRPG_HOME", (dir_ / "home").string()},
-                   {"AIRPG_CONFIG", std::nullopt},
-                   {"AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt},
-                   {"AIRPG_AIRTABLE_BASE_ID", std::nullopt}};
-    if (!paced) {
-      options.env["AIRPG_AIRTABLE_PER_BASE_LIMIT"] = "1000000";
-      options.env["AIRPG_AIRTABLE_PER_TOKEN_LIMIT"] = "1000000";
-    } else {
-      options.env["AIRPG_AIRTABLE_PER_BASE_LIMIT"] = std::nullopt;
-      options.env["AIRPG_AIRTABLE_PER_TOKEN_LIMIT"] = std::nullopt;
-    }
+    bench::SpawnOptions options = h_.AirpgOptions(emu, database, paced, database);
     options.trace_peak_rss = true;
     Say(fmt::format("airpg migrate --base {} (database {})", emu.base_id, database));
     AIRPG_ASSIGN_OR_RETURN(auto child, ChildProcess::Spawn({AIRPG_BINARY, "migrate", "--base",
@@ -212,36 +103,24 @@ class Bench {
                                                            options));
     pid_t pid = child->pid();
     AIRPG_ASSIGN_OR_RETURN(run.exit, child->Wait([&](double elapsed) {
-      Result<Counters> now = Count(emu);
+      Result<Counters> now = h_.Count(emu);
       Say(fmt::format("  {:.0f} s: {} requests to the base, {} 429s; airpg RSS {}", elapsed,
                       now.ok() ? now->base_requests - run.before.base_requests : -1,
                       now.ok() ? now->limited - run.before.limited : -1,
                       Mb(bench::ProcStatusBytes(pid, "VmRSS"))));
     }));
-    AIRPG_ASSIGN_OR_RETURN(run.after, Count(emu));
+    AIRPG_ASSIGN_OR_RETURN(run.after, h_.Count(emu));
     run.emulator_cpu = bench::ProcessCpuSeconds(emu.process->pid(), false) - emulator_cpu;
     // airpg's backend ends just after airpg: wait until the postmaster reaped it.
     for (int i = 0; i < 100; ++i) {
       AIRPG_ASSIGN_OR_RETURN(
           pg::Rows left,
-          admin_->Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", {database}));
+          h_.admin().Exec("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", {database}));
       if (left.Get(0, 0) == "0") break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     run.postgres_cpu = bench::ProcessCpuSeconds(postmaster, true) - postgres_cpu;
-    if (!run.exit.ok()) {
-      return InternalError(fmt::format("airpg migrate exited {} (signal {}): {}",
-                                       run.exit.exit_code, run.exit.term_signal,
-                                       bench::ReadText(options.stderr_path)));
-    }
-    run.summary = json::parse(bench::ReadText(options.stdout_path), nullptr, false);
-    if (run.summary.is_discarded() || !run.summary.value("ok", false)) {
-      return InternalError("airpg migrate printed no summary: " +
-                           bench::ReadText(options.stdout_path));
-    }
-    if (!run.summary["verify"]["clean"].get<bool>()) {
-      return InternalError("the migration did not verify clean");
-    }
+    AIRPG_ASSIGN_OR_RETURN(run.summary, bench::MigrateSummary(run.exit, options));
     return run;
   }
 
@@ -251,7 +130,7 @@ class Bench {
   // per table, as the migration loads them; rows are read into memory first.
   Result<double> CopyBaseline(const std::string& database, const std::string& schema,
                               const std::vector<std::string>& tables, int64_t* rows_copied) {
-    AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(cluster_.Url(database)));
+    AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(h_.cluster().Url(database)));
     AIRPG_RETURN_IF_ERROR(conn.Run("CREATE SCHEMA bench_copy"));
     struct Table {
       std::string name;
@@ -313,38 +192,7 @@ class Bench {
   }
 
  private:
-  // Read once: Postgres rewrites postmaster.pid now and then, and a read at
-  // that moment finds it empty.
-  pid_t Postmaster() {
-    if (postmaster_ <= 0) {
-      postmaster_ =
-          std::atoi(bench::ReadText((cluster_.data_dir() / "postmaster.pid").string()).c_str());
-    }
-    return postmaster_;
-  }
-
-  static pg::EmbeddedOptions ClusterOptions(const fs::path& dir) {
-    pg::EmbeddedOptions options;
-    options.home = dir;
-    options.durable = false;  // as copy_bench: a throwaway cluster, fsync off
-    return options;
-  }
-
-  Result<json> Get(const std::string& url) {
-    AIRPG_ASSIGN_OR_RETURN(
-        http::Response response,
-        http_.Send("GET", url, {{"Authorization", std::string("Bearer ") + kToken}}));
-    if (response.status != 200) {
-      return UnavailableError(fmt::format("GET {}: {} {}", url, response.status, response.body));
-    }
-    return json::parse(response.body);
-  }
-
-  fs::path dir_;
-  pg::EmbeddedCluster cluster_;
-  std::optional<pg::Connection> admin_;
-  http::Client http_;
-  pid_t postmaster_ = 0;
+  bench::Harness h_;
 };
 
 int64_t Records(const json& summary) {
@@ -486,23 +334,18 @@ Options ParseArgs(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Options options = ParseArgs(argc, argv);
-  std::string pattern = (fs::temp_directory_path() / "airpg-migrate-bench-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) return 1;
-  fs::permissions(pattern, fs::perms::others_exec, fs::perm_options::add);
+  bench::ScratchDir scratch("airpg-migrate-bench");
   int code = 0;
-  {
-    Bench bench{fs::path(pattern)};
-    try {
-      OrDie(bench.Start(), "postgres");
-      if (options.figures.find('a') != std::string::npos) FigureA(bench, options);
-      if (options.figures.find('b') != std::string::npos) FigureB(bench, options);
-      if (options.figures.find('c') != std::string::npos) FigureC(bench, options);
-    } catch (const Failed& failed) {
-      std::cerr << "migrate_bench: " << failed.what << "\n";
-      code = 1;
-    }
-    bench.Stop();
+  Bench bench{scratch.path()};
+  try {
+    OrDie(bench.Start(), "postgres");
+    if (options.figures.find('a') != std::string::npos) FigureA(bench, options);
+    if (options.figures.find('b') != std::string::npos) FigureB(bench, options);
+    if (options.figures.find('c') != std::string::npos) FigureC(bench, options);
+  } catch (const Failed& failed) {
+    std::cerr << "migrate_bench: " << failed.what << "\n";
+    code = 1;
   }
-  fs::remove_all(pattern);
+  bench.Stop();
   return code;
 }

@@ -27,8 +27,8 @@ Result<SweepResult> SweepTable(airtable::Client& client, pg::Connection& conn,
   airtable::RecordPager pager = client.ListRecords(base.base_id, table_id, list, options.priority);
   for (;;) {
     AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
+    if (!page) break;  // the pager knew it was done: no request
     ++result.requests;
-    if (!page) break;
     for (const auto& r : page->records) listed.insert(r.id);
   }
   result.listed = static_cast<int64_t>(listed.size());

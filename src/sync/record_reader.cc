@@ -50,8 +50,8 @@ Result<ChangeBatch> ReadRecords(airtable::Client& client, const std::string& bas
       std::set<std::string> seen;
       for (;;) {
         AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
+        if (!page) break;  // the pager knew it was done: no request
         if (requests != nullptr) ++*requests;
-        if (!page) break;
         for (auto& record : page->records) {
           seen.insert(record.id);
           batch.Table(table_id).upserts.push_back(std::move(record));

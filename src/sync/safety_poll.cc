@@ -73,8 +73,8 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
   airtable::RecordPager pager = client.ListRecords(base.base_id, table_id, list, options.priority);
   for (;;) {
     AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
+    if (!page) break;  // the pager knew it was done: no request
     ++result.requests;
-    if (!page) break;
     result.read += static_cast<int64_t>(page->records.size());
     auto& upserts = batch.Table(table_id).upserts;
     for (auto& r : page->records) upserts.push_back(std::move(r));

@@ -184,6 +184,38 @@ TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCurso
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook'"), "1");
 }
 
+// sync_events.requests, the step report and airpg_airtable_requests_total
+// are what the client sent: a pager that has nothing left answers without a
+// request, and that is not one (each source had counted one more per listing).
+TEST_F(SyncApplyTest, EachSourceCountsTheAirtableRequestsItSent) {
+  auto hook = client_->CreateWebhook(
+      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2)",
+                       {kDelta, hook->id})
+                  .ok());
+  Ui("PATCH", "Clients/recCliSolaris001", {{"fields", {{"Active", false}}}});
+  sync::RecordApplier applier(live_, {});
+  int64_t sent = client_->stats().requests;
+  auto sent_since = [&] {
+    int64_t before = sent;
+    sent = client_->stats().requests;
+    return sent - before;
+  };
+  auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, live_);
+  ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+  EXPECT_EQ(cycle->requests, 2);  // the payloads, then the changed record
+  EXPECT_EQ(cycle->requests, sent_since());
+  EXPECT_EQ(Scalar("SELECT requests FROM airpg.sync_events WHERE kind = 'webhook'"), "2");
+  auto polled = sync::PollTable(*client_, conn(), applier, live_, "tblClients0000001");
+  ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+  EXPECT_EQ(polled->requests, sent_since());
+  auto swept = sync::SweepTable(*client_, conn(), applier, live_, "tblClients0000001");
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(swept->requests, sent_since());
+}
+
 TEST_F(SyncApplyTest, CellsThatCannotBeAppliedWaitAsDeadLettersUntilReplayed) {
   // A fee with more decimals than the currency field keeps: not carried.
   Ui("PATCH", "Clients/recCliHarbor0001", {{"fields", {{"Annual Fee", 100.555}}}});
