@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -117,17 +118,26 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     keeper.notification_url = fmt::format("http://127.0.0.1:{}{}", endpoints.port(), kWebhookPath);
   }
   Clock::time_point next_webhook_check{};
+  // Without a hook no payload is read: a failed check is tried again soon,
+  // from the payload interval doubling up to webhook_check.
+  Clock::duration webhook_retry = options.syncer.payload_interval;
   while (!stop.load()) {
     Clock::time_point now = Clock::now();
     if (now >= next_webhook_check) {
       auto hook = sync::EnsureWebhook(client, conn, options.base_id, keeper);
+      next_webhook_check = now + options.webhook_check;
       if (!hook.ok()) {
         log::Warn("webhook of {}: {}", options.base_id, hook.status().ToString());
         errors.Increment();
-      } else if (hook->recreated) {
-        log::Info("webhook of {} created ({})", options.base_id, hook->webhook_id);
+        next_webhook_check = now + webhook_retry;
+        webhook_retry = std::min<Clock::duration>(2 * webhook_retry, options.webhook_check);
+      } else {
+        webhook_retry = options.syncer.payload_interval;
+        if (hook->recreated) {
+          log::Info("webhook of {} created ({})", options.base_id, hook->webhook_id);
+          syncer.CatchUpNow();  // what changed before the new hook is in no payload
+        }
       }
-      next_webhook_check = now + options.webhook_check;
     }
     sync::StepReport report = syncer.Step(now);
     steps.Increment();
