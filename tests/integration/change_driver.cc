@@ -28,7 +28,10 @@ ChangeDriver::ChangeDriver(std::string emulator_url, const json& data, uint64_t 
     // The generator links table k to table k-1 with a field named after it.
     if (t > 0) table.link_to_previous = fmt::format("Table {}", t);
     if (t + 1 < tables.size()) table.link_to_next = fmt::format("Table {}", t + 2);
-    for (const json& r : tables[t]["records"]) table.live.push_back(r["id"]);
+    for (const json& r : tables[t]["records"]) {
+      table.live.push_back(r["id"]);
+      ids_.insert(r["id"].get<std::string>());
+    }
     tables_.push_back(std::move(table));
   }
 }
@@ -110,6 +113,10 @@ bool ChangeDriver::Change() {
     if (!Send("POST", table.id, {{"fields", fields}}, &reply)) return false;
     if (!reply.is_object() || !reply.contains("id")) {
       error_ = "create answered " + reply.dump();
+      return false;
+    }
+    if (!ids_.insert(reply["id"].get<std::string>()).second) {
+      error_ = "the emulator gave a new record the id of an existing one: " + reply.dump();
       return false;
     }
     table.live.push_back(reply["id"]);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -76,6 +77,7 @@ class ChangeDriver {
   int64_t creates_ = 0, updates_ = 0, link_changes_ = 0, deletes_ = 0;
   std::string error_;
   std::vector<std::pair<std::string, std::string>> deleted_;
+  std::set<std::string> ids_;  // every record id seen: Airtable never repeats one
   std::thread thread_;
 };
 

@@ -37,7 +37,7 @@ using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kTables = 3;
-constexpr int kRecords = 60;
+constexpr int kRecords = 300;
 constexpr int64_t kChanges = 2000;
 
 double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -175,11 +175,13 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
       stats.server_errors, Number("SELECT count(*) FROM airpg.inbox WHERE outcome = 'accepted'"));
   std::cout << fmt::format(
       "[ result   ] {} steps ({} failed), {} payloads, {} webhook cycles, {} polls, {} sweeps "
-      "applied; {} of {} deleted records tombstoned; {} dead letters open; {:.1f} s\n",
+      "applied, {} held back as mass deletes; {} of {} deleted records tombstoned; {} dead letters "
+      "open; {:.1f} s\n",
       steps, step_errors, payloads,
       Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook'"),
       Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'poll'"),
-      Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'sweep'"), tombstoned,
+      Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'sweep'"),
+      Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'delete_held'"), tombstoned,
       driver.deleted().size(),
       Number("SELECT count(*) FROM airpg.dead_letters WHERE status IN ('retrying', 'dead')"),
       Seconds(SteadyClock::now() - started));

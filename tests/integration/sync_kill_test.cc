@@ -48,7 +48,7 @@ using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kTables = 3;
-constexpr int kRecords = 40;
+constexpr int kRecords = 100;
 constexpr int kKills = 20;
 constexpr int kMinDelayMs = 100;
 constexpr int kMaxDelayMs = 1500;
@@ -242,8 +242,9 @@ TEST_F(SyncKillTest, TwentyKillsDuringAStreamOfChangesLoseNothingAndApplyNothing
   EXPECT_EQ(DeletedStayDeleted(conn(), *live, driver.deleted(), &tombstoned), "");
   std::cout << fmt::format(
       "[ result   ] {} kills, {} rows written by the sync, {} of {} deleted records tombstoned, "
-      "{} dead letters open, {:.1f} s\n",
+      "{} sweeps held back as mass deletes, {} dead letters open, {:.1f} s\n",
       kills.size(), AuditRows(), tombstoned, driver.deleted().size(),
+      Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'delete_held'"),
       Number("SELECT count(*) FROM airpg.dead_letters WHERE status IN ('retrying', 'dead')"),
       Seconds(SteadyClock::now() - started));
 }
