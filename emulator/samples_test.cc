@@ -129,8 +129,9 @@ TEST(EmulatorIdsTest, IdsMadeAfterLoadingAGeneratedFileWithTheSameSeedAreNew) {
   std::string base_id = generated["bases"][0]["id"];
   std::string table_id = generated["bases"][0]["tables"][0]["id"];
   for (int i = 0; i < 5; ++i) {
-    Reply hook = emu.Post("/v0/bases/" + base_id + "/webhooks",
-                          {{"specification", {{"options", {{"filters", {{"dataTypes", {"tableData"}}}}}}}}});
+    Reply hook =
+        emu.Post("/v0/bases/" + base_id + "/webhooks",
+                 {{"specification", {{"options", {{"filters", {{"dataTypes", {"tableData"}}}}}}}}});
     ASSERT_EQ(hook.status, 200) << hook.body;
   }
   for (int i = 0; i < 30; ++i) {

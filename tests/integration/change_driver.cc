@@ -74,9 +74,9 @@ void ChangeDriver::Run(std::chrono::milliseconds min_pause, std::chrono::millise
 
 bool ChangeDriver::Send(const std::string& method, const std::string& path, const json& body,
                         json* reply) {
-  auto response = driver_http->Send(method, url_ + "/__emulator/ui/" + base_id_ + "/" + path,
-                                    {{"Content-Type", "application/json"}},
-                                    body.is_null() ? "" : body.dump());
+  auto response =
+      driver_http->Send(method, url_ + "/__emulator/ui/" + base_id_ + "/" + path,
+                        {{"Content-Type", "application/json"}}, body.is_null() ? "" : body.dump());
   if (!response.ok()) {
     error_ = fmt::format("{} {}: {}", method, path, response.status().ToString());
     return false;
@@ -139,8 +139,8 @@ bool ChangeDriver::Change() {
   bool link = roll < 60;
   if (link) {
     size_t t = static_cast<size_t>(&table - tables_.data());
-    bool previous = !table.link_to_previous.empty() &&
-                    (table.link_to_next.empty() || rng_() % 2 == 0);
+    bool previous =
+        !table.link_to_previous.empty() && (table.link_to_next.empty() || rng_() % 2 == 0);
     if (previous) {
       fields[table.link_to_previous] = SomeRecords(tables_[t - 1], 2);
     } else {

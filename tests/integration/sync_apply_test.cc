@@ -205,18 +205,20 @@ TEST_F(SyncApplyTest, APayloadCycleLeavesTheBasesRowFreeWhileItReadsAirtable) {
   ASSERT_TRUE(cycle_conn.ok()) << cycle_conn.status().ToString();
   sync::RecordApplier applier(live_, {});
   std::optional<Result<sync::PayloadCycleResult>> cycle;
-  std::thread running([&] { cycle = sync::RunPayloadCycle(*client_, *cycle_conn, applier, live_); });
+  std::thread running(
+      [&] { cycle = sync::RunPayloadCycle(*client_, *cycle_conn, applier, live_); });
   // The cycle's transaction waits on Airtable for the follow-up read.
   bool waiting = testing::WaitFor(
       [&] {
-        return Scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                      "AND state = 'idle in transaction'") == "1";
+        return Scalar(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND state = 'idle in transaction'") == "1";
       },
       std::chrono::seconds(30));
   EXPECT_TRUE(waiting);
   ASSERT_TRUE(conn().Run("SET lock_timeout = '300ms'").ok());
-  Status ping = conn().Run(
-      "UPDATE airpg.sync_bases SET last_ping_at = now() WHERE base_id = $1", {kDelta});
+  Status ping =
+      conn().Run("UPDATE airpg.sync_bases SET last_ping_at = now() WHERE base_id = $1", {kDelta});
   EXPECT_TRUE(ping.ok()) << "a ping's write waited for the payload cycle: " << ping.ToString();
   ASSERT_TRUE(conn().Run("RESET lock_timeout").ok());
   running.join();

@@ -119,7 +119,8 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
   options.syncer.payload_interval = milliseconds(1000);
   options.syncer.sweep_interval = milliseconds(3000);
   options.syncer.retry_interval = milliseconds(1000);
-  for (const auto& t : live->plan.tables) options.syncer.poll_intervals[t.table_id] = milliseconds(2000);
+  for (const auto& t : live->plan.tables)
+    options.syncer.poll_intervals[t.table_id] = milliseconds(2000);
   std::mutex mu;
   int64_t steps = 0, step_errors = 0, payloads = 0;
   options.on_step = [&](const sync::StepReport& r) {

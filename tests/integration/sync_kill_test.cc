@@ -145,8 +145,8 @@ class SyncKillTest : public pg::testing::PgTest {
     auto child = airpg_.Start({"sync", "--loopback-pings", "--port", std::to_string(port)},
                               fmt::format("sync-{}", n));
     if (child == nullptr) return kill;
-    bool exited = WaitFor([&] { return child->Exited(); },
-                          milliseconds(static_cast<int64_t>(delay * 1000)));
+    bool exited =
+        WaitFor([&] { return child->Exited(); }, milliseconds(static_cast<int64_t>(delay * 1000)));
     if (exited) {
       ProcessOutput out = *child->Wait(milliseconds(0));
       ADD_FAILURE() << "the sync ended on its own (exit " << out.exit_code << "):\n" << out.err;
@@ -223,10 +223,9 @@ TEST_F(SyncKillTest, TwentyKillsDuringAStreamOfChangesLoseNothingAndApplyNothing
         return differences.empty() || sync->Exited();
       },
       milliseconds(60000));
-  EXPECT_TRUE(level && differences.empty())
-      << "Postgres is not level with Airtable:\n"
-      << differences << "sync log:\n"
-      << sync->Stderr();
+  EXPECT_TRUE(level && differences.empty()) << "Postgres is not level with Airtable:\n"
+                                            << differences << "sync log:\n"
+                                            << sync->Stderr();
   std::cout << fmt::format("[ caught up] in {:.1f} s\n",
                            Seconds(SteadyClock::now() - caught_up_from));
   sync->Signal(SIGTERM);

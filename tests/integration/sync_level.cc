@@ -76,13 +76,14 @@ Result<AirtableState> ReadAirtableState(const std::string& emulator_url,
     auto& records = state[t.table_id];
     std::string offset;
     do {
-      std::string url = fmt::format("{}/__emulator/ui/{}/{}?returnFieldsByFieldId=true&pageSize=100",
-                                    emulator_url, base.base_id, t.table_id);
+      std::string url =
+          fmt::format("{}/__emulator/ui/{}/{}?returnFieldsByFieldId=true&pageSize=100",
+                      emulator_url, base.base_id, t.table_id);
       if (!offset.empty()) url += "&offset=" + offset;
       AIRPG_ASSIGN_OR_RETURN(http::Response response, http.Send("GET", url));
       if (response.status != 200) {
-        return InternalError(fmt::format("listing {}: {} {}", t.table_id, response.status,
-                                         response.body));
+        return InternalError(
+            fmt::format("listing {}: {} {}", t.table_id, response.status, response.body));
       }
       json page = json::parse(response.body, nullptr, false);
       if (!page.is_object()) return InternalError("listing " + t.table_id + ": not JSON");
@@ -99,8 +100,9 @@ std::string Differences(pg::Connection& conn, const sync::LiveBase& base,
   for (const auto& t : base.plan.tables) {
     const mapping::FieldPlan* amount = FieldNamed(t, "Amount");
     if (amount == nullptr) return "table " + t.table_id + " has no Amount field";
-    auto rows = conn.Exec(fmt::format("SELECT airtable_id, {}::text FROM {} WHERE deleted_at IS NULL",
-                                      QuoteIdentifier(amount->column_name), Live(base, t)));
+    auto rows =
+        conn.Exec(fmt::format("SELECT airtable_id, {}::text FROM {} WHERE deleted_at IS NULL",
+                              QuoteIdentifier(amount->column_name), Live(base, t)));
     if (!rows.ok()) return rows.status().ToString();
     std::map<std::string, std::string> pg_rows;
     for (int i = 0; i < rows->size(); ++i) {
@@ -145,7 +147,8 @@ std::string Differences(pg::Connection& conn, const sync::LiveBase& base,
     }
     for (const Pair& p : want) {
       if (!have.count(p)) {
-        problems.Add(fmt::format("{}: link {} → {} missing in Postgres", j.name, p.first, p.second));
+        problems.Add(
+            fmt::format("{}: link {} → {} missing in Postgres", j.name, p.first, p.second));
       }
     }
     for (const Pair& p : have) {
@@ -173,19 +176,21 @@ std::string DoubleApplies(pg::Connection& conn, const sync::LiveBase& base) {
                      "HAVING count(*) > 1",
                      Live(base, t)),
          {}, "duplicate row in " + t.table_name);
-    each("SELECT airtable_id || ' x' || count(*) FROM airpg.audit_log WHERE schema_name = $1 "
-         "AND table_name = $2 AND operation = 'INSERT' GROUP BY airtable_id HAVING count(*) > 1",
-         {base.schema, t.table_name}, "inserted twice into " + t.table_name);
+    each(
+        "SELECT airtable_id || ' x' || count(*) FROM airpg.audit_log WHERE schema_name = $1 "
+        "AND table_name = $2 AND operation = 'INSERT' GROUP BY airtable_id HAVING count(*) > 1",
+        {base.schema, t.table_name}, "inserted twice into " + t.table_name);
     const mapping::FieldPlan* amount = FieldNamed(t, "Amount");
     if (amount == nullptr) continue;
     // Every change the sync made to Amount, in the order it made them: a
     // value going down is an older version applied after a newer one.
-    each("SELECT airtable_id || ': ' || (old_row ->> $3) || ' -> ' || (new_row ->> $3) || "
-         "' (audit ' || audit_id || ')' FROM airpg.audit_log WHERE schema_name = $1 AND "
-         "table_name = $2 AND origin = 'airtable' AND operation = 'UPDATE' AND $3 = ANY "
-         "(changed_columns) AND (new_row ->> $3)::numeric < (old_row ->> $3)::numeric "
-         "ORDER BY audit_id",
-         {base.schema, t.table_name, amount->column_name}, "Amount went back in " + t.table_name);
+    each(
+        "SELECT airtable_id || ': ' || (old_row ->> $3) || ' -> ' || (new_row ->> $3) || "
+        "' (audit ' || audit_id || ')' FROM airpg.audit_log WHERE schema_name = $1 AND "
+        "table_name = $2 AND origin = 'airtable' AND operation = 'UPDATE' AND $3 = ANY "
+        "(changed_columns) AND (new_row ->> $3)::numeric < (old_row ->> $3)::numeric "
+        "ORDER BY audit_id",
+        {base.schema, t.table_name, amount->column_name}, "Amount went back in " + t.table_name);
   }
   for (const Junction& j : Junctions(base)) {
     each(fmt::format("SELECT from_id || ' → ' || to_id || ' x' || count(*) FROM {} "

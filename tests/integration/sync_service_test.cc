@@ -153,16 +153,19 @@ TEST_F(SyncServiceTest, AWebhookRefusedAtStartIsCreatedSoonAfterAndMissedChanges
   refusing.allow = true;
   const std::string schema = "delta_analytics_registration_tracking";
   EXPECT_TRUE(wait_for_step([&] {
-    return Scalar("SELECT notes FROM " + schema + ".clients WHERE airtable_id = "
+    return Scalar("SELECT notes FROM " + schema +
+                  ".clients WHERE airtable_id = "
                   "'recCliHarbor0001'") == "Before the hook" &&
-           Scalar("SELECT deleted_at IS NOT NULL FROM " + schema + ".documents WHERE "
+           Scalar("SELECT deleted_at IS NOT NULL FROM " + schema +
+                  ".documents WHERE "
                   "airtable_id = 'recDocBpNyApp0001'") == "t";
   }));
   // And the hook's pings bring what changes after it.
   Control("PATCH", std::string("ui/") + kDelta + "/Clients/recCliSolaris001",
           {{"fields", {{"Notes", "After the hook"}}}});
   EXPECT_TRUE(wait_for_step([&] {
-    return Scalar("SELECT notes FROM " + schema + ".clients WHERE airtable_id = "
+    return Scalar("SELECT notes FROM " + schema +
+                  ".clients WHERE airtable_id = "
                   "'recCliSolaris001'") == "After the hook";
   }));
   stop = true;
