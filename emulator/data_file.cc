@@ -76,10 +76,27 @@ Json CollaboratorToJson(const Collaborator& c) {
   return out;
 }
 
+// Reserves every id the file gives (bases, tables, fields, choices, views,
+// records, attachments, users), so no id made later duplicates one of them.
+void ReserveIds(const Json& json, IdGenerator& ids) {
+  if (json.is_object()) {
+    for (const auto& [key, value] : json.items()) {
+      if (key == "id" && value.is_string()) {
+        ids.Reserve(value.get_ref<const std::string&>());
+      } else {
+        ReserveIds(value, ids);
+      }
+    }
+  } else if (json.is_array()) {
+    for (const Json& item : json) ReserveIds(item, ids);
+  }
+}
+
 }  // namespace
 
 Result<Model> ModelFromJson(const Json& json, IdGenerator& ids, int64_t now) {
   if (!json.is_object()) return InvalidArgumentError("data file: top level must be an object");
+  ReserveIds(json, ids);
   Model model;
   model.user = CollaboratorFromJson(json.value("user", Json::object()));
   if (model.user.id.empty()) model.user.id = ids.Next("usr");

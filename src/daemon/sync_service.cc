@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
@@ -174,6 +175,9 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   };
 
   Clock::time_point next_webhook_check{}, next_prune{};
+  // Without a hook no payload is read: a failed check is tried again soon,
+  // from the payload interval doubling up to webhook_check.
+  Clock::duration webhook_retry = options.syncer.payload_interval;
   while (!stop.load()) {
     if (!conn.IsHealthy()) {
       reconnect();
@@ -182,13 +186,19 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     Clock::time_point now = Clock::now();
     if (now >= next_webhook_check) {
       auto hook = sync::EnsureWebhook(client, conn, options.base_id, keeper);
+      next_webhook_check = now + options.webhook_check;
       if (!hook.ok()) {
         log::Warn("webhook of {}: {}", options.base_id, hook.status().ToString());
         errors.Increment();
-      } else if (hook->recreated) {
-        log::Info("webhook of {} created ({})", options.base_id, hook->webhook_id);
+        next_webhook_check = now + webhook_retry;
+        webhook_retry = std::min<Clock::duration>(2 * webhook_retry, options.webhook_check);
+      } else {
+        webhook_retry = options.syncer.payload_interval;
+        if (hook->recreated) {
+          log::Info("webhook of {} created ({})", options.base_id, hook->webhook_id);
+          syncer.CatchUpNow();  // what changed before the new hook is in no payload
+        }
       }
-      next_webhook_check = now + options.webhook_check;
     }
     if (now >= next_prune) {
       auto pruned = PruneHistory(conn, options.retention);

@@ -25,6 +25,11 @@ void BaseSyncer::NotifyPing(Clock::time_point received) {
   ping_at_.compare_exchange_strong(none, ticks);  // keep the oldest: lag is measured from it
 }
 
+void BaseSyncer::CatchUpNow() {
+  next_poll_.clear();
+  next_sweep_.clear();
+}
+
 Lane BaseSyncer::LaneOf(const std::string& table_id) const {
   auto it = options_.lanes.find(table_id);
   return it == options_.lanes.end() ? Lane::kNormal : it->second;

@@ -67,6 +67,11 @@ class BaseSyncer {
   // Runs every step due at `now`.
   StepReport Step(Clock::time_point now);
 
+  // The webhook was replaced, so the payloads made before the new one are
+  // lost: the safety polls and delete sweeps of every table run at the next
+  // Step instead of at their turn (webhook_keeper.h).
+  void CatchUpNow();
+
   const LiveBase& base() const { return base_; }
 
  private:

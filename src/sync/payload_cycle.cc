@@ -68,8 +68,17 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   }
 
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  if (!batch.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        RoundStats rounds,
+        ApplyWithFollowUps(client, tx, applier, std::move(batch), base.base_id, options.priority));
+    result.applied = rounds.applied;
+    result.requests += rounds.requests;
+  }
   // The cursor moves only from where this cycle read it: a second process
-  // that got there first makes this one give way.
+  // that got there first makes this one give way. Written last, so the
+  // base's row is not held while the follow-up reads wait on Airtable (the
+  // webhook receiver writes last_ping_at there before it answers a ping).
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows moved,
       tx.Exec("UPDATE airpg.sync_bases SET cursor = $2::bigint, last_payload_at = now(), "
@@ -77,13 +86,6 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
               {base.base_id, std::to_string(cursor), std::to_string(start)}));
   if (moved.AffectedRows() != 1) {
     return AbortedError("the cursor moved under this cycle (another sync of the base?)");
-  }
-  if (!batch.empty()) {
-    AIRPG_ASSIGN_OR_RETURN(
-        RoundStats rounds,
-        ApplyWithFollowUps(client, tx, applier, std::move(batch), base.base_id, options.priority));
-    result.applied = rounds.applied;
-    result.requests += rounds.requests;
   }
   if (result.payloads > 0) {
     AIRPG_RETURN_IF_ERROR(RecordEvent(

@@ -33,10 +33,12 @@ inline std::string ReadFile(const std::string& path) {
 class EmulatedBaseTest : public pg::testing::PgTest {
  protected:
   // Serves `data_json` (a data file, docs/emulator.md) without rate limits,
-  // with a client whose pacer will not hold the tests back.
-  void StartEmulator(const std::string& data_json) {
+  // with a client whose pacer will not hold the tests back. `seed` seeds
+  // the emulator's generated ids and fault rolls.
+  void StartEmulator(const std::string& data_json, uint64_t seed = 20240101) {
     emulator::EmulatorOptions options;
     options.data_json = data_json;
+    options.seed = seed;
     options.rate_limits = false;
     auto started = emulator::Emulator::Start(options);
     ASSERT_TRUE(started.ok()) << started.status().ToString();

@@ -4,6 +4,9 @@
 // clean), and applying the same batch again changes nothing.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <thread>
+
 #include "daemon/stored_attachments.h"
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
@@ -15,6 +18,7 @@
 #include "sync/safety_poll.h"
 #include "sync/schema_sync.h"
 #include "sync/webhook_keeper.h"
+#include "wait_for.h"
 
 namespace airpg {
 namespace {
@@ -214,6 +218,50 @@ TEST_F(SyncApplyTest, EachSourceCountsTheAirtableRequestsItSent) {
   auto swept = sync::SweepTable(*client_, conn(), applier, live_, "tblClients0000001");
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
   EXPECT_EQ(swept->requests, sent_since());
+}
+
+// When links changed, the payload cycle reads the records on their other
+// side inside its transaction, waiting on Airtable (here half a second a request).
+// The base's airpg.sync_bases row must stay free meanwhile: the webhook
+// receiver writes last_ping_at there before it answers a ping, so a row held
+// for the whole cycle held the answer to every ping back with it.
+TEST_F(SyncApplyTest, APayloadCycleLeavesTheBasesRowFreeWhileItReadsAirtable) {
+  auto hook = client_->CreateWebhook(
+      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2)",
+                       {kDelta, hook->id})
+                  .ok());
+  // Northwind loses the registration, Solaris gains it: both are read again.
+  Ui("PATCH", "Registrations/recRegNwTx000001", {{"fields", {{"Client", {"recCliSolaris001"}}}}});
+  Control("POST", "faults", {{"latencyMs", 500}});
+  auto cycle_conn = Connect();
+  ASSERT_TRUE(cycle_conn.ok()) << cycle_conn.status().ToString();
+  sync::RecordApplier applier(live_, {});
+  std::optional<Result<sync::PayloadCycleResult>> cycle;
+  std::thread running(
+      [&] { cycle = sync::RunPayloadCycle(*client_, *cycle_conn, applier, live_); });
+  // The cycle's transaction waits on Airtable for the follow-up read.
+  bool waiting = testing::WaitFor(
+      [&] {
+        return Scalar(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND state = 'idle in transaction'") == "1";
+      },
+      std::chrono::seconds(30));
+  EXPECT_TRUE(waiting);
+  ASSERT_TRUE(conn().Run("SET lock_timeout = '300ms'").ok());
+  Status ping =
+      conn().Run("UPDATE airpg.sync_bases SET last_ping_at = now() WHERE base_id = $1", {kDelta});
+  EXPECT_TRUE(ping.ok()) << "a ping's write waited for the payload cycle: " << ping.ToString();
+  ASSERT_TRUE(conn().Run("RESET lock_timeout").ok());
+  running.join();
+  Control("POST", "faults", {{"latencyMs", 0}});
+  ASSERT_TRUE(cycle.has_value() && cycle->ok()) << (cycle ? cycle->status().ToString() : "");
+  EXPECT_EQ((*cycle)->payloads, 1);
+  EXPECT_EQ(Scalar("SELECT cursor FROM airpg.sync_bases"), "2");
+  ExpectClean(Verify(kDelta));
 }
 
 TEST_F(SyncApplyTest, CellsThatCannotBeAppliedWaitAsDeadLettersUntilReplayed) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "airtable/transport.h"
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "http/client.h"
@@ -162,6 +163,106 @@ TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
   auto verified = migrate::VerifyBase(*client_, *conn, kDelta);
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   ExpectClean(verified->report);
+}
+
+// Airtable answering 500 to every webhook creation until `allow` is set.
+class RefuseWebhookCreation : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (!allow && call.method == "POST" && call.url.ends_with("/webhooks")) {
+      ++refused;
+      http::Response failed;
+      failed.status = 500;
+      failed.body = R"({"error":{"type":"SERVER_ERROR","message":"Server error"}})";
+      return failed;
+    }
+    return real_.Send(call);
+  }
+  std::atomic<bool> allow{false};
+  std::atomic<int> refused{0};
+
+ private:
+  airtable::CurlTransport real_;
+};
+
+// Airtable refuses to create the webhook while the sync starts: the service
+// asks again on its next turns (not at the next 15-minute check), and since
+// the new hook has no payloads for what changed before it existed, a safety
+// poll and a delete sweep find those changes at once (their own turns are
+// 10 minutes and an hour away here).
+TEST_F(SyncServiceTest, AWebhookRefusedAtStartIsCreatedSoonAfterAndMissedChangesAreCaughtUp) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  ASSERT_TRUE(Run(kDelta).ok());
+  auto transport = std::make_unique<RefuseWebhookCreation>();
+  RefuseWebhookCreation& refusing = *transport;
+  airtable::ClientOptions client_options;
+  client_options.endpoint_url = emulator_->url();
+  client_options.token = "patSyncServiceTest.0123456789abcdef";
+  airtable::Client client(client_options, *pacer_, std::move(transport));
+
+  daemon::SyncServiceOptions options;
+  options.base_id = kDelta;
+  options.conninfo = url();
+  options.loopback_pings = true;
+  options.syncer.payload_interval = std::chrono::milliseconds(200);
+  options.syncer.sweep_interval = std::chrono::hours(1);
+  options.syncer.sweep.max_share = 1.0;  // one of two documents goes
+  for (const char* table : {"tblClients0000001", "tblRegulators0001", "tblRegistrations1",
+                            "tblDocuments00001", "tblStaff000000001"}) {
+    options.syncer.poll_intervals[table] = std::chrono::minutes(10);
+  }
+  std::mutex mu;
+  std::condition_variable stepped;
+  int steps = 0;
+  options.on_step = [&](const sync::StepReport&) {
+    std::lock_guard lock(mu);
+    ++steps;
+    stepped.notify_all();
+  };
+  std::atomic<bool> stop{false};
+  Status result;
+  std::thread service([&] { result = daemon::RunSyncService(client, options, stop); });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto wait_for_step = [&](const std::function<bool()>& done) {
+    std::unique_lock lock(mu);
+    for (int seen = steps; !done();) {
+      if (!stepped.wait_until(lock, deadline, [&] { return steps > seen; })) return done();
+      seen = steps;
+    }
+    return true;
+  };
+  // The first step ran without a hook.
+  EXPECT_TRUE(wait_for_step([&] { return steps > 0; }));
+  EXPECT_GE(refusing.refused.load(), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL"), "0");
+
+  // Changes no payload of the coming hook will name; then Airtable recovers.
+  Control("PATCH", std::string("ui/") + kDelta + "/Clients/recCliHarbor0001",
+          {{"fields", {{"Notes", "Before the hook"}}}});
+  Control("DELETE", std::string("ui/") + kDelta + "/Documents/recDocBpNyApp0001");
+  refusing.allow = true;
+  const std::string schema = "delta_analytics_registration_tracking";
+  EXPECT_TRUE(wait_for_step([&] {
+    return Scalar("SELECT notes FROM " + schema +
+                  ".clients WHERE airtable_id = "
+                  "'recCliHarbor0001'") == "Before the hook" &&
+           Scalar("SELECT deleted_at IS NOT NULL FROM " + schema +
+                  ".documents WHERE "
+                  "airtable_id = 'recDocBpNyApp0001'") == "t";
+  }));
+  // And the hook's pings bring what changes after it.
+  Control("PATCH", std::string("ui/") + kDelta + "/Clients/recCliSolaris001",
+          {{"fields", {{"Notes", "After the hook"}}}});
+  EXPECT_TRUE(wait_for_step([&] {
+    return Scalar("SELECT notes FROM " + schema +
+                  ".clients WHERE airtable_id = "
+                  "'recCliSolaris001'") == "After the hook";
+  }));
+  stop = true;
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL"), "1");
+  ExpectClean(Verify(kDelta));
 }
 
 }  // namespace

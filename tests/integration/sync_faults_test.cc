@@ -1,0 +1,192 @@
+// The inbound sync with the emulator's faults on: 10 % of API requests answer
+// 5xx (500, 502 and 503 alike), 5 % answer 429, and webhook pings are
+// dropped (20 %) or sent twice (20 %), while a driver makes 2,000 changes in
+// the emulator (creates, updates, deletes, link changes through the ui
+// endpoints, which are never faulted; every write puts the next number of
+// one increasing sequence into Amount). `airpg sync`'s service runs in
+// process with a client whose retry and 429 waits are short and with short
+// fallback intervals (payload read, safety polls, sweeps: what heals a
+// dropped ping). Postgres must end level with Airtable — 0 lost, verify
+// clean — with 0 duplicated: no duplicate rows or links, and in the audit
+// log of the sync's writes no Amount ever goes down. The seed (changes and
+// fault rolls) is printed; AIRPG_FAULT_SEED=N replays it.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "change_driver.h"
+#include "daemon/sync_service.h"
+#include "emulated_base_test.h"
+#include "emulator/generator.h"
+#include "sync/live_schema.h"
+#include "sync_level.h"
+#include "wait_for.h"
+
+namespace airpg::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kTables = 3;
+constexpr int kRecords = 300;
+constexpr int64_t kChanges = 2000;
+
+double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+class SyncFaultsTest : public EmulatedBaseTest {
+ protected:
+  void SetUp() override {
+    EmulatedBaseTest::SetUp();
+    const char* replay = std::getenv("AIRPG_FAULT_SEED");
+    seed_ = replay != nullptr ? std::strtoull(replay, nullptr, 10) : std::random_device{}();
+    std::cout << "[ seed     ] AIRPG_FAULT_SEED=" << seed_ << "\n";
+    RecordProperty("seed", std::to_string(seed_));
+    data_ = emulator::GenerateBase(kTables, kRecords, seed_);
+    base_id_ = data_["bases"][0]["id"];
+    StartEmulator(data_.dump(), seed_);
+  }
+
+  // The emulator's faults: each kind at its own share of all requests (the
+  // emulator rolls 500, 502, 503 and 429 one after the other, so each roll
+  // is conditioned on the ones before it failing to fire).
+  void FaultsOn() {
+    double p500 = 0.10 / 3, p502 = 0.10 / 3, p503 = 0.10 / 3, p429 = 0.05;
+    json faults = {{"error500", p500},
+                   {"error502", p502 / (1 - p500)},
+                   {"error503", p503 / (1 - p500 - p502)},
+                   {"error429", p429 / (1 - p500 - p502 - p503)},
+                   {"dropPing", 0.2},
+                   {"duplicatePing", 0.2}};
+    json set = Control("POST", "faults", faults);
+    ASSERT_TRUE(set.is_object() && set.contains("error429")) << set.dump();
+  }
+
+  void FaultsOff() {
+    Control("POST", "faults",
+            {{"error500", 0},
+             {"error502", 0},
+             {"error503", 0},
+             {"error429", 0},
+             {"dropPing", 0},
+             {"duplicatePing", 0}});
+  }
+
+  int64_t Number(const std::string& sql) {
+    std::string text = Scalar(sql);
+    return text.empty() ? -1 : std::stoll(text);
+  }
+
+  uint64_t seed_ = 0;
+  json data_;
+  std::string base_id_;
+};
+
+TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothing) {
+  auto started = SteadyClock::now();
+  auto migrated = Run(base_id_);
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  auto live = sync::LoadLiveBase(conn(), base_id_);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+
+  // The sync's own client: retries and 429 penalties in milliseconds, so
+  // the faults cost the test little time (the policy is the product's).
+  airtable::PacerLimits limits;
+  limits.per_base = 1000;
+  limits.per_token = 1000;
+  airtable::Pacer pacer(limits);
+  airtable::ClientOptions client_options;
+  client_options.endpoint_url = emulator_->url();
+  client_options.token = "patSyncFaultsTest.0123456789abcdef";
+  client_options.backoff.initial = milliseconds(5);
+  client_options.backoff.max_delay = milliseconds(50);
+  client_options.backoff.max_attempts = 5;
+  client_options.rate_limit_penalty = milliseconds(50);
+  airtable::Client client(client_options, pacer);
+
+  daemon::SyncServiceOptions options;
+  options.base_id = base_id_;
+  options.conninfo = url();
+  options.loopback_pings = true;
+  options.syncer.payload_interval = milliseconds(1000);
+  options.syncer.sweep_interval = milliseconds(3000);
+  options.syncer.retry_interval = milliseconds(1000);
+  for (const auto& t : live->plan.tables)
+    options.syncer.poll_intervals[t.table_id] = milliseconds(2000);
+  std::mutex mu;
+  int64_t steps = 0, step_errors = 0, payloads = 0;
+  options.on_step = [&](const sync::StepReport& r) {
+    std::lock_guard lock(mu);
+    ++steps;
+    step_errors += r.errors;
+    payloads += r.payloads;
+  };
+  std::atomic<bool> stop{false};
+  Status result;
+  ASSERT_NO_FATAL_FAILURE(FaultsOn());
+  std::thread service([&] { result = daemon::RunSyncService(client, options, stop); });
+
+  ChangeDriver driver(emulator_->url(), data_, seed_ + 1);
+  driver.Start(milliseconds(1), milliseconds(4), kChanges);
+  driver.Join();
+  EXPECT_EQ(driver.error(), "");
+  EXPECT_EQ(driver.changes(), kChanges);
+  std::cout << "[ driver   ] " << driver.Summary() << "\n";
+
+  // With the faults still on, the sync brings Postgres level.
+  auto state = ReadAirtableState(emulator_->url(), *live);
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  auto caught_up_from = SteadyClock::now();
+  std::string differences;
+  bool level = WaitFor(
+      [&] {
+        differences = Differences(conn(), *live, *state);
+        return differences.empty();
+      },
+      milliseconds(60000));
+  EXPECT_TRUE(level) << "Postgres is not level with Airtable:\n" << differences;
+  std::cout << fmt::format("[ caught up] in {:.1f} s after the last change\n",
+                           Seconds(SteadyClock::now() - caught_up_from));
+  stop = true;
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  json faults = Control("GET", "faults");
+  FaultsOff();
+
+  ExpectClean(Verify(base_id_));
+  EXPECT_EQ(DoubleApplies(conn(), *live), "");
+  int64_t tombstoned = 0;
+  EXPECT_EQ(DeletedStayDeleted(conn(), *live, driver.deleted(), &tombstoned), "");
+  // The pings did their part: payload cycles ran (not only the polls).
+  EXPECT_GT(payloads, 0);
+
+  airtable::ClientStats stats = client.stats();
+  std::cout << fmt::format(
+      "[ faults   ] {} injected; the sync sent {} requests, {} retried, {} answered 429, {} "
+      "failed 5xx/transport; {} pings accepted\n",
+      faults.value("injected", int64_t{0}), stats.requests, stats.retries, stats.rate_limited,
+      stats.server_errors, Number("SELECT count(*) FROM airpg.inbox WHERE outcome = 'accepted'"));
+  std::cout << fmt::format(
+      "[ result   ] {} steps ({} failed), {} payloads, {} webhook cycles, {} polls, {} sweeps "
+      "applied, {} held back as mass deletes; {} of {} deleted records tombstoned; {} dead letters "
+      "open; {:.1f} s\n",
+      steps, step_errors, payloads,
+      Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook'"),
+      Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'poll'"),
+      Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'sweep'"),
+      Number("SELECT count(*) FROM airpg.sync_events WHERE kind = 'delete_held'"), tombstoned,
+      driver.deleted().size(),
+      Number("SELECT count(*) FROM airpg.dead_letters WHERE status IN ('retrying', 'dead')"),
+      Seconds(SteadyClock::now() - started));
+}
+
+}  // namespace
+}  // namespace airpg::testing
