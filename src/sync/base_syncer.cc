@@ -56,66 +56,77 @@ void BaseSyncer::Fail(StepReport& report, const std::string& table_id, const Sta
                             fmt::format(R"({{"error":"{}"}})", JsonEscape(status.ToString()))});
 }
 
+void BaseSyncer::ReadPayloads(Clock::time_point now, StepReport& report, bool only_if_pinged) {
+  int64_t ping = ping_at_.load();
+  if (!options_.webhooks || (ping == 0 && (only_if_pinged || now < next_payload_))) return;
+  ping_at_.store(0);
+  PayloadCycleOptions cycle;
+  Result<PayloadCycleResult> done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
+  if (done.ok() && done->needs_schema_refresh) {
+    Result<std::vector<std::string>> refreshed =
+        options_.refresh_schema ? options_.refresh_schema(base_) : std::vector<std::string>{};
+    if (!refreshed.ok()) {
+      Fail(report, "", refreshed.status());
+    } else {
+      for (const auto& table_id : *refreshed) next_poll_[table_id] = {};  // due at once
+      cycle.schema_current = true;
+      done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
+    }
+  }
+  if (done.ok()) {
+    report.payloads += done->payloads;
+    report.changed += done->applied.changed;
+    report.tombstoned += done->applied.tombstoned;
+    report.requests += done->requests;
+    if (done->more) ping_at_.store(now.time_since_epoch().count());  // go on at once
+    if (ping != 0 && done->payloads > 0) {
+      double lag = std::chrono::duration<double, std::milli>(
+                       Clock::now() - Clock::time_point(Clock::duration(ping)))
+                       .count();
+      for (const auto& table : done->tables) {
+        report.lag_ms[table] = lag;
+        (void)RecordEvent(conn_, {base_.base_id, table, "ping_lag", 0, 0, lag, ""});
+      }
+    }
+  } else {
+    Fail(report, "", done.status());
+  }
+  next_payload_ = now + options_.payload_interval;
+}
+
 StepReport BaseSyncer::Step(Clock::time_point now) {
   StepReport report;
   // 1. Webhook payloads: after a ping at once, else on the fallback interval.
-  int64_t ping = ping_at_.load();
-  if (options_.webhooks && (ping != 0 || now >= next_payload_)) {
-    ping_at_.store(0);
-    PayloadCycleOptions cycle;
-    Result<PayloadCycleResult> done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
-    if (done.ok() && done->needs_schema_refresh) {
-      Result<std::vector<std::string>> refreshed =
-          options_.refresh_schema ? options_.refresh_schema(base_) : std::vector<std::string>{};
-      if (!refreshed.ok()) {
-        Fail(report, "", refreshed.status());
-      } else {
-        for (const auto& table_id : *refreshed) next_poll_[table_id] = {};  // below, this step
-        cycle.schema_current = true;
-        done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
-      }
-    }
-    if (done.ok()) {
-      report.payloads += done->payloads;
-      report.changed += done->applied.changed;
-      report.tombstoned += done->applied.tombstoned;
-      report.requests += done->requests;
-      if (done->more) ping_at_.store(now.time_since_epoch().count());  // go on next step
-      if (ping != 0 && done->payloads > 0) {
-        double lag = std::chrono::duration<double, std::milli>(
-                         Clock::now() - Clock::time_point(Clock::duration(ping)))
-                         .count();
-        for (const auto& table : done->tables) {
-          report.lag_ms[table] = lag;
-          (void)RecordEvent(conn_, {base_.base_id, table, "ping_lag", 0, 0, lag, ""});
-        }
-      }
-    } else {
-      Fail(report, "", done.status());
-    }
-    next_payload_ = now + options_.payload_interval;
-  }
+  // A ping that arrives later in the step is read before the next poll,
+  // retry or sweep: one base's work is one thread, and a round of polls or
+  // sweeps takes seconds at 5 requests/s.
+  ReadPayloads(now, report, /*only_if_pinged=*/false);
+  auto pings_first = [&] { ReadPayloads(now, report, /*only_if_pinged=*/true); };
+  // The tables by id: a payload read between them may reload base_.plan.
+  std::vector<std::string> table_ids;
+  for (const auto& table : base_.plan.tables) table_ids.push_back(table.table_id);
   // 2. Safety polls, fast lane first.
   for (Lane lane : {Lane::kFast, Lane::kNormal, Lane::kSlow}) {
-    for (const auto& table : base_.plan.tables) {
-      if (LaneOf(table.table_id) != lane) continue;
-      auto& due = next_poll_[table.table_id];
-      if (now < due) continue;
+    for (const auto& table_id : table_ids) {
+      if (LaneOf(table_id) != lane || now < next_poll_[table_id]) continue;
+      pings_first();
+      if (base_.plan.FindTable(table_id) == nullptr) continue;
       PollOptions poll = options_.poll;
       poll.priority = PollPriority(lane);
-      auto polled = PollTable(client_, conn_, applier_, base_, table.table_id, poll);
+      auto polled = PollTable(client_, conn_, applier_, base_, table_id, poll);
       if (polled.ok()) {
         report.polled += polled->read;
         report.changed += polled->applied.changed;
         report.requests += polled->requests;
       } else {
-        Fail(report, table.table_id, polled.status());
+        Fail(report, table_id, polled.status());
       }
-      due = now + PollInterval(table.table_id);
+      next_poll_[table_id] = now + PollInterval(table_id);
     }
   }
   // 3. Links waiting for their target.
   if (now >= next_retry_) {
+    pings_first();
     auto retried = RetryDeadLetters(client_, conn_, applier_, base_);
     if (retried.ok()) {
       report.requests += retried->requests;
@@ -125,17 +136,18 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
     next_retry_ = now + options_.retry_interval;
   }
   // 4. Delete sweeps (backfill priority: they wait behind everything else).
-  for (const auto& table : base_.plan.tables) {
-    auto& due = next_sweep_[table.table_id];
-    if (now < due) continue;
-    auto swept = SweepTable(client_, conn_, applier_, base_, table.table_id, options_.sweep);
+  for (const auto& table_id : table_ids) {
+    if (now < next_sweep_[table_id]) continue;
+    pings_first();
+    if (base_.plan.FindTable(table_id) == nullptr) continue;
+    auto swept = SweepTable(client_, conn_, applier_, base_, table_id, options_.sweep);
     if (swept.ok()) {
       report.tombstoned += swept->applied.tombstoned;
       report.requests += swept->requests;
     } else {
-      Fail(report, table.table_id, swept.status());
+      Fail(report, table_id, swept.status());
     }
-    due = now + options_.sweep_interval;
+    next_sweep_[table_id] = now + options_.sweep_interval;
   }
   // When to come back: the earliest due step.
   Clock::time_point next = options_.webhooks ? next_payload_ : next_retry_;

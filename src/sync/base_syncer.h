@@ -4,9 +4,14 @@
 // pings are lost), the safety polls of fast-lane tables, then normal and slow
 // ones (each at its lane's interval), the retry of dead letters waiting for a
 // link target, and the delete sweeps. Every Airtable request carries its
-// lane's pacer priority, so the base's 5 requests/s serve urgent work first.
-// A failed step is logged as an error event and retried at its next turn;
-// the other steps go on. Step is single-thread; NotifyPing is thread-safe.
+// lane's pacer priority; within one step's thread that orders nothing, but
+// against other work of the process on the same pacer (attachment
+// downloads, other bases' jobs) the sync's urgent requests go first.
+// A ping that arrives during a step is read before the step's next poll,
+// retry or sweep, so it waits for one of them at most, never a whole round
+// (a single sweep of a large table can still hold it: ⌈records ÷ 100⌉
+// requests). A failed step is logged as an error event and retried at its
+// next turn; the other steps go on. Step is single-thread; NotifyPing is thread-safe.
 #pragma once
 
 #include <atomic>
@@ -76,6 +81,9 @@ class BaseSyncer {
 
  private:
   void Fail(StepReport& report, const std::string& table_id, const Status& status);
+  // The payload cycle, when a ping waits or (unless only_if_pinged) the
+  // fallback interval is up; a schema refresh it needs comes first.
+  void ReadPayloads(Clock::time_point now, StepReport& report, bool only_if_pinged);
   Lane LaneOf(const std::string& table_id) const;
   std::chrono::milliseconds PollInterval(const std::string& table_id) const;
 

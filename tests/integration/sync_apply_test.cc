@@ -4,9 +4,11 @@
 // clean), and applying the same batch again changes nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <thread>
 
+#include "airtable/transport.h"
 #include "daemon/stored_attachments.h"
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
@@ -388,6 +390,66 @@ TEST_F(SyncApplyTest, AReplacedAttachmentIsStoredAndOneThatCannotBeWaitsUntilRep
                    "JOIN airpg.blobs b USING (sha256) WHERE a.record_id = 'recDocNwTxLic0001'"),
             "renewal-2027.pdf true true");
   ExpectClean(Verify(kDelta));
+}
+
+// Notes each request the sync sends (payloads, poll, other) and pings the
+// syncer the moment its first poll goes out, as Airtable would while a round
+// of polls runs.
+class PingDuringFirstPoll : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    bool poll = call.url.find("filterByFormula=IS_AFTER") != std::string::npos;
+    sent.push_back(call.url.find("/payloads") != std::string::npos ? "payloads"
+                   : poll                                          ? "poll"
+                                                                   : "other");
+    auto response = real_.Send(call);
+    if (poll && syncer != nullptr && !pinged.exchange(true)) syncer->NotifyPing(sync::Clock::now());
+    return response;
+  }
+  sync::BaseSyncer* syncer = nullptr;
+  std::atomic<bool> pinged{false};
+  std::vector<std::string> sent;
+
+ private:
+  airtable::CurlTransport real_;
+};
+
+// A ping that comes while the step polls is read before the step's next
+// poll, not after the whole round (at 5 requests/s a round of polls and
+// sweeps takes seconds, and the ping's change would wait for all of it).
+TEST_F(SyncApplyTest, APingDuringARoundOfPollsIsReadBeforeTheNextPoll) {
+  ASSERT_TRUE(sync::EnsureWebhook(*client_, conn(), kDelta, {}).ok());
+  auto transport = std::make_unique<PingDuringFirstPoll>();
+  PingDuringFirstPoll* seen = transport.get();
+  airtable::ClientOptions client_options;
+  client_options.endpoint_url = emulator_->url();
+  client_options.token = "patSyncApplyTest.0123456789abcdef";
+  airtable::Client client(client_options, *pacer_, std::move(transport));
+  sync::SyncerOptions options;
+  options.payload_interval = std::chrono::hours(1);  // only the ping reads payloads
+  options.sweep_interval = std::chrono::hours(1);
+  options.retry_interval = std::chrono::hours(1);
+  sync::BaseSyncer syncer(client, conn(), live_, {}, options);
+  const auto start = sync::Clock::now();
+  ASSERT_EQ(syncer.Step(start).errors, 0);  // the first round: polls and sweeps of every table
+
+  // The next round of polls (all due), with a change waiting in a payload.
+  Ui("PATCH", "Clients/recCliSolaris001", {{"fields", {{"Notes", "Read between two polls"}}}});
+  seen->sent.clear();
+  seen->syncer = &syncer;
+  auto step = syncer.Step(start + std::chrono::minutes(2));
+  EXPECT_EQ(step.errors, 0);
+  ASSERT_GE(seen->sent.size(), 4u);
+  auto first_poll = std::find(seen->sent.begin(), seen->sent.end(), "poll");
+  ASSERT_NE(first_poll, seen->sent.end());
+  ASSERT_NE(first_poll + 1, seen->sent.end());
+  EXPECT_EQ(*(first_poll + 1), "payloads") << "the ping waited for the round of polls";
+  EXPECT_EQ(std::count(seen->sent.begin(), seen->sent.end(), "poll"),
+            static_cast<long>(live_.plan.tables.size()));
+  EXPECT_EQ(step.lag_ms.count("tblClients0000001"), 1u);
+  EXPECT_EQ(Scalar(std::string("SELECT notes FROM ") + kSchema +
+                   ".clients WHERE airtable_id = 'recCliSolaris001'"),
+            "Read between two polls");
 }
 
 // A field added in Airtable: the payload that says so makes the syncer bring
