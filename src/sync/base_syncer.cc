@@ -94,6 +94,16 @@ void BaseSyncer::ReadPayloads(Clock::time_point now, StepReport& report, bool on
   next_payload_ = now + options_.payload_interval;
 }
 
+namespace {
+
+// When the k-th of n tables that fell due together comes back: sooner the
+// later it went, so the n spread evenly over one interval.
+std::chrono::milliseconds Spread(std::chrono::milliseconds interval, size_t k, size_t n) {
+  return interval - interval * static_cast<int64_t>(k) / static_cast<int64_t>(n);
+}
+
+}  // namespace
+
 StepReport BaseSyncer::Step(Clock::time_point now) {
   StepReport report;
   // 1. Webhook payloads: after a ping at once, else on the fallback interval.
@@ -105,10 +115,19 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
   // The tables by id: a payload read between them may reload base_.plan.
   std::vector<std::string> table_ids;
   for (const auto& table : base_.plan.tables) table_ids.push_back(table.table_id);
-  // 2. Safety polls, fast lane first.
+  // 2. Safety polls, fast lane first. Tables that fall due together (the
+  // first round, a catch-up) are spread over their interval by coming back
+  // sooner — the k-th of n after interval × (n − k) ÷ n, never later than one
+  // interval — so later rounds are one table at a time and never take the
+  // base's whole 5 requests/s away from the pings.
   for (Lane lane : {Lane::kFast, Lane::kNormal, Lane::kSlow}) {
+    std::vector<std::string> due;
     for (const auto& table_id : table_ids) {
-      if (LaneOf(table_id) != lane || now < next_poll_[table_id]) continue;
+      if (LaneOf(table_id) == lane && now >= next_poll_[table_id]) due.push_back(table_id);
+    }
+    for (size_t k = 0; k < due.size(); ++k) {
+      const std::string& table_id = due[k];
+      next_poll_[table_id] = now + Spread(PollInterval(table_id), k, due.size());
       pings_first();
       if (base_.plan.FindTable(table_id) == nullptr) continue;
       PollOptions poll = options_.poll;
@@ -121,7 +140,6 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
       } else {
         Fail(report, table_id, polled.status());
       }
-      next_poll_[table_id] = now + PollInterval(table_id);
     }
   }
   // 3. Links waiting for their target.
@@ -136,8 +154,13 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
     next_retry_ = now + options_.retry_interval;
   }
   // 4. Delete sweeps (backfill priority: they wait behind everything else).
+  std::vector<std::string> sweeps;
   for (const auto& table_id : table_ids) {
-    if (now < next_sweep_[table_id]) continue;
+    if (now >= next_sweep_[table_id]) sweeps.push_back(table_id);
+  }
+  for (size_t k = 0; k < sweeps.size(); ++k) {
+    const std::string& table_id = sweeps[k];
+    next_sweep_[table_id] = now + Spread(options_.sweep_interval, k, sweeps.size());
     pings_first();
     if (base_.plan.FindTable(table_id) == nullptr) continue;
     auto swept = SweepTable(client_, conn_, applier_, base_, table_id, options_.sweep);
@@ -147,7 +170,6 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
     } else {
       Fail(report, table_id, swept.status());
     }
-    next_sweep_[table_id] = now + options_.sweep_interval;
   }
   // When to come back: the earliest due step.
   Clock::time_point next = options_.webhooks ? next_payload_ : next_retry_;
