@@ -555,8 +555,9 @@ class SyncBench {
   // One batch of `n` changes to table `t` applied by one cycle. Returns ""
   // when the cycle was measured cleanly, else why not (the caller retries).
   std::string Batch(const Table& t, int n, int attempt) {
-    // Nothing else of the daemon's in the measurement: its safety polls of
-    // the 10 tables are not due for a while (else let them pass first), and a
+    // Nothing else of the daemon's in the measurement: its safety polls are
+    // spread over their 60 s (one table every 6 s), so the batch starts just
+    // after one (a poll that still lands in it makes the caller retry), and a
     // ping cycle just ran, so its 5 s fallback payload read is not due either.
     auto poll_due_in = [&] {
       pg::Rows r = OrDie(
@@ -568,11 +569,9 @@ class SyncBench {
           "poll state");
       return std::pair{std::stod(std::string(r.Get(0, 0))), std::string(r.Get(0, 1))};
     };
-    if (auto [due_in, last] = poll_due_in(); due_in < 15) {
-      Say(fmt::format("  the safety polls are due in {:.0f} s: letting them pass first", due_in));
-      WaitUntil([&] { return poll_due_in().first > 15; },
-                std::chrono::seconds(static_cast<int>(due_in) + 60), "safety polls");
-    }
+    const std::string last_poll = poll_due_in().second;
+    WaitUntil([&] { return poll_due_in().second != last_poll; },
+              std::chrono::seconds(kNormalLanePollSeconds + 10), "the next safety poll");
     std::string tag = fmt::format("batch {} {} {:x}", n, attempt, nonce_);
     WaitQuiet();  // the rate window free: the cycle's time is its own
     ChangeOne(t, t.records.back(), tag + " primer");
