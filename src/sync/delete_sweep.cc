@@ -66,11 +66,8 @@ Result<SweepResult> SweepTable(airtable::Client& client, pg::Connection& conn,
     return result;
   }
   if (!batch.empty()) {
-    AIRPG_ASSIGN_OR_RETURN(
-        RoundStats rounds,
-        ApplyWithFollowUps(client, tx, applier, std::move(batch), base.base_id, options.priority));
-    result.applied = rounds.applied;
-    result.requests += rounds.requests;
+    AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, tx, applier, std::move(batch), base.base_id,
+                                        options.priority, result.applied, result.requests));
     AIRPG_RETURN_IF_ERROR(
         RecordEvent(tx.connection(), {base.base_id, table_id, "sweep", result.applied.tombstoned,
                                       result.requests, std::nullopt, detail}));

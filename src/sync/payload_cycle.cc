@@ -68,13 +68,8 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   }
 
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  if (!batch.empty()) {
-    AIRPG_ASSIGN_OR_RETURN(
-        RoundStats rounds,
-        ApplyWithFollowUps(client, tx, applier, std::move(batch), base.base_id, options.priority));
-    result.applied = rounds.applied;
-    result.requests += rounds.requests;
-  }
+  AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, tx, applier, std::move(batch), base.base_id,
+                                      options.priority, result.applied, result.requests));
   // The cursor moves only from where this cycle read it: a second process
   // that got there first makes this one give way. Written last, so the
   // base's row is not held while the follow-up reads wait on Airtable (the

@@ -65,6 +65,19 @@ Result<ChangeBatch> ReadRecords(airtable::Client& client, const std::string& bas
   return batch;
 }
 
+Status ApplyAndCount(airtable::Client& client, pg::Transaction& tx, RecordApplier& applier,
+                     ChangeBatch batch, const std::string& base_id, airtable::Priority priority,
+                     ApplyStats& applied, int64_t& requests) {
+  if (batch.empty()) return Status::Ok();
+  AIRPG_ASSIGN_OR_RETURN(
+      RoundStats rounds,
+      ApplyWithFollowUps(client, tx, applier, std::move(batch), base_id, priority));
+  Add(applied, rounds.applied);
+  for (auto& [table, ids] : rounds.applied.touched) applied.touched[table].merge(ids);
+  requests += rounds.requests;
+  return Status::Ok();
+}
+
 Result<RoundStats> ApplyWithFollowUps(airtable::Client& client, pg::Transaction& tx,
                                       RecordApplier& applier, ChangeBatch batch,
                                       const std::string& base_id, airtable::Priority priority,

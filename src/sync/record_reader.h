@@ -41,4 +41,11 @@ Result<RoundStats> ApplyWithFollowUps(airtable::Client& client, pg::Transaction&
                                       const std::string& base_id, airtable::Priority priority,
                                       int max_rounds = 3);
 
+// ApplyWithFollowUps for a source's batch (nothing when it is empty), with
+// what it applied and the requests its follow-up reads made added to the
+// source's own counts.
+Status ApplyAndCount(airtable::Client& client, pg::Transaction& tx, RecordApplier& applier,
+                     ChangeBatch batch, const std::string& base_id, airtable::Priority priority,
+                     ApplyStats& applied, int64_t& requests);
+
 }  // namespace airpg::sync

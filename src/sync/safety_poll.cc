@@ -81,13 +81,8 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
   }
 
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  if (!batch.empty()) {
-    AIRPG_ASSIGN_OR_RETURN(
-        RoundStats rounds,
-        ApplyWithFollowUps(client, tx, applier, std::move(batch), base.base_id, options.priority));
-    result.applied = rounds.applied;
-    result.requests += rounds.requests;
-  }
+  AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, tx, applier, std::move(batch), base.base_id,
+                                      options.priority, result.applied, result.requests));
   AIRPG_RETURN_IF_ERROR(
       tx.Run("INSERT INTO airpg.sync_tables (table_id, base_id, poll_watermark, last_poll_at) "
              "VALUES ($1, $2, $3::timestamptz, now()) ON CONFLICT (table_id) DO UPDATE SET "
