@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <limits>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "base/backoff.h"
@@ -25,8 +26,9 @@ namespace {
 
 using sync::Clock;
 
-// How long to wait between attempts to reach Postgres again: from 100 ms,
-// doubling, never more than 5 s apart, for as long as it takes.
+// How long to wait between attempts to reach Postgres (or, at start,
+// Airtable) again: from 100 ms, doubling, never more than 5 s apart, for as
+// long as it takes.
 BackoffPolicy ReconnectPolicy() {
   BackoffPolicy policy;
   policy.initial = std::chrono::milliseconds(100);
@@ -52,7 +54,20 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   // The plan the live tables were built by (the catalog's), brought up to
   // date with Airtable's schema before the first step.
   AIRPG_ASSIGN_OR_RETURN(sync::LiveBase live, sync::LoadLiveBase(conn, options.base_id));
-  AIRPG_RETURN_IF_ERROR(sync::RefreshLiveBase(client, conn, live, options.schema).status());
+  // A daemon may start while Airtable is failing (5xx past the client's
+  // retries, a 429 hold): it waits for it, as it waits for Postgres later.
+  Status refreshed = sync::RefreshLiveBase(client, conn, live, options.schema).status();
+  for (Backoff backoff(ReconnectPolicy()); !refreshed.ok() && IsTransient(refreshed.code());) {
+    log::Warn("sync of {}: reading the base's schema: {}; trying again", options.base_id,
+              refreshed.ToString());
+    for (auto until = Clock::now() + *backoff.Next(); Clock::now() < until;) {
+      if (stop.load()) return CancelledError("stopped while waiting for Airtable");
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(100)));
+    }
+    refreshed = sync::RefreshLiveBase(client, conn, live, options.schema).status();
+  }
+  AIRPG_RETURN_IF_ERROR(refreshed);
   // Each table's lane, where `airpg status` shows it.
   for (const auto& table : live.plan.tables) {
     auto lane = options.syncer.lanes.find(table.table_id);

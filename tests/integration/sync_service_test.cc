@@ -165,6 +165,57 @@ TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
   ExpectClean(verified->report);
 }
 
+// Airtable answering 503 to the first `failures` schema reads (the Meta API).
+class FailSchemaReads : public airtable::Transport {
+ public:
+  explicit FailSchemaReads(int failures) : left_(failures) {}
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (call.url.find("/v0/meta/bases/") != std::string::npos && left_.fetch_sub(1) > 0) {
+      ++failed;
+      http::Response failure;
+      failure.status = 503;
+      failure.body = R"({"error":{"type":"SERVICE_UNAVAILABLE","message":"try later"}})";
+      return failure;
+    }
+    return real_.Send(call);
+  }
+  std::atomic<int> failed{0};
+
+ private:
+  std::atomic<int> left_;
+  airtable::CurlTransport real_;
+};
+
+// Airtable failing when the daemon starts (more 503s than the client's own
+// retries take): `airpg sync` waits for it and starts, instead of exiting.
+TEST_F(SyncServiceTest, AnAirtableOutageAtStartIsWaitedOut) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  ASSERT_TRUE(Run(kDelta).ok());
+  auto transport = std::make_unique<FailSchemaReads>(8);  // the client tries 1 + 3 times a call
+  FailSchemaReads& failing = *transport;
+  airtable::ClientOptions client_options;
+  client_options.endpoint_url = emulator_->url();
+  client_options.token = "patSyncServiceTest.0123456789abcdef";
+  client_options.backoff.initial = std::chrono::milliseconds(5);
+  client_options.backoff.max_delay = std::chrono::milliseconds(20);
+  client_options.backoff.max_attempts = 3;
+  airtable::Client client(client_options, *pacer_, std::move(transport));
+  daemon::SyncServiceOptions options;
+  options.base_id = kDelta;
+  options.conninfo = url();
+  options.serve_endpoints = false;
+  std::atomic<bool> stop{false};
+  std::atomic<int> steps{0};
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  Status result;
+  std::thread service([&] { result = daemon::RunSyncService(client, options, stop); });
+  EXPECT_TRUE(testing::WaitFor([&] { return steps.load() > 0; }, std::chrono::seconds(30)));
+  EXPECT_EQ(failing.failed.load(), 8);
+  stop = true;
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+}
+
 // Airtable answering 500 to every webhook creation until `allow` is set.
 class RefuseWebhookCreation : public airtable::Transport {
  public:
