@@ -47,13 +47,20 @@ class EmulatedBaseTest : public pg::testing::PgTest {
     limits.per_base = 1000;
     limits.per_token = 1000;
     pacer_ = std::make_unique<airtable::Pacer>(limits);
+    client_ = ClientThrough(std::make_unique<airtable::CurlTransport>());
+  }
+
+  // Another client of the emulator, with the fixture's pacer and retry
+  // waits, whose requests go through `transport` (tests that fail or watch
+  // some of them).
+  std::unique_ptr<airtable::Client> ClientThrough(std::unique_ptr<airtable::Transport> transport) {
     airtable::ClientOptions client_options;
     client_options.endpoint_url = emulator_->url();
     client_options.token = "patMigrateTest000.0123456789abcdef";
     client_options.backoff.initial = std::chrono::milliseconds(5);
     client_options.backoff.max_delay = std::chrono::milliseconds(20);
     client_options.backoff.max_attempts = 3;
-    client_ = std::make_unique<airtable::Client>(client_options, *pacer_);
+    return std::make_unique<airtable::Client>(client_options, *pacer_, std::move(transport));
   }
 
   json Control(const std::string& method, const std::string& path, const json& body = nullptr) {

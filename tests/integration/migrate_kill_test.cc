@@ -27,6 +27,7 @@
 #include "pg/catalog.h"
 #include "pg/testing/pg_test.h"
 #include "pg/transaction.h"
+#include "replayable_seed.h"
 
 namespace airpg::testing {
 namespace {
@@ -54,10 +55,7 @@ class MigrateKillTest : public pg::testing::PgTest {
  protected:
   void SetUp() override {
     PgTest::SetUp();
-    const char* replay = std::getenv("AIRPG_KILL_SEED");
-    seed_ = replay != nullptr ? std::strtoull(replay, nullptr, 10) : std::random_device{}();
-    std::cout << "[ seed     ] AIRPG_KILL_SEED=" << seed_ << "\n";
-    RecordProperty("seed", std::to_string(seed_));
+    seed_ = ReplayableSeed("AIRPG_KILL_SEED");
     rng_.seed(seed_);
 
     json data = emulator::GenerateBase(kTables, kRecords, seed_);

@@ -68,6 +68,17 @@ class SyncApplyTest : public testing::EmulatedBaseTest {
     return reply.is_object() && reply.contains("id") ? reply["id"].get<std::string>() : "";
   }
 
+  // A webhook of the base's records and fields, on record as the sync's own.
+  void RegisterHook() {
+    auto hook = client_->CreateWebhook(
+        kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+    ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+    ASSERT_TRUE(conn()
+                    .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2)",
+                         {kDelta, hook->id})
+                    .ok());
+  }
+
   sync::LiveBase live_;
 };
 
@@ -164,13 +175,7 @@ TEST_F(SyncApplyTest, TheDeleteSweepTombstonesWhatAirtableNoLongerHasButHoldsAMa
 }
 
 TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCursor) {
-  auto hook = client_->CreateWebhook(
-      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
-  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
-  ASSERT_TRUE(conn()
-                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2)",
-                       {kDelta, hook->id})
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(RegisterHook());
   std::string added =
       Ui("POST", "Documents",
          {{"fields", {{"Title", "TX renewal"}, {"Registration", {"recRegNwTx000001"}}}}});
@@ -194,13 +199,7 @@ TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCurso
 // are what the client sent: a pager that has nothing left answers without a
 // request, and that is not one (each source had counted one more per listing).
 TEST_F(SyncApplyTest, EachSourceCountsTheAirtableRequestsItSent) {
-  auto hook = client_->CreateWebhook(
-      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
-  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
-  ASSERT_TRUE(conn()
-                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2)",
-                       {kDelta, hook->id})
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(RegisterHook());
   Ui("PATCH", "Clients/recCliSolaris001", {{"fields", {{"Active", false}}}});
   sync::RecordApplier applier(live_, {});
   int64_t sent = client_->stats().requests;
@@ -228,13 +227,7 @@ TEST_F(SyncApplyTest, EachSourceCountsTheAirtableRequestsItSent) {
 // receiver writes last_ping_at there before it answers a ping, so a row held
 // for the whole cycle held the answer to every ping back with it.
 TEST_F(SyncApplyTest, APayloadCycleLeavesTheBasesRowFreeWhileItReadsAirtable) {
-  auto hook = client_->CreateWebhook(
-      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
-  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
-  ASSERT_TRUE(conn()
-                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2)",
-                       {kDelta, hook->id})
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(RegisterHook());
   // Northwind loses the registration, Solaris gains it: both are read again.
   Ui("PATCH", "Registrations/recRegNwTx000001", {{"fields", {{"Client", {"recCliSolaris001"}}}}});
   Control("POST", "faults", {{"latencyMs", 500}});
@@ -427,10 +420,8 @@ TEST_F(SyncApplyTest, APingDuringARoundOfPollsIsReadBeforeTheNextPoll) {
   ASSERT_TRUE(sync::EnsureWebhook(*client_, conn(), kDelta, {}).ok());
   auto transport = std::make_unique<PingDuringFirstPoll>();
   PingDuringFirstPoll* seen = transport.get();
-  airtable::ClientOptions client_options;
-  client_options.endpoint_url = emulator_->url();
-  client_options.token = "patSyncApplyTest.0123456789abcdef";
-  airtable::Client client(client_options, *pacer_, std::move(transport));
+  auto client_through = ClientThrough(std::move(transport));
+  airtable::Client& client = *client_through;
   sync::SyncerOptions options;
   options.payload_interval = std::chrono::hours(1);  // only the ping reads payloads
   options.sweep_interval = std::chrono::hours(1);

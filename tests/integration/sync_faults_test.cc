@@ -26,6 +26,7 @@
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "emulator/generator.h"
+#include "replayable_seed.h"
 #include "sync/live_schema.h"
 #include "sync_level.h"
 #include "wait_for.h"
@@ -46,10 +47,7 @@ class SyncFaultsTest : public EmulatedBaseTest {
  protected:
   void SetUp() override {
     EmulatedBaseTest::SetUp();
-    const char* replay = std::getenv("AIRPG_FAULT_SEED");
-    seed_ = replay != nullptr ? std::strtoull(replay, nullptr, 10) : std::random_device{}();
-    std::cout << "[ seed     ] AIRPG_FAULT_SEED=" << seed_ << "\n";
-    RecordProperty("seed", std::to_string(seed_));
+    seed_ = ReplayableSeed("AIRPG_FAULT_SEED");
     data_ = emulator::GenerateBase(kTables, kRecords, seed_);
     base_id_ = data_["bases"][0]["id"];
     StartEmulator(data_.dump(), seed_);

@@ -36,6 +36,7 @@
 #include "emulator/emulator.h"
 #include "emulator/generator.h"
 #include "pg/testing/pg_test.h"
+#include "replayable_seed.h"
 #include "sync/live_schema.h"
 #include "sync_level.h"
 #include "wait_for.h"
@@ -92,10 +93,7 @@ class SyncKillTest : public pg::testing::PgTest {
  protected:
   void SetUp() override {
     PgTest::SetUp();
-    const char* replay = std::getenv("AIRPG_KILL_SEED");
-    seed_ = replay != nullptr ? std::strtoull(replay, nullptr, 10) : std::random_device{}();
-    std::cout << "[ seed     ] AIRPG_KILL_SEED=" << seed_ << "\n";
-    RecordProperty("seed", std::to_string(seed_));
+    seed_ = ReplayableSeed("AIRPG_KILL_SEED");
     rng_.seed(seed_);
 
     data_ = emulator::GenerateBase(kTables, kRecords, seed_);

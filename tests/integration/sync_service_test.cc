@@ -26,21 +26,30 @@ using testing::json;
 using testing::ReadFile;
 constexpr const char* kDelta = "appDeltaAnalytic1";
 
-class SyncServiceTest : public testing::EmulatedBaseTest {};
+class SyncServiceTest : public testing::EmulatedBaseTest {
+ protected:
+  // The service for the migrated Delta sample in this test's database, pinged
+  // on loopback, with its polls ten minutes apart so that only a ping (or the
+  // payload read, where a test says so) brings a change in.
+  daemon::SyncServiceOptions DeltaService() {
+    daemon::SyncServiceOptions options;
+    options.base_id = kDelta;
+    options.conninfo = url();
+    options.loopback_pings = true;
+    options.syncer.sweep_interval = std::chrono::hours(1);
+    for (const char* table : {"tblClients0000001", "tblRegulators0001", "tblRegistrations1",
+                              "tblDocuments00001", "tblStaff000000001"}) {
+      options.syncer.poll_intervals[table] = std::chrono::minutes(10);
+    }
+    return options;
+  }
+};
 
 TEST_F(SyncServiceTest, APingBringsAChangeInWithinSecondsAndAStopEndsCleanly) {
   StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
   ASSERT_TRUE(Run(kDelta).ok());
-  daemon::SyncServiceOptions options;
-  options.base_id = kDelta;
-  options.conninfo = url();
-  options.loopback_pings = true;
+  daemon::SyncServiceOptions options = DeltaService();
   options.syncer.payload_interval = std::chrono::minutes(10);
-  options.syncer.sweep_interval = std::chrono::hours(1);
-  for (const char* table : {"tblClients0000001", "tblRegulators0001", "tblRegistrations1",
-                            "tblDocuments00001", "tblStaff000000001"}) {
-    options.syncer.poll_intervals[table] = std::chrono::minutes(10);
-  }
   // Each step of the service reports here; the test waits on that, with a
   // deadline, instead of sleeping.
   std::mutex mu;
@@ -193,13 +202,8 @@ TEST_F(SyncServiceTest, AnAirtableOutageAtStartIsWaitedOut) {
   ASSERT_TRUE(Run(kDelta).ok());
   auto transport = std::make_unique<FailSchemaReads>(8);  // the client tries 1 + 3 times a call
   FailSchemaReads& failing = *transport;
-  airtable::ClientOptions client_options;
-  client_options.endpoint_url = emulator_->url();
-  client_options.token = "patSyncServiceTest.0123456789abcdef";
-  client_options.backoff.initial = std::chrono::milliseconds(5);
-  client_options.backoff.max_delay = std::chrono::milliseconds(20);
-  client_options.backoff.max_attempts = 3;
-  airtable::Client client(client_options, *pacer_, std::move(transport));
+  auto client_through = ClientThrough(std::move(transport));
+  airtable::Client& client = *client_through;
   daemon::SyncServiceOptions options;
   options.base_id = kDelta;
   options.conninfo = url();
@@ -246,22 +250,12 @@ TEST_F(SyncServiceTest, AWebhookRefusedAtStartIsCreatedSoonAfterAndMissedChanges
   ASSERT_TRUE(Run(kDelta).ok());
   auto transport = std::make_unique<RefuseWebhookCreation>();
   RefuseWebhookCreation& refusing = *transport;
-  airtable::ClientOptions client_options;
-  client_options.endpoint_url = emulator_->url();
-  client_options.token = "patSyncServiceTest.0123456789abcdef";
-  airtable::Client client(client_options, *pacer_, std::move(transport));
+  auto client_through = ClientThrough(std::move(transport));
+  airtable::Client& client = *client_through;
 
-  daemon::SyncServiceOptions options;
-  options.base_id = kDelta;
-  options.conninfo = url();
-  options.loopback_pings = true;
+  daemon::SyncServiceOptions options = DeltaService();
   options.syncer.payload_interval = std::chrono::milliseconds(200);
-  options.syncer.sweep_interval = std::chrono::hours(1);
   options.syncer.sweep.max_share = 1.0;  // one of two documents goes
-  for (const char* table : {"tblClients0000001", "tblRegulators0001", "tblRegistrations1",
-                            "tblDocuments00001", "tblStaff000000001"}) {
-    options.syncer.poll_intervals[table] = std::chrono::minutes(10);
-  }
   std::mutex mu;
   std::condition_variable stepped;
   int steps = 0;
