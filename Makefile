@@ -32,17 +32,25 @@ asan: deps
 	cmake --build --preset asan
 	ctest --preset asan -j2
 
-# The formula parser and compiler under libFuzzer with ASan and UBSan, for a
-# bounded time (FUZZ_SECONDS, default 60); fails on any finding.
+# Every fuzz target under libFuzzer with ASan and UBSan, each for a bounded
+# time (FUZZ_SECONDS, default 60); fails on any finding. A target joins by a
+# line in FUZZ_TARGETS: its CMake target, its binary's path under build/fuzz,
+# and its seed corpus folder, separated by colons.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := \
+  formula_fuzz:src/formula/formula_fuzz:src/formula/testdata/fuzz_seeds
 fuzz: deps
 	@CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DAIRPG_FUZZ=ON -DAIRPG_TESTS=OFF -DAIRPG_BENCH=OFF \
 	  "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" >/dev/null
-	cmake --build build/fuzz --target formula_fuzz
-	rm -rf build/fuzz/corpus && mkdir -p build/fuzz/corpus
-	build/fuzz/src/formula/formula_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=512 \
-	  -print_final_stats=1 build/fuzz/corpus src/formula/testdata/fuzz_seeds
+	cmake --build build/fuzz --target $(foreach t,$(FUZZ_TARGETS),$(word 1,$(subst :, ,$(t))))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  name=$${t%%:*}; rest=$${t#*:}; bin=$${rest%%:*}; seeds=$${rest#*:}; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+	  rm -rf build/fuzz/corpus/$$name && mkdir -p build/fuzz/corpus/$$name; \
+	  build/fuzz/$$bin -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -print_final_stats=1 build/fuzz/corpus/$$name $$seeds; \
+	done
 
 format:
 	find src tests bench emulator -name '*.cc' -o -name '*.h' 2>/dev/null | xargs clang-format -i
