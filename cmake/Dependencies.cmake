@@ -21,3 +21,6 @@ find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 # JSON: simdjson for record pages and payloads (src/airtable, src/mapping .cc files only).
 pkg_check_modules(SIMDJSON REQUIRED IMPORTED_TARGET simdjson)
+# Regular expressions: RE2 (linear time, no recursion) for REGEX_MATCH/EXTRACT/REPLACE,
+# only in src/formula/ .cc files.
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)

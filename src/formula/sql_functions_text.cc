@@ -3,8 +3,8 @@
 // carry); case mapping is ASCII-only under COLLATE "C", as in the evaluator.
 #include <fmt/format.h>
 #include <cmath>
-#include <regex>
 
+#include "formula/regex.h"
 #include "formula/sql_functions.h"
 #include "formula/value.h"
 
@@ -174,9 +174,7 @@ bool PortablePattern(std::string_view p) {
 Result<SqlExpr> RegexMatch(SqlBuilder& b, const SqlArgs& a) {
   AIRPG_ASSIGN_OR_RETURN(std::string pattern, ConstText(a[1], "the pattern"));
   if (!PortablePattern(pattern)) return Unsupported("this regular expression");
-  try {
-    std::regex check(pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error&) {
+  if (!CheckRegex(pattern).ok()) {
     return Unsupported("an invalid regular expression (an error in the evaluator)");
   }
   AIRPG_ASSIGN_OR_RETURN(std::string s, b.ToText(a[0]));

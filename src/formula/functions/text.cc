@@ -1,9 +1,9 @@
 // Text functions. Positions and lengths count Unicode code points; LOWER,
 // UPPER and SEARCH's case folding are ASCII-only (docs/formula.md says why).
 #include <cmath>
-#include <regex>
 
 #include "formula/function_registry.h"
+#include "formula/regex.h"
 
 namespace airpg::formula {
 namespace {
@@ -211,36 +211,22 @@ Value EncodeUrlComponent(const Args& a, const EvalContext&) {
   return Value::Text(out);
 }
 
-std::optional<std::regex> Compile(const Value& pattern) {
-  std::string p = ToText(pattern);
-  if (p.size() > 1000) return std::nullopt;
-  try {
-    return std::regex(p, std::regex::ECMAScript);
-  } catch (const std::regex_error&) {
-    return std::nullopt;
-  }
-}
-
+// RE2 (regex.h); an invalid pattern is #ERROR!.
 Value RegexMatch(const Args& a, const EvalContext&) {
-  auto re = Compile(a[1]);
-  if (!re) return Value::Error();
-  std::string s = ToText(a[0]);
-  return Value::Bool(std::regex_search(s, *re));
+  auto found = RegexSearch(ToText(a[0]), ToText(a[1]));
+  return found.ok() ? Value::Bool(*found) : Value::Error();
 }
 
+// The whole leftmost match; no match is #ERROR!.
 Value RegexExtract(const Args& a, const EvalContext&) {
-  auto re = Compile(a[1]);
-  if (!re) return Value::Error();
-  std::string s = ToText(a[0]);
-  std::smatch m;
-  if (!std::regex_search(s, m, *re)) return Value::Error();
-  return Value::Text(m.str(0));
+  auto match = RegexFirstMatch(ToText(a[0]), ToText(a[1]));
+  if (!match.ok() || !match->has_value()) return Value::Error();
+  return Value::Text(std::move(**match));
 }
 
 Value RegexReplace(const Args& a, const EvalContext&) {
-  auto re = Compile(a[1]);
-  if (!re) return Value::Error();
-  return Value::Text(std::regex_replace(ToText(a[0]), *re, ToText(a[2])));
+  auto out = RegexReplaceAll(ToText(a[0]), ToText(a[1]), ToText(a[2]));
+  return out.ok() ? Value::Text(std::move(*out)) : Value::Error();
 }
 
 }  // namespace
