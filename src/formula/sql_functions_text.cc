@@ -148,24 +148,34 @@ Result<SqlExpr> T(SqlBuilder& b, const SqlArgs& a) {
   return b.Blank(Type::kText);
 }
 
-// Patterns both std::regex (ECMAScript, over UTF-8 bytes) and Postgres AREs
-// (over characters) read the same way for "is there a match": ASCII
-// literals, [ ] ^ $ * + ? ( ) | { } and escaped punctuation. '.', negated
-// classes and class escapes (\d \w \s \b) differ and are refused.
+// Patterns RE2 (the evaluator) and Postgres AREs read the same way for "is
+// there a match": ASCII literals, [ ] ^ $ * + ? ( ) | { } and escaped
+// punctuation (both engines: ^ and $ only at the ends of the text, { that
+// starts no bound is literal). Refused, because the flavours differ: '.'
+// (RE2 skips newlines, Postgres does not), negated classes, class escapes
+// (\d \w \s \b, \pL), (?…) groups and flags, [: [= [. bracket forms (POSIX
+// in Postgres, literal in RE2), bounds above 255 (Postgres's limit) and
+// non-ASCII text (Postgres reads it in the database's encoding).
 bool PortablePattern(std::string_view p) {
   for (size_t i = 0; i < p.size(); ++i) {
     unsigned char c = p[i];
+    char next = i + 1 < p.size() ? p[i + 1] : '\0';
     if (c == '\\') {
-      if (i + 1 >= p.size() || std::isalnum(static_cast<unsigned char>(p[i + 1]))) return false;
+      if (i + 1 >= p.size() || std::isalnum(static_cast<unsigned char>(next))) return false;
       ++i;
     } else if (c >= 0x80 || c == '.') {
-      return false;  // std::regex matches bytes, Postgres characters
-    } else if (c == '[' && i + 1 < p.size() && p[i + 1] == '^') {
       return false;
-    } else if (c == '(' && i + 1 < p.size() && p[i + 1] == '?') {
+    } else if (c == '[' && (next == '^' || next == ':' || next == '=' || next == '.')) {
       return false;
-    } else if (c == '[' && i + 1 < p.size() && p[i + 1] == ':') {
+    } else if (c == '(' && next == '?') {
       return false;
+    } else if (c == '{') {
+      int bound = 0;
+      for (size_t k = i + 1;
+           k < p.size() && (std::isdigit(static_cast<unsigned char>(p[k])) || p[k] == ','); ++k) {
+        bound = p[k] == ',' ? 0 : std::min(bound * 10 + (p[k] - '0'), 100000);
+        if (bound > 255) return false;
+      }
     }
   }
   return true;
