@@ -53,8 +53,13 @@ Value ApplyBinary(BinaryOp op, const Value& lhs, const Value& rhs) {
       return Value::Number(ToNumber(lhs) - ToNumber(rhs));
     case BinaryOp::kMul:
       return Value::Number(ToNumber(lhs) * ToNumber(rhs));
-    case BinaryOp::kDiv:
-      return Value::Number(ToNumber(lhs) / ToNumber(rhs));
+    case BinaryOp::kDiv: {
+      // Airtable's docs: dividing by zero is an error (ISERROR(1/0) is TRUE),
+      // not JavaScript's Infinity/NaN; blank and "" divide as 0.
+      double divisor = ToNumber(rhs);
+      if (divisor == 0) return Value::Error();
+      return Value::Number(ToNumber(lhs) / divisor);
+    }
     case BinaryOp::kEq: {
       auto c = Compare(lhs, rhs, true);
       return Value::Bool(c && *c == 0);

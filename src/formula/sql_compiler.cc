@@ -90,26 +90,20 @@ class Compiler {
         if (a.type == Type::kAny || c.type == Type::kAny) {
           return Unsupported("arithmetic on values whose type is only known at run time");
         }
+        if (node.op == BinaryOp::kDiv && (!c.const_number || *c.const_number == 0)) {
+          // x/0 is #ERROR!, which no SQL value stands for.
+          return Unsupported("division by a value that may be zero (x/0 is #ERROR!)");
+        }
         AIRPG_ASSIGN_OR_RETURN(std::string x, b_.ToNumber(a));
         AIRPG_ASSIGN_OR_RETURN(std::string y, b_.ToNumber(c));
-        if (node.op == BinaryOp::kDiv) return SqlExpr{Divide(x, y), Type::kNumber, false};
+        if (node.op == BinaryOp::kDiv)
+          return SqlExpr{fmt::format("({} / {})", x, y), Type::kNumber, false};
         const char* op = node.op == BinaryOp::kAdd ? "+" : node.op == BinaryOp::kSub ? "-" : "*";
         return SqlExpr{fmt::format("({} {} {})", x, op, y), Type::kNumber, false};
       }
       default:
         return b_.Compare(node.op, a, c);
     }
-  }
-
-  // IEEE division: x/0 is ±Infinity or NaN instead of Postgres's error.
-  std::string Divide(const std::string& x, const std::string& y) {
-    return b_.Let2(x, y, [](const std::string& p, const std::string& q) {
-      return fmt::format(
-          "CASE WHEN {1} <> 0 OR {1} = 'NaN'::float8 THEN {0} / {1} "
-          "WHEN {0} = 0 OR {0} = 'NaN'::float8 THEN 'NaN'::float8 "
-          "WHEN {0} > 0 THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END",
-          p, q);
-    });
   }
 
   Result<SqlExpr> Call(const Node& node) {
