@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "formula/civil_time.h"
+#include "formula/date_text.h"
 
 namespace airpg::formula {
 
@@ -47,7 +48,7 @@ const FunctionSpec* FindFunction(std::string_view upper_name) {
 
 std::optional<int64_t> ArgMillis(const Value& v) {
   if (v.kind == ValueKind::kDate) return v.millis;
-  if (v.kind == ValueKind::kText) return ParseIsoMillis(v.text);
+  if (v.kind == ValueKind::kText) return ParseDateText(v.text);
   if (v.kind == ValueKind::kArray && v.items.size() == 1) return ArgMillis(v.items[0]);
   return std::nullopt;
 }

@@ -6,13 +6,14 @@
 #include <optional>
 
 #include "formula/civil_time.h"
+#include "formula/date_text.h"
 
 namespace airpg::formula {
 namespace {
 
 std::optional<int64_t> AsMillis(const Value& v) {
   if (v.kind == ValueKind::kDate) return v.millis;
-  if (v.kind == ValueKind::kText) return ParseIsoMillis(v.text);
+  if (v.kind == ValueKind::kText) return ParseDateText(v.text);
   return std::nullopt;
 }
 

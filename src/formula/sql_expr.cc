@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "formula/civil_time.h"
+#include "formula/date_text.h"
 #include "formula/date_units.h"
 #include "formula/value.h"
 
@@ -202,8 +203,8 @@ Result<SqlExpr> SqlBuilder::AsDate(const SqlExpr& e) {
   if (e.type == Type::kDate) return e;
   if (e.type == Type::kBlank) return Blank(Type::kDate);
   if (e.const_text) {
-    auto millis = ParseIsoMillis(*e.const_text);
-    if (!millis) return Unsupported("a text that is not an ISO date where a date is expected");
+    auto millis = ParseDateText(*e.const_text);
+    if (!millis) return Unsupported("a text that is not a date where a date is expected");
     return Date(*millis);
   }
   return Unsupported("a date argument that is neither a date nor a literal ISO date");
@@ -252,7 +253,7 @@ Result<SqlExpr> SqlBuilder::Compare(BinaryOp op, const SqlExpr& a_in, const SqlE
   // date it is unordered, against a blank date it compares as text.
   auto date_side = [&](SqlExpr& text) -> Status {
     if (!text.const_text) return Unsupported("text compared with a date");
-    if (auto millis = ParseIsoMillis(*text.const_text)) text = Date(*millis);
+    if (auto millis = ParseDateText(*text.const_text)) text = Date(*millis);
     return Status::Ok();
   };
   if (a.type == Type::kDate && b.type == Type::kText) AIRPG_RETURN_IF_ERROR(date_side(b));

@@ -6,6 +6,7 @@
 
 #include "formula/civil_time.h"
 #include "formula/date_format.h"
+#include "formula/date_text.h"
 #include "formula/date_units.h"
 #include "formula/sql_date_format.h"
 #include "formula/sql_functions.h"
@@ -173,7 +174,7 @@ Result<SqlExpr> DatetimeParse(SqlBuilder& b, const SqlArgs& a) {
     AIRPG_ASSIGN_OR_RETURN(std::string format, ConstText(a[1], "DATETIME_PARSE's format"));
     millis = ParseMoment(text, format);
   } else {
-    millis = ParseIsoMillis(text);
+    millis = ParseDateText(text);
   }
   if (!millis) return Unsupported("a text DATETIME_PARSE cannot read (an error in the evaluator)");
   return b.Date(*millis);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "formula/civil_time.h"
+#include "formula/date_text.h"
 #include "formula/sql_functions.h"
 
 namespace airpg::formula {
@@ -21,7 +22,7 @@ Result<std::set<int64_t>> Holidays(const SqlArgs& a) {
     if (comma == std::string::npos) comma = text.size();
     std::string part = text.substr(pos, comma - pos);
     if (part.find_first_not_of(' ') != std::string::npos) {
-      auto millis = ParseIsoMillis(part);
+      auto millis = ParseDateText(part);
       if (!millis) return Unsupported("an unreadable holiday (an error in the evaluator)");
       out.insert(FloorDays(*millis));
     }

@@ -6,6 +6,7 @@
 
 #include "formula/civil_time.h"
 #include "formula/date_format.h"
+#include "formula/date_text.h"
 #include "formula/date_units.h"
 #include "formula/function_registry.h"
 
@@ -82,7 +83,7 @@ Value DatetimeParse(const Args& a, const EvalContext&) {
   if (a[0].kind == ValueKind::kDate) return a[0];
   std::string text = ToText(a[0]);
   std::optional<int64_t> millis =
-      a.size() > 1 && !a[1].is_blank() ? ParseMoment(text, ToText(a[1])) : ParseIsoMillis(text);
+      a.size() > 1 && !a[1].is_blank() ? ParseMoment(text, ToText(a[1])) : ParseDateText(text);
   if (!millis) return Value::Error();
   return Value::Date(*millis);
 }

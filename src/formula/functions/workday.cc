@@ -4,6 +4,7 @@
 #include <set>
 
 #include "formula/civil_time.h"
+#include "formula/date_text.h"
 #include "formula/function_registry.h"
 
 namespace airpg::formula {
@@ -26,7 +27,7 @@ std::optional<std::set<int64_t>> Holidays(const Args& a, size_t i) {
       if (comma == std::string::npos) comma = text.size();
       std::string part = text.substr(pos, comma - pos);
       if (part.find_first_not_of(' ') != std::string::npos) {
-        auto millis = ParseIsoMillis(part);
+        auto millis = ParseDateText(part);
         if (!millis) return std::nullopt;
         out.insert(FloorDays(*millis));
       }

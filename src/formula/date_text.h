@@ -1,0 +1,33 @@
+// DateText: how Airtable reads a date written as text without a format
+// (DATETIME_FORMAT('10/22/2003', 'M'), DATEADD("07/10/19", 1, "days"),
+// DATETIME_PARSE("22 October 2003"), a date compared with text). Airtable
+// hands such text to Moment.js, which reads ISO 8601 itself and gives
+// anything else to the JavaScript engine's Date parser; this is that pair:
+// ParseIsoMillis, then V8's legacy reading of the forms Airtable's docs use.
+// Pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace airpg::formula {
+
+// The instant `text` names, read in UTC unless it carries a zone; nullopt
+// when it is no date (or an ISO date that does not exist, as Moment says).
+//
+// Besides ISO 8601 (civil_time.h):
+//   numeric dates  M/D/Y  M-D-Y  M.D.Y  (10/22/2003, 2/11/21, 03-18-2019),
+//                  and Y/M/D when the first number is above 31 (2003/10/22);
+//   named months   22 October 2003, October 22, 2003, Oct 22 2003,
+//                  2003 Oct 22 (three letters or more, any case);
+//   two-digit years: 00–49 → 2000s, 50–99 → 1900s;
+//   day names are skipped (Wed, 22 Oct 2003);
+//   a time anywhere: H:mm[:ss[.SSS]], optionally am/pm (2:30pm, 2:30 PM,
+//                  7pm), optionally "T" before it;
+//   a zone: Z, UTC, GMT, UT, ±HH:mm, ±HHmm, ±HH, GMT+0200.
+// A day past the month's end rolls over (2/30/2021 is March 2), as V8 does;
+// a year is required.
+std::optional<int64_t> ParseDateText(std::string_view text);
+
+}  // namespace airpg::formula
