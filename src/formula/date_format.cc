@@ -15,22 +15,127 @@ constexpr std::array<std::string_view, 12> kMonths = {
 constexpr std::array<std::string_view, 7> kDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                                    "Thursday", "Friday", "Saturday"};
 
-// Longest first so "MMMM" wins over "MM".
-constexpr std::array<std::string_view, 38> kTokens = {
-    "YYYY", "MMMM", "DDDD", "dddd", "SSS", "MMM", "DDD", "ddd", "YY", "MM", "DD", "Do", "HH",
-    "hh",   "mm",   "ss",   "SS",   "ZZ",  "WW",  "ww",  "M",   "D",  "d",  "H",  "h",  "m",
-    "s",    "S",    "A",    "a",    "Z",   "X",   "x",   "W",   "w",  "Q",  "E",  "e"};
+constexpr std::array<std::string_view, 7> kMinDays = {"Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"};
+
+// Longest first so "MMMM" wins over "MM" (Moment's own regex picks the same).
+constexpr std::array<std::string_view, 81> kTokens = {
+    "SSSSSSSSS", "SSSSSSSS", "SSSSSSS", "YYYYYY", "SSSSSS", "YYYYY", "GGGGG", "ggggg", "NNNNN",
+    "SSSSS",     "YYYY",     "MMMM",    "DDDD",   "dddd",   "DDDo",  "GGGG",  "gggg",  "yyyy",
+    "NNNN",      "SSSS",     "MMM",     "DDD",    "ddd",    "SSS",   "yyy",   "NNN",   "YY",
+    "MM",        "DD",       "Do",      "Mo",     "Qo",     "dd",    "do",    "wo",    "ww",
+    "Wo",        "WW",       "HH",      "hh",     "kk",     "mm",    "ss",    "SS",    "ZZ",
+    "zz",        "GG",       "gg",      "yy",     "yo",     "NN",    "M",     "D",     "d",
+    "e",         "E",        "w",       "W",      "Y",      "y",     "Q",     "H",     "h",
+    "k",         "m",        "s",       "S",      "A",      "a",     "Z",     "z",     "X",
+    "x",         "N",        "",        "",       "",       "",      "",      "",      ""};
 
 std::string_view MatchToken(std::string_view f, size_t i) {
   for (std::string_view t : kTokens) {
-    if (f.substr(i, t.size()) == t) return t;
+    if (!t.empty() && f.substr(i, t.size()) == t) return t;
   }
   return {};
 }
 
-std::string Ordinal(int n) {
-  int mod100 = n % 100, mod10 = n % 10;
-  const char* suffix = (mod100 >= 11 && mod100 <= 13) ? "th"
+// Moment's English long date formats (locale "en").
+constexpr std::pair<std::string_view, std::string_view> kLocalized[] = {
+    {"LTS", "h:mm:ss A"},
+    {"LT", "h:mm A"},
+    {"LLLL", "dddd, MMMM D, YYYY h:mm A"},
+    {"LLL", "MMMM D, YYYY h:mm A"},
+    {"LL", "MMMM D, YYYY"},
+    {"L", "MM/DD/YYYY"},
+    {"llll", "ddd, MMM D, YYYY h:mm A"},
+    {"lll", "MMM D, YYYY h:mm A"},
+    {"ll", "MMM D, YYYY"},
+    {"l", "M/D/YYYY"},
+};
+
+// The end of a `[literal]` that starts at f[i], or npos (Moment: "[" then
+// anything but "[" up to the first "]").
+size_t BracketEnd(std::string_view f, size_t i) {
+  for (size_t k = i + 1; k < f.size(); ++k) {
+    if (f[k] == '[') return std::string_view::npos;
+    if (f[k] == ']') return k;
+  }
+  return std::string_view::npos;
+}
+
+std::string ExpandLocalized(std::string_view f) {
+  std::string out;
+  for (size_t i = 0; i < f.size();) {
+    if (f[i] == '[') {
+      size_t close = BracketEnd(f, i);
+      if (close != std::string_view::npos) {
+        out += f.substr(i, close + 1 - i);
+        i = close + 1;
+        continue;
+      }
+    }
+    if (f[i] == '\\' && i + 1 < f.size()) {
+      out += f.substr(i, 2);
+      i += 2;
+      continue;
+    }
+    bool expanded = false;
+    for (const auto& [token, format] : kLocalized) {
+      if (f.substr(i, token.size()) == token) {
+        out += format;
+        i += token.size();
+        expanded = true;
+        break;
+      }
+    }
+    if (!expanded) out += f[i++];
+  }
+  return out;
+}
+
+std::string Pad(int64_t n, int width) {
+  return n < 0 ? fmt::format("-{:0{}}", -n, width) : fmt::format("{:0{}}", n, width);
+}
+
+}  // namespace
+
+std::vector<MomentPiece> SplitMomentFormat(std::string_view format) {
+  std::string f = ExpandLocalized(format);
+  std::vector<MomentPiece> out;
+  auto literal = [&](std::string_view text) {
+    if (out.empty() || !out.back().literal) out.push_back({true, ""});
+    out.back().text += text;
+  };
+  for (size_t i = 0; i < f.size();) {
+    if (f[i] == '[') {
+      size_t close = BracketEnd(f, i);
+      if (close != std::string_view::npos) {
+        literal(std::string_view(f).substr(i + 1, close - i - 1));
+        i = close + 1;
+        continue;
+      }
+    }
+    if (f[i] == '\\') {
+      // A backslash makes the token (or character) after it literal.
+      std::string_view t = MatchToken(f, i + 1);
+      size_t len = t.empty() ? (i + 1 < f.size() ? 1 : 0) : t.size();
+      std::string text(std::string_view(f).substr(i + 1, len));
+      std::erase(text, '\\');
+      literal(text);
+      i += 1 + len;
+      continue;
+    }
+    std::string_view t = MatchToken(f, i);
+    if (t.empty()) {
+      literal(std::string_view(f).substr(i++, 1));
+      continue;
+    }
+    out.push_back({false, std::string(t)});
+    i += t.size();
+  }
+  return out;
+}
+
+std::string Ordinal(int64_t n) {
+  int64_t mod100 = n % 100, mod10 = n % 10;
+  const char* suffix = (mod100 >= 10 && mod100 <= 19) ? "th"
                        : mod10 == 1                   ? "st"
                        : mod10 == 2                   ? "nd"
                        : mod10 == 3                   ? "rd"
@@ -38,26 +143,35 @@ std::string Ordinal(int n) {
   return fmt::format("{}{}", n, suffix);
 }
 
-// ISO week number and its year for a day count.
-int IsoWeek(int64_t days) {
-  int wd = (WeekdayFromDays(days) + 6) % 7;  // Monday = 0
-  int64_t thursday = days - wd + 3;
-  CivilTime t = CivilFromMillis(thursday * kMillisPerDay);
-  int64_t jan1 = DaysFromCivil(t.year, 1, 1);
-  return static_cast<int>((thursday - jan1) / 7 + 1);
-}
+namespace {
 
-// US locale week: weeks start Sunday; the week holding Jan 1 is week 1.
-int LocaleWeek(int64_t days) {
-  int64_t saturday = days + (6 - WeekdayFromDays(days));
-  CivilTime t = CivilFromMillis(saturday * kMillisPerDay);
-  int64_t jan1 = DaysFromCivil(t.year, 1, 1);
-  return static_cast<int>((saturday - jan1) / 7 + 1);
-}
+// The Thursday of the ISO week holding `days`, and the Saturday ending the
+// locale week: each week belongs to that day's year.
+int64_t IsoThursday(int64_t days) { return days - (WeekdayFromDays(days) + 6) % 7 + 3; }
+int64_t LocaleSaturday(int64_t days) { return days + (6 - WeekdayFromDays(days)); }
 
 }  // namespace
 
-std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_view f) {
+int IsoWeek(int64_t days) {
+  int64_t thursday = IsoThursday(days);
+  CivilTime t = CivilFromMillis(thursday * kMillisPerDay);
+  return static_cast<int>((thursday - DaysFromCivil(t.year, 1, 1)) / 7 + 1);
+}
+int64_t IsoWeekYear(int64_t days) {
+  return CivilFromMillis(IsoThursday(days) * kMillisPerDay).year;
+}
+
+int LocaleWeek(int64_t days) {
+  int64_t saturday = LocaleSaturday(days);
+  CivilTime t = CivilFromMillis(saturday * kMillisPerDay);
+  return static_cast<int>((saturday - DaysFromCivil(t.year, 1, 1)) / 7 + 1);
+}
+int64_t LocaleWeekYear(int64_t days) {
+  return CivilFromMillis(LocaleSaturday(days) * kMillisPerDay).year;
+}
+
+std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_view f,
+                         std::string_view zone_abbreviation) {
   int64_t local = utc_millis + offset_seconds * 1000LL;
   CivilTime c = CivilFromMillis(local);
   int64_t days = FloorDays(local);
@@ -66,29 +180,56 @@ std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_vie
   int off_min = offset_seconds / 60;
   std::string zone = fmt::format("{}{:02}:{:02}", off_min < 0 ? '-' : '+', std::abs(off_min) / 60,
                                  std::abs(off_min) % 60);
+  bool ad = c.year >= 1;
+  int64_t era_year = ad ? c.year : 1 - c.year;
+  int64_t doy = days - DaysFromCivil(c.year, 1, 1) + 1;
   std::string out;
-  for (size_t i = 0; i < f.size();) {
-    if (f[i] == '[') {
-      size_t close = f.find(']', i);
-      if (close == std::string_view::npos) close = f.size();
-      out += f.substr(i + 1, close - i - 1);
-      i = close + 1;
-      continue;
-    }
-    std::string_view t = MatchToken(f, i);
-    if (t.empty()) {
-      out += f[i++];
-      continue;
-    }
-    i += t.size();
-    if (t == "YYYY")
-      out += fmt::format("{:04}", c.year);
+  for (const MomentPiece& piece : SplitMomentFormat(f)) {
+    std::string_view t = piece.text;
+    if (piece.literal)
+      out += t;
+    else if (t == "YYYY")
+      out += Pad(c.year, 4);
     else if (t == "YY")
       out += fmt::format("{:02}", ((c.year % 100) + 100) % 100);
+    else if (t == "Y")
+      out += c.year <= 9999 ? Pad(c.year, 4) : fmt::format("+{}", c.year);
+    else if (t == "YYYYY")
+      out += Pad(c.year, 5);
+    else if (t == "YYYYYY")
+      out += (c.year < 0 ? "-" : "+") + fmt::format("{:06}", std::abs(c.year));
+    else if (t == "y" || t == "yyy")
+      out += fmt::format("{}", era_year);
+    else if (t == "yo")
+      out += Ordinal(era_year);
+    else if (t == "yy")
+      out += fmt::format("{:02}", era_year % 100);
+    else if (t == "yyyy")
+      out += fmt::format("{:04}", era_year);
+    else if (t == "N" || t == "NN" || t == "NNN" || t == "NNNNN")
+      out += ad ? "AD" : "BC";
+    else if (t == "NNNN")
+      out += ad ? "Anno Domini" : "Before Christ";
+    else if (t == "gg")
+      out += fmt::format("{:02}", ((LocaleWeekYear(days) % 100) + 100) % 100);
+    else if (t == "gggg")
+      out += Pad(LocaleWeekYear(days), 4);
+    else if (t == "ggggg")
+      out += Pad(LocaleWeekYear(days), 5);
+    else if (t == "GG")
+      out += fmt::format("{:02}", ((IsoWeekYear(days) % 100) + 100) % 100);
+    else if (t == "GGGG")
+      out += Pad(IsoWeekYear(days), 4);
+    else if (t == "GGGGG")
+      out += Pad(IsoWeekYear(days), 5);
     else if (t == "Q")
       out += fmt::format("{}", (c.month - 1) / 3 + 1);
+    else if (t == "Qo")
+      out += Ordinal((c.month - 1) / 3 + 1);
     else if (t == "M")
       out += fmt::format("{}", c.month);
+    else if (t == "Mo")
+      out += Ordinal(c.month);
     else if (t == "MM")
       out += fmt::format("{:02}", c.month);
     else if (t == "MMM")
@@ -101,13 +242,20 @@ std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_vie
       out += fmt::format("{:02}", c.day);
     else if (t == "Do")
       out += Ordinal(c.day);
-    else if (t == "DDD" || t == "DDDD") {
-      int64_t doy = days - DaysFromCivil(c.year, 1, 1) + 1;
-      out += t == "DDD" ? fmt::format("{}", doy) : fmt::format("{:03}", doy);
-    } else if (t == "d" || t == "e")
+    else if (t == "DDD")
+      out += fmt::format("{}", doy);
+    else if (t == "DDDo")
+      out += Ordinal(doy);
+    else if (t == "DDDD")
+      out += fmt::format("{:03}", doy);
+    else if (t == "d" || t == "e")
       out += fmt::format("{}", weekday);
+    else if (t == "do")
+      out += Ordinal(weekday);
     else if (t == "E")
       out += fmt::format("{}", weekday == 0 ? 7 : weekday);
+    else if (t == "dd")
+      out += kMinDays[weekday];
     else if (t == "ddd")
       out += kDays[weekday].substr(0, 3);
     else if (t == "dddd")
@@ -120,6 +268,10 @@ std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_vie
       out += fmt::format("{}", hour12);
     else if (t == "hh")
       out += fmt::format("{:02}", hour12);
+    else if (t == "k")
+      out += fmt::format("{}", c.hour == 0 ? 24 : c.hour);
+    else if (t == "kk")
+      out += fmt::format("{:02}", c.hour == 0 ? 24 : c.hour);
     else if (t == "m")
       out += fmt::format("{}", c.minute);
     else if (t == "mm")
@@ -132,8 +284,8 @@ std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_vie
       out += fmt::format("{}", c.millisecond / 100);
     else if (t == "SS")
       out += fmt::format("{:02}", c.millisecond / 10);
-    else if (t == "SSS")
-      out += fmt::format("{:03}", c.millisecond);
+    else if (t[0] == 'S')  // SSS and longer: milliseconds, then zeros
+      out += fmt::format("{:03}", c.millisecond) + std::string(t.size() - 3, '0');
     else if (t == "A")
       out += c.hour < 12 ? "AM" : "PM";
     else if (t == "a")
@@ -142,16 +294,22 @@ std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_vie
       out += zone;
     else if (t == "ZZ")
       out += zone.substr(0, 3) + zone.substr(4);
+    else if (t == "z" || t == "zz")
+      out += zone_abbreviation;
     else if (t == "X")
       out += fmt::format("{}", (utc_millis - ((utc_millis % 1000) + 1000) % 1000) / 1000);
     else if (t == "x")
       out += fmt::format("{}", utc_millis);
     else if (t == "W")
       out += fmt::format("{}", IsoWeek(days));
+    else if (t == "Wo")
+      out += Ordinal(IsoWeek(days));
     else if (t == "WW")
       out += fmt::format("{:02}", IsoWeek(days));
     else if (t == "w")
       out += fmt::format("{}", LocaleWeek(days));
+    else if (t == "wo")
+      out += Ordinal(LocaleWeek(days));
     else if (t == "ww")
       out += fmt::format("{:02}", LocaleWeek(days));
   }

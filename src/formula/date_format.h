@@ -7,13 +7,40 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace airpg::formula {
 
-// Formats the instant `utc_millis` as seen at `offset_seconds` from UTC.
-// Supported tokens: YYYY YY Q M MM MMM MMMM D DD Do DDD DDDD d ddd dddd
-// H HH h hh m mm s ss S SS SSS A a Z ZZ X x W WW w ww, and [literal text].
-std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_view format);
+// One piece of a format: a token ("MMMM") or literal text.
+struct MomentPiece {
+  bool literal = false;
+  std::string text;
+};
+
+// Splits a Moment format as Moment does: the English localized formats
+// (LT LTS L LL LLL LLLL l ll lll llll) are expanded first; `[text]` and a
+// backslash before a character are literal; tokens are matched longest first.
+// Tokens: M Mo MM MMM MMMM Q Qo D Do DD DDD DDDo DDDD d do dd ddd dddd e E
+// w wo ww W Wo WW Y YY YYYY YYYYY YYYYYY y yo yy yyy yyyy N NN NNN NNNN NNNNN
+// gg gggg ggggg GG GGGG GGGGG A a H HH h hh k kk m mm s ss S…SSSSSSSSS
+// z zz Z ZZ X x. Everything else is literal.
+std::vector<MomentPiece> SplitMomentFormat(std::string_view format);
+
+// Formats the instant `utc_millis` as seen at `offset_seconds` from UTC;
+// `zone_abbreviation` is what `z`/`zz` print ("UTC", "EST", or "").
+std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_view format,
+                         std::string_view zone_abbreviation = "UTC");
+
+// Ordinal as Moment's English locale writes it: 1st 2nd 3rd 4th 11th 21st.
+std::string Ordinal(int64_t n);
+
+// Moment week numbers and their week-years for a day count since the epoch:
+// ISO (weeks start Monday; week 1 holds January 4) and the English locale's
+// (weeks start Sunday; week 1 holds January 1).
+int IsoWeek(int64_t days);
+int64_t IsoWeekYear(int64_t days);
+int LocaleWeek(int64_t days);
+int64_t LocaleWeekYear(int64_t days);
 
 // Reads `text` laid out as `format` (tokens YYYY YY M MM MMM MMMM D DD Do
 // H HH h hh m mm s ss SSS A a X x, literals). Missing parts default to

@@ -112,17 +112,10 @@ bool Tokenize(std::string_view s, Parts& p) {
       if (!ReadNumber(s, i, n, digits)) return false;
       if (i < s.size() && s[i] == ':') {
         if (!ReadTime(s, i, n, p)) return false;
+        if (i < s.size() && IsAlpha(s[i])) return false;  // V8 rejects "2:30pm"
         continue;
       }
-      size_t j = i;
-      while (j < s.size() && s[j] == ' ') ++j;
-      if (j + 1 < s.size() && IsAlpha(s[j]) && std::tolower(s[j + 1]) == 'm' &&
-          (std::tolower(s[j]) == 'a' || std::tolower(s[j]) == 'p') &&
-          (j + 2 == s.size() || !IsAlpha(s[j + 2]))) {
-        if (p.hour >= 0) return false;  // "7pm": a bare hour
-        p.hour = static_cast<int>(n);
-        continue;
-      }
+      if (i < s.size() && IsAlpha(s[i])) return false;  // V8 rejects "2:30pm", "7pm"
       if (p.numbers.size() >= 3) return false;
       p.numbers.push_back(n);
       if (i < s.size() && (s[i] == '/' || s[i] == '-' || s[i] == '.') && i + 1 < s.size() &&
@@ -136,10 +129,8 @@ bool Tokenize(std::string_view s, Parts& p) {
         ++i;
       }
       if (word == "am" || word == "pm") {
-        if (p.ampm >= 0) return false;
+        if (p.ampm >= 0 || p.hour < 0) return false;  // "7 pm" is no time to V8
         p.ampm = word == "pm" ? 1 : 0;
-      } else if (word == "t") {
-        if (i >= s.size() || !IsDigit(s[i])) return false;
       } else if (word == "z" || word == "utc" || word == "gmt" || word == "ut") {
         if (p.offset_minutes) return false;
         p.offset_minutes = 0;
@@ -172,18 +163,25 @@ bool Tokenize(std::string_view s, Parts& p) {
 std::optional<int64_t> ParseDateText(std::string_view text) {
   if (auto iso = ParseIsoMillis(text)) return iso;
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  // Text shaped like an ISO date is Moment's to judge: 2024-02-30 is invalid,
-  // not March 1.
+  // A date in ISO shape that does not exist is invalid (Moment), never rolled
+  // over: 2024-02-30 is no date, not March 1.
   if (text.size() >= 10 && IsDigit(text[0]) && IsDigit(text[1]) && IsDigit(text[2]) &&
       IsDigit(text[3]) && text[4] == '-' && IsDigit(text[5]) && IsDigit(text[6]) &&
-      text[7] == '-') {
-    return std::nullopt;
+      text[7] == '-' && IsDigit(text[8]) && IsDigit(text[9])) {
+    int year = std::stoi(std::string(text.substr(0, 4)));
+    int month = std::stoi(std::string(text.substr(5, 2)));
+    int day = std::stoi(std::string(text.substr(8, 2)));
+    if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return std::nullopt;
   }
   Parts p;
   if (!Tokenize(text, p)) return std::nullopt;
   int64_t year = 0, month = 0, day = 0;
   const std::vector<int64_t>& n = p.numbers;
-  if (p.named_month) {
+  if (p.named_month && n.size() == 1 && n[0] > 31) {
+    month = p.named_month;  // "March 2024": the first of the month
+    year = n[0];
+    day = 1;
+  } else if (p.named_month) {
     if (n.size() != 2) return std::nullopt;
     month = p.named_month;
     bool first_is_day = n[0] >= 1 && n[0] <= 31;

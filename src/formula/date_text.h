@@ -20,14 +20,16 @@ namespace airpg::formula {
 //   numeric dates  M/D/Y  M-D-Y  M.D.Y  (10/22/2003, 2/11/21, 03-18-2019),
 //                  and Y/M/D when the first number is above 31 (2003/10/22);
 //   named months   22 October 2003, October 22, 2003, Oct 22 2003,
-//                  2003 Oct 22 (three letters or more, any case);
+//                  2003 Oct 22, March 2024 (the 1st); three letters or
+//                  more, any case;
 //   two-digit years: 00–49 → 2000s, 50–99 → 1900s;
 //   day names are skipped (Wed, 22 Oct 2003);
-//   a time anywhere: H:mm[:ss[.SSS]], optionally am/pm (2:30pm, 2:30 PM,
-//                  7pm), optionally "T" before it;
+//   a time anywhere: H:mm[:ss[.SSS]], optionally " am"/" pm" after a
+//                  space (2:30 PM; V8 rejects 2:30pm and 7 pm, and so do we);
 //   a zone: Z, UTC, GMT, UT, ±HH:mm, ±HHmm, ±HH, GMT+0200.
-// A day past the month's end rolls over (2/30/2021 is March 2), as V8 does;
-// a year is required.
+// A day past the month's end rolls over (2/30/2021 is March 2), as V8 does.
+// A year is required: V8 makes up 2001 for "10/22", "5" or "Room 12"; we
+// read those as no date (docs/formula.md).
 std::optional<int64_t> ParseDateText(std::string_view text);
 
 }  // namespace airpg::formula

@@ -50,16 +50,26 @@ Result<TimeZone> TimeZone::FromTzif(std::string name, std::string_view b) {
   TimeZone tz;
   tz.name_ = std::move(name);
   std::vector<int> type_offsets(c[4]);
+  std::vector<std::string> type_abbreviations(c[4]);
   size_t types_at = at + c[3] * width + c[3];
+  size_t chars_at = types_at + c[4] * 6;
+  std::string_view chars = b.size() >= chars_at + c[5] ? b.substr(chars_at, c[5]) : "";
   for (int64_t t = 0; t < c[4]; ++t) {
     type_offsets[t] = static_cast<int>(ReadBig(b, types_at + t * 6, 4));
+    size_t index = static_cast<unsigned char>(b[types_at + t * 6 + 5]);
+    if (index < chars.size()) {
+      std::string_view rest = chars.substr(index);
+      type_abbreviations[t] = std::string(rest.substr(0, rest.find('\0')));
+    }
   }
   tz.initial_offset_ = type_offsets[0];
+  tz.initial_abbreviation_ = type_abbreviations[0];
   for (int64_t i = 0; i < c[3]; ++i) {
     tz.transitions_.push_back(ReadBig(b, at + i * width, width));
     unsigned idx = static_cast<unsigned char>(b[at + c[3] * width + i]);
     if (idx >= type_offsets.size()) return bad();
     tz.offsets_.push_back(type_offsets[idx]);
+    tz.abbreviations_.push_back(type_abbreviations[idx]);
   }
   return tz;
 }
@@ -69,6 +79,13 @@ int TimeZone::OffsetAt(int64_t utc_millis) const {
   auto it = std::upper_bound(transitions_.begin(), transitions_.end(), seconds);
   if (it == transitions_.begin()) return initial_offset_;
   return offsets_[it - transitions_.begin() - 1];
+}
+
+const std::string& TimeZone::AbbreviationAt(int64_t utc_millis) const {
+  int64_t seconds = utc_millis / 1000 - (utc_millis % 1000 < 0 ? 1 : 0);
+  auto it = std::upper_bound(transitions_.begin(), transitions_.end(), seconds);
+  if (it == transitions_.begin()) return initial_abbreviation_;
+  return abbreviations_[it - transitions_.begin() - 1];
 }
 
 TimeZoneLookup SystemTimeZones() {

@@ -25,12 +25,17 @@ class TimeZone {
   const std::string& name() const { return name_; }
   // Seconds to add to UTC to get local wall time at the UTC instant.
   int OffsetAt(int64_t utc_millis) const;
+  // The zone's abbreviation in force at the instant ("EST", "CEST", "+03"),
+  // as DATETIME_FORMAT's `z` prints it; "" when the data has none.
+  const std::string& AbbreviationAt(int64_t utc_millis) const;
 
  private:
   std::string name_;
-  std::vector<int64_t> transitions_;  // UTC seconds, ascending
-  std::vector<int> offsets_;          // offset in force from transitions_[i]
+  std::vector<int64_t> transitions_;        // UTC seconds, ascending
+  std::vector<int> offsets_;                // offset in force from transitions_[i]
+  std::vector<std::string> abbreviations_;  // abbreviation in force from transitions_[i]
   int initial_offset_ = 0;
+  std::string initial_abbreviation_;
 };
 
 // Finds a zone by IANA name; nullptr when unknown. Owned by the caller and

@@ -25,6 +25,18 @@ std::optional<int> OffsetOf(const Value& date, const EvalContext& ctx) {
   return tz->OffsetAt(date.millis);
 }
 
+// What DATETIME_FORMAT's `z` prints: "UTC" without a zone (Moment in UTC
+// mode), the IANA abbreviation in a named zone (moment-timezone), and ""
+// for a fixed offset (Moment with utcOffset).
+std::string ZoneAbbreviation(const Value& date, const EvalContext& ctx) {
+  if (date.zone.empty()) return "UTC";
+  if (FixedZoneOffset(date.zone)) {
+    return date.zone == "UTC" || date.zone == "GMT" ? date.zone : "";
+  }
+  const TimeZone* tz = ctx.options.zones ? ctx.options.zones(date.zone) : nullptr;
+  return tz ? tz->AbbreviationAt(date.millis) : "";
+}
+
 // Converts a date-ish argument; text is read as ISO 8601.
 std::optional<Value> AsDate(const Value& v) {
   if (v.kind == ValueKind::kDate) return v;
@@ -75,7 +87,7 @@ Value DatetimeFormat(const Args& a, const EvalContext& ctx) {
   auto offset = OffsetOf(*d, ctx);
   if (!offset) return Value::Error();
   std::string format = a.size() > 1 ? ToText(a[1]) : "YYYY-MM-DDTHH:mm:ss.SSSZ";
-  return Value::Text(FormatMoment(d->millis, *offset, format));
+  return Value::Text(FormatMoment(d->millis, *offset, format, ZoneAbbreviation(*d, ctx)));
 }
 
 Value DatetimeParse(const Args& a, const EvalContext&) {
