@@ -170,8 +170,15 @@ int64_t LocaleWeekYear(int64_t days) {
   return CivilFromMillis(LocaleSaturday(days) * kMillisPerDay).year;
 }
 
+std::optional<ZoneNames> FixedZoneNames(std::string_view zone) {
+  if (zone == "UTC" || zone == "Etc/UTC") return ZoneNames{"UTC", "UTC"};
+  if (zone == "GMT" || zone == "Etc/GMT") return ZoneNames{"GMT", "GMT"};
+  if (zone.empty() || zone[0] == '+' || zone[0] == '-' || zone == "Z") return ZoneNames{};
+  return std::nullopt;
+}
+
 std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_view f,
-                         std::string_view zone_abbreviation) {
+                         const ZoneNames& names) {
   int64_t local = utc_millis + offset_seconds * 1000LL;
   CivilTime c = CivilFromMillis(local);
   int64_t days = FloorDays(local);
@@ -203,7 +210,7 @@ std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_vie
     else if (t == "yo")
       out += Ordinal(era_year);
     else if (t == "yy")
-      out += fmt::format("{:02}", era_year % 100);
+      out += fmt::format("{:02}", era_year);  // Moment: the era year, at least 2 digits
     else if (t == "yyyy")
       out += fmt::format("{:04}", era_year);
     else if (t == "N" || t == "NN" || t == "NNN" || t == "NNNNN")
@@ -294,8 +301,10 @@ std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_vie
       out += zone;
     else if (t == "ZZ")
       out += zone.substr(0, 3) + zone.substr(4);
-    else if (t == "z" || t == "zz")
-      out += zone_abbreviation;
+    else if (t == "z")
+      out += names.z;
+    else if (t == "zz")
+      out += names.zz;
     else if (t == "X")
       out += fmt::format("{}", (utc_millis - ((utc_millis % 1000) + 1000) % 1000) / 1000);
     else if (t == "x")

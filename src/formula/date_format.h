@@ -26,10 +26,21 @@ struct MomentPiece {
 // z zz Z ZZ X x. Everything else is literal.
 std::vector<MomentPiece> SplitMomentFormat(std::string_view format);
 
-// Formats the instant `utc_millis` as seen at `offset_seconds` from UTC;
-// `zone_abbreviation` is what `z`/`zz` print ("UTC", "EST", or "").
+// What `z` and `zz` print.
+struct ZoneNames {
+  std::string z = "UTC";
+  std::string zz = "Coordinated Universal Time";
+};
+
+// The names for a date's display zone when they need no zone data: none
+// (""), a fixed offset (Moment in UTC mode: "UTC", "Coordinated Universal
+// Time"), UTC/GMT by name (moment-timezone: the abbreviation twice).
+// nullopt for a named zone, whose abbreviation comes from its TZif data.
+std::optional<ZoneNames> FixedZoneNames(std::string_view zone);
+
+// Formats the instant `utc_millis` as seen at `offset_seconds` from UTC.
 std::string FormatMoment(int64_t utc_millis, int offset_seconds, std::string_view format,
-                         std::string_view zone_abbreviation = "UTC");
+                         const ZoneNames& names = {});
 
 // Ordinal as Moment's English locale writes it: 1st 2nd 3rd 4th 11th 21st.
 std::string Ordinal(int64_t n);

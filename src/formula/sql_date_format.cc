@@ -88,7 +88,7 @@ std::optional<std::string> TokenSql(SqlBuilder& b, const SqlExpr& date, std::str
   // timestamp it formats here is AD, so the era year is the year.
   if (t == "y" || t == "yyy") return fmt::format("{}::text", year);
   if (t == "yo") return OrdinalSql(year);
-  if (t == "yy") return PadSql(year + " % 100", 2);
+  if (t == "yy") return PadSql(year, 2);
   if (t == "yyyy") return PadSql(year, 4);
   if (t == "N" || t == "NN" || t == "NNN" || t == "NNNNN") return "'AD'";
   if (t == "NNNN") return "'Anno Domini'";
@@ -97,13 +97,11 @@ std::optional<std::string> TokenSql(SqlBuilder& b, const SqlExpr& date, std::str
   if (t == "Z") return fmt::format("({} || {} || ':' || {})", sign, hours, minutes);
   if (t == "ZZ") return fmt::format("({} || {} || {})", sign, hours, minutes);
   if (t == "z" || t == "zz") {
-    // As FormatMoment is called by DATETIME_FORMAT: "UTC" without a zone, the
-    // zone's name for UTC/GMT, "" for a fixed offset. A named zone's
-    // abbreviation has no Postgres function (to_char's TZ is the session's).
-    if (date.zone.empty()) return "'UTC'";
-    if (!FixedZoneOffset(date.zone)) return std::nullopt;
-    if (date.zone == "UTC" || date.zone == "GMT") return b.Param(date.zone, "text");
-    return "''";
+    // As FormatMoment prints them; a named zone's abbreviation has no
+    // Postgres function (to_char's TZ is the session's zone), so it is refused.
+    auto names = FixedZoneNames(date.zone);
+    if (!names) return std::nullopt;
+    return b.Param(t == "z" ? names->z : names->zz, "text");
   }
   return std::nullopt;
 }

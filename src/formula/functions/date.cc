@@ -25,16 +25,13 @@ std::optional<int> OffsetOf(const Value& date, const EvalContext& ctx) {
   return tz->OffsetAt(date.millis);
 }
 
-// What DATETIME_FORMAT's `z` prints: "UTC" without a zone (Moment in UTC
-// mode), the IANA abbreviation in a named zone (moment-timezone), and ""
-// for a fixed offset (Moment with utcOffset).
-std::string ZoneAbbreviation(const Value& date, const EvalContext& ctx) {
-  if (date.zone.empty()) return "UTC";
-  if (FixedZoneOffset(date.zone)) {
-    return date.zone == "UTC" || date.zone == "GMT" ? date.zone : "";
-  }
+// What DATETIME_FORMAT's `z` and `zz` print (date_format.h); a named zone's
+// abbreviation at the instant, as moment-timezone prints it for both.
+ZoneNames NamesOf(const Value& date, const EvalContext& ctx) {
+  if (auto fixed = FixedZoneNames(date.zone)) return *fixed;
   const TimeZone* tz = ctx.options.zones ? ctx.options.zones(date.zone) : nullptr;
-  return tz ? tz->AbbreviationAt(date.millis) : "";
+  std::string abbreviation = tz ? tz->AbbreviationAt(date.millis) : "";
+  return ZoneNames{abbreviation, abbreviation};
 }
 
 // Converts a date-ish argument; text is read as ISO 8601.
@@ -87,7 +84,7 @@ Value DatetimeFormat(const Args& a, const EvalContext& ctx) {
   auto offset = OffsetOf(*d, ctx);
   if (!offset) return Value::Error();
   std::string format = a.size() > 1 ? ToText(a[1]) : "YYYY-MM-DDTHH:mm:ss.SSSZ";
-  return Value::Text(FormatMoment(d->millis, *offset, format, ZoneAbbreviation(*d, ctx)));
+  return Value::Text(FormatMoment(d->millis, *offset, format, NamesOf(*d, ctx)));
 }
 
 Value DatetimeParse(const Args& a, const EvalContext&) {
