@@ -35,8 +35,9 @@ std::string OrdinalSql(const std::string& n) {
       n);
 }
 
+// Zero-filled to at least `width` digits (lpad alone would cut longer ones).
 std::string PadSql(const std::string& n, int width) {
-  return fmt::format("lpad(({})::text, {}, '0')", n, width);
+  return fmt::format("lpad(({0})::text, greatest({1}, length(({0})::text)), '0')", n, width);
 }
 
 // SQL for the other tokens over the instant `d` (timestamptz) and its local
