@@ -163,15 +163,17 @@ bool Tokenize(std::string_view s, Parts& p) {
 std::optional<int64_t> ParseDateText(std::string_view text) {
   if (auto iso = ParseIsoMillis(text)) return iso;
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  // A date in ISO shape that does not exist is invalid (Moment), never rolled
-  // over: 2024-02-30 is no date, not March 1.
+  // Text Moment takes for ISO 8601 (an ISO date, then only digits, T, Z and
+  // punctuation) is Moment's to judge: 2024-02-30 is no date, not March 1.
+  // Other text goes to V8, which rolls "2024-02-30 10:00 pm" over.
   if (text.size() >= 10 && IsDigit(text[0]) && IsDigit(text[1]) && IsDigit(text[2]) &&
       IsDigit(text[3]) && text[4] == '-' && IsDigit(text[5]) && IsDigit(text[6]) &&
       text[7] == '-' && IsDigit(text[8]) && IsDigit(text[9])) {
-    int year = std::stoi(std::string(text.substr(0, 4)));
-    int month = std::stoi(std::string(text.substr(5, 2)));
-    int day = std::stoi(std::string(text.substr(8, 2)));
-    if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return std::nullopt;
+    bool iso_shaped = true;
+    for (char c : text) {
+      if (IsAlpha(c) && c != 'T' && c != 'Z') iso_shaped = false;
+    }
+    if (iso_shaped) return std::nullopt;
   }
   Parts p;
   if (!Tokenize(text, p)) return std::nullopt;
