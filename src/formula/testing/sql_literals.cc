@@ -119,7 +119,23 @@ const std::set<std::string>& AllowedSqlLiterals() {
       "'+'",
       "':'",
       "60",
-      "100"};
+      "100",
+      // DATETIME_FORMAT's ordinals, min day names, eras, k, S…S9 and Y.
+      "'th'",
+      "'st'",
+      "'nd'",
+      "'rd'",
+      "'Dy'",
+      "'AD'",
+      "'Anno Domini'",
+      "'00'",
+      "'000'",
+      "'0000'",
+      "'00000'",
+      "'000000'",
+      "19",
+      "24",
+      "9999"};
   return allowed;
 }
 
