@@ -11,23 +11,33 @@
 namespace airpg::formula {
 namespace {
 
-// Enough for every pattern of a formula; cleared whole when full.
-constexpr size_t kCacheSize = 64;
+// Enough for every pattern of a formula; cleared whole when full. Long
+// patterns (often a cell's text) are not kept, so the cache stays small.
+constexpr size_t kCacheSize = 16;
+constexpr size_t kMaxCachedPattern = 1024;
 
+// The compiled pattern; valid until the next call on this thread.
 Result<const RE2*> Compile(std::string_view pattern) {
   thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
-  auto it = cache.find(std::string(pattern));
-  if (it == cache.end()) {
-    if (cache.size() >= kCacheSize) cache.clear();
-    RE2::Options options;
-    options.set_log_errors(false);  // an invalid pattern is the user's #ERROR!, not a log line
-    auto re = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
-    it = cache.emplace(std::string(pattern), std::move(re)).first;
+  thread_local std::unique_ptr<RE2> uncached;
+  RE2::Options options;
+  options.set_log_errors(false);  // an invalid pattern is the user's #ERROR!, not a log line
+  const RE2* re = nullptr;
+  if (pattern.size() > kMaxCachedPattern) {
+    uncached = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+    re = uncached.get();
+  } else {
+    auto it = cache.find(std::string(pattern));
+    if (it == cache.end()) {
+      if (cache.size() >= kCacheSize) cache.clear();
+      auto compiled =
+          std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+      it = cache.emplace(std::string(pattern), std::move(compiled)).first;
+    }
+    re = it->second.get();
   }
-  if (!it->second->ok()) {
-    return InvalidArgumentError("invalid regular expression: " + it->second->error());
-  }
-  return it->second.get();
+  if (!re->ok()) return InvalidArgumentError("invalid regular expression: " + re->error());
+  return re;
 }
 
 std::string_view View(re2::StringPiece p) { return {p.data(), p.size()}; }

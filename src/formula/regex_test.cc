@@ -60,5 +60,16 @@ TEST(RegexTest, ReplacementFormsFollowJavaScript) {
   EXPECT_EQ(*RegexReplaceAll("x-y", "(?P<a>x)-(?P<b>y)", "$<b>-$<a>"), "y-x");
 }
 
+TEST(RegexTest, LongAndManyPatternsStayCorrectPastTheCache) {
+  std::string long_pattern = "^" + std::string(2000, 'a') + "$";
+  EXPECT_TRUE(*RegexSearch(std::string(2000, 'a'), long_pattern));
+  EXPECT_FALSE(*RegexSearch(std::string(1999, 'a'), long_pattern));
+  for (int i = 0; i < 40; ++i) {
+    std::string pattern = "^x" + std::to_string(i) + "$";
+    EXPECT_TRUE(*RegexSearch("x" + std::to_string(i), pattern)) << pattern;
+    EXPECT_FALSE(*RegexSearch("x" + std::to_string(i + 1), pattern)) << pattern;
+  }
+}
+
 }  // namespace
 }  // namespace airpg::formula
