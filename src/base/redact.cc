@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace airpg {
@@ -129,7 +132,102 @@ void MaskAirtableTokens(std::string& text) {
   }
 }
 
+// %XX decoded where XX is hex; anything else (a raw '%') kept as it is.
+std::string LenientPercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// The span [begin, end) of a URL's user info, or nullopt. The user info ends
+// at the '@' before the host; a password holding '/' (which libpq would then
+// misread) still counts, when a ':' comes before that '/'.
+std::optional<std::pair<size_t, size_t>> UserInfoSpan(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::nullopt;
+  size_t start = scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  size_t at = url.rfind('@', end == std::string_view::npos ? url.size() - 1 : end);
+  if (at != std::string_view::npos && at >= start) return std::make_pair(start, at);
+  // Only when no query or fragment comes first: an '@' there is data.
+  at = url.rfind('@');
+  if (at != std::string_view::npos &&
+      url.substr(start, at - start).find_first_of("?#") != std::string_view::npos)
+    return std::nullopt;
+  size_t colon = url.find(':', start);
+  if (at == std::string_view::npos || at < start || colon == std::string_view::npos || colon > at ||
+      (end != std::string_view::npos && colon > end))
+    return std::nullopt;
+  return std::make_pair(start, at);
+}
+
 }  // namespace
+
+void RegisterPercentEncodedSecret(std::string_view secret) {
+  RegisterSecret(secret);
+  RegisterSecret(LenientPercentDecode(secret));
+}
+
+void RegisterUrlSecrets(std::string_view url, bool query_values) {
+  std::optional<std::pair<size_t, size_t>> info = UserInfoSpan(url);
+  size_t rest = 0;
+  if (info) {
+    std::string_view userinfo = url.substr(info->first, info->second - info->first);
+    RegisterPercentEncodedSecret(userinfo);
+    if (size_t colon = userinfo.find(':'); colon != std::string_view::npos) {
+      RegisterPercentEncodedSecret(userinfo.substr(colon + 1));
+    }
+    rest = info->second + 1;
+  }
+  if (!query_values) return;
+  size_t q = url.find('?', rest);
+  if (q == std::string_view::npos) return;
+  std::string_view query = url.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    std::string_view param = query.substr(0, query.find('&'));
+    if (size_t eq = param.find('='); eq != std::string_view::npos) {
+      RegisterPercentEncodedSecret(param.substr(eq + 1));
+    }
+    if (param.size() >= query.size()) break;
+    query.remove_prefix(param.size() + 1);
+  }
+}
+
+std::string RedactUrl(std::string_view url) {
+  std::string out(url);
+  size_t rest = 0;
+  if (std::optional<std::pair<size_t, size_t>> info = UserInfoSpan(out)) {
+    out.replace(info->first, info->second - info->first, kRedacted);
+    rest = info->first + kRedacted.size() + 1;
+  }
+  if (size_t hash = out.find('#', rest); hash != std::string::npos) {
+    out.replace(hash + 1, std::string::npos, kRedacted);
+  }
+  if (size_t q = out.find('?', rest); q != std::string::npos) {
+    size_t pos = q + 1;
+    while (pos < out.size() && out[pos] != '#') {
+      size_t end = out.find_first_of("&#", pos);
+      if (end == std::string::npos) end = out.size();
+      size_t eq = out.find('=', pos);
+      if (eq != std::string::npos && eq < end && end > eq + 1) {
+        out.replace(eq + 1, end - eq - 1, kRedacted);
+        end = eq + 1 + kRedacted.size();
+      }
+      pos = end < out.size() && out[end] == '&' ? end + 1 : end;
+    }
+  }
+  return Redact(out);
+}
 
 void RegisterSecret(std::string_view secret) {
   if (secret.size() < 4) return;

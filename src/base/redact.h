@@ -17,6 +17,20 @@ inline constexpr std::string_view kRedacted = "***";
 // characters are ignored: masking them would mangle ordinary text.
 void RegisterSecret(std::string_view secret);
 
+// RegisterSecret() for `secret` as written and percent-decoded (leniently: a
+// raw '%' stays as it is, since that is how libpq quotes it back in errors).
+void RegisterPercentEncodedSecret(std::string_view secret);
+
+// Registers what a URL hides in its user info: the whole user info and its
+// password, each as written and percent-decoded. With
+// `query_values`, also the value of every query parameter (an endpoint's
+// query may carry a key; a libpq URI's query holds ordinary settings).
+void RegisterUrlSecrets(std::string_view url, bool query_values);
+
+// `url` safe to print: its user info, the values of its query parameters and
+// its fragment masked (`https://***@host/v0?key=***`), then Redact()ed.
+std::string RedactUrl(std::string_view url);
+
 // Returns `text` with every secret masked:
 //  - values given to RegisterSecret();
 //  - the password of a URI's user info (`postgresql://u:PASSWORD@host`);

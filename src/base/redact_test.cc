@@ -50,5 +50,28 @@ TEST(RedactTest, OrdinaryTextIsUnchanged) {
   EXPECT_EQ(Redact(text), text);
 }
 
+// Issue 14: a password with a raw '%' is not valid percent-encoding, so libpq
+// quotes it back as written; both that form and the decoded one are masked.
+TEST(RedactTest, UrlSecretsAreMaskedAsWrittenAndDecoded) {
+  RegisterUrlSecrets("postgresql://app:pa%ss%41word@db/x?sslmode=require", false);
+  EXPECT_EQ(Redact(R"(invalid percent-encoded token: "pa%ss%41word")"),
+            R"(invalid percent-encoded token: "***")");
+  EXPECT_EQ(Redact("pa%ssAword"), "***");
+  EXPECT_EQ(Redact("sslmode require"), "sslmode require");  // settings stay readable
+  // A password holding '/' still ends at the '@'.
+  RegisterUrlSecrets("postgresql://app:slash/ed/pw@db/x", false);
+  EXPECT_EQ(Redact("got slash/ed/pw"), "got ***");
+}
+
+TEST(RedactTest, EndpointUrlUserInfoAndQueryValues) {
+  EXPECT_EQ(RedactUrl("https://proxyuser:proxypass@proxy.example:8443/base?key=k3y-value&x=1#frag"),
+            "https://***@proxy.example:8443/base?key=***&x=***#***");
+  EXPECT_EQ(RedactUrl("https://tokenonly@proxy.example/"), "https://***@proxy.example/");
+  EXPECT_EQ(RedactUrl("https://api.airtable.com"), "https://api.airtable.com");
+  EXPECT_EQ(RedactUrl("http://127.0.0.1:8080/v0?e=a@b"), "http://127.0.0.1:8080/v0?e=***");
+  RegisterUrlSecrets("https://tokenonly@proxy.example/?api_key=qu3ry-secret", true);
+  EXPECT_EQ(Redact("sent tokenonly and qu3ry-secret"), "sent *** and ***");
+}
+
 }  // namespace
 }  // namespace airpg

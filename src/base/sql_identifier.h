@@ -16,9 +16,11 @@ std::string QuoteIdentifier(std::string_view name);
 // "schema"."name".
 std::string QualifiedName(std::string_view schema, std::string_view name);
 
-// 'text' with quotes doubled (standard_conforming_strings), for SQL scripts
-// printed for people to read or apply (`airpg schema plan`). SQL that airpg
-// executes never uses this: its values travel as parameters.
+// 'text' with quotes doubled, or E'text' with quotes and backslashes doubled
+// when it holds a backslash, so the literal reads the same whatever the
+// session's standard_conforming_strings (issue 14). For SQL scripts printed
+// for people to read or apply (`airpg schema plan`). SQL that airpg executes
+// never uses this: its values travel as parameters.
 std::string SqlStringLiteralForScript(std::string_view text);
 
 }  // namespace airpg

@@ -52,13 +52,22 @@ Status MakePipe(Fd* read_end, Fd* write_end) {
   return Status::Ok();
 }
 
-// environ with `changes` applied, as "NAME=value" strings.
+// What a child started without this process's environment keeps: enough to
+// find programs and speak the same locale, nothing that could be a secret.
+bool IsHarmlessVariable(std::string_view name) {
+  return name == "PATH" || name == "LANG" || name == "LANGUAGE" || name == "TZ" ||
+         name == "TMPDIR" || name.rfind("LC_", 0) == 0;
+}
+
+// environ (all of it, or only its harmless variables) with `changes` applied,
+// as "NAME=value" strings.
 std::vector<std::string> BuildEnvironment(
-    const std::map<std::string, std::optional<std::string>>& changes) {
+    const std::map<std::string, std::optional<std::string>>& changes, bool inherit = true) {
   std::vector<std::string> out;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view entry(*e);
     std::string name(entry.substr(0, entry.find('=')));
+    if (!inherit && !IsHarmlessVariable(name)) continue;
     if (changes.count(name) == 0) out.emplace_back(entry);
   }
   for (const auto& [name, value] : changes) {
@@ -94,7 +103,7 @@ Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv,
     posix_spawn_file_actions_adddup2(&actions, err_write.get(), STDERR_FILENO);
   }
   std::vector<std::string> args = argv;
-  std::vector<std::string> env = BuildEnvironment(options.env);
+  std::vector<std::string> env = BuildEnvironment(options.env, options.inherit_environment);
   std::vector<char*> c_args = CStrings(args);
   std::vector<char*> c_env = CStrings(env);
   pid_t pid = 0;

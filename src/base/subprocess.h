@@ -14,7 +14,12 @@
 namespace airpg {
 
 struct ProcessOptions {
-  // Variables set (value) or removed (nullopt) on top of this process's environment.
+  // False: the child starts from a minimal environment (PATH, locale, TZ,
+  // TMPDIR) instead of this process's, so it never sees airpg's secrets
+  // (AIRTABLE_TOKEN, DATABASE_URL, PGPASSWORD…). For programs airpg drives
+  // but does not trust with them, like the embedded Postgres.
+  bool inherit_environment = true;
+  // Variables set (value) or removed (nullopt) on top of the starting environment.
   std::map<std::string, std::optional<std::string>> env;
   // When false, the child writes to this process's stdout and stderr.
   bool capture_output = true;

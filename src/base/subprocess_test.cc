@@ -1,5 +1,7 @@
 #include "base/subprocess.h"
 
+#include <stdlib.h>
+
 #include <gtest/gtest.h>
 
 namespace airpg {
@@ -22,6 +24,28 @@ TEST(SubprocessTest, FeedsStdinAndSetsEnvironment) {
       RunProcess({"sh", "-c", "cat; echo \" $AIRPG_SUBPROCESS_TEST ${HOME-unset}\""}, options);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->out, "hello 42 unset\n");
+}
+
+// Issue 14: a child that must not see airpg's secrets starts from a clean
+// environment: PATH and the locale, no token, no database password.
+TEST(SubprocessTest, CleanEnvironmentKeepsNoSecrets) {
+  ::setenv("AIRTABLE_TOKEN", "patSubprocessTest1.0123456789abcdef", 1);
+  ::setenv("DATABASE_URL", "postgresql://u:Sekr1tPassword@db/x", 1);
+  ::setenv("PGPASSWORD", "Sekr1tPassword", 1);
+  ProcessOptions options;
+  options.inherit_environment = false;
+  options.env["AIRPG_SUBPROCESS_TEST"] = "kept";
+  Result<ProcessOutput> clean = RunProcess({"env"}, options);
+  Result<ProcessOutput> inherited = RunProcess({"env"});
+  ::unsetenv("AIRTABLE_TOKEN");
+  ::unsetenv("DATABASE_URL");
+  ::unsetenv("PGPASSWORD");
+  ASSERT_TRUE(clean.ok() && inherited.ok());
+  EXPECT_NE(inherited->out.find("AIRTABLE_TOKEN="), std::string::npos);  // the control
+  EXPECT_EQ(clean->out.find("AIRTABLE_TOKEN"), std::string::npos) << clean->out;
+  EXPECT_EQ(clean->out.find("Sekr1t"), std::string::npos) << clean->out;
+  EXPECT_NE(clean->out.find("PATH="), std::string::npos) << clean->out;
+  EXPECT_NE(clean->out.find("AIRPG_SUBPROCESS_TEST=kept"), std::string::npos) << clean->out;
 }
 
 TEST(SubprocessTest, LargeOutputDoesNotDeadlock) {

@@ -6,6 +6,7 @@
 
 #include "airtable/grant_ledger.h"
 #include "base/log.h"
+#include "base/redact.h"
 #include "cli/database.h"
 #include "pg/catalog.h"
 #include "pg/embedded_cluster.h"
@@ -49,6 +50,9 @@ Result<AirtableAccess> OpenAirtable(const Config& config, const std::atomic<bool
     return InvalidArgumentError(
         "AIRTABLE_TOKEN is not set: create a personal access token in Airtable and export it");
   }
+  // A proxy's credentials in the endpoint's user info or query are as secret
+  // as the token: masked wherever they would be logged or printed.
+  RegisterUrlSecrets(config.airtable_endpoint_url, /*query_values=*/true);
   airtable::ClientOptions options;
   options.endpoint_url = config.airtable_endpoint_url;
   // An emulator accepts any bearer token.

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "base/redact.h"
 #include "cli/database.h"
 #include "cli/exit_code.h"
 #include "pg/connection.h"
@@ -99,8 +100,8 @@ Check CheckToken(const Config& config) {
   if (!config.airtable_token) {
     return {"airtable-token", real_airtable ? Outcome::kWarn : Outcome::kOk,
             real_airtable ? "AIRTABLE_TOKEN is not set; migrate and sync need it"
-                          : "AIRTABLE_TOKEN is not set (endpoint " + config.airtable_endpoint_url +
-                                " may not need one)",
+                          : "AIRTABLE_TOKEN is not set (endpoint " +
+                                RedactUrl(config.airtable_endpoint_url) + " may not need one)",
             real_airtable ? "create a personal access token in Airtable and export AIRTABLE_TOKEN"
                           : ""};
   }
@@ -119,15 +120,22 @@ Check CheckToken(const Config& config) {
 }  // namespace
 
 int RunDoctor(const Result<Config>& config, const DoctorOptions& options) {
+  if (config.ok()) RegisterUrlSecrets(config->airtable_endpoint_url, /*query_values=*/true);
   std::vector<Check> checks = {CheckConfig(config)};
   if (config.ok()) {
     checks.push_back(CheckHome(*config));
     checks.push_back(CheckPostgres(*config));
     checks.push_back(CheckToken(*config));
-    checks.push_back({"airtable-endpoint", Outcome::kOk, config->airtable_endpoint_url, ""});
+    // The endpoint's user info and query may hold a proxy's credentials.
+    checks.push_back(
+        {"airtable-endpoint", Outcome::kOk, RedactUrl(config->airtable_endpoint_url), ""});
   }
   bool failed = false;
-  for (const Check& c : checks) failed = failed || c.outcome == Outcome::kFail;
+  for (Check& c : checks) {
+    failed = failed || c.outcome == Outcome::kFail;
+    // Messages quote libpq and the config; nothing secret leaves doctor.
+    c.message = Redact(c.message);
+  }
 
   if (options.json) {
     nlohmann::json out = {{"ok", !failed}, {"checks", nlohmann::json::array()}};

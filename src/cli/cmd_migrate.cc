@@ -206,6 +206,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
   mo.tables = options.tables;
   mo.dry_run = options.dry_run;
   mo.attachments_dir = options.attachments_dir;
+  mo.max_attachment_bytes = config.attachments_max_mb << 20;
   mo.stop = interrupt.flag();
   if (::isatty(STDERR_FILENO) != 0) {
     mo.on_progress = [](const migrate::TableSummary& t) {

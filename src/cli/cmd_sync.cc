@@ -86,6 +86,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
     so.notification_url = url + std::string(daemon::kWebhookPath);
   }
   so.attachments_dir = options.attachments_dir;
+  so.max_attachment_bytes = config.attachments_max_mb << 20;
   so.on_listening = [](int port) {
     std::cerr << fmt::format("airpg sync: listening on 127.0.0.1:{} ({} for Airtable's pings)\n",
                              port, daemon::kWebhookPath);
@@ -272,8 +273,8 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
   if (!plan.ok()) return Fail(plan.status());
   sync::LiveBase live{first->base_id, std::string(schema->Get(0, 0)), *plan};
   // Attachment cells are stored the way the sync stores them.
-  auto attachments =
-      daemon::StoredAttachments::Open(*airtable->client, db->conninfo, options.attachments_dir);
+  auto attachments = daemon::StoredAttachments::Open(
+      *airtable->client, db->conninfo, options.attachments_dir, config.attachments_max_mb << 20);
   if (!attachments.ok()) return Fail(attachments.status());
   sync::RecordApplier applier(live, (*attachments)->source());
   auto replayed = sync::ReplayDeadLetters(*airtable->client, db->conn, applier, live, options.ids);

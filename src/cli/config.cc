@@ -112,6 +112,11 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
       return bad("must be a whole number of requests per second, at least 1");
     (path == "airtable.per_base_limit" ? config.airtable_per_base_limit
                                        : config.airtable_per_token_limit) = *limit;
+  } else if (path == "attachments.max_mb") {
+    auto mb = ParseNumber<int64_t>(value);
+    if (!mb || *mb < 1 || *mb > (int64_t{1} << 40))
+      return bad("must be a whole number of MiB, at least 1");
+    config.attachments_max_mb = *mb;
   } else if (path == "sync.poll_seconds" || path == "sync.sweep_minutes") {
     auto number = ParseNumber<int>(value);
     if (!number || *number < 1) return bad("must be a whole number, at least 1");
@@ -155,6 +160,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "requests/s per base (Airtable: 5; raise only for a server without limits)"},
       {"airtable.per_token_limit", "AIRPG_AIRTABLE_PER_TOKEN_LIMIT",
        "requests/s per token (Airtable: 50)"},
+      {"attachments.max_mb", "AIRPG_ATTACHMENTS_MAX_MB",
+       "attachments larger than this many MiB are rejected, not downloaded (default 5120)"},
       {"sync.poll_seconds", "AIRPG_SYNC_POLL_SECONDS",
        "safety-poll interval of every table (default: by lane, 10/60/300 s)"},
       {"sync.sweep_minutes", "AIRPG_SYNC_SWEEP_MINUTES", "delete sweep interval (default 10)"},

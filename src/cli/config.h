@@ -46,6 +46,9 @@ struct Config {
   // --no-rate-limits, a caching proxy); above Airtable's, every run meets 429s.
   int airtable_per_base_limit = 5;
   int airtable_per_token_limit = 50;
+  // Attachments larger than this are not downloaded (rejected instead):
+  // Airtable's largest, 5 GB per file, by default.
+  int64_t attachments_max_mb = 5120;
   SyncConfig sync;
 
   std::optional<std::string> database_url;    // DATABASE_URL

@@ -126,6 +126,24 @@ TEST_F(ConfigTest, PacerLimitsFromFileAndEnvironment) {
   }
 }
 
+// Issue 14: the attachment size cap, Airtable's largest attachment by default.
+TEST_F(ConfigTest, AttachmentSizeCapFromFileAndEnvironment) {
+  auto defaults = LoadConfig(MapEnvironment(), std::nullopt);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->attachments_max_mb, 5120);
+  std::string path = Write("attachments:\n  max_mb: 100\n");
+  auto config = LoadConfig(MapEnvironment(), path);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->attachments_max_mb, 100);
+  auto env = LoadConfig(MapEnvironment({{"AIRPG_ATTACHMENTS_MAX_MB", "7"}}), path);
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->attachments_max_mb, 7);
+  for (const char* bad : {"0", "-1", "1.5", "big"}) {
+    auto refused = LoadConfig(MapEnvironment({{"AIRPG_ATTACHMENTS_MAX_MB", bad}}), std::nullopt);
+    EXPECT_FALSE(refused.ok()) << bad;
+  }
+}
+
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   std::string path = Write("log:\n  level: info\n  colour: blue\n");
   auto config = LoadConfig(MapEnvironment(), path);

@@ -18,6 +18,9 @@ pg::EmbeddedOptions EmbeddedOptionsFor(const Config& config) {
 Result<DatabaseTarget> ResolveDatabase(const Config& config) {
   DatabaseTarget target;
   if (config.database_url) {
+    // Registered before libpq looks at it: a password libpq cannot decode
+    // (a raw '%') is quoted back in its error.
+    pg::RegisterConnInfoSecrets(*config.database_url);
     Status valid = pg::ValidateConnInfo(*config.database_url);
     if (!valid.ok()) return valid.WithContext("DATABASE_URL");
     if (auto env = pg::EnvironmentFor(*config.database_url); env.ok()) {

@@ -7,17 +7,30 @@ constexpr int kParallelDownloads = 4;
 
 Result<std::unique_ptr<StoredAttachments>> StoredAttachments::Open(airtable::Client& client,
                                                                    std::string conninfo,
-                                                                   const std::string& directory) {
+                                                                   const std::string& directory,
+                                                                   int64_t max_bytes) {
   migrate::BlobStoreOptions options;
   options.directory = directory;
   AIRPG_ASSIGN_OR_RETURN(auto store, migrate::BlobStore::Open(options));
   return std::unique_ptr<StoredAttachments>(
-      new StoredAttachments(client, std::move(conninfo), std::move(store)));
+      new StoredAttachments(client, std::move(conninfo), std::move(store), max_bytes));
 }
 
+namespace {
+
+migrate::FetcherOptions WithMaxBytes(int64_t max_bytes) {
+  migrate::FetcherOptions options;
+  options.max_bytes = max_bytes;
+  return options;
+}
+
+}  // namespace
+
 StoredAttachments::StoredAttachments(airtable::Client& client, std::string conninfo,
-                                     std::unique_ptr<migrate::BlobStore> store)
-    : conninfo_(std::move(conninfo)), store_(std::move(store)), fetcher_(client, *store_) {}
+                                     std::unique_ptr<migrate::BlobStore> store, int64_t max_bytes)
+    : conninfo_(std::move(conninfo)),
+      store_(std::move(store)),
+      fetcher_(client, *store_, WithMaxBytes(max_bytes)) {}
 
 sync::AttachmentSource StoredAttachments::source() {
   return [this](const std::vector<sync::AttachmentRequest>& requests) {

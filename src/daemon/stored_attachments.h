@@ -20,16 +20,17 @@ namespace airpg::daemon {
 
 class StoredAttachments {
  public:
-  // `directory` "" keeps the bytes in Postgres (airpg.blobs).
-  static Result<std::unique_ptr<StoredAttachments>> Open(airtable::Client& client,
-                                                         std::string conninfo,
-                                                         const std::string& directory);
+  // `directory` "" keeps the bytes in Postgres (airpg.blobs). Attachments
+  // over `max_bytes` are refused (their cell is dead-lettered).
+  static Result<std::unique_ptr<StoredAttachments>> Open(
+      airtable::Client& client, std::string conninfo, const std::string& directory,
+      int64_t max_bytes = migrate::kDefaultMaxAttachmentBytes);
 
   sync::AttachmentSource source();
 
  private:
   StoredAttachments(airtable::Client& client, std::string conninfo,
-                    std::unique_ptr<migrate::BlobStore> store);
+                    std::unique_ptr<migrate::BlobStore> store, int64_t max_bytes);
 
   std::string conninfo_;
   std::unique_ptr<migrate::BlobStore> store_;

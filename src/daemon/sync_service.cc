@@ -79,8 +79,9 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
                                                                        : lane->second))}));
   }
 
-  AIRPG_ASSIGN_OR_RETURN(
-      auto attachments, StoredAttachments::Open(client, options.conninfo, options.attachments_dir));
+  AIRPG_ASSIGN_OR_RETURN(auto attachments,
+                         StoredAttachments::Open(client, options.conninfo, options.attachments_dir,
+                                                 options.max_attachment_bytes));
 
   sync::SyncerOptions syncer_options = options.syncer;
   syncer_options.webhooks = true;

@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "daemon/endpoints.h"
 #include "daemon/history_retention.h"
+#include "migrate/attachment_fetcher.h"
 #include "sync/base_syncer.h"
 #include "sync/schema_sync.h"
 
@@ -33,8 +34,9 @@ struct SyncServiceOptions {
   bool loopback_pings = false;
   bool serve_endpoints = true;
   EndpointsOptions endpoints;
-  std::string attachments_dir;  // "" = bytes in Postgres
-  sync::SyncerOptions syncer;   // its lanes are written to airpg.sync_tables at start
+  std::string attachments_dir;                                         // "" = bytes in Postgres
+  int64_t max_attachment_bytes = migrate::kDefaultMaxAttachmentBytes;  // larger: dead-lettered
+  sync::SyncerOptions syncer;  // its lanes are written to airpg.sync_tables at start
   sync::SchemaSyncOptions schema;
   std::chrono::minutes webhook_check{15};
   HistoryRetention retention;  // pruned at start and every hour

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "base/redact.h"
+
 namespace airpg::http {
 namespace {
 
@@ -80,7 +82,8 @@ Result<Response> Client::Send(std::string_view method, const std::string& url,
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(list);
   if (code != CURLE_OK) {
-    return UnavailableError(std::string("HTTP ") + method_text + " " + url + ": " +
+    // The URL's user info and query may hold a proxy's credentials.
+    return UnavailableError(std::string("HTTP ") + method_text + " " + RedactUrl(url) + ": " +
                             curl_easy_strerror(code));
   }
   long status = 0;

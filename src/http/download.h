@@ -23,10 +23,22 @@ struct DownloadInfo {
 // Receives the body in pieces; a non-OK Status stops the transfer and is returned.
 using BodySink = std::function<Status(std::string_view piece)>;
 
-// GETs `url` (following up to 3 redirects), streaming a 2xx body to `sink`.
-// A non-2xx answer is returned in DownloadInfo with nothing sent to the sink.
-// Transport failures are kUnavailable; a body over `max_bytes` is
-// kResourceExhausted.
+// Airtable's largest attachment (5 GB per file in its UI): a sensible cap
+// when nothing else is configured.
+inline constexpr int64_t kDefaultMaxDownloadBytes = int64_t{5} << 30;
+
+// Redirects followed at most; one more is an error.
+inline constexpr int kMaxRedirects = 3;
+
+// GETs `url`, streaming a 2xx body to `sink`. Only http and https are
+// fetched, for the URL and every redirect (up to kMaxRedirects): a signed
+// attachment URL must never make airpg read a file:// or talk to another
+// protocol. A non-2xx answer is returned in DownloadInfo with nothing sent to
+// the sink. Errors: kInvalidArgument for another scheme or too many
+// redirects (retrying cannot help); kResourceExhausted for a body over
+// `max_bytes` (refused before any byte when the server announces its length);
+// kUnavailable for transport failures. Error texts never show the URL's user
+// info or query (a signed URL's signature).
 Result<DownloadInfo> Download(const std::string& url,
                               const std::vector<std::pair<std::string, std::string>>& headers,
                               const BodySink& sink, int64_t max_bytes);

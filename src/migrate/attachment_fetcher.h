@@ -48,9 +48,15 @@ struct StoredAttachment {
   bool downloaded = false;  // false when an earlier load had stored it
 };
 
+// Airtable's largest attachment, 5 GB per file: the default size cap (the
+// same figure as http::kDefaultMaxDownloadBytes, which this layer may not include).
+inline constexpr int64_t kDefaultMaxAttachmentBytes = int64_t{5} << 30;
+
 struct FetcherOptions {
-  // Larger attachments are refused before any byte is fetched.
-  int64_t max_bytes = int64_t{1} << 30;
+  // Larger attachments are refused before any byte is fetched (by the size
+  // Airtable announces, and by the size the content host announces); a body
+  // that grows past it is cut off.
+  int64_t max_bytes = kDefaultMaxAttachmentBytes;
   // Retries of transient download failures (5xx, resets, timeouts).
   BackoffPolicy retry{std::chrono::milliseconds(200), std::chrono::milliseconds(5000), 2.0, 3,
                       std::chrono::milliseconds(30000)};

@@ -244,6 +244,24 @@ TEST_F(AttachmentFetcherTest, SizeMismatchesAndDeadUrlsStoreNothing) {
   EXPECT_EQ(fetcher.stats().failed, 5);
 }
 
+// Issue 14: the size cap holds whatever Airtable announces: over it, nothing
+// is fetched; announced under it but served larger, the download is cut off.
+TEST_F(AttachmentFetcherTest, Issue14TheSizeCapHolds) {
+  Serve({{{"attOverTheCap001", std::string(5000, 'o')},
+          {"attUnderstated01", std::string(5000, 'u'), 100}}});
+  FetcherOptions options;
+  options.max_bytes = 1000;
+  options.sleep = [](std::chrono::milliseconds) {};
+  AttachmentFetcher fetcher(*client_, *store_, options);
+  Status over = fetcher.Fetch(conn(), Cell("attOverTheCap001")).status();
+  EXPECT_EQ(over.code(), StatusCode::kInvalidArgument) << over.ToString();
+  Status understated = fetcher.Fetch(conn(), Cell("attUnderstated01")).status();
+  EXPECT_FALSE(understated.ok());
+  EXPECT_EQ(fetcher.stats().bytes_downloaded, 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM airpg.blobs"), "0");
+  EXPECT_EQ(FetcherOptions{}.max_bytes, int64_t{5} << 30);  // Airtable's largest attachment
+}
+
 TEST_F(AttachmentFetcherTest, FetchAllRunsInParallelAndAnswersInOrder) {
   std::vector<std::vector<Served>> records;
   for (int i = 0; i < 50; ++i) {

@@ -259,6 +259,7 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
   AIRPG_ASSIGN_OR_RETURN(auto blob_store, BlobStore::Open(store_options));
   FetcherOptions fetcher_options;
   fetcher_options.stop = options.stop;
+  fetcher_options.max_bytes = options.max_attachment_bytes;
   AttachmentFetcher fetcher(client, *blob_store, fetcher_options);
   ctx.fetcher = &fetcher;
 

@@ -139,12 +139,13 @@ class PageConverter {
         const PendingAttachment& p = out.pending[i];
         const airtable::Record& record = records[p.record];
         if (!stored[i].ok()) {
-          if (out.rejected[p.record].insert(p.field_id).second) {
-            Reject(record, p.field_id, record.Cell(p.field_id),
-                   fmt::format("attachment {} ({}) not stored: {}", p.attachment.id,
-                               p.attachment.filename, stored[i].status().message()),
-                   out);
-          }
+          // One ledger row per failed attachment, not only the cell's first:
+          // each names its own file and reason (issue 14).
+          out.rejected[p.record].insert(p.field_id);
+          Reject(record, p.field_id, record.Cell(p.field_id),
+                 fmt::format("attachment {} ({}) not stored: {}", p.attachment.id,
+                             p.attachment.filename, stored[i].status().message()),
+                 out);
           continue;
         }
         const StoredAttachment& a = *stored[i];

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cctype>
 #include <memory>
 #include <vector>
@@ -18,6 +19,37 @@ struct OptionsDeleter {
 };
 using Options = std::unique_ptr<PQconninfoOption, OptionsDeleter>;
 
+// libpq's parse errors quote the token they reject ("invalid percent-encoded
+// token: "pa%ss"", "invalid URI query parameter: "x""), and that token may be
+// a password. Keep a quoted word only when it is a connection keyword.
+std::string MaskQuotedValues(std::string_view reason) {
+  static const std::vector<std::string> keywords = [] {
+    std::vector<std::string> out;
+    if (PQconninfoOption* defaults = PQconndefaults()) {
+      for (PQconninfoOption* o = defaults; o->keyword != nullptr; ++o) out.push_back(o->keyword);
+      PQconninfoFree(defaults);
+    }
+    return out;
+  }();
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    size_t open = reason.find('"', pos);
+    size_t close = open == std::string_view::npos ? open : reason.find('"', open + 1);
+    if (close == std::string_view::npos) {
+      out += reason.substr(pos);
+      return out;
+    }
+    std::string_view quoted = reason.substr(open + 1, close - open - 1);
+    bool keyword = std::find(keywords.begin(), keywords.end(), quoted) != keywords.end() ||
+                   quoted == "=" || quoted == "]";
+    out += reason.substr(pos, open + 1 - pos);
+    out += keyword ? quoted : kRedacted;
+    out += '"';
+    pos = close + 1;
+  }
+}
+
 Result<Options> Parse(std::string_view conninfo) {
   std::string text(conninfo);
   char* error = nullptr;
@@ -26,8 +58,12 @@ Result<Options> Parse(std::string_view conninfo) {
     std::string reason = error ? error : "out of memory";
     if (error) PQfreemem(error);
     while (!reason.empty() && reason.back() == '\n') reason.pop_back();
-    return InvalidArgumentError(
-        fmt::format("invalid Postgres connection string: {}", Redact(reason)));
+    std::string hint;
+    if (reason.find("percent-encoded") != std::string::npos) {
+      hint = " (write a '%' in the user name or password as %25)";
+    }
+    return InvalidArgumentError(fmt::format("invalid Postgres connection string: {}{}",
+                                            Redact(MaskQuotedValues(reason)), hint));
   }
   return options;
 }
@@ -56,12 +92,33 @@ Status ValidateConnInfo(std::string_view conninfo) {
     std::string_view ports = o->val;
     for (char c : ports) {
       if (!std::isdigit(static_cast<unsigned char>(c)) && c != ',') {
-        return InvalidArgumentError(
-            fmt::format("invalid Postgres connection string: port '{}' is not a number", ports));
+        return InvalidArgumentError(fmt::format(
+            "invalid Postgres connection string: port '{}' is not a number", Redact(ports)));
       }
     }
   }
   return Status::Ok();
+}
+
+void RegisterConnInfoSecrets(std::string_view conninfo) {
+  RegisterUrlSecrets(conninfo, /*query_values=*/false);
+  // password=VALUE in a URI query or a key/value string, quoted or not.
+  for (size_t pos = conninfo.find("password="); pos != std::string_view::npos;
+       pos = conninfo.find("password=", pos + 1)) {
+    size_t start = pos + 9;
+    size_t end;
+    if (start < conninfo.size() && conninfo[start] == '\'') {
+      ++start;
+      end = start;
+      while (end < conninfo.size() && conninfo[end] != '\'') end += conninfo[end] == '\\' ? 2 : 1;
+    } else {
+      end = conninfo.find_first_of(" &#", start);
+    }
+    std::string_view value = conninfo.substr(start, end == std::string_view::npos
+                                                        ? std::string_view::npos
+                                                        : std::min(end, conninfo.size()) - start);
+    RegisterPercentEncodedSecret(value);
+  }
 }
 
 Result<std::string> WithDatabase(std::string_view conninfo, std::string_view dbname) {

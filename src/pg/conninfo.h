@@ -13,8 +13,15 @@
 namespace airpg::pg {
 
 // OK when libpq can parse `conninfo` (URI or key/value); otherwise
-// kInvalidArgument with libpq's reason and no password.
+// kInvalidArgument with libpq's reason, every value libpq quotes in it masked
+// (it quotes the offending token, which may be the password).
 Status ValidateConnInfo(std::string_view conninfo);
+
+// Registers the password of `conninfo` for redaction (base/redact.h) without
+// needing libpq to accept it: the URI's user info and any password= value,
+// as written and decoded. Call it before anything may print an error about
+// the string (a password with a raw '%' makes libpq quote it back).
+void RegisterConnInfoSecrets(std::string_view conninfo);
 
 // The same connection with dbname replaced, as a key/value string.
 Result<std::string> WithDatabase(std::string_view conninfo, std::string_view dbname);

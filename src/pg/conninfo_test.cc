@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/redact.h"
+
 namespace airpg::pg {
 namespace {
 
@@ -12,6 +14,29 @@ TEST(ConnInfoTest, ValidatesBothForms) {
   EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad.message().find("hunter2"), std::string_view::npos) << bad.message();
   EXPECT_EQ(ValidateConnInfo("this is = not valid").code(), StatusCode::kInvalidArgument);
+}
+
+// Issue 14: libpq quotes the token it cannot decode, which was the password.
+TEST(ConnInfoTest, RawPercentInPasswordIsNeverEchoed) {
+  Status bad = ValidateConnInfo("postgresql://app:Pa%ssw0rdRaw@db/prod");
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.message().find("Pa%ssw0rdRaw"), std::string_view::npos) << bad.message();
+  EXPECT_EQ(bad.message().find("ssw0rd"), std::string_view::npos) << bad.message();
+  EXPECT_NE(bad.message().find("%25"), std::string_view::npos) << bad.message();  // the hint
+  Status zero = ValidateConnInfo("postgresql://app:Nul%00Secret@db/prod");
+  EXPECT_EQ(zero.message().find("Nul%00Secret"), std::string_view::npos) << zero.message();
+  // A keyword libpq names stays readable.
+  Status keyword = ValidateConnInfo("host=db port");
+  EXPECT_EQ(keyword.code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ConnInfoTest, RegistersThePasswordWithoutLibpq) {
+  RegisterConnInfoSecrets("postgresql://app:Raw%Pass9@db/prod");
+  EXPECT_EQ(Redact("libpq said \"Raw%Pass9\""), "libpq said \"***\"");
+  RegisterConnInfoSecrets("host=db password='kv secret\\'s' user=app");
+  EXPECT_EQ(Redact("echo kv secret\\'s"), "echo ***");
+  RegisterConnInfoSecrets("postgresql://db/prod?user=app&password=qu%41ry");
+  EXPECT_EQ(Redact("quAry qu%41ry"), "*** ***");
 }
 
 TEST(ConnInfoTest, WithDatabaseReplacesOnlyTheDatabase) {

@@ -97,7 +97,8 @@ std::string RandomPassword() {
 }
 
 Status WriteFile(const fs::path& path, std::string_view content, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // O_NOFOLLOW: a symlink planted in the home never redirects a write.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) {
     return PermissionDeniedError(
         fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
@@ -136,6 +137,15 @@ bool IsLivePostgres(pid_t pid) {
   return (name == "postgres" || name == "postmaster") && state != 'Z' && state != 'X';
 }
 
+// Postgres's programs run without airpg's environment: the server would
+// otherwise keep AIRTABLE_TOKEN, DATABASE_URL and the like for its lifetime,
+// readable in /proc by its user.
+Result<ProcessOutput> RunPostgresTool(const ServerUser& user, std::vector<std::string> argv) {
+  ProcessOptions options;
+  options.inherit_environment = false;
+  return RunProcess(user.Command(std::move(argv)), options);
+}
+
 template <typename Predicate>
 bool WaitUntil(std::chrono::milliseconds limit, Predicate done) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -164,20 +174,29 @@ std::string_view ClusterStateName(ClusterState state) {
 
 EmbeddedCluster::EmbeddedCluster(EmbeddedOptions options)
     : options_(std::move(options)), data_dir_(fs::absolute(options_.home) / "pg") {
-  socket_dir_ = data_dir_;
-  if ((socket_dir_ / fmt::format(".s.PGSQL.{}", port())).string().size() >= kMaxSocketPath) {
-    // A deep AIRPG_HOME cannot hold the socket; use a private directory in /tmp named
-    // after the data directory so every cluster keeps its own.
-    size_t hash = std::hash<std::string>{}(data_dir_.string());
-    socket_dir_ = fs::path("/tmp") / fmt::format("airpg-{}-{:x}", geteuid(), hash);
-  }
+  private_socket_dir_ =
+      (data_dir_ / fmt::format(".s.PGSQL.{}", port())).string().size() >= kMaxSocketPath;
+}
+
+fs::path EmbeddedCluster::socket_dir() const {
+  if (!private_socket_dir_) return data_dir_;
+  // Read at every use: another airpg process may have started the server
+  // (and made the directory) since this object was built.
+  std::ifstream in(socket_dir_record());
+  std::string line;
+  if (!std::getline(in, line) || line.empty()) return fs::path();
+  return line;
 }
 
 std::string EmbeddedCluster::Url() const { return Url(options_.database); }
 
 std::string EmbeddedCluster::Url(std::string_view database) const {
+  fs::path dir = socket_dir();
+  // Never an empty host: libpq would fall back to the system's default
+  // socket, another server. The data directory holds no socket: a clear error.
+  if (dir.empty()) dir = data_dir_;
   return fmt::format("postgresql://{}@/{}?host={}&port={}", kSuperuser, PercentEncode(database),
-                     PercentEncode(socket_dir_.string()), port());
+                     PercentEncode(dir.string()), port());
 }
 
 std::string EmbeddedCluster::TcpUrl() const {
@@ -256,7 +275,7 @@ Status EmbeddedCluster::Initialize() {
                                    pwfile.string()};
   if (!options_.durable) argv.push_back("--no-sync");
   log::Info("initialising embedded Postgres in {}", data_dir_.string());
-  Result<ProcessOutput> out = RunProcess(user.Command(argv));
+  Result<ProcessOutput> out = RunPostgresTool(user, argv);
   fs::remove(pwfile, ec);
   if (!out.ok()) return out.status();
   if (!out->ok()) {
@@ -279,21 +298,54 @@ Status EmbeddedCluster::Initialize() {
   return Status::Ok();
 }
 
+Status EmbeddedCluster::PrepareSocketDir(const ServerUser& user) {
+  // The directory sits in world-writable /tmp, so it must be made by us
+  // (mkdtemp: unpredictable name, 0700, fails on anything already there) and
+  // checked without following links before it is reused or chowned: a
+  // predictable name once let a planted symlink make airpg chown its target.
+  auto safe = [&](const fs::path& dir) {
+    if (dir.empty() || dir.parent_path() != "/tmp") return false;
+    struct stat st;
+    if (::lstat(dir.c_str(), &st) != 0) return false;
+    return S_ISDIR(st.st_mode) && st.st_uid == user.uid() && (st.st_mode & 077) == 0;
+  };
+  fs::path recorded = socket_dir();
+  if (safe(recorded)) return Status::Ok();
+  if (!recorded.empty()) {
+    log::Warn("not using socket directory {}: it is not a private directory of {}",
+              recorded.string(), user.name());
+  }
+  std::string pattern = "/tmp/airpg-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return PermissionDeniedError(
+        fmt::format("cannot create a socket directory in /tmp: {}", std::strerror(errno)));
+  }
+  int fd = ::open(pattern.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    return PermissionDeniedError(fmt::format("cannot open {}: {}", pattern, std::strerror(errno)));
+  }
+  int rc = ::fchmod(fd, 0700);
+  if (rc == 0 && user.is_other_user()) rc = ::fchown(fd, user.uid(), user.gid());
+  int saved = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return PermissionDeniedError(
+        fmt::format("cannot give {} to {}: {}", pattern, user.name(), std::strerror(saved)));
+  }
+  return WriteFile(socket_dir_record(), pattern + "\n", 0600);
+}
+
 Status EmbeddedCluster::WriteSettings() {
   AIRPG_ASSIGN_OR_RETURN(ServerUser user, ServerUser::ForThisProcess());
-  if (socket_dir_ != data_dir_) {
-    std::error_code ec;
-    fs::create_directories(socket_dir_, ec);
-    fs::permissions(socket_dir_, fs::perms::owner_all, ec);
-    AIRPG_RETURN_IF_ERROR(user.Own(socket_dir_));
-  }
+  if (private_socket_dir_) AIRPG_RETURN_IF_ERROR(PrepareSocketDir(user));
+  fs::path socket_dir = this->socket_dir();
   std::string conf = fmt::format(
       "listen_addresses = '{}'\n"
       "port = {}\n"
       "unix_socket_directories = '{}'\n"
       "unix_socket_permissions = 0700\n"
       "logging_collector = off\n",
-      options_.tcp_port > 0 ? "127.0.0.1" : "", port(), socket_dir_.string());
+      options_.tcp_port > 0 ? "127.0.0.1" : "", port(), socket_dir.string());
   if (!options_.durable) {
     // Survives a killed server (commits still reach the OS), not a killed machine.
     conf += "fsync = off\nfull_page_writes = off\n";
@@ -333,7 +385,7 @@ Status EmbeddedCluster::StartServer() {
   // release shared memory; until then a start fails. Retry for a while.
   Status last;
   bool started = WaitUntil(std::chrono::seconds(20), [&] {
-    Result<ProcessOutput> out = RunProcess(user.Command(argv));
+    Result<ProcessOutput> out = RunPostgresTool(user, argv);
     if (!out.ok()) {
       last = out.status();
       return false;
@@ -345,7 +397,7 @@ Status EmbeddedCluster::StartServer() {
     return false;
   });
   if (!started) return last;
-  log::Info("embedded Postgres running on {}", socket_dir_.string());
+  log::Info("embedded Postgres running on {}", socket_dir().string());
   return Status::Ok();
 }
 
@@ -371,16 +423,18 @@ Status EmbeddedCluster::Stop() {
   if (state != ClusterState::kRunning) return Status::Ok();
   AIRPG_ASSIGN_OR_RETURN(ServerUser user, ServerUser::ForThisProcess());
   AIRPG_ASSIGN_OR_RETURN(fs::path bin, FindBinDir(options_.bin_dir));
-  AIRPG_ASSIGN_OR_RETURN(
-      ProcessOutput out,
-      RunProcess(user.Command({(bin / "pg_ctl").string(), "-D", data_dir_.string(), "-m", "fast",
-                               "-w", "-t", "60", "-s", "stop"})));
+  AIRPG_ASSIGN_OR_RETURN(ProcessOutput out,
+                         RunPostgresTool(user, {(bin / "pg_ctl").string(), "-D", data_dir_.string(),
+                                                "-m", "fast", "-w", "-t", "60", "-s", "stop"}));
   if (!out.ok()) {
     return UnavailableError(fmt::format("embedded Postgres did not stop: {}", out.err));
   }
-  if (socket_dir_ != data_dir_) {
-    std::error_code ec;
-    fs::remove(socket_dir_, ec);  // only when empty: another cluster never shares it
+  if (private_socket_dir_) {
+    // Only when empty (the server removed its socket); the next start makes a fresh one.
+    if (fs::path dir = socket_dir(); !dir.empty() && ::rmdir(dir.c_str()) == 0) {
+      std::error_code ec;
+      fs::remove(socket_dir_record(), ec);
+    }
   }
   return Status::Ok();
 }

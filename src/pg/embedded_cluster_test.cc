@@ -5,11 +5,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <sys/stat.h>
 
+#include <chrono>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include "pg/connection.h"
+#include "pg/server_user.h"
 #include "pg/testing/postmaster.h"
 
 namespace airpg::pg {
@@ -130,6 +136,87 @@ TEST_F(EmbeddedClusterTest, LongHomeStillGetsASocket) {
   ASSERT_TRUE(started.ok()) << started.ToString();
   auto conn = Connection::Open(cluster.Url());
   EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  home_ = home_.parent_path();
+}
+
+// Issue 14: the server (and initdb, pg_ctl) never sees airpg's secrets.
+TEST_F(EmbeddedClusterTest, ServerEnvironmentHoldsNoSecrets) {
+  ::setenv("AIRTABLE_TOKEN", "patEmbeddedTest01.0123456789abcdef", 1);
+  ::setenv("DATABASE_URL", "postgresql://u:Sekr1tPassword@db/x", 1);
+  EmbeddedCluster& cluster = Make();
+  Status started = cluster.Start();
+  ::unsetenv("AIRTABLE_TOKEN");
+  ::unsetenv("DATABASE_URL");
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  pid_t pid = testing::PostmasterPid(cluster.data_dir());
+  ASSERT_GT(pid, 0);
+  std::ifstream in(fmt::format("/proc/{}/environ", pid));
+  std::string environ((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_NE(environ.find("PATH="), std::string::npos);  // read it at all
+  EXPECT_EQ(environ.find("AIRTABLE_TOKEN"), std::string::npos);
+  EXPECT_EQ(environ.find("patEmbeddedTest01"), std::string::npos);
+  EXPECT_EQ(environ.find("Sekr1tPassword"), std::string::npos);
+}
+
+// Issue 14: with a long AIRPG_HOME the socket lives under /tmp. It used to be
+// a predictable /tmp/airpg-UID-HASH, created and chowned through any symlink
+// planted there; now it is made by mkdtemp and checked with lstat.
+TEST_F(EmbeddedClusterTest, LongHomeSocketDirIsPrivateAndNeverFollowsAPlantedSymlink) {
+  home_ /= std::string(90, 'h');
+  fs::path data_dir = fs::absolute(home_) / "pg";
+  fs::path predicted = fs::path("/tmp") / fmt::format("airpg-{}-{:x}", ::geteuid(),
+                                                      std::hash<std::string>{}(data_dir.string()));
+  std::string victim_pattern = "/tmp/airpg-victim-XXXXXX";
+  ASSERT_NE(::mkdtemp(victim_pattern.data()), nullptr);
+  fs::path victim = victim_pattern;
+  ASSERT_EQ(::chmod(victim.c_str(), 0755), 0);
+  std::error_code ec;
+  fs::remove(predicted, ec);
+  fs::create_directory_symlink(victim, predicted);
+  auto victim_unchanged = [&] {
+    struct stat st;
+    EXPECT_EQ(::stat(victim.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, ::geteuid());
+    EXPECT_EQ(st.st_mode & 07777, 0755u);
+  };
+  auto private_dir = [&](const fs::path& dir) {
+    Result<ServerUser> user = ServerUser::ForThisProcess();
+    ASSERT_TRUE(user.ok());
+    struct stat st;
+    ASSERT_EQ(::lstat(dir.c_str(), &st), 0) << dir;
+    EXPECT_TRUE(S_ISDIR(st.st_mode)) << dir;
+    EXPECT_EQ(st.st_uid, user->uid());
+    EXPECT_EQ(st.st_mode & 077, 0u);
+  };
+
+  EmbeddedCluster& cluster = Make();
+  Status started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  fs::path first = cluster.socket_dir();
+  EXPECT_NE(first, predicted);
+  EXPECT_EQ(first.parent_path(), "/tmp");
+  private_dir(first);
+  victim_unchanged();
+  EXPECT_TRUE(Connection::Open(cluster.Url()).ok());
+
+  // A record that names a planted symlink is not trusted: a fresh directory is made.
+  ASSERT_TRUE(cluster.Stop().ok());
+  EXPECT_FALSE(fs::exists(first));  // removed on stop
+  fs::path planted = "/tmp/airpg-planted-" + std::to_string(::getpid());
+  fs::remove(planted, ec);
+  fs::create_directory_symlink(victim, planted);
+  std::ofstream(home_ / "pg.socket-dir") << planted.string() << "\n";
+  started = cluster.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  EXPECT_NE(cluster.socket_dir(), planted);
+  private_dir(cluster.socket_dir());
+  victim_unchanged();
+  auto conn = Connection::Open(cluster.Url());
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+
+  fs::remove(planted, ec);
+  fs::remove(predicted, ec);
+  fs::remove(victim, ec);
   home_ = home_.parent_path();
 }
 

@@ -21,6 +21,8 @@ class ServerUser {
 
   bool is_other_user() const { return other_user_; }
   const std::string& name() const { return name_; }
+  uid_t uid() const { return uid_; }
+  gid_t gid() const { return gid_; }
 
   // argv prefixed so it runs as the server user (runuser when root).
   std::vector<std::string> Command(std::vector<std::string> argv) const;

@@ -186,19 +186,27 @@ Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
       }
     }
   }
+  // A cell's dead letter names every attachment of it that failed, not only
+  // the first (issue 14): the reasons are joined in the cell's order.
+  std::map<std::pair<std::string, std::string>, size_t> failure_of_cell;
   for (size_t k = 0; k < fetched.size(); ++k) {
     const Wanted& w = wanted[request_of[k]];
     if (fetched[k].ok()) {
       stored[fetched[k]->attachment_id] = {std::to_string(fetched[k]->size), fetched[k]->sha256};
       continue;
     }
-    if (cells.erase({w.row->record_id, w.cell->field_id})) {
-      t.failures.push_back(
-          {w.row->record_id, w.cell->field_id,
-           CellPayload(*w.row, t.changes->upserts, w.cell->field_id),
-           fmt::format("attachment {} ({}) not stored: {}", w.cell->attachment.id,
-                       w.cell->attachment.filename, fetched[k].status().message())});
+    std::pair<std::string, std::string> cell{w.row->record_id, w.cell->field_id};
+    std::string reason = fmt::format("attachment {} ({}) not stored: {}", w.cell->attachment.id,
+                                     w.cell->attachment.filename, fetched[k].status().message());
+    if (auto it = failure_of_cell.find(cell); it != failure_of_cell.end()) {
+      t.failures[it->second].reason += "; " + reason;
+      continue;
     }
+    cells.erase(cell);
+    failure_of_cell[cell] = t.failures.size();
+    t.failures.push_back({w.row->record_id, w.cell->field_id,
+                          CellPayload(*w.row, t.changes->upserts, w.cell->field_id),
+                          std::move(reason)});
   }
   TextArray clear_records, clear_fields;
   for (const auto& [record, field] : cells) {

@@ -391,6 +391,28 @@ TEST_F(SyncApplyTest, AReplacedAttachmentIsStoredAndOneThatCannotBeWaitsUntilRep
   ExpectClean(Verify(kDelta));
 }
 
+// Issue 14: a cell with several attachments that cannot be stored names every
+// one of them in its dead letter, not only the first.
+TEST_F(SyncApplyTest, Issue14EveryFailedAttachmentOfACellIsInItsDeadLetter) {
+  Ui("PATCH", "Documents/recDocNwTxLic0001",
+     {{"fields",
+       {{"Files", json::array({{{"url", "https://files.example/first-2027.pdf"},
+                                {"filename", "first-2027.pdf"}},
+                               {{"url", "https://files.example/second-2027.pdf"},
+                                {"filename", "second-2027.pdf"}}})}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblDocuments00001", {"recDocNwTxLic0001"});
+  auto applied = Apply(batch);  // no attachment source: both fail
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->failed_cells, 1);
+  std::string reason = Scalar(
+      "SELECT reason FROM airpg.dead_letters WHERE status IN ('retrying', 'dead') AND "
+      "field_id = 'fldDocFiles000001'");
+  EXPECT_NE(reason.find("(first-2027.pdf) not stored"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("(second-2027.pdf) not stored"), std::string::npos) << reason;
+}
+
 // Notes each request the sync sends (payloads, poll, other) and pings the
 // syncer the moment its first poll goes out, as Airtable would while a round
 // of polls runs.
