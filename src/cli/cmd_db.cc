@@ -119,6 +119,9 @@ int Psql(const Config& config, const std::vector<std::string>& extra) {
   Result<std::map<std::string, std::string>> vars = pg::EnvironmentFor(target->url);
   if (!vars.ok()) return Fail(vars.status());
   std::map<std::string, std::optional<std::string>> env(vars->begin(), vars->end());
+  // psql needs the database, never Airtable's token or a URL holding a password.
+  env["AIRTABLE_TOKEN"] = std::nullopt;
+  env["DATABASE_URL"] = std::nullopt;
   std::vector<std::string> argv = {"psql"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   Status exec = ExecProcess(argv, env);

@@ -134,6 +134,12 @@ TEST(CliTest, EmbeddedClusterLifecycleAndSigkillRecovery) {
   ProcessOutput psql = airpg.Run({"db", "psql", "--", "-Atc", "SELECT 40 + 2"});
   EXPECT_EQ(psql.exit_code, 0) << psql.err;
   EXPECT_EQ(psql.out, "42\n");
+  // psql gets the connection, never the Airtable token (a shell escape would show it).
+  airpg.SetEnv("AIRTABLE_TOKEN", "patPsqlMustNotSee.0123456789");
+  ProcessOutput psql_env =
+      airpg.Run({"db", "psql", "--", "-Atc", "\\! printenv AIRTABLE_TOKEN; echo end"});
+  EXPECT_EQ(psql_env.exit_code, 0) << psql_env.err;
+  EXPECT_EQ(psql_env.out, "end\n");
 
   pid_t pid = pg::testing::PostmasterPid(airpg.home() / "pg");
   ASSERT_GT(pid, 0);
