@@ -486,5 +486,123 @@ TEST_F(SyncApplyTest, AFieldAddedInAirtableGetsItsColumnAndItsTableIsReadInFullA
   ExpectClean(Verify(kDelta));
 }
 
+// Issue 14: a schema change made while the sync re-reads the schema (after
+// its GetBaseSchema, before the payloads are read again) was skipped — the
+// cursor moved past its payload and its column never came. The refresh hook
+// below makes the second change at exactly that moment, every time.
+class SchemaRaceTest : public SyncApplyTest {
+ protected:
+  // A syncer whose polls, sweeps and retries are not due for an hour after
+  // the first step, and whose first schema refresh runs `during` right after
+  // it has read the schema.
+  std::unique_ptr<sync::BaseSyncer> Syncer(std::function<void()> during) {
+    sync::SyncerOptions options;
+    options.payload_interval = std::chrono::hours(1);
+    options.sweep_interval = std::chrono::hours(1);
+    options.retry_interval = std::chrono::hours(1);
+    for (const auto& t : live_.plan.tables)
+      options.poll_intervals[t.table_id] = std::chrono::hours(1);
+    options.refresh_schema = [this, during](sync::LiveBase& base)
+        -> Result<std::vector<std::string>> {
+      ++refreshes_;
+      AIRPG_ASSIGN_OR_RETURN(auto summary, sync::RefreshLiveBase(*client_, conn(), base));
+      if (refreshes_ == 1) during();
+      return summary.reread_table_ids;
+    };
+    return std::make_unique<sync::BaseSyncer>(*client_, conn(), live_,
+                                              sync::AttachmentSource{}, options);
+  }
+
+  // Steps (each after a ping) until every payload is applied, at most `steps`.
+  void StepUntilCaughtUp(sync::BaseSyncer& syncer, int steps) {
+    auto at = sync::Clock::now();
+    for (int i = 0; i < steps && Cursor() != NextPayload(); ++i) {
+      at += std::chrono::milliseconds(1);
+      syncer.NotifyPing(at);
+      EXPECT_EQ(syncer.Step(at).errors, 0);
+    }
+  }
+
+  std::string Cursor() {
+    return Scalar(std::string("SELECT cursor FROM airpg.sync_bases WHERE base_id = '") + kDelta +
+                  "'");
+  }
+
+  // Where the webhook's next payload will be (Airtable's count, not airpg's).
+  std::string NextPayload() {
+    auto hooks = client_->ListWebhooks(kDelta);
+    if (!hooks.ok() || hooks->empty()) return "?";
+    return std::to_string(hooks->front().cursor_for_next_payload);
+  }
+
+  std::string Column(const std::string& name) {
+    return Scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" +
+                  std::string(kSchema) + "' AND table_name = 'clients' AND column_name = '" +
+                  name + "'");
+  }
+
+  void AddField(const std::string& name) {
+    Control("POST", std::string("ui/meta/bases/") + kDelta + "/tables/tblClients0000001/fields",
+            {{"name", name}, {"type", "singleLineText"}});
+  }
+
+  int refreshes_ = 0;
+};
+
+TEST_F(SchemaRaceTest, TwoFieldsAddedBackToBackBothGetTheirColumns) {
+  ASSERT_TRUE(sync::EnsureWebhook(*client_, conn(), kDelta, {}).ok());
+  auto syncer = Syncer([&] { AddField("Segment"); });
+  ASSERT_EQ(syncer->Step(sync::Clock::now()).errors, 0);  // the first polls and sweeps
+
+  AddField("Region");
+  StepUntilCaughtUp(*syncer, 5);
+  EXPECT_EQ(Column("region"), "1");
+  EXPECT_EQ(Column("segment"), "1") << "the field added during the refresh was skipped";
+  EXPECT_EQ(refreshes_, 2);
+  EXPECT_EQ(Cursor(), NextPayload());
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(SchemaRaceTest, ARenameFollowedByAnAddGetsBoth) {
+  ASSERT_TRUE(sync::EnsureWebhook(*client_, conn(), kDelta, {}).ok());
+  auto syncer = Syncer([&] { AddField("Segment"); });
+  ASSERT_EQ(syncer->Step(sync::Clock::now()).errors, 0);
+
+  Control("PATCH",
+          std::string("ui/meta/bases/") + kDelta + "/tables/tblClients0000001/fields/fldCliSite0000001",
+          {{"name", "Homepage"}});
+  StepUntilCaughtUp(*syncer, 5);
+  EXPECT_EQ(Column("homepage"), "1");
+  EXPECT_EQ(Column("website"), "0");
+  EXPECT_EQ(Column("segment"), "1") << "the field added during the refresh was skipped";
+  EXPECT_EQ(Cursor(), NextPayload());
+  ExpectClean(Verify(kDelta));
+}
+
+// Issue 14: `airpg verify` ended at the first value it could not canonicalise
+// (here a NUL, which no Postgres text can hold), so no table was reported.
+// Now that record is different, with the reason, and every table is reported.
+TEST_F(SyncApplyTest, VerifyReportsAValueItCannotStoreAsADifferenceAndGoesOn) {
+  Ui("PATCH", "tblClients0000001/recCliSolaris001",
+     {{"fields", {{"Notes", std::string("before\0after", 12)}}}});
+  auto verified = migrate::VerifyBase(*client_, conn(), kDelta);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_FALSE(verified->report.clean());
+  EXPECT_EQ(verified->report.tables.size(), live_.plan.tables.size());
+  int different = 0;
+  for (const auto& t : verified->report.tables) {
+    if (t.table_id != "tblClients0000001") {
+      EXPECT_TRUE(t.clean()) << t.table_name;
+      continue;
+    }
+    different = static_cast<int>(t.different);
+    ASSERT_FALSE(t.examples.empty());
+    EXPECT_NE(t.examples[0].find("recCliSolaris001: Airtable's value cannot be checked"),
+              std::string::npos)
+        << t.examples[0];
+  }
+  EXPECT_EQ(different, 1);
+}
+
 }  // namespace
 }  // namespace airpg

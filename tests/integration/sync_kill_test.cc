@@ -9,6 +9,13 @@
 // applied twice or out of order (no duplicate rows or links; in the audit
 // log of the sync's writes no Amount ever goes down).
 //
+// The driver also changes the schema (adds text fields, renames one and adds
+// another back to back), so kills land in schema refreshes too and the new
+// columns must be filled when verify runs. The test asserts that its kills
+// proved something: some landed mid-apply (a sync session had a write
+// transaction open at the SIGKILL; every fourth kill waits for one), and the
+// committed cursor advanced between kills.
+//
 // Most restarts listen on the same port, so the webhook is kept and the
 // restart reads its payloads from the cursor the killed one committed; every
 // fifth listens elsewhere, so the hook is re-pointed (replaced) and the
@@ -86,7 +93,9 @@ struct Kill {
   std::string sessions;  // the sync's Postgres sessions at the kill
   std::string log;       // its last log line
   int64_t cursor = 0;    // the payload cursor committed after the kill
+  std::string webhook;   // the hook that cursor belongs to
   int64_t applied = 0;   // rows the sync wrote (audit log) since the previous kill
+  bool mid_apply = false;  // a sync session had a write transaction open at the kill
 };
 
 class SyncKillTest : public pg::testing::PgTest {
@@ -133,24 +142,40 @@ class SyncKillTest : public pg::testing::PgTest {
     return rows.ok() ? std::string(rows->Get(0, 0)) : rows.status().ToString();
   }
 
+  // Whether another session of the test's database has a transaction that
+  // has written (it has an xid): the sync in the middle of applying.
+  bool Applying() {
+    return Number(
+               "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+               "pid <> pg_backend_pid() AND backend_xid IS NOT NULL") > 0;
+  }
+
   int64_t AuditRows() {
     return Number("SELECT count(*) FROM airpg.audit_log WHERE origin = 'airtable'");
   }
 
-  // Runs `airpg sync` on `port` and SIGKILLs it after `delay`.
-  Kill SyncAndKill(int port, double delay, int n) {
+  // Runs `airpg sync` on `port` and SIGKILLs it after `delay`, or, when
+  // `mid_apply`, as soon as after it the sync is seen applying (or 3 s later).
+  Kill SyncAndKill(int port, double delay, int n, bool mid_apply) {
     Kill kill{port, delay};
     auto child = airpg_.Start({"sync", "--loopback-pings", "--port", std::to_string(port)},
                               fmt::format("sync-{}", n));
     if (child == nullptr) return kill;
     bool exited =
         WaitFor([&] { return child->Exited(); }, milliseconds(static_cast<int64_t>(delay * 1000)));
+    if (!exited && mid_apply) {
+      auto from = SteadyClock::now();
+      WaitFor([&] { return child->Exited() || Applying(); }, milliseconds(3000));
+      exited = child->Exited();
+      kill.delay += Seconds(SteadyClock::now() - from);
+    }
     if (exited) {
       ProcessOutput out = *child->Wait(milliseconds(0));
       ADD_FAILURE() << "the sync ended on its own (exit " << out.exit_code << "):\n" << out.err;
       return kill;
     }
     kill.sessions = Sessions();
+    kill.mid_apply = Applying();
     child->Signal(SIGKILL);
     std::optional<ProcessOutput> out = child->Wait(milliseconds(10000));
     EXPECT_TRUE(out.has_value()) << "the killed sync did not end";
@@ -159,6 +184,8 @@ class SyncKillTest : public pg::testing::PgTest {
       kill.log = LastLine(out->err);
     }
     kill.cursor = Number("SELECT max(cursor) FROM airpg.sync_bases");
+    auto hook = conn().Exec("SELECT coalesce(max(webhook_id), '') FROM airpg.sync_bases");
+    if (hook.ok()) kill.webhook = hook->Get(0, 0);
     return kill;
   }
 
@@ -166,8 +193,9 @@ class SyncKillTest : public pg::testing::PgTest {
     for (size_t i = 0; i < kills.size(); ++i) {
       const Kill& k = kills[i];
       std::cout << fmt::format(
-          "[ kill {:>3} ] port {} after {:.3f} s: cursor {}, +{} rows | {} | {}\n", i + 1, k.port,
-          k.delay, k.cursor, k.applied, k.sessions, k.log);
+          "[ kill {:>3} ] port {} after {:.3f} s{}: cursor {}, +{} rows | {} | {}\n", i + 1,
+          k.port, k.delay, k.mid_apply ? " mid-apply" : "", k.cursor, k.applied, k.sessions,
+          k.log);
     }
   }
 
@@ -190,13 +218,14 @@ TEST_F(SyncKillTest, TwentyKillsDuringAStreamOfChangesLoseNothingAndApplyNothing
   ASSERT_NE(port, 0);
   ASSERT_NE(other_port, 0);
   ChangeDriver driver(emulator_->url(), data_, seed_ + 1);
+  driver.EnableSchemaChanges(150);
   driver.Start(milliseconds(3), milliseconds(10));
 
   std::vector<Kill> kills;
   int64_t audit = AuditRows();
   std::uniform_real_distribution<double> delay(kMinDelayMs / 1000.0, kMaxDelayMs / 1000.0);
   for (int n = 1; n <= kKills && !HasFailure(); ++n) {
-    Kill kill = SyncAndKill(n % 5 == 0 ? other_port : port, delay(rng_), n);
+    Kill kill = SyncAndKill(n % 5 == 0 ? other_port : port, delay(rng_), n, n % 4 == 2);
     int64_t now = AuditRows();
     kill.applied = now - audit;
     audit = now;
@@ -207,6 +236,19 @@ TEST_F(SyncKillTest, TwentyKillsDuringAStreamOfChangesLoseNothingAndApplyNothing
   std::cout << "[ driver   ] " << driver.Summary() << "\n";
   Report(kills);
   ASSERT_FALSE(HasFailure());
+  // The kills proved something: some cut an apply short, and work was
+  // committed between them (the cursor of one hook moved on).
+  int mid_apply = 0, advanced = 0;
+  for (size_t i = 0; i < kills.size(); ++i) {
+    mid_apply += kills[i].mid_apply;
+    advanced += i > 0 && kills[i].webhook == kills[i - 1].webhook &&
+                kills[i].cursor > kills[i - 1].cursor;
+  }
+  std::cout << fmt::format("[ kills    ] {} mid-apply, {} after the cursor advanced\n", mid_apply,
+                           advanced);
+  EXPECT_GE(mid_apply, 1) << "no kill landed while the sync was applying";
+  EXPECT_GE(advanced, kKills / 4) << "the cursor hardly moved between kills";
+  EXPECT_GT(driver.schema_changes(), 0);
 
   // The last restart runs until Postgres is level with Airtable.
   auto state = ReadAirtableState(emulator_->url(), *live);
