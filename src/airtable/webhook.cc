@@ -220,6 +220,14 @@ error_code ReadPayload(od::value value, Payload& p) {
   });
 }
 
+// Whether the document has nothing left after its root value (this
+// simdjson has no document::at_end: a location past the last token is an
+// error).
+bool AtEnd(od::document& doc) {
+  const char* location = nullptr;
+  return doc.current_location().get(location) != simdjson::SUCCESS;
+}
+
 // One payload from its own text: a value of the wrong kind makes it
 // unreadable, never the page.
 Payload PayloadFrom(std::string_view text, int64_t number) {
@@ -231,7 +239,7 @@ Payload PayloadFrom(std::string_view text, int64_t number) {
   error_code error = parser.iterate(padded).get(doc);
   if (!error) error = doc.get_value().get(root);
   if (!error) error = ReadPayload(root, p);
-  if (!error && !doc.at_end()) error = simdjson::TRAILING_CONTENT;
+  if (!error && !AtEnd(doc)) error = simdjson::TRAILING_CONTENT;
   if (error) {
     p = Payload{};
     p.unreadable = simdjson::error_message(error);
@@ -319,7 +327,7 @@ Result<PayloadPage> ParsePayloadPage(std::string_view body, int64_t request_curs
       if (auto error = value.get_bool().get(page.might_have_more)) return broken(error);
     }
   }
-  if (!doc.at_end()) return broken(simdjson::TRAILING_CONTENT);
+  if (!AtEnd(doc)) return broken(simdjson::TRAILING_CONTENT);
   if (!listed) return dom::Malformed(kWhat, "no \"payloads\" array");
   if (!cursor) page.cursor = number;
   return page;
