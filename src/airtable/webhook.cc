@@ -69,8 +69,8 @@ error_code Raw(od::value value, std::string& out) {
     }
     default: {
       text = value.raw_json_token();
-      while (!text.empty() && (text.back() == ' ' || text.back() == '\t' ||
-                               text.back() == '\n' || text.back() == '\r')) {
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
+                               text.back() == '\r')) {
         text.remove_suffix(1);
       }
       if (type == od::json_type::number) {

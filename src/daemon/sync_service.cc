@@ -46,8 +46,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
                       const std::atomic<bool>& stop) {
   // Before anything else: a second sync of the base touches nothing.
   std::optional<sync::SyncLease> lease;
-  AIRPG_ASSIGN_OR_RETURN(
-      lease, sync::SyncLease::Acquire(options.conninfo, options.base_id, options.lease_wait, &stop));
+  AIRPG_ASSIGN_OR_RETURN(lease, sync::SyncLease::Acquire(options.conninfo, options.base_id,
+                                                         options.lease_wait, &stop));
   AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options.conninfo));
   AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
   AIRPG_ASSIGN_OR_RETURN(

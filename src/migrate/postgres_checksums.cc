@@ -155,8 +155,8 @@ Result<bool> PostgresChecksumReader::Next(std::string* record_id, std::string* c
                                     : std::optional<std::string_view>(cursor_.Get(col));
     Result<std::optional<std::string>> cell = Cell(*fields_[i], text);
     if (!cell.ok()) {
-      *checksum = UnverifiableChecksum(fmt::format("field \"{}\": {}", fields_[i]->field.name,
-                                                   cell.status().message()));
+      *checksum = UnverifiableChecksum(
+          fmt::format("field \"{}\": {}", fields_[i]->field.name, cell.status().message()));
       return true;
     }
     cells[fields_[i]->field.id] = *std::move(cell);

@@ -194,7 +194,8 @@ Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Con
       auto it = skip.find(record.id);
       Result<std::string> sum = AirtableRecordChecksum(
           table, record, it == skip.end() ? kNone : it->second, /*with_links=*/true);
-      airtable[record.id] = sum.ok() ? *std::move(sum) : UnverifiableChecksum(sum.status().message());
+      airtable[record.id] =
+          sum.ok() ? *std::move(sum) : UnverifiableChecksum(sum.status().message());
     }
   }
   return CompareChecksums(table, airtable, postgres);

@@ -97,7 +97,8 @@ Status DeadLetterPayload(pg::Transaction& tx, const std::string& base_id, int64_
   return tx.Run(
       "INSERT INTO airpg.dead_letters (base_id, table_id, record_id, source, payload, reason, "
       "status) VALUES ($1, '', '', 'webhook', $2, $3, 'dead')",
-      {base_id, payload_json, fmt::format("webhook payload {} could not be read: {}", number, reason)});
+      {base_id, payload_json,
+       fmt::format("webhook payload {} could not be read: {}", number, reason)});
 }
 
 Result<std::vector<DeadLetter>> ListDeadLetters(pg::Connection& conn, const std::string& base_id,

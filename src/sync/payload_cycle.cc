@@ -38,12 +38,10 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
                            client.ListPayloads(base.base_id, webhook_id, cursor));
     ++result.requests;
     for (const auto& p : payloads.payloads) {
-      if (!p.unreadable.empty()) {
-        unreadable.push_back(p);
-        ++result.payloads;
-        continue;
-      }
-      if (PayloadChangesSchema(p) && p.number >= options.schema_read_after) {
+      // One that cannot be read may have changed the schema: it is taken
+      // as if it had (a refresh costs one request).
+      const bool readable = p.unreadable.empty();
+      if ((!readable || PayloadChangesSchema(p)) && p.number >= options.schema_read_after) {
         if (options.schema_read_after <= start) {
           // Nothing of the window is covered yet: one refresh for all of it.
           // Every payload listed so far existed before the refresh reads the
@@ -61,6 +59,10 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
         break;
       }
       ++result.payloads;
+      if (!readable) {
+        unreadable.push_back(p);
+        continue;
+      }
       if (p.error) result.hook_failed = true;
       for (const auto& t : p.tables) {
         for (const auto& r : t.created_records) changed[t.table_id].insert(r.record_id);
@@ -119,9 +121,10 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
         tx.connection(),
         {base.base_id, "", "webhook", result.applied.records + result.applied.tombstoned,
          result.requests, std::nullopt,
-         fmt::format(R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{},"unreadable":{}}})",
-                     result.payloads, start, cursor, result.applied.changed,
-                     result.applied.failed_cells, result.dead_lettered)}));
+         fmt::format(
+             R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{},"unreadable":{}}})",
+             result.payloads, start, cursor, result.applied.changed, result.applied.failed_cells,
+             result.dead_lettered)}));
   }
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   result.cursor = cursor;

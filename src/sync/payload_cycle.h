@@ -43,10 +43,10 @@ struct PayloadCycleResult {
   // With needs_schema_refresh: every payload below this had been listed
   // before the refresh (pass it as schema_read_after).
   int64_t listed_to = 0;
-  int64_t dead_lettered = 0;  // payloads the parser could not read, passed
-  bool hook_failed = false;           // an error payload: the hook must be re-created
-  bool more = false;                  // payloads left for another cycle
-  std::set<std::string> tables;       // tables whose records the window changed
+  int64_t dead_lettered = 0;     // payloads the parser could not read, passed
+  bool hook_failed = false;      // an error payload: the hook must be re-created
+  bool more = false;             // payloads left for another cycle
+  std::set<std::string> tables;  // tables whose records the window changed
 };
 
 // REQUIRES: airpg.sync_bases has the base's row with its webhook id.

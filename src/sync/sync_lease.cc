@@ -66,7 +66,8 @@ Result<SyncLease> SyncLease::Acquire(const std::string& conninfo, const std::str
         pg::Rows locked,
         conn.Exec("SELECT pg_try_advisory_lock(hashtext('airpg.sync'), hashtext($1))", {base_id}));
     if (locked.Get(0, 0) == "t") return SyncLease(std::move(conn));
-    if (stop != nullptr && stop->load()) return CancelledError("stopped while waiting for the base");
+    if (stop != nullptr && stop->load())
+      return CancelledError("stopped while waiting for the base");
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -125,7 +125,8 @@ bool ChangeDriver::ChangeSchema(Table& table) {
   // A rename, then at once an add: the second arrives while the sync is
   // still bringing its schema up to date for the first.
   auto& [field_id, name] = table.added[rng_() % table.added.size()];
-  std::string renamed = fmt::format("{} (renamed {})", name.substr(0, name.find(" (")), next_field_++);
+  std::string renamed =
+      fmt::format("{} (renamed {})", name.substr(0, name.find(" (")), next_field_++);
   if (!SendUi("PATCH", "meta/bases/" + base_id_ + "/tables/" + table.id + "/fields/" + field_id,
               {{"name", renamed}}, nullptr)) {
     return false;

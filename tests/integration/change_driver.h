@@ -71,7 +71,7 @@ class ChangeDriver {
 
   void Run(std::chrono::milliseconds min_pause, std::chrono::milliseconds max_pause,
            int64_t max_changes);
-  bool Change();  // one random change; false (error_ set) when it failed
+  bool Change();                    // one random change; false (error_ set) when it failed
   bool ChangeSchema(Table& table);  // adds a field, or renames one and adds another
   bool Send(const std::string& method, const std::string& path, const nlohmann::json& body,
             nlohmann::json* reply);

@@ -56,8 +56,7 @@ class CountingTransport final : public airtable::Transport {
   Result<http::Response> Send(const airtable::HttpCall& call) override {
     Result<http::Response> response = inner_.Send(call);
     if (response.ok() && response->status == 200 &&
-        call.url.find("/payloads") != std::string::npos &&
-        !json::accept(response->body)) {
+        call.url.find("/payloads") != std::string::npos && !json::accept(response->body)) {
       ++truncated_payload_pages;
     }
     return response;
@@ -218,7 +217,8 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
       "[ faults   ] {} injected; the sync sent {} requests, {} retried, {} answered 429, {} "
       "failed 5xx/transport, {} payload pages cut short; {} pings accepted\n",
       faults.value("injected", int64_t{0}), stats.requests, stats.retries, stats.rate_limited,
-      stats.server_errors, counted.truncated_payload_pages.load(), Number("SELECT count(*) FROM airpg.inbox WHERE outcome = 'accepted'"));
+      stats.server_errors, counted.truncated_payload_pages.load(),
+      Number("SELECT count(*) FROM airpg.inbox WHERE outcome = 'accepted'"));
   std::cout << fmt::format(
       "[ result   ] {} steps ({} failed), {} payloads, {} webhook cycles, {} polls, {} sweeps "
       "applied, {} held back as mass deletes; {} of {} deleted records tombstoned; {} dead letters "

@@ -90,11 +90,11 @@ std::string LastLine(const std::string& text) {
 struct Kill {
   int port = 0;
   double delay = 0;
-  std::string sessions;  // the sync's Postgres sessions at the kill
-  std::string log;       // its last log line
-  int64_t cursor = 0;    // the payload cursor committed after the kill
-  std::string webhook;   // the hook that cursor belongs to
-  int64_t applied = 0;   // rows the sync wrote (audit log) since the previous kill
+  std::string sessions;    // the sync's Postgres sessions at the kill
+  std::string log;         // its last log line
+  int64_t cursor = 0;      // the payload cursor committed after the kill
+  std::string webhook;     // the hook that cursor belongs to
+  int64_t applied = 0;     // rows the sync wrote (audit log) since the previous kill
   bool mid_apply = false;  // a sync session had a write transaction open at the kill
 };
 
@@ -193,9 +193,8 @@ class SyncKillTest : public pg::testing::PgTest {
     for (size_t i = 0; i < kills.size(); ++i) {
       const Kill& k = kills[i];
       std::cout << fmt::format(
-          "[ kill {:>3} ] port {} after {:.3f} s{}: cursor {}, +{} rows | {} | {}\n", i + 1,
-          k.port, k.delay, k.mid_apply ? " mid-apply" : "", k.cursor, k.applied, k.sessions,
-          k.log);
+          "[ kill {:>3} ] port {} after {:.3f} s{}: cursor {}, +{} rows | {} | {}\n", i + 1, k.port,
+          k.delay, k.mid_apply ? " mid-apply" : "", k.cursor, k.applied, k.sessions, k.log);
     }
   }
 
@@ -241,8 +240,8 @@ TEST_F(SyncKillTest, TwentyKillsDuringAStreamOfChangesLoseNothingAndApplyNothing
   int mid_apply = 0, advanced = 0;
   for (size_t i = 0; i < kills.size(); ++i) {
     mid_apply += kills[i].mid_apply;
-    advanced += i > 0 && kills[i].webhook == kills[i - 1].webhook &&
-                kills[i].cursor > kills[i - 1].cursor;
+    advanced +=
+        i > 0 && kills[i].webhook == kills[i - 1].webhook && kills[i].cursor > kills[i - 1].cursor;
   }
   std::cout << fmt::format("[ kills    ] {} mid-apply, {} after the cursor advanced\n", mid_apply,
                            advanced);
