@@ -158,6 +158,18 @@ TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
   EXPECT_TRUE(testing::WaitFor([&] { return notes_of("recCliSolaris001") == "After the restart"; },
                                deadline));
 
+  // The base's lease came back with Postgres (its session had ended with
+  // the restart): a second sync of the base is still refused.
+  daemon::SyncServiceOptions second = options;
+  second.lease_wait = std::chrono::milliseconds(200);
+  second.serve_endpoints = false;
+  second.on_listening = nullptr;
+  std::atomic<bool> second_stop{false};
+  Status refused = daemon::RunSyncService(*client_, second, second_stop);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
+  EXPECT_NE(refused.message().find("is already being synced by airpg sync pid"), std::string::npos)
+      << refused.ToString();
+
   http::Client http;
   auto metrics = http.Send("GET", fmt::format("http://127.0.0.1:{}/metrics", port.load()), {}, "");
   ASSERT_TRUE(metrics.ok());
