@@ -143,11 +143,13 @@ class SyncKillTest : public pg::testing::PgTest {
   }
 
   // Whether another session of the test's database has a transaction that
-  // has written (it has an xid): the sync in the middle of applying.
+  // has written (it has an xid) and is not the webhook receiver's note of a
+  // ping: the sync in the middle of applying.
   bool Applying() {
     return Number(
                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
-               "pid <> pg_backend_pid() AND backend_xid IS NOT NULL") > 0;
+               "pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND "
+               "query NOT LIKE '%airpg.inbox%' AND query NOT LIKE '%last_ping_at%'") > 0;
   }
 
   int64_t AuditRows() {
@@ -235,18 +237,21 @@ TEST_F(SyncKillTest, TwentyKillsDuringAStreamOfChangesLoseNothingAndApplyNothing
   std::cout << "[ driver   ] " << driver.Summary() << "\n";
   Report(kills);
   ASSERT_FALSE(HasFailure());
-  // The kills proved something: some cut an apply short, and work was
-  // committed between them (the cursor of one hook moved on).
+  // The kills proved something: some cut an apply short, and lives between
+  // them committed work (the cursor moved on: past the previous kill's under
+  // the same hook, past the start under a new one). A life is short (0.1–1.5
+  // s) and its first step reads everything since the last commit, so many
+  // end before they commit; a few must not.
   int mid_apply = 0, advanced = 0;
   for (size_t i = 0; i < kills.size(); ++i) {
     mid_apply += kills[i].mid_apply;
-    advanced +=
-        i > 0 && kills[i].webhook == kills[i - 1].webhook && kills[i].cursor > kills[i - 1].cursor;
+    bool same_hook = i > 0 && kills[i].webhook == kills[i - 1].webhook;
+    advanced += same_hook ? kills[i].cursor > kills[i - 1].cursor : kills[i].cursor > 1;
   }
-  std::cout << fmt::format("[ kills    ] {} mid-apply, {} after the cursor advanced\n", mid_apply,
-                           advanced);
-  EXPECT_GE(mid_apply, 1) << "no kill landed while the sync was applying";
-  EXPECT_GE(advanced, kKills / 4) << "the cursor hardly moved between kills";
+  std::cout << fmt::format("[ kills    ] {} of {} mid-apply, {} after the cursor advanced\n",
+                           mid_apply, kills.size(), advanced);
+  EXPECT_GE(mid_apply, kKills / 10) << "too few kills landed while the sync was applying";
+  EXPECT_GE(advanced, kKills / 6) << "the cursor hardly moved between kills";
   EXPECT_GT(driver.schema_changes(), 0);
 
   // The last restart runs until Postgres is level with Airtable.
