@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <climits>
+#include <iostream>
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -79,6 +80,7 @@ TEST_F(SyncLeaseTest, ASecondSyncOfTheBaseIsRefusedNamingTheHolderAndAKilledHold
   // The second, from another home: refused, exit 1, the holder named.
   ProcessOutput refused = second_.Run({"sync", "--loopback-pings", "--port", "0"});
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  std::cout << "[ refused  ] " << refused.err;
   char host[HOST_NAME_MAX + 1] = {};
   ASSERT_EQ(::gethostname(host, sizeof(host) - 1), 0);
   EXPECT_NE(refused.err.find(fmt::format("pid {} on host {}", holder->pid(), host)),
