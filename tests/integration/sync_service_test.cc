@@ -206,8 +206,8 @@ TEST_F(SyncServiceTest, ASyncWhoseBaseWasTakenOverWhileItsLeaseWasGoneStops) {
     result = daemon::RunSyncService(*client_, options, stop);
     ended = true;
   });
-  ASSERT_TRUE(testing::WaitFor([&] { return steps.load() > 0 || ended.load(); },
-                               std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return steps.load() > 0 || ended.load(); }, std::chrono::seconds(30)));
   // End the lease session, and queue for its lock at once: the lock goes to
   // the waiting session as the old one exits, before the sync can ask again.
   auto terminated = conn().Exec(
@@ -221,8 +221,7 @@ TEST_F(SyncServiceTest, ASyncWhoseBaseWasTakenOverWhileItsLeaseWasGoneStops) {
   stop = true;
   service.join();
   EXPECT_EQ(result.code(), StatusCode::kFailedPrecondition) << result.ToString();
-  EXPECT_NE(result.message().find("is already being synced by Postgres session"),
-            std::string::npos)
+  EXPECT_NE(result.message().find("is already being synced by Postgres session"), std::string::npos)
       << result.ToString();
 }
 
