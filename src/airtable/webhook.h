@@ -1,8 +1,10 @@
 // The Airtable wire model of webhooks (API.md §6): a created hook, a listed
 // hook, and pages of payloads with their per-table changes. Cells inside
-// payloads are kept as JSON in the webhook ("V2") form (read with cell.h);
-// each payload also keeps its whole JSON text, so nothing is lost.
-// Thread-compatible values.
+// payloads are kept as JSON text in the webhook ("V2") form, exactly as sent
+// (read with cell.h): an integer past 2^64 (1e20 written out in digits) stays
+// its digits. Each payload also keeps its whole JSON text, so nothing is
+// lost, and a payload that cannot be read is marked, not the page failed.
+// Thread-compatible values; the parsers are thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -63,7 +65,11 @@ struct Payload {
   std::string error_code;
   std::vector<TableChanges> tables;
   std::vector<std::string> destroyed_table_ids;
-  std::string json;  // the whole payload
+  std::string json;  // the whole payload, as sent
+  // Why this payload could not be read ("" when it was): a value of the
+  // wrong kind where the format says otherwise. Its other members are then
+  // unreliable; the sync dead-letters it and goes on.
+  std::string unreadable;
 };
 
 struct PayloadPage {
@@ -74,7 +80,9 @@ struct PayloadPage {
 
 Result<CreatedWebhook> ParseCreatedWebhook(std::string_view body);
 Result<std::vector<WebhookInfo>> ParseWebhookList(std::string_view body);
-// `request_cursor` numbers the payloads (API.md §6.4).
+// `request_cursor` numbers the payloads (API.md §6.4). kDataLoss only when the
+// page itself is not JSON or has no "payloads" array; one bad payload is
+// marked `unreadable` and the others are read.
 Result<PayloadPage> ParsePayloadPage(std::string_view body, int64_t request_cursor);
 
 }  // namespace airpg::airtable

@@ -78,7 +78,64 @@ TEST(WebhookTest, ErrorPayloadsAndDestroyedTables) {
   EXPECT_EQ(destroyed->payloads[0].source, "client");
 }
 
+// Issue 14: simdjson's DOM refused a whole page for one integer past 2^64,
+// and the base's cursor stopped there for good.
+TEST(WebhookTest, IntegersPastTwoToTheSixtyFourAreKeptAsTheirDigits) {
+  auto page = ParsePayloadPage(
+      R"({"payloads":[{"timestamp":"t","baseTransactionNumber":7,"changedTablesById":{"tblA":)"
+      R"({"changedRecordsById":{"recA":{"current":{"cellValuesByFieldId":)"
+      R"({"fldBig":100000000000000000000,"fldNeg":-18446744073709551617,"fldExp":1e400,)"
+      R"("fldList":[ 1, 99999999999999999999999 ]}}}}}}}],"cursor":2,"mightHaveMore":false})",
+      1);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->payloads.size(), 1u);
+  const Payload& p = page->payloads[0];
+  EXPECT_EQ(p.unreadable, "");
+  EXPECT_EQ(p.base_transaction_number, 7);
+  ASSERT_EQ(p.tables.size(), 1u);
+  ASSERT_EQ(p.tables[0].changed_records.size(), 1u);
+  const Cells& cells = p.tables[0].changed_records[0].current;
+  ASSERT_EQ(cells.size(), 4u);
+  EXPECT_EQ(cells[0], (std::pair<std::string, std::string>("fldBig", "100000000000000000000")));
+  EXPECT_EQ(cells[1].second, "-18446744073709551617");
+  EXPECT_EQ(cells[2].second, "1e400");
+  EXPECT_EQ(cells[3].second, "[ 1, 99999999999999999999999 ]");
+  EXPECT_EQ(page->cursor, 2);
+}
+
+TEST(WebhookTest, APayloadThatCannotBeReadIsMarkedAndTheOthersAreRead) {
+  auto page = ParsePayloadPage(
+      R"({"payloads":[{"timestamp":"t","baseTransactionNumber":1,"changedTablesById":{"tblA":)"
+      R"({"destroyedRecordIds":["recA"]}}},)"
+      R"({"timestamp":"t","baseTransactionNumber":"two","changedTablesById":{"tblA":)"
+      R"({"destroyedRecordIds":["recB"]}}},)"
+      R"({"timestamp":"t","baseTransactionNumber":3,"changedTablesById":{"tblA":)"
+      R"({"destroyedRecordIds":[7]}}},)"
+      R"(42,)"
+      R"({"timestamp":"t","baseTransactionNumber":5,"changedTablesById":{"tblA":)"
+      R"({"destroyedRecordIds":["recE"]}}}],"cursor":15,"mightHaveMore":false})",
+      10);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->payloads.size(), 5u);
+  EXPECT_EQ(page->payloads[0].unreadable, "");
+  EXPECT_EQ(page->payloads[0].tables[0].destroyed_record_ids.front(), "recA");
+  EXPECT_NE(page->payloads[1].unreadable, "");
+  EXPECT_EQ(page->payloads[1].number, 11);
+  EXPECT_NE(page->payloads[1].json.find("\"two\""), std::string::npos);
+  EXPECT_NE(page->payloads[2].unreadable, "");
+  EXPECT_NE(page->payloads[3].unreadable, "");
+  EXPECT_EQ(page->payloads[3].json, "42");
+  EXPECT_EQ(page->payloads[4].unreadable, "");
+  EXPECT_EQ(page->payloads[4].number, 14);
+  EXPECT_EQ(page->payloads[4].tables[0].destroyed_record_ids.front(), "recE");
+}
+
 TEST(WebhookTest, MalformedBodiesAreDataLoss) {
+  EXPECT_EQ(ParsePayloadPage(R"({"payloads":[{"timestamp":"t"},)", 1).status().code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(ParsePayloadPage(R"({"payloads":{}})", 1).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ParsePayloadPage(R"({"cursor":1})", 1).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ParsePayloadPage(R"({"payloads":[]} x)", 1).status().code(), StatusCode::kDataLoss);
   EXPECT_EQ(ParsePayloadPage("{\"payloads\":", 1).status().code(), StatusCode::kDataLoss);
   EXPECT_EQ(ParseCreatedWebhook("{\"id\":\"achA\"}").status().code(), StatusCode::kDataLoss);
   EXPECT_EQ(ParseWebhookList("[]").status().code(), StatusCode::kDataLoss);

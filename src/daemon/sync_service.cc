@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -19,6 +20,7 @@
 #include "pg/catalog.h"
 #include "sync/live_schema.h"
 #include "sync/schema_sync.h"
+#include "sync/sync_lease.h"
 #include "sync/webhook_keeper.h"
 
 namespace airpg::daemon {
@@ -42,6 +44,10 @@ BackoffPolicy ReconnectPolicy() {
 
 Status RunSyncService(airtable::Client& client, const SyncServiceOptions& options,
                       const std::atomic<bool>& stop) {
+  // Before anything else: a second sync of the base touches nothing.
+  std::optional<sync::SyncLease> lease;
+  AIRPG_ASSIGN_OR_RETURN(lease, sync::SyncLease::Acquire(options.conninfo, options.base_id,
+                                                         options.lease_wait, &stop));
   AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options.conninfo));
   AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
   AIRPG_ASSIGN_OR_RETURN(
@@ -194,7 +200,29 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   // Without a hook no payload is read: a failed check is tried again soon,
   // from the payload interval doubling up to webhook_check.
   Clock::duration webhook_retry = options.syncer.payload_interval;
+  // The lease session went away (a Postgres restart, the network): take the
+  // base again before the next step, or stop if another sync has it now.
+  auto retake_lease = [&]() -> Status {
+    lease.reset();  // a session that only failed one statement lets go first
+    log::Warn("sync of {}: lost the base's lease session; taking the base again", options.base_id);
+    for (Backoff backoff(ReconnectPolicy()); !stop.load();) {
+      Result<sync::SyncLease> again =
+          sync::SyncLease::Acquire(options.conninfo, options.base_id, options.lease_wait, &stop);
+      if (again.ok()) {
+        lease.emplace(std::move(again).value());
+        return Status::Ok();
+      }
+      if (again.status().code() == StatusCode::kCancelled) break;
+      if (!IsTransient(again.status().code())) return again.status();
+      sleep_until(Clock::now() + *backoff.Next());
+    }
+    return Status::Ok();
+  };
   while (!stop.load()) {
+    if (!lease || !lease->Held()) {
+      AIRPG_RETURN_IF_ERROR(retake_lease());
+      continue;
+    }
     if (!conn.IsHealthy()) {
       reconnect();
       continue;

@@ -3,8 +3,11 @@
 // (ping receiver, /metrics, /healthz) on loopback unless configured, the
 // base's sync::BaseSyncer stepped whenever work is due or a ping wakes it,
 // attachments stored through the migrate loader's fetcher and blob store, and
-// per-step metrics. Run returns once `stop` becomes true, after the step in
-// progress has committed or rolled back (a stop never leaves half a batch).
+// per-step metrics. The base's lease is taken first: a second sync of the base
+// ends with kFailedPrecondition naming the holder, and so does this one if,
+// after a Postgres restart, another sync took the base over. Run returns once
+// `stop` becomes true, after the step in progress has committed or rolled back
+// (a stop never leaves half a batch).
 // Run is single-thread; the receiver's pings arrive on server threads.
 #pragma once
 
@@ -26,6 +29,10 @@ namespace airpg::daemon {
 struct SyncServiceOptions {
   std::string base_id;
   std::string conninfo;
+  // One sync per base (sync/sync_lease.h): how long a start waits for the
+  // base's lease before it reports the holder (a killed holder's session
+  // ends within moments, so a restart right after a SIGKILL still starts).
+  std::chrono::milliseconds lease_wait{5000};
   // Where Airtable can reach the receiver (public URL + /airtable/webhook);
   // "" means no pings: payloads are read every syncer.payload_interval.
   std::string notification_url;

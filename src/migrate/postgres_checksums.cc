@@ -6,6 +6,7 @@
 #include "mapping/cell_value.h"
 #include "mapping/relation_cells.h"
 #include "migrate/record_checksum.h"
+#include "migrate/verify.h"
 #include "pg/quote.h"
 
 namespace airpg::migrate {
@@ -144,25 +145,33 @@ Result<PostgresChecksumReader> PostgresChecksumReader::Open(pg::Transaction& tx,
 Result<bool> PostgresChecksumReader::Next(std::string* record_id, std::string* checksum) {
   AIRPG_ASSIGN_OR_RETURN(bool more, cursor_.Advance());
   if (!more) return false;
+  *record_id = cursor_.Get(0);
+  // A row whose value cannot be rebuilt or checksummed is a difference with
+  // its reason (verify.h), never the end of the check.
   std::map<std::string_view, std::optional<std::string>> cells;
   for (size_t i = 0; i < fields_.size(); ++i) {
     int col = static_cast<int>(i) + 1;
     auto text = cursor_.IsNull(col) ? std::optional<std::string_view>()
                                     : std::optional<std::string_view>(cursor_.Get(col));
-    AIRPG_ASSIGN_OR_RETURN(auto cell, Cell(*fields_[i], text));
-    cells[fields_[i]->field.id] = std::move(cell);
+    Result<std::optional<std::string>> cell = Cell(*fields_[i], text);
+    if (!cell.ok()) {
+      *checksum = UnverifiableChecksum(
+          fmt::format("field \"{}\": {}", fields_[i]->field.name, cell.status().message()));
+      return true;
+    }
+    cells[fields_[i]->field.id] = *std::move(cell);
   }
-  *record_id = cursor_.Get(0);
   static const std::set<std::string, std::less<>> kNone;
   auto it = skip_->find(*record_id);
-  AIRPG_ASSIGN_OR_RETURN(*checksum, RecordChecksum(
-                                        *table_,
-                                        [&](const FieldPlan& f) -> std::optional<std::string_view> {
-                                          auto c = cells.find(f.field.id);
-                                          if (c == cells.end() || !c->second) return std::nullopt;
-                                          return std::string_view(*c->second);
-                                        },
-                                        it == skip_->end() ? kNone : it->second, with_links_));
+  Result<std::string> sum = RecordChecksum(
+      *table_,
+      [&](const FieldPlan& f) -> std::optional<std::string_view> {
+        auto c = cells.find(f.field.id);
+        if (c == cells.end() || !c->second) return std::nullopt;
+        return std::string_view(*c->second);
+      },
+      it == skip_->end() ? kNone : it->second, with_links_);
+  *checksum = sum.ok() ? *std::move(sum) : UnverifiableChecksum(sum.status().message());
   return true;
 }
 

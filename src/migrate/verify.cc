@@ -10,6 +10,14 @@
 namespace airpg::migrate {
 namespace {
 constexpr size_t kExamples = 10;
+// Real checksums are hex digits; this prefix cannot start one.
+constexpr std::string_view kUnverifiable = "!unverifiable: ";
+
+bool IsUnverifiable(std::string_view sum) { return sum.starts_with(kUnverifiable); }
+}  // namespace
+
+std::string UnverifiableChecksum(std::string_view reason) {
+  return std::string(kUnverifiable) + std::string(reason);
 }
 
 bool VerifyReport::clean() const {
@@ -99,7 +107,15 @@ Result<TableVerify> MergeChecksums(const mapping::TablePlan& table, const Checks
       example(fmt::format("{}: in Postgres, not in Airtable", p.id()));
       AIRPG_RETURN_IF_ERROR(p.Advance());
     } else {
-      if (a.sum() != p.sum()) {
+      if (IsUnverifiable(a.sum())) {
+        ++out.different;
+        example(fmt::format("{}: Airtable's value cannot be checked: {}", a.id(),
+                            a.sum().substr(kUnverifiable.size())));
+      } else if (IsUnverifiable(p.sum())) {
+        ++out.different;
+        example(fmt::format("{}: Postgres's value cannot be checked: {}", a.id(),
+                            p.sum().substr(kUnverifiable.size())));
+      } else if (a.sum() != p.sum()) {
         ++out.different;
         example(fmt::format("{}: values differ", a.id()));
       }
@@ -156,33 +172,60 @@ Result<VerifyReport> VerifyStaging(pg::Connection& conn, std::string_view stagin
   return report;
 }
 
+namespace {
+
+Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Connection& conn,
+                                               std::string_view base_id, std::string_view schema,
+                                               const mapping::SchemaPlan& plan,
+                                               const mapping::TablePlan& table, int64_t run_id) {
+  AIRPG_ASSIGN_OR_RETURN(SkipMap skip, ReadRejectedCells(conn, run_id, table.table_id));
+  AIRPG_ASSIGN_OR_RETURN(auto postgres, PostgresChecksums(conn, schema, plan, table, skip,
+                                                          /*with_links=*/true));
+  std::map<std::string, std::string> airtable;
+  airtable::ListOptions options;
+  options.return_fields_by_field_id = true;
+  airtable::RecordPager pager =
+      client.ListRecords(base_id, table.table_id, options, airtable::Priority::kVerification);
+  static const std::set<std::string, std::less<>> kNone;
+  for (;;) {
+    AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
+    if (!page) break;
+    for (const auto& record : page->records) {
+      auto it = skip.find(record.id);
+      Result<std::string> sum = AirtableRecordChecksum(
+          table, record, it == skip.end() ? kNone : it->second, /*with_links=*/true);
+      airtable[record.id] =
+          sum.ok() ? *std::move(sum) : UnverifiableChecksum(sum.status().message());
+    }
+  }
+  return CompareChecksums(table, airtable, postgres);
+}
+
+}  // namespace
+
 Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                            std::string_view base_id, std::string_view schema,
                                            const mapping::SchemaPlan& plan, int64_t run_id) {
   VerifyReport report;
   for (const auto& table : plan.tables) {
-    AIRPG_ASSIGN_OR_RETURN(SkipMap skip, ReadRejectedCells(conn, run_id, table.table_id));
-    AIRPG_ASSIGN_OR_RETURN(auto postgres, PostgresChecksums(conn, schema, plan, table, skip,
-                                                            /*with_links=*/true));
-    std::map<std::string, std::string> airtable;
-    airtable::ListOptions options;
-    options.return_fields_by_field_id = true;
-    airtable::RecordPager pager =
-        client.ListRecords(base_id, table.table_id, options, airtable::Priority::kVerification);
-    static const std::set<std::string, std::less<>> kNone;
-    for (;;) {
-      AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
-      if (!page) break;
-      for (const auto& record : page->records) {
-        auto it = skip.find(record.id);
-        AIRPG_ASSIGN_OR_RETURN(
-            std::string sum,
-            AirtableRecordChecksum(table, record, it == skip.end() ? kNone : it->second,
-                                   /*with_links=*/true));
-        airtable[record.id] = std::move(sum);
-      }
+    Result<TableVerify> verified =
+        VerifyTableAgainstAirtable(client, conn, base_id, schema, plan, table, run_id);
+    // A table that cannot be read at all (a page Airtable's parser refuses,
+    // a query that fails on a row) is reported, and the others still are; a
+    // lost connection or an outage stops the whole check (try again later).
+    if (!verified.ok() && (IsTransient(verified.status().code()) ||
+                           verified.status().code() == StatusCode::kCancelled)) {
+      return verified.status();
     }
-    report.tables.push_back(CompareChecksums(table, airtable, postgres));
+    if (!verified.ok()) {
+      TableVerify failed;
+      failed.table_id = table.table_id;
+      failed.table_name = table.table_name;
+      failed.error = verified.status().ToString();
+      failed.examples.push_back("cannot be compared: " + failed.error);
+      verified = std::move(failed);
+    }
+    report.tables.push_back(std::move(verified).value());
   }
   return report;
 }

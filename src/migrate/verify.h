@@ -4,6 +4,10 @@
 // is reported. The post-load check compares against the checksums the load
 // computed from Airtable's cells (no extra requests; links are checked by
 // `airpg verify`, which reads Airtable again and includes them).
+// Verification never stops at a value: a record one side cannot checksum (a
+// value its column cannot hold: too many decimals, a NUL, a huge number)
+// counts as different with the reason, and a table whose records cannot be
+// read at all is reported with its error while the other tables go on.
 #pragma once
 
 #include <cstdint>
@@ -28,13 +32,22 @@ struct TableVerify {
   int64_t missing_in_airtable = 0;
   int64_t different = 0;
   std::vector<std::string> examples;  // the first few differences, for people
-  bool clean() const { return missing_in_postgres + missing_in_airtable + different == 0; }
+  // Why the table could not be compared at all ("" when it was); also the
+  // first example.
+  std::string error;
+  bool clean() const {
+    return error.empty() && missing_in_postgres + missing_in_airtable + different == 0;
+  }
 };
 
 struct VerifyReport {
   std::vector<TableVerify> tables;
   bool clean() const;
 };
+
+// The checksum a side gives a record it could not checksum: never equal to
+// another, so the record counts as different, with `reason` in the example.
+std::string UnverifiableChecksum(std::string_view reason);
 
 // One side's (record id, checksum) pairs in ascending id order (bytewise);
 // false after the last. Repeated ids count once, the last checksum winning.

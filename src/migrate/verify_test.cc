@@ -93,5 +93,28 @@ TEST(MergeChecksumsTest, ExamplesAreCappedAndTheMapsVersionAgrees) {
   EXPECT_EQ(out.examples.front(), "rec100: missing in Postgres");
 }
 
+// Issue 14: a value one side cannot checksum is a difference with its reason,
+// even when both sides fail alike; it never ends the check.
+TEST(MergeChecksumsTest, ARecordASideCannotChecksumIsDifferentWithTheReason) {
+  std::string nul = UnverifiableChecksum("field \"Notes\": text holds a NUL");
+  auto out = MergeChecksums(
+      Table(), From({{"rec1", nul}, {"rec2", "b"}, {"rec3", "c"}}),
+      From({{"rec1", nul}, {"rec2", UnverifiableChecksum("too many decimals")}, {"rec3", "c"}}));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->different, 2);
+  EXPECT_FALSE(out->clean());
+  EXPECT_EQ(out->examples,
+            (std::vector<std::string>{
+                "rec1: Airtable's value cannot be checked: field \"Notes\": text holds a NUL",
+                "rec2: Postgres's value cannot be checked: too many decimals"}));
+}
+
+TEST(MergeChecksumsTest, ATableWithAnErrorIsNotClean) {
+  TableVerify t;
+  EXPECT_TRUE(t.clean());
+  t.error = "DATA_LOSS: a page could not be read";
+  EXPECT_FALSE(t.clean());
+}
+
 }  // namespace
 }  // namespace airpg::migrate

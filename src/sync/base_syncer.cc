@@ -69,7 +69,7 @@ void BaseSyncer::ReadPayloads(Clock::time_point now, StepReport& report, bool on
       Fail(report, "", refreshed.status());
     } else {
       for (const auto& table_id : *refreshed) next_poll_[table_id] = {};  // due at once
-      cycle.schema_current = true;
+      cycle.schema_read_after = done->listed_to;
       done = RunPayloadCycle(client_, conn_, applier_, base_, cycle);
     }
   }

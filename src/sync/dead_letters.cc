@@ -92,6 +92,15 @@ Result<int64_t> RecordApplyOutcome(pg::Transaction& tx, const std::string& base_
   return std::stoll(std::string(open.Get(0, 0)));
 }
 
+Status DeadLetterPayload(pg::Transaction& tx, const std::string& base_id, int64_t number,
+                         const std::string& payload_json, const std::string& reason) {
+  return tx.Run(
+      "INSERT INTO airpg.dead_letters (base_id, table_id, record_id, source, payload, reason, "
+      "status) VALUES ($1, '', '', 'webhook', $2, $3, 'dead')",
+      {base_id, payload_json,
+       fmt::format("webhook payload {} could not be read: {}", number, reason)});
+}
+
 Result<std::vector<DeadLetter>> ListDeadLetters(pg::Connection& conn, const std::string& base_id,
                                                 const std::string& status, int limit) {
   AIRPG_ASSIGN_OR_RETURN(

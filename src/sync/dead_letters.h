@@ -37,6 +37,14 @@ Result<int64_t> RecordApplyOutcome(pg::Transaction& tx, const std::string& base_
                                    const std::vector<std::string>& applied,
                                    const std::vector<CellFailure>& failures, int max_attempts);
 
+// A webhook payload the parser could not read (airtable::Payload::
+// unreadable): one 'dead' letter with the whole payload and the reason, no
+// table, record or field (table_id and record_id ""), so the cursor can pass
+// it. Its records are the safety poll's to find; replay has nothing to read
+// again: drop the letter once you have looked at it.
+Status DeadLetterPayload(pg::Transaction& tx, const std::string& base_id, int64_t number,
+                         const std::string& payload_json, const std::string& reason);
+
 struct DeadLetter {
   int64_t id = 0;
   std::string base_id, table_id, record_id, field_id, source, payload, reason, status;

@@ -2,8 +2,12 @@
 
 #include <fmt/core.h>
 
+#include <vector>
+
 #include "pg/transaction.h"
+#include "sync/dead_letters.h"
 #include "sync/record_reader.h"
+#include "sync/schema_sync.h"
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -23,32 +27,56 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   const std::string webhook_id(row.Get(0, 0));
   const int64_t start = std::stoll(std::string(row.Get(0, 1)));
 
-  // The window: every payload from the cursor on, up to the page cap.
+  // The window: every payload from the cursor on, up to the page cap, and
+  // never past a schema change the live schema has not had (below).
   TouchedRecords changed, destroyed;
+  std::vector<airtable::Payload> unreadable;
   int64_t cursor = start;
-  for (int page = 0; page < options.max_payload_pages; ++page) {
+  bool cut = false;
+  for (int page = 0; page < options.max_payload_pages && !cut; ++page) {
     AIRPG_ASSIGN_OR_RETURN(airtable::PayloadPage payloads,
                            client.ListPayloads(base.base_id, webhook_id, cursor));
     ++result.requests;
     for (const auto& p : payloads.payloads) {
+      // One that cannot be read may have changed the schema: it is taken
+      // as if it had (a refresh costs one request).
+      const bool readable = p.unreadable.empty();
+      if ((!readable || PayloadChangesSchema(p)) && p.number >= options.schema_read_after) {
+        if (options.schema_read_after <= start) {
+          // Nothing of the window is covered yet: one refresh for all of it.
+          // Every payload listed so far existed before the refresh reads the
+          // schema, so the refresh covers all of them.
+          result.needs_schema_refresh = true;
+          result.listed_to = payloads.cursor;
+          result.payloads = 0;
+          return result;
+        }
+        // Made while the schema was being read: the window ends before it,
+        // and the next cycle starts at it (and refreshes again).
+        cursor = p.number;
+        result.more = true;
+        cut = true;
+        break;
+      }
       ++result.payloads;
+      if (!readable) {
+        unreadable.push_back(p);
+        continue;
+      }
       if (p.error) result.hook_failed = true;
       for (const auto& t : p.tables) {
-        if (!t.created_fields_json.empty() || !t.changed_fields_json.empty() ||
-            !t.destroyed_field_ids.empty()) {
-          result.needs_schema_refresh = !options.schema_current;
-        }
         for (const auto& r : t.created_records) changed[t.table_id].insert(r.record_id);
         for (const auto& r : t.changed_records) changed[t.table_id].insert(r.record_id);
         for (const auto& id : t.destroyed_record_ids) destroyed[t.table_id].insert(id);
       }
     }
+    if (cut) break;
     cursor = payloads.cursor;
     result.more = payloads.might_have_more;
     if (!payloads.might_have_more) break;
   }
   result.cursor = start;
-  if (result.needs_schema_refresh || result.payloads == 0) return result;
+  if (result.payloads == 0) return result;
 
   // Record ids are never reused: a destroyed record is only destroyed.
   for (auto& [table, ids] : destroyed) {
@@ -68,6 +96,12 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   }
 
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  // A payload the parser could not read names no record we can trust: it is
+  // kept whole for the operator, and the safety poll finds its changes.
+  for (const airtable::Payload& p : unreadable) {
+    AIRPG_RETURN_IF_ERROR(DeadLetterPayload(tx, base.base_id, p.number, p.json, p.unreadable));
+    ++result.dead_lettered;
+  }
   AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, tx, applier, std::move(batch), base.base_id,
                                       options.priority, result.applied, result.requests));
   // The cursor moves only from where this cycle read it: a second process
@@ -87,9 +121,10 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
         tx.connection(),
         {base.base_id, "", "webhook", result.applied.records + result.applied.tombstoned,
          result.requests, std::nullopt,
-         fmt::format(R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{}}})",
-                     result.payloads, start, cursor, result.applied.changed,
-                     result.applied.failed_cells)}));
+         fmt::format(
+             R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{},"unreadable":{}}})",
+             result.payloads, start, cursor, result.applied.changed, result.applied.failed_cells,
+             result.dead_lettered)}));
   }
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   result.cursor = cursor;

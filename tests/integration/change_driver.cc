@@ -54,8 +54,9 @@ void ChangeDriver::Join() {
 }
 
 std::string ChangeDriver::Summary() const {
-  return fmt::format("{} changes: {} creates, {} updates, {} link changes, {} deletes",
-                     changes_.load(), creates_, updates_, link_changes_, deletes_);
+  return fmt::format(
+      "{} changes: {} creates, {} updates, {} link changes, {} deletes, {} schema changes",
+      changes_.load(), creates_, updates_, link_changes_, deletes_, schema_changes_);
 }
 
 void ChangeDriver::Run(std::chrono::milliseconds min_pause, std::chrono::milliseconds max_pause,
@@ -74,8 +75,13 @@ void ChangeDriver::Run(std::chrono::milliseconds min_pause, std::chrono::millise
 
 bool ChangeDriver::Send(const std::string& method, const std::string& path, const json& body,
                         json* reply) {
+  return SendUi(method, base_id_ + "/" + path, body, reply);
+}
+
+bool ChangeDriver::SendUi(const std::string& method, const std::string& path, const json& body,
+                          json* reply) {
   auto response =
-      driver_http->Send(method, url_ + "/__emulator/ui/" + base_id_ + "/" + path,
+      driver_http->Send(method, url_ + "/__emulator/ui/" + path,
                         {{"Content-Type", "application/json"}}, body.is_null() ? "" : body.dump());
   if (!response.ok()) {
     error_ = fmt::format("{} {}: {}", method, path, response.status().ToString());
@@ -99,8 +105,40 @@ json ChangeDriver::SomeRecords(const Table& table, int at_most) {
   return out;
 }
 
+bool ChangeDriver::ChangeSchema(Table& table) {
+  auto add = [&]() {
+    std::string name = fmt::format("Note {}", next_field_++);
+    json reply;
+    if (!SendUi("POST", "meta/bases/" + base_id_ + "/tables/" + table.id + "/fields",
+                {{"name", name}, {"type", "singleLineText"}}, &reply)) {
+      return false;
+    }
+    if (!reply.is_object() || !reply.contains("id")) {
+      error_ = "adding a field answered " + reply.dump();
+      return false;
+    }
+    table.added.emplace_back(reply["id"], name);
+    ++schema_changes_;
+    return true;
+  };
+  if (table.added.empty() || rng_() % 2 == 0) return add();
+  // A rename, then at once an add: the second arrives while the sync is
+  // still bringing its schema up to date for the first.
+  auto& [field_id, name] = table.added[rng_() % table.added.size()];
+  std::string renamed =
+      fmt::format("{} (renamed {})", name.substr(0, name.find(" (")), next_field_++);
+  if (!SendUi("PATCH", "meta/bases/" + base_id_ + "/tables/" + table.id + "/fields/" + field_id,
+              {{"name", renamed}}, nullptr)) {
+    return false;
+  }
+  name = renamed;
+  ++schema_changes_;
+  return add();
+}
+
 bool ChangeDriver::Change() {
   Table& table = tables_[rng_() % tables_.size()];
+  if (schema_every_ > 0 && rng_() % schema_every_ == 0) return ChangeSchema(table);
   int roll = static_cast<int>(rng_() % 100);
   auto pick = [&]() -> size_t { return rng_() % table.live.size(); };
   // Creates and deletes balance out around the generated size.
@@ -136,6 +174,10 @@ bool ChangeDriver::Change() {
   }
   std::string id = table.live[pick()];
   json fields = {{"Amount", next_value_}};
+  if (!table.added.empty()) {
+    // Renames leave the names this driver knows current: it made them.
+    fields[table.added[rng_() % table.added.size()].second] = fmt::format("note {}", next_value_);
+  }
   bool link = roll < 60;
   if (link) {
     size_t t = static_cast<size_t>(&table - tables_.data());

@@ -5,8 +5,11 @@
 // update writes the next number of one increasing sequence into the record's
 // Amount field, so a value going back in Postgres means an old version was
 // applied after a newer one. Deterministic for a seed (the sequence of
-// changes, not their timing). Runs on its own thread; the accessors are for
-// the test's thread once Join has returned.
+// changes, not their timing). With schema changes on, it also adds text
+// fields now and then — often a rename of an added field followed at once by
+// another add, the back-to-back pair that once lost the second — and its
+// updates then write those fields too. Runs on its own thread; the accessors
+// are for the test's thread once Join has returned.
 #pragma once
 
 #include <atomic>
@@ -34,6 +37,9 @@ class ChangeDriver {
   ChangeDriver(const ChangeDriver&) = delete;
   ChangeDriver& operator=(const ChangeDriver&) = delete;
 
+  // Before Start: about one change in `every` also changes the schema.
+  void EnableSchemaChanges(int every) { schema_every_ = every; }
+
   // Starts making changes, one every [min_pause, max_pause] (a random pace,
   // not a wait for anything), until `max_changes` were made (0: until Stop).
   void Start(std::chrono::milliseconds min_pause, std::chrono::milliseconds max_pause,
@@ -47,6 +53,7 @@ class ChangeDriver {
   int64_t updates() const { return updates_; }
   int64_t link_changes() const { return link_changes_; }
   int64_t deletes() const { return deletes_; }
+  int64_t schema_changes() const { return schema_changes_; }
   const std::string& error() const { return error_; }
   // (table id, record id) of every record the driver deleted.
   const std::vector<std::pair<std::string, std::string>>& deleted() const { return deleted_; }
@@ -58,13 +65,19 @@ class ChangeDriver {
     std::string link_to_previous;  // field name, "" for the first table
     std::string link_to_next;      // field name, "" for the last table
     std::vector<std::string> live;
+    // Text fields the driver added: (field id, current name).
+    std::vector<std::pair<std::string, std::string>> added;
   };
 
   void Run(std::chrono::milliseconds min_pause, std::chrono::milliseconds max_pause,
            int64_t max_changes);
-  bool Change();  // one random change; false (error_ set) when it failed
+  bool Change();                    // one random change; false (error_ set) when it failed
+  bool ChangeSchema(Table& table);  // adds a field, or renames one and adds another
   bool Send(const std::string& method, const std::string& path, const nlohmann::json& body,
             nlohmann::json* reply);
+  // The same for any path under /__emulator/ui/ (Send: under the base's).
+  bool SendUi(const std::string& method, const std::string& path, const nlohmann::json& body,
+              nlohmann::json* reply);
   nlohmann::json SomeRecords(const Table& table, int at_most);
 
   std::string url_;
@@ -74,7 +87,9 @@ class ChangeDriver {
   int64_t next_value_ = kFirstValue;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> changes_{0};
-  int64_t creates_ = 0, updates_ = 0, link_changes_ = 0, deletes_ = 0;
+  int64_t creates_ = 0, updates_ = 0, link_changes_ = 0, deletes_ = 0, schema_changes_ = 0;
+  int schema_every_ = 0;  // 0: no schema changes
+  int next_field_ = 1;
   std::string error_;
   std::vector<std::pair<std::string, std::string>> deleted_;
   std::set<std::string> ids_;  // every record id seen: Airtable never repeats one

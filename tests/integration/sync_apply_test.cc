@@ -508,5 +508,188 @@ TEST_F(SyncApplyTest, AFieldAddedInAirtableGetsItsColumnAndItsTableIsReadInFullA
   ExpectClean(Verify(kDelta));
 }
 
+// The real transport, with each webhook payload page rewritten by `edit`
+// (what Airtable could have sent instead).
+class PayloadRewriter final : public airtable::Transport {
+ public:
+  explicit PayloadRewriter(std::function<std::string(std::string)> edit) : edit_(std::move(edit)) {}
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    Result<http::Response> response = inner_.Send(call);
+    if (response.ok() && call.url.find("/payloads") != std::string::npos) {
+      response->body = edit_(std::move(response->body));
+    }
+    return response;
+  }
+
+ private:
+  airtable::CurlTransport inner_;
+  std::function<std::string(std::string)> edit_;
+};
+
+// Issue 14: an integer past 2^64 in a payload made simdjson refuse the whole
+// page, so the cursor stopped there for good; a payload that cannot be read
+// at all is dead-lettered whole and passed, the others applied.
+TEST_F(SyncApplyTest, HugeIntegersAreReadAndAnUnreadablePayloadIsDeadLetteredNotAWall) {
+  ASSERT_NO_FATAL_FAILURE(RegisterHook());
+  Ui("PATCH", "Clients/recCliSolaris001", {{"fields", {{"Annual Fee", 1200}}}});
+  Ui("PATCH", "Clients/recCliSolaris001", {{"fields", {{"Notes", "second"}}}});
+  Ui("PATCH", "Clients/recCliSolaris001", {{"fields", {{"Notes", "third"}}}});
+  bool huge = false, broken = false;
+  auto client = ClientThrough(std::make_unique<PayloadRewriter>([&](std::string body) {
+    // The first payload: its cell as Airtable writes 1e20; the second: a
+    // transaction number that is not one (still JSON, of the wrong kind).
+    size_t fee = body.find(":1200");
+    if (fee != std::string::npos) {
+      body.replace(fee + 1, 4, "100000000000000000000");
+      huge = true;
+    }
+    constexpr std::string_view kKey = "\"baseTransactionNumber\":";
+    size_t at = body.find(kKey, body.find(kKey) + 1);
+    if (at != std::string::npos) {
+      body.insert(at + kKey.size(), "\"not a number\",\"x\":");
+      broken = true;
+    }
+    return body;
+  }));
+  sync::RecordApplier applier(live_, {});
+  auto first = sync::RunPayloadCycle(*client, conn(), applier, live_);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // What cannot be read might have changed the schema: a refresh comes first.
+  ASSERT_TRUE(first->needs_schema_refresh);
+  sync::PayloadCycleOptions covered;
+  covered.schema_read_after = first->listed_to;
+  auto cycle = sync::RunPayloadCycle(*client, conn(), applier, live_, covered);
+  ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+  EXPECT_TRUE(huge && broken);
+  EXPECT_EQ(cycle->payloads, 3);
+  EXPECT_EQ(cycle->dead_lettered, 1);
+  EXPECT_EQ(Scalar("SELECT cursor FROM airpg.sync_bases"), "4");
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || min(status) || ' ' || min(source) || ' ' || "
+                   "(min(payload) LIKE '%not a number%') FROM airpg.dead_letters"),
+            "1 dead webhook true");
+  EXPECT_EQ(Scalar(std::string("SELECT notes FROM ") + kSchema +
+                   ".clients WHERE airtable_id = 'recCliSolaris001'"),
+            "third");
+}
+
+// Issue 14: a schema change made while the sync re-reads the schema (after
+// its GetBaseSchema, before the payloads are read again) was skipped — the
+// cursor moved past its payload and its column never came. The refresh hook
+// below makes the second change at exactly that moment, every time.
+class SchemaRaceTest : public SyncApplyTest {
+ protected:
+  // A syncer whose polls, sweeps and retries are not due for an hour after
+  // the first step, and whose first schema refresh runs `during` right after
+  // it has read the schema.
+  std::unique_ptr<sync::BaseSyncer> Syncer(std::function<void()> during) {
+    sync::SyncerOptions options;
+    options.payload_interval = std::chrono::hours(1);
+    options.sweep_interval = std::chrono::hours(1);
+    options.retry_interval = std::chrono::hours(1);
+    for (const auto& t : live_.plan.tables)
+      options.poll_intervals[t.table_id] = std::chrono::hours(1);
+    options.refresh_schema = [this,
+                              during](sync::LiveBase& base) -> Result<std::vector<std::string>> {
+      ++refreshes_;
+      AIRPG_ASSIGN_OR_RETURN(auto summary, sync::RefreshLiveBase(*client_, conn(), base));
+      if (refreshes_ == 1) during();
+      return summary.reread_table_ids;
+    };
+    return std::make_unique<sync::BaseSyncer>(*client_, conn(), live_, sync::AttachmentSource{},
+                                              options);
+  }
+
+  // Steps (each after a ping) until every payload is applied, at most `steps`.
+  void StepUntilCaughtUp(sync::BaseSyncer& syncer, int steps) {
+    auto at = sync::Clock::now();
+    for (int i = 0; i < steps && Cursor() != NextPayload(); ++i) {
+      at += std::chrono::milliseconds(1);
+      syncer.NotifyPing(at);
+      EXPECT_EQ(syncer.Step(at).errors, 0);
+    }
+  }
+
+  std::string Cursor() {
+    return Scalar(std::string("SELECT cursor FROM airpg.sync_bases WHERE base_id = '") + kDelta +
+                  "'");
+  }
+
+  // Where the webhook's next payload will be (Airtable's count, not airpg's).
+  std::string NextPayload() {
+    auto hooks = client_->ListWebhooks(kDelta);
+    if (!hooks.ok() || hooks->empty()) return "?";
+    return std::to_string(hooks->front().cursor_for_next_payload);
+  }
+
+  std::string Column(const std::string& name) {
+    return Scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" +
+                  std::string(kSchema) + "' AND table_name = 'clients' AND column_name = '" + name +
+                  "'");
+  }
+
+  void AddField(const std::string& name) {
+    Control("POST", std::string("ui/meta/bases/") + kDelta + "/tables/tblClients0000001/fields",
+            {{"name", name}, {"type", "singleLineText"}});
+  }
+
+  int refreshes_ = 0;
+};
+
+TEST_F(SchemaRaceTest, TwoFieldsAddedBackToBackBothGetTheirColumns) {
+  ASSERT_TRUE(sync::EnsureWebhook(*client_, conn(), kDelta, {}).ok());
+  auto syncer = Syncer([&] { AddField("Segment"); });
+  ASSERT_EQ(syncer->Step(sync::Clock::now()).errors, 0);  // the first polls and sweeps
+
+  AddField("Region");
+  StepUntilCaughtUp(*syncer, 5);
+  EXPECT_EQ(Column("region"), "1");
+  EXPECT_EQ(Column("segment"), "1") << "the field added during the refresh was skipped";
+  EXPECT_EQ(refreshes_, 2);
+  EXPECT_EQ(Cursor(), NextPayload());
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(SchemaRaceTest, ARenameFollowedByAnAddGetsBoth) {
+  ASSERT_TRUE(sync::EnsureWebhook(*client_, conn(), kDelta, {}).ok());
+  auto syncer = Syncer([&] { AddField("Segment"); });
+  ASSERT_EQ(syncer->Step(sync::Clock::now()).errors, 0);
+
+  Control(
+      "PATCH",
+      std::string("ui/meta/bases/") + kDelta + "/tables/tblClients0000001/fields/fldCliSite0000001",
+      {{"name", "Homepage"}});
+  StepUntilCaughtUp(*syncer, 5);
+  EXPECT_EQ(Column("homepage"), "1");
+  EXPECT_EQ(Column("website"), "0");
+  EXPECT_EQ(Column("segment"), "1") << "the field added during the refresh was skipped";
+  EXPECT_EQ(Cursor(), NextPayload());
+  ExpectClean(Verify(kDelta));
+}
+
+// Issue 14: `airpg verify` ended at the first value it could not canonicalise
+// (here a NUL, which no Postgres text can hold), so no table was reported.
+// Now that record is different, with the reason, and every table is reported.
+TEST_F(SyncApplyTest, VerifyReportsAValueItCannotStoreAsADifferenceAndGoesOn) {
+  Ui("PATCH", "tblClients0000001/recCliSolaris001",
+     {{"fields", {{"Notes", std::string("before\0after", 12)}}}});
+  auto verified = migrate::VerifyBase(*client_, conn(), kDelta);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_FALSE(verified->report.clean());
+  EXPECT_EQ(verified->report.tables.size(), live_.plan.tables.size());
+  int different = 0;
+  for (const auto& t : verified->report.tables) {
+    if (t.table_id != "tblClients0000001") {
+      EXPECT_TRUE(t.clean()) << t.table_name;
+      continue;
+    }
+    different = static_cast<int>(t.different);
+    ASSERT_FALSE(t.examples.empty());
+    EXPECT_NE(t.examples[0].find("recCliSolaris001: Airtable's value cannot be checked"),
+              std::string::npos)
+        << t.examples[0];
+  }
+  EXPECT_EQ(different, 1);
+}
+
 }  // namespace
 }  // namespace airpg

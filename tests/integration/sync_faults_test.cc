@@ -3,13 +3,17 @@
 // dropped (20 %) or sent twice (20 %), while a driver makes 2,000 changes in
 // the emulator (creates, updates, deletes, link changes through the ui
 // endpoints, which are never faulted; every write puts the next number of
-// one increasing sequence into Amount). `airpg sync`'s service runs in
-// process with a client whose retry and 429 waits are short and with short
-// fallback intervals (payload read, safety polls, sweeps: what heals a
-// dropped ping). Postgres must end level with Airtable — 0 lost, verify
-// clean — with 0 duplicated: no duplicate rows or links, and in the audit
-// log of the sync's writes no Amount ever goes down. The seed (changes and
-// fault rolls) is printed; AIRPG_FAULT_SEED=N replays it.
+// one increasing sequence into Amount), and 10 % of bodies are cut short
+// (the truncate fault: a payload page or record page that is not JSON).
+// `airpg sync`'s service runs in process with a client whose retry and 429
+// waits are short. It must prove the webhook path, so the safety polls and
+// delete sweeps run once before the driver starts and not again inside the
+// test's window (asserted: no poll or sweep event in it); a dropped ping is
+// healed only by the payload read's fallback interval. Postgres must end
+// level with Airtable — 0 lost, verify clean, 0 open dead letters — with 0
+// duplicated: no duplicate rows or links, and in the audit log of the sync's
+// writes no Amount ever goes down. The seed (changes and fault rolls) is
+// printed; AIRPG_FAULT_SEED=N replays it.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -22,6 +26,7 @@
 
 #include <fmt/core.h>
 
+#include "airtable/transport.h"
 #include "change_driver.h"
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
@@ -43,6 +48,27 @@ constexpr int64_t kChanges = 2000;
 
 double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// The real transport, counting the bodies that came back cut short (a 200
+// that is not JSON), and among them the webhook payload pages: proof that
+// the truncate fault reached the sync.
+class CountingTransport final : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    Result<http::Response> response = inner_.Send(call);
+    if (response.ok() && response->status == 200 && !json::accept(response->body)) {
+      ++truncated;
+      if (call.url.find("/payloads") != std::string::npos) ++truncated_payload_pages;
+    }
+    return response;
+  }
+
+  std::atomic<int64_t> truncated{0};
+  std::atomic<int64_t> truncated_payload_pages{0};
+
+ private:
+  airtable::CurlTransport inner_;
+};
+
 class SyncFaultsTest : public EmulatedBaseTest {
  protected:
   void SetUp() override {
@@ -62,6 +88,7 @@ class SyncFaultsTest : public EmulatedBaseTest {
                    {"error502", p502 / (1 - p500)},
                    {"error503", p503 / (1 - p500 - p502)},
                    {"error429", p429 / (1 - p500 - p502 - p503)},
+                   {"truncate", 0.1},
                    {"dropPing", 0.2},
                    {"duplicatePing", 0.2}};
     json set = Control("POST", "faults", faults);
@@ -74,6 +101,7 @@ class SyncFaultsTest : public EmulatedBaseTest {
              {"error502", 0},
              {"error503", 0},
              {"error429", 0},
+             {"truncate", 0},
              {"dropPing", 0},
              {"duplicatePing", 0}});
   }
@@ -108,17 +136,20 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
   client_options.backoff.max_delay = milliseconds(50);
   client_options.backoff.max_attempts = 5;
   client_options.rate_limit_penalty = milliseconds(50);
-  airtable::Client client(client_options, pacer);
+  auto transport = std::make_unique<CountingTransport>();
+  CountingTransport& counted = *transport;
+  airtable::Client client(client_options, pacer, std::move(transport));
 
   daemon::SyncServiceOptions options;
   options.base_id = base_id_;
   options.conninfo = url();
   options.loopback_pings = true;
   options.syncer.payload_interval = milliseconds(1000);
-  options.syncer.sweep_interval = milliseconds(3000);
   options.syncer.retry_interval = milliseconds(1000);
+  // Polls and sweeps once at the first step, then not within the test.
+  options.syncer.sweep_interval = std::chrono::hours(1);
   for (const auto& t : live->plan.tables)
-    options.syncer.poll_intervals[t.table_id] = milliseconds(2000);
+    options.syncer.poll_intervals[t.table_id] = std::chrono::hours(1);
   std::mutex mu;
   int64_t steps = 0, step_errors = 0, payloads = 0;
   options.on_step = [&](const sync::StepReport& r) {
@@ -129,8 +160,18 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
   };
   std::atomic<bool> stop{false};
   Status result;
-  ASSERT_NO_FATAL_FAILURE(FaultsOn());
   std::thread service([&] { result = daemon::RunSyncService(client, options, stop); });
+  // The window starts once the first step (the hook made, its polls and
+  // sweeps done) is over: a hook that failed to be made under the faults
+  // would be made later, with the catch-up polls a new hook calls for.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::lock_guard lock(mu);
+        return steps > 0;
+      },
+      milliseconds(60000)));
+  const std::string window_from = Scalar("SELECT now()::text");
+  ASSERT_NO_FATAL_FAILURE(FaultsOn());
 
   ChangeDriver driver(emulator_->url(), data_, seed_ + 1);
   driver.Start(milliseconds(1), milliseconds(4), kChanges);
@@ -163,15 +204,24 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
   EXPECT_EQ(DoubleApplies(conn(), *live), "");
   int64_t tombstoned = 0;
   EXPECT_EQ(DeletedStayDeleted(conn(), *live, driver.deleted(), &tombstoned), "");
-  // The pings did their part: payload cycles ran (not only the polls).
+  // Only the webhook path brought the changes in: payload cycles ran, and no
+  // poll or sweep did inside the window; nothing is left in the dead letters.
   EXPECT_GT(payloads, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_tables WHERE last_poll_at > '" + window_from +
+                   "' OR last_sweep_at > '" + window_from + "'"),
+            "0")
+      << "a safety poll or sweep ran inside the window";
+  EXPECT_EQ(Number("SELECT count(*) FROM airpg.dead_letters WHERE status IN ('retrying', 'dead')"),
+            0);
+  EXPECT_GT(counted.truncated.load(), 0);
 
   airtable::ClientStats stats = client.stats();
   std::cout << fmt::format(
       "[ faults   ] {} injected; the sync sent {} requests, {} retried, {} answered 429, {} "
-      "failed 5xx/transport; {} pings accepted\n",
+      "failed 5xx/transport, {} bodies cut short ({} payload pages); {} pings accepted\n",
       faults.value("injected", int64_t{0}), stats.requests, stats.retries, stats.rate_limited,
-      stats.server_errors, Number("SELECT count(*) FROM airpg.inbox WHERE outcome = 'accepted'"));
+      stats.server_errors, counted.truncated.load(), counted.truncated_payload_pages.load(),
+      Number("SELECT count(*) FROM airpg.inbox WHERE outcome = 'accepted'"));
   std::cout << fmt::format(
       "[ result   ] {} steps ({} failed), {} payloads, {} webhook cycles, {} polls, {} sweeps "
       "applied, {} held back as mass deletes; {} of {} deleted records tombstoned; {} dead letters "

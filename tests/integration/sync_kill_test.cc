@@ -9,6 +9,13 @@
 // applied twice or out of order (no duplicate rows or links; in the audit
 // log of the sync's writes no Amount ever goes down).
 //
+// The driver also changes the schema (adds text fields, renames one and adds
+// another back to back), so kills land in schema refreshes too and the new
+// columns must be filled when verify runs. The test asserts that its kills
+// proved something: some landed mid-apply (a sync session had a write
+// transaction open at the SIGKILL; every fourth kill waits for one), and
+// lives committed payloads (every fourth kill waits until its life has).
+//
 // Most restarts listen on the same port, so the webhook is kept and the
 // restart reads its payloads from the cursor the killed one committed; every
 // fifth listens elsewhere, so the hook is re-pointed (replaced) and the
@@ -26,6 +33,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <random>
+#include <tuple>
+#include <utility>
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -79,14 +88,22 @@ std::string LastLine(const std::string& text) {
   return last.size() > 90 ? last.substr(0, 90) + "…" : last;
 }
 
+// When a kill lands: after its random delay, or after it as soon as the sync
+// is seen applying, or as soon as it has committed progress.
+enum class KillAt { kRandom, kMidApply, kAfterProgress };
+
 // What one kill hit.
 struct Kill {
   int port = 0;
   double delay = 0;
-  std::string sessions;  // the sync's Postgres sessions at the kill
-  std::string log;       // its last log line
-  int64_t cursor = 0;    // the payload cursor committed after the kill
-  int64_t applied = 0;   // rows the sync wrote (audit log) since the previous kill
+  std::string sessions;    // the sync's Postgres sessions at the kill
+  std::string log;         // its last log line
+  int64_t cursor = 0;      // the payload cursor committed after the kill
+  std::string webhook;     // the hook that cursor belongs to
+  int64_t applied = 0;     // rows the sync wrote (audit log) since the previous kill
+  bool mid_apply = false;  // a sync session had a write transaction open at the kill
+  bool advanced = false;   // this life committed payloads (the cursor moved on)
+  KillAt at = KillAt::kRandom;
 };
 
 class SyncKillTest : public pg::testing::PgTest {
@@ -133,24 +150,68 @@ class SyncKillTest : public pg::testing::PgTest {
     return rows.ok() ? std::string(rows->Get(0, 0)) : rows.status().ToString();
   }
 
+  // Whether another session of the test's database has a transaction that
+  // has written (it has an xid) and is not the webhook receiver's note of a
+  // ping: the sync in the middle of applying.
+  bool Applying() {
+    return Number(
+               "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+               "pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND "
+               "query NOT LIKE '%airpg.inbox%' AND query NOT LIKE '%last_ping_at%'") > 0;
+  }
+
+  // The committed payload position: the hook and its cursor.
+  std::pair<std::string, int64_t> Position() {
+    auto rows = conn().Exec(
+        "SELECT coalesce(max(webhook_id), ''), coalesce(max(cursor), 0) FROM "
+        "airpg.sync_bases");
+    if (!rows.ok()) return {"", 0};
+    return {std::string(rows->Get(0, 0)), std::stoll(std::string(rows->Get(0, 1)))};
+  }
+
+  // Whether payloads were committed since `from`: the cursor moved on under
+  // the same hook, or past the start of a new one.
+  bool Advanced(const std::pair<std::string, int64_t>& from) {
+    auto now = Position();
+    return now.first == from.first ? now.second > from.second : now.second > 1;
+  }
+
   int64_t AuditRows() {
     return Number("SELECT count(*) FROM airpg.audit_log WHERE origin = 'airtable'");
   }
 
-  // Runs `airpg sync` on `port` and SIGKILLs it after `delay`.
-  Kill SyncAndKill(int port, double delay, int n) {
+  // Runs `airpg sync` on `port` and SIGKILLs it after `delay`, then, as
+  // `at` says, as soon as the sync is seen applying or has committed
+  // payloads (a condition with a deadline, never a longer sleep: on a loaded
+  // machine a short life may commit nothing).
+  Kill SyncAndKill(int port, double delay, int n, KillAt at) {
     Kill kill{port, delay};
+    kill.at = at;
+    const auto start = Position();
     auto child = airpg_.Start({"sync", "--loopback-pings", "--port", std::to_string(port)},
                               fmt::format("sync-{}", n));
     if (child == nullptr) return kill;
     bool exited =
         WaitFor([&] { return child->Exited(); }, milliseconds(static_cast<int64_t>(delay * 1000)));
+    if (!exited && at != KillAt::kRandom) {
+      auto from = SteadyClock::now();
+      bool seen = WaitFor(
+          [&] {
+            return child->Exited() || (at == KillAt::kMidApply ? Applying() : Advanced(start));
+          },
+          milliseconds(30000));
+      EXPECT_TRUE(seen) << "kill " << n << ": in 30 s the sync was never seen "
+                        << (at == KillAt::kMidApply ? "applying" : "committing payloads");
+      exited = child->Exited();
+      kill.delay += Seconds(SteadyClock::now() - from);
+    }
     if (exited) {
       ProcessOutput out = *child->Wait(milliseconds(0));
       ADD_FAILURE() << "the sync ended on its own (exit " << out.exit_code << "):\n" << out.err;
       return kill;
     }
     kill.sessions = Sessions();
+    kill.mid_apply = Applying();
     child->Signal(SIGKILL);
     std::optional<ProcessOutput> out = child->Wait(milliseconds(10000));
     EXPECT_TRUE(out.has_value()) << "the killed sync did not end";
@@ -158,7 +219,8 @@ class SyncKillTest : public pg::testing::PgTest {
       EXPECT_EQ(out->term_signal, SIGKILL);
       kill.log = LastLine(out->err);
     }
-    kill.cursor = Number("SELECT max(cursor) FROM airpg.sync_bases");
+    std::tie(kill.webhook, kill.cursor) = Position();
+    kill.advanced = Advanced(start);
     return kill;
   }
 
@@ -166,8 +228,9 @@ class SyncKillTest : public pg::testing::PgTest {
     for (size_t i = 0; i < kills.size(); ++i) {
       const Kill& k = kills[i];
       std::cout << fmt::format(
-          "[ kill {:>3} ] port {} after {:.3f} s: cursor {}, +{} rows | {} | {}\n", i + 1, k.port,
-          k.delay, k.cursor, k.applied, k.sessions, k.log);
+          "[ kill {:>3} ] port {} after {:.3f} s{}{}: cursor {}, +{} rows | {} | {}\n", i + 1,
+          k.port, k.delay, k.mid_apply ? " mid-apply" : "", k.advanced ? " advanced" : "", k.cursor,
+          k.applied, k.sessions, k.log);
     }
   }
 
@@ -190,13 +253,19 @@ TEST_F(SyncKillTest, TwentyKillsDuringAStreamOfChangesLoseNothingAndApplyNothing
   ASSERT_NE(port, 0);
   ASSERT_NE(other_port, 0);
   ChangeDriver driver(emulator_->url(), data_, seed_ + 1);
+  driver.EnableSchemaChanges(150);
   driver.Start(milliseconds(3), milliseconds(10));
 
   std::vector<Kill> kills;
   int64_t audit = AuditRows();
   std::uniform_real_distribution<double> delay(kMinDelayMs / 1000.0, kMaxDelayMs / 1000.0);
   for (int n = 1; n <= kKills && !HasFailure(); ++n) {
-    Kill kill = SyncAndKill(n % 5 == 0 ? other_port : port, delay(rng_), n);
+    // Every fourth waits to land mid-apply, every fourth (others) to land
+    // after the life committed payloads; the rest land where they fall.
+    KillAt at = n % 4 == 2   ? KillAt::kMidApply
+                : n % 4 == 0 ? KillAt::kAfterProgress
+                             : KillAt::kRandom;
+    Kill kill = SyncAndKill(n % 5 == 0 ? other_port : port, delay(rng_), n, at);
     int64_t now = AuditRows();
     kill.applied = now - audit;
     audit = now;
@@ -207,6 +276,21 @@ TEST_F(SyncKillTest, TwentyKillsDuringAStreamOfChangesLoseNothingAndApplyNothing
   std::cout << "[ driver   ] " << driver.Summary() << "\n";
   Report(kills);
   ASSERT_FALSE(HasFailure());
+  // The kills proved something: some cut an apply short, and the lives
+  // between them committed payloads — every life that waited for progress,
+  // and any other that got that far.
+  int mid_apply = 0, advanced = 0;
+  for (const Kill& k : kills) {
+    mid_apply += k.mid_apply;
+    advanced += k.advanced;
+    if (k.at == KillAt::kAfterProgress) {
+      EXPECT_TRUE(k.advanced) << "a life committed nothing";
+    }
+  }
+  std::cout << fmt::format("[ kills    ] {} of {} mid-apply, {} after the cursor advanced\n",
+                           mid_apply, kills.size(), advanced);
+  EXPECT_GE(mid_apply, 1) << "no kill landed while the sync was applying";
+  EXPECT_GT(driver.schema_changes(), 0);
 
   // The last restart runs until Postgres is level with Airtable.
   auto state = ReadAirtableState(emulator_->url(), *live);

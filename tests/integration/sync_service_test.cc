@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -158,6 +159,18 @@ TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
   EXPECT_TRUE(testing::WaitFor([&] { return notes_of("recCliSolaris001") == "After the restart"; },
                                deadline));
 
+  // The base's lease came back with Postgres (its session had ended with
+  // the restart): a second sync of the base is still refused.
+  daemon::SyncServiceOptions second = options;
+  second.lease_wait = std::chrono::milliseconds(200);
+  second.serve_endpoints = false;
+  second.on_listening = nullptr;
+  std::atomic<bool> second_stop{false};
+  Status refused = daemon::RunSyncService(*client_, second, second_stop);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
+  EXPECT_NE(refused.message().find("is already being synced by airpg sync pid"), std::string::npos)
+      << refused.ToString();
+
   http::Client http;
   auto metrics = http.Send("GET", fmt::format("http://127.0.0.1:{}/metrics", port.load()), {}, "");
   ASSERT_TRUE(metrics.ok());
@@ -172,6 +185,44 @@ TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
   auto verified = migrate::VerifyBase(*client_, *conn, kDelta);
   ASSERT_TRUE(verified.ok()) << verified.status().ToString();
   ExpectClean(verified->report);
+}
+
+// The sync's lease session ended under it (a DBA's pg_terminate_backend, a
+// network cut: what a Postgres restart does too) and another session took
+// the base before the sync noticed: the sync must stop, naming the holder,
+// not go on beside it.
+TEST_F(SyncServiceTest, ASyncWhoseBaseWasTakenOverWhileItsLeaseWasGoneStops) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  ASSERT_TRUE(Run(kDelta).ok());
+  daemon::SyncServiceOptions options = DeltaService();
+  options.syncer.payload_interval = std::chrono::milliseconds(200);
+  options.lease_wait = std::chrono::milliseconds(300);
+  std::atomic<int> steps{0};
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  std::atomic<bool> stop{false};
+  Status result;
+  std::atomic<bool> ended{false};
+  std::thread service([&] {
+    result = daemon::RunSyncService(*client_, options, stop);
+    ended = true;
+  });
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return steps.load() > 0 || ended.load(); }, std::chrono::seconds(30)));
+  // End the lease session, and queue for its lock at once: the lock goes to
+  // the waiting session as the old one exits, before the sync can ask again.
+  auto terminated = conn().Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+      "current_database() AND application_name LIKE 'airpg sync %'");
+  ASSERT_TRUE(terminated.ok()) << terminated.status().ToString();
+  ASSERT_EQ(terminated->size(), 1);
+  ASSERT_TRUE(
+      conn().Run("SELECT pg_advisory_lock(hashtext('airpg.sync'), hashtext($1))", {kDelta}).ok());
+  EXPECT_TRUE(testing::WaitFor([&] { return ended.load(); }, std::chrono::seconds(30)));
+  stop = true;
+  service.join();
+  EXPECT_EQ(result.code(), StatusCode::kFailedPrecondition) << result.ToString();
+  EXPECT_NE(result.message().find("is already being synced by Postgres session"), std::string::npos)
+      << result.ToString();
 }
 
 // Airtable answering 503 to the first `failures` schema reads (the Meta API).
