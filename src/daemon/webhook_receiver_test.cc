@@ -249,7 +249,7 @@ TEST_F(WebhookReceiverTest, PingIdsAreLoggedEscapedAndCut) {
   http::Request request;
   request.method = "POST";
   request.target = "/airtable/webhook";
-  request.body = PingBody(kBase, "achX\nERROR forged line " + std::string(900000, 'y'));
+  request.body = PingBody(kBase, "achX\\nERROR forged line " + std::string(900000, 'y'));
   testing::internal::CaptureStderr();
   EXPECT_EQ(receiver_->Handle(request).status, 404);
   std::string err = testing::internal::GetCapturedStderr();
