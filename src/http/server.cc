@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -284,7 +285,31 @@ struct Server::Impl {
       bool keep = server->ServeOne(stream, last) && !stream.failed();
       ++conn->served;
       if (!keep) return;  // closes it
-      if (!conn->HeadComplete()) return room->Add(std::move(conn));
+      if (!conn->HeadComplete() && !AwaitNextHead(*conn)) return room->Add(std::move(conn));
+    }
+  }
+
+  // A keep-alive client usually sends its next request as soon as it has
+  // the answer: waiting a moment for it here saves two hand-overs (to the
+  // room and back), which cost 4x the throughput with 4 clients. A worker
+  // spends at most options.linger on it, so a slow client still cannot
+  // hold one. Returns whether a whole head is now at hand.
+  bool AwaitNextHead(Connection& conn) const {
+    if (options.linger.count() <= 0) return false;
+    auto deadline = std::chrono::steady_clock::now() + options.linger;
+    char chunk[16 * 1024];
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{conn.fd, POLLIN, 0};
+      if (left.count() <= 0 || poll(&p, 1, static_cast<int>((left.count() + 999) / 1000)) <= 0) {
+        return false;
+      }
+      ssize_t n = recv(conn.fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+      if (n <= 0) return false;  // the room sees the close or error too
+      conn.buffer.append(chunk, static_cast<size_t>(n));
+      if (conn.HeadComplete()) return true;
+      if (conn.Pending().size() > options.max_head_bytes) return false;
     }
   }
 

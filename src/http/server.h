@@ -44,6 +44,9 @@ class Server {
     std::chrono::milliseconds header_timeout{10000};
     std::chrono::milliseconds io_timeout{5000};
     std::chrono::milliseconds request_timeout{30000};
+    // How long a worker waits for the next request of a kept-alive
+    // connection before handing it back to the waiting room.
+    std::chrono::milliseconds linger{2};
     size_t max_head_bytes = 64 << 10;
     size_t max_body_bytes = 64 << 20;
   };
