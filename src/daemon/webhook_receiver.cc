@@ -83,6 +83,20 @@ http::Response WebhookReceiver::Handle(const http::Request& request) {
                               request.remote_addr, Quoted(ping->base_id), Quoted(path_base_id)));
   }
 
+  // A hook not in the cache costs a query: forged pings naming ever new
+  // bases and hooks share the unverified budget, so they cannot turn into a
+  // flood of queries. Over it: 503, and Airtable (for a real one) retries.
+  if (!store_.Cached(ping->base_id, ping->webhook_id) && !TakeUnverified(entry.received_at)) {
+    metrics_
+        .GetCounter("airpg_webhook_pings_total", "Webhook pings received, by outcome.",
+                    {{"outcome", "unavailable"}})
+        .Increment();
+    metrics_
+        .GetCounter("airpg_webhook_pings_unrecorded_total",
+                    "Unverified webhook pings past the budget: counted, not stored or logged.")
+        .Increment();
+    return http::Response{503, "application/json", {}, R"({"error":"busy"})"};
+  }
   Result<std::optional<std::string>> secret = store_.SecretFor(ping->base_id, ping->webhook_id);
   if (!secret.ok()) {
     // Without the secret nothing can be accepted; Airtable will try again.

@@ -13,7 +13,9 @@
 // `unverified_burst`); past that they are only counted
 // (airpg_webhook_pings_unrecorded_total), so a flood costs neither the inbox
 // nor the log. Ids from a ping's body are logged JSON-escaped and cut to 64
-// bytes; the secret never.
+// bytes; the secret never. Looking up a hook that is not cached takes from
+// the same budget (past it: 503), so forged pings cannot flood Postgres
+// with queries either.
 // Thread-safe: Handle runs on the HTTP server's pool threads; `on_ping` is
 // called on them too and must be thread-safe and quick (it should only wake
 // the base's sync).

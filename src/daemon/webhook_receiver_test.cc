@@ -223,6 +223,7 @@ TEST_F(WebhookReceiverTest, ForgedPingsAreStoredAtABoundedRate) {
   WebhookReceiver receiver(
       *store_, metrics_, nullptr, [&now] { return now; },
       WebhookReceiverLimits{.unverified_per_second = 2, .unverified_burst = 5});
+  ASSERT_TRUE(store_->SecretFor(kBase, kHook).ok());  // the hook is cached: no lookups
   http::Request forged;
   forged.method = "POST";
   forged.target = "/airtable/webhook";
@@ -240,6 +241,26 @@ TEST_F(WebhookReceiverTest, ForgedPingsAreStoredAtABoundedRate) {
   real.headers["x-airtable-content-mac"] = airtable::ContentMac(kKey, real.body);
   EXPECT_EQ(receiver.Handle(real).status, 200);
   EXPECT_EQ(Inbox().size(), 8u);
+}
+
+// Pings naming hooks that are not cached cost a query each: they share the
+// budget, and past it are answered 503 without one.
+TEST_F(WebhookReceiverTest, UnknownHooksCannotFloodPostgresWithLookups) {
+  auto now = std::chrono::system_clock::now();
+  WebhookReceiver receiver(
+      *store_, metrics_, nullptr, [&now] { return now; },
+      WebhookReceiverLimits{.unverified_per_second = 1, .unverified_burst = 4});
+  std::vector<int> statuses;
+  for (int i = 0; i < 6; ++i) {
+    http::Request forged;
+    forged.method = "POST";
+    forged.target = "/airtable/webhook";
+    forged.body = PingBody("appForged" + std::to_string(100000 + i), kHook);
+    statuses.push_back(receiver.Handle(forged).status);
+  }
+  // Each of the first two takes one share to look up and one to be stored.
+  EXPECT_EQ(statuses, (std::vector<int>{404, 404, 503, 503, 503, 503}));
+  EXPECT_EQ(Inbox().size(), 2u);
 }
 
 // Ids come from the body, which anyone may write: in the log they are
