@@ -34,7 +34,9 @@ void WorkerPool::Work() {
     std::unique_ptr<Connection> conn;
     {
       std::unique_lock lock(mu_);
+      ++idle_;
       ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      --idle_;
       if (queue_.empty()) return;
       conn = std::move(queue_.front());
       queue_.pop_front();

@@ -5,6 +5,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -29,6 +30,10 @@ class WorkerPool {
   // Queues `conn` (moving it out) unless the queue is full or stopped.
   bool TryPush(std::unique_ptr<Connection>& conn);
 
+  // Workers waiting for work, and all of them.
+  int idle() const { return idle_; }
+  int size() const { return static_cast<int>(threads_.size()); }
+
   // Serves what is queued, then joins the threads. Idempotent.
   void Stop();
 
@@ -41,6 +46,7 @@ class WorkerPool {
   std::condition_variable ready_;
   std::deque<std::unique_ptr<Connection>> queue_;  // guarded by mu_
   bool stopping_ = false;                          // guarded by mu_
+  std::atomic<int> idle_{0};
   std::vector<std::thread> threads_;
 };
 
