@@ -36,8 +36,9 @@ std::string Lower(std::string text) {
 // calls our handlers and logger on the thread that runs process_request,
 // so the state of the request in flight is thread-local.
 struct RequestState {
-  bool handled = false;      // our handler answered (not httplib's own error path)
-  bool close_after = false;  // the body was not (wholly) read: the stream is out of step
+  bool handled = false;             // our handler answered (not httplib's own error path)
+  bool close_after = false;         // the body was not (wholly) read: the stream is out of step
+  const bool* timed_out = nullptr;  // the stream's: a read gave up at its deadline
 };
 thread_local RequestState* tls_request = nullptr;
 
@@ -111,8 +112,9 @@ class RequestServer final : public httplib::Server {
 
   // Reads and answers one request from `stream`; `last` answers it with
   // Connection: close. Returns whether the connection may carry another.
-  bool ServeOne(httplib::Stream& stream, bool last) {
+  bool ServeOne(httplib::Stream& stream, bool last, const bool* timed_out = nullptr) {
     RequestState state;
+    state.timed_out = timed_out;
     tls_request = &state;
     bool closed_by_client = false;
     bool written = process_request(stream, last, closed_by_client, nullptr);
@@ -169,6 +171,10 @@ class RequestServer final : public httplib::Server {
       return true;
     });
     if (too_large) return Refuse(res, 413, "REQUEST_TOO_LARGE", TooLargeMessage());
+    if (!read && tls_request != nullptr && tls_request->timed_out != nullptr &&
+        *tls_request->timed_out) {
+      return Refuse(res, 408, "REQUEST_TIMEOUT", "The request body did not arrive in time");
+    }
     if (!read) {
       int status = res.status >= 400 ? res.status : 400;
       return Refuse(res, status, "INVALID_REQUEST", "The request body could not be read");
@@ -282,7 +288,7 @@ struct Server::Impl {
       ConnectionStream stream(*conn, options.io_timeout,
                               std::chrono::steady_clock::now() + options.request_timeout);
       bool last = stopping || conn->served + 1 >= static_cast<size_t>(options.keep_alive_max_count);
-      bool keep = server->ServeOne(stream, last) && !stream.failed();
+      bool keep = server->ServeOne(stream, last, &stream.timed_out()) && !stream.failed();
       ++conn->served;
       if (!keep) return;  // closes it
       if (!conn->HeadComplete() && !AwaitNextHead(*conn)) return room->Add(std::move(conn));

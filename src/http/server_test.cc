@@ -181,6 +181,39 @@ TEST(HttpServerTest, AHeadNotFinishedInTimeGets408AndIsClosed) {
   EXPECT_TRUE(socket.ClosedBy(10s));
 }
 
+// A body that stops arriving is given up after io_timeout; one that keeps
+// trickling, at the request's deadline. Neither reaches the handler.
+TEST(HttpServerTest, AStalledOrTricklingBodyIsCutAtItsDeadline) {
+  std::atomic<int> handled{0};
+  Server server;
+  Server::Options options;
+  options.io_timeout = 200ms;
+  options.request_timeout = 1s;
+  ASSERT_TRUE(server
+                  .Start(options,
+                         [&](const Request& req) {
+                           ++handled;
+                           return Ok(req);
+                         })
+                  .ok());
+  RawSocket stalled(server.port());
+  ASSERT_TRUE(stalled.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"));
+  EXPECT_TRUE(StartsWith(stalled.ReadResponse(10s), "HTTP/1.1 408"));
+  EXPECT_TRUE(stalled.ClosedBy(10s));
+
+  RawSocket trickling(server.port());
+  ASSERT_TRUE(trickling.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"));
+  std::atomic<bool> cut{false};
+  std::thread attacker([&] {
+    // One byte every 50 ms: never idle for io_timeout, done only after 83 min.
+    while (!cut && trickling.Send("a")) std::this_thread::sleep_for(50ms);
+  });
+  EXPECT_TRUE(trickling.ClosedBy(20s));
+  cut = true;
+  attacker.join();
+  EXPECT_EQ(handled, 0);
+}
+
 TEST(HttpServerTest, AHeadTooLargeGets431) {
   Server server;
   Server::Options options;

@@ -27,11 +27,11 @@ bool ConnectionStream::is_readable() const { return !conn_.Pending().empty() || 
 bool ConnectionStream::is_writable() const { return Wait(POLLOUT); }
 
 ssize_t ConnectionStream::read(char* ptr, size_t size) {
-  if (failed_) return -1;
+  if (read_failed_) return -1;
   std::string_view pending = conn_.Pending();
   if (pending.empty()) {
     if (!Wait(POLLIN)) {
-      failed_ = true;
+      read_failed_ = timed_out_ = true;
       return -1;
     }
     char chunk[16 * 1024];
@@ -40,7 +40,7 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
       n = recv(conn_.fd, chunk, sizeof(chunk), MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n <= 0) {
-      failed_ = true;
+      read_failed_ = true;
       return n < 0 ? -1 : 0;
     }
     conn_.buffer.append(chunk, static_cast<size_t>(n));
@@ -54,7 +54,7 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {
   size_t done = 0;
-  while (!failed_ && done < size) {
+  while (!write_failed_ && done < size) {
     ssize_t n = send(conn_.fd, ptr + done, size - done, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       done += static_cast<size_t>(n);
@@ -63,10 +63,10 @@ ssize_t ConnectionStream::write(const char* ptr, size_t size) {
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && Wait(POLLOUT)) {
       continue;
     } else {
-      failed_ = true;
+      write_failed_ = true;
     }
   }
-  return failed_ ? -1 : static_cast<ssize_t>(done);
+  return write_failed_ ? -1 : static_cast<ssize_t>(done);
 }
 
 void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {

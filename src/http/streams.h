@@ -31,7 +31,9 @@ class ConnectionStream final : public httplib::Stream {
   socket_t socket() const override { return conn_.fd; }
 
   // Whether a read or write failed (timeout, reset): the connection is done.
-  bool failed() const { return failed_; }
+  bool failed() const { return read_failed_ || write_failed_; }
+  // Whether a read gave up at the io timeout or the deadline.
+  const bool& timed_out() const { return timed_out_; }
 
  private:
   // Waits up to the io timeout (and never past the deadline) for `events`.
@@ -40,7 +42,10 @@ class ConnectionStream final : public httplib::Stream {
   Connection& conn_;
   const std::chrono::milliseconds io_timeout_;
   const std::chrono::steady_clock::time_point deadline_;
-  bool failed_ = false;
+  // A failed read still lets the error answer be written.
+  bool read_failed_ = false;
+  bool write_failed_ = false;
+  bool timed_out_ = false;
 };
 
 class MemoryStream final : public httplib::Stream {

@@ -87,9 +87,11 @@ TEST_F(ListenSyncTest, SyncRefusesAPortInUseAndNamesTheBoundAddress) {
   EXPECT_EQ(refused.exit_code, 3) << refused.err;
   EXPECT_TRUE(Contains(refused.err, "already in use")) << refused.err;
 
-  auto sync = airpg.Start({"sync", "--loopback-pings", "--port", "0"}, "sync");
+  // Not 127.0.0.1: the message names the address bound, and the port chosen.
+  auto sync =
+      airpg.Start({"sync", "--loopback-pings", "--listen", "0.0.0.0", "--port", "0"}, "sync");
   ASSERT_NE(sync, nullptr);
-  std::string prefix = "airpg sync: listening on 127.0.0.1:";
+  std::string prefix = "airpg sync: listening on 0.0.0.0:";
   ASSERT_TRUE(WaitFor([&] { return Contains(sync->Stderr(), prefix); }, 60s)) << sync->Stderr();
   std::string err = sync->Stderr();
   int port = std::atoi(err.c_str() + err.find(prefix) + prefix.size());
