@@ -5,6 +5,9 @@
 //                     [--offset-ttl-ms N] [--seed N]
 //   airtable-emulator generate --records N --tables T [--seed S] > FILE.json
 // With --port 0 it prints the chosen port as "listening on http://127.0.0.1:PORT".
+// Exit 2 on bad usage (a --port outside 0..65535 included), 3 when the port
+// cannot be bound (in use), 1 on other failures.
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +15,7 @@
 
 #include "emulator/emulator.h"
 #include "emulator/generator.h"
+#include "http/server.h"
 
 namespace {
 
@@ -28,6 +32,15 @@ int Usage(const char* why) {
       "--tables T [--seed S] > FILE.json\n",
       why);
   return 2;
+}
+
+// The whole of `text` as a port number, or -1.
+int ParsePort(const char* text) {
+  std::string_view view(text);
+  int port = -1;
+  auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), port);
+  if (error != std::errc() || end != view.data() + view.size()) return -1;
+  return port;
 }
 
 }  // namespace
@@ -72,7 +85,13 @@ int main(int argc, char** argv) {
                arg == "--penalty-ms" || arg == "--offset-ttl-ms" || arg == "--seed" ||
                arg == "--per-base" || arg == "--per-token") {
       if ((value = next()) == nullptr) return Usage(("missing value for " + arg).c_str());
-      if (arg == "--port") options.port = std::atoi(value);
+      if (arg == "--port") {
+        options.port = ParsePort(value);
+        airpg::Status valid = airpg::http::CheckListenAddress(options.host, options.port);
+        if (!valid.ok())
+          return Usage(
+              ("--port " + std::string(value) + ": " + std::string(valid.message())).c_str());
+      }
       if (arg == "--data") options.data_path = value;
       if (arg == "--save") options.save_path = value;
       if (arg == "--token") options.tokens.push_back(value);
@@ -88,7 +107,7 @@ int main(int argc, char** argv) {
   auto emulator = airpg::emulator::Emulator::Start(options);
   if (!emulator.ok()) {
     std::fprintf(stderr, "airtable-emulator: %s\n", emulator.status().ToString().c_str());
-    return 1;
+    return emulator.status().code() == airpg::StatusCode::kUnavailable ? 3 : 1;
   }
   std::printf("listening on %s\n", (*emulator)->url().c_str());
   std::fflush(stdout);

@@ -12,6 +12,7 @@
 #include "daemon/stored_attachments.h"
 #include "daemon/sync_service.h"
 #include "daemon/webhook_receiver.h"
+#include "http/server.h"
 #include "migrate/migrator.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/dead_letters.h"
@@ -67,6 +68,11 @@ Status ApplyTableSettings(const mapping::SchemaPlan& plan, const SyncConfig& syn
 int RunSync(const Config& config, const SyncCliOptions& options) {
   // SIGINT/SIGTERM: the step in progress commits or rolls back, then exit 0.
   InterruptScope interrupt;
+  if (Status listen = http::CheckListenAddress(options.listen_host, options.listen_port);
+      !listen.ok()) {
+    std::cerr << "airpg: --listen/--port: " << listen.message() << "\n";
+    return kExitUsage;
+  }
   Result<std::string> base_id = ResolveBaseId(config, options.base);
   if (!base_id.ok()) return Fail(base_id.status());
   Result<AirtableAccess> airtable = OpenAirtable(config, interrupt.flag());
@@ -87,9 +93,10 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   }
   so.attachments_dir = options.attachments_dir;
   so.max_attachment_bytes = config.attachments_max_mb << 20;
-  so.on_listening = [](int port) {
-    std::cerr << fmt::format("airpg sync: listening on 127.0.0.1:{} ({} for Airtable's pings)\n",
-                             port, daemon::kWebhookPath);
+  so.on_listening = [host = options.listen_host](int port) {
+    // The host is an IP address (checked above), so this is the bound address.
+    std::cerr << fmt::format("airpg sync: listening on {} ({} for Airtable's pings)\n",
+                             http::FormatHostPort(host, port), daemon::kWebhookPath);
   };
   so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
   so.syncer.sweep.max_share = config.sync.max_delete_share;

@@ -18,6 +18,18 @@ http::Response Error(int status, std::string_view type) {
 
 }  // namespace
 
+http::Server::Options EndpointsServerOptions(const EndpointsOptions& options) {
+  http::Server::Options server;
+  server.host = options.host;
+  server.port = options.port;
+  server.threads = options.threads;
+  server.max_queued = 64;
+  server.max_connections = 256;
+  server.max_head_bytes = 16 << 10;
+  server.max_body_bytes = 64 << 10;  // pings are ~150 bytes
+  return server;
+}
+
 Endpoints::Endpoints(WebhookReceiver& receiver, const MetricsRegistry& metrics,
                      std::function<Status()> ready)
     : receiver_(receiver), metrics_(metrics), ready_(std::move(ready)) {}
@@ -25,12 +37,8 @@ Endpoints::Endpoints(WebhookReceiver& receiver, const MetricsRegistry& metrics,
 Endpoints::~Endpoints() { server_.Stop(); }
 
 Status Endpoints::Start(const EndpointsOptions& options) {
-  http::Server::Options server;
-  server.host = options.host;
-  server.port = options.port;
-  server.threads = options.threads;
-  server.max_body_bytes = 1 << 20;  // pings are ~150 bytes
-  return server_.Start(server, [this](const http::Request& request) { return Handle(request); });
+  return server_.Start(EndpointsServerOptions(options),
+                       [this](const http::Request& request) { return Handle(request); });
 }
 
 http::Response Endpoints::Handle(const http::Request& request) const {

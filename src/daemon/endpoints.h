@@ -7,7 +7,9 @@
 //                                         answers), else 503 {"ok":false,"error"}
 // Anything else is 404, a known path with another method 405. It listens on
 // loopback unless told otherwise: expose it through a proxy that Airtable
-// can reach, and keep /metrics private.
+// can reach, and keep /metrics private. The server's guards hold here
+// (http/server.h): slow or oversized requests cannot take its workers, and a
+// body past 64 KiB (pings are ~150 bytes) gets 413.
 // Thread-safety: requests are served on the server's pool threads (the
 // receiver, registry and `ready` must be thread-safe); Start/Stop are called
 // from the owning thread.
@@ -29,6 +31,9 @@ struct EndpointsOptions {
   int threads = 8;
 };
 
+// The HTTP server settings the endpoints run with (also the fuzz target's).
+http::Server::Options EndpointsServerOptions(const EndpointsOptions& options);
+
 class Endpoints {
  public:
   // Borrows `receiver` and `metrics`, which must outlive this object.
@@ -40,6 +45,8 @@ class Endpoints {
   // Binds and serves in the background. REQUIRES: not started.
   Status Start(const EndpointsOptions& options);
   int port() const { return server_.port(); }
+  // The bound address, host:port (what the listen message prints).
+  std::string address() const { return server_.address(); }
   void Stop() { server_.Stop(); }
 
   // Routes one request (what the server calls; tests may call it directly).

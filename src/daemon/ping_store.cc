@@ -108,6 +108,12 @@ Result<std::optional<std::string>> PingStore::SecretFor(std::string_view base_id
   return matches ? std::optional<std::string>(std::move(secret)) : std::nullopt;
 }
 
+bool PingStore::Cached(std::string_view base_id, std::string_view webhook_id) {
+  std::lock_guard lock(mu_);
+  auto cached = hooks_.find(base_id);
+  return cached != hooks_.end() && cached->second.webhook_id == webhook_id;
+}
+
 Status PingStore::Record(const InboxEntry& entry) {
   std::lock_guard lock(mu_);
   AIRPG_ASSIGN_OR_RETURN(pg::Connection * conn, Open());

@@ -48,6 +48,10 @@ class PingStore {
   Result<std::optional<std::string>> SecretFor(std::string_view base_id,
                                                std::string_view webhook_id);
 
+  // Whether SecretFor(base_id, webhook_id) is answered from the cache,
+  // without a query (the receiver budgets the queries of unknown hooks).
+  bool Cached(std::string_view base_id, std::string_view webhook_id);
+
   // Writes one inbox row and, for an accepted ping, the base's last_ping_at,
   // in one transaction.
   Status Record(const InboxEntry& entry);

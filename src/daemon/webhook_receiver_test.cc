@@ -3,6 +3,7 @@
 // project's HTTP client.
 #include "daemon/webhook_receiver.h"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -10,8 +11,10 @@
 #include <gtest/gtest.h>
 
 #include "airtable/webhook_mac.h"
+#include "base/log.h"
 #include "daemon/endpoints.h"
 #include "http/client.h"
+#include "http/testing/raw_socket.h"
 #include "pg/catalog.h"
 #include "pg/testing/pg_test.h"
 
@@ -211,6 +214,93 @@ TEST_F(WebhookReceiverTest, MetricsAndHealth) {
   EXPECT_EQ(Send("GET", "/nowhere").status, 404);
   EXPECT_EQ(Send("GET", "/airtable/webhook").status, 405);
   EXPECT_EQ(Send("POST", "/metrics").status, 405);
+}
+
+// A flood of forged pings fills neither the inbox nor the log: past the
+// burst they are stored (and logged) at the budget's rate, the rest counted.
+TEST_F(WebhookReceiverTest, ForgedPingsAreStoredAtABoundedRate) {
+  auto now = std::chrono::system_clock::now();
+  WebhookReceiver receiver(
+      *store_, metrics_, nullptr, [&now] { return now; },
+      WebhookReceiverLimits{.unverified_per_second = 2, .unverified_burst = 5});
+  ASSERT_TRUE(store_->SecretFor(kBase, kHook).ok());  // the hook is cached: no lookups
+  http::Request forged;
+  forged.method = "POST";
+  forged.target = "/airtable/webhook";
+  forged.body = PingBody();
+  forged.headers["x-airtable-content-mac"] = airtable::ContentMac("forged", forged.body);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(receiver.Handle(forged).status, 401);
+  EXPECT_EQ(Inbox().size(), 5u);
+  now += std::chrono::seconds(1);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(receiver.Handle(forged).status, 401);
+  EXPECT_EQ(Inbox().size(), 7u);
+  EXPECT_NE(metrics_.Render().find("airpg_webhook_pings_unrecorded_total 53"), std::string::npos)
+      << metrics_.Render();
+  // A real ping is never over budget.
+  http::Request real = forged;
+  real.headers["x-airtable-content-mac"] = airtable::ContentMac(kKey, real.body);
+  EXPECT_EQ(receiver.Handle(real).status, 200);
+  EXPECT_EQ(Inbox().size(), 8u);
+}
+
+// Pings naming hooks that are not cached cost a query each: they share the
+// budget, and past it are answered 503 without one.
+TEST_F(WebhookReceiverTest, UnknownHooksCannotFloodPostgresWithLookups) {
+  auto now = std::chrono::system_clock::now();
+  WebhookReceiver receiver(
+      *store_, metrics_, nullptr, [&now] { return now; },
+      WebhookReceiverLimits{.unverified_per_second = 1, .unverified_burst = 4});
+  std::vector<int> statuses;
+  for (int i = 0; i < 6; ++i) {
+    http::Request forged;
+    forged.method = "POST";
+    forged.target = "/airtable/webhook";
+    forged.body = PingBody("appForged" + std::to_string(100000 + i), kHook);
+    statuses.push_back(receiver.Handle(forged).status);
+  }
+  // Each of the first two takes one share to look up and one to be stored.
+  EXPECT_EQ(statuses, (std::vector<int>{404, 404, 503, 503, 503, 503}));
+  EXPECT_EQ(Inbox().size(), 2u);
+}
+
+// Ids come from the body, which anyone may write: in the log they are
+// escaped (no forged line) and cut (no 900 KB line).
+TEST_F(WebhookReceiverTest, PingIdsAreLoggedEscapedAndCut) {
+  log::Init({log::Level::kInfo, log::Format::kText});
+  http::Request request;
+  request.method = "POST";
+  request.target = "/airtable/webhook";
+  request.body = PingBody(kBase, "achX\\nERROR forged line " + std::string(900000, 'y'));
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(receiver_->Handle(request).status, 404);
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("achX\\nERROR forged line"), std::string::npos) << err;
+  EXPECT_EQ(err.find("\nERROR forged"), std::string::npos) << err;
+  EXPECT_LT(err.size(), 1000u);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
+}
+
+// More slow-loris connections than the endpoints have workers, each holding
+// half a request head: /healthz and a real ping are still answered.
+TEST_F(WebhookReceiverTest, SlowLorisConnectionsDoNotBlockHealthOrPings) {
+  std::vector<std::unique_ptr<http::testing::RawSocket>> loris;
+  for (int i = 0; i < 12; ++i) {
+    loris.push_back(std::make_unique<http::testing::RawSocket>(endpoints_->port()));
+    ASSERT_TRUE(loris.back()->Send("POST /airtable/webhook HTTP/1.1\r\nHost: x\r\nX-A: b"));
+  }
+  http::testing::RawSocket health(endpoints_->port());
+  ASSERT_TRUE(health.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(health.ReadResponse(std::chrono::seconds(10)).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(Ping().status, 200);
+}
+
+TEST_F(WebhookReceiverTest, AChunkedBodyPastTheLimitIs413AndNotStored) {
+  http::testing::RawSocket socket(endpoints_->port());
+  std::string chunk = "10000\r\n" + std::string(0x10000, 'x') + "\r\n";
+  socket.Send("POST /airtable/webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+              chunk + chunk);
+  EXPECT_EQ(socket.ReadResponse(std::chrono::seconds(10)).rfind("HTTP/1.1 413", 0), 0u);
+  EXPECT_TRUE(Inbox().empty());
 }
 
 }  // namespace
