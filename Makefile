@@ -38,7 +38,8 @@ asan: deps
 # and its seed corpus folder, separated by colons.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := \
-  formula_fuzz:src/formula/formula_fuzz:src/formula/testdata/fuzz_seeds
+  formula_fuzz:src/formula/formula_fuzz:src/formula/testdata/fuzz_seeds \
+  record_page_fuzz:src/airtable/record_page_fuzz:src/airtable/testdata/record_page_seeds
 fuzz: deps
 	@CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DAIRPG_FUZZ=ON -DAIRPG_TESTS=OFF -DAIRPG_BENCH=OFF \
