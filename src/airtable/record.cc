@@ -348,9 +348,8 @@ void Record::AddField(std::string_view key, std::string_view json) {
 
 Result<RecordPage> ParseRecordPage(std::string_view body) {
   RecordPage page;
-  AIRPG_RETURN_IF_ERROR(
-      ReadRecordList(body, "record page", &page.records, &page.malformed, &page.offset, nullptr,
-                     nullptr));
+  AIRPG_RETURN_IF_ERROR(ReadRecordList(body, "record page", &page.records, &page.malformed,
+                                       &page.offset, nullptr, nullptr));
   return page;
 }
 

@@ -16,8 +16,8 @@ namespace {
 constexpr const char* kSavepoint = "airpg_rows";
 
 const std::vector<std::string>& RejectColumns() {
-  static const std::vector<std::string> columns = {
-      "run_id", "base_id", "table_id", "record_id", "field_id", "raw_value", "reason"};
+  static const std::vector<std::string> columns = {"run_id",   "base_id",   "table_id", "record_id",
+                                                   "field_id", "raw_value", "reason"};
   return columns;
 }
 
@@ -115,8 +115,9 @@ Status BatchWriter::Write() {
                                   "Postgres refused the record: " + r.reason));
     }
     if (!ledger_.empty()) {
-      AIRPG_ASSIGN_OR_RETURN(pg::CopyWriter copy,
-                             pg::CopyWriter::Start(*ctx_.conn, "airpg", "rejects", RejectColumns()));
+      AIRPG_ASSIGN_OR_RETURN(
+          pg::CopyWriter copy,
+          pg::CopyWriter::Start(*ctx_.conn, "airpg", "rejects", RejectColumns()));
       for (const Row& row : ledger_) AIRPG_RETURN_IF_ERROR(copy.WriteRow(row));
       AIRPG_RETURN_IF_ERROR(copy.Finish().status());
     }
@@ -162,17 +163,16 @@ Status BatchWriter::DeleteReplaced() {
         conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND table_id = $2 AND "
                  "record_id = $3",
                  {schema, table_.table_id, r.record_id}));
-    AIRPG_ASSIGN_OR_RETURN(
-        pg::Rows cells, conn.Exec("DELETE FROM airpg.rejects WHERE run_id = $1::bigint AND "
-                                  "table_id = $2 AND record_id = $3 AND field_id IS NOT NULL",
-                                  {run, table_.table_id, r.record_id}));
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows cells,
+                           conn.Exec("DELETE FROM airpg.rejects WHERE run_id = $1::bigint AND "
+                                     "table_id = $2 AND record_id = $3 AND field_id IS NOT NULL",
+                                     {run, table_.table_id, r.record_id}));
     counts_.rejected -= cells.AffectedRows();
     if (stored.size() > 0) --counts_.imported;
     std::string dropped = stored.size() > 0 ? std::string(stored.Get(0, 0)) : "null";
-    ledger_.push_back(LedgerRow(r.record_id,
-                                "{\"kept\":" + r.kept_json + ",\"dropped_as_stored\":" + dropped +
-                                    "}",
-                                "record listed twice in one listing: the last copy is kept"));
+    ledger_.push_back(LedgerRow(
+        r.record_id, "{\"kept\":" + r.kept_json + ",\"dropped_as_stored\":" + dropped + "}",
+        "record listed twice in one listing: the last copy is kept"));
     ++counts_.set_aside;
   }
   return Status::Ok();
@@ -213,18 +213,15 @@ Status BatchWriter::CopyRange(size_t begin, size_t end) {
   AIRPG_RETURN_IF_ERROR(
       CopyFrom(conn, schema, table_.table_name, mapping::LoadColumns(table_), records_, begin, end,
                [](const RecordRows& u) { return std::span<const Row>(&u.main, 1); }));
-  AIRPG_RETURN_IF_ERROR(CopyFrom(conn, schema, "_links",
-                                 {"field_id", "from_record", "position", "to_record"}, records_,
-                                 begin, end, [](const RecordRows& u) {
-                                   return std::span<const Row>(u.links);
-                                 }));
+  AIRPG_RETURN_IF_ERROR(CopyFrom(
+      conn, schema, "_links", {"field_id", "from_record", "position", "to_record"}, records_, begin,
+      end, [](const RecordRows& u) { return std::span<const Row>(u.links); }));
   AIRPG_RETURN_IF_ERROR(
       CopyFrom(conn, schema, "_checksums", {"table_id", "record_id", "checksum"}, records_, begin,
                end, [](const RecordRows& u) { return std::span<const Row>(&u.checksum, 1); }));
-  AIRPG_RETURN_IF_ERROR(CopyFrom(conn, "airpg", "rejects", RejectColumns(), records_, begin, end,
-                                 [](const RecordRows& u) {
-                                   return std::span<const Row>(u.rejects);
-                                 }));
+  AIRPG_RETURN_IF_ERROR(
+      CopyFrom(conn, "airpg", "rejects", RejectColumns(), records_, begin, end,
+               [](const RecordRows& u) { return std::span<const Row>(u.rejects); }));
   return CopyFrom(conn, "airpg", "attachments",
                   {"schema_name", "table_id", "record_id", "field_id", "position", "attachment_id",
                    "filename", "content_type", "size", "sha256", "width", "height"},

@@ -139,17 +139,19 @@ class PageConverter {
         }
         const StoredAttachment& a = *stored[i];
         auto opt = [](const auto& v) { return v ? pg::Param(std::to_string(*v)) : pg::Param(); };
-        rows.attachments.push_back({ctx_.staging_schema, table_.table_id, record.id, p.field_id,
-                                    std::to_string(p.position), a.attachment_id, a.filename,
-                                    a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
-                                    std::to_string(a.size), a.sha256, opt(a.width), opt(a.height)});
+        rows.attachments.push_back(
+            {ctx_.staging_schema, table_.table_id, record.id, p.field_id,
+             std::to_string(p.position), a.attachment_id, a.filename,
+             a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
+             std::to_string(a.size), a.sha256, opt(a.width), opt(a.height)});
         ++out.attachment_count;
       }
     }
     for (size_t i = 0; i < out.records.size(); ++i) {
       const airtable::Record& record = out.records[i].record;
-      AIRPG_ASSIGN_OR_RETURN(std::string sum, AirtableRecordChecksum(table_, record, out.rejected[i],
-                                                                     /*with_links=*/false));
+      AIRPG_ASSIGN_OR_RETURN(std::string sum,
+                             AirtableRecordChecksum(table_, record, out.rejected[i],
+                                                    /*with_links=*/false));
       out.records[i].checksum = {table_.table_id, record.id, std::move(sum)};
     }
     return Status::Ok();
@@ -202,10 +204,10 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
       auto page = pager.Next();
       if (!page.ok()) {
         // Past the client's retries: the run fails, saying where.
-        pages.Push(Status(page.status().code(),
-                          fmt::format("table {} ({}), page {} of the listing: {}",
-                                      table.airtable_name, table.table_id, number,
-                                      page.status().message())));
+        pages.Push(
+            Status(page.status().code(),
+                   fmt::format("table {} ({}), page {} of the listing: {}", table.airtable_name,
+                               table.table_id, number, page.status().message())));
         break;
       }
       if (!page->has_value() || !pages.Push(std::move(**page))) break;

@@ -17,7 +17,8 @@ http::Response Json(int status, std::string body) {
 }
 
 http::Response NotFound() {
-  return Json(404, R"({"error":{"type":"NOT_FOUND","message":"Could not find what you are looking for"}})");
+  return Json(
+      404, R"({"error":{"type":"NOT_FOUND","message":"Could not find what you are looking for"}})");
 }
 
 }  // namespace
@@ -37,7 +38,9 @@ Status RawPagesServer::Start() {
   return server_.Start({}, [this](const http::Request& request) { return Handle(request); });
 }
 
-std::string RawPagesServer::url() const { return fmt::format("http://127.0.0.1:{}", server_.port()); }
+std::string RawPagesServer::url() const {
+  return fmt::format("http://127.0.0.1:{}", server_.port());
+}
 
 int RawPagesServer::requests(const std::string& base_id, const std::string& table_id,
                              const std::string& offset) const {

@@ -5,11 +5,11 @@
 // Thread-safe: pages may change while serving (mu_ guards them).
 #pragma once
 
-#include <mutex>
-#include <tuple>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "base/result.h"
