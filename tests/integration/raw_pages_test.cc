@@ -18,6 +18,7 @@
 #include "pg/transaction.h"
 #include "raw_pages_server.h"
 #include "sync/dead_letters.h"
+#include "sync/record_applier.h"
 #include "sync/record_reader.h"
 
 namespace airpg {
@@ -231,38 +232,50 @@ TEST_F(RawPagesTest, AnIdListedAgainAfterItsFirstCopyWasWrittenKeepsTheLastCopy)
   EXPECT_NE(both.find("first copy"), std::string::npos) << both;
 }
 
-// The sync's reads share the page parser: a malformed record is handed on
-// for the dead-letter queue, never taken for a deleted one, never an error.
-TEST_F(RawPagesTest, TheSyncsRecordReadsSetMalformedRecordsAsideForTheDeadLetterQueue) {
+// The sync's reads share the page parser: a malformed record becomes a dead
+// letter, is never taken for a deleted one, and never fails the cycle.
+TEST_F(RawPagesTest, TheSyncsRecordReadsDeadLetterMalformedRecordsAndApplyTheRest) {
   server_.AddBase(kBase, "Raw Pages", Testdata("schema.json"));
+  server_.AddPage(kBase, kTable, "", Testdata("items_2.json"));
+  ASSERT_NO_FATAL_FAILURE(Serve());
+  auto migrated = Migrate(kBase);
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  auto plan = migrate::PlanBase(*client_, &conn(), kBase, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  sync::LiveBase live{kBase, "raw_pages", *plan};
+
   server_.AddPage(kBase, kTable, "", Testdata("items_1.json"));
   server_.AddPage(kBase, kTable, "itrPage2", R"({"records":[]})");
-  ASSERT_NO_FATAL_FAILURE(Serve());
   sync::TouchedRecords wanted;
   wanted[kTable] = {"recGood000000001", "recNow0000000001", "recGone000000001"};
-  auto batch = sync::ReadRecords(*client_, kBase, wanted, airtable::Priority::kIncremental);
-  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
-  ASSERT_EQ(batch->tables.size(), 1u);
-  const sync::TableChanges& t = batch->tables[0];
-  EXPECT_EQ(t.malformed.size(), 9u);
-  // A malformed record without an id may be the one not listed: nothing is
-  // taken for deleted on that evidence.
-  EXPECT_TRUE(t.destroyed.empty());
-
-  ASSERT_TRUE(pg::EnsureCatalog(conn()).ok());
-  for (int round = 1; round <= 2; ++round) {
+  for (int cycle = 1; cycle <= 2; ++cycle) {
+    auto batch = sync::ReadRecords(*client_, kBase, wanted, airtable::Priority::kIncremental);
+    ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+    ASSERT_EQ(batch->tables.size(), 1u);
+    EXPECT_EQ(batch->tables[0].malformed.size(), 9u);
+    // A malformed record without an id may be the one not listed: nothing
+    // is taken for deleted on that evidence.
+    EXPECT_TRUE(batch->tables[0].destroyed.empty());
+    batch->source = "webhook";
+    sync::RecordApplier applier(live, {});
     auto tx = pg::Transaction::Begin(conn());
     ASSERT_TRUE(tx.ok());
-    std::vector<sync::CellFailure> letters;
-    for (const auto& m : t.malformed) letters.push_back({m.record_id, "", m.raw_json, m.reason});
-    ASSERT_TRUE(sync::LetterMalformedRecords(*tx, kBase, kTable, "webhook", letters).ok());
+    auto applied = sync::ApplyWithFollowUps(*client_, *tx, applier, *std::move(batch), kBase,
+                                            airtable::Priority::kIncremental);
+    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
     ASSERT_TRUE(tx->Commit().ok());
-    EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.dead_letters WHERE field_id IS NULL"), "9");
-    EXPECT_EQ(Scalar("SELECT min(attempts) FROM airpg.dead_letters"), std::to_string(round));
+    EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.dead_letters WHERE field_id IS NULL AND reason "
+                     "LIKE 'malformed record: %'"),
+              "9");
+    EXPECT_EQ(Scalar("SELECT min(attempts) FROM airpg.dead_letters WHERE field_id IS NULL"),
+              std::to_string(cycle));
   }
   EXPECT_NE(Scalar("SELECT payload FROM airpg.dead_letters WHERE record_id = 'recNow0000000001'")
                 .find("\"createdTime\":\"now\""),
             std::string::npos);
+  EXPECT_EQ(Scalar("SELECT name FROM raw_pages.items WHERE airtable_id = 'recGood000000001'"),
+            "good one");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM raw_pages.items WHERE deleted_at IS NOT NULL"), "0");
 }
 
 }  // namespace
