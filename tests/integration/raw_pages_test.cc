@@ -200,6 +200,33 @@ TEST_F(RawPagesTest, APageThatIsNotJsonFailsTheRunNamingTableAndPageAndTheRunIsS
   EXPECT_EQ(Scalar("SELECT status || coalesce(error, '') FROM airpg.runs"), "swapped");
 }
 
+// A refusal of every record alone is not the data's fault: the table fails
+// (and the run with it) rather than ledgering the whole table.
+TEST_F(RawPagesTest, WhenPostgresRefusesEveryRecordTheTableFailsInsteadOfLedgeringThemAll) {
+  server_.AddBase(kBase, "Raw Pages", Testdata("schema.json"));
+  server_.AddPage(kBase, kTable, "", Testdata("items_2.json"));
+  ASSERT_NO_FATAL_FAILURE(Serve());
+  ASSERT_TRUE(conn()
+                  .RunScript(R"(
+      CREATE FUNCTION refuse_all() RETURNS event_trigger LANGUAGE plpgsql AS $$
+      DECLARE c record;
+      BEGIN
+        FOR c IN SELECT * FROM pg_event_trigger_ddl_commands()
+                 WHERE command_tag = 'CREATE TABLE' AND object_identity LIKE '%.items' LOOP
+          EXECUTE format('ALTER TABLE %s ADD CHECK (airtable_id IS NULL)', c.object_identity);
+        END LOOP;
+      END $$;
+      CREATE EVENT TRIGGER refuse_all ON ddl_command_end EXECUTE FUNCTION refuse_all();)")
+                  .ok());
+  auto failed = Migrate(kBase);
+  ASSERT_TRUE(conn().RunScript("DROP EVENT TRIGGER refuse_all").ok());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("23514"), std::string::npos)
+      << failed.status().ToString();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.rejects"), "0");
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.runs"), "failed");
+}
+
 // The first copy of a repeated id was written by an earlier COPY batch (over
 // 5,000 records before it): it is taken out of the staging table again.
 TEST_F(RawPagesTest, AnIdListedAgainAfterItsFirstCopyWasWrittenKeepsTheLastCopy) {
