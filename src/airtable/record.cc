@@ -16,6 +16,11 @@ Status Broken(std::string_view what, simdjson::error_code error) {
   return dom::Malformed(what, simdjson::error_message(error));
 }
 
+// A record of the wrong shape in JSON that is whole (kInvalidArgument), as
+// opposed to JSON that breaks off (kDataLoss, from Broken): a listing sets
+// the record aside and reads on; anything else fails the body.
+Status Shape(std::string_view why) { return InvalidArgumentError(fmt::format("record: {}", why)); }
+
 // Whether JSON text (already validated) has whitespace between tokens, so it
 // needs minifying; strings may hold spaces of their own.
 bool HasSpaceOutsideStrings(std::string_view json) {
@@ -97,7 +102,8 @@ Status AppendRawValue(od::value value, std::string_view what, std::string& out) 
         raw.remove_suffix(1);
       }
       if (type == od::json_type::number) {
-        if (!IsJsonNumber(raw)) e = simdjson::NUMBER_ERROR;
+        if (!IsJsonNumber(raw))
+          return InvalidArgumentError(fmt::format("{}: not a JSON number", what));
       } else if (type == od::json_type::string) {
         std::string_view sv;
         e = value.get_string().get(sv);
@@ -144,16 +150,16 @@ Status ReadRecordObject(od::object object, Record& record, bool* saw_created_tim
     if (auto e = member.value().get(v)) return Broken("record", e);
     if (key == "id") {
       std::string_view id;
-      if (v.get_string().get(id)) return dom::Malformed("record", "id is not a string");
+      if (v.get_string().get(id)) return Shape("id is not a string");
       record.id = std::string(id);
     } else if (key == "createdTime") {
       std::string_view time;
-      if (v.get_string().get(time)) return dom::Malformed("record", "createdTime is not a string");
+      if (v.get_string().get(time)) return Shape("createdTime is not a string");
       record.created_time = std::string(time);
       *saw_created_time = true;
     } else if (key == "fields") {
       od::object fields;
-      if (v.get_object().get(fields)) return dom::Malformed("record", "fields is not an object");
+      if (v.get_object().get(fields)) return Shape("fields is not an object");
       record.Reserve(1024, 16);
       for (auto field : fields) {
         std::string_view name;
@@ -162,13 +168,14 @@ Status ReadRecordObject(od::object object, Record& record, bool* saw_created_tim
         if (auto e = field.value().get(cell)) return Broken("record fields", e);
         Status added = record.AddFieldWith(
             name, [&](std::string& text) { return AppendRawValue(cell, "cell", text); });
-        if (!added.ok()) {
-          return dom::Malformed("record", fmt::format("the cell of {} is not valid JSON", name));
+        if (added.code() == StatusCode::kInvalidArgument) {
+          return Shape(fmt::format("the cell of {} is not valid JSON", name));
         }
+        AIRPG_RETURN_IF_ERROR(added);
       }
     } else if (key == "commentCount") {
       int64_t count;
-      if (auto e = v.get_int64().get(count)) return Broken("record commentCount", e);
+      if (v.get_int64().get(count)) return Shape("commentCount is not an integer");
       record.comment_count = count;
     } else {
       std::string name = JsonEscape(key);
@@ -177,7 +184,7 @@ Status ReadRecordObject(od::object object, Record& record, bool* saw_created_tim
       unknown += "\"" + name + "\":" + json;
     }
   }
-  if (record.id.empty()) return dom::Malformed("record", "no id");
+  if (record.id.empty()) return Shape("no id");
   if (!unknown.empty()) record.unknown_keys = unknown + "}";
   return Status::Ok();
 }
@@ -187,7 +194,10 @@ Result<Record> RecordFrom(od::value value) {
   if (auto e = value.get_object().get(object)) return Broken("record", e);
   Record record;
   bool saw_created_time = false;
-  AIRPG_RETURN_IF_ERROR(ReadRecordObject(object, record, &saw_created_time));
+  Status read = ReadRecordObject(object, record, &saw_created_time);
+  if (read.code() == StatusCode::kInvalidArgument)
+    return Status(StatusCode::kDataLoss, read.message());
+  AIRPG_RETURN_IF_ERROR(read);
   return record;
 }
 
@@ -225,16 +235,12 @@ Status ReadListedRecord(od::value item, std::vector<Record>* records,
   }
   od::object object;
   if (auto e = item.get_object().get(object)) return Broken("record page", e);
-  // The record's text first (a walk over the structure already indexed),
-  // then its members from the start.
-  std::string_view raw;
-  if (auto e = object.raw_json().get(raw)) return Broken("record page", e);
-  if (auto e = object.reset().error()) return Broken("record page", e);
   Record record;
   bool saw_created_time = false;
   Status read = ReadRecordObject(object, record, &saw_created_time);
   std::string problem;
   if (!read.ok()) {
+    if (read.code() != StatusCode::kInvalidArgument) return read;  // the page breaks off
     problem = read.message();
     if (problem.rfind("record: ", 0) == 0) problem.erase(0, 8);
   } else {
@@ -242,9 +248,14 @@ Status ReadListedRecord(od::value item, std::vector<Record>* records,
   }
   if (problem.empty()) {
     records->push_back(std::move(record));
-  } else {
-    malformed->push_back({record.id, MinifiedText(raw), std::move(problem)});
+    return Status::Ok();
   }
+  // Only a record set aside needs its text: back to its start (the
+  // structure is already indexed) and over it whole.
+  std::string_view raw;
+  if (auto e = object.reset().error()) return Broken("record page", e);
+  if (auto e = object.raw_json().get(raw)) return Broken("record page", e);
+  malformed->push_back({record.id, MinifiedText(raw), std::move(problem)});
   return Status::Ok();
 }
 

@@ -142,6 +142,12 @@ TEST(RecordTest, MalformedRecordsOfAPageAreSetAsideWithTheirJson) {
     minified.erase(std::remove(minified.begin(), minified.end(), ' '), minified.end());
     EXPECT_EQ(m.raw_json, minified);
   }
+  // Cut short anywhere, the page fails whole (it is not JSON) and never hangs.
+  for (size_t cut = 0; cut + 1 < body.size(); ++cut) {
+    EXPECT_EQ(ParseRecordPage(std::string_view(body).substr(0, cut)).status().code(),
+              StatusCode::kDataLoss)
+        << cut;
+  }
   EXPECT_EQ(page->malformed[2].record_id, "");
   EXPECT_EQ(page->malformed[3].record_id, "recNoTime");
   EXPECT_EQ(page->malformed[11].record_id, "recBadNumber");
