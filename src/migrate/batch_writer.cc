@@ -168,8 +168,10 @@ Status BatchWriter::DeleteReplaced() {
                                      "table_id = $2 AND record_id = $3 AND field_id IS NOT NULL",
                                      {run, table_.table_id, r.record_id}));
     counts_.rejected -= cells.AffectedRows();
-    if (stored.size() > 0) --counts_.imported;
-    std::string dropped = stored.size() > 0 ? std::string(stored.Get(0, 0)) : "null";
+    // A first copy Postgres refused is in the ledger already, whole.
+    if (stored.size() == 0) continue;
+    --counts_.imported;
+    std::string dropped(stored.Get(0, 0));
     ledger_.push_back(LedgerRow(
         r.record_id, "{\"kept\":" + r.kept_json + ",\"dropped_as_stored\":" + dropped + "}",
         "record listed twice in one listing: the last copy is kept"));
