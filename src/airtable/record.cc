@@ -1,5 +1,7 @@
 #include "airtable/record.h"
 
+#include <fmt/core.h>
+
 #include <cstring>
 
 #include "airtable/dom.h"
@@ -13,6 +15,11 @@ namespace od = simdjson::ondemand;
 Status Broken(std::string_view what, simdjson::error_code error) {
   return dom::Malformed(what, simdjson::error_message(error));
 }
+
+// A record of the wrong shape in JSON that is whole (kInvalidArgument), as
+// opposed to JSON that breaks off (kDataLoss, from Broken): a listing sets
+// the record aside and reads on; anything else fails the body.
+Status Shape(std::string_view why) { return InvalidArgumentError(fmt::format("record: {}", why)); }
 
 // Whether JSON text (already validated) has whitespace between tokens, so it
 // needs minifying; strings may hold spaces of their own.
@@ -41,6 +48,33 @@ bool HasSpaceOutsideStrings(std::string_view json) {
   return false;
 }
 
+// Whether `raw` is a JSON number (RFC 8259 grammar). Its value is not read:
+// the text is kept as sent, so 1e400 or a 40-digit integer passes whole.
+bool IsJsonNumber(std::string_view raw) {
+  size_t i = 0, n = raw.size();
+  auto digits = [&] {
+    size_t start = i;
+    while (i < n && raw[i] >= '0' && raw[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < n && raw[i] == '-') ++i;
+  if (i < n && raw[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < n && raw[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < n && (raw[i] == 'e' || raw[i] == 'E')) {
+    ++i;
+    if (i < n && (raw[i] == '+' || raw[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == n;
+}
+
 // Appends the value's exact JSON text to `out`, minified as text (numbers
 // keep their digits), after checking that a scalar really parses.
 Status AppendRawValue(od::value value, std::string_view what, std::string& out) {
@@ -63,9 +97,13 @@ Status AppendRawValue(od::value value, std::string_view what, std::string& out) 
     }
     default: {
       raw = value.raw_json_token();
+      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
+                              raw.back() == '\t')) {
+        raw.remove_suffix(1);
+      }
       if (type == od::json_type::number) {
-        double d;
-        e = value.get_double().get(d);
+        if (!IsJsonNumber(raw))
+          return InvalidArgumentError(fmt::format("{}: not a JSON number", what));
       } else if (type == od::json_type::string) {
         std::string_view sv;
         e = value.get_string().get(sv);
@@ -76,10 +114,6 @@ Status AppendRawValue(od::value value, std::string_view what, std::string& out) 
         bool is_null = false;
         e = value.is_null().get(is_null);
         if (!e && !is_null) e = simdjson::INCORRECT_TYPE;
-      }
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                              raw.back() == '\t')) {
-        raw.remove_suffix(1);
       }
     }
   }
@@ -105,10 +139,9 @@ Result<std::string> RawValue(od::value value, std::string_view what) {
   return out;
 }
 
-Result<Record> RecordFrom(od::value value) {
-  od::object object;
-  if (auto e = value.get_object().get(object)) return Broken("record", e);
-  Record record;
+// Reads a record object into `record`, which keeps what was read before a
+// failure (its id, when that came first).
+Status ReadRecordObject(od::object object, Record& record, bool* saw_created_time) {
   std::string unknown;
   for (auto member : object) {
     std::string_view key;
@@ -117,29 +150,32 @@ Result<Record> RecordFrom(od::value value) {
     if (auto e = member.value().get(v)) return Broken("record", e);
     if (key == "id") {
       std::string_view id;
-      if (v.get_string().get(id)) return dom::Malformed("record", "id is not a string");
+      if (v.get_string().get(id)) return Shape("id is not a string");
       record.id = std::string(id);
     } else if (key == "createdTime") {
       std::string_view time;
-      if (auto e = v.get_string().get(time)) return Broken("record createdTime", e);
+      if (v.get_string().get(time)) return Shape("createdTime is not a string");
       record.created_time = std::string(time);
+      *saw_created_time = true;
     } else if (key == "fields") {
       od::object fields;
-      if (v.get_object().get(fields)) {
-        return dom::Malformed("record " + record.id, "fields is not an object");
-      }
+      if (v.get_object().get(fields)) return Shape("fields is not an object");
       record.Reserve(1024, 16);
       for (auto field : fields) {
         std::string_view name;
         if (auto e = field.unescaped_key().get(name)) return Broken("record fields", e);
         od::value cell;
         if (auto e = field.value().get(cell)) return Broken("record fields", e);
-        AIRPG_RETURN_IF_ERROR(record.AddFieldWith(
-            name, [&](std::string& text) { return AppendRawValue(cell, "cell", text); }));
+        Status added = record.AddFieldWith(
+            name, [&](std::string& text) { return AppendRawValue(cell, "cell", text); });
+        if (added.code() == StatusCode::kInvalidArgument) {
+          return Shape(fmt::format("the cell of {} is not valid JSON", name));
+        }
+        AIRPG_RETURN_IF_ERROR(added);
       }
     } else if (key == "commentCount") {
       int64_t count;
-      if (auto e = v.get_int64().get(count)) return Broken("record commentCount", e);
+      if (v.get_int64().get(count)) return Shape("commentCount is not an integer");
       record.comment_count = count;
     } else {
       std::string name = JsonEscape(key);
@@ -148,9 +184,79 @@ Result<Record> RecordFrom(od::value value) {
       unknown += "\"" + name + "\":" + json;
     }
   }
-  if (record.id.empty()) return dom::Malformed("record", "no id");
+  if (record.id.empty()) return Shape("no id");
   if (!unknown.empty()) record.unknown_keys = unknown + "}";
+  return Status::Ok();
+}
+
+Result<Record> RecordFrom(od::value value) {
+  od::object object;
+  if (auto e = value.get_object().get(object)) return Broken("record", e);
+  Record record;
+  bool saw_created_time = false;
+  Status read = ReadRecordObject(object, record, &saw_created_time);
+  if (read.code() == StatusCode::kInvalidArgument)
+    return Status(StatusCode::kDataLoss, read.message());
+  AIRPG_RETURN_IF_ERROR(read);
   return record;
+}
+
+// The reason a record of a listing cannot be loaded, or "" when it can: a
+// listed record always has an id and the instant it was created.
+std::string ListingProblem(const Record& record, bool saw_created_time) {
+  if (!saw_created_time) return "createdTime missing";
+  if (!IsIsoInstant(record.created_time)) {
+    return fmt::format("createdTime \"{}\" is not an ISO-8601 instant",
+                       JsonEscape(record.created_time.substr(0, 64)));
+  }
+  return "";
+}
+
+// The JSON text of a record of the page, minified, for the ledger (as sent
+// when it does not minify).
+std::string MinifiedText(std::string_view raw) {
+  std::string out(raw.size() + simdjson::SIMDJSON_PADDING, '\0');
+  size_t length = 0;
+  if (simdjson::minify(raw.data(), raw.size(), out.data(), length)) return std::string(raw);
+  out.resize(length);
+  return out;
+}
+
+// One element of a listing's "records" array: a Record, or the element kept
+// whole as a MalformedRecord. Only a document that breaks off is an error.
+Status ReadListedRecord(od::value item, std::vector<Record>* records,
+                        std::vector<MalformedRecord>* malformed) {
+  od::json_type type;
+  if (auto e = item.type().get(type)) return Broken("record page", e);
+  if (type != od::json_type::object) {
+    AIRPG_ASSIGN_OR_RETURN(std::string raw, RawValue(item, "record page"));
+    malformed->push_back({"", std::move(raw), "the record is not a JSON object"});
+    return Status::Ok();
+  }
+  od::object object;
+  if (auto e = item.get_object().get(object)) return Broken("record page", e);
+  Record record;
+  bool saw_created_time = false;
+  Status read = ReadRecordObject(object, record, &saw_created_time);
+  std::string problem;
+  if (!read.ok()) {
+    if (read.code() != StatusCode::kInvalidArgument) return read;  // the page breaks off
+    problem = read.message();
+    if (problem.rfind("record: ", 0) == 0) problem.erase(0, 8);
+  } else {
+    problem = ListingProblem(record, saw_created_time);
+  }
+  if (problem.empty()) {
+    records->push_back(std::move(record));
+    return Status::Ok();
+  }
+  // Only a record set aside needs its text: back to its start (the
+  // structure is already indexed) and over it whole.
+  std::string_view raw;
+  if (auto e = object.reset().error()) return Broken("record page", e);
+  if (auto e = object.raw_json().get(raw)) return Broken("record page", e);
+  malformed->push_back({record.id, MinifiedText(raw), std::move(problem)});
+  return Status::Ok();
 }
 
 // Whether the whole document has been read (nothing follows the root value).
@@ -176,9 +282,11 @@ Result<od::document> Iterate(std::string_view body, std::string_view what) {
 }
 
 // Reads {"records":[…], "offset"?, "createdRecords"?, "updatedRecords"?}.
+// With `malformed`, records of the wrong shape are set aside there; without
+// it they fail the body.
 Status ReadRecordList(std::string_view body, std::string_view what, std::vector<Record>* records,
-                      std::string* offset, std::vector<std::string>* created,
-                      std::vector<std::string>* updated) {
+                      std::vector<MalformedRecord>* malformed, std::string* offset,
+                      std::vector<std::string>* created, std::vector<std::string>* updated) {
   AIRPG_ASSIGN_OR_RETURN(od::document doc, Iterate(body, what));
   od::object root;
   if (auto e = doc.get_object().get(root)) return Broken(what, e);
@@ -196,6 +304,10 @@ Status ReadRecordList(std::string_view body, std::string_view what, std::vector<
       for (auto item : array) {
         od::value rv;
         if (auto e = item.get(rv)) return Broken(what, e);
+        if (malformed != nullptr) {
+          AIRPG_RETURN_IF_ERROR(ReadListedRecord(rv, records, malformed));
+          continue;
+        }
         AIRPG_ASSIGN_OR_RETURN(Record record, RecordFrom(rv));
         records->push_back(std::move(record));
       }
@@ -247,8 +359,8 @@ void Record::AddField(std::string_view key, std::string_view json) {
 
 Result<RecordPage> ParseRecordPage(std::string_view body) {
   RecordPage page;
-  AIRPG_RETURN_IF_ERROR(
-      ReadRecordList(body, "record page", &page.records, &page.offset, nullptr, nullptr));
+  AIRPG_RETURN_IF_ERROR(ReadRecordList(body, "record page", &page.records, &page.malformed,
+                                       &page.offset, nullptr, nullptr));
   return page;
 }
 
@@ -263,7 +375,7 @@ Result<Record> ParseRecord(std::string_view body) {
 
 Result<WriteResult> ParseWriteResult(std::string_view body) {
   WriteResult result;
-  AIRPG_RETURN_IF_ERROR(ReadRecordList(body, "write response", &result.records, nullptr,
+  AIRPG_RETURN_IF_ERROR(ReadRecordList(body, "write response", &result.records, nullptr, nullptr,
                                        &result.created_record_ids, &result.updated_record_ids));
   return result;
 }
@@ -288,6 +400,73 @@ Result<std::vector<std::string>> ParseDeleted(std::string_view body) {
     AIRPG_RETURN_IF_ERROR(take(root));
   }
   return ids;
+}
+
+std::string RecordJson(const Record& record) {
+  std::string out = "{\"id\":\"" + JsonEscape(record.id) + "\"";
+  if (!record.created_time.empty()) {
+    out += ",\"createdTime\":\"" + JsonEscape(record.created_time) + "\"";
+  }
+  out += ",\"fields\":{";
+  for (size_t i = 0; i < record.field_count(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"" + JsonEscape(record.FieldKey(i)) + "\":";
+    out += record.FieldJson(i);
+  }
+  out += "}";
+  if (record.comment_count) out += ",\"commentCount\":" + std::to_string(*record.comment_count);
+  if (record.unknown_keys.size() > 2) {  // {"k":v,…}: its members join the object
+    out += "," + record.unknown_keys.substr(1, record.unknown_keys.size() - 2);
+  }
+  return out + "}";
+}
+
+bool IsIsoInstant(std::string_view t) {
+  size_t i = 0;
+  // Reads exactly `width` digits as a number, or -1.
+  auto number = [&](size_t width) {
+    if (i + width > t.size()) return -1;
+    int value = 0;
+    for (size_t end = i + width; i < end; ++i) {
+      if (t[i] < '0' || t[i] > '9') return -1;
+      value = value * 10 + (t[i] - '0');
+    }
+    return value;
+  };
+  auto take = [&](char c) {
+    if (i >= t.size() || t[i] != c) return false;
+    ++i;
+    return true;
+  };
+  int year = number(4);
+  if (year < 1 || !take('-')) return false;
+  int month = number(2);
+  if (month < 1 || month > 12 || !take('-')) return false;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  int day = number(2);
+  if (day < 1 || day > (month == 2 && !leap ? 28 : kDays[month - 1])) return false;
+  if (!take('T')) return false;
+  int hour = number(2);
+  if (hour < 0 || hour > 23 || !take(':')) return false;
+  int minute = number(2);
+  if (minute < 0 || minute > 59) return false;
+  if (take(':')) {
+    int second = number(2);
+    if (second < 0 || second > 59) return false;
+    if (take('.')) {
+      size_t start = i;
+      while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+      if (i == start || i - start > 9) return false;
+    }
+  }
+  if (take('Z')) return i == t.size();
+  if (!take('+') && !take('-')) return false;
+  int offset_hours = number(2);
+  if (offset_hours < 0 || offset_hours > 15) return false;
+  take(':');
+  int offset_minutes = number(2);
+  return offset_minutes >= 0 && offset_minutes <= 59 && i == t.size();
 }
 
 }  // namespace airpg::airtable

@@ -68,9 +68,21 @@ auto Record::AddFieldWith(std::string_view key, Write write)
   return status;
 }
 
-// One page of a listing; `offset` is empty on the last page.
+// A record of a listing that cannot be taken as one: not an object, no id, a
+// createdTime missing or not an ISO-8601 instant, `fields` not an object, a
+// cell that is not valid JSON. Kept whole for the rejects ledger
+// (docs/errors.md, "The rejects ledger"); the rest of the page stands.
+struct MalformedRecord {
+  std::string record_id;  // "" when it has no usable id
+  std::string raw_json;   // the record as sent, minified
+  std::string reason;
+};
+
+// One page of a listing; `offset` is empty on the last page. `malformed`
+// holds the records set aside, in page order among themselves.
 struct RecordPage {
   std::vector<Record> records;
+  std::vector<MalformedRecord> malformed;
   std::string offset;
 };
 
@@ -90,11 +102,22 @@ struct RecordWrite {
 };
 
 // Parsers of response bodies. Malformed or truncated JSON and wrong shapes
-// are kDataLoss with the reason; they never crash.
+// are kDataLoss with the reason; they never crash. In a listing page a
+// record of the wrong shape is a MalformedRecord, not an error: only a body
+// that is not JSON (or has no "records" array) fails the page.
 Result<RecordPage> ParseRecordPage(std::string_view body);
 Result<Record> ParseRecord(std::string_view body);
 Result<WriteResult> ParseWriteResult(std::string_view body);
 // {"records":[{"id","deleted":true}…]} or {"id","deleted":true}: the deleted ids.
 Result<std::vector<std::string>> ParseDeleted(std::string_view body);
+
+// The record as Airtable's JSON (id, createdTime, fields, commentCount and
+// the unknown keys), cells exactly as they were read: for the ledger.
+std::string RecordJson(const Record& record);
+
+// Whether `text` is an instant as Airtable writes one, and nothing Postgres
+// would read otherwise ("now", "epoch", "infinity" never pass):
+// YYYY-MM-DDTHH:MM[:SS[.fraction]] then Z or ±HH[:]MM, every part in range.
+bool IsIsoInstant(std::string_view text);
 
 }  // namespace airpg::airtable

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "airtable/testing_fixtures.h"
 
 namespace airpg::airtable {
@@ -95,10 +97,73 @@ TEST(RecordTest, BrokenBodiesAreDataLossNeverACrash) {
     auto page = ParseRecordPage(std::string_view(full).substr(0, cut));
     EXPECT_EQ(page.status().code(), StatusCode::kDataLoss) << cut;
   }
-  for (std::string_view body : {"", "null", "[]", "{\"records\":{}}", "{\"records\":[1]}",
-                                "{\"records\":[{\"fields\":{}}]}", "{\"records\":[{\"id\":7}]}",
-                                "{\"records\":[{\"id\":\"r\",\"fields\":[]}]}", "<html>"}) {
+  for (std::string_view body : {"", "null", "[]", "{\"records\":{}}", "<html>",
+                                "{\"records\":[{\"id\":\"r\",}]}", "{\"records\":[1,]}"}) {
     EXPECT_EQ(ParseRecordPage(body).status().code(), StatusCode::kDataLoss) << body;
+  }
+}
+
+// Issue 13: a record of the wrong shape is set aside whole with its reason;
+// the records around it load.
+TEST(RecordTest, MalformedRecordsOfAPageAreSetAsideWithTheirJson) {
+  constexpr std::string_view kOk = R"("createdTime":"2024-01-01T00:00:00.000Z")";
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"1", "not a JSON object"},
+      {R"({"fields":{}, )" + std::string(kOk) + "}", "no id"},
+      {R"({"id":7,"fields":{}})", "id is not a string"},
+      {R"({"id":"recNoTime","fields":{}})", "createdTime missing"},
+      {R"({"id":"recNullTime","createdTime":null,"fields":{}})", "createdTime is not a string"},
+      {R"({"id":"recNow","createdTime":"now","fields":{}})", "not an ISO-8601 instant"},
+      {R"({"id":"recYesterday","createdTime":"yesterday","fields":{}})", "ISO-8601"},
+      {R"({"id":"recEpoch","createdTime":"epoch","fields":{}})", "ISO-8601"},
+      {R"({"id":"recInf","createdTime":"infinity","fields":{}})", "ISO-8601"},
+      {R"({"id":"recFeb30","createdTime":"2023-02-29T00:00:00.000Z","fields":{}})", "ISO-8601"},
+      {R"({"id":"recList","fields":[], )" + std::string(kOk) + "}", "fields is not an object"},
+      {R"({"id":"recBadNumber","fields":{"n":01}, )" + std::string(kOk) + "}",
+       "the cell of n is not valid JSON"},
+  };
+  std::string body = R"({"records":[{"id":"recFirst",)" + std::string(kOk) + R"(,"fields":{}})";
+  for (const auto& [json, reason] : cases) body += "," + json;
+  body += R"(,{"id":"recLast",)" + std::string(kOk) +
+          R"(,"fields":{"big":123456789012345678901234567890,"huge":1e400}}],"offset":"o"})";
+  auto page = ParseRecordPage(body);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->records.size(), 2u);
+  EXPECT_EQ(page->records[0].id, "recFirst");
+  EXPECT_EQ(page->records[1].id, "recLast");
+  EXPECT_EQ(*page->records[1].Cell("big"), "123456789012345678901234567890");
+  EXPECT_EQ(*page->records[1].Cell("huge"), "1e400");
+  EXPECT_EQ(page->offset, "o");
+  ASSERT_EQ(page->malformed.size(), cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const MalformedRecord& m = page->malformed[i];
+    EXPECT_NE(m.reason.find(cases[i].second), std::string::npos) << m.reason;
+    std::string minified = cases[i].first;
+    minified.erase(std::remove(minified.begin(), minified.end(), ' '), minified.end());
+    EXPECT_EQ(m.raw_json, minified);
+  }
+  // Cut short anywhere, the page fails whole (it is not JSON) and never hangs.
+  for (size_t cut = 0; cut + 1 < body.size(); ++cut) {
+    EXPECT_EQ(ParseRecordPage(std::string_view(body).substr(0, cut)).status().code(),
+              StatusCode::kDataLoss)
+        << cut;
+  }
+  EXPECT_EQ(page->malformed[2].record_id, "");
+  EXPECT_EQ(page->malformed[3].record_id, "recNoTime");
+  EXPECT_EQ(page->malformed[11].record_id, "recBadNumber");
+}
+
+TEST(RecordTest, IsoInstantsAreAirtablesFormOnly) {
+  for (std::string_view ok : {"2022-09-12T21:03:48.000Z", "2024-02-29T23:59:59Z",
+                              "2022-09-12T21:03+02:00", "0001-01-01T00:00:00.123456789-0800"}) {
+    EXPECT_TRUE(IsIsoInstant(ok)) << ok;
+  }
+  for (std::string_view bad :
+       {"", "now", "today", "tomorrow", "yesterday", "epoch", "infinity", "-infinity", "allballs",
+        "2022-09-12", "2022-09-12 21:03:48Z", "2022-13-01T00:00:00Z", "2022-09-31T00:00:00Z",
+        "0000-01-01T00:00:00Z", "2022-09-12T24:00:00Z", "2022-09-12T21:03:48.Z",
+        "2022-09-12T21:03:48.000", "2022-09-12T21:03:48.000Zjunk", "2022-09-12T21:03:48+1"}) {
+    EXPECT_FALSE(IsIsoInstant(bad)) << bad;
   }
 }
 

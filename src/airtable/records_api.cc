@@ -225,13 +225,19 @@ Result<std::optional<RecordPage>> RecordPager::Next() {
     done_ = offset_.empty();
     RecordPage out;
     out.offset = page->offset;
+    out.malformed = std::move(page->malformed);
     for (Record& r : page->records) {
       if (options_.max_records > 0 && returned_ >= options_.max_records) break;
-      if (!seen_.insert(r.id).second) continue;
+      // Only a restarted listing skips what it returned before; an id twice
+      // in one listing goes to the caller, who keeps the last copy and
+      // ledgers the other (a silent skip would keep the first).
+      if (!seen_.insert(r.id).second && restarts_ > 0) continue;
       ++returned_;
       out.records.push_back(std::move(r));
     }
-    if (!out.records.empty() || done_) return std::optional<RecordPage>(std::move(out));
+    if (!out.records.empty() || !out.malformed.empty() || done_) {
+      return std::optional<RecordPage>(std::move(out));
+    }
   }
   return std::optional<RecordPage>();
 }

@@ -20,9 +20,10 @@ class AttachmentFetcher;
 struct TableSummary {
   std::string table_id;
   std::string table_name;
-  int64_t read = 0;
-  int64_t imported = 0;
-  int64_t rejected = 0;
+  int64_t read = 0;       // records listed, malformed ones included
+  int64_t imported = 0;   // rows in the table
+  int64_t rejected = 0;   // ledger rows (cells and whole records)
+  int64_t set_aside = 0;  // whole records in the ledger instead of the table
   int64_t attachments = 0;
   double seconds = 0;
   bool resumed = false;  // loaded by an earlier, interrupted attempt of the run

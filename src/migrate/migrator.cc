@@ -60,7 +60,7 @@ Status DropRun(pg::Connection& conn, int64_t run_id, const std::string& staging)
   AIRPG_RETURN_IF_ERROR(
       tx.Run(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdentifier(staging))));
   AIRPG_RETURN_IF_ERROR(tx.Run(
-      "UPDATE airpg.runs SET status = 'failed', finished_at = now(), "
+      "UPDATE airpg.runs SET status = 'failed', finished_at = coalesce(finished_at, now()), "
       "error = coalesce(error, 'abandoned: the base or the options changed before it was resumed') "
       "WHERE run_id = $1::bigint",
       {std::to_string(run_id)}));
@@ -75,14 +75,26 @@ Result<RunState> StartOrResume(pg::Connection& conn, const MigrateOptions& optio
                                const mapping::SchemaPlan& plan) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows open,
+      // A run that failed while loading (its scratch _links table, dropped
+      // by the finish step, is still there) resumes like an interrupted one.
       conn.Exec("SELECT run_id, staging_schema, status, plan::text = $2::jsonb::text AND "
                 "target_schema = $3 FROM airpg.runs WHERE base_id = $1 AND kind = 'migrate' "
-                "AND status IN ('running', 'loaded') ORDER BY run_id",
+                "AND (status IN ('running', 'loaded') OR (status = 'failed' AND "
+                "to_regclass(quote_ident(staging_schema) || '._links') IS NOT NULL)) "
+                "ORDER BY run_id",
                 {options.base_id, plan_json, target}));
   for (int i = 0; i < open.size(); ++i) {
     int64_t id = std::stoll(std::string(open.Get(i, 0)));
     if (i == open.size() - 1 && open.Get(i, 3) == "t") {
-      return RunState{id, std::string(open.Get(i, 1)), std::string(open.Get(i, 2)), true};
+      RunState run{id, std::string(open.Get(i, 1)), std::string(open.Get(i, 2)), true};
+      if (run.status == "failed") {
+        AIRPG_RETURN_IF_ERROR(
+            conn.Run("UPDATE airpg.runs SET status = 'running', error = NULL, finished_at = NULL, "
+                     "heartbeat_at = now() WHERE run_id = $1::bigint",
+                     {std::to_string(id)}));
+        run.status = "running";
+      }
+      return run;
     }
     AIRPG_RETURN_IF_ERROR(DropRun(conn, id, std::string(open.Get(i, 1))));
   }
@@ -212,10 +224,34 @@ Result<mapping::SchemaPlan> PlanBase(airtable::Client& client, pg::Connection* c
   return mapping::PlanSchema(schema, known, tables);
 }
 
+namespace {
+
+// Runs the run's steps once its row exists (`summary.run_id` set by StartOrResume).
+Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn,
+                                  const std::string& conninfo, const MigrateOptions& options,
+                                  MigrateSummary& summary_out);
+
+}  // namespace
+
 Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
                                const std::string& conninfo, const MigrateOptions& options) {
-  auto started = std::chrono::steady_clock::now();
   MigrateSummary summary;
+  Result<MigrateSummary> done = RunMigrate(client, conn, conninfo, options, summary);
+  // A run that ended in error is recorded failed with its error, never left
+  // 'running' (issue 13). A stop is not a failure: that run stays open and
+  // the next migrate resumes it.
+  if (!done.ok() && summary.run_id != 0 && done.status().code() != StatusCode::kCancelled) {
+    MarkFailed(conn, summary.run_id, done.status().message()).IgnoreError();
+  }
+  return done;
+}
+
+namespace {
+
+Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn,
+                                  const std::string& conninfo, const MigrateOptions& options,
+                                  MigrateSummary& summary) {
+  auto started = std::chrono::steady_clock::now();
   AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
   AIRPG_RETURN_IF_ERROR(LockBase(conn, options.base_id, options.lock_wait, options.stop));
   AIRPG_ASSIGN_OR_RETURN(airtable::BaseInfo base, client.GetBaseInfo(options.base_id));
@@ -263,10 +299,6 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
   AttachmentFetcher fetcher(client, *blob_store, fetcher_options);
   ctx.fetcher = &fetcher;
 
-  auto fail = [&](const Status& s) -> Status {
-    MarkFailed(conn, run.run_id, s.message()).IgnoreError();
-    return s;
-  };
   AIRPG_ASSIGN_OR_RETURN(auto loaded, LoadedTables(conn, run.run_id));
   for (const auto& table : plan.tables) {
     auto it = loaded.find(table.table_id);
@@ -276,9 +308,8 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
       if (ctx.on_progress) ctx.on_progress(it->second);
       continue;
     }
-    Result<TableSummary> t = LoadTable(ctx, table);
-    if (!t.ok()) return t.status();  // resumable: the run stays open
-    summary.tables.push_back(*t);
+    AIRPG_ASSIGN_OR_RETURN(TableSummary t, LoadTable(ctx, table));
+    summary.tables.push_back(t);
   }
   // Each step below is one transaction; a stop between them keeps the run open.
   auto stopped = [&] { return Stopped(options.stop); };
@@ -301,10 +332,10 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
   if (stopped()) return cancelled();
   AIRPG_ASSIGN_OR_RETURN(summary.verify, VerifyStaging(conn, run.staging, plan, run.run_id));
   if (!summary.verify.clean()) {
-    return fail(FailedPreconditionError(fmt::format(
+    return FailedPreconditionError(fmt::format(
         "run {}: Postgres differs from what was read from Airtable; the staging schema {} is "
         "kept for inspection and the live schema is unchanged",
-        run.run_id, run.staging)));
+        run.run_id, run.staging));
   }
   if (stopped()) return cancelled();
   SwapRequest swap{
@@ -329,4 +360,5 @@ Result<MigrateSummary> Migrate(airtable::Client& client, pg::Connection& conn,
   return summary;
 }
 
+}  // namespace
 }  // namespace airpg::migrate

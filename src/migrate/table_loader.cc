@@ -4,25 +4,22 @@
 
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <set>
 #include <thread>
+#include <unordered_set>
 
 #include "base/bounded_queue.h"
 #include "base/sql_identifier.h"
 #include "mapping/ddl.h"
 #include "mapping/record_row.h"
 #include "migrate/attachment_fetcher.h"
+#include "migrate/batch_writer.h"
 #include "migrate/record_checksum.h"
-#include "pg/catalog_users.h"
-#include "pg/copy_writer.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
 
 namespace airpg::migrate {
 namespace {
-
-using Row = std::vector<pg::Param>;
 
 using Skip = std::set<std::string, std::less<>>;  // the fields whose cell was rejected
 
@@ -39,71 +36,50 @@ struct PendingAttachment {
 // table instead of one per 100-record page.
 constexpr size_t kRowsPerWrite = 5000;
 
-// Everything one page becomes, written after the page is converted.
+// Everything one page becomes, handed to the BatchWriter once converted.
 struct PageRows {
-  std::vector<Row> main, links, checksums, rejects, attachments;
-  std::map<std::string, mapping::Collaborator> users;
+  std::vector<RecordRows> records;
   std::vector<PendingAttachment> pending;
   std::vector<Skip> rejected;  // per record: the fields whose cell was rejected
   int64_t attachment_count = 0;
 };
 
-// The rows of converted pages waiting for their COPY.
-struct WriteBatch {
-  std::vector<Row> main, links, checksums, rejects, attachments;
-  std::map<std::string, mapping::Collaborator> users;
-
-  void Add(PageRows& page) {
-    auto append = [](std::vector<Row>& to, std::vector<Row>& from) {
-      to.insert(to.end(), std::make_move_iterator(from.begin()),
-                std::make_move_iterator(from.end()));
-    };
-    append(main, page.main);
-    append(links, page.links);
-    append(checksums, page.checksums);
-    append(rejects, page.rejects);
-    append(attachments, page.attachments);
-    for (auto& [id, user] : page.users) users[id] = std::move(user);
-  }
-  bool empty() const {
-    return main.empty() && links.empty() && checksums.empty() && rejects.empty() &&
-           attachments.empty() && users.empty();
-  }
-  void Clear() { *this = WriteBatch(); }
-};
-
 class PageConverter {
  public:
-  PageConverter(LoadContext& ctx, const mapping::TablePlan& table) : ctx_(ctx), table_(table) {}
+  PageConverter(LoadContext& ctx, const mapping::TablePlan& table) : ctx_(ctx), table_(table) {
+    for (const auto& f : table.fields) field_ids_.insert(f.field.id);
+  }
 
-  void Convert(const airtable::Record& record, PageRows& out) {
+  void Convert(airtable::Record record, PageRows& out) {
     mapping::RecordRow converted = mapping::ConvertRecord(table_, record);
+    RecordRows rows;
     Row row;
     row.reserve(converted.columns.size() + 2);
     row.push_back(record.id);
     for (mapping::PgValue& value : converted.columns) row.push_back(ToParam(std::move(value)));
     row.push_back(record.created_time.empty() ? pg::Param() : pg::Param(record.created_time));
-    out.main.push_back(std::move(row));
+    rows.main = std::move(row);
     for (const auto& ref : converted.references) {
       // The inverse of a single-record link is stored by the other side's key.
       if (table_.FindField(ref.field_id)->link_role == mapping::LinkRole::kForeignKeyInverse) {
         continue;
       }
-      out.links.push_back({ref.field_id, record.id, std::to_string(ref.position), ref.target});
+      rows.links.push_back({ref.field_id, record.id, std::to_string(ref.position), ref.target});
     }
-    for (auto& user : converted.users) out.users[user.id] = std::move(user);
+    rows.users = std::move(converted.users);
     if (ctx_.fetcher != nullptr) {  // null in a dry run
       for (auto& a : converted.attachments) {
         AttachmentToFetch fetch{a.attachment.id,       a.attachment.url,
                                 a.attachment.filename, a.attachment.size.value_or(0),
                                 a.attachment.type,     a.attachment.width,
                                 a.attachment.height};
-        out.pending.push_back({out.main.size() - 1, a.field_id, a.position, std::move(fetch)});
+        out.pending.push_back({out.records.size(), a.field_id, a.position, std::move(fetch)});
       }
     }
     for (const auto& r : converted.rejects) {
-      Reject(record, r.field_id, r.raw_value, r.reason, out);
+      Reject(record, r.field_id, r.raw_value, r.reason, rows);
     }
+    RejectUnknownFields(record, rows);
     // Airtable lists this record in the inverse cell of every record a
     // single-record link names; the key keeps only the first, so those other
     // inverse cells are short of it: they go to the ledger too (verify skips
@@ -111,7 +87,7 @@ class PageConverter {
     for (const auto& dropped : converted.dropped_links) {
       const mapping::FieldPlan* f = table_.FindField(dropped.field_id);
       if (f->inverse_field_id.empty()) continue;
-      out.rejects.push_back(
+      rows.rejects.push_back(
           {std::to_string(ctx_.run_id), ctx_.base_id, f->linked_table_id, dropped.target,
            f->inverse_field_id, record.id,
            fmt::format("the link from {} (field {} of table {}) is not kept: that "
@@ -119,25 +95,39 @@ class PageConverter {
                        record.id, f->field.name, table_.airtable_name)});
     }
     out.rejected.push_back(std::move(converted.rejected_fields));
+    rows.record = std::move(record);
+    out.records.push_back(std::move(rows));
   }
 
   void Reject(const airtable::Record& record, const std::string& field_id,
-              std::optional<std::string_view> cell, std::string_view reason, PageRows& out) {
+              std::optional<std::string_view> cell, std::string_view reason, RecordRows& out) {
     out.rejects.push_back({std::to_string(ctx_.run_id), ctx_.base_id, table_.table_id, record.id,
                            field_id, cell ? pg::Param(std::string(*cell)) : pg::Param(),
                            std::string(reason)});
   }
 
+  // Cells of fields the run's plan does not have (created in Airtable while
+  // the run read): the ledger keeps each, since the table has no column yet.
+  void RejectUnknownFields(const airtable::Record& record, RecordRows& out) {
+    for (size_t i = 0; i < record.field_count(); ++i) {
+      std::string_view key = record.FieldKey(i);
+      if (field_ids_.count(key)) continue;
+      Reject(record, std::string(key), record.FieldJson(i),
+             "field created during migration: run migrate again", out);
+    }
+  }
+
   // Downloads the page's attachments (in parallel, outside the table's
   // transaction) and then checksums each record without its rejected cells.
-  Status Finish(const std::vector<airtable::Record>& records, PageRows& out) {
+  Status Finish(PageRows& out) {
     if (!out.pending.empty()) {
       std::vector<AttachmentToFetch> wanted;
       for (const auto& p : out.pending) wanted.push_back(p.attachment);
       auto stored = ctx_.fetcher->FetchAll(ctx_.conninfo, wanted, ctx_.download_threads);
       for (size_t i = 0; i < stored.size(); ++i) {
         const PendingAttachment& p = out.pending[i];
-        const airtable::Record& record = records[p.record];
+        RecordRows& rows = out.records[p.record];
+        const airtable::Record& record = rows.record;
         if (!stored[i].ok()) {
           // One ledger row per failed attachment, not only the cell's first:
           // each names its own file and reason (issue 14).
@@ -145,23 +135,25 @@ class PageConverter {
           Reject(record, p.field_id, record.Cell(p.field_id),
                  fmt::format("attachment {} ({}) not stored: {}", p.attachment.id,
                              p.attachment.filename, stored[i].status().message()),
-                 out);
+                 rows);
           continue;
         }
         const StoredAttachment& a = *stored[i];
         auto opt = [](const auto& v) { return v ? pg::Param(std::to_string(*v)) : pg::Param(); };
-        out.attachments.push_back({ctx_.staging_schema, table_.table_id, record.id, p.field_id,
-                                   std::to_string(p.position), a.attachment_id, a.filename,
-                                   a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
-                                   std::to_string(a.size), a.sha256, opt(a.width), opt(a.height)});
+        rows.attachments.push_back(
+            {ctx_.staging_schema, table_.table_id, record.id, p.field_id,
+             std::to_string(p.position), a.attachment_id, a.filename,
+             a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
+             std::to_string(a.size), a.sha256, opt(a.width), opt(a.height)});
         ++out.attachment_count;
       }
     }
-    for (size_t i = 0; i < records.size(); ++i) {
+    for (size_t i = 0; i < out.records.size(); ++i) {
+      const airtable::Record& record = out.records[i].record;
       AIRPG_ASSIGN_OR_RETURN(std::string sum,
-                             AirtableRecordChecksum(table_, records[i], out.rejected[i],
+                             AirtableRecordChecksum(table_, record, out.rejected[i],
                                                     /*with_links=*/false));
-      out.checksums.push_back({table_.table_id, records[i].id, std::move(sum)});
+      out.records[i].checksum = {table_.table_id, record.id, std::move(sum)};
     }
     return Status::Ok();
   }
@@ -178,36 +170,8 @@ class PageConverter {
 
   LoadContext& ctx_;
   const mapping::TablePlan& table_;
+  std::unordered_set<std::string_view> field_ids_;  // views of table_'s field ids
 };
-
-Status CopyRows(pg::Connection& conn, std::string_view schema, std::string_view table,
-                const std::vector<std::string>& columns, const std::vector<Row>& rows) {
-  if (rows.empty()) return Status::Ok();
-  AIRPG_ASSIGN_OR_RETURN(pg::CopyWriter copy, pg::CopyWriter::Start(conn, schema, table, columns));
-  for (const Row& row : rows) AIRPG_RETURN_IF_ERROR(copy.WriteRow(row));
-  return copy.Finish().status();
-}
-
-Status WriteRows(LoadContext& ctx, const mapping::TablePlan& table, const WriteBatch& rows) {
-  pg::Connection& conn = *ctx.conn;
-  std::vector<pg::UserRow> users;
-  for (const auto& [id, u] : rows.users) users.push_back({id, u.email, u.name});
-  AIRPG_RETURN_IF_ERROR(pg::UpsertUsers(conn, users));
-  AIRPG_RETURN_IF_ERROR(
-      CopyRows(conn, ctx.staging_schema, table.table_name, mapping::LoadColumns(table), rows.main));
-  AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, "_links",
-                                 {"field_id", "from_record", "position", "to_record"}, rows.links));
-  AIRPG_RETURN_IF_ERROR(CopyRows(conn, ctx.staging_schema, "_checksums",
-                                 {"table_id", "record_id", "checksum"}, rows.checksums));
-  AIRPG_RETURN_IF_ERROR(
-      CopyRows(conn, "airpg", "rejects",
-               {"run_id", "base_id", "table_id", "record_id", "field_id", "raw_value", "reason"},
-               rows.rejects));
-  return CopyRows(conn, "airpg", "attachments",
-                  {"schema_name", "table_id", "record_id", "field_id", "position", "attachment_id",
-                   "filename", "content_type", "size", "sha256", "width", "height"},
-                  rows.attachments);
-}
 
 }  // namespace
 
@@ -237,10 +201,14 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
     airtable::ListOptions options;
     options.return_fields_by_field_id = true;
     airtable::RecordPager pager = ctx.client->ListRecords(ctx.base_id, table.table_id, options);
-    for (;;) {
+    for (int number = 1;; ++number) {
       auto page = pager.Next();
       if (!page.ok()) {
-        pages.Push(page.status());
+        // Past the client's retries: the run fails, saying where.
+        pages.Push(
+            Status(page.status().code(),
+                   fmt::format("table {} ({}), page {} of the listing: {}", table.airtable_name,
+                               table.table_id, number, page.status().message())));
         break;
       }
       if (!page->has_value() || !pages.Push(std::move(**page))) break;
@@ -268,31 +236,35 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
     if (ctx.stop == nullptr || !ctx.stop->load()) return Status::Ok();
     return CancelledError(fmt::format("stopped while loading table {}", table.table_name));
   };
-  WriteBatch batch;
-  auto write = [&]() -> Status {
-    if (ctx.dry_run || batch.empty()) return Status::Ok();
-    AIRPG_RETURN_IF_ERROR(WriteRows(ctx, table, batch));
-    batch.Clear();
-    return Status::Ok();
+  BatchWriter writer(ctx, table);
+  auto count = [&] {
+    summary.imported = writer.counts().imported;
+    summary.rejected = writer.counts().rejected;
+    summary.set_aside = writer.counts().set_aside;
   };
   for (;;) {
     AIRPG_RETURN_IF_ERROR(stopped());
     auto page = pages.Pop();
     if (!page) {
-      AIRPG_RETURN_IF_ERROR(write());
+      AIRPG_RETURN_IF_ERROR(writer.Write());
+      count();
       break;
     }
     if (!page->ok()) return page->status();
+    summary.read += static_cast<int64_t>((*page)->records.size() + (*page)->malformed.size());
+    for (airtable::MalformedRecord& m : (*page)->malformed) {
+      writer.SetAside(m.record_id, std::move(m.raw_json), "malformed record: " + m.reason);
+    }
     PageRows rows;
-    for (const airtable::Record& record : (*page)->records) converter.Convert(record, rows);
-    AIRPG_RETURN_IF_ERROR(converter.Finish((*page)->records, rows));
+    for (airtable::Record& record : (*page)->records) converter.Convert(std::move(record), rows);
+    AIRPG_RETURN_IF_ERROR(converter.Finish(rows));
     AIRPG_RETURN_IF_ERROR(stopped());
-    summary.read += static_cast<int64_t>((*page)->records.size());
-    summary.rejected += static_cast<int64_t>(rows.rejects.size());
     summary.attachments += rows.attachment_count;
-    batch.Add(rows);
-    if (batch.main.size() >= kRowsPerWrite) AIRPG_RETURN_IF_ERROR(write());
-    summary.imported = summary.read;
+    for (RecordRows& r : rows.records) writer.Add(std::move(r));
+    if (writer.pending_records() >= kRowsPerWrite) {
+      AIRPG_RETURN_IF_ERROR(writer.Write());
+      count();
+    }
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ctx.on_progress) ctx.on_progress(summary);

@@ -16,6 +16,8 @@ struct TableChanges {
   std::string table_id;
   std::vector<airtable::Record> upserts;
   std::vector<std::string> destroyed;
+  // Records the read could not take (issue 13): dead-lettered, never applied.
+  std::vector<airtable::MalformedRecord> malformed;
 };
 
 struct ChangeBatch {
@@ -26,12 +28,12 @@ struct ChangeBatch {
     for (auto& t : tables) {
       if (t.table_id == table_id) return t;
     }
-    tables.push_back({table_id, {}, {}});
+    tables.push_back({table_id, {}, {}, {}});
     return tables.back();
   }
   bool empty() const {
     for (const auto& t : tables) {
-      if (!t.upserts.empty() || !t.destroyed.empty()) return false;
+      if (!t.upserts.empty() || !t.destroyed.empty() || !t.malformed.empty()) return false;
     }
     return true;
   }

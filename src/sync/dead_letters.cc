@@ -30,6 +30,25 @@ DeadLetter ReadLetter(const pg::Rows& rows, int i) {
 
 }  // namespace
 
+Status LetterMalformedRecords(pg::Transaction& tx, const std::string& base_id,
+                              const std::string& table_id, const std::string& source,
+                              const std::vector<CellFailure>& records) {
+  for (const CellFailure& r : records) {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows again,
+        tx.Exec("UPDATE airpg.dead_letters SET attempts = attempts + 1, payload = $4, "
+                "updated_at = now() WHERE table_id = $1 AND record_id = $2 AND field_id IS NULL "
+                "AND reason = $3 AND status IN ('retrying', 'dead')",
+                {table_id, r.record_id, r.reason, r.payload}));
+    if (again.AffectedRows() > 0) continue;
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.dead_letters (base_id, table_id, record_id, field_id, source, "
+               "payload, reason, status) VALUES ($1, $2, $3, NULL, $4, $5, $6, 'dead')",
+               {base_id, table_id, r.record_id, source, r.payload, r.reason}));
+  }
+  return Status::Ok();
+}
+
 Result<int64_t> RecordApplyOutcome(pg::Transaction& tx, const std::string& base_id,
                                    const std::string& table_id, const std::string& source,
                                    const std::vector<std::string>& applied,

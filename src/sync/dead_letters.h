@@ -45,6 +45,15 @@ Result<int64_t> RecordApplyOutcome(pg::Transaction& tx, const std::string& base_
 Status DeadLetterPayload(pg::Transaction& tx, const std::string& base_id, int64_t number,
                          const std::string& payload_json, const std::string& reason);
 
+// Records a read could not take at all (malformed: no id, no valid
+// createdTime, `fields` not an object, …): one letter each, field_id NULL and
+// the record's JSON as payload, status 'dead' (the sync cannot mend Airtable's
+// data); the same record read again malformed for the same reason counts one
+// more attempt on its open letter instead. A record without an id has "".
+Status LetterMalformedRecords(pg::Transaction& tx, const std::string& base_id,
+                              const std::string& table_id, const std::string& source,
+                              const std::vector<CellFailure>& records);
+
 struct DeadLetter {
   int64_t id = 0;
   std::string base_id, table_id, record_id, field_id, source, payload, reason, status;

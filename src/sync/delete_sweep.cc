@@ -30,6 +30,7 @@ Result<SweepResult> SweepTable(airtable::Client& client, pg::Connection& conn,
     if (!page) break;  // the pager knew it was done: no request
     ++result.requests;
     for (const auto& r : page->records) listed.insert(r.id);
+    for (const auto& m : page->malformed) listed.insert(m.record_id);  // listed, not deleted
   }
   result.listed = static_cast<int64_t>(listed.size());
 

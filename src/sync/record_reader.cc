@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "sync/dead_letters.h"
+
 namespace airpg::sync {
 namespace {
 
@@ -15,6 +17,20 @@ void Add(ApplyStats& total, const ApplyStats& s) {
   total.tombstoned += s.tombstoned;
   total.failed_cells += s.failed_cells;
   total.attachments_stored += s.attachments_stored;
+}
+
+// A malformed record never fails a cycle: each goes to the dead-letter
+// queue with its JSON and reason, and the rest of the batch applies.
+Status LetterMalformed(pg::Transaction& tx, const std::string& base_id, const ChangeBatch& batch) {
+  for (const auto& t : batch.tables) {
+    if (t.malformed.empty()) continue;
+    std::vector<CellFailure> letters;
+    for (const auto& m : t.malformed) {
+      letters.push_back({m.record_id, "", m.raw_json, "malformed record: " + m.reason, false});
+    }
+    AIRPG_RETURN_IF_ERROR(LetterMalformedRecords(tx, base_id, t.table_id, batch.source, letters));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -48,17 +64,26 @@ Result<ChangeBatch> ReadRecords(airtable::Client& client, const std::string& bas
       options.filter_by_formula = RecordIdFilter(chunk);
       airtable::RecordPager pager = client.ListRecords(base_id, table_id, options, priority);
       std::set<std::string> seen;
+      // A malformed record without an id may be any of the chunk's: then
+      // no unseen id of the chunk counts as destroyed (the sweep decides).
+      bool anonymous = false;
       for (;;) {
         AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
         if (!page) break;  // the pager knew it was done: no request
         if (requests != nullptr) ++*requests;
+        TableChanges& changes = batch.Table(table_id);
         for (auto& record : page->records) {
           seen.insert(record.id);
-          batch.Table(table_id).upserts.push_back(std::move(record));
+          changes.upserts.push_back(std::move(record));
+        }
+        for (auto& m : page->malformed) {
+          seen.insert(m.record_id);
+          anonymous = anonymous || m.record_id.empty();
+          changes.malformed.push_back(std::move(m));
         }
       }
       for (const auto& id : chunk) {
-        if (!seen.count(id)) batch.Table(table_id).destroyed.push_back(id);
+        if (!seen.count(id) && !anonymous) batch.Table(table_id).destroyed.push_back(id);
       }
     }
   }
@@ -88,7 +113,9 @@ Result<RoundStats> ApplyWithFollowUps(airtable::Client& client, pg::Transaction&
     for (const auto& t : batch.tables) {
       for (const auto& r : t.upserts) done[t.table_id].insert(r.id);
       for (const auto& id : t.destroyed) done[t.table_id].insert(id);
+      for (const auto& m : t.malformed) done[t.table_id].insert(m.record_id);
     }
+    AIRPG_RETURN_IF_ERROR(LetterMalformed(tx, base_id, batch));
     AIRPG_ASSIGN_OR_RETURN(ApplyStats applied, applier.Apply(tx, batch));
     Add(stats.applied, applied);
     ++stats.rounds;

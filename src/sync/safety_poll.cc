@@ -78,6 +78,7 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
     result.read += static_cast<int64_t>(page->records.size());
     auto& upserts = batch.Table(table_id).upserts;
     for (auto& r : page->records) upserts.push_back(std::move(r));
+    for (auto& m : page->malformed) batch.Table(table_id).malformed.push_back(std::move(m));
   }
 
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
