@@ -4,6 +4,7 @@
 
 #include "emulator/attachment_signer.h"
 #include "emulator/clock.h"
+#include "emulator/json_read.h"
 #include "emulator/time_zone.h"
 
 namespace airpg::emulator {
@@ -21,9 +22,8 @@ std::string Join(const std::vector<std::string>& parts) {
 }
 
 std::string PrimaryText(const Base& base, const Field& link_field, const std::string& record_id) {
-  if (!link_field.options.is_object()) return record_id;
   const Table* linked =
-      const_cast<Base&>(base).FindTable(link_field.options.value("linkedTableId", ""));
+      const_cast<Base&>(base).FindTable(StringAt(link_field.options, "linkedTableId"));
   if (linked == nullptr) return record_id;
   const Record* record = linked->FindRecord(record_id);
   const Field* primary = linked->FindField(linked->primary_field_id);
@@ -40,26 +40,24 @@ Json CellValue(const Base& base, const Table& table, const Field& field, const R
     case FieldType::kLastModifiedTime:
       return FormatIsoMillis(record.modified_millis);
     case FieldType::kCount: {
-      std::string link =
-          field.options.is_object() ? field.options.value("recordLinkFieldId", "") : "";
+      std::string link = StringAt(field.options, "recordLinkFieldId");
       auto links = record.cells.find(link);
       if (link.empty()) break;  // no link to count: keep the stored value
       return links == record.cells.end() ? Json(0) : Json(links->size());
     }
     case FieldType::kMultipleLookupValues: {
-      if (!field.options.is_object()) break;
-      const Field* link = table.FindField(field.options.value("recordLinkFieldId", ""));
-      if (link == nullptr || !link->options.is_object()) break;
+      const Field* link = table.FindField(StringAt(field.options, "recordLinkFieldId"));
+      if (link == nullptr) break;
       const Table* linked =
-          const_cast<Base&>(base).FindTable(link->options.value("linkedTableId", ""));
+          const_cast<Base&>(base).FindTable(StringAt(link->options, "linkedTableId"));
       const Field* looked_up =
-          linked ? linked->FindField(field.options.value("fieldIdInLinkedTable", "")) : nullptr;
+          linked ? linked->FindField(StringAt(field.options, "fieldIdInLinkedTable")) : nullptr;
       if (looked_up == nullptr || looked_up->kind() == FieldType::kMultipleLookupValues) break;
       Json values = Json::array();
       auto ids = record.cells.find(link->id);
       if (ids == record.cells.end()) return Json();
       for (const Json& id : *ids) {
-        const Record* other = linked->FindRecord(id.get<std::string>());
+        const Record* other = linked->FindRecord(AsString(id));
         if (other == nullptr) continue;
         Json value = CellValue(base, *linked, *looked_up, *other);
         if (value.is_array()) {
@@ -91,22 +89,22 @@ std::string CellText(const Base& base, const Field& field, const Json& value,
                                : value.dump();
     case FieldType::kCreatedTime:
     case FieldType::kLastModifiedTime: {
-      Json result = field.options.is_object() ? field.options.value("result", Json()) : Json();
-      bool with_time = !result.is_object() || result.value("type", "dateTime") == "dateTime";
-      Json options = result.is_object() ? result.value("options", Json()) : Json();
-      return FormatDateCell(value.get<std::string>(), options, with_time, time_zone, user_locale);
+      const Json& result = MemberAt(field.options, "result");
+      bool with_time = StringAt(result, "type", "dateTime") != "date";
+      return FormatDateCell(AsString(value), MemberAt(result, "options"), with_time, time_zone,
+                            user_locale);
     }
     case FieldType::kCheckbox:
       return value.is_boolean() && value.get<bool>() ? "checked" : "";
     case FieldType::kMultipleRecordLinks: {
       std::vector<std::string> names;
-      for (const Json& id : value) names.push_back(PrimaryText(base, field, id.get<std::string>()));
+      for (const Json& id : value) names.push_back(PrimaryText(base, field, AsString(id)));
       return Join(names);
     }
     case FieldType::kMultipleAttachments: {
       std::vector<std::string> parts;
       for (const Json& a : value) {
-        parts.push_back(a.value("filename", "") + " (" + a.value("url", "") + ")");
+        parts.push_back(StringAt(a, "filename") + " (" + StringAt(a, "url") + ")");
       }
       return Join(parts);
     }
@@ -121,10 +119,9 @@ std::string CellText(const Base& base, const Field& field, const Json& value,
     return Join(parts);
   }
   if (value.is_object()) {
-    if (value.contains("name")) return value.value("name", "");
-    if (value.contains("text")) return value.value("text", "");
-    if (value.contains("label")) return value.value("label", "");
-    if (value.contains("value") && value["value"].is_string()) return value.value("value", "");
+    for (const char* key : {"name", "email", "text", "label", "value"}) {
+      if (MemberAt(value, key).is_string()) return StringAt(value, key);
+    }
     return value.dump();
   }
   return value.dump();  // numbers
@@ -143,13 +140,14 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
     if (value.is_null()) continue;
     if (field.kind() == FieldType::kMultipleAttachments && value.is_array()) {
       for (Json& attachment : value) {
+        if (!attachment.is_object()) continue;  // shown as stored
         // Airtable's size is the size of the bytes at the URL: without
         // emulator-only "content" those are the placeholder's.
-        if (!attachment.contains("content") && attachment.contains("id") &&
-            attachment.contains("filename")) {
-          attachment["size"] = AttachmentPlaceholder(attachment["id"].get<std::string>(),
-                                                     attachment["filename"].get<std::string>())
-                                   .size();
+        if (!attachment.contains("content") && MemberAt(attachment, "id").is_string() &&
+            MemberAt(attachment, "filename").is_string()) {
+          attachment["size"] =
+              AttachmentPlaceholder(StringAt(attachment, "id"), StringAt(attachment, "filename"))
+                  .size();
         }
         attachment.erase("content");  // emulator-only: the bytes served at the URL
         if (options.attachment_url) attachment["url"] = options.attachment_url(attachment);

@@ -4,6 +4,7 @@
 #include "airtable/webhook_mac.h"
 #include "emulator/data_file.h"
 #include "emulator/handlers/handlers.h"
+#include "emulator/json_read.h"
 
 namespace airpg::emulator {
 namespace {
@@ -95,12 +96,12 @@ http::Response Attachment(Call& call) {
           auto cell = record.cells.find(field.id);
           if (cell == record.cells.end()) continue;
           for (const Json& attachment : *cell) {
-            if (attachment.value("id", "") != s[2]) continue;
+            if (StringAt(attachment, "id") != s[2]) continue;
             http::Response response;
-            response.content_type = attachment.value("type", "application/octet-stream");
-            std::string content = attachment.value("content", "");
+            response.content_type = StringAt(attachment, "type", "application/octet-stream");
+            std::string content = StringAt(attachment, "content");
             if (content.empty() || !airtable::Base64Decode(content, &response.body)) {
-              response.body = AttachmentPlaceholder(s[2], attachment.value("filename", ""));
+              response.body = AttachmentPlaceholder(s[2], StringAt(attachment, "filename"));
             }
             return response;
           }
