@@ -273,5 +273,130 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, MetaFixtureTest,
                          ::testing::Combine(::testing::ValuesIn(MetaFixtures()), ::testing::Bool()),
                          TestName);
 
+// Each shape real Meta API responses carry, alone on the small test base
+// (Registrations holds a lookup and a count of its link to Clients).
+struct Shape {
+  const char* name;
+  void (*apply)(json& tables);
+};
+
+json& FieldNamed(json& tables, const std::string& name) {
+  for (json& table : tables) {
+    for (json& field : table["fields"]) {
+      if (field["name"] == name) return field;
+    }
+  }
+  ADD_FAILURE() << "no field " << name;
+  static json none;
+  return none;
+}
+
+const Shape kShapes[] = {
+    {"table_description_null", [](json& t) { t[1]["description"] = nullptr; }},
+    {"field_description_null", [](json& t) { FieldNamed(t, "Age")["description"] = nullptr; }},
+    {"lookup_link_null",
+     [](json& t) {
+       json& options = FieldNamed(t, "Client Name")["options"];
+       options["recordLinkFieldId"] = nullptr;
+       options["isValid"] = false;
+       options["result"] = nullptr;
+     }},
+    {"lookup_target_null",
+     [](json& t) {
+       json& options = FieldNamed(t, "Client Name")["options"];
+       options["fieldIdInLinkedTable"] = nullptr;
+       options["isValid"] = false;
+       options["result"] = nullptr;
+     }},
+    {"count_link_null",
+     [](json& t) { FieldNamed(t, "Client Count")["options"]["recordLinkFieldId"] = nullptr; }},
+    {"rollup_links_null",
+     [](json& t) {
+       t[1]["fields"].push_back({{"id", "fldRollupBroken01"},
+                                 {"name", "Rollup"},
+                                 {"type", "rollup"},
+                                 {"options",
+                                  {{"isValid", false},
+                                   {"recordLinkFieldId", nullptr},
+                                   {"fieldIdInLinkedTable", nullptr},
+                                   {"referencedFieldIds", json::array()},
+                                   {"result", nullptr}}}});
+     }},
+    {"unknown_option_keys",
+     [](json& t) {
+       for (json& table : t) {
+         for (json& field : table["fields"]) {
+           if (field.contains("options")) field["options"]["someFutureKey"] = {{"a", nullptr}};
+         }
+       }
+     }},
+    {"options_null", [](json& t) { FieldNamed(t, "Active")["options"] = nullptr; }},
+    {"link_options_nulls",
+     [](json& t) {
+       json& options = FieldNamed(t, "Client")["options"];
+       options["viewIdForRecordSelection"] = nullptr;
+       options["inverseLinkFieldId"] = nullptr;
+     }},
+    {"lookup_cell_with_null_elements",
+     [](json& t) {
+       FieldNamed(t, "Client Name")["options"]["recordLinkFieldId"] = nullptr;
+       t[1]["records"][0]["fields"]["Client Name"] = json::array({"Ada", nullptr});
+     }},
+    {"date_time_options_nulls",
+     [](json& t) {
+       FieldNamed(t, "Created")["options"]["result"]["options"] = {
+           {"timeZone", nullptr}, {"dateFormat", {{"name", nullptr}}}, {"timeFormat", nullptr}};
+     }},
+    {"choice_without_color_or_name",
+     [](json& t) {
+       FieldNamed(t, "Status")["options"]["choices"].push_back({{"id", "selNoName0000001"}});
+     }},
+    {"personal_view_of_missing_field",
+     [](json& t) {
+       t[0]["views"].push_back({{"id", "viwPersonal000001"},
+                                {"name", "Mine"},
+                                {"type", "grid"},
+                                {"personalForUserId", "usrSomeone0000001"},
+                                {"visibleFieldIds", {"fldName0000000001", nullptr, "fldGone"}}});
+     }},
+    {"date_dependency_nulls",
+     [](json& t) {
+       t[1]["dateDependencySettings"] = {{"isEnabled", false},
+                                         {"startDateFieldId", nullptr},
+                                         {"predecessorFieldId", nullptr}};
+     }},
+};
+
+class RealShapeTest : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(RealShapeTest, ListsAndWritesWith200) {
+  json data = json::parse(TestData());
+  GetParam().apply(data["bases"][0]["tables"]);
+  EmulatorOptions options = TestEmulator::DefaultOptions();
+  options.data_json = data.dump();
+  TestEmulator emu(options);
+  Reply schema = emu.Get("/v0/meta/bases/appTestBase000001/tables?include=visibleFieldIds");
+  ASSERT_EQ(schema.status, 200) << schema.body.dump();
+  for (const char* table : {"Clients", "Registrations"}) {
+    std::string path = std::string("/v0/appTestBase000001/") + table;
+    Reply list = emu.Get(path);
+    EXPECT_EQ(list.status, 200) << table << ": " << list.body.dump();
+    EXPECT_EQ(emu.Get(path + "?cellFormat=string&timeZone=Europe%2FParis&userLocale=en-gb").status,
+              200)
+        << table;
+    EXPECT_NE(emu.Get(path + "?sort%5B0%5D%5Bfield%5D=Name").status, 500);
+  }
+  EXPECT_EQ(emu.Patch("/v0/appTestBase000001/Registrations/recRegA000000001",
+                      {{"fields", {{"Client", json::array()}}}})
+                .status,
+            200);
+  EXPECT_EQ(emu.Delete(std::string(kClients) + "/recAda00000000001").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, RealShapeTest, ::testing::ValuesIn(kShapes),
+                         [](const ::testing::TestParamInfo<Shape>& info) {
+                           return std::string(info.param.name);
+                         });
+
 }  // namespace
 }  // namespace airpg::emulator
