@@ -280,6 +280,8 @@ struct Shape {
   void (*apply)(json& tables);
 };
 
+void PrintTo(const Shape& shape, std::ostream* os) { *os << shape.name; }
+
 json& FieldNamed(json& tables, const std::string& name) {
   for (json& table : tables) {
     for (json& field : table["fields"]) {
