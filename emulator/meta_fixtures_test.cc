@@ -363,9 +363,8 @@ const Shape kShapes[] = {
      }},
     {"date_dependency_nulls",
      [](json& t) {
-       t[1]["dateDependencySettings"] = {{"isEnabled", false},
-                                         {"startDateFieldId", nullptr},
-                                         {"predecessorFieldId", nullptr}};
+       t[1]["dateDependencySettings"] = {
+           {"isEnabled", false}, {"startDateFieldId", nullptr}, {"predecessorFieldId", nullptr}};
      }},
 };
 

@@ -31,31 +31,76 @@ std::string PrimaryText(const Base& base, const Field& link_field, const std::st
   return CellText(base, *primary, CellValue(base, *linked, *primary, *record));
 }
 
+Json StoredCell(const Field& field, const Record& record) {
+  auto it = record.cells.find(field.id);
+  return it == record.cells.end() ? Json() : *it;
+}
+
+// The link field a lookup, rollup or count goes through; nullptr when the
+// field is broken (isValid false, "recordLinkFieldId": null, or the link
+// field deleted).
+const Field* LinkOf(const Table& table, const Field& field) {
+  if (!BoolAt(field.options, "isValid", true)) return nullptr;
+  const Field* link = table.FindField(StringAt(field.options, "recordLinkFieldId"));
+  if (link == nullptr || link->kind() != FieldType::kMultipleRecordLinks) return nullptr;
+  return link;
+}
+
+// A broken lookup, rollup or count, as CellRules::broken_computed says.
+Json BrokenCell(const Base& base, const Field& field, const Record& record) {
+  if (base.cell_rules.broken_computed == CellRules::BrokenComputed::kError) {
+    return {{"error", "#ERROR!"}};
+  }
+  return StoredCell(field, record);
+}
+
+// "date" or "dateTime": how a createdTime / lastModifiedTime field shows.
+std::string ResultType(const Field& field) {
+  return StringAt(MemberAt(field.options, "result"), "type", "dateTime");
+}
+
+// A createdTime / lastModifiedTime cell: the instant, or with a `date`
+// result its date in the result's time zone (API.md §5.3; CellRules).
+Json TimeCell(const Base& base, const Field& field, int64_t millis) {
+  if (ResultType(field) != "date" ||
+      base.cell_rules.date_result == CellRules::DateResult::kInstant) {
+    return FormatIsoMillis(millis);
+  }
+  const Json& options = MemberAt(MemberAt(field.options, "result"), "options");
+  return DateInZone(millis, StringAt(options, "timeZone", "utc"));
+}
+
 }  // namespace
 
 Json CellValue(const Base& base, const Table& table, const Field& field, const Record& record) {
   switch (field.kind()) {
     case FieldType::kCreatedTime:
-      return FormatIsoMillis(record.created_millis);
+      return TimeCell(base, field, record.created_millis);
     case FieldType::kLastModifiedTime:
-      return FormatIsoMillis(record.modified_millis);
+      return TimeCell(base, field, record.modified_millis);
     case FieldType::kCount: {
-      std::string link = StringAt(field.options, "recordLinkFieldId");
-      auto links = record.cells.find(link);
-      if (link.empty()) break;  // no link to count: keep the stored value
-      return links == record.cells.end() ? Json(0) : Json(links->size());
+      const Field* link = LinkOf(table, field);
+      if (link == nullptr) return BrokenCell(base, field, record);
+      auto links = record.cells.find(link->id);
+      return links == record.cells.end() || !links->is_array() ? Json(0) : Json(links->size());
     }
+    case FieldType::kRollup:
+      // Not computed: the stored value, unless the link is gone.
+      if (LinkOf(table, field) == nullptr) return BrokenCell(base, field, record);
+      break;
     case FieldType::kMultipleLookupValues: {
-      const Field* link = table.FindField(StringAt(field.options, "recordLinkFieldId"));
-      if (link == nullptr) break;
+      const Field* link = LinkOf(table, field);
       const Table* linked =
-          const_cast<Base&>(base).FindTable(StringAt(link->options, "linkedTableId"));
+          link ? const_cast<Base&>(base).FindTable(StringAt(link->options, "linkedTableId"))
+               : nullptr;
       const Field* looked_up =
           linked ? linked->FindField(StringAt(field.options, "fieldIdInLinkedTable")) : nullptr;
-      if (looked_up == nullptr || looked_up->kind() == FieldType::kMultipleLookupValues) break;
+      if (looked_up == nullptr) return BrokenCell(base, field, record);
+      // Lookups of lookups are not followed (no cycles): the stored value.
+      if (looked_up->kind() == FieldType::kMultipleLookupValues) break;
       Json values = Json::array();
       auto ids = record.cells.find(link->id);
-      if (ids == record.cells.end()) return Json();
+      if (ids == record.cells.end() || !ids->is_array()) return Json();
       for (const Json& id : *ids) {
         const Record* other = linked->FindRecord(AsString(id));
         if (other == nullptr) continue;
@@ -71,8 +116,7 @@ Json CellValue(const Base& base, const Table& table, const Field& field, const R
     default:
       break;
   }
-  auto it = record.cells.find(field.id);
-  return it == record.cells.end() ? Json() : *it;
+  return StoredCell(field, record);
 }
 
 std::string CellText(const Base& base, const Field& field, const Json& value,
@@ -89,10 +133,18 @@ std::string CellText(const Base& base, const Field& field, const Json& value,
                                : value.dump();
     case FieldType::kCreatedTime:
     case FieldType::kLastModifiedTime: {
-      const Json& result = MemberAt(field.options, "result");
-      bool with_time = StringAt(result, "type", "dateTime") != "date";
-      return FormatDateCell(AsString(value), MemberAt(result, "options"), with_time, time_zone,
-                            user_locale);
+      const Json& options = MemberAt(MemberAt(field.options, "result"), "options");
+      if (ResultType(field) != "date") {
+        return FormatDateCell(AsString(value), options, true, time_zone, user_locale);
+      }
+      // A date result shown as an instant: its date in the result's zone.
+      std::string date = AsString(value);
+      int64_t millis = 0;
+      if (date.size() > 10 && ParseIsoMillis(date, &millis)) {
+        std::string zone = StringAt(options, "timeZone", "utc");
+        date = DateInZone(millis, zone == "client" && !time_zone.empty() ? time_zone : zone);
+      }
+      return FormatDateCell(date, options, false, time_zone, user_locale);
     }
     case FieldType::kCheckbox:
       return value.is_boolean() && value.get<bool>() ? "checked" : "";

@@ -65,6 +65,12 @@ bool UtcOffsetSeconds(const std::string& zone_name, int64_t utc_seconds, int* of
   return true;
 }
 
+std::string DateInZone(int64_t millis, const std::string& zone) {
+  int offset = 0;
+  if (!UtcOffsetSeconds(zone, millis / 1000, &offset)) offset = 0;
+  return FormatIsoMillis(millis + offset * 1000LL).substr(0, 10);
+}
+
 std::string FormatDateCell(const std::string& value, const Json& options, bool with_time,
                            const std::string& client_zone, const std::string& user_locale) {
   int64_t millis = 0;

@@ -67,7 +67,7 @@ http::Response Reset(Call& call) {
   Service& service = call.service;
   auto model = ModelFromJson(service.initial_state, service.ids, call.now_millis);
   if (!model.ok()) return InvalidRequest(std::string(model.status().message())).ToResponse();
-  service.model = std::move(model.value());
+  service.Install(std::move(model.value()));
   service.offsets.Clear();
   service.rate_limiter.ResetCounters();
   return Json200({{"reset", true}});
