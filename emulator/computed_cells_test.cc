@@ -134,5 +134,21 @@ TEST(ComputedCellsTest, BrokenLookupsRollupsAndCountsCanBeErrors) {
   EXPECT_EQ(Fields(emu)["Broken count"], error);
 }
 
+TEST(ComputedCellsTest, CellRulesChangeAtRunTime) {
+  TestEmulator emu(Options());
+  EXPECT_EQ(emu.Get("/__emulator/cell-rules").body,
+            json::parse(R"({"dateResults":"date","brokenComputed":"omit"})"));
+  Reply set = emu.Post("/__emulator/cell-rules", {{"dateResults", "instant"}});
+  ASSERT_EQ(set.status, 200);
+  EXPECT_EQ(set.body, json::parse(R"({"dateResults":"instant","brokenComputed":"omit"})"));
+  EXPECT_EQ(Fields(emu)["Created on"], "2024-03-10T23:30:00.000Z");
+  ASSERT_EQ(emu.Post("/__emulator/cell-rules", {{"brokenComputed", "error"}}).status, 200);
+  EXPECT_EQ(Fields(emu)["Broken count"], json({{"error", "#ERROR!"}}));
+  EXPECT_EQ(emu.Post("/__emulator/cell-rules", {{"dateResults", "sometimes"}}).status, 422);
+  // Reset restores the data, not the rules.
+  ASSERT_EQ(emu.Post("/__emulator/reset", json::object()).status, 200);
+  EXPECT_EQ(Fields(emu)["Created on"], "2024-03-10T23:30:00.000Z");
+}
+
 }  // namespace
 }  // namespace airpg::emulator

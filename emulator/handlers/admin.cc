@@ -1,5 +1,5 @@
 // Control endpoints under /__emulator/ (docs/emulator.md): stats, clock,
-// rate-limit settings, reset, state dump and offset expiry. They need no
+// rate-limit settings, cell rules, reset, state dump and offset expiry. They need no
 // token and are never rate limited.
 #include "airtable/webhook_mac.h"
 #include "emulator/data_file.h"
@@ -45,6 +45,37 @@ http::Response Clock(Call& call) {
     if (body.value("run", false)) service.clock.Unfreeze();
   }
   return Json200(ClockJson(service));
+}
+
+Json CellRulesJson(const CellRules& rules) {
+  return {{"dateResults", rules.date_result == CellRules::DateResult::kDate ? "date" : "instant"},
+          {"brokenComputed",
+           rules.broken_computed == CellRules::BrokenComputed::kOmit ? "omit" : "error"}};
+}
+
+// GET/POST /__emulator/cell-rules {"dateResults":"date"|"instant",
+// "brokenComputed":"omit"|"error"}: EmulatorOptions::cell_rules at run time,
+// for every base (and kept by reset).
+http::Response CellRulesEndpoint(Call& call) {
+  Service& service = call.service;
+  CellRules& rules = service.options.cell_rules;
+  if (call.request.method == "POST") {
+    if (!call.body.is_object()) return InvalidRequest().ToResponse();
+    Json current = CellRulesJson(rules);
+    std::string dates =
+        StringAt(call.body, "dateResults", current["dateResults"].get<std::string>());
+    std::string broken =
+        StringAt(call.body, "brokenComputed", current["brokenComputed"].get<std::string>());
+    if ((dates != "date" && dates != "instant") || (broken != "omit" && broken != "error")) {
+      return InvalidRequest("dateResults is date|instant, brokenComputed omit|error").ToResponse();
+    }
+    rules.date_result =
+        dates == "date" ? CellRules::DateResult::kDate : CellRules::DateResult::kInstant;
+    rules.broken_computed =
+        broken == "omit" ? CellRules::BrokenComputed::kOmit : CellRules::BrokenComputed::kError;
+    for (Base& base : service.model.bases) base.cell_rules = rules;
+  }
+  return Json200(CellRulesJson(rules));
 }
 
 http::Response RateLimits(Call& call) {
@@ -131,6 +162,9 @@ http::Response Admin(Call& call) {
   }
   if (what == "clock" && (method == "GET" || method == "POST")) return Clock(call);
   if (what == "rate-limits" && (method == "GET" || method == "POST")) return RateLimits(call);
+  if (what == "cell-rules" && (method == "GET" || method == "POST")) {
+    return CellRulesEndpoint(call);
+  }
   if (what == "reset" && method == "POST") return Reset(call);
   if (what == "faults" && method == "GET") return Json200(service.faults.ToJson());
   if (what == "faults" && method == "POST") {
