@@ -7,6 +7,7 @@
 
 #include "emulator/attachment_signer.h"
 #include "emulator/clock.h"
+#include "emulator/json_read.h"
 
 namespace airpg::emulator {
 namespace {
@@ -82,8 +83,8 @@ ApiResult<std::string> Choice(const CellWriteContext& ctx, Field& field, const J
   Json& choices = field.options["choices"];
   if (!choices.is_array()) choices = Json::array();
   for (const Json& choice : choices) {
-    if (choice.value("name", "") == name || choice.value("id", "") == name) {
-      return choice.value("name", "");
+    if (StringAt(choice, "name") == name || StringAt(choice, "id") == name) {
+      return StringAt(choice, "name");
     }
   }
   if (!ctx.typecast || !ctx.can_create_choices) {
@@ -116,7 +117,7 @@ ApiResult<Json> OneCollaborator(const CellWriteContext& ctx, const Field& field,
                                 const Json& value) {
   std::string key;
   if (value.is_object()) {
-    key = value.contains("id") ? value.value("id", "") : value.value("email", "");
+    key = value.contains("id") ? StringAt(value, "id") : StringAt(value, "email");
   } else if (value.is_string()) {
     key = value.get<std::string>();
   }
@@ -129,13 +130,12 @@ ApiResult<Json> OneCollaborator(const CellWriteContext& ctx, const Field& field,
 
 ApiResult<Json> Links(const CellWriteContext& ctx, const Field& field, const Json& value) {
   if (!value.is_array()) return CannotAccept(field);
-  std::string linked_table_id =
-      field.options.is_object() ? field.options.value("linkedTableId", "") : std::string();
+  std::string linked_table_id = StringAt(field.options, "linkedTableId");
   Table* linked = ctx.base.FindTable(linked_table_id);
   Json out = Json::array();
   for (const Json& item : value) {
     std::string record_id = item.is_string()   ? item.get<std::string>()
-                            : item.is_object() ? item.value("id", "")
+                            : item.is_object() ? StringAt(item, "id")
                                                : std::string();
     if (linked == nullptr || linked->FindRecord(record_id) == nullptr) {
       return Unprocessable("ROW_DOES_NOT_EXIST",
@@ -170,7 +170,7 @@ ApiResult<Json> Attachments(const CellWriteContext& ctx, const Field& field, con
       bool found = false;
       if (existing.is_array()) {
         for (const Json& old : existing) {
-          if (old.value("id", "") == item.value("id", "")) {
+          if (StringAt(old, "id") == StringAt(item, "id")) {
             out.push_back(old);
             found = true;
           }
@@ -179,9 +179,9 @@ ApiResult<Json> Attachments(const CellWriteContext& ctx, const Field& field, con
       if (!found) return CannotAccept(field);
       continue;
     }
-    std::string url = item.value("url", "");
+    std::string url = StringAt(item, "url");
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return CannotAccept(field);
-    std::string filename = item.value("filename", "");
+    std::string filename = StringAt(item, "filename");
     if (filename.empty()) {
       std::string path = url.substr(0, url.find('?'));
       filename = path.substr(path.rfind('/') + 1);
@@ -230,7 +230,7 @@ ApiResult<Json> NormalizeCell(const CellWriteContext& ctx, Field& field, const J
     case FieldType::kRating: {
       EMU_ASSIGN_OR_RETURN(Json n, Number(ctx, field, value));
       if (n.is_null() || (n.is_number() && n.get<double>() == 0)) return Json();
-      int max = field.options.is_object() ? field.options.value("max", 5) : 5;
+      int64_t max = IntAt(field.options, "max", 5);
       if (!n.is_number_integer() || n.get<int64_t>() < 1 || n.get<int64_t>() > max) {
         return CannotAccept(field);
       }

@@ -5,38 +5,41 @@
 
 #include "emulator/cell_writer.h"
 #include "emulator/clock.h"
+#include "emulator/json_read.h"
 #include "emulator/schema_json.h"
 
 namespace airpg::emulator {
 namespace {
 
 Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now) {
-  if (!json.is_object() || !json.contains("name")) {
+  if (!MemberAt(json, "name").is_string()) {
     return InvalidArgumentError("data file: a table needs a name");
   }
   Table table;
-  table.id = json.value("id", "");
+  table.id = StringAt(json, "id");
   if (table.id.empty()) table.id = ids.Next("tbl");
-  table.name = json.value("name", "");
-  table.description = json.value("description", "");
-  for (const Json& f : json.value("fields", Json::array())) {
+  table.name = StringAt(json, "name");
+  table.description = StringAt(json, "description");
+  for (const Json& f : MemberAt(json, "fields")) {
     auto field = FieldFromJson(f, ids);
     if (!field.ok()) return InvalidArgumentError("data file: bad field in table " + table.name);
     table.fields.push_back(std::move(field.value()));
   }
   if (table.fields.empty())
     return InvalidArgumentError("data file: table " + table.name + " has no fields");
-  table.primary_field_id = json.value("primaryFieldId", table.fields.front().id);
-  for (const Json& r : json.value("records", Json::array())) {
+  table.primary_field_id = StringAt(json, "primaryFieldId", table.fields.front().id);
+  for (const Json& r : MemberAt(json, "records")) {
     Record record;
-    record.id = r.value("id", "");
+    record.id = StringAt(r, "id");
     if (record.id.empty()) record.id = ids.Next("rec");
-    record.created_millis = now;
-    if (r.contains("createdTime"))
-      ParseIsoMillis(r.value("createdTime", ""), &record.created_millis);
+    // A missing or unreadable createdTime is "now", as for a record created now.
+    if (!ParseIsoMillis(StringAt(r, "createdTime"), &record.created_millis)) {
+      record.created_millis = now;
+    }
     record.modified_millis = record.created_millis;
-    record.comment_count = r.value("commentCount", 0);
-    const Json fields = r.value("fields", Json::object());
+    record.comment_count = static_cast<int>(IntAt(r, "commentCount", 0));
+    const Json& fields = MemberAt(r, "fields");
+    if (!fields.is_object()) continue;  // not a record: nothing to serve
     for (const auto& [key, value] : fields.items()) {
       const Field* field = table.FindField(key);
       if (field == nullptr) {
@@ -51,13 +54,13 @@ Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now) {
     if (f.kind() != airtable::FieldType::kAutoNumber) continue;
     for (Record& r : table.records) {
       if (r.cells.contains(f.id)) {
-        table.next_auto_number = std::max(table.next_auto_number, r.cells[f.id].get<int64_t>() + 1);
+        table.next_auto_number = std::max(table.next_auto_number, IntAt(r.cells, f.id, 0) + 1);
       } else {
         r.cells[f.id] = table.next_auto_number++;
       }
     }
   }
-  for (const Json& v : json.value("views", Json::array())) {
+  for (const Json& v : MemberAt(json, "views")) {
     auto view = ViewFromJson(v, table, ids);
     if (!view.ok()) return InvalidArgumentError("data file: bad view in table " + table.name);
     table.views.push_back(std::move(view.value()));
@@ -67,7 +70,7 @@ Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now) {
 }
 
 Collaborator CollaboratorFromJson(const Json& json) {
-  return {json.value("id", ""), json.value("email", ""), json.value("name", "")};
+  return {StringAt(json, "id"), StringAt(json, "email"), StringAt(json, "name")};
 }
 
 Json CollaboratorToJson(const Collaborator& c) {
@@ -98,18 +101,18 @@ Result<Model> ModelFromJson(const Json& json, IdGenerator& ids, int64_t now) {
   if (!json.is_object()) return InvalidArgumentError("data file: top level must be an object");
   ReserveIds(json, ids);
   Model model;
-  model.user = CollaboratorFromJson(json.value("user", Json::object()));
+  model.user = CollaboratorFromJson(MemberAt(json, "user"));
   if (model.user.id.empty()) model.user.id = ids.Next("usr");
-  for (const Json& b : json.value("bases", Json::array())) {
+  for (const Json& b : MemberAt(json, "bases")) {
     Base base;
-    base.id = b.value("id", "");
+    base.id = StringAt(b, "id");
     if (base.id.empty()) base.id = ids.Next("app");
-    base.name = b.value("name", base.id);
-    base.permission_level = b.value("permissionLevel", "create");
-    for (const Json& c : b.value("collaborators", Json::array())) {
+    base.name = StringAt(b, "name", base.id);
+    base.permission_level = StringAt(b, "permissionLevel", "create");
+    for (const Json& c : MemberAt(b, "collaborators")) {
       base.collaborators.push_back(CollaboratorFromJson(c));
     }
-    for (const Json& t : b.value("tables", Json::array())) {
+    for (const Json& t : MemberAt(b, "tables")) {
       AIRPG_ASSIGN_OR_RETURN(Table table, TableFromJson(t, ids, now));
       base.tables.push_back(std::move(table));
     }

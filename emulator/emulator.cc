@@ -29,8 +29,9 @@ Result<std::unique_ptr<Emulator>> Emulator::Start(const EmulatorOptions& options
         Model loaded, LoadModelFile(options.data_path, service.ids, service.clock.NowMillis()));
     initial = ModelToJson(loaded);
   }
-  AIRPG_ASSIGN_OR_RETURN(service.model,
+  AIRPG_ASSIGN_OR_RETURN(Model model,
                          ModelFromJson(initial, service.ids, service.clock.NowMillis()));
+  service.Install(std::move(model));
   service.initial_state = ModelToJson(service.model);
 
   http::Server::Options server_options;

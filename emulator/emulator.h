@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "emulator/cell_rules.h"
 #include "http/message.h"
 
 namespace airpg::emulator {
@@ -39,6 +40,9 @@ struct EmulatorOptions {
   // Missing record on single GET/PATCH/PUT/DELETE: 403 (default, per the
   // live reports in API.md §4) or 404 MODEL_ID_NOT_FOUND.
   bool missing_record_is_404 = false;
+  // createdTime/lastModifiedTime with a date result, broken lookups/rollups/
+  // counts (UNCONFIRMED renderings, see cell_rules.h).
+  CellRules cell_rules;
   // Start with the clock frozen at this time (epoch millis).
   std::optional<int64_t> frozen_clock_millis;
   uint64_t seed = 20240101;

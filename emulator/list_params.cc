@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "emulator/json_read.h"
+
 namespace airpg::emulator {
 namespace {
 
@@ -119,8 +121,8 @@ ApiResult<ListParams> ParseListBody(const Json& body, const http::QueryParams& q
     } else if (key == "sort") {
       if (!value.is_array()) return InvalidRequest();
       for (const Json& s : value) {
-        if (!s.is_object() || !s.contains("field")) return InvalidRequest();
-        params.sort.push_back({s.value("field", ""), s.value("direction", "asc") == "desc"});
+        if (!MemberAt(s, "field").is_string()) return InvalidRequest();
+        params.sort.push_back({StringAt(s, "field"), StringAt(s, "direction", "asc") == "desc"});
       }
     } else if (key == "view" && value.is_string()) {
       params.view = value.get<std::string>();

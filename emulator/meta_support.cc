@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "emulator/json_read.h"
 #include "emulator/schema_json.h"
 
 namespace airpg::emulator {
@@ -33,13 +34,13 @@ ApiResult<Field> NewFieldFromConfig(Call& call, Base& base, const Table& table,
                          "Creating fields of type " + field.type + " is not supported");
   }
   if (kind == airtable::FieldType::kMultipleRecordLinks) {
-    std::string linked = field.options.is_object() ? field.options.value("linkedTableId", "") : "";
+    std::string linked = StringAt(field.options, "linkedTableId");
     if (linked.empty() || (base.FindTable(linked) == nullptr && linked != table.id)) {
       return InvalidRequest("Invalid options for field " + field.name + ": unknown linkedTableId");
     }
     field.options["isReversed"] = false;
     field.options["prefersSingleRecordLink"] =
-        field.options.value("prefersSingleRecordLink", false);
+        BoolAt(field.options, "prefersSingleRecordLink", false);
   }
   return field;
 }
@@ -49,7 +50,7 @@ void AddInverseLink(Call& call, Base& base, Table& table, Field& field) {
       field.options.contains("inverseLinkFieldId")) {
     return;
   }
-  Table* linked = base.FindTable(field.options.value("linkedTableId", ""));
+  Table* linked = base.FindTable(StringAt(field.options, "linkedTableId"));
   if (linked == nullptr || linked == &table) return;  // self-links have no inverse field
   Field inverse;
   inverse.id = call.service.ids.Next("fld");

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "airtable/field_type.h"
+#include "emulator/cell_rules.h"
 
 namespace airpg::emulator {
 
@@ -110,6 +111,9 @@ struct Base {
   std::vector<Table> tables;
   std::vector<Collaborator> collaborators;
   int64_t transaction_number = 0;
+  // How UNCONFIRMED cells render; EmulatorOptions::cell_rules, copied in by
+  // Service::Install (not part of the data file).
+  CellRules cell_rules;
 
   // By id first, then exact name; nullptr if absent.
   Table* FindTable(std::string_view id_or_name);

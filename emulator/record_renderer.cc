@@ -4,6 +4,7 @@
 
 #include "emulator/attachment_signer.h"
 #include "emulator/clock.h"
+#include "emulator/json_read.h"
 #include "emulator/time_zone.h"
 
 namespace airpg::emulator {
@@ -21,9 +22,8 @@ std::string Join(const std::vector<std::string>& parts) {
 }
 
 std::string PrimaryText(const Base& base, const Field& link_field, const std::string& record_id) {
-  if (!link_field.options.is_object()) return record_id;
   const Table* linked =
-      const_cast<Base&>(base).FindTable(link_field.options.value("linkedTableId", ""));
+      const_cast<Base&>(base).FindTable(StringAt(link_field.options, "linkedTableId"));
   if (linked == nullptr) return record_id;
   const Record* record = linked->FindRecord(record_id);
   const Field* primary = linked->FindField(linked->primary_field_id);
@@ -31,35 +31,78 @@ std::string PrimaryText(const Base& base, const Field& link_field, const std::st
   return CellText(base, *primary, CellValue(base, *linked, *primary, *record));
 }
 
+Json StoredCell(const Field& field, const Record& record) {
+  auto it = record.cells.find(field.id);
+  return it == record.cells.end() ? Json() : *it;
+}
+
+// The link field a lookup, rollup or count goes through; nullptr when the
+// field is broken (isValid false, "recordLinkFieldId": null, or the link
+// field deleted).
+const Field* LinkOf(const Table& table, const Field& field) {
+  if (!BoolAt(field.options, "isValid", true)) return nullptr;
+  const Field* link = table.FindField(StringAt(field.options, "recordLinkFieldId"));
+  if (link == nullptr || link->kind() != FieldType::kMultipleRecordLinks) return nullptr;
+  return link;
+}
+
+// A broken lookup, rollup or count, as CellRules::broken_computed says.
+Json BrokenCell(const Base& base, const Field& field, const Record& record) {
+  if (base.cell_rules.broken_computed == CellRules::BrokenComputed::kError) {
+    return {{"error", "#ERROR!"}};
+  }
+  return StoredCell(field, record);
+}
+
+// "date" or "dateTime": how a createdTime / lastModifiedTime field shows.
+std::string ResultType(const Field& field) {
+  return StringAt(MemberAt(field.options, "result"), "type", "dateTime");
+}
+
+// A createdTime / lastModifiedTime cell: the instant, or with a `date`
+// result its date in the result's time zone (API.md §5.3; CellRules).
+Json TimeCell(const Base& base, const Field& field, int64_t millis) {
+  if (ResultType(field) != "date" ||
+      base.cell_rules.date_result == CellRules::DateResult::kInstant) {
+    return FormatIsoMillis(millis);
+  }
+  const Json& options = MemberAt(MemberAt(field.options, "result"), "options");
+  return DateInZone(millis, StringAt(options, "timeZone", "utc"));
+}
+
 }  // namespace
 
 Json CellValue(const Base& base, const Table& table, const Field& field, const Record& record) {
   switch (field.kind()) {
     case FieldType::kCreatedTime:
-      return FormatIsoMillis(record.created_millis);
+      return TimeCell(base, field, record.created_millis);
     case FieldType::kLastModifiedTime:
-      return FormatIsoMillis(record.modified_millis);
+      return TimeCell(base, field, record.modified_millis);
     case FieldType::kCount: {
-      std::string link =
-          field.options.is_object() ? field.options.value("recordLinkFieldId", "") : "";
-      auto links = record.cells.find(link);
-      if (link.empty()) break;  // no link to count: keep the stored value
-      return links == record.cells.end() ? Json(0) : Json(links->size());
+      const Field* link = LinkOf(table, field);
+      if (link == nullptr) return BrokenCell(base, field, record);
+      auto links = record.cells.find(link->id);
+      return links == record.cells.end() || !links->is_array() ? Json(0) : Json(links->size());
     }
+    case FieldType::kRollup:
+      // Not computed: the stored value, unless the link is gone.
+      if (LinkOf(table, field) == nullptr) return BrokenCell(base, field, record);
+      break;
     case FieldType::kMultipleLookupValues: {
-      if (!field.options.is_object()) break;
-      const Field* link = table.FindField(field.options.value("recordLinkFieldId", ""));
-      if (link == nullptr || !link->options.is_object()) break;
+      const Field* link = LinkOf(table, field);
       const Table* linked =
-          const_cast<Base&>(base).FindTable(link->options.value("linkedTableId", ""));
+          link ? const_cast<Base&>(base).FindTable(StringAt(link->options, "linkedTableId"))
+               : nullptr;
       const Field* looked_up =
-          linked ? linked->FindField(field.options.value("fieldIdInLinkedTable", "")) : nullptr;
-      if (looked_up == nullptr || looked_up->kind() == FieldType::kMultipleLookupValues) break;
+          linked ? linked->FindField(StringAt(field.options, "fieldIdInLinkedTable")) : nullptr;
+      if (looked_up == nullptr) return BrokenCell(base, field, record);
+      // Lookups of lookups are not followed (no cycles): the stored value.
+      if (looked_up->kind() == FieldType::kMultipleLookupValues) break;
       Json values = Json::array();
       auto ids = record.cells.find(link->id);
-      if (ids == record.cells.end()) return Json();
+      if (ids == record.cells.end() || !ids->is_array()) return Json();
       for (const Json& id : *ids) {
-        const Record* other = linked->FindRecord(id.get<std::string>());
+        const Record* other = linked->FindRecord(AsString(id));
         if (other == nullptr) continue;
         Json value = CellValue(base, *linked, *looked_up, *other);
         if (value.is_array()) {
@@ -73,8 +116,7 @@ Json CellValue(const Base& base, const Table& table, const Field& field, const R
     default:
       break;
   }
-  auto it = record.cells.find(field.id);
-  return it == record.cells.end() ? Json() : *it;
+  return StoredCell(field, record);
 }
 
 std::string CellText(const Base& base, const Field& field, const Json& value,
@@ -91,22 +133,30 @@ std::string CellText(const Base& base, const Field& field, const Json& value,
                                : value.dump();
     case FieldType::kCreatedTime:
     case FieldType::kLastModifiedTime: {
-      Json result = field.options.is_object() ? field.options.value("result", Json()) : Json();
-      bool with_time = !result.is_object() || result.value("type", "dateTime") == "dateTime";
-      Json options = result.is_object() ? result.value("options", Json()) : Json();
-      return FormatDateCell(value.get<std::string>(), options, with_time, time_zone, user_locale);
+      const Json& options = MemberAt(MemberAt(field.options, "result"), "options");
+      if (ResultType(field) != "date") {
+        return FormatDateCell(AsString(value), options, true, time_zone, user_locale);
+      }
+      // A date result shown as an instant: its date in the result's zone.
+      std::string date = AsString(value);
+      int64_t millis = 0;
+      if (date.size() > 10 && ParseIsoMillis(date, &millis)) {
+        std::string zone = StringAt(options, "timeZone", "utc");
+        date = DateInZone(millis, zone == "client" && !time_zone.empty() ? time_zone : zone);
+      }
+      return FormatDateCell(date, options, false, time_zone, user_locale);
     }
     case FieldType::kCheckbox:
       return value.is_boolean() && value.get<bool>() ? "checked" : "";
     case FieldType::kMultipleRecordLinks: {
       std::vector<std::string> names;
-      for (const Json& id : value) names.push_back(PrimaryText(base, field, id.get<std::string>()));
+      for (const Json& id : value) names.push_back(PrimaryText(base, field, AsString(id)));
       return Join(names);
     }
     case FieldType::kMultipleAttachments: {
       std::vector<std::string> parts;
       for (const Json& a : value) {
-        parts.push_back(a.value("filename", "") + " (" + a.value("url", "") + ")");
+        parts.push_back(StringAt(a, "filename") + " (" + StringAt(a, "url") + ")");
       }
       return Join(parts);
     }
@@ -121,10 +171,9 @@ std::string CellText(const Base& base, const Field& field, const Json& value,
     return Join(parts);
   }
   if (value.is_object()) {
-    if (value.contains("name")) return value.value("name", "");
-    if (value.contains("text")) return value.value("text", "");
-    if (value.contains("label")) return value.value("label", "");
-    if (value.contains("value") && value["value"].is_string()) return value.value("value", "");
+    for (const char* key : {"name", "email", "text", "label", "value"}) {
+      if (MemberAt(value, key).is_string()) return StringAt(value, key);
+    }
     return value.dump();
   }
   return value.dump();  // numbers
@@ -143,13 +192,14 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
     if (value.is_null()) continue;
     if (field.kind() == FieldType::kMultipleAttachments && value.is_array()) {
       for (Json& attachment : value) {
+        if (!attachment.is_object()) continue;  // shown as stored
         // Airtable's size is the size of the bytes at the URL: without
         // emulator-only "content" those are the placeholder's.
-        if (!attachment.contains("content") && attachment.contains("id") &&
-            attachment.contains("filename")) {
-          attachment["size"] = AttachmentPlaceholder(attachment["id"].get<std::string>(),
-                                                     attachment["filename"].get<std::string>())
-                                   .size();
+        if (!attachment.contains("content") && MemberAt(attachment, "id").is_string() &&
+            MemberAt(attachment, "filename").is_string()) {
+          attachment["size"] =
+              AttachmentPlaceholder(StringAt(attachment, "id"), StringAt(attachment, "filename"))
+                  .size();
         }
         attachment.erase("content");  // emulator-only: the bytes served at the URL
         if (options.attachment_url) attachment["url"] = options.attachment_url(attachment);

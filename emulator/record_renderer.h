@@ -38,9 +38,12 @@ std::string RenderRecordText(const Base& base, const Table& table, const Record&
                              const RenderOptions& options, uint64_t generation);
 
 // The value a field shows for a record in the read format; null when empty.
-// Computed live: createdTime, lastModifiedTime, count (links in the counted
-// field) and multipleLookupValues (the linked records' values, flattened).
-// Other computed types show the value stored in the data file.
+// Computed live: createdTime, lastModifiedTime (the instant, or its date for a
+// `date` result), count (links in the counted field) and multipleLookupValues
+// (the linked records' values, flattened). Other computed types show the
+// value stored in the data file. A lookup, rollup or count whose link is
+// broken shows as base.cell_rules says (cell_rules.h). Never throws, whatever
+// the stored JSON.
 Json CellValue(const Base& base, const Table& table, const Field& field, const Record& record);
 
 // The display text of a cell (cellFormat=string, sorting, simple filters);

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "emulator/json_read.h"
+
 namespace airpg::emulator {
 namespace {
 
 Json LinksOf(const Json& cells, const std::string& field_id) {
   auto it = cells.find(field_id);
-  return it == cells.end() ? Json::array() : *it;
+  return it == cells.end() || !it->is_array() ? Json::array() : *it;
 }
 
 bool Contains(const Json& array, const std::string& id) {
@@ -61,19 +63,17 @@ ApiResult<Json> ComputeCells(const CellWriteContext& ctx, const Record& record, 
 
 void ApplyCells(Base& base, Table& table, Record& record, Json cells, int64_t now_millis) {
   for (const Field& field : table.fields) {
-    if (field.kind() != airtable::FieldType::kMultipleRecordLinks || !field.options.is_object()) {
-      continue;
-    }
-    std::string inverse = field.options.value("inverseLinkFieldId", "");
-    Table* linked = base.FindTable(field.options.value("linkedTableId", ""));
+    if (field.kind() != airtable::FieldType::kMultipleRecordLinks) continue;
+    std::string inverse = StringAt(field.options, "inverseLinkFieldId");
+    Table* linked = base.FindTable(StringAt(field.options, "linkedTableId"));
     if (inverse.empty() || linked == nullptr) continue;
     Json before = LinksOf(record.cells, field.id);
     Json after = LinksOf(cells, field.id);
     for (const Json& id : before) {
-      if (!Contains(after, id)) SetInverse(*linked, inverse, id, record.id, false);
+      if (!Contains(after, id)) SetInverse(*linked, inverse, AsString(id), record.id, false);
     }
     for (const Json& id : after) {
-      if (!Contains(before, id)) SetInverse(*linked, inverse, id, record.id, true);
+      if (!Contains(before, id)) SetInverse(*linked, inverse, AsString(id), record.id, true);
     }
   }
   record.cells = std::move(cells);
@@ -83,13 +83,13 @@ void ApplyCells(Base& base, Table& table, Record& record, Json cells, int64_t no
 void UnlinkEverywhere(Base& base, const std::string& table_id, const std::string& record_id) {
   for (Table& table : base.tables) {
     for (const Field& field : table.fields) {
-      if (field.kind() != airtable::FieldType::kMultipleRecordLinks || !field.options.is_object() ||
-          field.options.value("linkedTableId", "") != table_id) {
+      if (field.kind() != airtable::FieldType::kMultipleRecordLinks ||
+          StringAt(field.options, "linkedTableId") != table_id) {
         continue;
       }
       for (Record& other : table.records) {
         auto it = other.cells.find(field.id);
-        if (it == other.cells.end()) continue;
+        if (it == other.cells.end() || !it->is_array()) continue;
         it->erase(std::remove(it->begin(), it->end(), Json(record_id)), it->end());
         if (it->empty()) other.cells.erase(it);
       }

@@ -1,5 +1,7 @@
 #include "emulator/schema_json.h"
 
+#include "emulator/json_read.h"
+
 namespace airpg::emulator {
 
 Json FieldToJson(const Field& field) {
@@ -42,11 +44,11 @@ ApiResult<Field> FieldFromJson(const Json& json, IdGenerator& ids) {
     return InvalidRequest();
   }
   Field field;
-  field.id = json.value("id", "");
+  field.id = StringAt(json, "id");
   if (field.id.empty()) field.id = ids.Next("fld");
   field.name = json["name"].get<std::string>();
   field.type = json["type"].get<std::string>();
-  field.description = json.value("description", "");
+  field.description = StringAt(json, "description");
   if (json.contains("options")) field.options = json["options"];
   // Select choices written without ids get them (API.md §5.3 write deltas).
   if (field.options.is_object() && field.options.contains("choices") &&
@@ -59,26 +61,20 @@ ApiResult<Field> FieldFromJson(const Json& json, IdGenerator& ids) {
 }
 
 ApiResult<View> ViewFromJson(const Json& json, const Table& table, IdGenerator& ids) {
-  if (!json.is_object() || !json.contains("name")) return InvalidRequest();
+  if (!MemberAt(json, "name").is_string()) return InvalidRequest();
   View view;
-  view.id = json.value("id", "");
+  view.id = StringAt(json, "id");
   if (view.id.empty()) view.id = ids.Next("viw");
-  view.name = json.value("name", "");
-  view.type = json.value("type", "grid");
-  if (json.contains("visibleFieldIds")) {
-    view.visible_field_ids = json["visibleFieldIds"].get<std::vector<std::string>>();
+  view.name = StringAt(json, "name");
+  view.type = StringAt(json, "type", "grid");
+  view.visible_field_ids = StringsAt(json, "visibleFieldIds");
+  view.filter_formula = StringAt(json, "filterByFormula");
+  for (const Json& s : MemberAt(json, "sort")) {
+    const Field* f = table.FindField(StringAt(s, "field"));
+    if (f == nullptr) return UnknownFieldName(StringAt(s, "field"));
+    view.sort.push_back({f->id, StringAt(s, "direction", "asc") == "desc"});
   }
-  view.filter_formula = json.value("filterByFormula", "");
-  if (json.contains("sort")) {
-    for (const Json& s : json["sort"]) {
-      const Field* f = table.FindField(s.value("field", ""));
-      if (f == nullptr) return UnknownFieldName(s.value("field", ""));
-      view.sort.push_back({f->id, s.value("direction", "asc") == "desc"});
-    }
-  }
-  if (json.contains("recordOrder")) {
-    view.manual_order = json["recordOrder"].get<std::vector<std::string>>();
-  }
+  view.manual_order = StringsAt(json, "recordOrder");
   return view;
 }
 

@@ -199,6 +199,11 @@ Service::Service(const EmulatorOptions& opts)
       });
 }
 
+void Service::Install(Model loaded) {
+  for (Base& base : loaded.bases) base.cell_rules = options.cell_rules;
+  model = std::move(loaded);
+}
+
 void Service::Publish(Call& call, const std::string& base_id) {
   if (call.changes.empty()) return;
   Base* base = model.FindBase(base_id);

@@ -39,6 +39,9 @@ struct Service {
   http::Response HandleLocked(const http::Request& request, int64_t* latency);
   // Turns the call's changes into webhook payloads and pings. REQUIRES: mu held.
   void Publish(Call& call, const std::string& base_id);
+  // Makes `loaded` the model, with the options' cell rules in every base.
+  // REQUIRES: mu held, or the server not yet started.
+  void Install(Model loaded);
 
   EmulatorOptions options;
   std::string url;  // set once the server has its port

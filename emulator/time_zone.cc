@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "emulator/clock.h"
+#include "emulator/json_read.h"
 #include "formula/time_zone.h"
 
 namespace airpg::emulator {
@@ -64,20 +65,20 @@ bool UtcOffsetSeconds(const std::string& zone_name, int64_t utc_seconds, int* of
   return true;
 }
 
+std::string DateInZone(int64_t millis, const std::string& zone) {
+  int offset = 0;
+  if (!UtcOffsetSeconds(zone, millis / 1000, &offset)) offset = 0;
+  return FormatIsoMillis(millis + offset * 1000LL).substr(0, 10);
+}
+
 std::string FormatDateCell(const std::string& value, const Json& options, bool with_time,
                            const std::string& client_zone, const std::string& user_locale) {
   int64_t millis = 0;
   if (!ParseIsoMillis(value, &millis)) return value;
   std::string date_format = "iso", time_format = "24hour", zone = "utc";
-  if (options.is_object()) {
-    if (options.contains("dateFormat") && options["dateFormat"].is_object()) {
-      date_format = options["dateFormat"].value("name", "iso");
-    }
-    if (options.contains("timeFormat") && options["timeFormat"].is_object()) {
-      time_format = options["timeFormat"].value("name", "24hour");
-    }
-    zone = options.value("timeZone", "client");
-  }
+  date_format = StringAt(MemberAt(options, "dateFormat"), "name", date_format);
+  time_format = StringAt(MemberAt(options, "timeFormat"), "name", time_format);
+  if (options.is_object()) zone = StringAt(options, "timeZone", "client");
   if (zone == "client") zone = client_zone.empty() ? "utc" : client_zone;
   int offset = 0;
   if (with_time && !UtcOffsetSeconds(zone, millis / 1000, &offset)) offset = 0;

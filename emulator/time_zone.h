@@ -16,6 +16,10 @@ namespace airpg::emulator {
 // name such as "Asia/Ho_Chi_Minh") at `utc_seconds`. False for unknown zones.
 bool UtcOffsetSeconds(const std::string& zone, int64_t utc_seconds, int* offset);
 
+// The calendar date "YYYY-MM-DD" of `millis` in `zone` (IANA name or
+// "utc"); unknown zones, "client" included, count as UTC.
+std::string DateInZone(int64_t millis, const std::string& zone);
+
 // The display text of a date ("YYYY-MM-DD") or dateTime (ISO UTC) value for a
 // field whose options (or result options, for createdTime/lastModifiedTime)
 // are `options`. dateTime values are shown in the field's time zone, or in

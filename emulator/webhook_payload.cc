@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "emulator/clock.h"
+#include "emulator/json_read.h"
 #include "emulator/record_renderer.h"
 
 namespace airpg::emulator {
@@ -17,7 +18,7 @@ bool Lists(const Json& array, const std::string& value) {
 Json Choice(const Field& field, const Json& name) {
   if (field.options.is_object() && field.options.contains("choices")) {
     for (const Json& c : field.options["choices"]) {
-      if (c.value("name", "") == name) return c;
+      if (MemberAt(c, "name") == name) return c;
     }
   }
   return {{"name", name}};
@@ -46,12 +47,11 @@ Json CellV2(const Base& base, const Field& field, const Json& value) {
     }
     case FieldType::kMultipleRecordLinks: {
       Json out = Json::array();
-      Table* linked = const_cast<Base&>(base).FindTable(
-          field.options.is_object() ? field.options.value("linkedTableId", "") : "");
+      Table* linked = const_cast<Base&>(base).FindTable(StringAt(field.options, "linkedTableId"));
       for (const Json& id : value) {
         Json link = {{"id", id}};
         if (linked != nullptr) {
-          const Record* r = linked->FindRecord(id.get<std::string>());
+          const Record* r = linked->FindRecord(AsString(id));
           const Field* primary = linked->FindField(linked->primary_field_id);
           if (r != nullptr && primary != nullptr) {
             link["name"] = CellText(base, *primary, CellValue(base, *linked, *primary, *r));
@@ -63,12 +63,14 @@ Json CellV2(const Base& base, const Field& field, const Json& value) {
     }
     case FieldType::kSingleCollaborator: {
       Json out = value;
-      out["permissionLevel"] = "edit";
+      if (out.is_object()) out["permissionLevel"] = "edit";
       return out;
     }
     case FieldType::kMultipleCollaborators: {
       Json out = value;
-      for (Json& c : out) c["permissionLevel"] = "edit";
+      for (Json& c : out) {
+        if (c.is_object()) c["permissionLevel"] = "edit";
+      }
       return out;
     }
     default:
@@ -81,12 +83,12 @@ Json BuildPayload(const PayloadContext& ctx, const Json& specification, const Ch
   Json filters = options.value("filters", Json::object());
   Json includes = options.value("includes", Json::object());
   Json data_types = filters.value("dataTypes", Json::array());
-  std::string scope = filters.value("recordChangeScope", "");
+  std::string scope = StringAt(filters, "recordChangeScope");
   Json change_types = filters.value("changeTypes", Json());
   Json from_sources = filters.value("fromSources", Json());
   Json watch_data = filters.value("watchDataInFieldIds", Json());
   Json include_cells = includes.value("includeCellValuesInFieldIds", Json());
-  bool include_previous = includes.value("includePreviousCellValues", false);
+  bool include_previous = BoolAt(includes, "includePreviousCellValues", false);
   if (from_sources.is_array() && !Lists(from_sources, changes.source)) return Json();
 
   auto in_scope = [&](const std::string& table_id) {

@@ -4,6 +4,7 @@
 
 #include "airtable/webhook_mac.h"
 #include "emulator/clock.h"
+#include "emulator/json_read.h"
 #include "emulator/webhook_payload.h"
 
 namespace airpg::emulator {
@@ -22,9 +23,9 @@ ApiResult<bool> ValidateSpec(const Base& base, const Json& spec) {
   if (!spec.is_object() || !spec.contains("options") || !spec["options"].is_object()) {
     return InvalidSpec("missing options");
   }
-  const Json& filters = spec["options"].value("filters", Json());
+  const Json& filters = MemberAt(spec["options"], "filters");
   if (!filters.is_object()) return InvalidSpec("missing filters");
-  const Json& types = filters.value("dataTypes", Json());
+  const Json& types = MemberAt(filters, "dataTypes");
   if (!types.is_array() || types.empty()) return InvalidSpec("dataTypes must not be empty");
   for (const Json& t : types) {
     if (t != "tableData" && t != "tableFields" && t != "tableMetadata") {
@@ -32,7 +33,7 @@ ApiResult<bool> ValidateSpec(const Base& base, const Json& spec) {
     }
   }
   if (filters.contains("recordChangeScope")) {
-    std::string scope = filters.value("recordChangeScope", "");
+    std::string scope = StringAt(filters, "recordChangeScope");
     bool found = false;
     for (const Table& t : base.tables) found |= t.id == scope || t.FindView(scope) != nullptr;
     if (!found) return InvalidSpec("unknown recordChangeScope " + scope);

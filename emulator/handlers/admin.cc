@@ -1,9 +1,10 @@
 // Control endpoints under /__emulator/ (docs/emulator.md): stats, clock,
-// rate-limit settings, reset, state dump and offset expiry. They need no
+// rate-limit settings, cell rules, reset, state dump and offset expiry. They need no
 // token and are never rate limited.
 #include "airtable/webhook_mac.h"
 #include "emulator/data_file.h"
 #include "emulator/handlers/handlers.h"
+#include "emulator/json_read.h"
 
 namespace airpg::emulator {
 namespace {
@@ -46,6 +47,37 @@ http::Response Clock(Call& call) {
   return Json200(ClockJson(service));
 }
 
+Json CellRulesJson(const CellRules& rules) {
+  return {{"dateResults", rules.date_result == CellRules::DateResult::kDate ? "date" : "instant"},
+          {"brokenComputed",
+           rules.broken_computed == CellRules::BrokenComputed::kOmit ? "omit" : "error"}};
+}
+
+// GET/POST /__emulator/cell-rules {"dateResults":"date"|"instant",
+// "brokenComputed":"omit"|"error"}: EmulatorOptions::cell_rules at run time,
+// for every base (and kept by reset).
+http::Response CellRulesEndpoint(Call& call) {
+  Service& service = call.service;
+  CellRules& rules = service.options.cell_rules;
+  if (call.request.method == "POST") {
+    if (!call.body.is_object()) return InvalidRequest().ToResponse();
+    Json current = CellRulesJson(rules);
+    std::string dates =
+        StringAt(call.body, "dateResults", current["dateResults"].get<std::string>());
+    std::string broken =
+        StringAt(call.body, "brokenComputed", current["brokenComputed"].get<std::string>());
+    if ((dates != "date" && dates != "instant") || (broken != "omit" && broken != "error")) {
+      return InvalidRequest("dateResults is date|instant, brokenComputed omit|error").ToResponse();
+    }
+    rules.date_result =
+        dates == "date" ? CellRules::DateResult::kDate : CellRules::DateResult::kInstant;
+    rules.broken_computed =
+        broken == "omit" ? CellRules::BrokenComputed::kOmit : CellRules::BrokenComputed::kError;
+    for (Base& base : service.model.bases) base.cell_rules = rules;
+  }
+  return Json200(CellRulesJson(rules));
+}
+
 http::Response RateLimits(Call& call) {
   RateLimiter& limiter = call.service.rate_limiter;
   if (call.request.method == "POST") {
@@ -66,7 +98,7 @@ http::Response Reset(Call& call) {
   Service& service = call.service;
   auto model = ModelFromJson(service.initial_state, service.ids, call.now_millis);
   if (!model.ok()) return InvalidRequest(std::string(model.status().message())).ToResponse();
-  service.model = std::move(model.value());
+  service.Install(std::move(model.value()));
   service.offsets.Clear();
   service.rate_limiter.ResetCounters();
   return Json200({{"reset", true}});
@@ -95,12 +127,12 @@ http::Response Attachment(Call& call) {
           auto cell = record.cells.find(field.id);
           if (cell == record.cells.end()) continue;
           for (const Json& attachment : *cell) {
-            if (attachment.value("id", "") != s[2]) continue;
+            if (StringAt(attachment, "id") != s[2]) continue;
             http::Response response;
-            response.content_type = attachment.value("type", "application/octet-stream");
-            std::string content = attachment.value("content", "");
+            response.content_type = StringAt(attachment, "type", "application/octet-stream");
+            std::string content = StringAt(attachment, "content");
             if (content.empty() || !airtable::Base64Decode(content, &response.body)) {
-              response.body = AttachmentPlaceholder(s[2], attachment.value("filename", ""));
+              response.body = AttachmentPlaceholder(s[2], StringAt(attachment, "filename"));
             }
             return response;
           }
@@ -130,6 +162,9 @@ http::Response Admin(Call& call) {
   }
   if (what == "clock" && (method == "GET" || method == "POST")) return Clock(call);
   if (what == "rate-limits" && (method == "GET" || method == "POST")) return RateLimits(call);
+  if (what == "cell-rules" && (method == "GET" || method == "POST")) {
+    return CellRulesEndpoint(call);
+  }
   if (what == "reset" && method == "POST") return Reset(call);
   if (what == "faults" && method == "GET") return Json200(service.faults.ToJson());
   if (what == "faults" && method == "POST") {

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "emulator/handlers/handlers.h"
+#include "emulator/json_read.h"
 #include "emulator/meta_support.h"
 #include "emulator/schema_json.h"
 
@@ -24,7 +25,7 @@ HandlerResult CreateTable(Call& call, Base& base) {
   Table table;
   table.id = call.service.ids.Next("tbl");
   table.name = name;
-  table.description = body.value("description", "");
+  table.description = StringAt(body, "description");
   for (const Json& config : body["fields"]) {
     EMU_ASSIGN_OR_RETURN(Field field, NewFieldFromConfig(call, base, table, config));
     table.fields.push_back(std::move(field));

@@ -3,6 +3,7 @@
 // merges, PUT clears every writable field not sent. A batch is validated in
 // full before anything is stored.
 #include "emulator/handlers/handlers.h"
+#include "emulator/json_read.h"
 #include "emulator/record_renderer.h"
 
 namespace airpg::emulator {
@@ -88,7 +89,7 @@ HandlerResult UpdateRecords(Call& call, Base& base, Table& table, WriteMode mode
     Planned p;
     p.fields = input["fields"];
     if (input.contains("id")) {
-      std::string id = input.value("id", "");
+      std::string id = StringAt(input, "id");
       p.existing = table.FindRecord(id);
       p.existing_id = id;
       if (p.existing == nullptr) {

@@ -1,5 +1,6 @@
 // Helpers shared by the record write handlers; see handlers.h.
 #include "emulator/handlers/handlers.h"
+#include "emulator/json_read.h"
 #include "emulator/record_renderer.h"
 
 namespace airpg::emulator {
@@ -9,8 +10,8 @@ RenderOptions BaseRenderOptions(const Call& call) {
   const Service& service = call.service;
   int64_t now = call.now_millis;
   options.attachment_url = [&service, now](const Json& attachment) {
-    return service.attachment_signer.Url(service.url, attachment.value("id", ""),
-                                         attachment.value("filename", ""), now);
+    return service.attachment_signer.Url(service.url, StringAt(attachment, "id"),
+                                         StringAt(attachment, "filename"), now);
   };
   return options;
 }
