@@ -93,6 +93,10 @@ TEST(CliFindingTest, TheErrorLineFollowsLogFormatJson) {
   EXPECT_EQ(LastLine(airpg.Run({"--log-format", "text", "foo"}).err),
             "airpg: unknown command 'foo'");
   expect_json_error(airpg.Run({"formula", "check", "1", "--table", "T"}), "--table needs");
+  airpg.SetEnv("AIRPG_AIRTABLE_BASE_ID", std::nullopt);
+  expect_json_error(airpg.Run({"migrate"}), "--base");
+  airpg.SetEnv("DATABASE_URL", "postgresql://app:secret@db:port/prod");
+  expect_json_error(airpg.Run({"db", "url"}), "DATABASE_URL");
 }
 
 TEST(CliFindingTest, HelpListsTheCommandsOrOnesOptions) {
