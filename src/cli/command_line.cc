@@ -94,6 +94,15 @@ CommandSpec SpecOf(const CLI::App& app) {
   return spec;
 }
 
+// Lets every command take airpg's own options after its name too
+// (`airpg schema dump --config F`): an option a command lacks goes up to its parent.
+void FallThroughEverywhere(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->fallthrough();
+    FallThroughEverywhere(*sub);
+  }
+}
+
 // "airpg db status" for the db status subcommand.
 std::string CommandPath(const CLI::App& app) {
   std::string path = app.get_name();
@@ -229,7 +238,6 @@ int Run(int argc, char** argv) {
                     "read the schema from this Airtable base (app…) instead of a file");
     cmd->add_option("--table", formula.table,
                     "table id or name (needed when the schema has several)");
-    cmd->fallthrough();
     AddOutputOption(cmd, &formula.json);
     cmd->callback([&formula, name] { formula.action = name; });
     return cmd;
@@ -276,7 +284,6 @@ int Run(int argc, char** argv) {
   SchemaDumpOptions dump;
   CLI::App* schema_dump = schema_cmd->add_subcommand(
       "dump", "print the base's Meta API schema JSON (what --schema-file reads)");
-  schema_dump->fallthrough();
   schema_dump->add_option("--base", dump.base, "Airtable base id (default: airtable.base_id)");
   CLI::App* migrate_cmd = app.add_subcommand(
       "migrate", "copy a base into Postgres, verify it and swap it in (exit 1 if the job fails)");
@@ -341,7 +348,6 @@ int Run(int argc, char** argv) {
   BasesOptions bases;
   CLI::App* bases_cmd = app.add_subcommand(
       "bases", "list the Airtable bases the token can see (the app… ids --base takes)");
-  bases_cmd->fallthrough();
   AddOutputOption(bases_cmd, &bases.json);
   std::vector<std::string> help_topic;
   CLI::App* help_cmd =
@@ -354,6 +360,8 @@ int Run(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"bash", "zsh"}));
 
+  FallThroughEverywhere(app);
+
   ProcessEnvironment env;
   try {
     app.parse(argc, argv);
@@ -365,15 +373,17 @@ int Run(int argc, char** argv) {
   }
 
   Result<Config> config = LoadConfig(env, config_path);
-  SetJsonErrorLines(log_format ? *log_format == "json"
-                               : JsonErrorsBeforeParse(argc, argv, env, config_path));
   if (config.ok()) {
     if (log_level) config->log_level = *log_level;
     if (log_format) config->log_format = *log_format;
+    SetJsonErrorLines(config->log_format == "json");
     log::Options options;
     log::ParseLevel(config->log_level, &options.level).IgnoreError();
     log::ParseFormat(config->log_format, &options.format).IgnoreError();
     log::Init(options);
+  } else {
+    SetJsonErrorLines(log_format ? *log_format == "json"
+                                 : env.Get("AIRPG_LOG_FORMAT").value_or("") == "json");
   }
 
   // Help, completion and the formula tools need no config, database or token.

@@ -221,6 +221,15 @@ TEST(CliFindingTest, SchemaDumpAndFormulaBaseUsageErrors) {
       airpg.Run({"formula", "check", "1", "--base", kBase, "--schema-file", "x.json"});
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_EQ(Lines(both.err).size(), 1u) << both.err;
+  // airpg's own options come after the command too.
+  ProcessOutput config =
+      airpg.Run({"schema", "dump", "--base", kBase, "--config", "/nonexistent/airpg.yaml"});
+  EXPECT_EQ(config.exit_code, 2);
+  EXPECT_TRUE(Contains(config.err, "does not exist")) << config.err;
+  ProcessOutput formula_config =
+      airpg.Run({"formula", "check", "1", "--base", kBase, "--config", "/nonexistent/airpg.yaml"});
+  EXPECT_EQ(formula_config.exit_code, 2);
+  EXPECT_TRUE(Contains(formula_config.err, "does not exist")) << formula_config.err;
   ProcessOutput several = airpg.Run({"formula", "check", "1", "--base", kBase});
   EXPECT_EQ(several.exit_code, 2);
   EXPECT_TRUE(Contains(several.err, "--table")) << several.err;
