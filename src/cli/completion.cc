@@ -81,16 +81,6 @@ std::string ValueArms(const CommandSpec& command, std::string_view choices_fmt,
 
 }  // namespace
 
-std::string CommandList(const CommandSpec& command) {
-  size_t width = 0;
-  for (const CommandSpec& sub : command.subcommands) width = std::max(width, sub.name.size());
-  std::string out;
-  for (const CommandSpec& sub : command.subcommands) {
-    out += fmt::format("  {:<{}}  {}\n", sub.name, width, sub.help);
-  }
-  return out;
-}
-
 std::string BashCompletion(const CommandSpec& root) {
   auto paths = Paths(root);
   std::string out = fmt::format(
