@@ -7,6 +7,7 @@
 
 #include "base/subprocess.h"
 #include "cli/database.h"
+#include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "pg/connection.h"
 #include "pg/conninfo.h"
@@ -16,7 +17,7 @@ namespace airpg::cli {
 namespace {
 
 int Fail(const Status& status) {
-  std::cerr << "airpg: " << status.message() << "\n";
+  PrintErrorLine(status.message());
   return ExitCodeFor(status);
 }
 

@@ -1,5 +1,6 @@
 #include "cli/cmd_formula.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "airtable/schema.h"
+#include "cli/airtable_access.h"
+#include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "formula/civil_time.h"
 #include "formula/evaluator.h"
@@ -23,34 +26,61 @@ namespace airpg::cli {
 namespace {
 
 int Fail(const Status& status, int code) {
-  std::cerr << "airpg: " << status.message() << "\n";
+  PrintErrorLine(status.message());
   return code;
 }
 
-// The table to check against, from the schema file; an empty table without one.
-Result<airtable::Table> LoadTable(const FormulaOptions& options) {
-  if (options.schema_file.empty()) {
-    if (!options.table.empty()) return InvalidArgumentError("--table needs --schema-file");
-    return airtable::Table{};
-  }
-  std::ifstream in(options.schema_file);
-  if (!in) return InvalidArgumentError(fmt::format("cannot read {}", options.schema_file));
+Result<std::string> ReadSchemaFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgumentError(fmt::format("cannot read {}", path));
   std::stringstream text;
   text << in.rdbuf();
-  Result<airtable::BaseSchema> schema = airtable::ParseBaseSchema(text.str());
+  return text.str();
+}
+
+// The base's schema from --schema-file or, with --base, from Airtable; nullopt with neither.
+Result<std::optional<airtable::BaseSchema>> LoadSchema(const Result<Config>& config,
+                                                       const FormulaOptions& options) {
+  if (!options.base.empty()) {
+    if (!options.schema_file.empty()) {
+      return InvalidArgumentError("--base and --schema-file both name a schema: pass one");
+    }
+    if (!config.ok()) return config.status();
+    AIRPG_ASSIGN_OR_RETURN(std::string base_id, ResolveBaseId(*config, options.base));
+    AIRPG_ASSIGN_OR_RETURN(AirtableAccess airtable, OpenAirtable(*config));
+    Result<airtable::BaseSchema> schema =
+        airtable.client->GetBaseSchema(base_id, false, airtable::Priority::kIncremental);
+    if (!schema.ok()) return schema.status().WithContext("reading the schema of " + base_id);
+    return std::optional<airtable::BaseSchema>(std::move(schema).value());
+  }
+  if (options.schema_file.empty()) return std::optional<airtable::BaseSchema>();
+  AIRPG_ASSIGN_OR_RETURN(std::string text, ReadSchemaFile(options.schema_file));
+  Result<airtable::BaseSchema> schema = airtable::ParseBaseSchema(text);
   if (!schema.ok()) {
     return InvalidArgumentError(fmt::format("{}: not a Meta API schema: {}", options.schema_file,
                                             schema.status().message()));
   }
+  return std::optional<airtable::BaseSchema>(std::move(schema).value());
+}
+
+// The table to check against; an empty table without a schema.
+Result<airtable::Table> LoadTable(const Result<Config>& config, const FormulaOptions& options) {
+  AIRPG_ASSIGN_OR_RETURN(std::optional<airtable::BaseSchema> schema, LoadSchema(config, options));
+  if (!schema) {
+    if (!options.table.empty()) {
+      return InvalidArgumentError("--table needs --schema-file or --base");
+    }
+    return airtable::Table{};
+  }
+  std::string source = options.base.empty() ? options.schema_file : options.base;
   if (options.table.empty()) {
     if (schema->tables.size() == 1) return schema->tables.front();
-    return InvalidArgumentError(fmt::format("{} has {} tables: name one with --table",
-                                            options.schema_file, schema->tables.size()));
+    return InvalidArgumentError(
+        fmt::format("{} has {} tables: name one with --table", source, schema->tables.size()));
   }
   const airtable::Table* table = schema->FindTable(options.table);
   if (table == nullptr) {
-    return InvalidArgumentError(
-        fmt::format("no table \"{}\" in {}", options.table, options.schema_file));
+    return InvalidArgumentError(fmt::format("no table \"{}\" in {}", options.table, source));
   }
   return *table;
 }
@@ -72,6 +102,44 @@ formula::Schema FormulaSchema(const airtable::Table& table) {
   return schema;
 }
 
+// An unknown field without a schema usually means the schema was forgotten.
+Status WithSchemaHint(const FormulaOptions& options, const Status& status) {
+  if (!options.schema_file.empty() || !options.base.empty() ||
+      status.message().find("unknown field") == std::string::npos) {
+    return status;
+  }
+  return Status(status.code(),
+                std::string(status.message()) +
+                    " (no schema given: pass --schema-file FILE or --base app… with --table)");
+}
+
+// Without a schema, `eval` takes the fields from the record itself, typed by
+// their JSON values, so `formula eval '{Amount} * 2' --record '{"Amount": 21}'`
+// works as written. Objects (collaborators, attachments) need a schema.
+formula::Schema SchemaFromRecord(const std::string& record_json) {
+  formula::Schema schema;
+  nlohmann::json record = nlohmann::json::parse(record_json, nullptr, false);
+  if (!record.is_object()) return schema;
+  int n = 0;
+  for (const auto& [name, cell] : record.items()) {
+    std::string type;
+    if (cell.is_number()) {
+      type = "number";
+    } else if (cell.is_boolean()) {
+      type = "checkbox";
+    } else if (cell.is_string() || cell.is_null()) {
+      type = "singleLineText";
+    } else if (cell.is_array() &&
+               std::all_of(cell.begin(), cell.end(), [](const auto& v) { return v.is_string(); })) {
+      type = "multipleSelects";
+    } else {
+      continue;
+    }
+    schema.Add({fmt::format("fldFromRecord{:04}", n++), name, type, ""});
+  }
+  return schema;
+}
+
 Result<int64_t> NowMillis(const std::string& now) {
   if (now.empty()) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -86,7 +154,7 @@ Result<int64_t> NowMillis(const std::string& now) {
 
 int Check(const FormulaOptions& options, const formula::Node& root, const formula::Schema& schema) {
   Result<formula::Type> type = formula::CheckTypes(root, schema);
-  if (!type.ok()) return Fail(type.status(), kExitFailed);
+  if (!type.ok()) return Fail(WithSchemaHint(options, type.status()), kExitFailed);
   if (options.json) {
     std::cout << nlohmann::json{{"ok", true}, {"type", formula::TypeName(*type)}}.dump() << "\n";
   } else {
@@ -98,14 +166,16 @@ int Check(const FormulaOptions& options, const formula::Node& root, const formul
 int Eval(const FormulaOptions& options, const formula::Node& root, const formula::Schema& schema) {
   Result<formula::Record> record =
       formula::RecordFromJson(schema, options.record_json.empty() ? "{}" : options.record_json);
-  if (!record.ok()) return Fail(record.status().WithContext("--record"), kExitUsage);
+  if (!record.ok()) {
+    return Fail(WithSchemaHint(options, record.status().WithContext("--record")), kExitUsage);
+  }
   Result<int64_t> now = NowMillis(options.now);
   if (!now.ok()) return Fail(now.status(), kExitUsage);
   formula::EvalOptions eval;
   eval.now_millis = *now;
   eval.zones = formula::SystemTimeZones();
   Result<formula::Value> value = formula::Evaluate(root, schema, *record, eval);
-  if (!value.ok()) return Fail(value.status(), kExitFailed);
+  if (!value.ok()) return Fail(WithSchemaHint(options, value.status()), kExitFailed);
   if (options.json) {
     std::cout << nlohmann::json{{"value", formula::DebugString(*value)},
                                 {"text", formula::ToText(*value)},
@@ -145,7 +215,7 @@ int Sql(const FormulaOptions& options, const formula::Node& root, const airtable
   Result<formula::CompiledSql> sql = options.filter
                                          ? formula::CompileFilterToSql(root, resolve, sql_options)
                                          : formula::CompileToSql(root, resolve, sql_options);
-  if (!sql.ok()) return Fail(sql.status(), kExitFailed);
+  if (!sql.ok()) return Fail(WithSchemaHint(options, sql.status()), kExitFailed);
   if (options.json) {
     nlohmann::json params = nlohmann::json::array();
     for (const auto& p : sql->params) params.push_back(p ? nlohmann::json(*p) : nlohmann::json());
@@ -162,10 +232,14 @@ int Sql(const FormulaOptions& options, const formula::Node& root, const airtable
 
 }  // namespace
 
-int RunFormula(const FormulaOptions& options) {
-  Result<airtable::Table> table = LoadTable(options);
-  if (!table.ok()) return Fail(table.status(), kExitUsage);
-  formula::Schema schema = FormulaSchema(*table);
+int RunFormula(const Result<Config>& config, const FormulaOptions& options) {
+  Result<airtable::Table> table = LoadTable(config, options);
+  // A bad flag or file is usage; Airtable unreachable or refusing the token is not.
+  if (!table.ok()) return Fail(table.status(), ExitCodeFor(table.status()));
+  bool no_schema = options.schema_file.empty() && options.base.empty();
+  formula::Schema schema = no_schema && options.action == "eval" && !options.record_json.empty()
+                               ? SchemaFromRecord(options.record_json)
+                               : FormulaSchema(*table);
   Result<formula::NodePtr> root = formula::Parse(options.formula);
   if (!root.ok()) return Fail(root.status(), kExitFailed);
   if (options.action == "check") return Check(options, **root, schema);

@@ -11,6 +11,7 @@
 
 #include "airtable/schema.h"
 #include "cli/airtable_access.h"
+#include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
 #include "mapping/ddl.h"
@@ -25,7 +26,7 @@ namespace {
 using nlohmann::json;
 
 int Fail(const Status& status) {
-  std::cerr << "airpg: " << status.message() << "\n";
+  PrintErrorLine(status.message());
   return ExitCodeFor(status);
 }
 

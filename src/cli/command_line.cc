@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
@@ -11,12 +13,17 @@
 #include "base/environment.h"
 #include "base/log.h"
 #include "base/version.h"
+#include "cli/cmd_bases.h"
 #include "cli/cmd_db.h"
 #include "cli/cmd_doctor.h"
 #include "cli/cmd_formula.h"
 #include "cli/cmd_migrate.h"
+#include "cli/cmd_schema_dump.h"
 #include "cli/cmd_sync.h"
+#include "cli/command_spec.h"
+#include "cli/completion.h"
 #include "cli/config.h"
+#include "cli/error_line.h"
 #include "cli/exit_code.h"
 
 namespace airpg::cli {
@@ -42,6 +49,140 @@ void AddOutputOption(CLI::App* app, bool* json) {
          "--output", [json](const std::string& v) { *json = v == "json"; },
          "report format: text or json")
       ->check(CLI::IsMember({"text", "json"}));
+}
+
+// The values an option accepts when they are a fixed set: CLI11 shows an
+// IsMember check in the type name as "TEXT:{text,json}".
+std::vector<std::string> Choices(const std::string& type_name) {
+  std::vector<std::string> choices;
+  size_t open = type_name.find('{');
+  size_t close = type_name.rfind('}');
+  if (open == std::string::npos || close == std::string::npos || close < open) return choices;
+  std::string_view list(type_name.data() + open + 1, close - open - 1);
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    choices.emplace_back(list.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return choices;
+}
+
+// The command tree as declared, for command lists and completion scripts.
+CommandSpec SpecOf(const CLI::App& app) {
+  CommandSpec spec{app.get_name(), app.get_description(), {}, {}, {}};
+  for (const CLI::Option* opt : app.get_options()) {
+    if (!opt->nonpositional()) {
+      for (std::string& choice : Choices(opt->get_type_name())) {
+        spec.arguments.push_back(std::move(choice));
+      }
+      continue;
+    }
+    OptionSpec option;
+    for (const std::string& name : opt->get_snames()) option.names.push_back("-" + name);
+    for (const std::string& name : opt->get_lnames()) option.names.push_back("--" + name);
+    option.help = opt->get_description();
+    option.takes_value = opt->get_items_expected_max() > 0;
+    if (option.takes_value) option.choices = Choices(opt->get_type_name());
+    spec.options.push_back(std::move(option));
+  }
+  // Option groups are nameless subcommands in CLI11; airpg has none, but skip them.
+  for (const CLI::App* sub :
+       app.get_subcommands([](const CLI::App* a) { return !a->get_name().empty(); })) {
+    spec.subcommands.push_back(SpecOf(*sub));
+  }
+  return spec;
+}
+
+// Lets every command take airpg's own options after its name too
+// (`airpg schema dump --config F`): an option a command lacks goes up to its parent.
+void FallThroughEverywhere(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->fallthrough();
+    FallThroughEverywhere(*sub);
+  }
+}
+
+// "airpg db status" for the db status subcommand.
+std::string CommandPath(const CLI::App& app) {
+  std::string path = app.get_name();
+  for (const CLI::App* p = app.get_parent(); p != nullptr; p = p->get_parent()) {
+    path = p->get_name() + " " + path;
+  }
+  return path;
+}
+
+// The last command on the command line CLI11 recognised (airpg itself if none).
+CLI::App* DeepestParsed(CLI::App& app) {
+  CLI::App* where = &app;
+  for (;;) {
+    std::vector<CLI::App*> parsed = where->get_subcommands();
+    if (parsed.empty()) return where;
+    where = parsed.back();
+  }
+}
+
+// Whether errors must be JSON lines before the config is read: --log-format
+// on the command line, else log.format from the environment or config file.
+bool JsonErrorsBeforeParse(int argc, char** argv, const Environment& env,
+                           const std::optional<std::string>& config_path) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--log-format" && i + 1 < argc) return std::string_view(argv[i + 1]) == "json";
+    if (arg.rfind("--log-format=", 0) == 0) return arg.substr(13) == "json";
+  }
+  Result<Config> config = LoadConfig(env, config_path);
+  return config.ok() && config->log_format == "json";
+}
+
+// Bad usage: what the command that went wrong offers, then one error line
+// that says what was wrong (last, so it is what a script or log keeps).
+int UsageError(CLI::App& app, const CLI::ParseError& error) {
+  CLI::App* where = DeepestParsed(app);
+  std::vector<std::string> unknown = app.remaining(true);
+  CommandSpec spec = SpecOf(*where);
+  std::string path = CommandPath(*where);
+  std::string message = error.what();
+  if (!unknown.empty() && unknown.front().rfind("-", 0) == 0) {
+    message = fmt::format("unknown option '{}' for `{}`", unknown.front(), path);
+  } else if (!unknown.empty() && !spec.subcommands.empty()) {
+    message = fmt::format("unknown command '{}'", unknown.front());
+    if (where != &app) message += fmt::format(" for `{}`", path);
+  } else if (where->get_subcommands().empty() && where->get_require_subcommand_min() > 0 &&
+             unknown.empty() && error.get_name() == "RequiredError") {
+    message = fmt::format("`{}` needs a command", path);
+  }
+  if (!spec.subcommands.empty()) {
+    std::cerr << fmt::format("Usage: {} COMMAND [OPTIONS]\n\nCommands:\n{}\n", path,
+                             CommandList(spec));
+    std::cerr << fmt::format("`{} COMMAND --help` shows a command's options.\n", path);
+  } else {
+    std::cerr << fmt::format("`{} --help` shows its options.\n", path);
+  }
+  PrintErrorLine(message);
+  return kExitUsage;
+}
+
+// `airpg help [COMMAND…]`: the help of airpg or of the command named.
+int Help(CLI::App& app, const std::vector<std::string>& topic) {
+  CLI::App* target = &app;
+  for (const std::string& name : topic) {
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : target->get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->check_name(name)) next = sub;
+    }
+    if (next == nullptr) {
+      std::cerr << fmt::format("Commands of `{}`:\n{}\n", CommandPath(*target),
+                               CommandList(SpecOf(*target)));
+      PrintErrorLine(fmt::format("unknown command '{}'", name));
+      return kExitUsage;
+    }
+    target = next;
+  }
+  // Not target->help(): CLI11 hands that to the command parsed, `help` itself.
+  std::cout << target->get_formatter()->make_help(target, CommandPath(*target),
+                                                  CLI::AppFormatMode::Normal);
+  return kExitOk;
 }
 
 }  // namespace
@@ -93,6 +234,8 @@ int Run(int argc, char** argv) {
     cmd->add_option(
         "--schema-file", formula.schema_file,
         "Meta API schema JSON ({\"tables\":[…]}, as GET /v0/meta/bases/{base}/tables returns)");
+    cmd->add_option("--base", formula.base,
+                    "read the schema from this Airtable base (app…) instead of a file");
     cmd->add_option("--table", formula.table,
                     "table id or name (needed when the schema has several)");
     AddOutputOption(cmd, &formula.json);
@@ -138,6 +281,10 @@ int Run(int argc, char** argv) {
   add_tables(schema_plan);
   schema_plan->add_option("--schema-file", mig.schema_file,
                           "Meta API schema JSON instead of asking Airtable (no token needed)");
+  SchemaDumpOptions dump;
+  CLI::App* schema_dump = schema_cmd->add_subcommand(
+      "dump", "print the base's Meta API schema JSON (what --schema-file reads)");
+  schema_dump->add_option("--base", dump.base, "Airtable base id (default: airtable.base_id)");
   CLI::App* migrate_cmd = app.add_subcommand(
       "migrate", "copy a base into Postgres, verify it and swap it in (exit 1 if the job fails)");
   add_base(migrate_cmd);
@@ -197,31 +344,63 @@ int Run(int argc, char** argv) {
     cmd->callback([&syn, action] { syn.dlq_action = action; });
   }
 
+  // Finding your way: bases, help, completion.
+  BasesOptions bases;
+  CLI::App* bases_cmd = app.add_subcommand(
+      "bases", "list the Airtable bases the token can see (the app… ids --base takes)");
+  AddOutputOption(bases_cmd, &bases.json);
+  std::vector<std::string> help_topic;
+  CLI::App* help_cmd =
+      app.add_subcommand("help", "list the commands, or show one's options: airpg help db start");
+  help_cmd->add_option("command", help_topic, "a command and its subcommands");
+  std::string shell;
+  CLI::App* completion_cmd = app.add_subcommand(
+      "completion", "print a completion script: source <(airpg completion bash)");
+  completion_cmd->add_option("shell", shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
+
+  FallThroughEverywhere(app);
+
+  ProcessEnvironment env;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    // --help and --version end the parse with exit code 0.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    SetJsonErrorLines(JsonErrorsBeforeParse(argc, argv, env, config_path));
+    return UsageError(app, e);
   }
 
-  ProcessEnvironment env;
   Result<Config> config = LoadConfig(env, config_path);
   if (config.ok()) {
     if (log_level) config->log_level = *log_level;
     if (log_format) config->log_format = *log_format;
+    SetJsonErrorLines(config->log_format == "json");
     log::Options options;
     log::ParseLevel(config->log_level, &options.level).IgnoreError();
     log::ParseFormat(config->log_format, &options.format).IgnoreError();
     log::Init(options);
+  } else {
+    SetJsonErrorLines(log_format ? *log_format == "json"
+                                 : env.Get("AIRPG_LOG_FORMAT").value_or("") == "json");
   }
 
+  // Help, completion and the formula tools need no config, database or token.
+  if (help_cmd->parsed()) return Help(app, help_topic);
+  if (completion_cmd->parsed()) {
+    CommandSpec spec = SpecOf(app);
+    std::cout << (shell == "zsh" ? ZshCompletion(spec) : BashCompletion(spec));
+    return kExitOk;
+  }
   if (doctor_cmd->parsed()) return RunDoctor(config, doctor);
-  // The formula tools need no config, database or token.
-  if (formula_cmd->parsed()) return RunFormula(formula);
+  if (formula_cmd->parsed()) return RunFormula(config, formula);
   if (!config.ok()) {
-    std::cerr << "airpg: " << config.status().message() << "\n";
+    PrintErrorLine(config.status().message());
     return kExitUsage;
   }
+  if (bases_cmd->parsed()) return RunBases(*config, bases);
+  if (schema_dump->parsed()) return RunSchemaDump(*config, dump);
   if (db_cmd->parsed()) return RunDb(*config, db);
   if (schema_plan->parsed()) return RunSchemaPlan(*config, mig);
   if (migrate_cmd->parsed()) return RunMigrate(*config, mig);

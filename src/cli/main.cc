@@ -1,17 +1,18 @@
 // airpg's entry point: everything happens in cli::Run; main only turns an
 // exception that escaped (broken wiring, out of memory) into one clear line.
 #include <exception>
-#include <iostream>
+#include <string>
 
-#include "base/redact.h"
 #include "cli/command_line.h"
+#include "cli/error_line.h"
 #include "cli/exit_code.h"
 
 int main(int argc, char** argv) {
   try {
     return airpg::cli::Run(argc, argv);
   } catch (const std::exception& e) {
-    std::cerr << "airpg: internal error: " << airpg::Redact(e.what()) << "\n";
+    // Redacted, and a JSON object under --log-format json, like every error line.
+    airpg::cli::PrintErrorLine(std::string("internal error: ") + e.what());
     return airpg::cli::kExitFailed;
   }
 }
