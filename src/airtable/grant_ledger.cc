@@ -135,8 +135,7 @@ Result<bool> ReadAll(int fd, std::vector<char>& buffer) {
 
 Result<std::unique_ptr<GrantLedger>> GrantLedger::Open(const fs::path& file,
                                                        std::string_view server,
-                                                       std::string_view token,
-                                                       TimeSource* clock) {
+                                                       std::string_view token, TimeSource* clock) {
   std::error_code ec;
   if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
   if (ec) {
@@ -149,9 +148,8 @@ Result<std::unique_ptr<GrantLedger>> GrantLedger::Open(const fs::path& file,
     return IoError(fmt::format("cannot open {}", file.string()), error);
   }
   uint64_t token_key = Digest64({"token", server, token});
-  return std::unique_ptr<GrantLedger>(
-      new GrantLedger(fd, std::string(server), token_key, NewOwner(),
-                      clock != nullptr ? *clock : SystemClock()));
+  return std::unique_ptr<GrantLedger>(new GrantLedger(
+      fd, std::string(server), token_key, NewOwner(), clock != nullptr ? *clock : SystemClock()));
 }
 
 GrantLedger::GrantLedger(int fd, std::string server, uint64_t token_key, uint64_t owner,

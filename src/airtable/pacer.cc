@@ -66,8 +66,8 @@ TimePoint Pacer::SharedGrant(const std::string& base_id, const BaseState& state,
     TimePoint from = others.now - span;
     TimePoint room = RoomAt(others.token, token_window_.grants(), from, limits_.per_token, span);
     if (!base_id.empty()) {
-      room = std::max(
-          room, RoomAt(others.base, state.window.grants(), from, state.window.limit(), span));
+      room = std::max(room,
+                      RoomAt(others.base, state.window.grants(), from, state.window.limit(), span));
     }
     if (room > others.now) {
       retry_at = room;

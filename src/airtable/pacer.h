@@ -70,8 +70,8 @@ struct PacerStats {
 // One base as the pacer sees it.
 struct PacerBaseStats {
   int64_t granted = 0;
-  int64_t foreign = 0;  // 429s another client caused
-  int rate = 0;         // requests per window allowed now (the budget, or less after a 429)
+  int64_t foreign = 0;       // 429s another client caused
+  int rate = 0;              // requests per window allowed now (the budget, or less after a 429)
   bool backing_off = false;  // since a foreign 429, until back at the budget
 };
 
@@ -123,8 +123,7 @@ class Pacer {
   };
   struct BaseState {
     explicit BaseState(const PacerLimits& l)
-        : window(l.per_base, l.window + l.margin, /*spaced=*/true),
-          threshold(l.per_base) {}
+        : window(l.per_base, l.window + l.margin, /*spaced=*/true), threshold(l.per_base) {}
     SlidingWindow window;          // its limit() is the rate allowed now
     std::map<Waiter, bool> queue;  // ordered: the first entry goes next
     // AIMD after a foreign 429: below `threshold` the rate doubles after each
@@ -145,8 +144,7 @@ class Pacer {
 
   // This process's and (with a ledger) the other processes' grants for the
   // base inside the last window. REQUIRES: mu_ held.
-  int OwnGrantsInWindow(const std::string& base_id, const BaseState& state,
-                        Clock::time_point now);
+  int OwnGrantsInWindow(const std::string& base_id, const BaseState& state, Clock::time_point now);
 
   // For a grant the in-process windows allow at `*now`, asks the ledger
   // whether other processes' grants leave room. Room: the ledger recorded the

@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
-#include <optional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -212,9 +212,15 @@ TEST(PacerLogicalTest, AForeign429CutsTheRateHonoursThePenaltyThenSlowStartsAndC
   EXPECT_EQ(rates, expected_rates);
   const Clock::duration third = Clock::duration(milliseconds(1000)) / 3;
   std::vector<Clock::duration> expected_gaps = {
-      milliseconds(500), milliseconds(500),  // at 2/s
-      third, third, milliseconds(1000) - 2 * third,  // at 3/s (the last one rounded up to the window)
-      milliseconds(250), milliseconds(250), milliseconds(250), milliseconds(250)};  // at 4/s
+      milliseconds(500),
+      milliseconds(500),  // at 2/s
+      third,
+      third,
+      milliseconds(1000) - 2 * third,  // at 3/s (the last one rounded up to the window)
+      milliseconds(250),
+      milliseconds(250),
+      milliseconds(250),
+      milliseconds(250)};  // at 4/s
   EXPECT_EQ(Gaps(grants, 4), expected_gaps);
   EXPECT_FALSE(pacer.base_stats("appA").backing_off);
   EXPECT_TRUE(RespectsWindow(grants, 4, milliseconds(1000)));

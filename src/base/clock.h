@@ -88,8 +88,8 @@ class ManualClock final : public Clock {
   };
 
   mutable std::mutex mu_;
-  time_point now_;            // guarded by mu_
-  std::list<Waiter> waiters_;  // guarded by mu_
+  time_point now_;                    // guarded by mu_
+  std::list<Waiter> waiters_;         // guarded by mu_
   std::condition_variable unpinned_;  // with mu_: a waiter's `pinned` went down
 };
 

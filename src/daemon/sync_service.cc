@@ -136,9 +136,9 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       "airpg_airtable_rate_limited_total",
       "Airtable answers 429, whoever caused them (each holds the base back 30 s)",
       {{"base", base_label}});
-  Gauge& queue_depth =
-      metrics.GetGauge("airpg_airtable_queue_depth",
-                       "Airtable requests waiting for the pacer (airtable.per_base_limit requests/s per base)");
+  Gauge& queue_depth = metrics.GetGauge(
+      "airpg_airtable_queue_depth",
+      "Airtable requests waiting for the pacer (airtable.per_base_limit requests/s per base)");
   CountForeignRateLimits(metrics, client, base_label);
   metrics.AddCollector([&client, &queue_depth] {
     queue_depth.Set(static_cast<double>(client.pacer().stats().waiting));
