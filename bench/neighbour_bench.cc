@@ -2,7 +2,9 @@
 // airtable-emulator binaries, the emulator with Airtable's real limits (5
 // requests/s per base for all clients together, 30 s penalty), a small base
 // migrated with `airpg migrate`, then `airpg sync --loopback-pings` with its
-// default budget (airtable.per_base_limit, 4/s). Two phases, in one run:
+// budget sized for the app (airtable.per_base_limit 3: Airtable's 5 minus
+// the app's bursts of 2; --budget 4 runs airpg's default, which leaves room
+// for one request a second). Two phases, in one run:
 //   (alone)      a change every 2 s made through the emulator's UI route (no
 //                token, never counted against the base): the sync by itself.
 //                This is the baseline.
@@ -14,7 +16,7 @@
 // requests/s against its budget, the 429s the sync met and those it counted
 // as another client's (airpg_airtable_foreign_429_total from its /metrics).
 // Ratios: neighbour p99 / alone p99, requests/s / budget.
-// Usage: neighbour_bench [--quick] [--seconds S] [--alone-seconds S]
+// Usage: neighbour_bench [--quick] [--budget B] [--seconds S] [--alone-seconds S]
 //                        [--tables T] [--records N]
 // NEIGHBOUR_BENCH_QUICK=1 is --quick (~60 s of measurement).
 #include <signal.h>
@@ -55,10 +57,13 @@ constexpr const char* kDatabase = "neighbour_bench";
 // The app's token: the emulator shows tokens by their first 6 characters,
 // so "patApp…" and the bench's "patBen…" (airpg's) are told apart.
 constexpr const char* kAppToken = "patAppNeighbour00.0123456789abcdef";
-constexpr double kBudget = 4;  // airpg's default airtable.per_base_limit
 constexpr auto kChangeEvery = std::chrono::seconds(2);
 
 struct Options {
+  // airpg's budget (airtable.per_base_limit), sized as docs/architecture.md
+  // says: Airtable's 5 minus the app's busiest second (a burst of 2) = 3.
+  // `--budget 4` runs airpg's default, which leaves room for 1 request/s.
+  int budget = 3;
   int seconds = 240;       // the neighbour phase
   int alone_seconds = 60;  // the baseline phase
   int tables = 3;
@@ -99,6 +104,7 @@ struct Sample {
   int64_t sync_limited = 0;   // … of them answered 429
   double foreign = 0;         // airpg_airtable_foreign_429_total
   int64_t base_limited = 0;   // 429s for the base, all clients
+  int64_t app_requests = 0;   // the emulator\'s count for the app\'s token
 };
 
 struct Phase {
@@ -158,8 +164,9 @@ class NeighbourBench {
 
   void StartDaemon() {
     bench::SpawnOptions options = h_.AirpgOptions(emu_, kDatabase, /*paced=*/true, "sync");
-    Say(fmt::format("airpg sync --base {} --loopback-pings --port 0 (budget: the default)",
-                    emu_.base_id));
+    options.env["AIRPG_AIRTABLE_PER_BASE_LIMIT"] = std::to_string(o_.budget);
+    Say(fmt::format("airpg sync --base {} --loopback-pings --port 0 (a budget of {}/s)",
+                    emu_.base_id, o_.budget));
     daemon_ = OrDie(ChildProcess::Spawn({AIRPG_BINARY, "sync", "--base", emu_.base_id,
                                          "--loopback-pings", "--port", "0"},
                                         options),
@@ -238,6 +245,16 @@ class NeighbourBench {
       }
       return r.ok() && r->status == 200;
     };
+    // The requests of each client in time, read from the emulator every
+    // 50 ms: the busiest second of the sync, and what led to the first 429.
+    std::atomic<bool> sampling{true};
+    std::vector<Tick> ticks;
+    std::thread sampler([&] {
+      while (sampling.load()) {
+        ticks.push_back(Tick{SteadyClock::now(), Take(/*metrics=*/false)});
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
     for (auto next = SteadyClock::now(); next < until; next += kChangeEvery) {
       std::this_thread::sleep_until(next);
       const std::string& record = records_[changes % records_.size()];
@@ -249,6 +266,9 @@ class NeighbourBench {
         Say(fmt::format("  {} app changes, {} app 429s so far", changes, phase.app_limited));
       }
     }
+    sampling = false;
+    sampler.join();
+    Timeline(ticks);
     Settle();
     Phase measured = Measure("neighbour", before, Take(), changes);
     measured.app_requests = phase.app_requests;
@@ -264,8 +284,8 @@ class NeighbourBench {
           "ms (n={}); sync {:.2f} requests/s = {:.2f} of its {:.0f}/s budget; 429s to the sync {} "
           "(counted as another client's: {:.0f}), to the base {}",
           p->name, p->seconds, p->changes, p->lag.p50, p->lag.p99, p->lag.max, p->lag.n,
-          p->sync_rate, p->sync_rate / kBudget, kBudget, p->sync_limited, p->foreign,
-          p->base_limited));
+          p->sync_rate, p->sync_rate / static_cast<double>(o_.budget),
+          static_cast<double>(o_.budget), p->sync_limited, p->foreign, p->base_limited));
     }
     Print(fmt::format(
         "(neighbour) the app: {} requests ({:.2f}/s, bursts of 2), 429s {} (target 0), other "
@@ -276,11 +296,43 @@ class NeighbourBench {
         "ratio: sync ping -> commit p99 with the neighbour / alone = {:.2f} (baseline: alone, "
         "same run); sync requests/s / budget = {:.2f} (target <= 1)",
         alone.lag.p99 > 0 ? neighbour.lag.p99 / alone.lag.p99 : 0.0,
-        neighbour.sync_rate / kBudget));
+        neighbour.sync_rate / static_cast<double>(o_.budget)));
   }
 
  private:
-  Sample Take() {
+  struct Tick {
+    SteadyClock::time_point at;
+    Sample sample;
+  };
+
+  // The sync's most requests in any 1 s (at the sampling's 50 ms grain), and
+  // the second before the first 429 of the phase, if there was one.
+  void Timeline(const std::vector<Tick>& ticks) {
+    int64_t busiest = 0;
+    for (size_t i = 0, j = 0; i < ticks.size(); ++i) {
+      while (ticks[i].at - ticks[j].at > std::chrono::milliseconds(1000)) ++j;
+      busiest = std::max(busiest, ticks[i].sample.sync_requests - ticks[j].sample.sync_requests);
+    }
+    Print(
+        fmt::format("(neighbour) the sync's busiest second: {} requests (sampled every 50 ms; "
+                    "its budget {:.0f})",
+                    busiest, static_cast<double>(o_.budget)));
+    for (size_t i = 1; i < ticks.size(); ++i) {
+      if (ticks[i].sample.base_limited == ticks[0].sample.base_limited) continue;
+      Print(
+          "(neighbour) the first 429 of the phase, and the 1.5 s before it (ms, sync requests, "
+          "app requests, 429s to the base):");
+      for (size_t k = 0; k <= i; ++k) {
+        if (ticks[i].at - ticks[k].at > std::chrono::milliseconds(1500)) continue;
+        Print(fmt::format("  {:6.0f} {:4} {:4} {:4}", -Ms(ticks[i].at - ticks[k].at),
+                          ticks[k].sample.sync_requests, ticks[k].sample.app_requests,
+                          ticks[k].sample.base_limited));
+      }
+      break;
+    }
+  }
+
+  Sample Take(bool metrics = true) {
     Sample s;
     s.at = SteadyClock::now();
     pg::Rows r =
@@ -292,10 +344,12 @@ class NeighbourBench {
       s.sync_requests = stats["tokens"][sync_key]["requests"];
       s.sync_limited = stats["tokens"][sync_key]["rateLimited"];
     }
+    std::string app_key = std::string(kAppToken).substr(0, 6) + "…";
+    if (stats["tokens"].contains(app_key)) s.app_requests = stats["tokens"][app_key]["requests"];
     if (stats["bases"].contains(emu_.base_id)) {
       s.base_limited = stats["bases"][emu_.base_id]["rateLimited"];
     }
-    s.foreign = ForeignFromMetrics();
+    if (metrics) s.foreign = ForeignFromMetrics();
     return s;
   }
 
@@ -394,6 +448,8 @@ Options ParseArgs(int argc, char** argv) {
     };
     if (arg == "--quick") {
       quick();
+    } else if (arg == "--budget") {
+      o.budget = value();
     } else if (arg == "--seconds") {
       o.seconds = value();
     } else if (arg == "--alone-seconds") {
@@ -403,8 +459,9 @@ Options ParseArgs(int argc, char** argv) {
     } else if (arg == "--records") {
       o.records = value();
     } else {
-      std::cerr << "usage: neighbour_bench [--quick] [--seconds S] [--alone-seconds S] "
-                   "[--tables T] [--records N]\n";
+      std::cerr
+          << "usage: neighbour_bench [--quick] [--budget B] [--seconds S] [--alone-seconds S] "
+             "[--tables T] [--records N]\n";
       std::exit(2);
     }
   }
@@ -412,6 +469,7 @@ Options ParseArgs(int argc, char** argv) {
   o.alone_seconds = std::max(4, o.alone_seconds);
   o.tables = std::max(1, o.tables);
   o.records = std::max(1, o.records);
+  o.budget = std::max(1, o.budget);
   return o;
 }
 
