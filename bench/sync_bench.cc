@@ -68,7 +68,7 @@ using bench::Counters;
 using bench::Emulator;
 using bench::Failed;
 using bench::OrDie;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -100,7 +100,7 @@ struct Options {
 void Say(const std::string& line) { std::cerr << "sync_bench: " << line << std::endl; }
 void Print(const std::string& line) { std::cout << "sync_bench: " << line << std::endl; }
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double Ms(SteadyClock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 struct Percentiles {
   size_t n = 0;
@@ -212,7 +212,7 @@ class SyncBench {
     // Airtable's rolling second (a 429 and 30 s held back). Let it pass.
     std::this_thread::sleep_until(migrated_ + kRateWindow);
     Say(fmt::format("airpg sync --base {} --loopback-pings --port 0", emu_.base_id));
-    started_ = Clock::now();
+    started_ = SteadyClock::now();
     daemon_ = OrDie(ChildProcess::Spawn({AIRPG_BINARY, "sync", "--base", emu_.base_id,
                                          "--loopback-pings", "--port", "0"},
                                         options),
@@ -239,7 +239,7 @@ class SyncBench {
     Say(fmt::format(
         "  endpoints on port {}; webhook registered, {} tables polled and swept after {:.1f} s "
         "({} requests to the base so far)",
-        port_, o_.tables, Ms(Clock::now() - started_) / 1000, c.base_requests));
+        port_, o_.tables, Ms(SteadyClock::now() - started_) / 1000, c.base_requests));
   }
 
   // SIGTERM: the daemon stops after the step in progress, exit 0.
@@ -266,9 +266,9 @@ class SyncBench {
     double ticks = bench::ProcessCpuSeconds(pid, false);
     double pg_cpu = bench::ProcessCpuSeconds(h_.Postmaster(), true);
     double emu_cpu = bench::ProcessCpuSeconds(emu_.process->pid(), false);
-    auto start = Clock::now();
+    auto start = SteadyClock::now();
     std::this_thread::sleep_for(std::chrono::seconds(o_.idle_seconds));  // the window
-    double seconds = Ms(Clock::now() - start) / 1000;
+    double seconds = Ms(SteadyClock::now() - start) / 1000;
     double cpu =
         CpuBetween(threads, SchedCpuSeconds(pid), bench::ProcessCpuSeconds(pid, false) - ticks);
     switches = ContextSwitches(pid) - switches;
@@ -308,17 +308,17 @@ class SyncBench {
     std::vector<double> outside, alone, shared, ui;
     int64_t other_requests = 0;
     int64_t counted = before.base_requests;
-    auto next = Clock::now();
+    auto next = SteadyClock::now();
     auto first = next;
     for (int i = 0; i < o_.changes; ++i) {
       std::this_thread::sleep_until(next);  // the arrival pace of the changes
       const Table& t = tables_[i % tables_.size()];
       const std::string& record = t.records[(i / tables_.size()) % t.records.size()];
       std::string value = fmt::format("latency {} {:x}", i, nonce_);
-      auto sent = Clock::now();
+      auto sent = SteadyClock::now();
       ChangeOne(t, record, value);
-      ui.push_back(Ms(Clock::now() - sent));
-      Clock::time_point seen = WaitVisible(t, record, value);
+      ui.push_back(Ms(SteadyClock::now() - sent));
+      SteadyClock::time_point seen = WaitVisible(t, record, value);
       next = seen + std::chrono::milliseconds(o_.gap_ms);
       double ms = Ms(seen - sent);
       outside.push_back(ms);
@@ -329,7 +329,7 @@ class SyncBench {
       other_requests += std::max<int64_t>(0, others);
       if ((i + 1) % 50 == 0) Say(fmt::format("  {} changes, last {:.1f} ms", i + 1, ms));
     }
-    double rate = o_.changes / (Ms(Clock::now() - first) / 1000);
+    double rate = o_.changes / (Ms(SteadyClock::now() - first) / 1000);
     Counters after = OrDie(h_.Count(emu_), "stats");
     int64_t last_event = LastEventId();
     pg::Rows lags =
@@ -406,7 +406,7 @@ class SyncBench {
                   {AIRPG_BINARY, "migrate", "--base", emu_.base_id, "--output", "json"}, options),
               "airpg migrate");
     ChildExit done = OrDie(child->Wait(), "airpg migrate");
-    migrated_ = Clock::now();
+    migrated_ = SteadyClock::now();
     OrDie(bench::MigrateSummary(done, options), "airpg migrate");
     Say(fmt::format("  migrated in {:.1f} s", done.seconds));
   }
@@ -447,9 +447,9 @@ class SyncBench {
   // Polls `done` every 20 ms until it holds; Failed after `timeout`.
   template <typename F>
   void WaitUntil(F done, std::chrono::milliseconds timeout, std::string_view what) {
-    auto until = Clock::now() + timeout;
+    auto until = SteadyClock::now() + timeout;
     while (!done()) {
-      if (Clock::now() > until) {
+      if (SteadyClock::now() > until) {
         throw Failed{fmt::format("no {} within {} s; airpg sync said: {}", what,
                                  timeout.count() / 1000, bench::ReadText(daemon_err_))};
       }
@@ -461,15 +461,15 @@ class SyncBench {
   // sweeps, say), so the next measurement starts with the base's 5/s free.
   void WaitQuiet() {
     int64_t last = OrDie(h_.Count(emu_), "stats").base_requests;
-    auto still_since = Clock::now();
+    auto still_since = SteadyClock::now();
     WaitUntil(
         [&] {
           int64_t now = OrDie(h_.Count(emu_), "stats").base_requests;
           if (now != last) {
             last = now;
-            still_since = Clock::now();
+            still_since = SteadyClock::now();
           }
-          return Clock::now() - still_since > kRateWindow;
+          return SteadyClock::now() - still_since > kRateWindow;
         },
         std::chrono::seconds(60), "quiet second");
   }
@@ -500,14 +500,14 @@ class SyncBench {
 
   // When the row first reads `value` (read every kWatchEvery on the bench's
   // own connection, an indexed lookup); Failed past the seeds' 60 s SLO.
-  Clock::time_point WaitVisible(const Table& t, const std::string& record,
-                                const std::string& value) {
+  SteadyClock::time_point WaitVisible(const Table& t, const std::string& record,
+                                      const std::string& value) {
     std::string sql = fmt::format("SELECT 1 FROM {} WHERE airtable_id = $1 AND {} = $2",
                                   QualifiedName(schema_, t.table_name), QuoteIdentifier(t.column));
-    auto until = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(kLatencySlo));
+    auto until = SteadyClock::now() + std::chrono::milliseconds(static_cast<int64_t>(kLatencySlo));
     for (;;) {
       pg::Rows r = OrDie(watch_->Exec(sql, {record, value}), "watch");
-      auto now = Clock::now();
+      auto now = SteadyClock::now();
       if (!r.empty()) return now;
       if (now > until) {
         throw Failed{
@@ -541,13 +541,13 @@ class SyncBench {
       std::string url =
           fmt::format("{}?returnFieldsByFieldId=true&filterByFormula={}", UiUrl(t),
                       http::PercentEncode(fmt::format("OR(RECORD_ID()='{}')", record)));
-      auto start = Clock::now();
+      auto start = SteadyClock::now();
       json page = OrDie(h_.Get(url), "floor read");
       if (page["records"].size() != 1) throw Failed{"the floor read found no record"};
       pg::Transaction tx = OrDie(pg::Transaction::Begin(conn), "floor begin");
       OrDie(tx.Run("UPDATE floor SET v = $1 WHERE id = 1", {std::to_string(i)}), "floor update");
       OrDie(tx.Commit(), "floor commit");
-      samples.push_back(Ms(Clock::now() - start));
+      samples.push_back(Ms(SteadyClock::now() - start));
     }
     return Summarise(samples);
   }
@@ -576,7 +576,7 @@ class SyncBench {
     WaitQuiet();  // the rate window free: the cycle's time is its own
     ChangeOne(t, t.records.back(), tag + " primer");
     WaitVisible(t, t.records.back(), tag + " primer");
-    auto primed = Clock::now();
+    auto primed = SteadyClock::now();
 
     std::string polls_before = poll_due_in().second;
     int64_t first_event = LastEventId();
@@ -593,7 +593,7 @@ class SyncBench {
           ChangeMany(t, {records.begin(), records.end() - 1}, {values.begin(), values.end() - 1});
       OrDie(h_.Send("POST", emu_.url + "/__emulator/faults", {{"dropPing", 0.0}}), "faults");
     }
-    auto pinged = Clock::now();
+    auto pinged = SteadyClock::now();
     ChangeOne(t, records.back(), values.back());
     ++ui_requests;
     std::string count_sql =
@@ -605,7 +605,7 @@ class SyncBench {
           return std::atoi(std::string(r.Get(0, 0)).c_str()) == n;
         },
         std::chrono::seconds(60), fmt::format("batch of {} in Postgres", n));
-    auto landed = Clock::now();
+    auto landed = SteadyClock::now();
     Counters after = OrDie(h_.Count(emu_), "stats");
     pg::Rows cycles = OrDie(
         watch_->Exec("SELECT records, requests, detail->>'payloads' FROM airpg.sync_events "
@@ -643,7 +643,7 @@ class SyncBench {
   std::unique_ptr<ChildProcess> daemon_;
   std::string daemon_err_;
   int port_ = 0;
-  Clock::time_point started_, migrated_;
+  SteadyClock::time_point started_, migrated_;
 
  public:
   ~SyncBench() {

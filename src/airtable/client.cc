@@ -53,7 +53,8 @@ Client::Client(ClientOptions options, Pacer& pacer, std::unique_ptr<Transport> t
 }
 
 ClientStats Client::stats() const {
-  return {requests_.load(), retries_.load(), rate_limited_.load(), server_errors_.load()};
+  return {requests_.load(), retries_.load(), rate_limited_.load(), server_errors_.load(),
+          foreign_rate_limited_.load()};
 }
 
 Result<std::string> Client::Call(std::string_view base_id, Priority priority, Retry retry,
@@ -85,9 +86,14 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
       return std::move(response->body);
     } else if (response->status == 429) {
       ++rate_limited_;
-      log::Warn("Airtable answered 429 for {} {}: a pacing bug; holding base {} back {} ms",
-                call.method, path_and_query, base_id, options_.rate_limit_penalty.count());
-      pacer_.Penalize(base_id, options_.rate_limit_penalty);
+      // The pacer tells whose 429 it was: another client of the base (it
+      // backs off and logs that once) or airpg's own, a pacing bug.
+      if (pacer_.OnRateLimited(base_id, options_.rate_limit_penalty) == RateLimitCause::kOurs) {
+        log::Warn("Airtable answered 429 for {} {}: a pacing bug; holding base {} back {} ms",
+                  call.method, path_and_query, base_id, options_.rate_limit_penalty.count());
+      } else {
+        ++foreign_rate_limited_;
+      }
       failure = ToStatus(ParseApiError(429, response->body));
       // A 429 means nothing was done, so even a create is safe to send again;
       // the pacer waits out the penalty.

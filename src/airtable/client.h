@@ -44,10 +44,11 @@ struct ClientOptions {
 };
 
 struct ClientStats {
-  int64_t requests = 0;       // HTTP requests sent
-  int64_t retries = 0;        // requests sent again after a failure
-  int64_t rate_limited = 0;   // 429s received: pacing bugs
-  int64_t server_errors = 0;  // 5xx and transport failures
+  int64_t requests = 0;              // HTTP requests sent
+  int64_t retries = 0;               // requests sent again after a failure
+  int64_t rate_limited = 0;          // 429s received, whoever caused them
+  int64_t server_errors = 0;         // 5xx and transport failures
+  int64_t foreign_rate_limited = 0;  // of rate_limited: another client of the base's doing
 };
 
 struct ListOptions {
@@ -201,6 +202,7 @@ class Client {
   std::atomic<int64_t> retries_{0};
   std::atomic<int64_t> rate_limited_{0};
   std::atomic<int64_t> server_errors_{0};
+  std::atomic<int64_t> foreign_rate_limited_{0};
 };
 
 }  // namespace airpg::airtable

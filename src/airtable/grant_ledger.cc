@@ -135,7 +135,7 @@ Result<bool> ReadAll(int fd, std::vector<char>& buffer) {
 
 Result<std::unique_ptr<GrantLedger>> GrantLedger::Open(const fs::path& file,
                                                        std::string_view server,
-                                                       std::string_view token) {
+                                                       std::string_view token, TimeSource* clock) {
   std::error_code ec;
   if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
   if (ec) {
@@ -148,12 +148,13 @@ Result<std::unique_ptr<GrantLedger>> GrantLedger::Open(const fs::path& file,
     return IoError(fmt::format("cannot open {}", file.string()), error);
   }
   uint64_t token_key = Digest64({"token", server, token});
-  return std::unique_ptr<GrantLedger>(
-      new GrantLedger(fd, std::string(server), token_key, NewOwner()));
+  return std::unique_ptr<GrantLedger>(new GrantLedger(
+      fd, std::string(server), token_key, NewOwner(), clock != nullptr ? *clock : SystemClock()));
 }
 
-GrantLedger::GrantLedger(int fd, std::string server, uint64_t token_key, uint64_t owner)
-    : fd_(fd), server_(std::move(server)), token_key_(token_key), owner_(owner) {}
+GrantLedger::GrantLedger(int fd, std::string server, uint64_t token_key, uint64_t owner,
+                         TimeSource& clock)
+    : fd_(fd), server_(std::move(server)), token_key_(token_key), owner_(owner), clock_(clock) {}
 
 GrantLedger::~GrantLedger() { ::close(fd_); }
 
@@ -168,7 +169,7 @@ Status GrantLedger::Transact(std::string_view base_id, Clock::duration span, con
   // Read after taking the lock, so every grant already in the file is at or
   // before `now`; a later one was written before this boot and is ignored.
   Others others;
-  others.now = Clock::now();
+  others.now = clock_.Now();
   const int64_t now_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(others.now.time_since_epoch()).count();
   const int64_t from_ns =

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/result.h"
 
 namespace airpg::airtable {
@@ -24,6 +25,7 @@ class GrantLedger {
  public:
   // CLOCK_MONOTONIC on Linux: one clock for every process on the machine.
   using Clock = std::chrono::steady_clock;
+  using TimeSource = airpg::Clock;
 
   // Grants in the file; when more than this fall inside one window, the oldest
   // are overwritten and the ledger undercounts. Airtable's token limit is 50
@@ -45,9 +47,12 @@ class GrantLedger {
   // `server` (the endpoint URL) and `token` scope the keys: processes talking
   // to another server, or with another token, do not share that limit. The
   // token is stored only as part of a SHA-256 digest. kUnavailable when the
-  // file cannot be opened.
+  // file cannot be opened. `clock` (null: the system's; must outlive the
+  // ledger) is the time grants are recorded in: every owner of one file must
+  // share it (tests pass one logical clock to all).
   static Result<std::unique_ptr<GrantLedger>> Open(const std::filesystem::path& file,
-                                                   std::string_view server, std::string_view token);
+                                                   std::string_view server, std::string_view token,
+                                                   TimeSource* clock = nullptr);
 
   ~GrantLedger();
   GrantLedger(const GrantLedger&) = delete;
@@ -64,7 +69,7 @@ class GrantLedger {
   uint64_t owner() const { return owner_; }
 
  private:
-  GrantLedger(int fd, std::string server, uint64_t token_key, uint64_t owner);
+  GrantLedger(int fd, std::string server, uint64_t token_key, uint64_t owner, TimeSource& clock);
 
   uint64_t BaseKey(std::string_view base_id) const;
 
@@ -72,6 +77,7 @@ class GrantLedger {
   const std::string server_;
   const uint64_t token_key_;
   const uint64_t owner_;  // random, never 0 (0 marks an empty slot)
+  TimeSource& clock_;
 };
 
 }  // namespace airpg::airtable

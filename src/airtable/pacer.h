@@ -1,13 +1,21 @@
 // Pacer: the one gate every Airtable request passes, shared by every job in
-// the process. It keeps each base under its limit (5 requests/s) and the
-// token under its own (50/s) so that 429s do not happen by design, serves
-// waiting requests strictly by priority class (writes before incremental
-// sync before backfill before verification; FIFO within a class), and holds a
-// base back for the penalty after a 429. Airtable counts every client's
-// requests, so with a GrantLedger the limits hold across all the processes
-// sharing it: a grant the in-process windows allow goes out only when the
-// ledger's grants of other processes leave room too (priority order holds
-// within a process only). Without a ledger it paces this process alone.
+// the process. Airtable allows 5 requests/s per base to all of its clients
+// together, and during a migration the organisation's own apps still use the
+// base, so airpg keeps each base under a budget below that (4/s by default,
+// airtable.per_base_limit) and spaces its requests evenly over the second: a
+// burst of work never takes the whole second from a neighbour. The token stays
+// under its own limit (50/s). Waiting requests are served strictly by
+// priority class (writes before incremental sync before backfill before
+// verification; FIFO within a class).
+//
+// A 429 for a base while airpg's own requests in the window were within what
+// Airtable allows is another client's doing: the base's rate is cut (AIMD:
+// multiplicative decrease), nothing goes out for the penalty plus jitter, then
+// one request, a slow start and an additive climb back to the budget. A 429
+// airpg caused itself (a budget above Airtable's limit) only waits out the
+// penalty, as a pacing bug. With a GrantLedger the limits hold across all the
+// processes sharing it (priority order holds within a process only). Time and
+// waits go through a Clock (tests run it on logical time).
 // Thread-safe.
 #pragma once
 
@@ -19,11 +27,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
 #include "airtable/grant_ledger.h"
 #include "airtable/sliding_window.h"
+#include "base/clock.h"
 #include "base/status.h"
 
 namespace airpg::airtable {
@@ -31,21 +42,41 @@ namespace airpg::airtable {
 enum class Priority { kWrite = 0, kIncremental = 1, kBackfill = 2, kVerification = 3 };
 
 struct PacerLimits {
-  int per_base = 5;    // requests per window for one base
+  // The budget: requests per window for one base. Airtable allows 5 to all
+  // clients together; 4 leaves one a second to the base's other clients.
+  int per_base = 4;
   int per_token = 50;  // requests per window for the token, all bases together
   std::chrono::milliseconds window{1000};
   // Added to the window: the pacer counts grants, Airtable counts arrivals,
-  // and the two drift by scheduling and network delay. 20 ms keeps 0.98 of
-  // the limit.
+  // and the two drift by scheduling and network delay.
   std::chrono::milliseconds margin{20};
+  // What Airtable allows one base per window, all clients together. A 429
+  // when airpg's own requests in the last window were no more is foreign.
+  int airtable_per_base = 5;
+  // After a foreign 429 the first request waits the penalty plus a random
+  // share of this, so that clients held back together do not resume together.
+  std::chrono::milliseconds resume_jitter{2000};
+  uint64_t seed = 0;  // of the jitter; 0: random
 };
 
 struct PacerStats {
   int64_t granted = 0;
   int64_t waited = 0;     // grants that had to wait
-  int64_t penalties = 0;  // Penalize() calls: each one is a pacing bug
+  int64_t penalties = 0;  // 429s airpg caused itself: each one is a pacing bug
+  int64_t foreign = 0;    // 429s another client of the base caused
   int64_t waiting = 0;    // requests queued right now (queue depth)
 };
+
+// One base as the pacer sees it.
+struct PacerBaseStats {
+  int64_t granted = 0;
+  int64_t foreign = 0;       // 429s another client caused
+  int rate = 0;              // requests per window allowed now (the budget, or less after a 429)
+  bool backing_off = false;  // since a foreign 429, until back at the budget
+};
+
+// Who a 429 is owed to.
+enum class RateLimitCause { kOurs, kAnotherClient };
 
 class Pacer {
  public:
@@ -56,22 +87,31 @@ class Pacer {
 
   // `ledger` (may be null: pace this process only) is shared with other
   // processes; its file lock is taken under the pacer's lock, only for one
-  // read and one append, and never held while waiting.
+  // read and one append, and never held while waiting. `clock` (null: the
+  // system's) must outlive the pacer and be the ledger's clock.
   explicit Pacer(PacerLimits limits = {}, GrantObserver observer = nullptr,
-                 std::unique_ptr<GrantLedger> ledger = nullptr);
+                 std::unique_ptr<GrantLedger> ledger = nullptr, Clock* clock = nullptr);
 
   // Blocks until one request to `base_id` may go out. `base_id` empty: a
   // request that names no base (whoami, list bases) counts for the token only.
-  // Returns kCancelled when `stop` becomes true while waiting (checked at
-  // least every 100 ms).
+  // Returns kCancelled at once when `stop_token` is stopped while waiting, or
+  // when `stop` (a flag a signal handler sets, which cannot notify) becomes
+  // true (checked at least every 100 ms).
   Status Acquire(std::string_view base_id, Priority priority,
-                 const std::atomic<bool>* stop = nullptr);
+                 const std::atomic<bool>* stop = nullptr, std::stop_token stop_token = {});
 
-  // After a 429: nothing goes to `base_id` (or anywhere, when empty) for `penalty`.
+  // After a 429 for `base_id` (empty: for the token): tells whose it was, and
+  // holds the base (or everything) back for `penalty`; a foreign one also
+  // cuts the base's rate and adds the jitter (see the top of this file).
+  RateLimitCause OnRateLimited(std::string_view base_id, std::chrono::milliseconds penalty);
+
+  // Nothing goes to `base_id` (or anywhere, when empty) for `penalty`.
   void Penalize(std::string_view base_id, std::chrono::milliseconds penalty);
 
   PacerStats stats() const;
+  PacerBaseStats base_stats(std::string_view base_id) const;
   const PacerLimits& limits() const { return limits_; }
+  Clock& clock() const { return clock_; }
 
  private:
   struct Waiter {
@@ -82,12 +122,29 @@ class Pacer {
     }
   };
   struct BaseState {
-    explicit BaseState(const PacerLimits& l) : window(l.per_base, l.window + l.margin) {}
-    SlidingWindow window;
+    explicit BaseState(const PacerLimits& l)
+        : window(l.per_base, l.window + l.margin, /*spaced=*/true), threshold(l.per_base) {}
+    SlidingWindow window;          // its limit() is the rate allowed now
     std::map<Waiter, bool> queue;  // ordered: the first entry goes next
+    // AIMD after a foreign 429: below `threshold` the rate doubles after each
+    // `rate` grants (slow start), from there it grows by one, up to the budget.
+    int threshold;
+    int granted_at_rate = 0;
+    bool backing_off = false;
+    Clock::time_point resume_at{};  // the end of the current penalty
+    int64_t granted = 0;
+    int64_t foreign = 0;
   };
 
   BaseState& StateFor(const std::string& base_id);  // REQUIRES: mu_ held
+
+  // After a grant to `base_id`: the slow start and the additive climb.
+  // REQUIRES: mu_ held.
+  void Climb(const std::string& base_id, BaseState& state);
+
+  // This process's and (with a ledger) the other processes' grants for the
+  // base inside the last window. REQUIRES: mu_ held.
+  int OwnGrantsInWindow(const std::string& base_id, const BaseState& state, Clock::time_point now);
 
   // For a grant the in-process windows allow at `*now`, asks the ledger
   // whether other processes' grants leave room. Room: the ledger recorded the
@@ -96,20 +153,24 @@ class Pacer {
   // than `*now`). A ledger that fails is logged once; the grants it fails
   // for are paced in-process only.
   // REQUIRES: mu_ held; ledger_ not null.
-  std::chrono::steady_clock::time_point SharedGrant(const std::string& base_id,
-                                                    const BaseState& state,
-                                                    std::chrono::steady_clock::time_point* now);
+  Clock::time_point SharedGrant(const std::string& base_id, const BaseState& state,
+                                Clock::time_point* now);
+
+  void NotifyAll();  // REQUIRES: mu_ held
 
   const PacerLimits limits_;
   const GrantObserver observer_;
   const std::unique_ptr<GrantLedger> ledger_;  // null: this process only; used under mu_
+  Clock& clock_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable_any cv_;
+  uint64_t notifications_ = 0;              // guarded by mu_; a waiter wakes when it moves
   SlidingWindow token_window_;              // guarded by mu_
   std::map<std::string, BaseState> bases_;  // guarded by mu_; "" = no base
   uint64_t next_seq_ = 0;                   // guarded by mu_
   PacerStats stats_;                        // guarded by mu_
   bool ledger_failed_ = false;              // guarded by mu_; reported once
+  std::mt19937_64 random_;                  // guarded by mu_; the jitter
 };
 
 }  // namespace airpg::airtable

@@ -44,5 +44,31 @@ TEST(SlidingWindowTest, BlockHoldsEverythingBack) {
   EXPECT_EQ(window.NextAllowed(t0), t0 + milliseconds(30000));
 }
 
+TEST(SlidingWindowTest, SpacedGrantsGoEvenlyOverTheWindow) {
+  SlidingWindow window(4, milliseconds(1000), /*spaced=*/true);
+  TimePoint t0{};
+  window.Grant(t0);
+  // Four asked for at once go 250 ms apart, not back to back.
+  EXPECT_EQ(window.NextAllowed(t0), t0 + milliseconds(250));
+  window.Grant(t0 + milliseconds(250));
+  EXPECT_EQ(window.NextAllowed(t0 + milliseconds(260)), t0 + milliseconds(500));
+  // After a pause the next one goes at once.
+  EXPECT_EQ(window.NextAllowed(t0 + milliseconds(5000)), t0 + milliseconds(5000));
+}
+
+TEST(SlidingWindowTest, ALoweredLimitHoldsAndRaisesAgainUpToTheFirst) {
+  SlidingWindow window(4, milliseconds(1000), /*spaced=*/true);
+  TimePoint t0{};
+  window.set_limit(1);
+  window.Grant(t0);
+  EXPECT_EQ(window.NextAllowed(t0), t0 + milliseconds(1000));
+  window.set_limit(2);
+  EXPECT_EQ(window.NextAllowed(t0), t0 + milliseconds(500));
+  window.Grant(t0 + milliseconds(500));
+  EXPECT_EQ(window.NextAllowed(t0 + milliseconds(500)), t0 + milliseconds(1000));
+  window.set_limit(4);
+  EXPECT_EQ(window.NextAllowed(t0 + milliseconds(500)), t0 + milliseconds(750));
+}
+
 }  // namespace
 }  // namespace airpg::airtable

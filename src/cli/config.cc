@@ -157,7 +157,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "Airtable API base URL (also AIRTABLE_ENDPOINT_URL)"},
       {"airtable.base_id", "AIRPG_AIRTABLE_BASE_ID", "default base for migrate, verify, … (app…)"},
       {"airtable.per_base_limit", "AIRPG_AIRTABLE_PER_BASE_LIMIT",
-       "requests/s per base (Airtable: 5; raise only for a server without limits)"},
+       "airpg's requests/s per base (default 4 of Airtable's 5, one left for other clients)"},
       {"airtable.per_token_limit", "AIRPG_AIRTABLE_PER_TOKEN_LIMIT",
        "requests/s per token (Airtable: 50)"},
       {"attachments.max_mb", "AIRPG_ATTACHMENTS_MAX_MB",

@@ -42,9 +42,12 @@ struct Config {
   std::string airtable_endpoint_url = "https://api.airtable.com";
   std::string airtable_base_id;  // default base for migrate/verify/…; "" = none
   // The pacer's limits (requests per second): Airtable's are 5 per base and 50
-  // per token. Raise them only for a server without limits (the emulator with
-  // --no-rate-limits, a caching proxy); above Airtable's, every run meets 429s.
-  int airtable_per_base_limit = 5;
+  // per token. The per-base one is airpg's budget: Airtable's 5 are shared by
+  // every client of the base, so the default 4 leaves one a second to the
+  // organisation's own apps (docs/architecture.md, "Pacing"). Raise them only
+  // for a server without limits (the emulator with --no-rate-limits, a caching
+  // proxy); above Airtable's, every run meets 429s.
+  int airtable_per_base_limit = 4;
   int airtable_per_token_limit = 50;
   // Attachments larger than this are not downloaded (rejected instead):
   // Airtable's largest, 5 GB per file, by default.

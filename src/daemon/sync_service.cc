@@ -12,6 +12,7 @@
 
 #include "base/backoff.h"
 #include "base/log.h"
+#include "daemon/airtable_metrics.h"
 #include "daemon/history_retention.h"
 #include "daemon/metrics.h"
 #include "daemon/ping_store.h"
@@ -140,11 +141,12 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   Gauge& dead = metrics.GetGauge("airpg_dead_letters", "Open dead letters", {{"base", base_label}});
   Counter& rate_limited = metrics.GetCounter(
       "airpg_airtable_rate_limited_total",
-      "Airtable answers 429 (each holds the base back 30 s; the pacer should prevent them)",
+      "Airtable answers 429, whoever caused them (each holds the base back 30 s)",
       {{"base", base_label}});
-  Gauge& queue_depth =
-      metrics.GetGauge("airpg_airtable_queue_depth",
-                       "Airtable requests waiting for the pacer (5 requests/s per base)");
+  Gauge& queue_depth = metrics.GetGauge(
+      "airpg_airtable_queue_depth",
+      "Airtable requests waiting for the pacer (airtable.per_base_limit requests/s per base)");
+  CountForeignRateLimits(metrics, client, base_label);
   metrics.AddCollector([&client, &queue_depth] {
     queue_depth.Set(static_cast<double>(client.pacer().stats().waiting));
   });

@@ -100,14 +100,11 @@ std::vector<Record> ReadAll(Client& client, const std::string& base, const std::
 
 TEST(AirtableClientTest, TwentySecondsOfPacedListingNeverTripsTheLimits) {
   EmulatorFixture emu({1, 2}, 1, 300, /*rate_limits=*/true);
-  // Airtable's real limits (5/s per base, 50/s per token). The margin is wider
-  // than the default 20 ms because this test shares two cores with the rest of
-  // the suite: a request held up in the client or the emulator for longer than
-  // the margin arrives bunched with the next. bench/airtable_pacer_bench
-  // measures the default.
-  PacerLimits limits;
-  limits.margin = milliseconds(60);
-  Pacer pacer(limits);
+  // Airtable's real limits (5/s per base, 50/s per token) and airpg's default
+  // pacing: a budget of 4/s, spaced 255 ms apart. No widened margin (issue
+  // 14): a request held up on these two shared cores would need a delay of
+  // most of a second to bunch with others past Airtable's 5.
+  Pacer pacer;
   Client client(emu.Options(), pacer);
   std::atomic<int64_t> pages{0};
   auto deadline = Clock::now() + std::chrono::seconds(20);
@@ -132,12 +129,12 @@ TEST(AirtableClientTest, TwentySecondsOfPacedListingNeverTripsTheLimits) {
   EXPECT_EQ(stats["rateLimited"], 0) << stats.dump();
   EXPECT_EQ(client.stats().rate_limited, 0);
   EXPECT_EQ(pacer.stats().penalties, 0);
-  // Never more than the limit allows: 5 per second per base, over 20 s.
+  // Never more than the budget allows: 4 per second per base, over 20 s.
   for (size_t b = 0; b < 2; ++b) {
     int64_t requests = stats["bases"][emu.base(b)]["requests"].get<int64_t>();
-    EXPECT_LE(requests, 5 * 21) << emu.base(b);
+    EXPECT_LE(requests, 4 * 21) << emu.base(b);
     std::cout << "[ paced    ] " << emu.base(b) << ": " << requests << " requests in 20 s ("
-              << requests / 20.0 << "/s of 5/s)\n";
+              << requests / 20.0 << "/s of a 4/s budget)\n";
   }
   EXPECT_EQ(pages.load(), client.stats().requests);
 }
