@@ -43,7 +43,8 @@ enum class Priority { kWrite = 0, kIncremental = 1, kBackfill = 2, kVerification
 
 struct PacerLimits {
   // The budget: requests per window for one base. Airtable allows 5 to all
-  // clients together; 4 leaves one a second to the base's other clients.
+  // clients together; airpg's commands set it from airtable.per_base_limit
+  // (3 by default, leaving two a second to the base's other clients).
   int per_base = 4;
   int per_token = 50;  // requests per window for the token, all bases together
   std::chrono::milliseconds window{1000};

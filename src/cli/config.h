@@ -47,7 +47,9 @@ struct Config {
   // organisation's own apps (docs/architecture.md, "Pacing"). Raise them only
   // for a server without limits (the emulator with --no-rate-limits, a caching
   // proxy); above Airtable's, every run meets 429s.
-  int airtable_per_base_limit = 4;
+  // 3, not 4: an app that sends 2 requests in a second beside airpg's 4 tips
+  // the base into Airtable's 30 s penalty (bench/neighbour_bench.cc).
+  int airtable_per_base_limit = 3;
   int airtable_per_token_limit = 50;
   // Attachments larger than this are not downloaded (rejected instead):
   // Airtable's largest, 5 GB per file, by default.

@@ -38,7 +38,7 @@ TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config->home, DefaultHome(env));
   // A budget under Airtable's 5 per base: one a second left for the base's
   // other clients (issue 14); the token's is Airtable's.
-  EXPECT_EQ(config->airtable_per_base_limit, 4);
+  EXPECT_EQ(config->airtable_per_base_limit, 3);
   EXPECT_EQ(config->airtable_per_token_limit, 50);
 }
 
