@@ -195,7 +195,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
   auto interrupted = [&] {
     constexpr const char* kMessage = "interrupted; run `airpg migrate` again to resume";
     if (options.json) std::cout << json{{"ok", false}, {"error", kMessage}}.dump(2) << "\n";
-    std::cerr << "airpg: " << kMessage << "\n";
+    PrintErrorLine(kMessage);
     return static_cast<int>(kExitInterrupted);
   };
   Result<Job> job = OpenJob(config, options, interrupt.flag());
@@ -223,7 +223,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
       std::cout << json{{"ok", false}, {"error", std::string(summary.status().message())}}.dump(2)
                 << "\n";
     }
-    std::cerr << "airpg: migrate failed: " << summary.status().message() << "\n";
+    PrintErrorLine(fmt::format("migrate failed: {}", summary.status().message()));
     int code = ExitCodeFor(summary.status());
     return code == kExitUsage ? kExitFailed : code;
   }

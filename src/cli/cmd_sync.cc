@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/airtable_access.h"
+#include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
 #include "daemon/stored_attachments.h"
@@ -24,7 +25,7 @@ namespace {
 using nlohmann::json;
 
 int Fail(const Status& status) {
-  std::cerr << "airpg: " << status.message() << "\n";
+  PrintErrorLine(status.message());
   int code = ExitCodeFor(status);
   return code == kExitUsage ? kExitFailed : code;
 }
@@ -70,7 +71,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   InterruptScope interrupt;
   if (Status listen = http::CheckListenAddress(options.listen_host, options.listen_port);
       !listen.ok()) {
-    std::cerr << "airpg: --listen/--port: " << listen.message() << "\n";
+    PrintErrorLine(fmt::format("--listen/--port: {}", listen.message()));
     return kExitUsage;
   }
   Result<std::string> base_id = ResolveBaseId(config, options.base);
@@ -109,7 +110,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
     if (!plan.ok()) return Fail(plan.status());
     Status lanes = ApplyTableSettings(*plan, config.sync, poll_seconds, so.syncer);
     if (!lanes.ok()) {
-      std::cerr << "airpg: " << lanes.message() << "\n";
+      PrintErrorLine(lanes.message());
       return kExitUsage;
     }
   }
@@ -250,7 +251,7 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
     return kExitOk;
   }
   if (options.ids.empty()) {
-    std::cerr << "airpg: dlq " << options.dlq_action << " needs at least one id\n";
+    PrintErrorLine(fmt::format("dlq {} needs at least one id", options.dlq_action));
     return kExitUsage;
   }
   if (options.dlq_action == "show") {
