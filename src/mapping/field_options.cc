@@ -27,6 +27,7 @@ Result<FieldOptions> ParseFieldOptions(std::string_view options_json) {
   if (root["inverseLinkFieldId"].get_string().get(s) == simdjson::SUCCESS) {
     out.inverse_link_field_id = s;
   }
+  if (root["timeZone"].get_string().get(s) == simdjson::SUCCESS) out.time_zone = s;
   if (root["isValid"].get_bool().get(b) == simdjson::SUCCESS) out.is_valid = b;
   simdjson::dom::element result;
   if (root["result"].get(result) == simdjson::SUCCESS && result.is_object()) {

@@ -81,12 +81,12 @@ TEST(RecordRowTest, ABadCellIsRejectedWithItsRawValueAndTheRestStillConverts) {
   const TablePlan& contacts = *plan.FindTable("tblContacts");
   RecordRow row =
       ConvertRecord(contacts, Parse(R"({"id":"rec2","createdTime":"2024-01-02T03:04:05.000Z",
-    "fields":{"fldName":"Bo","fldScore":4.55,"fldCompany":["recCo1","recCo2"]}})"));
+    "fields":{"fldName":"Bo","fldScore":"4.55","fldCompany":["recCo1","recCo2"]}})"));
   EXPECT_EQ(row.columns[0].text, "Bo");
   EXPECT_TRUE(row.columns[2].is_null);  // the rejected score
   ASSERT_EQ(row.rejects.size(), 2u);
   EXPECT_EQ(row.rejects[0].field_id, "fldScore");
-  EXPECT_EQ(row.rejects[0].raw_value, "4.55");
+  EXPECT_EQ(row.rejects[0].raw_value, "\"4.55\"");
   EXPECT_EQ(row.rejects[1].field_id, "fldCompany");
   EXPECT_NE(row.rejects[1].reason.find("only the first"), std::string::npos);
   EXPECT_EQ(row.rejected_fields.count("fldScore"), 1u);

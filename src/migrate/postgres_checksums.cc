@@ -91,9 +91,7 @@ Result<std::optional<std::string>> Cell(const FieldPlan& f, std::optional<std::s
   if (text) {
     if (f.column.sql_type.ends_with("[]")) {
       AIRPG_ASSIGN_OR_RETURN(auto items, pg::ParseArray(*text));
-      std::vector<std::string> plain;
-      for (auto& i : items) plain.push_back(i.value_or(""));
-      value = mapping::PgValue::Array(std::move(plain));
+      value = mapping::PgValue::Array(std::move(items));
     } else {
       value = mapping::PgValue::Scalar(std::string(*text));
     }
@@ -125,7 +123,9 @@ Result<PostgresChecksumReader> PostgresChecksumReader::Open(pg::Transaction& tx,
                                                             const mapping::TablePlan& table,
                                                             const SkipMap& skip, bool with_links) {
   std::vector<pg::Param> params = {std::string(schema)};
-  std::string select = "SELECT coalesce(t.airtable_id, '')";
+  // The formula errors come last: a computed cell whose column is NULL is
+  // rebuilt from them (mapping::PgValue::cell_error).
+  std::string select = "SELECT coalesce(t.airtable_id, ''), t.airpg_cell_errors::text";
   std::vector<const FieldPlan*> fields;
   for (const auto& f : table.fields) {
     if (IsLinkField(f) && !with_links) continue;
@@ -145,10 +145,19 @@ Result<bool> PostgresChecksumReader::Next(std::string* record_id, std::string* c
   AIRPG_ASSIGN_OR_RETURN(bool more, cursor_.Advance());
   if (!more) return false;
   std::map<std::string_view, std::optional<std::string>> cells;
+  std::map<std::string, std::string, std::less<>> errors;
+  if (!cursor_.IsNull(1)) {
+    AIRPG_ASSIGN_OR_RETURN(errors, mapping::ParseCellErrors(cursor_.Get(1)));
+  }
   for (size_t i = 0; i < fields_.size(); ++i) {
-    int col = static_cast<int>(i) + 1;
+    int col = static_cast<int>(i) + 2;
     auto text = cursor_.IsNull(col) ? std::optional<std::string_view>()
                                     : std::optional<std::string_view>(cursor_.Get(col));
+    auto error = errors.find(fields_[i]->field.id);
+    if (!text && error != errors.end()) {
+      cells[fields_[i]->field.id] = error->second;
+      continue;
+    }
     AIRPG_ASSIGN_OR_RETURN(auto cell, Cell(*fields_[i], text));
     cells[fields_[i]->field.id] = std::move(cell);
   }
