@@ -38,7 +38,8 @@ asan: deps
 # and its seed corpus folder, separated by colons.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := \
-  formula_fuzz:src/formula/formula_fuzz:src/formula/testdata/fuzz_seeds
+  formula_fuzz:src/formula/formula_fuzz:src/formula/testdata/fuzz_seeds \
+  cell_fuzz:src/mapping/cell_fuzz:src/mapping/testdata/fuzz_seeds
 fuzz: deps
 	@CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DAIRPG_FUZZ=ON -DAIRPG_TESTS=OFF -DAIRPG_BENCH=OFF \

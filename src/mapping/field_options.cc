@@ -1,5 +1,7 @@
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "mapping/type_rules.h"
 
 namespace airpg::mapping {
@@ -28,6 +30,14 @@ Result<FieldOptions> ParseFieldOptions(std::string_view options_json) {
     out.inverse_link_field_id = s;
   }
   if (root["timeZone"].get_string().get(s) == simdjson::SUCCESS) out.time_zone = s;
+  simdjson::dom::array choices;
+  if (root["choices"].get_array().get(choices) == simdjson::SUCCESS) {
+    for (simdjson::dom::element choice : choices) {
+      if (choice["name"].get_string().get(s) == simdjson::SUCCESS) {
+        out.longest_choice = std::max(out.longest_choice, s.size());
+      }
+    }
+  }
   if (root["isValid"].get_bool().get(b) == simdjson::SUCCESS) out.is_valid = b;
   simdjson::dom::element result;
   if (root["result"].get(result) == simdjson::SUCCESS && result.is_object()) {

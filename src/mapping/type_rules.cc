@@ -71,11 +71,19 @@ ColumnPlan SingleSelect(const FieldOptions&) {
   p.storage = Storage::kChoice;
   return p;
 }
-ColumnPlan MultipleSelects(const FieldOptions&) {
+// A GIN entry holds about 2.7 kB (GinMaxItemSize); a field listing a longer
+// choice gets no GIN index rather than a migration that fails to build it.
+constexpr size_t kGinChoiceLimit = 2000;
+ColumnPlan MultipleSelects(const FieldOptions& o) {
   ColumnPlan p = Column("text[]", "multipleSelects", &TextConverter());
   p.cell_array = true;
   p.storage = Storage::kChoiceArray;
-  p.gin_index = true;
+  p.gin_index = o.longest_choice <= kGinChoiceLimit;
+  if (!p.gin_index) {
+    p.warning = fmt::format(
+        "a choice of {} bytes is longer than a GIN index entry holds; the column has no GIN index",
+        o.longest_choice);
+  }
   return p;
 }
 ColumnPlan Collaborator(const FieldOptions&) {
@@ -183,9 +191,10 @@ const std::vector<TypeRule>& TypeRules() {
       {FieldType::kDateTime, "", Always, DateTime,
        "a UTC instant; the field's time zone is display only"},
       {FieldType::kSingleSelect, "", Always, SingleSelect,
-       "choice name (commas kept); new choices inserted as they appear"},
+       "choice name (commas kept, any length); new choices inserted as they appear"},
       {FieldType::kMultipleSelects, "", Always, MultipleSelects,
-       "array: order kept, `@>` queries use the GIN index"},
+       "array: order kept, `@>` queries use the GIN index (none when a choice is over 2000 "
+       "bytes)"},
       {FieldType::kSingleCollaborator, "", Always, Collaborator, ""},
       {FieldType::kMultipleCollaborators, "", Always, Collaborators, "order kept"},
       {FieldType::kMultipleRecordLinks, "prefersSingleRecordLink", SingleLink, LinkFk,

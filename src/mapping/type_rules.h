@@ -70,6 +70,7 @@ struct FieldOptions {
   std::string result_type;          // formula/rollup/lookup/created/modified time
   std::string result_options_json;  // the result's own options
   std::string time_zone;            // date/dateTime results: "utc", "client", IANA
+  size_t longest_choice = 0;        // selects: bytes of the longest listed choice
   bool is_valid = true;
 };
 

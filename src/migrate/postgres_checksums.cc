@@ -4,6 +4,7 @@
 
 #include "base/sql_identifier.h"
 #include "mapping/cell_value.h"
+#include "mapping/record_row.h"
 #include "mapping/relation_cells.h"
 #include "migrate/record_checksum.h"
 #include "pg/quote.h"

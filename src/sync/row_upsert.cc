@@ -66,7 +66,7 @@ Result<int64_t> UpsertRows(pg::Transaction& tx, std::string_view schema,
     std::string column = QuoteIdentifier(f.column_name);
     AIRPG_RETURN_IF_ERROR(
         tx.Run(fmt::format("INSERT INTO {} (name) SELECT DISTINCT {} FROM {} WHERE {} IS NOT NULL "
-                           "ON CONFLICT (name) DO NOTHING",
+                           "ON CONFLICT DO NOTHING",
                            QualifiedName(schema, f.relation_table), column, staging, column)));
   }
   std::string set, old_values, new_values;
