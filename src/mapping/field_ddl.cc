@@ -34,6 +34,20 @@ std::string JunctionComment(const SchemaPlan& plan, const TablePlan& t, const Fi
   return text;
 }
 
+// A number's precision is display only (the column keeps every digit); the
+// comment says how Airtable shows it, as the catalog's options do.
+std::string ColumnCommentText(const FieldPlan& f) {
+  std::string text = FieldCommentText(f);
+  if (f.column.cell != nullptr && f.column.cell->kind == CellKind::kNumber && !f.column.read_only) {
+    Result<FieldOptions> options = ParseFieldOptions(f.field.options_json);
+    if (options.ok() && options->precision >= 0) {
+      text += fmt::format(" — shown with {} decimal{} in Airtable; stored with every digit",
+                          options->precision, options->precision == 1 ? "" : "s");
+    }
+  }
+  return text;
+}
+
 void AddColumn(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
                std::string_view schema, FieldDdl* out) {
   std::string col = QuoteIdentifier(f.column_name);
@@ -65,7 +79,7 @@ void AddColumn(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
       break;
   }
   if (f.column.gin_index) out->indexes.push_back(Index(schema, t.table_name, col, "gin"));
-  out->comments.push_back({t.table_name, f.column_name, FieldCommentText(f)});
+  out->comments.push_back({t.table_name, f.column_name, ColumnCommentText(f)});
 }
 
 void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,

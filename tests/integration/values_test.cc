@@ -14,8 +14,13 @@
 #include <set>
 #include <string>
 
+#include "airtable/record.h"
 #include "emulated_base_test.h"
+#include "mapping/record_row.h"
 #include "mapping/schema_plan.h"
+#include "pg/transaction.h"
+#include "sync/live_schema.h"
+#include "sync/row_upsert.h"
 
 namespace airpg {
 namespace {
@@ -77,6 +82,8 @@ json ValueFor(const json& field) {
   if (type == "barcode") return {{"text", "0123"}, {"type", "upce"}};
   if (type == "button") return {{"label", "Open"}, {"url", "https://example.com"}};
   if (type == "aiText") return {{"state", "generated"}, {"isStale", false}, {"value", "Hi"}};
+  // Computed by the emulator from the record.
+  if (type == "createdTime" || type == "lastModifiedTime") return nullptr;
   if (type == "count") return 1;
   if (type == "autoNumber") return 1;
   if (type == "externalSyncSource") return "One";
@@ -120,7 +127,8 @@ Built EveryFieldBase() {
     }
     if (field.contains("options") && field["options"].is_null()) field.erase("options");
     out.field_ids[path.stem().string()] = field["id"];
-    cells[field["name"].get<std::string>()] = ValueFor(field);
+    json value = ValueFor(field);
+    if (!value.is_null()) cells[field["name"].get<std::string>()] = value;
     fields.push_back(field);
   }
   auto add = [&](json field, json value) {
@@ -260,6 +268,13 @@ TEST_F(ValuesTest, EveryFixtureFieldMigratesWithNoRejectsAndVerifiesClean) {
                            column(field_id), field_id, error)),
         "2");
   }
+  // The display precision is in the column comment (and the catalog's options).
+  EXPECT_NE(Scalar(fmt::format("SELECT col_description('values_base.every_field'::regclass, "
+                               "attnum) FROM pg_attribute WHERE attrelid = "
+                               "'values_base.every_field'::regclass AND attname = '{}'",
+                               column(base.field_ids["PercentFieldSchema"])))
+                .find("shown with 0 decimals in Airtable"),
+            std::string::npos);
   // 10 kB choices: in their choices table and the rows, exact.
   std::string choices =
       Scalar("SELECT relation_table FROM airpg.fields WHERE field_id = 'fldValuesLongOne1'");
@@ -275,6 +290,43 @@ TEST_F(ValuesTest, EveryFixtureFieldMigratesWithNoRejectsAndVerifiesClean) {
       {LongChoice('A'), LongChoice('B')});
   ASSERT_TRUE(in_rows.ok()) << in_rows.status().ToString();
   EXPECT_EQ(in_rows->Get(0, 0), "2");
+}
+
+// The sync writes a row's formula errors from the same conversion as the
+// loader, and clears them when the formula computes again.
+TEST_F(ValuesTest, TheSyncWritesAndClearsFormulaErrors) {
+  StartEmulator(EveryFieldBase().data.dump());
+  ASSERT_TRUE(Run(kBase).ok());
+  auto live = sync::LoadLiveBase(conn(), kBase);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  const mapping::TablePlan* table = live->plan.FindTable(kTable);
+  ASSERT_NE(table, nullptr);
+  auto upsert = [&](const std::string& cell) {
+    auto record = airtable::ParseRecord(
+        R"({"id":"recValuesRow00002","createdTime":"2024-01-02T03:04:05.000Z","fields":{)"
+        R"("fldeica4zrxCGxsl1":"Row two","fldValuesInfinity":)" +
+        cell + "}}");
+    ASSERT_TRUE(record.ok()) << record.status().ToString();
+    std::vector<mapping::RecordRow> rows = {mapping::ConvertRecord(*table, *record)};
+    EXPECT_TRUE(rows[0].rejects.empty());
+    auto tx = pg::Transaction::Begin(conn());
+    ASSERT_TRUE(tx.ok());
+    auto changed = sync::UpsertRows(*tx, live->schema, *table, rows);
+    ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+    ASSERT_TRUE(tx->Commit().ok());
+  };
+  auto state = [&] {
+    return Scalar(fmt::format(
+        "SELECT coalesce(\"{}\"::text, 'NULL') || ' ' || coalesce(airpg_cell_errors::text, 'NULL') "
+        "FROM {}.every_field WHERE airtable_id = 'recValuesRow00002'",
+        table->FindField("fldValuesInfinity")->column_name, live->schema));
+  };
+  upsert("0.30000000000000004");
+  EXPECT_EQ(state(), "0.30000000000000004 NULL");
+  upsert(R"({"error":"#ERROR!"})");
+  EXPECT_EQ(state(), R"(NULL {"fldValuesInfinity": {"error": "#ERROR!"}})");
+  upsert("2");
+  EXPECT_EQ(state(), "2 NULL");
 }
 
 }  // namespace
