@@ -128,7 +128,7 @@ void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
                     "  color text,\n  position integer\n)",
                     j));
     out->relation_create.push_back(
-        fmt::format("CREATE UNIQUE INDEX ON {} (sha256(name::bytea))", j));
+        fmt::format("CREATE UNIQUE INDEX ON {} (md5(name))", j));
     out->comments.push_back({f.relation_table, "", "Choices of " + FieldCommentText(f)});
   }
 }

@@ -76,6 +76,7 @@ json ValueFor(const json& field) {
   if (type == "multipleAttachments") {
     return json::array({{{"id", "attValuesFile0001"},
                          {"filename", "a.txt"},
+                         {"size", 3},
                          {"type", "text/plain"},
                          {"content", "YWJj"}}});
   }
