@@ -262,8 +262,7 @@ TEST_F(SyncApplyTest, APayloadCycleLeavesTheBasesRowFreeWhileItReadsAirtable) {
 TEST_F(SyncApplyTest, CellsThatCannotBeAppliedWaitAsDeadLettersUntilReplayed) {
   // Notes holding a NUL character, which Postgres text cannot: not carried.
   // (Numbers are always carried exactly now; issue 13.)
-  Ui("PATCH", "Clients/recCliHarbor0001",
-     {{"fields", {{"Notes", std::string("a \0 b", 5)}}}});
+  Ui("PATCH", "Clients/recCliHarbor0001", {{"fields", {{"Notes", std::string("a \0 b", 5)}}}});
   sync::ChangeBatch batch;
   batch.source = "test";
   Fetch(batch, "tblClients0000001", {"recCliHarbor0001"});
