@@ -14,6 +14,8 @@ namespace airpg::mapping {
 namespace {
 
 using Kind = JsonNode::Kind;
+// Wide enough for int64 bounds checks and any interval in microseconds.
+__extension__ using Int128 = __int128;
 
 Status Why(std::string why) { return InvalidArgumentError(std::move(why)); }
 
@@ -31,8 +33,8 @@ bool TreeHasNul(const JsonNode& node) {
   for (const auto& item : node.items) {
     if (TreeHasNul(item)) return true;
   }
-  for (const auto& [key, item] : node.members) {
-    if (HasNul(key) || TreeHasNul(item)) return true;
+  for (const JsonMember& member : node.members) {
+    if (HasNul(member.key) || TreeHasNul(member.value)) return true;
   }
   return false;
 }
@@ -75,18 +77,17 @@ Result<std::string> IntegerToPg(const ColumnPlan& plan, const JsonNode& v) {
   if (d.FractionDigits() > 0) return Why(fmt::format("{} is not a whole number", v.text));
   int64_t low = plan.min_value.value_or(std::numeric_limits<int64_t>::min());
   int64_t high = plan.max_value.value_or(std::numeric_limits<int64_t>::max());
-  std::string plain = CanonicalNumber(v.text);  // within 17 digits, or an integer in full
-  int64_t n = 0;
-  bool fits = d.IntegerDigits() <= 18;
-  if (fits) {
-    n = std::stoll(d.digits.empty() ? "0" : d.digits);
-    for (int64_t i = static_cast<int64_t>(d.digits.size()); i < d.point; ++i) n *= 10;
-    if (d.negative) n = -n;
+  // At most 19 digits (int64's) are worth reading; 10^19 fits 128 bits.
+  Int128 n = 0;
+  bool fits = d.IntegerDigits() <= 19;
+  for (int64_t i = 0; fits && i < d.point; ++i) {
+    n = n * 10 + (i < static_cast<int64_t>(d.digits.size()) ? d.digits[i] - '0' : 0);
   }
+  if (d.negative) n = -n;
   if (!fits || n < low || n > high) {
-    return Why(fmt::format("{} is outside {}..{}", plain, low, high));
+    return Why(fmt::format("{} is outside {}..{}", CanonicalNumber(v.text), low, high));
   }
-  return std::to_string(n);
+  return std::to_string(static_cast<int64_t>(n));
 }
 
 // --- durations ---
@@ -114,9 +115,6 @@ Result<std::string> DurationToPg(const ColumnPlan&, const JsonNode& v) {
   }
   return plain + " seconds";
 }
-// Wide enough for any interval in microseconds times a unit.
-__extension__ using Int128 = __int128;
-
 // "PT1H2M3.5S", "P1DT2H", "-PT5S" (IntervalStyle iso_8601) → seconds.
 Result<std::string> DurationToCell(const ColumnPlan&, std::string_view text) {
   bool negative = !text.empty() && text[0] == '-';

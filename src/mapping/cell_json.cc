@@ -46,8 +46,9 @@ Status Build(od::value value, JsonNode& out) {
         if (auto e = member.unescaped_key().get(key)) return NotJson(e);
         od::value v;
         if (auto e = member.value().get(v)) return NotJson(e);
-        auto& [name, node] = out.members.emplace_back(std::string(key), JsonNode());
-        AIRPG_RETURN_IF_ERROR(Build(v, node));
+        JsonMember& member_node = out.members.emplace_back();
+        member_node.key = std::string(key);
+        AIRPG_RETURN_IF_ERROR(Build(v, member_node.value));
       }
       return Status::Ok();
     }
@@ -112,15 +113,15 @@ void Write(const JsonNode& node, bool canonical, std::string& out) {
       out += ']';
       return;
     case JsonNode::Kind::kObject: {
-      std::vector<const std::pair<std::string, JsonNode>*> members;
+      std::vector<const JsonMember*> members;
       for (const auto& m : node.members) members.push_back(&m);
       if (canonical) {
         // Sorted by key; of duplicates only the last, as jsonb keeps.
         std::stable_sort(members.begin(), members.end(),
-                         [](auto* a, auto* b) { return a->first < b->first; });
-        std::vector<const std::pair<std::string, JsonNode>*> last;
+                         [](auto* a, auto* b) { return a->key < b->key; });
+        std::vector<const JsonMember*> last;
         for (size_t i = 0; i < members.size(); ++i) {
-          if (i + 1 < members.size() && members[i + 1]->first == members[i]->first) continue;
+          if (i + 1 < members.size() && members[i + 1]->key == members[i]->key) continue;
           last.push_back(members[i]);
         }
         members = std::move(last);
@@ -129,9 +130,9 @@ void Write(const JsonNode& node, bool canonical, std::string& out) {
       for (size_t i = 0; i < members.size(); ++i) {
         if (i) out += ',';
         out += '"';
-        out += JsonEscape(members[i]->first);
+        out += JsonEscape(members[i]->key);
         out += "\":";
-        Write(members[i]->second, canonical, out);
+        Write(members[i]->value, canonical, out);
       }
       out += '}';
       return;
@@ -143,8 +144,8 @@ void Write(const JsonNode& node, bool canonical, std::string& out) {
 
 const JsonNode* JsonNode::Find(std::string_view key) const {
   const JsonNode* found = nullptr;
-  for (const auto& [name, node] : members) {
-    if (name == key) found = &node;
+  for (const JsonMember& member : members) {
+    if (member.key == key) found = &member.value;
   }
   return found;
 }

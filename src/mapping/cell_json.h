@@ -15,17 +15,24 @@
 
 namespace airpg::mapping {
 
+struct JsonMember;
+
 struct JsonNode {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   bool boolean = false;
-  std::string text;             // a string's decoded text, or a number's token
-  std::vector<JsonNode> items;  // array elements
-  std::vector<std::pair<std::string, JsonNode>> members;  // object members, as sent
+  std::string text;                 // a string's decoded text, or a number's token
+  std::vector<JsonNode> items;      // array elements
+  std::vector<JsonMember> members;  // object members, as sent
 
   bool is_null() const { return kind == Kind::kNull; }
   // The member named `key` (the last of duplicates, as jsonb keeps); nullptr if none.
   const JsonNode* Find(std::string_view key) const;
+};
+
+struct JsonMember {
+  std::string key;
+  JsonNode value;
 };
 
 // Parses one JSON value (surrounding whitespace allowed). Not JSON, or more

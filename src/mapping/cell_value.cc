@@ -23,7 +23,7 @@ bool MayHoldError(airtable::FieldType type) {
 // or lookup that did not compute (API.md §5.3).
 bool IsErrorValue(const JsonNode& node) {
   return node.kind == JsonNode::Kind::kObject && node.members.size() == 1 &&
-         (node.members[0].first == "error" || node.members[0].first == "specialValue");
+         (node.members[0].key == "error" || node.members[0].key == "specialValue");
 }
 
 bool HoldsError(const JsonNode& node) {

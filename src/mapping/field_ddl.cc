@@ -127,8 +127,7 @@ void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
                     "KEY,\n  name text NOT NULL,\n  airtable_choice_id text,\n"
                     "  color text,\n  position integer\n)",
                     j));
-    out->relation_create.push_back(
-        fmt::format("CREATE UNIQUE INDEX ON {} (md5(name))", j));
+    out->relation_create.push_back(fmt::format("CREATE UNIQUE INDEX ON {} (md5(name))", j));
     out->comments.push_back({f.relation_table, "", "Choices of " + FieldCommentText(f)});
   }
 }

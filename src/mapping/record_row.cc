@@ -113,7 +113,7 @@ Result<std::map<std::string, std::string, std::less<>>> ParseCellErrors(std::str
     return InvalidArgumentError("airpg_cell_errors is not an object");
   }
   std::map<std::string, std::string, std::less<>> out;
-  for (const auto& [field_id, error] : node.members) out[field_id] = CanonicalJson(error);
+  for (const JsonMember& member : node.members) out[member.key] = CanonicalJson(member.value);
   return out;
 }
 
@@ -129,7 +129,9 @@ RecordRow ConvertRecord(const TablePlan& table, const airtable::Record& record) 
   RecordRow row;
   row.record_id = record.id;
   row.created_time = record.created_time;
-  std::vector<std::pair<std::string_view, std::string_view>> errors;
+  // Copies: the values move into row.columns, and a short string's bytes
+  // move with it.
+  std::vector<std::pair<std::string_view, std::string>> errors;
   for (const FieldPlan& f : table.fields) {
     std::optional<std::string_view> cell = record.Cell(f.field.id);
     if (IsColumnField(f)) {
@@ -147,7 +149,10 @@ RecordRow ConvertRecord(const TablePlan& table, const airtable::Record& record) 
     Status s = RelationCell(f, *cell, row);
     if (!s.ok()) row.Reject(f.field.id, cell, std::string(s.message()));
   }
-  if (!errors.empty()) row.cell_errors = CellErrorsJson(errors);
+  if (!errors.empty()) {
+    std::vector<std::pair<std::string_view, std::string_view>> views(errors.begin(), errors.end());
+    row.cell_errors = CellErrorsJson(views);
+  }
   return row;
 }
 
