@@ -156,7 +156,7 @@ std::string_view StorageName(Storage storage) {
     case Storage::kJunction:
       return "junction table";
     case Storage::kChoice:
-      return "choices table FK";
+      return "choices table";
     case Storage::kChoiceArray:
       return "text[] + GIN";
     case Storage::kUser:
