@@ -28,6 +28,18 @@ std::string Shown(const JsonNode& value) {
 // Postgres text and jsonb cannot hold U+0000 (JSON's "\u0000").
 bool HasNul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
 
+// A number jsonb cannot hold (it stores numeric): one would fail the COPY.
+const JsonNode* NumberBeyondNumeric(const JsonNode& node) {
+  if (node.kind == Kind::kNumber) return FitsNumeric(ParseDecimal(node.text)) ? nullptr : &node;
+  for (const auto& item : node.items) {
+    if (const JsonNode* bad = NumberBeyondNumeric(item)) return bad;
+  }
+  for (const JsonMember& member : node.members) {
+    if (const JsonNode* bad = NumberBeyondNumeric(member.value)) return bad;
+  }
+  return nullptr;
+}
+
 bool TreeHasNul(const JsonNode& node) {
   if (HasNul(node.text)) return true;
   for (const auto& item : node.items) {
@@ -58,8 +70,7 @@ Result<std::string> TextToCell(const ColumnPlan&, std::string_view text) { retur
 // every double (5e-324 … 1.8e308) with room to spare.
 Result<std::string> NumberToPg(const ColumnPlan&, const JsonNode& v) {
   if (v.kind != Kind::kNumber) return Why(fmt::format("{} is not a number", Shown(v)));
-  Decimal d = ParseDecimal(v.text);
-  if (d.IntegerDigits() > 131072 || d.FractionDigits() > 16383) {
+  if (!FitsNumeric(ParseDecimal(v.text))) {
     return Why(fmt::format("{} is beyond the range of Postgres numeric", v.text));
   }
   // The token itself: numeric reads "1e-300" and "0.29999999999999877" exactly.
@@ -269,6 +280,9 @@ std::string InstantCanonical(std::string_view text) {
 Result<std::string> JsonToPg(const ColumnPlan& plan, const JsonNode& v) {
   if (TreeHasNul(v)) {
     return Why(fmt::format("{} holds a NUL character, which Postgres jsonb cannot hold", Shown(v)));
+  }
+  if (const JsonNode* bad = NumberBeyondNumeric(v)) {
+    return Why(fmt::format("{} is beyond the range of Postgres numeric (jsonb)", bad->text));
   }
   if (!plan.required_key.empty() &&
       (v.kind != Kind::kObject || v.Find(plan.required_key) == nullptr)) {

@@ -1,5 +1,6 @@
 #include "mapping/decimal_text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -8,9 +9,12 @@ namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Exponents are clamped far beyond any value a numeric column or a double
-// holds, so the arithmetic below cannot overflow on hostile input.
-constexpr int64_t kExponentLimit = 1'000'000'000;
+// The point is clamped far beyond any value a numeric column or a double
+// holds, so the arithmetic cannot overflow on hostile input; the exponent
+// read is clamped wider, so CanonicalNumber's text parses back to the same
+// clamped point.
+constexpr int64_t kPointLimit = 1'000'000'000;
+constexpr int64_t kExponentLimit = 4 * kPointLimit;
 
 }  // namespace
 
@@ -68,8 +72,12 @@ Decimal ParseDecimal(std::string_view s) {
   }
   while (!d.digits.empty() && d.digits.back() == '0') d.digits.pop_back();
   if (d.digits.empty()) return Decimal{};
-  d.point = point + exponent;
+  d.point = std::clamp(point + exponent, -kPointLimit, kPointLimit);
   return d;
+}
+
+bool FitsNumeric(const Decimal& d) {
+  return d.IntegerDigits() <= 131072 && d.FractionDigits() <= 16383;
 }
 
 std::string CanonicalNumber(std::string_view number) {

@@ -27,7 +27,12 @@ struct Decimal {
 };
 
 // REQUIRES: IsJsonNumber(number) or a plain decimal ("12", "-0.50", "5.").
+// The point is clamped to ±10^9 (no column holds such a value anyway).
 Decimal ParseDecimal(std::string_view number);
+
+// Whether Postgres numeric (and so jsonb) can hold the value: 131072 digits
+// before the point, 16383 after. Every double fits.
+bool FitsNumeric(const Decimal& d);
 
 // The text Airtable (JavaScript's Number#toString) writes for the exact
 // value of `number`: plain when the point falls within the first 21 digits

@@ -49,8 +49,15 @@ TEST(DecimalTextTest, JsonNumberGrammar) {
 }
 
 TEST(DecimalTextTest, HostileExponentsStayBounded) {
-  EXPECT_EQ(CanonicalNumber("1e999999999999999999999"), "1e+1000000000");
-  EXPECT_EQ(CanonicalNumber("1e-999999999999999999999"), "1e-1000000000");
+  EXPECT_EQ(CanonicalNumber("1e999999999999999999999"), "1e+999999999");
+  EXPECT_EQ(CanonicalNumber("1e-999999999999999999999"), "1e-1000000001");
+  // Found by cell_fuzz: a clamped value's text parses back to itself.
+  std::string once = CanonicalNumber("9212359959e2123599590");
+  EXPECT_EQ(CanonicalNumber(once), once);
+  EXPECT_FALSE(FitsNumeric(ParseDecimal("1e131072")));
+  EXPECT_TRUE(FitsNumeric(ParseDecimal("1e131071")));
+  EXPECT_FALSE(FitsNumeric(ParseDecimal("1e-16384")));
+  EXPECT_TRUE(FitsNumeric(ParseDecimal("1e-16383")));
   Decimal d = ParseDecimal("12.5e3");
   EXPECT_EQ(d.digits, "125");
   EXPECT_EQ(d.point, 5);
