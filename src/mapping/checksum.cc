@@ -1,7 +1,6 @@
 #include "mapping/checksum.h"
 
 #include <openssl/evp.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <map>
@@ -9,14 +8,11 @@
 
 #include <fmt/core.h>
 
-#include "base/json_escape.h"
 #include "mapping/cell_value.h"
 #include "mapping/relation_cells.h"
 
 namespace airpg::mapping {
 namespace {
-
-using simdjson::dom::element;
 
 // "<length>:<bytes>": no byte of an item can be mistaken for a boundary.
 void Frame(std::string& out, std::string_view item) {
@@ -33,107 +29,27 @@ std::string List(const std::vector<std::string>& items) {
   return out;
 }
 
-// "12.500" → "12.5", "3.0" → "3": what CellToPg does for numerics, here for
-// the seconds of an interval (90061.50 and 90061.5 are the same duration).
-std::string TrimFraction(std::string text) {
-  if (text.find('.') == std::string::npos) return text;
-  while (text.back() == '0') text.pop_back();
-  if (text.back() == '.') text.pop_back();
-  return text;
-}
-
-// JSON text with object keys sorted (the last of duplicate keys wins, as in
-// jsonb), numbers in shortest round-trip form and strings re-escaped the one
-// way JsonEscape does: Airtable and Postgres spell the same jsonb differently.
-std::string CanonicalJson(element value) {
-  switch (value.type()) {
-    case simdjson::dom::element_type::ARRAY: {
-      std::string out = "[";
-      bool first = true;
-      // A named copy: in C++20 a range-for over value_unsafe() of the temporary
-      // result would bind a reference into a temporary destroyed before the loop.
-      simdjson::dom::array items = value.get_array().value_unsafe();
-      for (element item : items) {
-        out += (first ? "" : ",") + CanonicalJson(item);
-        first = false;
-      }
-      return out + "]";
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      std::map<std::string_view, std::string> members;
-      simdjson::dom::object object = value.get_object().value_unsafe();
-      for (auto [key, item] : object) {
-        members[key] = CanonicalJson(item);
-      }
-      std::string out = "{";
-      for (const auto& [key, item] : members) {
-        out += (out.size() > 1 ? ",\"" : "\"") + JsonEscape(key) + "\":" + item;
-      }
-      return out + "}";
-    }
-    case simdjson::dom::element_type::STRING:
-      return "\"" + JsonEscape(value.get_string().value_unsafe()) + "\"";
-    case simdjson::dom::element_type::INT64:
-      return std::to_string(value.get_int64().value_unsafe());
-    case simdjson::dom::element_type::UINT64:
-      return std::to_string(value.get_uint64().value_unsafe());
-    case simdjson::dom::element_type::DOUBLE:
-      return fmt::format("{}", value.get_double().value_unsafe());
-    case simdjson::dom::element_type::BOOL:
-      return value.get_bool().value_unsafe() ? "true" : "false";
-    case simdjson::dom::element_type::NULL_VALUE:
-      return "null";
-  }
-  return "null";
-}
-
-// One column value (as CellToPg gives it) in the form both sides agree on.
-Result<std::string> Normalize(const airtable::Field& field, std::string_view sql_type,
-                              std::string text) {
-  if (sql_type == "interval") {
-    size_t space = text.find(' ');  // "<seconds> seconds", as CellToPg writes it
-    if (space == std::string::npos) return text;
-    return TrimFraction(text.substr(0, space)) + text.substr(space);
-  }
-  if (sql_type == "timestamptz" && text.size() >= 20 && (text[19] == '.' || text[19] == 'Z')) {
-    // "…:SS.fffZ" with 3 to 6 fraction digits: ".000Z", ".0Z" and "Z" agree.
-    std::string digits = text.substr(19, text.size() - 20);
-    if (!digits.empty() && digits[0] == '.') digits.erase(0, 1);
-    while (!digits.empty() && digits.back() == '0') digits.pop_back();
-    if (digits.size() < 3) digits.resize(3, '0');
-    return text.substr(0, 19) + "." + digits + "Z";
-  }
-  if (sql_type == "jsonb") {
-    thread_local simdjson::dom::parser parser;
-    element value;
-    if (parser.parse(text.data(), text.size()).get(value) != simdjson::SUCCESS) {
-      return InvalidArgumentError(fmt::format("field \"{}\": the cell is not JSON", field.name));
-    }
-    std::string json = CanonicalJson(value);
-    // Airtable omits a cell rather than send null, "" or [].
-    if (json == "null" || json == "\"\"" || json == "[]") return std::string();
-    return json;
-  }
-  return text;
-}
-
 Result<std::string> ColumnCanonical(const airtable::Field& field, const ColumnPlan& plan,
                                     std::optional<std::string_view> cell_json) {
   AIRPG_ASSIGN_OR_RETURN(PgValue value, CellToPg(field, plan, cell_json));
+  // A formula error is a value of its own, never equal to an empty cell.
+  if (value.cell_error) return "!" + *value.cell_error;
   if (value.is_null) return std::string();
-  std::string_view sql_type = plan.sql_type;
+  // The converter's text, in the one form its spellings share (1.5 / 1.50 /
+  // 1.5e0; "…:00Z" / "…:00.000Z"); jsonb is canonical already.
+  auto canonical = plan.cell->canonical;
   if (value.array) {
-    std::string_view item_type = sql_type.substr(0, sql_type.size() - 2);
     std::vector<std::string> items;
-    for (std::string& item : *value.array) {
-      AIRPG_ASSIGN_OR_RETURN(std::string one, Normalize(field, item_type, std::move(item)));
-      items.push_back(std::move(one));
+    for (const std::optional<std::string>& item : *value.array) {
+      items.push_back(item ? "=" + canonical(*item) : std::string());
     }
     return List(items);
   }
-  AIRPG_ASSIGN_OR_RETURN(std::string text, Normalize(field, sql_type, std::move(value.text)));
+  std::string text = canonical(value.text);
   // Airtable shows an unchecked box and an empty text as no value at all.
-  if (text.empty() || (sql_type == "boolean" && text == "false")) return std::string();
+  if (text.empty() || (plan.cell->kind == CellKind::kBoolean && text == "false")) {
+    return std::string();
+  }
   return "=" + text;
 }
 

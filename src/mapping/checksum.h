@@ -24,6 +24,8 @@ namespace airpg::mapping {
 //  - column storages go through CellToPg, so spellings of one value agree
 //    (1.5 / 1.50 / 1.5e0; "…:00Z" / "…:00.000Z"; jsonb keys in any order);
 //    a scalar is "=" + text and an array "[" + framed items, never equal;
+//    a computed field's formula error is "!" + its canonical JSON, so the
+//    cell rebuilt from airpg_cell_errors compares equal and never as empty;
 //  - links: the record ids in order, sorted when `unordered_links` (the
 //    inverse side of a single-record-link FK, whose order Postgres does not
 //    keep);

@@ -193,7 +193,7 @@ class ChecksumPgTest : public pg::testing::PgTest {
 
   // The value as Postgres prints it once cast to the column's type.
   PgValue Stored(const std::string& sql_type, const PgValue& value) {
-    if (value.is_null) return value;
+    if (value.is_null) return value;  // a formula error keeps its cell_error
     pg::Param param = value.text;
     if (value.array) {
       std::vector<std::optional<std::string>> items(value.array->begin(), value.array->end());
@@ -206,9 +206,7 @@ class ChecksumPgTest : public pg::testing::PgTest {
     Result<std::vector<std::optional<std::string>>> parsed = pg::ParseArray(rows->Get(0, 0));
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     if (!parsed.ok()) return PgValue::Null();
-    std::vector<std::string> items;
-    for (const auto& item : *parsed) items.push_back(item.value_or(""));
-    return PgValue::Array(std::move(items));
+    return PgValue::Array(std::move(*parsed));
   }
 
   // The cell the verifier rebuilds from the rows the loader made of `cell`.

@@ -53,13 +53,17 @@ class Builder {
         ",\n  airtable_modified_time timestamptz"
         ",\n  deleted_at timestamptz"
         ",\n  airpg_synced_at timestamptz NOT NULL DEFAULT now()"
-        ",\n  airpg_version bigint NOT NULL DEFAULT 1";
+        ",\n  airpg_version bigint NOT NULL DEFAULT 1"
+        ",\n  airpg_cell_errors jsonb";
     tables_.push_back(fmt::format("CREATE TABLE {} (\n{}\n)", q, columns));
     keys_.push_back(Alter(q, adds));
     if (!references.empty()) references_.push_back(Alter(q, references));
     ddl_.comments.push_back({t.table_name, "", TableCommentText(t)});
     ddl_.comments.push_back({t.table_name, "airtable_id", "Airtable record id (rec…)"});
     ddl_.comments.push_back({t.table_name, "deleted_at", "Set when the record was deleted"});
+    ddl_.comments.push_back(
+        {t.table_name, "airpg_cell_errors",
+         "Formula errors Airtable returned, by field id (the field's column is NULL)"});
     ddl_.audit.push_back(AuditTriggerSql(schema_, t.table_name));
   }
 
@@ -103,6 +107,7 @@ std::vector<std::string> LoadColumns(const TablePlan& table) {
     if (f.HasColumn() && f.link_role != LinkRole::kForeignKey) out.push_back(f.column_name);
   }
   out.push_back("airtable_created_time");
+  out.push_back("airpg_cell_errors");
   return out;
 }
 

@@ -33,7 +33,8 @@ std::string RenderDdlScript(const SchemaDdl& ddl, std::string_view schema);
 
 // The columns a mirrored table's COPY fills, in order: airtable_id, the
 // field columns (FieldPlan::HasColumn, plan order) except foreign keys,
-// which are set once every table is in, then airtable_created_time.
+// which are set once every table is in, then airtable_created_time and
+// airpg_cell_errors (RecordRow::cell_errors).
 std::vector<std::string> LoadColumns(const TablePlan& table);
 
 }  // namespace airpg::mapping

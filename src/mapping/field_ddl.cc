@@ -34,6 +34,20 @@ std::string JunctionComment(const SchemaPlan& plan, const TablePlan& t, const Fi
   return text;
 }
 
+// A number's precision is display only (the column keeps every digit); the
+// comment says how Airtable shows it, as the catalog's options do.
+std::string ColumnCommentText(const FieldPlan& f) {
+  std::string text = FieldCommentText(f);
+  if (f.column.cell != nullptr && f.column.cell->kind == CellKind::kNumber && !f.column.read_only) {
+    Result<FieldOptions> options = ParseFieldOptions(f.field.options_json);
+    if (options.ok() && options->precision >= 0) {
+      text += fmt::format(" — shown with {} decimal{} in Airtable; stored with every digit",
+                          options->precision, options->precision == 1 ? "" : "s");
+    }
+  }
+  return text;
+}
+
 void AddColumn(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
                std::string_view schema, FieldDdl* out) {
   std::string col = QuoteIdentifier(f.column_name);
@@ -51,12 +65,10 @@ void AddColumn(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
       out->indexes.push_back(Index(schema, t.table_name, col, ""));
       break;
     }
-    case Storage::kChoice:
-      out->references.push_back(
-          fmt::format("ADD FOREIGN KEY ({}) REFERENCES {} (name) ON UPDATE CASCADE DEFERRABLE "
-                      "INITIALLY DEFERRED",
-                      col, QualifiedName(schema, f.relation_table)));
-      break;
+    // A single select has no foreign key to its choices: a choice may be
+    // longer than any btree key holds (~2.7 kB), and a FK needs one on the
+    // name. The loader and the sync insert every value into the choices
+    // table, keyed by a surrogate and unique by a hash of the exact name.
     case Storage::kUser:
       out->references.push_back(
           fmt::format("ADD FOREIGN KEY ({}) REFERENCES airpg.users (user_id) DEFERRABLE "
@@ -67,7 +79,7 @@ void AddColumn(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
       break;
   }
   if (f.column.gin_index) out->indexes.push_back(Index(schema, t.table_name, col, "gin"));
-  out->comments.push_back({t.table_name, f.column_name, FieldCommentText(f)});
+  out->comments.push_back({t.table_name, f.column_name, ColumnCommentText(f)});
 }
 
 void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
@@ -107,12 +119,15 @@ void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
     out->comments.push_back({f.relation_table, "", FieldCommentText(f)});
     out->audit.push_back(AuditTriggerSql(schema, f.relation_table));
   } else if (f.column.storage == Storage::kChoice) {
-    // Created before the table whose FK points at it is finished; choices
-    // are text keys, so a renamed choice cascades to the rows.
+    // Choices of any length (several kB): a surrogate key, and uniqueness by
+    // a hash of the exact name, since a btree entry holds ~2.7 kB. Created
+    // with the table, so the loader's ON CONFLICT DO NOTHING dedupes.
     out->relation_create.push_back(
-        fmt::format("CREATE TABLE {} (\n  name text PRIMARY KEY,\n  airtable_choice_id text,\n"
+        fmt::format("CREATE TABLE {} (\n  choice_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY "
+                    "KEY,\n  name text NOT NULL,\n  airtable_choice_id text,\n"
                     "  color text,\n  position integer\n)",
                     j));
+    out->relation_create.push_back(fmt::format("CREATE UNIQUE INDEX ON {} (md5(name))", j));
     out->comments.push_back({f.relation_table, "", "Choices of " + FieldCommentText(f)});
   }
 }

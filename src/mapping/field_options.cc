@@ -1,5 +1,7 @@
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "mapping/type_rules.h"
 
 namespace airpg::mapping {
@@ -26,6 +28,15 @@ Result<FieldOptions> ParseFieldOptions(std::string_view options_json) {
   if (root["linkedTableId"].get_string().get(s) == simdjson::SUCCESS) out.linked_table_id = s;
   if (root["inverseLinkFieldId"].get_string().get(s) == simdjson::SUCCESS) {
     out.inverse_link_field_id = s;
+  }
+  if (root["timeZone"].get_string().get(s) == simdjson::SUCCESS) out.time_zone = s;
+  simdjson::dom::array choices;
+  if (root["choices"].get_array().get(choices) == simdjson::SUCCESS) {
+    for (simdjson::dom::element choice : choices) {
+      if (choice["name"].get_string().get(s) == simdjson::SUCCESS) {
+        out.longest_choice = std::max(out.longest_choice, s.size());
+      }
+    }
   }
   if (root["isValid"].get_bool().get(b) == simdjson::SUCCESS) out.is_valid = b;
   simdjson::dom::element result;

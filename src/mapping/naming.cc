@@ -217,7 +217,7 @@ std::string NameScope::TakeVersion(std::string_view name) {
 
 std::set<std::string> BookkeepingColumns() {
   return {"id",         "airtable_id",     "airtable_created_time", "airtable_modified_time",
-          "deleted_at", "airpg_synced_at", "airpg_version"};
+          "deleted_at", "airpg_synced_at", "airpg_version",         "airpg_cell_errors"};
 }
 
 }  // namespace airpg::mapping

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include "base/json_escape.h"
+#include "mapping/cell_json.h"
+
 namespace airpg::mapping {
 namespace {
 
@@ -90,6 +93,30 @@ void RecordRow::Reject(std::string field_id, std::optional<std::string_view> cel
                      std::move(reason)});
 }
 
+// {"fld…": <error JSON>, …}; field ids need no escaping but get it anyway.
+std::string CellErrorsJson(
+    const std::vector<std::pair<std::string_view, std::string_view>>& errors) {
+  std::string out = "{";
+  for (const auto& [field_id, error] : errors) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += JsonEscape(field_id);
+    out += "\":";
+    out += error;
+  }
+  return out + "}";
+}
+
+Result<std::map<std::string, std::string, std::less<>>> ParseCellErrors(std::string_view json) {
+  AIRPG_ASSIGN_OR_RETURN(JsonNode node, ParseCellJson(json));
+  if (node.kind != JsonNode::Kind::kObject) {
+    return InvalidArgumentError("airpg_cell_errors is not an object");
+  }
+  std::map<std::string, std::string, std::less<>> out;
+  for (const JsonMember& member : node.members) out[member.key] = CanonicalJson(member.value);
+  return out;
+}
+
 std::vector<const FieldPlan*> ColumnFields(const TablePlan& table) {
   std::vector<const FieldPlan*> out;
   for (const auto& f : table.fields) {
@@ -102,11 +129,15 @@ RecordRow ConvertRecord(const TablePlan& table, const airtable::Record& record) 
   RecordRow row;
   row.record_id = record.id;
   row.created_time = record.created_time;
+  // Copies: the values move into row.columns, and a short string's bytes
+  // move with it.
+  std::vector<std::pair<std::string_view, std::string>> errors;
   for (const FieldPlan& f : table.fields) {
     std::optional<std::string_view> cell = record.Cell(f.field.id);
     if (IsColumnField(f)) {
       Result<PgValue> value = ColumnValue(f, cell, row);
       if (value.ok()) {
+        if (value->cell_error) errors.emplace_back(f.field.id, *value->cell_error);
         row.columns.push_back(std::move(*value));
       } else {
         row.columns.push_back(Fallback(f));
@@ -117,6 +148,10 @@ RecordRow ConvertRecord(const TablePlan& table, const airtable::Record& record) 
     if (!cell) continue;
     Status s = RelationCell(f, *cell, row);
     if (!s.ok()) row.Reject(f.field.id, cell, std::string(s.message()));
+  }
+  if (!errors.empty()) {
+    std::vector<std::pair<std::string_view, std::string_view>> views(errors.begin(), errors.end());
+    row.cell_errors = CellErrorsJson(views);
   }
   return row;
 }

@@ -9,6 +9,7 @@
 // record still converts. Pure and thread-safe.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,17 +54,27 @@ struct RecordRow {
   std::vector<Collaborator> users;  // every collaborator seen in the record's cells
   std::vector<CellAttachment> attachments;
   std::vector<CellReject> rejects;
+  // Formula errors of computed cells, as a JSON object {field id: error};
+  // nullopt when none. Written to the row's airpg_cell_errors column.
+  std::optional<std::string> cell_errors;
   std::set<std::string, std::less<>> rejected_fields;
 
   void Reject(std::string field_id, std::optional<std::string_view> cell, std::string reason);
 };
 
 // The fields whose cell is the table's own column (in column order); with
-// "airtable_id" first and "airtable_created_time" last they are the columns
-// LoadColumns (ddl.h) names. Single-record links are not among them: their FK
+// "airtable_id" first and "airtable_created_time", "airpg_cell_errors" last
+// they are the columns LoadColumns (ddl.h) names. Single-record links are not among them: their FK
 // column is filled from the references once the target rows exist.
 std::vector<const FieldPlan*> ColumnFields(const TablePlan& table);
 
 RecordRow ConvertRecord(const TablePlan& table, const airtable::Record& record);
+
+// The airpg_cell_errors object for (field id, canonical error JSON) pairs,
+// and back: field id → canonical error JSON (jsonb's spelling of it does not
+// matter). Not an object of JSON values is kInvalidArgument.
+std::string CellErrorsJson(
+    const std::vector<std::pair<std::string_view, std::string_view>>& errors);
+Result<std::map<std::string, std::string, std::less<>>> ParseCellErrors(std::string_view json);
 
 }  // namespace airpg::mapping

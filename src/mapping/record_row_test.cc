@@ -81,12 +81,12 @@ TEST(RecordRowTest, ABadCellIsRejectedWithItsRawValueAndTheRestStillConverts) {
   const TablePlan& contacts = *plan.FindTable("tblContacts");
   RecordRow row =
       ConvertRecord(contacts, Parse(R"({"id":"rec2","createdTime":"2024-01-02T03:04:05.000Z",
-    "fields":{"fldName":"Bo","fldScore":4.55,"fldCompany":["recCo1","recCo2"]}})"));
+    "fields":{"fldName":"Bo","fldScore":"4.55","fldCompany":["recCo1","recCo2"]}})"));
   EXPECT_EQ(row.columns[0].text, "Bo");
   EXPECT_TRUE(row.columns[2].is_null);  // the rejected score
   ASSERT_EQ(row.rejects.size(), 2u);
   EXPECT_EQ(row.rejects[0].field_id, "fldScore");
-  EXPECT_EQ(row.rejects[0].raw_value, "4.55");
+  EXPECT_EQ(row.rejects[0].raw_value, "\"4.55\"");
   EXPECT_EQ(row.rejects[1].field_id, "fldCompany");
   EXPECT_NE(row.rejects[1].reason.find("only the first"), std::string::npos);
   EXPECT_EQ(row.rejected_fields.count("fldScore"), 1u);
@@ -103,6 +103,40 @@ TEST(RecordRowTest, TheInverseOfASingleLinkListsTheRecordsWhoseKeyPointsHere) {
   EXPECT_EQ(row.references[1].field_id, "fldPeople");
   EXPECT_EQ(row.references[1].target, "rec2");
   EXPECT_TRUE(row.rejects.empty());
+}
+
+// Formula errors are values: NULL columns, no rejects, the errors by field
+// id in cell_errors (short and long error texts alike) and back.
+TEST(RecordRowTest, FormulaErrorsGoToCellErrorsNotTheLedger) {
+  airtable::BaseSchema base;
+  airtable::Table t;
+  t.id = "tblCalc";
+  t.name = "Calc";
+  t.primary_field_id = "fldName";
+  std::string number = R"({"isValid":true,"result":{"type":"number","options":{"precision":0}}})";
+  t.fields = {MakeField("singleLineText", "", "fldName", "Name"),
+              MakeField("formula", number, "fldA", "A"), MakeField("formula", number, "fldB", "B"),
+              MakeField("rollup", number, "fldC", "C")};
+  base.tables = {t};
+  auto plan = PlanSchema(base, {});
+  ASSERT_TRUE(plan.ok());
+  RecordRow row = ConvertRecord(
+      plan->tables[0], Parse(R"({"id":"rec1","createdTime":"2024-01-02T03:04:05.000Z","fields":{)"
+                             R"("fldName":"x","fldA":{"error":"x"},"fldB":0.1,)"
+                             R"("fldC":{"specialValue":"Infinity"}}})"));
+  EXPECT_TRUE(row.rejects.empty());
+  ASSERT_EQ(row.columns.size(), 4u);
+  EXPECT_TRUE(row.columns[1].is_null);
+  EXPECT_EQ(row.columns[2].text, "0.1");
+  EXPECT_TRUE(row.columns[3].is_null);
+  ASSERT_TRUE(row.cell_errors.has_value());
+  EXPECT_EQ(*row.cell_errors, R"({"fldA":{"error":"x"},"fldC":{"specialValue":"Infinity"}})");
+  auto errors =
+      ParseCellErrors(R"({"fldC": {"specialValue": "Infinity"}, "fldA": {"error": "x"}})");
+  ASSERT_TRUE(errors.ok());
+  EXPECT_EQ((*errors)["fldA"], R"({"error":"x"})");
+  EXPECT_EQ((*errors)["fldC"], R"({"specialValue":"Infinity"})");
+  EXPECT_FALSE(ParseCellErrors("[1]").ok());
 }
 
 }  // namespace

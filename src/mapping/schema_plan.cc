@@ -66,6 +66,8 @@ void PlanLinks(SchemaPlan& plan) {
         f.link_role = LinkRole::kUnlinkedIds;
         f.column.storage = Storage::kColumn;
         f.column.sql_type = "text[]";
+        f.column.cell = &TextConverter();
+        f.column.cell_array = true;
         f.column.rule = "link to a table not migrated";
         f.column.warning = fmt::format(
             "link field \"{}\" points to table {}, which is not migrated; its record ids are kept "

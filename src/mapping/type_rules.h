@@ -14,6 +14,7 @@
 #include "airtable/field_type.h"
 #include "airtable/schema.h"
 #include "base/result.h"
+#include "mapping/cell_converter.h"
 
 namespace airpg::mapping {
 
@@ -46,6 +47,13 @@ struct ColumnPlan {
   std::optional<int64_t> min_value, max_value;
   std::string required_key;
   bool gin_index = false;
+  // How a cell crosses (nullptr for relation storages); with cell_array the
+  // column is an array of it (lookups, multiple selects, unmigrated links),
+  // and a null element is a NULL element.
+  const CellConverter* cell = nullptr;
+  bool cell_array = false;
+  // The zone a computed `date` result's instant is read in (field options).
+  std::string time_zone;
   bool read_only = false;  // computed in Airtable: never written back
   std::string rule;        // which rule matched, for docs and errors
   std::string warning;     // set when the plan is a fallback (unknown type, broken formula)
@@ -53,7 +61,7 @@ struct ColumnPlan {
 
 // Field options read for planning (API.md §5.3), from Field::options_json.
 struct FieldOptions {
-  int precision = -1;  // number/percent/currency; -1 absent
+  int precision = -1;  // number/percent/currency; -1 absent (display only)
   int rating_max = 5;
   std::string duration_format;
   bool prefers_single_record_link = false;
@@ -61,6 +69,8 @@ struct FieldOptions {
   std::string inverse_link_field_id;
   std::string result_type;          // formula/rollup/lookup/created/modified time
   std::string result_options_json;  // the result's own options
+  std::string time_zone;            // date/dateTime results: "utc", "client", IANA
+  size_t longest_choice = 0;        // selects: bytes of the longest listed choice
   bool is_valid = true;
 };
 

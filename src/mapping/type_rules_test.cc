@@ -72,10 +72,12 @@ TEST(TypeRulesTest, EveryKnownTypeHasARule) {
 TEST(TypeRulesTest, ScalarsAndTheirConstraints) {
   EXPECT_EQ(Plan("singleLineText").sql_type, "text");
   EXPECT_EQ(Plan("email").check, "{col} <> ''");
-  EXPECT_EQ(Plan("number", R"({"precision":2})").sql_type, "numeric(38,2)");
-  EXPECT_EQ(Plan("number", R"({"precision":0})").sql_type, "numeric(38,0)");
-  EXPECT_EQ(Plan("currency", R"({"precision":2,"symbol":"$"})").sql_type, "numeric(38,2)");
-  EXPECT_EQ(Plan("percent", R"({"precision":1})").sql_type, "numeric(38,3)");
+  // Precision is display only: every number column is unconstrained numeric.
+  EXPECT_EQ(Plan("number", R"({"precision":2})").sql_type, "numeric");
+  EXPECT_EQ(Plan("number", R"({"precision":0})").sql_type, "numeric");
+  EXPECT_EQ(Plan("currency", R"({"precision":2,"symbol":"$"})").sql_type, "numeric");
+  EXPECT_EQ(Plan("percent", R"({"precision":1})").sql_type, "numeric");
+  EXPECT_EQ(Plan("number", R"({"precision":1})").cell, &NumberConverter());
   EXPECT_EQ(Plan("duration", R"({"durationFormat":"h:mm"})").sql_type, "interval");
   ColumnPlan rating = Plan("rating", R"({"icon":"star","max":10,"color":"yellowBright"})");
   EXPECT_EQ(rating.sql_type, "smallint");
@@ -108,7 +110,7 @@ TEST(TypeRulesTest, ComputedFieldsFollowTheirResultAndAreReadOnly) {
   ColumnPlan formula = Plan(
       "formula",
       R"({"formula":"1+1","isValid":true,"result":{"type":"number","options":{"precision":0}}})");
-  EXPECT_EQ(formula.sql_type, "numeric(38,0)");
+  EXPECT_EQ(formula.sql_type, "numeric");
   EXPECT_TRUE(formula.read_only);
   ColumnPlan text_lookup =
       Plan("multipleLookupValues", R"({"isValid":true,"result":{"type":"singleLineText"}})");
@@ -122,6 +124,20 @@ TEST(TypeRulesTest, ComputedFieldsFollowTheirResultAndAreReadOnly) {
   EXPECT_EQ(select_rollup.storage, Storage::kColumn);  // no FK for a computed copy
   EXPECT_EQ(Plan("createdTime", R"({"result":{"type":"date"}})").sql_type, "date");
   EXPECT_EQ(Plan("lastModifiedTime", R"({"result":{"type":"dateTime"}})").sql_type, "timestamptz");
+  // A lookup of collaborators holds user objects; a lookup of a number keeps
+  // every digit whatever its own result options show.
+  EXPECT_EQ(
+      Plan("multipleLookupValues", R"({"isValid":true,"result":{"type":"singleCollaborator"}})")
+          .sql_type,
+      "jsonb");
+  ColumnPlan number_lookup =
+      Plan("multipleLookupValues",
+           R"({"isValid":true,"result":{"type":"number","options":{"precision":0}}})");
+  EXPECT_EQ(number_lookup.sql_type, "numeric[]");
+  EXPECT_TRUE(number_lookup.cell_array);
+  EXPECT_EQ(Plan("createdTime", R"({"result":{"type":"date","options":{"timeZone":"Asia/Tokyo"}}})")
+                .time_zone,
+            "Asia/Tokyo");
   EXPECT_TRUE(Plan("count").read_only);
   EXPECT_TRUE(Plan("autoNumber").read_only);
   EXPECT_TRUE(Plan("button").read_only);

@@ -106,15 +106,15 @@ class Finisher {
       }
     }
     std::string choices = Name(f.relation_table);
-    AIRPG_RETURN_IF_ERROR(tx_.Run(
-        fmt::format("INSERT INTO {} (name, airtable_choice_id, color, position) "
-                    "SELECT n, nullif(i, ''), c, p FROM unnest($1::text[], $2::text[], "
-                    "$3::text[]) WITH ORDINALITY AS x(n, i, c, p) ON CONFLICT (name) DO NOTHING",
-                    choices),
-        {pg::ArrayLiteral(names), pg::ArrayLiteral(ids), pg::ArrayLiteral(colors)}));
+    AIRPG_RETURN_IF_ERROR(
+        tx_.Run(fmt::format("INSERT INTO {} (name, airtable_choice_id, color, position) "
+                            "SELECT n, nullif(i, ''), c, p FROM unnest($1::text[], $2::text[], "
+                            "$3::text[]) WITH ORDINALITY AS x(n, i, c, p) ON CONFLICT DO NOTHING",
+                            choices),
+                {pg::ArrayLiteral(names), pg::ArrayLiteral(ids), pg::ArrayLiteral(colors)}));
     return tx_.Run(
         fmt::format("INSERT INTO {} (name) SELECT DISTINCT {} FROM {} WHERE {} IS NOT "
-                    "NULL ON CONFLICT (name) DO NOTHING",
+                    "NULL ON CONFLICT DO NOTHING",
                     choices, QuoteIdentifier(f.column_name), Name(t.table_name),
                     QuoteIdentifier(f.column_name)));
   }

@@ -4,6 +4,7 @@
 
 #include "base/sql_identifier.h"
 #include "mapping/cell_value.h"
+#include "mapping/record_row.h"
 #include "mapping/relation_cells.h"
 #include "migrate/record_checksum.h"
 #include "migrate/verify.h"
@@ -92,9 +93,7 @@ Result<std::optional<std::string>> Cell(const FieldPlan& f, std::optional<std::s
   if (text) {
     if (f.column.sql_type.ends_with("[]")) {
       AIRPG_ASSIGN_OR_RETURN(auto items, pg::ParseArray(*text));
-      std::vector<std::string> plain;
-      for (auto& i : items) plain.push_back(i.value_or(""));
-      value = mapping::PgValue::Array(std::move(plain));
+      value = mapping::PgValue::Array(std::move(items));
     } else {
       value = mapping::PgValue::Scalar(std::string(*text));
     }
@@ -126,7 +125,9 @@ Result<PostgresChecksumReader> PostgresChecksumReader::Open(pg::Transaction& tx,
                                                             const mapping::TablePlan& table,
                                                             const SkipMap& skip, bool with_links) {
   std::vector<pg::Param> params = {std::string(schema)};
-  std::string select = "SELECT coalesce(t.airtable_id, '')";
+  // The formula errors come last: a computed cell whose column is NULL is
+  // rebuilt from them (mapping::PgValue::cell_error).
+  std::string select = "SELECT coalesce(t.airtable_id, ''), t.airpg_cell_errors::text";
   std::vector<const FieldPlan*> fields;
   for (const auto& f : table.fields) {
     if (IsLinkField(f) && !with_links) continue;
@@ -149,10 +150,19 @@ Result<bool> PostgresChecksumReader::Next(std::string* record_id, std::string* c
   // A row whose value cannot be rebuilt or checksummed is a difference with
   // its reason (verify.h), never the end of the check.
   std::map<std::string_view, std::optional<std::string>> cells;
+  std::map<std::string, std::string, std::less<>> errors;
+  if (!cursor_.IsNull(1)) {
+    AIRPG_ASSIGN_OR_RETURN(errors, mapping::ParseCellErrors(cursor_.Get(1)));
+  }
   for (size_t i = 0; i < fields_.size(); ++i) {
-    int col = static_cast<int>(i) + 1;
+    int col = static_cast<int>(i) + 2;
     auto text = cursor_.IsNull(col) ? std::optional<std::string_view>()
                                     : std::optional<std::string_view>(cursor_.Get(col));
+    auto error = errors.find(fields_[i]->field.id);
+    if (!text && error != errors.end()) {
+      cells[fields_[i]->field.id] = error->second;
+      continue;
+    }
     Result<std::optional<std::string>> cell = Cell(*fields_[i], text);
     if (!cell.ok()) {
       *checksum = UnverifiableChecksum(

@@ -54,10 +54,11 @@ class PageConverter {
     mapping::RecordRow converted = mapping::ConvertRecord(table_, record);
     RecordRows rows;
     Row row;
-    row.reserve(converted.columns.size() + 2);
+    row.reserve(converted.columns.size() + 3);
     row.push_back(record.id);
     for (mapping::PgValue& value : converted.columns) row.push_back(ToParam(std::move(value)));
     row.push_back(record.created_time.empty() ? pg::Param() : pg::Param(record.created_time));
+    row.push_back(converted.cell_errors ? pg::Param(*converted.cell_errors) : pg::Param());
     rows.main = std::move(row);
     for (const auto& ref : converted.references) {
       // The inverse of a single-record link is stored by the other side's key.

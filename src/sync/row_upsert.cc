@@ -54,6 +54,7 @@ Result<int64_t> UpsertRows(pg::Transaction& tx, std::string_view schema,
       values.push_back(row.record_id);
       for (const auto& v : row.columns) values.push_back(ToParam(v));
       values.push_back(row.created_time.empty() ? pg::Param() : pg::Param(row.created_time));
+      values.push_back(row.cell_errors ? pg::Param(*row.cell_errors) : pg::Param());
       AIRPG_RETURN_IF_ERROR(copy.WriteRow(values));
     }
     AIRPG_RETURN_IF_ERROR(copy.Finish().status());
@@ -65,7 +66,7 @@ Result<int64_t> UpsertRows(pg::Transaction& tx, std::string_view schema,
     std::string column = QuoteIdentifier(f.column_name);
     AIRPG_RETURN_IF_ERROR(
         tx.Run(fmt::format("INSERT INTO {} (name) SELECT DISTINCT {} FROM {} WHERE {} IS NOT NULL "
-                           "ON CONFLICT (name) DO NOTHING",
+                           "ON CONFLICT DO NOTHING",
                            QualifiedName(schema, f.relation_table), column, staging, column)));
   }
   std::string set, old_values, new_values;

@@ -132,7 +132,7 @@ TEST_F(SchemaSyncTest, ATypeChangeKeepsTheOldColumnAddsANewOneAndAsksForARead) {
   ASSERT_EQ(summary.applied.size(), 1u);
   EXPECT_EQ(summary.applied[0].kind, mapping::ChangeKind::kFieldRetyped);
   EXPECT_EQ(summary.reread_table_ids, std::vector<std::string>{"tblTasks"});
-  EXPECT_EQ(ColumnType("tasks", "estimate__v1"), "numeric(38,1)");
+  EXPECT_EQ(ColumnType("tasks", "estimate__v1"), "numeric");
   EXPECT_EQ(ColumnType("tasks", "estimate"), "text");
   EXPECT_EQ(Scalar("SELECT string_agg(estimate__v1::text, ',' ORDER BY id) FROM work.tasks"),
             "2.5,1.0");
@@ -165,7 +165,7 @@ TEST_F(SchemaSyncTest, ATypeChangeKeepsTheOldColumnAddsANewOneAndAsksForARead) {
   // Back to a number: the text column is kept as __v2.
   Apply(Tasks());
   EXPECT_EQ(ColumnType("tasks", "estimate__v2"), "text");
-  EXPECT_EQ(ColumnType("tasks", "estimate"), "numeric(38,1)");
+  EXPECT_EQ(ColumnType("tasks", "estimate"), "numeric");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions"), "2");
 }
 
@@ -230,11 +230,12 @@ TEST_F(SchemaSyncTest, FieldsStoredInRelationsGetWhatAMigrationWouldGiveThem) {
     EXPECT_EQ(Scalar("SELECT to_regclass($1) IS NOT NULL", {std::string("work.") + table}), "t")
         << table;
   }
-  // Foreign keys: the choice column, the junctions both ways, the single
-  // link, the collaborator.
+  // Foreign keys: the junctions both ways, the single link, the
+  // collaborator (a single select has none: its choices may be longer than
+  // a btree key holds; issue 13).
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = "
                    "'work'::regnamespace"),
-            "7");
+            "6");
   EXPECT_EQ(ColumnType("tasks", "lead"), "bigint");
   EXPECT_EQ(ColumnType("tasks", "owner"), "text");
   EXPECT_EQ(ColumnType("tasks", "files"), "<none>");   // rows of airpg.attachments
