@@ -75,6 +75,88 @@ bool IsJsonNumber(std::string_view raw) {
   return i == n;
 }
 
+// On-Demand reads an object or array it takes whole (raw_json) without
+// checking its inside. A body the DOM parser accepted is valid throughout, so
+// that is safe; in a body it refused (Iterate sets this), each object or array
+// taken whole is walked on its own, so that a broken record is set aside
+// instead of carried on as text that is not JSON. The DOM parser also refuses
+// integers past 2^64, which are valid JSON: the walk accepts them, so such a
+// body only costs the slower path. Per thread, like the parsers.
+thread_local bool tls_check_nested = false;
+
+// A scalar's JSON text without the whitespace On-Demand leaves after it.
+std::string_view TrimmedToken(od::value& value) {
+  std::string_view raw = value.raw_json_token();
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  return raw;
+}
+
+simdjson::error_code WalkValue(od::value value) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return e;
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      if (auto e = value.get_object().get(object)) return e;
+      for (auto member : object) {
+        std::string_view key;
+        if (auto e = member.unescaped_key().get(key)) return e;
+        od::value inner;
+        if (auto e = member.value().get(inner)) return e;
+        if (auto e = WalkValue(inner)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (auto e = value.get_array().get(array)) return e;
+      for (auto item : array) {
+        od::value inner;
+        if (auto e = item.get(inner)) return e;
+        if (auto e = WalkValue(inner)) return e;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::number: {
+      std::string_view raw = TrimmedToken(value);
+      return IsJsonNumber(raw) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      return value.get_string().get(text);
+    }
+    case od::json_type::boolean: {
+      bool b;
+      return value.get_bool().get(b);
+    }
+    default: {
+      bool is_null = false;
+      if (auto e = value.is_null().get(is_null)) return e;
+      return is_null ? simdjson::SUCCESS : simdjson::INCORRECT_TYPE;
+    }
+  }
+}
+
+Status CheckNested(std::string_view raw, std::string_view what) {
+  // Its own parser: the body's is in the middle of its document.
+  thread_local od::parser parser;
+  thread_local std::string buffer;
+  buffer.assign(raw);
+  buffer.resize(raw.size() + simdjson::SIMDJSON_PADDING, ' ');
+  od::document doc;
+  simdjson::error_code e = parser.iterate(buffer.data(), raw.size(), buffer.size()).get(doc);
+  od::value value;
+  if (!e) e = doc.get_value().get(value);
+  if (!e) e = WalkValue(value);
+  const char* location = nullptr;
+  if (!e && doc.current_location().get(location) == simdjson::SUCCESS) e = simdjson::TAPE_ERROR;
+  if (e) return InvalidArgumentError(fmt::format("{}: {}", what, simdjson::error_message(e)));
+  return Status::Ok();
+}
+
 // Appends the value's exact JSON text to `out`, minified as text (numbers
 // keep their digits), after checking that a scalar really parses.
 Status AppendRawValue(od::value value, std::string_view what, std::string& out) {
@@ -96,11 +178,7 @@ Status AppendRawValue(od::value value, std::string_view what, std::string& out) 
       break;
     }
     default: {
-      raw = value.raw_json_token();
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                              raw.back() == '\t')) {
-        raw.remove_suffix(1);
-      }
+      raw = TrimmedToken(value);
       if (type == od::json_type::number) {
         if (!IsJsonNumber(raw))
           return InvalidArgumentError(fmt::format("{}: not a JSON number", what));
@@ -118,6 +196,9 @@ Status AppendRawValue(od::value value, std::string_view what, std::string& out) 
     }
   }
   if (e) return Broken(what, e);
+  if (tls_check_nested && (type == od::json_type::object || type == od::json_type::array)) {
+    AIRPG_RETURN_IF_ERROR(CheckNested(raw, what));
+  }
   if (!HasSpaceOutsideStrings(raw)) {  // Airtable sends compact JSON
     out.append(raw);
     return Status::Ok();
@@ -274,6 +355,13 @@ Result<od::document> Iterate(std::string_view body, std::string_view what) {
   thread_local std::string buffer;
   buffer.assign(body);
   buffer.resize(body.size() + simdjson::SIMDJSON_PADDING, ' ');
+  // One validating pass first (simdjson's DOM parser, at GB/s): a valid body
+  // needs no check of the objects and arrays taken whole below.
+  thread_local simdjson::dom::parser validator;
+  simdjson::dom::element ignored;
+  tls_check_nested =
+      validator.parse(buffer.data(), body.size(), /*realloc_if_needed=*/false).get(ignored) !=
+      simdjson::SUCCESS;
   od::document doc;
   if (auto e = parser.iterate(buffer.data(), body.size(), buffer.size()).get(doc)) {
     return Broken(what, e);
