@@ -11,6 +11,7 @@
 
 #include "airtable/schema.h"
 #include "cli/airtable_access.h"
+#include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "formula/civil_time.h"
@@ -50,7 +51,10 @@ Result<std::optional<airtable::BaseSchema>> LoadSchema(const Result<Config>& con
     AIRPG_ASSIGN_OR_RETURN(AirtableAccess airtable, OpenAirtable(*config));
     Result<airtable::BaseSchema> schema =
         airtable.client->GetBaseSchema(base_id, false, airtable::Priority::kIncremental);
-    if (!schema.ok()) return schema.status().WithContext("reading the schema of " + base_id);
+    if (!schema.ok()) {
+      return ExplainBaseFailure(*airtable.client, base_id, schema.status())
+          .WithContext("reading the schema of " + base_id);
+    }
     return std::optional<airtable::BaseSchema>(std::move(schema).value());
   }
   if (options.schema_file.empty()) return std::optional<airtable::BaseSchema>();
@@ -154,7 +158,7 @@ Result<int64_t> NowMillis(const std::string& now) {
 
 int Check(const FormulaOptions& options, const formula::Node& root, const formula::Schema& schema) {
   Result<formula::Type> type = formula::CheckTypes(root, schema);
-  if (!type.ok()) return Fail(WithSchemaHint(options, type.status()), kExitFailed);
+  if (!type.ok()) return Fail(WithSchemaHint(options, type.status()), kExitUsage);
   if (options.json) {
     std::cout << nlohmann::json{{"ok", true}, {"type", formula::TypeName(*type)}}.dump() << "\n";
   } else {
@@ -175,7 +179,9 @@ int Eval(const FormulaOptions& options, const formula::Node& root, const formula
   eval.now_millis = *now;
   eval.zones = formula::SystemTimeZones();
   Result<formula::Value> value = formula::Evaluate(root, schema, *record, eval);
-  if (!value.ok()) return Fail(WithSchemaHint(options, value.status()), kExitFailed);
+  if (!value.ok()) {
+    return Fail(WithSchemaHint(options, value.status()), ExitCodeFor(value.status()));
+  }
   if (options.json) {
     std::cout << nlohmann::json{{"value", formula::DebugString(*value)},
                                 {"text", formula::ToText(*value)},
@@ -215,7 +221,7 @@ int Sql(const FormulaOptions& options, const formula::Node& root, const airtable
   Result<formula::CompiledSql> sql = options.filter
                                          ? formula::CompileFilterToSql(root, resolve, sql_options)
                                          : formula::CompileToSql(root, resolve, sql_options);
-  if (!sql.ok()) return Fail(WithSchemaHint(options, sql.status()), kExitFailed);
+  if (!sql.ok()) return Fail(WithSchemaHint(options, sql.status()), ExitCodeFor(sql.status()));
   if (options.json) {
     nlohmann::json params = nlohmann::json::array();
     for (const auto& p : sql->params) params.push_back(p ? nlohmann::json(*p) : nlohmann::json());
@@ -241,7 +247,8 @@ int RunFormula(const Result<Config>& config, const FormulaOptions& options) {
                                ? SchemaFromRecord(options.record_json)
                                : FormulaSchema(*table);
   Result<formula::NodePtr> root = formula::Parse(options.formula);
-  if (!root.ok()) return Fail(root.status(), kExitFailed);
+  // The formula is the command's input: one that does not parse is bad input.
+  if (!root.ok()) return Fail(root.status(), kExitUsage);
   if (options.action == "check") return Check(options, **root, schema);
   if (options.action == "eval") return Eval(options, **root, schema);
   if (options.action == "sql") return Sql(options, **root, *table, schema);

@@ -11,6 +11,7 @@
 
 #include "airtable/schema.h"
 #include "cli/airtable_access.h"
+#include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
@@ -139,6 +140,9 @@ json SummaryJson(const migrate::MigrateSummary& s, bool dry_run) {
 int RunSchemaPlan(const Config& config, const MigrateCliOptions& options) {
   Result<mapping::SchemaPlan> plan = InvalidArgumentError("unreachable");
   std::string schema = options.schema;
+  if (!schema.empty()) {
+    if (Status named = CheckSchemaName(schema); !named.ok()) return Fail(named);
+  }
   if (options.schema_file) {
     if (options.base) {
       return Fail(InvalidArgumentError("give either --base or --schema-file, not both"));
@@ -155,6 +159,7 @@ int RunSchemaPlan(const Config& config, const MigrateCliOptions& options) {
     Result<AirtableAccess> airtable = OpenAirtable(config);
     if (!airtable.ok()) return Fail(airtable.status());
     plan = migrate::PlanBase(*airtable->client, nullptr, *base_id, options.tables);
+    if (!plan.ok()) return Fail(ExplainBaseFailure(*airtable->client, *base_id, plan.status()));
     if (plan.ok() && schema.empty()) {
       Result<airtable::BaseInfo> info = airtable->client->GetBaseInfo(*base_id);
       schema = info.ok() ? migrate::DefaultSchemaName(info->name) : "airtable";
@@ -200,6 +205,11 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
   };
   Result<Job> job = OpenJob(config, options, interrupt.flag());
   if (!job.ok()) return interrupt.interrupted() ? interrupted() : Fail(job.status());
+  if (!options.schema.empty()) {
+    // Checked before the run is created: a schema that is not airpg's is bad input.
+    Status free = CheckSchemaFree(job->db.conn, options.schema, job->base_id);
+    if (!free.ok()) return Fail(free);
+  }
 
   migrate::MigrateOptions mo;
   mo.base_id = job->base_id;
@@ -219,13 +229,12 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
       migrate::Migrate(*job->airtable.client, job->db.conn, job->db.conninfo, mo);
   if (!summary.ok()) {
     if (interrupt.interrupted()) return interrupted();
+    Status failure = ExplainBaseFailure(*job->airtable.client, job->base_id, summary.status());
     if (options.json) {
-      std::cout << json{{"ok", false}, {"error", std::string(summary.status().message())}}.dump(2)
-                << "\n";
+      std::cout << json{{"ok", false}, {"error", std::string(failure.message())}}.dump(2) << "\n";
     }
-    PrintErrorLine(fmt::format("migrate failed: {}", summary.status().message()));
-    int code = ExitCodeFor(summary.status());
-    return code == kExitUsage ? kExitFailed : code;
+    PrintErrorLine(fmt::format("migrate failed: {}", failure.message()));
+    return ExitCodeFor(failure);
   }
   PrintWarnings(summary->warnings);
   if (options.json) {
@@ -239,9 +248,14 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
 int RunVerify(const Config& config, const MigrateCliOptions& options) {
   Result<Job> job = OpenJob(config, options);
   if (!job.ok()) return Fail(job.status());
+  if (Status migrated = RequireMigratedBase(job->db.conn, job->base_id); !migrated.ok()) {
+    return Fail(migrated);
+  }
   Result<migrate::BaseVerify> verified =
       migrate::VerifyBase(*job->airtable.client, job->db.conn, job->base_id);
-  if (!verified.ok()) return Fail(verified.status());
+  if (!verified.ok()) {
+    return Fail(ExplainBaseFailure(*job->airtable.client, job->base_id, verified.status()));
+  }
   const migrate::VerifyReport& report = verified->report;
   if (options.json) {
     json out = VerifyJson(report);
@@ -262,6 +276,9 @@ int RunRollback(const Config& config, const MigrateCliOptions& options) {
   if (!base_id.ok()) return Fail(base_id.status());
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
+  if (Status migrated = RequireMigratedBase(db->conn, *base_id); !migrated.ok()) {
+    return Fail(migrated);
+  }
   Result<migrate::RollbackResult> result = migrate::Rollback(db->conn, *base_id);
   if (!result.ok()) return Fail(result.status());
   if (options.json) {
@@ -287,6 +304,9 @@ int RunRuns(const Config& config, const MigrateCliOptions& options) {
   }
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
+  if (base_id) {
+    if (Status known = RequireKnownBase(db->conn, *base_id); !known.ok()) return Fail(known);
+  }
   Result<pg::Rows> rows = db->conn.Exec(
       "SELECT r.run_id, r.base_id, r.kind, r.status, r.target_schema, "
       "coalesce(r.backup_schema, ''), to_char(r.started_at, 'YYYY-MM-DD HH24:MI:SS'), "

@@ -6,6 +6,7 @@
 
 #include "airtable/bases_api.h"
 #include "cli/airtable_access.h"
+#include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 
@@ -25,7 +26,10 @@ int RunSchemaDump(const Config& config, const SchemaDumpOptions& options) {
   Result<AirtableAccess> airtable = OpenAirtable(config);
   if (!airtable.ok()) return Fail(airtable.status());
   Result<std::string> body = airtable::GetBaseSchemaJson(*airtable->client, *base_id);
-  if (!body.ok()) return Fail(body.status().WithContext("reading the schema of " + *base_id));
+  if (!body.ok()) {
+    return Fail(ExplainBaseFailure(*airtable->client, *base_id, body.status())
+                    .WithContext("reading the schema of " + *base_id));
+  }
   // Indented for reading and diffing, keys in Airtable's order: the JSON is
   // Airtable's, value for value; the body as sent if it does not re-parse.
   nlohmann::ordered_json schema = nlohmann::ordered_json::parse(*body, nullptr, false);

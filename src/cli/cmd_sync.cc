@@ -2,11 +2,14 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <array>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/airtable_access.h"
+#include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
@@ -26,8 +29,17 @@ using nlohmann::json;
 
 int Fail(const Status& status) {
   PrintErrorLine(status.message());
-  int code = ExitCodeFor(status);
-  return code == kExitUsage ? kExitFailed : code;
+  return ExitCodeFor(status);
+}
+
+// The values `dlq list --status` takes (sync/dead_letters.h).
+constexpr std::array<std::string_view, 5> kLetterStatuses = {"retrying", "dead", "replayed",
+                                                             "superseded", "dropped"};
+
+// A letter id that does not exist is bad input, as is an unknown base.
+Status LetterIdGiven(const Status& status) {
+  if (status.code() != StatusCode::kNotFound) return status;
+  return InvalidArgumentError(status.message());
 }
 
 std::string OrNone(std::string_view text) { return text.empty() ? "-" : std::string(text); }
@@ -80,6 +92,9 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   if (!airtable.ok()) return Fail(airtable.status());
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
+  if (Status migrated = RequireMigratedBase(db->conn, *base_id); !migrated.ok()) {
+    return Fail(migrated);
+  }
 
   daemon::SyncServiceOptions so;
   so.base_id = *base_id;
@@ -130,6 +145,9 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
   if (!base_id.ok()) return Fail(base_id.status());
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
+  if (Status migrated = RequireMigratedBase(db->conn, *base_id); !migrated.ok()) {
+    return Fail(migrated);
+  }
   Result<pg::Rows> tables = db->conn.Exec(
       "SELECT t.table_id, t.table_name, coalesce(s.lane, 'normal'), "
       "coalesce(to_char(s.last_poll_at, 'YYYY-MM-DD HH24:MI:SS'), ''), "
@@ -211,6 +229,13 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
 }
 
 int RunDlq(const Config& config, const SyncCliOptions& options) {
+  if (!options.status.empty() && std::find(kLetterStatuses.begin(), kLetterStatuses.end(),
+                                           options.status) == kLetterStatuses.end()) {
+    return Fail(InvalidArgumentError(
+        fmt::format("--status {}: not a dead letter status (retrying, dead, replayed, "
+                    "superseded, dropped)",
+                    options.status)));
+  }
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
   auto letter_json = [](const sync::DeadLetter& d) {
@@ -233,6 +258,7 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
       Result<std::string> id = ResolveBaseId(config, options.base);
       if (!id.ok()) return Fail(id.status());
       base = *id;
+      if (Status known = RequireKnownBase(db->conn, base); !known.ok()) return Fail(known);
     }
     auto letters = sync::ListDeadLetters(db->conn, base, options.status);
     if (!letters.ok()) return Fail(letters.status());
@@ -257,26 +283,26 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
   if (options.dlq_action == "show") {
     for (int64_t id : options.ids) {
       auto d = sync::GetDeadLetter(db->conn, id);
-      if (!d.ok()) return Fail(d.status());
+      if (!d.ok()) return Fail(LetterIdGiven(d.status()));
       std::cout << letter_json(*d).dump(2) << "\n";
     }
     return kExitOk;
   }
   if (options.dlq_action == "drop") {
     Status s = sync::CloseDeadLetters(db->conn, options.ids, "dropped");
-    if (!s.ok()) return Fail(s);
+    if (!s.ok()) return Fail(LetterIdGiven(s));
     std::cout << "dropped\n";
     return kExitOk;
   }
   // replay: read the records again and apply them.
   auto first = sync::GetDeadLetter(db->conn, options.ids[0]);
-  if (!first.ok()) return Fail(first.status());
+  if (!first.ok()) return Fail(LetterIdGiven(first.status()));
   Result<AirtableAccess> airtable = OpenAirtable(config, nullptr);
   if (!airtable.ok()) return Fail(airtable.status());
   Result<pg::Rows> schema =
       db->conn.Exec("SELECT schema_name FROM airpg.bases WHERE base_id = $1", {first->base_id});
   if (!schema.ok()) return Fail(schema.status());
-  if (schema->empty()) return Fail(NotFoundError("the letter's base is not migrated"));
+  if (schema->empty()) return Fail(FailedPreconditionError("the letter's base is not migrated"));
   auto plan = migrate::PlanBase(*airtable->client, &db->conn, first->base_id, {});
   if (!plan.ok()) return Fail(plan.status());
   sync::LiveBase live{first->base_id, std::string(schema->Get(0, 0)), *plan};

@@ -9,6 +9,7 @@ TEST(ExitCodeTest, MapsStatusToDocumentedCodes) {
   EXPECT_EQ(ExitCodeFor(Status::Ok()), 0);
   EXPECT_EQ(ExitCodeFor(InternalError("x")), 1);
   EXPECT_EQ(ExitCodeFor(FailedPreconditionError("x")), 1);
+  EXPECT_EQ(ExitCodeFor(NotFoundError("x")), 1);
   EXPECT_EQ(ExitCodeFor(InvalidArgumentError("x")), 2);
   EXPECT_EQ(ExitCodeFor(UnavailableError("x")), 3);
   EXPECT_EQ(ExitCodeFor(DeadlineExceededError("x")), 3);

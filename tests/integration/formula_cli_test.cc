@@ -25,11 +25,11 @@ TEST(FormulaCliTest, CheckReportsTheResultType) {
 TEST(FormulaCliTest, ErrorsSayWhereAndWhat) {
   AirpgProcess airpg;
   ProcessOutput parse = airpg.Run({"formula", "check", "IF(1,"});
-  EXPECT_EQ(parse.exit_code, 1);
+  EXPECT_EQ(parse.exit_code, 2);  // the formula is bad input (docs/errors.md)
   EXPECT_TRUE(Contains(parse.err, "at position 5")) << parse.err;
   ProcessOutput field =
       airpg.Run({"formula", "check", "{Nope} + 1", "--schema-file", kSchema, "--table", kTable});
-  EXPECT_EQ(field.exit_code, 1);
+  EXPECT_EQ(field.exit_code, 2);
   EXPECT_TRUE(Contains(field.err, "Nope")) << field.err;
   ProcessOutput table =
       airpg.Run({"formula", "check", "1", "--schema-file", kSchema, "--table", "X"});
