@@ -21,6 +21,7 @@
 #include "pg/catalog.h"
 #include "sync/live_schema.h"
 #include "sync/schema_sync.h"
+#include "sync/schema_upgrade.h"
 #include "sync/sync_lease.h"
 #include "sync/webhook_keeper.h"
 
@@ -60,6 +61,9 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   }
   // The plan the live tables were built by (the catalog's), brought up to
   // date with Airtable's schema before the first step.
+  // A schema an older airpg made takes this build's shapes first (schema_upgrade.h).
+  AIRPG_RETURN_IF_ERROR(
+      sync::UpgradeLiveSchema(conn, options.base_id, options.schema.lock_timeout).status());
   AIRPG_ASSIGN_OR_RETURN(sync::LiveBase live, sync::LoadLiveBase(conn, options.base_id));
   // A daemon may start while Airtable is failing (5xx past the client's
   // retries, a 429 hold): it waits for it, as it waits for Postgres later.

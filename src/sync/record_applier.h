@@ -52,7 +52,9 @@ class RecordApplier {
   RecordApplier(const LiveBase& base, AttachmentSource attachments, ApplyOptions options = {});
 
   // Tables of the batch that are not in the live plan are skipped (a table
-  // added in Airtable needs a migration).
+  // added in Airtable needs a migration). A cell of a field the plan does not
+  // know (created in Airtable, not yet applied by the schema sync) becomes a
+  // 'retrying' dead letter, "field not yet in the mirror", never a silent loss.
   Result<ApplyStats> Apply(pg::Transaction& tx, const ChangeBatch& batch);
 
  private:
