@@ -59,11 +59,11 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     return FailedPreconditionError(fmt::format(
         "base {} has not been migrated yet: run `airpg migrate` first", options.base_id));
   }
-  // The plan the live tables were built by (the catalog's), brought up to
-  // date with Airtable's schema before the first step.
   // A schema an older airpg made takes this build's shapes first (schema_upgrade.h).
   AIRPG_RETURN_IF_ERROR(
       sync::UpgradeLiveSchema(conn, options.base_id, options.schema.lock_timeout).status());
+  // The plan the live tables were built by (the catalog's), brought up to
+  // date with Airtable's schema before the first step.
   AIRPG_ASSIGN_OR_RETURN(sync::LiveBase live, sync::LoadLiveBase(conn, options.base_id));
   // A daemon may start while Airtable is failing (5xx past the client's
   // retries, a 429 hold): it waits for it, as it waits for Postgres later.
