@@ -281,6 +281,7 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
         t.failures.push_back({record->id, std::string(record->FieldKey(i)),
                               std::string(record->FieldJson(i)), kFieldNotYetInMirror,
                               /*retry=*/true});
+        ++stats.unknown_field_cells;
       }
       for (const auto& u : row.users) users.push_back({u.id, u.email, u.name});
       for (const auto& r : row.rejects) {

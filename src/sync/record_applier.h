@@ -38,6 +38,9 @@ struct ApplyStats {
   int64_t changed = 0;       // rows inserted or changed
   int64_t tombstoned = 0;    // rows newly marked deleted
   int64_t failed_cells = 0;  // cells now waiting in the dead-letter queue
+  // Cells of fields the live plan does not know (among failed_cells): the
+  // schema is behind Airtable's, a refresh would let them land.
+  int64_t unknown_field_cells = 0;
   int64_t attachments_stored = 0;
   // Records outside the batch whose cells changed with it (the other side of
   // a link that came or went, in Airtable their inverse cells, counts and

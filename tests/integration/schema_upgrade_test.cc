@@ -18,6 +18,7 @@
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
+#include "sync/base_syncer.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/live_schema.h"
 #include "sync/record_applier.h"
@@ -245,6 +246,36 @@ TEST_F(SchemaUpgradeTest, CellsOfAFieldNotYetInTheMirrorWaitAsLettersAndArriveOn
   EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "superseded");
   EXPECT_EQ(Row(Column(field_id)), "North");
   ExpectClean(Verify(kBase));
+}
+
+// Polls alone (no webhook to say the schema changed): the poll that meets
+// such a cell refreshes the schema, and the full read that follows carries it.
+TEST_F(SchemaUpgradeTest, APollThatMeetsAFieldNotYetInTheMirrorRefreshesTheSchema) {
+  auto live = sync::LoadLiveBase(conn(), kBase);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  sync::SyncerOptions options;
+  options.webhooks = false;
+  options.sweep_interval = std::chrono::hours(1);
+  options.retry_interval = std::chrono::hours(1);
+  options.poll_intervals[kTable] = std::chrono::hours(1);
+  options.refresh_schema = [&](sync::LiveBase& base) -> Result<std::vector<std::string>> {
+    AIRPG_ASSIGN_OR_RETURN(auto summary, sync::RefreshLiveBase(*client_, conn(), base));
+    return summary.reread_table_ids;
+  };
+  json field =
+      Control("POST", std::string("ui/meta/bases/") + kBase + "/tables/" + kTable + "/fields",
+              {{"name", "Region"}, {"type", "singleLineText"}});
+  ASSERT_TRUE(field.contains("id")) << field.dump();
+  const std::string field_id = field["id"];
+  Control("PATCH", std::string("ui/") + kBase + "/Items/recUpgRow00000001",
+          {{"fields", {{"Region", "South"}}}});
+  sync::BaseSyncer syncer(*client_, conn(), *live, {}, options);
+  const auto start = sync::Clock::now();
+  EXPECT_EQ(syncer.Step(start).errors, 0);
+  EXPECT_EQ(Scalar("SELECT reason FROM airpg.dead_letters"), "field not yet in the mirror");
+  EXPECT_EQ(syncer.Step(start + std::chrono::milliseconds(1)).errors, 0);
+  EXPECT_EQ(Row(Column(field_id)), "South");
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.dead_letters"), "superseded");
 }
 
 TEST_F(SchemaUpgradeTest, AMultipleSelectValueLongerThanAGinEntryDropsTheIndexNotTheRow) {
