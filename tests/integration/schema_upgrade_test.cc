@@ -204,6 +204,26 @@ TEST_F(SchemaUpgradeTest, AnOldLiveSchemaIsUpgradedWhenTheSyncStartsAndAChangeAr
   ExpectClean(Verify(kBase));
 }
 
+// A migration of the base holds its lock: the upgrade waits for none and
+// applies nothing; once the lock is free it applies everything at once.
+TEST_F(SchemaUpgradeTest, TheUpgradeTakesTheBasesLockOrAppliesNothing) {
+  MakeOldShape();
+  auto other = pg::Connection::Open(url());
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(
+      other->Run("SELECT pg_advisory_lock(hashtext('airpg.migrate:' || $1))", {kBase}).ok());
+  auto held = sync::UpgradeLiveSchema(conn(), kBase);
+  EXPECT_EQ(held.status().code(), StatusCode::kUnavailable) << held.status().ToString();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions WHERE change LIKE 'upgrade:%'"),
+            "0");
+  ASSERT_TRUE(other->Run("SELECT pg_advisory_unlock_all()").ok());
+  auto done = sync::UpgradeLiveSchema(conn(), kBase);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->applied.size(), 4u);
+  EXPECT_EQ(Row("airpg_cell_errors IS NULL"), "t");
+  EXPECT_EQ(Row(Column("fldUpgAmount00001") + "::text"), "1.50");  // kept as it was stored
+}
+
 TEST_F(SchemaUpgradeTest, CellsOfAFieldNotYetInTheMirrorWaitAsLettersAndArriveOnceItIs) {
   auto live = sync::LoadLiveBase(conn(), kBase);
   ASSERT_TRUE(live.ok()) << live.status().ToString();
