@@ -21,6 +21,7 @@
 #include "pg/catalog.h"
 #include "sync/live_schema.h"
 #include "sync/schema_sync.h"
+#include "sync/schema_upgrade.h"
 #include "sync/sync_lease.h"
 #include "sync/webhook_keeper.h"
 
@@ -58,6 +59,9 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     return FailedPreconditionError(fmt::format(
         "base {} has not been migrated yet: run `airpg migrate` first", options.base_id));
   }
+  // A schema an older airpg made takes this build's shapes first (schema_upgrade.h).
+  AIRPG_RETURN_IF_ERROR(
+      sync::UpgradeLiveSchema(conn, options.base_id, options.schema.lock_timeout).status());
   // The plan the live tables were built by (the catalog's), brought up to
   // date with Airtable's schema before the first step.
   AIRPG_ASSIGN_OR_RETURN(sync::LiveBase live, sync::LoadLiveBase(conn, options.base_id));

@@ -127,7 +127,15 @@ Result<PostgresChecksumReader> PostgresChecksumReader::Open(pg::Transaction& tx,
   std::vector<pg::Param> params = {std::string(schema)};
   // The formula errors come last: a computed cell whose column is NULL is
   // rebuilt from them (mapping::PgValue::cell_error).
-  std::string select = "SELECT coalesce(t.airtable_id, ''), t.airpg_cell_errors::text";
+  // A table an older airpg made has no airpg_cell_errors until `airpg sync`
+  // upgrades it (sync/schema_upgrade.h): it holds no formula errors then.
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows has_errors,
+      tx.Exec("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = "
+              "'airpg_cell_errors' AND NOT attisdropped",
+              {QualifiedName(schema, table.table_name)}));
+  std::string select = fmt::format("SELECT coalesce(t.airtable_id, ''), {}",
+                                   has_errors.empty() ? "NULL::text" : "t.airpg_cell_errors::text");
   std::vector<const FieldPlan*> fields;
   for (const auto& f : table.fields) {
     if (IsLinkField(f) && !with_links) continue;

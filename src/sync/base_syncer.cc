@@ -133,6 +133,14 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
       PollOptions poll = options_.poll;
       poll.priority = PollPriority(lane);
       auto polled = PollTable(client_, conn_, applier_, base_, table_id, poll);
+      // Cells of a field the schema sync has not seen: the schema first, then
+      // the full read it asks for carries them (their letters close).
+      if (polled.ok() && polled->applied.unknown_field_cells > 0 && options_.refresh_schema) {
+        auto refreshed = options_.refresh_schema(base_);
+        if (!refreshed.ok()) Fail(report, table_id, refreshed.status());
+        for (const auto& id : refreshed.ok() ? *refreshed : std::vector<std::string>{})
+          next_poll_[id] = {};
+      }
       if (polled.ok()) {
         report.polled += polled->read;
         report.changed += polled->applied.changed;

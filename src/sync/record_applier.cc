@@ -19,6 +19,8 @@ namespace {
 using mapping::RecordRow;
 using TextArray = std::vector<std::optional<std::string>>;
 
+constexpr const char* kFieldNotYetInMirror = "field not yet in the mirror";
+
 struct PreparedTable {
   const mapping::TablePlan* plan = nullptr;
   const TableChanges* changes = nullptr;
@@ -267,8 +269,20 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
     const mapping::TablePlan* plan = base_.plan.FindTable(changes.table_id);
     if (plan == nullptr) continue;
     PreparedTable t{plan, &changes, {}, {}};
+    std::set<std::string_view> known;
+    for (const auto& f : plan->fields) known.insert(f.field.id);
     for (const airtable::Record* record : LastOfEach(changes.upserts)) {
       RecordRow row = mapping::ConvertRecord(*plan, *record);
+      // A cell of a field created in Airtable that the schema sync has not
+      // applied yet has no column: it waits as a letter the sync retries
+      // (reading the record again), which carries it once the field is in.
+      for (size_t i = 0; i < record->field_count(); ++i) {
+        if (known.count(record->FieldKey(i))) continue;
+        t.failures.push_back({record->id, std::string(record->FieldKey(i)),
+                              std::string(record->FieldJson(i)), kFieldNotYetInMirror,
+                              /*retry=*/true});
+        ++stats.unknown_field_cells;
+      }
       for (const auto& u : row.users) users.push_back({u.id, u.email, u.name});
       for (const auto& r : row.rejects) {
         t.failures.push_back({row.record_id, r.field_id, r.raw_value.value_or("null"), r.reason});

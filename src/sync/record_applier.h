@@ -38,6 +38,9 @@ struct ApplyStats {
   int64_t changed = 0;       // rows inserted or changed
   int64_t tombstoned = 0;    // rows newly marked deleted
   int64_t failed_cells = 0;  // cells now waiting in the dead-letter queue
+  // Cells of fields the live plan does not know (among failed_cells): the
+  // schema is behind Airtable's, a refresh would let them land.
+  int64_t unknown_field_cells = 0;
   int64_t attachments_stored = 0;
   // Records outside the batch whose cells changed with it (the other side of
   // a link that came or went, in Airtable their inverse cells, counts and
@@ -52,7 +55,9 @@ class RecordApplier {
   RecordApplier(const LiveBase& base, AttachmentSource attachments, ApplyOptions options = {});
 
   // Tables of the batch that are not in the live plan are skipped (a table
-  // added in Airtable needs a migration).
+  // added in Airtable needs a migration). A cell of a field the plan does not
+  // know (created in Airtable, not yet applied by the schema sync) becomes a
+  // 'retrying' dead letter, "field not yet in the mirror", never a silent loss.
   Result<ApplyStats> Apply(pg::Transaction& tx, const ChangeBatch& batch);
 
  private:

@@ -16,6 +16,7 @@ void Add(ApplyStats& total, const ApplyStats& s) {
   total.changed += s.changed;
   total.tombstoned += s.tombstoned;
   total.failed_cells += s.failed_cells;
+  total.unknown_field_cells += s.unknown_field_cells;
   total.attachments_stored += s.attachments_stored;
 }
 

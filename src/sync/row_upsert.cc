@@ -2,6 +2,9 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
+#include "base/log.h"
 #include "base/sql_identifier.h"
 #include "mapping/ddl.h"
 #include "pg/copy_writer.h"
@@ -21,6 +24,57 @@ pg::Param ToParam(const mapping::PgValue& value) {
   return pg::Param(value.text);
 }
 
+// A GIN entry holds about 2.7 kB (GinMaxItemSize, after compression):
+// migrate plans no GIN index for a field that lists a choice over 2000 bytes
+// (mapping/type_rules.cc). A value only the sync meets (a choice added in
+// Airtable since) would fail its whole row on the index, so the field's GIN
+// index is dropped first, as migrate would have planned it, recorded in
+// airpg.schema_versions and logged. `@>` queries then scan.
+constexpr size_t kGinValueLimit = 2000;
+
+Status DropGinIndexesForLongValues(pg::Transaction& tx, std::string_view schema,
+                                   const mapping::TablePlan& table,
+                                   const std::vector<mapping::RecordRow>& rows) {
+  const std::vector<const mapping::FieldPlan*> fields = mapping::ColumnFields(table);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const mapping::FieldPlan& f = *fields[i];
+    if (!f.column.gin_index) continue;
+    size_t longest = 0;
+    for (const auto& row : rows) {
+      if (i >= row.columns.size() || !row.columns[i].array) continue;
+      for (const auto& item : *row.columns[i].array) {
+        if (item) longest = std::max(longest, item->size());
+      }
+    }
+    if (longest <= kGinValueLimit) continue;
+    const std::string live = QualifiedName(schema, table.table_name);
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows indexes,
+        tx.Exec("SELECT ci.relname FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid "
+                "JOIN pg_am am ON am.oid = ci.relam JOIN pg_attribute a ON a.attrelid = "
+                "i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = to_regclass($1) AND "
+                "am.amname = 'gin' AND i.indnatts = 1 AND a.attname = $2",
+                {live, f.column_name}));
+    for (int k = 0; k < indexes.size(); ++k) {
+      std::string drop = fmt::format("DROP INDEX {}", QualifiedName(schema, indexes.Get(k, 0)));
+      std::string change = fmt::format(
+          "field {} ({}) of table {}: a value of {} bytes is longer than a GIN index entry "
+          "holds; its GIN index is dropped",
+          f.field.id, f.field.name, table.table_name, longest);
+      // Readers queue behind a waiting DROP: it waits for its lock no longer
+      // than the schema sync's DDL does (the batch is retried if it gives up).
+      AIRPG_RETURN_IF_ERROR(tx.Run("SELECT set_config('lock_timeout', '5000ms', true)"));
+      AIRPG_RETURN_IF_ERROR(tx.Run(drop));
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run("INSERT INTO airpg.schema_versions (base_id, change, ddl) SELECT base_id, $2, "
+                 "$3 FROM airpg.bases WHERE schema_name = $1",
+                 {std::string(schema), change, drop + ";\n"}));
+      log::Warn("sync: {}", change);
+    }
+  }
+  return Status::Ok();
+}
+
 std::string JoinColumns(const std::vector<std::string>& columns, std::string_view prefix) {
   std::string out;
   for (const auto& c : columns) {
@@ -36,6 +90,7 @@ Result<int64_t> UpsertRows(pg::Transaction& tx, std::string_view schema,
                            const mapping::TablePlan& table,
                            const std::vector<mapping::RecordRow>& rows) {
   if (rows.empty()) return int64_t{0};
+  AIRPG_RETURN_IF_ERROR(DropGinIndexesForLongValues(tx, schema, table, rows));
   const std::vector<std::string> columns = mapping::LoadColumns(table);
   const std::string live = QualifiedName(schema, table.table_name);
   const std::string staging = QualifiedName("pg_temp", kStaging);
