@@ -10,8 +10,6 @@
 namespace airpg::migrate {
 namespace {
 
-bool Stopped(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
-
 // The metadata comes from the cell as Airtable sent it now (a rename shows);
 // the bytes are identified by their hash.
 StoredAttachment Describe(const AttachmentToFetch& attachment, std::string sha256,
@@ -41,7 +39,7 @@ AttachmentFetcher::AttachmentFetcher(airtable::Client& client, BlobStore& store,
 Result<StoredAttachment> AttachmentFetcher::Fetch(pg::Connection& conn,
                                                   const AttachmentToFetch& attachment) {
   Result<StoredAttachment> out = [&]() -> Result<StoredAttachment> {
-    if (Stopped(options_.stop)) return CancelledError("stopped before the download");
+    if (options_.stop.stop_requested()) return CancelledError("stopped before the download");
     if (attachment.size < 0 || attachment.size > options_.max_bytes) {
       return InvalidArgumentError(
           fmt::format("size {} is outside 0..{} bytes", attachment.size, options_.max_bytes));
@@ -96,7 +94,7 @@ Result<StoredAttachment> AttachmentFetcher::Download(pg::Connection& conn,
     if (!got.ok()) {
       StatusCode code = got.status().code();
       bool transient = code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded;
-      if (transient && !Stopped(options_.stop)) {
+      if (transient && !options_.stop.stop_requested()) {
         if (std::optional<std::chrono::milliseconds> delay = backoff.Next()) {
           options_.sleep(*delay);
           continue;
