@@ -59,7 +59,7 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
   int rate_limit_retries = 0;
   while (true) {
     if (options_.stop.stop_requested()) return CancelledError("stopped");
-    AIRPG_RETURN_IF_ERROR(pacer_.Acquire(base_id, priority, nullptr, options_.stop));
+    AIRPG_RETURN_IF_ERROR(pacer_.Acquire(base_id, priority, options_.stop));
     ++requests_;
     Result<http::Response> response = transport_->Send(call);
     Status failure;
