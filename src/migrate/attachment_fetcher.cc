@@ -7,6 +7,8 @@
 
 #include <fmt/core.h>
 
+#include "base/clock.h"
+
 namespace airpg::migrate {
 namespace {
 
@@ -32,7 +34,10 @@ AttachmentFetcher::AttachmentFetcher(airtable::Client& client, BlobStore& store,
                                      FetcherOptions options)
     : client_(client), store_(store), options_(std::move(options)) {
   if (!options_.sleep) {
-    options_.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+    // A stop ends the wait at once; the retry below then sees it.
+    options_.sleep = [stop = options_.stop](std::chrono::milliseconds delay) {
+      SystemClock().SleepFor(delay, stop);
+    };
   }
 }
 
@@ -97,6 +102,7 @@ Result<StoredAttachment> AttachmentFetcher::Download(pg::Connection& conn,
       if (transient && !options_.stop.stop_requested()) {
         if (std::optional<std::chrono::milliseconds> delay = backoff.Next()) {
           options_.sleep(*delay);
+          if (options_.stop.stop_requested()) return CancelledError("stopped before a retry");
           continue;
         }
       }
