@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <charconv>
-#include <thread>
 
 #include <fmt/core.h>
 
@@ -39,17 +38,6 @@ Client::Client(ClientOptions options, Pacer& pacer, std::unique_ptr<Transport> t
   while (!options_.endpoint_url.empty() && options_.endpoint_url.back() == '/') {
     options_.endpoint_url.pop_back();
   }
-  if (!options_.sleep) {
-    const std::atomic<bool>* stop = options_.stop;
-    // Sleeps in slices so a stop request is noticed within 100 ms.
-    options_.sleep = [stop](std::chrono::milliseconds total) {
-      auto until = std::chrono::steady_clock::now() + total;
-      while (std::chrono::steady_clock::now() < until && !(stop && stop->load())) {
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
-      }
-    };
-  }
 }
 
 ClientStats Client::stats() const {
@@ -70,7 +58,7 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
   Backoff backoff(options_.backoff);
   int rate_limit_retries = 0;
   while (true) {
-    if (options_.stop && options_.stop->load()) return CancelledError("stopped");
+    if (options_.stop.stop_requested()) return CancelledError("stopped");
     AIRPG_RETURN_IF_ERROR(pacer_.Acquire(base_id, priority, options_.stop));
     ++requests_;
     Result<http::Response> response = transport_->Send(call);
@@ -114,7 +102,9 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
     std::optional<std::chrono::milliseconds> delay = backoff.Next();
     if (!delay)
       return failure.WithContext(fmt::format("gave up after {} retries", backoff.attempts()));
-    options_.sleep(std::max(*delay, at_least));
+    if (!pacer_.clock().SleepFor(std::max(*delay, at_least), options_.stop)) {
+      return CancelledError("stopped while waiting to retry");
+    }
     ++retries_;
   }
 }

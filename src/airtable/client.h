@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -37,10 +38,10 @@ struct ClientOptions {
   // How long a 429 holds the base back (Airtable: 30 s).
   std::chrono::milliseconds rate_limit_penalty{30000};
   int max_rate_limit_retries = 8;
-  // Requests give up with kCancelled once this becomes true.
-  const std::atomic<bool>* stop = nullptr;
-  // Waits between retries; tests pass a fake.
-  std::function<void(std::chrono::milliseconds)> sleep;
+  // Requests give up with kCancelled once this is stopped: a wait for the
+  // pacer or between retries ends at once (the waits are on the pacer's
+  // clock, so a test's ManualClock drives them).
+  std::stop_token stop;
 };
 
 struct ClientStats {

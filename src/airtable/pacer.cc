@@ -104,8 +104,7 @@ void Pacer::Climb(const std::string& base_id, BaseState& state) {
   }
 }
 
-Status Pacer::Acquire(std::string_view base_id, Priority priority, const std::atomic<bool>* stop,
-                      std::stop_token stop_token) {
+Status Pacer::Acquire(std::string_view base_id, Priority priority, std::stop_token stop) {
   std::unique_lock<std::mutex> lock(mu_);
   std::string key(base_id);
   Waiter me{static_cast<int>(priority), next_seq_++};
@@ -113,7 +112,7 @@ Status Pacer::Acquire(std::string_view base_id, Priority priority, const std::at
   bool waited = false;
   while (true) {
     BaseState& state = StateFor(key);
-    if (stop_token.stop_requested() || (stop != nullptr && stop->load())) {
+    if (stop.stop_requested()) {
       state.queue.erase(me);
       NotifyAll();
       return CancelledError("stopped while waiting for the Airtable rate limit");
@@ -145,11 +144,9 @@ Status Pacer::Acquire(std::string_view base_id, Priority priority, const std::at
       }
       wake = at;
     }
-    // A flag set by a signal handler cannot notify: look at it now and then.
-    if (stop != nullptr) wake = std::min(wake, now + std::chrono::milliseconds(100));
     waited = true;
     const uint64_t seen = notifications_;
-    clock_.WaitUntil(lock, cv_, wake, stop_token, [&] { return notifications_ != seen; });
+    clock_.WaitUntil(lock, cv_, wake, stop, [&] { return notifications_ != seen; });
   }
 }
 

@@ -19,7 +19,6 @@
 // Thread-safe.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -95,11 +94,9 @@ class Pacer {
 
   // Blocks until one request to `base_id` may go out. `base_id` empty: a
   // request that names no base (whoami, list bases) counts for the token only.
-  // Returns kCancelled at once when `stop_token` is stopped while waiting, or
-  // when `stop` (a flag a signal handler sets, which cannot notify) becomes
-  // true (checked at least every 100 ms).
-  Status Acquire(std::string_view base_id, Priority priority,
-                 const std::atomic<bool>* stop = nullptr, std::stop_token stop_token = {});
+  // Returns kCancelled at once when `stop` is stopped while waiting (a
+  // signal reaches it through base/stop.h's SignalStop).
+  Status Acquire(std::string_view base_id, Priority priority, std::stop_token stop = {});
 
   // After a 429 for `base_id` (empty: for the token): tells whose it was, and
   // holds the base (or everything) back for `penalty`; a foreign one also

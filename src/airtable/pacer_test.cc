@@ -338,8 +338,7 @@ TEST(PacerLogicalTest, AStopTokenCancelsAWaiterAtOnce) {
   pacer.Penalize("appA", milliseconds(3600 * 1000));
   std::stop_source source;
   Status result;
-  std::thread waiter(
-      [&] { result = pacer.Acquire("appA", Priority::kWrite, nullptr, source.get_token()); });
+  std::thread waiter([&] { result = pacer.Acquire("appA", Priority::kWrite, source.get_token()); });
   auto deadline = Clock::now() + seconds(30);
   while (pacer.stats().waiting < 1 && Clock::now() < deadline) std::this_thread::yield();
   source.request_stop();
@@ -387,10 +386,10 @@ TEST(PacerTest, StopCancelsAWaiter) {
   PacerLimits limits = FastLimits();
   Pacer pacer(limits);
   pacer.Penalize("appA", milliseconds(60000));
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   Status result;
-  std::thread waiter([&] { result = pacer.Acquire("appA", Priority::kWrite, &stop); });
-  stop = true;
+  std::thread waiter([&] { result = pacer.Acquire("appA", Priority::kWrite, stop.get_token()); });
+  stop.request_stop();
   waiter.join();
   EXPECT_EQ(result.code(), StatusCode::kCancelled);
 }
@@ -476,15 +475,15 @@ TEST(PacerTest, StopCancelsAWaiterHeldBackByAnotherProcess) {
   Pacer first(limits, nullptr, ledger.Handle());
   Pacer second(limits, nullptr, ledger.Handle());
   ASSERT_TRUE(first.Acquire("appA", Priority::kBackfill).ok());
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   Status result;
-  std::thread waiter([&] { result = second.Acquire("appA", Priority::kWrite, &stop); });
+  std::thread waiter([&] { result = second.Acquire("appA", Priority::kWrite, stop.get_token()); });
   // Queued and past its first look at the ledger (both happen under the
   // pacer's lock, before it waits): it is held back by `first` alone.
   auto deadline = Clock::now() + std::chrono::seconds(5);
   while (second.stats().waiting < 1 && Clock::now() < deadline) std::this_thread::yield();
   EXPECT_EQ(second.stats().granted, 0);
-  stop = true;
+  stop.request_stop();
   waiter.join();
   EXPECT_EQ(result.code(), StatusCode::kCancelled);
   EXPECT_EQ(second.stats().granted, 0);

@@ -44,7 +44,7 @@ Result<std::string> ResolveBaseId(const Config& config, const std::optional<std:
   return id;
 }
 
-Result<AirtableAccess> OpenAirtable(const Config& config, const std::atomic<bool>* stop) {
+Result<AirtableAccess> OpenAirtable(const Config& config, std::stop_token stop) {
   bool real_airtable = config.airtable_endpoint_url.find("api.airtable.com") != std::string::npos;
   if (!config.airtable_token && real_airtable) {
     return InvalidArgumentError(

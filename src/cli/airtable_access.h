@@ -3,9 +3,9 @@
 // Single-thread.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "airtable/client.h"
@@ -29,8 +29,8 @@ struct AirtableAccess {
 };
 
 // kInvalidArgument when AIRTABLE_TOKEN is unset and the endpoint is Airtable's.
-// Requests end with kCancelled once `stop` (if given) becomes true.
-Result<AirtableAccess> OpenAirtable(const Config& config, const std::atomic<bool>* stop = nullptr);
+// Requests end with kCancelled once `stop` (if given) is stopped.
+Result<AirtableAccess> OpenAirtable(const Config& config, std::stop_token stop = {});
 
 struct OpenDatabase {
   pg::Connection conn;

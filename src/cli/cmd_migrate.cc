@@ -186,7 +186,7 @@ struct Job {
 };
 
 Result<Job> OpenJob(const Config& config, const MigrateCliOptions& options,
-                    const std::atomic<bool>* stop = nullptr) {
+                    std::stop_token stop = {}) {
   AIRPG_ASSIGN_OR_RETURN(std::string base_id, ResolveBaseId(config, options.base));
   AIRPG_ASSIGN_OR_RETURN(AirtableAccess airtable, OpenAirtable(config, stop));
   AIRPG_ASSIGN_OR_RETURN(OpenDatabase db, OpenDatabaseFor(config));
@@ -203,7 +203,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
     PrintErrorLine(kMessage);
     return static_cast<int>(kExitInterrupted);
   };
-  Result<Job> job = OpenJob(config, options, interrupt.flag());
+  Result<Job> job = OpenJob(config, options, interrupt.token());
   if (!job.ok()) return interrupt.interrupted() ? interrupted() : Fail(job.status());
   if (!options.schema.empty()) {
     // Checked before the run is created: a schema that is not airpg's is bad input.
@@ -218,7 +218,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
   mo.dry_run = options.dry_run;
   mo.attachments_dir = options.attachments_dir;
   mo.max_attachment_bytes = config.attachments_max_mb << 20;
-  mo.stop = interrupt.flag();
+  mo.stop = interrupt.token();
   if (::isatty(STDERR_FILENO) != 0) {
     mo.on_progress = [](const migrate::TableSummary& t) {
       std::cerr << fmt::format("  {:<32} {:>10} read {:>10} imported {:>8} rejected  {:.1f}s\n",

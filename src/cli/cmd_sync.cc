@@ -88,7 +88,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   }
   Result<std::string> base_id = ResolveBaseId(config, options.base);
   if (!base_id.ok()) return Fail(base_id.status());
-  Result<AirtableAccess> airtable = OpenAirtable(config, interrupt.flag());
+  Result<AirtableAccess> airtable = OpenAirtable(config, interrupt.token());
   if (!airtable.ok()) return Fail(airtable.status());
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
@@ -135,7 +135,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
                              r.changed, r.tombstoned, r.payloads, r.requests,
                              r.errors ? fmt::format(", {} errors", r.errors) : "");
   };
-  Status s = daemon::RunSyncService(*airtable->client, so, *interrupt.flag());
+  Status s = daemon::RunSyncService(*airtable->client, so, interrupt.token());
   if (!s.ok()) return Fail(s);
   return kExitOk;
 }
@@ -297,7 +297,7 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
   // replay: read the records again and apply them.
   auto first = sync::GetDeadLetter(db->conn, options.ids[0]);
   if (!first.ok()) return Fail(LetterIdGiven(first.status()));
-  Result<AirtableAccess> airtable = OpenAirtable(config, nullptr);
+  Result<AirtableAccess> airtable = OpenAirtable(config);
   if (!airtable.ok()) return Fail(airtable.status());
   Result<pg::Rows> schema =
       db->conn.Exec("SELECT schema_name FROM airpg.bases WHERE base_id = $1", {first->base_id});

@@ -1,29 +1,34 @@
 #include "cli/interrupt.h"
 
+#include <atomic>
+
 namespace airpg::cli {
 namespace {
 
-// Lock-free, so storing from a signal handler is safe.
-std::atomic<bool> g_interrupted{false};
+// Lock-free, so the handler may use them. g_signal is set by the handler
+// itself, so interrupted() holds as soon as raise() returns; the stop token
+// follows a thread hop later.
 std::atomic<int> g_signal{0};
-static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+std::atomic<SignalStop*> g_stop{nullptr};
+static_assert(std::atomic<int>::is_always_lock_free &&
+              std::atomic<SignalStop*>::is_always_lock_free);
 
 extern "C" void OnInterrupt(int signal) {
   int none = 0;
   g_signal.compare_exchange_strong(none, signal);
-  g_interrupted.store(true);
+  if (SignalStop* stop = g_stop.load()) stop->Notify();
 }
 
 }  // namespace
 
 InterruptScope::InterruptScope() {
-  g_interrupted.store(false);
   g_signal.store(0);
+  g_stop.store(&stop_);
   struct sigaction action {};
   action.sa_handler = &OnInterrupt;
   sigemptyset(&action.sa_mask);
   // SA_RESTART: blocking calls (libpq, libcurl) carry on and the job notices
-  // the flag at its next check; SA_RESETHAND: the second signal is fatal.
+  // the stop at its next wait or check; SA_RESETHAND: the second signal is fatal.
   action.sa_flags = SA_RESTART | SA_RESETHAND;
   sigaction(SIGINT, &action, &old_int_);
   sigaction(SIGTERM, &action, &old_term_);
@@ -32,9 +37,10 @@ InterruptScope::InterruptScope() {
 InterruptScope::~InterruptScope() {
   sigaction(SIGINT, &old_int_, nullptr);
   sigaction(SIGTERM, &old_term_, nullptr);
+  g_stop.store(nullptr);
 }
 
-const std::atomic<bool>* InterruptScope::flag() const { return &g_interrupted; }
+bool InterruptScope::interrupted() const { return g_signal.load() != 0; }
 
 int InterruptScope::signal() const { return g_signal.load(); }
 

@@ -7,7 +7,6 @@
 #include <limits>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
 
 #include "base/backoff.h"
@@ -28,7 +27,7 @@
 namespace airpg::daemon {
 namespace {
 
-using sync::Clock;
+using TimePoint = Clock::time_point;
 
 // How long to wait between attempts to reach Postgres (or, at start,
 // Airtable) again: from 100 ms, doubling, never more than 5 s apart, for as
@@ -45,11 +44,12 @@ BackoffPolicy ReconnectPolicy() {
 }  // namespace
 
 Status RunSyncService(airtable::Client& client, const SyncServiceOptions& options,
-                      const std::atomic<bool>& stop) {
+                      std::stop_token stop) {
+  Clock& clock = options.clock != nullptr ? *options.clock : SystemClock();
   // Before anything else: a second sync of the base touches nothing.
   std::optional<sync::SyncLease> lease;
-  AIRPG_ASSIGN_OR_RETURN(lease, sync::SyncLease::Acquire(options.conninfo, options.base_id,
-                                                         options.lease_wait, &stop));
+  AIRPG_ASSIGN_OR_RETURN(
+      lease, sync::SyncLease::Acquire(options.conninfo, options.base_id, options.lease_wait, stop));
   AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options.conninfo));
   AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
   AIRPG_ASSIGN_OR_RETURN(
@@ -71,10 +71,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   for (Backoff backoff(ReconnectPolicy()); !refreshed.ok() && IsTransient(refreshed.code());) {
     log::Warn("sync of {}: reading the base's schema: {}; trying again", options.base_id,
               refreshed.ToString());
-    for (auto until = Clock::now() + *backoff.Next(); Clock::now() < until;) {
-      if (stop.load()) return CancelledError("stopped while waiting for Airtable");
-      std::this_thread::sleep_for(
-          std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(100)));
+    if (!clock.SleepFor(*backoff.Next(), stop)) {
+      return CancelledError("stopped while waiting for Airtable");
     }
     refreshed = sync::RefreshLiveBase(client, conn, live, options.schema).status();
   }
@@ -108,7 +106,7 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
 
   // Pings wake the loop; the loop never waits longer than the next due step.
   std::mutex mu;
-  std::condition_variable wake;
+  std::condition_variable_any wake;
   bool pinged = false;
   MetricsRegistry metrics;
   const std::string base_label = options.base_id;
@@ -118,7 +116,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   PingStore pings([conninfo = options.conninfo] { return pg::Connection::Open(conninfo); });
   WebhookReceiver receiver(pings, metrics, [&](const std::string& base_id, auto) {
     if (base_id != options.base_id) return;
-    syncer.NotifyPing(Clock::now());
+    // Ping → commit lag is measured in real time, whatever the clock.
+    syncer.NotifyPing(std::chrono::steady_clock::now());
     pings_waiting.Add(1);
     std::lock_guard lock(mu);
     pinged = true;
@@ -172,14 +171,11 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   if (options.loopback_pings && options.serve_endpoints) {
     keeper.notification_url = fmt::format("http://127.0.0.1:{}{}", endpoints.port(), kWebhookPath);
   }
-  // Sleeps until `until`, a ping or a stop, whichever comes first (the stop
-  // flag is checked every 200 ms: signal handlers cannot notify a condition
-  // variable). True when woken by a ping.
-  auto sleep_until = [&](Clock::time_point until) {
+  // Sleeps until `until`, a ping or a stop, whichever comes first (a stop
+  // wakes the wait at once). True when woken by a ping.
+  auto sleep_until = [&](TimePoint until) {
     std::unique_lock lock(mu);
-    while (!pinged && !stop.load() && Clock::now() < until) {
-      wake.wait_until(lock, std::min(until, Clock::now() + std::chrono::milliseconds(200)));
-    }
+    clock.WaitUntil(lock, wake, until, stop, [&] { return pinged; });
     return std::exchange(pinged, false);
   };
   // Postgres went away (a restart, a failover, the network): the step that
@@ -188,8 +184,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   auto reconnect = [&] {
     log::Warn("sync of {}: lost the connection to Postgres; reconnecting", options.base_id);
     Backoff backoff(ReconnectPolicy());
-    while (!stop.load()) {
-      sleep_until(Clock::now() + *backoff.Next());
+    while (!stop.stop_requested()) {
+      sleep_until(clock.Now() + *backoff.Next());
       Result<pg::Connection> opened = pg::Connection::Open(options.conninfo);
       if (opened.ok()) {
         conn = std::move(opened).value();  // the syncer holds `conn` by reference
@@ -202,7 +198,7 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     }
   };
 
-  Clock::time_point next_webhook_check{}, next_prune{};
+  TimePoint next_webhook_check{}, next_prune{};
   // Without a hook no payload is read: a failed check is tried again soon,
   // from the payload interval doubling up to webhook_check.
   Clock::duration webhook_retry = options.syncer.payload_interval;
@@ -211,20 +207,20 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   auto retake_lease = [&]() -> Status {
     lease.reset();  // a session that only failed one statement lets go first
     log::Warn("sync of {}: lost the base's lease session; taking the base again", options.base_id);
-    for (Backoff backoff(ReconnectPolicy()); !stop.load();) {
+    for (Backoff backoff(ReconnectPolicy()); !stop.stop_requested();) {
       Result<sync::SyncLease> again =
-          sync::SyncLease::Acquire(options.conninfo, options.base_id, options.lease_wait, &stop);
+          sync::SyncLease::Acquire(options.conninfo, options.base_id, options.lease_wait, stop);
       if (again.ok()) {
         lease.emplace(std::move(again).value());
         return Status::Ok();
       }
       if (again.status().code() == StatusCode::kCancelled) break;
       if (!IsTransient(again.status().code())) return again.status();
-      sleep_until(Clock::now() + *backoff.Next());
+      sleep_until(clock.Now() + *backoff.Next());
     }
     return Status::Ok();
   };
-  while (!stop.load()) {
+  while (!stop.stop_requested()) {
     if (!lease || !lease->Held()) {
       AIRPG_RETURN_IF_ERROR(retake_lease());
       continue;
@@ -233,7 +229,7 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       reconnect();
       continue;
     }
-    Clock::time_point now = Clock::now();
+    TimePoint now = clock.Now();
     if (now >= next_webhook_check) {
       auto hook = sync::EnsureWebhook(client, conn, options.base_id, keeper);
       next_webhook_check = now + options.webhook_check;

@@ -5,18 +5,20 @@
 // attachments stored through the migrate loader's fetcher and blob store, and
 // per-step metrics. The base's lease is taken first: a second sync of the base
 // ends with kFailedPrecondition naming the holder, and so does this one if,
-// after a Postgres restart, another sync took the base over. Run returns once
-// `stop` becomes true, after the step in progress has committed or rolled back
-// (a stop never leaves half a batch).
+// after a Postgres restart, another sync took the base over. Run returns as
+// soon as `stop` is stopped: its waits (between steps, for Postgres, for
+// Airtable, for the lease) end at once; a step in progress first commits or
+// rolls back (a stop never leaves half a batch).
 // Run is single-thread; the receiver's pings arrive on server threads.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
+#include <stop_token>
 #include <string>
 
 #include "airtable/client.h"
+#include "base/clock.h"
 #include "base/status.h"
 #include "daemon/endpoints.h"
 #include "daemon/history_retention.h"
@@ -51,9 +53,12 @@ struct SyncServiceOptions {
   std::function<void(const sync::StepReport&)> on_step;
   // Once the endpoints listen (tests learn the port).
   std::function<void(int port)> on_listening;
+  // What the service reads the time from and waits on (null: the system's);
+  // a test's ManualClock shows that only a ping or the stop ends a wait.
+  Clock* clock = nullptr;
 };
 
 Status RunSyncService(airtable::Client& client, const SyncServiceOptions& options,
-                      const std::atomic<bool>& stop);
+                      std::stop_token stop);
 
 }  // namespace airpg::daemon

@@ -7,10 +7,10 @@
 
 #include <fmt/core.h>
 
+#include "base/clock.h"
+
 namespace airpg::migrate {
 namespace {
-
-bool Stopped(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
 
 // The metadata comes from the cell as Airtable sent it now (a rename shows);
 // the bytes are identified by their hash.
@@ -34,14 +34,17 @@ AttachmentFetcher::AttachmentFetcher(airtable::Client& client, BlobStore& store,
                                      FetcherOptions options)
     : client_(client), store_(store), options_(std::move(options)) {
   if (!options_.sleep) {
-    options_.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
+    // A stop ends the wait at once; the retry below then sees it.
+    options_.sleep = [stop = options_.stop](std::chrono::milliseconds delay) {
+      SystemClock().SleepFor(delay, stop);
+    };
   }
 }
 
 Result<StoredAttachment> AttachmentFetcher::Fetch(pg::Connection& conn,
                                                   const AttachmentToFetch& attachment) {
   Result<StoredAttachment> out = [&]() -> Result<StoredAttachment> {
-    if (Stopped(options_.stop)) return CancelledError("stopped before the download");
+    if (options_.stop.stop_requested()) return CancelledError("stopped before the download");
     if (attachment.size < 0 || attachment.size > options_.max_bytes) {
       return InvalidArgumentError(
           fmt::format("size {} is outside 0..{} bytes", attachment.size, options_.max_bytes));
@@ -96,9 +99,10 @@ Result<StoredAttachment> AttachmentFetcher::Download(pg::Connection& conn,
     if (!got.ok()) {
       StatusCode code = got.status().code();
       bool transient = code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded;
-      if (transient && !Stopped(options_.stop)) {
+      if (transient && !options_.stop.stop_requested()) {
         if (std::optional<std::chrono::milliseconds> delay = backoff.Next()) {
           options_.sleep(*delay);
+          if (options_.stop.stop_requested()) return CancelledError("stopped before a retry");
           continue;
         }
       }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -61,10 +62,10 @@ struct FetcherOptions {
   BackoffPolicy retry{std::chrono::milliseconds(200), std::chrono::milliseconds(5000), 2.0, 3,
                       std::chrono::milliseconds(30000)};
   // Waits between retries (called from FetchAll's threads at once);
-  // empty: std::this_thread::sleep_for. Tests pass a fake.
+  // empty: a sleep that `stop` ends at once. Tests pass a fake.
   std::function<void(std::chrono::milliseconds)> sleep;
-  // Once true, attachments not yet started fail with kCancelled.
-  const std::atomic<bool>* stop = nullptr;
+  // Once stopped, attachments not yet started fail with kCancelled.
+  std::stop_token stop;
 };
 
 struct FetcherStats {

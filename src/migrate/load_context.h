@@ -3,9 +3,9 @@
 // report progress. Single-thread unless a member says otherwise.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <stop_token>
 #include <string>
 
 #include "airtable/client.h"
@@ -41,8 +41,8 @@ struct LoadContext {
   std::string conninfo;                  // for the fetcher's own connections
   int download_threads = 4;
   // Loading stops with kCancelled (its transaction rolled back) once this
-  // becomes true; checked between pages.
-  const std::atomic<bool>* stop = nullptr;
+  // is stopped; checked between pages.
+  std::stop_token stop;
   // Called after each page with the table's running counts.
   std::function<void(const TableSummary&)> on_progress;
 };

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/sql_identifier.h"
 #include "mapping/ddl.h"
@@ -32,23 +33,21 @@ struct RunState {
   bool resumed = false;
 };
 
-bool Stopped(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
-
 // Holds the base's migration lock for the life of the connection's session.
 // A killed migrate's session keeps it until the server notices the client is
 // gone (pg/connection.cc), so a restart waits up to `wait` for it before
 // concluding that another migrate is running.
 Status LockBase(pg::Connection& conn, std::string_view base_id, std::chrono::milliseconds wait,
-                const std::atomic<bool>* stop) {
+                std::stop_token stop) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows rows, conn.Exec("SELECT pg_try_advisory_lock(hashtext('airpg.migrate:' || $1))",
                                  {std::string(base_id)}));
     if (rows.Get(0, 0) == "t") return Status::Ok();
-    if (Stopped(stop)) return CancelledError("stopped while waiting for the migration lock");
     if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!SystemClock().SleepFor(std::chrono::milliseconds(100), stop))
+      return CancelledError("stopped while waiting for the migration lock");
   }
   return FailedPreconditionError(
       fmt::format("another airpg migrate of base {} is running", base_id));
@@ -312,7 +311,7 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
     summary.tables.push_back(t);
   }
   // Each step below is one transaction; a stop between them keeps the run open.
-  auto stopped = [&] { return Stopped(options.stop); };
+  auto stopped = [&] { return options.stop.stop_requested(); };
   auto cancelled = [&] {
     return CancelledError(
         fmt::format("run {} stopped; it resumes on the next migrate", run.run_id));

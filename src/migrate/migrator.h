@@ -6,9 +6,9 @@
 // base at a time (a Postgres advisory lock).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -31,11 +31,11 @@ struct MigrateOptions {
   int64_t max_attachment_bytes = kDefaultMaxAttachmentBytes;  // larger ones are rejected
   int download_threads = 4;
   std::function<void(const TableSummary&)> on_progress;
-  // The run stops with kCancelled once this becomes true (SIGINT/SIGTERM):
+  // The run stops with kCancelled once this is stopped (SIGINT/SIGTERM):
   // between pages, attachments and steps; the table being loaded is rolled
   // back and the run stays open for the next Migrate to resume. Also given
   // to the Airtable client (ClientOptions::stop) by whoever builds it.
-  const std::atomic<bool>* stop = nullptr;
+  std::stop_token stop;
   // How long to wait for the base's migration lock. A migrate that was
   // killed holds it until the server notices its client is gone (about a
   // second, pg/connection.cc); past this wait another migrate is running.

@@ -234,7 +234,7 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
   // A stop makes the fetcher refuse downloads (they would look like
   // rejects): nothing read after it is written, and the table rolls back.
   auto stopped = [&]() -> Status {
-    if (ctx.stop == nullptr || !ctx.stop->load()) return Status::Ok();
+    if (!ctx.stop.stop_requested()) return Status::Ok();
     return CancelledError(fmt::format("stopped while loading table {}", table.table_name));
   };
   BatchWriter writer(ctx, table);

@@ -4,7 +4,8 @@
 #include <unistd.h>
 
 #include <climits>
-#include <thread>
+
+#include "base/clock.h"
 
 namespace airpg::sync {
 namespace {
@@ -48,8 +49,7 @@ Result<std::string> SyncLease::DescribeHolder(pg::Connection& conn, const std::s
 }
 
 Result<SyncLease> SyncLease::Acquire(const std::string& conninfo, const std::string& base_id,
-                                     std::chrono::milliseconds wait,
-                                     const std::atomic<bool>* stop) {
+                                     std::chrono::milliseconds wait, std::stop_token stop) {
   AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(conninfo));
   AIRPG_RETURN_IF_ERROR(
       conn.Run("SELECT set_config('application_name', $1, false)", {HolderName()}));
@@ -66,10 +66,9 @@ Result<SyncLease> SyncLease::Acquire(const std::string& conninfo, const std::str
         pg::Rows locked,
         conn.Exec("SELECT pg_try_advisory_lock(hashtext('airpg.sync'), hashtext($1))", {base_id}));
     if (locked.Get(0, 0) == "t") return SyncLease(std::move(conn));
-    if (stop != nullptr && stop->load())
-      return CancelledError("stopped while waiting for the base");
     if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!SystemClock().SleepFor(std::chrono::milliseconds(100), stop))
+      return CancelledError("stopped while waiting for the base");
   }
   AIRPG_ASSIGN_OR_RETURN(std::string holder, DescribeHolder(conn, base_id));
   return FailedPreconditionError(fmt::format(

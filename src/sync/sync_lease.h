@@ -16,8 +16,8 @@
 // Single-thread.
 #pragma once
 
-#include <atomic>
 #include <chrono>
+#include <stop_token>
 #include <string>
 
 #include "base/result.h"
@@ -31,10 +31,9 @@ class SyncLease {
   // to `wait` while another session holds it (a killed holder's backend may
   // take a moment to end). kFailedPrecondition naming the holder when it is
   // still held; kUnavailable when Postgres cannot be reached; kCancelled when
-  // `stop` turns true while waiting.
+  // `stop` is stopped while waiting (at once: the wait is on it).
   static Result<SyncLease> Acquire(const std::string& conninfo, const std::string& base_id,
-                                   std::chrono::milliseconds wait,
-                                   const std::atomic<bool>* stop = nullptr);
+                                   std::chrono::milliseconds wait, std::stop_token stop = {});
 
   // One round trip on the lease session: false once it is gone (and the lock
   // with it). After false, destroy this lease before acquiring it again, so

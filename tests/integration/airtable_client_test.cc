@@ -3,6 +3,7 @@
 // error shapes, schema, webhooks and attachment downloads.
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -11,10 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "airtable/client.h"
+#include "base/clock.h"
 #include "emulator/emulator.h"
 #include "emulator/generator.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "wait_for.h"
 
 namespace airpg::airtable {
 namespace {
@@ -252,6 +255,43 @@ TEST(AirtableClientTest, ErrorsBecomeStatusesByWhatToDoNext) {
   emu.Control("POST", "faults", {{"failNext", {{"status", 429}, {"count", 1}}}});
   EXPECT_TRUE(client.CreateRecords(emu.base(0), "Table 1", {{"", {{"Name", "\"z\""}}}}).ok());
   EXPECT_EQ(pacer.stats().penalties, 1);
+}
+
+// A stop ends the wait between retries at once. The client waits on the
+// pacer's clock, here a ManualClock that never moves: only the stop can end
+// the hour's backoff after the 503.
+TEST(AirtableClientTest, AStopEndsTheWaitBeforeARetryAtOnce) {
+  EmulatorFixture emu({1}, 1, 5, /*rate_limits=*/false);
+  ManualClock clock;
+  const Clock::time_point start = clock.Now();
+  Pacer pacer(Unlimited(), nullptr, nullptr, &clock);
+  std::stop_source stop;
+  ClientOptions options = emu.Options();
+  options.backoff.initial = std::chrono::hours(1);
+  options.backoff.max_delay = std::chrono::hours(1);
+  options.backoff.max_total = std::chrono::hours(2);
+  options.stop = stop.get_token();
+  Client client(options, pacer);
+  emu.Control("POST", "faults", {{"failNext", {{"status", 503}, {"count", 1}}}});
+  auto call = std::async(std::launch::async, [&] {
+    return client.GetRecord(emu.base(0), "Table 1", "recNone", false, Priority::kWrite).status();
+  });
+  // The client got its 503 and sleeps until its backoff is up.
+  ASSERT_TRUE(testing::WaitFor([&] { return clock.waiters() == 1; }, milliseconds(20000)))
+      << "requests " << client.stats().requests << " pacer waiting " << pacer.stats().waiting
+      << (call.wait_for(milliseconds(0)) == std::future_status::ready ? call.get().ToString()
+                                                                      : " still calling");
+  // Full jitter: somewhere in the hour, and the clock will never get there.
+  ASSERT_TRUE(clock.NextDeadline().has_value());
+  EXPECT_GT(*clock.NextDeadline(), start);
+  EXPECT_EQ(client.stats().server_errors, 1);
+  stop.request_stop();
+  ASSERT_EQ(call.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  Status status = call.get();
+  EXPECT_EQ(status.code(), StatusCode::kCancelled) << status.ToString();
+  EXPECT_EQ(clock.Now(), start);  // no time passed: the stop ended the wait
+  EXPECT_EQ(client.stats().requests, 1);
+  EXPECT_EQ(client.stats().retries, 0);
 }
 
 TEST(AirtableClientTest, SchemaAndListOptions) {

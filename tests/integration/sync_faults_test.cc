@@ -158,9 +158,9 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
     step_errors += r.errors;
     payloads += r.payloads;
   };
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   Status result;
-  std::thread service([&] { result = daemon::RunSyncService(client, options, stop); });
+  std::thread service([&] { result = daemon::RunSyncService(client, options, stop.get_token()); });
   // The window starts once the first step (the hook made, its polls and
   // sweeps done) is over: a hook that failed to be made under the faults
   // would be made later, with the catch-up polls a new hook calls for.
@@ -194,7 +194,7 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
   EXPECT_TRUE(level) << "Postgres is not level with Airtable:\n" << differences;
   std::cout << fmt::format("[ caught up] in {:.1f} s after the last change\n",
                            Seconds(SteadyClock::now() - caught_up_from));
-  stop = true;
+  stop.request_stop();
   service.join();
   EXPECT_TRUE(result.ok()) << result.ToString();
   json faults = Control("GET", "faults");

@@ -10,10 +10,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 
 #include "airtable/transport.h"
+#include "base/clock.h"
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "http/client.h"
@@ -63,9 +65,10 @@ TEST_F(SyncServiceTest, APingBringsAChangeInWithinSecondsAndAStopEndsCleanly) {
   };
   std::atomic<int> port{0};
   options.on_listening = [&](int p) { port = p; };
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   Status result;
-  std::thread service([&] { result = daemon::RunSyncService(*client_, options, stop); });
+  std::thread service(
+      [&] { result = daemon::RunSyncService(*client_, options, stop.get_token()); });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   auto wait_for_step = [&](const std::function<bool()>& done) {
     std::unique_lock lock(mu);
@@ -95,7 +98,7 @@ TEST_F(SyncServiceTest, APingBringsAChangeInWithinSecondsAndAStopEndsCleanly) {
         "airpg_sync_pings_waiting{base=\"appDeltaAnalytic1\"} 0\n"}) {
     EXPECT_NE(metrics->body.find(line), std::string::npos) << line << metrics->body;
   }
-  stop = true;
+  stop.request_stop();
   service.join();
   EXPECT_TRUE(result.ok()) << result.ToString();
   EXPECT_EQ(Scalar("SELECT outcome FROM airpg.inbox ORDER BY ping_id DESC LIMIT 1"), "accepted");
@@ -103,6 +106,34 @@ TEST_F(SyncServiceTest, APingBringsAChangeInWithinSecondsAndAStopEndsCleanly) {
                    "'ping_lag'"),
             "tblClients0000001");
   ExpectClean(Verify(kDelta));
+}
+
+// A stop ends the service's wait between steps at once: it waits on a
+// ManualClock that never moves, so nothing but the stop (or a ping) can end
+// that wait, and Run returns with the clock where it started.
+TEST_F(SyncServiceTest, AStopEndsTheWaitBetweenStepsWithoutTheClockMoving) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  ASSERT_TRUE(Run(kDelta).ok());
+  daemon::SyncServiceOptions options = DeltaService();
+  ManualClock clock;
+  const Clock::time_point start = clock.Now();
+  options.clock = &clock;
+  std::atomic<int> steps{0};
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  std::stop_source stop;
+  auto run = std::async(std::launch::async, [&] {
+    return daemon::RunSyncService(*client_, options, stop.get_token());
+  });
+  // A step ran and the service sleeps until the next one is due.
+  ASSERT_TRUE(testing::WaitFor([&] { return steps > 0 && clock.waiters() == 1; },
+                               std::chrono::seconds(30)));
+  ASSERT_TRUE(clock.NextDeadline().has_value());
+  EXPECT_GT(*clock.NextDeadline(), start);
+  stop.request_stop();
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  Status result = run.get();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  EXPECT_EQ(clock.Now(), start);
 }
 
 // Postgres restarted under a running sync (fast shutdown: the service's
@@ -130,9 +161,10 @@ TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
   options.syncer.payload_interval = std::chrono::milliseconds(500);
   std::atomic<int> port{0};
   options.on_listening = [&](int p) { port = p; };
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   Status result;
-  std::thread service([&] { result = daemon::RunSyncService(*client_, options, stop); });
+  std::thread service(
+      [&] { result = daemon::RunSyncService(*client_, options, stop.get_token()); });
   auto notes_of = [&](const std::string& record) {
     auto conn = pg::Connection::Open(conninfo);
     if (!conn.ok()) return std::string();
@@ -165,8 +197,8 @@ TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
   second.lease_wait = std::chrono::milliseconds(200);
   second.serve_endpoints = false;
   second.on_listening = nullptr;
-  std::atomic<bool> second_stop{false};
-  Status refused = daemon::RunSyncService(*client_, second, second_stop);
+  std::stop_source second_stop;
+  Status refused = daemon::RunSyncService(*client_, second, second_stop.get_token());
   EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
   EXPECT_NE(refused.message().find("is already being synced by airpg sync pid"), std::string::npos)
       << refused.ToString();
@@ -177,7 +209,7 @@ TEST_F(SyncServiceTest, ReconnectsAfterPostgresRestartsAndGoesOn) {
   EXPECT_NE(metrics->body.find("airpg_postgres_reconnects_total{base=\"appDeltaAnalytic1\"} 1"),
             std::string::npos)
       << metrics->body;
-  stop = true;
+  stop.request_stop();
   service.join();
   EXPECT_TRUE(result.ok()) << result.ToString();
   auto conn = pg::Connection::Open(conninfo);
@@ -199,11 +231,11 @@ TEST_F(SyncServiceTest, ASyncWhoseBaseWasTakenOverWhileItsLeaseWasGoneStops) {
   options.lease_wait = std::chrono::milliseconds(300);
   std::atomic<int> steps{0};
   options.on_step = [&](const sync::StepReport&) { ++steps; };
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   Status result;
   std::atomic<bool> ended{false};
   std::thread service([&] {
-    result = daemon::RunSyncService(*client_, options, stop);
+    result = daemon::RunSyncService(*client_, options, stop.get_token());
     ended = true;
   });
   ASSERT_TRUE(
@@ -218,7 +250,7 @@ TEST_F(SyncServiceTest, ASyncWhoseBaseWasTakenOverWhileItsLeaseWasGoneStops) {
   ASSERT_TRUE(
       conn().Run("SELECT pg_advisory_lock(hashtext('airpg.sync'), hashtext($1))", {kDelta}).ok());
   EXPECT_TRUE(testing::WaitFor([&] { return ended.load(); }, std::chrono::seconds(30)));
-  stop = true;
+  stop.request_stop();
   service.join();
   EXPECT_EQ(result.code(), StatusCode::kFailedPrecondition) << result.ToString();
   EXPECT_NE(result.message().find("is already being synced by Postgres session"), std::string::npos)
@@ -259,14 +291,14 @@ TEST_F(SyncServiceTest, AnAirtableOutageAtStartIsWaitedOut) {
   options.base_id = kDelta;
   options.conninfo = url();
   options.serve_endpoints = false;
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   std::atomic<int> steps{0};
   options.on_step = [&](const sync::StepReport&) { ++steps; };
   Status result;
-  std::thread service([&] { result = daemon::RunSyncService(client, options, stop); });
+  std::thread service([&] { result = daemon::RunSyncService(client, options, stop.get_token()); });
   EXPECT_TRUE(testing::WaitFor([&] { return steps.load() > 0; }, std::chrono::seconds(30)));
   EXPECT_EQ(failing.failed.load(), 8);
-  stop = true;
+  stop.request_stop();
   service.join();
   EXPECT_TRUE(result.ok()) << result.ToString();
 }
@@ -315,9 +347,9 @@ TEST_F(SyncServiceTest, AWebhookRefusedAtStartIsCreatedSoonAfterAndMissedChanges
     ++steps;
     stepped.notify_all();
   };
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   Status result;
-  std::thread service([&] { result = daemon::RunSyncService(client, options, stop); });
+  std::thread service([&] { result = daemon::RunSyncService(client, options, stop.get_token()); });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   auto wait_for_step = [&](const std::function<bool()>& done) {
     std::unique_lock lock(mu);
@@ -354,7 +386,7 @@ TEST_F(SyncServiceTest, AWebhookRefusedAtStartIsCreatedSoonAfterAndMissedChanges
                   ".clients WHERE airtable_id = "
                   "'recCliSolaris001'") == "After the hook";
   }));
-  stop = true;
+  stop.request_stop();
   service.join();
   EXPECT_TRUE(result.ok()) << result.ToString();
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL"), "1");
