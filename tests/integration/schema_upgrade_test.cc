@@ -10,7 +10,7 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <stop_token>
 #include <string>
 #include <thread>
 
@@ -156,9 +156,10 @@ TEST_F(SchemaUpgradeTest, AnOldLiveSchemaIsUpgradedWhenTheSyncStartsAndAChangeAr
   options.conninfo = url();
   options.loopback_pings = true;
   options.syncer.sweep_interval = std::chrono::hours(1);
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   Status result;
-  std::thread service([&] { result = daemon::RunSyncService(*client_, options, stop); });
+  std::thread service(
+      [&] { result = daemon::RunSyncService(*client_, options, stop.get_token()); });
   bool arrived = testing::WaitFor(
       [&] {
         auto rows = conn().Exec(
@@ -167,7 +168,7 @@ TEST_F(SchemaUpgradeTest, AnOldLiveSchemaIsUpgradedWhenTheSyncStartsAndAChangeAr
         return rows.ok() && rows->size() == 1 && rows->Get(0, 0) == "0.29999999999999877";
       },
       std::chrono::seconds(30));
-  stop = true;
+  stop.request_stop();
   service.join();
   EXPECT_TRUE(result.ok()) << result.ToString();
   ASSERT_TRUE(arrived);
