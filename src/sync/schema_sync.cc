@@ -11,6 +11,7 @@
 #include "pg/catalog_rows.h"
 #include "pg/transaction.h"
 #include "sync/live_schema.h"
+#include "sync/schema_change_lock.h"
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -111,17 +112,8 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
   AIRPG_ASSIGN_OR_RETURN(mapping::SchemaDiff diff, mapping::DiffSchema(view, current));
   if (!diff.HasApplicable()) return Summarise(diff);
 
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  // The key `airpg migrate` holds for its whole run (migrate/migrator.cc).
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows locked,
-      tx.Exec("SELECT pg_try_advisory_xact_lock(hashtext('airpg.migrate:' || $1))", {base}));
-  if (locked.Get(0, 0) != "t") {
-    return UnavailableError(fmt::format(
-        "base {}: a migration or another schema change is running; try again later", base_id));
-  }
-  AIRPG_RETURN_IF_ERROR(tx.Run("SELECT set_config('lock_timeout', $1, true)",
-                               {fmt::format("{}ms", options.lock_timeout.count())}));
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx,
+                         BeginSchemaChange(conn, base_id, options.lock_timeout));
   // Again under the lock: the catalog may have moved since the first look.
   AIRPG_ASSIGN_OR_RETURN(view, ReadCatalogView(tx.connection(), base_id));
   AIRPG_ASSIGN_OR_RETURN(diff, mapping::DiffSchema(view, current));

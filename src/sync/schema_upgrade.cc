@@ -10,6 +10,7 @@
 #include "mapping/field_ddl.h"
 #include "pg/transaction.h"
 #include "sync/live_schema.h"
+#include "sync/schema_change_lock.h"
 
 namespace airpg::sync {
 namespace {
@@ -140,17 +141,7 @@ Result<SchemaUpgradeSummary> UpgradeLiveSchema(pg::Connection& conn, std::string
   SchemaUpgradeSummary summary;
   if (steps.empty()) return summary;
 
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  // The key `airpg migrate` and the schema sync hold (schema_sync.cc).
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows locked,
-      tx.Exec("SELECT pg_try_advisory_xact_lock(hashtext('airpg.migrate:' || $1))", {base}));
-  if (locked.Get(0, 0) != "t") {
-    return UnavailableError(fmt::format(
-        "base {}: a migration or a schema change is running; try again later", base_id));
-  }
-  AIRPG_RETURN_IF_ERROR(tx.Run("SELECT set_config('lock_timeout', $1, true)",
-                               {fmt::format("{}ms", lock_timeout.count())}));
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, BeginSchemaChange(conn, base_id, lock_timeout));
   // Again under the lock: a migration may have swapped the schema meanwhile.
   AIRPG_ASSIGN_OR_RETURN(live, LoadLiveBase(tx.connection(), base_id));
   AIRPG_ASSIGN_OR_RETURN(steps, PlanUpgrade(tx.connection(), live));
