@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "airtable/dom.h"
+#include "airtable/json_text.h"
 #include "base/json_escape.h"
 
 namespace airpg::airtable {
@@ -48,33 +49,6 @@ bool HasSpaceOutsideStrings(std::string_view json) {
   return false;
 }
 
-// Whether `raw` is a JSON number (RFC 8259 grammar). Its value is not read:
-// the text is kept as sent, so 1e400 or a 40-digit integer passes whole.
-bool IsJsonNumber(std::string_view raw) {
-  size_t i = 0, n = raw.size();
-  auto digits = [&] {
-    size_t start = i;
-    while (i < n && raw[i] >= '0' && raw[i] <= '9') ++i;
-    return i > start;
-  };
-  if (i < n && raw[i] == '-') ++i;
-  if (i < n && raw[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < n && raw[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-  }
-  if (i < n && (raw[i] == 'e' || raw[i] == 'E')) {
-    ++i;
-    if (i < n && (raw[i] == '+' || raw[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == n;
-}
-
 // On-Demand reads an object or array it takes whole (raw_json) without
 // checking its inside. A body the DOM parser accepted is valid throughout, so
 // that is safe; in a body it refused (Iterate sets this), each object or array
@@ -83,16 +57,6 @@ bool IsJsonNumber(std::string_view raw) {
 // integers past 2^64, which are valid JSON: the walk accepts them, so such a
 // body only costs the slower path. Per thread, like the parsers.
 thread_local bool tls_check_nested = false;
-
-// A scalar's JSON text without the whitespace On-Demand leaves after it.
-std::string_view TrimmedToken(od::value& value) {
-  std::string_view raw = value.raw_json_token();
-  while (!raw.empty() &&
-         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
-    raw.remove_suffix(1);
-  }
-  return raw;
-}
 
 simdjson::error_code WalkValue(od::value value) {
   od::json_type type;

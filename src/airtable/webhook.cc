@@ -1,6 +1,7 @@
 #include "airtable/webhook.h"
 
 #include "airtable/dom.h"
+#include "airtable/json_text.h"
 
 #include <fmt/core.h>
 
@@ -22,34 +23,10 @@ std::string RawOrEmpty(element obj, std::string_view key) {
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
 
-// Whether `token` is a JSON number (RFC 8259 §6), of any magnitude.
-bool IsJsonNumber(std::string_view token) {
-  size_t i = 0;
-  auto digits = [&] {
-    size_t from = i;
-    while (i < token.size() && token[i] >= '0' && token[i] <= '9') ++i;
-    return i - from;
-  };
-  if (i < token.size() && token[i] == '-') ++i;
-  if (i < token.size() && token[i] == '0') {
-    ++i;
-  } else if (digits() == 0) {
-    return false;
-  }
-  if (i < token.size() && token[i] == '.') {
-    ++i;
-    if (digits() == 0) return false;
-  }
-  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
-    ++i;
-    if (i < token.size() && (token[i] == '+' || token[i] == '-')) ++i;
-    if (digits() == 0) return false;
-  }
-  return i == token.size();
-}
-
 // The value's JSON text as sent (objects and arrays with their inner
-// whitespace), checked to be JSON.
+// whitespace). Scalars are checked to be JSON; objects and arrays are taken
+// whole as On Demand delimits them, their inside unchecked here (a cell that
+// is not JSON is refused later by mapping/cell_json.cc and dead-lettered).
 error_code Raw(od::value value, std::string& out) {
   od::json_type type;
   if (auto error = value.type().get(type)) return error;
@@ -68,11 +45,7 @@ error_code Raw(od::value value, std::string& out) {
       break;
     }
     default: {
-      text = value.raw_json_token();
-      while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
-                               text.back() == '\r')) {
-        text.remove_suffix(1);
-      }
+      text = TrimmedToken(value);
       if (type == od::json_type::number) {
         if (!IsJsonNumber(text)) return simdjson::NUMBER_ERROR;
       } else if (type == od::json_type::string) {
