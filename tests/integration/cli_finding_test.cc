@@ -95,6 +95,8 @@ TEST(CliFindingTest, TheErrorLineFollowsLogFormatJson) {
   expect_json_error(airpg.Run({"formula", "check", "1", "--table", "T"}), "--table needs");
   airpg.SetEnv("AIRPG_AIRTABLE_BASE_ID", std::nullopt);
   expect_json_error(airpg.Run({"migrate"}), "--base");
+  expect_json_error(airpg.Run({"sync", "--base", "appAAAAAAAAAAAAAA", "--port", "70000"}),
+                    "--listen/--port");
   airpg.SetEnv("DATABASE_URL", "postgresql://app:secret@db:port/prod");
   expect_json_error(airpg.Run({"db", "url"}), "DATABASE_URL");
 }
