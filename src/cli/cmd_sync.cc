@@ -1,6 +1,7 @@
 #include "cli/cmd_sync.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +21,8 @@
 #include "migrate/migrator.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/dead_letters.h"
+#include "sync/delete_sweep.h"
+#include "sync/live_schema.h"
 #include "sync/lane.h"
 
 namespace airpg::cli {
@@ -31,10 +34,6 @@ int Fail(const Status& status) {
   PrintErrorLine(status.message());
   return ExitCodeFor(status);
 }
-
-// The values `dlq list --status` takes (sync/dead_letters.h).
-constexpr std::array<std::string_view, 5> kLetterStatuses = {"retrying", "dead", "replayed",
-                                                             "superseded", "dropped"};
 
 // A letter id that does not exist is bad input, as is an unknown base.
 Status LetterIdGiven(const Status& status) {
@@ -81,8 +80,8 @@ Status ApplyTableSettings(const mapping::SchemaPlan& plan, const SyncConfig& syn
 int RunSync(const Config& config, const SyncCliOptions& options) {
   // SIGINT/SIGTERM: the step in progress commits or rolls back, then exit 0.
   InterruptScope interrupt;
-  if (Status listen = http::CheckListenAddress(options.listen_host, options.listen_port);
-      !listen.ok()) {
+  const int port = options.listen_port.value_or(config.sync.port);
+  if (Status listen = http::CheckListenAddress(options.listen_host, port); !listen.ok()) {
     PrintErrorLine(fmt::format("--listen/--port: {}", listen.message()));
     return kExitUsage;
   }
@@ -100,8 +99,10 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   so.base_id = *base_id;
   so.conninfo = db->conninfo;
   so.endpoints.host = options.listen_host;
-  so.endpoints.port = options.listen_port;
+  so.endpoints.port = port;
   so.loopback_pings = options.loopback_pings;
+  // Told nothing about pings: the hook stays pointed where it was.
+  so.keep_recorded_url = !options.loopback_pings && options.public_url.empty();
   if (!options.public_url.empty()) {
     std::string url = options.public_url;
     while (!url.empty() && url.back() == '/') url.pop_back();
@@ -116,6 +117,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   };
   so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
   so.syncer.sweep.max_share = config.sync.max_delete_share;
+  so.syncer.sweep.min_held = config.sync.min_held_deletes;
   so.schema.drop_removed = config.sync.drop_removed_fields;
   const int poll_seconds =
       options.poll_seconds > 0 ? options.poll_seconds : config.sync.poll_seconds;
@@ -140,110 +142,22 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   return kExitOk;
 }
 
-int RunStatus(const Config& config, const SyncCliOptions& options) {
-  Result<std::string> base_id = ResolveBaseId(config, options.base);
-  if (!base_id.ok()) return Fail(base_id.status());
-  Result<OpenDatabase> db = OpenDatabaseFor(config);
-  if (!db.ok()) return Fail(db.status());
-  if (Status migrated = RequireMigratedBase(db->conn, *base_id); !migrated.ok()) {
-    return Fail(migrated);
-  }
-  Result<pg::Rows> tables = db->conn.Exec(
-      "SELECT t.table_id, t.table_name, coalesce(s.lane, 'normal'), "
-      "coalesce(to_char(s.last_poll_at, 'YYYY-MM-DD HH24:MI:SS'), ''), "
-      "coalesce(to_char(s.last_sweep_at, 'YYYY-MM-DD HH24:MI:SS'), ''), "
-      "coalesce(s.held_deletes ->> 'missing', ''), "
-      "(SELECT count(*) FROM airpg.dead_letters d WHERE d.table_id = t.table_id AND "
-      "d.status IN ('retrying', 'dead')) "
-      "FROM airpg.tables t LEFT JOIN airpg.sync_tables s USING (table_id) "
-      "WHERE t.base_id = $1 ORDER BY t.table_name",
-      {*base_id});
-  if (!tables.ok()) return Fail(tables.status());
-  Result<pg::Rows> lag = db->conn.Exec(
-      "SELECT count(*), coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms), 0), "
-      "coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY lag_ms), 0), "
-      "coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag_ms), 0), "
-      "(SELECT coalesce(to_char(max(last_ping_at), 'YYYY-MM-DD HH24:MI:SS'), '') "
-      "FROM airpg.sync_bases WHERE base_id = $1), "
-      "(SELECT coalesce(max(cursor), 0) FROM airpg.sync_bases WHERE base_id = $1) "
-      "FROM airpg.sync_events WHERE base_id = $1 AND kind = 'ping_lag' "
-      "AND at > now() - interval '24 hours'",
-      {*base_id});
-  if (!lag.ok()) return Fail(lag.status());
-  Result<pg::Rows> table_lag = db->conn.Exec(
-      "SELECT table_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms), "
-      "percentile_cont(0.95) WITHIN GROUP (ORDER BY lag_ms), "
-      "percentile_cont(0.99) WITHIN GROUP (ORDER BY lag_ms) "
-      "FROM airpg.sync_events WHERE base_id = $1 AND kind = 'ping_lag' AND table_id IS NOT NULL "
-      "AND at > now() - interval '24 hours' GROUP BY table_id",
-      {*base_id});
-  if (!table_lag.ok()) return Fail(table_lag.status());
-  std::map<std::string, json> lag_by_table;
-  for (int i = 0; i < table_lag->size(); ++i) {
-    auto ms = [&](int c) { return std::stod(std::string(table_lag->Get(i, c))); };
-    lag_by_table[std::string(table_lag->Get(i, 0))] = {
-        {"p50", ms(1)}, {"p95", ms(2)}, {"p99", ms(3)}};
-  }
-  auto num = [&](int c) { return std::stod(std::string(lag->Get(0, c))); };
-  json out = {{"base_id", *base_id},
-              {"pings_24h", static_cast<int64_t>(num(0))},
-              {"lag_ms", {{"p50", num(1)}, {"p95", num(2)}, {"p99", num(3)}}},
-              {"last_ping_at", std::string(lag->Get(0, 4))},
-              {"cursor", static_cast<int64_t>(num(5))},
-              {"tables", json::array()}};
-  for (int i = 0; i < tables->size(); ++i) {
-    auto lag_of = lag_by_table.find(std::string(tables->Get(i, 0)));
-    out["tables"].push_back({{"table_id", std::string(tables->Get(i, 0))},
-                             {"lag_ms", lag_of == lag_by_table.end() ? json() : lag_of->second},
-                             {"table", std::string(tables->Get(i, 1))},
-                             {"lane", std::string(tables->Get(i, 2))},
-                             {"last_poll_at", std::string(tables->Get(i, 3))},
-                             {"last_sweep_at", std::string(tables->Get(i, 4))},
-                             {"held_deletes", std::string(tables->Get(i, 5))},
-                             {"dead_letters", std::stoll(std::string(tables->Get(i, 6)))}});
-  }
-  if (options.json) {
-    std::cout << out.dump(2) << "\n";
-    return kExitOk;
-  }
-  std::cout << fmt::format("base {}: payload cursor {}, last ping {}\n", *base_id,
-                           out["cursor"].get<int64_t>(), OrNone(lag->Get(0, 4)));
-  std::cout << fmt::format(
-      "ping → commit lag (24 h, {} pings): p50 {:.0f} ms, p95 {:.0f} ms, "
-      "p99 {:.0f} ms\n",
-      out["pings_24h"].get<int64_t>(), num(1), num(2), num(3));
-  std::cout << fmt::format("{:<32} {:<7} {:>17} {:<20} {:<20} {:>6} {}\n", "table", "lane",
-                           "lag p50/p99 (ms)", "last poll", "last sweep", "dlq", "held deletes");
-  for (const auto& t : out["tables"]) {
-    std::string lag = t["lag_ms"].is_null()
-                          ? "-"
-                          : fmt::format("{:.0f}/{:.0f}", t["lag_ms"]["p50"].get<double>(),
-                                        t["lag_ms"]["p99"].get<double>());
-    std::cout << fmt::format(
-        "{:<32} {:<7} {:>17} {:<20} {:<20} {:>6} {}\n", t["table"].get<std::string>(),
-        t["lane"].get<std::string>(), lag, OrNone(t["last_poll_at"].get<std::string>()),
-        OrNone(t["last_sweep_at"].get<std::string>()), t["dead_letters"].get<int64_t>(),
-        OrNone(t["held_deletes"].get<std::string>()));
-  }
-  return kExitOk;
-}
-
 int RunDlq(const Config& config, const SyncCliOptions& options) {
-  if (!options.status.empty() && std::find(kLetterStatuses.begin(), kLetterStatuses.end(),
-                                           options.status) == kLetterStatuses.end()) {
-    return Fail(InvalidArgumentError(
-        fmt::format("--status {}: not a dead letter status (retrying, dead, replayed, "
-                    "superseded, dropped)",
-                    options.status)));
+  if (!options.status.empty() && !sync::IsDeadLetterStatus(options.status)) {
+    return Fail(InvalidArgumentError(fmt::format("--status {}: not a dead letter status ({})",
+                                                 options.status,
+                                                 fmt::join(sync::kDeadLetterStatuses, ", "))));
   }
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
+  // A letter of a whole payload has no table or record, one of a whole record no field: null.
   auto letter_json = [](const sync::DeadLetter& d) {
+    auto or_null = [](const std::string& text) { return text.empty() ? json() : json(text); };
     return json{{"id", d.id},
                 {"base_id", d.base_id},
-                {"table_id", d.table_id},
-                {"record_id", d.record_id},
-                {"field_id", d.field_id},
+                {"table_id", or_null(d.table_id)},
+                {"record_id", or_null(d.record_id)},
+                {"field_id", or_null(d.field_id)},
                 {"source", d.source},
                 {"status", d.status},
                 {"attempts", d.attempts},
@@ -269,9 +183,12 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
     } else if (letters->empty()) {
       std::cout << "no dead letters\n";
     } else {
+      constexpr const char* kRow = "{:>6} {:<10} {:<17} {:<17} {:<17} {:>8} {:<25} {}\n";
+      std::cout << fmt::format(kRow, "ID", "STATUS", "TABLE", "RECORD", "FIELD", "ATTEMPTS",
+                               "UPDATED", "REASON");
       for (const auto& d : *letters) {
-        std::cout << fmt::format("{:>6} {:<9} {} {} {}  {}\n", d.id, d.status, d.table_id,
-                                 d.record_id, d.field_id, d.reason);
+        std::cout << fmt::format(kRow, d.id, d.status, OrNone(d.table_id), OrNone(d.record_id),
+                                 OrNone(d.field_id), d.attempts, d.updated_at, d.reason);
       }
     }
     return kExitOk;
@@ -322,6 +239,41 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
                                   replayed->closed, replayed->letters - replayed->closed))
             << "\n";
   return replayed->closed == replayed->letters ? kExitOk : kExitFailed;
+}
+
+int RunReleaseDeletes(const Config& config, const SyncCliOptions& options) {
+  Result<std::string> base_id = ResolveBaseId(config, options.base);
+  if (!base_id.ok()) return Fail(base_id.status());
+  Result<OpenDatabase> db = OpenDatabaseFor(config);
+  if (!db.ok()) return Fail(db.status());
+  if (Status migrated = RequireMigratedBase(db->conn, *base_id); !migrated.ok()) {
+    return Fail(migrated);
+  }
+  Result<sync::LiveBase> live = sync::LoadLiveBase(db->conn, *base_id);
+  if (!live.ok()) return Fail(live.status());
+  Result<AirtableAccess> airtable = OpenAirtable(config);
+  if (!airtable.ok()) return Fail(airtable.status());
+  // Attachment cells are stored the way the sync stores them.
+  auto attachments = daemon::StoredAttachments::Open(
+      *airtable->client, db->conninfo, options.attachments_dir, config.attachments_max_mb << 20);
+  if (!attachments.ok()) return Fail(attachments.status());
+  sync::RecordApplier applier(*live, (*attachments)->source());
+  sync::SweepOptions sweep;
+  sweep.priority = airtable::Priority::kIncremental;  // an operator is waiting
+  auto released = sync::ReleaseHeldDeletes(*airtable->client, db->conn, applier, *live,
+                                           options.release_table, sweep);
+  if (!released.ok()) return Fail(released.status());
+  json out = {{"table", options.release_table},
+              {"listed", released->listed},
+              {"live", released->live},
+              {"tombstoned", released->applied.tombstoned}};
+  std::cout << (options.json ? out.dump(2)
+                             : fmt::format("{}: {} rows tombstoned ({} live rows, {} records in "
+                                           "Airtable)",
+                                           options.release_table, released->applied.tombstoned,
+                                           released->live, released->listed))
+            << "\n";
+  return kExitOk;
 }
 
 }  // namespace airpg::cli

@@ -310,7 +310,8 @@ int Run(int argc, char** argv) {
       "sync", "keep Postgres current from Airtable until stopped (Ctrl-C/SIGTERM: clean stop)");
   add_sync_base(sync_cmd);
   sync_cmd->add_option("--listen", syn.listen_host, "address of the webhook/metrics endpoints");
-  sync_cmd->add_option("--port", syn.listen_port, "port of the endpoints (0: any free port)");
+  sync_cmd->add_option("--port", syn.listen_port,
+                       "port of the endpoints (default: sync.port, 8719; 0: any free port)");
   sync_cmd->add_option("--public-url", syn.public_url,
                        "URL where Airtable reaches the endpoints (none: payloads are polled)");
   sync_cmd->add_flag("--loopback-pings", syn.loopback_pings,
@@ -319,6 +320,13 @@ int Run(int argc, char** argv) {
                        "safety-poll interval for every table (default: by lane, 10/60/300 s)");
   sync_cmd->add_option("--attachments-dir", syn.attachments_dir,
                        "store attachment files here (default: in Postgres)");
+  CLI::App* release_cmd = sync_cmd->add_subcommand(
+      "release-deletes", "apply the delete sweep held back for deleting too much of TABLE");
+  add_sync_base(release_cmd);
+  release_cmd->add_option("table", syn.release_table, "the table (Postgres or Airtable name, or id)")
+      ->required();
+  release_cmd->add_option("--attachments-dir", syn.attachments_dir,
+                          "store attachment files here, as `airpg sync` does (default: in Postgres)");
   CLI::App* status_cmd =
       app.add_subcommand("status", "per-table sync state and ping → commit lag percentiles");
   add_sync_base(status_cmd);
@@ -407,6 +415,7 @@ int Run(int argc, char** argv) {
   if (verify_cmd->parsed()) return RunVerify(*config, mig);
   if (rollback_cmd->parsed()) return RunRollback(*config, mig);
   if (runs_cmd->parsed()) return RunRuns(*config, mig);
+  if (release_cmd->parsed()) return RunReleaseDeletes(*config, syn);
   if (sync_cmd->parsed()) return RunSync(*config, syn);
   if (status_cmd->parsed()) return RunStatus(*config, syn);
   if (dlq_cmd->parsed()) return RunDlq(*config, syn);

@@ -125,6 +125,14 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
     auto share = ParseNumber<double>(value);
     if (!share || !(*share > 0 && *share <= 1)) return bad("must be a share above 0, at most 1");
     config.sync.max_delete_share = *share;
+  } else if (path == "sync.min_held_deletes") {
+    auto count = ParseNumber<int64_t>(value);
+    if (!count || *count < 0) return bad("must be a whole number of rows, at least 0");
+    config.sync.min_held_deletes = *count;
+  } else if (path == "sync.port") {
+    auto port = ParseNumber<int>(value);
+    if (!port || *port < 0 || *port > 65535) return bad("must be a port, 0..65535 (0: any free)");
+    config.sync.port = *port;
   } else if (path == "sync.drop_removed_fields") {
     if (value != "true" && value != "false") return bad("must be true or false");
     config.sync.drop_removed_fields = value == "true";
@@ -167,6 +175,11 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"sync.sweep_minutes", "AIRPG_SYNC_SWEEP_MINUTES", "delete sweep interval (default 10)"},
       {"sync.max_delete_share", "AIRPG_SYNC_MAX_DELETE_SHARE",
        "a sweep that would delete more of a table is held (default 0.2)"},
+      {"sync.min_held_deletes", "AIRPG_SYNC_MIN_HELD_DELETES",
+       "a sweep deleting this many rows or fewer is never held, whatever the share (default "
+       "10)"},
+      {"sync.port", "AIRPG_SYNC_PORT",
+       "port of sync's webhook/metrics endpoints (default 8719; 0: any free port)"},
       {"sync.drop_removed_fields", "AIRPG_SYNC_DROP_REMOVED_FIELDS",
        "a field deleted in Airtable: drop its column (default false: keep and mark it)"},
   };

@@ -170,6 +170,9 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   keeper.notification_url = options.notification_url;
   if (options.loopback_pings && options.serve_endpoints) {
     keeper.notification_url = fmt::format("http://127.0.0.1:{}{}", endpoints.port(), kWebhookPath);
+  } else if (options.notification_url.empty() && options.keep_recorded_url) {
+    AIRPG_ASSIGN_OR_RETURN(keeper.notification_url,
+                           sync::RecordedNotificationUrl(conn, options.base_id));
   }
   // Sleeps until `until`, a ping or a stop, whichever comes first (a stop
   // wakes the wait at once). True when woken by a ping.

@@ -39,8 +39,13 @@ struct SyncServiceOptions {
   // "" means no pings: payloads are read every syncer.payload_interval.
   std::string notification_url;
   // Use the endpoints' own loopback address as the notification URL (an
-  // Airtable on this machine: the emulator, the demo, tests).
+  // Airtable on this machine: the emulator, the demo, tests). The endpoints'
+  // port is then part of the hook: restart on the same port to keep the hook
+  // and its payloads (`airpg sync` listens on a stable default port).
   bool loopback_pings = false;
+  // Neither of the above given: keep the URL the base's hook has on record
+  // (sync::RecordedNotificationUrl), so a restart without them keeps the hook.
+  bool keep_recorded_url = false;
   bool serve_endpoints = true;
   EndpointsOptions endpoints;
   std::string attachments_dir;                                         // "" = bytes in Postgres

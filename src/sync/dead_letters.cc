@@ -1,15 +1,21 @@
 #include "sync/dead_letters.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include "pg/quote.h"
+#include "sync/iso_time.h"
 
 namespace airpg::sync {
 namespace {
 
-constexpr const char* kColumns =
-    "dead_letter_id, base_id, table_id, record_id, coalesce(field_id, ''), source, payload, "
-    "reason, status, attempts, created_at::text, updated_at::text";
+const std::string& Columns() {
+  static const std::string columns = fmt::format(
+      "dead_letter_id, base_id, table_id, record_id, coalesce(field_id, ''), source, payload, "
+      "reason, status, attempts, {}, {}",
+      IsoTimeSql("created_at"), IsoTimeSql("updated_at"));
+  return columns;
+}
 
 DeadLetter ReadLetter(const pg::Rows& rows, int i) {
   DeadLetter d;
@@ -120,14 +126,25 @@ Status DeadLetterPayload(pg::Transaction& tx, const std::string& base_id, int64_
        fmt::format("webhook payload {} could not be read: {}", number, reason)});
 }
 
+bool IsDeadLetterStatus(std::string_view status) {
+  for (std::string_view known : kDeadLetterStatuses) {
+    if (known == status) return true;
+  }
+  return false;
+}
+
 Result<std::vector<DeadLetter>> ListDeadLetters(pg::Connection& conn, const std::string& base_id,
                                                 const std::string& status, int limit) {
+  if (!status.empty() && !IsDeadLetterStatus(status)) {
+    return InvalidArgumentError(fmt::format("--status {}: not a dead letter status ({})", status,
+                                            fmt::join(kDeadLetterStatuses, ", ")));
+  }
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec(fmt::format("SELECT {} FROM airpg.dead_letters WHERE ($1 = '' OR base_id = $1) "
                             "AND (CASE WHEN $2 = '' THEN status IN ('retrying', 'dead') "
                             "ELSE status = $2 END) ORDER BY dead_letter_id DESC LIMIT $3::int",
-                            kColumns),
+                            Columns()),
                 {base_id, status, std::to_string(limit)}));
   std::vector<DeadLetter> out;
   for (int i = 0; i < rows.size(); ++i) out.push_back(ReadLetter(rows, i));
@@ -138,7 +155,7 @@ Result<DeadLetter> GetDeadLetter(pg::Connection& conn, int64_t id) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec(fmt::format("SELECT {} FROM airpg.dead_letters WHERE dead_letter_id = $1::bigint",
-                            kColumns),
+                            Columns()),
                 {std::to_string(id)}));
   if (rows.empty()) return NotFoundError(fmt::format("no dead letter {}", id));
   return ReadLetter(rows, 0);

@@ -8,9 +8,11 @@
 // migration. Single-thread per Connection.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -54,14 +56,21 @@ Status LetterMalformedRecords(pg::Transaction& tx, const std::string& base_id,
                               const std::string& table_id, const std::string& source,
                               const std::vector<CellFailure>& records);
 
+// Every status a letter can have, open ones first.
+inline constexpr std::array<std::string_view, 5> kDeadLetterStatuses = {
+    "retrying", "dead", "replayed", "superseded", "dropped"};
+bool IsDeadLetterStatus(std::string_view status);
+
 struct DeadLetter {
   int64_t id = 0;
   std::string base_id, table_id, record_id, field_id, source, payload, reason, status;
   int attempts = 0;
-  std::string created_at, updated_at;
+  std::string created_at, updated_at;  // ISO 8601 with offset
 };
 
-// Letters of a base (all bases when empty), newest first; `status` "" = open ones.
+// Letters of a base (all bases when empty), newest first; `status` "" = open
+// ones. kInvalidArgument (naming the statuses) for a status not in
+// kDeadLetterStatuses.
 Result<std::vector<DeadLetter>> ListDeadLetters(pg::Connection& conn, const std::string& base_id,
                                                 const std::string& status, int limit = 100);
 // kNotFound for an unknown id.

@@ -125,8 +125,13 @@ Result<WebhookState> Replace(airtable::Client& client, pg::Transaction& tx,
       airtable::CreatedWebhook created,
       client.CreateWebhook(base_id, options.notification_url, kWebhookSpecification));
   RegisterSecret(created.mac_secret_base64);
-  log::Info("base {}: created webhook {} ({}); payloads since the last one applied are lost",
-            base_id, created.id, reason);
+  if (old_id.empty() && reason == "none on record") {
+    log::Info("base {}: created webhook {}", base_id, created.id);
+  } else {
+    log::Warn("base {}: replaced webhook {} with {} ({}); its payloads not yet applied are "
+              "lost, so every table is polled and swept now",
+              base_id, old_id.empty() ? "-" : old_id, created.id, reason);
+  }
   Status stored = tx.Run(
       "INSERT INTO airpg.sync_bases AS s (base_id, webhook_id, mac_secret_base64,"
       " notification_url, webhook_expires_at, cursor, updated_at)"
@@ -157,6 +162,14 @@ Result<WebhookState> Replace(airtable::Client& client, pg::Transaction& tx,
 }
 
 }  // namespace
+
+Result<std::string> RecordedNotificationUrl(pg::Connection& conn, std::string_view base_id) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT coalesce(notification_url, '') FROM airpg.sync_bases WHERE base_id = $1",
+                {std::string(base_id)}));
+  return rows.empty() ? std::string() : std::string(rows.Get(0, 0));
+}
 
 Result<WebhookState> EnsureWebhook(airtable::Client& client, pg::Connection& conn,
                                    std::string_view base_id, const WebhookKeeperOptions& options) {

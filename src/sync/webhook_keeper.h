@@ -58,6 +58,12 @@ struct WebhookState {
   bool notifications_enabled = false;  // this call switched pings back on
 };
 
+// The notification URL airpg.sync_bases has on record for the base's hook
+// ("" when none): a restart that is not told where Airtable pings keeps the
+// hook pointed where it was, so the hook and its cursor stay (a new URL can
+// only be had with a new hook, which loses the payloads in between).
+Result<std::string> RecordedNotificationUrl(pg::Connection& conn, std::string_view base_id);
+
 // Makes sure `base_id` has a live hook of ours pointing at
 // `options.notification_url` and returns it:
 //  - ours is there, enabled, unexpired and points at that URL: kept; its
