@@ -252,13 +252,26 @@ int RunVerify(const Config& config, const MigrateCliOptions& options) {
     return Fail(migrated);
   }
   Result<migrate::BaseVerify> verified =
-      migrate::VerifyBase(*job->airtable.client, job->db.conn, job->base_id);
+      migrate::VerifyBase(*job->airtable.client, job->db.conn, job->base_id, options.tables);
   if (!verified.ok()) {
     return Fail(ExplainBaseFailure(*job->airtable.client, job->base_id, verified.status()));
   }
   const migrate::VerifyReport& report = verified->report;
   if (options.json) {
     json out = VerifyJson(report);
+    // Each field that differs, with both cells as REST JSON text (null: empty).
+    for (size_t i = 0; i < report.tables.size(); ++i) {
+      json differences = json::array();
+      for (const migrate::FieldDifference& d : report.tables[i].field_differences) {
+        differences.push_back({{"table", report.tables[i].table_name},
+                               {"record_id", d.record_id},
+                               {"field_id", d.field_id},
+                               {"field", d.field_name},
+                               {"airtable", d.airtable ? json(*d.airtable) : json()},
+                               {"postgres", d.postgres ? json(*d.postgres) : json()}});
+      }
+      out["tables"][i]["differences"] = std::move(differences);
+    }
     out["base_id"] = job->base_id;
     out["schema"] = verified->schema;
     out["run_id"] = verified->run_id;

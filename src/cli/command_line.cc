@@ -295,6 +295,8 @@ int Run(int argc, char** argv) {
   CLI::App* verify_cmd = app.add_subcommand(
       "verify", "compare the live schema with Airtable now (exit 1 when they differ)");
   add_base(verify_cmd);
+  verify_cmd->add_option("--tables", mig.tables, "only these tables (ids or names, comma-separated)")
+      ->delimiter(',');
   CLI::App* rollback_cmd =
       app.add_subcommand("rollback", "put back the schema the last migration replaced");
   add_base(rollback_cmd);

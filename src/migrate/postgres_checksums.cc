@@ -123,7 +123,8 @@ Result<PostgresChecksumReader> PostgresChecksumReader::Open(pg::Transaction& tx,
                                                             std::string_view schema,
                                                             const mapping::SchemaPlan& plan,
                                                             const mapping::TablePlan& table,
-                                                            const SkipMap& skip, bool with_links) {
+                                                            const SkipMap& skip, bool with_links,
+                                                            const std::vector<std::string>* only) {
   std::vector<pg::Param> params = {std::string(schema)};
   // The formula errors come last: a computed cell whose column is NULL is
   // rebuilt from them (mapping::PgValue::cell_error).
@@ -142,22 +143,28 @@ Result<PostgresChecksumReader> PostgresChecksumReader::Open(pg::Transaction& tx,
     select += ", " + FieldExpression(schema, plan, f, params);
     fields.push_back(&f);
   }
+  std::string where;
+  if (only != nullptr) {
+    std::vector<std::optional<std::string>> ids(only->begin(), only->end());
+    params.push_back(pg::ArrayLiteral(ids));
+    where = fmt::format(" AND t.airtable_id = ANY(${}::text[])", params.size());
+  }
   select += fmt::format(
-      " FROM {} t WHERE t.deleted_at IS NULL AND $1::text IS NOT NULL "
+      " FROM {} t WHERE t.deleted_at IS NULL AND $1::text IS NOT NULL{} "
       "ORDER BY coalesce(t.airtable_id, '') COLLATE \"C\"",
-      QualifiedName(schema, table.table_name));
+      QualifiedName(schema, table.table_name), where);
   AIRPG_ASSIGN_OR_RETURN(pg::Cursor cursor,
                          pg::Cursor::Open(tx, cursor_name, select, params, kBatch));
   return PostgresChecksumReader(std::move(cursor), table, skip, std::move(fields), with_links);
 }
 
-Result<bool> PostgresChecksumReader::Next(std::string* record_id, std::string* checksum) {
+Result<bool> PostgresChecksumReader::NextCells(std::string* record_id, RecordCells* cells,
+                                               std::string* unrebuildable) {
   AIRPG_ASSIGN_OR_RETURN(bool more, cursor_.Advance());
   if (!more) return false;
   *record_id = cursor_.Get(0);
-  // A row whose value cannot be rebuilt or checksummed is a difference with
-  // its reason (verify.h), never the end of the check.
-  std::map<std::string_view, std::optional<std::string>> cells;
+  cells->clear();
+  unrebuildable->clear();
   std::map<std::string, std::string, std::less<>> errors;
   if (!cursor_.IsNull(1)) {
     AIRPG_ASSIGN_OR_RETURN(errors, mapping::ParseCellErrors(cursor_.Get(1)));
@@ -168,16 +175,29 @@ Result<bool> PostgresChecksumReader::Next(std::string* record_id, std::string* c
                                     : std::optional<std::string_view>(cursor_.Get(col));
     auto error = errors.find(fields_[i]->field.id);
     if (!text && error != errors.end()) {
-      cells[fields_[i]->field.id] = error->second;
+      (*cells)[fields_[i]->field.id] = error->second;
       continue;
     }
     Result<std::optional<std::string>> cell = Cell(*fields_[i], text);
     if (!cell.ok()) {
-      *checksum = UnverifiableChecksum(
-          fmt::format("field \"{}\": {}", fields_[i]->field.name, cell.status().message()));
+      *unrebuildable = fmt::format("field \"{}\": {}", fields_[i]->field.name, cell.status().message());
       return true;
     }
-    cells[fields_[i]->field.id] = *std::move(cell);
+    (*cells)[fields_[i]->field.id] = *std::move(cell);
+  }
+  return true;
+}
+
+Result<bool> PostgresChecksumReader::Next(std::string* record_id, std::string* checksum) {
+  // A row whose value cannot be rebuilt or checksummed is a difference with
+  // its reason (verify.h), never the end of the check.
+  RecordCells cells;
+  std::string unrebuildable;
+  AIRPG_ASSIGN_OR_RETURN(bool more, NextCells(record_id, &cells, &unrebuildable));
+  if (!more) return false;
+  if (!unrebuildable.empty()) {
+    *checksum = UnverifiableChecksum(unrebuildable);
+    return true;
   }
   static const std::set<std::string, std::less<>> kNone;
   auto it = skip_->find(*record_id);
@@ -208,6 +228,27 @@ Result<std::map<std::string, std::string>> PostgresChecksums(pg::Connection& con
     AIRPG_ASSIGN_OR_RETURN(bool more, reader.Next(&record_id, &checksum));
     if (!more) break;
     out[record_id] = checksum;
+  }
+  AIRPG_RETURN_IF_ERROR(tx.Commit());
+  return out;
+}
+
+Result<std::map<std::string, RecordCells>> PostgresRecordCells(
+    pg::Connection& conn, std::string_view schema, const mapping::SchemaPlan& plan,
+    const mapping::TablePlan& table, const std::vector<std::string>& record_ids, bool with_links) {
+  std::map<std::string, RecordCells> out;
+  if (record_ids.empty()) return out;
+  static const SkipMap kNoSkip;
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  AIRPG_ASSIGN_OR_RETURN(PostgresChecksumReader reader,
+                         PostgresChecksumReader::Open(tx, "postgres_cells", schema, plan, table,
+                                                      kNoSkip, with_links, &record_ids));
+  std::string record_id, unrebuildable;
+  RecordCells cells;
+  for (;;) {
+    AIRPG_ASSIGN_OR_RETURN(bool more, reader.NextCells(&record_id, &cells, &unrebuildable));
+    if (!more) break;
+    if (unrebuildable.empty()) out[record_id] = std::move(cells);
   }
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return out;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ using SkipMap = std::map<std::string, std::set<std::string, std::less<>>, std::l
 // apply since (open dead letters): both are on record with their reason.
 Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id, std::string_view table_id);
 
+// A row's cells rebuilt as Airtable would send them: field id → REST cell
+// JSON (nullopt: empty).
+using RecordCells = std::map<std::string, std::optional<std::string>, std::less<>>;
+
 // A table's checksums in ascending record id order (bytewise: COLLATE "C",
 // as std::string compares), read through a cursor a batch of rows at a time,
 // so memory does not grow with the table. A row without an Airtable id
@@ -35,14 +40,20 @@ class PostgresChecksumReader {
   static constexpr int kBatch = 2000;
 
   // `cursor_name` must be unique among the transaction's open cursors.
+  // `only`: just the rows of these record ids (borrowed for the call).
   static Result<PostgresChecksumReader> Open(pg::Transaction& tx, std::string_view cursor_name,
                                              std::string_view schema,
                                              const mapping::SchemaPlan& plan,
                                              const mapping::TablePlan& table, const SkipMap& skip,
-                                             bool with_links);
+                                             bool with_links,
+                                             const std::vector<std::string>* only = nullptr);
 
   // The next row's record id and checksum; false after the last row.
   Result<bool> Next(std::string* record_id, std::string* checksum);
+
+  // The next row's record id and cells; `unrebuildable` says why a value
+  // could not be rebuilt ("" when all were; `cells` is then incomplete).
+  Result<bool> NextCells(std::string* record_id, RecordCells* cells, std::string* unrebuildable);
 
   Status Close() { return cursor_.Close(); }
 
@@ -67,5 +78,11 @@ Result<std::map<std::string, std::string>> PostgresChecksums(pg::Connection& con
                                                              const mapping::SchemaPlan& plan,
                                                              const mapping::TablePlan& table,
                                                              const SkipMap& skip, bool with_links);
+
+// The cells of the live rows of `record_ids` (a few: verify's details),
+// rows whose values cannot be rebuilt left out. In a transaction of its own.
+Result<std::map<std::string, RecordCells>> PostgresRecordCells(
+    pg::Connection& conn, std::string_view schema, const mapping::SchemaPlan& plan,
+    const mapping::TablePlan& table, const std::vector<std::string>& record_ids, bool with_links);
 
 }  // namespace airpg::migrate

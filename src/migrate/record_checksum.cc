@@ -12,11 +12,10 @@ bool IsLinkField(const mapping::FieldPlan& f) {
   return f.link_role != LinkRole::kNone && f.link_role != LinkRole::kUnlinkedIds;
 }
 
-Result<std::string> RecordChecksum(
-    const mapping::TablePlan& table,
-    const std::function<std::optional<std::string_view>(const mapping::FieldPlan&)>& cell,
+Result<std::vector<std::pair<const mapping::FieldPlan*, std::string>>> CanonicalCells(
+    const mapping::TablePlan& table, const CellLookup& cell,
     const std::set<std::string, std::less<>>& skip, bool with_links) {
-  mapping::RecordChecksum sum;
+  std::vector<std::pair<const mapping::FieldPlan*, std::string>> out;
   for (const auto& f : table.fields) {
     if (skip.count(f.field.id) > 0) continue;
     if (IsLinkField(f) && !with_links) continue;
@@ -26,8 +25,18 @@ Result<std::string> RecordChecksum(
       return Status(canonical.status().code(),
                     fmt::format("field \"{}\": {}", f.field.name, canonical.status().message()));
     }
-    sum.Add(f.field.id, *canonical);
+    out.emplace_back(&f, *std::move(canonical));
   }
+  return out;
+}
+
+Result<std::string> RecordChecksum(
+    const mapping::TablePlan& table,
+    const std::function<std::optional<std::string_view>(const mapping::FieldPlan&)>& cell,
+    const std::set<std::string, std::less<>>& skip, bool with_links) {
+  AIRPG_ASSIGN_OR_RETURN(auto cells, CanonicalCells(table, cell, skip, with_links));
+  mapping::RecordChecksum sum;
+  for (const auto& [f, canonical] : cells) sum.Add(f->field.id, canonical);
   return sum.Finish();
 }
 

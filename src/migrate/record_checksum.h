@@ -11,6 +11,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "airtable/record.h"
 #include "base/result.h"
@@ -21,6 +23,14 @@ namespace airpg::migrate {
 bool IsLinkField(const mapping::FieldPlan& f);
 
 // `cell(field_id)`: the cell's REST JSON, nullopt when empty.
+using CellLookup = std::function<std::optional<std::string_view>(const mapping::FieldPlan&)>;
+
+// The canonical cells RecordChecksum hashes, in the table's field order
+// (verify compares them one by one to name the fields that differ).
+Result<std::vector<std::pair<const mapping::FieldPlan*, std::string>>> CanonicalCells(
+    const mapping::TablePlan& table, const CellLookup& cell,
+    const std::set<std::string, std::less<>>& skip, bool with_links);
+
 Result<std::string> RecordChecksum(
     const mapping::TablePlan& table,
     const std::function<std::optional<std::string_view>(const mapping::FieldPlan&)>& cell,

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "base/sql_identifier.h"
 #include "migrate/migrator.h"
 #include "migrate/postgres_checksums.h"
@@ -15,6 +17,14 @@ constexpr std::string_view kUnverifiable = "!unverifiable: ";
 
 bool IsUnverifiable(std::string_view sum) { return sum.starts_with(kUnverifiable); }
 }  // namespace
+
+std::string Shorten(std::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  size_t cut = max > 1 ? max - 1 : 0;
+  // Back up to the start of a UTF-8 character (never cut one in half).
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "…";
+}
 
 std::string UnverifiableChecksum(std::string_view reason) {
   return std::string(kUnverifiable) + std::string(reason);
@@ -118,6 +128,7 @@ Result<TableVerify> MergeChecksums(const mapping::TablePlan& table, const Checks
       } else if (a.sum() != p.sum()) {
         ++out.different;
         example(fmt::format("{}: values differ", a.id()));
+        if (out.differing_ids.size() < kExamples) out.differing_ids.push_back(a.id());
       }
       AIRPG_RETURN_IF_ERROR(a.Advance());
       AIRPG_RETURN_IF_ERROR(p.Advance());
@@ -174,6 +185,66 @@ Result<VerifyReport> VerifyStaging(pg::Connection& conn, std::string_view stagin
 
 namespace {
 
+std::string Shown(const std::optional<std::string>& cell) {
+  return cell ? Shorten(*cell) : "(empty)";
+}
+
+// Names the fields that differ in the records of `out.differing_ids`, with
+// both values, and says so in their examples. Each record is read again
+// (verification priority; at most kExamples requests a table); one deleted
+// or changed back since keeps its plain example. Only a lost connection or
+// an outage is an error.
+Status ExplainDifferences(airtable::Client& client, pg::Connection& conn,
+                          std::string_view base_id, std::string_view schema,
+                          const mapping::SchemaPlan& plan, const mapping::TablePlan& table,
+                          const SkipMap& skip, TableVerify& out) {
+  if (out.differing_ids.empty()) return Status::Ok();
+  AIRPG_ASSIGN_OR_RETURN(auto postgres, PostgresRecordCells(conn, schema, plan, table,
+                                                            out.differing_ids, /*with_links=*/true));
+  static const std::set<std::string, std::less<>> kNone;
+  for (const std::string& record_id : out.differing_ids) {
+    auto rebuilt = postgres.find(record_id);
+    if (rebuilt == postgres.end()) continue;
+    Result<airtable::Record> record = client.GetRecord(
+        base_id, table.table_id, record_id, /*return_fields_by_field_id=*/true,
+        airtable::Priority::kVerification);
+    if (!record.ok()) {
+      if (IsTransient(record.status().code()) ||
+          record.status().code() == StatusCode::kCancelled) {
+        return record.status();
+      }
+      continue;
+    }
+    auto skipped = skip.find(record_id);
+    const auto& skip_fields = skipped == skip.end() ? kNone : skipped->second;
+    auto airtable_cell = [&](const mapping::FieldPlan& f) { return record->Cell(f.field.id); };
+    auto postgres_cell = [&](const mapping::FieldPlan& f) -> std::optional<std::string_view> {
+      auto c = rebuilt->second.find(f.field.id);
+      if (c == rebuilt->second.end() || !c->second) return std::nullopt;
+      return std::string_view(*c->second);
+    };
+    auto a = CanonicalCells(table, airtable_cell, skip_fields, /*with_links=*/true);
+    auto p = CanonicalCells(table, postgres_cell, skip_fields, /*with_links=*/true);
+    if (!a.ok() || !p.ok() || a->size() != p->size()) continue;
+    std::string named;
+    for (size_t i = 0; i < a->size(); ++i) {
+      if ((*a)[i].second == (*p)[i].second) continue;
+      const mapping::FieldPlan& f = *(*a)[i].first;
+      FieldDifference d{record_id, f.field.id, f.field.name, {}, {}};
+      if (auto c = airtable_cell(f)) d.airtable = std::string(*c);
+      if (auto c = postgres_cell(f)) d.postgres = std::string(*c);
+      named += fmt::format("{}field \"{}\": Airtable {}, Postgres {}", named.empty() ? "" : "; ",
+                           f.field.name, Shown(d.airtable), Shown(d.postgres));
+      out.field_differences.push_back(std::move(d));
+    }
+    if (named.empty()) continue;
+    for (std::string& e : out.examples) {
+      if (e == record_id + ": values differ") e = record_id + ": " + named;
+    }
+  }
+  return Status::Ok();
+}
+
 Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                                std::string_view base_id, std::string_view schema,
                                                const mapping::SchemaPlan& plan,
@@ -198,16 +269,24 @@ Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Con
           sum.ok() ? *std::move(sum) : UnverifiableChecksum(sum.status().message());
     }
   }
-  return CompareChecksums(table, airtable, postgres);
+  TableVerify verified = CompareChecksums(table, airtable, postgres);
+  AIRPG_RETURN_IF_ERROR(
+      ExplainDifferences(client, conn, base_id, schema, plan, table, skip, verified));
+  return verified;
 }
 
 }  // namespace
 
 Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                            std::string_view base_id, std::string_view schema,
-                                           const mapping::SchemaPlan& plan, int64_t run_id) {
+                                           const mapping::SchemaPlan& plan, int64_t run_id,
+                                           const std::vector<std::string>& tables) {
   VerifyReport report;
   for (const auto& table : plan.tables) {
+    if (!tables.empty() &&
+        std::find(tables.begin(), tables.end(), table.table_id) == tables.end()) {
+      continue;
+    }
     Result<TableVerify> verified =
         VerifyTableAgainstAirtable(client, conn, base_id, schema, plan, table, run_id);
     // A table that cannot be read at all (a page Airtable's parser refuses,
@@ -231,7 +310,7 @@ Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connect
 }
 
 Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
-                              std::string_view base_id) {
+                              std::string_view base_id, const std::vector<std::string>& tables) {
   std::string base(base_id);
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
@@ -244,8 +323,23 @@ Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
   out.schema = rows.Get(0, 0);
   out.run_id = std::stoll(std::string(rows.Get(0, 1)));
   AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan, PlanBase(client, &conn, base_id, {}));
-  AIRPG_ASSIGN_OR_RETURN(
-      out.report, VerifyAgainstAirtable(client, conn, base_id, out.schema, plan, out.run_id));
+  // Links need the whole base planned; only the tables asked for are compared.
+  std::vector<std::string> table_ids;
+  for (const std::string& name : tables) {
+    const mapping::TablePlan* found = nullptr;
+    for (const auto& t : plan.tables) {
+      if (t.table_id == name || t.airtable_name == name || t.table_name == name) found = &t;
+    }
+    if (found == nullptr) {
+      std::string known;
+      for (const auto& t : plan.tables) known += (known.empty() ? "" : ", ") + t.table_name;
+      return InvalidArgumentError(
+          fmt::format("--tables {}: base {} has no such table (it has: {})", name, base_id, known));
+    }
+    table_ids.push_back(found->table_id);
+  }
+  AIRPG_ASSIGN_OR_RETURN(out.report, VerifyAgainstAirtable(client, conn, base_id, out.schema, plan,
+                                                           out.run_id, table_ids));
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,15 @@
 
 namespace airpg::migrate {
 
+// One field of one record whose value differs between the two sides.
+struct FieldDifference {
+  std::string record_id;
+  std::string field_id;
+  std::string field_name;
+  std::optional<std::string> airtable;  // the REST cell JSON; nullopt: empty
+  std::optional<std::string> postgres;  // the cell rebuilt from Postgres
+};
+
 struct TableVerify {
   std::string table_id;
   std::string table_name;
@@ -32,6 +42,10 @@ struct TableVerify {
   int64_t missing_in_airtable = 0;
   int64_t different = 0;
   std::vector<std::string> examples;  // the first few differences, for people
+  // The first few records whose values differ (both sides have them), and,
+  // from `airpg verify`, the fields that differ in them with both values.
+  std::vector<std::string> differing_ids;
+  std::vector<FieldDifference> field_differences;
   // Why the table could not be compared at all ("" when it was); also the
   // first example.
   std::string error;
@@ -67,19 +81,29 @@ TableVerify CompareChecksums(const mapping::TablePlan& table,
 Result<VerifyReport> VerifyStaging(pg::Connection& conn, std::string_view staging_schema,
                                    const mapping::SchemaPlan& plan, int64_t run_id);
 
+// `text` cut to about `max` bytes (at a UTF-8 boundary) with "…" when longer.
+std::string Shorten(std::string_view text, size_t max = 60);
+
 // The live schema against Airtable, read again now (verification priority).
+// For the first few records that differ, the records are read again one by
+// one and the fields that differ are named, with both values. `tables`: the
+// ids of the tables to compare (all when empty).
 Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                            std::string_view base_id, std::string_view schema,
-                                           const mapping::SchemaPlan& plan, int64_t run_id);
+                                           const mapping::SchemaPlan& plan, int64_t run_id,
+                                           const std::vector<std::string>& tables = {});
 
 // The base's live schema (airpg.bases) against Airtable, planned with the
 // catalog's names. kFailedPrecondition when the base was never migrated.
+// `tables`: ids, Airtable names or Postgres names to compare (all when
+// empty); one the base does not have is kInvalidArgument naming its tables.
 struct BaseVerify {
   std::string schema;
   int64_t run_id = 0;
   VerifyReport report;
 };
 Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
-                              std::string_view base_id);
+                              std::string_view base_id,
+                              const std::vector<std::string>& tables = {});
 
 }  // namespace airpg::migrate
