@@ -12,4 +12,6 @@ cleanup() {
 }
 trap cleanup EXIT
 unset DATABASE_URL AIRPG_CONFIG
+# Tests run side by side: the demo's sync takes a free port, not the default 8719.
+export AIRPG_SYNC_PORT=0
 AIRPG_HOME=$home "$root/scripts/demo" "$airpg"

@@ -125,9 +125,8 @@ Result<WebhookState> Replace(airtable::Client& client, pg::Transaction& tx,
       airtable::CreatedWebhook created,
       client.CreateWebhook(base_id, options.notification_url, kWebhookSpecification));
   RegisterSecret(created.mac_secret_base64);
-  if (old_id.empty() && reason == "none on record") {
-    log::Info("base {}: created webhook {}", base_id, created.id);
-  } else {
+  // A first hook is the caller's to announce; a replaced one loses payloads.
+  if (!old_id.empty() || reason != "none on record") {
     log::Warn("base {}: replaced webhook {} with {} ({}); its payloads not yet applied are "
               "lost, so every table is polled and swept now",
               base_id, old_id.empty() ? "-" : old_id, created.id, reason);

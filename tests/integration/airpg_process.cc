@@ -20,6 +20,9 @@ AirpgProcess::AirpgProcess() {
         "AIRTABLE_ENDPOINT_URL", "AIRPG_EMBEDDED_TCP_PORT"}) {
     env_[name] = std::nullopt;
   }
+  // `airpg sync` listens on a stable default port (8719); tests run side by
+  // side, so each sync takes a free port unless its test chooses one.
+  env_["AIRPG_SYNC_PORT"] = "0";
 }
 
 AirpgProcess::~AirpgProcess() {

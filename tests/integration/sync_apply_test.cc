@@ -158,10 +158,13 @@ TEST_F(SyncApplyTest, TheDeleteSweepTombstonesWhatAirtableNoLongerHasButHoldsAMa
             "1");
   ExpectClean(Verify(kDelta));
 
-  // Two of the three staff gone at once (67 % > 20 %): held, nothing applied.
+  // Two of the three staff gone at once (67 % > 20 %, and more than the
+  // minimum of 1 this test sets): held, nothing applied.
   Ui("DELETE", "Staff/recStfKenji000001");
   Ui("DELETE", "Staff/recStfPriya000001");
-  auto held = sync::SweepTable(*client_, conn(), applier, live_, "tblStaff000000001");
+  sync::SweepOptions guard;
+  guard.min_held = 1;
+  auto held = sync::SweepTable(*client_, conn(), applier, live_, "tblStaff000000001", guard);
   ASSERT_TRUE(held.ok()) << held.status().ToString();
   EXPECT_TRUE(held->held);
   EXPECT_EQ(held->missing, 2);
@@ -172,6 +175,43 @@ TEST_F(SyncApplyTest, TheDeleteSweepTombstonesWhatAirtableNoLongerHasButHoldsAMa
                    "'tblStaff000000001'"),
             "2");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'delete_held'"), "1");
+  auto listed = sync::ListHeldDeletes(conn(), kDelta);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].table_name, "staff");
+  EXPECT_EQ((*listed)[0].missing, 2);
+  EXPECT_EQ((*listed)[0].live, 3);
+
+  // Released: the table is swept again with the guard off, and applied.
+  auto unknown = sync::ReleaseHeldDeletes(*client_, conn(), applier, live_, "Stafff", guard);
+  EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("staff"), std::string::npos);
+  auto not_held = sync::ReleaseHeldDeletes(*client_, conn(), applier, live_, "Clients", guard);
+  EXPECT_EQ(not_held.status().code(), StatusCode::kInvalidArgument);
+  auto released = sync::ReleaseHeldDeletes(*client_, conn(), applier, live_, "Staff", guard);
+  ASSERT_TRUE(released.ok()) << released.status().ToString();
+  EXPECT_FALSE(released->held);
+  EXPECT_EQ(released->applied.tombstoned, 2);
+  EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM ") + kSchema +
+                   ".staff WHERE deleted_at IS NOT NULL"),
+            "2");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_tables WHERE held_deletes IS NOT NULL"), "0");
+  EXPECT_EQ(Scalar("SELECT records FROM airpg.sync_events WHERE kind = 'deletes_released'"), "2");
+  ExpectClean(Verify(kDelta));
+}
+
+// Issue 15: the guard holds only above a minimum count as well as a share, so
+// deleting 1 of 3 rows (33 % > 20 %) is applied with the default minimum.
+TEST_F(SyncApplyTest, TheMassDeleteGuardNeedsAMinimumCountAsWellAsAShare) {
+  sync::RecordApplier applier(live_, {});
+  Ui("DELETE", "Staff/recStfKenji000001");
+  auto swept = sync::SweepTable(*client_, conn(), applier, live_, "tblStaff000000001");
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(swept->missing, 1);
+  EXPECT_EQ(swept->live, 3);
+  EXPECT_FALSE(swept->held);
+  EXPECT_EQ(swept->applied.tombstoned, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'delete_held'"), "0");
 }
 
 TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCursor) {

@@ -108,6 +108,77 @@ TEST_F(SyncServiceTest, APingBringsAChangeInWithinSecondsAndAStopEndsCleanly) {
   ExpectClean(Verify(kDelta));
 }
 
+// Issue 15: a restart on the same port keeps airpg's webhook (same id, one
+// hook) and its cursor, so a change made while the sync was down arrives
+// through the hook's payloads — the first step reads them before any poll,
+// and the polls after the restart change nothing — and nothing is lost. A
+// second restart told nothing about pings keeps the recorded URL, and the hook.
+TEST_F(SyncServiceTest, ARestartKeepsTheWebhookAndReadsWhatChangedMeanwhileFromItsPayloads) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  ASSERT_TRUE(Run(kDelta).ok());
+  daemon::SyncServiceOptions options = DeltaService();
+  options.syncer.payload_interval = std::chrono::minutes(10);
+  std::atomic<int> port{0}, steps{0};
+  options.on_listening = [&](int p) { port = p; };
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  auto run_until = [&](const daemon::SyncServiceOptions& run, const std::function<bool()>& done) {
+    steps = 0;
+    std::stop_source stop;
+    Status result;
+    std::thread service([&] { result = daemon::RunSyncService(*client_, run, stop.get_token()); });
+    bool reached =
+        testing::WaitFor([&] { return steps.load() > 0 && done(); }, std::chrono::seconds(30));
+    stop.request_stop();
+    service.join();
+    EXPECT_TRUE(result.ok()) << result.ToString();
+    return reached;
+  };
+  ASSERT_TRUE(run_until(options, [] { return true; }));
+  const std::string hook = Scalar("SELECT webhook_id FROM airpg.sync_bases");
+  ASSERT_FALSE(hook.empty());
+  const std::string last_event = Scalar("SELECT max(event_id) FROM airpg.sync_events");
+
+  // Down: a change in Airtable (its ping finds nobody listening).
+  Control("PATCH", std::string("ui/") + kDelta + "/Clients/recCliSolaris001",
+          {{"fields", {{"Notes", "While the sync was down"}}}});
+  daemon::SyncServiceOptions again = options;
+  again.endpoints.port = port.load();
+  const std::string notes =
+      "SELECT notes FROM delta_analytics_registration_tracking.clients WHERE airtable_id = "
+      "'recCliSolaris001'";
+  EXPECT_TRUE(run_until(again, [&] { return Scalar(notes) == "While the sync was down"; }));
+  auto hooks = client_->ListWebhooks(kDelta);
+  ASSERT_TRUE(hooks.ok()) << hooks.status().ToString();
+  ASSERT_EQ(hooks->size(), 1u);
+  EXPECT_EQ((*hooks)[0].id, hook);
+  EXPECT_TRUE((*hooks)[0].is_hook_enabled);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook_recreated'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT coalesce(sum(records), 0) FROM airpg.sync_events WHERE kind = "
+                   "'webhook' AND event_id > " +
+                   last_event),
+            "1");
+  EXPECT_EQ(Scalar("SELECT coalesce(sum(records), 0) FROM airpg.sync_events WHERE kind = 'poll' "
+                   "AND event_id > " +
+                   last_event),
+            "0");
+  EXPECT_GT(std::stoll(Scalar("SELECT cursor FROM airpg.sync_bases")), 1);
+
+  // No ping settings at all (`airpg sync` without --loopback-pings or
+  // --public-url): the URL on record is kept, and so is the hook.
+  daemon::SyncServiceOptions unset = again;
+  unset.loopback_pings = false;
+  unset.keep_recorded_url = true;
+  EXPECT_TRUE(run_until(unset, [] { return true; }));
+  hooks = client_->ListWebhooks(kDelta);
+  ASSERT_TRUE(hooks.ok()) << hooks.status().ToString();
+  ASSERT_EQ(hooks->size(), 1u);
+  EXPECT_EQ((*hooks)[0].id, hook);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook_recreated'"),
+            "1");
+  ExpectClean(Verify(kDelta));
+}
+
 // A stop ends the service's wait between steps at once: it waits on a
 // ManualClock that never moves, so nothing but the stop (or a ping) can end
 // that wait, and Run returns with the clock where it started.
