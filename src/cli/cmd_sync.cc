@@ -22,8 +22,8 @@
 #include "sync/dead_letter_replay.h"
 #include "sync/dead_letters.h"
 #include "sync/delete_sweep.h"
-#include "sync/live_schema.h"
 #include "sync/lane.h"
+#include "sync/live_schema.h"
 
 namespace airpg::cli {
 namespace {

@@ -17,9 +17,9 @@ struct SyncCliOptions {
   std::optional<std::string> base;  // --base; else airtable.base_id
   std::string listen_host = "127.0.0.1";
   std::optional<int> listen_port;  // --port; else sync.port (0: any free port, printed)
-  std::string public_url;       // where Airtable reaches us; "" = no pings
-  bool loopback_pings = false;  // Airtable on this machine (the emulator)
-  int poll_seconds = 0;         // 0: each lane's default
+  std::string public_url;          // where Airtable reaches us; "" = no pings
+  bool loopback_pings = false;     // Airtable on this machine (the emulator)
+  int poll_seconds = 0;            // 0: each lane's default
   std::string attachments_dir;
   bool json = false;
   // dlq

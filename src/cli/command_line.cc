@@ -295,7 +295,8 @@ int Run(int argc, char** argv) {
   CLI::App* verify_cmd = app.add_subcommand(
       "verify", "compare the live schema with Airtable now (exit 1 when they differ)");
   add_base(verify_cmd);
-  verify_cmd->add_option("--tables", mig.tables, "only these tables (ids or names, comma-separated)")
+  verify_cmd
+      ->add_option("--tables", mig.tables, "only these tables (ids or names, comma-separated)")
       ->delimiter(',');
   CLI::App* rollback_cmd =
       app.add_subcommand("rollback", "put back the schema the last migration replaced");
@@ -325,10 +326,12 @@ int Run(int argc, char** argv) {
   CLI::App* release_cmd = sync_cmd->add_subcommand(
       "release-deletes", "apply the delete sweep held back for deleting too much of TABLE");
   add_sync_base(release_cmd);
-  release_cmd->add_option("table", syn.release_table, "the table (Postgres or Airtable name, or id)")
+  release_cmd
+      ->add_option("table", syn.release_table, "the table (Postgres or Airtable name, or id)")
       ->required();
-  release_cmd->add_option("--attachments-dir", syn.attachments_dir,
-                          "store attachment files here, as `airpg sync` does (default: in Postgres)");
+  release_cmd->add_option(
+      "--attachments-dir", syn.attachments_dir,
+      "store attachment files here, as `airpg sync` does (default: in Postgres)");
   CLI::App* status_cmd =
       app.add_subcommand("status", "per-table sync state and ping → commit lag percentiles");
   add_sync_base(status_cmd);

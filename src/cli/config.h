@@ -26,14 +26,14 @@ inline constexpr int kDefaultSyncPort = 8719;
 
 // `airpg sync`'s settings (the sync: section).
 struct SyncConfig {
-  int poll_seconds = 0;              // every table's safety poll; 0: by lane (10/60/300 s)
-  int sweep_minutes = 10;            // delete sweep of each table
-  double max_delete_share = 0.20;    // a sweep deleting more of a table is held,
-  int64_t min_held_deletes = 10;     // … when it deletes more rows than this too
+  int poll_seconds = 0;            // every table's safety poll; 0: by lane (10/60/300 s)
+  int sweep_minutes = 10;          // delete sweep of each table
+  double max_delete_share = 0.20;  // a sweep deleting more of a table is held,
+  int64_t min_held_deletes = 10;   // … when it deletes more rows than this too
   // The endpoints' port: stable, so a loopback hook's URL (and the hook, and
   // its payloads) survive a restart. --port overrides; 0: any free port.
   int port = kDefaultSyncPort;
-  bool drop_removed_fields = false;  // a field deleted in Airtable: drop its column
+  bool drop_removed_fields = false;               // a field deleted in Airtable: drop its column
   std::map<std::string, SyncTableConfig> tables;  // by table name or tbl… id
 };
 

@@ -118,13 +118,10 @@ Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id, std::str
   return out;
 }
 
-Result<PostgresChecksumReader> PostgresChecksumReader::Open(pg::Transaction& tx,
-                                                            std::string_view cursor_name,
-                                                            std::string_view schema,
-                                                            const mapping::SchemaPlan& plan,
-                                                            const mapping::TablePlan& table,
-                                                            const SkipMap& skip, bool with_links,
-                                                            const std::vector<std::string>* only) {
+Result<PostgresChecksumReader> PostgresChecksumReader::Open(
+    pg::Transaction& tx, std::string_view cursor_name, std::string_view schema,
+    const mapping::SchemaPlan& plan, const mapping::TablePlan& table, const SkipMap& skip,
+    bool with_links, const std::vector<std::string>* only) {
   std::vector<pg::Param> params = {std::string(schema)};
   // The formula errors come last: a computed cell whose column is NULL is
   // rebuilt from them (mapping::PgValue::cell_error).
@@ -180,7 +177,8 @@ Result<bool> PostgresChecksumReader::NextCells(std::string* record_id, RecordCel
     }
     Result<std::optional<std::string>> cell = Cell(*fields_[i], text);
     if (!cell.ok()) {
-      *unrebuildable = fmt::format("field \"{}\": {}", fields_[i]->field.name, cell.status().message());
+      *unrebuildable =
+          fmt::format("field \"{}\": {}", fields_[i]->field.name, cell.status().message());
       return true;
     }
     (*cells)[fields_[i]->field.id] = *std::move(cell);

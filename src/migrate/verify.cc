@@ -194,23 +194,22 @@ std::string Shown(const std::optional<std::string>& cell) {
 // (verification priority; at most kExamples requests a table); one deleted
 // or changed back since keeps its plain example. Only a lost connection or
 // an outage is an error.
-Status ExplainDifferences(airtable::Client& client, pg::Connection& conn,
-                          std::string_view base_id, std::string_view schema,
-                          const mapping::SchemaPlan& plan, const mapping::TablePlan& table,
-                          const SkipMap& skip, TableVerify& out) {
+Status ExplainDifferences(airtable::Client& client, pg::Connection& conn, std::string_view base_id,
+                          std::string_view schema, const mapping::SchemaPlan& plan,
+                          const mapping::TablePlan& table, const SkipMap& skip, TableVerify& out) {
   if (out.differing_ids.empty()) return Status::Ok();
-  AIRPG_ASSIGN_OR_RETURN(auto postgres, PostgresRecordCells(conn, schema, plan, table,
-                                                            out.differing_ids, /*with_links=*/true));
+  AIRPG_ASSIGN_OR_RETURN(
+      auto postgres,
+      PostgresRecordCells(conn, schema, plan, table, out.differing_ids, /*with_links=*/true));
   static const std::set<std::string, std::less<>> kNone;
   for (const std::string& record_id : out.differing_ids) {
     auto rebuilt = postgres.find(record_id);
     if (rebuilt == postgres.end()) continue;
-    Result<airtable::Record> record = client.GetRecord(
-        base_id, table.table_id, record_id, /*return_fields_by_field_id=*/true,
-        airtable::Priority::kVerification);
+    Result<airtable::Record> record =
+        client.GetRecord(base_id, table.table_id, record_id, /*return_fields_by_field_id=*/true,
+                         airtable::Priority::kVerification);
     if (!record.ok()) {
-      if (IsTransient(record.status().code()) ||
-          record.status().code() == StatusCode::kCancelled) {
+      if (IsTransient(record.status().code()) || record.status().code() == StatusCode::kCancelled) {
         return record.status();
       }
       continue;

@@ -74,16 +74,16 @@ Result<BaseSyncStatus> ReadSyncStatus(pg::Connection& conn, const std::string& b
 
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows tables,
-      conn.Exec(fmt::format(
-                    "SELECT t.table_id, t.table_name, coalesce(s.lane, 'normal'), {}, {}, {}, "
-                    "s.last_error, (s.held_deletes ->> 'missing')::bigint, "
-                    "(s.held_deletes ->> 'live')::bigint, (SELECT count(*) FROM "
-                    "airpg.dead_letters d WHERE d.table_id = t.table_id AND d.status IN "
-                    "('retrying', 'dead')) FROM airpg.tables t LEFT JOIN airpg.sync_tables s "
-                    "USING (table_id) WHERE t.base_id = $1 ORDER BY t.table_name",
-                    IsoTimeSql("s.last_poll_at"), IsoTimeSql("s.last_sweep_at"),
-                    IsoTimeSql("s.last_apply_at")),
-                {base_id}));
+      conn.Exec(
+          fmt::format("SELECT t.table_id, t.table_name, coalesce(s.lane, 'normal'), {}, {}, {}, "
+                      "s.last_error, (s.held_deletes ->> 'missing')::bigint, "
+                      "(s.held_deletes ->> 'live')::bigint, (SELECT count(*) FROM "
+                      "airpg.dead_letters d WHERE d.table_id = t.table_id AND d.status IN "
+                      "('retrying', 'dead')) FROM airpg.tables t LEFT JOIN airpg.sync_tables s "
+                      "USING (table_id) WHERE t.base_id = $1 ORDER BY t.table_name",
+                      IsoTimeSql("s.last_poll_at"), IsoTimeSql("s.last_sweep_at"),
+                      IsoTimeSql("s.last_apply_at")),
+          {base_id}));
   for (int i = 0; i < tables.size(); ++i) {
     TableSyncStatus t;
     t.table_id = tables.Get(i, 0);

@@ -127,9 +127,10 @@ Result<WebhookState> Replace(airtable::Client& client, pg::Transaction& tx,
   RegisterSecret(created.mac_secret_base64);
   // A first hook is the caller's to announce; a replaced one loses payloads.
   if (!old_id.empty() || reason != "none on record") {
-    log::Warn("base {}: replaced webhook {} with {} ({}); its payloads not yet applied are "
-              "lost, so every table is polled and swept now",
-              base_id, old_id.empty() ? "-" : old_id, created.id, reason);
+    log::Warn(
+        "base {}: replaced webhook {} with {} ({}); its payloads not yet applied are "
+        "lost, so every table is polled and swept now",
+        base_id, old_id.empty() ? "-" : old_id, created.id, reason);
   }
   Status stored = tx.Run(
       "INSERT INTO airpg.sync_bases AS s (base_id, webhook_id, mac_secret_base64,"

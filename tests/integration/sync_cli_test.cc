@@ -82,8 +82,9 @@ class SyncCliTest : public ::testing::Test {
         [&] {
           return Scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL") ==
                      "1" &&
-                 Scalar("SELECT count(*) FROM airpg.sync_tables WHERE last_sweep_at IS NOT "
-                        "NULL") == Scalar("SELECT count(*) FROM airpg.tables");
+                 Scalar(
+                     "SELECT count(*) FROM airpg.sync_tables WHERE last_sweep_at IS NOT "
+                     "NULL") == Scalar("SELECT count(*) FROM airpg.tables");
         },
         std::chrono::seconds(30));
     EXPECT_TRUE(started) << sync->Stderr();

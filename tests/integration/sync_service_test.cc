@@ -152,8 +152,7 @@ TEST_F(SyncServiceTest, ARestartKeepsTheWebhookAndReadsWhatChangedMeanwhileFromI
   ASSERT_EQ(hooks->size(), 1u);
   EXPECT_EQ((*hooks)[0].id, hook);
   EXPECT_TRUE((*hooks)[0].is_hook_enabled);
-  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook_recreated'"),
-            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook_recreated'"), "1");
   EXPECT_EQ(Scalar("SELECT coalesce(sum(records), 0) FROM airpg.sync_events WHERE kind = "
                    "'webhook' AND event_id > " +
                    last_event),
@@ -174,8 +173,7 @@ TEST_F(SyncServiceTest, ARestartKeepsTheWebhookAndReadsWhatChangedMeanwhileFromI
   ASSERT_TRUE(hooks.ok()) << hooks.status().ToString();
   ASSERT_EQ(hooks->size(), 1u);
   EXPECT_EQ((*hooks)[0].id, hook);
-  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook_recreated'"),
-            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook_recreated'"), "1");
   ExpectClean(Verify(kDelta));
 }
 
