@@ -216,13 +216,13 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
   if (!first.ok()) return Fail(LetterIdGiven(first.status()));
   Result<AirtableAccess> airtable = OpenAirtable(config);
   if (!airtable.ok()) return Fail(airtable.status());
-  Result<pg::Rows> schema =
-      db->conn.Exec("SELECT schema_name FROM airpg.bases WHERE base_id = $1", {first->base_id});
-  if (!schema.ok()) return Fail(schema.status());
-  if (schema->empty()) return Fail(FailedPreconditionError("the letter's base is not migrated"));
-  auto plan = migrate::PlanBase(*airtable->client, &db->conn, first->base_id, {});
-  if (!plan.ok()) return Fail(plan.status());
-  sync::LiveBase live{first->base_id, std::string(schema->Get(0, 0)), *plan};
+  // The plan the live tables were built by (the catalog's), as the sync applies with.
+  if (Status migrated = RequireMigratedBase(db->conn, first->base_id); !migrated.ok()) {
+    return Fail(migrated);
+  }
+  Result<sync::LiveBase> loaded = sync::LoadLiveBase(db->conn, first->base_id);
+  if (!loaded.ok()) return Fail(loaded.status());
+  const sync::LiveBase& live = *loaded;
   // Attachment cells are stored the way the sync stores them.
   auto attachments = daemon::StoredAttachments::Open(
       *airtable->client, db->conninfo, options.attachments_dir, config.attachments_max_mb << 20);

@@ -116,5 +116,25 @@ TEST(MergeChecksumsTest, ATableWithAnErrorIsNotClean) {
   EXPECT_FALSE(t.clean());
 }
 
+// The records whose values differ are kept (the first few) for `airpg
+// verify` to name their fields; missing ones are not among them.
+TEST(MergeChecksumsTest, KeepsTheIdsOfRecordsWhoseValuesDiffer) {
+  auto merged = MergeChecksums(Table(), From({{"rec1", "a"}, {"rec2", "b"}, {"rec3", "c"}}),
+                               From({{"rec1", "a"}, {"rec2", "x"}, {"rec4", "d"}}));
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->differing_ids, std::vector<std::string>{"rec2"});
+}
+
+TEST(ShortenTest, CutsLongValuesAtACharacterBoundaryWithAnEllipsis) {
+  EXPECT_EQ(Shorten("short"), "short");
+  EXPECT_EQ(Shorten(std::string(60, 'a')), std::string(60, 'a'));
+  EXPECT_EQ(Shorten(std::string(61, 'a')), std::string(59, 'a') + "…");
+  // "é" is two bytes: the cut never splits it.
+  std::string accents;
+  for (int i = 0; i < 40; ++i) accents += "é";
+  std::string cut = Shorten(accents, 10);
+  EXPECT_EQ(cut, "éééé…");
+}
+
 }  // namespace
 }  // namespace airpg::migrate

@@ -187,6 +187,23 @@ TEST_F(WebhookKeeperTest, ReplacesAHookPointingElsewhere) {
   EXPECT_FALSE(again->recreated);
 }
 
+// Issue 15: a restart told nothing about pings asks for the URL on record,
+// so the hook (and its cursor) stays.
+TEST_F(WebhookKeeperTest, TheRecordedUrlKeepsTheHook) {
+  auto none = RecordedNotificationUrl(conn(), kBase);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(*none, "");
+  auto first = Ensure();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto recorded = RecordedNotificationUrl(conn(), kBase);
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_EQ(*recorded, kUrl);
+  auto again = Ensure(*recorded);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->recreated);
+  EXPECT_EQ(again->webhook_id, first->webhook_id);
+}
+
 TEST_F(WebhookKeeperTest, SwitchesPingsBackOn) {
   auto first = Ensure();
   ASSERT_TRUE(first.ok()) << first.status().ToString();

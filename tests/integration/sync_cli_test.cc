@@ -194,6 +194,11 @@ TEST_F(SyncCliTest, StatusAndDlqPrintIsoTimesNullsAndHeadersAndRefuseWhatDoesNot
   ASSERT_EQ(letters.size(), 1u) << list_json.out;
   EXPECT_TRUE(std::regex_match(letters[0]["created_at"].get<std::string>(), kIsoTime))
       << letters[0].dump();
+  // Replayed with the catalog's plan of the live tables: the record is read
+  // again, applied, and the letter closes.
+  ProcessOutput replay = airpg_.Run({"dlq", "replay", std::to_string(letters[0]["id"].get<int>())});
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_TRUE(Contains(airpg_.Run({"dlq", "list"}).out, "no dead letters"));
 }
 
 // Deleting more than the share and the minimum at once is held: the sync
