@@ -114,6 +114,7 @@ TEST_F(SyncCliTest, ASyncRestartedWithoutAPortKeepsItsWebhook) {
   EXPECT_TRUE(Contains(first->Stderr(), "listening on 127.0.0.1:8719")) << first->Stderr();
   const std::string hook = Scalar("SELECT webhook_id FROM airpg.sync_bases");
   ASSERT_NO_FATAL_FAILURE(Stop(*first));
+  const std::string last_event = Scalar("SELECT max(event_id) FROM airpg.sync_events");
 
   ASSERT_NO_FATAL_FAILURE(
       Ui("PATCH", "Clients/recCliHarbor0001", R"({"fields":{"Notes":"While airpg was down"}})"));
@@ -130,6 +131,11 @@ TEST_F(SyncCliTest, ASyncRestartedWithoutAPortKeepsItsWebhook) {
   EXPECT_EQ(Scalar("SELECT webhook_id FROM airpg.sync_bases"), hook);
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'webhook_recreated'"), "1");
   EXPECT_FALSE(Contains(second->Stderr(), "replaced webhook")) << second->Stderr();
+  // It came in through the kept hook's payloads (read before any poll).
+  EXPECT_EQ(Scalar("SELECT coalesce(sum(records), 0) FROM airpg.sync_events WHERE kind = "
+                   "'webhook' AND event_id > " +
+                   last_event),
+            "1");
   http::Client http;
   auto hooks = http.Send("GET", emulator_->url() + "/v0/bases/" + kBase + "/webhooks",
                          {{"Authorization", "Bearer patSyncCliTest"}}, "");
@@ -163,13 +169,22 @@ TEST_F(SyncCliTest, StatusAndDlqPrintIsoTimesNullsAndHeadersAndRefuseWhatDoesNot
   EXPECT_TRUE(Contains(text.out, "LAST POLL")) << text.out;
   EXPECT_TRUE(Contains(text.out, "payload cursor -")) << text.out;
 
-  for (const char* command : {"status", "dlq"}) {
-    std::vector<std::string> args = {command};
-    if (std::string(command) == "dlq") args.push_back("list");
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"status"}, {"dlq", "list"}, {"sync", "release-deletes", "staff"}}) {
     args.insert(args.end(), {"--base", "appNotMigrated0001"});
     ProcessOutput unknown = airpg_.Run(args);
-    EXPECT_EQ(unknown.exit_code, 2) << command << unknown.err;
+    EXPECT_EQ(unknown.exit_code, 2) << args[0] << unknown.err;
     EXPECT_TRUE(Contains(unknown.err, "appNotMigrated0001")) << unknown.err;
+  }
+  // The new settings are checked like every other.
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"AIRPG_SYNC_PORT", "70000"}, {"AIRPG_SYNC_MIN_HELD_DELETES", "-1"}}) {
+    AirpgProcess bad;
+    bad.SetEnv(name, value);
+    ProcessOutput refused = bad.Run({"status", "--base", kBase});
+    EXPECT_EQ(refused.exit_code, 2) << name << refused.err;
+    EXPECT_TRUE(Contains(refused.err, name == "AIRPG_SYNC_PORT" ? "sync.port" : "min_held"))
+        << refused.err;
   }
   ProcessOutput bogus = airpg_.Run({"dlq", "list", "--status", "bogus"});
   EXPECT_EQ(bogus.exit_code, 2) << bogus.err;
