@@ -25,6 +25,7 @@
 #include "cli/config.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
+#include "cli/job_progress.h"
 
 namespace airpg::cli {
 namespace {
@@ -202,6 +203,8 @@ int Run(int argc, char** argv) {
   app.add_option("--log-format", log_format,
                  "auto (human lines) | text | json (one object per line)")
       ->check(CLI::IsMember({"auto", "text", "json"}));
+  bool quiet = false;
+  app.add_flag("--quiet,-q", quiet, "no progress lines on stderr (migrate, verify)");
 
   // db
   DbOptions db;
@@ -365,6 +368,7 @@ int Run(int argc, char** argv) {
   ProcessEnvironment env;
   try {
     app.parse(argc, argv);
+    SetQuietProgress(quiet);
   } catch (const CLI::ParseError& e) {
     // --help and --version end the parse with exit code 0.
     if (e.get_exit_code() == 0) return app.exit(e);

@@ -63,6 +63,9 @@ class ProgressReporter {
   using Sink = std::function<void(std::string_view)>;
 
   ProgressReporter(std::string job, ProgressOptions options, Clock& clock, Sink sink);
+  ~ProgressReporter() { Finish(); }
+  ProgressReporter(const ProgressReporter&) = delete;
+  ProgressReporter& operator=(const ProgressReporter&) = delete;
 
   // A table's counts after a page; a new table_id starts that table's clock
   // (and ends a live line the previous table left open).

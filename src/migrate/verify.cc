@@ -177,7 +177,8 @@ namespace {
 Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                                std::string_view base_id, std::string_view schema,
                                                const mapping::SchemaPlan& plan,
-                                               const mapping::TablePlan& table, int64_t run_id) {
+                                               const mapping::TablePlan& table, int64_t run_id,
+                                               const VerifyProgressCallback& on_progress) {
   AIRPG_ASSIGN_OR_RETURN(SkipMap skip, ReadRejectedCells(conn, run_id, table.table_id));
   AIRPG_ASSIGN_OR_RETURN(auto postgres, PostgresChecksums(conn, schema, plan, table, skip,
                                                           /*with_links=*/true));
@@ -187,9 +188,14 @@ Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Con
   airtable::RecordPager pager =
       client.ListRecords(base_id, table.table_id, options, airtable::Priority::kVerification);
   static const std::set<std::string, std::less<>> kNone;
+  VerifyProgress progress{
+      table.table_id, table.table_name, 0, 0, static_cast<int64_t>(postgres.size()), false};
   for (;;) {
     AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
     if (!page) break;
+    progress.records += static_cast<int64_t>(page->records.size());
+    ++progress.pages;
+    if (on_progress) on_progress(progress);
     for (const auto& record : page->records) {
       auto it = skip.find(record.id);
       Result<std::string> sum = AirtableRecordChecksum(
@@ -198,6 +204,8 @@ Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Con
           sum.ok() ? *std::move(sum) : UnverifiableChecksum(sum.status().message());
     }
   }
+  progress.done = true;
+  if (on_progress) on_progress(progress);
   return CompareChecksums(table, airtable, postgres);
 }
 
@@ -205,11 +213,12 @@ Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Con
 
 Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                            std::string_view base_id, std::string_view schema,
-                                           const mapping::SchemaPlan& plan, int64_t run_id) {
+                                           const mapping::SchemaPlan& plan, int64_t run_id,
+                                           const VerifyProgressCallback& on_progress) {
   VerifyReport report;
   for (const auto& table : plan.tables) {
     Result<TableVerify> verified =
-        VerifyTableAgainstAirtable(client, conn, base_id, schema, plan, table, run_id);
+        VerifyTableAgainstAirtable(client, conn, base_id, schema, plan, table, run_id, on_progress);
     // A table that cannot be read at all (a page Airtable's parser refuses,
     // a query that fails on a row) is reported, and the others still are; a
     // lost connection or an outage stops the whole check (try again later).
@@ -231,7 +240,7 @@ Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connect
 }
 
 Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
-                              std::string_view base_id) {
+                              std::string_view base_id, const VerifyProgressCallback& on_progress) {
   std::string base(base_id);
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
@@ -244,8 +253,8 @@ Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
   out.schema = rows.Get(0, 0);
   out.run_id = std::stoll(std::string(rows.Get(0, 1)));
   AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan, PlanBase(client, &conn, base_id, {}));
-  AIRPG_ASSIGN_OR_RETURN(
-      out.report, VerifyAgainstAirtable(client, conn, base_id, out.schema, plan, out.run_id));
+  AIRPG_ASSIGN_OR_RETURN(out.report, VerifyAgainstAirtable(client, conn, base_id, out.schema, plan,
+                                                           out.run_id, on_progress));
   return out;
 }
 

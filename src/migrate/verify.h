@@ -67,10 +67,23 @@ TableVerify CompareChecksums(const mapping::TablePlan& table,
 Result<VerifyReport> VerifyStaging(pg::Connection& conn, std::string_view staging_schema,
                                    const mapping::SchemaPlan& plan, int64_t run_id);
 
+// How far the reading of one table from Airtable is: after each page, and
+// once more with `done` (for progress output).
+struct VerifyProgress {
+  std::string table_id;
+  std::string table_name;
+  int64_t records = 0;
+  int64_t pages = 0;
+  int64_t postgres_records = 0;  // what Airtable is expected to hold
+  bool done = false;
+};
+using VerifyProgressCallback = std::function<void(const VerifyProgress&)>;
+
 // The live schema against Airtable, read again now (verification priority).
 Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                            std::string_view base_id, std::string_view schema,
-                                           const mapping::SchemaPlan& plan, int64_t run_id);
+                                           const mapping::SchemaPlan& plan, int64_t run_id,
+                                           const VerifyProgressCallback& on_progress = {});
 
 // The base's live schema (airpg.bases) against Airtable, planned with the
 // catalog's names. kFailedPrecondition when the base was never migrated.
@@ -80,6 +93,7 @@ struct BaseVerify {
   VerifyReport report;
 };
 Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
-                              std::string_view base_id);
+                              std::string_view base_id,
+                              const VerifyProgressCallback& on_progress = {});
 
 }  // namespace airpg::migrate
