@@ -259,8 +259,12 @@ int Run(int argc, char** argv) {
   // doctor
   DoctorOptions doctor;
   CLI::App* doctor_cmd = app.add_subcommand(
-      "doctor", "check config, Postgres and the Airtable token; say what to fix");
+      "doctor",
+      "check config, data directory, Postgres and Airtable (token, base, scopes); say what to fix");
   AddOutputOption(doctor_cmd, &doctor.json);
+  doctor_cmd->add_option("--base", doctor.base, "the base to check (default: airtable.base_id)");
+  doctor_cmd->add_flag("--offline", doctor.offline,
+                       "do not ask Airtable (endpoint, token, base and scopes unchecked)");
 
   // schema plan, migrate, verify, rollback, runs
   MigrateCliOptions mig;
