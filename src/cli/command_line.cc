@@ -26,6 +26,7 @@
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/job_progress.h"
+#include "cli/man_page.h"
 
 namespace airpg::cli {
 namespace {
@@ -367,6 +368,9 @@ int Run(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"bash", "zsh"}));
 
+  CLI::App* man_cmd = app.add_subcommand(
+      "man", "print the man page (roff), generated from these commands: airpg man | man -l -");
+
   FallThroughEverywhere(app);
 
   ProcessEnvironment env;
@@ -399,6 +403,10 @@ int Run(int argc, char** argv) {
   if (completion_cmd->parsed()) {
     CommandSpec spec = SpecOf(app);
     std::cout << (shell == "zsh" ? ZshCompletion(spec) : BashCompletion(spec));
+    return kExitOk;
+  }
+  if (man_cmd->parsed()) {
+    std::cout << ManPage(SpecOf(app));
     return kExitOk;
   }
   if (doctor_cmd->parsed()) return RunDoctor(config, doctor);
