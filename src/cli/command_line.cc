@@ -205,7 +205,7 @@ int Run(int argc, char** argv) {
                  "auto (human lines) | text | json (one object per line)")
       ->check(CLI::IsMember({"auto", "text", "json"}));
   bool quiet = false;
-  app.add_flag("--quiet,-q", quiet, "no progress lines on stderr (migrate, verify)");
+  app.add_flag("--quiet,-q", quiet, "no progress lines on stderr (migrate, verify, sync)");
 
   // db
   DbOptions db;

@@ -16,6 +16,7 @@ bool quiet_progress = false;
 }  // namespace
 
 void SetQuietProgress(bool quiet) { quiet_progress = quiet; }
+bool QuietProgress() { return quiet_progress; }
 
 std::unique_ptr<ProgressReporter> StderrProgress(std::string job, const Config& config) {
   if (quiet_progress) return nullptr;

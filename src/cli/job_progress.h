@@ -20,6 +20,7 @@ namespace airpg::cli {
 
 // --quiet: no progress from any command. Set once, early in Run().
 void SetQuietProgress(bool quiet);
+bool QuietProgress();
 
 // A reporter for `job` at the config's request budget, or null under --quiet.
 std::unique_ptr<ProgressReporter> StderrProgress(std::string job, const Config& config);
