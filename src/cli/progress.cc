@@ -56,7 +56,7 @@ std::string FormatProgressLine(std::string_view job, const TableProgress& progre
   }
   if (progress.expected) return line;  // the count reached: the table ends any moment
   // No count to aim at: say how fast it can go at most, which is still honest.
-  return line + fmt::format("  ETA ? (at most {:.0f} rec/s)",
+  return line + fmt::format("  ETA ? (budget {:.0f} rec/s)",
                             options.pages_per_second * options.records_per_page);
 }
 

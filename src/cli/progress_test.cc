@@ -47,7 +47,7 @@ TEST(ProgressTest, LineShowsRecordsPagesRateAndEta) {
   EXPECT_EQ(FormatProgressLine("migrate", Table("a", 600, 6, 1000), 2, options),
             "migrate  Table a  600/1000 records  6 pages  300 rec/s  ETA 2s");
   EXPECT_EQ(FormatProgressLine("migrate", Table("a", 600, 6), 2, options),
-            "migrate  Table a  600 records  6 pages  300 rec/s  ETA ? (at most 300 rec/s)");
+            "migrate  Table a  600 records  6 pages  300 rec/s  ETA ? (budget 300 rec/s)");
   TableProgress done = Table("a", 1000, 10, 1000);
   done.done = true;
   EXPECT_EQ(FormatProgressLine("verify", done, 4, options),
