@@ -2,6 +2,7 @@
 // `airpg verify` on a pipe write a line per table on stderr (stdout stays the
 // report), --quiet removes them, and on a terminal (script(1) gives the
 // command a pty) the line is redrawn in place.
+#include <csignal>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,8 +13,12 @@
 
 #include "airpg_process.h"
 #include "base/subprocess.h"
+#include "child_process.h"
 #include "emulator/emulator.h"
+#include "http/client.h"
+#include "pg/connection.h"
 #include "pg/testing/test_cluster.h"
+#include "wait_for.h"
 
 namespace airpg::testing {
 namespace {
@@ -119,6 +124,57 @@ TEST(CliProgressTest, TerminalGetsALiveLineRedrawnInPlace) {
   // A second migration expects the counts the first one read.
   EXPECT_TRUE(Contains(run->out, "migrate  clients  4/4 records  1 pages")) << run->out;
   EXPECT_TRUE(Contains(run->out, "Total import time")) << run->out;
+}
+
+// `airpg sync` reports each step that changed something on stderr; --quiet
+// silences that too.
+TEST(CliProgressTest, QuietSyncPrintsNoStepLines) {
+  AirpgProcess airpg;
+  Delta setup;
+  ASSERT_NO_FATAL_FAILURE(setup.Start(airpg));
+  ASSERT_EQ(airpg.Run({"migrate", "--quiet"}).exit_code, 0);
+  auto conn = pg::Connection::Open(setup.db->url());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto scalar = [&](const std::string& sql) {
+    auto rows = conn->Exec(sql);
+    return rows.ok() && rows->size() > 0 ? std::string(rows->Get(0, 0)) : std::string();
+  };
+  // One sync run that brings `notes` in for a client; its stderr.
+  auto run_sync = [&](const std::vector<std::string>& args, const std::string& notes) {
+    auto sync = airpg.Start(args, "sync");
+    if (sync == nullptr) return std::string();
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return scalar("SELECT count(*) FROM airpg.sync_bases WHERE webhook_id IS NOT NULL") ==
+                     "1" &&
+                 scalar(
+                     "SELECT count(*) FILTER (WHERE last_sweep_at IS NOT NULL) FROM "
+                     "airpg.sync_tables") == "5";
+        },
+        std::chrono::seconds(30)))
+        << sync->Stderr();
+    http::Client http;
+    auto patched = http.Send(
+        "PATCH", setup.emulator->url() + "/__emulator/ui/" + kBase + "/Clients/recCliHarbor0001",
+        {{"Content-Type", "application/json"}}, R"({"fields":{"Notes":")" + notes + R"("}})");
+    EXPECT_TRUE(patched.ok() && patched->status == 200);
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return scalar(
+                     "SELECT notes FROM delta_analytics_registration_tracking.clients WHERE "
+                     "airtable_id = 'recCliHarbor0001'") == notes;
+        },
+        std::chrono::seconds(30)))
+        << sync->Stderr();
+    sync->Signal(SIGTERM);
+    auto ended = sync->Wait(std::chrono::seconds(20));
+    EXPECT_TRUE(ended.has_value() && ended->exit_code == 0) << sync->Stderr();
+    return sync->Stderr();
+  };
+  std::string loud = run_sync({"sync", "--loopback-pings"}, "loud");
+  EXPECT_TRUE(Contains(loud, "airpg sync: 1 changed")) << loud;
+  std::string quiet = run_sync({"sync", "--loopback-pings", "--quiet"}, "quiet");
+  EXPECT_FALSE(Contains(quiet, " changed, ")) << quiet;
 }
 
 }  // namespace
