@@ -8,6 +8,11 @@ find_package(CLI11 CONFIG QUIET)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 if(AIRPG_TESTS)
   find_package(GTest REQUIRED)
+  # The man page test renders airpg.1 (groff-base) and opens it as a user
+  # would (man-db); the progress test gives airpg a pty with script(1) (bsdutils).
+  find_program(AIRPG_GROFF groff REQUIRED)
+  find_program(AIRPG_MAN man REQUIRED)
+  find_program(AIRPG_SCRIPT script REQUIRED)
   include(GoogleTest)
 endif()
 if(AIRPG_BENCH)

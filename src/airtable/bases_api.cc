@@ -1,5 +1,7 @@
 #include "airtable/bases_api.h"
 
+#include <simdjson.h>
+
 #include <utility>
 
 #include <fmt/core.h>
@@ -36,6 +38,29 @@ Result<std::string> GetBaseSchemaJson(Client& client, std::string_view base_id, 
     if (parsed.ok()) return body;
     if (parsed.status().code() != StatusCode::kDataLoss || attempt >= 2) return parsed.status();
   }
+}
+
+Result<TokenOwner> Whoami(Client& client, Priority priority) {
+  AIRPG_ASSIGN_OR_RETURN(std::string body, client.Call("", priority, Client::Retry::kAlways, "GET",
+                                                       "/v0/meta/whoami"));
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view text;
+  if (parser.parse(body).get(root) != simdjson::SUCCESS ||
+      root["id"].get_string().get(text) != simdjson::SUCCESS) {
+    return DataLossError("GET /v0/meta/whoami: no user id in the answer");
+  }
+  TokenOwner owner;
+  owner.user_id = std::string(text);
+  if (root["email"].get_string().get(text) == simdjson::SUCCESS) owner.email = std::string(text);
+  simdjson::dom::array scopes;
+  if (root["scopes"].get_array().get(scopes) == simdjson::SUCCESS) {
+    owner.scopes.emplace();
+    for (simdjson::dom::element scope : scopes) {
+      if (scope.get_string().get(text) == simdjson::SUCCESS) owner.scopes->emplace_back(text);
+    }
+  }
+  return owner;
 }
 
 }  // namespace airpg::airtable

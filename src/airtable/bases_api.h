@@ -4,6 +4,7 @@
 // Free functions over Client, thread-safe as Client is.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,5 +24,15 @@ Result<std::vector<BaseInfo>> ListBases(Client& client, Priority priority = Prio
 // short on the way is asked for again, twice at most.
 Result<std::string> GetBaseSchemaJson(Client& client, std::string_view base_id,
                                       Priority priority = Priority::kIncremental);
+
+// GET /v0/meta/whoami: who the token belongs to. Airtable adds `email` with
+// the user.email:read scope and `scopes` for OAuth tokens only; a personal
+// access token's scopes are not listed (API.md §5.1).
+struct TokenOwner {
+  std::string user_id;
+  std::string email;                               // "" without user.email:read
+  std::optional<std::vector<std::string>> scopes;  // nullopt: not listed
+};
+Result<TokenOwner> Whoami(Client& client, Priority priority = Priority::kIncremental);
 
 }  // namespace airpg::airtable

@@ -95,6 +95,10 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
       // 503 is documented as "safe to retry"; other 5xx may have been applied.
       may_retry = retry == Retry::kAlways || response->status == 503;
       at_least = RetryAfter(*response);
+    } else if (response->status == 401) {
+      // Whatever the command, the fix is the same: the token (issue 15).
+      return ToStatus(ParseApiError(401, response->body))
+          .WithContext("Airtable refused the token in AIRTABLE_TOKEN");
     } else {
       return ToStatus(ParseApiError(response->status, response->body));
     }
@@ -102,6 +106,12 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
     std::optional<std::chrono::milliseconds> delay = backoff.Next();
     if (!delay)
       return failure.WithContext(fmt::format("gave up after {} retries", backoff.attempts()));
+    // Said at the first retry, not after the whole backoff has run out in silence.
+    if (backoff.attempts() == 1) {
+      log::Warn("Airtable at {} did not answer {} {} ({}): retrying up to {} times",
+                options_.endpoint_url, call.method, path_and_query, failure.message(),
+                options_.backoff.max_attempts);
+    }
     if (!pacer_.clock().SleepFor(std::max(*delay, at_least), options_.stop)) {
       return CancelledError("stopped while waiting to retry");
     }

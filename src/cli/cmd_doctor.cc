@@ -3,13 +3,18 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "base/redact.h"
+#include "cli/airtable_access.h"
 #include "cli/database.h"
+#include "cli/doctor_airtable.h"
+#include "cli/doctor_home.h"
 #include "cli/exit_code.h"
 #include "pg/connection.h"
 #include "pg/conninfo.h"
@@ -17,15 +22,6 @@
 
 namespace airpg::cli {
 namespace {
-
-enum class Outcome { kOk, kWarn, kFail };
-
-struct Check {
-  std::string name;
-  Outcome outcome;
-  std::string message;
-  std::string fix;  // empty when nothing to do
-};
 
 constexpr int kMinimumServerVersion = 130000;
 
@@ -48,18 +44,6 @@ Check CheckConfig(const Result<Config>& config) {
   }
   if (config->source.empty()) return {"config", Outcome::kOk, "no config file; using defaults", ""};
   return {"config", Outcome::kOk, "loaded " + config->source.string(), ""};
-}
-
-Check CheckHome(const Config& config) {
-  std::error_code ec;
-  std::filesystem::path home = config.home;
-  std::filesystem::path probe = home;
-  while (!probe.empty() && !std::filesystem::exists(probe, ec)) probe = probe.parent_path();
-  if (::access(probe.c_str(), W_OK) != 0) {
-    return {"home", Outcome::kFail, fmt::format("{} is not writable", home.string()),
-            "set AIRPG_HOME (or `home:` in airpg.yaml) to a writable directory"};
-  }
-  return {"home", Outcome::kOk, home.string(), ""};
 }
 
 Check CheckPostgres(const Config& config) {
@@ -123,12 +107,29 @@ int RunDoctor(const Result<Config>& config, const DoctorOptions& options) {
   if (config.ok()) RegisterUrlSecrets(config->airtable_endpoint_url, /*query_values=*/true);
   std::vector<Check> checks = {CheckConfig(config)};
   if (config.ok()) {
-    checks.push_back(CheckHome(*config));
+    for (Check& c : CheckHome(*config)) checks.push_back(std::move(c));
     checks.push_back(CheckPostgres(*config));
-    checks.push_back(CheckToken(*config));
-    // The endpoint's user info and query may hold a proxy's credentials.
-    checks.push_back(
-        {"airtable-endpoint", Outcome::kOk, RedactUrl(config->airtable_endpoint_url), ""});
+    Check token = CheckToken(*config);
+    // Without a token Airtable itself cannot be asked (an emulator can).
+    bool can_ask = config->airtable_token || token.outcome == Outcome::kOk;
+    checks.push_back(std::move(token));
+    if (options.offline || !can_ask) {
+      // The endpoint's user info and query may hold a proxy's credentials.
+      checks.push_back({"airtable-endpoint", Outcome::kOk,
+                        RedactUrl(config->airtable_endpoint_url) + " (not checked online)", ""});
+    } else {
+      std::optional<std::string> base_id;
+      if (options.base || !config->airtable_base_id.empty()) {
+        Result<std::string> id = ResolveBaseId(*config, options.base);
+        if (id.ok()) {
+          base_id = *id;
+        } else {
+          checks.push_back({"airtable-base", Outcome::kFail, std::string(id.status().message()),
+                            "pass --base app… (`airpg bases` lists them)"});
+        }
+      }
+      for (Check& c : CheckAirtableOnline(*config, base_id)) checks.push_back(std::move(c));
+    }
   }
   bool failed = false;
   for (Check& c : checks) {

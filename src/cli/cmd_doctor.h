@@ -1,7 +1,12 @@
-// `airpg doctor`: checks the config, Postgres (reachability and version) and
-// the Airtable token's presence (never printing it), one line per check, and
-// says how to fix each problem. Single-thread.
+// `airpg doctor`: checks the config, the data directory (doctor_home.h),
+// Postgres (reachability and version), the Airtable token (never printing
+// it) and Airtable online (doctor_airtable.h: endpoint, token accepted, base,
+// scopes), one line per check, each problem with one line saying how to fix
+// it. Single-thread.
 #pragma once
+
+#include <optional>
+#include <string>
 
 #include "base/result.h"
 #include "cli/config.h"
@@ -10,6 +15,8 @@ namespace airpg::cli {
 
 struct DoctorOptions {
   bool json = false;
+  std::optional<std::string> base;  // --base; else airtable.base_id
+  bool offline = false;             // --offline: do not ask Airtable
 };
 
 // `config` may be an error: doctor reports it as a problem instead of failing.

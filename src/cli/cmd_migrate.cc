@@ -15,6 +15,7 @@
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
+#include "cli/job_progress.h"
 #include "mapping/ddl.h"
 #include "mapping/schema_plan.h"
 #include "migrate/migrator.h"
@@ -219,14 +220,11 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
   mo.attachments_dir = options.attachments_dir;
   mo.max_attachment_bytes = config.attachments_max_mb << 20;
   mo.stop = interrupt.token();
-  if (::isatty(STDERR_FILENO) != 0) {
-    mo.on_progress = [](const migrate::TableSummary& t) {
-      std::cerr << fmt::format("  {:<32} {:>10} read {:>10} imported {:>8} rejected  {:.1f}s\n",
-                               t.table_name, t.read, t.imported, t.rejected, t.seconds);
-    };
-  }
+  std::unique_ptr<ProgressReporter> progress = StderrProgress("migrate", config);
+  if (progress) mo.on_progress = MigrateProgress(*progress, job->db.conn, job->base_id);
   Result<migrate::MigrateSummary> summary =
       migrate::Migrate(*job->airtable.client, job->db.conn, job->db.conninfo, mo);
+  if (progress) progress->Finish();  // before any error line
   if (!summary.ok()) {
     if (interrupt.interrupted()) return interrupted();
     Status failure = ExplainBaseFailure(*job->airtable.client, job->base_id, summary.status());
@@ -251,8 +249,11 @@ int RunVerify(const Config& config, const MigrateCliOptions& options) {
   if (Status migrated = RequireMigratedBase(job->db.conn, job->base_id); !migrated.ok()) {
     return Fail(migrated);
   }
+  std::unique_ptr<ProgressReporter> progress = StderrProgress("verify", config);
   Result<migrate::BaseVerify> verified =
-      migrate::VerifyBase(*job->airtable.client, job->db.conn, job->base_id, options.tables);
+      migrate::VerifyBase(*job->airtable.client, job->db.conn, job->base_id, options.tables,
+                          progress ? VerifyProgress(*progress) : migrate::VerifyProgressCallback());
+  if (progress) progress->Finish();
   if (!verified.ok()) {
     return Fail(ExplainBaseFailure(*job->airtable.client, job->base_id, verified.status()));
   }

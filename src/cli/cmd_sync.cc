@@ -14,6 +14,7 @@
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
+#include "cli/job_progress.h"
 #include "daemon/stored_attachments.h"
 #include "daemon/sync_service.h"
 #include "daemon/webhook_receiver.h"
@@ -132,7 +133,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
     }
   }
   so.on_step = [](const sync::StepReport& r) {
-    if (r.changed + r.tombstoned + r.errors == 0) return;
+    if (QuietProgress() || r.changed + r.tombstoned + r.errors == 0) return;  // --quiet
     std::cerr << fmt::format("airpg sync: {} changed, {} deleted, {} payloads, {} requests{}\n",
                              r.changed, r.tombstoned, r.payloads, r.requests,
                              r.errors ? fmt::format(", {} errors", r.errors) : "");

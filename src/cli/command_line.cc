@@ -25,6 +25,8 @@
 #include "cli/config.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
+#include "cli/job_progress.h"
+#include "cli/man_page.h"
 
 namespace airpg::cli {
 namespace {
@@ -202,6 +204,8 @@ int Run(int argc, char** argv) {
   app.add_option("--log-format", log_format,
                  "auto (human lines) | text | json (one object per line)")
       ->check(CLI::IsMember({"auto", "text", "json"}));
+  bool quiet = false;
+  app.add_flag("--quiet,-q", quiet, "no progress lines on stderr (migrate, verify, sync)");
 
   // db
   DbOptions db;
@@ -256,8 +260,12 @@ int Run(int argc, char** argv) {
   // doctor
   DoctorOptions doctor;
   CLI::App* doctor_cmd = app.add_subcommand(
-      "doctor", "check config, Postgres and the Airtable token; say what to fix");
+      "doctor",
+      "check config, data directory, Postgres and Airtable (token, base, scopes); say what to fix");
   AddOutputOption(doctor_cmd, &doctor.json);
+  doctor_cmd->add_option("--base", doctor.base, "the base to check (default: airtable.base_id)");
+  doctor_cmd->add_flag("--offline", doctor.offline,
+                       "do not ask Airtable (endpoint, token, base and scopes unchecked)");
 
   // schema plan, migrate, verify, rollback, runs
   MigrateCliOptions mig;
@@ -373,11 +381,15 @@ int Run(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"bash", "zsh"}));
 
+  CLI::App* man_cmd = app.add_subcommand(
+      "man", "print the man page (roff), generated from these commands: airpg man | man -l -");
+
   FallThroughEverywhere(app);
 
   ProcessEnvironment env;
   try {
     app.parse(argc, argv);
+    SetQuietProgress(quiet);
   } catch (const CLI::ParseError& e) {
     // --help and --version end the parse with exit code 0.
     if (e.get_exit_code() == 0) return app.exit(e);
@@ -404,6 +416,10 @@ int Run(int argc, char** argv) {
   if (completion_cmd->parsed()) {
     CommandSpec spec = SpecOf(app);
     std::cout << (shell == "zsh" ? ZshCompletion(spec) : BashCompletion(spec));
+    return kExitOk;
+  }
+  if (man_cmd->parsed()) {
+    std::cout << ManPage(SpecOf(app));
     return kExitOk;
   }
   if (doctor_cmd->parsed()) return RunDoctor(config, doctor);

@@ -80,6 +80,9 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
   }
   if (path == "home") {
     if (value.empty()) return bad("must not be empty");
+    // A relative data directory would move with the working directory, and
+    // `db start` run from elsewhere would make a second cluster: refused.
+    if (!fs::path(value).is_absolute()) return bad("must be an absolute path");
     config.home = value;
   } else if (path == "log.level") {
     log::Level level;
@@ -228,6 +231,11 @@ Result<Config> LoadConfig(const Environment& env, const std::optional<std::strin
   // AIRTABLE_ENDPOINT_URL is the variable airtable.js reads; AIRPG_* wins over it.
   if (auto url = env.Get("AIRTABLE_ENDPOINT_URL"); url && !url->empty()) {
     AIRPG_RETURN_IF_ERROR(Apply(config, "airtable.endpoint_url", *url, "AIRTABLE_ENDPOINT_URL"));
+  }
+  // Set but empty is a mistake (`AIRPG_HOME=$UNSET airpg …`), not "use the default".
+  if (auto home = env.Get("AIRPG_HOME"); home && home->empty()) {
+    return InvalidArgumentError(
+        "AIRPG_HOME is set but empty: set it to an absolute path, or unset it for the default");
   }
   for (const ConfigKey& key : ConfigKeys()) {
     if (auto value = env.Get(key.env); value && !value->empty()) {

@@ -42,6 +42,24 @@ TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config->airtable_per_token_limit, 50);
 }
 
+// Issue 15: an empty or relative AIRPG_HOME is refused (exit 2), never
+// silently replaced by the default or resolved against the working directory.
+TEST_F(ConfigTest, HomeMustBeAnAbsolutePath) {
+  for (const char* home : {"", "relative/dir", "./airpg"}) {
+    auto config = LoadConfig(MapEnvironment({{"AIRPG_HOME", home}}), std::nullopt);
+    ASSERT_FALSE(config.ok()) << home;
+    EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(config.status().message().find("AIRPG_HOME"), std::string::npos)
+        << config.status().message();
+  }
+  auto from_file = LoadConfig(MapEnvironment({}), Write("home: data\n"));
+  ASSERT_FALSE(from_file.ok());
+  EXPECT_NE(from_file.status().message().find("absolute"), std::string::npos);
+  auto absolute = LoadConfig(MapEnvironment({{"AIRPG_HOME", "/srv/airpg"}}), std::nullopt);
+  ASSERT_TRUE(absolute.ok()) << absolute.status().ToString();
+  EXPECT_EQ(absolute->home, "/srv/airpg");
+}
+
 TEST_F(ConfigTest, SyncSettingsPerTableAndTheirErrors) {
   std::string path = Write(
       "sync:\n  poll_seconds: 30\n  max_delete_share: 0.05\n  drop_removed_fields: true\n"

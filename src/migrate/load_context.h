@@ -25,8 +25,10 @@ struct TableSummary {
   int64_t rejected = 0;   // ledger rows (cells and whole records)
   int64_t set_aside = 0;  // whole records in the ledger instead of the table
   int64_t attachments = 0;
+  int64_t pages = 0;  // listing pages read (progress)
   double seconds = 0;
   bool resumed = false;  // loaded by an earlier, interrupted attempt of the run
+  bool done = false;     // the table's last progress call
 };
 
 struct LoadContext {
@@ -43,7 +45,8 @@ struct LoadContext {
   // Loading stops with kCancelled (its transaction rolled back) once this
   // is stopped; checked between pages.
   std::stop_token stop;
-  // Called after each page with the table's running counts.
+  // Called after each page with the table's running counts, and once more
+  // with `done` when the table is loaded.
   std::function<void(const TableSummary&)> on_progress;
 };
 

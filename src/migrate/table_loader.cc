@@ -252,6 +252,7 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
       break;
     }
     if (!page->ok()) return page->status();
+    ++summary.pages;
     summary.read += static_cast<int64_t>((*page)->records.size() + (*page)->malformed.size());
     for (airtable::MalformedRecord& m : (*page)->malformed) {
       writer.SetAside(m.record_id, std::move(m.raw_json), "malformed record: " + m.reason);
@@ -285,6 +286,8 @@ Result<TableSummary> LoadTable(LoadContext& ctx, const mapping::TablePlan& table
                  std::to_string(summary.attachments), fmt::format("{:.3f}", summary.seconds)}));
     AIRPG_RETURN_IF_ERROR(tx->Commit());
   }
+  summary.done = true;
+  if (ctx.on_progress) ctx.on_progress(summary);
   return summary;
 }
 

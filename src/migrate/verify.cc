@@ -247,7 +247,8 @@ Status ExplainDifferences(airtable::Client& client, pg::Connection& conn, std::s
 Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                                std::string_view base_id, std::string_view schema,
                                                const mapping::SchemaPlan& plan,
-                                               const mapping::TablePlan& table, int64_t run_id) {
+                                               const mapping::TablePlan& table, int64_t run_id,
+                                               const VerifyProgressCallback& on_progress) {
   AIRPG_ASSIGN_OR_RETURN(SkipMap skip, ReadRejectedCells(conn, run_id, table.table_id));
   AIRPG_ASSIGN_OR_RETURN(auto postgres, PostgresChecksums(conn, schema, plan, table, skip,
                                                           /*with_links=*/true));
@@ -257,9 +258,14 @@ Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Con
   airtable::RecordPager pager =
       client.ListRecords(base_id, table.table_id, options, airtable::Priority::kVerification);
   static const std::set<std::string, std::less<>> kNone;
+  VerifyProgress progress{
+      table.table_id, table.table_name, 0, 0, static_cast<int64_t>(postgres.size()), false};
   for (;;) {
     AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());
     if (!page) break;
+    progress.records += static_cast<int64_t>(page->records.size());
+    ++progress.pages;
+    if (on_progress) on_progress(progress);
     for (const auto& record : page->records) {
       auto it = skip.find(record.id);
       Result<std::string> sum = AirtableRecordChecksum(
@@ -268,6 +274,8 @@ Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Con
           sum.ok() ? *std::move(sum) : UnverifiableChecksum(sum.status().message());
     }
   }
+  progress.done = true;
+  if (on_progress) on_progress(progress);
   TableVerify verified = CompareChecksums(table, airtable, postgres);
   AIRPG_RETURN_IF_ERROR(
       ExplainDifferences(client, conn, base_id, schema, plan, table, skip, verified));
@@ -279,7 +287,8 @@ Result<TableVerify> VerifyTableAgainstAirtable(airtable::Client& client, pg::Con
 Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                            std::string_view base_id, std::string_view schema,
                                            const mapping::SchemaPlan& plan, int64_t run_id,
-                                           const std::vector<std::string>& tables) {
+                                           const std::vector<std::string>& tables,
+                                           const VerifyProgressCallback& on_progress) {
   VerifyReport report;
   for (const auto& table : plan.tables) {
     if (!tables.empty() &&
@@ -287,7 +296,7 @@ Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connect
       continue;
     }
     Result<TableVerify> verified =
-        VerifyTableAgainstAirtable(client, conn, base_id, schema, plan, table, run_id);
+        VerifyTableAgainstAirtable(client, conn, base_id, schema, plan, table, run_id, on_progress);
     // A table that cannot be read at all (a page Airtable's parser refuses,
     // a query that fails on a row) is reported, and the others still are; a
     // lost connection or an outage stops the whole check (try again later).
@@ -309,7 +318,8 @@ Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connect
 }
 
 Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
-                              std::string_view base_id, const std::vector<std::string>& tables) {
+                              std::string_view base_id, const std::vector<std::string>& tables,
+                              const VerifyProgressCallback& on_progress) {
   std::string base(base_id);
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
@@ -338,7 +348,7 @@ Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
     table_ids.push_back(found->table_id);
   }
   AIRPG_ASSIGN_OR_RETURN(out.report, VerifyAgainstAirtable(client, conn, base_id, out.schema, plan,
-                                                           out.run_id, table_ids));
+                                                           out.run_id, table_ids, on_progress));
   return out;
 }
 

@@ -84,6 +84,18 @@ Result<VerifyReport> VerifyStaging(pg::Connection& conn, std::string_view stagin
 // `text` cut to about `max` bytes (at a UTF-8 boundary) with "…" when longer.
 std::string Shorten(std::string_view text, size_t max = 60);
 
+// How far the reading of one table from Airtable is: after each page, and
+// once more with `done` (for progress output).
+struct VerifyProgress {
+  std::string table_id;
+  std::string table_name;
+  int64_t records = 0;
+  int64_t pages = 0;
+  int64_t postgres_records = 0;  // what Airtable is expected to hold
+  bool done = false;
+};
+using VerifyProgressCallback = std::function<void(const VerifyProgress&)>;
+
 // The live schema against Airtable, read again now (verification priority).
 // For the first few records that differ, the records are read again one by
 // one and the fields that differ are named, with both values. `tables`: the
@@ -91,7 +103,8 @@ std::string Shorten(std::string_view text, size_t max = 60);
 Result<VerifyReport> VerifyAgainstAirtable(airtable::Client& client, pg::Connection& conn,
                                            std::string_view base_id, std::string_view schema,
                                            const mapping::SchemaPlan& plan, int64_t run_id,
-                                           const std::vector<std::string>& tables = {});
+                                           const std::vector<std::string>& tables = {},
+                                           const VerifyProgressCallback& on_progress = {});
 
 // The base's live schema (airpg.bases) against Airtable, planned with the
 // catalog's names. kFailedPrecondition when the base was never migrated.
@@ -104,6 +117,7 @@ struct BaseVerify {
 };
 Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
                               std::string_view base_id,
-                              const std::vector<std::string>& tables = {});
+                              const std::vector<std::string>& tables = {},
+                              const VerifyProgressCallback& on_progress = {});
 
 }  // namespace airpg::migrate
