@@ -17,11 +17,11 @@
 #include "cli/interrupt.h"
 #include "mapping/ddl.h"
 #include "mapping/schema_plan.h"
-#include "pg/catalog.h"
 #include "migrate/migrator.h"
 #include "migrate/run_history.h"
 #include "migrate/swap.h"
 #include "migrate/verify.h"
+#include "pg/catalog.h"
 
 namespace airpg::cli {
 namespace {
@@ -82,22 +82,23 @@ std::string Count(std::optional<int64_t> n) { return n ? std::to_string(*n) : "-
 // whole; a cell rejected leaves the rest of its record imported.
 void PrintSummaryText(const migrate::MigrateSummary& s, bool dry_run) {
   constexpr const char* kRow = "{:<32} {:>12} {:>10} {:>10} {:>14} {:>12} {:>9}{}\n";
-  std::cout << fmt::format(kRow, "table", "records read", "imported", "set aside",
-                           "cells rejected", "attachments", "seconds", "");
+  std::cout << fmt::format(kRow, "table", "records read", "imported", "set aside", "cells rejected",
+                           "attachments", "seconds", "");
   std::string rule = fmt::format(kRow, std::string(32, '-'), std::string(12, '-'),
                                  std::string(10, '-'), std::string(10, '-'), std::string(14, '-'),
                                  std::string(12, '-'), std::string(9, '-'), "");
   std::cout << rule;
   migrate::TableSummary total;
   int kept = 0;
+  int64_t kept_rows = 0;
   for (const migrate::TableSummary& t : s.tables) {
     std::string note = t.kept ? "  (kept from the live schema)" : t.resumed ? "  (resumed)" : "";
-    std::cout << fmt::format(kRow, t.table_name,
-                             t.kept ? "-" : std::to_string(t.read), t.imported,
+    std::cout << fmt::format(kRow, t.table_name, t.kept ? "-" : std::to_string(t.read), t.imported,
                              t.kept ? "-" : std::to_string(t.set_aside),
                              t.kept ? "-" : std::to_string(t.rejected_cells()), t.attachments,
                              Seconds(t.seconds), note);
     kept += t.kept ? 1 : 0;
+    kept_rows += t.kept ? t.imported : 0;
     total.read += t.read;
     total.imported += t.imported;
     total.set_aside += t.kept ? 0 : t.set_aside;
@@ -110,13 +111,15 @@ void PrintSummaryText(const migrate::MigrateSummary& s, bool dry_run) {
   std::cout << "\n";
   std::cout << fmt::format(
       "records:       {} read from Airtable, {} {}, {} set aside whole (airpg.rejects)\n",
-      total.read, total.imported, dry_run ? "would be imported" : "imported", total.set_aside);
+      total.read, total.imported - kept_rows, dry_run ? "would be imported" : "imported",
+      total.set_aside);
   std::cout << fmt::format(
       "cells:         {} rejected (airpg.rejects; the rest of each record is imported)\n",
       total.rejected_cells());
   if (kept > 0) {
-    std::cout << fmt::format("kept:          {} table(s) copied from the live schema, not read\n",
-                             kept);
+    std::cout << fmt::format(
+        "kept:          {} record(s) of {} table(s) copied from the live schema, not read\n",
+        kept_rows, kept);
   }
   if (dry_run) {
     std::cout << "\nwould change:\n";
@@ -124,10 +127,9 @@ void PrintSummaryText(const migrate::MigrateSummary& s, bool dry_run) {
       std::string columns;
       for (const auto& name : c.columns_added) columns += " +" + name;
       for (const auto& name : c.columns_removed) columns += " -" + name;
-      std::cout << fmt::format("  {:<8} {:<32} rows {:>8} live → {:>8} in Airtable{}{}\n",
-                               c.action, c.table_name, Count(c.live_rows),
-                               Count(c.airtable_records), columns.empty() ? "" : "  columns",
-                               columns);
+      std::cout << fmt::format("  {:<8} {:<32} rows {:>8} live → {:>8} in Airtable{}{}\n", c.action,
+                               c.table_name, Count(c.live_rows), Count(c.airtable_records),
+                               columns.empty() ? "" : "  columns", columns);
     }
     std::cout << "dry run:       nothing was written, nothing was verified\n";
     return;
@@ -355,22 +357,22 @@ namespace {
 
 json RunJson(const migrate::RunRecord& r) {
   auto opt = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
-  return {{"run_id", r.run_id},
-          {"base_id", r.base_id},
-          {"kind", r.kind},
-          {"status", r.status},
-          {"schema", r.schema},
-          {"backup_schema", opt(r.backup_schema)},
-          {"started_at", r.started_at},
-          {"finished_at", opt(r.finished_at)},
-          {"error", opt(r.error)},
-          {"refreshed_tables", r.refreshed_tables.empty() ? json(nullptr)
-                                                          : json(r.refreshed_tables)},
-          {"tables", Optional(r.tables)},
-          {"records_read", Optional(r.records_read)},
-          {"records_imported", Optional(r.records_imported)},
-          {"rejected", Optional(r.rejected)},
-          {"attachments", Optional(r.attachments)}};
+  return {
+      {"run_id", r.run_id},
+      {"base_id", r.base_id},
+      {"kind", r.kind},
+      {"status", r.status},
+      {"schema", r.schema},
+      {"backup_schema", opt(r.backup_schema)},
+      {"started_at", r.started_at},
+      {"finished_at", opt(r.finished_at)},
+      {"error", opt(r.error)},
+      {"refreshed_tables", r.refreshed_tables.empty() ? json(nullptr) : json(r.refreshed_tables)},
+      {"tables", Optional(r.tables)},
+      {"records_read", Optional(r.records_read)},
+      {"records_imported", Optional(r.records_imported)},
+      {"rejected", Optional(r.rejected)},
+      {"attachments", Optional(r.attachments)}};
 }
 
 void PrintRunsText(const std::vector<migrate::RunRecord>& runs) {
@@ -380,8 +382,8 @@ void PrintRunsText(const std::vector<migrate::RunRecord>& runs) {
   for (const migrate::RunRecord& r : runs) {
     std::string tail = r.error ? "error: " + *r.error : r.schema;
     if (!r.error && r.backup_schema) tail += " (backup " + *r.backup_schema + ")";
-    if (!r.refreshed_tables.empty()) tail += fmt::format(" [{} table(s) refreshed]",
-                                                         r.refreshed_tables.size());
+    if (!r.refreshed_tables.empty())
+      tail += fmt::format(" [{} table(s) refreshed]", r.refreshed_tables.size());
     std::cout << fmt::format(kRow, r.run_id, r.base_id, r.status, r.started_at,
                              r.finished_at.value_or("-"), Count(r.tables), Count(r.records_read),
                              Count(r.records_imported), Count(r.rejected), tail);
@@ -429,9 +431,8 @@ int RunRunsAbandon(const Config& config, const MigrateCliOptions& options) {
     std::cout << json{{"run_id", done->run_id},
                       {"base_id", done->base_id},
                       {"status", "abandoned"},
-                      {"dropped_schema", done->dropped_schema.empty()
-                                             ? json(nullptr)
-                                             : json(done->dropped_schema)}}
+                      {"dropped_schema",
+                       done->dropped_schema.empty() ? json(nullptr) : json(done->dropped_schema)}}
                      .dump(2)
               << "\n";
   } else {

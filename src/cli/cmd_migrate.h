@@ -18,9 +18,9 @@ struct MigrateCliOptions {
   std::string schema;                      // --schema: live schema name ("" = default)
   bool dry_run = false;
   std::string attachments_dir;
-  bool json = false;                    // --output json
-  std::optional<int64_t> rollback_to;   // rollback --to RUN
-  int64_t abandon_run = 0;              // runs abandon RUN
+  bool json = false;                   // --output json
+  std::optional<int64_t> rollback_to;  // rollback --to RUN
+  int64_t abandon_run = 0;             // runs abandon RUN
 };
 
 int RunSchemaPlan(const Config& config, const MigrateCliOptions& options);

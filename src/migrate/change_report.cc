@@ -13,12 +13,12 @@ namespace {
 Result<std::optional<int64_t>> LiveRows(pg::Connection& conn, const RunPlan& run,
                                         const pg::CatalogTableRow& table) {
   if (!run.live || table.columns.empty()) return std::optional<int64_t>();
-  bool tombstones = std::find(table.columns.begin(), table.columns.end(), "deleted_at") !=
-                    table.columns.end();
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows rows, conn.Exec(fmt::format("SELECT count(*) FROM {}{}",
-                                           QualifiedName(run.live->schema, table.table_name),
-                                           tombstones ? " WHERE deleted_at IS NULL" : "")));
+  bool tombstones =
+      std::find(table.columns.begin(), table.columns.end(), "deleted_at") != table.columns.end();
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec(fmt::format("SELECT count(*) FROM {}{}",
+                                               QualifiedName(run.live->schema, table.table_name),
+                                               tombstones ? " WHERE deleted_at IS NULL" : "")));
   return std::optional<int64_t>(std::stoll(std::string(rows.Get(0, 0))));
 }
 
@@ -39,7 +39,7 @@ Result<std::vector<TableChange>> DescribeChanges(pg::Connection& conn, const Run
     change.table_id = table.table_id;
     change.table_name = table.table_name;
     const pg::CatalogTableRow* live = live_table(table.table_id);
-    change.action = live == nullptr              ? "create"
+    change.action = live == nullptr                  ? "create"
                     : run.kept.count(table.table_id) ? "keep"
                                                      : "refresh";
     if (live != nullptr) {

@@ -17,8 +17,7 @@ using mapping::Storage;
 
 class Keeper {
  public:
-  Keeper(LoadContext& ctx, const RunPlan& run, const mapping::TablePlan& table,
-         pg::Transaction& tx)
+  Keeper(LoadContext& ctx, const RunPlan& run, const mapping::TablePlan& table, pg::Transaction& tx)
       : ctx_(ctx), run_(run), table_(table), tx_(tx), live_(run.live->schema) {}
 
   Result<TableSummary> Run() {
@@ -116,7 +115,8 @@ class Keeper {
     } else if (f.link_role == LinkRole::kJunction || f.link_role == LinkRole::kJunctionInverse) {
       AIRPG_ASSIGN_OR_RETURN(bool has, LiveHas(f.relation_table));
       if (!has || run_.plan.FindTable(f.linked_table_id) == nullptr) return Status::Ok();
-      AIRPG_ASSIGN_OR_RETURN(bool target, LiveHas(run_.plan.FindTable(f.linked_table_id)->table_name));
+      AIRPG_ASSIGN_OR_RETURN(bool target,
+                             LiveHas(run_.plan.FindTable(f.linked_table_id)->table_name));
       if (!target) return Status::Ok();
       bool owner = f.link_role == LinkRole::kJunction;
       // The inverse side's positions are its own; a link only the owner's

@@ -44,10 +44,9 @@ Status LockBase(pg::Connection& conn, std::string_view base_id, std::chrono::mil
                 std::stop_token stop) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
-    AIRPG_ASSIGN_OR_RETURN(
-        pg::Rows rows,
-        conn.Exec(fmt::format("SELECT pg_try_advisory_lock({})", MigrationLockKeySql("$1")),
-                  {std::string(base_id)}));
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows rows, conn.Exec(fmt::format("SELECT pg_try_advisory_lock({})",
+                                                                MigrationLockKeySql("$1")),
+                                                    {std::string(base_id)}));
     if (rows.Get(0, 0) == "t") return Status::Ok();
     if (std::chrono::steady_clock::now() >= deadline) break;
     if (!SystemClock().SleepFor(std::chrono::milliseconds(100), stop))
@@ -339,8 +338,8 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
   }
   if (stopped()) return cancelled();
   // Kept tables were checked when they were loaded; their copy is exact.
-  AIRPG_ASSIGN_OR_RETURN(
-      summary.verify, VerifyStaging(conn, run.staging, run_plan.RefreshedPlan(), run.run_id));
+  AIRPG_ASSIGN_OR_RETURN(summary.verify,
+                         VerifyStaging(conn, run.staging, run_plan.RefreshedPlan(), run.run_id));
   if (!summary.verify.clean()) {
     return FailedPreconditionError(fmt::format(
         "run {}: Postgres differs from what was read from Airtable; the staging schema {} is "

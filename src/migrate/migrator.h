@@ -1,7 +1,7 @@
 // Migrator: one migration run of a base, end to end — plan, stage, load every
 // table (or, with --tables on a migrated base, load those and keep the others
-// from the live schema: run_plan.h, keep_step.h), finish (links, constraints, comments, audit), check against the
-// checksums read from Airtable, swap in. Resumable: a run killed anywhere is
+// from the live schema: run_plan.h, keep_step.h), finish (links, constraints, comments, audit),
+// check against the checksums read from Airtable, swap in. Resumable: a run killed anywhere is
 // picked up by the next `Migrate` of the same base and plan (tables already
 // loaded are kept), and ends as an uninterrupted run would. One migration per
 // base at a time (a Postgres advisory lock).
@@ -33,7 +33,7 @@ struct MigrateOptions {
   std::vector<std::string> tables;
   bool dry_run = false;  // plan and read, write nothing; the summary's `changes` say what would
   int keep_backups = kDefaultKeepBackups;  // replaced schemas kept (migrate.keep_backups)
-  std::string attachments_dir;      // "" = bytes in Postgres (airpg.blobs)
+  std::string attachments_dir;             // "" = bytes in Postgres (airpg.blobs)
   int64_t max_attachment_bytes = kDefaultMaxAttachmentBytes;  // larger ones are rejected
   int download_threads = 4;
   std::function<void(const TableSummary&)> on_progress;
@@ -56,8 +56,8 @@ struct MigrateSummary {
   bool resumed = false;
   std::vector<TableSummary> tables;  // refreshed and kept ones (TableSummary::kept)
   int64_t link_rejects = 0;
-  VerifyReport verify;                // of the refreshed tables; empty in a dry run
-  std::vector<TableChange> changes;   // a dry run's report of what would change
+  VerifyReport verify;               // of the refreshed tables; empty in a dry run
+  std::vector<TableChange> changes;  // a dry run's report of what would change
   double seconds = 0;
   std::vector<std::string> warnings;
 };

@@ -13,8 +13,8 @@ namespace {
 // A timestamptz as ISO 8601 with its offset, to the second (UTC: the server
 // and the reader may sit in different zones; the offset says which).
 std::string IsoSql(std::string_view column) {
-  return fmt::format(
-      "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')", column);
+  return fmt::format("to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')",
+                     column);
 }
 
 // Whether a session holds the base's migration lock: pg_locks shows a bigint
@@ -135,9 +135,9 @@ Result<AbandonResult> AbandonRun(pg::Connection& conn, int64_t run_id) {
       tx.Exec(fmt::format("SELECT pg_try_advisory_xact_lock({})", MigrationLockKeySql("$1")),
               {run.base_id}));
   if (locked.Get(0, 0) != "t") {
-    return FailedPreconditionError(fmt::format(
-        "a migrate of base {} started meanwhile: stop it first to abandon run {}", run.base_id,
-        run_id));
+    return FailedPreconditionError(
+        fmt::format("a migrate of base {} started meanwhile: stop it first to abandon run {}",
+                    run.base_id, run_id));
   }
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows staging,
@@ -150,7 +150,8 @@ Result<AbandonResult> AbandonRun(pg::Connection& conn, int64_t run_id) {
     out.dropped_schema = staging.Get(0, 0);
     AIRPG_RETURN_IF_ERROR(
         tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {out.dropped_schema}));
-    AIRPG_RETURN_IF_ERROR(tx.Run("DROP SCHEMA " + QuoteIdentifier(out.dropped_schema) + " CASCADE"));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("DROP SCHEMA " + QuoteIdentifier(out.dropped_schema) + " CASCADE"));
   }
   AIRPG_RETURN_IF_ERROR(
       tx.Run("UPDATE airpg.runs SET status = 'abandoned', finished_at = coalesce(finished_at, "

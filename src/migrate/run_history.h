@@ -56,10 +56,10 @@ Result<std::vector<RunRecord>> ListRuns(pg::Connection& conn,
 Result<RunRecord> GetRun(pg::Connection& conn, int64_t run_id);
 
 struct Backup {
-  std::string schema;         // airpg_backup_<run>
-  int64_t replaced_by = 0;    // the run whose swap moved it aside
-  int64_t run_id = 0;         // the run whose schema it holds (rollback --to this)
-  std::string live_name;      // the name it was live under
+  std::string schema;       // airpg_backup_<run>
+  int64_t replaced_by = 0;  // the run whose swap moved it aside
+  int64_t run_id = 0;       // the run whose schema it holds (rollback --to this)
+  std::string live_name;    // the name it was live under
 };
 
 // The base's backup schemas, newest first.

@@ -29,9 +29,9 @@ struct LiveMirror {
 };
 
 struct RunPlan {
-  mapping::SchemaPlan plan;                          // every table of the new schema
-  std::set<std::string, std::less<>> refreshed;      // table ids read from Airtable
-  std::set<std::string, std::less<>> kept;           // table ids copied from `live`
+  mapping::SchemaPlan plan;                      // every table of the new schema
+  std::set<std::string, std::less<>> refreshed;  // table ids read from Airtable
+  std::set<std::string, std::less<>> kept;       // table ids copied from `live`
   std::optional<LiveMirror> live;
   pg::CatalogRows catalog;  // the base's catalog rows when planned
   // airpg.runs.options: {"refresh": [ids]} for a partial run, "" for a whole

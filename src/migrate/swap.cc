@@ -83,12 +83,12 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
   AIRPG_RETURN_IF_ERROR(tx.Run(
       "UPDATE airpg.runs SET status = 'superseded' WHERE base_id = $1 AND status = 'swapped'",
       {r.base_id}));
-  AIRPG_RETURN_IF_ERROR(tx.Run(
-      "UPDATE airpg.runs SET status = 'swapped', backup_schema = nullif($2, ''), "
-      "replaced_run_id = CASE WHEN $2 = '' THEN NULL ELSE $3::bigint END, "
-      "replaced_schema = CASE WHEN $2 = '' THEN NULL ELSE $4 END, finished_at = now() "
-      "WHERE run_id = $1::bigint",
-      {run, backup, replaced_run, replaced_schema}));
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("UPDATE airpg.runs SET status = 'swapped', backup_schema = nullif($2, ''), "
+             "replaced_run_id = CASE WHEN $2 = '' THEN NULL ELSE $3::bigint END, "
+             "replaced_schema = CASE WHEN $2 = '' THEN NULL ELSE $4 END, finished_at = now() "
+             "WHERE run_id = $1::bigint",
+             {run, backup, replaced_run, replaced_schema}));
   std::string change =
       replaced_schema && *replaced_schema != r.target_schema
           ? fmt::format("migrate run {} swapped in as schema {} (moved from {})", r.run_id,
@@ -132,8 +132,8 @@ Result<RollbackSource> FindRollbackSource(pg::Transaction& tx, const std::string
     int64_t holder = std::stoll(std::string(rows.Get(i, 0)));
     int64_t held = std::stoll(std::string(rows.Get(i, 3)));
     if (to_run ? held == *to_run : holder == live_run) {
-      return RollbackSource{holder, held, std::string(rows.Get(i, 1)),
-                            std::string(rows.Get(i, 2)), std::string(rows.Get(i, 4))};
+      return RollbackSource{holder, held, std::string(rows.Get(i, 1)), std::string(rows.Get(i, 2)),
+                            std::string(rows.Get(i, 4))};
     }
   }
   if (!to_run) {

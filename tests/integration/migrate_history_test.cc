@@ -15,11 +15,11 @@
 #include <stop_token>
 
 #include "emulated_base_test.h"
-#include "wait_for.h"
 #include "emulator/generator.h"
 #include "migrate/migrator.h"
 #include "migrate/run_history.h"
 #include "migrate/swap.h"
+#include "wait_for.h"
 
 namespace airpg {
 namespace {
@@ -47,9 +47,9 @@ class MigrateHistoryTest : public testing::EmulatedBaseTest {
 
   void Patch(const std::string& table, const std::string& record, const json& fields) {
     http::Client http;
-    auto response =
-        http.Send("PATCH", emulator_->url() + "/__emulator/ui/" + kDelta + "/" + table + "/" + record,
-                  {{"Content-Type", "application/json"}}, json{{"fields", fields}}.dump());
+    auto response = http.Send(
+        "PATCH", emulator_->url() + "/__emulator/ui/" + kDelta + "/" + table + "/" + record,
+        {{"Content-Type", "application/json"}}, json{{"fields", fields}}.dump());
     ASSERT_TRUE(response.ok() && response->status == 200)
         << (response.ok() ? response->body : response.status().ToString());
   }
@@ -90,8 +90,8 @@ TEST_F(MigrateHistoryTest, TablesRefreshesOnlyThoseAndKeepsTheOthersWithTheirLin
   const std::string registration_ids = Scalar(fmt::format(
       "SELECT string_agg(id || ':' || airtable_id, ',' ORDER BY id) FROM {}.registrations",
       kSchema));
-  const std::string team = Scalar(fmt::format("SELECT count(*) FROM {}.{}", kSchema,
-                                              Relation("fldRegTeam0000001")));
+  const std::string team =
+      Scalar(fmt::format("SELECT count(*) FROM {}.{}", kSchema, Relation("fldRegTeam0000001")));
   const std::string attachments = Scalar(
       fmt::format("SELECT count(*) FROM airpg.attachments WHERE schema_name = '{}'", kSchema));
   ASSERT_NE(pairs, "");
@@ -106,9 +106,9 @@ TEST_F(MigrateHistoryTest, TablesRefreshesOnlyThoseAndKeepsTheOthersWithTheirLin
   Patch("Clients", "recCliNorthwind01", {{"Registrations", {"recRegNwTx000001"}}});
   Patch("Clients", "recCliHarbor0001", {{"Registrations", {"recRegNwCa000001"}}});
   Patch("tblRegulators0001", "recRgtTexas000001", {{"Agency", "Texas, renamed"}});
-  std::string regulator_name_column = Column(
-      Scalar("SELECT field_id FROM airpg.fields WHERE table_id = 'tblRegulators0001' AND "
-             "airtable_name = 'Agency'"));
+  std::string regulator_name_column =
+      Column(Scalar("SELECT field_id FROM airpg.fields WHERE table_id = 'tblRegulators0001' AND "
+                    "airtable_name = 'Agency'"));
   ASSERT_FALSE(regulator_name_column.empty());
 
   migrate::MigrateOptions only_clients;
@@ -138,16 +138,17 @@ TEST_F(MigrateHistoryTest, TablesRefreshesOnlyThoseAndKeepsTheOthersWithTheirLin
                                "'recRgtTexas000001'",
                                regulator_name_column, kSchema)),
             "Texas, renamed");
-  EXPECT_EQ(Scalar(fmt::format(
-                "SELECT string_agg(id || ':' || airtable_id, ',' ORDER BY id) FROM {}.registrations",
-                kSchema)),
-            registration_ids);
+  EXPECT_EQ(
+      Scalar(fmt::format(
+          "SELECT string_agg(id || ':' || airtable_id, ',' ORDER BY id) FROM {}.registrations",
+          kSchema)),
+      registration_ids);
   EXPECT_EQ(DocumentRegistrations(), documents);
-  EXPECT_EQ(Scalar(fmt::format("SELECT count(*) FROM {}.{}", kSchema,
-                               Relation("fldRegTeam0000001"))),
-            team);
-  EXPECT_EQ(Scalar(fmt::format(
-                "SELECT count(*) FROM airpg.attachments WHERE schema_name = '{}'", kSchema)),
+  EXPECT_EQ(
+      Scalar(fmt::format("SELECT count(*) FROM {}.{}", kSchema, Relation("fldRegTeam0000001"))),
+      team);
+  EXPECT_EQ(Scalar(fmt::format("SELECT count(*) FROM airpg.attachments WHERE schema_name = '{}'",
+                               kSchema)),
             attachments);
   // The junction between the refreshed and a kept table follows the
   // refreshed side: the link Northwind dropped is gone, Harbor's is there.
@@ -237,10 +238,8 @@ TEST_F(MigrateHistoryTest, KeepsTheLastKBackupsAndRollsBackToANamedRun) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'airpg_backup_%'"), "2");
 
   // The first run's schema is gone: --to it is bad input; the live run too.
-  EXPECT_EQ(migrate::Rollback(conn(), base, runs[0]).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(migrate::Rollback(conn(), base, runs[3]).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(migrate::Rollback(conn(), base, runs[0]).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(migrate::Rollback(conn(), base, runs[3]).status().code(), StatusCode::kInvalidArgument);
   auto to = migrate::Rollback(conn(), base, runs[1]);
   ASSERT_TRUE(to.ok()) << to.status().ToString();
   EXPECT_EQ(to->active_run, runs[1]);
@@ -322,8 +321,7 @@ TEST_F(MigrateHistoryTest, ARunNoProcessHoldsIsInterruptedAndCanBeAbandoned) {
     ASSERT_TRUE(runs.ok() && runs->size() == 1u);
     run_id = runs->front().run_id;
     EXPECT_EQ(runs->front().status, "running");  // its session holds the base
-    EXPECT_EQ(migrate::AbandonRun(conn(), run_id).status().code(),
-              StatusCode::kFailedPrecondition);
+    EXPECT_EQ(migrate::AbandonRun(conn(), run_id).status().code(), StatusCode::kFailedPrecondition);
   }
   // The session is gone (the server ends it a moment after the client
   // leaves): nobody holds the run.
@@ -331,8 +329,7 @@ TEST_F(MigrateHistoryTest, ARunNoProcessHoldsIsInterruptedAndCanBeAbandoned) {
     auto runs = migrate::ListRuns(conn(), base);
     return runs.ok() && runs->size() == 1u ? runs->front().status : std::string();
   };
-  EXPECT_TRUE(testing::WaitFor([&] { return status() == "interrupted"; },
-                               std::chrono::seconds(10)))
+  EXPECT_TRUE(testing::WaitFor([&] { return status() == "interrupted"; }, std::chrono::seconds(10)))
       << status();
   auto runs = migrate::ListRuns(conn(), base);
   ASSERT_TRUE(runs.ok() && runs->size() == 1u);
@@ -359,8 +356,8 @@ TEST_F(MigrateHistoryTest, ARunNoProcessHoldsIsInterruptedAndCanBeAbandoned) {
 // directory that cannot be made leaves no run and no staging schema.
 TEST_F(MigrateHistoryTest, ABadAttachmentsDirectoryCreatesNoRun) {
   StartDelta();
-  std::filesystem::path file = std::filesystem::temp_directory_path() /
-                               ("airpg-not-a-dir-" + std::to_string(::getpid()));
+  std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("airpg-not-a-dir-" + std::to_string(::getpid()));
   std::ofstream(file) << "x";
   migrate::MigrateOptions options;
   options.attachments_dir = (file / "attachments").string();
