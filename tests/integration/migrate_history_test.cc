@@ -46,10 +46,14 @@ class MigrateHistoryTest : public testing::EmulatedBaseTest {
   }
 
   void Patch(const std::string& table, const std::string& record, const json& fields) {
+    Send("PATCH", std::string(kDelta) + "/" + table + "/" + record, json{{"fields", fields}});
+  }
+
+  // A request to the emulator's person-facing endpoints (/__emulator/ui/…).
+  void Send(const std::string& method, const std::string& path, const json& body) {
     http::Client http;
-    auto response = http.Send(
-        "PATCH", emulator_->url() + "/__emulator/ui/" + kDelta + "/" + table + "/" + record,
-        {{"Content-Type", "application/json"}}, json{{"fields", fields}}.dump());
+    auto response = http.Send(method, emulator_->url() + "/__emulator/ui/" + path,
+                              {{"Content-Type", "application/json"}}, body.dump());
     ASSERT_TRUE(response.ok() && response->status == 200)
         << (response.ok() ? response->body : response.status().ToString());
   }
@@ -190,6 +194,8 @@ TEST_F(MigrateHistoryTest, DryRunDescribesTheChangesAndWritesNothing) {
   StartDelta();
   ASSERT_TRUE(Run(kDelta).ok());
   Patch("Clients", "recCliHarbor0001", {{"Notes", "new"}});
+  Send("POST", std::string("meta/bases/") + kDelta + "/tables/tblClients0000001/fields",
+       {{"name", "Renewal Tier"}, {"type", "singleLineText"}});
   const std::string runs = Scalar("SELECT count(*) FROM airpg.runs");
   const std::string schemas = Scalar("SELECT count(*) FROM pg_namespace");
   migrate::MigrateOptions options;
@@ -206,7 +212,11 @@ TEST_F(MigrateHistoryTest, DryRunDescribesTheChangesAndWritesNothing) {
     if (c.action == "refresh") {
       EXPECT_EQ(*c.live_rows, 4);
       EXPECT_EQ(*c.airtable_records, 4);
+      EXPECT_EQ(c.columns_added, std::vector<std::string>{"renewal_tier"});
+    } else {
+      EXPECT_TRUE(c.columns_added.empty()) << c.table_name;
     }
+    EXPECT_TRUE(c.columns_removed.empty()) << c.table_name;
   }
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.runs"), runs);
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_namespace"), schemas);
@@ -214,6 +224,41 @@ TEST_F(MigrateHistoryTest, DryRunDescribesTheChangesAndWritesNothing) {
                                "'recCliHarbor0001'",
                                kSchema)),
             "new");
+}
+
+// A partial run stopped part way resumes like a whole one: the tables it
+// kept or loaded are not copied twice, and the end state is the same.
+TEST_F(MigrateHistoryTest, AStoppedPartialRunResumesWithoutDuplicates) {
+  StartDelta();
+  ASSERT_TRUE(Run(kDelta).ok());
+  const std::string documents = DocumentRegistrations();
+  std::stop_source stop;
+  migrate::MigrateOptions options;
+  options.tables = {"Clients"};
+  options.stop = stop.get_token();
+  int seen = 0;
+  options.on_progress = [&](const migrate::TableSummary&) {
+    if (++seen == 3) stop.request_stop();
+  };
+  auto stopped = Run(kDelta, options);
+  ASSERT_EQ(stopped.status().code(), StatusCode::kCancelled) << stopped.status().ToString();
+  EXPECT_NE(Scalar("SELECT count(*) FROM airpg.run_tables WHERE run_id = (SELECT max(run_id) "
+                   "FROM airpg.runs)"),
+            "0");
+  options.stop = {};
+  options.on_progress = nullptr;
+  auto resumed = Run(kDelta, options);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_TRUE(resumed->resumed);
+  ExpectClean(resumed->verify);
+  ExpectClean(Verify(kDelta));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.runs"), "2");
+  EXPECT_EQ(DocumentRegistrations(), documents);
+  EXPECT_EQ(Scalar(fmt::format("SELECT count(*) FROM {}.registrations", kSchema)), "4");
+  EXPECT_EQ(Scalar(fmt::format("SELECT count(*) FROM airpg.attachments WHERE schema_name = '{}'",
+                               kSchema)),
+            Scalar("SELECT count(*) FROM airpg.attachments WHERE schema_name = 'airpg_backup_" +
+                   std::to_string(resumed->run_id) + "'"));
 }
 
 // migrate.keep_backups: the last K replaced schemas stay; rollback --to any
