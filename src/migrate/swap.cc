@@ -6,6 +6,7 @@
 
 #include "base/sql_identifier.h"
 #include "pg/catalog_rows.h"
+#include "pg/quote.h"
 #include "pg/transaction.h"
 
 namespace airpg::migrate {
@@ -73,6 +74,16 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
         tx.Run("UPDATE airpg.runs SET backup_schema = NULL WHERE run_id = $1::bigint",
                {std::string(old_backups.Get(i, 0))}));
   }
+  // Rewriting the catalog below starts the base's sync state afresh; a kept
+  // table keeps its poll position (the sync's default is this run's start).
+  std::vector<std::optional<std::string>> kept(r.kept_tables.begin(), r.kept_tables.end());
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows watermarks,
+      tx.Exec("SELECT k.id, coalesce(s.poll_watermark, (SELECT p.started_at FROM airpg.bases b "
+              "JOIN airpg.runs p ON p.run_id = b.active_run_id WHERE b.base_id = $1))::text "
+              "FROM unnest($2::text[]) AS k(id) LEFT JOIN airpg.sync_tables s ON "
+              "s.table_id = k.id",
+              {r.base_id, pg::ArrayLiteral(kept)}));
   AIRPG_RETURN_IF_ERROR(
       tx.Run("INSERT INTO airpg.bases (base_id, name, schema_name, active_run_id) "
              "VALUES ($1, $2, $3, $4::bigint) ON CONFLICT (base_id) DO UPDATE SET "
@@ -80,6 +91,14 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
              "active_run_id = EXCLUDED.active_run_id",
              {r.base_id, r.base_name, r.target_schema, run}));
   AIRPG_RETURN_IF_ERROR(pg::WriteCatalogRows(tx, r.base_id, r.plan_json));
+  for (int i = 0; i < watermarks.size(); ++i) {
+    if (watermarks.IsNull(i, 1)) continue;
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.sync_tables (table_id, base_id, poll_watermark) VALUES ($1, $2, "
+               "$3::timestamptz) ON CONFLICT (table_id) DO UPDATE SET poll_watermark = "
+               "EXCLUDED.poll_watermark",
+               {std::string(watermarks.Get(i, 0)), r.base_id, std::string(watermarks.Get(i, 1))}));
+  }
   AIRPG_RETURN_IF_ERROR(tx.Run(
       "UPDATE airpg.runs SET status = 'superseded' WHERE base_id = $1 AND status = 'swapped'",
       {r.base_id}));

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "pg/connection.h"
@@ -29,6 +30,11 @@ struct SwapRequest {
   // How many replaced schemas of the base to keep (migrate.keep_backups),
   // this swap's included; older ones are dropped. At least 1.
   int keep_backups = kDefaultKeepBackups;
+  // Tables a partial run copied from the live schema (table ids). Their data
+  // is as old as their last read, so the sync's poll of each goes on from
+  // where it stood (or from the start of the run that last read them), not
+  // from this run's start.
+  std::vector<std::string> kept_tables;
 };
 
 // Returns the backup schema ("" when there was no live schema before). The

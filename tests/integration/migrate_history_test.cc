@@ -160,6 +160,13 @@ TEST_F(MigrateHistoryTest, TablesRefreshesOnlyThoseAndKeepsTheOthersWithTheirLin
             "recCliBluePeak001>recRegBpNy000001,recCliHarbor0001>recRegNwCa000001,"
             "recCliNorthwind01>recRegNwTx000001,recCliSolaris001>recRegSoAz000001");
   EXPECT_NE(pairs, ClientRegistrationPairs());
+  // The sync's poll of a kept table goes on from when it was last read (the
+  // first run), not from the partial run's start; the refreshed one from that.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_tables"), "4");
+  EXPECT_EQ(Scalar("SELECT poll_watermark = (SELECT started_at FROM airpg.runs WHERE run_id = " +
+                   std::to_string(first->run_id) +
+                   ") FROM airpg.sync_tables WHERE table_id = 'tblRegulators0001'"),
+            "t");
   // The kept tables are stale by what changed in their own cells, nothing
   // else: the regulator's name, and the client name a registration looks
   // up (its client changed).
