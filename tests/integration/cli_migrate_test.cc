@@ -210,6 +210,52 @@ TEST(CliMigrateTest, Issue15SummaryDryRunRunsRollbackToAndAbandon) {
   EXPECT_EQ(help.exit_code, 0) << help.err;
 }
 
+// Issue 15: a migrate killed with SIGKILL leaves a run no process holds:
+// `runs` shows it `interrupted` (not `running`), and `runs abandon` drops its
+// staging schema and marks it.
+TEST(CliMigrateTest, Issue15AKilledMigrateIsInterruptedAndCanBeAbandoned) {
+  AirpgProcess airpg;
+  DeltaSetup setup;
+  ASSERT_NO_FATAL_FAILURE(StartDelta(setup, airpg));
+  airpg.SetEnv("AIRPG_AIRTABLE_BASE_ID", kBase);
+  // Every response slow, so the run is still loading when it is killed.
+  http::Client http;
+  auto slowed = http.Send("POST", setup.emulator->url() + "/__emulator/faults",
+                          {{"Content-Type", "application/json"}}, R"({"latencyMs": 300})");
+  ASSERT_TRUE(slowed.ok() && slowed->status == 200);
+  auto conn = pg::Connection::Open(setup.db->url());
+  ASSERT_TRUE(conn.ok());
+  auto scalar = [&](const std::string& sql) {
+    auto rows = conn->Exec(sql);
+    return rows.ok() && rows->size() > 0 ? std::string(rows->Get(0, 0)) : std::string();
+  };
+  auto migrate = airpg.Start({"migrate"}, "migrate");
+  ASSERT_NE(migrate, nullptr);
+  ASSERT_TRUE(WaitFor(
+      [&] { return scalar("SELECT count(*) FROM airpg.runs WHERE status = 'running'") == "1"; },
+      std::chrono::seconds(30)))
+      << migrate->Stderr();
+  auto status = [&] {
+    ProcessOutput runs = airpg.Run({"runs", "--output", "json"});
+    auto list = nlohmann::json::parse(runs.out, nullptr, false);
+    return list.is_array() && list.size() == 1u ? list[0] : nlohmann::json();
+  };
+  EXPECT_EQ(status()["status"], "running");
+  EXPECT_TRUE(status()["finished_at"].is_null());
+  migrate->Signal(SIGKILL);
+  ASSERT_TRUE(migrate->Wait(std::chrono::seconds(20)).has_value());
+  EXPECT_TRUE(
+      WaitFor([&] { return status()["status"] == "interrupted"; }, std::chrono::seconds(10)))
+      << status().dump();
+  std::string run = std::to_string(status()["run_id"].get<int64_t>());
+  std::string staging = scalar("SELECT staging_schema FROM airpg.runs");
+  ProcessOutput abandon = airpg.Run({"runs", "abandon", run});
+  EXPECT_EQ(abandon.exit_code, 0) << abandon.err;
+  EXPECT_TRUE(Contains(abandon.out, staging)) << abandon.out;
+  EXPECT_EQ(status()["status"], "abandoned");
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '" + staging + "'"), "0");
+}
+
 // `airpg sync` as a user runs it: a change in Airtable arrives through the
 // ping, `airpg status` reports it, SIGTERM stops it cleanly (exit 0), and
 // `airpg dlq list` has nothing to say.
