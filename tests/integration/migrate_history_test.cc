@@ -386,6 +386,9 @@ TEST_F(MigrateHistoryTest, ARunNoProcessHoldsIsInterruptedAndCanBeAbandoned) {
   auto runs = migrate::ListRuns(conn(), base);
   ASSERT_TRUE(runs.ok() && runs->size() == 1u);
   EXPECT_FALSE(runs->front().finished_at.has_value());
+  // No table was loaded: no data, not zero.
+  EXPECT_FALSE(runs->front().tables.has_value());
+  EXPECT_FALSE(runs->front().records_read.has_value());
   std::string staging = Scalar("SELECT staging_schema FROM airpg.runs");
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_namespace WHERE nspname = '" + staging + "'"), "1");
 
