@@ -19,8 +19,10 @@
 #include "mapping/ddl.h"
 #include "mapping/schema_plan.h"
 #include "migrate/migrator.h"
+#include "migrate/run_history.h"
 #include "migrate/swap.h"
 #include "migrate/verify.h"
+#include "pg/catalog.h"
 
 namespace airpg::cli {
 namespace {
@@ -74,66 +76,120 @@ void PrintVerifyText(const migrate::VerifyReport& report) {
 
 std::string Seconds(double s) { return fmt::format("{:.3f}", s); }
 
+// A count a table has no data for (kept tables are not read) is "-", never 0.
+std::string Count(std::optional<int64_t> n) { return n ? std::to_string(*n) : "-"; }
+
+// Records and cells are different units: a record is imported or set aside
+// whole; a cell rejected leaves the rest of its record imported.
 void PrintSummaryText(const migrate::MigrateSummary& s, bool dry_run) {
-  std::cout << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>12} {:>10}\n", "table name", "read",
-                           "imported", "rejected", "attachments", "seconds");
-  std::cout << std::string(32, '-') << " " << std::string(10, '-') << " " << std::string(10, '-')
-            << " " << std::string(10, '-') << " " << std::string(12, '-') << " "
-            << std::string(10, '-') << "\n";
+  constexpr const char* kRow = "{:<32} {:>12} {:>10} {:>10} {:>14} {:>12} {:>9}{}\n";
+  std::cout << fmt::format(kRow, "table", "records read", "imported", "set aside", "cells rejected",
+                           "attachments", "seconds", "");
+  std::string rule = fmt::format(kRow, std::string(32, '-'), std::string(12, '-'),
+                                 std::string(10, '-'), std::string(10, '-'), std::string(14, '-'),
+                                 std::string(12, '-'), std::string(9, '-'), "");
+  std::cout << rule;
   migrate::TableSummary total;
+  int kept = 0;
+  int64_t kept_rows = 0;
   for (const migrate::TableSummary& t : s.tables) {
-    std::cout << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>12} {:>10}{}\n", t.table_name, t.read,
-                             t.imported, t.rejected, t.attachments, Seconds(t.seconds),
-                             t.resumed ? "  (resumed)" : "");
+    std::string note = t.kept ? "  (kept from the live schema)" : t.resumed ? "  (resumed)" : "";
+    std::cout << fmt::format(kRow, t.table_name, t.kept ? "-" : std::to_string(t.read), t.imported,
+                             t.kept ? "-" : std::to_string(t.set_aside),
+                             t.kept ? "-" : std::to_string(t.rejected_cells()), t.attachments,
+                             Seconds(t.seconds), note);
+    kept += t.kept ? 1 : 0;
+    kept_rows += t.kept ? t.imported : 0;
     total.read += t.read;
     total.imported += t.imported;
-    total.rejected += t.rejected;
+    total.set_aside += t.kept ? 0 : t.set_aside;
+    total.rejected += t.kept ? 0 : t.rejected;
     total.attachments += t.attachments;
   }
-  std::cout << std::string(32, '-') << " " << std::string(10, '-') << " " << std::string(10, '-')
-            << " " << std::string(10, '-') << " " << std::string(12, '-') << " "
-            << std::string(10, '-') << "\n";
-  std::cout << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>12} {:>10}\n", "Total import time",
-                           total.read, total.imported, total.rejected, total.attachments,
-                           Seconds(s.seconds));
+  std::cout << rule;
+  std::cout << fmt::format(kRow, "total", total.read, total.imported, total.set_aside,
+                           total.rejected_cells(), total.attachments, Seconds(s.seconds), "");
   std::cout << "\n";
-  std::cout << fmt::format("link rejects:  {}\n", s.link_rejects);
+  std::cout << fmt::format(
+      "records:       {} read from Airtable, {} {}, {} set aside whole (airpg.rejects)\n",
+      total.read, total.imported - kept_rows, dry_run ? "would be imported" : "imported",
+      total.set_aside);
+  std::cout << fmt::format(
+      "cells:         {} rejected (airpg.rejects; the rest of each record is imported)\n",
+      total.rejected_cells());
+  if (kept > 0) {
+    std::cout << fmt::format(
+        "kept:          {} record(s) of {} table(s) copied from the live schema, not read\n",
+        kept_rows, kept);
+  }
+  if (dry_run) {
+    std::cout << "\nwould change:\n";
+    for (const migrate::TableChange& c : s.changes) {
+      std::string columns;
+      for (const auto& name : c.columns_added) columns += " +" + name;
+      for (const auto& name : c.columns_removed) columns += " -" + name;
+      std::cout << fmt::format("  {:<8} {:<32} rows {:>8} live → {:>8} in Airtable{}{}\n", c.action,
+                               c.table_name, Count(c.live_rows), Count(c.airtable_records),
+                               columns.empty() ? "" : "  columns", columns);
+    }
+    std::cout << "dry run:       nothing was written, nothing was verified\n";
+    return;
+  }
+  std::cout << fmt::format("link rejects:  {} (references to records that do not exist)\n",
+                           s.link_rejects);
   std::cout << fmt::format("verify:        {}\n",
                            s.verify.clean() ? "clean" : "DIFFERENCES FOUND (airpg verify)");
-  if (dry_run) {
-    std::cout << "dry run:       nothing was written\n";
-  } else {
-    std::cout << fmt::format("schema:        {}\n", s.schema);
-    std::cout << fmt::format("backup:        {}\n",
-                             s.backup_schema.empty() ? "(none)" : s.backup_schema);
-    std::cout << fmt::format("run:           {}{}\n", s.run_id, s.resumed ? " (resumed)" : "");
-  }
+  std::cout << fmt::format("schema:        {}\n", s.schema);
+  std::cout << fmt::format("backup:        {}\n",
+                           s.backup_schema.empty() ? "(none)" : s.backup_schema);
+  std::cout << fmt::format("run:           {}{}\n", s.run_id, s.resumed ? " (resumed)" : "");
 }
+
+json Optional(std::optional<int64_t> n) { return n ? json(*n) : json(nullptr); }
 
 json SummaryJson(const migrate::MigrateSummary& s, bool dry_run) {
   json tables = json::array();
   for (const migrate::TableSummary& t : s.tables) {
+    auto read = [&](int64_t n) { return t.kept ? json(nullptr) : json(n); };
     tables.push_back({{"table_id", t.table_id},
                       {"table", t.table_name},
-                      {"read", t.read},
+                      {"kept", t.kept},
+                      {"read", read(t.read)},
                       {"imported", t.imported},
-                      {"rejected", t.rejected},
+                      {"records_set_aside", read(t.set_aside)},
+                      {"cells_rejected", read(t.rejected_cells())},
+                      {"rejected", read(t.rejected)},
                       {"attachments", t.attachments},
                       {"seconds", t.seconds},
                       {"resumed", t.resumed}});
   }
-  return {{"ok", true},
-          {"dry_run", dry_run},
-          {"run_id", s.run_id},
-          {"base_name", s.base_name},
-          {"schema", s.schema},
-          {"backup_schema", s.backup_schema},
-          {"resumed", s.resumed},
-          {"tables", tables},
-          {"link_rejects", s.link_rejects},
-          {"verify", VerifyJson(s.verify)},
-          {"seconds", s.seconds},
-          {"warnings", s.warnings}};
+  json out = {{"ok", true},
+              {"dry_run", dry_run},
+              {"run_id", dry_run ? json(nullptr) : json(s.run_id)},
+              {"base_name", s.base_name},
+              {"schema", s.schema},
+              {"backup_schema", s.backup_schema.empty() ? json(nullptr) : json(s.backup_schema)},
+              {"resumed", s.resumed},
+              {"tables", tables},
+              {"link_rejects", dry_run ? json(nullptr) : json(s.link_rejects)},
+              // A dry run verifies nothing: no verdict rather than a clean one.
+              {"verify", dry_run ? json(nullptr) : VerifyJson(s.verify)},
+              {"seconds", s.seconds},
+              {"warnings", s.warnings}};
+  if (dry_run) {
+    json changes = json::array();
+    for (const migrate::TableChange& c : s.changes) {
+      changes.push_back({{"table_id", c.table_id},
+                         {"table", c.table_name},
+                         {"action", c.action},
+                         {"columns_added", c.columns_added},
+                         {"columns_removed", c.columns_removed},
+                         {"live_rows", Optional(c.live_rows)},
+                         {"airtable_records", Optional(c.airtable_records)}});
+    }
+    out["changes"] = changes;
+  }
+  return out;
 }
 
 }  // namespace
@@ -219,6 +275,7 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options) {
   mo.dry_run = options.dry_run;
   mo.attachments_dir = options.attachments_dir;
   mo.max_attachment_bytes = config.attachments_max_mb << 20;
+  mo.keep_backups = config.migrate_keep_backups;
   mo.stop = interrupt.token();
   std::unique_ptr<ProgressReporter> progress = StderrProgress("migrate", config);
   if (progress) mo.on_progress = MigrateProgress(*progress, job->db.conn, job->base_id);
@@ -293,7 +350,8 @@ int RunRollback(const Config& config, const MigrateCliOptions& options) {
   if (Status migrated = RequireMigratedBase(db->conn, *base_id); !migrated.ok()) {
     return Fail(migrated);
   }
-  Result<migrate::RollbackResult> result = migrate::Rollback(db->conn, *base_id);
+  Result<migrate::RollbackResult> result =
+      migrate::Rollback(db->conn, *base_id, options.rollback_to);
   if (!result.ok()) return Fail(result.status());
   if (options.json) {
     std::cout << json{{"base_id", *base_id},
@@ -309,6 +367,45 @@ int RunRollback(const Config& config, const MigrateCliOptions& options) {
   return kExitOk;
 }
 
+namespace {
+
+json RunJson(const migrate::RunRecord& r) {
+  auto opt = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+  return {
+      {"run_id", r.run_id},
+      {"base_id", r.base_id},
+      {"kind", r.kind},
+      {"status", r.status},
+      {"schema", r.schema},
+      {"backup_schema", opt(r.backup_schema)},
+      {"started_at", r.started_at},
+      {"finished_at", opt(r.finished_at)},
+      {"error", opt(r.error)},
+      {"refreshed_tables", r.refreshed_tables.empty() ? json(nullptr) : json(r.refreshed_tables)},
+      {"tables", Optional(r.tables)},
+      {"records_read", Optional(r.records_read)},
+      {"records_imported", Optional(r.records_imported)},
+      {"rejected", Optional(r.rejected)},
+      {"attachments", Optional(r.attachments)}};
+}
+
+void PrintRunsText(const std::vector<migrate::RunRecord>& runs) {
+  constexpr const char* kRow = "{:>5}  {:<18} {:<12} {:<25} {:<25} {:>6} {:>12} {:>10} {:>9}  {}\n";
+  std::cout << fmt::format(kRow, "run", "base", "status", "started", "finished", "tables",
+                           "records read", "imported", "rejected", "schema / error");
+  for (const migrate::RunRecord& r : runs) {
+    std::string tail = r.error ? "error: " + *r.error : r.schema;
+    if (!r.error && r.backup_schema) tail += " (backup " + *r.backup_schema + ")";
+    if (!r.refreshed_tables.empty())
+      tail += fmt::format(" [{} table(s) refreshed]", r.refreshed_tables.size());
+    std::cout << fmt::format(kRow, r.run_id, r.base_id, r.status, r.started_at,
+                             r.finished_at.value_or("-"), Count(r.tables), Count(r.records_read),
+                             Count(r.records_imported), Count(r.rejected), tail);
+  }
+}
+
+}  // namespace
+
 int RunRuns(const Config& config, const MigrateCliOptions& options) {
   std::optional<std::string> base_id;
   if (options.base || !config.airtable_base_id.empty()) {
@@ -318,59 +415,45 @@ int RunRuns(const Config& config, const MigrateCliOptions& options) {
   }
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
+  if (Status catalog = pg::EnsureCatalog(db->conn); !catalog.ok()) return Fail(catalog);
   if (base_id) {
     if (Status known = RequireKnownBase(db->conn, *base_id); !known.ok()) return Fail(known);
   }
-  Result<pg::Rows> rows = db->conn.Exec(
-      "SELECT r.run_id, r.base_id, r.kind, r.status, r.target_schema, "
-      "coalesce(r.backup_schema, ''), to_char(r.started_at, 'YYYY-MM-DD HH24:MI:SS'), "
-      "coalesce(to_char(r.finished_at, 'YYYY-MM-DD HH24:MI:SS'), ''), coalesce(r.error, ''), "
-      "count(t.table_id), coalesce(sum(t.records_read), 0), coalesce(sum(t.imported), 0), "
-      "coalesce(sum(t.rejected), 0), coalesce(sum(t.attachments), 0) "
-      "FROM airpg.runs r LEFT JOIN airpg.run_tables t USING (run_id) "
-      "WHERE $1::text IS NULL OR r.base_id = $1 "
-      "GROUP BY r.run_id ORDER BY r.run_id",
-      {base_id});
-  if (!rows.ok()) return Fail(rows.status());
-  json out = json::array();
-  for (int i = 0; i < rows->size(); ++i) {
-    auto num = [&](int c) { return std::stoll(std::string(rows->Get(i, c))); };
-    out.push_back({{"run_id", num(0)},
-                   {"base_id", std::string(rows->Get(i, 1))},
-                   {"kind", std::string(rows->Get(i, 2))},
-                   {"status", std::string(rows->Get(i, 3))},
-                   {"schema", std::string(rows->Get(i, 4))},
-                   {"backup_schema", std::string(rows->Get(i, 5))},
-                   {"started_at", std::string(rows->Get(i, 6))},
-                   {"finished_at", std::string(rows->Get(i, 7))},
-                   {"error", std::string(rows->Get(i, 8))},
-                   {"tables", num(9)},
-                   {"read", num(10)},
-                   {"imported", num(11)},
-                   {"rejected", num(12)},
-                   {"attachments", num(13)}});
-  }
+  Result<std::vector<migrate::RunRecord>> runs = migrate::ListRuns(db->conn, base_id);
+  if (!runs.ok()) return Fail(runs.status());
   if (options.json) {
+    json out = json::array();
+    for (const migrate::RunRecord& r : *runs) out.push_back(RunJson(r));
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
-  if (out.empty()) {
-    std::cout << "no runs yet\n";
+  if (runs->empty()) {
+    std::cout << "no runs yet: `airpg migrate --base app…` starts one\n";
     return kExitOk;
   }
-  std::cout << fmt::format("{:>6} {:<18} {:<8} {:<12} {:<20} {:>6} {:>10} {:>10} {:>9}  {}\n",
-                           "run", "base", "kind", "status", "started", "tables", "read", "imported",
-                           "rejected", "schema / error");
-  for (const json& r : out) {
-    std::string tail = r["error"].get<std::string>().empty()
-                           ? r["schema"].get<std::string>()
-                           : "error: " + r["error"].get<std::string>();
-    std::cout << fmt::format("{:>6} {:<18} {:<8} {:<12} {:<20} {:>6} {:>10} {:>10} {:>9}  {}\n",
-                             r["run_id"].get<int64_t>(), r["base_id"].get<std::string>(),
-                             r["kind"].get<std::string>(), r["status"].get<std::string>(),
-                             r["started_at"].get<std::string>(), r["tables"].get<int64_t>(),
-                             r["read"].get<int64_t>(), r["imported"].get<int64_t>(),
-                             r["rejected"].get<int64_t>(), tail);
+  PrintRunsText(*runs);
+  return kExitOk;
+}
+
+int RunRunsAbandon(const Config& config, const MigrateCliOptions& options) {
+  Result<OpenDatabase> db = OpenDatabaseFor(config);
+  if (!db.ok()) return Fail(db.status());
+  if (Status catalog = pg::EnsureCatalog(db->conn); !catalog.ok()) return Fail(catalog);
+  Result<migrate::AbandonResult> done = migrate::AbandonRun(db->conn, options.abandon_run);
+  if (!done.ok()) return Fail(done.status());
+  if (options.json) {
+    std::cout << json{{"run_id", done->run_id},
+                      {"base_id", done->base_id},
+                      {"status", "abandoned"},
+                      {"dropped_schema",
+                       done->dropped_schema.empty() ? json(nullptr) : json(done->dropped_schema)}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << fmt::format("run {} abandoned{}\n", done->run_id,
+                             done->dropped_schema.empty()
+                                 ? ""
+                                 : "; its staging schema " + done->dropped_schema + " is dropped");
   }
   return kExitOk;
 }

@@ -1,7 +1,8 @@
 // `airpg schema plan`, `airpg migrate`, `airpg verify`, `airpg rollback` and
-// `airpg runs`: the migration commands. Single-thread.
+// `airpg runs [abandon RUN]`: the migration commands. Single-thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,7 +18,9 @@ struct MigrateCliOptions {
   std::string schema;                      // --schema: live schema name ("" = default)
   bool dry_run = false;
   std::string attachments_dir;
-  bool json = false;  // --output json
+  bool json = false;                   // --output json
+  std::optional<int64_t> rollback_to;  // rollback --to RUN
+  int64_t abandon_run = 0;             // runs abandon RUN
 };
 
 int RunSchemaPlan(const Config& config, const MigrateCliOptions& options);
@@ -25,5 +28,6 @@ int RunMigrate(const Config& config, const MigrateCliOptions& options);
 int RunVerify(const Config& config, const MigrateCliOptions& options);
 int RunRollback(const Config& config, const MigrateCliOptions& options);
 int RunRuns(const Config& config, const MigrateCliOptions& options);
+int RunRunsAbandon(const Config& config, const MigrateCliOptions& options);
 
 }  // namespace airpg::cli

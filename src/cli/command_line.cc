@@ -306,11 +306,19 @@ int Run(int argc, char** argv) {
   verify_cmd
       ->add_option("--tables", mig.tables, "only these tables (ids or names, comma-separated)")
       ->delimiter(',');
-  CLI::App* rollback_cmd =
-      app.add_subcommand("rollback", "put back the schema the last migration replaced");
+  CLI::App* rollback_cmd = app.add_subcommand(
+      "rollback", "put back the schema the last migration replaced (or that of --to RUN)");
   add_base(rollback_cmd);
+  rollback_cmd->add_option("--to", mig.rollback_to,
+                           "the run whose schema to put back (one `airpg runs` lists with a "
+                           "backup; default: one step back)");
   CLI::App* runs_cmd = app.add_subcommand("runs", "migration history with counts and outcome");
   add_base(runs_cmd);
+  CLI::App* runs_abandon = runs_cmd->add_subcommand(
+      "abandon", "drop the staging schema of an interrupted or failed run and mark it abandoned");
+  runs_abandon->add_option("RUN", mig.abandon_run, "the run id (`airpg runs` lists them)")
+      ->required();
+  AddOutputOption(runs_abandon, &mig.json);
 
   SyncCliOptions syn;
   auto add_sync_base = [&](CLI::App* cmd) {
@@ -435,6 +443,7 @@ int Run(int argc, char** argv) {
   if (migrate_cmd->parsed()) return RunMigrate(*config, mig);
   if (verify_cmd->parsed()) return RunVerify(*config, mig);
   if (rollback_cmd->parsed()) return RunRollback(*config, mig);
+  if (runs_abandon->parsed()) return RunRunsAbandon(*config, mig);
   if (runs_cmd->parsed()) return RunRuns(*config, mig);
   if (release_cmd->parsed()) return RunReleaseDeletes(*config, syn);
   if (sync_cmd->parsed()) return RunSync(*config, syn);

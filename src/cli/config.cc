@@ -120,6 +120,10 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
     if (!mb || *mb < 1 || *mb > (int64_t{1} << 40))
       return bad("must be a whole number of MiB, at least 1");
     config.attachments_max_mb = *mb;
+  } else if (path == "migrate.keep_backups") {
+    auto keep = ParseNumber<int>(value);
+    if (!keep || *keep < 1 || *keep > 1000) return bad("must be a whole number from 1 to 1000");
+    config.migrate_keep_backups = *keep;
   } else if (path == "sync.poll_seconds" || path == "sync.sweep_minutes") {
     auto number = ParseNumber<int>(value);
     if (!number || *number < 1) return bad("must be a whole number, at least 1");
@@ -173,6 +177,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "requests/s per token (Airtable: 50)"},
       {"attachments.max_mb", "AIRPG_ATTACHMENTS_MAX_MB",
        "attachments larger than this many MiB are rejected, not downloaded (default 5120)"},
+      {"migrate.keep_backups", "AIRPG_MIGRATE_KEEP_BACKUPS",
+       "replaced schemas kept for `airpg rollback` (default 3)"},
       {"sync.poll_seconds", "AIRPG_SYNC_POLL_SECONDS",
        "safety-poll interval of every table (default: by lane, 10/60/300 s)"},
       {"sync.sweep_minutes", "AIRPG_SYNC_SWEEP_MINUTES", "delete sweep interval (default 10)"},

@@ -61,6 +61,9 @@ struct Config {
   // Attachments larger than this are not downloaded (rejected instead):
   // Airtable's largest, 5 GB per file, by default.
   int64_t attachments_max_mb = 5120;
+  // Schemas a migration replaced that stay for `airpg rollback` (the newest
+  // this many; older ones are dropped at the next swap).
+  int migrate_keep_backups = 3;
   SyncConfig sync;
 
   std::optional<std::string> database_url;    // DATABASE_URL

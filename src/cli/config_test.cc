@@ -164,6 +164,24 @@ TEST_F(ConfigTest, AttachmentSizeCapFromFileAndEnvironment) {
   }
 }
 
+// Issue 15: how many replaced schemas a swap keeps for rollback.
+TEST_F(ConfigTest, MigrateKeepBackupsFromFileAndEnvironment) {
+  auto defaults = LoadConfig(MapEnvironment(), std::nullopt);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->migrate_keep_backups, 3);
+  std::string path = Write("migrate:\n  keep_backups: 5\n");
+  auto config = LoadConfig(MapEnvironment(), path);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->migrate_keep_backups, 5);
+  auto env = LoadConfig(MapEnvironment({{"AIRPG_MIGRATE_KEEP_BACKUPS", "1"}}), path);
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->migrate_keep_backups, 1);
+  for (const char* bad : {"0", "-1", "2.5", "many"}) {
+    auto refused = LoadConfig(MapEnvironment({{"AIRPG_MIGRATE_KEEP_BACKUPS", bad}}), std::nullopt);
+    EXPECT_FALSE(refused.ok()) << bad;
+  }
+}
+
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   std::string path = Write("log:\n  level: info\n  colour: blue\n");
   auto config = LoadConfig(MapEnvironment(), path);

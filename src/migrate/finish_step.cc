@@ -24,6 +24,7 @@ class Finisher {
     // autovacuum has sampled them part way through the load or not at all.
     // With such statistics a link query below was planned as a nested loop
     // over sequential scans — quadratic, hours for a million records.
+    AIRPG_RETURN_IF_ERROR(KeepOnlyCurrentLinks());
     AIRPG_RETURN_IF_ERROR(tx_.Run("ANALYZE " + Name("_links")));
     for (const auto& table : ctx_.plan->tables) {
       AIRPG_RETURN_IF_ERROR(tx_.Run("ANALYZE " + Name(table.table_name)));
@@ -43,6 +44,29 @@ class Finisher {
   }
 
  private:
+  // A partial run copies a kept table's side of a link pair from the live
+  // schema; when the other side was read again, its cells are newer: a link
+  // the refreshed side no longer lists is gone. (A link it lists that the
+  // kept side lacks comes in through the full join of the junction below.)
+  Status KeepOnlyCurrentLinks() {
+    for (const auto& table : ctx_.plan->tables) {
+      if (!ctx_.kept_tables.count(table.table_id)) continue;
+      for (const auto& f : table.fields) {
+        if (f.link_role != LinkRole::kJunction && f.link_role != LinkRole::kJunctionInverse) {
+          continue;
+        }
+        if (f.inverse_field_id.empty() || ctx_.kept_tables.count(f.linked_table_id)) continue;
+        AIRPG_RETURN_IF_ERROR(
+            tx_.Run(fmt::format("DELETE FROM {l} k WHERE k.field_id = $1 AND NOT EXISTS "
+                                "(SELECT 1 FROM {l} r WHERE r.field_id = $2 AND r.from_record = "
+                                "k.to_record AND r.to_record = k.from_record)",
+                                fmt::arg("l", Name("_links"))),
+                    {f.field.id, f.inverse_field_id}));
+      }
+    }
+    return Status::Ok();
+  }
+
   std::string Name(std::string_view table) const {
     return QualifiedName(ctx_.staging_schema, table);
   }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <stop_token>
 #include <string>
 
@@ -29,6 +30,10 @@ struct TableSummary {
   double seconds = 0;
   bool resumed = false;  // loaded by an earlier, interrupted attempt of the run
   bool done = false;     // the table's last progress call
+  bool kept = false;     // copied from the live schema, not read (a partial run)
+
+  // Ledger rows of single cells (rejected minus whole records set aside).
+  int64_t rejected_cells() const { return rejected - set_aside; }
 };
 
 struct LoadContext {
@@ -45,6 +50,10 @@ struct LoadContext {
   // Loading stops with kCancelled (its transaction rolled back) once this
   // is stopped; checked between pages.
   std::stop_token stop;
+  // Tables a partial run copies from the live schema instead of reading
+  // (keep_step.h); for a link pair between one of them and a refreshed
+  // table, the refreshed side's cells decide which links exist.
+  std::set<std::string, std::less<>> kept_tables;
   // Called after each page with the table's running counts, and once more
   // with `done` when the table is loaded.
   std::function<void(const TableSummary&)> on_progress;

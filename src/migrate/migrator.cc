@@ -17,6 +17,9 @@
 #include "mapping/plan_json.h"
 #include "migrate/attachment_fetcher.h"
 #include "migrate/finish_step.h"
+#include "migrate/keep_step.h"
+#include "migrate/run_history.h"
+#include "migrate/run_plan.h"
 #include "migrate/swap.h"
 #include "migrate/table_loader.h"
 #include "pg/catalog.h"
@@ -41,9 +44,9 @@ Status LockBase(pg::Connection& conn, std::string_view base_id, std::chrono::mil
                 std::stop_token stop) {
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
-    AIRPG_ASSIGN_OR_RETURN(
-        pg::Rows rows, conn.Exec("SELECT pg_try_advisory_lock(hashtext('airpg.migrate:' || $1))",
-                                 {std::string(base_id)}));
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows rows, conn.Exec(fmt::format("SELECT pg_try_advisory_lock({})",
+                                                                MigrationLockKeySql("$1")),
+                                                    {std::string(base_id)}));
     if (rows.Get(0, 0) == "t") return Status::Ok();
     if (std::chrono::steady_clock::now() >= deadline) break;
     if (!SystemClock().SleepFor(std::chrono::milliseconds(100), stop))
@@ -59,9 +62,9 @@ Status DropRun(pg::Connection& conn, int64_t run_id, const std::string& staging)
   AIRPG_RETURN_IF_ERROR(
       tx.Run(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdentifier(staging))));
   AIRPG_RETURN_IF_ERROR(tx.Run(
-      "UPDATE airpg.runs SET status = 'failed', finished_at = coalesce(finished_at, now()), "
-      "error = coalesce(error, 'abandoned: the base or the options changed before it was resumed') "
-      "WHERE run_id = $1::bigint",
+      "UPDATE airpg.runs SET status = 'abandoned', finished_at = coalesce(finished_at, now()), "
+      "error = coalesce(error || '; ', '') || 'abandoned: the base or the options changed before "
+      "it was resumed' WHERE run_id = $1::bigint",
       {std::to_string(run_id)}));
   return tx.Commit();
 }
@@ -71,17 +74,19 @@ Status DropRun(pg::Connection& conn, int64_t run_id, const std::string& staging)
 // schema exist together or not at all).
 Result<RunState> StartOrResume(pg::Connection& conn, const MigrateOptions& options,
                                const std::string& target, const std::string& plan_json,
-                               const mapping::SchemaPlan& plan) {
+                               const RunPlan& run_plan) {
+  const mapping::SchemaPlan& plan = run_plan.plan;
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows open,
       // A run that failed while loading (its scratch _links table, dropped
       // by the finish step, is still there) resumes like an interrupted one.
       conn.Exec("SELECT run_id, staging_schema, status, plan::text = $2::jsonb::text AND "
-                "target_schema = $3 FROM airpg.runs WHERE base_id = $1 AND kind = 'migrate' "
+                "target_schema = $3 AND options IS NOT DISTINCT FROM nullif($4, '')::jsonb "
+                "FROM airpg.runs WHERE base_id = $1 AND kind = 'migrate' "
                 "AND (status IN ('running', 'loaded') OR (status = 'failed' AND "
                 "to_regclass(quote_ident(staging_schema) || '._links') IS NOT NULL)) "
                 "ORDER BY run_id",
-                {options.base_id, plan_json, target}));
+                {options.base_id, plan_json, target, run_plan.options_json}));
   for (int i = 0; i < open.size(); ++i) {
     int64_t id = std::stoll(std::string(open.Get(i, 0)));
     if (i == open.size() - 1 && open.Get(i, 3) == "t") {
@@ -100,9 +105,10 @@ Result<RunState> StartOrResume(pg::Connection& conn, const MigrateOptions& optio
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows inserted,
-      tx.Exec("INSERT INTO airpg.runs (base_id, status, staging_schema, target_schema, plan) "
-              "VALUES ($1, 'running', '', $2, $3::jsonb) RETURNING run_id",
-              {options.base_id, target, plan_json}));
+      tx.Exec("INSERT INTO airpg.runs (base_id, status, staging_schema, target_schema, plan, "
+              "options) VALUES ($1, 'running', '', $2, $3::jsonb, nullif($4, '')::jsonb) "
+              "RETURNING run_id",
+              {options.base_id, target, plan_json, run_plan.options_json}));
   RunState run;
   run.run_id = std::stoll(std::string(inserted.Get(0, 0)));
   run.staging = fmt::format("airpg_staging_{}", run.run_id);
@@ -121,8 +127,10 @@ Result<RunState> StartOrResume(pg::Connection& conn, const MigrateOptions& optio
 Result<std::map<std::string, TableSummary>> LoadedTables(pg::Connection& conn, int64_t run_id) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn.Exec("SELECT table_id, records_read, imported, rejected, attachments, seconds "
-                "FROM airpg.run_tables WHERE run_id = $1::bigint AND status = 'loaded'",
+      conn.Exec("SELECT t.table_id, records_read, imported, rejected, attachments, seconds, "
+                "(SELECT count(*) FROM airpg.rejects r WHERE r.run_id = t.run_id AND "
+                "r.table_id = t.table_id AND r.field_id IS NULL) "
+                "FROM airpg.run_tables t WHERE run_id = $1::bigint AND status = 'loaded'",
                 {std::to_string(run_id)}));
   std::map<std::string, TableSummary> out;
   for (int i = 0; i < rows.size(); ++i) {
@@ -133,22 +141,11 @@ Result<std::map<std::string, TableSummary>> LoadedTables(pg::Connection& conn, i
     t.rejected = std::stoll(std::string(rows.Get(i, 3)));
     t.attachments = std::stoll(std::string(rows.Get(i, 4)));
     t.seconds = std::stod(std::string(rows.Get(i, 5)));
+    t.set_aside = std::stoll(std::string(rows.Get(i, 6)));
     t.resumed = true;
     out[t.table_id] = t;
   }
   return out;
-}
-
-// The names the catalog gave this base's tables, fields and relation tables
-// (a new staging schema is empty, so nothing else needs reserving).
-mapping::KnownNames KnownNamesOf(const pg::CatalogRows& rows) {
-  mapping::KnownNames known;
-  for (const auto& t : rows.tables) known.tables[t.table_id] = t.table_name;
-  for (const auto& f : rows.fields) {
-    known.columns[f.field_id] = f.column_name;
-    if (!f.relation_table.empty()) known.relation_tables[f.field_id] = f.relation_table;
-  }
-  return known;
 }
 
 Status MarkFailed(pg::Connection& conn, int64_t run_id, std::string_view error) {
@@ -251,12 +248,15 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
                                   const std::string& conninfo, const MigrateOptions& options,
                                   MigrateSummary& summary) {
   auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
   AIRPG_RETURN_IF_ERROR(LockBase(conn, options.base_id, options.lock_wait, options.stop));
   AIRPG_ASSIGN_OR_RETURN(airtable::BaseInfo base, client.GetBaseInfo(options.base_id));
   summary.base_name = base.name;
-  AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan,
-                         PlanBase(client, &conn, options.base_id, options.tables));
+  AIRPG_ASSIGN_OR_RETURN(RunPlan run_plan, PlanRun(client, conn, options.base_id, options.tables));
+  const mapping::SchemaPlan& plan = run_plan.plan;
   summary.warnings = plan.warnings;
   AIRPG_ASSIGN_OR_RETURN(summary.schema,
                          ChooseLiveSchema(conn, options.base_id, base.name, options.schema));
@@ -271,27 +271,32 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
   ctx.download_threads = options.download_threads;
   ctx.on_progress = options.on_progress;
   ctx.stop = options.stop;
+  ctx.kept_tables = run_plan.kept;
   if (options.dry_run) {
     for (const auto& table : plan.tables) {
+      if (run_plan.kept.count(table.table_id)) continue;
       AIRPG_ASSIGN_OR_RETURN(TableSummary t, LoadTable(ctx, table));
       summary.tables.push_back(t);
     }
-    summary.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    AIRPG_ASSIGN_OR_RETURN(summary.changes, DescribeChanges(conn, run_plan, summary.tables));
+    summary.seconds = elapsed();
     return summary;
   }
 
+  // What can be checked before the run exists is: a bad attachments
+  // directory is bad input, and no run row or staging schema is left for it.
+  BlobStoreOptions store_options;
+  store_options.directory = options.attachments_dir;
+  AIRPG_ASSIGN_OR_RETURN(auto blob_store, BlobStore::Open(store_options));
+
   std::string plan_json = mapping::PlanJson(plan);
   AIRPG_ASSIGN_OR_RETURN(RunState run,
-                         StartOrResume(conn, options, summary.schema, plan_json, plan));
+                         StartOrResume(conn, options, summary.schema, plan_json, run_plan));
   summary.run_id = run.run_id;
   summary.resumed = run.resumed;
   ctx.run_id = run.run_id;
   ctx.staging_schema = run.staging;
   if (run.resumed) log::Info("resuming migrate run {} of base {}", run.run_id, options.base_id);
-  BlobStoreOptions store_options;
-  store_options.directory = options.attachments_dir;
-  AIRPG_ASSIGN_OR_RETURN(auto blob_store, BlobStore::Open(store_options));
   FetcherOptions fetcher_options;
   fetcher_options.stop = options.stop;
   fetcher_options.max_bytes = options.max_attachment_bytes;
@@ -300,14 +305,17 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
 
   AIRPG_ASSIGN_OR_RETURN(auto loaded, LoadedTables(conn, run.run_id));
   for (const auto& table : plan.tables) {
+    bool kept = run_plan.kept.count(table.table_id) > 0;
     auto it = loaded.find(table.table_id);
     if (it != loaded.end()) {
       it->second.table_name = table.table_name;
+      it->second.kept = kept;
       summary.tables.push_back(it->second);
       if (ctx.on_progress) ctx.on_progress(it->second);
       continue;
     }
-    AIRPG_ASSIGN_OR_RETURN(TableSummary t, LoadTable(ctx, table));
+    AIRPG_ASSIGN_OR_RETURN(TableSummary t,
+                           kept ? KeepTable(ctx, run_plan, table) : LoadTable(ctx, table));
     summary.tables.push_back(t);
   }
   // Each step below is one transaction; a stop between them keeps the run open.
@@ -329,7 +337,9 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
     summary.link_rejects = std::stoll(std::string(rows.Get(0, 0)));
   }
   if (stopped()) return cancelled();
-  AIRPG_ASSIGN_OR_RETURN(summary.verify, VerifyStaging(conn, run.staging, plan, run.run_id));
+  // Kept tables were checked when they were loaded; their copy is exact.
+  AIRPG_ASSIGN_OR_RETURN(summary.verify,
+                         VerifyStaging(conn, run.staging, run_plan.RefreshedPlan(), run.run_id));
   if (!summary.verify.clean()) {
     return FailedPreconditionError(fmt::format(
         "run {}: Postgres differs from what was read from Airtable; the staging schema {} is "
@@ -344,12 +354,13 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
       run.staging,
       summary.schema,
       plan_json,
-      mapping::RenderDdlScript(mapping::BuildSchemaDdl(plan, summary.schema), summary.schema)};
+      mapping::RenderDdlScript(mapping::BuildSchemaDdl(plan, summary.schema), summary.schema),
+      options.keep_backups,
+      std::vector<std::string>(run_plan.kept.begin(), run_plan.kept.end())};
   AIRPG_ASSIGN_OR_RETURN(summary.backup_schema, SwapIn(conn, swap));
   int64_t rejected = summary.link_rejects;
   for (const auto& t : summary.tables) rejected += t.rejected;
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.seconds = elapsed();
   conn.Run("UPDATE airpg.runs SET summary = $2::jsonb WHERE run_id = $1::bigint",
            {std::to_string(run.run_id), nlohmann::json{{"tables", summary.tables.size()},
                                                        {"rejected", rejected},

@@ -1,6 +1,7 @@
 // Migrator: one migration run of a base, end to end — plan, stage, load every
-// table, finish (links, constraints, comments, audit), check against the
-// checksums read from Airtable, swap in. Resumable: a run killed anywhere is
+// table (or, with --tables on a migrated base, load those and keep the others
+// from the live schema: run_plan.h, keep_step.h), finish (links, constraints, comments, audit),
+// check against the checksums read from Airtable, swap in. Resumable: a run killed anywhere is
 // picked up by the next `Migrate` of the same base and plan (tables already
 // loaded are kept), and ends as an uninterrupted run would. One migration per
 // base at a time (a Postgres advisory lock).
@@ -16,7 +17,9 @@
 #include "base/result.h"
 #include "mapping/schema_plan.h"
 #include "migrate/attachment_fetcher.h"
+#include "migrate/change_report.h"
 #include "migrate/load_context.h"
+#include "migrate/swap.h"
 #include "migrate/verify.h"
 #include "pg/connection.h"
 
@@ -25,9 +28,12 @@ namespace airpg::migrate {
 struct MigrateOptions {
   std::string base_id;
   std::string schema;  // live schema; "" = the catalog's, else the base name's snake_case
-  std::vector<std::string> tables;  // ids or names; empty = all
-  bool dry_run = false;             // plan and read, write nothing
-  std::string attachments_dir;      // "" = bytes in Postgres (airpg.blobs)
+  // Tables to read from Airtable (ids or names; empty = all). On a migrated
+  // base the others are kept from the live schema, links and all.
+  std::vector<std::string> tables;
+  bool dry_run = false;  // plan and read, write nothing; the summary's `changes` say what would
+  int keep_backups = kDefaultKeepBackups;  // replaced schemas kept (migrate.keep_backups)
+  std::string attachments_dir;             // "" = bytes in Postgres (airpg.blobs)
   int64_t max_attachment_bytes = kDefaultMaxAttachmentBytes;  // larger ones are rejected
   int download_threads = 4;
   std::function<void(const TableSummary&)> on_progress;
@@ -48,9 +54,10 @@ struct MigrateSummary {
   std::string schema;
   std::string backup_schema;
   bool resumed = false;
-  std::vector<TableSummary> tables;
+  std::vector<TableSummary> tables;  // refreshed and kept ones (TableSummary::kept)
   int64_t link_rejects = 0;
-  VerifyReport verify;
+  VerifyReport verify;               // of the refreshed tables; empty in a dry run
+  std::vector<TableChange> changes;  // a dry run's report of what would change
   double seconds = 0;
   std::vector<std::string> warnings;
 };

@@ -2,16 +2,22 @@
 // transaction: the live schema is renamed to the run's backup, the staging
 // schema to the live name, attachment rows follow their schema, and the
 // catalog (airpg.bases/tables/fields, runs, schema_versions) says so. Readers
-// see the old schema or the new one, never a mix.
+// see the old schema or the new one, never a mix. The last K replaced schemas
+// are kept (airpg_backup_<run>); each run row says whose schema its backup
+// holds (replaced_run_id) and under which name it was live (replaced_schema).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "pg/connection.h"
 
 namespace airpg::migrate {
+
+inline constexpr int kDefaultKeepBackups = 3;
 
 struct SwapRequest {
   int64_t run_id = 0;
@@ -21,10 +27,20 @@ struct SwapRequest {
   std::string target_schema;
   std::string plan_json;
   std::string ddl_script;  // recorded in airpg.schema_versions
+  // How many replaced schemas of the base to keep (migrate.keep_backups),
+  // this swap's included; older ones are dropped. At least 1.
+  int keep_backups = kDefaultKeepBackups;
+  // Tables a partial run copied from the live schema (table ids). Their data
+  // is as old as their last read, so the sync's poll of each goes on from
+  // where it stood (or from the start of the run that last read them), not
+  // from this run's start.
+  std::vector<std::string> kept_tables;
 };
 
-// Returns the backup schema ("" when there was no live schema before). Only
-// one backup per base is kept: an older one is dropped.
+// Returns the backup schema ("" when there was no live schema before). The
+// base's live schema is moved aside even when `target_schema` is another
+// name (`migrate --schema NEW` moves the mirror), so a rollback can put it
+// back under its old name.
 Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& request);
 
 struct RollbackResult {
@@ -33,8 +49,12 @@ struct RollbackResult {
   std::string schema;
 };
 
-// Puts the base's backup schema back and drops the rolled-back one.
-// kFailedPrecondition when there is nothing to roll back to.
-Result<RollbackResult> Rollback(pg::Connection& conn, std::string_view base_id);
+// Puts back the schema the live one replaced (one step), or with `to_run`
+// the schema of that run, under the name it was live under; drops the
+// rolled-back schema and the backups of the runs undone on the way.
+// kFailedPrecondition when there is nothing to roll back to; kInvalidArgument
+// when `to_run` is live already or no backup holds its schema.
+Result<RollbackResult> Rollback(pg::Connection& conn, std::string_view base_id,
+                                std::optional<int64_t> to_run = std::nullopt);
 
 }  // namespace airpg::migrate
