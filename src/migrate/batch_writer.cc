@@ -6,6 +6,7 @@
 #include <span>
 
 #include "base/sql_identifier.h"
+#include "blobs/attachment_rows.h"
 #include "mapping/ddl.h"
 #include "pg/catalog_users.h"
 #include "pg/copy_writer.h"
@@ -224,10 +225,7 @@ Status BatchWriter::CopyRange(size_t begin, size_t end) {
   AIRPG_RETURN_IF_ERROR(
       CopyFrom(conn, "airpg", "rejects", RejectColumns(), records_, begin, end,
                [](const RecordRows& u) { return std::span<const Row>(u.rejects); }));
-  return CopyFrom(conn, "airpg", "attachments",
-                  {"schema_name", "table_id", "record_id", "field_id", "position", "attachment_id",
-                   "filename", "content_type", "size", "sha256", "width", "height"},
-                  records_, begin, end,
+  return CopyFrom(conn, "airpg", "attachments", blobs::AttachmentColumns(), records_, begin, end,
                   [](const RecordRows& u) { return std::span<const Row>(u.attachments); });
 }
 

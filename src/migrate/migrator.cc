@@ -12,10 +12,10 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/sql_identifier.h"
+#include "blobs/attachment_fetcher.h"
 #include "mapping/ddl.h"
 #include "mapping/naming.h"
 #include "mapping/plan_json.h"
-#include "migrate/attachment_fetcher.h"
 #include "migrate/finish_step.h"
 #include "migrate/swap.h"
 #include "migrate/table_loader.h"
@@ -289,13 +289,13 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
   ctx.run_id = run.run_id;
   ctx.staging_schema = run.staging;
   if (run.resumed) log::Info("resuming migrate run {} of base {}", run.run_id, options.base_id);
-  BlobStoreOptions store_options;
+  blobs::BlobStoreOptions store_options;
   store_options.directory = options.attachments_dir;
-  AIRPG_ASSIGN_OR_RETURN(auto blob_store, BlobStore::Open(store_options));
-  FetcherOptions fetcher_options;
+  AIRPG_ASSIGN_OR_RETURN(auto blob_store, blobs::BlobStore::Open(store_options));
+  blobs::FetcherOptions fetcher_options;
   fetcher_options.stop = options.stop;
   fetcher_options.max_bytes = options.max_attachment_bytes;
-  AttachmentFetcher fetcher(client, *blob_store, fetcher_options);
+  blobs::AttachmentFetcher fetcher(*blob_store, fetcher_options);
   ctx.fetcher = &fetcher;
 
   AIRPG_ASSIGN_OR_RETURN(auto loaded, LoadedTables(conn, run.run_id));

@@ -14,8 +14,8 @@
 
 #include "airtable/client.h"
 #include "base/result.h"
+#include "blobs/attachment_fetcher.h"
 #include "mapping/schema_plan.h"
-#include "migrate/attachment_fetcher.h"
 #include "migrate/load_context.h"
 #include "migrate/verify.h"
 #include "pg/connection.h"
@@ -28,7 +28,7 @@ struct MigrateOptions {
   std::vector<std::string> tables;  // ids or names; empty = all
   bool dry_run = false;             // plan and read, write nothing
   std::string attachments_dir;      // "" = bytes in Postgres (airpg.blobs)
-  int64_t max_attachment_bytes = kDefaultMaxAttachmentBytes;  // larger ones are rejected
+  int64_t max_attachment_bytes = blobs::kDefaultMaxAttachmentBytes;  // larger ones are rejected
   int download_threads = 4;
   std::function<void(const TableSummary&)> on_progress;
   // The run stops with kCancelled once this is stopped (SIGINT/SIGTERM):
