@@ -470,6 +470,58 @@ TEST_F(SyncApplyTest, ASlowAttachmentDownloadHoldsNoLockOnTheLiveRow) {
             "slow-2027.pdf");
 }
 
+// Runs `during` while a follow-up read (the records a link change touched,
+// read by RECORD_ID()) is on its way to Airtable.
+class DuringFollowUpRead final : public airtable::Transport {
+ public:
+  explicit DuringFollowUpRead(std::function<void()> during) : during_(std::move(during)) {}
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (call.url.find("RECORD_ID") != std::string::npos ||
+        call.body.find("RECORD_ID") != std::string::npos) {
+      ++reads;
+      during_();
+    }
+    return real_.Send(call);
+  }
+  int reads = 0;
+
+ private:
+  std::function<void()> during_;
+  airtable::CurlTransport real_;
+};
+
+// Issue 16: the records a link change touched are read from Airtable with no
+// transaction open: the round that found them rolled back first, so an
+// application's UPDATE of the changed row goes through during the read, and
+// the next round applies the record and the touched ones together.
+TEST_F(SyncApplyTest, AFollowUpReadHoldsNoLockOnTheLiveRow) {
+  Ui("PATCH", "Documents/recDocNwTxLic0001",
+     {{"fields", {{"Registration", {"recRegNwCa000001"}}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblDocuments00001", {"recDocNwTxLic0001"});
+  auto app = pg::Connection::Open(url());
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  ASSERT_TRUE(app->Run("SET lock_timeout = '1s'").ok());
+  Status updated = InternalError("no follow-up read");
+  auto transport = std::make_unique<DuringFollowUpRead>([&] {
+    updated = app->Run(std::string("UPDATE ") + kSchema +
+                       ".documents SET title = 'edited by the app' "
+                       "WHERE airtable_id = 'recDocNwTxLic0001'");
+  });
+  DuringFollowUpRead* seen = transport.get();
+  auto client = ClientThrough(std::move(transport));
+  sync::RecordApplier applier(live_, {});
+  auto applied = sync::ApplyWithFollowUps(*client, conn(), applier, batch, kDelta,
+                                          airtable::Priority::kIncremental);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_GE(seen->reads, 1);
+  EXPECT_TRUE(updated.ok()) << updated.ToString();
+  EXPECT_EQ(applied->rounds, 2);
+  EXPECT_TRUE(applied->applied.touched.empty());
+  ExpectClean(Verify(kDelta));
+}
+
 // Notes each request the sync sends (payloads, poll, other) and pings the
 // syncer the moment its first poll goes out, as Airtable would while a round
 // of polls runs.
