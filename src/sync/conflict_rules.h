@@ -54,10 +54,10 @@ struct FieldPolicy {
 };
 
 enum class FieldAction {
-  kNone,          // both sides hold the same value: only the base moves
-  kToPostgres,    // write Airtable's value to Postgres
-  kToAirtable,    // write Postgres's value to Airtable
-  kPark,          // leave both sides; record the conflict for an operator
+  kNone,        // both sides hold the same value: only the base moves
+  kToPostgres,  // write Airtable's value to Postgres
+  kToAirtable,  // write Postgres's value to Airtable
+  kPark,        // leave both sides; record the conflict for an operator
 };
 
 struct FieldDecision {

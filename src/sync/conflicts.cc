@@ -164,9 +164,9 @@ Result<std::vector<Conflict>> ListConflicts(pg::Connection& conn, const std::str
 Result<Conflict> GetConflict(pg::Connection& conn, int64_t id) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn.Exec(fmt::format("SELECT {} FROM airpg.conflicts WHERE conflict_id = $1::bigint",
-                            kColumns),
-                {std::to_string(id)}));
+      conn.Exec(
+          fmt::format("SELECT {} FROM airpg.conflicts WHERE conflict_id = $1::bigint", kColumns),
+          {std::to_string(id)}));
   if (rows.empty()) return NotFoundError(fmt::format("no conflict {}", id));
   return ConflictAt(rows, 0);
 }
@@ -194,9 +194,9 @@ Result<Conflict> ResolveConflict(pg::Connection& conn, int64_t id, Take take,
              {std::to_string(id), resolution,
               take == Take::kValue ? pg::Param(value_json) : pg::Param()}));
   AIRPG_RETURN_IF_ERROR(RecordEvent(
-      tx.connection(), {std::string(rows.Get(0, 1)), std::string(rows.Get(0, 2)),
-                        "conflict_resolved", 1, 0, std::nullopt,
-                        fmt::format(R"({{"conflict":{},"take":"{}"}})", id, resolution)}));
+      tx.connection(),
+      {std::string(rows.Get(0, 1)), std::string(rows.Get(0, 2)), "conflict_resolved", 1, 0,
+       std::nullopt, fmt::format(R"({{"conflict":{},"take":"{}"}})", id, resolution)}));
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return GetConflict(conn, id);
 }
@@ -220,9 +220,9 @@ Status MarkApplied(pg::Connection& conn, int64_t id) {
     return FailedPreconditionError(fmt::format("conflict {} is not resolved", id));
   }
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  AIRPG_RETURN_IF_ERROR(tx.Run(
-      "UPDATE airpg.conflicts SET applied_at = now() WHERE conflict_id = $1::bigint",
-      {std::to_string(id)}));
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("UPDATE airpg.conflicts SET applied_at = now() WHERE conflict_id = $1::bigint",
+             {std::to_string(id)}));
   AIRPG_RETURN_IF_ERROR(RecordSynced(tx.connection(), c.base_id, c.table_id, c.record_id,
                                      c.field_id, *c.resolved_value));
   return tx.Commit();
