@@ -67,4 +67,26 @@ Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
       params);
 }
 
+Status MoveSchemaAttachments(pg::Connection& conn, const std::string& from, const std::string& to) {
+  return conn.Run("UPDATE airpg.attachments SET schema_name = $2 WHERE schema_name = $1",
+                  {from, to});
+}
+
+Status DeleteSchemaAttachments(pg::Connection& conn, const std::string& schema) {
+  return conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {schema});
+}
+
+Status DeleteRecordAttachments(pg::Connection& conn, const std::string& schema,
+                               const std::string& table_id, const std::string& record_id) {
+  return conn.Run(
+      "DELETE FROM airpg.attachments WHERE schema_name = $1 AND table_id = $2 AND record_id = $3",
+      {schema, table_id, record_id});
+}
+
+Status DeleteFieldAttachments(pg::Connection& conn, const std::string& schema,
+                              const std::string& field_id) {
+  return conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND field_id = $2",
+                  {schema, field_id});
+}
+
 }  // namespace airpg::blobs

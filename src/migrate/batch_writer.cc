@@ -161,9 +161,7 @@ Status BatchWriter::DeleteReplaced() {
                              QualifiedName(schema, "_checksums")),
                  {table_.table_id, r.record_id}));
     AIRPG_RETURN_IF_ERROR(
-        conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND table_id = $2 AND "
-                 "record_id = $3",
-                 {schema, table_.table_id, r.record_id}));
+        blobs::DeleteRecordAttachments(conn, schema, table_.table_id, r.record_id));
     AIRPG_ASSIGN_OR_RETURN(pg::Rows cells,
                            conn.Exec("DELETE FROM airpg.rejects WHERE run_id = $1::bigint AND "
                                      "table_id = $2 AND record_id = $3 AND field_id IS NOT NULL",

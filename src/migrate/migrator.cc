@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/sql_identifier.h"
 #include "blobs/attachment_fetcher.h"
+#include "blobs/attachment_rows.h"
 #include "mapping/ddl.h"
 #include "mapping/naming.h"
 #include "mapping/plan_json.h"
@@ -55,7 +56,7 @@ Status LockBase(pg::Connection& conn, std::string_view base_id, std::chrono::mil
 
 Status DropRun(pg::Connection& conn, int64_t run_id, const std::string& staging) {
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  AIRPG_RETURN_IF_ERROR(tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {staging}));
+  AIRPG_RETURN_IF_ERROR(blobs::DeleteSchemaAttachments(tx.connection(), staging));
   AIRPG_RETURN_IF_ERROR(
       tx.Run(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdentifier(staging))));
   AIRPG_RETURN_IF_ERROR(tx.Run(

@@ -196,6 +196,7 @@ Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
   for (const Wanted& w : wanted) {
     const mapping::AttachmentCell& a = w.cell->attachment;
     Status failed;
+    bool retry = false;  // a later cycle reads the record and fetches again
     std::string sha256;
     int64_t size = a.size.value_or(0);
     if (auto k = known.find(a.id); k != known.end()) {
@@ -205,6 +206,7 @@ Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
       // Its rows went between the fetch and this transaction: the letter
       // retries, reading the record (and a fresh URL) again.
       failed = UnavailableError("not fetched before the transaction");
+      retry = true;
     } else if (!f->second.ok()) {
       failed = f->second.status();
     } else {
@@ -226,7 +228,7 @@ Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
     failure_of_cell[cell] = t.failures.size();
     t.failures.push_back({w.row->record_id, w.cell->field_id,
                           CellPayload(*w.row, t.changes->upserts, w.cell->field_id),
-                          std::move(reason)});
+                          std::move(reason), retry});
   }
   for (auto& [w, sha256, size] : stored_as) {
     if (!cells.count({w->row->record_id, w->cell->field_id})) continue;
