@@ -161,6 +161,19 @@ Result<std::vector<Conflict>> ListConflicts(pg::Connection& conn, const std::str
   return out;
 }
 
+Result<std::map<std::string, int64_t>> OpenConflictsByTable(pg::Connection& conn,
+                                                            const std::string& base_id) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec("SELECT table_id, count(*) FROM airpg.conflicts WHERE "
+                                   "base_id = $1 AND status = 'open' GROUP BY table_id",
+                                   {base_id}));
+  std::map<std::string, int64_t> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    out[std::string(rows.Get(i, 0))] = std::stoll(std::string(rows.Get(i, 1)));
+  }
+  return out;
+}
+
 Result<Conflict> GetConflict(pg::Connection& conn, int64_t id) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,

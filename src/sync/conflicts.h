@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,10 @@ struct Conflict {
 // Conflicts, newest first; `status` "" lists every status.
 Result<std::vector<Conflict>> ListConflicts(pg::Connection& conn, const std::string& status = "",
                                             int limit = 100);
+
+// Open conflicts per table id of the base (`airpg status`: "conflicts open").
+Result<std::map<std::string, int64_t>> OpenConflictsByTable(pg::Connection& conn,
+                                                            const std::string& base_id);
 
 // kNotFound when there is no conflict `id`.
 Result<Conflict> GetConflict(pg::Connection& conn, int64_t id);

@@ -87,6 +87,9 @@ TEST_F(ConflictsTest, ManualParksOneOpenConflictPerFieldWithBothValuesAndTheBase
   EXPECT_EQ(c.postgres_value, R"("from Postgres")");
   EXPECT_EQ(c.status, "open");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'conflict'"), "2");
+  auto counts = OpenConflictsByTable(conn(), kBase);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(*counts, (std::map<std::string, int64_t>{{kTable, 1}}));
 }
 
 TEST_F(ConflictsTest, ARuleDecidesAtOnceAndTheHistoryKeepsTheLosersValue) {
