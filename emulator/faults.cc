@@ -36,6 +36,13 @@ ApiResult<Json> FaultInjector::Configure(const Json& body) {
     }
     *target = body[key].get<double>();
   }
+  if (body.contains("attachmentLatencyMs")) {
+    const Json& v = body["attachmentLatencyMs"];
+    if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+      return InvalidRequest("attachmentLatencyMs must be a non-negative integer");
+    }
+    next.attachment_latency_millis = v.get<int64_t>();
+  }
   if (body.contains("latencyMs")) {
     if (!body["latencyMs"].is_number_integer() || body["latencyMs"].get<int64_t>() < 0) {
       return InvalidRequest("latencyMs must be a non-negative integer");
@@ -54,10 +61,15 @@ ApiResult<Json> FaultInjector::Configure(const Json& body) {
 }
 
 Json FaultInjector::ToJson() const {
-  Json out = {{"error500", config_.error_500}, {"error502", config_.error_502},
-              {"error503", config_.error_503}, {"error429", config_.error_429},
-              {"truncate", config_.truncate},  {"latencyMs", config_.latency_millis},
-              {"dropPing", config_.drop_ping}, {"duplicatePing", config_.duplicate_ping},
+  Json out = {{"error500", config_.error_500},
+              {"error502", config_.error_502},
+              {"error503", config_.error_503},
+              {"error429", config_.error_429},
+              {"truncate", config_.truncate},
+              {"latencyMs", config_.latency_millis},
+              {"attachmentLatencyMs", config_.attachment_latency_millis},
+              {"dropPing", config_.drop_ping},
+              {"duplicatePing", config_.duplicate_ping},
               {"injected", injected_}};
   if (fail_next_count_ > 0) {
     out["failNext"] = {{"status", fail_next_status_}, {"count", fail_next_count_}};

@@ -23,15 +23,18 @@ class FaultInjector {
     double error_429 = 0;
     double truncate = 0;         // probability of cutting a 200 body in half
     int64_t latency_millis = 0;  // added before every API response
-    double drop_ping = 0;        // probability a webhook ping is never sent
-    double duplicate_ping = 0;   // probability a webhook ping is sent twice
+    // Added before every attachment download (signed URL), for tests of
+    // what a slow content host must not block.
+    int64_t attachment_latency_millis = 0;
+    double drop_ping = 0;       // probability a webhook ping is never sent
+    double duplicate_ping = 0;  // probability a webhook ping is sent twice
   };
 
   explicit FaultInjector(uint64_t seed) : rng_(seed) {}
 
   // Reads {"error500","error502","error503","error429","truncate","latencyMs",
-  // "dropPing","duplicatePing","failNext":{"status":S,"count":N}} (any subset); returns the
-  // resulting settings as JSON. 422 when a value is out of range.
+  // "attachmentLatencyMs","dropPing","duplicatePing","failNext":{"status":S,"count":N}} (any
+  // subset); returns the resulting settings as JSON. 422 when a value is out of range.
   ApiResult<Json> Configure(const Json& body);
   Json ToJson() const;
 
@@ -42,6 +45,7 @@ class FaultInjector {
   // How many copies of the next webhook ping to send: 0 (dropped), 1 or 2.
   int NextPingCopies();
   int64_t latency_millis() const { return config_.latency_millis; }
+  int64_t attachment_latency_millis() const { return config_.attachment_latency_millis; }
   int64_t injected() const { return injected_; }
 
  private:

@@ -254,7 +254,10 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
     if (response.status == 200) Publish(call, base_id);
     return response;
   }
-  if (!s.empty() && s[0] == "__emulator") return Admin(call);
+  if (!s.empty() && s[0] == "__emulator") {
+    if (s.size() >= 2 && s[1] == "attachments") *latency = faults.attachment_latency_millis();
+    return Admin(call);
+  }
   if (s.empty() || s[0] != "v0" || s.size() < 2) return RouteNotFound().ToResponse();
 
   std::string token = BearerToken(request);

@@ -1,7 +1,5 @@
 #include "airtable/client.h"
 
-#include <openssl/evp.h>
-
 #include <charconv>
 
 #include <fmt/core.h>
@@ -142,35 +140,6 @@ Result<BaseInfo> Client::GetBaseInfo(std::string_view base_id, Priority priority
     offset = page.offset;
   } while (!offset.empty());
   return NotFoundError(fmt::format("base {} is not among the bases this token can see", base_id));
-}
-
-Result<AttachmentDownload> Client::DownloadAttachment(const std::string& url,
-                                                      const http::BodySink& sink,
-                                                      int64_t max_bytes) {
-  // Attachment URLs are signed and served from Airtable's content hosts: no
-  // token goes with them, and they do not count against the API's limits.
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> hash(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!hash || EVP_DigestInit_ex(hash.get(), EVP_sha256(), nullptr) != 1) {
-    return InternalError("cannot start SHA-256");
-  }
-  auto hashing_sink = [&](std::string_view piece) -> Status {
-    EVP_DigestUpdate(hash.get(), piece.data(), piece.size());
-    return sink(piece);
-  };
-  AIRPG_ASSIGN_OR_RETURN(http::DownloadInfo info, http::Download(url, {{"User-Agent", user_agent_}},
-                                                                 hashing_sink, max_bytes));
-  if (info.status < 200 || info.status > 299) {
-    Status status = info.status == 403 || info.status == 410
-                        ? NotFoundError("attachment URL expired or gone")
-                        : UnavailableError("attachment download failed");
-    return status.WithContext(fmt::format("HTTP {}", info.status));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(hash.get(), digest, &length);
-  AttachmentDownload out{info.bytes, "", info.content_type};
-  for (unsigned int i = 0; i < length; ++i) out.sha256 += fmt::format("{:02x}", digest[i]);
-  return out;
 }
 
 }  // namespace airpg::airtable

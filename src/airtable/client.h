@@ -26,7 +26,6 @@
 #include "airtable/transport.h"
 #include "airtable/webhook.h"
 #include "base/backoff.h"
-#include "http/download.h"
 #include "http/url.h"
 
 namespace airpg::airtable {
@@ -70,12 +69,6 @@ struct WriteOptions {
   bool typecast = false;
   bool return_fields_by_field_id = false;
   bool replace = false;  // PUT (clears fields not sent) instead of PATCH
-};
-
-struct AttachmentDownload {
-  int64_t size = 0;
-  std::string sha256;  // lower-case hex
-  std::string content_type;
 };
 
 class Client;
@@ -153,10 +146,6 @@ class Client {
   Status DeleteWebhook(std::string_view base_id, std::string_view webhook_id);
   Result<PayloadPage> ListPayloads(std::string_view base_id, std::string_view webhook_id,
                                    int64_t cursor, int limit = 50);
-
-  // Streams an attachment (its signed URL) to `sink`, hashing as it goes.
-  Result<AttachmentDownload> DownloadAttachment(const std::string& url, const http::BodySink& sink,
-                                                int64_t max_bytes = int64_t{1} << 30);
 
   ClientStats stats() const;
   const Pacer& pacer() const { return pacer_; }

@@ -9,13 +9,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "blobs/stored_attachments.h"
 #include "cli/airtable_access.h"
 #include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
 #include "cli/job_progress.h"
-#include "daemon/stored_attachments.h"
 #include "daemon/sync_service.h"
 #include "daemon/webhook_receiver.h"
 #include "http/server.h"
@@ -225,8 +225,8 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
   if (!loaded.ok()) return Fail(loaded.status());
   const sync::LiveBase& live = *loaded;
   // Attachment cells are stored the way the sync stores them.
-  auto attachments = daemon::StoredAttachments::Open(
-      *airtable->client, db->conninfo, options.attachments_dir, config.attachments_max_mb << 20);
+  auto attachments = blobs::StoredAttachments::Open(db->conninfo, options.attachments_dir,
+                                                    config.attachments_max_mb << 20);
   if (!attachments.ok()) return Fail(attachments.status());
   sync::RecordApplier applier(live, (*attachments)->source());
   auto replayed = sync::ReplayDeadLetters(*airtable->client, db->conn, applier, live, options.ids);
@@ -255,8 +255,8 @@ int RunReleaseDeletes(const Config& config, const SyncCliOptions& options) {
   Result<AirtableAccess> airtable = OpenAirtable(config);
   if (!airtable.ok()) return Fail(airtable.status());
   // Attachment cells are stored the way the sync stores them.
-  auto attachments = daemon::StoredAttachments::Open(
-      *airtable->client, db->conninfo, options.attachments_dir, config.attachments_max_mb << 20);
+  auto attachments = blobs::StoredAttachments::Open(db->conninfo, options.attachments_dir,
+                                                    config.attachments_max_mb << 20);
   if (!attachments.ok()) return Fail(attachments.status());
   sync::RecordApplier applier(*live, (*attachments)->source());
   sync::SweepOptions sweep;

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/version.h"
 #include "cli/cmd_bases.h"
+#include "cli/cmd_conflicts.h"
 #include "cli/cmd_db.h"
 #include "cli/cmd_doctor.h"
 #include "cli/cmd_formula.h"
@@ -373,6 +374,28 @@ int Run(int argc, char** argv) {
     cmd->callback([&syn, action] { syn.dlq_action = action; });
   }
 
+  // conflicts: the fields both sides changed (issue 16).
+  ConflictsOptions conflicts;
+  CLI::App* conflicts_cmd =
+      app.add_subcommand("conflicts", "fields changed on both sides, and their resolution");
+  conflicts_cmd->require_subcommand(1);
+  CLI::App* conflicts_list =
+      conflicts_cmd->add_subcommand("list", "conflicts, newest first (open and resolved)");
+  conflicts_list->add_option("--status", conflicts.status, "open or resolved");
+  AddOutputOption(conflicts_list, &conflicts.json);
+  conflicts_list->callback([&] { conflicts.action = "list"; });
+  CLI::App* conflicts_show = conflicts_cmd->add_subcommand("show", "one conflict in full (JSON)");
+  conflicts_show->add_option("id", conflicts.id, "conflict id")->required();
+  conflicts_show->callback([&] { conflicts.action = "show"; });
+  CLI::App* conflicts_resolve = conflicts_cmd->add_subcommand(
+      "resolve", "keep one side's value, or a value of your own; the sync applies it");
+  conflicts_resolve->add_option("id", conflicts.id, "conflict id")->required();
+  conflicts_resolve->add_option("--take", conflicts.take, "airtable or postgres");
+  conflicts_resolve->add_option("--value", conflicts.value, "the JSON value to keep instead")
+      ->each([&](const std::string&) { conflicts.value_given = true; });
+  AddOutputOption(conflicts_resolve, &conflicts.json);
+  conflicts_resolve->callback([&] { conflicts.action = "resolve"; });
+
   // Finding your way: bases, help, completion.
   BasesOptions bases;
   CLI::App* bases_cmd = app.add_subcommand(
@@ -449,6 +472,7 @@ int Run(int argc, char** argv) {
   if (sync_cmd->parsed()) return RunSync(*config, syn);
   if (status_cmd->parsed()) return RunStatus(*config, syn);
   if (dlq_cmd->parsed()) return RunDlq(*config, syn);
+  if (conflicts_cmd->parsed()) return RunConflicts(*config, conflicts);
   return kExitUsage;
 }
 

@@ -11,11 +11,11 @@
 
 #include "base/backoff.h"
 #include "base/log.h"
+#include "blobs/stored_attachments.h"
 #include "daemon/airtable_metrics.h"
 #include "daemon/history_retention.h"
 #include "daemon/metrics.h"
 #include "daemon/ping_store.h"
-#include "daemon/stored_attachments.h"
 #include "daemon/webhook_receiver.h"
 #include "pg/catalog.h"
 #include "sync/live_schema.h"
@@ -89,8 +89,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   }
 
   AIRPG_ASSIGN_OR_RETURN(auto attachments,
-                         StoredAttachments::Open(client, options.conninfo, options.attachments_dir,
-                                                 options.max_attachment_bytes));
+                         blobs::StoredAttachments::Open(options.conninfo, options.attachments_dir,
+                                                        options.max_attachment_bytes));
 
   sync::SyncerOptions syncer_options = options.syncer;
   syncer_options.webhooks = true;

@@ -2,7 +2,7 @@
 // sync::EnsureWebhook (at start and every webhook_check), the endpoints
 // (ping receiver, /metrics, /healthz) on loopback unless configured, the
 // base's sync::BaseSyncer stepped whenever work is due or a ping wakes it,
-// attachments stored through the migrate loader's fetcher and blob store, and
+// attachments stored through the blobs library's fetcher and store, and
 // per-step metrics. The base's lease is taken first: a second sync of the base
 // ends with kFailedPrecondition naming the holder, and so does this one if,
 // after a Postgres restart, another sync took the base over. Run returns as
@@ -20,9 +20,9 @@
 #include "airtable/client.h"
 #include "base/clock.h"
 #include "base/status.h"
+#include "blobs/attachment_fetcher.h"
 #include "daemon/endpoints.h"
 #include "daemon/history_retention.h"
-#include "migrate/attachment_fetcher.h"
 #include "sync/base_syncer.h"
 #include "sync/schema_sync.h"
 
@@ -48,8 +48,8 @@ struct SyncServiceOptions {
   bool keep_recorded_url = false;
   bool serve_endpoints = true;
   EndpointsOptions endpoints;
-  std::string attachments_dir;                                         // "" = bytes in Postgres
-  int64_t max_attachment_bytes = migrate::kDefaultMaxAttachmentBytes;  // larger: dead-lettered
+  std::string attachments_dir;                                       // "" = bytes in Postgres
+  int64_t max_attachment_bytes = blobs::kDefaultMaxAttachmentBytes;  // larger: dead-lettered
   sync::SyncerOptions syncer;  // its lanes are written to airpg.sync_tables at start
   sync::SchemaSyncOptions schema;
   std::chrono::minutes webhook_check{15};

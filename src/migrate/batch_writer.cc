@@ -6,6 +6,7 @@
 #include <span>
 
 #include "base/sql_identifier.h"
+#include "blobs/attachment_rows.h"
 #include "mapping/ddl.h"
 #include "pg/catalog_users.h"
 #include "pg/copy_writer.h"
@@ -160,9 +161,7 @@ Status BatchWriter::DeleteReplaced() {
                              QualifiedName(schema, "_checksums")),
                  {table_.table_id, r.record_id}));
     AIRPG_RETURN_IF_ERROR(
-        conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND table_id = $2 AND "
-                 "record_id = $3",
-                 {schema, table_.table_id, r.record_id}));
+        blobs::DeleteRecordAttachments(conn, schema, table_.table_id, r.record_id));
     AIRPG_ASSIGN_OR_RETURN(pg::Rows cells,
                            conn.Exec("DELETE FROM airpg.rejects WHERE run_id = $1::bigint AND "
                                      "table_id = $2 AND record_id = $3 AND field_id IS NOT NULL",
@@ -224,10 +223,7 @@ Status BatchWriter::CopyRange(size_t begin, size_t end) {
   AIRPG_RETURN_IF_ERROR(
       CopyFrom(conn, "airpg", "rejects", RejectColumns(), records_, begin, end,
                [](const RecordRows& u) { return std::span<const Row>(u.rejects); }));
-  return CopyFrom(conn, "airpg", "attachments",
-                  {"schema_name", "table_id", "record_id", "field_id", "position", "attachment_id",
-                   "filename", "content_type", "size", "sha256", "width", "height"},
-                  records_, begin, end,
+  return CopyFrom(conn, "airpg", "attachments", blobs::AttachmentColumns(), records_, begin, end,
                   [](const RecordRows& u) { return std::span<const Row>(u.attachments); });
 }
 

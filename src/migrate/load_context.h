@@ -13,9 +13,11 @@
 #include "mapping/schema_plan.h"
 #include "pg/connection.h"
 
-namespace airpg::migrate {
-
+namespace airpg::blobs {
 class AttachmentFetcher;
+}  // namespace airpg::blobs
+
+namespace airpg::migrate {
 
 // Per-table counts of a run (the pgloader-style summary line).
 struct TableSummary {
@@ -43,9 +45,9 @@ struct LoadContext {
   std::string base_id;
   std::string staging_schema;
   int64_t run_id = 0;
-  bool dry_run = false;                  // read and convert, write nothing
-  AttachmentFetcher* fetcher = nullptr;  // null in a dry run
-  std::string conninfo;                  // for the fetcher's own connections
+  bool dry_run = false;                         // read and convert, write nothing
+  blobs::AttachmentFetcher* fetcher = nullptr;  // null in a dry run
+  std::string conninfo;                         // for the fetcher's own connections
   int download_threads = 4;
   // Loading stops with kCancelled (its transaction rolled back) once this
   // is stopped; checked between pages.

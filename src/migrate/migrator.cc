@@ -12,10 +12,11 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/sql_identifier.h"
+#include "blobs/attachment_fetcher.h"
+#include "blobs/attachment_rows.h"
 #include "mapping/ddl.h"
 #include "mapping/naming.h"
 #include "mapping/plan_json.h"
-#include "migrate/attachment_fetcher.h"
 #include "migrate/finish_step.h"
 #include "migrate/keep_step.h"
 #include "migrate/run_history.h"
@@ -58,7 +59,7 @@ Status LockBase(pg::Connection& conn, std::string_view base_id, std::chrono::mil
 
 Status DropRun(pg::Connection& conn, int64_t run_id, const std::string& staging) {
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  AIRPG_RETURN_IF_ERROR(tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {staging}));
+  AIRPG_RETURN_IF_ERROR(blobs::DeleteSchemaAttachments(tx.connection(), staging));
   AIRPG_RETURN_IF_ERROR(
       tx.Run(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdentifier(staging))));
   AIRPG_RETURN_IF_ERROR(tx.Run(
@@ -285,9 +286,9 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
 
   // What can be checked before the run exists is: a bad attachments
   // directory is bad input, and no run row or staging schema is left for it.
-  BlobStoreOptions store_options;
+  blobs::BlobStoreOptions store_options;
   store_options.directory = options.attachments_dir;
-  AIRPG_ASSIGN_OR_RETURN(auto blob_store, BlobStore::Open(store_options));
+  AIRPG_ASSIGN_OR_RETURN(auto blob_store, blobs::BlobStore::Open(store_options));
 
   std::string plan_json = mapping::PlanJson(plan);
   AIRPG_ASSIGN_OR_RETURN(RunState run,
@@ -297,10 +298,10 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
   ctx.run_id = run.run_id;
   ctx.staging_schema = run.staging;
   if (run.resumed) log::Info("resuming migrate run {} of base {}", run.run_id, options.base_id);
-  FetcherOptions fetcher_options;
+  blobs::FetcherOptions fetcher_options;
   fetcher_options.stop = options.stop;
   fetcher_options.max_bytes = options.max_attachment_bytes;
-  AttachmentFetcher fetcher(client, *blob_store, fetcher_options);
+  blobs::AttachmentFetcher fetcher(*blob_store, fetcher_options);
   ctx.fetcher = &fetcher;
 
   AIRPG_ASSIGN_OR_RETURN(auto loaded, LoadedTables(conn, run.run_id));

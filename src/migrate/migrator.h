@@ -15,8 +15,8 @@
 
 #include "airtable/client.h"
 #include "base/result.h"
+#include "blobs/attachment_fetcher.h"
 #include "mapping/schema_plan.h"
-#include "migrate/attachment_fetcher.h"
 #include "migrate/change_report.h"
 #include "migrate/load_context.h"
 #include "migrate/swap.h"
@@ -34,7 +34,7 @@ struct MigrateOptions {
   bool dry_run = false;  // plan and read, write nothing; the summary's `changes` say what would
   int keep_backups = kDefaultKeepBackups;  // replaced schemas kept (migrate.keep_backups)
   std::string attachments_dir;             // "" = bytes in Postgres (airpg.blobs)
-  int64_t max_attachment_bytes = kDefaultMaxAttachmentBytes;  // larger ones are rejected
+  int64_t max_attachment_bytes = blobs::kDefaultMaxAttachmentBytes;  // larger ones are rejected
   int download_threads = 4;
   std::function<void(const TableSummary&)> on_progress;
   // The run stops with kCancelled once this is stopped (SIGINT/SIGTERM):

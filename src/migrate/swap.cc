@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/sql_identifier.h"
+#include "blobs/attachment_rows.h"
 #include "pg/catalog_rows.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
@@ -21,11 +22,11 @@ Result<bool> SchemaExists(pg::Transaction& tx, const std::string& schema) {
 Status RenameSchema(pg::Transaction& tx, const std::string& from, const std::string& to) {
   AIRPG_RETURN_IF_ERROR(tx.Run(
       fmt::format("ALTER SCHEMA {} RENAME TO {}", QuoteIdentifier(from), QuoteIdentifier(to))));
-  return tx.Run("UPDATE airpg.attachments SET schema_name = $2 WHERE schema_name = $1", {from, to});
+  return blobs::MoveSchemaAttachments(tx.connection(), from, to);
 }
 
 Status DropSchema(pg::Transaction& tx, const std::string& schema) {
-  AIRPG_RETURN_IF_ERROR(tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {schema}));
+  AIRPG_RETURN_IF_ERROR(blobs::DeleteSchemaAttachments(tx.connection(), schema));
   return tx.Run(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdentifier(schema)));
 }
 

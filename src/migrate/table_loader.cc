@@ -10,9 +10,10 @@
 
 #include "base/bounded_queue.h"
 #include "base/sql_identifier.h"
+#include "blobs/attachment_fetcher.h"
+#include "blobs/attachment_rows.h"
 #include "mapping/ddl.h"
 #include "mapping/record_row.h"
-#include "migrate/attachment_fetcher.h"
 #include "migrate/batch_writer.h"
 #include "migrate/record_checksum.h"
 #include "pg/quote.h"
@@ -28,8 +29,13 @@ struct PendingAttachment {
   size_t record;  // index in the page
   std::string field_id;
   int position;
-  AttachmentToFetch attachment;
+  blobs::Attachment attachment;
 };
+
+// The cell's attachment as the store fetches it.
+blobs::Attachment ToBlob(const mapping::AttachmentCell& a) {
+  return {a.id, a.url, a.filename, a.type, a.size.value_or(0), a.width, a.height, ""};
+}
 
 // Rows written per COPY: pages are gathered up to this many records, so a
 // table of N records costs N / kRowsPerWrite COPY round trips per target
@@ -70,11 +76,7 @@ class PageConverter {
     rows.users = std::move(converted.users);
     if (ctx_.fetcher != nullptr) {  // null in a dry run
       for (auto& a : converted.attachments) {
-        AttachmentToFetch fetch{a.attachment.id,       a.attachment.url,
-                                a.attachment.filename, a.attachment.size.value_or(0),
-                                a.attachment.type,     a.attachment.width,
-                                a.attachment.height};
-        out.pending.push_back({out.records.size(), a.field_id, a.position, std::move(fetch)});
+        out.pending.push_back({out.records.size(), a.field_id, a.position, ToBlob(a.attachment)});
       }
     }
     for (const auto& r : converted.rejects) {
@@ -122,7 +124,7 @@ class PageConverter {
   // transaction) and then checksums each record without its rejected cells.
   Status Finish(PageRows& out) {
     if (!out.pending.empty()) {
-      std::vector<AttachmentToFetch> wanted;
+      std::vector<blobs::Attachment> wanted;
       for (const auto& p : out.pending) wanted.push_back(p.attachment);
       auto stored = ctx_.fetcher->FetchAll(ctx_.conninfo, wanted, ctx_.download_threads);
       for (size_t i = 0; i < stored.size(); ++i) {
@@ -134,18 +136,14 @@ class PageConverter {
           // each names its own file and reason (issue 14).
           out.rejected[p.record].insert(p.field_id);
           Reject(record, p.field_id, record.Cell(p.field_id),
-                 fmt::format("attachment {} ({}) not stored: {}", p.attachment.id,
+                 fmt::format("attachment {} ({}) not stored: {}", p.attachment.attachment_id,
                              p.attachment.filename, stored[i].status().message()),
                  rows);
           continue;
         }
-        const StoredAttachment& a = *stored[i];
-        auto opt = [](const auto& v) { return v ? pg::Param(std::to_string(*v)) : pg::Param(); };
-        rows.attachments.push_back(
-            {ctx_.staging_schema, table_.table_id, record.id, p.field_id,
-             std::to_string(p.position), a.attachment_id, a.filename,
-             a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
-             std::to_string(a.size), a.sha256, opt(a.width), opt(a.height)});
+        rows.attachments.push_back(blobs::AttachmentRow(
+            ctx_.staging_schema, table_.table_id,
+            {record.id, p.field_id, p.position, std::move(stored[i]).value()}));
         ++out.attachment_count;
       }
     }

@@ -12,7 +12,7 @@
 namespace airpg::sync {
 
 BaseSyncer::BaseSyncer(airtable::Client& client, pg::Connection& conn, LiveBase base,
-                       AttachmentSource attachments, SyncerOptions options)
+                       blobs::AttachmentSource attachments, SyncerOptions options)
     : client_(client),
       conn_(conn),
       base_(std::move(base)),

@@ -64,7 +64,7 @@ struct StepReport {
 class BaseSyncer {
  public:
   BaseSyncer(airtable::Client& client, pg::Connection& conn, LiveBase base,
-             AttachmentSource attachments, SyncerOptions options);
+             blobs::AttachmentSource attachments, SyncerOptions options);
 
   // A ping arrived for this base (the receiver's callback).
   void NotifyPing(Clock::time_point received);

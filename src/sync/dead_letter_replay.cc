@@ -23,20 +23,21 @@ Result<ReplayResult> Replay(airtable::Client& client, pg::Connection& conn, Reco
   AIRPG_ASSIGN_OR_RETURN(ChangeBatch batch,
                          ReadRecords(client, base.base_id, records, priority, &result.requests));
   batch.source = "replay";
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  // The applier marked the letters it could now apply 'superseded'.
+  auto close = [&](pg::Transaction& tx, const RoundStats&) -> Status {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows closed,
+        tx.Exec("UPDATE airpg.dead_letters SET status = CASE WHEN $2 THEN 'replayed' ELSE status "
+                "END, updated_at = now() WHERE dead_letter_id = ANY($1::bigint[]) "
+                "AND status = 'superseded' RETURNING dead_letter_id",
+                {pg::ArrayLiteral(ids), by_operator ? "true" : "false"}));
+    result.closed = closed.size();
+    return Status::Ok();
+  };
   AIRPG_ASSIGN_OR_RETURN(
       RoundStats rounds,
-      ApplyWithFollowUps(client, tx, applier, std::move(batch), base.base_id, priority));
+      ApplyWithFollowUps(client, conn, applier, std::move(batch), base.base_id, priority, close));
   result.requests += rounds.requests;
-  // The applier marked the letters it could now apply 'superseded'.
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows closed,
-      tx.Exec("UPDATE airpg.dead_letters SET status = CASE WHEN $2 THEN 'replayed' ELSE status "
-              "END, updated_at = now() WHERE dead_letter_id = ANY($1::bigint[]) "
-              "AND status = 'superseded' RETURNING dead_letter_id",
-              {pg::ArrayLiteral(ids), by_operator ? "true" : "false"}));
-  result.closed = closed.size();
-  AIRPG_RETURN_IF_ERROR(tx.Commit());
   return result;
 }
 

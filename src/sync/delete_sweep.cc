@@ -36,13 +36,15 @@ Result<SweepResult> SweepTable(airtable::Client& client, pg::Connection& conn,
   }
   result.listed = static_cast<int64_t>(listed.size());
 
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  // A plain read, no transaction: the tombstones and their follow-up reads
+  // go through ApplyAndCount, which reads before it locks.
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows live,
-      tx.Exec(fmt::format("SELECT airtable_id FROM {} WHERE deleted_at IS NULL AND airtable_id IS "
-                          "NOT NULL AND airpg_synced_at < $1::timestamptz",
-                          QualifiedName(base.schema, table->table_name)),
-              {started}));
+      conn.Exec(
+          fmt::format("SELECT airtable_id FROM {} WHERE deleted_at IS NULL AND airtable_id IS "
+                      "NOT NULL AND airpg_synced_at < $1::timestamptz",
+                      QualifiedName(base.schema, table->table_name)),
+          {started}));
   result.live = live.size();
   ChangeBatch batch;
   batch.source = "sweep";
@@ -57,6 +59,7 @@ Result<SweepResult> SweepTable(airtable::Client& client, pg::Connection& conn,
   std::string detail = fmt::format(R"({{"listed":{},"live":{},"missing":{},"max_share":{}}})",
                                    result.listed, result.live, result.missing, options.max_share);
   if (result.held) {
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
     AIRPG_RETURN_IF_ERROR(
         tx.Run("INSERT INTO airpg.sync_tables (table_id, base_id, held_deletes, last_sweep_at) "
                "VALUES ($1, $2, $3::jsonb, now()) ON CONFLICT (table_id) DO UPDATE SET "
@@ -74,18 +77,21 @@ Result<SweepResult> SweepTable(airtable::Client& client, pg::Connection& conn,
         options.min_held, table->table_name);
     return result;
   }
-  if (!batch.empty()) {
-    AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, tx, applier, std::move(batch), base.base_id,
-                                        options.priority, result.applied, result.requests));
-    AIRPG_RETURN_IF_ERROR(RecordEvent(
-        tx.connection(), {base.base_id, table_id, options.release ? "deletes_released" : "sweep",
-                          result.applied.tombstoned, result.requests, std::nullopt, detail}));
-  }
-  AIRPG_RETURN_IF_ERROR(tx.Run(
-      "INSERT INTO airpg.sync_tables (table_id, base_id, last_sweep_at) VALUES ($1, $2, now()) "
-      "ON CONFLICT (table_id) DO UPDATE SET last_sweep_at = now(), held_deletes = NULL",
-      {table_id, base.base_id}));
-  AIRPG_RETURN_IF_ERROR(tx.Commit());
+  const bool any = !batch.empty();
+  auto finish = [&](pg::Transaction& tx) -> Status {
+    if (any) {
+      AIRPG_RETURN_IF_ERROR(
+          RecordEvent(tx.connection(), {base.base_id, table_id, options.release ? "deletes_released" : "sweep",
+                                        result.applied.tombstoned,
+                                        result.requests, std::nullopt, detail}));
+    }
+    return tx.Run(
+        "INSERT INTO airpg.sync_tables (table_id, base_id, last_sweep_at) VALUES ($1, $2, now()) "
+        "ON CONFLICT (table_id) DO UPDATE SET last_sweep_at = now(), held_deletes = NULL",
+        {table_id, base.base_id});
+  };
+  AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, conn, applier, std::move(batch), base.base_id,
+                                      options.priority, result.applied, result.requests, finish));
   return result;
 }
 

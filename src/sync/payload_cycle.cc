@@ -95,38 +95,45 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
     t.destroyed.insert(t.destroyed.end(), ids.begin(), ids.end());
   }
 
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  // A payload the parser could not read names no record we can trust: it is
-  // kept whole for the operator, and the safety poll finds its changes.
-  for (const airtable::Payload& p : unreadable) {
-    AIRPG_RETURN_IF_ERROR(DeadLetterPayload(tx, base.base_id, p.number, p.json, p.unreadable));
-    ++result.dead_lettered;
-  }
-  AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, tx, applier, std::move(batch), base.base_id,
-                                      options.priority, result.applied, result.requests));
   // The cursor moves only from where this cycle read it: a second process
   // that got there first makes this one give way. Written last, so the
-  // base's row is not held while the follow-up reads wait on Airtable (the
-  // webhook receiver writes last_ping_at there before it answers a ping).
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows moved,
-      tx.Exec("UPDATE airpg.sync_bases SET cursor = $2::bigint, last_payload_at = now(), "
-              "updated_at = now() WHERE base_id = $1 AND cursor = $3::bigint",
-              {base.base_id, std::to_string(cursor), std::to_string(start)}));
-  if (moved.AffectedRows() != 1) {
-    return AbortedError("the cursor moved under this cycle (another sync of the base?)");
-  }
-  if (result.payloads > 0) {
-    AIRPG_RETURN_IF_ERROR(RecordEvent(
-        tx.connection(),
-        {base.base_id, "", "webhook", result.applied.records + result.applied.tombstoned,
-         result.requests, std::nullopt,
-         fmt::format(
-             R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{},"unreadable":{}}})",
-             result.payloads, start, cursor, result.applied.changed, result.applied.failed_cells,
-             result.dead_lettered)}));
-  }
-  AIRPG_RETURN_IF_ERROR(tx.Commit());
+  // base's row is held for the least time (the webhook receiver writes
+  // last_ping_at there before it answers a ping).
+  auto move_cursor = [&](pg::Transaction& tx) -> Status {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows moved,
+        tx.Exec("UPDATE airpg.sync_bases SET cursor = $2::bigint, last_payload_at = now(), "
+                "updated_at = now() WHERE base_id = $1 AND cursor = $3::bigint",
+                {base.base_id, std::to_string(cursor), std::to_string(start)}));
+    if (moved.AffectedRows() != 1) {
+      return AbortedError("the cursor moved under this cycle (another sync of the base?)");
+    }
+    if (result.payloads > 0) {
+      AIRPG_RETURN_IF_ERROR(RecordEvent(
+          tx.connection(),
+          {base.base_id, "", "webhook", result.applied.records + result.applied.tombstoned,
+           result.requests, std::nullopt,
+           fmt::format(
+               R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{},"unreadable":{}}})",
+               result.payloads, start, cursor, result.applied.changed, result.applied.failed_cells,
+               result.dead_lettered)}));
+    }
+    return Status::Ok();
+  };
+  // Everything below runs in the transaction that applies the batch, after
+  // the reads and downloads (ApplyAndCount does those with none open).
+  auto finish = [&](pg::Transaction& tx) -> Status {
+    // A payload the parser could not read names no record we can trust: it
+    // is kept whole for the operator, and the safety poll finds its changes.
+    result.dead_lettered = 0;
+    for (const airtable::Payload& p : unreadable) {
+      AIRPG_RETURN_IF_ERROR(DeadLetterPayload(tx, base.base_id, p.number, p.json, p.unreadable));
+      ++result.dead_lettered;
+    }
+    return move_cursor(tx);
+  };
+  AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, conn, applier, std::move(batch), base.base_id,
+                                      options.priority, result.applied, result.requests, finish));
   result.cursor = cursor;
   return result;
 }

@@ -4,9 +4,11 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "base/sql_identifier.h"
+#include "blobs/attachment_rows.h"
 #include "pg/catalog_users.h"
 #include "pg/quote.h"
 #include "sync/dead_letters.h"
@@ -133,12 +135,37 @@ Result<int64_t> Tombstone(pg::Transaction& tx, const LiveBase& base,
   return gone.AffectedRows();
 }
 
-// Rewrites airpg.attachments for the batch's attachment cells. Attachments
-// stored before (an attachment id never changes its bytes) are not fetched
-// again; the others go through `source`. A cell with an attachment that
+// The cell's attachment as the store fetches it.
+blobs::Attachment ToBlob(const mapping::AttachmentCell& a) {
+  return {a.id, a.url, a.filename, a.type, a.size.value_or(0), a.width, a.height, ""};
+}
+
+// The ids among `ids` that airpg.attachments already knows, with the row
+// they are stored as (an attachment id never changes its bytes).
+Result<std::map<std::string, blobs::Attachment, std::less<>>> KnownAttachments(
+    pg::Connection& conn, const TextArray& ids) {
+  std::map<std::string, blobs::Attachment, std::less<>> known;
+  if (ids.empty()) return known;
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec("SELECT DISTINCT ON (attachment_id) attachment_id, size, sha256 "
+                                   "FROM airpg.attachments WHERE attachment_id = ANY($1::text[])",
+                                   {pg::ArrayLiteral(ids)}));
+  for (int i = 0; i < rows.size(); ++i) {
+    blobs::Attachment a;
+    a.attachment_id = std::string(rows.Get(i, 0));
+    a.size = rows.IsNull(i, 1) ? 0 : std::stoll(std::string(rows.Get(i, 1)));
+    a.sha256 = std::string(rows.Get(i, 2));
+    known.emplace(a.attachment_id, std::move(a));
+  }
+  return known;
+}
+
+// Rewrites airpg.attachments for the batch's attachment cells, from the
+// rows stored before and what FetchAttachments stored ahead of this
+// transaction: no download happens here. A cell with an attachment that
 // could not be stored keeps its old rows and becomes a dead letter.
 Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
-                                 const AttachmentSource& source, PreparedTable& t) {
+                                 const FetchedAttachments& fetched, PreparedTable& t) {
   struct Wanted {
     const RecordRow* row;
     const mapping::CellAttachment* cell;
@@ -159,47 +186,40 @@ Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
 
   TextArray ids;
   for (const auto& w : wanted) ids.push_back(w.cell->attachment.id);
-  AIRPG_ASSIGN_OR_RETURN(pg::Rows known,
-                         tx.Exec("SELECT DISTINCT ON (attachment_id) attachment_id, size, sha256 "
-                                 "FROM airpg.attachments WHERE attachment_id = ANY($1::text[])",
-                                 {pg::ArrayLiteral(ids)}));
-  std::map<std::string, std::pair<std::string, std::string>, std::less<>> stored;  // id → size, sha
-  for (int i = 0; i < known.size(); ++i) {
-    stored[std::string(known.Get(i, 0))] = {std::string(known.Get(i, 1)),
-                                            std::string(known.Get(i, 2))};
-  }
-  std::vector<AttachmentRequest> requests;
-  std::vector<size_t> request_of;
-  for (size_t i = 0; i < wanted.size(); ++i) {
-    const auto& a = wanted[i].cell->attachment;
-    if (stored.count(a.id)) continue;
-    requests.push_back({a.id, a.url, a.filename, a.size.value_or(0), a.type,
-                        a.width ? std::optional<int64_t>(*a.width) : std::nullopt,
-                        a.height ? std::optional<int64_t>(*a.height) : std::nullopt});
-    request_of.push_back(i);
-  }
-  std::vector<Result<StoredAttachmentRow>> fetched;
-  if (!requests.empty()) {
-    if (source) {
-      fetched = source(requests);
-    } else {
-      for (size_t i = 0; i < requests.size(); ++i) {
-        fetched.push_back(FailedPreconditionError("this sync stores no attachments"));
-      }
-    }
-  }
+  AIRPG_ASSIGN_OR_RETURN(auto known, KnownAttachments(tx.connection(), ids));
   // A cell's dead letter names every attachment of it that failed, not only
   // the first (issue 14): the reasons are joined in the cell's order.
   std::map<std::pair<std::string, std::string>, size_t> failure_of_cell;
-  for (size_t k = 0; k < fetched.size(); ++k) {
-    const Wanted& w = wanted[request_of[k]];
-    if (fetched[k].ok()) {
-      stored[fetched[k]->attachment_id] = {std::to_string(fetched[k]->size), fetched[k]->sha256};
+  std::vector<blobs::AttachmentCell> rows;
+  // wanted → its blob's sha256 and stored size
+  std::vector<std::tuple<const Wanted*, std::string, int64_t>> stored_as;
+  for (const Wanted& w : wanted) {
+    const mapping::AttachmentCell& a = w.cell->attachment;
+    Status failed;
+    bool retry = false;  // a later cycle reads the record and fetches again
+    std::string sha256;
+    int64_t size = a.size.value_or(0);
+    if (auto k = known.find(a.id); k != known.end()) {
+      sha256 = k->second.sha256;
+      size = k->second.size;
+    } else if (auto f = fetched.find(a.id); f == fetched.end()) {
+      // Its rows went between the fetch and this transaction: the letter
+      // retries, reading the record (and a fresh URL) again.
+      failed = UnavailableError("not fetched before the transaction");
+      retry = true;
+    } else if (!f->second.ok()) {
+      failed = f->second.status();
+    } else {
+      sha256 = f->second->sha256;
+      size = f->second->size;
+    }
+    if (failed.ok()) {
+      stored_as.push_back({&w, std::move(sha256), size});
       continue;
     }
     std::pair<std::string, std::string> cell{w.row->record_id, w.cell->field_id};
-    std::string reason = fmt::format("attachment {} ({}) not stored: {}", w.cell->attachment.id,
-                                     w.cell->attachment.filename, fetched[k].status().message());
+    std::string reason =
+        fmt::format("attachment {} ({}) not stored: {}", a.id, a.filename, failed.message());
     if (auto it = failure_of_cell.find(cell); it != failure_of_cell.end()) {
       t.failures[it->second].reason += "; " + reason;
       continue;
@@ -208,55 +228,64 @@ Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
     failure_of_cell[cell] = t.failures.size();
     t.failures.push_back({w.row->record_id, w.cell->field_id,
                           CellPayload(*w.row, t.changes->upserts, w.cell->field_id),
-                          std::move(reason)});
+                          std::move(reason), retry});
   }
-  TextArray clear_records, clear_fields;
-  for (const auto& [record, field] : cells) {
-    clear_records.push_back(record);
-    clear_fields.push_back(field);
+  for (auto& [w, sha256, size] : stored_as) {
+    if (!cells.count({w->row->record_id, w->cell->field_id})) continue;
+    blobs::Attachment a = ToBlob(w->cell->attachment);
+    a.url.clear();
+    a.sha256 = std::move(sha256);
+    a.size = size;
+    rows.push_back({w->row->record_id, w->cell->field_id, w->cell->position, std::move(a)});
   }
-  AIRPG_RETURN_IF_ERROR(tx.Run(
-      "DELETE FROM airpg.attachments a USING unnest($3::text[], $4::text[]) AS c(r, f) "
-      "WHERE a.schema_name = $1 AND a.table_id = $2 AND a.record_id = c.r AND a.field_id = c.f",
-      {base.schema, t.plan->table_id, pg::ArrayLiteral(clear_records),
-       pg::ArrayLiteral(clear_fields)}));
-  TextArray records, fields, positions, att_ids, filenames, types, sizes, shas, widths, heights;
-  for (const auto& w : wanted) {
-    if (!cells.count({w.row->record_id, w.cell->field_id})) continue;
-    const auto& a = w.cell->attachment;
-    const auto& [size, sha] = stored[a.id];
-    records.push_back(w.row->record_id);
-    fields.push_back(w.cell->field_id);
-    positions.push_back(std::to_string(w.cell->position));
-    att_ids.push_back(a.id);
-    filenames.push_back(a.filename);
-    types.push_back(a.type.empty() ? std::nullopt : std::optional(a.type));
-    sizes.push_back(size);
-    shas.push_back(sha);
-    widths.push_back(a.width ? std::optional(std::to_string(*a.width)) : std::nullopt);
-    heights.push_back(a.height ? std::optional(std::to_string(*a.height)) : std::nullopt);
-  }
-  if (records.empty()) return int64_t{0};
-  AIRPG_RETURN_IF_ERROR(tx.Run(
-      "INSERT INTO airpg.attachments (schema_name, table_id, record_id, field_id, position, "
-      "attachment_id, filename, content_type, size, sha256, width, height) "
-      "SELECT $1, $2, r, f, p::int, i, n, ty, s::bigint, h, w::int, he::int FROM "
-      "unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
-      "$9::text[], $10::text[], $11::text[], $12::text[]) AS x(r, f, p, i, n, ty, s, h, w, he)",
-      {base.schema, t.plan->table_id, pg::ArrayLiteral(records), pg::ArrayLiteral(fields),
-       pg::ArrayLiteral(positions), pg::ArrayLiteral(att_ids), pg::ArrayLiteral(filenames),
-       pg::ArrayLiteral(types), pg::ArrayLiteral(sizes), pg::ArrayLiteral(shas),
-       pg::ArrayLiteral(widths), pg::ArrayLiteral(heights)}));
-  return static_cast<int64_t>(records.size());
+  AIRPG_RETURN_IF_ERROR(blobs::ReplaceAttachmentCells(
+      tx.connection(), base.schema, t.plan->table_id,
+      std::vector<std::pair<std::string, std::string>>(cells.begin(), cells.end()), rows));
+  return static_cast<int64_t>(rows.size());
 }
 
 }  // namespace
 
-RecordApplier::RecordApplier(const LiveBase& base, AttachmentSource attachments,
+RecordApplier::RecordApplier(const LiveBase& base, blobs::AttachmentSource attachments,
                              ApplyOptions options)
     : base_(base), attachments_(std::move(attachments)), options_(options) {}
 
-Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& batch) {
+Status RecordApplier::FetchAttachments(pg::Connection& conn, const ChangeBatch& batch,
+                                       FetchedAttachments& fetched) {
+  std::vector<blobs::Attachment> wanted;
+  TextArray ids;
+  std::set<std::string, std::less<>> listed;
+  for (const TableChanges& changes : batch.tables) {
+    const mapping::TablePlan* plan = base_.plan.FindTable(changes.table_id);
+    if (plan == nullptr) continue;
+    for (const airtable::Record* record : LastOfEach(changes.upserts)) {
+      RecordRow row = mapping::ConvertRecord(*plan, *record);
+      for (const auto& a : row.attachments) {
+        if (row.rejected_fields.count(a.field_id) || fetched.count(a.attachment.id)) continue;
+        if (!listed.insert(a.attachment.id).second) continue;
+        wanted.push_back(ToBlob(a.attachment));
+        ids.push_back(a.attachment.id);
+      }
+    }
+  }
+  if (wanted.empty()) return Status::Ok();
+  AIRPG_ASSIGN_OR_RETURN(auto known, KnownAttachments(conn, ids));
+  std::erase_if(wanted, [&](const blobs::Attachment& a) { return known.count(a.attachment_id); });
+  if (wanted.empty()) return Status::Ok();
+  std::vector<Result<blobs::Attachment>> stored;
+  if (attachments_) {
+    stored = attachments_(wanted);
+  } else {
+    stored.assign(wanted.size(), FailedPreconditionError("this sync stores no attachments"));
+  }
+  for (size_t i = 0; i < wanted.size() && i < stored.size(); ++i) {
+    fetched.insert_or_assign(wanted[i].attachment_id, std::move(stored[i]));
+  }
+  return Status::Ok();
+}
+
+Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& batch,
+                                        const FetchedAttachments& fetched) {
   ApplyStats stats;
   AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
   // Every FK of the live schema is deferrable: checked at commit, once the
@@ -318,7 +347,7 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
     }
   }
   for (PreparedTable& t : tables) {
-    AIRPG_ASSIGN_OR_RETURN(int64_t stored, WriteAttachments(tx, base_, attachments_, t));
+    AIRPG_ASSIGN_OR_RETURN(int64_t stored, WriteAttachments(tx, base_, fetched, t));
     stats.attachments_stored += stored;
   }
   for (PreparedTable& t : tables) {

@@ -1,4 +1,9 @@
-// RecordApplier: applies a ChangeBatch to a base's live schema inside the
+// RecordApplier: applies a ChangeBatch to a base's live schema in two stages.
+// FetchAttachments runs first, with no transaction open: it downloads and
+// stores the attachments the batch's cells name (network time, no locks).
+// Apply then writes the batch inside the caller's transaction without any
+// network call, so row locks on live tables last milliseconds (DESIGN: no
+// network call inside a transaction). Apply runs in the
 // caller's transaction — the caller commits it together with the position
 // (payload cursor, poll watermark) that the batch covers, so a sync killed at
 // any point re-applies at most an uncommitted batch, and applying a batch
@@ -9,12 +14,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 
 #include "base/result.h"
+#include "blobs/attachment_source.h"
 #include "mapping/schema_plan.h"
 #include "pg/transaction.h"
-#include "sync/attachment_source.h"
 #include "sync/change_batch.h"
 #include "sync/link_writer.h"
 
@@ -26,6 +33,10 @@ struct LiveBase {
   std::string schema;
   mapping::SchemaPlan plan;
 };
+
+// The attachments FetchAttachments stored ahead of a transaction, by
+// attachment id: stored (sha256 set), or why not.
+using FetchedAttachments = std::map<std::string, Result<blobs::Attachment>, std::less<>>;
 
 struct ApplyOptions {
   // A link to a record Postgres does not have is retried by later batches
@@ -52,17 +63,28 @@ struct ApplyStats {
 class RecordApplier {
  public:
   // `attachments` may be empty: attachment cells then become dead letters.
-  RecordApplier(const LiveBase& base, AttachmentSource attachments, ApplyOptions options = {});
+  RecordApplier(const LiveBase& base, blobs::AttachmentSource attachments,
+                ApplyOptions options = {});
 
   // Tables of the batch that are not in the live plan are skipped (a table
   // added in Airtable needs a migration). A cell of a field the plan does not
   // know (created in Airtable, not yet applied by the schema sync) becomes a
   // 'retrying' dead letter, "field not yet in the mirror", never a silent loss.
-  Result<ApplyStats> Apply(pg::Transaction& tx, const ChangeBatch& batch);
+  // Attachments of the batch that neither airpg.attachments nor `fetched`
+  // holds become dead letters of their cells. No network call.
+  Result<ApplyStats> Apply(pg::Transaction& tx, const ChangeBatch& batch,
+                           const FetchedAttachments& fetched = {});
+
+  // Stage one, before the transaction: stores every attachment of the
+  // batch's cells that airpg.attachments does not know and `fetched` does not
+  // hold yet, and adds the outcomes to `fetched`. REQUIRES: no transaction
+  // open on `conn` (downloads take network time).
+  Status FetchAttachments(pg::Connection& conn, const ChangeBatch& batch,
+                          FetchedAttachments& fetched);
 
  private:
   const LiveBase& base_;
-  AttachmentSource attachments_;
+  blobs::AttachmentSource attachments_;
   ApplyOptions options_;
 };
 

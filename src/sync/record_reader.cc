@@ -91,35 +91,46 @@ Result<ChangeBatch> ReadRecords(airtable::Client& client, const std::string& bas
   return batch;
 }
 
-Status ApplyAndCount(airtable::Client& client, pg::Transaction& tx, RecordApplier& applier,
+Status ApplyAndCount(airtable::Client& client, pg::Connection& conn, RecordApplier& applier,
                      ChangeBatch batch, const std::string& base_id, airtable::Priority priority,
-                     ApplyStats& applied, int64_t& requests) {
-  if (batch.empty()) return Status::Ok();
-  AIRPG_ASSIGN_OR_RETURN(
-      RoundStats rounds,
-      ApplyWithFollowUps(client, tx, applier, std::move(batch), base_id, priority));
-  Add(applied, rounds.applied);
-  for (auto& [table, ids] : rounds.applied.touched) applied.touched[table].merge(ids);
-  requests += rounds.requests;
-  return Status::Ok();
+                     ApplyStats& applied, int64_t& requests,
+                     const std::function<Status(pg::Transaction& tx)>& finish) {
+  if (batch.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+    if (finish) AIRPG_RETURN_IF_ERROR(finish(tx));
+    return tx.Commit();
+  }
+  auto count = [&](pg::Transaction& tx, const RoundStats& rounds) -> Status {
+    Add(applied, rounds.applied);
+    for (auto& [table, ids] : rounds.applied.touched)
+      applied.touched[table].insert(ids.begin(), ids.end());
+    requests += rounds.requests;
+    return finish ? finish(tx) : Status::Ok();
+  };
+  return ApplyWithFollowUps(client, conn, applier, std::move(batch), base_id, priority, count)
+      .status();
 }
 
-Result<RoundStats> ApplyWithFollowUps(airtable::Client& client, pg::Transaction& tx,
+Result<RoundStats> ApplyWithFollowUps(airtable::Client& client, pg::Connection& conn,
                                       RecordApplier& applier, ChangeBatch batch,
                                       const std::string& base_id, airtable::Priority priority,
-                                      int max_rounds) {
+                                      const InTransaction& finish, int max_rounds) {
   RoundStats stats;
+  FetchedAttachments fetched;
   TouchedRecords done;
+  ChangeBatch more;
+  const ChangeBatch* added = &batch;  // what this round brought (its attachments to fetch)
   for (;;) {
-    for (const auto& t : batch.tables) {
+    for (const auto& t : added->tables) {
       for (const auto& r : t.upserts) done[t.table_id].insert(r.id);
       for (const auto& id : t.destroyed) done[t.table_id].insert(id);
       for (const auto& m : t.malformed) done[t.table_id].insert(m.record_id);
     }
-    AIRPG_RETURN_IF_ERROR(LetterMalformed(tx, base_id, batch));
-    AIRPG_ASSIGN_OR_RETURN(ApplyStats applied, applier.Apply(tx, batch));
-    Add(stats.applied, applied);
+    AIRPG_RETURN_IF_ERROR(applier.FetchAttachments(conn, *added, fetched));
     ++stats.rounds;
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+    AIRPG_RETURN_IF_ERROR(LetterMalformed(tx, base_id, batch));
+    AIRPG_ASSIGN_OR_RETURN(ApplyStats applied, applier.Apply(tx, batch, fetched));
     TouchedRecords next;
     for (const auto& [table, ids] : applied.touched) {
       for (const auto& id : ids) {
@@ -127,12 +138,23 @@ Result<RoundStats> ApplyWithFollowUps(airtable::Client& client, pg::Transaction&
       }
     }
     if (next.empty() || stats.rounds >= max_rounds) {
+      stats.applied = std::move(applied);
       stats.applied.touched = std::move(next);  // left for a later cycle
+      if (finish) AIRPG_RETURN_IF_ERROR(finish(tx, stats));
+      AIRPG_RETURN_IF_ERROR(tx.Commit());
       return stats;
     }
-    std::string source = batch.source;
-    AIRPG_ASSIGN_OR_RETURN(batch, ReadRecords(client, base_id, next, priority, &stats.requests));
-    batch.source = source;
+    // Roll back before reading: the next round applies this batch again,
+    // with the touched records, once they are here.
+    AIRPG_RETURN_IF_ERROR(tx.Rollback());
+    AIRPG_ASSIGN_OR_RETURN(more, ReadRecords(client, base_id, next, priority, &stats.requests));
+    for (auto& t : more.tables) {
+      TableChanges& into = batch.Table(t.table_id);
+      into.upserts.insert(into.upserts.end(), t.upserts.begin(), t.upserts.end());
+      into.destroyed.insert(into.destroyed.end(), t.destroyed.begin(), t.destroyed.end());
+      into.malformed.insert(into.malformed.end(), t.malformed.begin(), t.malformed.end());
+    }
+    added = &more;
   }
 }
 

@@ -81,21 +81,21 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
     for (auto& m : page->malformed) batch.Table(table_id).malformed.push_back(std::move(m));
   }
 
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, tx, applier, std::move(batch), base.base_id,
-                                      options.priority, result.applied, result.requests));
-  AIRPG_RETURN_IF_ERROR(
-      tx.Run("INSERT INTO airpg.sync_tables (table_id, base_id, poll_watermark, last_poll_at) "
-             "VALUES ($1, $2, $3::timestamptz, now()) ON CONFLICT (table_id) DO UPDATE SET "
-             "poll_watermark = EXCLUDED.poll_watermark, last_poll_at = now(), last_error = NULL",
-             {table_id, base.base_id, now}));
-  if (result.applied.changed > 0) {
-    AIRPG_RETURN_IF_ERROR(RecordEvent(
+  // The watermark commits with the rows it covers.
+  auto finish = [&](pg::Transaction& tx) -> Status {
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.sync_tables (table_id, base_id, poll_watermark, last_poll_at) "
+               "VALUES ($1, $2, $3::timestamptz, now()) ON CONFLICT (table_id) DO UPDATE SET "
+               "poll_watermark = EXCLUDED.poll_watermark, last_poll_at = now(), last_error = NULL",
+               {table_id, base.base_id, now}));
+    if (result.applied.changed == 0) return Status::Ok();
+    return RecordEvent(
         tx.connection(),
         {base.base_id, table_id, "poll", result.applied.changed, result.requests, std::nullopt,
-         fmt::format(R"({{"read":{},"since":"{}"}})", result.read, full ? "" : since)}));
-  }
-  AIRPG_RETURN_IF_ERROR(tx.Commit());
+         fmt::format(R"({{"read":{},"since":"{}"}})", result.read, full ? "" : since)});
+  };
+  AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, conn, applier, std::move(batch), base.base_id,
+                                      options.priority, result.applied, result.requests, finish));
   return result;
 }
 

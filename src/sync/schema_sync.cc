@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "blobs/attachment_rows.h"
 #include "mapping/plan_json.h"
 #include "mapping/schema_change_ddl.h"
 #include "pg/catalog_rows.h"
@@ -66,8 +67,7 @@ class Applier {
                      {change.field_id});
     }
     AIRPG_RETURN_IF_ERROR(
-        tx_.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND field_id = $2",
-                {schema_, change.field_id}));
+        blobs::DeleteFieldAttachments(tx_.connection(), schema_, change.field_id));
     return tx_.Run("DELETE FROM airpg.fields WHERE field_id = $1", {change.field_id});
   }
 

@@ -372,50 +372,5 @@ TEST(AirtableClientTest, WebhookLifecycle) {
   EXPECT_TRUE(client.ListWebhooks(emu.base(0))->empty());
 }
 
-TEST(AirtableClientTest, AttachmentDownloadStreamsAndHashes) {
-  std::string bytes;
-  for (int i = 0; i < 300000; ++i) bytes += static_cast<char>('a' + i % 26);
-  http::Server server;
-  ASSERT_TRUE(server
-                  .Start({},
-                         [&](const http::Request& request) {
-                           http::Response r;
-                           if (request.target == "/file") {
-                             r.content_type = "application/pdf";
-                             r.body = bytes;
-                           } else {
-                             r.status = request.target == "/expired" ? 410 : 500;
-                           }
-                           return r;
-                         })
-                  .ok());
-  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
-  Pacer pacer;
-  ClientOptions options;
-  options.token = "patClientTest0000.0123456789abcdef";
-  Client client(options, pacer);
-  std::string received;
-  auto download = client.DownloadAttachment(base + "/file", [&](std::string_view piece) {
-    received.append(piece);
-    return Status::Ok();
-  });
-  ASSERT_TRUE(download.ok()) << download.status().ToString();
-  EXPECT_EQ(download->size, 300000);
-  EXPECT_EQ(received, bytes);
-  EXPECT_EQ(download->content_type, "application/pdf");
-  EXPECT_EQ(download->sha256.size(), 64u);
-  auto ignore = [](std::string_view) { return Status::Ok(); };
-  EXPECT_EQ(client.DownloadAttachment(base + "/expired", ignore).status().code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(client.DownloadAttachment(base + "/broken", ignore).status().code(),
-            StatusCode::kUnavailable);
-  EXPECT_EQ(client.DownloadAttachment(base + "/file", ignore, 1000).status().code(),
-            StatusCode::kResourceExhausted);
-  auto refusing = [](std::string_view) { return DataLossError("disk full"); };
-  EXPECT_EQ(client.DownloadAttachment(base + "/file", refusing).status().code(),
-            StatusCode::kDataLoss);
-  EXPECT_EQ(pacer.stats().granted, 0);  // content hosts are not the API
-}
-
 }  // namespace
 }  // namespace airpg::airtable

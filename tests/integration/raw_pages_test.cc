@@ -285,12 +285,9 @@ TEST_F(RawPagesTest, TheSyncsRecordReadsDeadLetterMalformedRecordsAndApplyTheRes
     EXPECT_TRUE(batch->tables[0].destroyed.empty());
     batch->source = "webhook";
     sync::RecordApplier applier(live, {});
-    auto tx = pg::Transaction::Begin(conn());
-    ASSERT_TRUE(tx.ok());
-    auto applied = sync::ApplyWithFollowUps(*client_, *tx, applier, *std::move(batch), kBase,
+    auto applied = sync::ApplyWithFollowUps(*client_, conn(), applier, *std::move(batch), kBase,
                                             airtable::Priority::kIncremental);
     ASSERT_TRUE(applied.ok()) << applied.status().ToString();
-    ASSERT_TRUE(tx->Commit().ok());
     EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.dead_letters WHERE field_id IS NULL AND reason "
                      "LIKE 'malformed record: %'"),
               "9");

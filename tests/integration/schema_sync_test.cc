@@ -116,12 +116,9 @@ class SchemaSyncIntegrationTest : public pg::testing::PgTest {
       }
     }
     sync::RecordApplier applier(base, {});
-    auto tx = pg::Transaction::Begin(conn());
-    ASSERT_TRUE(tx.ok());
-    auto applied = sync::ApplyWithFollowUps(*client_, *tx, applier, std::move(batch), kDelta,
+    auto applied = sync::ApplyWithFollowUps(*client_, conn(), applier, std::move(batch), kDelta,
                                             airtable::Priority::kIncremental);
     ASSERT_TRUE(applied.ok()) << applied.status().ToString();
-    ASSERT_TRUE(tx->Commit().ok());
   }
 
   void ExpectVerifyClean() {

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <optional>
 #include <thread>
 
 #include "airtable/transport.h"
-#include "daemon/stored_attachments.h"
+#include "blobs/stored_attachments.h"
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
 #include "sync/base_syncer.h"
@@ -55,11 +57,9 @@ class SyncApplyTest : public testing::EmulatedBaseTest {
   // Applies the batch and the records its links touched, as a sync cycle does.
   Result<sync::ApplyStats> Apply(const sync::ChangeBatch& batch) {
     sync::RecordApplier applier(live_, {});
-    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn()));
     AIRPG_ASSIGN_OR_RETURN(sync::RoundStats stats,
-                           sync::ApplyWithFollowUps(*client_, tx, applier, batch, kDelta,
+                           sync::ApplyWithFollowUps(*client_, conn(), applier, batch, kDelta,
                                                     airtable::Priority::kIncremental));
-    AIRPG_RETURN_IF_ERROR(tx.Commit());
     return stats.applied;
   }
 
@@ -418,7 +418,7 @@ TEST_F(SyncApplyTest, AReplacedAttachmentIsStoredAndOneThatCannotBeWaitsUntilRep
             "fldDocFiles000001");
   ExpectClean(Verify(kDelta));  // the open letter explains the cell
 
-  auto stored = daemon::StoredAttachments::Open(*client_, url(), "");
+  auto stored = blobs::StoredAttachments::Open(url(), "");
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   sync::RecordApplier applier(live_, (*stored)->source());
   std::string id = Scalar("SELECT dead_letter_id FROM airpg.dead_letters");
@@ -452,6 +452,114 @@ TEST_F(SyncApplyTest, Issue14EveryFailedAttachmentOfACellIsInItsDeadLetter) {
       "field_id = 'fldDocFiles000001'");
   EXPECT_NE(reason.find("(first-2027.pdf) not stored"), std::string::npos) << reason;
   EXPECT_NE(reason.find("(second-2027.pdf) not stored"), std::string::npos) << reason;
+}
+
+// Issue 16, no network call inside a transaction: while the attachment of a
+// changed record downloads slowly, an application's UPDATE of that same live
+// row from another connection goes through at once — the sync stores the
+// bytes before it opens the transaction that locks the row, then applies.
+TEST_F(SyncApplyTest, ASlowAttachmentDownloadHoldsNoLockOnTheLiveRow) {
+  Ui("PATCH", "Documents/recDocNwTxLic0001",
+     {{"fields",
+       {{"Title", "Texas license certificate (2027)"},
+        {"Files", json::array({{{"url", "https://files.example/slow-2027.pdf"},
+                                {"filename", "slow-2027.pdf"}}})}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblDocuments00001", {"recDocNwTxLic0001"});
+  Control("POST", "faults", {{"attachmentLatencyMs", 3000}});
+
+  auto stored = blobs::StoredAttachments::Open(url(), "");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  std::atomic<bool> downloading{false};
+  blobs::AttachmentSource source = (*stored)->source();
+  sync::RecordApplier applier(live_, [&](const std::vector<blobs::Attachment>& wanted) {
+    downloading = true;
+    return source(wanted);
+  });
+  auto sync_conn = pg::Connection::Open(url());
+  ASSERT_TRUE(sync_conn.ok()) << sync_conn.status().ToString();
+  auto applying = std::async(std::launch::async, [&] {
+    return sync::ApplyWithFollowUps(*client_, *sync_conn, applier, batch, kDelta,
+                                    airtable::Priority::kIncremental);
+  });
+  ASSERT_TRUE(testing::WaitFor([&] { return downloading.load(); }, std::chrono::seconds(10)));
+
+  // The application's write, bounded: a row lock held by the sync would
+  // make it fail with lock_timeout instead of waiting out the download.
+  auto app = pg::Connection::Open(url());
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  ASSERT_TRUE(app->Run("SET lock_timeout = '1s'").ok());
+  auto started = std::chrono::steady_clock::now();
+  Status updated = app->Run(std::string("UPDATE ") + kSchema +
+                            ".documents SET title = 'edited by the app' "
+                            "WHERE airtable_id = 'recDocNwTxLic0001'");
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(updated.ok()) << updated.ToString();
+  EXPECT_LT(took, std::chrono::milliseconds(1000));
+  EXPECT_NE(applying.wait_for(std::chrono::seconds(0)), std::future_status::ready)
+      << "the download should still be running";
+
+  auto applied = applying.get();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->applied.attachments_stored, 1);
+  EXPECT_EQ(Scalar(std::string("SELECT title FROM ") + kSchema +
+                   ".documents WHERE airtable_id = 'recDocNwTxLic0001'"),
+            "Texas license certificate (2027)");
+  EXPECT_EQ(Scalar("SELECT filename FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
+            "slow-2027.pdf");
+}
+
+// Runs `during` while a follow-up read (the records a link change touched,
+// read by RECORD_ID()) is on its way to Airtable.
+class DuringFollowUpRead final : public airtable::Transport {
+ public:
+  explicit DuringFollowUpRead(std::function<void()> during) : during_(std::move(during)) {}
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (call.url.find("RECORD_ID") != std::string::npos ||
+        call.body.find("RECORD_ID") != std::string::npos) {
+      ++reads;
+      during_();
+    }
+    return real_.Send(call);
+  }
+  int reads = 0;
+
+ private:
+  std::function<void()> during_;
+  airtable::CurlTransport real_;
+};
+
+// Issue 16: the records a link change touched are read from Airtable with no
+// transaction open: the round that found them rolled back first, so an
+// application's UPDATE of the changed row goes through during the read, and
+// the next round applies the record and the touched ones together.
+TEST_F(SyncApplyTest, AFollowUpReadHoldsNoLockOnTheLiveRow) {
+  Ui("PATCH", "Documents/recDocNwTxLic0001",
+     {{"fields", {{"Registration", {"recRegNwCa000001"}}}}});
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  Fetch(batch, "tblDocuments00001", {"recDocNwTxLic0001"});
+  auto app = pg::Connection::Open(url());
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  ASSERT_TRUE(app->Run("SET lock_timeout = '1s'").ok());
+  Status updated = InternalError("no follow-up read");
+  auto transport = std::make_unique<DuringFollowUpRead>([&] {
+    updated = app->Run(std::string("UPDATE ") + kSchema +
+                       ".documents SET title = 'edited by the app' "
+                       "WHERE airtable_id = 'recDocNwTxLic0001'");
+  });
+  DuringFollowUpRead* seen = transport.get();
+  auto client = ClientThrough(std::move(transport));
+  sync::RecordApplier applier(live_, {});
+  auto applied = sync::ApplyWithFollowUps(*client, conn(), applier, batch, kDelta,
+                                          airtable::Priority::kIncremental);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_GE(seen->reads, 1);
+  EXPECT_TRUE(updated.ok()) << updated.ToString();
+  EXPECT_EQ(applied->rounds, 2);
+  EXPECT_TRUE(applied->applied.touched.empty());
+  ExpectClean(Verify(kDelta));
 }
 
 // Notes each request the sync sends (payloads, poll, other) and pings the
@@ -636,7 +744,7 @@ class SchemaRaceTest : public SyncApplyTest {
       if (refreshes_ == 1) during();
       return summary.reread_table_ids;
     };
-    return std::make_unique<sync::BaseSyncer>(*client_, conn(), live_, sync::AttachmentSource{},
+    return std::make_unique<sync::BaseSyncer>(*client_, conn(), live_, blobs::AttachmentSource{},
                                               options);
   }
 

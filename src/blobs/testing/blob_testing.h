@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace airpg::migrate::testing {
+namespace airpg::blobs::testing {
 
 class TempDir {
  public:
@@ -26,4 +26,4 @@ class TempDir {
 // Lower-case hex SHA-256 (OpenSSL).
 std::string Sha256Hex(std::string_view bytes);
 
-}  // namespace airpg::migrate::testing
+}  // namespace airpg::blobs::testing

@@ -1,7 +1,7 @@
 // BlobStore against a real Postgres: both kinds store bytes under their
 // SHA-256 exactly once, read them back, and never leave a partial file or a
 // spool file behind.
-#include "migrate/blob_store.h"
+#include "blobs/blob_store.h"
 
 #include <sys/stat.h>
 
@@ -11,11 +11,11 @@
 
 #include <gtest/gtest.h>
 
-#include "migrate/testing/blob_testing.h"
+#include "blobs/testing/blob_testing.h"
 #include "pg/catalog.h"
 #include "pg/testing/pg_test.h"
 
-namespace airpg::migrate {
+namespace airpg::blobs {
 namespace {
 
 namespace fs = std::filesystem;
@@ -162,4 +162,4 @@ TEST_F(BlobStoreTest, RejectsBadKeysAndUnusableDirectories) {
 }
 
 }  // namespace
-}  // namespace airpg::migrate
+}  // namespace airpg::blobs

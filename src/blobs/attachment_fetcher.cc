@@ -1,4 +1,4 @@
-#include "migrate/attachment_fetcher.h"
+#include "blobs/attachment_fetcher.h"
 
 #include <algorithm>
 #include <mutex>
@@ -8,31 +8,26 @@
 #include <fmt/core.h>
 
 #include "base/clock.h"
+#include "base/version.h"
+#include "blobs/attachment_download.h"
 
-namespace airpg::migrate {
+namespace airpg::blobs {
 namespace {
 
 // The metadata comes from the cell as Airtable sent it now (a rename shows);
 // the bytes are identified by their hash.
-StoredAttachment Describe(const AttachmentToFetch& attachment, std::string sha256,
-                          std::string downloaded_type, bool downloaded) {
-  StoredAttachment out;
-  out.attachment_id = attachment.id;
-  out.filename = attachment.filename;
-  out.content_type = attachment.type.empty() ? std::move(downloaded_type) : attachment.type;
-  out.size = attachment.size;
+Attachment Stored(const Attachment& attachment, std::string sha256, std::string downloaded_type) {
+  Attachment out = attachment;
+  if (out.content_type.empty()) out.content_type = std::move(downloaded_type);
   out.sha256 = std::move(sha256);
-  out.width = attachment.width;
-  out.height = attachment.height;
-  out.downloaded = downloaded;
   return out;
 }
 
 }  // namespace
 
-AttachmentFetcher::AttachmentFetcher(airtable::Client& client, BlobStore& store,
-                                     FetcherOptions options)
-    : client_(client), store_(store), options_(std::move(options)) {
+AttachmentFetcher::AttachmentFetcher(BlobStore& store, FetcherOptions options)
+    : store_(store), options_(std::move(options)) {
+  if (options_.user_agent.empty()) options_.user_agent = fmt::format("airpg/{}", kVersion);
   if (!options_.sleep) {
     // A stop ends the wait at once; the retry below then sees it.
     options_.sleep = [stop = options_.stop](std::chrono::milliseconds delay) {
@@ -41,9 +36,8 @@ AttachmentFetcher::AttachmentFetcher(airtable::Client& client, BlobStore& store,
   }
 }
 
-Result<StoredAttachment> AttachmentFetcher::Fetch(pg::Connection& conn,
-                                                  const AttachmentToFetch& attachment) {
-  Result<StoredAttachment> out = [&]() -> Result<StoredAttachment> {
+Result<Attachment> AttachmentFetcher::Fetch(pg::Connection& conn, const Attachment& attachment) {
+  Result<Attachment> out = [&]() -> Result<Attachment> {
     if (options_.stop.stop_requested()) return CancelledError("stopped before the download");
     if (attachment.size < 0 || attachment.size > options_.max_bytes) {
       return InvalidArgumentError(
@@ -52,18 +46,18 @@ Result<StoredAttachment> AttachmentFetcher::Fetch(pg::Connection& conn,
     AIRPG_ASSIGN_OR_RETURN(std::optional<std::string> stored, StoredSha(conn, attachment));
     if (stored) {
       ++reused_;
-      return Describe(attachment, std::move(*stored), "", /*downloaded=*/false);
+      return Stored(attachment, std::move(*stored), "");
     }
     return Download(conn, attachment);
   }();
   if (out.ok()) return out;
   ++failed_;
   return out.status().WithContext(
-      fmt::format("attachment {} ({})", attachment.id, attachment.filename));
+      fmt::format("attachment {} ({})", attachment.attachment_id, attachment.filename));
 }
 
-Result<std::optional<std::string>> AttachmentFetcher::StoredSha(
-    pg::Connection& conn, const AttachmentToFetch& attachment) {
+Result<std::optional<std::string>> AttachmentFetcher::StoredSha(pg::Connection& conn,
+                                                                const Attachment& attachment) {
   // Airtable never changes the bytes behind an attachment id (a new file is a
   // new attachment), so any earlier row of the id names the right blob; the
   // size check guards against a row written from different metadata.
@@ -71,7 +65,7 @@ Result<std::optional<std::string>> AttachmentFetcher::StoredSha(
       pg::Rows rows,
       conn.Exec("SELECT b.sha256 FROM airpg.attachments a JOIN airpg.blobs b USING (sha256) "
                 "WHERE a.attachment_id = $1 AND b.size = $2::bigint LIMIT 1",
-                {attachment.id, std::to_string(attachment.size)}));
+                {attachment.attachment_id, std::to_string(attachment.size)}));
   if (rows.empty()) return std::optional<std::string>();
   std::string sha256(rows.Get(0, 0));
   AIRPG_ASSIGN_OR_RETURN(bool present, store_.Has(conn, sha256));
@@ -79,8 +73,7 @@ Result<std::optional<std::string>> AttachmentFetcher::StoredSha(
   return std::optional<std::string>(std::move(sha256));
 }
 
-Result<StoredAttachment> AttachmentFetcher::Download(pg::Connection& conn,
-                                                     const AttachmentToFetch& attachment) {
+Result<Attachment> AttachmentFetcher::Download(pg::Connection& conn, const Attachment& attachment) {
   Backoff backoff(options_.retry);
   while (true) {
     // A fresh spool per attempt: a failed attempt's bytes are deleted with it.
@@ -94,8 +87,8 @@ Result<StoredAttachment> AttachmentFetcher::Download(pg::Connection& conn,
       }
       return spool.Append(piece);
     };
-    Result<airtable::AttachmentDownload> got =
-        client_.DownloadAttachment(attachment.url, sink, options_.max_bytes);
+    Result<DownloadedBytes> got =
+        DownloadAttachment(attachment.url, options_.user_agent, sink, options_.max_bytes);
     if (!got.ok()) {
       StatusCode code = got.status().code();
       bool transient = code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded;
@@ -117,25 +110,24 @@ Result<StoredAttachment> AttachmentFetcher::Download(pg::Connection& conn,
     AIRPG_RETURN_IF_ERROR(store_.Put(conn, got->sha256, spool));
     ++downloaded_;
     bytes_downloaded_ += got->size;
-    return Describe(attachment, std::move(got->sha256), std::move(got->content_type),
-                    /*downloaded=*/true);
+    return Stored(attachment, std::move(got->sha256), std::move(got->content_type));
   }
 }
 
-std::vector<Result<StoredAttachment>> AttachmentFetcher::FetchAll(
-    const std::string& conninfo, const std::vector<AttachmentToFetch>& attachments, int threads) {
+std::vector<Result<Attachment>> AttachmentFetcher::FetchAll(
+    const std::string& conninfo, const std::vector<Attachment>& attachments, int threads) {
   // Each attachment id once: `unique` holds the first index of each id,
   // `slot_of` maps every input to its id's slot.
   std::vector<size_t> unique;
   std::vector<size_t> slot_of(attachments.size());
   std::unordered_map<std::string, size_t> slot_by_id;
   for (size_t i = 0; i < attachments.size(); ++i) {
-    auto [it, inserted] = slot_by_id.emplace(attachments[i].id, unique.size());
+    auto [it, inserted] = slot_by_id.emplace(attachments[i].attachment_id, unique.size());
     if (inserted) unique.push_back(i);
     slot_of[i] = it->second;
   }
 
-  std::vector<std::optional<Result<StoredAttachment>>> slots(unique.size());
+  std::vector<std::optional<Result<Attachment>>> slots(unique.size());
   std::atomic<size_t> next{0};
   std::mutex mu;
   Status connect_error;  // guarded by mu; the last failure to connect
@@ -161,15 +153,15 @@ std::vector<Result<StoredAttachment>> AttachmentFetcher::FetchAll(
   for (int t = 0; t < count; ++t) pool.emplace_back(work);
   for (std::thread& thread : pool) thread.join();
 
-  std::vector<Result<StoredAttachment>> out;
+  std::vector<Result<Attachment>> out;
   out.reserve(attachments.size());
   for (size_t i = 0; i < attachments.size(); ++i) {
-    const std::optional<Result<StoredAttachment>>& slot = slots[slot_of[i]];
+    const std::optional<Result<Attachment>>& slot = slots[slot_of[i]];
     if (slot) {
       out.push_back(*slot);
     } else {  // every worker lost its connection before reaching this one
       Status lost = connect_error.ok() ? InternalError("not fetched") : connect_error;
-      out.push_back(lost.WithContext(fmt::format("attachment {}", attachments[i].id)));
+      out.push_back(lost.WithContext(fmt::format("attachment {}", attachments[i].attachment_id)));
       ++failed_;
     }
   }
@@ -180,4 +172,4 @@ FetcherStats AttachmentFetcher::stats() const {
   return {downloaded_.load(), reused_.load(), bytes_downloaded_.load(), failed_.load()};
 }
 
-}  // namespace airpg::migrate
+}  // namespace airpg::blobs

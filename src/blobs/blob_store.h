@@ -15,10 +15,10 @@
 #include <string_view>
 
 #include "base/result.h"
-#include "migrate/spool.h"
+#include "blobs/spool.h"
 #include "pg/connection.h"
 
-namespace airpg::migrate {
+namespace airpg::blobs {
 
 struct BlobStoreOptions {
   // Where the files go; "" keeps the bytes in Postgres.
@@ -69,4 +69,4 @@ class BlobStore {
 // Whether `text` is a SHA-256 as the store keys it: 64 lower-case hex digits.
 bool IsSha256Hex(std::string_view text);
 
-}  // namespace airpg::migrate
+}  // namespace airpg::blobs

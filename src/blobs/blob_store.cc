@@ -1,13 +1,13 @@
-#include "migrate/blob_store.h"
+#include "blobs/blob_store.h"
 
 #include <filesystem>
 #include <system_error>
 
 #include <fmt/core.h>
 
-#include "migrate/blob_store_kinds.h"
+#include "blobs/blob_store_kinds.h"
 
-namespace airpg::migrate {
+namespace airpg::blobs {
 namespace {
 
 Result<std::string> MakeDirectory(const std::filesystem::path& path) {
@@ -119,4 +119,4 @@ Result<std::string> ReadContentColumn(pg::Connection& conn, const std::string& s
 }
 
 }  // namespace internal
-}  // namespace airpg::migrate
+}  // namespace airpg::blobs

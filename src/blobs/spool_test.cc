@@ -1,7 +1,7 @@
 // Spool: small content stays in memory, large content moves to an unnamed
 // file that is gone with the spool (or the process) unless it was renamed
 // into place.
-#include "migrate/spool.h"
+#include "blobs/spool.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,9 +13,9 @@
 
 #include <gtest/gtest.h>
 
-#include "migrate/testing/blob_testing.h"
+#include "blobs/testing/blob_testing.h"
 
-namespace airpg::migrate {
+namespace airpg::blobs {
 namespace {
 
 namespace fs = std::filesystem;
@@ -140,4 +140,4 @@ TEST_F(SpoolTest, AMissingDirectoryIsAnErrorNotACrash) {
 }
 
 }  // namespace
-}  // namespace airpg::migrate
+}  // namespace airpg::blobs

@@ -1,4 +1,4 @@
-#include "migrate/testing/blob_testing.h"
+#include "blobs/testing/blob_testing.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-namespace airpg::migrate::testing {
+namespace airpg::blobs::testing {
 
 TempDir::TempDir() {
   char name[] = "/tmp/airpg-test-XXXXXX";
@@ -41,4 +41,4 @@ std::string Sha256Hex(std::string_view bytes) {
   return out;
 }
 
-}  // namespace airpg::migrate::testing
+}  // namespace airpg::blobs::testing

@@ -1,4 +1,4 @@
-#include "migrate/spool.h"
+#include "blobs/spool.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 
 #include <fmt/core.h>
 
-namespace airpg::migrate {
+namespace airpg::blobs {
 namespace {
 
 // File-system errors by what the caller can do: free space and retry, fix
@@ -172,4 +172,4 @@ Status SyncDirectory(const std::string& directory) {
   return error == 0 ? Status::Ok() : ErrnoStatus("cannot flush directory", directory, error);
 }
 
-}  // namespace airpg::migrate
+}  // namespace airpg::blobs

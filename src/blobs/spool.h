@@ -14,7 +14,7 @@
 
 #include "base/status.h"
 
-namespace airpg::migrate {
+namespace airpg::blobs {
 
 class Spool {
  public:
@@ -66,4 +66,4 @@ class Spool {
 // fsyncs a directory, so a rename or unlink in it survives a crash.
 Status SyncDirectory(const std::string& directory);
 
-}  // namespace airpg::migrate
+}  // namespace airpg::blobs

@@ -9,10 +9,10 @@
 // row (content = content || $2) would rewrite the growing value each time.
 #include <fmt/core.h>
 
-#include "migrate/blob_store_kinds.h"
+#include "blobs/blob_store_kinds.h"
 #include "pg/transaction.h"
 
-namespace airpg::migrate::internal {
+namespace airpg::blobs::internal {
 namespace {
 
 // A row some directory store wrote (content NULL) gets its bytes; a row with
@@ -92,4 +92,4 @@ std::unique_ptr<BlobStore> NewPostgresBlobStore(std::string spool_directory, siz
   return std::make_unique<PostgresBlobStore>(std::move(spool_directory), chunk_bytes);
 }
 
-}  // namespace airpg::migrate::internal
+}  // namespace airpg::blobs::internal

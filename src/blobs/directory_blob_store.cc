@@ -14,9 +14,9 @@
 
 #include <fmt/core.h>
 
-#include "migrate/blob_store_kinds.h"
+#include "blobs/blob_store_kinds.h"
 
-namespace airpg::migrate::internal {
+namespace airpg::blobs::internal {
 namespace {
 
 namespace fs = std::filesystem;
@@ -95,4 +95,4 @@ std::unique_ptr<BlobStore> NewDirectoryBlobStore(std::string directory, size_t c
   return std::make_unique<DirectoryBlobStore>(std::move(directory), chunk_bytes);
 }
 
-}  // namespace airpg::migrate::internal
+}  // namespace airpg::blobs::internal

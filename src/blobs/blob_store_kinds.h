@@ -8,10 +8,10 @@
 #include <string_view>
 
 #include "base/result.h"
-#include "migrate/blob_store.h"
+#include "blobs/blob_store.h"
 #include "pg/connection.h"
 
-namespace airpg::migrate::internal {
+namespace airpg::blobs::internal {
 
 // Spools go to `spool_directory` (must exist); see BlobStoreOptions.
 std::unique_ptr<BlobStore> NewPostgresBlobStore(std::string spool_directory, size_t chunk_bytes);
@@ -34,4 +34,4 @@ Status AppendByteaText(std::string_view text, std::string* out);
 Result<std::string> ReadContentColumn(pg::Connection& conn, const std::string& sha256,
                                       size_t chunk_bytes);
 
-}  // namespace airpg::migrate::internal
+}  // namespace airpg::blobs::internal

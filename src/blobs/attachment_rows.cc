@@ -1,0 +1,92 @@
+#include "blobs/attachment_rows.h"
+
+#include "pg/quote.h"
+
+namespace airpg::blobs {
+namespace {
+
+pg::Param Optional(const std::optional<int64_t>& value) {
+  return value ? pg::Param(std::to_string(*value)) : pg::Param();
+}
+
+}  // namespace
+
+const std::vector<std::string>& AttachmentColumns() {
+  static const std::vector<std::string> kColumns = {
+      "schema_name", "table_id",     "record_id", "field_id", "position", "attachment_id",
+      "filename",    "content_type", "size",      "sha256",   "width",    "height"};
+  return kColumns;
+}
+
+std::vector<pg::Param> AttachmentRow(const std::string& schema, const std::string& table_id,
+                                     const AttachmentCell& cell) {
+  const Attachment& a = cell.attachment;
+  return {schema,
+          table_id,
+          cell.record_id,
+          cell.field_id,
+          std::to_string(cell.position),
+          a.attachment_id,
+          a.filename,
+          a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
+          std::to_string(a.size),
+          a.sha256,
+          Optional(a.width),
+          Optional(a.height)};
+}
+
+Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
+                              const std::string& table_id,
+                              const std::vector<std::pair<std::string, std::string>>& cells,
+                              const std::vector<AttachmentCell>& rows) {
+  if (cells.empty()) return Status::Ok();
+  std::vector<pg::Param> clear_records, clear_fields;
+  for (const auto& [record, field] : cells) {
+    clear_records.push_back(record);
+    clear_fields.push_back(field);
+  }
+  AIRPG_RETURN_IF_ERROR(conn.Run(
+      "DELETE FROM airpg.attachments a USING unnest($3::text[], $4::text[]) AS c(r, f) "
+      "WHERE a.schema_name = $1 AND a.table_id = $2 AND a.record_id = c.r AND a.field_id = c.f",
+      {schema, table_id, pg::ArrayLiteral(clear_records), pg::ArrayLiteral(clear_fields)}));
+  if (rows.empty()) return Status::Ok();
+  // One array per column, so a cell of any size is one statement.
+  std::vector<std::vector<pg::Param>> columns(AttachmentColumns().size() - 2);
+  for (const AttachmentCell& cell : rows) {
+    std::vector<pg::Param> row = AttachmentRow(schema, table_id, cell);
+    for (size_t c = 2; c < row.size(); ++c) columns[c - 2].push_back(std::move(row[c]));
+  }
+  std::vector<pg::Param> params = {schema, table_id};
+  for (const auto& column : columns) params.push_back(pg::ArrayLiteral(column));
+  return conn.Run(
+      "INSERT INTO airpg.attachments (schema_name, table_id, record_id, field_id, position, "
+      "attachment_id, filename, content_type, size, sha256, width, height) "
+      "SELECT $1, $2, r, f, p::int, i, n, ty, s::bigint, h, w::int, he::int FROM "
+      "unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
+      "$9::text[], $10::text[], $11::text[], $12::text[]) AS x(r, f, p, i, n, ty, s, h, w, he)",
+      params);
+}
+
+Status MoveSchemaAttachments(pg::Connection& conn, const std::string& from, const std::string& to) {
+  return conn.Run("UPDATE airpg.attachments SET schema_name = $2 WHERE schema_name = $1",
+                  {from, to});
+}
+
+Status DeleteSchemaAttachments(pg::Connection& conn, const std::string& schema) {
+  return conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {schema});
+}
+
+Status DeleteRecordAttachments(pg::Connection& conn, const std::string& schema,
+                               const std::string& table_id, const std::string& record_id) {
+  return conn.Run(
+      "DELETE FROM airpg.attachments WHERE schema_name = $1 AND table_id = $2 AND record_id = $3",
+      {schema, table_id, record_id});
+}
+
+Status DeleteFieldAttachments(pg::Connection& conn, const std::string& schema,
+                              const std::string& field_id) {
+  return conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND field_id = $2",
+                  {schema, field_id});
+}
+
+}  // namespace airpg::blobs
