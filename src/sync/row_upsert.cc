@@ -109,6 +109,7 @@ Result<int64_t> UpsertRows(pg::Transaction& tx, std::string_view schema,
       values.push_back(row.record_id);
       for (const auto& v : row.columns) values.push_back(ToParam(v));
       values.push_back(row.created_time.empty() ? pg::Param() : pg::Param(row.created_time));
+      values.push_back(row.modified_time.empty() ? pg::Param() : pg::Param(row.modified_time));
       values.push_back(row.cell_errors ? pg::Param(*row.cell_errors) : pg::Param());
       AIRPG_RETURN_IF_ERROR(copy.WriteRow(values));
     }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mapping/live_view.h"
 #include "mapping/plan_json.h"
 #include "mapping/schema_change_ddl.h"
 #include "pg/catalog_rows.h"
@@ -118,6 +119,13 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
   AIRPG_ASSIGN_OR_RETURN(view, ReadCatalogView(tx.connection(), base_id));
   AIRPG_ASSIGN_OR_RETURN(diff, mapping::DiffSchema(view, current));
   SchemaSyncSummary summary = Summarise(diff);
+  // A view pins the columns it reads (a DROP or a retype of one fails), and
+  // renames leave its name and column names behind: the live-rows views go
+  // before the changes and come back from the plan after them, in this
+  // transaction, so readers never see a schema without them.
+  for (const auto& table : diff.before.tables) {
+    AIRPG_RETURN_IF_ERROR(tx.Run(mapping::DropLiveViewSql(table, view.schema)));
+  }
   Applier applier(tx, base, diff, view.schema, options);
   for (const auto& change : summary.applied) {
     Status applied = applier.Apply(change);
@@ -125,6 +133,9 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
       return Status(applied.code(),
                     fmt::format("base {}: {}: {}", base_id, change.description, applied.message()));
     }
+  }
+  for (const auto& table : diff.after.tables) {
+    AIRPG_RETURN_IF_ERROR(tx.Run(mapping::CreateLiveViewSql(table, view.schema)));
   }
   // The full read a change asks for is owed until a poll has done it: the
   // poll reads everything when the watermark is -infinity (safety_poll.h),
