@@ -109,7 +109,7 @@ TEST_F(SyncApplyTest, CreatesUpdatesLinksAndDeletesReachPostgresAndReapplyingCha
   ExpectClean(Verify(kDelta));
   EXPECT_EQ(
       Scalar(std::string("SELECT c.company FROM ") + kSchema + ".registrations r JOIN " + kSchema +
-             ".clients c ON c.id = r.client WHERE r.airtable_id = " + "'recRegNwTx000001'"),
+             ".clients c ON c.id = r.client_id WHERE r.airtable_id = " + "'recRegNwTx000001'"),
       "Acme Ltd");
   EXPECT_EQ(Scalar(std::string("SELECT deleted_at IS NOT NULL FROM ") + kSchema +
                    ".documents WHERE airtable_id = 'recDocBpNyApp0001'"),
