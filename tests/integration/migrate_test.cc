@@ -39,6 +39,20 @@ TEST_F(MigrateTest, DeltaSampleBaseMigratesVerifiesAndJoinsThroughForeignKeys) {
                    s + "'::regnamespace") != "0",
             true);
   EXPECT_EQ(Scalar("SELECT count(*) FROM " + s + ".registrations"), "4");
+  // As a Postgres engineer expects: a single link is `<field>_id`, each
+  // table has a view of its live rows, and airtable_modified_time is filled
+  // where Airtable says it (Clients' "Last Modified" field watches every
+  // field; a record unchanged since the emulator loaded it was last
+  // modified when it was created; Registrations have no such field).
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + s + ".registrations_live r JOIN " + s +
+                   ".clients_live c ON c.id = r.client_id JOIN " + s +
+                   ".state_regulators_live g ON g.id = r.regulator_id"),
+            "4");
+  EXPECT_EQ(Scalar("SELECT count(*) FILTER (WHERE airtable_modified_time = airtable_created_time) "
+                   "|| '/' || count(*) FROM " +
+                   s + ".clients"),
+            "4/4");
+  EXPECT_EQ(Scalar("SELECT count(airtable_modified_time) FROM " + s + ".registrations"), "0");
   // Every attachment's bytes are stored and match the sha256 recorded.
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachments a JOIN airpg.blobs b USING (sha256) "
                    "WHERE a.schema_name = '" +

@@ -114,6 +114,14 @@ TEST_F(SyncApplyTest, CreatesUpdatesLinksAndDeletesReachPostgresAndReapplyingCha
   EXPECT_EQ(Scalar(std::string("SELECT deleted_at IS NOT NULL FROM ") + kSchema +
                    ".documents WHERE airtable_id = 'recDocBpNyApp0001'"),
             "t");
+  // Clients have a "Last Modified" field watching every field: the sync
+  // fills airtable_modified_time from it; Documents have none (NULL).
+  EXPECT_EQ(Scalar(std::string("SELECT airtable_modified_time >= airtable_created_time FROM ") +
+                   kSchema + ".clients WHERE airtable_id = '" + acme + "'"),
+            "t");
+  EXPECT_EQ(
+      Scalar(std::string("SELECT count(airtable_modified_time) FROM ") + kSchema + ".documents"),
+      "0");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE origin = 'airtable'") != "0", true);
 
   auto again = Apply(batch);
