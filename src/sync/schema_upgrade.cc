@@ -4,10 +4,12 @@
 
 #include <map>
 #include <optional>
+#include <set>
 
 #include "base/log.h"
 #include "base/sql_identifier.h"
 #include "mapping/field_ddl.h"
+#include "mapping/live_view.h"
 #include "pg/transaction.h"
 #include "sync/live_schema.h"
 #include "sync/schema_change_lock.h"
@@ -77,9 +79,20 @@ Result<Step> ChoicesStep(pg::Connection& conn, const std::string& schema,
   return step;
 }
 
+Result<std::set<std::string>> ReadLiveViews(pg::Connection& conn, const std::string& schema) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid "
+                                   "= c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'v'",
+                                   {schema}));
+  std::set<std::string> out;
+  for (int i = 0; i < rows.size(); ++i) out.emplace(rows.Get(i, 0));
+  return out;
+}
+
 // What the live schema lacks against `live`'s plan, one step per change.
 Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live) {
   AIRPG_ASSIGN_OR_RETURN(LiveColumns columns, ReadLiveColumns(conn, live.schema));
+  AIRPG_ASSIGN_OR_RETURN(std::set<std::string> views, ReadLiveViews(conn, live.schema));
   std::vector<Step> steps;
   for (const auto& table : live.plan.tables) {
     auto cols = columns.find(table.table_name);
@@ -104,6 +117,9 @@ Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live
           step.change =
               fmt::format("upgrade: column {}.{} of field {} from {} to {}", table.table_name,
                           f.column_name, f.field.id, type->second, f.column.sql_type);
+          // The live-rows view pins the column's type: it goes, and comes back below.
+          step.statements.push_back(mapping::DropLiveViewSql(table, live.schema));
+          views.erase(table.live_view);
           step.statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {}", q,
                                                 QuoteIdentifier(f.column_name), f.column.sql_type));
           step.field_id = f.field.id;
@@ -119,6 +135,15 @@ Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live
         }
       }
     }
+  }
+  // Views last: they read the columns as the steps above leave them.
+  for (const auto& table : live.plan.tables) {
+    if (!columns.count(table.table_name) || views.count(table.live_view)) continue;
+    Step step;
+    step.change = fmt::format("upgrade: table {} gets its live-rows view {}", table.table_name,
+                              table.live_view);
+    step.statements.push_back(mapping::CreateLiveViewSql(table, live.schema));
+    steps.push_back(std::move(step));
   }
   return steps;
 }

@@ -110,9 +110,11 @@ class SchemaUpgradeTest : public testing::EmulatedBaseTest {
     return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
   }
 
-  // The live schema as an airpg from before issue 13 left it.
+  // The live schema as an airpg from before issue 13 left it (and before
+  // issue 15: no live-rows view).
   void MakeOldShape() {
     std::string items = std::string(kSchema) + ".items";
+    Sql("DROP VIEW " + items + "_live");
     std::string choices =
         std::string(kSchema) + "." +
         Scalar("SELECT relation_table FROM airpg.fields WHERE field_id = 'fldUpgStatus00001'");
@@ -177,7 +179,12 @@ TEST_F(SchemaUpgradeTest, AnOldLiveSchemaIsUpgradedWhenTheSyncStartsAndAChangeAr
 
   // The upgrade: each DDL in the schema versions, the catalog's types current.
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions WHERE change LIKE 'upgrade:%'"),
-            "4");
+            "5");
+  // The live-rows view is back, over the widened column.
+  EXPECT_EQ(Scalar(fmt::format("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                               "attrelid = '{}.items_live'::regclass AND attname = '{}'",
+                               kSchema, Column("fldUpgAmount00001"))),
+            "numeric");
   EXPECT_EQ(Scalar("SELECT string_agg(DISTINCT sql_type, ',') FROM airpg.fields WHERE field_id IN "
                    "('fldUpgAmount00001', 'fldUpgRatio000001')"),
             "numeric");
@@ -220,7 +227,7 @@ TEST_F(SchemaUpgradeTest, TheUpgradeTakesTheBasesLockOrAppliesNothing) {
   ASSERT_TRUE(other->Run("SELECT pg_advisory_unlock_all()").ok());
   auto done = sync::UpgradeLiveSchema(conn(), kBase);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
-  EXPECT_EQ(done->applied.size(), 4u);
+  EXPECT_EQ(done->applied.size(), 5u);
   EXPECT_EQ(Row("airpg_cell_errors IS NULL"), "t");
   EXPECT_EQ(Row(Column("fldUpgAmount00001") + "::text"), "1.50");  // kept as it was stored
 }
