@@ -135,6 +135,9 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
     }
   }
   for (const auto& table : diff.after.tables) {
+    // A catalogued table the live schema does not hold has no rows to show.
+    const mapping::CatalogTable* live = view.FindTable(table.table_id);
+    if (live == nullptr || live->columns.empty()) continue;
     AIRPG_RETURN_IF_ERROR(tx.Run(mapping::CreateLiveViewSql(table, view.schema)));
   }
   // The full read a change asks for is owed until a poll has done it: the

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/sql_identifier.h"
+#include "mapping/ddl.h"
 #include "mapping/field_ddl.h"
 #include "mapping/live_view.h"
 #include "pg/transaction.h"
@@ -143,6 +144,8 @@ Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live
     step.change = fmt::format("upgrade: table {} gets its live-rows view {}", table.table_name,
                               table.live_view);
     step.statements.push_back(mapping::CreateLiveViewSql(table, live.schema));
+    // A table from before the views also lacks its bookkeeping comments.
+    step.comments = mapping::BookkeepingComments(table.table_name);
     steps.push_back(std::move(step));
   }
   return steps;

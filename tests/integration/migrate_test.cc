@@ -70,6 +70,30 @@ TEST_F(MigrateTest, DeltaSampleBaseMigratesVerifiesAndJoinsThroughForeignKeys) {
             false);
 }
 
+// A base migrated before single links were `<field>_id` keeps its names
+// while syncing (names are kept by id); a new migration builds a new schema
+// and gives its keys the new names.
+TEST_F(MigrateTest, AMigrationRenamesKeysNamedBeforeFieldIdKeys) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  ASSERT_TRUE(Run(kDelta).ok());
+  std::string s = "delta_analytics_registration_tracking";
+  // As an older airpg left it.
+  ASSERT_TRUE(
+      conn().Run("ALTER TABLE " + s + ".registrations RENAME COLUMN client_id TO client").ok());
+  ASSERT_TRUE(
+      conn()
+          .Run(
+              "UPDATE airpg.fields SET column_name = 'client' WHERE field_id = 'fldRegClient00001'")
+          .ok());
+  auto again = Run(kDelta);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Scalar("SELECT column_name FROM airpg.fields WHERE field_id = 'fldRegClient00001'"),
+            "client_id");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + s + ".registrations WHERE client_id IS NOT NULL"),
+            "4");
+  ExpectClean(Verify(kDelta));
+}
+
 // A schema airpg does not own is never taken over: the swap would move it
 // aside as a backup and the next migration would drop it. The default name
 // gets the base id appended; a --schema naming it is refused before loading.

@@ -115,6 +115,7 @@ class SchemaUpgradeTest : public testing::EmulatedBaseTest {
   void MakeOldShape() {
     std::string items = std::string(kSchema) + ".items";
     Sql("DROP VIEW " + items + "_live");
+    Sql("COMMENT ON COLUMN " + items + ".airtable_modified_time IS NULL");
     std::string choices =
         std::string(kSchema) + "." +
         Scalar("SELECT relation_table FROM airpg.fields WHERE field_id = 'fldUpgStatus00001'");
@@ -180,7 +181,13 @@ TEST_F(SchemaUpgradeTest, AnOldLiveSchemaIsUpgradedWhenTheSyncStartsAndAChangeAr
   // The upgrade: each DDL in the schema versions, the catalog's types current.
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions WHERE change LIKE 'upgrade:%'"),
             "5");
-  // The live-rows view is back, over the widened column.
+  // The live-rows view is back, over the widened column, and the bookkeeping
+  // columns have their comments.
+  EXPECT_NE(Scalar(fmt::format("SELECT col_description('{}.items'::regclass, attnum) FROM "
+                               "pg_attribute WHERE attrelid = '{}.items'::regclass AND attname = "
+                               "'airtable_modified_time'",
+                               kSchema, kSchema)),
+            "");
   EXPECT_EQ(Scalar(fmt::format("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
                                "attrelid = '{}.items_live'::regclass AND attname = '{}'",
                                kSchema, Column("fldUpgAmount00001"))),
