@@ -4,6 +4,7 @@
 
 #include "airtable/testing_fixtures.h"
 #include "base/sql_identifier.h"
+#include "mapping/live_view.h"
 #include "mapping/naming.h"
 #include "mapping/testing_cells.h"
 #include "pg/catalog.h"
@@ -182,11 +183,71 @@ TEST_F(DdlTest, EachTableHasAViewOfItsLiveRowsNamedApartFromEveryTable) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM crm.clients_live"), "0");  // the table, not a view
   EXPECT_EQ(Scalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE "
                    "attrelid = 'crm.clients_live_2'::regclass"),
-            "id,airtable_id,name,airtable_created_time,airtable_modified_time");
+            "id,airtable_id,airtable_created_time,airtable_modified_time,name");
   // Simple enough for Postgres to write through.
   ASSERT_TRUE(
       conn().Run("UPDATE crm.clients_live_2 SET name = 'Ada L' WHERE airtable_id = 'recA'").ok());
   EXPECT_EQ(Scalar("SELECT name FROM crm.clients WHERE airtable_id = 'recA'"), "Ada L");
+}
+
+// A schema change keeps a live view that only changes names or gains
+// columns (views built on it keep working), and rebuilds one whose columns
+// would break.
+TEST_F(DdlTest, ALiveViewIsAlteredInPlaceWhenItCanBeAndRebuiltWhenNot) {
+  ASSERT_TRUE(pg::EnsureCatalog(conn()).ok());
+  airtable::BaseSchema base;
+  base.tables.push_back(
+      MakeTable("tblCli", "Clients",
+                {testing::MakeField("number", "{\"precision\":0}", "fldCliFee", "Fee")}));
+  auto before = PlanSchema(base, {});
+  ASSERT_TRUE(before.ok());
+  Apply(*before, "crm");
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO crm.clients (airtable_id, name, fee) VALUES ('recA', 'Ada', 5)")
+                  .ok());
+  ASSERT_TRUE(conn().Run("CREATE VIEW crm.fees AS SELECT name, fee FROM crm.clients_live").ok());
+  // Renamed table and field, a field added: kept, altered.
+  base.tables[0].name = "Customers";
+  base.tables[0].fields[1].name = "Charge";
+  base.tables[0].fields.push_back(testing::MakeField("singleLineText", "", "fldCliCity", "City"));
+  KnownNames known;
+  known.tables["tblCli"] = "customers";
+  known.columns["fldCliFee"] = "charge";
+  known.columns["fldCliName"] = "name";
+  auto after = PlanSchema(base, known);
+  ASSERT_TRUE(after.ok());
+  auto view_columns = [&](const std::string& view) {
+    std::vector<std::string> out;
+    auto rows = conn().Exec(
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "
+        "ORDER BY attnum",
+        {view});
+    for (int i = 0; rows.ok() && i < rows->size(); ++i) out.emplace_back(rows->Get(i, 0));
+    return out;
+  };
+  LiveViewUpkeep upkeep = PlanLiveViewUpkeep(&before->tables[0], &after->tables[0], "crm",
+                                             view_columns("crm.clients_live"));
+  EXPECT_TRUE(upkeep.before.empty());
+  ASSERT_TRUE(conn().Run("ALTER TABLE crm.clients RENAME TO customers").ok());
+  ASSERT_TRUE(conn().Run("ALTER TABLE crm.customers RENAME COLUMN fee TO charge").ok());
+  ASSERT_TRUE(conn().Run("ALTER TABLE crm.customers ADD COLUMN city text").ok());
+  for (const auto& s : upkeep.after) ASSERT_TRUE(conn().Run(s).ok()) << s;
+  EXPECT_EQ(Scalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE "
+                   "attrelid = 'crm.customers_live'::regclass"),
+            "id,airtable_id,airtable_created_time,airtable_modified_time,name,charge,city");
+  EXPECT_EQ(Scalar("SELECT fee FROM crm.fees"), "5");  // the view built on it still works
+  // A retype: the view goes before the change and comes back after it.
+  auto retyped_schema = base;
+  retyped_schema.tables[0].fields[1] =
+      testing::MakeField("singleLineText", "", "fldCliFee", "Charge");
+  auto retyped = PlanSchema(retyped_schema, known);
+  ASSERT_TRUE(retyped.ok());
+  upkeep = PlanLiveViewUpkeep(&after->tables[0], &retyped->tables[0], "crm",
+                              view_columns("crm.customers_live"));
+  EXPECT_EQ(upkeep.before,
+            std::vector<std::string>{"DROP VIEW IF EXISTS \"crm\".\"customers_live\""});
+  ASSERT_EQ(upkeep.after.size(), 1u);
+  EXPECT_EQ(upkeep.after[0].rfind("CREATE VIEW", 0), 0u);
 }
 
 TEST_F(DdlTest, EveryBookkeepingColumnHasAComment) {
