@@ -90,10 +90,53 @@ Result<std::set<std::string>> ReadLiveViews(pg::Connection& conn, const std::str
   return out;
 }
 
+// table name → the columns an index of the table leads with.
+using LeadingColumns = std::map<std::string, std::set<std::string>>;
+
+Result<LeadingColumns> ReadLeadingColumns(pg::Connection& conn, const std::string& schema) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec("SELECT c.relname, a.attname FROM pg_index i "
+                                   "JOIN pg_class c ON c.oid = i.indrelid "
+                                   "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                   "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = "
+                                   "i.indkey[0] WHERE n.nspname = $1",
+                                   {schema}));
+  LeadingColumns out;
+  for (int i = 0; i < rows.size(); ++i) out[std::string(rows.Get(i, 0))].emplace(rows.Get(i, 1));
+  return out;
+}
+
+// The foreign-key columns of a field that an older airpg left without an
+// index (a single collaborator's column, a collaborator junction's user_id).
+void IndexSteps(const LeadingColumns& indexed, const LiveColumns& columns,
+                const std::string& schema, const mapping::TablePlan& table,
+                const mapping::FieldPlan& f, std::vector<Step>& steps) {
+  std::string relation, column;
+  if (f.column.storage == mapping::Storage::kUser && f.HasColumn()) {
+    relation = table.table_name;
+    column = f.column_name;
+  } else if (f.column.storage == mapping::Storage::kUserJunction && !f.relation_table.empty()) {
+    relation = f.relation_table;
+    column = "user_id";
+  } else {
+    return;
+  }
+  auto live = columns.find(relation);
+  if (live == columns.end() || !live->second.count(column)) return;
+  auto index = indexed.find(relation);
+  if (index != indexed.end() && index->second.count(column)) return;
+  Step step;
+  step.change = fmt::format("upgrade: index on foreign key {}.{}", relation, column);
+  step.statements.push_back(fmt::format("CREATE INDEX ON {} ({})", QualifiedName(schema, relation),
+                                        QuoteIdentifier(column)));
+  steps.push_back(std::move(step));
+}
+
 // What the live schema lacks against `live`'s plan, one step per change.
 Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live) {
   AIRPG_ASSIGN_OR_RETURN(LiveColumns columns, ReadLiveColumns(conn, live.schema));
   AIRPG_ASSIGN_OR_RETURN(std::set<std::string> views, ReadLiveViews(conn, live.schema));
+  AIRPG_ASSIGN_OR_RETURN(LeadingColumns indexed, ReadLeadingColumns(conn, live.schema));
   std::vector<Step> steps;
   for (const auto& table : live.plan.tables) {
     auto cols = columns.find(table.table_name);
@@ -110,6 +153,7 @@ Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live
       steps.push_back(std::move(step));
     }
     for (const auto& f : table.fields) {
+      IndexSteps(indexed, columns, live.schema, table, f, steps);
       if (f.HasColumn()) {
         auto type = cols->second.find(f.column_name);
         if (type != cols->second.end() && type->second != f.column.sql_type &&
