@@ -92,8 +92,9 @@ std::vector<Comment> BookkeepingComments(std::string_view table) {
       {t, "airtable_id", "Airtable record id (rec…); NULL until a row born in Postgres is pushed"},
       {t, "airtable_created_time", "When the record was created in Airtable (its createdTime)"},
       {t, "airtable_modified_time",
-       "When the record was last modified in Airtable, from the table's lastModifiedTime field "
-       "watching every field; NULL without one (the API does not say otherwise)"},
+       "When the record was last modified in Airtable: the table's lastModifiedTime field "
+       "watching every field, else the time of the webhook payload that reported the change; "
+       "NULL when Airtable did not say"},
       {t, "deleted_at",
        "Set when the record was deleted in Airtable (a tombstone); NULL while live"},
       {t, "airpg_synced_at", "When airpg last wrote this row from Airtable"},

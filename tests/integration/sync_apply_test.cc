@@ -196,6 +196,14 @@ TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCurso
   EXPECT_FALSE(cycle->needs_schema_refresh);
   ExpectClean(Verify(kDelta));
   EXPECT_EQ(Scalar("SELECT cursor FROM airpg.sync_bases"), "4");
+  // Documents have no lastModifiedTime field: the payload that created the
+  // new one says when; a document no payload named has none.
+  EXPECT_EQ(Scalar(std::string("SELECT airtable_modified_time >= airtable_created_time FROM ") +
+                   kSchema + ".documents WHERE airtable_id = '" + added + "'"),
+            "t");
+  EXPECT_EQ(Scalar(std::string("SELECT airtable_modified_time IS NULL FROM ") + kSchema +
+                   ".documents WHERE airtable_id = 'recDocBpNyApp0001'"),
+            "t");
   // A duplicated or late ping makes the next cycle find nothing new.
   auto again = sync::RunPayloadCycle(*client_, conn(), applier, live_);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
