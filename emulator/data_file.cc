@@ -11,7 +11,28 @@
 namespace airpg::emulator {
 namespace {
 
-Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now) {
+constexpr int64_t kDayMillis = 24 * 60 * 60 * 1000;
+
+// Whole days from a data file's `datesRelativeTo` date to `now`'s date: a
+// file written as of that day loads as if written today. 0 without one.
+int64_t ShiftMillis(const Json& base, int64_t now) {
+  int64_t anchor = 0;
+  if (!ParseIsoMillis(StringAt(base, "datesRelativeTo"), &anchor)) return 0;
+  int64_t days = now / kDayMillis - anchor / kDayMillis;
+  return days * kDayMillis;
+}
+
+// A date or dateTime cell, or a createdTime, moved by `shift`; other values as given.
+Json Shifted(const Json& value, bool date_only, int64_t shift) {
+  int64_t millis = 0;
+  if (shift == 0 || !value.is_string() || !ParseIsoMillis(value.get<std::string>(), &millis)) {
+    return value;
+  }
+  std::string text = FormatIsoMillis(millis + shift);
+  return date_only ? Json(text.substr(0, 10)) : Json(text);
+}
+
+Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now, int64_t shift) {
   if (!MemberAt(json, "name").is_string()) {
     return InvalidArgumentError("data file: a table needs a name");
   }
@@ -35,6 +56,8 @@ Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now) {
     // A missing or unreadable createdTime is "now", as for a record created now.
     if (!ParseIsoMillis(StringAt(r, "createdTime"), &record.created_millis)) {
       record.created_millis = now;
+    } else {
+      record.created_millis += shift;
     }
     record.modified_millis = record.created_millis;
     record.comment_count = static_cast<int>(IntAt(r, "commentCount", 0));
@@ -46,7 +69,10 @@ Result<Table> TableFromJson(const Json& json, IdGenerator& ids, int64_t now) {
         return InvalidArgumentError("data file: unknown field \"" + key + "\" in table " +
                                     table.name);
       }
-      if (!IsEmptyCell(value)) record.cells[field->id] = value;
+      if (IsEmptyCell(value)) continue;
+      bool date = field->kind() == airtable::FieldType::kDate;
+      bool date_time = field->kind() == airtable::FieldType::kDateTime;
+      record.cells[field->id] = date || date_time ? Shifted(value, date, shift) : value;
     }
     table.AddRecord(std::move(record));
   }
@@ -112,8 +138,9 @@ Result<Model> ModelFromJson(const Json& json, IdGenerator& ids, int64_t now) {
     for (const Json& c : MemberAt(b, "collaborators")) {
       base.collaborators.push_back(CollaboratorFromJson(c));
     }
+    const int64_t shift = ShiftMillis(b, now);
     for (const Json& t : MemberAt(b, "tables")) {
-      AIRPG_ASSIGN_OR_RETURN(Table table, TableFromJson(t, ids, now));
+      AIRPG_ASSIGN_OR_RETURN(Table table, TableFromJson(t, ids, now, shift));
       base.tables.push_back(std::move(table));
     }
     model.bases.push_back(std::move(base));

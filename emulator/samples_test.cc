@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "emulator/clock.h"
 #include "emulator/data_file.h"
 #include "emulator/generator.h"
 #include "emulator/ids.h"
@@ -75,6 +76,66 @@ TEST(EmulatorSamplesTest, DeltaAnalyticsServesAndAcceptsWrites) {
   ASSERT_EQ(created.status, 200) << created.body;
   Reply reg = emu.Get("/v0/appDeltaAnalytic1/Registrations/recRegNwCa000001");
   EXPECT_EQ(reg.body["fields"]["Documents"], json({created.body["id"]}));
+}
+
+// A base with `datesRelativeTo` loads as if written today: dates,
+// dateTimes and createdTimes move by the whole days from that date to now.
+TEST(EmulatorSamplesTest, DatesRelativeToMovesDatesByTheDaysToToday) {
+  json data = json::parse(R"({"bases": [{"id": "appShift0000000001", "name": "S",
+    "datesRelativeTo": "2026-01-01",
+    "tables": [{"id": "tblShift000000001", "name": "T", "fields": [
+      {"id": "fldName0000000001", "name": "Name", "type": "singleLineText"},
+      {"id": "fldDue00000000001", "name": "Due", "type": "date",
+       "options": {"dateFormat": {"name": "iso", "format": "YYYY-MM-DD"}}},
+      {"id": "fldAt000000000001", "name": "At", "type": "dateTime",
+       "options": {"timeZone": "utc", "dateFormat": {"name": "iso", "format": "YYYY-MM-DD"},
+                   "timeFormat": {"name": "24hour", "format": "HH:mm"}}}],
+    "records": [{"id": "recShift000000001", "createdTime": "2025-12-01T10:00:00.000Z",
+      "fields": {"Name": "2026-02-01", "Due": "2026-02-01", "At": "2026-03-01T15:30:00.000Z"}}]}]}]})");
+  int64_t now = 0;
+  ASSERT_TRUE(ParseIsoMillis("2026-01-11T08:00:00Z", &now));  // ten days on
+  IdGenerator ids(1);
+  auto model = ModelFromJson(data, ids, now);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const Record& r = model->bases[0].tables[0].records[0];
+  EXPECT_EQ(FormatIsoMillis(r.created_millis), "2025-12-11T10:00:00.000Z");
+  EXPECT_EQ(r.cells.at("fldDue00000000001"), "2026-02-11");
+  EXPECT_EQ(r.cells.at("fldAt000000000001"), "2026-03-11T15:30:00.000Z");
+  EXPECT_EQ(r.cells.at("fldName0000000001"), "2026-02-01");  // text stays text
+  // Without the key nothing moves.
+  data["bases"][0].erase("datesRelativeTo");
+  auto as_written = ModelFromJson(data, ids, now);
+  ASSERT_TRUE(as_written.ok());
+  EXPECT_EQ(as_written->bases[0].tables[0].records[0].cells.at("fldDue00000000001"), "2026-02-01");
+}
+
+// The demo's base: the sample's schema and records grown to a few hundred,
+// links symmetric, renewals due in the months after whatever day it loads.
+TEST(EmulatorSamplesTest, DeltaAnalyticsDemoHasAFewHundredRecordsDatedFromToday) {
+  int64_t now = 0;
+  ASSERT_TRUE(ParseIsoMillis("2031-07-15T12:00:00Z", &now));
+  IdGenerator ids(1);
+  auto model = LoadModelFile(std::string(AIRPG_EMULATOR_SAMPLES_DIR) + "/delta_analytics_demo.json",
+                             ids, now);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ExpectLinksSymmetric(*model);
+  size_t records = 0, due_within_a_year = 0, created_later = 0;
+  int64_t year_ahead = now + int64_t{365} * 24 * 3600 * 1000;
+  for (const Table& t : model->bases.at(0).tables) {
+    EXPECT_GE(t.records.size(), 8u) << t.name;
+    records += t.records.size();
+    const Field* expires = t.FindField("Expires");
+    for (const Record& r : t.records) {
+      if (r.created_millis > now) ++created_later;
+      if (expires == nullptr || !r.cells.contains(expires->id)) continue;
+      int64_t at = 0;
+      ASSERT_TRUE(ParseIsoMillis(r.cells.at(expires->id).get<std::string>(), &at));
+      if (at >= now && at < year_ahead) ++due_within_a_year;
+    }
+  }
+  EXPECT_GE(records, 300u);
+  EXPECT_GE(due_within_a_year, 20u);
+  EXPECT_EQ(created_later, 0u);
 }
 
 TEST(EmulatorGeneratorTest, GeneratesLinkedTables) {

@@ -14,4 +14,13 @@ trap cleanup EXIT
 unset DATABASE_URL AIRPG_CONFIG
 # Tests run side by side: the demo's sync takes a free port, not the default 8719.
 export AIRPG_SYNC_PORT=0
-AIRPG_HOME=$home "$root/scripts/demo" "$airpg"
+out=$home/demo.out
+started=$(date +%s)
+AIRPG_HOME=$home "$root/scripts/demo" "$airpg" | tee "$out"
+echo "demo_test: the demo took $(( $(date +%s) - started )) s"
+# The renewals query returned rows (the sample's dates follow today).
+due=$(sed -n 's/^\([0-9][0-9]*\) renewals due in the next 12 months$/\1/p' "$out")
+if [ -z "$due" ] || [ "$due" -eq 0 ]; then
+  echo "demo_test: the renewals query returned no rows" >&2
+  exit 1
+fi

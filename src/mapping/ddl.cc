@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "base/sql_identifier.h"
+#include "mapping/live_view.h"
 
 namespace airpg::mapping {
 namespace {
@@ -21,6 +22,7 @@ class Builder {
     ddl_.finish = std::move(keys_);
     ddl_.finish.insert(ddl_.finish.end(), references_.begin(), references_.end());
     ddl_.finish.insert(ddl_.finish.end(), indexes_.begin(), indexes_.end());
+    for (const auto& table : plan_.tables) ddl_.finish.push_back(CreateLiveViewSql(table, schema_));
     return std::move(ddl_);
   }
 
@@ -59,11 +61,7 @@ class Builder {
     keys_.push_back(Alter(q, adds));
     if (!references.empty()) references_.push_back(Alter(q, references));
     ddl_.comments.push_back({t.table_name, "", TableCommentText(t)});
-    ddl_.comments.push_back({t.table_name, "airtable_id", "Airtable record id (rec…)"});
-    ddl_.comments.push_back({t.table_name, "deleted_at", "Set when the record was deleted"});
-    ddl_.comments.push_back(
-        {t.table_name, "airpg_cell_errors",
-         "Formula errors Airtable returned, by field id (the field's column is NULL)"});
+    Append(&ddl_.comments, BookkeepingComments(t.table_name));
     ddl_.audit.push_back(AuditTriggerSql(schema_, t.table_name));
   }
 
@@ -87,6 +85,25 @@ std::string TableCommentText(const TablePlan& t) {
   return text;
 }
 
+std::vector<Comment> BookkeepingComments(std::string_view table) {
+  std::string t(table);
+  return {
+      {t, "id", "airpg's key for the row (identity); links and foreign keys refer to it"},
+      {t, "airtable_id", "Airtable record id (rec…); NULL until a row born in Postgres is pushed"},
+      {t, "airtable_created_time", "When the record was created in Airtable (its createdTime)"},
+      {t, "airtable_modified_time",
+       "When the record was last modified in Airtable: the table's lastModifiedTime field "
+       "watching every field, else the time of the webhook payload that reported the change; "
+       "NULL when Airtable did not say"},
+      {t, "deleted_at",
+       "Set when the record was deleted in Airtable (a tombstone); NULL while live"},
+      {t, "airpg_synced_at", "When airpg last wrote this row from Airtable"},
+      {t, "airpg_version", "Bumped each time airpg changes the row's values"},
+      {t, "airpg_cell_errors",
+       "Formula errors Airtable returned, by field id (the field's column is NULL)"},
+  };
+}
+
 SchemaDdl BuildSchemaDdl(const SchemaPlan& plan, std::string_view schema) {
   return Builder(plan, schema).Build();
 }
@@ -107,6 +124,7 @@ std::vector<std::string> LoadColumns(const TablePlan& table) {
     if (f.HasColumn() && f.link_role != LinkRole::kForeignKey) out.push_back(f.column_name);
   }
   out.push_back("airtable_created_time");
+  out.push_back("airtable_modified_time");
   out.push_back("airpg_cell_errors");
   return out;
 }

@@ -74,6 +74,7 @@ void AddColumn(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
           fmt::format("ADD FOREIGN KEY ({}) REFERENCES airpg.users (user_id) DEFERRABLE "
                       "INITIALLY DEFERRED",
                       col));
+      out->indexes.push_back(Index(schema, t.table_name, col, ""));
       break;
     default:
       break;
@@ -101,8 +102,16 @@ void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
                     "  ADD FOREIGN KEY (to_id) REFERENCES {} (id) ON DELETE CASCADE DEFERRABLE "
                     "INITIALLY DEFERRED",
                     j, from, QualifiedName(schema, to->table_name)));
+    // The primary key (from_id, to_id) serves lookups by from_id; this one, by to_id.
     out->indexes.push_back(Index(schema, f.relation_table, "to_id", ""));
     out->comments.push_back({f.relation_table, "", JunctionComment(plan, t, f)});
+    out->comments.push_back(
+        {f.relation_table, "from_id", fmt::format("{}.id of the linking record", t.table_name)});
+    out->comments.push_back(
+        {f.relation_table, "to_id", fmt::format("{}.id of the linked record", to->table_name)});
+    out->comments.push_back({f.relation_table, "position", "Order in the linking record's cell"});
+    out->comments.push_back({f.relation_table, "inverse_position",
+                             "Order in the linked record's inverse cell; NULL without one"});
     out->audit.push_back(AuditTriggerSql(schema, f.relation_table));
   } else if (f.column.storage == Storage::kUserJunction) {
     out->relation_create.push_back(
@@ -116,6 +125,8 @@ void AddRelation(const SchemaPlan& plan, const TablePlan& t, const FieldPlan& f,
         "  ADD FOREIGN KEY (user_id) REFERENCES airpg.users (user_id) DEFERRABLE INITIALLY "
         "DEFERRED",
         j, from));
+    // The primary key serves lookups by record; this one, by user.
+    out->indexes.push_back(Index(schema, f.relation_table, "user_id", ""));
     out->comments.push_back({f.relation_table, "", FieldCommentText(f)});
     out->audit.push_back(AuditTriggerSql(schema, f.relation_table));
   } else if (f.column.storage == Storage::kChoice) {

@@ -39,6 +39,10 @@ Result<FieldOptions> ParseFieldOptions(std::string_view options_json) {
     }
   }
   if (root["isValid"].get_bool().get(b) == simdjson::SUCCESS) out.is_valid = b;
+  simdjson::dom::array referenced;
+  if (root["referencedFieldIds"].get_array().get(referenced) == simdjson::SUCCESS) {
+    out.referenced_fields = referenced.size();
+  }
   simdjson::dom::element result;
   if (root["result"].get(result) == simdjson::SUCCESS && result.is_object()) {
     if (result["type"].get_string().get(s) == simdjson::SUCCESS) out.result_type = s;

@@ -215,6 +215,19 @@ std::string NameScope::TakeVersion(std::string_view name) {
   }
 }
 
+std::string ColumnNameCandidate(std::string_view field_name, bool foreign_key) {
+  std::string name = SnakeCase(field_name, "f_", "field");
+  if (!foreign_key) return name;
+  // "Client ID" is already an id: no `client_id_id`.
+  if (name.size() >= 3 && name.compare(name.size() - 3, 3, "_id") == 0) return name;
+  if (name == "id") return "id";  // NameScope makes it `id_2` (bookkeeping)
+  return CutUtf8(name, kMaxIdentifierBytes - 3) + "_id";
+}
+
+std::string LiveViewCandidate(std::string_view table_name) {
+  return CutUtf8(table_name, kMaxIdentifierBytes - 5) + "_live";
+}
+
 std::set<std::string> BookkeepingColumns() {
   return {"id",         "airtable_id",     "airtable_created_time", "airtable_modified_time",
           "deleted_at", "airpg_synced_at", "airpg_version",         "airpg_cell_errors"};

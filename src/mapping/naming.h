@@ -50,6 +50,14 @@ class NameScope {
   std::set<std::string, std::less<>> used_;
 };
 
+// The column name a field asks for before NameScope makes it unique: its
+// name's snake_case, with `_id` appended for a single-record link's foreign
+// key (`Client` → `client_id`), as a Postgres engineer names one.
+std::string ColumnNameCandidate(std::string_view field_name, bool foreign_key);
+
+// The name a table's live-rows view asks for: `<table>_live`, cut to fit.
+std::string LiveViewCandidate(std::string_view table_name);
+
 // The columns every mirrored table has; field columns never take these names.
 std::set<std::string> BookkeepingColumns();
 

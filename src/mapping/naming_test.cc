@@ -85,5 +85,17 @@ TEST(NamingTest, KeptVersionsOfAColumnCountUpAndFit) {
   EXPECT_EQ(kept.substr(kept.size() - 4), "__v1");
 }
 
+TEST(NamingTest, ForeignKeysAskForFieldIdAndViewsForTableLive) {
+  EXPECT_EQ(ColumnNameCandidate("Client", true), "client_id");
+  EXPECT_EQ(ColumnNameCandidate("Client", false), "client");
+  EXPECT_EQ(ColumnNameCandidate("Reports To", true), "reports_to_id");
+  EXPECT_EQ(ColumnNameCandidate("Client ID", true), "client_id");  // no client_id_id
+  EXPECT_EQ(ColumnNameCandidate("🏢", true), "field_id");
+  std::string long_name(70, 'x');
+  EXPECT_EQ(ColumnNameCandidate(long_name, true), std::string(60, 'x') + "_id");
+  EXPECT_EQ(LiveViewCandidate("clients"), "clients_live");
+  EXPECT_EQ(LiveViewCandidate(std::string(63, 'y')), std::string(58, 'y') + "_live");
+}
+
 }  // namespace
 }  // namespace airpg::mapping

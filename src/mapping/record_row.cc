@@ -138,6 +138,9 @@ RecordRow ConvertRecord(const TablePlan& table, const airtable::Record& record) 
       Result<PgValue> value = ColumnValue(f, cell, row);
       if (value.ok()) {
         if (value->cell_error) errors.emplace_back(f.field.id, *value->cell_error);
+        if (f.field.id == table.modified_time_field_id && !value->is_null) {
+          row.modified_time = value->text;
+        }
         row.columns.push_back(std::move(*value));
       } else {
         row.columns.push_back(Fallback(f));

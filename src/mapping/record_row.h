@@ -45,6 +45,9 @@ struct CellReject {
 struct RecordRow {
   std::string record_id;
   std::string created_time;  // "" when Airtable sent none
+  // From the table's modified_time_field_id cell (schema_plan.h); "" when
+  // the table has no such field or the cell is empty.
+  std::string modified_time;
   // One value per ColumnFields(table) entry, in that order.
   std::vector<PgValue> columns;
   std::vector<CellReference> references;
@@ -63,7 +66,8 @@ struct RecordRow {
 };
 
 // The fields whose cell is the table's own column (in column order); with
-// "airtable_id" first and "airtable_created_time", "airpg_cell_errors" last
+// "airtable_id" first and "airtable_created_time", "airtable_modified_time",
+// "airpg_cell_errors" last
 // they are the columns LoadColumns (ddl.h) names. Single-record links are not among them: their FK
 // column is filled from the references once the target rows exist.
 std::vector<const FieldPlan*> ColumnFields(const TablePlan& table);

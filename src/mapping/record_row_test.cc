@@ -139,5 +139,44 @@ TEST(RecordRowTest, FormulaErrorsGoToCellErrorsNotTheLedger) {
   EXPECT_FALSE(ParseCellErrors("[1]").ok());
 }
 
+// airtable_modified_time comes from a lastModifiedTime field that watches
+// every field and shows the instant; one watching some fields, or showing
+// only the date, does not say when the record changed.
+TEST(RecordRowTest, TheModifiedTimeIsALastModifiedTimeFieldWatchingEveryField) {
+  const char* kAll =
+      R"({"isValid":true,"referencedFieldIds":[],"result":{"type":"dateTime","options":{}}})";
+  const char* kSome =
+      R"({"isValid":true,"referencedFieldIds":["fldName"],"result":{"type":"dateTime"}})";
+  const char* kDate =
+      R"({"isValid":true,"referencedFieldIds":[],"result":{"type":"date","options":{}}})";
+  auto plan_with = [](std::vector<airtable::Field> extra) {
+    airtable::BaseSchema base;
+    airtable::Table t;
+    t.id = "tblT";
+    t.name = "T";
+    t.primary_field_id = "fldName";
+    t.fields = {MakeField("singleLineText", "", "fldName", "Name")};
+    for (auto& f : extra) t.fields.push_back(std::move(f));
+    base.tables = {t};
+    auto plan = PlanSchema(base, {});
+    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+    return *plan;
+  };
+  const char* kRecord =
+      R"({"id":"rec1","createdTime":"2024-01-02T03:04:05.000Z","fields":{"fldName":"x",)"
+      R"("fldSome":"2024-02-01T00:00:00.000Z","fldDay":"2024-03-01",)"
+      R"("fldAll":"2024-04-05T06:07:08.000Z"}})";
+  SchemaPlan plan = plan_with({MakeField("lastModifiedTime", kSome, "fldSome", "Name changed"),
+                               MakeField("lastModifiedTime", kDate, "fldDay", "Changed on"),
+                               MakeField("lastModifiedTime", kAll, "fldAll", "Last Modified")});
+  EXPECT_EQ(plan.tables[0].modified_time_field_id, "fldAll");
+  RecordRow row = ConvertRecord(plan.tables[0], Parse(kRecord));
+  EXPECT_EQ(row.modified_time, "2024-04-05T06:07:08.000Z");
+  plan = plan_with({MakeField("lastModifiedTime", kSome, "fldSome", "Name changed"),
+                    MakeField("lastModifiedTime", kDate, "fldDay", "Changed on")});
+  EXPECT_EQ(plan.tables[0].modified_time_field_id, "");
+  EXPECT_EQ(ConvertRecord(plan.tables[0], Parse(kRecord)).modified_time, "");
+}
+
 }  // namespace
 }  // namespace airpg::mapping

@@ -227,7 +227,11 @@ class Differ {
     for (auto& e : entries_) {
       if (!e.renamed()) continue;
       used[e.table_id].erase(e.cat->column_name);
-      e.new_column = scope(e.table_id).Take(SnakeCase(e.cur->name, "f_", "field"));
+      // A foreign key stays `<new name>_id` (its storage does not change
+      // with a rename; a rename with a change of storage is held back).
+      const FieldPlan* b = diff_.before.FindField(e.id()).second;
+      bool foreign_key = b != nullptr && b->link_role == LinkRole::kForeignKey;
+      e.new_column = scope(e.table_id).Take(ColumnNameCandidate(e.cur->name, foreign_key));
       used[e.table_id].insert(e.new_column);
       after_known_.columns[e.id()] = e.new_column;
     }

@@ -184,6 +184,36 @@ TEST(SchemaDiffTest, RenamesRenameColumnsAndTablesByIdWithFreeNames) {
   EXPECT_TRUE(BuildChangeDdl(*diff, renamed("fldPName"), "live").statements.empty());
 }
 
+// A single-record link's FK column is `<field>_id`; renaming the field in
+// Airtable renames the column to `<new name>_id`, and a view of the table's
+// live rows follows the table's name.
+TEST(SchemaDiffTest, ARenamedSingleLinkRenamesItsForeignKeyToTheNewNameWithId) {
+  airtable::BaseSchema base = Tasks();
+  base.tables[0].fields.push_back(MakeField(
+      "multipleRecordLinks", "{\"linkedTableId\":\"tblPeople\",\"prefersSingleRecordLink\":true}",
+      "fldOwner", "Owner"));
+  CatalogView view = Migrated(base);
+  auto before = PlanSchema(base, {});
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->FindField("fldOwner").second->column_name, "owner_id");
+  EXPECT_EQ(before->FindTable("tblTasks")->live_view, "tasks_live");
+  base.tables[0].name = "Chores";
+  base.tables[0].fields.back().name = "Assignee";
+  auto diff = DiffSchema(view, base);
+  ASSERT_TRUE(diff.ok()) << diff.status().ToString();
+  const SchemaChange* rename = nullptr;
+  for (const auto& c : diff->changes) {
+    if (c.field_id == "fldOwner") rename = &c;
+  }
+  ASSERT_NE(rename, nullptr);
+  EXPECT_EQ(rename->kind, ChangeKind::kFieldRenamed);
+  EXPECT_EQ(rename->old_name, "owner_id");
+  EXPECT_EQ(rename->new_name, "assignee_id");
+  EXPECT_EQ(diff->after.FindField("fldOwner").second->column_name, "assignee_id");
+  EXPECT_EQ(diff->before.FindTable("tblTasks")->live_view, "tasks_live");
+  EXPECT_EQ(diff->after.FindTable("tblTasks")->live_view, "chores_live");
+}
+
 TEST(SchemaDiffTest, ATypeTheColumnCannotHoldKeepsTheOldColumnAndAddsANewOne) {
   airtable::BaseSchema base = Tasks();
   CatalogView view = Migrated(base);

@@ -123,6 +123,57 @@ void PlanRelationTables(SchemaPlan& plan, const KnownNames& known, NameScope& sc
   }
 }
 
+// Names the fields' columns in field order; names the catalog gave are kept.
+void PlanColumnNames(TablePlan& table, const KnownNames& known) {
+  NameScope columns(BookkeepingColumns());
+  if (auto reserved = known.reserved_columns.find(table.table_id);
+      reserved != known.reserved_columns.end()) {
+    for (const auto& name : reserved->second) columns.Keep(name);
+  }
+  for (const auto& f : table.fields) {
+    if (const std::string* name = Known(known.columns, f.field.id)) columns.Keep(*name);
+  }
+  for (auto& f : table.fields) {
+    const std::string* known_column = Known(known.columns, f.field.id);
+    f.column_name =
+        known_column
+            ? *known_column
+            : columns.Take(ColumnNameCandidate(f.field.name, f.link_role == LinkRole::kForeignKey));
+  }
+}
+
+// The first lastModifiedTime field that watches every field with a dateTime
+// result: Airtable's record-level last modified time (the REST API has no
+// other; a date result has lost the time of day).
+std::string ModifiedTimeField(const TablePlan& table) {
+  for (const auto& f : table.fields) {
+    if (f.field.type != FieldType::kLastModifiedTime) continue;
+    Result<FieldOptions> options = ParseFieldOptions(f.field.options_json);
+    if (options.ok() && options->is_valid && options->referenced_fields == 0 &&
+        options->result_type != "date") {
+      return f.field.id;
+    }
+  }
+  return "";
+}
+
+// Live views take `<table>_live`, the first free one among the tables and
+// relation tables (a table always keeps its name; the view moves aside).
+// Views are not catalogued: the plan names them afresh every time, so a
+// view's own name in the live schema never pushes it aside.
+void PlanLiveViews(SchemaPlan& plan, const KnownNames& known) {
+  NameScope scope;
+  for (const auto& [id, name] : known.tables) scope.Keep(name);
+  for (const auto& [id, name] : known.relation_tables) scope.Keep(name);
+  for (const auto& table : plan.tables) {
+    scope.Keep(table.table_name);
+    for (const auto& f : table.fields) {
+      if (!f.relation_table.empty()) scope.Keep(f.relation_table);
+    }
+  }
+  for (auto& table : plan.tables) table.live_view = scope.Take(LiveViewCandidate(table.table_name));
+}
+
 }  // namespace
 
 bool FieldPlan::HasColumn() const {
@@ -181,14 +232,6 @@ Result<SchemaPlan> PlanSchema(const airtable::BaseSchema& schema, const KnownNam
     const std::string* known_table = Known(known.tables, t->id);
     table.table_name =
         known_table ? *known_table : schema_scope.Take(SnakeCase(t->name, "t_", "table"));
-    NameScope columns(BookkeepingColumns());
-    if (auto reserved = known.reserved_columns.find(t->id);
-        reserved != known.reserved_columns.end()) {
-      for (const auto& name : reserved->second) columns.Keep(name);
-    }
-    for (const auto& f : t->fields) {
-      if (const std::string* name = Known(known.columns, f.id)) columns.Keep(*name);
-    }
     for (const auto& f : t->fields) {
       FieldPlan field;
       field.field = f;
@@ -200,15 +243,19 @@ Result<SchemaPlan> PlanSchema(const airtable::BaseSchema& schema, const KnownNam
       }
       field.column = *std::move(column);
       if (!field.column.warning.empty()) plan.warnings.push_back(field.column.warning);
-      const std::string* known_column = Known(known.columns, f.id);
-      field.column_name =
-          known_column ? *known_column : columns.Take(SnakeCase(f.name, "f_", "field"));
       table.fields.push_back(std::move(field));
     }
     plan.tables.push_back(std::move(table));
   }
   PlanLinks(plan);
+  // Columns are named once the links have their roles: a single-record
+  // link's foreign key is `<field>_id`.
+  for (auto& table : plan.tables) {
+    PlanColumnNames(table, known);
+    table.modified_time_field_id = ModifiedTimeField(table);
+  }
   PlanRelationTables(plan, known, schema_scope);
+  PlanLiveViews(plan, known);
   return plan;
 }
 

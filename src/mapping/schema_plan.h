@@ -51,6 +51,13 @@ struct TablePlan {
   std::string description;
   std::string primary_field_id;
   std::string table_name;
+  // The view of the table's live rows (live_view.h); not catalogued, named
+  // afresh by every plan.
+  std::string live_view;
+  // The lastModifiedTime field whose value is the record's last modified
+  // time (it watches every field and shows the instant): the source of
+  // airtable_modified_time; "" when the table has none.
+  std::string modified_time_field_id;
   std::vector<FieldPlan> fields;
 
   const FieldPlan* FindField(std::string_view field_id) const;

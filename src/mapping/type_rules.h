@@ -72,6 +72,9 @@ struct FieldOptions {
   std::string time_zone;            // date/dateTime results: "utc", "client", IANA
   size_t longest_choice = 0;        // selects: bytes of the longest listed choice
   bool is_valid = true;
+  // lastModifiedTime/formula: how many fields `referencedFieldIds` lists (0
+  // for an empty list or none: a lastModifiedTime field then watches every field).
+  size_t referenced_fields = 0;
 };
 
 Result<FieldOptions> ParseFieldOptions(std::string_view options_json);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mapping/schema_plan.h"
 #include "pg/catalog.h"
 #include "pg/catalog_rows.h"
 
@@ -11,7 +12,11 @@ mapping::KnownNames KnownNamesOf(const pg::CatalogRows& rows) {
   mapping::KnownNames known;
   for (const auto& t : rows.tables) known.tables[t.table_id] = t.table_name;
   for (const auto& f : rows.fields) {
-    known.columns[f.field_id] = f.column_name;
+    // A single link's key named before keys were `<field>_id` (issue 15) is
+    // named afresh: the staging schema is new, so the name is free to change.
+    bool old_key_name = f.storage == mapping::StorageName(mapping::Storage::kForeignKey) &&
+                        !f.sql_type.empty() && !f.column_name.ends_with("_id");
+    if (!old_key_name) known.columns[f.field_id] = f.column_name;
     if (!f.relation_table.empty()) known.relation_tables[f.field_id] = f.relation_table;
   }
   return known;

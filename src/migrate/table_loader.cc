@@ -60,10 +60,12 @@ class PageConverter {
     mapping::RecordRow converted = mapping::ConvertRecord(table_, record);
     RecordRows rows;
     Row row;
-    row.reserve(converted.columns.size() + 3);
+    row.reserve(converted.columns.size() + 4);
     row.push_back(record.id);
     for (mapping::PgValue& value : converted.columns) row.push_back(ToParam(std::move(value)));
     row.push_back(record.created_time.empty() ? pg::Param() : pg::Param(record.created_time));
+    row.push_back(converted.modified_time.empty() ? pg::Param()
+                                                  : pg::Param(converted.modified_time));
     row.push_back(converted.cell_errors ? pg::Param(*converted.cell_errors) : pg::Param());
     rows.main = std::move(row);
     for (const auto& ref : converted.references) {

@@ -5,6 +5,7 @@
 // one applier serves them all. Values; thread-compatible.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,11 @@ struct TableChanges {
   std::vector<std::string> destroyed;
   // Records the read could not take (issue 13): dead-lettered, never applied.
   std::vector<airtable::MalformedRecord> malformed;
+  // When a webhook payload says a record was created or changed (its
+  // `timestamp`, the latest one), by record id: the record's
+  // airtable_modified_time when its table has no lastModifiedTime field
+  // to say it (docs/type-mapping.md). Empty for other sources.
+  std::map<std::string, std::string, std::less<>> changed_at;
 };
 
 struct ChangeBatch {

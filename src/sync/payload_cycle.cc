@@ -30,6 +30,7 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   // The window: every payload from the cursor on, up to the page cap, and
   // never past a schema change the live schema has not had (below).
   TouchedRecords changed, destroyed;
+  std::map<std::string, std::map<std::string, std::string, std::less<>>> changed_at;  // by table
   std::vector<airtable::Payload> unreadable;
   int64_t cursor = start;
   bool cut = false;
@@ -67,6 +68,9 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
       for (const auto& t : p.tables) {
         for (const auto& r : t.created_records) changed[t.table_id].insert(r.record_id);
         for (const auto& r : t.changed_records) changed[t.table_id].insert(r.record_id);
+        // Payloads come in order: the last one to name a record is its latest change.
+        for (const auto& r : t.created_records) changed_at[t.table_id][r.record_id] = p.timestamp;
+        for (const auto& r : t.changed_records) changed_at[t.table_id][r.record_id] = p.timestamp;
         for (const auto& id : t.destroyed_record_ids) destroyed[t.table_id].insert(id);
       }
     }
@@ -90,6 +94,9 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
         batch, ReadRecords(client, base.base_id, changed, options.priority, &result.requests));
   }
   batch.source = "webhook";
+  for (auto& [table, times] : changed_at) {
+    if (changed.count(table)) batch.Table(table).changed_at = std::move(times);
+  }
   for (const auto& [table, ids] : destroyed) {
     auto& t = batch.Table(table);
     t.destroyed.insert(t.destroyed.end(), ids.begin(), ids.end());

@@ -302,6 +302,11 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
     for (const auto& f : plan->fields) known.insert(f.field.id);
     for (const airtable::Record* record : LastOfEach(changes.upserts)) {
       RecordRow row = mapping::ConvertRecord(*plan, *record);
+      // No lastModifiedTime field to say it: the payload that changed it does.
+      if (auto at = changes.changed_at.find(record->id);
+          row.modified_time.empty() && at != changes.changed_at.end()) {
+        row.modified_time = at->second;
+      }
       // A cell of a field created in Airtable that the schema sync has not
       // applied yet has no column: it waits as a letter the sync retries
       // (reading the record again), which carries it once the field is in.

@@ -109,6 +109,7 @@ Result<int64_t> UpsertRows(pg::Transaction& tx, std::string_view schema,
       values.push_back(row.record_id);
       for (const auto& v : row.columns) values.push_back(ToParam(v));
       values.push_back(row.created_time.empty() ? pg::Param() : pg::Param(row.created_time));
+      values.push_back(row.modified_time.empty() ? pg::Param() : pg::Param(row.modified_time));
       values.push_back(row.cell_errors ? pg::Param(*row.cell_errors) : pg::Param());
       AIRPG_RETURN_IF_ERROR(copy.WriteRow(values));
     }
@@ -127,9 +128,15 @@ Result<int64_t> UpsertRows(pg::Transaction& tx, std::string_view schema,
   std::string set, old_values, new_values;
   for (size_t i = 1; i < columns.size(); ++i) {
     std::string c = QuoteIdentifier(columns[i]);
-    set += fmt::format("{} = EXCLUDED.{}, ", c, c);
+    // A write that does not know the modified time (a poll or a follow-up
+    // read of a table without a lastModifiedTime field) keeps the last one
+    // a webhook payload gave.
+    std::string value = columns[i] == "airtable_modified_time"
+                            ? fmt::format("COALESCE(EXCLUDED.{}, t.{})", c, c)
+                            : fmt::format("EXCLUDED.{}", c);
+    set += fmt::format("{} = {}, ", c, value);
     old_values += fmt::format("t.{}, ", c);
-    new_values += fmt::format("EXCLUDED.{}, ", c);
+    new_values += value + ", ";
   }
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows changed,

@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/sql_identifier.h"
 #include "blobs/attachment_rows.h"
+#include "mapping/live_view.h"
 #include "mapping/plan_json.h"
 #include "mapping/schema_change_ddl.h"
 #include "pg/catalog_rows.h"
@@ -78,6 +80,20 @@ class Applier {
   const SchemaSyncOptions& options_;
 };
 
+// The columns of a view, in order; none when there is no such view.
+Result<std::vector<std::string>> ReadViewColumns(pg::Transaction& tx, const std::string& schema,
+                                                 const std::string& view) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      tx.Exec("SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+              "WHERE c.oid = to_regclass($1) AND c.relkind = 'v' AND a.attnum > 0 AND NOT "
+              "a.attisdropped ORDER BY a.attnum",
+              {QualifiedName(schema, view)}));
+  std::vector<std::string> out;
+  for (int i = 0; i < rows.size(); ++i) out.emplace_back(rows.Get(i, 0));
+  return out;
+}
+
 SchemaSyncSummary Summarise(const mapping::SchemaDiff& diff) {
   SchemaSyncSummary out;
   std::set<std::string> reread;
@@ -118,6 +134,23 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
   AIRPG_ASSIGN_OR_RETURN(view, ReadCatalogView(tx.connection(), base_id));
   AIRPG_ASSIGN_OR_RETURN(diff, mapping::DiffSchema(view, current));
   SchemaSyncSummary summary = Summarise(diff);
+  // The live-rows views, kept right in this transaction (mapping/live_view.h):
+  // dropped before a change that would break them, altered or created after.
+  std::vector<std::string> after_changes;
+  for (const auto& table : diff.after.tables) {
+    // A catalogued table the live schema does not hold has no rows to show.
+    const mapping::CatalogTable* live = view.FindTable(table.table_id);
+    if (live == nullptr || live->columns.empty()) continue;
+    const mapping::TablePlan* before = diff.before.FindTable(table.table_id);
+    std::vector<std::string> view_columns;
+    if (before != nullptr) {
+      AIRPG_ASSIGN_OR_RETURN(view_columns, ReadViewColumns(tx, view.schema, before->live_view));
+    }
+    mapping::LiveViewUpkeep upkeep =
+        mapping::PlanLiveViewUpkeep(before, &table, view.schema, view_columns);
+    for (const auto& statement : upkeep.before) AIRPG_RETURN_IF_ERROR(tx.Run(statement));
+    after_changes.insert(after_changes.end(), upkeep.after.begin(), upkeep.after.end());
+  }
   Applier applier(tx, base, diff, view.schema, options);
   for (const auto& change : summary.applied) {
     Status applied = applier.Apply(change);
@@ -126,6 +159,7 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
                     fmt::format("base {}: {}: {}", base_id, change.description, applied.message()));
     }
   }
+  for (const auto& statement : after_changes) AIRPG_RETURN_IF_ERROR(tx.Run(statement));
   // The full read a change asks for is owed until a poll has done it: the
   // poll reads everything when the watermark is -infinity (safety_poll.h),
   // and the mark commits with the DDL, so a kill in between loses nothing.

@@ -236,7 +236,12 @@ TEST_F(SchemaSyncTest, FieldsStoredInRelationsGetWhatAMigrationWouldGiveThem) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = "
                    "'work'::regnamespace"),
             "6");
-  EXPECT_EQ(ColumnType("tasks", "lead"), "bigint");
+  EXPECT_EQ(ColumnType("tasks", "lead_id"), "bigint");  // a single link's key: <field>_id
+  // Every foreign-key column added leads an index, as a migration gives it.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_constraint c WHERE c.contype = 'f' AND "
+                   "c.connamespace = 'work'::regnamespace AND NOT EXISTS (SELECT FROM pg_index i "
+                   "WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])"),
+            "0");
   EXPECT_EQ(ColumnType("tasks", "owner"), "text");
   EXPECT_EQ(ColumnType("tasks", "files"), "<none>");   // rows of airpg.attachments
   EXPECT_EQ(ColumnType("people", "leads"), "<none>");  // the inverse of a foreign key

@@ -4,10 +4,13 @@
 
 #include <map>
 #include <optional>
+#include <set>
 
 #include "base/log.h"
 #include "base/sql_identifier.h"
+#include "mapping/ddl.h"
 #include "mapping/field_ddl.h"
+#include "mapping/live_view.h"
 #include "pg/transaction.h"
 #include "sync/live_schema.h"
 #include "sync/schema_change_lock.h"
@@ -77,9 +80,63 @@ Result<Step> ChoicesStep(pg::Connection& conn, const std::string& schema,
   return step;
 }
 
+Result<std::set<std::string>> ReadLiveViews(pg::Connection& conn, const std::string& schema) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid "
+                                   "= c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'v'",
+                                   {schema}));
+  std::set<std::string> out;
+  for (int i = 0; i < rows.size(); ++i) out.emplace(rows.Get(i, 0));
+  return out;
+}
+
+// table name → the columns an index of the table leads with.
+using LeadingColumns = std::map<std::string, std::set<std::string>>;
+
+Result<LeadingColumns> ReadLeadingColumns(pg::Connection& conn, const std::string& schema) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec("SELECT c.relname, a.attname FROM pg_index i "
+                                   "JOIN pg_class c ON c.oid = i.indrelid "
+                                   "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                   "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = "
+                                   "i.indkey[0] WHERE n.nspname = $1",
+                                   {schema}));
+  LeadingColumns out;
+  for (int i = 0; i < rows.size(); ++i) out[std::string(rows.Get(i, 0))].emplace(rows.Get(i, 1));
+  return out;
+}
+
+// The foreign-key columns of a field that an older airpg left without an
+// index (a single collaborator's column, a collaborator junction's user_id).
+void IndexSteps(const LeadingColumns& indexed, const LiveColumns& columns,
+                const std::string& schema, const mapping::TablePlan& table,
+                const mapping::FieldPlan& f, std::vector<Step>& steps) {
+  std::string relation, column;
+  if (f.column.storage == mapping::Storage::kUser && f.HasColumn()) {
+    relation = table.table_name;
+    column = f.column_name;
+  } else if (f.column.storage == mapping::Storage::kUserJunction && !f.relation_table.empty()) {
+    relation = f.relation_table;
+    column = "user_id";
+  } else {
+    return;
+  }
+  auto live = columns.find(relation);
+  if (live == columns.end() || !live->second.count(column)) return;
+  auto index = indexed.find(relation);
+  if (index != indexed.end() && index->second.count(column)) return;
+  Step step;
+  step.change = fmt::format("upgrade: index on foreign key {}.{}", relation, column);
+  step.statements.push_back(fmt::format("CREATE INDEX ON {} ({})", QualifiedName(schema, relation),
+                                        QuoteIdentifier(column)));
+  steps.push_back(std::move(step));
+}
+
 // What the live schema lacks against `live`'s plan, one step per change.
 Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live) {
   AIRPG_ASSIGN_OR_RETURN(LiveColumns columns, ReadLiveColumns(conn, live.schema));
+  AIRPG_ASSIGN_OR_RETURN(std::set<std::string> views, ReadLiveViews(conn, live.schema));
+  AIRPG_ASSIGN_OR_RETURN(LeadingColumns indexed, ReadLeadingColumns(conn, live.schema));
   std::vector<Step> steps;
   for (const auto& table : live.plan.tables) {
     auto cols = columns.find(table.table_name);
@@ -96,6 +153,7 @@ Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live
       steps.push_back(std::move(step));
     }
     for (const auto& f : table.fields) {
+      IndexSteps(indexed, columns, live.schema, table, f, steps);
       if (f.HasColumn()) {
         auto type = cols->second.find(f.column_name);
         if (type != cols->second.end() && type->second != f.column.sql_type &&
@@ -104,6 +162,9 @@ Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live
           step.change =
               fmt::format("upgrade: column {}.{} of field {} from {} to {}", table.table_name,
                           f.column_name, f.field.id, type->second, f.column.sql_type);
+          // The live-rows view pins the column's type: it goes, and comes back below.
+          step.statements.push_back(mapping::DropLiveViewSql(table, live.schema));
+          views.erase(table.live_view);
           step.statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {}", q,
                                                 QuoteIdentifier(f.column_name), f.column.sql_type));
           step.field_id = f.field.id;
@@ -119,6 +180,17 @@ Result<std::vector<Step>> PlanUpgrade(pg::Connection& conn, const LiveBase& live
         }
       }
     }
+  }
+  // Views last: they read the columns as the steps above leave them.
+  for (const auto& table : live.plan.tables) {
+    if (!columns.count(table.table_name) || views.count(table.live_view)) continue;
+    Step step;
+    step.change = fmt::format("upgrade: table {} gets its live-rows view {}", table.table_name,
+                              table.live_view);
+    step.statements.push_back(mapping::CreateLiveViewSql(table, live.schema));
+    // A table from before the views also lacks its bookkeeping comments.
+    step.comments = mapping::BookkeepingComments(table.table_name);
+    steps.push_back(std::move(step));
   }
   return steps;
 }

@@ -39,6 +39,20 @@ TEST_F(MigrateTest, DeltaSampleBaseMigratesVerifiesAndJoinsThroughForeignKeys) {
                    s + "'::regnamespace") != "0",
             true);
   EXPECT_EQ(Scalar("SELECT count(*) FROM " + s + ".registrations"), "4");
+  // As a Postgres engineer expects: a single link is `<field>_id`, each
+  // table has a view of its live rows, and airtable_modified_time is filled
+  // where Airtable says it (Clients' "Last Modified" field watches every
+  // field; a record unchanged since the emulator loaded it was last
+  // modified when it was created; Registrations have no such field).
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + s + ".registrations_live r JOIN " + s +
+                   ".clients_live c ON c.id = r.client_id JOIN " + s +
+                   ".state_regulators_live g ON g.id = r.regulator_id"),
+            "4");
+  EXPECT_EQ(Scalar("SELECT count(*) FILTER (WHERE airtable_modified_time = airtable_created_time) "
+                   "|| '/' || count(*) FROM " +
+                   s + ".clients"),
+            "4/4");
+  EXPECT_EQ(Scalar("SELECT count(airtable_modified_time) FROM " + s + ".registrations"), "0");
   // Every attachment's bytes are stored and match the sha256 recorded.
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachments a JOIN airpg.blobs b USING (sha256) "
                    "WHERE a.schema_name = '" +
@@ -54,6 +68,30 @@ TEST_F(MigrateTest, DeltaSampleBaseMigratesVerifiesAndJoinsThroughForeignKeys) {
                    "'airpg_audit' AND event_object_schema = '" +
                    s + "'") == "0",
             false);
+}
+
+// A base migrated before single links were `<field>_id` keeps its names
+// while syncing (names are kept by id); a new migration builds a new schema
+// and gives its keys the new names.
+TEST_F(MigrateTest, AMigrationRenamesKeysNamedBeforeFieldIdKeys) {
+  StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+  ASSERT_TRUE(Run(kDelta).ok());
+  std::string s = "delta_analytics_registration_tracking";
+  // As an older airpg left it.
+  ASSERT_TRUE(
+      conn().Run("ALTER TABLE " + s + ".registrations RENAME COLUMN client_id TO client").ok());
+  ASSERT_TRUE(
+      conn()
+          .Run(
+              "UPDATE airpg.fields SET column_name = 'client' WHERE field_id = 'fldRegClient00001'")
+          .ok());
+  auto again = Run(kDelta);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Scalar("SELECT column_name FROM airpg.fields WHERE field_id = 'fldRegClient00001'"),
+            "client_id");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + s + ".registrations WHERE client_id IS NOT NULL"),
+            "4");
+  ExpectClean(Verify(kDelta));
 }
 
 // A schema airpg does not own is never taken over: the swap would move it

@@ -325,5 +325,77 @@ TEST_F(SchemaSyncIntegrationTest, ATypeChangeAndARemovalMadeInTheSchemaAreTracke
             "0");
 }
 
+// The live-rows views follow every change in the same DDL transaction: a
+// renamed table's view is renamed (and a view built on it keeps working), a
+// renamed single link's FK column is `<new name>_id` in the table and the
+// view, a dropped column (which a view would pin) and a retyped one are gone
+// from the view or take the new type.
+TEST_F(SchemaSyncIntegrationTest, TheLiveViewsFollowRenamesDropsAndRetypes) {
+  auto live = [&](const std::string& view) {
+    return Scalar(
+        "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = "
+        "to_regclass($1) AND attnum > 0",
+        {std::string(kSchema) + "." + view});
+  };
+  ASSERT_NE(live("registrations_live").find(",client_id,"), std::string::npos)
+      << live("registrations_live");
+  ASSERT_NE(live("documents_live").find(",reviewed"), std::string::npos);
+  ASSERT_TRUE(conn()
+                  .Run(std::string("CREATE VIEW ") + kSchema +
+                       ".gold_clients AS SELECT company FROM " + kSchema +
+                       ".clients_live WHERE tier = 'Gold'")
+                  .ok());
+  std::string gold = Scalar(std::string("SELECT count(*) FROM ") + kSchema + ".gold_clients");
+  auto schema = client_->GetBaseSchema(kDelta, false);
+  ASSERT_TRUE(schema.ok());
+  for (auto& table : schema->tables) {
+    if (table.id == kClients) table.name = "Customers";
+    for (auto& field : table.fields) {
+      if (field.id == "fldRegClient00001") field.name = "Customer";
+      if (field.id == "fldRegUnits000001") {  // Branch Count: number → text
+        field.type_name = "singleLineText";
+        field.type = airtable::FieldType::kSingleLineText;
+        field.options_json.clear();
+      }
+    }
+    if (table.id == "tblDocuments00001") {  // Reviewed (checkbox) removed
+      std::erase_if(table.fields, [](const auto& f) { return f.id == "fldDocReviewed001"; });
+    }
+  }
+  sync::SchemaSyncOptions options;
+  options.drop_removed = true;
+  auto summary = sync::ApplySchemaChanges(conn(), kDelta, *schema, options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->applied.size(), 4u);
+  EXPECT_EQ(ColumnType("registrations", "customer_id"), "bigint");
+  EXPECT_EQ(ColumnType("registrations", "client_id"), "<none>");
+  EXPECT_EQ(ColumnType("documents", "reviewed"), "<none>");
+  EXPECT_EQ(Scalar("SELECT to_regclass($1) IS NULL", {std::string(kSchema) + ".clients_live"}),
+            "t");
+  EXPECT_NE(live("customers_live").find("airtable_modified_time,company,"), std::string::npos);
+  // A view built on a live view that only changed names still works.
+  EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM ") + kSchema + ".gold_clients"), gold);
+  std::string registrations = live("registrations_live");
+  EXPECT_NE(registrations.find(",customer_id,"), std::string::npos) << registrations;
+  EXPECT_EQ(registrations.find("client_id"), std::string::npos) << registrations;
+  EXPECT_EQ(registrations.find("branch_count__v1"), std::string::npos) << registrations;
+  EXPECT_EQ(Scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                   "to_regclass($1) AND attname = 'branch_count'",
+                   {std::string(kSchema) + ".registrations_live"}),
+            "text");
+  EXPECT_EQ(live("documents_live").find("reviewed"), std::string::npos);
+  // The view holds the live rows only, joined through the renamed key.
+  ASSERT_TRUE(conn()
+                  .Run(std::string("UPDATE ") + kSchema +
+                       ".registrations SET deleted_at = now() WHERE airtable_id = "
+                       "'recRegSoAz000001'")
+                  .ok());
+  EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM ") + kSchema + ".registrations_live r JOIN " +
+                   kSchema + ".customers_live c ON c.id = r.customer_id"),
+            std::to_string(std::stoi(Scalar(std::string("SELECT count(*) FROM ") + kSchema +
+                                            ".registrations WHERE customer_id IS NOT NULL")) -
+                           1));
+}
+
 }  // namespace
 }  // namespace airpg

@@ -56,7 +56,8 @@ json UpgradeBase() {
        {{"id", "fldUpgTags0000001"},
         {"name", "Tags"},
         {"type", "multipleSelects"},
-        {"options", {{"choices", json::array({{{"id", "selUpgTagA0000001"}, {"name", "a"}}})}}}}});
+        {"options", {{"choices", json::array({{{"id", "selUpgTagA0000001"}, {"name", "a"}}})}}}},
+       {{"id", "fldUpgOwner000001"}, {"name", "Owner"}, {"type", "singleCollaborator"}}});
   json records = json::array({{{"id", "recUpgRow00000001"},
                                {"fields",
                                 {{"Name", "one"},
@@ -110,9 +111,17 @@ class SchemaUpgradeTest : public testing::EmulatedBaseTest {
     return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
   }
 
-  // The live schema as an airpg from before issue 13 left it.
+  // The live schema as an airpg from before issue 13 left it (and before
+  // issue 15: no live-rows view).
   void MakeOldShape() {
     std::string items = std::string(kSchema) + ".items";
+    Sql("DROP VIEW " + items + "_live");
+    Sql("COMMENT ON COLUMN " + items + ".airtable_modified_time IS NULL");
+    Sql("DROP INDEX " + Scalar(fmt::format("SELECT indexrelid::regclass::text FROM pg_index i "
+                                           "JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
+                                           "a.attnum = i.indkey[0] WHERE i.indrelid = "
+                                           "'{}'::regclass AND a.attname = '{}'",
+                                           items, Column("fldUpgOwner000001"))));
     std::string choices =
         std::string(kSchema) + "." +
         Scalar("SELECT relation_table FROM airpg.fields WHERE field_id = 'fldUpgStatus00001'");
@@ -177,7 +186,21 @@ TEST_F(SchemaUpgradeTest, AnOldLiveSchemaIsUpgradedWhenTheSyncStartsAndAChangeAr
 
   // The upgrade: each DDL in the schema versions, the catalog's types current.
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions WHERE change LIKE 'upgrade:%'"),
-            "4");
+            "6");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.schema_versions WHERE change = "
+                   "'upgrade: index on foreign key items.owner'"),
+            "1");
+  // The live-rows view is back, over the widened column, and the bookkeeping
+  // columns have their comments.
+  EXPECT_NE(Scalar(fmt::format("SELECT col_description('{}.items'::regclass, attnum) FROM "
+                               "pg_attribute WHERE attrelid = '{}.items'::regclass AND attname = "
+                               "'airtable_modified_time'",
+                               kSchema, kSchema)),
+            "");
+  EXPECT_EQ(Scalar(fmt::format("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                               "attrelid = '{}.items_live'::regclass AND attname = '{}'",
+                               kSchema, Column("fldUpgAmount00001"))),
+            "numeric");
   EXPECT_EQ(Scalar("SELECT string_agg(DISTINCT sql_type, ',') FROM airpg.fields WHERE field_id IN "
                    "('fldUpgAmount00001', 'fldUpgRatio000001')"),
             "numeric");
@@ -220,7 +243,7 @@ TEST_F(SchemaUpgradeTest, TheUpgradeTakesTheBasesLockOrAppliesNothing) {
   ASSERT_TRUE(other->Run("SELECT pg_advisory_unlock_all()").ok());
   auto done = sync::UpgradeLiveSchema(conn(), kBase);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
-  EXPECT_EQ(done->applied.size(), 4u);
+  EXPECT_EQ(done->applied.size(), 6u);
   EXPECT_EQ(Row("airpg_cell_errors IS NULL"), "t");
   EXPECT_EQ(Row(Column("fldUpgAmount00001") + "::text"), "1.50");  // kept as it was stored
 }

@@ -109,11 +109,19 @@ TEST_F(SyncApplyTest, CreatesUpdatesLinksAndDeletesReachPostgresAndReapplyingCha
   ExpectClean(Verify(kDelta));
   EXPECT_EQ(
       Scalar(std::string("SELECT c.company FROM ") + kSchema + ".registrations r JOIN " + kSchema +
-             ".clients c ON c.id = r.client WHERE r.airtable_id = " + "'recRegNwTx000001'"),
+             ".clients c ON c.id = r.client_id WHERE r.airtable_id = " + "'recRegNwTx000001'"),
       "Acme Ltd");
   EXPECT_EQ(Scalar(std::string("SELECT deleted_at IS NOT NULL FROM ") + kSchema +
                    ".documents WHERE airtable_id = 'recDocBpNyApp0001'"),
             "t");
+  // Clients have a "Last Modified" field watching every field: the sync
+  // fills airtable_modified_time from it; Documents have none (NULL).
+  EXPECT_EQ(Scalar(std::string("SELECT airtable_modified_time >= airtable_created_time FROM ") +
+                   kSchema + ".clients WHERE airtable_id = '" + acme + "'"),
+            "t");
+  EXPECT_EQ(
+      Scalar(std::string("SELECT count(airtable_modified_time) FROM ") + kSchema + ".documents"),
+      "0");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE origin = 'airtable'") != "0", true);
 
   auto again = Apply(batch);
@@ -228,6 +236,14 @@ TEST_F(SyncApplyTest, APayloadCycleAppliesWhatTheWebhookReportsAndStoresItsCurso
   EXPECT_FALSE(cycle->needs_schema_refresh);
   ExpectClean(Verify(kDelta));
   EXPECT_EQ(Scalar("SELECT cursor FROM airpg.sync_bases"), "4");
+  // Documents have no lastModifiedTime field: the payload that created the
+  // new one says when; a document no payload named has none.
+  EXPECT_EQ(Scalar(std::string("SELECT airtable_modified_time >= airtable_created_time FROM ") +
+                   kSchema + ".documents WHERE airtable_id = '" + added + "'"),
+            "t");
+  EXPECT_EQ(Scalar(std::string("SELECT airtable_modified_time IS NULL FROM ") + kSchema +
+                   ".documents WHERE airtable_id = 'recDocBpNyApp0001'"),
+            "t");
   // A duplicated or late ping makes the next cycle find nothing new.
   auto again = sync::RunPayloadCycle(*client_, conn(), applier, live_);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
