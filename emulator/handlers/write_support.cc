@@ -2,6 +2,7 @@
 #include "emulator/handlers/handlers.h"
 #include "emulator/json_read.h"
 #include "emulator/record_renderer.h"
+#include "emulator/recompute.h"
 
 namespace airpg::emulator {
 
@@ -69,6 +70,16 @@ void StampUser(const Call& call, const Table& table, Json& cells, bool created) 
   }
 }
 
+// The other records a recompute changed (recompute.h), reported as
+// changes after the written record's own, as Airtable's webhooks show them.
+void ReportRecomputed(Call& call, std::vector<RecomputedRecord> recomputed) {
+  for (RecomputedRecord& done : recomputed) {
+    call.changes.records.push_back({RecordChange::Kind::kChanged, done.ref.table_id,
+                                    done.ref.record_id, done.created_millis,
+                                    std::move(done.previous), std::move(done.current)});
+  }
+}
+
 }  // namespace
 
 Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json cells) {
@@ -82,24 +93,38 @@ Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json
   if (numbered) ++table.next_auto_number;
   Record& stored = table.AddRecord(std::move(record));
   ApplyCells(base, table, stored, std::move(cells), call.now_millis);
+  RecordRef written{table.id, stored.id};
+  std::vector<RecomputedRecord> recomputed = Recompute(base, {written}, call.now_millis, &written);
   call.changes.records.push_back({RecordChange::Kind::kCreated, table.id, stored.id,
                                   stored.created_millis, Json(), stored.cells});
+  ReportRecomputed(call, std::move(recomputed));
   return stored;
 }
 
 void StoreChangedRecord(Call& call, Base& base, Table& table, Record& record, Json cells) {
   Json previous = record.cells;
   StampUser(call, table, cells, false);
+  // Records that lose a link to this one recompute too.
+  RecordRef written{table.id, record.id};
+  std::vector<RecordRef> seeds = LinkedRecords(base, table, previous);
+  seeds.insert(seeds.begin(), written);
   ApplyCells(base, table, record, std::move(cells), call.now_millis);
+  std::vector<RecomputedRecord> recomputed =
+      Recompute(base, seeds, call.now_millis, &written);
   call.changes.records.push_back({RecordChange::Kind::kChanged, table.id, record.id,
                                   record.created_millis, std::move(previous), record.cells});
+  ReportRecomputed(call, std::move(recomputed));
 }
 
 void StoreDeletedRecord(Call& call, Base& base, Table& table, const std::string& record_id) {
-  if (!table.RemoveRecord(record_id)) return;
+  const Record* record = table.FindRecord(record_id);
+  if (record == nullptr) return;
+  std::vector<RecordRef> linked = LinkedRecords(base, table, record->cells);
+  table.RemoveRecord(record_id);
   UnlinkEverywhere(base, table.id, record_id);
   call.changes.records.push_back(
       {RecordChange::Kind::kDestroyed, table.id, record_id, 0, Json(), Json()});
+  ReportRecomputed(call, Recompute(base, linked, call.now_millis));
 }
 
 }  // namespace airpg::emulator
