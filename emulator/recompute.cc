@@ -91,6 +91,22 @@ class Recomputer {
     return changed;
   }
 
+  // Every record of the base, a pass per table at a time, until a pass
+  // changes nothing (chains across tables settle one level per pass).
+  void RunAll() {
+    for (int pass = 0; pass < kMaxPasses; ++pass) {
+      bool changed = false;
+      for (Table& table : base_.tables) {
+        for (Record& record : table.records) {
+          Json before = record.cells;
+          RecomputeRecord(table, record);
+          changed = changed || record.cells != before;
+        }
+      }
+      if (!changed) return;
+    }
+  }
+
  private:
   void RecomputeRecord(Table& table, Record& record) {
     bool any = std::any_of(table.fields.begin(), table.fields.end(),
@@ -113,9 +129,8 @@ class Recomputer {
           r.cells.erase(field.id);
         } else {
           record.cells[field.id] = *cell;
-          Result<formula::Value> value =
-              formula::CellValue(*schema.Find(field.id), ToJsonValue(CellValue(base_, table, field,
-                                                                                 record)));
+          Result<formula::Value> value = formula::CellValue(
+              *schema.Find(field.id), ToJsonValue(CellValue(base_, table, field, record)));
           r.cells[field.id] = value.ok() ? *value : formula::Value::Error();
         }
       }
@@ -124,9 +139,8 @@ class Recomputer {
   }
 
   // The field's new cell (null: empty), or nullopt to keep what is stored.
-  std::optional<Json> Compute(const Table& table, const Field& field,
-                              const formula::Schema& schema, const formula::Record& r,
-                              const Record& record) {
+  std::optional<Json> Compute(const Table& table, const Field& field, const formula::Schema& schema,
+                              const formula::Record& r, const Record& record) {
     if (!BoolAt(field.options, "isValid", true)) return std::nullopt;
     if (field.kind() == FieldType::kFormula) {
       const formula::Node* root = formulas_.Get(StringAt(field.options, "formula"));
@@ -208,6 +222,14 @@ std::vector<RecordRef> LinkedRecords(Base& base, const Table& table, const Json&
 std::vector<RecomputedRecord> Recompute(Base& base, const std::vector<RecordRef>& seeds,
                                         int64_t now_millis, const RecordRef* written) {
   return Recomputer(base, now_millis, written).Run(seeds);
+}
+
+}  // namespace airpg::emulator
+
+namespace airpg::emulator {
+
+void RecomputeAll(Base& base, int64_t now_millis) {
+  Recomputer(base, now_millis, nullptr).RunAll();
 }
 
 }  // namespace airpg::emulator

@@ -40,4 +40,8 @@ std::vector<RecordRef> LinkedRecords(Base& base, const Table& table, const Json&
 std::vector<RecomputedRecord> Recompute(Base& base, const std::vector<RecordRef>& seeds,
                                         int64_t now_millis, const RecordRef* written = nullptr);
 
+// Recomputes every record of `base`: a data file's computed cells are what
+// Airtable would show for its other cells, whatever the file stored.
+void RecomputeAll(Base& base, int64_t now_millis);
+
 }  // namespace airpg::emulator

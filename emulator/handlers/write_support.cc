@@ -1,8 +1,8 @@
 // Helpers shared by the record write handlers; see handlers.h.
 #include "emulator/handlers/handlers.h"
 #include "emulator/json_read.h"
-#include "emulator/record_renderer.h"
 #include "emulator/recompute.h"
+#include "emulator/record_renderer.h"
 
 namespace airpg::emulator {
 
@@ -109,8 +109,7 @@ void StoreChangedRecord(Call& call, Base& base, Table& table, Record& record, Js
   std::vector<RecordRef> seeds = LinkedRecords(base, table, previous);
   seeds.insert(seeds.begin(), written);
   ApplyCells(base, table, record, std::move(cells), call.now_millis);
-  std::vector<RecomputedRecord> recomputed =
-      Recompute(base, seeds, call.now_millis, &written);
+  std::vector<RecomputedRecord> recomputed = Recompute(base, seeds, call.now_millis, &written);
   call.changes.records.push_back({RecordChange::Kind::kChanged, table.id, record.id,
                                   record.created_millis, std::move(previous), record.cells});
   ReportRecomputed(call, std::move(recomputed));
