@@ -76,7 +76,8 @@ Json CellFromValue(const formula::Value& value, const std::string& result_type) 
       return n;
     }
     case ValueKind::kText:
-      return value.text;
+      // An empty text is an empty cell, which the API leaves out.
+      return value.text.empty() ? Json() : Json(value.text);
     case ValueKind::kBool:
       // A false checkbox-like result is an empty cell on the wire.
       return value.boolean ? Json(true) : Json();

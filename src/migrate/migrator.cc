@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/sql_identifier.h"
+#include "mapping/computed_view.h"
 #include "mapping/ddl.h"
 #include "mapping/naming.h"
 #include "mapping/plan_json.h"
@@ -116,6 +117,17 @@ Result<RunState> StartOrResume(pg::Connection& conn, const MigrateOptions& optio
   for (const auto& s : ScratchTableDdl(run.staging)) AIRPG_RETURN_IF_ERROR(tx.Run(s));
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return run;
+}
+
+// S.<table>_computed for every table (mapping/computed_view.h), in one transaction.
+Status CreateComputedViews(pg::Connection& conn, const mapping::SchemaPlan& plan,
+                           const std::string& schema) {
+  mapping::ComputedPlan computed = mapping::PlanComputed(plan, schema);
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  for (const std::string& s : mapping::ComputedViewDdl(plan, computed, schema)) {
+    AIRPG_RETURN_IF_ERROR(tx.Run(s));
+  }
+  return tx.Commit();
 }
 
 Result<std::map<std::string, TableSummary>> LoadedTables(pg::Connection& conn, int64_t run_id) {
@@ -328,6 +340,8 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
                   {std::to_string(run.run_id)}));
     summary.link_rejects = std::stoll(std::string(rows.Get(0, 0)));
   }
+  // The computed-field views (issue 18); idempotent, so a resumed run redoes them.
+  AIRPG_RETURN_IF_ERROR(CreateComputedViews(conn, plan, run.staging));
   if (stopped()) return cancelled();
   AIRPG_ASSIGN_OR_RETURN(summary.verify, VerifyStaging(conn, run.staging, plan, run.run_id));
   if (!summary.verify.clean()) {
