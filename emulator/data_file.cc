@@ -117,7 +117,7 @@ Result<Model> ModelFromJson(const Json& json, IdGenerator& ids, int64_t now) {
       AIRPG_ASSIGN_OR_RETURN(Table table, TableFromJson(t, ids, now));
       base.tables.push_back(std::move(table));
     }
-    RecomputeAll(base, now);
+    FillComputedCells(base, now);
     model.bases.push_back(std::move(base));
   }
   return model;

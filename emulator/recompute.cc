@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "emulator/formula_cells.h"
 #include "emulator/json_read.h"
@@ -92,8 +93,10 @@ class Recomputer {
   }
 
   // Every record of the base, a pass per table at a time, until a pass
-  // changes nothing (chains across tables settle one level per pass).
-  void RunAll() {
+  // changes nothing (chains across tables settle one level per pass). Only
+  // empty computed cells are filled: a stored one is Airtable's own value.
+  void FillAll() {
+    fill_only_ = true;
     for (int pass = 0; pass < kMaxPasses; ++pass) {
       bool changed = false;
       for (Table& table : base_.tables) {
@@ -118,9 +121,14 @@ class Recomputer {
       bool changed = false;
       for (const Field& field : table.fields) {
         if (!IsComputedCell(field.kind())) continue;
+        auto stored = record.cells.find(field.id);
+        if (fill_only_ && stored != record.cells.end() &&
+            !filled_fields_.count(field.id + "@" + record.id)) {
+          continue;  // stored by the data file
+        }
         std::optional<Json> cell = Compute(table, field, schema, r, record);
         if (!cell) continue;  // kept as stored
-        auto stored = record.cells.find(field.id);
+        if (fill_only_) filled_fields_.insert(field.id + "@" + record.id);
         Json current = stored == record.cells.end() ? Json() : *stored;
         if (current == *cell) continue;
         changed = true;
@@ -202,6 +210,10 @@ class Recomputer {
   formula::EvalOptions options_;
   FormulaCache formulas_;
   std::map<std::string, int> visits_;
+  // FillAll: the cells it computed (field@record), which later passes may
+  // recompute; every other stored cell is left as the data file gave it.
+  bool fill_only_ = false;
+  std::set<std::string> filled_fields_;
 };
 
 }  // namespace
@@ -224,12 +236,8 @@ std::vector<RecomputedRecord> Recompute(Base& base, const std::vector<RecordRef>
   return Recomputer(base, now_millis, written).Run(seeds);
 }
 
-}  // namespace airpg::emulator
-
-namespace airpg::emulator {
-
-void RecomputeAll(Base& base, int64_t now_millis) {
-  Recomputer(base, now_millis, nullptr).RunAll();
+void FillComputedCells(Base& base, int64_t now_millis) {
+  Recomputer(base, now_millis, nullptr).FillAll();
 }
 
 }  // namespace airpg::emulator

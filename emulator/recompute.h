@@ -40,8 +40,9 @@ std::vector<RecordRef> LinkedRecords(Base& base, const Table& table, const Json&
 std::vector<RecomputedRecord> Recompute(Base& base, const std::vector<RecordRef>& seeds,
                                         int64_t now_millis, const RecordRef* written = nullptr);
 
-// Recomputes every record of `base`: a data file's computed cells are what
-// Airtable would show for its other cells, whatever the file stored.
-void RecomputeAll(Base& base, int64_t now_millis);
+// Fills the computed cells a data file leaves empty, for every record of
+// `base`. Cells the file stores are kept: they are Airtable's own values
+// (captured fixtures hold errors and NOW()-based values the file must keep).
+void FillComputedCells(Base& base, int64_t now_millis);
 
 }  // namespace airpg::emulator

@@ -1,5 +1,5 @@
 // The emulator recomputes formula, rollup, lookup and count cells on every
-// write and when it loads a data file, as Airtable does (recompute.h), over
+// write, as Airtable does, and fills those a data file leaves empty (recompute.h), over
 // a base with chains across tables (testdata/computed_chain.json): a formula
 // over a lookup over a formula over a rollup over a formula.
 #include <gtest/gtest.h>
@@ -134,6 +134,17 @@ TEST_F(RecomputeTest, WebhooksReportTheRecomputedRecords) {
                   ["cellValuesByFieldId"]["fldOrderTotal0001"],
             12.5);
   EXPECT_TRUE(tables["tblCustomers00001"]["changedRecordsById"].contains("recCust0000000001"));
+}
+
+TEST(RecomputeLoadTest, StoredCellsOfADataFileAreKept) {
+  EmulatorOptions options = TestEmulator::DefaultOptions();
+  json data = json::parse(ChainData());
+  // Airtable's own value, even one the evaluator would not give, is kept.
+  data["bases"][0]["tables"][0]["records"][0]["fields"]["Line"] = 99;
+  options.data_json = data.dump();
+  TestEmulator emu(options);
+  EXPECT_EQ(emu.Get(std::string(kItems) + "/recItem0000000001").body["fields"]["Line"], 99);
+  EXPECT_EQ(emu.Get(std::string(kOrders) + "/recOrder000000001").body["fields"]["Total"], 103.5);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "mapping/schema_change_ddl.h"
 #include "pg/catalog_rows.h"
 #include "pg/transaction.h"
+#include "sync/computed_views.h"
 #include "sync/live_schema.h"
 #include "sync/schema_change_lock.h"
 #include "sync/sync_events.h"
@@ -119,6 +120,7 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
   AIRPG_ASSIGN_OR_RETURN(diff, mapping::DiffSchema(view, current));
   SchemaSyncSummary summary = Summarise(diff);
   Applier applier(tx, base, diff, view.schema, options);
+  AIRPG_RETURN_IF_ERROR(DropComputedViews(tx.connection(), view));
   for (const auto& change : summary.applied) {
     Status applied = applier.Apply(change);
     if (!applied.ok()) {
@@ -126,6 +128,7 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
                     fmt::format("base {}: {}: {}", base_id, change.description, applied.message()));
     }
   }
+  AIRPG_RETURN_IF_ERROR(CreateComputedViews(tx.connection(), base_id));
   // The full read a change asks for is owed until a poll has done it: the
   // poll reads everything when the watermark is -infinity (safety_poll.h),
   // and the mark commits with the DDL, so a kill in between loses nothing.
