@@ -35,9 +35,7 @@ Result<std::string> RollupSql(std::string_view formula_text, const std::string& 
   const FieldPlan& source = *rows.source;
   bool number = IsNumberColumn(source);
   std::string x = fmt::format("({})::float8", value);
-  auto scalar = [&](const std::string& aggregate) {
-    return fmt::format("(SELECT {} {})", aggregate, rows.from_where);
-  };
+  auto scalar = [](const std::string& aggregate) { return aggregate; };
   if (root.args.size() == 1) {
     if (fn == "SUM" && number) return scalar(fmt::format("COALESCE(sum({}), 0)", x));
     if (fn == "MAX" && number) return scalar(fmt::format("COALESCE(max({}), 0)", x));

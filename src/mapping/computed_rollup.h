@@ -14,8 +14,8 @@
 namespace airpg::mapping {
 
 // `formula_text` over `value` (the linked row's value, SQL of its column
-// type) for the rows of `rows`: a scalar subquery. kUnimplemented names what
-// does not compile.
+// type) as one aggregate expression over the rows of `rows` (the caller
+// puts it in their SELECT). kUnimplemented names what does not compile.
 Result<std::string> RollupSql(std::string_view formula_text, const std::string& value,
                               const LinkedRows& rows);
 

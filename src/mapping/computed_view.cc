@@ -98,7 +98,11 @@ class Planner {
   ComputedPlan Run() {
     ComputedPlan out;
     for (const TablePlan& t : plan_.tables) {
-      ComputedTable table{t.table_id, t.table_name, ComputedViewName(t.table_name), {}};
+      ComputedTable table{t.table_id, t.table_name, ComputedViewName(t.table_name), {}, {}};
+      std::vector<ComputedLateral> fields;
+      laterals_ = &fields;
+      groups_.clear();
+      group_index_.clear();
       for (const FieldPlan& f : t.fields) {
         if (!IsComputedType(f.field.type)) continue;
         Result<std::string> sql = FieldSql(t, f, "t", 0);
@@ -108,6 +112,19 @@ class Planner {
           out.not_computed.push_back({t.table_id, t.table_name, f.field.id, f.field.name,
                                       f.field.type_name, std::string(sql.status().message())});
         }
+      }
+      // Link groups first: the field laterals read them.
+      for (const Group& g : groups_) {
+        std::string columns;
+        for (size_t i = 0; i < g.aggregates.size(); ++i) {
+          columns += fmt::format("{}{} AS {}", i ? ", " : "", g.aggregates[i],
+                                 QuoteIdentifier(fmt::format("a{}", i + 1)));
+        }
+        table.laterals.push_back({g.name, fmt::format("SELECT {} {}", columns, g.from_where)});
+      }
+      for (ComputedLateral& l : fields) {
+        table.laterals.push_back(
+            {l.name, fmt::format("SELECT {} AS \"v\" OFFSET 0", l.sql)});
       }
       out.tables.push_back(std::move(table));
     }
@@ -124,6 +141,13 @@ class Planner {
     if (!visiting_.insert(key).second) return UnimplementedError("a cycle of computed fields");
     Result<std::string> sql = ComputedSql(t, f, alias, depth);
     visiting_.erase(key);
+    if (sql.ok() && alias == "t") {
+      // The view's own row: computed once, in a LATERAL subquery that
+      // later fields read by name, rather than repeated where referenced.
+      std::string name = fmt::format("c{}", laterals_->size() + 1);
+      laterals_->push_back({name, *sql});
+      sql = fmt::format("{}.\"v\"", QuoteIdentifier(name));
+    }
     memo_.emplace(key, sql);
     return sql;
   }
@@ -147,19 +171,22 @@ class Planner {
       return UnimplementedError("its result is stored as jsonb (no plain result type)");
     }
     LinkSql links(plan_, schema_);
+    // The view's own row shares one scan of each link's rows (Aggregate).
+    int link_depth = alias == "t" ? 0 : depth;
     switch (f.field.type) {
       case FieldType::kFormula:
         return FormulaSql(t, f, alias, depth);
       case FieldType::kCount: {
-        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, depth));
-        return fmt::format("(SELECT count(*) {})::{}", rows.from_where, f.column.sql_type);
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
+        return fmt::format("({})::{}", Aggregate(rows, alias, "count(*)"), f.column.sql_type);
       }
       case FieldType::kMultipleLookupValues:
       case FieldType::kLookup: {
-        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, depth));
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
         AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
-        return fmt::format("(SELECT array_agg({0} ORDER BY {1}) {2} AND ({0}) IS NOT NULL)::{3}",
-                           value, rows.order_by, rows.from_where, f.column.sql_type);
+        std::string agg = fmt::format("array_agg({0} ORDER BY {1}) FILTER (WHERE ({0}) IS NOT NULL)",
+                                      value, rows.order_by);
+        return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
       }
       case FieldType::kRollup: {
         std::string text = OptionText(f.field, "formula");
@@ -167,14 +194,31 @@ class Planner {
           return UnimplementedError(
               "Airtable's API does not say a rollup's aggregation (options.formula)");
         }
-        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, depth));
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
         AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
-        AIRPG_ASSIGN_OR_RETURN(std::string sql, RollupSql(text, value, rows));
-        return fmt::format("({})::{}", sql, f.column.sql_type);
+        AIRPG_ASSIGN_OR_RETURN(std::string agg, RollupSql(text, value, rows));
+        return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
       }
       default:
         return UnimplementedError("not a computed field");
     }
+  }
+
+  // `agg` (an aggregate over the link's rows) for the row aliased `outer`:
+  // on the view's own row, a column of the link's one LATERAL group, so
+  // every lookup, rollup and count through one link scans its rows once;
+  // elsewhere a scalar subquery.
+  std::string Aggregate(const LinkedRows& rows, const std::string& outer, const std::string& agg) {
+    if (outer != "t") return fmt::format("(SELECT {} {})", agg, rows.from_where);
+    auto it = group_index_.find(rows.from_where);
+    if (it == group_index_.end()) {
+      it = group_index_.emplace(rows.from_where, groups_.size()).first;
+      groups_.push_back({fmt::format("g{}", groups_.size() + 1), rows.from_where, {}});
+    }
+    Group& g = groups_[it->second];
+    g.aggregates.push_back(agg);
+    return fmt::format("{}.{}", QuoteIdentifier(g.name),
+                       QuoteIdentifier(fmt::format("a{}", g.aggregates.size())));
   }
 
   Result<std::string> SourceSql(const LinkedRows& rows, int depth) {
@@ -232,11 +276,11 @@ class Planner {
       case formula::Type::kNumber:
         // NaN and ±Infinity are Airtable's special values: no column holds them.
         if (type != "double precision" && type != "float8") {
+          // NULLIF evaluates its first argument once.
           return fmt::format(
-              "(SELECT CASE WHEN \"v\" IN ('NaN', 'Infinity', '-Infinity') "
-              "THEN NULL ELSE \"v\"::{} END FROM (SELECT ({})::float8 AS \"v\") "
-              "AS \"n\")",
-              type, sql);
+              "NULLIF(NULLIF(NULLIF(({})::float8, 'NaN'::float8), 'Infinity'::float8), "
+              "'-Infinity'::float8)::{}",
+              sql, type);
         }
         return fmt::format("({})::{}", sql, type);
       default:
@@ -247,6 +291,15 @@ class Planner {
   const SchemaPlan& plan_;
   std::string schema_;
   std::map<std::string, Result<std::string>> memo_;
+  std::vector<ComputedLateral>* laterals_ = nullptr;  // the table being planned
+  // Its link groups: one LATERAL per link read, every aggregate over it.
+  struct Group {
+    std::string name;
+    std::string from_where;
+    std::vector<std::string> aggregates;
+  };
+  std::vector<Group> groups_;
+  std::map<std::string, size_t> group_index_;
   std::set<std::string> visiting_;
 };
 
@@ -293,10 +346,16 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
                         ",\n  NULLIF(\"t\".\"airpg_cell_errors\" - ARRAY[{}]::text[], "
                         "'{{}}'::jsonb) AS \"airpg_cell_errors\"",
                         field_ids);
+    std::string from = QualifiedName(schema, ct.table_name) + " AS \"t\"";
+    for (const ComputedLateral& l : ct.laterals) {
+      // OFFSET 0 keeps the planner from folding the subquery back into
+      // every expression that reads it (which would compute it again there).
+      from += fmt::format("\n  LEFT JOIN LATERAL ({}) AS {} ON TRUE", l.sql,
+                          QuoteIdentifier(l.name));
+    }
     std::string view = QualifiedName(schema, ct.view_name);
     out.push_back(fmt::format("DROP VIEW IF EXISTS {}", view));
-    out.push_back(fmt::format("CREATE VIEW {} AS\nSELECT {}\nFROM {} AS \"t\"", view, select,
-                              QualifiedName(schema, ct.table_name)));
+    out.push_back(fmt::format("CREATE VIEW {} AS\nSELECT {}\nFROM {}", view, select, from));
   }
   return out;
 }

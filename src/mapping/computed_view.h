@@ -19,8 +19,8 @@
 
 namespace airpg::mapping {
 
-// One computed field Postgres computes: its expression over the table's row
-// aliased "t", typed as the field's column.
+// One computed field Postgres computes: its value, typed as the field's
+// column, over the table's row aliased "t" and the laterals.
 struct ComputedColumn {
   std::string field_id;
   std::string column_name;
@@ -37,11 +37,22 @@ struct NotComputedField {
   std::string reason;
 };
 
+// A subquery evaluated once per row of the view, `LEFT JOIN LATERAL (sql)
+// AS name`: a link's rows with every aggregate the table's lookups,
+// rollups and counts take of them, or one computed field's value `v`. Later
+// ones may read earlier ones; OFFSET 0 keeps the planner from folding a
+// field's subquery back into every expression that reads it.
+struct ComputedLateral {
+  std::string name;
+  std::string sql;  // a SELECT
+};
+
 struct ComputedTable {
   std::string table_id;
   std::string table_name;
   std::string view_name;
   std::vector<ComputedColumn> columns;
+  std::vector<ComputedLateral> laterals;  // in dependency order
 };
 
 struct ComputedPlan {
