@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <vector>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -106,8 +106,8 @@ int main(int argc, char** argv) {
   nlohmann::json data = nlohmann::json::parse(text.str());
   nlohmann::json tables = data["bases"][0]["tables"];
   for (auto& t : tables) t.erase("records");
-  airtable::BaseSchema schema = OrDie(
-      airtable::ParseBaseSchema(nlohmann::json{{"tables", tables}}.dump()), "schema");
+  airtable::BaseSchema schema =
+      OrDie(airtable::ParseBaseSchema(nlohmann::json{{"tables", tables}}.dump()), "schema");
   mapping::SchemaPlan plan = OrDie(mapping::PlanSchema(schema, {}), "plan");
 
   std::string home = (fs::temp_directory_path() / "airpg-bench-XXXXXX").string();
@@ -126,10 +126,9 @@ int main(int argc, char** argv) {
     std::cerr << "computed_bench: loading " << rows << " orders, " << 2 * rows << " items\n";
     std::string orders = QualifiedName(kSchema, plan.FindTable("tblOrders00000001")->table_name);
     std::string items = QualifiedName(kSchema, plan.FindTable("tblItems000000001")->table_name);
-    OrDie(conn.Run(fmt::format(
-              "INSERT INTO {} (airtable_id, {}) SELECT 'recO' || g, 'order ' || g "
-              "FROM generate_series(1, {}) AS g",
-              orders, Column(plan, "fldOrderName00001"), rows)),
+    OrDie(conn.Run(fmt::format("INSERT INTO {} (airtable_id, {}) SELECT 'recO' || g, 'order ' || g "
+                               "FROM generate_series(1, {}) AS g",
+                               orders, Column(plan, "fldOrderName00001"), rows)),
           "orders");
     // Two items per order (ids 1..2N; order = (id + 1) / 2), and the
     // formula table read below is its first 100,000 rows by id.
@@ -144,17 +143,17 @@ int main(int argc, char** argv) {
     for (const auto& s : mapping::ComputedViewDdl(plan, computed, kSchema)) OrDie(conn.Run(s), s);
     OrDie(conn.Run("ANALYZE"), "analyze");
     if (std::getenv("COMPUTED_BENCH_EXPLAIN") != nullptr) {
-      pg::Rows plan_rows = OrDie(
-          conn.Exec(fmt::format("EXPLAIN ANALYZE SELECT * FROM {} WHERE id = ANY(ARRAY(SELECT generate_series(1, 100000, 1000)))",
-                                QualifiedName(kSchema, mapping::ComputedViewName(
-                                                           plan.FindTable("tblOrders00000001")
-                                                               ->table_name)))),
-          "explain");
+      pg::Rows plan_rows =
+          OrDie(conn.Exec(fmt::format(
+                    "EXPLAIN ANALYZE SELECT * FROM {} WHERE id = ANY(ARRAY(SELECT "
+                    "generate_series(1, 100000, 1000)))",
+                    QualifiedName(kSchema, mapping::ComputedViewName(
+                                               plan.FindTable("tblOrders00000001")->table_name)))),
+                "explain");
       for (int i = 0; i < plan_rows.size(); ++i) std::cerr << plan_rows.Get(i, 0) << "\n";
     }
 
-    Report(conn, "formulas", plan.FindTable("tblItems000000001")->table_name, 2 * rows, reads,
-           1.5);
+    Report(conn, "formulas", plan.FindTable("tblItems000000001")->table_name, 2 * rows, reads, 1.5);
     Report(conn, "lookups and rollups", plan.FindTable("tblOrders00000001")->table_name, rows,
            reads, 3);
   }

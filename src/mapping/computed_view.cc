@@ -123,8 +123,7 @@ class Planner {
         table.laterals.push_back({g.name, fmt::format("SELECT {} {}", columns, g.from_where)});
       }
       for (ComputedLateral& l : fields) {
-        table.laterals.push_back(
-            {l.name, fmt::format("SELECT {} AS \"v\" OFFSET 0", l.sql)});
+        table.laterals.push_back({l.name, fmt::format("SELECT {} AS \"v\" OFFSET 0", l.sql)});
       }
       out.tables.push_back(std::move(table));
     }
@@ -184,8 +183,8 @@ class Planner {
       case FieldType::kLookup: {
         AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
         AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
-        std::string agg = fmt::format("array_agg({0} ORDER BY {1}) FILTER (WHERE ({0}) IS NOT NULL)",
-                                      value, rows.order_by);
+        std::string agg = fmt::format(
+            "array_agg({0} ORDER BY {1}) FILTER (WHERE ({0}) IS NOT NULL)", value, rows.order_by);
         return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
       }
       case FieldType::kRollup: {
@@ -350,8 +349,8 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
     for (const ComputedLateral& l : ct.laterals) {
       // OFFSET 0 keeps the planner from folding the subquery back into
       // every expression that reads it (which would compute it again there).
-      from += fmt::format("\n  LEFT JOIN LATERAL ({}) AS {} ON TRUE", l.sql,
-                          QuoteIdentifier(l.name));
+      from +=
+          fmt::format("\n  LEFT JOIN LATERAL ({}) AS {} ON TRUE", l.sql, QuoteIdentifier(l.name));
     }
     std::string view = QualifiedName(schema, ct.view_name);
     out.push_back(fmt::format("DROP VIEW IF EXISTS {}", view));

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/sql_identifier.h"
+#include "mapping/computed_stamps.h"
 #include "mapping/computed_view.h"
 #include "mapping/ddl.h"
 #include "mapping/naming.h"
@@ -119,13 +120,16 @@ Result<RunState> StartOrResume(pg::Connection& conn, const MigrateOptions& optio
   return run;
 }
 
-// S.<table>_computed for every table (mapping/computed_view.h), in one transaction.
+// S.<table>_computed for every table (mapping/computed_view.h) and the
+// triggers that stamp Postgres-written rows (computed_stamps.h), in one transaction.
 Status CreateComputedViews(pg::Connection& conn, const mapping::SchemaPlan& plan,
                            const std::string& schema) {
   mapping::ComputedPlan computed = mapping::PlanComputed(plan, schema);
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  std::vector<std::string> ddl = mapping::ComputedViewDdl(plan, computed, schema);
+  for (std::string& s : mapping::StampDdl(plan, schema)) ddl.push_back(std::move(s));
   // A view Postgres refuses leaves its table without one, never fails the run.
-  for (const std::string& s : mapping::ComputedViewDdl(plan, computed, schema)) {
+  for (const std::string& s : ddl) {
     AIRPG_RETURN_IF_ERROR(tx.Run("SAVEPOINT airpg_computed_view"));
     Status created = tx.Run(s);
     if (!created.ok()) {

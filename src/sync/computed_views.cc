@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/sql_identifier.h"
+#include "mapping/computed_stamps.h"
 #include "mapping/computed_view.h"
 #include "sync/live_schema.h"
 
@@ -20,6 +21,7 @@ Status CreateComputedViews(pg::Connection& conn, std::string_view base_id) {
   AIRPG_ASSIGN_OR_RETURN(LiveBase live, LoadLiveBase(conn, base_id));
   mapping::ComputedPlan computed = mapping::PlanComputed(live.plan, live.schema);
   std::vector<std::string> ddl = mapping::ComputedViewDdl(live.plan, computed, live.schema);
+  for (std::string& s : mapping::StampDdl(live.plan, live.schema)) ddl.push_back(std::move(s));
   // A view Postgres refuses must not hold back the schema change it follows:
   // each runs under a savepoint, and a refused one is logged and left out.
   for (const std::string& s : ddl) {

@@ -16,7 +16,8 @@ namespace airpg::sync {
 // Drops the computed view of every table `view` lists.
 [[nodiscard]] Status DropComputedViews(pg::Connection& conn, const mapping::CatalogView& view);
 
-// (Re)creates the computed views of `base_id` from its catalog.
+// (Re)creates the computed views of `base_id` from its catalog, and the
+// triggers and sequences that stamp Postgres-written rows (computed_stamps.h).
 [[nodiscard]] Status CreateComputedViews(pg::Connection& conn, std::string_view base_id);
 
 }  // namespace airpg::sync

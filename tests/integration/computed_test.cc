@@ -210,5 +210,51 @@ TEST_F(ComputedTest, PostgresWritesChangeDependentsLikeTheEmulator) {
   ExpectSameAsEmulator(stored);
 }
 
+// Postgres stamps the rows it writes: created and modified times and the
+// autoNumber (past Airtable's maximum); the sync's writes keep Airtable's.
+TEST_F(ComputedTest, PostgresStampsTheRowsItWrites) {
+  std::string data = ReadFile(AIRPG_DELTA_SAMPLE);
+  Migrate(data, json::parse(data)["bases"][0]["id"]);
+  std::string clients = Qualified("tblClients0000001");
+  std::string number = Column("fldCliNumber00001"), created = Column("fldCliCreated0001"),
+              modified = Column("fldCliModified001"), name = Column("fldCliName0000001");
+  std::string max_before = Scalar("SELECT max(\"" + number + "\") FROM " + clients);
+  Status inserted = conn().Run("INSERT INTO " + clients + " (\"" + name + "\") VALUES ('Zeta')");
+  ASSERT_TRUE(inserted.ok()) << inserted.ToString();
+  ASSERT_TRUE(conn().Run("INSERT INTO " + clients + " (\"" + name + "\") VALUES ('Eta')").ok());
+  EXPECT_EQ(
+      Scalar("SELECT \"" + number + "\" FROM " + clients + " WHERE \"" + name + "\" = 'Zeta'"),
+      std::to_string(std::stoll(max_before) + 1));
+  EXPECT_EQ(Scalar("SELECT \"" + number + "\" FROM " + clients + " WHERE \"" + name + "\" = 'Eta'"),
+            std::to_string(std::stoll(max_before) + 2));
+  // Stamped by the INSERT's own transaction, moments ago.
+  auto recent = [](const std::string& column) {
+    return "now() - \"" + column + "\" BETWEEN '0'::interval AND '1 minute'::interval";
+  };
+  EXPECT_EQ(Scalar("SELECT (" + recent(created) + " AND " + recent(modified) + " AND " +
+                   recent("airtable_created_time") + ")::text FROM " + clients + " WHERE \"" +
+                   name + "\" = 'Zeta'"),
+            "true");
+
+  // A Postgres update stamps the modified time; the sync's does not.
+  std::string before = Scalar("SELECT \"" + modified + "\"::text FROM " + clients +
+                              " WHERE airtable_id IS NOT NULL ORDER BY id LIMIT 1");
+  ASSERT_TRUE(conn()
+                  .RunScript("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE " + clients +
+                             " SET \"" + name + "\" = \"" + name +
+                             "\" || '!' WHERE id = (SELECT min(id) FROM " + clients + "); COMMIT;")
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT \"" + modified + "\"::text FROM " + clients +
+                   " WHERE airtable_id IS NOT NULL ORDER BY id LIMIT 1"),
+            before);
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients + " SET \"" + name +
+                       "\" = 'Alpha' WHERE id = " + "(SELECT min(id) FROM " + clients + ")")
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT (" + recent(modified) + ")::text FROM " + clients +
+                   " WHERE id = (SELECT min(id) FROM " + clients + ")"),
+            "true");
+}
+
 }  // namespace
 }  // namespace airpg
