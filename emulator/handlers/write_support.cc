@@ -70,16 +70,6 @@ void StampUser(const Call& call, const Table& table, Json& cells, bool created) 
   }
 }
 
-// The other records a recompute changed (recompute.h), reported as
-// changes after the written record's own, as Airtable's webhooks show them.
-void ReportRecomputed(Call& call, std::vector<RecomputedRecord> recomputed) {
-  for (RecomputedRecord& done : recomputed) {
-    call.changes.records.push_back({RecordChange::Kind::kChanged, done.ref.table_id,
-                                    done.ref.record_id, done.created_millis,
-                                    std::move(done.previous), std::move(done.current)});
-  }
-}
-
 }  // namespace
 
 Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json cells) {
@@ -93,11 +83,11 @@ Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json
   if (numbered) ++table.next_auto_number;
   Record& stored = table.AddRecord(std::move(record));
   ApplyCells(base, table, stored, std::move(cells), call.now_millis);
+  // Only the written record is reported, as for link inverses (docs/emulator.md).
   RecordRef written{table.id, stored.id};
-  std::vector<RecomputedRecord> recomputed = Recompute(base, {written}, call.now_millis, &written);
+  Recompute(base, {written}, call.now_millis, &written);
   call.changes.records.push_back({RecordChange::Kind::kCreated, table.id, stored.id,
                                   stored.created_millis, Json(), stored.cells});
-  ReportRecomputed(call, std::move(recomputed));
   return stored;
 }
 
@@ -109,10 +99,9 @@ void StoreChangedRecord(Call& call, Base& base, Table& table, Record& record, Js
   std::vector<RecordRef> seeds = LinkedRecords(base, table, previous);
   seeds.insert(seeds.begin(), written);
   ApplyCells(base, table, record, std::move(cells), call.now_millis);
-  std::vector<RecomputedRecord> recomputed = Recompute(base, seeds, call.now_millis, &written);
+  Recompute(base, seeds, call.now_millis, &written);
   call.changes.records.push_back({RecordChange::Kind::kChanged, table.id, record.id,
                                   record.created_millis, std::move(previous), record.cells});
-  ReportRecomputed(call, std::move(recomputed));
 }
 
 void StoreDeletedRecord(Call& call, Base& base, Table& table, const std::string& record_id) {
@@ -123,7 +112,7 @@ void StoreDeletedRecord(Call& call, Base& base, Table& table, const std::string&
   UnlinkEverywhere(base, table.id, record_id);
   call.changes.records.push_back(
       {RecordChange::Kind::kDestroyed, table.id, record_id, 0, Json(), Json()});
-  ReportRecomputed(call, Recompute(base, linked, call.now_millis));
+  Recompute(base, linked, call.now_millis);
 }
 
 }  // namespace airpg::emulator
