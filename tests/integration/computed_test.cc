@@ -9,6 +9,7 @@
 
 #include "emulated_base_test.h"
 #include "http/client.h"
+#include "sync/schema_sync.h"
 
 namespace airpg {
 namespace {
@@ -208,6 +209,51 @@ TEST_F(ComputedTest, PostgresWritesChangeDependentsLikeTheEmulator) {
            {{"fields",
              {{"Name", "plum"}, {"Price", 2.5}, {"Qty", 2}, {"Order", {"recOrder000000002"}}}}});
   ExpectSameAsEmulator(stored);
+}
+
+// A schema change the sync applies (a renamed column a formula reads, a new
+// field) drops and recreates the views in its transaction: they keep
+// computing from the renamed column.
+TEST_F(ComputedTest, TheSyncsSchemaChangesKeepTheViews) {
+  Migrate(ReadFile(AIRPG_COMPUTED_CHAIN), kChainBase);
+  std::string qty_before = Column("fldItemQty0000001");
+  Emulator("PATCH",
+           "../meta/bases/" + std::string(kChainBase) +
+               "/tables/tblItems000000001/fields/fldItemQty0000001",
+           {{"name", "Quantity"}});
+  Emulator("POST", "../meta/bases/" + std::string(kChainBase) + "/tables/tblItems000000001/fields",
+           {{"name", "Note"}, {"type", "singleLineText"}});
+  auto summary = sync::SyncSchema(*client_, conn(), kChainBase);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_EQ(summary->applied.size(), 2u);
+  ASSERT_NE(Column("fldItemQty0000001"), qty_before);  // the column was renamed
+
+  std::string items = Qualified("tblItems000000001");
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + items + " SET \"" + Column("fldItemQty0000001") +
+                       "\" = 5 WHERE airtable_id = 'recItem0000000001'")
+                  .ok());
+  Emulator("PATCH", "tblItems000000001/recItem0000000001", {{"fields", {{"Quantity", 5}}}});
+  ExpectSameAsEmulator({"fldItemUnit000001"});
+
+  // A retype keeps the old column under a new name (…__v1), which a view
+  // would follow; rebuilt from the catalog, the view reads the new column.
+  auto schema = client_->GetBaseSchema(kChainBase, false, airtable::Priority::kBackfill);
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  for (auto& table : schema->tables) {
+    for (auto& field : table.fields) {
+      if (field.id == "fldItemPrice00001") {
+        field.type_name = "singleLineText";
+        field.type = airtable::FieldType::kSingleLineText;
+        field.options_json.clear();
+      }
+    }
+  }
+  auto retyped = sync::ApplySchemaChanges(conn(), kChainBase, *schema);
+  ASSERT_TRUE(retyped.ok()) << retyped.status().ToString();
+  std::string definition = Scalar("SELECT pg_get_viewdef('\"" + schema_ + "\".\"" +
+                                  Table("tblItems000000001") + "_computed\"'::regclass)");
+  EXPECT_EQ(definition.find("__v1"), std::string::npos) << definition;
 }
 
 // Postgres stamps the rows it writes: created and modified times and the
