@@ -4,8 +4,10 @@
 // Formulas: the chained base's Items (Line = Price * Qty, Tag = text
 // functions). Lookups and rollups: its Orders (SUM over a formula of the
 // linked items, count, lookup, ARRAYJOIN, MAX, formulas over them), each
-// order with two items. Prints each mean and the ratio (targets: ≤ 1.5×
-// formulas, ≤ 3× lookups and rollups). Usage: computed_bench [ROWS] [READS]
+// order with two items. Prints the medians and the ratio, planned per read
+// and prepared (targets: ≤ 1.5× formulas, ≤ 3× lookups and rollups).
+// COMPUTED_BENCH_EXPLAIN=1 prints the plan of a read of the Orders view.
+// Usage: computed_bench [ROWS] [READS]
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,11 +55,16 @@ std::string Column(const mapping::SchemaPlan& plan, const std::string& field_id)
   return QuoteIdentifier(plan.FindField(field_id).second->column_name);
 }
 
-// Milliseconds of reading one random set of 100 ids from `relation`.
-double ReadMs(pg::Connection& conn, const std::string& relation, const std::string& ids) {
-  std::string sql = fmt::format("SELECT * FROM {} WHERE id = ANY($1::bigint[])", relation);
+// Milliseconds of reading one set of 100 ids (`ids`, an int8[] literal of
+// the bench's own numbers) from `relation`, or with `prepared` through the
+// statement of that name (no planning per read, as an app's prepared query).
+double ReadMs(pg::Connection& conn, const std::string& relation, const std::string& ids,
+              const std::string& prepared) {
+  std::string sql = prepared.empty()
+                        ? fmt::format("SELECT * FROM {} WHERE id = ANY($1::bigint[])", relation)
+                        : fmt::format("EXECUTE {}('{}')", prepared, ids);
   auto start = std::chrono::steady_clock::now();
-  pg::Rows result = OrDie(conn.Exec(sql, {ids}), relation);
+  pg::Rows result = OrDie(prepared.empty() ? conn.Exec(sql, {ids}) : conn.Exec(sql), relation);
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (result.size() == 0) OrDie(InternalError("no rows"), relation);
@@ -72,9 +79,20 @@ double Median(std::vector<double> v) {
 // The two reads alternate on the same ids, so load from elsewhere on the
 // machine falls on both alike; medians, so a stall does not count.
 void Report(pg::Connection& conn, const std::string& label, const std::string& table, int rows,
-            int reads, double target) {
+            int reads, double target, bool prepared) {
   std::string stored = QualifiedName(kSchema, table);
   std::string computed = QualifiedName(kSchema, mapping::ComputedViewName(table));
+  std::string stored_statement, computed_statement;
+  if (prepared) {
+    stored_statement = "read_stored_" + table;
+    computed_statement = "read_computed_" + table;
+    for (const auto& [name, relation] :
+         {std::pair{stored_statement, stored}, std::pair{computed_statement, computed}}) {
+      OrDie(conn.Run(fmt::format("PREPARE {}(bigint[]) AS SELECT * FROM {} WHERE id = ANY($1)",
+                                 name, relation)),
+            "prepare");
+    }
+  }
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> pick(1, rows);
   std::vector<double> base, view;
@@ -82,17 +100,17 @@ void Report(pg::Connection& conn, const std::string& label, const std::string& t
     std::string ids = "{";
     for (int i = 0; i < 100; ++i) ids += (i ? "," : "") + std::to_string(pick(rng));
     ids += "}";
-    double b = ReadMs(conn, stored, ids);
-    double v = ReadMs(conn, computed, ids);
+    double b = ReadMs(conn, stored, ids, stored_statement);
+    double v = ReadMs(conn, computed, ids, computed_statement);
     if (r < reads / 4) continue;  // warming the cache
     base.push_back(b);
     view.push_back(v);
   }
   double b = Median(base), v = Median(view);
   std::cout << fmt::format(
-      "{}: 100 records of {}: stored columns {:.3f} ms, computed view {:.3f} ms (medians of {}), "
-      "ratio {:.2f}x (target <= {}x)\n",
-      label, rows, b, v, reads, v / b, target);
+      "{}{}: 100 records of {}: stored columns {:.3f} ms, computed view {:.3f} ms (medians of "
+      "{}), ratio {:.2f}x (target <= {}x)\n",
+      label, prepared ? " (prepared)" : "", rows, b, v, reads, v / b, target);
 }
 
 }  // namespace
@@ -153,9 +171,12 @@ int main(int argc, char** argv) {
       for (int i = 0; i < plan_rows.size(); ++i) std::cerr << plan_rows.Get(i, 0) << "\n";
     }
 
-    Report(conn, "formulas", plan.FindTable("tblItems000000001")->table_name, 2 * rows, reads, 1.5);
-    Report(conn, "lookups and rollups", plan.FindTable("tblOrders00000001")->table_name, rows,
-           reads, 3);
+    for (bool prepared : {false, true}) {
+      Report(conn, "formulas", plan.FindTable("tblItems000000001")->table_name, 2 * rows, reads,
+             1.5, prepared);
+      Report(conn, "lookups and rollups", plan.FindTable("tblOrders00000001")->table_name, rows,
+             reads, 3, prepared);
+    }
   }
   OrDie(cluster.Stop(), "stop postgres");
   fs::remove_all(home);
