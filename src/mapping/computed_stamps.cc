@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/sql_identifier.h"
 
 namespace airpg::mapping {
@@ -10,6 +12,31 @@ std::string AutoNumberSequenceName(std::string_view table_name, std::string_view
   std::string name = fmt::format("{}__{}", table_name, column_name).substr(0, 59);
   return name + "_seq";
 }
+
+namespace {
+
+// ":col,col…" for a lastModifiedTime field that watches some fields
+// (`referencedFieldIds`), "" when it watches every field, or when one it
+// watches has no column of this table to compare (a link, attachments).
+std::string WatchedColumns(const TablePlan& t, const FieldPlan& f) {
+  nlohmann::json options = nlohmann::json::parse(f.field.options_json, nullptr, false);
+  if (!options.is_object() || !options.contains("referencedFieldIds") ||
+      !options["referencedFieldIds"].is_array() || options["referencedFieldIds"].empty()) {
+    return "";
+  }
+  std::string columns;
+  for (const auto& id : options["referencedFieldIds"]) {
+    const FieldPlan* watched = id.is_string() ? t.FindField(id.get<std::string>()) : nullptr;
+    if (watched == nullptr || !watched->HasColumn() || watched->link_role != LinkRole::kNone ||
+        watched->column_name.find_first_of(",:") != std::string::npos) {
+      return "";
+    }
+    columns += (columns.empty() ? ":" : ",") + watched->column_name;
+  }
+  return columns;
+}
+
+}  // namespace
 
 std::vector<std::string> StampDdl(const SchemaPlan& plan, std::string_view schema) {
   std::vector<std::string> out;
@@ -24,7 +51,7 @@ std::vector<std::string> StampDdl(const SchemaPlan& plan, std::string_view schem
           args.insert(args.end(), {"created", f.column_name, detail});
           break;
         case airtable::FieldType::kLastModifiedTime:
-          args.insert(args.end(), {"modified", f.column_name, detail});
+          args.insert(args.end(), {"modified", f.column_name, detail + WatchedColumns(t, f)});
           break;
         case airtable::FieldType::kAutoNumber: {
           std::string bare = AutoNumberSequenceName(t.table_name, f.column_name);

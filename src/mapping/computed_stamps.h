@@ -3,8 +3,10 @@
 // (issue 18): per mirrored table, a sequence for each autoNumber column,
 // moved past the highest number Airtable gave, and a BEFORE INSERT OR
 // UPDATE trigger running airpg.stamp_postgres_write() (catalog_v7.sql) with
-// the table's stamped columns. Rows the sync writes (origin 'airtable') keep
-// Airtable's values. Pure.
+// the table's stamped columns; a lastModifiedTime field that watches some
+// fields (`referencedFieldIds`) is stamped only when one of their columns
+// changes. Rows the sync writes (origin 'airtable') keep Airtable's values.
+// Pure.
 #pragma once
 
 #include <string>

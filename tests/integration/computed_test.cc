@@ -302,5 +302,33 @@ TEST_F(ComputedTest, PostgresStampsTheRowsItWrites) {
             "true");
 }
 
+// The per-field form of lastModifiedTime: stamped only when a field it
+// watches changes.
+TEST_F(ComputedTest, ALastModifiedTimeOfSomeFieldsWatchesOnlyThem) {
+  json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
+  for (json& field : data["bases"][0]["tables"][0]["fields"]) {
+    if (field["id"] == "fldCliModified001") {
+      field["options"]["referencedFieldIds"] = {"fldCliNotes000001"};
+    }
+  }
+  Migrate(data.dump(), data["bases"][0]["id"]);
+  std::string clients = Qualified("tblClients0000001");
+  std::string modified = Column("fldCliModified001");
+  std::string first = " WHERE id = (SELECT min(id) FROM " + clients + ")";
+  std::string before = Scalar("SELECT \"" + modified + "\"::text FROM " + clients + first);
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients + " SET \"" + Column("fldCliName0000001") +
+                       "\" = 'Renamed'" + first)
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT \"" + modified + "\"::text FROM " + clients + first), before);
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients + " SET \"" + Column("fldCliNotes000001") +
+                       "\" = 'New notes'" + first)
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT (now() - \"" + modified + "\" < '1 minute'::interval)::text FROM " +
+                   clients + first),
+            "true");
+}
+
 }  // namespace
 }  // namespace airpg

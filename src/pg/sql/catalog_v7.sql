@@ -5,7 +5,10 @@
 -- when empty) and airtable_modified_time, and the field columns the trigger
 -- names in TG_ARGV, as triples (kind, column, detail):
 --   ('created', column, 'date' | 'timestamptz')   on insert, when empty
---   ('modified', column, 'date' | 'timestamptz')  on every write
+--   ('modified', column, 'date' | 'timestamptz'[':' col,col…])
+--                                                 on insert, and on every update
+--                                                 that changes one of the listed
+--                                                 columns (all writes when none)
 --   ('autonumber', column, sequence)              on insert, when empty; the
 --                                                 sequence is in the table's schema
 -- Dates are UTC days. mapping/computed_stamps.h writes the triggers.
@@ -18,6 +21,8 @@ DECLARE
   detail text;
   stamp timestamptz := now();
   current_row jsonb := to_jsonb(NEW);
+  old_row jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
+  watched text[];
   changes jsonb := '{}'::jsonb;
 BEGIN
   IF coalesce(nullif(current_setting('airpg.origin', true), ''), 'postgres') = 'airtable' THEN
@@ -31,7 +36,16 @@ BEGIN
     kind := TG_ARGV[i];
     col := TG_ARGV[i + 1];
     detail := TG_ARGV[i + 2];
-    IF (kind = 'modified' OR (TG_OP = 'INSERT' AND kind = 'created'
+    watched := NULL;
+    IF kind = 'modified' AND position(':' in detail) > 0 THEN
+      watched := string_to_array(split_part(detail, ':', 2), ',');
+      detail := split_part(detail, ':', 1);
+    END IF;
+    IF kind = 'modified' AND TG_OP = 'UPDATE' AND watched IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM unnest(watched) AS w(c)
+                       WHERE (old_row -> w.c) IS DISTINCT FROM (current_row -> w.c)) THEN
+      NULL;  -- none of the fields it watches changed
+    ELSIF (kind = 'modified' OR (TG_OP = 'INSERT' AND kind = 'created'
                               AND coalesce(current_row -> col, 'null'::jsonb) = 'null'::jsonb)) THEN
       changes := changes || jsonb_build_object(col, CASE WHEN detail = 'date'
                                                     THEN to_jsonb((stamp AT TIME ZONE 'UTC')::date)
