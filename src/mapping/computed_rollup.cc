@@ -35,21 +35,20 @@ Result<std::string> RollupSql(std::string_view formula_text, const std::string& 
   const FieldPlan& source = *rows.source;
   bool number = IsNumberColumn(source);
   std::string x = fmt::format("({})::float8", value);
-  auto scalar = [](const std::string& aggregate) { return aggregate; };
   if (root.args.size() == 1) {
-    if (fn == "SUM" && number) return scalar(fmt::format("COALESCE(sum({}), 0)", x));
-    if (fn == "MAX" && number) return scalar(fmt::format("COALESCE(max({}), 0)", x));
-    if (fn == "MIN" && number) return scalar(fmt::format("COALESCE(min({}), 0)", x));
-    if (fn == "COUNT" && number) return scalar(fmt::format("count({})", value));
-    if (fn == "COUNTALL") return scalar(fmt::format("count(({}))", value));
+    if (fn == "SUM" && number) return fmt::format("COALESCE(sum({}), 0)", x);
+    if (fn == "MAX" && number) return fmt::format("COALESCE(max({}), 0)", x);
+    if (fn == "MIN" && number) return fmt::format("COALESCE(min({}), 0)", x);
+    if (fn == "COUNT" && number) return fmt::format("count({})", value);
+    if (fn == "COUNTALL") return fmt::format("count(({}))", value);
     if (fn == "COUNTA" && (number || IsTextColumn(source))) {
-      return scalar(fmt::format("count(NULLIF(({})::text, ''))", value));
+      return fmt::format("count(NULLIF(({})::text, ''))", value);
     }
   }
   std::string text = number ? fmt::format("({})::text", x) : fmt::format("({})::text", value);
   if (!number && !IsTextColumn(source)) return refuse();
   if (fn == "CONCATENATE" && root.args.size() == 1) {
-    return scalar(fmt::format("NULLIF(string_agg({}, '' ORDER BY {}), '')", text, rows.order_by));
+    return fmt::format("NULLIF(string_agg({}, '' ORDER BY {}), '')", text, rows.order_by);
   }
   if (fn == "ARRAYJOIN" && root.args.size() <= 2) {
     std::string separator = "', '";
@@ -57,8 +56,8 @@ Result<std::string> RollupSql(std::string_view formula_text, const std::string& 
       if (root.args[1]->kind != formula::NodeKind::kString) return refuse();
       separator = SqlStringLiteralForScript(root.args[1]->text);
     }
-    return scalar(
-        fmt::format("NULLIF(string_agg({}, {} ORDER BY {}), '')", text, separator, rows.order_by));
+    return fmt::format("NULLIF(string_agg({}, {} ORDER BY {}), '')", text, separator,
+                       rows.order_by);
   }
   return refuse();
 }
