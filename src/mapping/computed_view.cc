@@ -140,7 +140,8 @@ class Planner {
     if (!visiting_.insert(key).second) return UnimplementedError("a cycle of computed fields");
     Result<std::string> sql = ComputedSql(t, f, alias, depth);
     visiting_.erase(key);
-    if (sql.ok() && alias == "t") {
+    // (A lookup, rollup or count is already one column of its link's group.)
+    if (sql.ok() && alias == "t" && f.field.type == FieldType::kFormula) {
       // The view's own row: computed once, in a LATERAL subquery that
       // later fields read by name, rather than repeated where referenced.
       std::string name = fmt::format("c{}", laterals_->size() + 1);
