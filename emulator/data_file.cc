@@ -6,6 +6,7 @@
 #include "emulator/cell_writer.h"
 #include "emulator/clock.h"
 #include "emulator/json_read.h"
+#include "emulator/recompute.h"
 #include "emulator/schema_json.h"
 
 namespace airpg::emulator {
@@ -143,6 +144,7 @@ Result<Model> ModelFromJson(const Json& json, IdGenerator& ids, int64_t now) {
       AIRPG_ASSIGN_OR_RETURN(Table table, TableFromJson(t, ids, now, shift));
       base.tables.push_back(std::move(table));
     }
+    FillComputedCells(base, now);
     model.bases.push_back(std::move(base));
   }
   return model;

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "emulator/record_renderer.h"
+#include "emulator/formula_cells.h"
 #include "formula/evaluator.h"
 #include "formula/parser.h"
 #include "formula/record.h"
@@ -15,44 +15,6 @@ namespace {
 constexpr char kInvalid[] =
     "The formula for filtering records is invalid: Invalid formula. Please check your formula "
     "text.";
-
-// nlohmann's value → the formula layer's JSON model.
-formula::JsonValue ToJsonValue(const Json& j) {
-  formula::JsonValue v;
-  if (j.is_boolean()) {
-    v.kind = formula::JsonValue::Kind::kBool;
-    v.boolean = j.get<bool>();
-  } else if (j.is_number()) {
-    v.kind = formula::JsonValue::Kind::kNumber;
-    v.number = j.get<double>();
-    v.text = j.dump();
-  } else if (j.is_string()) {
-    v.kind = formula::JsonValue::Kind::kString;
-    v.text = j.get<std::string>();
-  } else if (j.is_array()) {
-    v.kind = formula::JsonValue::Kind::kArray;
-    for (const Json& item : j) v.items.push_back(ToJsonValue(item));
-  } else if (j.is_object()) {
-    v.kind = formula::JsonValue::Kind::kObject;
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      v.members.push_back({it.key(), ToJsonValue(it.value())});
-    }
-  }
-  return v;
-}
-
-formula::Schema SchemaOf(const Table& table) {
-  formula::Schema schema;
-  for (const Field& f : table.fields) {
-    std::string result_type;
-    if (f.options.is_object() && f.options.contains("result") && f.options["result"].is_object() &&
-        f.options["result"].contains("type") && f.options["result"]["type"].is_string()) {
-      result_type = f.options["result"]["type"].get<std::string>();
-    }
-    schema.Add({f.id, f.name, f.type, result_type});
-  }
-  return schema;
-}
 
 void UnknownFields(const formula::Node& node, const formula::Schema& schema, std::string* out) {
   if (node.kind == formula::NodeKind::kField && schema.Find(node.text) == nullptr) {
@@ -68,20 +30,7 @@ class FormulaFilter final : public RecordFilter {
 
   bool Matches(const Base& base, const Table& table, const Record& record,
                int64_t now_millis) const override {
-    formula::Record r;
-    r.record_id = record.id;
-    r.created_millis = record.created_millis;
-    r.modified_millis = record.modified_millis;
-    for (const Field& field : table.fields) {
-      // The cell as a read shows it: computed fields (created and modified
-      // times, counts, lookups) included.
-      Json cell = CellValue(base, table, field, record);
-      if (cell.is_null()) continue;
-      const formula::FieldInfo* info = schema_.Find(field.id);
-      Result<formula::Value> value = formula::CellValue(*info, ToJsonValue(cell));
-      // A cell the formula layer cannot read counts as an error value, as in Airtable.
-      r.cells[field.id] = value.ok() ? *value : formula::Value::Error();
-    }
+    formula::Record r = FormulaRecord(base, table, schema_, record);
     formula::EvalOptions options;
     options.now_millis = now_millis;
     options.zones = formula::SystemTimeZones();

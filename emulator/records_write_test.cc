@@ -90,7 +90,9 @@ TEST(EmulatorCreateRecordsTest, CellRules) {
   Reply empties =
       create({{"Name", ""}, {"Active", false}, {"Tags", json::array()}, {"Age", nullptr}});
   ASSERT_EQ(empties.status, 200);
-  EXPECT_EQ(empties.body["fields"], json({{"Number", 7}, {"Created", "2025-01-01T00:00:00.000Z"}}));
+  // Score is {Age} * 2, recomputed on the write: a blank Age counts as 0.
+  EXPECT_EQ(empties.body["fields"],
+            json({{"Number", 7}, {"Created", "2025-01-01T00:00:00.000Z"}, {"Score", 0}}));
 
   Reply owner = create({{"Owner", {{"email", "ada@example.com"}}}});
   ASSERT_EQ(owner.status, 200) << owner.body;
@@ -117,7 +119,7 @@ TEST(EmulatorUpdateRecordsTest, PatchMergesAndPutClears) {
   EXPECT_EQ(replaced.body["fields"], json({{"Name", "Ada L."},
                                            {"Number", 1},
                                            {"Created", "2024-01-01T00:00:00.000Z"},
-                                           {"Score", 72}}));
+                                           {"Score", 0}}));  // {Age} * 2, Age cleared
   EXPECT_EQ(
       emu.Patch(std::string(kClients) + "/recMissing0000001", {{"fields", json::object()}}).status,
       403);

@@ -130,8 +130,11 @@ TEST(EmulatorWebhooksTest, PayloadsByCursor) {
             json({{"id", "selDone000000001"}, {"name", "Done"}, {"color", "greenLight2"}}));
   const json& changed = all.body["payloads"][1]["changedTablesById"]["tblClients0000001"]
                                 ["changedRecordsById"]["recBob00000000001"];
-  EXPECT_EQ(changed["current"]["cellValuesByFieldId"], json({{"fldAge00000000001", 26}}));
-  EXPECT_EQ(changed["previous"]["cellValuesByFieldId"], json({{"fldAge00000000001", 25}}));
+  // Score ({Age} * 2) is recomputed and reported with the field it reads.
+  EXPECT_EQ(changed["current"]["cellValuesByFieldId"],
+            json({{"fldAge00000000001", 26}, {"fldScore000000001", 52}}));
+  EXPECT_EQ(changed["previous"]["cellValuesByFieldId"],
+            json({{"fldAge00000000001", 25}, {"fldScore000000001", 50}}));
   EXPECT_EQ(all.body["payloads"][2]["changedTablesById"]["tblClients0000001"]["destroyedRecordIds"],
             json({created}));
   EXPECT_LT(p1["baseTransactionNumber"], all.body["payloads"][2]["baseTransactionNumber"]);

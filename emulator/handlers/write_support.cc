@@ -1,6 +1,7 @@
 // Helpers shared by the record write handlers; see handlers.h.
 #include "emulator/handlers/handlers.h"
 #include "emulator/json_read.h"
+#include "emulator/recompute.h"
 #include "emulator/record_renderer.h"
 
 namespace airpg::emulator {
@@ -82,6 +83,9 @@ Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json
   if (numbered) ++table.next_auto_number;
   Record& stored = table.AddRecord(std::move(record));
   ApplyCells(base, table, stored, std::move(cells), call.now_millis);
+  // Only the written record is reported, as for link inverses (docs/emulator.md).
+  RecordRef written{table.id, stored.id};
+  Recompute(base, {written}, call.now_millis, &written);
   call.changes.records.push_back({RecordChange::Kind::kCreated, table.id, stored.id,
                                   stored.created_millis, Json(), stored.cells});
   return stored;
@@ -90,16 +94,25 @@ Record& StoreNewRecord(Call& call, Base& base, Table& table, Record record, Json
 void StoreChangedRecord(Call& call, Base& base, Table& table, Record& record, Json cells) {
   Json previous = record.cells;
   StampUser(call, table, cells, false);
+  // Records that lose a link to this one recompute too.
+  RecordRef written{table.id, record.id};
+  std::vector<RecordRef> seeds = LinkedRecords(base, table, previous);
+  seeds.insert(seeds.begin(), written);
   ApplyCells(base, table, record, std::move(cells), call.now_millis);
+  Recompute(base, seeds, call.now_millis, &written);
   call.changes.records.push_back({RecordChange::Kind::kChanged, table.id, record.id,
                                   record.created_millis, std::move(previous), record.cells});
 }
 
 void StoreDeletedRecord(Call& call, Base& base, Table& table, const std::string& record_id) {
-  if (!table.RemoveRecord(record_id)) return;
+  const Record* record = table.FindRecord(record_id);
+  if (record == nullptr) return;
+  std::vector<RecordRef> linked = LinkedRecords(base, table, record->cells);
+  table.RemoveRecord(record_id);
   UnlinkEverywhere(base, table.id, record_id);
   call.changes.records.push_back(
       {RecordChange::Kind::kDestroyed, table.id, record_id, 0, Json(), Json()});
+  Recompute(base, linked, call.now_millis);
 }
 
 }  // namespace airpg::emulator

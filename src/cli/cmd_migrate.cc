@@ -16,6 +16,7 @@
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
 #include "cli/job_progress.h"
+#include "mapping/computed_view.h"
 #include "mapping/ddl.h"
 #include "mapping/schema_plan.h"
 #include "migrate/migrator.h"
@@ -225,8 +226,30 @@ int RunSchemaPlan(const Config& config, const MigrateCliOptions& options) {
   if (!plan.ok()) return Fail(plan.status());
   PrintWarnings(plan->warnings);
   std::string script = mapping::RenderDdlScript(mapping::BuildSchemaDdl(*plan, schema), schema);
+  // Computed fields (issue 18): the views that compute them, and every one
+  // that stays Airtable-computed, with its reason.
+  mapping::ComputedPlan computed = mapping::PlanComputed(*plan, schema);
+  script += "\n-- Computed fields Postgres computes: one view per table\n";
+  for (const std::string& s : mapping::ComputedViewDdl(*plan, computed, schema)) {
+    script += s + ";\n";
+  }
+  json not_computed = json::array();
+  for (const mapping::NotComputedField& f : computed.not_computed) {
+    not_computed.push_back({{"table", f.table_name},
+                            {"field", f.field_name},
+                            {"field_id", f.field_id},
+                            {"type", f.type_name},
+                            {"reason", f.reason}});
+  }
+  for (const std::string& line : mapping::NotComputedLines(computed)) {
+    script += "-- not computed in SQL: " + line + "\n";
+  }
   if (options.json) {
-    std::cout << json{{"schema", schema}, {"ddl", script}, {"warnings", plan->warnings}}.dump(2)
+    std::cout << json{{"schema", schema},
+                      {"ddl", script},
+                      {"warnings", plan->warnings},
+                      {"not_computed", not_computed}}
+                     .dump(2)
               << "\n";
   } else {
     std::cout << script;

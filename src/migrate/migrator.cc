@@ -14,6 +14,8 @@
 #include "base/sql_identifier.h"
 #include "blobs/attachment_fetcher.h"
 #include "blobs/attachment_rows.h"
+#include "mapping/computed_stamps.h"
+#include "mapping/computed_view.h"
 #include "mapping/ddl.h"
 #include "mapping/naming.h"
 #include "mapping/plan_json.h"
@@ -123,6 +125,27 @@ Result<RunState> StartOrResume(pg::Connection& conn, const MigrateOptions& optio
   for (const auto& s : ScratchTableDdl(run.staging)) AIRPG_RETURN_IF_ERROR(tx.Run(s));
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return run;
+}
+
+// S.<table>_computed for every table (mapping/computed_view.h) and the
+// triggers that stamp Postgres-written rows (computed_stamps.h), in one transaction.
+Status CreateComputedViews(pg::Connection& conn, const mapping::SchemaPlan& plan,
+                           const std::string& schema) {
+  mapping::ComputedPlan computed = mapping::PlanComputed(plan, schema);
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  std::vector<std::string> ddl = mapping::ComputedViewDdl(plan, computed, schema);
+  for (std::string& s : mapping::StampDdl(plan, schema)) ddl.push_back(std::move(s));
+  // A view Postgres refuses leaves its table without one, never fails the run.
+  for (const std::string& s : ddl) {
+    AIRPG_RETURN_IF_ERROR(tx.Run("SAVEPOINT airpg_computed_view"));
+    Status created = tx.Run(s);
+    if (!created.ok()) {
+      log::Warn("a computed view was left out: {}", created.message());
+      AIRPG_RETURN_IF_ERROR(tx.Run("ROLLBACK TO SAVEPOINT airpg_computed_view"));
+    }
+    AIRPG_RETURN_IF_ERROR(tx.Run("RELEASE SAVEPOINT airpg_computed_view"));
+  }
+  return tx.Commit();
 }
 
 Result<std::map<std::string, TableSummary>> LoadedTables(pg::Connection& conn, int64_t run_id) {
@@ -337,6 +360,8 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
                   {std::to_string(run.run_id)}));
     summary.link_rejects = std::stoll(std::string(rows.Get(0, 0)));
   }
+  // The computed-field views (issue 18); idempotent, so a resumed run redoes them.
+  AIRPG_RETURN_IF_ERROR(CreateComputedViews(conn, plan, run.staging));
   if (stopped()) return cancelled();
   // Kept tables were checked when they were loaded; their copy is exact.
   AIRPG_ASSIGN_OR_RETURN(summary.verify,

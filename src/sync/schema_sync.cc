@@ -13,6 +13,7 @@
 #include "mapping/schema_change_ddl.h"
 #include "pg/catalog_rows.h"
 #include "pg/transaction.h"
+#include "sync/computed_views.h"
 #include "sync/live_schema.h"
 #include "sync/schema_change_lock.h"
 #include "sync/sync_events.h"
@@ -152,6 +153,7 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
     after_changes.insert(after_changes.end(), upkeep.after.begin(), upkeep.after.end());
   }
   Applier applier(tx, base, diff, view.schema, options);
+  AIRPG_RETURN_IF_ERROR(DropComputedViews(tx.connection(), view));
   for (const auto& change : summary.applied) {
     Status applied = applier.Apply(change);
     if (!applied.ok()) {
@@ -160,6 +162,7 @@ Result<SchemaSyncSummary> ApplySchemaChanges(pg::Connection& conn, std::string_v
     }
   }
   for (const auto& statement : after_changes) AIRPG_RETURN_IF_ERROR(tx.Run(statement));
+  AIRPG_RETURN_IF_ERROR(CreateComputedViews(tx.connection(), base_id));
   // The full read a change asks for is owed until a poll has done it: the
   // poll reads everything when the watermark is -infinity (safety_poll.h),
   // and the mark commits with the DDL, so a kill in between loses nothing.

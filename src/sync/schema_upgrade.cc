@@ -12,6 +12,7 @@
 #include "mapping/field_ddl.h"
 #include "mapping/live_view.h"
 #include "pg/transaction.h"
+#include "sync/computed_views.h"
 #include "sync/live_schema.h"
 #include "sync/schema_change_lock.h"
 
@@ -217,6 +218,8 @@ Result<SchemaUpgradeSummary> UpgradeLiveSchema(pg::Connection& conn, std::string
   // Again under the lock: a migration may have swapped the schema meanwhile.
   AIRPG_ASSIGN_OR_RETURN(live, LoadLiveBase(tx.connection(), base_id));
   AIRPG_ASSIGN_OR_RETURN(steps, PlanUpgrade(tx.connection(), live));
+  AIRPG_ASSIGN_OR_RETURN(mapping::CatalogView catalog, ReadCatalogView(tx.connection(), base_id));
+  AIRPG_RETURN_IF_ERROR(DropComputedViews(tx.connection(), catalog));
   for (const Step& step : steps) {
     for (const auto& statement : step.statements) {
       Status ran = tx.Run(statement);
@@ -239,6 +242,7 @@ Result<SchemaUpgradeSummary> UpgradeLiveSchema(pg::Connection& conn, std::string
                {base, step.change, Script(step, live.schema)}));
     summary.applied.push_back(step.change);
   }
+  AIRPG_RETURN_IF_ERROR(CreateComputedViews(tx.connection(), base_id));
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   for (const auto& change : summary.applied) log::Info("sync of {}: {}", base_id, change);
   return summary;

@@ -1,0 +1,184 @@
+// Reading computed fields from Postgres (issue 18): 100 records with their
+// computed fields from S.<table>_computed (mapping/computed_view.h) against
+// the same 100 records' stored columns, on tables of 100,000 records.
+// Formulas: the chained base's Items (Line = Price * Qty, Tag = text
+// functions). Lookups and rollups: its Orders (SUM over a formula of the
+// linked items, count, lookup, ARRAYJOIN, MAX, formulas over them), each
+// order with two items. Prints the medians and the ratio, planned per read
+// and prepared (targets: ≤ 1.5× formulas, ≤ 3× lookups and rollups).
+// COMPUTED_BENCH_EXPLAIN=1 prints the plan of a read of the Orders view.
+// Usage: computed_bench [ROWS] [READS]
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "airtable/schema.h"
+#include "base/sql_identifier.h"
+#include "mapping/computed_view.h"
+#include "mapping/ddl.h"
+#include "mapping/schema_plan.h"
+#include "pg/connection.h"
+#include "pg/embedded_cluster.h"
+
+namespace fs = std::filesystem;
+using namespace airpg;
+
+namespace {
+
+constexpr char kSchema[] = "bench";
+
+void OrDie(const Status& s, std::string_view what) {
+  if (s.ok()) return;
+  std::cerr << "computed_bench: " << what << ": " << s.ToString() << "\n";
+  std::exit(1);
+}
+
+template <typename T>
+T OrDie(Result<T> r, std::string_view what) {
+  OrDie(r.status(), what);
+  return std::move(*r);
+}
+
+std::string Column(const mapping::SchemaPlan& plan, const std::string& field_id) {
+  return QuoteIdentifier(plan.FindField(field_id).second->column_name);
+}
+
+// Milliseconds of reading one set of 100 ids (`ids`, an int8[] literal of
+// the bench's own numbers) from `relation`, or with `prepared` through the
+// statement of that name (no planning per read, as an app's prepared query).
+double ReadMs(pg::Connection& conn, const std::string& relation, const std::string& ids,
+              const std::string& prepared) {
+  std::string sql = prepared.empty()
+                        ? fmt::format("SELECT * FROM {} WHERE id = ANY($1::bigint[])", relation)
+                        : fmt::format("EXECUTE {}('{}')", prepared, ids);
+  auto start = std::chrono::steady_clock::now();
+  pg::Rows result = OrDie(prepared.empty() ? conn.Exec(sql, {ids}) : conn.Exec(sql), relation);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (result.size() == 0) OrDie(InternalError("no rows"), relation);
+  return ms;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// The two reads alternate on the same ids, so load from elsewhere on the
+// machine falls on both alike; medians, so a stall does not count.
+void Report(pg::Connection& conn, const std::string& label, const std::string& table, int rows,
+            int reads, double target, bool prepared) {
+  std::string stored = QualifiedName(kSchema, table);
+  std::string computed = QualifiedName(kSchema, mapping::ComputedViewName(table));
+  std::string stored_statement, computed_statement;
+  if (prepared) {
+    stored_statement = "read_stored_" + table;
+    computed_statement = "read_computed_" + table;
+    for (const auto& [name, relation] :
+         {std::pair{stored_statement, stored}, std::pair{computed_statement, computed}}) {
+      OrDie(conn.Run(fmt::format("PREPARE {}(bigint[]) AS SELECT * FROM {} WHERE id = ANY($1)",
+                                 name, relation)),
+            "prepare");
+    }
+  }
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> pick(1, rows);
+  std::vector<double> base, view;
+  for (int r = 0; r < reads + reads / 4; ++r) {
+    std::string ids = "{";
+    for (int i = 0; i < 100; ++i) ids += (i ? "," : "") + std::to_string(pick(rng));
+    ids += "}";
+    double b = ReadMs(conn, stored, ids, stored_statement);
+    double v = ReadMs(conn, computed, ids, computed_statement);
+    if (r < reads / 4) continue;  // warming the cache
+    base.push_back(b);
+    view.push_back(v);
+  }
+  double b = Median(base), v = Median(view);
+  std::cout << fmt::format(
+      "{}{}: 100 records of {}: stored columns {:.3f} ms, computed view {:.3f} ms (medians of "
+      "{}), ratio {:.2f}x (target <= {}x)\n",
+      label, prepared ? " (prepared)" : "", rows, b, v, reads, v / b, target);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rows = argc > 1 ? std::atoi(argv[1]) : 100000;
+  int reads = argc > 2 ? std::atoi(argv[2]) : 400;
+  std::ifstream in(AIRPG_COMPUTED_CHAIN);
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json data = nlohmann::json::parse(text.str());
+  nlohmann::json tables = data["bases"][0]["tables"];
+  for (auto& t : tables) t.erase("records");
+  airtable::BaseSchema schema =
+      OrDie(airtable::ParseBaseSchema(nlohmann::json{{"tables", tables}}.dump()), "schema");
+  mapping::SchemaPlan plan = OrDie(mapping::PlanSchema(schema, {}), "plan");
+
+  std::string home = (fs::temp_directory_path() / "airpg-bench-XXXXXX").string();
+  if (::mkdtemp(home.data()) == nullptr) return 1;
+  fs::permissions(home, fs::perms::others_exec, fs::perm_options::add);
+  pg::EmbeddedOptions options;
+  options.home = home;
+  options.durable = false;
+  pg::EmbeddedCluster cluster(options);
+  OrDie(cluster.Start(), "start postgres");
+  {
+    pg::Connection conn = OrDie(pg::Connection::Open(cluster.Url()), "connect");
+    OrDie(conn.Run(fmt::format("CREATE SCHEMA {}", kSchema)), "schema");
+    mapping::SchemaDdl ddl = mapping::BuildSchemaDdl(plan, kSchema);
+    for (const auto& s : ddl.create) OrDie(conn.Run(s), s);
+    std::cerr << "computed_bench: loading " << rows << " orders, " << 2 * rows << " items\n";
+    std::string orders = QualifiedName(kSchema, plan.FindTable("tblOrders00000001")->table_name);
+    std::string items = QualifiedName(kSchema, plan.FindTable("tblItems000000001")->table_name);
+    OrDie(conn.Run(fmt::format("INSERT INTO {} (airtable_id, {}) SELECT 'recO' || g, 'order ' || g "
+                               "FROM generate_series(1, {}) AS g",
+                               orders, Column(plan, "fldOrderName00001"), rows)),
+          "orders");
+    // Two items per order (ids 1..2N; order = (id + 1) / 2), and the
+    // formula table read below is its first 100,000 rows by id.
+    OrDie(conn.Run(fmt::format(
+              "INSERT INTO {} (airtable_id, {}, {}, {}, {}) SELECT 'recI' || g, 'item ' || g, "
+              "(g % 97) / 4.0, g % 7, (g + 1) / 2 FROM generate_series(1, {}) AS g",
+              items, Column(plan, "fldItemName000001"), Column(plan, "fldItemPrice00001"),
+              Column(plan, "fldItemQty0000001"), Column(plan, "fldItemOrder00001"), 2 * rows)),
+          "items");
+    for (const auto& s : ddl.finish) OrDie(conn.Run(s), s);
+    mapping::ComputedPlan computed = mapping::PlanComputed(plan, kSchema);
+    for (const auto& s : mapping::ComputedViewDdl(plan, computed, kSchema)) OrDie(conn.Run(s), s);
+    OrDie(conn.Run("ANALYZE"), "analyze");
+    if (std::getenv("COMPUTED_BENCH_EXPLAIN") != nullptr) {
+      pg::Rows plan_rows =
+          OrDie(conn.Exec(fmt::format(
+                    "EXPLAIN ANALYZE SELECT * FROM {} WHERE id = ANY(ARRAY(SELECT "
+                    "generate_series(1, 100000, 1000)))",
+                    QualifiedName(kSchema, mapping::ComputedViewName(
+                                               plan.FindTable("tblOrders00000001")->table_name)))),
+                "explain");
+      for (int i = 0; i < plan_rows.size(); ++i) std::cerr << plan_rows.Get(i, 0) << "\n";
+    }
+
+    for (bool prepared : {false, true}) {
+      Report(conn, "formulas", plan.FindTable("tblItems000000001")->table_name, 2 * rows, reads,
+             1.5, prepared);
+      Report(conn, "lookups and rollups", plan.FindTable("tblOrders00000001")->table_name, rows,
+             reads, 3, prepared);
+    }
+  }
+  OrDie(cluster.Stop(), "stop postgres");
+  fs::remove_all(home);
+  return 0;
+}

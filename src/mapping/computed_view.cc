@@ -1,0 +1,372 @@
+#include "mapping/computed_view.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/sql_identifier.h"
+#include "formula/parser.h"
+#include "formula/sql_compiler.h"
+#include "formula/time_zone.h"
+#include "mapping/computed_link.h"
+#include "mapping/computed_rollup.h"
+
+namespace airpg::mapping {
+namespace {
+
+using airtable::FieldType;
+
+// Lookups of lookups of … stop here (Airtable's own chains are short).
+constexpr int kMaxDepth = 8;
+
+std::string OptionText(const airtable::Field& field, const char* key) {
+  nlohmann::json options = nlohmann::json::parse(field.options_json, nullptr, false);
+  if (!options.is_object() || !options.contains(key) || !(*options.find(key)).is_string()) {
+    return "";
+  }
+  return options[key].get<std::string>();
+}
+
+bool IsComputedType(FieldType type) {
+  return type == FieldType::kFormula || type == FieldType::kRollup ||
+         type == FieldType::kMultipleLookupValues || type == FieldType::kLookup ||
+         type == FieldType::kCount;
+}
+
+// NOW(), TODAY() and their kin: a view would need the clock at read time,
+// which the compiler binds as a constant.
+bool UsesClock(const formula::Node& node) {
+  if (node.kind == formula::NodeKind::kCall && (node.text == "NOW" || node.text == "TODAY" ||
+                                                node.text == "TONOW" || node.text == "FROMNOW")) {
+    return true;
+  }
+  for (const formula::NodePtr& arg : node.args) {
+    if (UsesClock(*arg)) return true;
+  }
+  return false;
+}
+
+// $n::cast placeholders → quoted literals: a view has no parameters. The
+// compiler writes no '$' of its own outside placeholders; quoted literals
+// and identifiers it writes are skipped all the same.
+std::string InlineParams(const formula::CompiledSql& compiled) {
+  const std::string& sql = compiled.sql;
+  std::string out;
+  char quote = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (quote != 0) {
+      out += c;
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    if (c != '$' || i + 1 >= sql.size() || !isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+      out += c;
+      continue;
+    }
+    size_t end = i + 1;
+    while (end < sql.size() && isdigit(static_cast<unsigned char>(sql[end]))) ++end;
+    size_t n = std::stoul(sql.substr(i + 1, end - i - 1));
+    const std::optional<std::string>& value = compiled.params.at(n - 1);
+    out += value ? SqlStringLiteralForScript(*value) : "NULL";
+    i = end - 1;
+  }
+  return out;
+}
+
+formula::FieldInfo InfoOf(const FieldPlan& f) {
+  std::string result_type;
+  nlohmann::json options = nlohmann::json::parse(f.field.options_json, nullptr, false);
+  if (options.is_object() && options.contains("result") && options["result"].is_object() &&
+      options["result"].contains("type") && options["result"]["type"].is_string()) {
+    result_type = options["result"]["type"].get<std::string>();
+  }
+  return {f.field.id, f.field.name, f.field.type_name, result_type};
+}
+
+class Planner {
+ public:
+  Planner(const SchemaPlan& plan, std::string_view schema) : plan_(plan), schema_(schema) {}
+
+  ComputedPlan Run() {
+    ComputedPlan out;
+    for (const TablePlan& t : plan_.tables) {
+      ComputedTable table{t.table_id, t.table_name, ComputedViewName(t.table_name), {}, {}};
+      std::vector<ComputedLateral> fields;
+      laterals_ = &fields;
+      groups_.clear();
+      group_index_.clear();
+      for (const FieldPlan& f : t.fields) {
+        if (!IsComputedType(f.field.type)) continue;
+        Result<std::string> sql = FieldSql(t, f, "t", 0);
+        if (sql.ok()) {
+          table.columns.push_back({f.field.id, f.column_name, *sql});
+        } else {
+          out.not_computed.push_back({t.table_id, t.table_name, f.field.id, f.field.name,
+                                      f.field.type_name, std::string(sql.status().message())});
+        }
+      }
+      // Link groups first: the field laterals read them.
+      for (const Group& g : groups_) {
+        std::string columns;
+        for (size_t i = 0; i < g.aggregates.size(); ++i) {
+          columns += fmt::format("{}{} AS {}", i ? ", " : "", g.aggregates[i],
+                                 QuoteIdentifier(fmt::format("a{}", i + 1)));
+        }
+        table.laterals.push_back({g.name, fmt::format("SELECT {} {}", columns, g.from_where)});
+      }
+      for (ComputedLateral& l : fields) {
+        table.laterals.push_back({l.name, fmt::format("SELECT {} AS \"v\" OFFSET 0", l.sql)});
+      }
+      out.tables.push_back(std::move(table));
+    }
+    return out;
+  }
+
+  // The field's value in the row aliased `alias`, as SQL of its column type.
+  Result<std::string> FieldSql(const TablePlan& t, const FieldPlan& f, const std::string& alias,
+                               int depth) {
+    if (depth > kMaxDepth) return UnimplementedError("a chain of computed fields too deep");
+    if (!IsComputedType(f.field.type)) return StoredSql(f, alias);
+    std::string key = f.field.id + "@" + alias;
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    if (!visiting_.insert(key).second) return UnimplementedError("a cycle of computed fields");
+    Result<std::string> sql = ComputedSql(t, f, alias, depth);
+    visiting_.erase(key);
+    // (A lookup, rollup or count is already one column of its link's group.)
+    if (sql.ok() && alias == "t" && f.field.type == FieldType::kFormula) {
+      // The view's own row: computed once, in a LATERAL subquery that
+      // later fields read by name, rather than repeated where referenced.
+      std::string name = fmt::format("c{}", laterals_->size() + 1);
+      laterals_->push_back({name, *sql});
+      sql = fmt::format("{}.\"v\"", QuoteIdentifier(name));
+    }
+    memo_.emplace(key, sql);
+    return sql;
+  }
+
+ private:
+  Result<std::string> StoredSql(const FieldPlan& f, const std::string& alias) {
+    if (!f.HasColumn() || f.link_role != LinkRole::kNone) {
+      return UnimplementedError(
+          fmt::format("field \"{}\" ({}) is stored in a relation, not a column", f.field.name,
+                      f.field.type_name));
+    }
+    std::string col = fmt::format("{}.{}", QuoteIdentifier(alias), QuoteIdentifier(f.column_name));
+    if (f.field.type == FieldType::kDuration) return fmt::format("extract(epoch from {})", col);
+    return col;
+  }
+
+  Result<std::string> ComputedSql(const TablePlan& t, const FieldPlan& f, const std::string& alias,
+                                  int depth) {
+    if (!f.HasColumn()) return UnimplementedError("the field has no column");
+    if (f.column.sql_type == "jsonb") {
+      return UnimplementedError("its result is stored as jsonb (no plain result type)");
+    }
+    LinkSql links(plan_, schema_);
+    // The view's own row shares one scan of each link's rows (Aggregate).
+    int link_depth = alias == "t" ? 0 : depth;
+    switch (f.field.type) {
+      case FieldType::kFormula:
+        return FormulaSql(t, f, alias, depth);
+      case FieldType::kCount: {
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
+        return fmt::format("({})::{}", Aggregate(rows, alias, "count(*)"), f.column.sql_type);
+      }
+      case FieldType::kMultipleLookupValues:
+      case FieldType::kLookup: {
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
+        AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
+        std::string agg = fmt::format(
+            "array_agg({0} ORDER BY {1}) FILTER (WHERE ({0}) IS NOT NULL)", value, rows.order_by);
+        return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
+      }
+      case FieldType::kRollup: {
+        std::string text = OptionText(f.field, "formula");
+        if (text.empty()) {
+          return UnimplementedError(
+              "Airtable's API does not say a rollup's aggregation (options.formula)");
+        }
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
+        AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
+        AIRPG_ASSIGN_OR_RETURN(std::string agg, RollupSql(text, value, rows));
+        return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
+      }
+      default:
+        return UnimplementedError("not a computed field");
+    }
+  }
+
+  // `agg` (an aggregate over the link's rows) for the row aliased `outer`:
+  // on the view's own row, a column of the link's one LATERAL group, so
+  // every lookup, rollup and count through one link scans its rows once;
+  // elsewhere a scalar subquery.
+  std::string Aggregate(const LinkedRows& rows, const std::string& outer, const std::string& agg) {
+    if (outer != "t") return fmt::format("(SELECT {} {})", agg, rows.from_where);
+    auto it = group_index_.find(rows.from_where);
+    if (it == group_index_.end()) {
+      it = group_index_.emplace(rows.from_where, groups_.size()).first;
+      groups_.push_back({fmt::format("g{}", groups_.size() + 1), rows.from_where, {}});
+    }
+    Group& g = groups_[it->second];
+    g.aggregates.push_back(agg);
+    return fmt::format("{}.{}", QuoteIdentifier(g.name),
+                       QuoteIdentifier(fmt::format("a{}", g.aggregates.size())));
+  }
+
+  Result<std::string> SourceSql(const LinkedRows& rows, int depth) {
+    if (rows.source->column.cell_array ||
+        rows.source->field.type == FieldType::kMultipleLookupValues) {
+      return UnimplementedError("it reads a multi-valued field (arrays are not flattened)");
+    }
+    return FieldSql(*rows.linked, *rows.source, rows.alias, depth + 1);
+  }
+
+  Result<std::string> FormulaSql(const TablePlan& t, const FieldPlan& f, const std::string& alias,
+                                 int depth) {
+    std::string text = OptionText(f.field, "formula");
+    Result<formula::NodePtr> root = formula::Parse(text);
+    if (!root.ok()) return UnimplementedError("the formula does not parse");
+    if (UsesClock(**root)) {
+      return UnimplementedError("it reads the clock (NOW(), TODAY()): volatile");
+    }
+    formula::ColumnResolver resolve =
+        [&](std::string_view name_or_id) -> Result<formula::ResolvedColumn> {
+      const FieldPlan* ref = t.FindField(name_or_id);
+      if (ref == nullptr) {
+        for (const FieldPlan& candidate : t.fields) {
+          if (candidate.field.name == name_or_id) ref = &candidate;
+        }
+      }
+      if (ref == nullptr) return UnimplementedError(fmt::format("unknown field {}", name_or_id));
+      Result<std::string> sql = FieldSql(t, *ref, alias, depth + 1);
+      if (!sql.ok()) {
+        return UnimplementedError(fmt::format("it reads \"{}\", which {}", ref->field.name,
+                                              IsComputedType(ref->field.type)
+                                                  ? "is not computed in SQL"
+                                                  : std::string(sql.status().message())));
+      }
+      // An expression computed here is never an error value.
+      return formula::ResolvedColumn{*sql, InfoOf(*ref), true};
+    };
+    formula::SqlOptions options;
+    options.zones = formula::SystemTimeZones();
+    std::string a = QuoteIdentifier(alias);
+    options.record_id_sql = a + ".\"airtable_id\"";
+    options.created_time_sql = a + ".\"airtable_created_time\"";
+    options.last_modified_sql = a + ".\"airtable_modified_time\"";
+    Result<formula::CompiledSql> compiled = formula::CompileToSql(**root, resolve, options);
+    if (!compiled.ok()) return UnimplementedError(std::string(compiled.status().message()));
+    std::string sql = InlineParams(*compiled);
+    const std::string& type = f.column.sql_type;
+    switch (compiled->type) {
+      case formula::Type::kText:
+        // Airtable shows an empty text result as an empty cell.
+        return fmt::format("NULLIF({}, '')::{}", sql, type);
+      case formula::Type::kDate:
+        if (type == "date") return fmt::format("(({}) AT TIME ZONE 'UTC')::date", sql);
+        return fmt::format("({})::{}", sql, type);
+      case formula::Type::kNumber:
+        // NaN and ±Infinity are Airtable's special values: no column holds them.
+        if (type != "double precision" && type != "float8") {
+          // NULLIF evaluates its first argument once.
+          return fmt::format(
+              "NULLIF(NULLIF(NULLIF(({})::float8, 'NaN'::float8), 'Infinity'::float8), "
+              "'-Infinity'::float8)::{}",
+              sql, type);
+        }
+        return fmt::format("({})::{}", sql, type);
+      default:
+        return fmt::format("({})::{}", sql, type);
+    }
+  }
+
+  const SchemaPlan& plan_;
+  std::string schema_;
+  std::map<std::string, Result<std::string>> memo_;
+  std::vector<ComputedLateral>* laterals_ = nullptr;  // the table being planned
+  // Its link groups: one LATERAL per link read, every aggregate over it.
+  struct Group {
+    std::string name;
+    std::string from_where;
+    std::vector<std::string> aggregates;
+  };
+  std::vector<Group> groups_;
+  std::map<std::string, size_t> group_index_;
+  std::set<std::string> visiting_;
+};
+
+}  // namespace
+
+std::string ComputedViewName(std::string_view table_name) {
+  constexpr std::string_view kSuffix = "_computed";
+  std::string base(table_name.substr(0, 63 - kSuffix.size()));
+  return base + std::string(kSuffix);
+}
+
+ComputedPlan PlanComputed(const SchemaPlan& plan, std::string_view schema) {
+  return Planner(plan, schema).Run();
+}
+
+std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedPlan& computed,
+                                         std::string_view schema) {
+  std::vector<std::string> out;
+  for (const ComputedTable& ct : computed.tables) {
+    const TablePlan* t = plan.FindTable(ct.table_id);
+    if (t == nullptr) continue;
+    std::map<std::string, std::string> by_column;
+    std::string field_ids;
+    for (const ComputedColumn& c : ct.columns) {
+      by_column[c.column_name] = c.sql;
+      field_ids += (field_ids.empty() ? "" : ", ") + SqlStringLiteralForScript(c.field_id);
+    }
+    std::string select = "\"t\".\"id\", \"t\".\"airtable_id\"";
+    for (const FieldPlan& f : t->fields) {
+      if (!f.HasColumn()) continue;
+      std::string col = QuoteIdentifier(f.column_name);
+      auto it = by_column.find(f.column_name);
+      select += it == by_column.end() ? fmt::format(",\n  \"t\".{}", col)
+                                      : fmt::format(",\n  {} AS {}", it->second, col);
+    }
+    select +=
+        ",\n  \"t\".\"airtable_created_time\", \"t\".\"airtable_modified_time\", "
+        "\"t\".\"deleted_at\"";
+    // A field computed here is never an error: Airtable's recorded errors
+    // for it no longer apply.
+    select += field_ids.empty()
+                  ? ",\n  \"t\".\"airpg_cell_errors\""
+                  : fmt::format(
+                        ",\n  NULLIF(\"t\".\"airpg_cell_errors\" - ARRAY[{}]::text[], "
+                        "'{{}}'::jsonb) AS \"airpg_cell_errors\"",
+                        field_ids);
+    std::string from = QualifiedName(schema, ct.table_name) + " AS \"t\"";
+    for (const ComputedLateral& l : ct.laterals) {
+      // OFFSET 0 keeps the planner from folding the subquery back into
+      // every expression that reads it (which would compute it again there).
+      from +=
+          fmt::format("\n  LEFT JOIN LATERAL ({}) AS {} ON TRUE", l.sql, QuoteIdentifier(l.name));
+    }
+    std::string view = QualifiedName(schema, ct.view_name);
+    out.push_back(fmt::format("DROP VIEW IF EXISTS {}", view));
+    out.push_back(fmt::format("CREATE VIEW {} AS\nSELECT {}\nFROM {}", view, select, from));
+  }
+  return out;
+}
+
+std::vector<std::string> NotComputedLines(const ComputedPlan& computed) {
+  std::vector<std::string> out;
+  for (const NotComputedField& f : computed.not_computed) {
+    out.push_back(fmt::format("{}.{} ({}, {}): stays Airtable-computed: {}", f.table_name,
+                              f.field_name, f.field_id, f.type_name, f.reason));
+  }
+  return out;
+}
+
+}  // namespace airpg::mapping

@@ -1,0 +1,79 @@
+// ComputedView: formula, lookup, rollup and count fields computed by
+// Postgres, so they stay right when rows are written in Postgres (issue 18).
+// Each mirrored table gets a view `S.<table>_computed`: the table's columns,
+// with every computed field Postgres can compute exactly replaced by its SQL
+// expression (formulas through src/formula's compiler; lookups, rollups and
+// counts as correlated subqueries over the FK columns and ordered
+// junctions). A view, not generated columns: a lookup or rollup reads other
+// rows, which no generated column may, and a view is current without any
+// trigger; reading 100 rows evaluates the expressions for those rows only.
+// Fields that cannot be computed keep the stored column (Airtable's value)
+// and are named with their reason. Pure; plans are immutable values.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mapping/schema_plan.h"
+
+namespace airpg::mapping {
+
+// One computed field Postgres computes: its value, typed as the field's
+// column, over the table's row aliased "t" and the laterals.
+struct ComputedColumn {
+  std::string field_id;
+  std::string column_name;
+  std::string sql;
+};
+
+// A computed field that stays Airtable-computed (the stored column), and why.
+struct NotComputedField {
+  std::string table_id;
+  std::string table_name;
+  std::string field_id;
+  std::string field_name;
+  std::string type_name;
+  std::string reason;
+};
+
+// A subquery evaluated once per row of the view, `LEFT JOIN LATERAL (sql)
+// AS name`: a link's rows with every aggregate the table's lookups,
+// rollups and counts take of them, or one computed field's value `v`. Later
+// ones may read earlier ones; OFFSET 0 keeps the planner from folding a
+// field's subquery back into every expression that reads it.
+struct ComputedLateral {
+  std::string name;
+  std::string sql;  // a SELECT
+};
+
+struct ComputedTable {
+  std::string table_id;
+  std::string table_name;
+  std::string view_name;
+  std::vector<ComputedColumn> columns;
+  std::vector<ComputedLateral> laterals;  // in dependency order
+};
+
+struct ComputedPlan {
+  std::vector<ComputedTable> tables;  // every table of the plan, in plan order
+  std::vector<NotComputedField> not_computed;
+};
+
+// The view beside `table_name`: "<table>_computed" (shortened to fit 63 bytes).
+std::string ComputedViewName(std::string_view table_name);
+
+// Which computed fields of `plan` Postgres computes, relations named in
+// `schema` (the schema the views are created in).
+ComputedPlan PlanComputed(const SchemaPlan& plan, std::string_view schema);
+
+// DROP VIEW IF EXISTS + CREATE VIEW for every table, in plan order. Literals
+// of the formulas are inlined as quoted SQL literals (a view has no
+// parameters); identifiers are quoted.
+std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedPlan& computed,
+                                         std::string_view schema);
+
+// "field \"Name\" (fld…) in table: reason" lines, for `airpg schema plan`.
+std::vector<std::string> NotComputedLines(const ComputedPlan& computed);
+
+}  // namespace airpg::mapping

@@ -1,0 +1,97 @@
+// PlanComputed: which computed fields Postgres computes, the reasons for the
+// others, and views whose SQL carries no placeholders (a view has no
+// parameters). The values the views give are checked against the emulator
+// in tests/integration/computed_test.cc.
+#include "mapping/computed_view.h"
+
+#include <gtest/gtest.h>
+
+#include "airtable/schema.h"
+
+namespace airpg::mapping {
+namespace {
+
+constexpr char kSchema[] = R"json({"tables": [
+  {"id": "tblA0000000000001", "name": "A", "primaryFieldId": "fldName0000000001", "fields": [
+    {"id": "fldName0000000001", "name": "Name", "type": "singleLineText"},
+    {"id": "fldNum00000000001", "name": "Num", "type": "number", "options": {"precision": 0}},
+    {"id": "fldLinks000000001", "name": "Bs", "type": "multipleRecordLinks",
+     "options": {"linkedTableId": "tblB0000000000001", "inverseLinkFieldId": "fldBack000000001",
+                 "prefersSingleRecordLink": false}},
+    {"id": "fldShout000000001", "name": "Shout", "type": "formula",
+     "options": {"formula": "UPPER({fldName0000000001}) & \"!\"", "isValid": true,
+                 "result": {"type": "singleLineText"}}},
+    {"id": "fldHalf0000000001", "name": "Half", "type": "formula",
+     "options": {"formula": "1 / {fldNum00000000001}", "isValid": true,
+                 "result": {"type": "number"}}},
+    {"id": "fldNow00000000001", "name": "Age", "type": "formula",
+     "options": {"formula": "DATETIME_DIFF(NOW(), CREATED_TIME(), 'days')", "isValid": true,
+                 "result": {"type": "number"}}},
+    {"id": "fldOnHalf00000001", "name": "On half", "type": "formula",
+     "options": {"formula": "{fldHalf0000000001} + 1", "isValid": true,
+                 "result": {"type": "number"}}},
+    {"id": "fldSum00000000001", "name": "Sum", "type": "rollup",
+     "options": {"isValid": true, "recordLinkFieldId": "fldLinks000000001",
+                 "fieldIdInLinkedTable": "fldBNum0000000001", "formula": "SUM(values)",
+                 "result": {"type": "number"}}},
+    {"id": "fldNoAgg000000001", "name": "No aggregation", "type": "rollup",
+     "options": {"isValid": true, "recordLinkFieldId": "fldLinks000000001",
+                 "fieldIdInLinkedTable": "fldBNum0000000001", "result": {"type": "number"}}},
+    {"id": "fldCount000000001", "name": "Count", "type": "count",
+     "options": {"isValid": true, "recordLinkFieldId": "fldLinks000000001"}}
+  ]},
+  {"id": "tblB0000000000001", "name": "B", "primaryFieldId": "fldBName000000001", "fields": [
+    {"id": "fldBName000000001", "name": "Name", "type": "singleLineText"},
+    {"id": "fldBNum0000000001", "name": "Num", "type": "number", "options": {"precision": 0}},
+    {"id": "fldBack000000001", "name": "As", "type": "multipleRecordLinks",
+     "options": {"linkedTableId": "tblA0000000000001", "inverseLinkFieldId": "fldLinks000000001",
+                 "prefersSingleRecordLink": false}}
+  ]}
+]})json";
+
+SchemaPlan Plan() {
+  Result<airtable::BaseSchema> schema = airtable::ParseBaseSchema(kSchema);
+  EXPECT_TRUE(schema.ok()) << schema.status().ToString();
+  Result<SchemaPlan> plan = PlanSchema(*schema, {});
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  return *plan;
+}
+
+TEST(ComputedViewTest, NamesWhatStaysAirtableComputedWithItsReason) {
+  SchemaPlan plan = Plan();
+  ComputedPlan computed = PlanComputed(plan, "s");
+  std::map<std::string, std::string> reasons;
+  for (const NotComputedField& f : computed.not_computed) reasons[f.field_id] = f.reason;
+  EXPECT_EQ(reasons.size(), 4u);
+  EXPECT_NE(reasons["fldHalf0000000001"].find("division"), std::string::npos);
+  EXPECT_NE(reasons["fldNow00000000001"].find("clock"), std::string::npos);
+  EXPECT_NE(reasons["fldOnHalf00000001"].find("\"Half\", which is not computed in SQL"),
+            std::string::npos)
+      << reasons["fldOnHalf00000001"];
+  EXPECT_NE(reasons["fldNoAgg000000001"].find("aggregation"), std::string::npos);
+
+  ASSERT_EQ(computed.tables.size(), 2u);
+  std::set<std::string> in_view;
+  for (const ComputedColumn& c : computed.tables[0].columns) in_view.insert(c.field_id);
+  EXPECT_EQ(in_view,
+            (std::set<std::string>{"fldShout000000001", "fldSum00000000001", "fldCount000000001"}));
+}
+
+TEST(ComputedViewTest, ViewsInlineTheFormulasLiteralsAndShareOneScanPerLink) {
+  SchemaPlan plan = Plan();
+  std::vector<std::string> ddl = ComputedViewDdl(plan, PlanComputed(plan, "s"), "s");
+  ASSERT_EQ(ddl.size(), 4u);  // DROP + CREATE per table
+  const std::string& a = ddl[1];
+  EXPECT_EQ(a.find('$'), std::string::npos) << a;
+  EXPECT_NE(a.find("'!'"), std::string::npos) << a;
+  EXPECT_NE(a.find("CREATE VIEW \"s\".\"a_computed\""), std::string::npos) << a;
+  // Sum and Count read the link's rows in one LATERAL group.
+  size_t groups = 0;
+  for (size_t at = a.find("AS \"g"); at != std::string::npos; at = a.find("AS \"g", at + 1)) {
+    ++groups;
+  }
+  EXPECT_EQ(groups, 1u) << a;
+}
+
+}  // namespace
+}  // namespace airpg::mapping

@@ -1,0 +1,334 @@
+// Computed fields in Postgres (issue 18): after a migrate, every computed
+// value read from S.<table>_computed equals the emulator's (which recomputes
+// as Airtable does), for every record, on the sample base and on a base
+// with chains of computed fields across tables; and a Postgres-side insert,
+// update or link change changes the dependent values at once, equal to the
+// same change made in the emulator.
+#include <cmath>
+#include <set>
+
+#include "emulated_base_test.h"
+#include "http/client.h"
+#include "sync/schema_sync.h"
+
+namespace airpg {
+namespace {
+
+using testing::json;
+using testing::ReadFile;
+
+constexpr char kChainBase[] = "appChain000000001";
+
+bool IsComputedType(const std::string& type) {
+  return type == "formula" || type == "rollup" || type == "multipleLookupValues" || type == "count";
+}
+
+// Equal as Airtable shows them: numbers to 1e-9 (Postgres computes in
+// float8 and stores numeric), an empty cell equal to false or null.
+bool SameCell(const json& emulator, const json& postgres) {
+  auto empty = [](const json& v) { return v.is_null() || (v.is_boolean() && !v.get<bool>()); };
+  if (empty(emulator) || empty(postgres)) return empty(emulator) && empty(postgres);
+  if (emulator.is_number() && postgres.is_number()) {
+    double a = emulator.get<double>(), b = postgres.get<double>();
+    return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(a));
+  }
+  if (emulator.is_array() && postgres.is_array()) {
+    if (emulator.size() != postgres.size()) return false;
+    for (size_t i = 0; i < emulator.size(); ++i) {
+      if (!SameCell(emulator[i], postgres[i])) return false;
+    }
+    return true;
+  }
+  return emulator == postgres;
+}
+
+class ComputedTest : public testing::EmulatedBaseTest {
+ protected:
+  void Migrate(const std::string& data, const std::string& base_id) {
+    data_ = json::parse(data);
+    StartEmulator(data);
+    auto summary = Run(base_id);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    schema_ = summary->schema;
+    base_id_ = base_id;
+  }
+
+  json EmulatorRecords(const std::string& table_id) {
+    http::Client http;
+    auto response = http.Send(
+        "GET",
+        emulator_->url() + "/v0/" + base_id_ + "/" + table_id + "?returnFieldsByFieldId=true",
+        {{"Authorization", "Bearer patTest"}}, "");
+    EXPECT_TRUE(response.ok());
+    return response.ok() ? json::parse(response->body)["records"] : json::array();
+  }
+
+  json Emulator(const std::string& method, const std::string& path, const json& body) {
+    http::Client http;
+    auto response = http.Send(
+        method, emulator_->url() + "/v0/" + base_id_ + "/" + path,
+        {{"Authorization", "Bearer patTest"}, {"Content-Type", "application/json"}}, body.dump());
+    EXPECT_TRUE(response.ok());
+    EXPECT_EQ(response->status, 200) << response->body;
+    return json::parse(response->body, nullptr, false);
+  }
+
+  std::string Column(const std::string& field_id) {
+    auto rows = conn().Exec("SELECT column_name FROM airpg.fields WHERE field_id = $1", {field_id});
+    EXPECT_TRUE(rows.ok() && rows->size() == 1) << field_id;
+    return rows.ok() && rows->size() == 1 ? std::string(rows->Get(0, 0)) : "";
+  }
+
+  std::string Table(const std::string& table_id) {
+    auto rows = conn().Exec("SELECT table_name FROM airpg.tables WHERE table_id = $1", {table_id});
+    EXPECT_TRUE(rows.ok() && rows->size() == 1) << table_id;
+    return rows.ok() && rows->size() == 1 ? std::string(rows->Get(0, 0)) : "";
+  }
+
+  std::string Qualified(const std::string& table_id) {
+    return "\"" + schema_ + "\".\"" + Table(table_id) + "\"";
+  }
+
+  // The view's rows by airtable_id (Postgres-born rows by their primary
+  // field's value, as "name:<value>").
+  std::map<std::string, json> ViewRows(const json& table) {
+    std::string table_id = table["id"];
+    std::string primary = Column(table["fields"][0]["id"]);
+    std::string sql = "SELECT COALESCE(airtable_id, 'name:' || \"" + primary +
+                      "\"), to_jsonb(v.*)::text FROM \"" + schema_ + "\".\"" + Table(table_id) +
+                      "_computed\" AS v WHERE deleted_at IS NULL";
+    auto rows = conn().Exec(sql);
+    EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
+    std::map<std::string, json> out;
+    for (int i = 0; rows.ok() && i < rows->size(); ++i) {
+      out[std::string(rows->Get(i, 0))] = json::parse(std::string(rows->Get(i, 1)));
+    }
+    return out;
+  }
+
+  // Every computed cell of every record, the view's against the emulator's;
+  // `stored` are fields that stay Airtable-computed (not compared).
+  void ExpectSameAsEmulator(const std::set<std::string>& stored = {}) {
+    int compared = 0;
+    for (const json& table : data_["bases"][0]["tables"]) {
+      std::map<std::string, json> view = ViewRows(table);
+      json records = EmulatorRecords(table["id"]);
+      EXPECT_EQ(view.size(), records.size()) << table["name"];
+      std::string primary_id = table["fields"][0]["id"];
+      for (const json& record : records) {
+        std::string key = record["id"];
+        if (!view.count(key)) key = "name:" + record["fields"].value(primary_id, json()).dump();
+        if (!view.count(key)) key = "name:" + record["fields"].value(primary_id, std::string());
+        ASSERT_TRUE(view.count(key)) << "no row for " << record["id"];
+        const json& row = view[key];
+        for (const json& field : table["fields"]) {
+          std::string field_id = field["id"];
+          if (!IsComputedType(field["type"]) || stored.count(field_id)) continue;
+          json expected = record["fields"].value(field_id, json());
+          json actual = row.value(Column(field_id), json());
+          if (expected.is_object()) {
+            // An error value: the column NULL, the error in airpg_cell_errors
+            // (mapping/record_row.h), as the fidelity work records it.
+            EXPECT_TRUE(actual.is_null()) << field["name"];
+            actual = row["airpg_cell_errors"].is_object()
+                         ? row["airpg_cell_errors"].value(field_id, json())
+                         : json();
+          }
+          EXPECT_TRUE(SameCell(expected, actual))
+              << table["name"] << "." << field["name"] << " of " << record["id"] << ": emulator "
+              << expected.dump() << ", Postgres " << actual.dump();
+          ++compared;
+        }
+      }
+    }
+    EXPECT_GT(compared, 0);
+  }
+
+  std::string RowId(const std::string& table_id, const std::string& record_id) {
+    return Scalar("SELECT id FROM " + Qualified(table_id) + " WHERE airtable_id = '" + record_id +
+                  "'");
+  }
+
+  json data_;
+  std::string schema_;
+  std::string base_id_;
+};
+
+TEST_F(ComputedTest, SampleBaseComputedValuesEqualTheEmulators) {
+  std::string data = ReadFile(AIRPG_DELTA_SAMPLE);
+  Migrate(data, json::parse(data)["bases"][0]["id"]);
+  ExpectSameAsEmulator();
+}
+
+TEST_F(ComputedTest, ChainedBaseComputedValuesEqualTheEmulators) {
+  Migrate(ReadFile(AIRPG_COMPUTED_CHAIN), kChainBase);
+  ExpectSameAsEmulator();
+  // The formula Postgres cannot compute (x/0 is #ERROR!) keeps Airtable's
+  // value: the column NULL and the error in airpg_cell_errors.
+  std::string items = Table("tblItems000000001");
+  EXPECT_EQ(
+      Scalar("SELECT coalesce(\"" + Column("fldItemUnit000001") +
+             "\"::text, 'null') || ' ' "
+             "|| (airpg_cell_errors -> 'fldItemUnit000001')::text FROM \"" +
+             schema_ + "\".\"" + items + "_computed\" WHERE airtable_id = 'recItem0000000003'"),
+      "null {\"error\": \"#ERROR!\"}");
+}
+
+TEST_F(ComputedTest, PostgresWritesChangeDependentsLikeTheEmulator) {
+  Migrate(ReadFile(AIRPG_COMPUTED_CHAIN), kChainBase);
+  std::string items = Qualified("tblItems000000001");
+  std::string qty = Column("fldItemQty0000001"), order = Column("fldItemOrder00001");
+  const std::set<std::string> stored = {"fldItemUnit000001"};
+
+  // An update: pear's quantity (Line → Total → Label → lookup → Summary).
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + items + " SET \"" + qty +
+                       "\" = 4 WHERE airtable_id = " + "'recItem0000000002'")
+                  .ok());
+  Emulator("PATCH", "tblItems000000001/recItem0000000002", {{"fields", {{"Qty", 4}}}});
+  ExpectSameAsEmulator(stored);
+
+  // A link change: pear moves from order A-1 to B-1 (a single link: the FK).
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + items + " SET \"" + order +
+                       "\" = " + RowId("tblOrders00000001", "recOrder000000003") +
+                       " WHERE airtable_id = 'recItem0000000002'")
+                  .ok());
+  Emulator("PATCH", "tblItems000000001/recItem0000000002",
+           {{"fields", {{"Order", {"recOrder000000003"}}}}});
+  ExpectSameAsEmulator(stored);
+
+  // An insert: a Postgres-born item on order A-2.
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO " + items + " (\"" + Column("fldItemName000001") + "\", \"" +
+                       Column("fldItemPrice00001") + "\", \"" + qty + "\", \"" + order +
+                       "\") VALUES ('plum', 2.5, 2, " +
+                       RowId("tblOrders00000001", "recOrder000000002") + ")")
+                  .ok());
+  Emulator("POST", "tblItems000000001",
+           {{"fields",
+             {{"Name", "plum"}, {"Price", 2.5}, {"Qty", 2}, {"Order", {"recOrder000000002"}}}}});
+  ExpectSameAsEmulator(stored);
+}
+
+// A schema change the sync applies (a renamed column a formula reads, a new
+// field) drops and recreates the views in its transaction: they keep
+// computing from the renamed column.
+TEST_F(ComputedTest, TheSyncsSchemaChangesKeepTheViews) {
+  Migrate(ReadFile(AIRPG_COMPUTED_CHAIN), kChainBase);
+  std::string qty_before = Column("fldItemQty0000001");
+  Emulator("PATCH",
+           "../meta/bases/" + std::string(kChainBase) +
+               "/tables/tblItems000000001/fields/fldItemQty0000001",
+           {{"name", "Quantity"}});
+  Emulator("POST", "../meta/bases/" + std::string(kChainBase) + "/tables/tblItems000000001/fields",
+           {{"name", "Note"}, {"type", "singleLineText"}});
+  auto summary = sync::SyncSchema(*client_, conn(), kChainBase);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_EQ(summary->applied.size(), 2u);
+  ASSERT_NE(Column("fldItemQty0000001"), qty_before);  // the column was renamed
+
+  std::string items = Qualified("tblItems000000001");
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + items + " SET \"" + Column("fldItemQty0000001") +
+                       "\" = 5 WHERE airtable_id = 'recItem0000000001'")
+                  .ok());
+  Emulator("PATCH", "tblItems000000001/recItem0000000001", {{"fields", {{"Quantity", 5}}}});
+  ExpectSameAsEmulator({"fldItemUnit000001"});
+
+  // A retype keeps the old column under a new name (…__v1), which a view
+  // would follow; rebuilt from the catalog, the view reads the new column.
+  auto schema = client_->GetBaseSchema(kChainBase, false, airtable::Priority::kBackfill);
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  for (auto& table : schema->tables) {
+    for (auto& field : table.fields) {
+      if (field.id == "fldItemPrice00001") {
+        field.type_name = "singleLineText";
+        field.type = airtable::FieldType::kSingleLineText;
+        field.options_json.clear();
+      }
+    }
+  }
+  auto retyped = sync::ApplySchemaChanges(conn(), kChainBase, *schema);
+  ASSERT_TRUE(retyped.ok()) << retyped.status().ToString();
+  std::string definition = Scalar("SELECT pg_get_viewdef('\"" + schema_ + "\".\"" +
+                                  Table("tblItems000000001") + "_computed\"'::regclass)");
+  EXPECT_EQ(definition.find("__v1"), std::string::npos) << definition;
+}
+
+// Postgres stamps the rows it writes: created and modified times and the
+// autoNumber (past Airtable's maximum); the sync's writes keep Airtable's.
+TEST_F(ComputedTest, PostgresStampsTheRowsItWrites) {
+  std::string data = ReadFile(AIRPG_DELTA_SAMPLE);
+  Migrate(data, json::parse(data)["bases"][0]["id"]);
+  std::string clients = Qualified("tblClients0000001");
+  std::string number = Column("fldCliNumber00001"), created = Column("fldCliCreated0001"),
+              modified = Column("fldCliModified001"), name = Column("fldCliName0000001");
+  std::string max_before = Scalar("SELECT max(\"" + number + "\") FROM " + clients);
+  Status inserted = conn().Run("INSERT INTO " + clients + " (\"" + name + "\") VALUES ('Zeta')");
+  ASSERT_TRUE(inserted.ok()) << inserted.ToString();
+  ASSERT_TRUE(conn().Run("INSERT INTO " + clients + " (\"" + name + "\") VALUES ('Eta')").ok());
+  EXPECT_EQ(
+      Scalar("SELECT \"" + number + "\" FROM " + clients + " WHERE \"" + name + "\" = 'Zeta'"),
+      std::to_string(std::stoll(max_before) + 1));
+  EXPECT_EQ(Scalar("SELECT \"" + number + "\" FROM " + clients + " WHERE \"" + name + "\" = 'Eta'"),
+            std::to_string(std::stoll(max_before) + 2));
+  // Stamped by the INSERT's own transaction, moments ago.
+  auto recent = [](const std::string& column) {
+    return "now() - \"" + column + "\" BETWEEN '0'::interval AND '1 minute'::interval";
+  };
+  EXPECT_EQ(Scalar("SELECT (" + recent(created) + " AND " + recent(modified) + " AND " +
+                   recent("airtable_created_time") + ")::text FROM " + clients + " WHERE \"" +
+                   name + "\" = 'Zeta'"),
+            "true");
+
+  // A Postgres update stamps the modified time; the sync's does not.
+  std::string before = Scalar("SELECT \"" + modified + "\"::text FROM " + clients +
+                              " WHERE airtable_id IS NOT NULL ORDER BY id LIMIT 1");
+  ASSERT_TRUE(conn()
+                  .RunScript("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE " + clients +
+                             " SET \"" + name + "\" = \"" + name +
+                             "\" || '!' WHERE id = (SELECT min(id) FROM " + clients + "); COMMIT;")
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT \"" + modified + "\"::text FROM " + clients +
+                   " WHERE airtable_id IS NOT NULL ORDER BY id LIMIT 1"),
+            before);
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients + " SET \"" + name +
+                       "\" = 'Alpha' WHERE id = " + "(SELECT min(id) FROM " + clients + ")")
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT (" + recent(modified) + ")::text FROM " + clients +
+                   " WHERE id = (SELECT min(id) FROM " + clients + ")"),
+            "true");
+}
+
+// The per-field form of lastModifiedTime: stamped only when a field it
+// watches changes.
+TEST_F(ComputedTest, ALastModifiedTimeOfSomeFieldsWatchesOnlyThem) {
+  json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
+  for (json& field : data["bases"][0]["tables"][0]["fields"]) {
+    if (field["id"] == "fldCliModified001") {
+      field["options"]["referencedFieldIds"] = {"fldCliNotes000001"};
+    }
+  }
+  Migrate(data.dump(), data["bases"][0]["id"]);
+  std::string clients = Qualified("tblClients0000001");
+  std::string modified = Column("fldCliModified001");
+  std::string first = " WHERE id = (SELECT min(id) FROM " + clients + ")";
+  std::string before = Scalar("SELECT \"" + modified + "\"::text FROM " + clients + first);
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients + " SET \"" + Column("fldCliName0000001") +
+                       "\" = 'Renamed'" + first)
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT \"" + modified + "\"::text FROM " + clients + first), before);
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients + " SET \"" + Column("fldCliNotes000001") +
+                       "\" = 'New notes'" + first)
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT (now() - \"" + modified + "\" < '1 minute'::interval)::text FROM " +
+                   clients + first),
+            "true");
+}
+
+}  // namespace
+}  // namespace airpg
