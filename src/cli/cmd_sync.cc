@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/airtable_access.h"
+#include "cli/authority_config.h"
 #include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
@@ -117,6 +118,9 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
   so.syncer.sweep.max_share = config.sync.max_delete_share;
   so.schema.drop_removed = config.sync.drop_removed_fields;
+  so.authority = AuthorityConfigOf(config.sync);
+  so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
+  so.outbox.max_delete_share = config.sync.max_delete_share;
   const int poll_seconds =
       options.poll_seconds > 0 ? options.poll_seconds : config.sync.poll_seconds;
   if (poll_seconds > 0 || !config.sync.tables.empty()) {
@@ -154,7 +158,9 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
       "coalesce(to_char(s.last_sweep_at, 'YYYY-MM-DD HH24:MI:SS'), ''), "
       "coalesce(s.held_deletes ->> 'missing', ''), "
       "(SELECT count(*) FROM airpg.dead_letters d WHERE d.table_id = t.table_id AND "
-      "d.status IN ('retrying', 'dead')) "
+      "d.status IN ('retrying', 'dead')), "
+      "coalesce((SELECT a.authority FROM airpg.sync_authority a WHERE a.table_id = t.table_id), "
+      "'airtable') "
       "FROM airpg.tables t LEFT JOIN airpg.sync_tables s USING (table_id) "
       "WHERE t.base_id = $1 ORDER BY t.table_name",
       {*base_id});
@@ -200,7 +206,8 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
                              {"last_poll_at", std::string(tables->Get(i, 3))},
                              {"last_sweep_at", std::string(tables->Get(i, 4))},
                              {"held_deletes", std::string(tables->Get(i, 5))},
-                             {"dead_letters", std::stoll(std::string(tables->Get(i, 6)))}});
+                             {"dead_letters", std::stoll(std::string(tables->Get(i, 6)))},
+                             {"authority", std::string(tables->Get(i, 7))}});
   }
   if (options.json) {
     std::cout << out.dump(2) << "\n";
@@ -212,16 +219,17 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
       "ping → commit lag (24 h, {} pings): p50 {:.0f} ms, p95 {:.0f} ms, "
       "p99 {:.0f} ms\n",
       out["pings_24h"].get<int64_t>(), num(1), num(2), num(3));
-  std::cout << fmt::format("{:<32} {:<7} {:>17} {:<20} {:<20} {:>6} {}\n", "table", "lane",
-                           "lag p50/p99 (ms)", "last poll", "last sweep", "dlq", "held deletes");
+  std::cout << fmt::format("{:<32} {:<7} {:<9} {:>17} {:<20} {:<20} {:>6} {}\n", "table", "lane",
+                           "authority", "lag p50/p99 (ms)", "last poll", "last sweep", "dlq",
+                           "held deletes");
   for (const auto& t : out["tables"]) {
     std::string lag = t["lag_ms"].is_null()
                           ? "-"
                           : fmt::format("{:.0f}/{:.0f}", t["lag_ms"]["p50"].get<double>(),
                                         t["lag_ms"]["p99"].get<double>());
     std::cout << fmt::format(
-        "{:<32} {:<7} {:>17} {:<20} {:<20} {:>6} {}\n", t["table"].get<std::string>(),
-        t["lane"].get<std::string>(), lag, OrNone(t["last_poll_at"].get<std::string>()),
+        "{:<32} {:<7} {:<9} {:>17} {:<20} {:<20} {:>6} {}\n", t["table"].get<std::string>(),
+        t["lane"].get<std::string>(), t["authority"].get<std::string>(), lag, OrNone(t["last_poll_at"].get<std::string>()),
         OrNone(t["last_sweep_at"].get<std::string>()), t["dead_letters"].get<int64_t>(),
         OrNone(t["held_deletes"].get<std::string>()));
   }

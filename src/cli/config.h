@@ -19,6 +19,10 @@ namespace airpg::cli {
 struct SyncTableConfig {
   std::string lane;      // fast | normal | slow; "" = normal
   int poll_seconds = 0;  // 0: the lane's default (or sync.poll_seconds)
+  // Two-way sync (docs/two-way-sync.md); "" = sync.authority / sync.conflict.
+  std::string authority;  // airtable | postgres | both
+  std::string conflict;   // airtable_wins | postgres_wins | latest | manual
+  std::map<std::string, std::string> fields;  // field name or fld… id → authority
 };
 
 // `airpg sync`'s settings (the sync: section).
@@ -27,6 +31,11 @@ struct SyncConfig {
   int sweep_minutes = 10;            // delete sweep of each table
   double max_delete_share = 0.20;    // a sweep deleting more of a table is held
   bool drop_removed_fields = false;  // a field deleted in Airtable: drop its column
+  // Two-way sync: who writes each table by default, the conflict rule where
+  // both may, and how long a record must be quiet before its change is sent.
+  std::string authority = "airtable";
+  std::string conflict = "latest";
+  int debounce_ms = 200;
   std::map<std::string, SyncTableConfig> tables;  // by table name or tbl… id
 };
 

@@ -1,0 +1,21 @@
+#include "cli/authority_config.h"
+
+namespace airpg::cli {
+
+sync::AuthorityConfig AuthorityConfigOf(const SyncConfig& config) {
+  sync::AuthorityConfig out;
+  out.authority = sync::ParseAuthority(config.authority).value_or(sync::Authority::kAirtable);
+  out.conflict = sync::ParseConflictRule(config.conflict).value_or(sync::ConflictRule::kLatest);
+  for (const auto& [name, table] : config.tables) {
+    sync::TableAuthorityConfig t;
+    if (!table.authority.empty()) t.authority = sync::ParseAuthority(table.authority);
+    if (!table.conflict.empty()) t.conflict = sync::ParseConflictRule(table.conflict);
+    for (const auto& [field, authority] : table.fields) {
+      if (auto a = sync::ParseAuthority(authority)) t.fields[field] = *a;
+    }
+    out.tables[name] = std::move(t);
+  }
+  return out;
+}
+
+}  // namespace airpg::cli
