@@ -13,9 +13,8 @@ Result<std::string> Client::CreateField(std::string_view base_id, std::string_vi
                                  http::PercentEncode(table_id));
   // Not retried after a 5xx: a second field of the same name is refused, so
   // the caller lists the schema again instead.
-  AIRPG_ASSIGN_OR_RETURN(std::string response,
-                         Call(base_id, Priority::kWrite, Retry::kIfNotApplied, "POST", path,
-                              std::string(field_json)));
+  AIRPG_ASSIGN_OR_RETURN(std::string response, Call(base_id, Priority::kWrite, Retry::kIfNotApplied,
+                                                    "POST", path, std::string(field_json)));
   AIRPG_ASSIGN_OR_RETURN(dom::element field, dom::Parse(response, "field"));
   std::string id = dom::String(field, "id");
   if (id.empty()) return dom::Malformed("field", "the created field has no id");

@@ -244,8 +244,8 @@ BatchOutcome Client::WriteBatch(std::string_view base_id, std::string_view table
     out.error_type = error.type;
     out.http_status = error.http_status;
     if (error.http_status != 0) {
-      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}",
-                                 error.http_status, Quoted(error.type), Quoted(error.message));
+      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}", error.http_status,
+                                 Quoted(error.type), Quoted(error.message));
     }
     return out;
   }
@@ -279,8 +279,8 @@ BatchOutcome Client::DeleteBatch(std::string_view base_id, std::string_view tabl
     out.error_type = error.type;
     out.http_status = error.http_status;
     if (error.http_status != 0) {
-      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}",
-                                 error.http_status, Quoted(error.type), Quoted(error.message));
+      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}", error.http_status,
+                                 Quoted(error.type), Quoted(error.message));
     }
     return out;
   }

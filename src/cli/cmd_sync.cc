@@ -229,9 +229,9 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
                                         t["lag_ms"]["p99"].get<double>());
     std::cout << fmt::format(
         "{:<32} {:<7} {:<9} {:>17} {:<20} {:<20} {:>6} {}\n", t["table"].get<std::string>(),
-        t["lane"].get<std::string>(), t["authority"].get<std::string>(), lag, OrNone(t["last_poll_at"].get<std::string>()),
-        OrNone(t["last_sweep_at"].get<std::string>()), t["dead_letters"].get<int64_t>(),
-        OrNone(t["held_deletes"].get<std::string>()));
+        t["lane"].get<std::string>(), t["authority"].get<std::string>(), lag,
+        OrNone(t["last_poll_at"].get<std::string>()), OrNone(t["last_sweep_at"].get<std::string>()),
+        t["dead_letters"].get<int64_t>(), OrNone(t["held_deletes"].get<std::string>()));
   }
   return kExitOk;
 }

@@ -92,7 +92,8 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
       if (!IsAuthority(value)) return bad("must be airtable, postgres or both");
       config.sync.tables[table].authority = value;
     } else if (key == "conflict") {
-      if (!IsConflictRule(value)) return bad("must be airtable_wins, postgres_wins, latest or manual");
+      if (!IsConflictRule(value))
+        return bad("must be airtable_wins, postgres_wins, latest or manual");
       config.sync.tables[table].conflict = value;
     } else {
       return InvalidArgumentError(fmt::format(
@@ -152,7 +153,8 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
     if (!IsAuthority(value)) return bad("must be airtable, postgres or both");
     config.sync.authority = value;
   } else if (path == "sync.conflict") {
-    if (!IsConflictRule(value)) return bad("must be airtable_wins, postgres_wins, latest or manual");
+    if (!IsConflictRule(value))
+      return bad("must be airtable_wins, postgres_wins, latest or manual");
     config.sync.conflict = value;
   } else if (path == "sync.debounce_ms") {
     auto ms = ParseNumber<int>(value);

@@ -20,8 +20,8 @@ struct SyncTableConfig {
   std::string lane;      // fast | normal | slow; "" = normal
   int poll_seconds = 0;  // 0: the lane's default (or sync.poll_seconds)
   // Two-way sync (docs/two-way-sync.md); "" = sync.authority / sync.conflict.
-  std::string authority;  // airtable | postgres | both
-  std::string conflict;   // airtable_wins | postgres_wins | latest | manual
+  std::string authority;                      // airtable | postgres | both
+  std::string conflict;                       // airtable_wins | postgres_wins | latest | manual
   std::map<std::string, std::string> fields;  // field name or fld… id → authority
 };
 

@@ -9,7 +9,9 @@ namespace airpg::sync {
 namespace {
 
 constexpr std::pair<Authority, std::string_view> kAuthorities[] = {
-    {Authority::kAirtable, "airtable"}, {Authority::kPostgres, "postgres"}, {Authority::kBoth, "both"}};
+    {Authority::kAirtable, "airtable"},
+    {Authority::kPostgres, "postgres"},
+    {Authority::kBoth, "both"}};
 constexpr std::pair<ConflictRule, std::string_view> kRules[] = {
     {ConflictRule::kAirtableWins, "airtable_wins"},
     {ConflictRule::kPostgresWins, "postgres_wins"},
@@ -94,8 +96,9 @@ Result<std::map<std::string, TableAuthority>> ResolveAuthority(const LiveBase& b
     for (const auto& [field_key, authority] : settings.fields) {
       const mapping::FieldPlan* field = FindField(*table, field_key);
       if (field == nullptr) {
-        return InvalidArgumentError(fmt::format("sync.tables.{}.fields.{}: table {} has no such field",
-                                                key, field_key, table->airtable_name));
+        return InvalidArgumentError(
+            fmt::format("sync.tables.{}.fields.{}: table {} has no such field", key, field_key,
+                        table->airtable_name));
       }
       resolved.fields[field->field.id] = authority;
     }
@@ -111,12 +114,12 @@ Status StoreAuthority(pg::Connection& conn, const LiveBase& base,
   for (const auto& [table_id, t] : tables) {
     nlohmann::json fields = nlohmann::json::object();
     for (const auto& [field_id, a] : t.fields) fields[field_id] = std::string(AuthorityName(a));
-    AIRPG_RETURN_IF_ERROR(tx.Run(
-        "INSERT INTO airpg.sync_authority (table_id, base_id, authority, conflict, fields) "
-        "SELECT $1, $2, $3, $4, $5::jsonb WHERE EXISTS (SELECT 1 FROM airpg.tables WHERE "
-        "table_id = $1)",
-        {table_id, base.base_id, std::string(AuthorityName(t.authority)),
-         std::string(ConflictRuleName(t.conflict)), fields.dump()}));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.sync_authority (table_id, base_id, authority, conflict, fields) "
+               "SELECT $1, $2, $3, $4, $5::jsonb WHERE EXISTS (SELECT 1 FROM airpg.tables WHERE "
+               "table_id = $1)",
+               {table_id, base.base_id, std::string(AuthorityName(t.authority)),
+                std::string(ConflictRuleName(t.conflict)), fields.dump()}));
   }
   return tx.Commit();
 }

@@ -56,8 +56,8 @@ class OutboxDispatcher::Round {
                                       "= $1 AND writes_stopped IS NOT NULL",
                                       {d_.base_id_}));
     if (stopped.size() > 0) {
-      return FailedPreconditionError(fmt::format("writes to base {} are stopped: {}", d_.base_id_,
-                                                 stopped.Get(0, 0)));
+      return FailedPreconditionError(
+          fmt::format("writes to base {} are stopped: {}", d_.base_id_, stopped.Get(0, 0)));
     }
     AIRPG_ASSIGN_OR_RETURN(std::vector<OutboxChange> changes,
                            ClaimChanges(conn_, d_.base_id_, d_.options_.claim));
@@ -140,8 +140,7 @@ class OutboxDispatcher::Round {
     if (w.row.is_object() && w.row.value("airtable_id", json()).is_string()) {
       w.record_id = w.row["airtable_id"].get<std::string>();
     }
-    AIRPG_ASSIGN_OR_RETURN(std::optional<RowKey> key,
-                           FindKey(conn_, w.table->table_id, w.row_id));
+    AIRPG_ASSIGN_OR_RETURN(std::optional<RowKey> key, FindKey(conn_, w.table->table_id, w.row_id));
     if (w.record_id.empty() && key && !key->record_id.empty()) w.record_id = key->record_id;
     bool gone = !w.row.is_object() || !w.row.value("deleted_at", json()).is_null();
     if (gone) {
@@ -280,9 +279,9 @@ class OutboxDispatcher::Round {
     AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
     AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
     if (!reason.empty()) {
-      AIRPG_RETURN_IF_ERROR(tx.Run(
-          "UPDATE airpg.outbox SET last_error = $2 WHERE outbox_id = ANY($1::bigint[])",
-          {IdList(w.ids), reason}));
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run("UPDATE airpg.outbox SET last_error = $2 WHERE outbox_id = ANY($1::bigint[])",
+                 {IdList(w.ids), reason}));
     }
     AIRPG_RETURN_IF_ERROR(tx.Commit());
     w.ids.clear();
@@ -346,10 +345,10 @@ class OutboxDispatcher::Round {
           list.size(), static_cast<int64_t>(total), table->airtable_name,
           d_.options_.max_delete_share);
       AIRPG_RETURN_IF_ERROR(DeadLetterChanges(conn_, Ids(list), "", "", "", reason));
-      AIRPG_RETURN_IF_ERROR(RecordEvent(conn_, {base_.base_id, table->table_id,
-                                                "outbox_delete_held",
-                                                static_cast<int64_t>(list.size()), 0, std::nullopt,
-                                                json{{"reason", reason}}.dump()}));
+      AIRPG_RETURN_IF_ERROR(RecordEvent(
+          conn_,
+          {base_.base_id, table->table_id, "outbox_delete_held", static_cast<int64_t>(list.size()),
+           0, std::nullopt, json{{"reason", reason}}.dump()}));
       log::Warn("outbox: {}", reason);
       report_.dead += static_cast<int64_t>(Ids(list).size());
       for (RecordWork* w : list) {
@@ -384,8 +383,8 @@ class OutboxDispatcher::Round {
     if (out.status.ok()) return Succeeded(table, op, chunk, out);
     const StatusCode code = out.status.code();
     if (code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied) {
-      std::string why = fmt::format("Airtable refused the token ({}): {}", out.error_type,
-                                    out.status.message());
+      std::string why =
+          fmt::format("Airtable refused the token ({}): {}", out.error_type, out.status.message());
       AIRPG_RETURN_IF_ERROR(conn_.Run(
           "INSERT INTO airpg.sync_bases (base_id, writes_stopped) VALUES ($1, $2) ON CONFLICT "
           "(base_id) DO UPDATE SET writes_stopped = EXCLUDED.writes_stopped",
@@ -436,7 +435,17 @@ class OutboxDispatcher::Round {
     }
     if (op == Op::kUpdate) {
       report_.updated += static_cast<int64_t>(chunk.size());
-      for (RecordWork* w : chunk) AIRPG_RETURN_IF_ERROR(Finish(*w, ""));
+      std::map<std::string, const airtable::Record*> by_id;
+      for (const auto& r : out.result.records) by_id[r.id] = &r;
+      for (RecordWork* w : chunk) {
+        auto answer = by_id.find(w->record_id);
+        AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+        if (answer != by_id.end()) AIRPG_RETURN_IF_ERROR(ApplyAnswer(tx, table, {answer->second}));
+        AIRPG_RETURN_IF_ERROR(FollowUps(tx, *w));
+        AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w->ids));
+        AIRPG_RETURN_IF_ERROR(tx.Commit());
+        w->ids.clear();
+      }
       return Status::Ok();
     }
     AIRPG_ASSIGN_OR_RETURN(std::string key_field, d_.KeyField(table));
@@ -447,14 +456,10 @@ class OutboxDispatcher::Round {
         if (k.is_string()) by_key[k.get<std::string>()] = &r;
       }
     }
-    const mapping::FieldPlan* key_plan = nullptr;
-    for (const auto& f : table.fields) {
-      if (f.field.name == kKeyFieldName && f.HasColumn()) key_plan = &f;
-    }
     for (size_t i = 0; i < chunk.size(); ++i) {
       RecordWork& w = *chunk[i];
       auto found = by_key.find(w.key);
-      const airtable::Record* r = found != by_key.end() ? found->second
+      const airtable::Record* r = found != by_key.end()           ? found->second
                                   : i < out.result.records.size() ? &out.result.records[i]
                                                                   : nullptr;
       if (r == nullptr) continue;  // the lease runs out; sent again, the upsert finds it
@@ -467,14 +472,12 @@ class OutboxDispatcher::Round {
       AIRPG_RETURN_IF_ERROR(
           tx.Run(fmt::format("DELETE FROM {} WHERE airtable_id = $1 AND id <> $2::bigint", live),
                  {r->id, std::to_string(w.row_id)}));
-      std::string set = "airtable_id = $1, airtable_created_time = nullif($3, '')::timestamptz";
-      if (key_plan != nullptr) set += ", " + QuoteIdentifier(key_plan->column_name) + " = $4";
       AIRPG_RETURN_IF_ERROR(tx.Run(
-          fmt::format("UPDATE {} SET {} WHERE id = $2::bigint AND airtable_id IS NULL", live, set),
-          key_plan != nullptr ? std::vector<pg::Param>{r->id, std::to_string(w.row_id),
-                                                       r->created_time, w.key}
-                              : std::vector<pg::Param>{r->id, std::to_string(w.row_id),
-                                                       r->created_time}));
+          fmt::format("UPDATE {} SET airtable_id = $1 WHERE id = $2::bigint AND airtable_id IS "
+                      "NULL",
+                      live),
+          {r->id, std::to_string(w.row_id)}));
+      AIRPG_RETURN_IF_ERROR(ApplyAnswer(tx, table, {r}));
       AIRPG_RETURN_IF_ERROR(RecordKeyedId(tx, table.table_id, w.row_id, r->id));
       AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
       AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
@@ -485,14 +488,45 @@ class OutboxDispatcher::Round {
     return Status::Ok();
   }
 
+  // Airtable's answer to airpg's own write (the whole record, with the
+  // computed cells our write moved: last modified time, counts, inverse
+  // links) goes into the row now, in the outcome's transaction, with origin
+  // airtable and airpg.echo on: no outbox row, no audit row of its own (the
+  // Postgres write that caused it is the audited change). The webhook
+  // payload of the same write then finds nothing to change.
+  Status ApplyAnswer(pg::Transaction& tx, const mapping::TablePlan& table,
+                     const std::vector<const airtable::Record*>& records) {
+    ChangeBatch batch;
+    batch.source = "outbox";
+    auto& upserts = batch.Table(table.table_id).upserts;
+    for (const airtable::Record* r : records) {
+      airtable::Record copy;
+      copy.id = r->id;
+      copy.created_time = r->created_time;
+      for (size_t i = 0; i < r->field_count(); ++i) {
+        const mapping::FieldPlan* f = table.FindField(r->FieldKey(i));
+        // Cells the mirror does not take from an answer: a field it does not
+        // have yet (the `airpg key` until the schema sync adds it) and
+        // attachments (not re-downloaded for an echo).
+        if (f == nullptr || f->column.storage == mapping::Storage::kAttachments) continue;
+        copy.AddField(r->FieldKey(i), r->FieldJson(i));
+      }
+      upserts.push_back(std::move(copy));
+    }
+    AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.echo = 'on'"));
+    RecordApplier applier(base_, {});
+    AIRPG_RETURN_IF_ERROR(applier.Apply(tx, batch).status());
+    return tx.Run("SET LOCAL airpg.echo = 'off'");
+  }
+
   Status Finish(RecordWork& w, const std::string& note) {
     AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
     AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
     AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
     if (!note.empty()) {
-      AIRPG_RETURN_IF_ERROR(tx.Run(
-          "UPDATE airpg.outbox SET last_error = $2 WHERE outbox_id = ANY($1::bigint[])",
-          {IdList(w.ids), note}));
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run("UPDATE airpg.outbox SET last_error = $2 WHERE outbox_id = ANY($1::bigint[])",
+                 {IdList(w.ids), note}));
     }
     AIRPG_RETURN_IF_ERROR(tx.Commit());
     w.ids.clear();
@@ -533,8 +567,10 @@ Result<std::string> OutboxDispatcher::KeyField(const mapping::TablePlan& table) 
                 {"description",
                  "Written by airpg: the key that makes a record created from Postgres exactly "
                  "once. Hide it in views; do not edit it."}};
-  AIRPG_ASSIGN_OR_RETURN(std::string id, client_.CreateField(base_id_, table.table_id, field.dump()));
-  log::Info("outbox: created field \"{}\" ({}) in table {}", kKeyFieldName, id, table.airtable_name);
+  AIRPG_ASSIGN_OR_RETURN(std::string id,
+                         client_.CreateField(base_id_, table.table_id, field.dump()));
+  log::Info("outbox: created field \"{}\" ({}) in table {}", kKeyFieldName, id,
+            table.airtable_name);
   return key_fields_[table.table_id] = id;
 }
 

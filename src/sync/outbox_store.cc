@@ -6,7 +6,9 @@
 namespace airpg::sync {
 namespace {
 
-std::string Millis(std::chrono::milliseconds ms) { return fmt::format("{} milliseconds", ms.count()); }
+std::string Millis(std::chrono::milliseconds ms) {
+  return fmt::format("{} milliseconds", ms.count());
+}
 
 // {1,2,3}: the ids as one bigint[] parameter.
 std::string IdArray(const std::vector<int64_t>& ids) {
@@ -26,28 +28,28 @@ Result<std::vector<OutboxChange>> ClaimChanges(pg::Connection& conn, const std::
       tx.Run("SELECT pg_advisory_xact_lock(hashtext('airpg.outbox:' || $1))", {base_id}));
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      tx.Exec(
-          "WITH ready AS ("
-          "  SELECT table_id, row_id, min(outbox_id) AS first_id FROM airpg.outbox"
-          "   WHERE base_id = $1 AND status = 'pending'"
-          "   GROUP BY table_id, row_id"
-          "  HAVING bool_and(available_at <= clock_timestamp())"
-          "     AND (max(created_at) <= clock_timestamp() - $2::interval"
-          "          OR min(created_at) <= clock_timestamp() - 10 * $2::interval)"
-          "     AND NOT bool_or(coalesce(lease_until > clock_timestamp(), false))"
-          "   ORDER BY first_id LIMIT $4),"
-          " claim AS ("
-          "  SELECT o.outbox_id FROM airpg.outbox o JOIN ready r USING (table_id, row_id)"
-          "   WHERE o.status = 'pending' FOR UPDATE OF o SKIP LOCKED)"
-          " UPDATE airpg.outbox o SET lease_owner = $3,"
-          "        lease_until = clock_timestamp() + $5::interval, attempts = o.attempts + 1"
-          "   FROM claim c WHERE o.outbox_id = c.outbox_id"
-          " RETURNING o.outbox_id, o.table_id, coalesce(o.field_id, ''), o.row_id,"
-          "   coalesce(o.airtable_id, ''), o.operation,"
-          "   coalesce(array_to_json(o.changed_columns)::text, '[]'), coalesce(o.old_row::text, ''),"
-          "   coalesce(o.new_row::text, ''), o.attempts",
-          {base_id, Millis(options.debounce), options.owner, std::to_string(options.max_records),
-           Millis(options.lease)}));
+      tx.Exec("WITH ready AS ("
+              "  SELECT table_id, row_id, min(outbox_id) AS first_id FROM airpg.outbox"
+              "   WHERE base_id = $1 AND status = 'pending'"
+              "   GROUP BY table_id, row_id"
+              "  HAVING bool_and(available_at <= clock_timestamp())"
+              "     AND (max(created_at) <= clock_timestamp() - $2::interval"
+              "          OR min(created_at) <= clock_timestamp() - 10 * $2::interval)"
+              "     AND NOT bool_or(coalesce(lease_until > clock_timestamp(), false))"
+              "   ORDER BY first_id LIMIT $4),"
+              " claim AS ("
+              "  SELECT o.outbox_id FROM airpg.outbox o JOIN ready r USING (table_id, row_id)"
+              "   WHERE o.status = 'pending' FOR UPDATE OF o SKIP LOCKED)"
+              " UPDATE airpg.outbox o SET lease_owner = $3,"
+              "        lease_until = clock_timestamp() + $5::interval, attempts = o.attempts + 1"
+              "   FROM claim c WHERE o.outbox_id = c.outbox_id"
+              " RETURNING o.outbox_id, o.table_id, coalesce(o.field_id, ''), o.row_id,"
+              "   coalesce(o.airtable_id, ''), o.operation,"
+              "   coalesce(array_to_json(o.changed_columns)::text, '[]'), "
+              "coalesce(o.old_row::text, ''),"
+              "   coalesce(o.new_row::text, ''), o.attempts",
+              {base_id, Millis(options.debounce), options.owner,
+               std::to_string(options.max_records), Millis(options.lease)}));
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   std::vector<OutboxChange> out;
   out.reserve(rows.size());
@@ -71,7 +73,8 @@ Result<std::vector<OutboxChange>> ClaimChanges(pg::Connection& conn, const std::
     out.push_back(std::move(c));
   }
   std::stable_sort(out.begin(), out.end(), [](const OutboxChange& a, const OutboxChange& b) {
-    return std::tie(a.table_id, a.row_id, a.outbox_id) < std::tie(b.table_id, b.row_id, b.outbox_id);
+    return std::tie(a.table_id, a.row_id, a.outbox_id) <
+           std::tie(b.table_id, b.row_id, b.outbox_id);
   });
   return out;
 }

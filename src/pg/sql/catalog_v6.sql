@@ -83,7 +83,7 @@ CREATE FUNCTION airpg.is_computed_type(type text) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
   SELECT type IN ('formula', 'createdTime', 'rollup', 'count', 'lookup', 'multipleLookupValues',
                   'autoNumber', 'lastModifiedTime', 'button', 'createdBy', 'lastModifiedBy',
-                  'externalSyncSource', 'aiText')
+                  'externalSyncSource', 'aiText', 'manualSort')
 $$;
 
 -- The write guard of every mirrored table and junction (BEFORE each row;
@@ -141,6 +141,12 @@ BEGIN
       RAISE EXCEPTION 'airpg: field "%" (%) of table "%" is computed in Airtable (%) and cannot be '
                       'written', f.airtable_name, f.column_name, tname, f.type
         USING ERRCODE = '428C9';
+    END IF;
+    IF NOT overrides ? f.field_id AND auth = 'airtable' THEN
+      RAISE EXCEPTION 'airpg: table "%" is written in Airtable only (authority airtable); set '
+                      'sync.tables.%.authority (or sync.authority) to postgres or both to write it '
+                      'here', tname, tname
+        USING ERRCODE = '42501';
     END IF;
     IF coalesce(overrides ->> f.field_id, auth) = 'airtable' THEN
       RAISE EXCEPTION 'airpg: field "%" of table "%" is written in Airtable only (authority '
@@ -211,5 +217,36 @@ BEGIN
   EXECUTE format('CREATE OR REPLACE TRIGGER airpg_capture AFTER INSERT OR UPDATE OR DELETE ON '
                  '%I.%I FOR EACH ROW EXECUTE FUNCTION airpg.capture_change(%L, %L, %L)',
                  schema_name, table_name, base_id, table_id, coalesce(link_field_id, ''));
+END
+$$;
+
+-- The audit trigger of catalog v1, now also silent while airpg.echo is on:
+-- airpg writing Airtable's answer to its own write (the computed cells it
+-- moved) into the row. The Postgres write that caused it is the audited
+-- change; the webhook payload of the same write then changes nothing, so
+-- one Postgres update leaves one audit row (docs/two-way-sync.md).
+CREATE OR REPLACE FUNCTION airpg.audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  origin text := coalesce(nullif(current_setting('airpg.origin', true), ''), 'postgres');
+  old_j jsonb;
+  new_j jsonb;
+  changed text[];
+BEGIN
+  IF current_setting('airpg.echo', true) = 'on' THEN RETURN NULL; END IF;
+  IF TG_OP <> 'INSERT' THEN old_j := to_jsonb(OLD); END IF;
+  IF TG_OP <> 'DELETE' THEN new_j := to_jsonb(NEW); END IF;
+  IF TG_OP = 'UPDATE' THEN
+    SELECT coalesce(array_agg(n.key ORDER BY n.key), '{}') INTO changed
+      FROM jsonb_each(new_j) n
+     WHERE n.value IS DISTINCT FROM old_j -> n.key;
+    IF changed = '{}' THEN RETURN NULL; END IF;
+  END IF;
+  INSERT INTO airpg.audit_log (schema_name, table_name, operation, row_id, airtable_id,
+                               old_row, new_row, changed_columns, origin)
+  VALUES (TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP,
+          coalesce(new_j ->> 'id', old_j ->> 'id')::bigint,
+          coalesce(new_j ->> 'airtable_id', old_j ->> 'airtable_id'),
+          old_j, new_j, changed, origin);
+  RETURN NULL;
 END
 $$;
