@@ -22,6 +22,7 @@
 #include "sync/dead_letter_replay.h"
 #include "sync/dead_letters.h"
 #include "sync/lane.h"
+#include "sync/outbox_store.h"
 
 namespace airpg::cli {
 namespace {
@@ -236,6 +237,44 @@ int RunStatus(const Config& config, const SyncCliOptions& options) {
   return kExitOk;
 }
 
+// `airpg dlq list|replay --outbox`: Postgres changes Airtable refused
+// (sync/outbox_store.h); a replay makes them pending for the running sync.
+static int RunOutboxDlq(const Config& config, const SyncCliOptions& options, pg::Connection& conn) {
+  Result<std::string> base = ResolveBaseId(config, options.base);
+  if (!base.ok()) return Fail(base.status());
+  if (options.dlq_action == "replay") {
+    auto replayed = sync::ReplayDeadChanges(conn, *base, options.ids);
+    if (!replayed.ok()) return Fail(replayed.status());
+    std::cout << (options.json ? json{{"replayed", *replayed}}.dump(2)
+                               : fmt::format("{} changes pending again", *replayed))
+              << "\n";
+    return *replayed > 0 ? kExitOk : kExitFailed;
+  }
+  auto dead = sync::ListDeadChanges(conn, *base);
+  if (!dead.ok()) return Fail(dead.status());
+  json out = json::array();
+  for (const auto& d : *dead) {
+    out.push_back({{"id", d.outbox_id},
+                   {"table_id", d.table_id},
+                   {"row_id", d.row_id},
+                   {"error_type", d.error_type},
+                   {"reason", d.reason},
+                   {"request", d.request},
+                   {"response", d.response}});
+  }
+  if (options.json) {
+    std::cout << out.dump(2) << "\n";
+  } else if (dead->empty()) {
+    std::cout << "no dead outbox changes\n";
+  } else {
+    for (const auto& d : *dead) {
+      std::cout << fmt::format("{:>6} {} row {} {}  {}\n", d.outbox_id, d.table_id, d.row_id,
+                               d.error_type, d.reason);
+    }
+  }
+  return kExitOk;
+}
+
 int RunDlq(const Config& config, const SyncCliOptions& options) {
   if (!options.status.empty() && std::find(kLetterStatuses.begin(), kLetterStatuses.end(),
                                            options.status) == kLetterStatuses.end()) {
@@ -260,6 +299,7 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
                 {"created_at", d.created_at},
                 {"updated_at", d.updated_at}};
   };
+  if (options.outbox) return RunOutboxDlq(config, options, db->conn);
   if (options.dlq_action == "list") {
     std::string base;
     if (options.base || !config.airtable_base_id.empty()) {

@@ -25,6 +25,7 @@ struct SyncCliOptions {
   std::string dlq_action;  // list, show, replay, drop
   std::vector<int64_t> ids;
   std::string status;  // dlq list --status
+  bool outbox = false;  // dlq list|replay --outbox: the outbox's dead changes
 };
 
 int RunSync(const Config& config, const SyncCliOptions& options);

@@ -165,11 +165,21 @@ class OutboxDispatcher::Round {
       AIRPG_ASSIGN_OR_RETURN(std::string key_field, d_.KeyField(*w.table));
       w.write.fields.emplace_back(key_field, json(w.key).dump());
     }
+    if (w.op == Op::kUpdate && auth->second.authority == Authority::kBoth) {
+      AIRPG_RETURN_IF_ERROR(ResolveConflicts(w, auth->second));
+    }
     if (w.op == Op::kUpdate && w.write.fields.empty()) {
       if (!w.unresolved.empty()) return FollowUpOnly(w);
       return Drop(w, "");  // nothing Airtable holds changed
     }
     return Status::Ok();
+  }
+
+  // Where both sides may write: the resolver decides per field (the seam
+  // for H8's three-way rules); without one the Postgres values are sent.
+  Status ResolveConflicts(RecordWork& w, const TableAuthority& auth) {
+    if (!d_.options_.resolve_conflicts) return Status::Ok();
+    return d_.options_.resolve_conflicts(auth, w.row_id, w.write);
   }
 
   Status BuildFields(RecordWork& w, const TableAuthority& auth) {

@@ -38,10 +38,13 @@ struct DispatchOptions {
   // share of its live rows (and more than 10) are held as dead letters
   // ("mass delete held") until an operator replays them.
   double max_delete_share = 0.20;
-  // Where both sides changed a field and the rule is not airtable_wins or
-  // postgres_wins, H8's resolver decides (the seam); unset: the Postgres
-  // value is sent.
-  std::function<bool(const std::string& table_id, int64_t row_id)> airtable_wins;
+  // The conflict seam (H8's three-way resolver plugs in here): called for
+  // each update of a table whose authority is `both` before it is sent, it
+  // may take fields out of `write` (Airtable's value wins, or the field is
+  // parked in airpg.conflicts). Unset: the Postgres values are sent.
+  std::function<Status(const TableAuthority& table, int64_t row_id,
+                       airtable::RecordWrite& write)>
+      resolve_conflicts;
 };
 
 struct DispatchReport {

@@ -119,6 +119,23 @@ Result<int64_t> ReplayDeadChanges(pg::Connection& conn, const std::string& base_
   return rows.AffectedRows();
 }
 
+Result<std::vector<DeadChange>> ListDeadChanges(pg::Connection& conn, const std::string& base_id) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT outbox_id, table_id, row_id, coalesce(error_type, ''), "
+                "coalesce(last_error, ''), coalesce(request, ''), coalesce(response, '') FROM "
+                "airpg.outbox WHERE base_id = $1 AND status = 'dead' ORDER BY outbox_id",
+                {base_id}));
+  std::vector<DeadChange> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    out.push_back({std::stoll(std::string(rows.Get(i, 0))), std::string(rows.Get(i, 1)),
+                   std::stoll(std::string(rows.Get(i, 2))), std::string(rows.Get(i, 3)),
+                   std::string(rows.Get(i, 4)), std::string(rows.Get(i, 5)),
+                   std::string(rows.Get(i, 6))});
+  }
+  return out;
+}
+
 Status QueueFollowUp(pg::Transaction& tx, const std::string& base_id, const OutboxChange& change,
                      const std::vector<std::string>& columns, std::chrono::milliseconds delay) {
   nlohmann::json cols = columns;

@@ -64,6 +64,15 @@ Status DeadLetterChanges(pg::Connection& conn, const std::vector<int64_t>& ids,
 Result<int64_t> ReplayDeadChanges(pg::Connection& conn, const std::string& base_id,
                                   const std::vector<int64_t>& ids);
 
+// The dead changes of a base, oldest first (`airpg dlq list --outbox`).
+struct DeadChange {
+  int64_t outbox_id = 0;
+  std::string table_id;
+  int64_t row_id = 0;
+  std::string error_type, reason, request, response;
+};
+Result<std::vector<DeadChange>> ListDeadChanges(pg::Connection& conn, const std::string& base_id);
+
 // Queues a follow-up change (a link field whose target had no Airtable id
 // yet): the dispatcher sends it once the target has one.
 Status QueueFollowUp(pg::Transaction& tx, const std::string& base_id, const OutboxChange& change,

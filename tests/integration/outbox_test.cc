@@ -20,6 +20,8 @@
 #include "sync/payload_cycle.h"
 #include "sync/record_applier.h"
 #include "sync/schema_sync.h"
+#include "daemon/sync_service.h"
+#include "wait_for.h"
 
 namespace airpg {
 namespace {
@@ -191,6 +193,13 @@ TEST_F(OutboxTest, TheWriteGuardEnforcesTheAuthorityMatrix) {
                   " = 'ok' WHERE airtable_id = 'recCliHarbor0001'")
                   .ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "1");
+  // A delete in a writable table whose foreign key cascade clears a link in
+  // a read-only one (Airtable clears that cell too) is not refused.
+  sync::AuthorityConfig clients_only;
+  clients_only.tables["Clients"].authority = sync::Authority::kBoth;
+  Configure(clients_only);
+  Status cascaded = Sql("DELETE FROM " + clients_ + " WHERE airtable_id = 'recCliSolaris001'");
+  EXPECT_TRUE(cascaded.ok()) << cascaded.ToString();
 }
 
 // The trigger's list of computed types is airtable::IsComputed's.
@@ -291,6 +300,20 @@ TEST_F(OutboxTest, InsertsUpdatesLinksAndDeletesReachAirtable) {
   DispatchAll();
   EXPECT_EQ(AllRecords("Clients").size(), 3u);
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+}
+
+// A delete of a record Airtable no longer has is done, not a failure (a
+// retried delete whose first answer was lost looks the same).
+TEST_F(OutboxTest, ADeleteOfARecordAlreadyGoneIsSuccess) {
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliBluePeak001");
+  ASSERT_TRUE(Sql("DELETE FROM " + clients_ + " WHERE airtable_id = 'recCliBluePeak001'").ok());
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET deleted_at = now() WHERE airtable_id = "
+                  "'recCliHarbor0001'")
+                  .ok());
+  sync::DispatchReport report = Dispatch();
+  EXPECT_EQ(report.dead, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  EXPECT_EQ(AllRecords("Clients").size(), 2u);
 }
 
 // A create whose answer is lost (Airtable made the record, airpg never
@@ -464,6 +487,87 @@ TEST_F(OutboxTest, ConcurrentDispatchersSendEachRecordOnce) {
   }
   for (int i = 0; i < 30; ++i) EXPECT_EQ(names.count("Shared " + std::to_string(i)), 1u) << i;
   EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE airtable_id IS NULL"), "0");
+}
+
+// The conflict seam: a resolver (H8's rules) may keep Airtable's value of a
+// field of a table both sides write; what it takes out is not sent.
+TEST_F(OutboxTest, TheConflictSeamDecidesWhatAnUpdateOfABothTableSends) {
+  const std::string notes = Column("fldCliNotes000001");
+  const std::string tier = Column("fldCliTier0000001");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes + " = 'pg notes', " + tier +
+                  " = 'Gold' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  sync::DispatchOptions options;
+  options.claim.owner = "test";
+  options.claim.debounce = std::chrono::milliseconds(0);
+  int asked = 0;
+  options.resolve_conflicts = [&](const sync::TableAuthority& table, int64_t,
+                                  airtable::RecordWrite& write) {
+    ++asked;
+    EXPECT_EQ(table.authority, sync::Authority::kBoth);
+    std::erase_if(write.fields, [](const auto& f) { return f.first == "fldCliNotes000001"; });
+    return Status::Ok();
+  };
+  sync::OutboxDispatcher dispatcher(*writer_, *dispatch_conn_, kDelta, options);
+  ASSERT_TRUE(dispatcher.RunOnce().ok());
+  EXPECT_EQ(asked, 1);
+  json harbor = Record("Clients", "recCliHarbor0001");
+  EXPECT_EQ(harbor["fields"]["Tier"], "Gold");
+  EXPECT_EQ(harbor["fields"]["Notes"], "Onboarding; waiting for articles of incorporation.");
+}
+
+// `airpg sync`'s service end to end: the matrix stored and enforced at
+// start, a Postgres update reaching Airtable through the dispatcher thread,
+// its webhook echo (a real ping to the service's receiver) applied and
+// changing nothing: one Airtable write, one audit row, one outbox row.
+TEST_F(OutboxTest, TheSyncServiceSendsPostgresChangesOnceAndIgnoresTheirEcho) {
+  daemon::SyncServiceOptions options;
+  options.base_id = kDelta;
+  options.conninfo = url();
+  options.loopback_pings = true;
+  options.syncer.sweep_interval = std::chrono::hours(1);
+  options.syncer.payload_interval = std::chrono::milliseconds(200);
+  for (const auto& t : live_.plan.tables) {
+    options.syncer.poll_intervals[t.table_id] = std::chrono::minutes(10);
+  }
+  options.authority.tables["Clients"].authority = sync::Authority::kBoth;
+  options.outbox.claim.debounce = std::chrono::milliseconds(20);
+  options.outbox_idle = std::chrono::milliseconds(20);
+  std::atomic<int> steps{0};
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  std::stop_source stop;
+  Status result;
+  std::thread service([&] { result = daemon::RunSyncService(*writer_, options, stop.get_token()); });
+  ASSERT_TRUE(testing::WaitFor([&] { return steps > 0; }, std::chrono::seconds(20)));
+  EXPECT_EQ(Scalar("SELECT authority FROM airpg.sync_authority WHERE table_id = "
+                   "'tblClients0000001'"),
+            "both");
+  EXPECT_EQ(Sql("UPDATE delta_analytics_registration_tracking.staff SET deleted_at = now()").code(),
+            StatusCode::kPermissionDenied);
+  const std::string notes = Column("fldCliNotes000001");
+  std::string cursor = Scalar("SELECT cursor FROM airpg.sync_bases");
+  int before = transport_->writes;
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'via the service' WHERE airtable_id = 'recCliSolaris001'")
+                  .ok());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return Record("Clients", "recCliSolaris001")["fields"]["Notes"] == "via the service"; },
+      std::chrono::seconds(20)));
+  // The echo: the payload of airpg's own write read and applied (the cursor moves past it).
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return Scalar("SELECT cursor FROM airpg.sync_bases") != cursor; },
+      std::chrono::seconds(20)));
+  int after_echo_steps = steps;
+  ASSERT_TRUE(testing::WaitFor([&] { return steps > after_echo_steps + 2; },
+                               std::chrono::seconds(20)));
+  stop.request_stop();
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  EXPECT_EQ(transport_->writes - before, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE airtable_id = 'recCliSolaris001'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "1");
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.outbox"), "done");
 }
 
 }  // namespace

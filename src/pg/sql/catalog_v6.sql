@@ -104,7 +104,9 @@ DECLARE
   f         record;
   changed   boolean;
 BEGIN
-  IF origin = 'airtable' THEN
+  -- airpg's inbound apply; and a foreign key's own cascade (a link cleared
+  -- because its target was deleted: Airtable clears it too).
+  IF origin = 'airtable' OR pg_trigger_depth() > 1 THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
   SELECT coalesce(a.authority, 'airtable'), coalesce(a.fields, '{}'), t.airtable_name
