@@ -70,10 +70,10 @@ class SyncOutBench {
     OrDie(h_.admin().Run(fmt::format("CREATE DATABASE {}", kDatabase)), "create database");
     bench::SpawnOptions options = h_.AirpgOptions(emu_, kDatabase, /*paced=*/true, "migrate");
     Say(fmt::format("airpg migrate --base {} (1 table × {} records)", emu_.base_id, records_));
-    auto child = OrDie(ChildProcess::Spawn({AIRPG_BINARY, "migrate", "--base", emu_.base_id,
-                                            "--output", "json"},
-                                           options),
-                       "airpg migrate");
+    auto child =
+        OrDie(ChildProcess::Spawn(
+                  {AIRPG_BINARY, "migrate", "--base", emu_.base_id, "--output", "json"}, options),
+              "airpg migrate");
     OrDie(bench::MigrateSummary(OrDie(child->Wait(), "airpg migrate"), options), "airpg migrate");
     db_.emplace(OrDie(pg::Connection::Open(h_.cluster().Url(kDatabase)), "connect"));
     pg::Rows t = OrDie(
@@ -177,9 +177,9 @@ class SyncOutBench {
 
  private:
   std::string NotesOf(const std::string& record) {
-    json r = OrDie(h_.Get(fmt::format("{}/__emulator/ui/{}/{}/{}", emu_.url, emu_.base_id,
-                                      table_id_, record)),
-                   "read");
+    json r = OrDie(
+        h_.Get(fmt::format("{}/__emulator/ui/{}/{}/{}", emu_.url, emu_.base_id, table_id_, record)),
+        "read");
     return r["fields"].value("Notes", "");
   }
 

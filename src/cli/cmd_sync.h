@@ -24,7 +24,7 @@ struct SyncCliOptions {
   // dlq
   std::string dlq_action;  // list, show, replay, drop
   std::vector<int64_t> ids;
-  std::string status;  // dlq list --status
+  std::string status;   // dlq list --status
   bool outbox = false;  // dlq list|replay --outbox: the outbox's dead changes
 };
 

@@ -86,27 +86,27 @@ TEST_F(ConfigTest, SyncAuthorityMatrixFromFileAndEnvironment) {
   EXPECT_EQ(config->sync.tables["Registrations"].fields["Status"], "airtable");
   EXPECT_EQ(config->sync.tables["Registrations"].fields["Notes"], "both");
 
-  auto env = LoadConfig(MapEnvironment({{"AIRPG_SYNC_AUTHORITY", "postgres"},
-                                        {"AIRPG_SYNC_CONFLICT", "postgres_wins"},
-                                        {"AIRPG_SYNC_TABLES",
-                                         "{Clients: {authority: both, fields: {Notes: airtable}}}"}}),
-                        std::nullopt);
+  auto env = LoadConfig(
+      MapEnvironment(
+          {{"AIRPG_SYNC_AUTHORITY", "postgres"},
+           {"AIRPG_SYNC_CONFLICT", "postgres_wins"},
+           {"AIRPG_SYNC_TABLES", "{Clients: {authority: both, fields: {Notes: airtable}}}"}}),
+      std::nullopt);
   ASSERT_TRUE(env.ok()) << env.status().ToString();
   EXPECT_EQ(env->sync.authority, "postgres");
   EXPECT_EQ(env->sync.conflict, "postgres_wins");
   EXPECT_EQ(env->sync.tables["Clients"].authority, "both");
   EXPECT_EQ(env->sync.tables["Clients"].fields["Notes"], "airtable");
 
-  for (const char* text : {"sync:\n  authority: everyone\n", "sync:\n  conflict: coin\n",
-                           "sync:\n  tables:\n    T: {authority: nobody}\n",
-                           "sync:\n  tables:\n    T: {fields: {F: maybe}}\n",
-                           "sync:\n  debounce_ms: -1\n"}) {
+  for (const char* text :
+       {"sync:\n  authority: everyone\n", "sync:\n  conflict: coin\n",
+        "sync:\n  tables:\n    T: {authority: nobody}\n",
+        "sync:\n  tables:\n    T: {fields: {F: maybe}}\n", "sync:\n  debounce_ms: -1\n"}) {
     auto refused = LoadConfig(MapEnvironment({}), Write(text));
     ASSERT_FALSE(refused.ok()) << text;
     EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << text;
   }
-  EXPECT_FALSE(
-      LoadConfig(MapEnvironment({{"AIRPG_SYNC_TABLES", "{T: [1"}}), std::nullopt).ok());
+  EXPECT_FALSE(LoadConfig(MapEnvironment({{"AIRPG_SYNC_TABLES", "{T: [1"}}), std::nullopt).ok());
 }
 
 TEST_F(ConfigTest, DefaultHomeFollowsXdgForNormalUsers) {

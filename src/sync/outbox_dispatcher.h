@@ -42,8 +42,7 @@ struct DispatchOptions {
   // each update of a table whose authority is `both` before it is sent, it
   // may take fields out of `write` (Airtable's value wins, or the field is
   // parked in airpg.conflicts). Unset: the Postgres values are sent.
-  std::function<Status(const TableAuthority& table, int64_t row_id,
-                       airtable::RecordWrite& write)>
+  std::function<Status(const TableAuthority& table, int64_t row_id, airtable::RecordWrite& write)>
       resolve_conflicts;
 };
 

@@ -11,6 +11,7 @@
 
 #include "airtable/field_type.h"
 #include "airtable/transport.h"
+#include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
 #include "sync/authority.h"
@@ -20,7 +21,6 @@
 #include "sync/payload_cycle.h"
 #include "sync/record_applier.h"
 #include "sync/schema_sync.h"
-#include "daemon/sync_service.h"
 #include "wait_for.h"
 
 namespace airpg {
@@ -307,7 +307,8 @@ TEST_F(OutboxTest, InsertsUpdatesLinksAndDeletesReachAirtable) {
 TEST_F(OutboxTest, ADeleteOfARecordAlreadyGoneIsSuccess) {
   Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliBluePeak001");
   ASSERT_TRUE(Sql("DELETE FROM " + clients_ + " WHERE airtable_id = 'recCliBluePeak001'").ok());
-  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET deleted_at = now() WHERE airtable_id = "
+  ASSERT_TRUE(Sql("UPDATE " + clients_ +
+                  " SET deleted_at = now() WHERE airtable_id = "
                   "'recCliHarbor0001'")
                   .ok());
   sync::DispatchReport report = Dispatch();
@@ -537,7 +538,8 @@ TEST_F(OutboxTest, TheSyncServiceSendsPostgresChangesOnceAndIgnoresTheirEcho) {
   options.on_step = [&](const sync::StepReport&) { ++steps; };
   std::stop_source stop;
   Status result;
-  std::thread service([&] { result = daemon::RunSyncService(*writer_, options, stop.get_token()); });
+  std::thread service(
+      [&] { result = daemon::RunSyncService(*writer_, options, stop.get_token()); });
   ASSERT_TRUE(testing::WaitFor([&] { return steps > 0; }, std::chrono::seconds(20)));
   EXPECT_EQ(Scalar("SELECT authority FROM airpg.sync_authority WHERE table_id = "
                    "'tblClients0000001'"),
@@ -554,12 +556,12 @@ TEST_F(OutboxTest, TheSyncServiceSendsPostgresChangesOnceAndIgnoresTheirEcho) {
       [&] { return Record("Clients", "recCliSolaris001")["fields"]["Notes"] == "via the service"; },
       std::chrono::seconds(20)));
   // The echo: the payload of airpg's own write read and applied (the cursor moves past it).
-  EXPECT_TRUE(testing::WaitFor(
-      [&] { return Scalar("SELECT cursor FROM airpg.sync_bases") != cursor; },
-      std::chrono::seconds(20)));
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return Scalar("SELECT cursor FROM airpg.sync_bases") != cursor; },
+                       std::chrono::seconds(20)));
   int after_echo_steps = steps;
-  ASSERT_TRUE(testing::WaitFor([&] { return steps > after_echo_steps + 2; },
-                               std::chrono::seconds(20)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return steps > after_echo_steps + 2; }, std::chrono::seconds(20)));
   stop.request_stop();
   service.join();
   EXPECT_TRUE(result.ok()) << result.ToString();
