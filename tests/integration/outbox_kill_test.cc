@@ -2,7 +2,8 @@
 // base with every table writable (AIRPG_SYNC_AUTHORITY=both), a driver
 // inserting and updating rows in Postgres without pause, and the real `airpg
 // sync` SIGKILLed 20 times at seeded random points (start, claim, send,
-// outcome — wherever they fall). A last run drains the outbox; then every
+// outcome — wherever they fall), with 5xx, 429s and bodies cut short
+// injected all along. A last run drains the outbox; then every
 // row made in Postgres is in Airtable exactly once (the `airpg key` upsert
 // found the record a killed life had made), every update landed, and the
 // rows carry their Airtable ids. AIRPG_OUTBOX_KILL_SEED=N replays the delays
@@ -146,6 +147,14 @@ TEST_F(OutboxKillTest, TwentyKillsWhilePostgresWritesDuplicateNothingAndLoseNoth
     }
   });
 
+  // Faults on while it runs: 5xx (a 500 may or may not have been applied),
+  // 429s and bodies cut short — outcomes airpg cannot know, sent again.
+  http::Client http;
+  auto faults = http.Send("POST", emulator_->url() + "/__emulator/faults",
+                          {{"Content-Type", "application/json"}},
+                          R"({"error500":0.05,"error503":0.05,"error429":0.02,"truncate":0.05})");
+  ASSERT_TRUE(faults.ok() && faults->status == 200);
+
   std::uniform_int_distribution<int> delay(kMinDelayMs, kMaxDelayMs);
   int64_t done_before = 0;
   int lives_with_progress = 0;
@@ -166,7 +175,11 @@ TEST_F(OutboxKillTest, TwentyKillsWhilePostgresWritesDuplicateNothingAndLoseNoth
                            inserted.load(), updated.load(), lives_with_progress, kKills);
   EXPECT_GT(lives_with_progress, 0);
 
-  // The last life drains the outbox.
+  // The last life drains the outbox, faults off.
+  ASSERT_TRUE(http.Send("POST", emulator_->url() + "/__emulator/faults",
+                        {{"Content-Type", "application/json"}},
+                        R"({"error500":0,"error503":0,"error429":0,"truncate":0})")
+                  .ok());
   auto last = airpg_.Start({"sync", "--port", "0"}, "sync-last");
   ASSERT_NE(last, nullptr);
   bool drained = WaitFor(
