@@ -11,6 +11,7 @@
 #include "pg/transaction.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_cells.h"
+#include "sync/record_reader.h"
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -36,6 +37,7 @@ struct RecordWork {
   airtable::RecordWrite write;
   std::vector<std::string> unresolved;  // link fields whose targets have no id yet
   OutboxChange first;                   // for follow-ups
+  std::vector<OutboxChange> changes;    // as captured, for the links they moved
 };
 
 std::vector<int64_t> Ids(const std::vector<RecordWork*>& works) {
@@ -92,6 +94,7 @@ class OutboxDispatcher::Round {
         }
       }
     }
+    AIRPG_RETURN_IF_ERROR(FollowTouched());
     return report_;
   }
 
@@ -107,6 +110,7 @@ class OutboxDispatcher::Round {
       }
       RecordWork& w = works_.back();
       w.ids.push_back(c.outbox_id);
+      w.changes.push_back(c);
       w.attempts = std::max(w.attempts, c.attempts);
       if (!c.field_id.empty()) {
         w.link_fields.insert(c.field_id);
@@ -140,6 +144,7 @@ class OutboxDispatcher::Round {
     if (w.row.is_object() && w.row.value("airtable_id", json()).is_string()) {
       w.record_id = w.row["airtable_id"].get<std::string>();
     }
+    AIRPG_RETURN_IF_ERROR(NoteLinkedRecords(w));
     AIRPG_ASSIGN_OR_RETURN(std::optional<RowKey> key, FindKey(conn_, w.table->table_id, w.row_id));
     if (w.record_id.empty() && key && !key->record_id.empty()) w.record_id = key->record_id;
     bool gone = !w.row.is_object() || !w.row.value("deleted_at", json()).is_null();
@@ -180,6 +185,72 @@ class OutboxDispatcher::Round {
   Status ResolveConflicts(RecordWork& w, const TableAuthority& auth) {
     if (!d_.options_.resolve_conflicts) return Status::Ok();
     return d_.options_.resolve_conflicts(auth, w.row_id, w.write);
+  }
+
+  // The records on the other side of the links this record's changes moved
+  // (old and new targets of its foreign keys and junction rows, and, when
+  // it is deleted, the records that link to it): in Airtable their inverse
+  // cells, counts and lookups move with the write, so they are read again
+  // once it is done (FollowTouched).
+  Status NoteLinkedRecords(const RecordWork& w) {
+    std::map<const mapping::TablePlan*, std::set<std::string>> rows;  // target → row ids
+    auto add = [&](const std::string& table_id, const json& id) {
+      const mapping::TablePlan* t = base_.plan.FindTable(table_id);
+      if (t != nullptr && (id.is_number() || id.is_string())) {
+        rows[t].insert(id.is_string() ? id.get<std::string>() : id.dump());
+      }
+    };
+    for (const OutboxChange& c : w.changes) {
+      for (const std::string* text : {&c.old_row, &c.new_row}) {
+        if (text->empty()) continue;
+        json row = json::parse(*text, nullptr, false);
+        if (!row.is_object()) continue;
+        if (!c.field_id.empty()) {
+          const mapping::FieldPlan* f = w.table->FindField(c.field_id);
+          if (f != nullptr) add(f->linked_table_id, row.value("to_id", json()));
+          continue;
+        }
+        for (const auto& f : w.table->fields) {
+          if (f.column.storage == mapping::Storage::kForeignKey && f.HasColumn()) {
+            add(f.linked_table_id, row.value(f.column_name, json()));
+          }
+        }
+      }
+    }
+    for (const auto& [target, ids] : rows) {
+      std::string list = "{";
+      for (const auto& id : ids) list += (list.size() > 1 ? "," : "") + id;
+      AIRPG_ASSIGN_OR_RETURN(
+          pg::Rows found,
+          conn_.Exec(fmt::format("SELECT airtable_id FROM {} WHERE id = ANY($1::bigint[]) AND "
+                                 "airtable_id IS NOT NULL",
+                                 QualifiedName(base_.schema, target->table_name)),
+                     {list + "}"}));
+      for (int i = 0; i < found.size(); ++i) {
+        touched_[target->table_id].insert(std::string(found.Get(i, 0)));
+      }
+    }
+    const bool gone = !w.row.is_object() || !w.row.value("deleted_at", json()).is_null();
+    if (!gone) return Status::Ok();
+    for (const auto& t : base_.plan.tables) {
+      for (const auto& f : t.fields) {
+        if (f.column.storage != mapping::Storage::kForeignKey || !f.HasColumn() ||
+            f.linked_table_id != w.table->table_id) {
+          continue;
+        }
+        AIRPG_ASSIGN_OR_RETURN(
+            pg::Rows found,
+            conn_.Exec(fmt::format("SELECT airtable_id FROM {} WHERE {} = $1::bigint AND "
+                                   "airtable_id IS NOT NULL",
+                                   QualifiedName(base_.schema, t.table_name),
+                                   QuoteIdentifier(f.column_name)),
+                       {std::to_string(w.row_id)}));
+        for (int i = 0; i < found.size(); ++i) {
+          touched_[t.table_id].insert(std::string(found.Get(i, 0)));
+        }
+      }
+    }
+    return Status::Ok();
   }
 
   Status BuildFields(RecordWork& w, const TableAuthority& auth) {
@@ -509,24 +580,55 @@ class OutboxDispatcher::Round {
     ChangeBatch batch;
     batch.source = "outbox";
     auto& upserts = batch.Table(table.table_id).upserts;
-    for (const airtable::Record* r : records) {
-      airtable::Record copy;
-      copy.id = r->id;
-      copy.created_time = r->created_time;
-      for (size_t i = 0; i < r->field_count(); ++i) {
-        const mapping::FieldPlan* f = table.FindField(r->FieldKey(i));
-        // Cells the mirror does not take from an answer: a field it does not
-        // have yet (the `airpg key` until the schema sync adds it) and
-        // attachments (not re-downloaded for an echo).
-        if (f == nullptr || f->column.storage == mapping::Storage::kAttachments) continue;
-        copy.AddField(r->FieldKey(i), r->FieldJson(i));
-      }
-      upserts.push_back(std::move(copy));
-    }
+    for (const airtable::Record* r : records)
+      upserts.push_back(WithoutUnmirrored(table.table_id, *r));
     AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.echo = 'on'"));
     RecordApplier applier(base_, {});
-    AIRPG_RETURN_IF_ERROR(applier.Apply(tx, batch).status());
+    AIRPG_ASSIGN_OR_RETURN(ApplyStats stats, applier.Apply(tx, batch));
+    for (auto& [table_id, ids] : stats.touched) touched_[table_id].merge(ids);
     return tx.Run("SET LOCAL airpg.echo = 'off'");
+  }
+
+  // The records on the other side of the links the writes changed (their
+  // inverse cells, counts and lookups moved in Airtable too): read after
+  // every outcome is committed, applied in a short transaction of their
+  // own, also with airpg.echo on. Two rounds settle them (a link change
+  // touches only its pair).
+  Status FollowTouched() {
+    for (int round = 0; round < 2 && !touched_.empty(); ++round) {
+      TouchedRecords ids = std::exchange(touched_, {});
+      int64_t requests = 0;
+      AIRPG_ASSIGN_OR_RETURN(ChangeBatch batch, ReadRecords(d_.client_, base_.base_id, ids,
+                                                            airtable::Priority::kWrite, &requests));
+      report_.requests += requests;
+      batch.source = "outbox";
+      for (auto& t : batch.tables) {
+        for (auto& r : t.upserts) r = WithoutUnmirrored(t.table_id, r);
+      }
+      AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+      AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.echo = 'on'"));
+      RecordApplier applier(base_, {});
+      AIRPG_ASSIGN_OR_RETURN(ApplyStats stats, applier.Apply(tx, batch));
+      AIRPG_RETURN_IF_ERROR(tx.Commit());
+      for (auto& [table_id, more] : stats.touched) touched_[table_id].merge(more);
+    }
+    return Status::Ok();
+  }
+
+  // The record without cells the mirror does not take from an answer: a
+  // field it does not have yet (the `airpg key` until the schema sync adds
+  // it) and attachments (not downloaded again for an echo).
+  airtable::Record WithoutUnmirrored(const std::string& table_id, const airtable::Record& r) {
+    const mapping::TablePlan* table = base_.plan.FindTable(table_id);
+    airtable::Record copy;
+    copy.id = r.id;
+    copy.created_time = r.created_time;
+    for (size_t i = 0; i < r.field_count(); ++i) {
+      const mapping::FieldPlan* f = table ? table->FindField(r.FieldKey(i)) : nullptr;
+      if (f == nullptr || f->column.storage == mapping::Storage::kAttachments) continue;
+      copy.AddField(r.FieldKey(i), r.FieldJson(i));
+    }
+    return copy;
   }
 
   Status Finish(RecordWork& w, const std::string& note) {
@@ -548,6 +650,7 @@ class OutboxDispatcher::Round {
   LiveBase base_;
   std::map<std::string, TableAuthority> authority_;
   std::vector<RecordWork> works_;
+  TouchedRecords touched_;  // by table id: records the writes' links moved
   DispatchReport report_;
 };
 
@@ -562,26 +665,34 @@ Result<std::string> OutboxDispatcher::KeyField(const mapping::TablePlan& table) 
   for (const auto& f : table.fields) {
     if (f.field.name == kKeyFieldName) return key_fields_[table.table_id] = f.field.id;
   }
-  // Not in the mirror yet: Airtable may have it (made by another airpg, or
-  // the schema sync has not applied it); else it is created.
-  AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema,
-                         client_.GetBaseSchema(base_id_, false, airtable::Priority::kWrite));
-  for (const auto& t : schema.tables) {
-    if (t.id != table.table_id) continue;
-    for (const auto& f : t.fields) {
-      if (f.name == kKeyFieldName) return key_fields_[table.table_id] = f.id;
+  // Not in the mirror yet: Airtable may have it (made by another
+  // dispatcher, or the schema sync has not applied it); else it is created.
+  // Two dispatchers creating it at once: the second is refused (a field of
+  // that name exists) and finds the first one's.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema,
+                           client_.GetBaseSchema(base_id_, false, airtable::Priority::kWrite));
+    if (const airtable::Table* t = schema.FindTable(table.table_id)) {
+      if (const airtable::Field* f = t->FindField(kKeyFieldName)) {
+        return key_fields_[table.table_id] = f->id;
+      }
     }
+    if (attempt > 0) break;
+    json field = {{"name", std::string(kKeyFieldName)},
+                  {"type", "singleLineText"},
+                  {"description",
+                   "Written by airpg: the key that makes a record created from Postgres exactly "
+                   "once. Hide it in views; do not edit it."}};
+    Result<std::string> id = client_.CreateField(base_id_, table.table_id, field.dump());
+    if (id.ok()) {
+      log::Info("outbox: created field \"{}\" ({}) in table {}", kKeyFieldName, *id,
+                table.airtable_name);
+      return key_fields_[table.table_id] = *id;
+    }
+    if (id.status().code() != StatusCode::kInvalidArgument) return id.status();
   }
-  json field = {{"name", std::string(kKeyFieldName)},
-                {"type", "singleLineText"},
-                {"description",
-                 "Written by airpg: the key that makes a record created from Postgres exactly "
-                 "once. Hide it in views; do not edit it."}};
-  AIRPG_ASSIGN_OR_RETURN(std::string id,
-                         client_.CreateField(base_id_, table.table_id, field.dump()));
-  log::Info("outbox: created field \"{}\" ({}) in table {}", kKeyFieldName, id,
-            table.airtable_name);
-  return key_fields_[table.table_id] = id;
+  return FailedPreconditionError(fmt::format("table {} has no field \"{}\" and it cannot be made",
+                                             table.airtable_name, kKeyFieldName));
 }
 
 Status ResumeWrites(pg::Connection& conn, const std::string& base_id) {

@@ -235,6 +235,7 @@ TEST_F(OutboxTest, TheCaptureQueuesPostgresChangesOnly) {
 // SQL inserts, updates, link changes and deletes (soft and hard) reach
 // Airtable; creates get their rec… id written back; nothing is duplicated.
 TEST_F(OutboxTest, InsertsUpdatesLinksAndDeletesReachAirtable) {
+  RegisterHook();
   const std::string company = Column("fldCliName0000001");
   const std::string notes = Column("fldCliNotes000001");
   const std::string tier = Column("fldCliTier0000001");
@@ -299,6 +300,11 @@ TEST_F(OutboxTest, InsertsUpdatesLinksAndDeletesReachAirtable) {
   ASSERT_TRUE(Sql("DELETE FROM " + clients_ + " WHERE airtable_id = 'recCliHarbor0001'").ok());
   DispatchAll();
   EXPECT_EQ(AllRecords("Clients").size(), 3u);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  // The webhook brings airpg's own writes (and the `airpg key` field) back:
+  // applied, Postgres equals Airtable and nothing new is queued.
+  ApplyPayloads();
+  ExpectClean(Verify(kDelta));
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
 }
 
