@@ -45,7 +45,7 @@ ClientStats Client::stats() const {
 
 Result<std::string> Client::Call(std::string_view base_id, Priority priority, Retry retry,
                                  std::string method, const std::string& path_and_query,
-                                 std::string body) {
+                                 std::string body, ApiError* api_error) {
   HttpCall call{std::move(method),
                 options_.endpoint_url + path_and_query,
                 {{"Authorization", "Bearer " + options_.token},
@@ -80,7 +80,9 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
       } else {
         ++foreign_rate_limited_;
       }
-      failure = ToStatus(ParseApiError(429, response->body));
+      ApiError error = ParseApiError(429, response->body);
+      if (api_error != nullptr) *api_error = error;
+      failure = ToStatus(error);
       // A 429 means nothing was done, so even a create is safe to send again;
       // the pacer waits out the penalty.
       if (++rate_limit_retries <= options_.max_rate_limit_retries) {
@@ -89,7 +91,9 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
       }
     } else if (response->status >= 500) {
       ++server_errors_;
-      failure = ToStatus(ParseApiError(response->status, response->body));
+      ApiError error = ParseApiError(response->status, response->body);
+      if (api_error != nullptr) *api_error = error;
+      failure = ToStatus(error);
       // 503 is documented as "safe to retry"; other 5xx may have been applied.
       may_retry = retry == Retry::kAlways || response->status == 503;
       at_least = RetryAfter(*response);
@@ -98,7 +102,9 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
       return ToStatus(ParseApiError(401, response->body))
           .WithContext("Airtable refused the token in AIRTABLE_TOKEN");
     } else {
-      return ToStatus(ParseApiError(response->status, response->body));
+      ApiError error = ParseApiError(response->status, response->body);
+      if (api_error != nullptr) *api_error = error;
+      return ToStatus(error);
     }
     if (!may_retry) return failure;
     std::optional<std::chrono::milliseconds> delay = backoff.Next();

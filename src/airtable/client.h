@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "airtable/api_error.h"
 #include "airtable/pacer.h"
 #include "airtable/record.h"
 #include "airtable/schema.h"
@@ -69,6 +70,19 @@ struct WriteOptions {
   bool typecast = false;
   bool return_fields_by_field_id = false;
   bool replace = false;  // PUT (clears fields not sent) instead of PATCH
+};
+
+// The outcome of one write request (at most 10 records; Airtable applies a
+// request whole or not at all), kept with what was sent and what came back
+// so a failure can be dead-lettered and replayed.
+struct BatchOutcome {
+  Status status;           // OK, or why the whole request failed
+  std::string error_type;  // Airtable's error type ("INVALID_VALUE_FOR_COLUMN"); "" if none
+  int http_status = 0;     // of the last answer; 0 when none came
+  std::string request;     // method, path and body as sent
+  std::string response;    // Airtable's answer (the body), "" when none came
+  WriteResult result;      // the records written (created/updated ids for upserts)
+  std::vector<std::string> deleted;  // for deletes: the ids Airtable deleted
 };
 
 class Client;
@@ -137,6 +151,21 @@ class Client {
   Result<std::vector<std::string>> DeleteRecords(std::string_view base_id, std::string_view table,
                                                  const std::vector<std::string>& record_ids);
 
+  // One write request of at most 10 records, for the outbox: never a
+  // Result — the outcome says what was sent, what Airtable answered and its
+  // error type. Updates with `fields_to_merge_on` are upserts (retried like
+  // updates: sending one again finds the record the first one made).
+  BatchOutcome WriteBatch(std::string_view base_id, std::string_view table,
+                          const std::vector<RecordWrite>& records,
+                          const std::vector<std::string>& fields_to_merge_on,
+                          const WriteOptions& options = {});
+  BatchOutcome DeleteBatch(std::string_view base_id, std::string_view table,
+                           const std::vector<std::string>& record_ids);
+
+  // Creates a field (Meta API, POST …/tables/{table}/fields); returns its id.
+  Result<std::string> CreateField(std::string_view base_id, std::string_view table_id,
+                                  std::string_view field_json);
+
   // Webhooks API.
   Result<CreatedWebhook> CreateWebhook(std::string_view base_id, std::string_view notification_url,
                                        std::string_view specification_json);
@@ -158,9 +187,11 @@ class Client {
 
   // One request: paced, retried as `retry` allows, non-2xx turned into Status.
   // `path_and_query` starts with "/v0/".
+  // `api_error`, when given, receives the last error answer (type and
+  // message as Airtable sent them).
   Result<std::string> Call(std::string_view base_id, Priority priority, Retry retry,
                            std::string method, const std::string& path_and_query,
-                           std::string body = "");
+                           std::string body = "", ApiError* api_error = nullptr);
 
  private:
   // A read: Call, then parse; a body that does not parse (cut short on the

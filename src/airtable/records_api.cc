@@ -203,6 +203,98 @@ Result<std::vector<std::string>> Client::DeleteRecords(std::string_view base_id,
   return deleted;
 }
 
+BatchOutcome Client::WriteBatch(std::string_view base_id, std::string_view table,
+                                const std::vector<RecordWrite>& records,
+                                const std::vector<std::string>& fields_to_merge_on,
+                                const WriteOptions& options) {
+  BatchOutcome out;
+  if (records.empty() || records.size() > kMaxRecordsPerRequest) {
+    out.status = InvalidArgumentError("a write request takes 1 to 10 records");
+    return out;
+  }
+  bool create = fields_to_merge_on.empty() && records.front().id.empty();
+  std::string body = "{\"records\":[";
+  for (size_t i = 0; i < records.size(); ++i) {
+    Result<std::string> json = RecordJson(records[i]);
+    if (!json.ok()) {
+      out.status = json.status();
+      return out;
+    }
+    body += (i > 0 ? "," : "") + *json;
+  }
+  std::string merge;
+  if (!fields_to_merge_on.empty()) {
+    merge = ",\"performUpsert\":{\"fieldsToMergeOn\":[";
+    for (size_t i = 0; i < fields_to_merge_on.size(); ++i) {
+      merge += (i > 0 ? "," : "") + Quoted(fields_to_merge_on[i]);
+    }
+    merge += "]}";
+  }
+  body += fmt::format("],\"typecast\":{},\"returnFieldsByFieldId\":{}{}}}", options.typecast,
+                      options.return_fields_by_field_id, merge);
+  std::string method = create ? "POST" : (options.replace ? "PUT" : "PATCH");
+  std::string path = TablePath(base_id, table);
+  out.request = method + " " + path + "\n" + body;
+  ApiError error;
+  Result<std::string> response =
+      Call(base_id, Priority::kWrite, create ? Retry::kIfNotApplied : Retry::kAlways, method, path,
+           std::move(body), &error);
+  if (!response.ok()) {
+    out.status = response.status();
+    out.error_type = error.type;
+    out.http_status = error.http_status;
+    if (error.http_status != 0) {
+      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}", error.http_status,
+                                 Quoted(error.type), Quoted(error.message));
+    }
+    return out;
+  }
+  out.http_status = 200;
+  out.response = *response;
+  Result<WriteResult> parsed = ParseWriteResult(*response);
+  if (!parsed.ok()) {
+    out.status = parsed.status();
+    return out;
+  }
+  out.result = std::move(parsed).value();
+  return out;
+}
+
+BatchOutcome Client::DeleteBatch(std::string_view base_id, std::string_view table,
+                                 const std::vector<std::string>& record_ids) {
+  BatchOutcome out;
+  if (record_ids.empty() || record_ids.size() > kMaxRecordsPerRequest) {
+    out.status = InvalidArgumentError("a delete request takes 1 to 10 records");
+    return out;
+  }
+  std::string query;
+  for (const std::string& id : record_ids) AddParam(&query, "records[]", id);
+  std::string path = TablePath(base_id, table) + query;
+  out.request = "DELETE " + path;
+  ApiError error;
+  Result<std::string> response =
+      Call(base_id, Priority::kWrite, Retry::kAlways, "DELETE", path, "", &error);
+  if (!response.ok()) {
+    out.status = response.status();
+    out.error_type = error.type;
+    out.http_status = error.http_status;
+    if (error.http_status != 0) {
+      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}", error.http_status,
+                                 Quoted(error.type), Quoted(error.message));
+    }
+    return out;
+  }
+  out.http_status = 200;
+  out.response = *response;
+  Result<std::vector<std::string>> deleted = ParseDeleted(*response);
+  if (!deleted.ok()) {
+    out.status = deleted.status();
+    return out;
+  }
+  out.deleted = std::move(deleted).value();
+  return out;
+}
+
 RecordPager::RecordPager(Client* client, std::string base_id, std::string table,
                          ListOptions options, Priority priority)
     : client_(client),

@@ -37,6 +37,10 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
+  // The value, or `fallback` when this holds an error (the error is dropped:
+  // only for callers to whom any error means "use the default").
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
+
  private:
   std::variant<Status, T> data_;
 };

@@ -58,7 +58,12 @@ json StatusJson(const sync::BaseSyncStatus& s) {
                              {"last_apply_at", OrNull(t.last_apply_at)},
                              {"last_error", OrNull(t.last_error)},
                              {"held_deletes", held},
-                             {"dead_letters", t.dead_letters}});
+                             {"dead_letters", t.dead_letters},
+                             {"authority", t.authority},
+                             {"outbox_pending", t.outbox_pending},
+                             {"outbox_oldest_pending", OrNull(t.oldest_pending)},
+                             {"outbox_dead", t.outbox_dead},
+                             {"conflicts_open", t.conflicts_open}});
   }
   return out;
 }
@@ -78,9 +83,10 @@ void PrintStatusText(const sync::BaseSyncStatus& s) {
                            s.lag_ms ? fmt::format("p50 {:.0f} ms, p95 {:.0f} ms, p99 {:.0f} ms",
                                                   s.lag_ms->p50, s.lag_ms->p95, s.lag_ms->p99)
                                     : "-");
-  constexpr const char* kRow = "{:<28} {:<6} {:>14} {:<25} {:<25} {:>4} {}\n";
-  std::cout << fmt::format(kRow, "TABLE", "LANE", "LAG p50/p99 ms", "LAST POLL", "LAST SWEEP",
-                           "DLQ", "HELD DELETES");
+  constexpr const char* kRow =
+      "{:<28} {:<6} {:<9} {:>14} {:<25} {:<25} {:>4} {:>7} {:>9} {}\n";
+  std::cout << fmt::format(kRow, "TABLE", "LANE", "AUTHORITY", "LAG p50/p99 ms", "LAST POLL",
+                           "LAST SWEEP", "DLQ", "OUTBOX", "CONFLICTS", "HELD DELETES");
   bool any_held = false;
   for (const auto& t : s.tables) {
     std::string lag =
@@ -91,8 +97,9 @@ void PrintStatusText(const sync::BaseSyncStatus& s) {
       held = t.held_of ? fmt::format("{} of {}", *t.held_deletes, *t.held_of)
                        : std::to_string(*t.held_deletes);
     }
-    std::cout << fmt::format(kRow, t.table_name, t.lane, lag, Dash(t.last_poll_at),
-                             Dash(t.last_sweep_at), t.dead_letters, held);
+    std::cout << fmt::format(kRow, t.table_name, t.lane, t.authority, lag, Dash(t.last_poll_at),
+                             Dash(t.last_sweep_at), t.dead_letters,
+                             t.outbox_pending + t.outbox_dead, t.conflicts_open, held);
   }
   if (any_held) {
     std::cout << "\nA held delete sweep applies nothing until released: check the token's "

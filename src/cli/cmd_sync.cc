@@ -11,6 +11,7 @@
 
 #include "blobs/stored_attachments.h"
 #include "cli/airtable_access.h"
+#include "cli/authority_config.h"
 #include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
@@ -25,6 +26,7 @@
 #include "sync/delete_sweep.h"
 #include "sync/lane.h"
 #include "sync/live_schema.h"
+#include "sync/outbox_store.h"
 
 namespace airpg::cli {
 namespace {
@@ -120,6 +122,9 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   so.syncer.sweep.max_share = config.sync.max_delete_share;
   so.syncer.sweep.min_held = config.sync.min_held_deletes;
   so.schema.drop_removed = config.sync.drop_removed_fields;
+  so.authority = AuthorityConfigOf(config.sync);
+  so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
+  so.outbox.max_delete_share = config.sync.max_delete_share;
   const int poll_seconds =
       options.poll_seconds > 0 ? options.poll_seconds : config.sync.poll_seconds;
   if (poll_seconds > 0 || !config.sync.tables.empty()) {
@@ -140,6 +145,44 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   };
   Status s = daemon::RunSyncService(*airtable->client, so, interrupt.token());
   if (!s.ok()) return Fail(s);
+  return kExitOk;
+}
+
+// `airpg dlq list|replay --outbox`: Postgres changes Airtable refused
+// (sync/outbox_store.h); a replay makes them pending for the running sync.
+static int RunOutboxDlq(const Config& config, const SyncCliOptions& options, pg::Connection& conn) {
+  Result<std::string> base = ResolveBaseId(config, options.base);
+  if (!base.ok()) return Fail(base.status());
+  if (options.dlq_action == "replay") {
+    auto replayed = sync::ReplayDeadChanges(conn, *base, options.ids);
+    if (!replayed.ok()) return Fail(replayed.status());
+    std::cout << (options.json ? json{{"replayed", *replayed}}.dump(2)
+                               : fmt::format("{} changes pending again", *replayed))
+              << "\n";
+    return *replayed > 0 ? kExitOk : kExitFailed;
+  }
+  auto dead = sync::ListDeadChanges(conn, *base);
+  if (!dead.ok()) return Fail(dead.status());
+  json out = json::array();
+  for (const auto& d : *dead) {
+    out.push_back({{"id", d.outbox_id},
+                   {"table_id", d.table_id},
+                   {"row_id", d.row_id},
+                   {"error_type", d.error_type},
+                   {"reason", d.reason},
+                   {"request", d.request},
+                   {"response", d.response}});
+  }
+  if (options.json) {
+    std::cout << out.dump(2) << "\n";
+  } else if (dead->empty()) {
+    std::cout << "no dead outbox changes\n";
+  } else {
+    for (const auto& d : *dead) {
+      std::cout << fmt::format("{:>6} {} row {} {}  {}\n", d.outbox_id, d.table_id, d.row_id,
+                               d.error_type, d.reason);
+    }
+  }
   return kExitOk;
 }
 
@@ -167,6 +210,7 @@ int RunDlq(const Config& config, const SyncCliOptions& options) {
                 {"created_at", d.created_at},
                 {"updated_at", d.updated_at}};
   };
+  if (options.outbox) return RunOutboxDlq(config, options, db->conn);
   if (options.dlq_action == "list") {
     std::string base;
     if (options.base || !config.airtable_base_id.empty()) {

@@ -28,6 +28,7 @@ struct SyncCliOptions {
   std::string status;  // dlq list --status
   // sync release-deletes
   std::string release_table;
+  bool outbox = false;  // dlq list|replay --outbox: the outbox's dead changes
 };
 
 int RunSync(const Config& config, const SyncCliOptions& options);

@@ -367,6 +367,11 @@ int Run(int argc, char** argv) {
     } else {
       cmd->add_option("ids", syn.ids, "dead letter ids")->required();
     }
+    if (std::string(action) == "list" || std::string(action) == "replay") {
+      cmd->add_flag("--outbox", syn.outbox,
+                    "Postgres changes Airtable refused (two-way sync): list them, or make them "
+                    "pending again for the running sync to send");
+    }
     if (std::string(action) == "replay") {
       cmd->add_option("--attachments-dir", syn.attachments_dir,
                       "store attachment files here, as `airpg sync` does (default: in Postgres)");

@@ -50,6 +50,11 @@ std::optional<T> ParseNumber(const std::string& value) {
   return out;
 }
 
+bool IsAuthority(std::string_view v) { return v == "airtable" || v == "postgres" || v == "both"; }
+bool IsConflictRule(std::string_view v) {
+  return v == "airtable_wins" || v == "postgres_wins" || v == "latest" || v == "manual";
+}
+
 Status Apply(Config& config, std::string_view path, const std::string& value,
              std::string_view origin) {
   auto bad = [&](std::string_view why) {
@@ -57,8 +62,19 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
   };
   constexpr std::string_view kSyncTables = "sync.tables.";
   if (path.substr(0, kSyncTables.size()) == kSyncTables) {
-    // sync.tables.<name>.lane | .poll_seconds; a name may hold dots itself.
+    // sync.tables.<name>.lane | .poll_seconds | .authority | .conflict |
+    // .fields.<field>; a name may hold dots itself.
     std::string_view rest = path.substr(kSyncTables.size());
+    if (size_t fields = rest.find(".fields."); fields != std::string_view::npos) {
+      std::string table(rest.substr(0, fields));
+      std::string field(rest.substr(fields + 8));
+      if (table.empty() || field.empty()) {
+        return bad("must name a table and a field: sync.tables.<table>.fields.<field>");
+      }
+      if (!IsAuthority(value)) return bad("must be airtable, postgres or both");
+      config.sync.tables[table].fields[field] = value;
+      return Status::Ok();
+    }
     size_t dot = rest.rfind('.');
     std::string_view key = dot == std::string_view::npos ? "" : rest.substr(dot + 1);
     std::string table(dot == std::string_view::npos ? "" : rest.substr(0, dot));
@@ -72,9 +88,17 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
       auto seconds = ParseNumber<int>(value);
       if (!seconds || *seconds < 1) return bad("must be a whole number of seconds, at least 1");
       config.sync.tables[table].poll_seconds = *seconds;
+    } else if (key == "authority") {
+      if (!IsAuthority(value)) return bad("must be airtable, postgres or both");
+      config.sync.tables[table].authority = value;
+    } else if (key == "conflict") {
+      if (!IsConflictRule(value))
+        return bad("must be airtable_wins, postgres_wins, latest or manual");
+      config.sync.tables[table].conflict = value;
     } else {
-      return InvalidArgumentError(
-          fmt::format("{}: unknown key '{}' (a table takes lane and poll_seconds)", origin, path));
+      return InvalidArgumentError(fmt::format(
+          "{}: unknown key '{}' (a table takes lane, poll_seconds, authority, conflict and fields)",
+          origin, path));
     }
     return Status::Ok();
   }
@@ -140,6 +164,30 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
     auto port = ParseNumber<int>(value);
     if (!port || *port < 0 || *port > 65535) return bad("must be a port, 0..65535 (0: any free)");
     config.sync.port = *port;
+  } else if (path == "sync.authority") {
+    if (!IsAuthority(value)) return bad("must be airtable, postgres or both");
+    config.sync.authority = value;
+  } else if (path == "sync.conflict") {
+    if (!IsConflictRule(value))
+      return bad("must be airtable_wins, postgres_wins, latest or manual");
+    config.sync.conflict = value;
+  } else if (path == "sync.debounce_ms") {
+    auto ms = ParseNumber<int>(value);
+    if (!ms || *ms < 0 || *ms > 60000) return bad("must be a whole number of ms, 0 to 60000");
+    config.sync.debounce_ms = *ms;
+  } else if (path == "sync.tables") {
+    // AIRPG_SYNC_TABLES: the whole sync.tables mapping as YAML (flow style
+    // fits a variable: {Clients: {authority: both}}).
+    std::map<std::string, std::pair<std::string, int>> values;
+    try {
+      YAML::Node node = YAML::Load(value);
+      if (!node.IsNull()) AIRPG_RETURN_IF_ERROR(Flatten(node, "sync.tables", &values));
+    } catch (const YAML::Exception& e) {
+      return bad(fmt::format("must be a YAML mapping: {}", e.what()));
+    }
+    for (const auto& [key, entry] : values) {
+      AIRPG_RETURN_IF_ERROR(Apply(config, key, entry.first, origin));
+    }
   } else if (path == "sync.drop_removed_fields") {
     if (value != "true" && value != "false") return bad("must be true or false");
     config.sync.drop_removed_fields = value == "true";
@@ -189,6 +237,14 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "10)"},
       {"sync.port", "AIRPG_SYNC_PORT",
        "port of sync's webhook/metrics endpoints (default 8719; 0: any free port)"},
+      {"sync.authority", "AIRPG_SYNC_AUTHORITY",
+       "who writes every table by default: airtable (Postgres read-only) | postgres | both"},
+      {"sync.conflict", "AIRPG_SYNC_CONFLICT",
+       "rule where both write: airtable_wins | postgres_wins | latest (default) | manual"},
+      {"sync.debounce_ms", "AIRPG_SYNC_DEBOUNCE_MS",
+       "a Postgres change is sent once its record was quiet this long (default 200)"},
+      {"sync.tables", "AIRPG_SYNC_TABLES",
+       "per-table settings as YAML, e.g. {Clients: {authority: both, fields: {Notes: airtable}}}"},
       {"sync.drop_removed_fields", "AIRPG_SYNC_DROP_REMOVED_FIELDS",
        "a field deleted in Airtable: drop its column (default false: keep and mark it)"},
   };

@@ -19,6 +19,10 @@ namespace airpg::cli {
 struct SyncTableConfig {
   std::string lane;      // fast | normal | slow; "" = normal
   int poll_seconds = 0;  // 0: the lane's default (or sync.poll_seconds)
+  // Two-way sync (docs/two-way-sync.md); "" = sync.authority / sync.conflict.
+  std::string authority;                      // airtable | postgres | both
+  std::string conflict;                       // airtable_wins | postgres_wins | latest | manual
+  std::map<std::string, std::string> fields;  // field name or fld… id → authority
 };
 
 // Where `airpg sync` listens by default (docs/architecture.md, "Inbound sync").
@@ -34,6 +38,11 @@ struct SyncConfig {
   // its payloads) survive a restart. --port overrides; 0: any free port.
   int port = kDefaultSyncPort;
   bool drop_removed_fields = false;               // a field deleted in Airtable: drop its column
+  // Two-way sync: who writes each table by default, the conflict rule where
+  // both may, and how long a record must be quiet before its change is sent.
+  std::string authority = "airtable";
+  std::string conflict = "latest";
+  int debounce_ms = 200;
   std::map<std::string, SyncTableConfig> tables;  // by table name or tbl… id
 };
 

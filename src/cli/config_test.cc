@@ -88,6 +88,45 @@ TEST_F(ConfigTest, SyncSettingsPerTableAndTheirErrors) {
   }
 }
 
+// The authority matrix of issue 16, as the issue writes it, and its variables.
+TEST_F(ConfigTest, SyncAuthorityMatrixFromFileAndEnvironment) {
+  std::string path = Write(
+      "sync:\n  authority: airtable\n  conflict: latest\n  tables:\n"
+      "    Clients: {authority: both, conflict: manual}\n"
+      "    Registrations: {authority: both, fields: {Status: airtable, Notes: both}}\n");
+  auto config = LoadConfig(MapEnvironment({{"AIRPG_SYNC_DEBOUNCE_MS", "50"}}), path);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->sync.authority, "airtable");
+  EXPECT_EQ(config->sync.conflict, "latest");
+  EXPECT_EQ(config->sync.debounce_ms, 50);
+  EXPECT_EQ(config->sync.tables["Clients"].authority, "both");
+  EXPECT_EQ(config->sync.tables["Clients"].conflict, "manual");
+  EXPECT_EQ(config->sync.tables["Registrations"].fields["Status"], "airtable");
+  EXPECT_EQ(config->sync.tables["Registrations"].fields["Notes"], "both");
+
+  auto env = LoadConfig(
+      MapEnvironment(
+          {{"AIRPG_SYNC_AUTHORITY", "postgres"},
+           {"AIRPG_SYNC_CONFLICT", "postgres_wins"},
+           {"AIRPG_SYNC_TABLES", "{Clients: {authority: both, fields: {Notes: airtable}}}"}}),
+      std::nullopt);
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  EXPECT_EQ(env->sync.authority, "postgres");
+  EXPECT_EQ(env->sync.conflict, "postgres_wins");
+  EXPECT_EQ(env->sync.tables["Clients"].authority, "both");
+  EXPECT_EQ(env->sync.tables["Clients"].fields["Notes"], "airtable");
+
+  for (const char* text :
+       {"sync:\n  authority: everyone\n", "sync:\n  conflict: coin\n",
+        "sync:\n  tables:\n    T: {authority: nobody}\n",
+        "sync:\n  tables:\n    T: {fields: {F: maybe}}\n", "sync:\n  debounce_ms: -1\n"}) {
+    auto refused = LoadConfig(MapEnvironment({}), Write(text));
+    ASSERT_FALSE(refused.ok()) << text;
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << text;
+  }
+  EXPECT_FALSE(LoadConfig(MapEnvironment({{"AIRPG_SYNC_TABLES", "{T: [1"}}), std::nullopt).ok());
+}
+
 TEST_F(ConfigTest, DefaultHomeFollowsXdgForNormalUsers) {
   if (::geteuid() == 0) {
     EXPECT_EQ(DefaultHome(MapEnvironment({{"HOME", "/root"}})), "/var/lib/airpg");

@@ -7,6 +7,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "base/backoff.h"
@@ -39,6 +40,33 @@ BackoffPolicy ReconnectPolicy() {
   policy.max_attempts = std::numeric_limits<int>::max();
   policy.max_total = std::chrono::milliseconds::max();
   return policy;
+}
+
+// The outbox dispatcher's loop: a round whenever the last one found work,
+// else after outbox_idle; Postgres or Airtable failures back off.
+void RunOutbox(airtable::Client& client, const SyncServiceOptions& options, Clock& clock,
+               std::stop_token stop) {
+  Backoff backoff(ReconnectPolicy());
+  while (!stop.stop_requested()) {
+    Result<pg::Connection> conn = pg::Connection::Open(options.conninfo);
+    if (!conn.ok()) {
+      if (!clock.SleepFor(*backoff.Next(), stop)) return;
+      continue;
+    }
+    sync::OutboxDispatcher dispatcher(client, *conn, options.base_id, options.outbox);
+    while (!stop.stop_requested() && conn->IsHealthy()) {
+      Result<sync::DispatchReport> round = dispatcher.RunOnce();
+      if (!round.ok()) {
+        if (round.status().code() != StatusCode::kCancelled) {
+          log::Warn("outbox of {}: {}", options.base_id, round.status().ToString());
+        }
+        if (!clock.SleepFor(*backoff.Next(), stop)) return;
+        continue;
+      }
+      backoff = Backoff(ReconnectPolicy());
+      if (round->claimed == 0 && !clock.SleepFor(options.outbox_idle, stop)) return;
+    }
+  }
 }
 
 }  // namespace
@@ -77,6 +105,13 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     refreshed = sync::RefreshLiveBase(client, conn, live, options.schema).status();
   }
   AIRPG_RETURN_IF_ERROR(refreshed);
+  // The authority matrix, then the triggers that enforce it and fill the outbox.
+  AIRPG_ASSIGN_OR_RETURN(auto authority, sync::ResolveAuthority(live, options.authority));
+  AIRPG_RETURN_IF_ERROR(sync::StoreAuthority(conn, live, authority));
+  AIRPG_RETURN_IF_ERROR(sync::InstallWriteTriggers(conn, live));
+  AIRPG_RETURN_IF_ERROR(sync::ResumeWrites(conn, options.base_id));
+  bool postgres_writes = false;
+  for (const auto& [table_id, t] : authority) postgres_writes |= t.PostgresWrites();
   // Each table's lane, where `airpg status` shows it.
   for (const auto& table : live.plan.tables) {
     auto lane = options.syncer.lanes.find(table.table_id);
@@ -100,6 +135,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       [&client, &conn, &options](sync::LiveBase& base) -> Result<std::vector<std::string>> {
     AIRPG_ASSIGN_OR_RETURN(sync::SchemaSyncSummary summary,
                            sync::RefreshLiveBase(client, conn, base, options.schema));
+    // A table or junction the change made gets its guard and capture.
+    AIRPG_RETURN_IF_ERROR(sync::InstallWriteTriggers(conn, base));
     return summary.reread_table_ids;
   };
   sync::BaseSyncer syncer(client, conn, std::move(live), attachments->source(), syncer_options);
@@ -223,6 +260,16 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     }
     return Status::Ok();
   };
+  // Postgres → Airtable: claim, send, record, on a connection of its own.
+  // Its own stop token: stopped with the service, and by the jthread's
+  // destructor when the service returns early.
+  std::jthread outbox;
+  if (postgres_writes) {
+    outbox = std::jthread([&client, &options, &clock](std::stop_token own) {
+      RunOutbox(client, options, clock, own);
+    });
+  }
+  std::stop_callback stop_outbox(stop, [&outbox] { outbox.request_stop(); });
   while (!stop.stop_requested()) {
     if (!lease || !lease->Held()) {
       AIRPG_RETURN_IF_ERROR(retake_lease());

@@ -23,7 +23,9 @@
 #include "blobs/attachment_fetcher.h"
 #include "daemon/endpoints.h"
 #include "daemon/history_retention.h"
+#include "sync/authority.h"
 #include "sync/base_syncer.h"
+#include "sync/outbox_dispatcher.h"
 #include "sync/schema_sync.h"
 
 namespace airpg::daemon {
@@ -54,6 +56,12 @@ struct SyncServiceOptions {
   sync::SchemaSyncOptions schema;
   std::chrono::minutes webhook_check{15};
   HistoryRetention retention;  // pruned at start and every hour
+  // Two-way sync: the authority matrix (stored and enforced by triggers at
+  // start) and the outbox dispatcher, run on a thread of its own with its
+  // own connection while any table lets Postgres write.
+  sync::AuthorityConfig authority;
+  sync::DispatchOptions outbox;
+  std::chrono::milliseconds outbox_idle{100};  // wait when the outbox had nothing due
   // After each step (progress output, tests).
   std::function<void(const sync::StepReport&)> on_step;
   // Once the endpoints listen (tests learn the port).

@@ -4,7 +4,10 @@
 
 #include <map>
 
+#include "sync/authority.h"
+#include "sync/conflicts.h"
 #include "sync/iso_time.h"
+#include "sync/outbox_store.h"
 
 namespace airpg::sync {
 namespace {
@@ -84,6 +87,8 @@ Result<BaseSyncStatus> ReadSyncStatus(pg::Connection& conn, const std::string& b
                       IsoTimeSql("s.last_poll_at"), IsoTimeSql("s.last_sweep_at"),
                       IsoTimeSql("s.last_apply_at")),
           {base_id}));
+  AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(conn, base_id));
+  AIRPG_ASSIGN_OR_RETURN(auto conflicts, OpenConflictsByTable(conn, base_id));
   for (int i = 0; i < tables.size(); ++i) {
     TableSyncStatus t;
     t.table_id = tables.Get(i, 0);
@@ -97,6 +102,14 @@ Result<BaseSyncStatus> ReadSyncStatus(pg::Connection& conn, const std::string& b
     t.held_of = OptionalInt(tables, i, 8);
     t.dead_letters = std::stoll(std::string(tables.Get(i, 9)));
     if (auto l = lag_by_table.find(t.table_id); l != lag_by_table.end()) t.lag_ms = l->second;
+    if (auto a = authority.find(t.table_id); a != authority.end()) {
+      t.authority = AuthorityName(a->second.authority);
+    }
+    AIRPG_ASSIGN_OR_RETURN(OutboxDepth depth, ReadOutboxDepth(conn, t.table_id));
+    t.outbox_pending = depth.pending;
+    t.outbox_dead = depth.dead;
+    if (!depth.oldest_pending.empty()) t.oldest_pending = depth.oldest_pending;
+    if (auto c = conflicts.find(t.table_id); c != conflicts.end()) t.conflicts_open = c->second;
     out.tables.push_back(std::move(t));
   }
   return out;

@@ -31,6 +31,13 @@ struct TableSyncStatus {
   // many live ones; none when nothing is held.
   std::optional<int64_t> held_deletes, held_of;
   int64_t dead_letters = 0;  // open ones
+  // Two-way sync (authority.h, outbox_store.h, conflicts.h): who writes the
+  // table, Postgres changes not yet in Airtable (the oldest one's time),
+  // changes Airtable refused, and conflicts parked for a person.
+  std::string authority = "airtable";
+  int64_t outbox_pending = 0, outbox_dead = 0;
+  std::optional<std::string> oldest_pending;
+  int64_t conflicts_open = 0;
 };
 
 struct BaseSyncStatus {

@@ -1,0 +1,577 @@
+#include "sync/outbox_dispatcher.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/log.h"
+#include "base/sql_identifier.h"
+#include "pg/transaction.h"
+#include "sync/live_schema.h"
+#include "sync/outbox_cells.h"
+#include "sync/outbox_echo.h"
+#include "sync/sync_events.h"
+
+namespace airpg::sync {
+namespace {
+
+using nlohmann::json;
+constexpr size_t kBatch = 10;
+
+enum class Op { kCreate, kUpdate, kDelete, kNone };
+
+// One record's claimed changes, coalesced.
+struct RecordWork {
+  const mapping::TablePlan* table = nullptr;
+  int64_t row_id = 0;
+  std::vector<int64_t> ids;  // outbox rows
+  int attempts = 0;
+  std::set<std::string> columns;      // changed columns of the table's own row
+  std::set<std::string> link_fields;  // junction fields changed
+  json row;                           // the row now; null when it is gone
+  std::string record_id;              // its Airtable id, "" when it has none
+  std::string key;                    // its airpg key, for creates
+  Op op = Op::kNone;
+  airtable::RecordWrite write;
+  std::vector<std::string> unresolved;  // link fields whose targets have no id yet
+  OutboxChange first;                   // for follow-ups
+  std::vector<OutboxChange> changes;    // as captured, for the links they moved
+};
+
+std::vector<int64_t> Ids(const std::vector<RecordWork*>& works) {
+  std::vector<int64_t> out;
+  for (const RecordWork* w : works) out.insert(out.end(), w->ids.begin(), w->ids.end());
+  return out;
+}
+
+}  // namespace
+
+class OutboxDispatcher::Round {
+ public:
+  explicit Round(OutboxDispatcher& d) : d_(d), conn_(d.conn_) {}
+
+  Result<DispatchReport> Run() {
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows stopped,
+                           conn_.Exec("SELECT writes_stopped FROM airpg.sync_bases WHERE base_id "
+                                      "= $1 AND writes_stopped IS NOT NULL",
+                                      {d_.base_id_}));
+    if (stopped.size() > 0) {
+      return FailedPreconditionError(
+          fmt::format("writes to base {} are stopped: {}", d_.base_id_, stopped.Get(0, 0)));
+    }
+    AIRPG_ASSIGN_OR_RETURN(std::vector<OutboxChange> changes,
+                           ClaimChanges(conn_, d_.base_id_, d_.options_.claim));
+    report_.claimed = static_cast<int64_t>(changes.size());
+    if (changes.empty()) return report_;
+    AIRPG_ASSIGN_OR_RETURN(base_, LoadLiveBase(conn_, d_.base_id_));
+    AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
+    Group(changes);
+    for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
+    AIRPG_RETURN_IF_ERROR(HoldMassDeletes());
+    // Per table: creates (their ids may be link targets of the updates), updates, deletes.
+    for (const auto& table : base_.plan.tables) {
+      for (Op op : {Op::kCreate, Op::kUpdate, Op::kDelete}) {
+        std::vector<RecordWork*> batch;
+        for (RecordWork& w : works_) {
+          if (w.table == &table && w.op == op) batch.push_back(&w);
+        }
+        for (size_t start = 0; start < batch.size(); start += kBatch) {
+          std::vector<RecordWork*> chunk(batch.begin() + start,
+                                         batch.begin() + std::min(batch.size(), start + kBatch));
+          Status sent = Send(table, op, chunk);
+          if (!sent.ok()) {
+            // The token was refused: nothing more is sent; what is left goes back.
+            std::vector<RecordWork*> rest;
+            for (RecordWork& w : works_) {
+              if (!w.ids.empty()) rest.push_back(&w);
+            }
+            AIRPG_RETURN_IF_ERROR(RescheduleChanges(conn_, Ids(rest), std::chrono::seconds(1),
+                                                    std::string(sent.message())));
+            return sent;
+          }
+        }
+      }
+    }
+    AIRPG_ASSIGN_OR_RETURN(int64_t follow_up_requests, echo_.FollowTouched());
+    report_.requests += follow_up_requests;
+    return report_;
+  }
+
+ private:
+  void Group(const std::vector<OutboxChange>& changes) {
+    for (const OutboxChange& c : changes) {
+      if (works_.empty() || works_.back().row_id != c.row_id ||
+          works_.back().first.table_id != c.table_id) {
+        works_.emplace_back();
+        works_.back().row_id = c.row_id;
+        works_.back().first = c;
+        works_.back().table = base_.plan.FindTable(c.table_id);
+      }
+      RecordWork& w = works_.back();
+      w.ids.push_back(c.outbox_id);
+      w.changes.push_back(c);
+      w.attempts = std::max(w.attempts, c.attempts);
+      if (!c.field_id.empty()) {
+        w.link_fields.insert(c.field_id);
+      } else {
+        for (const auto& col : c.changed_columns) w.columns.insert(col);
+        if (c.operation != "UPDATE") w.columns.insert("*");  // every field
+      }
+      if (w.record_id.empty() && !c.airtable_id.empty()) w.record_id = c.airtable_id;
+      if (w.record_id.empty() && !c.old_row.empty()) {
+        json old = json::parse(c.old_row, nullptr, false);
+        if (old.is_object() && old.value("airtable_id", json()).is_string()) {
+          w.record_id = old["airtable_id"].get<std::string>();
+        }
+      }
+    }
+  }
+
+  // Reads the record's row and decides what to send.
+  Status Prepare(RecordWork& w) {
+    if (w.table == nullptr) return Drop(w, "the table is no longer mirrored");
+    auto auth = authority_.find(w.table->table_id);
+    if (auth == authority_.end() || !auth->second.PostgresWrites()) {
+      return Drop(w, "the table's authority is airtable");
+    }
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows rows,
+        conn_.Exec(fmt::format("SELECT to_jsonb(t)::text FROM {} t WHERE id = $1::bigint",
+                               QualifiedName(base_.schema, w.table->table_name)),
+                   {std::to_string(w.row_id)}));
+    w.row = rows.size() > 0 ? json::parse(rows.Get(0, 0), nullptr, false) : json();
+    if (w.row.is_object() && w.row.value("airtable_id", json()).is_string()) {
+      w.record_id = w.row["airtable_id"].get<std::string>();
+    }
+    AIRPG_RETURN_IF_ERROR(echo_.NoteLinkedRecords(*w.table, w.row_id, w.row, w.changes));
+    AIRPG_ASSIGN_OR_RETURN(std::optional<RowKey> key, FindKey(conn_, w.table->table_id, w.row_id));
+    if (w.record_id.empty() && key && !key->record_id.empty()) w.record_id = key->record_id;
+    bool gone = !w.row.is_object() || !w.row.value("deleted_at", json()).is_null();
+    if (gone) {
+      if (w.record_id.empty() && key) {
+        // A create was sent and its answer lost: the upsert finds the record.
+        AIRPG_ASSIGN_OR_RETURN(w.record_id, ResolveKeyed(*w.table, w, key->key));
+      }
+      if (w.record_id.empty()) return Drop(w, "");  // never reached Airtable
+      w.op = Op::kDelete;
+      return Status::Ok();
+    }
+    if (w.record_id.empty()) {
+      AIRPG_ASSIGN_OR_RETURN(w.key, EnsureKey(conn_, w.table->table_id, w.row_id));
+      w.op = Op::kCreate;
+      w.columns.insert("*");
+    } else {
+      w.op = Op::kUpdate;
+      w.write.id = w.record_id;
+    }
+    AIRPG_RETURN_IF_ERROR(BuildFields(w, auth->second));
+    if (w.op == Op::kCreate) {
+      AIRPG_ASSIGN_OR_RETURN(std::string key_field, d_.KeyField(*w.table));
+      w.write.fields.emplace_back(key_field, json(w.key).dump());
+    }
+    if (w.op == Op::kUpdate && auth->second.authority == Authority::kBoth) {
+      AIRPG_RETURN_IF_ERROR(ResolveConflicts(w, auth->second));
+    }
+    if (w.op == Op::kUpdate && w.write.fields.empty()) {
+      if (!w.unresolved.empty()) return FollowUpOnly(w);
+      return Drop(w, "");  // nothing Airtable holds changed
+    }
+    return Status::Ok();
+  }
+
+  // Where both sides may write: the resolver decides per field (the seam
+  // for H8's three-way rules); without one the Postgres values are sent.
+  Status ResolveConflicts(RecordWork& w, const TableAuthority& auth) {
+    if (!d_.options_.resolve_conflicts) return Status::Ok();
+    return d_.options_.resolve_conflicts(auth, w.row_id, w.write);
+  }
+
+  Status BuildFields(RecordWork& w, const TableAuthority& auth) {
+    const bool all = w.columns.count("*") > 0;
+    for (const auto& f : w.table->fields) {
+      if (!WritableField(f) || f.field.name == kKeyFieldName) continue;
+      if (auth.Of(f.field.id) == Authority::kAirtable) continue;
+      using mapping::Storage;
+      const Storage storage = f.column.storage;
+      if (storage == Storage::kJunction || storage == Storage::kUserJunction) {
+        if (f.link_role == mapping::LinkRole::kJunctionInverse) continue;  // Airtable mirrors it
+        if (!all && !w.link_fields.count(f.field.id)) continue;
+        AIRPG_RETURN_IF_ERROR(LinkCell(w, f));
+        continue;
+      }
+      if (!f.HasColumn() || (!all && !w.columns.count(f.column_name))) continue;
+      json value = w.row.value(f.column_name, json());
+      if (all && value.is_null()) continue;
+      if (storage == Storage::kForeignKey) {
+        AIRPG_RETURN_IF_ERROR(ForeignKeyCell(w, f, value));
+        continue;
+      }
+      Result<std::optional<std::string>> cell = CellFromColumn(f, value);
+      if (!cell.ok()) {
+        log::Warn("outbox: {}", cell.status().ToString());
+        continue;
+      }
+      if (*cell) w.write.fields.emplace_back(f.field.id, **cell);
+    }
+    return Status::Ok();
+  }
+
+  Status ForeignKeyCell(RecordWork& w, const mapping::FieldPlan& f, const json& value) {
+    if (value.is_null()) {
+      w.write.fields.emplace_back(f.field.id, "[]");
+      return Status::Ok();
+    }
+    const mapping::TablePlan* target = base_.plan.FindTable(f.linked_table_id);
+    if (target == nullptr) return Status::Ok();
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows rows, conn_.Exec(fmt::format("SELECT airtable_id FROM {} WHERE id = $1::bigint",
+                                              QualifiedName(base_.schema, target->table_name)),
+                                  {value.dump()}));
+    if (rows.size() == 0 || rows.IsNull(0, 0)) {
+      w.unresolved.push_back(f.column_name);
+      return Status::Ok();
+    }
+    w.write.fields.emplace_back(f.field.id, json::array({std::string(rows.Get(0, 0))}).dump());
+    return Status::Ok();
+  }
+
+  Status LinkCell(RecordWork& w, const mapping::FieldPlan& f) {
+    std::string junction = QualifiedName(base_.schema, f.relation_table);
+    json cell = json::array();
+    if (f.column.storage == mapping::Storage::kUserJunction) {
+      AIRPG_ASSIGN_OR_RETURN(
+          pg::Rows rows,
+          conn_.Exec(fmt::format("SELECT user_id FROM {} WHERE record_id = $1::bigint ORDER BY "
+                                 "position, user_id",
+                                 junction),
+                     {std::to_string(w.row_id)}));
+      for (int i = 0; i < rows.size(); ++i) cell.push_back({{"id", std::string(rows.Get(i, 0))}});
+      w.write.fields.emplace_back(f.field.id, cell.dump());
+      return Status::Ok();
+    }
+    const mapping::TablePlan* target = base_.plan.FindTable(f.linked_table_id);
+    if (target == nullptr) return Status::Ok();
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows rows,
+        conn_.Exec(fmt::format("SELECT l.airtable_id FROM {} j JOIN {} l ON l.id = j.to_id WHERE "
+                               "j.from_id = $1::bigint ORDER BY j.position NULLS LAST, j.to_id",
+                               junction, QualifiedName(base_.schema, target->table_name)),
+                   {std::to_string(w.row_id)}));
+    for (int i = 0; i < rows.size(); ++i) {
+      if (rows.IsNull(i, 0)) {
+        // Sent once every target has an id, so the order is never half right.
+        w.unresolved.push_back(f.field.id);
+        return Status::Ok();
+      }
+      cell.push_back(std::string(rows.Get(i, 0)));
+    }
+    w.write.fields.emplace_back(f.field.id, cell.dump());
+    return Status::Ok();
+  }
+
+  // The Airtable id of a record created under `key` (an upsert of the key
+  // alone finds it, or makes it when the first create never arrived).
+  Result<std::string> ResolveKeyed(const mapping::TablePlan& table, RecordWork& w,
+                                   const std::string& key) {
+    AIRPG_ASSIGN_OR_RETURN(std::string key_field, d_.KeyField(table));
+    airtable::RecordWrite write;
+    write.fields.emplace_back(key_field, json(key).dump());
+    airtable::WriteOptions options;
+    options.return_fields_by_field_id = true;
+    ++report_.requests;
+    airtable::BatchOutcome out =
+        d_.client_.WriteBatch(base_.base_id, table.table_id, {write}, {key_field}, options);
+    AIRPG_RETURN_IF_ERROR(out.status);
+    if (out.result.records.empty()) return std::string();
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+    AIRPG_RETURN_IF_ERROR(RecordKeyedId(tx, table.table_id, w.row_id, out.result.records[0].id));
+    AIRPG_RETURN_IF_ERROR(tx.Commit());
+    return out.result.records[0].id;
+  }
+
+  Status Drop(RecordWork& w, const std::string& reason) {
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+    AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
+    if (!reason.empty()) {
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run("UPDATE airpg.outbox SET last_error = $2 WHERE outbox_id = ANY($1::bigint[])",
+                 {IdList(w.ids), reason}));
+    }
+    AIRPG_RETURN_IF_ERROR(tx.Commit());
+    w.ids.clear();
+    w.op = Op::kNone;
+    return Status::Ok();
+  }
+
+  Status FollowUpOnly(RecordWork& w) {
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+    AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
+    AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
+    AIRPG_RETURN_IF_ERROR(tx.Commit());
+    w.ids.clear();
+    w.op = Op::kNone;
+    return Status::Ok();
+  }
+
+  // Link fields held back for targets without an Airtable id: queued again.
+  Status FollowUps(pg::Transaction& tx, const RecordWork& w) {
+    std::vector<std::string> columns, fields;
+    for (const auto& name : w.unresolved) {
+      (name.rfind("fld", 0) == 0 ? fields : columns).push_back(name);
+    }
+    if (!columns.empty()) {
+      OutboxChange c = w.first;
+      c.field_id.clear();
+      AIRPG_RETURN_IF_ERROR(QueueFollowUp(tx, base_.base_id, c, columns, d_.options_.link_wait));
+    }
+    for (const auto& field_id : fields) {
+      OutboxChange c = w.first;
+      c.field_id = field_id;
+      AIRPG_RETURN_IF_ERROR(QueueFollowUp(tx, base_.base_id, c, {}, d_.options_.link_wait));
+    }
+    return Status::Ok();
+  }
+
+  static std::string IdList(const std::vector<int64_t>& ids) {
+    std::string out = "{";
+    for (size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+    return out + "}";
+  }
+
+  // Mass-delete breaker: a round deleting more than the share of a table's
+  // live rows holds them as dead letters.
+  Status HoldMassDeletes() {
+    std::map<const mapping::TablePlan*, std::vector<RecordWork*>> deletes;
+    for (RecordWork& w : works_) {
+      if (w.op == Op::kDelete) deletes[w.table].push_back(&w);
+    }
+    for (auto& [table, list] : deletes) {
+      if (list.size() <= 10) continue;
+      AIRPG_ASSIGN_OR_RETURN(
+          pg::Rows live, conn_.Exec(fmt::format("SELECT count(*) FROM {} WHERE airtable_id IS NOT "
+                                                "NULL",
+                                                QualifiedName(base_.schema, table->table_name))));
+      double total = std::stod(std::string(live.Get(0, 0))) + static_cast<double>(list.size());
+      if (static_cast<double>(list.size()) / total <= d_.options_.max_delete_share) continue;
+      std::string reason = fmt::format(
+          "mass delete held: {} of {} records of table {} in one round (more than {}); `airpg dlq "
+          "replay` sends them",
+          list.size(), static_cast<int64_t>(total), table->airtable_name,
+          d_.options_.max_delete_share);
+      AIRPG_RETURN_IF_ERROR(DeadLetterChanges(conn_, Ids(list), "", "", "", reason));
+      AIRPG_RETURN_IF_ERROR(RecordEvent(
+          conn_,
+          {base_.base_id, table->table_id, "outbox_delete_held", static_cast<int64_t>(list.size()),
+           0, std::nullopt, json{{"reason", reason}}.dump()}));
+      log::Warn("outbox: {}", reason);
+      report_.dead += static_cast<int64_t>(Ids(list).size());
+      for (RecordWork* w : list) {
+        w->ids.clear();
+        w->op = Op::kNone;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // One request; its outcome recorded per record. Non-OK only when the
+  // token was refused (the round stops).
+  Status Send(const mapping::TablePlan& table, Op op, std::vector<RecordWork*> chunk) {
+    airtable::BatchOutcome out;
+    ++report_.requests;
+    if (op == Op::kDelete) {
+      std::vector<std::string> ids;
+      for (RecordWork* w : chunk) ids.push_back(w->record_id);
+      out = d_.client_.DeleteBatch(base_.base_id, table.table_id, ids);
+    } else {
+      std::vector<airtable::RecordWrite> writes;
+      for (RecordWork* w : chunk) writes.push_back(w->write);
+      airtable::WriteOptions options;
+      options.return_fields_by_field_id = true;
+      std::vector<std::string> merge_on;
+      if (op == Op::kCreate) {
+        AIRPG_ASSIGN_OR_RETURN(std::string key_field, d_.KeyField(table));
+        merge_on.push_back(key_field);
+      }
+      out = d_.client_.WriteBatch(base_.base_id, table.table_id, writes, merge_on, options);
+    }
+    if (out.status.ok()) return Succeeded(table, op, chunk, out);
+    const StatusCode code = out.status.code();
+    if (code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied) {
+      std::string why =
+          fmt::format("Airtable refused the token ({}): {}", out.error_type, out.status.message());
+      AIRPG_RETURN_IF_ERROR(conn_.Run(
+          "INSERT INTO airpg.sync_bases (base_id, writes_stopped) VALUES ($1, $2) ON CONFLICT "
+          "(base_id) DO UPDATE SET writes_stopped = EXCLUDED.writes_stopped",
+          {base_.base_id, why}));
+      AIRPG_RETURN_IF_ERROR(RecordEvent(conn_, {base_.base_id, table.table_id, "outbox_stopped", 0,
+                                                1, std::nullopt, json{{"reason", why}}.dump()}));
+      log::Error("outbox of {}: {}; writes to Airtable stopped", base_.base_id, why);
+      return Status(code, why);
+    }
+    if ((code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound) &&
+        chunk.size() > 1) {
+      // Airtable applies a request whole or not at all: one record at a
+      // time tells which one it refused.
+      for (RecordWork* w : chunk) AIRPG_RETURN_IF_ERROR(Send(table, op, {w}));
+      return Status::Ok();
+    }
+    RecordWork& w = *chunk.front();
+    if (code == StatusCode::kNotFound && chunk.size() == 1) {
+      // Deleted in Airtable already: a delete is done; an update has nothing
+      // left to change (the inbound sweep tombstones the row).
+      return Finish(w, out.status.ToString());
+    }
+    if (code == StatusCode::kInvalidArgument) {
+      report_.dead += static_cast<int64_t>(w.ids.size());
+      std::vector<int64_t> ids = Ids(chunk);
+      for (RecordWork* c : chunk) c->ids.clear();
+      return DeadLetterChanges(conn_, ids, out.request, out.response, out.error_type,
+                               std::string(out.status.message()));
+    }
+    // Transient, or an outcome not known: sent again later. A create is an
+    // upsert on its key, so sending it again cannot make a second record.
+    int attempts = 1;
+    for (RecordWork* c : chunk) attempts = std::max(attempts, c->attempts);
+    auto delay = std::min<std::chrono::milliseconds>(
+        d_.options_.retry_initial * (1LL << std::min(attempts - 1, 10)), std::chrono::minutes(1));
+    std::vector<int64_t> ids = Ids(chunk);
+    report_.rescheduled += static_cast<int64_t>(ids.size());
+    for (RecordWork* c : chunk) c->ids.clear();
+    return RescheduleChanges(conn_, ids, delay, out.status.ToString());
+  }
+
+  Status Succeeded(const mapping::TablePlan& table, Op op, const std::vector<RecordWork*>& chunk,
+                   const airtable::BatchOutcome& out) {
+    if (op == Op::kDelete) {
+      report_.deleted += static_cast<int64_t>(chunk.size());
+      for (RecordWork* w : chunk) AIRPG_RETURN_IF_ERROR(Finish(*w, ""));
+      return Status::Ok();
+    }
+    if (op == Op::kUpdate) {
+      report_.updated += static_cast<int64_t>(chunk.size());
+      std::map<std::string, const airtable::Record*> by_id;
+      for (const auto& r : out.result.records) by_id[r.id] = &r;
+      for (RecordWork* w : chunk) {
+        auto answer = by_id.find(w->record_id);
+        AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+        if (answer != by_id.end())
+          AIRPG_RETURN_IF_ERROR(echo_.ApplyAnswer(tx, table, {answer->second}));
+        AIRPG_RETURN_IF_ERROR(FollowUps(tx, *w));
+        AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w->ids));
+        AIRPG_RETURN_IF_ERROR(tx.Commit());
+        w->ids.clear();
+      }
+      return Status::Ok();
+    }
+    AIRPG_ASSIGN_OR_RETURN(std::string key_field, d_.KeyField(table));
+    std::map<std::string, const airtable::Record*> by_key;
+    for (const auto& r : out.result.records) {
+      if (auto cell = r.Cell(key_field)) {
+        json k = json::parse(*cell, nullptr, false);
+        if (k.is_string()) by_key[k.get<std::string>()] = &r;
+      }
+    }
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      RecordWork& w = *chunk[i];
+      auto found = by_key.find(w.key);
+      const airtable::Record* r = found != by_key.end()           ? found->second
+                                  : i < out.result.records.size() ? &out.result.records[i]
+                                                                  : nullptr;
+      if (r == nullptr) continue;  // the lease runs out; sent again, the upsert finds it
+      std::string live = QualifiedName(base_.schema, table.table_name);
+      AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+      // Bookkeeping, not a change to send back.
+      AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
+      // The webhook of this create may have been applied first, as a row
+      // of its own: it is this row.
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run(fmt::format("DELETE FROM {} WHERE airtable_id = $1 AND id <> $2::bigint", live),
+                 {r->id, std::to_string(w.row_id)}));
+      AIRPG_RETURN_IF_ERROR(tx.Run(
+          fmt::format("UPDATE {} SET airtable_id = $1 WHERE id = $2::bigint AND airtable_id IS "
+                      "NULL",
+                      live),
+          {r->id, std::to_string(w.row_id)}));
+      AIRPG_RETURN_IF_ERROR(echo_.ApplyAnswer(tx, table, {r}));
+      AIRPG_RETURN_IF_ERROR(RecordKeyedId(tx, table.table_id, w.row_id, r->id));
+      AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
+      AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
+      AIRPG_RETURN_IF_ERROR(tx.Commit());
+      w.ids.clear();
+      ++report_.created;
+    }
+    return Status::Ok();
+  }
+
+  Status Finish(RecordWork& w, const std::string& note) {
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+    AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
+    AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
+    if (!note.empty()) {
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run("UPDATE airpg.outbox SET last_error = $2 WHERE outbox_id = ANY($1::bigint[])",
+                 {IdList(w.ids), note}));
+    }
+    AIRPG_RETURN_IF_ERROR(tx.Commit());
+    w.ids.clear();
+    return Status::Ok();
+  }
+
+  OutboxDispatcher& d_;
+  pg::Connection& conn_;
+  LiveBase base_;
+  std::map<std::string, TableAuthority> authority_;
+  std::vector<RecordWork> works_;
+  OutboxEcho echo_{d_.client_, conn_, base_};
+  DispatchReport report_;
+};
+
+OutboxDispatcher::OutboxDispatcher(airtable::Client& client, pg::Connection& conn,
+                                   std::string base_id, DispatchOptions options)
+    : client_(client), conn_(conn), base_id_(std::move(base_id)), options_(std::move(options)) {}
+
+Result<DispatchReport> OutboxDispatcher::RunOnce() { return Round(*this).Run(); }
+
+Result<std::string> OutboxDispatcher::KeyField(const mapping::TablePlan& table) {
+  if (auto it = key_fields_.find(table.table_id); it != key_fields_.end()) return it->second;
+  for (const auto& f : table.fields) {
+    if (f.field.name == kKeyFieldName) return key_fields_[table.table_id] = f.field.id;
+  }
+  // Not in the mirror yet: Airtable may have it (made by another
+  // dispatcher, or the schema sync has not applied it); else it is created.
+  // Two dispatchers creating it at once: the second is refused (a field of
+  // that name exists) and finds the first one's.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema,
+                           client_.GetBaseSchema(base_id_, false, airtable::Priority::kWrite));
+    if (const airtable::Table* t = schema.FindTable(table.table_id)) {
+      if (const airtable::Field* f = t->FindField(kKeyFieldName)) {
+        return key_fields_[table.table_id] = f->id;
+      }
+    }
+    if (attempt > 0) break;
+    json field = {{"name", std::string(kKeyFieldName)},
+                  {"type", "singleLineText"},
+                  {"description",
+                   "Written by airpg: the key that makes a record created from Postgres exactly "
+                   "once. Hide it in views; do not edit it."}};
+    Result<std::string> id = client_.CreateField(base_id_, table.table_id, field.dump());
+    if (id.ok()) {
+      log::Info("outbox: created field \"{}\" ({}) in table {}", kKeyFieldName, *id,
+                table.airtable_name);
+      return key_fields_[table.table_id] = *id;
+    }
+    if (id.status().code() != StatusCode::kInvalidArgument) return id.status();
+  }
+  return FailedPreconditionError(fmt::format("table {} has no field \"{}\" and it cannot be made",
+                                             table.airtable_name, kKeyFieldName));
+}
+
+Status ResumeWrites(pg::Connection& conn, const std::string& base_id) {
+  return conn.Run("UPDATE airpg.sync_bases SET writes_stopped = NULL WHERE base_id = $1",
+                  {base_id});
+}
+
+}  // namespace airpg::sync

@@ -1,0 +1,582 @@
+// Two-way sync against the emulator and a real Postgres (issue 16): the
+// authority matrix enforced by the write guard, the outbox capture, and the
+// dispatcher's creates, updates, link changes and deletes reaching Airtable
+// exactly once — also when a create's answer is lost — with airpg's own
+// writes coming back as webhook payloads changing nothing (no echo), 422s
+// dead-lettered and replayable, and a refused token stopping the base's writes.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+
+#include "airtable/field_type.h"
+#include "airtable/transport.h"
+#include "daemon/sync_service.h"
+#include "emulated_base_test.h"
+#include "pg/transaction.h"
+#include "sync/authority.h"
+#include "sync/live_schema.h"
+#include "sync/outbox_dispatcher.h"
+#include "sync/outbox_store.h"
+#include "sync/payload_cycle.h"
+#include "sync/record_applier.h"
+#include "sync/schema_sync.h"
+#include "wait_for.h"
+
+namespace airpg {
+namespace {
+
+using testing::json;
+using testing::ReadFile;
+constexpr const char* kDelta = "appDeltaAnalytic1";
+constexpr const char* kClients = "tblClients0000001";
+constexpr const char* kRegs = "tblRegistrations1";
+
+// Counts the write requests that reach Airtable; can drop the answers of the
+// next N writes after they were applied (an outcome the client never learns).
+class CountingTransport : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    Result<http::Response> response = inner_.Send(call);
+    if (call.method != "GET" && call.url.find("/v0/meta/") == std::string::npos &&
+        call.url.find("/webhooks") == std::string::npos) {
+      ++writes;
+      if (lose_answers > 0) {
+        --lose_answers;
+        return UnavailableError("connection reset after the request was sent");
+      }
+    }
+    return response;
+  }
+  std::atomic<int> writes{0};
+  std::atomic<int> lose_answers{0};
+
+ private:
+  airtable::CurlTransport inner_;
+};
+
+class OutboxTest : public testing::EmulatedBaseTest {
+ protected:
+  void SetUp() override {
+    EmulatedBaseTest::SetUp();
+    StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+    // A multi-record link (the sample's links are all single: foreign keys),
+    // so that a junction is mirrored too.
+    Control("POST", std::string("ui/meta/bases/") + kDelta + "/tables/" + kClients + "/fields",
+            {{"name", "Partners"},
+             {"type", "multipleRecordLinks"},
+             {"options", {{"linkedTableId", kClients}, {"prefersSingleRecordLink", false}}}});
+    ASSERT_TRUE(Run(kDelta).ok());
+    auto transport = std::make_unique<CountingTransport>();
+    transport_ = transport.get();
+    writer_ = ClientThrough(std::move(transport));
+    sync::AuthorityConfig config;  // Clients and Registrations writable, the rest Airtable's
+    config.tables["Clients"].authority = sync::Authority::kBoth;
+    config.tables["Clients"].fields["Website"] = sync::Authority::kAirtable;
+    config.tables["Registrations"].authority = sync::Authority::kPostgres;
+    Configure(config);
+    auto dconn = pg::Connection::Open(url());
+    ASSERT_TRUE(dconn.ok());
+    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
+  }
+
+  void Configure(const sync::AuthorityConfig& config) {
+    auto live = sync::LoadLiveBase(conn(), kDelta);
+    ASSERT_TRUE(live.ok()) << live.status().ToString();
+    live_ = *live;
+    auto resolved = sync::ResolveAuthority(live_, config);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+    ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
+    Status installed = sync::InstallWriteTriggers(conn(), live_);
+    ASSERT_TRUE(installed.ok()) << installed.ToString();
+  }
+
+  sync::DispatchReport Dispatch() {
+    sync::DispatchOptions options;
+    options.claim.owner = "test";
+    options.claim.debounce = std::chrono::milliseconds(0);
+    options.link_wait = std::chrono::milliseconds(0);
+    options.retry_initial = std::chrono::milliseconds(0);
+    sync::OutboxDispatcher dispatcher(*writer_, *dispatch_conn_, kDelta, options);
+    auto report = dispatcher.RunOnce();
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : sync::DispatchReport{};
+  }
+
+  // Rounds until the outbox has nothing pending (a link waits a round for
+  // its target's id), at most 10.
+  void DispatchAll() {
+    for (int i = 0; i < 10; ++i) {
+      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
+      Dispatch();
+    }
+    ADD_FAILURE() << "the outbox did not drain";
+  }
+
+  std::string Column(const std::string& field_id) {
+    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
+  }
+
+  Status Sql(const std::string& sql) { return conn().RunScript(sql); }
+
+  json Record(const std::string& table, const std::string& id) {
+    return Control("GET", std::string("ui/") + kDelta + "/" + table + "/" + id);
+  }
+
+  // The records (a value: range-for over a temporary's member would dangle).
+  json AllRecords(const std::string& table) {
+    return Control("GET", std::string("ui/") + kDelta + "/" + table + "?pageSize=100")["records"];
+  }
+
+  void RegisterHook() {
+    auto hook = client_->CreateWebhook(
+        kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+    ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+    ASSERT_TRUE(conn()
+                    .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
+                         "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
+                         {kDelta, hook->id})
+                    .ok());
+  }
+
+  // Reads the payloads since the hook was made and applies them, as the sync does.
+  void ApplyPayloads() {
+    auto live = sync::LoadLiveBase(conn(), kDelta);
+    ASSERT_TRUE(live.ok());
+    sync::RecordApplier applier(*live, {});
+    auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
+    ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+    if (cycle->needs_schema_refresh) {
+      // The `airpg key` field was added: the test applies it as the schema sync would.
+      sync::SchemaSyncOptions options;
+      auto refreshed = sync::RefreshLiveBase(*client_, conn(), *live, options);
+      ASSERT_TRUE(refreshed.ok()) << refreshed.status().ToString();
+      sync::RecordApplier again(*live, {});
+      auto second = sync::RunPayloadCycle(*client_, conn(), again, *live);
+      ASSERT_TRUE(second.ok()) << second.status().ToString();
+    }
+  }
+
+  const std::string clients_ = "delta_analytics_registration_tracking.clients";
+  sync::LiveBase live_;
+  CountingTransport* transport_ = nullptr;
+  std::unique_ptr<airtable::Client> writer_;
+  std::unique_ptr<pg::Connection> dispatch_conn_;
+};
+
+// Postgres may not write a table whose authority is airtable (the message
+// names the setting); airpg's inbound apply may; computed fields are refused
+// whatever the authority.
+TEST_F(OutboxTest, TheWriteGuardEnforcesTheAuthorityMatrix) {
+  Status refused = Sql("UPDATE delta_analytics_registration_tracking.staff SET " +
+                       Column("fldStfName0000001") + " = 'x'");
+  EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied) << refused.ToString();
+  EXPECT_NE(refused.message().find("sync.tables.Staff.authority"), std::string::npos)
+      << refused.message();
+  Status inserted = Sql("INSERT INTO delta_analytics_registration_tracking.staff DEFAULT VALUES");
+  EXPECT_EQ(inserted.code(), StatusCode::kPermissionDenied);
+  // airpg's own inbound apply is exempt.
+  EXPECT_TRUE(Sql("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE "
+                  "delta_analytics_registration_tracking.staff SET " +
+                  Column("fldStfName0000001") + " = 'y'; COMMIT")
+                  .ok());
+  // A field of a writable table kept for Airtable.
+  Status website = Sql("UPDATE " + clients_ + " SET " + Column("fldCliSite0000001") + " = 'x'");
+  EXPECT_EQ(website.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(website.message().find("sync.tables.Clients.fields.Website"), std::string::npos);
+  // Computed: a count, whatever the authority.
+  Status count = Sql("UPDATE " + clients_ + " SET " + Column("fldCliRegCount001") + " = 7");
+  EXPECT_FALSE(count.ok());
+  EXPECT_NE(count.message().find("computed"), std::string::npos) << count.message();
+  // A plain field of a writable table is fine, and nothing was queued by the refusals.
+  EXPECT_TRUE(Sql("UPDATE " + clients_ + " SET " + Column("fldCliNotes000001") +
+                  " = 'ok' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "1");
+  // A delete in a writable table whose foreign key cascade clears a link in
+  // a read-only one (Airtable clears that cell too) is not refused.
+  sync::AuthorityConfig clients_only;
+  clients_only.tables["Clients"].authority = sync::Authority::kBoth;
+  Configure(clients_only);
+  Status cascaded = Sql("DELETE FROM " + clients_ + " WHERE airtable_id = 'recCliSolaris001'");
+  EXPECT_TRUE(cascaded.ok()) << cascaded.ToString();
+}
+
+// The trigger's list of computed types is airtable::IsComputed's.
+TEST_F(OutboxTest, TheGuardsComputedTypesAreTheClientsComputedTypes) {
+  for (int t = 0; t <= static_cast<int>(airtable::FieldType::kManualSort); ++t) {
+    auto type = static_cast<airtable::FieldType>(t);
+    std::string name(airtable::FieldTypeName(type));
+    EXPECT_EQ(Scalar("SELECT airpg.is_computed_type('" + name + "')"),
+              airtable::IsComputed(type) ? "t" : "f")
+        << name;
+  }
+}
+
+// The capture writes the row, its changed columns, old and new values and
+// the origin in the writer's transaction; the inbound apply is never queued;
+// a rolled-back write leaves nothing.
+TEST_F(OutboxTest, TheCaptureQueuesPostgresChangesOnly) {
+  const std::string notes = Column("fldCliNotes000001");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'from pg' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT operation || ' ' || array_to_string(changed_columns, ',') || ' ' || "
+                   "origin || ' ' || airtable_id || ' ' || (new_row ->> '" +
+                   notes + "') FROM airpg.outbox"),
+            "UPDATE " + notes + " postgres recCliHarbor0001 from pg");
+  ASSERT_TRUE(Sql("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE " + clients_ + " SET " +
+                  notes + " = 'from airtable'; COMMIT")
+                  .ok());
+  ASSERT_TRUE(Sql("BEGIN; UPDATE " + clients_ + " SET " + notes + " = 'undone'; ROLLBACK").ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "1");
+}
+
+// SQL inserts, updates, link changes and deletes (soft and hard) reach
+// Airtable; creates get their rec… id written back; nothing is duplicated.
+TEST_F(OutboxTest, InsertsUpdatesLinksAndDeletesReachAirtable) {
+  RegisterHook();
+  const std::string company = Column("fldCliName0000001");
+  const std::string notes = Column("fldCliNotes000001");
+  const std::string tier = Column("fldCliTier0000001");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes + " = 'Renewal due', " + tier +
+                  " = 'Gold' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  ASSERT_TRUE(Sql("INSERT INTO " + clients_ + " (" + company + ", " + notes +
+                  ") VALUES ('Made in Postgres', 'new')")
+                  .ok());
+  DispatchAll();
+  json harbor = Record("Clients", "recCliHarbor0001");
+  EXPECT_EQ(harbor["fields"]["Notes"], "Renewal due");
+  EXPECT_EQ(harbor["fields"]["Tier"], "Gold");
+  std::string made =
+      Scalar("SELECT airtable_id FROM " + clients_ + " WHERE " + company + " = 'Made in Postgres'");
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  EXPECT_EQ(Record("Clients", made)["fields"]["Company"], "Made in Postgres");
+  EXPECT_EQ(AllRecords("Clients").size(), 5u);
+
+  // Links set in Postgres: a single link (a foreign key column), a
+  // multi-record link (junction rows, in order) and collaborators (a junction
+  // to airpg.users) become the link fields' new values.
+  std::string made_row = "(SELECT id FROM " + clients_ + " WHERE airtable_id = '" + made + "')";
+  ASSERT_TRUE(Sql("UPDATE delta_analytics_registration_tracking.registrations SET " +
+                  Column("fldRegClient00001") + " = " + made_row +
+                  " WHERE airtable_id = 'recRegSoAz000001'")
+                  .ok());
+  ASSERT_NE(Scalar("SELECT coalesce(relation_table, '') FROM airpg.fields WHERE table_id = "
+                   "'tblClients0000001' AND airtable_name = 'Partners'"),
+            "")
+      << Scalar(
+             "SELECT string_agg(airtable_name || ':' || storage, ',') FROM airpg.fields WHERE "
+             "table_id = 'tblClients0000001'");
+  std::string partners = "delta_analytics_registration_tracking." +
+                         Scalar(
+                             "SELECT relation_table FROM airpg.fields WHERE table_id = "
+                             "'tblClients0000001' AND airtable_name = 'Partners'");
+  auto row_of = [&](const std::string& record_id) {
+    return "(SELECT id FROM " + clients_ + " WHERE airtable_id = '" + record_id + "')";
+  };
+  Status linked = Sql("INSERT INTO " + partners + " (from_id, to_id, position) VALUES (" +
+                      made_row + ", " + row_of("recCliBluePeak001") + ", 1), (" + made_row + ", " +
+                      row_of("recCliNorthwind01") + ", 0)");
+  ASSERT_TRUE(linked.ok()) << linked.ToString();
+  Status team = Sql(
+      "INSERT INTO delta_analytics_registration_tracking.registrations__team (record_id, user_id, "
+      "position) SELECT id, 'usrKenjiSato00001', 5 FROM "
+      "delta_analytics_registration_tracking.registrations WHERE airtable_id = "
+      "'recRegSoAz000001'");
+  ASSERT_TRUE(team.ok()) << team.ToString();
+  DispatchAll();
+  EXPECT_EQ(Record("Registrations", "recRegSoAz000001")["fields"]["Client"], json::array({made}));
+  EXPECT_EQ(Record("Clients", made)["fields"]["Partners"],
+            json::array({"recCliNorthwind01", "recCliBluePeak001"}));
+  EXPECT_EQ(Record("Registrations", "recRegSoAz000001")["fields"]["Team"][0]["id"],
+            "usrKenjiSato00001");
+
+  // Soft delete, then a hard delete.
+  ASSERT_TRUE(
+      Sql("UPDATE " + clients_ + " SET deleted_at = now() WHERE airtable_id = '" + made + "'")
+          .ok());
+  ASSERT_TRUE(Sql("DELETE FROM " + clients_ + " WHERE airtable_id = 'recCliHarbor0001'").ok());
+  DispatchAll();
+  EXPECT_EQ(AllRecords("Clients").size(), 3u);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  // The webhook brings airpg's own writes (and the `airpg key` field) back:
+  // applied, Postgres equals Airtable and nothing new is queued.
+  ApplyPayloads();
+  ExpectClean(Verify(kDelta));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+}
+
+// A delete of a record Airtable no longer has is done, not a failure (a
+// retried delete whose first answer was lost looks the same).
+TEST_F(OutboxTest, ADeleteOfARecordAlreadyGoneIsSuccess) {
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliBluePeak001");
+  ASSERT_TRUE(Sql("DELETE FROM " + clients_ + " WHERE airtable_id = 'recCliBluePeak001'").ok());
+  ASSERT_TRUE(Sql("UPDATE " + clients_ +
+                  " SET deleted_at = now() WHERE airtable_id = "
+                  "'recCliHarbor0001'")
+                  .ok());
+  sync::DispatchReport report = Dispatch();
+  EXPECT_EQ(report.dead, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  EXPECT_EQ(AllRecords("Clients").size(), 2u);
+}
+
+// A create whose answer is lost (Airtable made the record, airpg never
+// heard) is sent again under the same airpg key: one record, not two. The
+// same after a "crash" between sending and recording: the key was committed
+// before the first send, and the upsert finds the record it made.
+TEST_F(OutboxTest, ACreateWhoseAnswerIsLostIsNeverDuplicated) {
+  const std::string company = Column("fldCliName0000001");
+  ASSERT_TRUE(Sql("INSERT INTO " + clients_ + " (" + company + ") VALUES ('Lost answer')").ok());
+  transport_->lose_answers = 2;  // the client's retries, then the next round's
+  for (int i = 0;
+       i < 5 && Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") != "0"; ++i) {
+    ASSERT_TRUE(Sql("UPDATE airpg.outbox SET available_at = now() WHERE status = 'pending'").ok());
+    Dispatch();
+  }
+  int named = 0;
+  for (const auto& r : AllRecords("Clients")) {
+    named += r["fields"].value("Company", "") == "Lost answer";
+  }
+  EXPECT_EQ(named, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE " + company +
+                   " = 'Lost answer' AND airtable_id LIKE 'rec%'"),
+            "1");
+
+  // The crash: a create sent (by hand here) under the row's key, its outcome never recorded.
+  ASSERT_TRUE(
+      Sql("INSERT INTO " + clients_ + " (" + company + ") VALUES ('Crashed after send')").ok());
+  std::string row =
+      Scalar("SELECT id FROM " + clients_ + " WHERE " + company + " = 'Crashed after send'");
+  auto key = sync::EnsureKey(conn(), kClients, std::stoll(row));
+  ASSERT_TRUE(key.ok());
+  std::string key_field = Scalar(
+      "SELECT field_id FROM airpg.fields WHERE table_id = 'tblClients0000001' AND airtable_name = "
+      "'airpg key'");
+  if (key_field.empty()) {
+    auto schema = client_->GetBaseSchema(kDelta, false);
+    ASSERT_TRUE(schema.ok());
+    key_field = schema->FindTable(kClients)->FindField("airpg key")->id;
+  }
+  airtable::RecordWrite first;
+  first.fields = {{"fldCliName0000001", "\"Crashed after send\""}, {key_field, json(*key).dump()}};
+  ASSERT_TRUE(client_->WriteBatch(kDelta, kClients, {first}, {key_field}).status.ok());
+  DispatchAll();
+  named = 0;
+  for (const auto& r : AllRecords("Clients")) {
+    named += r["fields"].value("Company", "") == "Crashed after send";
+  }
+  EXPECT_EQ(named, 1);
+}
+
+// airpg's own write comes back as a webhook payload and changes nothing: one
+// Postgres update gives one Airtable write, one audit row and no second
+// outbox row.
+TEST_F(OutboxTest, OwnWritesComingBackChangeNothing) {
+  RegisterHook();
+  const std::string notes = Column("fldCliNotes000001");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'Echo?' WHERE airtable_id = 'recCliSolaris001'")
+                  .ok());
+  int before = transport_->writes;
+  DispatchAll();
+  EXPECT_EQ(transport_->writes - before, 1);
+  ApplyPayloads();
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE airtable_id = 'recCliSolaris001'"),
+            "1")
+      << Scalar(
+             "SELECT string_agg(origin || ':' || array_to_string(changed_columns, ','), ' ') "
+             "FROM airpg.audit_log");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "1");
+  Dispatch();
+  EXPECT_EQ(transport_->writes - before, 1);
+  EXPECT_EQ(Record("Clients", "recCliSolaris001")["fields"]["Notes"], "Echo?");
+}
+
+// A 422 (a select option Airtable does not have, no typecast) is a dead
+// letter with the request, Airtable's answer and its error type; the other
+// records of the batch go through; a replay sends it again.
+TEST_F(OutboxTest, A422IsADeadLetterWithItsRequestAndAnswerAndReplays) {
+  const std::string tier = Column("fldCliTier0000001");
+  const std::string notes = Column("fldCliNotes000001");
+  std::string choices = "delta_analytics_registration_tracking." +
+                        live_.plan.FindField("fldCliTier0000001").second->relation_table;
+  ASSERT_TRUE(Sql("INSERT INTO " + choices + " (name) VALUES ('Platinum')").ok());
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + tier +
+                  " = 'Platinum' WHERE airtable_id = 'recCliSolaris001'")
+                  .ok());
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'fine' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  sync::DispatchReport report = Dispatch();
+  EXPECT_EQ(report.dead, 1);
+  EXPECT_EQ(report.updated, 1);
+  EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "fine");
+  EXPECT_EQ(Scalar("SELECT error_type FROM airpg.outbox WHERE status = 'dead'"),
+            "INVALID_MULTIPLE_CHOICE_OPTIONS");
+  EXPECT_NE(Scalar("SELECT request FROM airpg.outbox WHERE status = 'dead'").find("Platinum"),
+            std::string::npos);
+  EXPECT_NE(Scalar("SELECT response FROM airpg.outbox WHERE status = 'dead'").find("422"),
+            std::string::npos);
+  // The option is added in Airtable (someone typecasts it onto another
+  // record); the replay sends the change again, and now it lands.
+  Control("PATCH", std::string("ui/") + kDelta + "/Clients/recCliBluePeak001",
+          {{"fields", {{"Tier", "Platinum"}}}, {"typecast", true}});
+  auto replayed = sync::ReplayDeadChanges(conn(), kDelta, {});
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(*replayed, 1);
+  Dispatch();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  EXPECT_EQ(Record("Clients", "recCliSolaris001")["fields"]["Tier"], "Platinum");
+}
+
+// A refused token (403) stops the base's writes with a clear status: the
+// changes stay queued and nothing is sent until the sync starts again.
+TEST_F(OutboxTest, ARefusedTokenStopsTheBasesWrites) {
+  const std::string notes = Column("fldCliNotes000001");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'no token' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  Control("POST", "faults", {{"failNext", {{"status", 403}, {"count", 1}}}});
+  sync::DispatchOptions options;
+  options.claim.owner = "test";
+  options.claim.debounce = std::chrono::milliseconds(0);
+  sync::OutboxDispatcher dispatcher(*writer_, *dispatch_conn_, kDelta, options);
+  auto first = dispatcher.RunOnce();
+  EXPECT_EQ(first.status().code(), StatusCode::kPermissionDenied) << first.status().ToString();
+  EXPECT_NE(Scalar("SELECT writes_stopped FROM airpg.sync_bases"), "");
+  int before = transport_->writes;
+  auto second = dispatcher.RunOnce();
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(transport_->writes, before);
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.outbox"), "pending");
+  ASSERT_TRUE(sync::ResumeWrites(conn(), kDelta).ok());
+  ASSERT_TRUE(Sql("UPDATE airpg.outbox SET available_at = now()").ok());
+  DispatchAll();
+  EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "no token");
+}
+
+// Several dispatchers share one outbox: every change is sent once.
+TEST_F(OutboxTest, ConcurrentDispatchersSendEachRecordOnce) {
+  const std::string company = Column("fldCliName0000001");
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(Sql("INSERT INTO " + clients_ + " (" + company + ") VALUES ('Shared " +
+                    std::to_string(i) + "')")
+                    .ok());
+  }
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 3; ++w) {
+    workers.emplace_back([this, w] {
+      auto c = pg::Connection::Open(url());
+      ASSERT_TRUE(c.ok());
+      sync::DispatchOptions options;
+      options.claim.owner = "worker" + std::to_string(w);
+      options.claim.debounce = std::chrono::milliseconds(0);
+      options.claim.max_records = 7;
+      sync::OutboxDispatcher dispatcher(*writer_, *c, kDelta, options);
+      for (int i = 0; i < 20; ++i) {
+        auto r = dispatcher.RunOnce();
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        if (r->claimed == 0) {
+          auto left = c->Exec("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'");
+          if (left.ok() && left->Get(0, 0) == "0") break;
+        }
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  std::multiset<std::string> names;
+  for (const auto& r : AllRecords("Clients")) {
+    names.insert(r["fields"].value("Company", ""));
+  }
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(names.count("Shared " + std::to_string(i)), 1u) << i;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE airtable_id IS NULL"), "0");
+}
+
+// The conflict seam: a resolver (H8's rules) may keep Airtable's value of a
+// field of a table both sides write; what it takes out is not sent.
+TEST_F(OutboxTest, TheConflictSeamDecidesWhatAnUpdateOfABothTableSends) {
+  const std::string notes = Column("fldCliNotes000001");
+  const std::string tier = Column("fldCliTier0000001");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes + " = 'pg notes', " + tier +
+                  " = 'Gold' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  sync::DispatchOptions options;
+  options.claim.owner = "test";
+  options.claim.debounce = std::chrono::milliseconds(0);
+  int asked = 0;
+  options.resolve_conflicts = [&](const sync::TableAuthority& table, int64_t,
+                                  airtable::RecordWrite& write) {
+    ++asked;
+    EXPECT_EQ(table.authority, sync::Authority::kBoth);
+    std::erase_if(write.fields, [](const auto& f) { return f.first == "fldCliNotes000001"; });
+    return Status::Ok();
+  };
+  sync::OutboxDispatcher dispatcher(*writer_, *dispatch_conn_, kDelta, options);
+  ASSERT_TRUE(dispatcher.RunOnce().ok());
+  EXPECT_EQ(asked, 1);
+  json harbor = Record("Clients", "recCliHarbor0001");
+  EXPECT_EQ(harbor["fields"]["Tier"], "Gold");
+  EXPECT_EQ(harbor["fields"]["Notes"], "Onboarding; waiting for articles of incorporation.");
+}
+
+// `airpg sync`'s service end to end: the matrix stored and enforced at
+// start, a Postgres update reaching Airtable through the dispatcher thread,
+// its webhook echo (a real ping to the service's receiver) applied and
+// changing nothing: one Airtable write, one audit row, one outbox row.
+TEST_F(OutboxTest, TheSyncServiceSendsPostgresChangesOnceAndIgnoresTheirEcho) {
+  daemon::SyncServiceOptions options;
+  options.base_id = kDelta;
+  options.conninfo = url();
+  options.loopback_pings = true;
+  options.syncer.sweep_interval = std::chrono::hours(1);
+  options.syncer.payload_interval = std::chrono::milliseconds(200);
+  for (const auto& t : live_.plan.tables) {
+    options.syncer.poll_intervals[t.table_id] = std::chrono::minutes(10);
+  }
+  options.authority.tables["Clients"].authority = sync::Authority::kBoth;
+  options.outbox.claim.debounce = std::chrono::milliseconds(20);
+  options.outbox_idle = std::chrono::milliseconds(20);
+  std::atomic<int> steps{0};
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  std::stop_source stop;
+  Status result;
+  std::thread service(
+      [&] { result = daemon::RunSyncService(*writer_, options, stop.get_token()); });
+  ASSERT_TRUE(testing::WaitFor([&] { return steps > 0; }, std::chrono::seconds(20)));
+  EXPECT_EQ(Scalar("SELECT authority FROM airpg.sync_authority WHERE table_id = "
+                   "'tblClients0000001'"),
+            "both");
+  EXPECT_EQ(Sql("UPDATE delta_analytics_registration_tracking.staff SET deleted_at = now()").code(),
+            StatusCode::kPermissionDenied);
+  const std::string notes = Column("fldCliNotes000001");
+  std::string cursor = Scalar("SELECT cursor FROM airpg.sync_bases");
+  int before = transport_->writes;
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'via the service' WHERE airtable_id = 'recCliSolaris001'")
+                  .ok());
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return Record("Clients", "recCliSolaris001")["fields"]["Notes"] == "via the service"; },
+      std::chrono::seconds(20)));
+  // The echo: the payload of airpg's own write read and applied (the cursor moves past it).
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return Scalar("SELECT cursor FROM airpg.sync_bases") != cursor; },
+                       std::chrono::seconds(20)));
+  int after_echo_steps = steps;
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return steps > after_echo_steps + 2; }, std::chrono::seconds(20)));
+  stop.request_stop();
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  EXPECT_EQ(transport_->writes - before, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE airtable_id = 'recCliSolaris001'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "1");
+  EXPECT_EQ(Scalar("SELECT status FROM airpg.outbox"), "done");
+}
+
+}  // namespace
+}  // namespace airpg
