@@ -1,7 +1,7 @@
 // Helpers shared by the record write handlers; see handlers.h.
 #include "emulator/handlers/handlers.h"
-#include "emulator/json_read.h"
 #include "emulator/record_renderer.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 
