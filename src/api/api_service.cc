@@ -1,0 +1,183 @@
+#include "api/api_service.h"
+
+#include <algorithm>
+
+#include "airtable/wire/api_error.h"
+#include "airtable/wire/list_params.h"
+#include "api/record_reader.h"
+#include "http/url.h"
+
+namespace airpg::api {
+namespace {
+
+using airtable::wire::ApiError;
+using airtable::wire::Json;
+
+http::Response Body(std::string body) {
+  http::Response response;
+  response.body = std::move(body);
+  return response;
+}
+
+http::Response NotImplemented(const std::string& what) {
+  return ApiError{501, "NOT_IMPLEMENTED",
+                  what +
+                      " is not served from Postgres yet: route this table to airtable "
+                      "(`airpg route set TABLE airtable`)"}
+      .ToResponse();
+}
+
+int64_t SystemMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ApiService::ApiService(ApiServiceOptions options)
+    : options_(std::move(options)), pool_(options_.conninfo, options_.pool_size) {}
+
+bool ApiService::Serves(const http::Request& request) {
+  auto [path, query] = http::SplitTarget(request.target);
+  return path.rfind("/v0/", 0) == 0;
+}
+
+std::shared_ptr<const ApiBase> ApiService::Base(pg::Connection& conn, const std::string& base_id,
+                                                http::Response* error) {
+  if (std::find(options_.base_ids.begin(), options_.base_ids.end(), base_id) ==
+      options_.base_ids.end()) {
+    *error = airtable::wire::ModelNotFound().ToResponse();
+    return nullptr;
+  }
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    auto it = bases_.find(base_id);
+    if (it != bases_.end() && now - it->second.loaded < options_.plan_ttl) return it->second.base;
+  }
+  Result<ApiBase> loaded = LoadApiBase(conn, base_id);
+  if (!loaded.ok()) {
+    *error =
+        loaded.status().code() == StatusCode::kNotFound
+            ? airtable::wire::ModelNotFound().ToResponse()
+            : ApiError{503, "SERVICE_UNAVAILABLE", "The database is not available"}.ToResponse();
+    return nullptr;
+  }
+  auto base = std::make_shared<const ApiBase>(std::move(loaded).value());
+  std::lock_guard lock(mu_);
+  bases_[base_id] = {base, now};
+  return base;
+}
+
+http::Response ApiService::Handle(const http::Request& request) {
+  auto [encoded_path, query] = http::SplitTarget(request.target);
+  std::vector<std::string> path = http::SplitPath(encoded_path);  // "v0", …
+  std::string_view auth = request.Header("authorization");
+  if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
+    return airtable::wire::AuthenticationRequired().ToResponse();
+  }
+  Result<ConnectionPool::Lease> lease = pool_.Borrow();
+  if (!lease.ok()) {
+    return ApiError{503, "SERVICE_UNAVAILABLE", "The database is not available"}.ToResponse();
+  }
+  pg::Connection& conn = **lease;
+  if (path.size() >= 3 && path[1] == "meta" && path[2] == "bases") {
+    if (request.method != "GET") return NotImplemented("Meta API writes");
+    if (path.size() == 3) return MetaBases(conn);
+    if (path.size() == 5 && path[4] == "tables") return MetaTables(conn, path[3]);
+    return airtable::wire::RouteNotFound().ToResponse();
+  }
+  if (path.size() < 3) return airtable::wire::RouteNotFound().ToResponse();
+  return Records(conn, request, path, std::string(query));
+}
+
+http::Response ApiService::Records(pg::Connection& conn, const http::Request& request,
+                                   const std::vector<std::string>& path, const std::string& query) {
+  http::Response error;
+  std::shared_ptr<const ApiBase> base = Base(conn, path[1], &error);
+  if (!base) return error;
+  const mapping::TablePlan* table = base->FindTable(path[2]);
+  if (table == nullptr) return airtable::wire::ModelNotFound().ToResponse();
+  http::QueryParams params = http::ParseQuery(query);
+  int64_t now = options_.now_millis ? options_.now_millis() : SystemMillis();
+  bool list_get = path.size() == 3 && request.method == "GET";
+  bool list_post = path.size() == 4 && path[3] == "listRecords" && request.method == "POST";
+  if (list_get || list_post) {
+    airtable::wire::ApiResult<airtable::wire::ListParams> parsed =
+        list_get ? airtable::wire::ParseListQuery(params)
+                 : [&]() -> airtable::wire::ApiResult<airtable::wire::ListParams> {
+      Json body = request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
+      if (body.is_discarded()) return airtable::wire::BadJson();
+      return airtable::wire::ParseListBody(body, params);
+    }();
+    if (!parsed.ok()) return parsed.error().ToResponse();
+    auto body = ListRecords(conn, *base, *table, *parsed, now);
+    return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
+  }
+  if (path.size() == 4 && request.method == "GET") {
+    airtable::wire::RenderOptions options;
+    std::string by_id, cell_format, time_zone, user_locale;
+    for (const auto& [key, value] : params) {
+      if (key == "returnFieldsByFieldId") options.by_field_id = airtable::wire::ParseBool(value);
+      if (key == "cellFormat") cell_format = value;
+      if (key == "timeZone") options.time_zone = value;
+      if (key == "userLocale") options.user_locale = value;
+    }
+    if (!cell_format.empty() && cell_format != "json" && cell_format != "string") {
+      return airtable::wire::InvalidRequest("Invalid cellFormat: " + cell_format).ToResponse();
+    }
+    if (cell_format == "string") {
+      if (options.time_zone.empty() || options.user_locale.empty()) {
+        return airtable::wire::InvalidRequest(
+                   "Invalid request: timeZone and userLocale are required when cellFormat is "
+                   "string")
+            .ToResponse();
+      }
+      options.string_format = true;
+    }
+    auto body = GetRecord(conn, *base, *table, path[3], options);
+    return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
+  }
+  return NotImplemented("Record writes");
+}
+
+http::Response ApiService::MetaBases(pg::Connection& conn) {
+  Json bases = Json::array();
+  for (const std::string& id : options_.base_ids) {
+    http::Response error;
+    std::shared_ptr<const ApiBase> base = Base(conn, id, &error);
+    if (!base) continue;  // not migrated yet
+    bases.push_back({{"id", id}, {"name", base->name}, {"permissionLevel", "create"}});
+  }
+  return Body(Json{{"bases", bases}}.dump());
+}
+
+http::Response ApiService::MetaTables(pg::Connection& conn, const std::string& base_id) {
+  http::Response error;
+  std::shared_ptr<const ApiBase> base = Base(conn, base_id, &error);
+  if (!base) return error;
+  Json tables = Json::array();
+  for (const mapping::TablePlan& table : base->plan.tables) {
+    Json fields = Json::array();
+    for (const mapping::FieldPlan& f : table.fields) {
+      Json field = {{"type", f.field.type_name}, {"id", f.field.id}, {"name", f.field.name}};
+      if (!f.field.description.empty()) field["description"] = f.field.description;
+      if (!f.field.options_json.empty()) {
+        Json options = Json::parse(f.field.options_json, nullptr, false);
+        if (!options.is_discarded() && !options.is_null()) field["options"] = options;
+      }
+      fields.push_back(std::move(field));
+    }
+    Json t = {{"id", table.table_id},
+              {"name", table.airtable_name},
+              {"primaryFieldId", table.primary_field_id},
+              {"fields", std::move(fields)},
+              {"views", Json::array()}};
+    if (!table.description.empty()) t["description"] = table.description;
+    tables.push_back(std::move(t));
+  }
+  return Body(Json{{"tables", tables}}.dump());
+}
+
+}  // namespace airpg::api
