@@ -19,6 +19,7 @@
 #include "cli/cmd_formula.h"
 #include "cli/cmd_migrate.h"
 #include "cli/cmd_schema_dump.h"
+#include "cli/cmd_serve.h"
 #include "cli/cmd_sync.h"
 #include "cli/command_spec.h"
 #include "cli/completion.h"
@@ -319,6 +320,17 @@ int Run(int argc, char** argv) {
                        "safety-poll interval for every table (default: by lane, 10/60/300 s)");
   sync_cmd->add_option("--attachments-dir", syn.attachments_dir,
                        "store attachment files here (default: in Postgres)");
+  ServeCliOptions srv;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "sync, plus the Airtable API served from Postgres on the same port");
+  serve_cmd->add_option("--base", srv.bases, "Airtable base id (app…), repeatable");
+  serve_cmd->add_option("--listen", srv.listen_host, "address of the API and endpoints");
+  serve_cmd->add_option("--port", srv.listen_port, "port (0: any free port)");
+  serve_cmd->add_option("--public-url", srv.public_url, "URL where Airtable reaches the endpoints");
+  serve_cmd->add_flag("--loopback-pings", srv.loopback_pings,
+                      "Airtable runs on this machine (the emulator): ping the loopback address");
+  serve_cmd->add_option("--threads", srv.threads, "API worker threads");
+  serve_cmd->add_option("--pool", srv.pool_size, "Postgres connections for the API");
   CLI::App* status_cmd =
       app.add_subcommand("status", "per-table sync state and ping → commit lag percentiles");
   add_sync_base(status_cmd);
@@ -408,6 +420,7 @@ int Run(int argc, char** argv) {
   if (rollback_cmd->parsed()) return RunRollback(*config, mig);
   if (runs_cmd->parsed()) return RunRuns(*config, mig);
   if (sync_cmd->parsed()) return RunSync(*config, syn);
+  if (serve_cmd->parsed()) return RunServe(*config, srv);
   if (status_cmd->parsed()) return RunStatus(*config, syn);
   if (dlq_cmd->parsed()) return RunDlq(*config, syn);
   return kExitUsage;
