@@ -1,6 +1,7 @@
 #include "api/api_service.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "airtable/wire/api_error.h"
 #include "airtable/wire/list_params.h"
@@ -36,7 +37,105 @@ int64_t SystemMillis() {
 }  // namespace
 
 ApiService::ApiService(ApiServiceOptions options)
-    : options_(std::move(options)), pool_(options_.conninfo, options_.pool_size) {}
+    : options_(std::move(options)),
+      pool_(options_.conninfo, options_.pool_size),
+      routes_(options_.default_mode, options_.route_refresh),
+      shadow_thread_([this] { ShadowLoop(); }) {}
+
+ApiService::~ApiService() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  shadow_cv_.notify_all();
+  shadow_thread_.join();
+}
+
+ApiService::Stats ApiService::stats() const {
+  std::lock_guard lock(const_cast<std::mutex&>(mu_));
+  return stats_;
+}
+
+void ApiService::DrainShadow() {
+  std::unique_lock lock(mu_);
+  shadow_cv_.wait(lock, [&] { return shadow_queue_.empty() && shadow_busy_ == 0; });
+}
+
+void ApiService::ShadowLoop() {
+  while (true) {
+    ShadowJob job;
+    {
+      std::unique_lock lock(mu_);
+      shadow_cv_.wait(lock, [&] { return stopping_ || !shadow_queue_.empty(); });
+      if (shadow_queue_.empty()) return;  // stopping, all done
+      job = std::move(shadow_queue_.front());
+      shadow_queue_.pop_front();
+      ++shadow_busy_;
+    }
+    size_t found = 0;
+    Result<ConnectionPool::Lease> lease = pool_.Borrow();
+    if (lease.ok()) {
+      http::Response error;
+      auto [encoded_path, query] = http::SplitTarget(job.request.target);
+      std::vector<std::string> path = http::SplitPath(encoded_path);
+      std::shared_ptr<const ApiBase> base = Base(**lease, job.base_id, &error);
+      const mapping::TablePlan* table = base ? base->FindTable(path[2]) : nullptr;
+      if (table != nullptr) {
+        http::Response ours =
+            ReadFromPostgres(**lease, job.request, *base, *table, path, std::string(query));
+        std::vector<ShadowDiff> diffs = CompareAnswers(
+            Json::parse(job.airtable_body, nullptr, false), Json::parse(ours.body, nullptr, false));
+        for (ShadowDiff& d : diffs) {
+          d.base_id = job.base_id;
+          d.table_id = table->table_id;
+          d.request = job.request.method + " " + job.request.target;
+        }
+        found = diffs.size();
+        if (!RecordShadowDiffs(**lease, diffs).ok()) found = 0;
+      }
+    }
+    std::lock_guard lock(mu_);
+    --shadow_busy_;
+    ++stats_.shadow_compared;
+    stats_.shadow_diffs += found;
+    shadow_cv_.notify_all();
+  }
+}
+
+http::Response ApiService::Proxy(const http::Request& request, const std::string& base_id) {
+  if (options_.upstream == nullptr) {
+    return ApiError{503, "SERVICE_UNAVAILABLE", "Airtable is not configured for this server"}
+        .ToResponse();
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.proxied;
+  }
+  // The application's requests go first in the base's budget.
+  bool read = request.method == "GET" || (request.method == "POST" &&
+                                          request.target.find("/listRecords") != std::string::npos);
+  Result<std::string> body = options_.upstream->Call(
+      base_id, airtable::Priority::kWrite,
+      read || request.method == "PATCH" || request.method == "PUT" || request.method == "DELETE"
+          ? airtable::Client::Retry::kAlways
+          : airtable::Client::Retry::kIfNotApplied,
+      request.method, request.target, request.body);
+  if (body.ok()) return Body(std::move(*body));
+  switch (body.status().code()) {
+    case StatusCode::kNotFound:
+      return airtable::wire::RouteNotFound().ToResponse();
+    case StatusCode::kPermissionDenied:
+      return airtable::wire::ModelNotFound().ToResponse();
+    case StatusCode::kUnauthenticated:
+      return airtable::wire::AuthenticationRequired().ToResponse();
+    case StatusCode::kInvalidArgument:
+      return airtable::wire::InvalidRequest(std::string(body.status().message())).ToResponse();
+    case StatusCode::kResourceExhausted:
+      return airtable::wire::RateLimitReached().ToResponse();
+    default:
+      return ApiError{503, "SERVICE_UNAVAILABLE", "Airtable did not answer"}.ToResponse();
+  }
+}
 
 bool ApiService::Serves(const http::Request& request) {
   auto [path, query] = http::SplitTarget(request.target);
@@ -99,6 +198,37 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
   if (!base) return error;
   const mapping::TablePlan* table = base->FindTable(path[2]);
   if (table == nullptr) return airtable::wire::ModelNotFound().ToResponse();
+  switch (routes_.ModeOf(conn, base->base_id, table->table_id)) {
+    case RouteMode::kPostgres:
+      return ReadFromPostgres(conn, request, *base, *table, path, query);
+    case RouteMode::kAirtable:
+      return Proxy(request, base->base_id);
+    case RouteMode::kShadow: {
+      http::Response answer = Proxy(request, base->base_id);
+      bool read = request.method == "GET" ||
+                  (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
+      // Offsets are Airtable's iterators: only first pages are compared.
+      bool paged = query.find("offset=") != std::string::npos ||
+                   request.body.find("\"offset\"") != std::string::npos;
+      if (answer.status == 200 && read && !paged) {
+        std::lock_guard lock(mu_);
+        if (shadow_queue_.size() < 1000) {
+          shadow_queue_.push_back({request, base->base_id, answer.body});
+          shadow_cv_.notify_all();
+        } else {
+          ++stats_.shadow_dropped;
+        }
+      }
+      return answer;
+    }
+  }
+  return airtable::wire::RouteNotFound().ToResponse();
+}
+
+http::Response ApiService::ReadFromPostgres(pg::Connection& conn, const http::Request& request,
+                                            const ApiBase& base, const mapping::TablePlan& table,
+                                            const std::vector<std::string>& path,
+                                            const std::string& query) {
   http::QueryParams params = http::ParseQuery(query);
   int64_t now = options_.now_millis ? options_.now_millis() : SystemMillis();
   bool list_get = path.size() == 3 && request.method == "GET";
@@ -112,7 +242,7 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
       return airtable::wire::ParseListBody(body, params);
     }();
     if (!parsed.ok()) return parsed.error().ToResponse();
-    auto body = ListRecords(conn, *base, *table, *parsed, now);
+    auto body = ListRecords(conn, base, table, *parsed, now);
     return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
   }
   if (path.size() == 4 && request.method == "GET") {
@@ -136,7 +266,7 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
       }
       options.string_format = true;
     }
-    auto body = GetRecord(conn, *base, *table, path[3], options);
+    auto body = GetRecord(conn, base, table, path[3], options);
     return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
   }
   return NotImplemented("Record writes");

@@ -5,24 +5,34 @@
 //   GET  /v0/{base}/{table}/{record}        one record
 //   GET  /v0/meta/bases                     the served bases
 //   GET  /v0/meta/bases/{base}/tables       their schema, as the catalog has it
-// Writes answer 501 NOT_IMPLEMENTED in Airtable's error shape until they
-// go through the two-way sync's outbox. Paths, bodies and errors are
-// Airtable's (src/airtable/wire). A request without a bearer token is 401.
-// Handle is thread-safe: it runs on the server's pool threads, each
-// borrowing a pooled connection; the base cache is guarded by a mutex.
+// Each table follows its route (routes.h): airtable proxies the request to
+// Airtable through the shared pacer at the highest priority (before airpg's
+// own background work); shadow does the same and answers the request from
+// Postgres too, in the background, recording differences (shadow_diffs.h);
+// postgres answers reads from Postgres, and writes 501 NOT_IMPLEMENTED in
+// Airtable's error shape until they go through the two-way sync's outbox. Paths, bodies and errors
+// are Airtable's (src/airtable/wire). A request without a bearer token is 401. Handle is
+// thread-safe: it runs on the server's pool threads, each borrowing a pooled connection; the base
+// cache is guarded by a mutex.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "airtable/client.h"
 #include "api/api_base.h"
 #include "api/connection_pool.h"
+#include "api/routes.h"
+#include "api/shadow_diffs.h"
 #include "http/message.h"
 
 namespace airpg::api {
@@ -34,16 +44,32 @@ struct ApiServiceOptions {
   // How long a base's plan is reused before the catalog is read again
   // (schema changes applied by the sync show within this time).
   std::chrono::milliseconds plan_ttl{1000};
-  std::function<int64_t()> now_millis;  // NOW() in formulas; null: the system clock
+  std::function<int64_t()> now_millis;            // NOW() in formulas; null: the system clock
+  RouteMode default_mode = RouteMode::kAirtable;  // serve.default_mode
+  std::chrono::milliseconds route_refresh{500};
+  // Airtable, for the airtable and shadow routes; borrowed, must outlive the
+  // service. Null: those routes answer 503.
+  airtable::Client* upstream = nullptr;
 };
 
 class ApiService {
  public:
   explicit ApiService(ApiServiceOptions options);
+  ~ApiService();  // finishes the shadow comparisons queued
 
   // Whether `request` is for this API (a /v0/ path).
   static bool Serves(const http::Request& request);
   http::Response Handle(const http::Request& request);
+
+  struct Stats {
+    uint64_t proxied = 0;          // requests answered by Airtable
+    uint64_t shadow_compared = 0;  // shadow reads compared
+    uint64_t shadow_diffs = 0;     // differences recorded
+    uint64_t shadow_dropped = 0;   // comparisons skipped: the queue was full
+  };
+  Stats stats() const;
+  // Blocks until every queued shadow comparison is done (tests).
+  void DrainShadow();
 
  private:
   struct Cached {
@@ -57,11 +83,29 @@ class ApiService {
                          const std::vector<std::string>& path, const std::string& query);
   http::Response MetaTables(pg::Connection& conn, const std::string& base_id);
   http::Response MetaBases(pg::Connection& conn);
+  http::Response Proxy(const http::Request& request, const std::string& base_id);
+  // Answers a read from Postgres (list or get), for postgres and shadow.
+  http::Response ReadFromPostgres(pg::Connection& conn, const http::Request& request,
+                                  const ApiBase& base, const mapping::TablePlan& table,
+                                  const std::vector<std::string>& path, const std::string& query);
+  struct ShadowJob {
+    http::Request request;
+    std::string base_id;
+    std::string airtable_body;
+  };
+  void ShadowLoop();
 
   const ApiServiceOptions options_;
   ConnectionPool pool_;
+  RouteTable routes_;
   std::mutex mu_;
   std::map<std::string, Cached> bases_;  // guarded by mu_
+  std::deque<ShadowJob> shadow_queue_;   // guarded by mu_
+  bool stopping_ = false;                // guarded by mu_
+  int shadow_busy_ = 0;                  // guarded by mu_
+  Stats stats_;                          // guarded by mu_
+  std::condition_variable shadow_cv_;
+  std::thread shadow_thread_;  // last: started after everything it uses
 };
 
 }  // namespace airpg::api

@@ -54,6 +54,9 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   api_options.base_ids = bases;
   api_options.conninfo = db->conninfo;
   api_options.pool_size = options.pool_size;
+  api_options.default_mode =
+      api::ParseRouteMode(config.serve_default_mode).value_or(api::RouteMode::kAirtable);
+  api_options.upstream = airtable->client.get();
   api::ApiService api(api_options);
 
   auto service_options = [&](const std::string& base) {

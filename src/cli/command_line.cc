@@ -19,6 +19,7 @@
 #include "cli/cmd_formula.h"
 #include "cli/cmd_migrate.h"
 #include "cli/cmd_schema_dump.h"
+#include "cli/cmd_route.h"
 #include "cli/cmd_serve.h"
 #include "cli/cmd_sync.h"
 #include "cli/command_spec.h"
@@ -331,6 +332,25 @@ int Run(int argc, char** argv) {
                       "Airtable runs on this machine (the emulator): ping the loopback address");
   serve_cmd->add_option("--threads", srv.threads, "API worker threads");
   serve_cmd->add_option("--pool", srv.pool_size, "Postgres connections for the API");
+  RouteCliOptions rte;
+  CLI::App* route_cmd = app.add_subcommand("route", "where `airpg serve` answers each table from");
+  route_cmd->require_subcommand(1);
+  CLI::App* route_list = route_cmd->add_subcommand("list", "every table and its route");
+  route_list->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
+  AddOutputOption(route_list, &rte.json);
+  CLI::App* route_set =
+      route_cmd->add_subcommand("set", "route a table to airtable, shadow or postgres");
+  route_set->add_option("TABLE", rte.table, "table name or tbl… id")->required();
+  route_set->add_option("MODE", rte.mode, "airtable | shadow | postgres")
+      ->required()
+      ->check(CLI::IsMember({"airtable", "shadow", "postgres"}));
+  route_set->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
+  CLI::App* shadow_cmd = app.add_subcommand("shadow", "what shadow reads found");
+  shadow_cmd->require_subcommand(1);
+  CLI::App* shadow_report =
+      shadow_cmd->add_subcommand("report", "differences per table and field");
+  shadow_report->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
+  AddOutputOption(shadow_report, &rte.json);
   CLI::App* status_cmd =
       app.add_subcommand("status", "per-table sync state and ping → commit lag percentiles");
   add_sync_base(status_cmd);
@@ -421,6 +441,9 @@ int Run(int argc, char** argv) {
   if (runs_cmd->parsed()) return RunRuns(*config, mig);
   if (sync_cmd->parsed()) return RunSync(*config, syn);
   if (serve_cmd->parsed()) return RunServe(*config, srv);
+  if (route_list->parsed()) return RunRouteList(*config, rte);
+  if (route_set->parsed()) return RunRouteSet(*config, rte);
+  if (shadow_report->parsed()) return RunShadowReport(*config, rte);
   if (status_cmd->parsed()) return RunStatus(*config, syn);
   if (dlq_cmd->parsed()) return RunDlq(*config, syn);
   return kExitUsage;

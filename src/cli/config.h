@@ -55,6 +55,9 @@ struct Config {
   // Airtable's largest, 5 GB per file, by default.
   int64_t attachments_max_mb = 5120;
   SyncConfig sync;
+  // `airpg serve`: the route of tables `airpg route set` did not set
+  // (airtable | shadow | postgres).
+  std::string serve_default_mode = "airtable";
 
   std::optional<std::string> database_url;    // DATABASE_URL
   std::optional<std::string> airtable_token;  // AIRTABLE_TOKEN

@@ -32,6 +32,21 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
   ProcessOutput migrate = airpg.Run({"migrate", "--base", kBase});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  // The artists are read from Postgres; the other table follows
+  // serve.default_mode (airtable).
+  ProcessOutput bad_mode = airpg.Run({"route", "set", "tblArtists0000001", "mysql"});
+  EXPECT_EQ(bad_mode.exit_code, 2) << bad_mode.err;
+  ProcessOutput bad_table = airpg.Run({"route", "set", "Nope", "postgres", "--base", kBase});
+  EXPECT_EQ(bad_table.exit_code, 2) << bad_table.err;
+  ProcessOutput set = airpg.Run({"route", "set", "tblArtists0000001", "postgres", "--base", kBase});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  ProcessOutput list = airpg.Run({"route", "list", "--base", kBase, "--output", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  nlohmann::json routes = nlohmann::json::parse(list.out);
+  ASSERT_EQ(routes.size(), 2u) << list.out;
+  for (const auto& r : routes) {
+    EXPECT_EQ(r["mode"], r["table_id"] == "tblArtists0000001" ? "postgres" : "airtable");
+  }
 
   auto serve = airpg.Start(
       {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, "serve");
@@ -80,6 +95,11 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
         return got.ok() && got->body.find("Bruno II") != std::string::npos;
       },
       60s));
+
+  // The Works table is proxied to Airtable.
+  auto works = client.Send("GET", url + "/v0/" + kBase + "/tblWorks000000001", auth, "");
+  ASSERT_TRUE(works.ok());
+  EXPECT_EQ(works->status, 200) << works->body;
 
   serve->Signal(SIGTERM);
   auto out = serve->Wait(60s);
