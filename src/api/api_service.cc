@@ -169,6 +169,24 @@ std::shared_ptr<const ApiBase> ApiService::Base(pg::Connection& conn, const std:
   return base;
 }
 
+std::optional<TokenInfo> ApiService::Authenticate(pg::Connection& conn, std::string_view secret) {
+  std::string hash = TokenHash(secret);
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    auto it = tokens_.find(hash);
+    if (it != tokens_.end() && now - it->second.second < options_.token_refresh) {
+      return it->second.first;
+    }
+  }
+  Result<std::optional<TokenInfo>> found = FindToken(conn, secret);
+  if (!found.ok()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  if (tokens_.size() > 10000) tokens_.clear();  // bounded: guessed tokens cannot grow it
+  tokens_[hash] = {*found, now};
+  return *found;
+}
+
 http::Response ApiService::Handle(const http::Request& request) {
   auto [encoded_path, query] = http::SplitTarget(request.target);
   std::vector<std::string> path = http::SplitPath(encoded_path);  // "v0", …
@@ -181,9 +199,33 @@ http::Response ApiService::Handle(const http::Request& request) {
     return ApiError{503, "SERVICE_UNAVAILABLE", "The database is not available"}.ToResponse();
   }
   pg::Connection& conn = **lease;
-  if (path.size() >= 3 && path[1] == "meta" && path[2] == "bases") {
+  std::optional<TokenInfo> token;
+  if (options_.require_tokens) {
+    token = Authenticate(conn, auth.substr(7));
+    if (!token) return airtable::wire::AuthenticationRequired().ToResponse();
+  }
+  bool meta = path.size() >= 3 && path[1] == "meta" && path[2] == "bases";
+  std::string base_id = meta ? (path.size() > 3 ? path[3] : "") : (path.size() > 1 ? path[1] : "");
+  bool read = request.method == "GET" ||
+              (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
+  if (token) {
+    auto has = [&](std::string_view scope) {
+      return std::find(token->scopes.begin(), token->scopes.end(), scope) != token->scopes.end();
+    };
+    if (!base_id.empty() && !token->bases.empty() &&
+        std::find(token->bases.begin(), token->bases.end(), base_id) == token->bases.end()) {
+      return airtable::wire::ModelNotFound().ToResponse();
+    }
+    std::string_view needed =
+        meta ? kScopeSchemaRead : (read ? kScopeRecordsRead : kScopeRecordsWrite);
+    if (!has(needed)) {
+      return ApiError{403, "INVALID_PERMISSIONS", "You are not permitted to perform this operation"}
+          .ToResponse();
+    }
+  }
+  if (meta) {
     if (request.method != "GET") return NotImplemented("Meta API writes");
-    if (path.size() == 3) return MetaBases(conn);
+    if (path.size() == 3) return MetaBases(conn, token);
     if (path.size() == 5 && path[4] == "tables") return MetaTables(conn, path[3]);
     return airtable::wire::RouteNotFound().ToResponse();
   }
@@ -272,9 +314,13 @@ http::Response ApiService::ReadFromPostgres(pg::Connection& conn, const http::Re
   return NotImplemented("Record writes");
 }
 
-http::Response ApiService::MetaBases(pg::Connection& conn) {
+http::Response ApiService::MetaBases(pg::Connection& conn, const std::optional<TokenInfo>& token) {
   Json bases = Json::array();
   for (const std::string& id : options_.base_ids) {
+    if (token && !token->bases.empty() &&
+        std::find(token->bases.begin(), token->bases.end(), id) == token->bases.end()) {
+      continue;
+    }
     http::Response error;
     std::shared_ptr<const ApiBase> base = Base(conn, id, &error);
     if (!base) continue;  // not migrated yet

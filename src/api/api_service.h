@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +34,7 @@
 #include "api/connection_pool.h"
 #include "api/routes.h"
 #include "api/shadow_diffs.h"
+#include "api/tokens.h"
 #include "http/message.h"
 
 namespace airpg::api {
@@ -50,6 +52,9 @@ struct ApiServiceOptions {
   // Airtable, for the airtable and shadow routes; borrowed, must outlive the
   // service. Null: those routes answer 503.
   airtable::Client* upstream = nullptr;
+  // False: any bearer token is accepted (in-process tests only).
+  bool require_tokens = true;
+  std::chrono::milliseconds token_refresh{1000};
 };
 
 class ApiService {
@@ -82,7 +87,9 @@ class ApiService {
   http::Response Records(pg::Connection& conn, const http::Request& request,
                          const std::vector<std::string>& path, const std::string& query);
   http::Response MetaTables(pg::Connection& conn, const std::string& base_id);
-  http::Response MetaBases(pg::Connection& conn);
+  http::Response MetaBases(pg::Connection& conn, const std::optional<TokenInfo>& token);
+  // The token of `secret` (cached for token_refresh); nullopt: not a live token.
+  std::optional<TokenInfo> Authenticate(pg::Connection& conn, std::string_view secret);
   http::Response Proxy(const http::Request& request, const std::string& base_id);
   // Answers a read from Postgres (list or get), for postgres and shadow.
   http::Response ReadFromPostgres(pg::Connection& conn, const http::Request& request,
@@ -100,10 +107,13 @@ class ApiService {
   RouteTable routes_;
   std::mutex mu_;
   std::map<std::string, Cached> bases_;  // guarded by mu_
-  std::deque<ShadowJob> shadow_queue_;   // guarded by mu_
-  bool stopping_ = false;                // guarded by mu_
-  int shadow_busy_ = 0;                  // guarded by mu_
-  Stats stats_;                          // guarded by mu_
+  // By token hash: the token and when it was read.
+  std::map<std::string, std::pair<std::optional<TokenInfo>, std::chrono::steady_clock::time_point>>
+      tokens_;                          // guarded by mu_
+  std::deque<ShadowJob> shadow_queue_;  // guarded by mu_
+  bool stopping_ = false;               // guarded by mu_
+  int shadow_busy_ = 0;                 // guarded by mu_
+  Stats stats_;                         // guarded by mu_
   std::condition_variable shadow_cv_;
   std::thread shadow_thread_;  // last: started after everything it uses
 };

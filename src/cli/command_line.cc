@@ -22,6 +22,7 @@
 #include "cli/cmd_route.h"
 #include "cli/cmd_serve.h"
 #include "cli/cmd_sync.h"
+#include "cli/cmd_token.h"
 #include "cli/command_spec.h"
 #include "cli/completion.h"
 #include "cli/config.h"
@@ -351,6 +352,20 @@ int Run(int argc, char** argv) {
       shadow_cmd->add_subcommand("report", "differences per table and field");
   shadow_report->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
   AddOutputOption(shadow_report, &rte.json);
+  TokenCliOptions tok;
+  CLI::App* token_cmd = app.add_subcommand("token", "API tokens of `airpg serve`");
+  token_cmd->require_subcommand(1);
+  CLI::App* token_create =
+      token_cmd->add_subcommand("create", "make a token and print it (shown once)");
+  token_create->add_option("NAME", tok.name, "the token's name")->required();
+  token_create->add_option("--bases", tok.bases, "bases it may use (app…; default: all served)");
+  token_create->add_option("--scopes", tok.scopes,
+                           "comma-separated: data.records:read, data.records:write, "
+                           "schema.bases:read (default: the two read scopes)");
+  CLI::App* token_list = token_cmd->add_subcommand("list", "every token (never the secret)");
+  AddOutputOption(token_list, &tok.json);
+  CLI::App* token_revoke = token_cmd->add_subcommand("revoke", "revoke a token by name");
+  token_revoke->add_option("NAME", tok.name, "the token's name")->required();
   CLI::App* status_cmd =
       app.add_subcommand("status", "per-table sync state and ping → commit lag percentiles");
   add_sync_base(status_cmd);
@@ -444,6 +459,9 @@ int Run(int argc, char** argv) {
   if (route_list->parsed()) return RunRouteList(*config, rte);
   if (route_set->parsed()) return RunRouteSet(*config, rte);
   if (shadow_report->parsed()) return RunShadowReport(*config, rte);
+  if (token_create->parsed()) return RunTokenCreate(*config, tok);
+  if (token_list->parsed()) return RunTokenList(*config, tok);
+  if (token_revoke->parsed()) return RunTokenRevoke(*config, tok);
   if (status_cmd->parsed()) return RunStatus(*config, syn);
   if (dlq_cmd->parsed()) return RunDlq(*config, syn);
   return kExitUsage;

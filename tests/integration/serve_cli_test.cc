@@ -48,6 +48,15 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
     EXPECT_EQ(r["mode"], r["table_id"] == "tblArtists0000001" ? "postgres" : "airtable");
   }
 
+  ProcessOutput created = airpg.Run({"token", "create", "app", "--bases", kBase, "--scopes",
+                                     "data.records:read,data.records:write"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string token = Lines(created.out).at(0);
+  ProcessOutput tokens = airpg.Run({"token", "list", "--output", "json"});
+  ASSERT_EQ(tokens.exit_code, 0) << tokens.err;
+  EXPECT_EQ(tokens.out.find(token), std::string::npos);  // never shown again
+  EXPECT_EQ(nlohmann::json::parse(tokens.out)[0]["name"], "app");
+
   auto serve = airpg.Start(
       {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, "serve");
   ASSERT_NE(serve, nullptr);
@@ -66,8 +75,7 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   EXPECT_EQ(metrics->status, 200);
 
   std::string artists = url + "/v0/" + kBase + "/tblArtists0000001";
-  std::vector<std::pair<std::string, std::string>> auth = {
-      {"Authorization", "Bearer patServeTest"}};
+  std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
   auto page = client.Send("GET", artists + "?maxRecords=2", auth, "");
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->status, 200) << page->body;
@@ -75,10 +83,9 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   auto anonymous = client.Send("GET", artists, {}, "");
   ASSERT_TRUE(anonymous.ok());
   EXPECT_EQ(anonymous->status, 401);
-  auto write =
-      client.Send("POST", artists,
-                  {{"Authorization", "Bearer patServeTest"}, {"Content-Type", "application/json"}},
-                  R"({"records":[{"fields":{"Name":"Zed"}}]})");
+  auto write = client.Send(
+      "POST", artists, {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+      R"({"records":[{"fields":{"Name":"Zed"}}]})");
   ASSERT_TRUE(write.ok());
   EXPECT_EQ(write->status, 501) << write->body;
 
@@ -100,6 +107,15 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   auto works = client.Send("GET", url + "/v0/" + kBase + "/tblWorks000000001", auth, "");
   ASSERT_TRUE(works.ok());
   EXPECT_EQ(works->status, 200) << works->body;
+
+  ProcessOutput revoked = airpg.Run({"token", "revoke", "app"});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto got = client.Send("GET", artists, auth, "");
+        return got.ok() && got->status == 401;
+      },
+      30s));
 
   serve->Signal(SIGTERM);
   auto out = serve->Wait(60s);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "api/api_service.h"
+#include "api/tokens.h"
 #include "http/url.h"
 #include "tests/integration/emulated_base_test.h"
 
@@ -27,7 +28,9 @@ class ServeReadsTest : public EmulatedBaseTest {
     api::ApiServiceOptions options;
     options.base_ids = {kBase};
     options.conninfo = url();
+    options.require_tokens = false;  // tokens: ServeReadsTest.TokenScopesAreEnforced
     options.pool_size = 2;
+    options.default_mode = api::RouteMode::kPostgres;
     options.plan_ttl = std::chrono::milliseconds(0);
     api_ = std::make_unique<api::ApiService>(options);
   }
@@ -162,6 +165,57 @@ TEST_F(ServeReadsTest, GetsAndMeta) {
   anonymous.method = "GET";
   anonymous.target = get;
   EXPECT_EQ(api_->Handle(anonymous).status, 401);
+}
+
+TEST_F(ServeReadsTest, TokenScopesAreEnforced) {
+  api::ApiServiceOptions options;
+  options.base_ids = {kBase};
+  options.conninfo = url();
+  options.token_refresh = std::chrono::milliseconds(0);
+  options.default_mode = api::RouteMode::kPostgres;
+  api::ApiService secured(options);
+  auto reader = api::CreateToken(conn(), "reader", {kBase}, {"data.records:read"});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto other_base = api::CreateToken(conn(), "elsewhere", {"appSomewhereElse1"},
+                                     {"data.records:read", "schema.bases:read"});
+  ASSERT_TRUE(other_base.ok());
+  EXPECT_EQ(api::CreateToken(conn(), "reader", {}, {"data.records:read"}).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(api::CreateToken(conn(), "bad", {}, {"data.everything"}).status().code(),
+            StatusCode::kInvalidArgument);
+  // Only the hash is stored.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.api_tokens WHERE token_hash = '" +
+                   api::TokenHash(*reader) + "'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.api_tokens WHERE position('" + reader->substr(18) +
+                   "' in token_hash || name) > 0"),
+            "0");
+
+  auto call = [&](const std::string& method, const std::string& target, const std::string& token) {
+    http::Request request;
+    request.method = method;
+    request.target = target;
+    if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
+    request.body = method == "GET" ? "" : R"({"records":[{"fields":{"Name":"Zed"}}]})";
+    return secured.Handle(request);
+  };
+  std::string records = std::string("/v0/") + kBase + "/" + kArtists;
+  EXPECT_EQ(call("GET", records, "").status, 401);
+  http::Response unknown = call("GET", records, "patUnknown00000000.00");
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(json::parse(unknown.body)["error"]["type"], "AUTHENTICATION_REQUIRED");
+  EXPECT_EQ(call("GET", records, *reader).status, 200);
+  http::Response write = call("POST", records, *reader);
+  EXPECT_EQ(write.status, 403);
+  EXPECT_EQ(json::parse(write.body)["error"]["type"], "INVALID_PERMISSIONS");
+  EXPECT_EQ(call("GET", std::string("/v0/meta/bases/") + kBase + "/tables", *reader).status, 403);
+  http::Response elsewhere = call("GET", records, *other_base);
+  EXPECT_EQ(elsewhere.status, 403);
+  EXPECT_EQ(json::parse(elsewhere.body)["error"]["type"], "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND");
+  EXPECT_EQ(json::parse(call("GET", "/v0/meta/bases", *other_base).body)["bases"].size(), 0u);
+  ASSERT_TRUE(api::RevokeToken(conn(), "reader").ok());
+  EXPECT_EQ(call("GET", records, *reader).status, 401);
+  EXPECT_EQ(api::RevokeToken(conn(), "reader").code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ class ServeRoutesTest : public EmulatedBaseTest {
     api::ApiServiceOptions options;
     options.base_ids = {kBase};
     options.conninfo = url();
+    options.require_tokens = false;  // tokens: ServeReadsTest.TokenScopesAreEnforced
     options.pool_size = 4;
     options.route_refresh = std::chrono::milliseconds(0);  // every request reads the routes
     options.upstream = client_.get();
