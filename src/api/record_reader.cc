@@ -486,7 +486,8 @@ ApiResult<std::string> GetRecord(pg::Connection& conn, const ApiBase& base, cons
   q.where.push_back("t.airtable_id = " + Param(q, record_id));
   std::string sql = PageSql(q, nullptr, 1);
   WIRE_ASSIGN_OR_RETURN(std::vector<Row> rows, Fetch(conn, q, sql));
-  if (rows.empty()) return ApiError{404, "NOT_FOUND", "Could not find record " + record_id};
+  // As Airtable (and the emulator by default): a missing record is 403.
+  if (rows.empty()) return airtable::wire::ModelNotFound();
   return Render(conn, base, table, rows, options);
 }
 

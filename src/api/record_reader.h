@@ -29,7 +29,8 @@ airtable::wire::ApiResult<std::string> ListRecords(pg::Connection& conn, const A
                                                    const airtable::wire::ListParams& params,
                                                    int64_t now_millis);
 
-// One record; 404 NOT_FOUND (as Airtable) when absent or deleted.
+// One record; 403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND (as Airtable) when
+// absent or deleted.
 airtable::wire::ApiResult<std::string> GetRecord(pg::Connection& conn, const ApiBase& base,
                                                  const mapping::TablePlan& table,
                                                  const std::string& record_id,

@@ -18,8 +18,8 @@
 #include "cli/cmd_doctor.h"
 #include "cli/cmd_formula.h"
 #include "cli/cmd_migrate.h"
-#include "cli/cmd_schema_dump.h"
 #include "cli/cmd_route.h"
+#include "cli/cmd_schema_dump.h"
 #include "cli/cmd_serve.h"
 #include "cli/cmd_sync.h"
 #include "cli/cmd_token.h"
@@ -348,9 +348,9 @@ int Run(int argc, char** argv) {
   route_set->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
   CLI::App* shadow_cmd = app.add_subcommand("shadow", "what shadow reads found");
   shadow_cmd->require_subcommand(1);
-  CLI::App* shadow_report =
-      shadow_cmd->add_subcommand("report", "differences per table and field");
-  shadow_report->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
+  CLI::App* shadow_report = shadow_cmd->add_subcommand("report", "differences per table and field");
+  shadow_report->add_option("--base", rte.base,
+                            "Airtable base id (app…); default: airtable.base_id");
   AddOutputOption(shadow_report, &rte.json);
   TokenCliOptions tok;
   CLI::App* token_cmd = app.add_subcommand("token", "API tokens of `airpg serve`");
