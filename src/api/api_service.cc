@@ -56,6 +56,23 @@ ApiService::Stats ApiService::stats() const {
   return stats_;
 }
 
+std::string ApiService::RenderMetrics() const {
+  Stats s = stats();
+  std::string out;
+  auto counter = [&](const char* name, const char* help, uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(value) + "\n";
+  };
+  counter("airpg_api_proxied_requests_total", "API requests answered by Airtable.", s.proxied);
+  counter("airpg_api_shadow_compared_total", "Shadow reads compared with Postgres.",
+          s.shadow_compared);
+  counter("airpg_api_shadow_diffs_total",
+          "Differences shadow reads found (rows of airpg.shadow_diffs).", s.shadow_diffs);
+  counter("airpg_api_shadow_dropped_total", "Shadow comparisons skipped: the queue was full.",
+          s.shadow_dropped);
+  return out;
+}
+
 void ApiService::DrainShadow() {
   std::unique_lock lock(mu_);
   shadow_cv_.wait(lock, [&] { return shadow_queue_.empty() && shadow_busy_ == 0; });

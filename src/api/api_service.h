@@ -73,6 +73,8 @@ class ApiService {
     uint64_t shadow_dropped = 0;   // comparisons skipped: the queue was full
   };
   Stats stats() const;
+  // The counters of stats() in Prometheus text (airpg_api_*), for /metrics.
+  std::string RenderMetrics() const;
   // Blocks until every queued shadow comparison is done (tests).
   void DrainShadow();
 

@@ -83,6 +83,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   first.endpoints.port = options.listen_port;
   first.endpoints.threads = options.threads;
   first.endpoints.api = [&api](const http::Request& request) { return api.Handle(request); };
+  first.endpoints.extra_metrics = [&api] { return api.RenderMetrics(); };
   first.on_listening = [host = options.listen_host](int port) {
     std::cerr << fmt::format("airpg serve: listening on {} (API under /v0/)\n",
                              http::FormatHostPort(host, port));

@@ -44,6 +44,7 @@ Endpoints::~Endpoints() { server_.Stop(); }
 
 Status Endpoints::Start(const EndpointsOptions& options) {
   api_ = options.api;
+  extra_metrics_ = options.extra_metrics;
   return server_.Start(EndpointsServerOptions(options),
                        [this](const http::Request& request) { return Handle(request); });
 }
@@ -61,7 +62,10 @@ http::Response Endpoints::Handle(const http::Request& request) const {
   if (api_ && path.rfind("/v0/", 0) == 0) return api_(request);
   if (path == "/metrics") {
     if (!get) return Error(405, "method_not_allowed");
-    return http::Response{200, std::string(MetricsRegistry::kContentType), {}, metrics_.Render()};
+    return http::Response{200,
+                          std::string(MetricsRegistry::kContentType),
+                          {},
+                          metrics_.Render() + (extra_metrics_ ? extra_metrics_() : "")};
   }
   if (path == "/healthz") {
     if (!get) return Error(405, "method_not_allowed");

@@ -34,6 +34,8 @@ struct EndpointsOptions {
   // request under /v0/ on the same port; unset: those are 404. Must be
   // thread-safe; bodies up to 2 MiB are accepted when it is set.
   std::function<http::Response(const http::Request&)> api;
+  // More Prometheus text appended to /metrics (the API's counters).
+  std::function<std::string()> extra_metrics;
 };
 
 // The HTTP server settings the endpoints run with (also the fuzz target's).
@@ -62,6 +64,7 @@ class Endpoints {
   const MetricsRegistry& metrics_;
   const std::function<Status()> ready_;
   std::function<http::Response(const http::Request&)> api_;  // set by Start, then read-only
+  std::function<std::string()> extra_metrics_;               // set by Start, then read-only
   http::Server server_;  // last: stops before the members its handler uses
 };
 

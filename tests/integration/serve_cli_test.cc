@@ -73,6 +73,8 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   auto metrics = client.Send("GET", url + "/metrics", {}, "");
   ASSERT_TRUE(metrics.ok());
   EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("airpg_api_shadow_diffs_total 0"), std::string::npos)
+      << metrics->body;
 
   std::string artists = url + "/v0/" + kBase + "/tblArtists0000001";
   std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};

@@ -92,6 +92,7 @@ TEST_F(ServeRoutesTest, APlantedDifferenceShowsInTheShadowReport) {
   api_->DrainShadow();
   EXPECT_EQ(api_->stats().shadow_compared, 1u);
   EXPECT_EQ(api_->stats().shadow_diffs, 1u);
+  EXPECT_NE(api_->RenderMetrics().find("airpg_api_shadow_diffs_total 1\n"), std::string::npos);
   auto report = api::SummarizeShadowDiffs(conn(), kBase);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_EQ(report->size(), 1u);
