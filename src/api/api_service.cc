@@ -301,7 +301,7 @@ http::Response ApiService::ReadFromPostgres(pg::Connection& conn, const http::Re
       return airtable::wire::ParseListBody(body, params);
     }();
     if (!parsed.ok()) return parsed.error().ToResponse();
-    auto body = ListRecords(conn, base, table, *parsed, now);
+    auto body = ListRecords(conn, base, table, *parsed, now, options_.on_query);
     return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
   }
   if (path.size() == 4 && request.method == "GET") {

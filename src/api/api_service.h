@@ -32,6 +32,7 @@
 #include "airtable/client.h"
 #include "api/api_base.h"
 #include "api/connection_pool.h"
+#include "api/record_reader.h"
 #include "api/routes.h"
 #include "api/shadow_diffs.h"
 #include "api/tokens.h"
@@ -52,6 +53,8 @@ struct ApiServiceOptions {
   // Airtable, for the airtable and shadow routes; borrowed, must outlive the
   // service. Null: those routes answer 503.
   airtable::Client* upstream = nullptr;
+  // Sees every list statement run from Postgres (benchmarks).
+  QueryObserver on_query;
   // False: any bearer token is accepted (in-process tests only).
   bool require_tokens = true;
   std::chrono::milliseconds token_refresh{1000};

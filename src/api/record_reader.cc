@@ -380,7 +380,7 @@ ApiError InvalidOffset(const std::string& offset) {
 
 ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
                                    const TablePlan& table, const ListParams& params,
-                                   int64_t now_millis) {
+                                   int64_t now_millis, const QueryObserver& observe) {
   RenderOptions render;
   render.by_field_id = params.return_fields_by_field_id;
   render.string_format = params.cell_format == "string";
@@ -449,6 +449,7 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
     Query round = q;
     int limit = filter.root && !filter.in_sql ? kScanBatch : static_cast<int>(want) + 1;
     std::string sql = PageSql(round, cursor ? &*cursor : nullptr, limit);
+    if (observe) observe(sql, round.params);
     WIRE_ASSIGN_OR_RETURN(std::vector<Row> rows, Fetch(conn, round, sql));
     for (Row& row : rows) {
       if (filter.root && !filter.in_sql && !Keep(filter, row, now_millis)) continue;

@@ -13,7 +13,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "airtable/wire/api_error.h"
 #include "airtable/wire/list_params.h"
@@ -23,11 +26,17 @@
 
 namespace airpg::api {
 
+// Sees each statement a list runs, with its parameters (bench/serve runs
+// the same SQL through pgbench).
+using QueryObserver =
+    std::function<void(std::string_view sql, const std::vector<pg::Param>& params)>;
+
 // The body of a list-records answer: {"records":[…][,"offset":…]}.
 airtable::wire::ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
                                                    const mapping::TablePlan& table,
                                                    const airtable::wire::ListParams& params,
-                                                   int64_t now_millis);
+                                                   int64_t now_millis,
+                                                   const QueryObserver& observe = nullptr);
 
 // One record; 403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND (as Airtable) when
 // absent or deleted.
