@@ -183,10 +183,13 @@ std::string PageSql(Query& q, const KeysetToken* after, int limit) {
   }
   std::string conditions;
   for (const std::string& w : where) conditions += (conditions.empty() ? "" : " AND ") + w;
+  // The page's rows are chosen first; the cells (links, attachments:
+  // subqueries) are computed over those rows only.
   return fmt::format(
       "SELECT t.id, t.airtable_id, coalesce((extract(epoch FROM t.airtable_created_time) * "
-      "1000)::bigint, 0){}{} FROM {} t WHERE {} ORDER BY {}t.id LIMIT {}",
-      keys, q.cells, q.from, conditions, order, limit);
+      "1000)::bigint, 0){}{} FROM (SELECT t.* FROM {} t WHERE {} ORDER BY {}t.id LIMIT {}) t "
+      "ORDER BY {}t.id",
+      keys, q.cells, q.from, conditions, order, limit, order);
 }
 
 struct Row {
