@@ -7,7 +7,7 @@
 
 #include "emulator/attachment_signer.h"
 #include "emulator/clock.h"
-#include "emulator/json_read.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 namespace {

@@ -8,9 +8,9 @@
 #include <functional>
 #include <string>
 
-#include "emulator/api_error.h"
 #include "emulator/ids.h"
 #include "emulator/model.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

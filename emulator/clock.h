@@ -4,6 +4,8 @@
 // deterministic. Thread-safe (one mutex).
 #pragma once
 
+#include "airtable/wire/iso_time.h"
+
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -31,11 +33,8 @@ class EmulatorClock {
   int64_t offset_millis_ = 0;  // guarded by mu_; added to wall time when running
 };
 
-// "2022-09-12T21:03:48.000Z" for epoch milliseconds.
-std::string FormatIsoMillis(int64_t millis);
-
-// Parses "YYYY-MM-DD" and "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]" (no zone =
-// UTC) into epoch milliseconds. Returns false when the text is not such a time.
-bool ParseIsoMillis(const std::string& text, int64_t* millis);
+// ISO instants are the wire format's (src/airtable/wire/iso_time.h).
+using airtable::wire::FormatIsoMillis;
+using airtable::wire::ParseIsoMillis;
 
 }  // namespace airpg::emulator

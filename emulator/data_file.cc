@@ -5,9 +5,9 @@
 
 #include "emulator/cell_writer.h"
 #include "emulator/clock.h"
-#include "emulator/json_read.h"
 #include "emulator/recompute.h"
 #include "emulator/schema_json.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 namespace {

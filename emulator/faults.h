@@ -9,8 +9,8 @@
 #include <optional>
 #include <random>
 
-#include "emulator/api_error.h"
 #include "emulator/model.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "airtable/wire/ids.h"
+
 namespace airpg::emulator {
 
 class IdGenerator {
@@ -33,7 +35,7 @@ class IdGenerator {
   std::unordered_set<std::string> taken_;  // guarded by mu_
 };
 
-// Whether `id` has the shape prefix + 14 alphanumerics.
-bool LooksLikeId(std::string_view id, std::string_view prefix);
+// Whether `id` has the shape prefix + 14 alphanumerics (the wire format's).
+using airtable::wire::LooksLikeId;
 
 }  // namespace airpg::emulator

@@ -2,8 +2,8 @@
 
 #include <cctype>
 
-#include "emulator/json_read.h"
 #include "emulator/schema_json.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

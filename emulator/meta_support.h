@@ -5,9 +5,9 @@
 
 #include <string_view>
 
-#include "emulator/api_error.h"
 #include "emulator/model.h"
 #include "emulator/service.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

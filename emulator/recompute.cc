@@ -7,7 +7,7 @@
 #include <set>
 
 #include "emulator/formula_cells.h"
-#include "emulator/json_read.h"
+#include "emulator/wire.h"
 #include "emulator/record_renderer.h"
 #include "formula/evaluator.h"
 #include "formula/parser.h"

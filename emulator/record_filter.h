@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "emulator/api_error.h"
 #include "emulator/model.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

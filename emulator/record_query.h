@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "emulator/api_error.h"
 #include "emulator/model.h"
 #include "emulator/record_filter.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

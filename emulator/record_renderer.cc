@@ -2,34 +2,16 @@
 
 #include <algorithm>
 
+#include "airtable/wire/cell_text.h"
 #include "emulator/attachment_signer.h"
 #include "emulator/clock.h"
-#include "emulator/json_read.h"
 #include "emulator/time_zone.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 namespace {
 
 using airtable::FieldType;
-
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& part : parts) {
-    if (!out.empty()) out += ", ";
-    out += part;
-  }
-  return out;
-}
-
-std::string PrimaryText(const Base& base, const Field& link_field, const std::string& record_id) {
-  const Table* linked =
-      const_cast<Base&>(base).FindTable(StringAt(link_field.options, "linkedTableId"));
-  if (linked == nullptr) return record_id;
-  const Record* record = linked->FindRecord(record_id);
-  const Field* primary = linked->FindField(linked->primary_field_id);
-  if (record == nullptr || primary == nullptr) return record_id;
-  return CellText(base, *primary, CellValue(base, *linked, *primary, *record));
-}
 
 Json StoredCell(const Field& field, const Record& record) {
   auto it = record.cells.find(field.id);
@@ -68,6 +50,26 @@ Json TimeCell(const Base& base, const Field& field, int64_t millis) {
   }
   const Json& options = MemberAt(MemberAt(field.options, "result"), "options");
   return DateInZone(millis, StringAt(options, "timeZone", "utc"));
+}
+
+// The wire format's text context over the model: the emulator's zone reader
+// and linked records shown by their primary field's text.
+airtable::wire::TextContext TextContextFor(const Base& base, const std::string& time_zone,
+                                           const std::string& user_locale) {
+  airtable::wire::TextContext context;
+  context.time_zone = time_zone;
+  context.user_locale = user_locale;
+  context.zone_offset = UtcOffsetSeconds;
+  context.linked_text = [&base](const Json& link_options, const std::string& record_id) {
+    const Table* linked =
+        const_cast<Base&>(base).FindTable(StringAt(link_options, "linkedTableId"));
+    if (linked == nullptr) return record_id;
+    const Record* record = linked->FindRecord(record_id);
+    const Field* primary = linked->FindField(linked->primary_field_id);
+    if (record == nullptr || primary == nullptr) return record_id;
+    return CellText(base, *primary, CellValue(base, *linked, *primary, *record));
+  };
+  return context;
 }
 
 }  // namespace
@@ -121,73 +123,15 @@ Json CellValue(const Base& base, const Table& table, const Field& field, const R
 
 std::string CellText(const Base& base, const Field& field, const Json& value,
                      const std::string& time_zone, const std::string& user_locale) {
-  if (value.is_null()) return "";
-  switch (field.kind()) {
-    case FieldType::kDate:
-      return value.is_string()
-                 ? FormatDateCell(value.get<std::string>(), field.options, false, "", user_locale)
-                 : value.dump();
-    case FieldType::kDateTime:
-      return value.is_string() ? FormatDateCell(value.get<std::string>(), field.options, true,
-                                                time_zone, user_locale)
-                               : value.dump();
-    case FieldType::kCreatedTime:
-    case FieldType::kLastModifiedTime: {
-      const Json& options = MemberAt(MemberAt(field.options, "result"), "options");
-      if (ResultType(field) != "date") {
-        return FormatDateCell(AsString(value), options, true, time_zone, user_locale);
-      }
-      // A date result shown as an instant: its date in the result's zone.
-      std::string date = AsString(value);
-      int64_t millis = 0;
-      if (date.size() > 10 && ParseIsoMillis(date, &millis)) {
-        std::string zone = StringAt(options, "timeZone", "utc");
-        date = DateInZone(millis, zone == "client" && !time_zone.empty() ? time_zone : zone);
-      }
-      return FormatDateCell(date, options, false, time_zone, user_locale);
-    }
-    case FieldType::kCheckbox:
-      return value.is_boolean() && value.get<bool>() ? "checked" : "";
-    case FieldType::kMultipleRecordLinks: {
-      std::vector<std::string> names;
-      for (const Json& id : value) names.push_back(PrimaryText(base, field, AsString(id)));
-      return Join(names);
-    }
-    case FieldType::kMultipleAttachments: {
-      std::vector<std::string> parts;
-      for (const Json& a : value) {
-        parts.push_back(StringAt(a, "filename") + " (" + StringAt(a, "url") + ")");
-      }
-      return Join(parts);
-    }
-    default:
-      break;
-  }
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "checked" : "";
-  if (value.is_array()) {
-    std::vector<std::string> parts;
-    for (const Json& item : value) parts.push_back(CellText(base, field, item));
-    return Join(parts);
-  }
-  if (value.is_object()) {
-    for (const char* key : {"name", "email", "text", "label", "value"}) {
-      if (MemberAt(value, key).is_string()) return StringAt(value, key);
-    }
-    return value.dump();
-  }
-  return value.dump();  // numbers
+  return airtable::wire::CellText(field.kind(), field.options, value,
+                                  TextContextFor(base, time_zone, user_locale));
 }
 
 Json RenderRecord(const Base& base, const Table& table, const Record& record,
                   const RenderOptions& options) {
-  Json fields = Json::object();
+  airtable::wire::RecordBuilder builder(options, TextContextFor(base, "", ""));
   for (const Field& field : table.fields) {
-    if (!options.only_field_ids.empty() &&
-        std::find(options.only_field_ids.begin(), options.only_field_ids.end(), field.id) ==
-            options.only_field_ids.end()) {
-      continue;
-    }
+    if (!builder.Wants(field.id)) continue;
     Json value = CellValue(base, table, field, record);
     if (value.is_null()) continue;
     if (field.kind() == FieldType::kMultipleAttachments && value.is_array()) {
@@ -205,19 +149,9 @@ Json RenderRecord(const Base& base, const Table& table, const Record& record,
         if (options.attachment_url) attachment["url"] = options.attachment_url(attachment);
       }
     }
-    const std::string& key = options.by_field_id ? field.id : field.name;
-    if (options.string_format) {
-      std::string text = CellText(base, field, value, options.time_zone, options.user_locale);
-      if (!text.empty()) fields[key] = text;
-    } else {
-      fields[key] = std::move(value);
-    }
+    builder.Add({field.id, field.name, field.kind(), &field.options}, std::move(value));
   }
-  Json out = {{"id", record.id},
-              {"createdTime", FormatIsoMillis(record.created_millis / 1000 * 1000)},
-              {"fields", std::move(fields)}};
-  if (options.comment_count) out["commentCount"] = record.comment_count;
-  return out;
+  return builder.Finish(record.id, record.created_millis, record.comment_count);
 }
 
 std::string RenderRecordText(const Base& base, const Table& table, const Record& record,

@@ -1,27 +1,20 @@
-// Record rendering: the record object of REST responses — id, createdTime,
-// fields (empty cells omitted), optional commentCount — keyed by field name
-// or id, in cellFormat json (read format "V1") or string (display text).
-// Pure over the model; called with the emulator's lock held.
+// Record rendering over the emulator's model: the cell values a record shows
+// (computed cells included), fed to the shared wire format's RecordBuilder
+// (src/airtable/wire/record_renderer.h) for the record object of REST
+// responses. Pure over the model; called with the emulator's lock held.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "airtable/wire/record_renderer.h"
 #include "emulator/model.h"
 
 namespace airpg::emulator {
 
-struct RenderOptions {
-  bool by_field_id = false;
-  bool string_format = false;  // cellFormat=string
-  bool comment_count = false;  // recordMetadata=commentCount
-  // The request's timeZone: dateTime fields whose zone is "client" are
-  // shown in it (cellFormat=string).
-  std::string time_zone;
-  std::string user_locale;  // the "local" date format follows it
-  // Field ids to include, in any order; empty means all fields.
-  std::vector<std::string> only_field_ids;
+// The wire format's options plus the emulator's attachment URLs.
+struct RenderOptions : airtable::wire::RenderOptions {
   // Gives an attachment object its served (signed, expiring) URL; unset:
   // attachments are shown as stored.
   std::function<std::string(const Json& attachment)> attachment_url;

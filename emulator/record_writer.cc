@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "emulator/json_read.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 namespace {

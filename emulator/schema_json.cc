@@ -1,6 +1,6 @@
 #include "emulator/schema_json.h"
 
-#include "emulator/json_read.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

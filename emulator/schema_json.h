@@ -5,9 +5,9 @@
 // Pure; thread-safe.
 #pragma once
 
-#include "emulator/api_error.h"
 #include "emulator/ids.h"
 #include "emulator/model.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

@@ -11,7 +11,6 @@
 
 #include <memory>
 
-#include "emulator/api_error.h"
 #include "emulator/attachment_signer.h"
 #include "emulator/change_set.h"
 #include "emulator/clock.h"
@@ -19,11 +18,11 @@
 #include "emulator/faults.h"
 #include "emulator/ids.h"
 #include "emulator/model.h"
-#include "emulator/offset_store.h"
 #include "emulator/rate_limiter.h"
 #include "emulator/record_filter.h"
 #include "emulator/webhook_notifier.h"
 #include "emulator/webhook_store.h"
+#include "emulator/wire.h"
 #include "http/message.h"
 #include "http/url.h"
 

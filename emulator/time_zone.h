@@ -1,7 +1,7 @@
 // Time zones for cellFormat=string: the UTC offset of an IANA zone at an
 // instant (src/formula's reader of the system tz database, Debian package
-// tzdata), and the display text of date and dateTime cells in
-// the field's date/time formats (API.md §2.1, §5.3).
+// tzdata), given to the shared wire format's date text
+// (src/airtable/wire/date_text.h), which these wrap.
 // Thread-safe: parsed zones are cached behind a mutex.
 #pragma once
 

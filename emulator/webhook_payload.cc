@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "emulator/clock.h"
-#include "emulator/json_read.h"
 #include "emulator/record_renderer.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 namespace {

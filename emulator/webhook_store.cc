@@ -4,8 +4,8 @@
 
 #include "airtable/webhook_mac.h"
 #include "emulator/clock.h"
-#include "emulator/json_read.h"
 #include "emulator/webhook_payload.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 namespace {

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "emulator/api_error.h"
 #include "emulator/change_set.h"
 #include "emulator/ids.h"
 #include "emulator/model.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

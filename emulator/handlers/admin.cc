@@ -4,7 +4,7 @@
 #include "airtable/webhook_mac.h"
 #include "emulator/data_file.h"
 #include "emulator/handlers/handlers.h"
-#include "emulator/json_read.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 namespace {

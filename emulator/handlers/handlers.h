@@ -5,12 +5,12 @@
 
 #include <string>
 
-#include "emulator/api_error.h"
 #include "emulator/cell_writer.h"
 #include "emulator/model.h"
 #include "emulator/record_renderer.h"
 #include "emulator/record_writer.h"
 #include "emulator/service.h"
+#include "emulator/wire.h"
 #include "http/message.h"
 
 namespace airpg::emulator {

@@ -4,9 +4,9 @@
 #include <cctype>
 
 #include "emulator/handlers/handlers.h"
-#include "emulator/json_read.h"
 #include "emulator/meta_support.h"
 #include "emulator/schema_json.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

@@ -1,7 +1,7 @@
 // GET /v0/{base}/{table}/{recordId} (API.md §2.3).
 #include "emulator/handlers/handlers.h"
-#include "emulator/list_params.h"
 #include "emulator/record_renderer.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

@@ -1,8 +1,8 @@
 // GET /v0/{base}/{table} and POST /v0/{base}/{table}/listRecords (API.md §2.1–2.2).
 #include "emulator/handlers/handlers.h"
-#include "emulator/list_params.h"
 #include "emulator/record_query.h"
 #include "emulator/record_renderer.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 
@@ -78,7 +78,8 @@ HandlerResult ListRecords(Call& call, Base& base, Table& table, bool from_body) 
   body += ']';
   if (i < snapshot->size() && !last_id.empty()) {
     if (iterator_id.empty()) {
-      iterator_id = offsets.Create(table.id, std::move(fresh), call.now_millis, call.service.ids);
+      iterator_id =
+          offsets.Create(table.id, std::move(fresh), call.now_millis, call.service.ids.Next("itr"));
     }
     body += ",\"offset\":" + Json(iterator_id + "/" + last_id).dump();
   }

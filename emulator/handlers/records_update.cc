@@ -3,8 +3,8 @@
 // merges, PUT clears every writable field not sent. A batch is validated in
 // full before anything is stored.
 #include "emulator/handlers/handlers.h"
-#include "emulator/json_read.h"
 #include "emulator/record_renderer.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 namespace {

@@ -1,8 +1,8 @@
 // Helpers shared by the record write handlers; see handlers.h.
 #include "emulator/handlers/handlers.h"
-#include "emulator/json_read.h"
 #include "emulator/recompute.h"
 #include "emulator/record_renderer.h"
+#include "emulator/wire.h"
 
 namespace airpg::emulator {
 

@@ -19,8 +19,11 @@
 #include "cli/cmd_doctor.h"
 #include "cli/cmd_formula.h"
 #include "cli/cmd_migrate.h"
+#include "cli/cmd_route.h"
 #include "cli/cmd_schema_dump.h"
+#include "cli/cmd_serve.h"
 #include "cli/cmd_sync.h"
+#include "cli/cmd_token.h"
 #include "cli/command_spec.h"
 #include "cli/completion.h"
 #include "cli/config.h"
@@ -349,6 +352,50 @@ int Run(int argc, char** argv) {
   release_cmd->add_option(
       "--attachments-dir", syn.attachments_dir,
       "store attachment files here, as `airpg sync` does (default: in Postgres)");
+  ServeCliOptions srv;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "sync, plus the Airtable API served from Postgres on the same port");
+  serve_cmd->add_option("--base", srv.bases, "Airtable base id (app…), repeatable");
+  serve_cmd->add_option("--listen", srv.listen_host, "address of the API and endpoints");
+  serve_cmd->add_option("--port", srv.listen_port, "port (0: any free port)");
+  serve_cmd->add_option("--public-url", srv.public_url, "URL where Airtable reaches the endpoints");
+  serve_cmd->add_flag("--loopback-pings", srv.loopback_pings,
+                      "Airtable runs on this machine (the emulator): ping the loopback address");
+  serve_cmd->add_option("--threads", srv.threads, "API worker threads");
+  serve_cmd->add_option("--pool", srv.pool_size, "Postgres connections for the API");
+  RouteCliOptions rte;
+  CLI::App* route_cmd = app.add_subcommand("route", "where `airpg serve` answers each table from");
+  route_cmd->require_subcommand(1);
+  CLI::App* route_list = route_cmd->add_subcommand("list", "every table and its route");
+  route_list->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
+  AddOutputOption(route_list, &rte.json);
+  CLI::App* route_set =
+      route_cmd->add_subcommand("set", "route a table to airtable, shadow or postgres");
+  route_set->add_option("TABLE", rte.table, "table name or tbl… id")->required();
+  route_set->add_option("MODE", rte.mode, "airtable | shadow | postgres")
+      ->required()
+      ->check(CLI::IsMember({"airtable", "shadow", "postgres"}));
+  route_set->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
+  CLI::App* shadow_cmd = app.add_subcommand("shadow", "what shadow reads found");
+  shadow_cmd->require_subcommand(1);
+  CLI::App* shadow_report = shadow_cmd->add_subcommand("report", "differences per table and field");
+  shadow_report->add_option("--base", rte.base,
+                            "Airtable base id (app…); default: airtable.base_id");
+  AddOutputOption(shadow_report, &rte.json);
+  TokenCliOptions tok;
+  CLI::App* token_cmd = app.add_subcommand("token", "API tokens of `airpg serve`");
+  token_cmd->require_subcommand(1);
+  CLI::App* token_create =
+      token_cmd->add_subcommand("create", "make a token and print it (shown once)");
+  token_create->add_option("NAME", tok.name, "the token's name")->required();
+  token_create->add_option("--bases", tok.bases, "bases it may use (app…; default: all served)");
+  token_create->add_option("--scopes", tok.scopes,
+                           "comma-separated: data.records:read, data.records:write, "
+                           "schema.bases:read (default: the two read scopes)");
+  CLI::App* token_list = token_cmd->add_subcommand("list", "every token (never the secret)");
+  AddOutputOption(token_list, &tok.json);
+  CLI::App* token_revoke = token_cmd->add_subcommand("revoke", "revoke a token by name");
+  token_revoke->add_option("NAME", tok.name, "the token's name")->required();
   CLI::App* status_cmd =
       app.add_subcommand("status", "per-table sync state and ping → commit lag percentiles");
   add_sync_base(status_cmd);
@@ -475,6 +522,13 @@ int Run(int argc, char** argv) {
   if (runs_cmd->parsed()) return RunRuns(*config, mig);
   if (release_cmd->parsed()) return RunReleaseDeletes(*config, syn);
   if (sync_cmd->parsed()) return RunSync(*config, syn);
+  if (serve_cmd->parsed()) return RunServe(*config, srv);
+  if (route_list->parsed()) return RunRouteList(*config, rte);
+  if (route_set->parsed()) return RunRouteSet(*config, rte);
+  if (shadow_report->parsed()) return RunShadowReport(*config, rte);
+  if (token_create->parsed()) return RunTokenCreate(*config, tok);
+  if (token_list->parsed()) return RunTokenList(*config, tok);
+  if (token_revoke->parsed()) return RunTokenRevoke(*config, tok);
   if (status_cmd->parsed()) return RunStatus(*config, syn);
   if (dlq_cmd->parsed()) return RunDlq(*config, syn);
   if (conflicts_cmd->parsed()) return RunConflicts(*config, conflicts);

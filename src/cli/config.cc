@@ -191,6 +191,11 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
   } else if (path == "sync.drop_removed_fields") {
     if (value != "true" && value != "false") return bad("must be true or false");
     config.sync.drop_removed_fields = value == "true";
+  } else if (path == "serve.default_mode") {
+    if (value != "airtable" && value != "shadow" && value != "postgres") {
+      return bad("must be airtable, shadow or postgres");
+    }
+    config.serve_default_mode = value;
   } else {
     return InvalidArgumentError(fmt::format("{}: unknown key '{}'", origin, path));
   }
@@ -247,6 +252,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "per-table settings as YAML, e.g. {Clients: {authority: both, fields: {Notes: airtable}}}"},
       {"sync.drop_removed_fields", "AIRPG_SYNC_DROP_REMOVED_FIELDS",
        "a field deleted in Airtable: drop its column (default false: keep and mark it)"},
+      {"serve.default_mode", "AIRPG_SERVE_DEFAULT_MODE",
+       "airpg serve: route of tables not set by `airpg route set` (default airtable)"},
   };
   return keys;
 }

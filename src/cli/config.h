@@ -74,6 +74,9 @@ struct Config {
   // this many; older ones are dropped at the next swap).
   int migrate_keep_backups = 3;
   SyncConfig sync;
+  // `airpg serve`: the route of tables `airpg route set` did not set
+  // (airtable | shadow | postgres).
+  std::string serve_default_mode = "airtable";
 
   std::optional<std::string> database_url;    // DATABASE_URL
   std::optional<std::string> airtable_token;  // AIRTABLE_TOKEN

@@ -27,6 +27,12 @@ http::Server::Options EndpointsServerOptions(const EndpointsOptions& options) {
   server.max_connections = 256;
   server.max_head_bytes = 16 << 10;
   server.max_body_bytes = 64 << 10;  // pings are ~150 bytes
+  if (options.api) {
+    // API clients keep connections alive and send record batches.
+    server.max_queued = 256;
+    server.max_connections = 1024;
+    server.max_body_bytes = 2 << 20;
+  }
   return server;
 }
 
@@ -37,6 +43,8 @@ Endpoints::Endpoints(WebhookReceiver& receiver, const MetricsRegistry& metrics,
 Endpoints::~Endpoints() { server_.Stop(); }
 
 Status Endpoints::Start(const EndpointsOptions& options) {
+  api_ = options.api;
+  extra_metrics_ = options.extra_metrics;
   return server_.Start(EndpointsServerOptions(options),
                        [this](const http::Request& request) { return Handle(request); });
 }
@@ -51,9 +59,13 @@ http::Response Endpoints::Handle(const http::Request& request) const {
     if (request.method != "POST") return Error(405, "method_not_allowed");
     return receiver_.Handle(request);
   }
+  if (api_ && path.rfind("/v0/", 0) == 0) return api_(request);
   if (path == "/metrics") {
     if (!get) return Error(405, "method_not_allowed");
-    return http::Response{200, std::string(MetricsRegistry::kContentType), {}, metrics_.Render()};
+    return http::Response{200,
+                          std::string(MetricsRegistry::kContentType),
+                          {},
+                          metrics_.Render() + (extra_metrics_ ? extra_metrics_() : "")};
   }
   if (path == "/healthz") {
     if (!get) return Error(405, "method_not_allowed");

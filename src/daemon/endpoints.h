@@ -3,6 +3,7 @@
 //   POST /airtable/webhook[/<base_id>]  → WebhookReceiver
 //   GET  /metrics                       → MetricsRegistry::Render()
 //   GET  /healthz                       → 200 {"ok":true} while the process serves
+//   *    /v0/…                         → the API of `airpg serve`, when given
 //   GET  /readyz                        → 200 {"ok":true} when `ready` says so (Postgres
 //                                         answers), else 503 {"ok":false,"error"}
 // Anything else is 404, a known path with another method 405. It listens on
@@ -29,6 +30,12 @@ struct EndpointsOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: pick a free port (see Endpoints::port)
   int threads = 8;
+  // `airpg serve`: the Airtable-compatible API (api::ApiService), given every
+  // request under /v0/ on the same port; unset: those are 404. Must be
+  // thread-safe; bodies up to 2 MiB are accepted when it is set.
+  std::function<http::Response(const http::Request&)> api;
+  // More Prometheus text appended to /metrics (the API's counters).
+  std::function<std::string()> extra_metrics;
 };
 
 // The HTTP server settings the endpoints run with (also the fuzz target's).
@@ -56,6 +63,8 @@ class Endpoints {
   WebhookReceiver& receiver_;
   const MetricsRegistry& metrics_;
   const std::function<Status()> ready_;
+  std::function<http::Response(const http::Request&)> api_;  // set by Start, then read-only
+  std::function<std::string()> extra_metrics_;               // set by Start, then read-only
   http::Server server_;  // last: stops before the members its handler uses
 };
 

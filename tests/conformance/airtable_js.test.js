@@ -17,8 +17,12 @@ const ARTISTS = ":/?#[]@!$&'()*+,;= Best Artists\\ %2F -._~";
 const base = new Airtable({ apiKey, endpointUrl }).base(BASE_ID);
 const artists = base(ARTISTS);
 
+// The emulator's control endpoints; AIRTABLE_ADMIN_URL when the server under
+// test (airpg serve) is not the emulator itself.
+const adminUrl = process.env.AIRTABLE_ADMIN_URL || endpointUrl;
+
 async function admin(path, body) {
-  const response = await fetch(`${endpointUrl}/__emulator/${path}`, {
+  const response = await fetch(`${adminUrl}/__emulator/${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -10,7 +10,7 @@
 
 #include "http/message.h"
 
-namespace airpg::emulator {
+namespace airpg::airtable::wire {
 
 struct ApiError {
   enum class Shape {
@@ -51,15 +51,15 @@ class [[nodiscard]] ApiResult {
   std::variant<ApiError, T> data_;
 };
 
-}  // namespace airpg::emulator
+}  // namespace airpg::airtable::wire
 
 // Binds the value of an ApiResult or returns its error from the enclosing
 // function (which returns an ApiResult or an ApiError-constructible type).
-#define EMU_ASSIGN_OR_RETURN(lhs, expr) \
-  EMU_ASSIGN_OR_RETURN_IMPL_(EMU_CONCAT_(emu_result_, __LINE__), lhs, expr)
-#define EMU_CONCAT_INNER_(a, b) a##b
-#define EMU_CONCAT_(a, b) EMU_CONCAT_INNER_(a, b)
-#define EMU_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                               \
-  if (!tmp.ok()) return tmp.error();               \
+#define WIRE_ASSIGN_OR_RETURN(lhs, expr) \
+  WIRE_ASSIGN_OR_RETURN_IMPL_(WIRE_CONCAT_(wire_result_, __LINE__), lhs, expr)
+#define WIRE_CONCAT_INNER_(a, b) a##b
+#define WIRE_CONCAT_(a, b) WIRE_CONCAT_INNER_(a, b)
+#define WIRE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                \
+  if (!tmp.ok()) return tmp.error();                \
   lhs = std::move(tmp.value())

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "emulator/api_error.h"
-#include "emulator/model.h"
+#include "airtable/wire/api_error.h"
+#include "airtable/wire/json_read.h"
 #include "http/url.h"
 
-namespace airpg::emulator {
+namespace airpg::airtable::wire {
 
 struct ListParams {
   struct Sort {
@@ -41,4 +41,4 @@ ApiResult<ListParams> ParseListBody(const Json& body, const http::QueryParams& q
 // Parses true/false/1/0 (any case); false for anything else.
 bool ParseBool(const std::string& text);
 
-}  // namespace airpg::emulator
+}  // namespace airpg::airtable::wire

@@ -1,11 +1,11 @@
-#include "emulator/list_params.h"
+#include "airtable/wire/list_params.h"
 
 #include <cstdlib>
 #include <map>
 
-#include "emulator/json_read.h"
+#include "airtable/wire/json_read.h"
 
-namespace airpg::emulator {
+namespace airpg::airtable::wire {
 namespace {
 
 ApiResult<int> ParseInt(const std::string& name, const std::string& text) {
@@ -67,9 +67,9 @@ ApiResult<ListParams> ParseListQuery(const http::QueryParams& query) {
     int index;
     std::string member;
     if (key == "pageSize" || key == "limit") {
-      EMU_ASSIGN_OR_RETURN(params.page_size, ParseInt(key, value));
+      WIRE_ASSIGN_OR_RETURN(params.page_size, ParseInt(key, value));
     } else if (key == "maxRecords") {
-      EMU_ASSIGN_OR_RETURN(params.max_records, ParseInt(key, value));
+      WIRE_ASSIGN_OR_RETURN(params.max_records, ParseInt(key, value));
     } else if (key == "offset") {
       params.offset = value;
     } else if (key == "fields[]" || key == "fields" || key.rfind("fields[", 0) == 0) {
@@ -95,7 +95,7 @@ ApiResult<ListParams> ParseListQuery(const http::QueryParams& query) {
     // Anything else (method, unknown keys) is ignored; see docs/emulator.md.
   }
   for (auto& [index, sort] : sorts) params.sort.push_back(sort);
-  EMU_ASSIGN_OR_RETURN(bool valid, Validate(params));
+  WIRE_ASSIGN_OR_RETURN(bool valid, Validate(params));
   (void)valid;
   return params;
 }
@@ -105,9 +105,9 @@ ApiResult<ListParams> ParseListBody(const Json& body, const http::QueryParams& q
   ListParams params;
   for (const auto& [key, value] : body.items()) {
     if (key == "pageSize" || key == "limit") {
-      EMU_ASSIGN_OR_RETURN(params.page_size, JsonInt(key, value));
+      WIRE_ASSIGN_OR_RETURN(params.page_size, JsonInt(key, value));
     } else if (key == "maxRecords") {
-      EMU_ASSIGN_OR_RETURN(params.max_records, JsonInt(key, value));
+      WIRE_ASSIGN_OR_RETURN(params.max_records, JsonInt(key, value));
     } else if (key == "offset" && value.is_string()) {
       params.offset = value.get<std::string>();
     } else if (key == "fields") {
@@ -146,9 +146,9 @@ ApiResult<ListParams> ParseListBody(const Json& body, const http::QueryParams& q
     if (key == "timeZone") params.time_zone = value;
     if (key == "userLocale") params.user_locale = value;
   }
-  EMU_ASSIGN_OR_RETURN(bool valid, Validate(params));
+  WIRE_ASSIGN_OR_RETURN(bool valid, Validate(params));
   (void)valid;
   return params;
 }
 
-}  // namespace airpg::emulator
+}  // namespace airpg::airtable::wire

@@ -4,7 +4,7 @@
 // a configurable idle time on the emulated clock, after which the token gives
 // 422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE; a token that is not of that shape
 // gives 422 INVALID_OFFSET_VALUE.
-// Thread-compatible: guarded by the emulator's lock.
+// Thread-compatible: the owner (the emulator) guards it with its lock.
 #pragma once
 
 #include <cstdint>
@@ -12,10 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "emulator/api_error.h"
-#include "emulator/ids.h"
+#include "airtable/wire/api_error.h"
 
-namespace airpg::emulator {
+namespace airpg::airtable::wire {
 
 class OffsetStore {
  public:
@@ -30,9 +29,10 @@ class OffsetStore {
   void set_ttl_millis(int64_t ttl) { ttl_millis_ = ttl; }
   int64_t ttl_millis() const { return ttl_millis_; }
 
-  // Stores a snapshot for `table_id` and returns its iterator id.
+  // Stores a snapshot for `table_id` under `iterator_id` ("itr" + 14
+  // alphanumerics, drawn by the caller) and returns that id.
   std::string Create(const std::string& table_id, std::vector<std::string> record_ids,
-                     int64_t now_millis, IdGenerator& ids);
+                     int64_t now_millis, std::string iterator_id);
 
   // Resolves a client's offset for `table_id`, refreshing the iterator's idle time.
   ApiResult<Position> Resolve(const std::string& table_id, const std::string& offset,
@@ -61,4 +61,4 @@ class OffsetStore {
   std::unordered_map<std::string, Iterator> iterators_;
 };
 
-}  // namespace airpg::emulator
+}  // namespace airpg::airtable::wire

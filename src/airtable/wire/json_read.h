@@ -1,4 +1,5 @@
-// Tolerant reads of stored JSON (data files, field options, cells): real Meta
+// Json, the wire format's JSON value (ordered, so responses keep Airtable's
+// key order), and tolerant reads of stored JSON (data files, field options, cells): real Meta
 // API responses carry `null` where documented examples omit a key
 // ("description": null, "recordLinkFieldId": null on broken lookups), and
 // option keys nobody has documented yet. nlohmann's value(key, default)
@@ -11,9 +12,13 @@
 #include <string_view>
 #include <vector>
 
-#include "emulator/model.h"
+#include <nlohmann/json.hpp>
 
-namespace airpg::emulator {
+namespace airpg::airtable::wire {
+
+// Ordered, so responses keep Airtable's key order (id, createdTime, fields;
+// fields in table order). The emulator's model uses the same type.
+using Json = nlohmann::ordered_json;
 
 // The member `key` of `object`, or null when `object` is not an object or
 // lacks it.
@@ -31,4 +36,4 @@ std::vector<std::string> StringsAt(const Json& object, std::string_view key);
 // `value` as a string, or "" when it is not one.
 std::string AsString(const Json& value);
 
-}  // namespace airpg::emulator
+}  // namespace airpg::airtable::wire

@@ -1,6 +1,6 @@
-#include "emulator/json_read.h"
+#include "airtable/wire/json_read.h"
 
-namespace airpg::emulator {
+namespace airpg::airtable::wire {
 
 const Json& MemberAt(const Json& object, std::string_view key) {
   static const Json kNull;
@@ -38,4 +38,4 @@ std::string AsString(const Json& value) {
   return value.is_string() ? value.get<std::string>() : std::string();
 }
 
-}  // namespace airpg::emulator
+}  // namespace airpg::airtable::wire

@@ -1,8 +1,10 @@
-#include "emulator/offset_store.h"
+#include "airtable/wire/offset_store.h"
 
 #include <algorithm>
 
-namespace airpg::emulator {
+#include "airtable/wire/ids.h"
+
+namespace airpg::airtable::wire {
 
 void OffsetStore::DropExpired(int64_t now_millis) {
   bool crowded = iterators_.size() > kMaxIterators;
@@ -29,11 +31,10 @@ void OffsetStore::DropExpired(int64_t now_millis) {
 }
 
 std::string OffsetStore::Create(const std::string& table_id, std::vector<std::string> record_ids,
-                                int64_t now_millis, IdGenerator& ids) {
+                                int64_t now_millis, std::string iterator_id) {
   DropExpired(now_millis);
-  std::string id = ids.Next("itr");
-  iterators_[id] = Iterator{table_id, std::move(record_ids), now_millis};
-  return id;
+  iterators_[iterator_id] = Iterator{table_id, std::move(record_ids), now_millis};
+  return iterator_id;
 }
 
 ApiResult<OffsetStore::Position> OffsetStore::Resolve(const std::string& table_id,
@@ -64,4 +65,4 @@ ApiResult<OffsetStore::Position> OffsetStore::Resolve(const std::string& table_i
   return Position{&snapshot, static_cast<size_t>(pos - snapshot.begin()) + 1, iterator_id};
 }
 
-}  // namespace airpg::emulator
+}  // namespace airpg::airtable::wire

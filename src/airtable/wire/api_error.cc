@@ -1,11 +1,11 @@
-#include "emulator/api_error.h"
+#include "airtable/wire/api_error.h"
 
-#include <nlohmann/json.hpp>
+#include "airtable/wire/json_read.h"
 
-namespace airpg::emulator {
+namespace airpg::airtable::wire {
 
 http::Response ApiError::ToResponse() const {
-  nlohmann::json body;
+  Json body;  // ordered: Airtable writes "type" before "message"
   switch (shape) {
     case Shape::kBareString:
       body["error"] = type;
@@ -59,4 +59,4 @@ ApiError UnknownFieldName(const std::string& name) {
   return {422, "UNKNOWN_FIELD_NAME", "Unknown field name: \"" + name + "\""};
 }
 
-}  // namespace airpg::emulator
+}  // namespace airpg::airtable::wire

@@ -1,0 +1,218 @@
+// `airpg serve` reads (issue 17): a list page — 100 records, filterByFormula
+// and sort — of a generated table served from Postgres by the API (in
+// process, over HTTP with keep-alive), at 1, 16 and 64 clients: p50, p99 and
+// requests/s. The baseline, in the same run: the same SQL (captured from the
+// API) through pgbench at the same client counts, the physical limit. Target:
+// ≥ 0.7 of pgbench's TPS and p99 ≤ 10 ms at 16 clients. For scale, the same
+// request in airtable mode (proxied to the emulator, limits off).
+// Usage: serve_bench [--records N] [--seconds S]   (defaults 100000, 5)
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "airtable/client.h"
+#include "api/api_service.h"
+#include "base/subprocess.h"
+#include "bench/bench_support.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "http/url.h"
+
+namespace fs = std::filesystem;
+using namespace airpg;
+using bench::OrDie;
+
+namespace {
+
+struct Figures {
+  double p50_ms = 0, p99_ms = 0, rps = 0;
+  int64_t errors = 0;
+};
+
+Figures Load(const std::string& url, int clients, double seconds) {
+  std::vector<std::vector<double>> latencies(clients);
+  std::atomic<int64_t> errors{0};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      http::Client client;
+      while (std::chrono::steady_clock::now() < deadline) {
+        auto start = std::chrono::steady_clock::now();
+        auto response = client.Send("GET", url, {{"Authorization", "Bearer patBench"}});
+        double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+        if (!response.ok() || response->status != 200) ++errors;
+        latencies[c].push_back(ms);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  Figures f;
+  if (!all.empty()) {
+    f.p50_ms = all[all.size() / 2];
+    f.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+    f.rps = all.size() / seconds;
+  }
+  f.errors = errors;
+  return f;
+}
+
+// The statement with its parameters written in as literals (pgbench's
+// script has no parameters of ours); the bench's own values only.
+std::string Inline(std::string sql, const std::vector<pg::Param>& params) {
+  for (size_t i = params.size(); i >= 1; --i) {
+    std::string literal = "NULL";
+    if (params[i - 1]) {
+      literal = "'";
+      for (char c : *params[i - 1]) literal += c == '\'' ? std::string("''") : std::string(1, c);
+      literal += "'";
+    }
+    std::string name = "$" + std::to_string(i);
+    for (size_t at = sql.find(name); at != std::string::npos; at = sql.find(name, at)) {
+      bool longer = at + name.size() < sql.size() && std::isdigit(sql[at + name.size()]);
+      if (longer) {
+        at += name.size();
+        continue;
+      }
+      sql.replace(at, name.size(), literal);
+      at += literal.size();
+    }
+  }
+  return sql;
+}
+
+double PgbenchTps(const std::string& conninfo, const fs::path& script, int clients,
+                  double seconds) {
+  ProcessOptions options;
+  options.timeout = std::chrono::seconds(static_cast<int>(seconds) + 60);
+  auto out =
+      RunProcess({"/usr/lib/postgresql/15/bin/pgbench", "-n", "-c", std::to_string(clients), "-j",
+                  std::to_string(std::min(clients, 2)), "-T",
+                  std::to_string(static_cast<int>(seconds)), "-f", script.string(), conninfo},
+                 options);
+  if (!out.ok() || out->exit_code != 0) {
+    throw bench::Failed{"pgbench: " + (out.ok() ? out->err : out.status().ToString())};
+  }
+  size_t at = out->out.find("tps = ");
+  return at == std::string::npos ? 0 : std::atof(out->out.c_str() + at + 6);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int records = 100000;
+  double seconds = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--records") records = std::atoi(argv[i + 1]);
+    if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
+  }
+  bench::ScratchDir scratch("serve_bench");
+  bench::Harness h("serve_bench", scratch.path());
+  try {
+    OrDie(h.StartPostgres(), "postgres");
+    fs::path data = OrDie(h.Generate(1, records), "generate");
+    bench::Emulator emu = OrDie(h.StartEmulator(data, /*rate_limits=*/false), "emulator");
+    OrDie(h.admin().Run("CREATE DATABASE serve"), "create database");
+    h.Say(fmt::format("airpg migrate: {} records", records));
+    auto migrate = OrDie(bench::ChildProcess::Spawn(
+                             {AIRPG_BINARY, "migrate", "--base", emu.base_id, "--output", "json"},
+                             h.AirpgOptions(emu, "serve", /*paced=*/false, "migrate")),
+                         "migrate");
+    auto exit = OrDie(migrate->Wait(), "migrate");
+    if (!exit.ok()) throw bench::Failed{"airpg migrate failed"};
+
+    airtable::PacerLimits limits;
+    limits.per_base = 100000;
+    limits.per_token = 100000;
+    airtable::Pacer pacer(limits);
+    airtable::ClientOptions client_options;
+    client_options.endpoint_url = emu.url;
+    client_options.token = bench::kBenchToken;
+    airtable::Client upstream(client_options, pacer);
+
+    std::string sql;
+    std::vector<pg::Param> params;
+    std::mutex mu;
+    api::ApiServiceOptions options;
+    options.base_ids = {emu.base_id};
+    options.conninfo = h.cluster().Url("serve");
+    options.pool_size = 24;  // with pgbench's 64, under the cluster's max_connections
+    options.require_tokens = false;
+    options.default_mode = api::RouteMode::kPostgres;
+    options.upstream = &upstream;
+    options.on_query = [&](std::string_view s, const std::vector<pg::Param>& p) {
+      std::lock_guard lock(mu);
+      if (sql.empty()) sql = s, params = p;
+    };
+    api::ApiService api(options);
+    http::Server::Options server_options;
+    server_options.threads = 72;
+    http::Server server;
+    OrDie(server.Start(server_options,
+                       [&](const http::Request& request) { return api.Handle(request); }),
+          "server");
+    nlohmann::json tables =
+        OrDie(h.Get(emu.url + "/v0/meta/bases/" + emu.base_id + "/tables"), "tables");
+    std::string table_id = tables["tables"][0]["id"];
+    std::string url = fmt::format(
+        "http://127.0.0.1:{}/v0/{}/{}?pageSize=100&filterByFormula={}&sort%5B0%5D%5Bfield%5D=Amount"
+        "&sort%5B0%5D%5Bdirection%5D=desc",
+        server.port(), emu.base_id, table_id, http::PercentEncode("{Amount} > 100"));
+    Figures warm = Load(url, 1, 1);  // the plan cached, the SQL captured
+    if (warm.errors > 0 || sql.empty()) throw bench::Failed{"the list request failed"};
+    fs::path script = scratch.path() / "page.sql";
+    std::ofstream(script) << Inline(sql, params) << ";\n";
+
+    std::cout << fmt::format(
+        "serve_bench: list page (100 records, filterByFormula {{Amount}} > 100, sort Amount desc) "
+        "of a {}-record table, {} s per level\n",
+        records, seconds);
+    for (int clients : {1, 16, 64}) {
+      Figures f = Load(url, clients, seconds);
+      double tps = PgbenchTps(h.cluster().Url("serve"), script, clients, seconds);
+      std::cout << fmt::format(
+          "serve_bench: postgres mode, {:>2} clients: p50 {:.2f} ms, p99 {:.2f} ms, {:.0f} req/s "
+          "({} errors); pgbench same SQL {:.0f} tps; ratio {:.2f}{}\n",
+          clients, f.p50_ms, f.p99_ms, f.rps, f.errors, tps, tps > 0 ? f.rps / tps : 0,
+          clients == 16 ? fmt::format(" (target ≥ 0.70, p99 ≤ 10 ms)") : "");
+    }
+    api::ApiServiceOptions proxied = options;
+    proxied.default_mode = api::RouteMode::kAirtable;
+    proxied.on_query = nullptr;
+    api::ApiService proxy(proxied);
+    http::Server proxy_server;
+    OrDie(proxy_server.Start(server_options,
+                             [&](const http::Request& request) { return proxy.Handle(request); }),
+          "proxy server");
+    std::string proxy_url = url;
+    proxy_url.replace(proxy_url.find(std::to_string(server.port())),
+                      std::to_string(server.port()).size(), std::to_string(proxy_server.port()));
+    Figures p = Load(proxy_url, 16, seconds);
+    std::cout << fmt::format(
+        "serve_bench: airtable mode (proxied to the emulator, limits off), 16 clients: p50 {:.2f} "
+        "ms, p99 {:.2f} ms, {:.0f} req/s ({} errors)\n",
+        p.p50_ms, p.p99_ms, p.rps, p.errors);
+    proxy_server.Stop();
+    server.Stop();
+    emu.process->Stop();
+  } catch (const bench::Failed& failed) {
+    std::cerr << "serve_bench: " << failed.what << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,376 @@
+#include "api/api_service.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "airtable/wire/api_error.h"
+#include "airtable/wire/list_params.h"
+#include "api/record_reader.h"
+#include "http/url.h"
+
+namespace airpg::api {
+namespace {
+
+using airtable::wire::ApiError;
+using airtable::wire::Json;
+
+http::Response Body(std::string body) {
+  http::Response response;
+  response.body = std::move(body);
+  return response;
+}
+
+http::Response NotImplemented(const std::string& what) {
+  return ApiError{501, "NOT_IMPLEMENTED",
+                  what +
+                      " is not served from Postgres yet: route this table to airtable "
+                      "(`airpg route set TABLE airtable`)"}
+      .ToResponse();
+}
+
+int64_t SystemMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ApiService::ApiService(ApiServiceOptions options)
+    : options_(std::move(options)),
+      pool_(options_.conninfo, options_.pool_size),
+      routes_(options_.default_mode, options_.route_refresh),
+      shadow_thread_([this] { ShadowLoop(); }) {}
+
+ApiService::~ApiService() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  shadow_cv_.notify_all();
+  shadow_thread_.join();
+}
+
+ApiService::Stats ApiService::stats() const {
+  std::lock_guard lock(const_cast<std::mutex&>(mu_));
+  return stats_;
+}
+
+std::string ApiService::RenderMetrics() const {
+  Stats s = stats();
+  std::string out;
+  auto counter = [&](const char* name, const char* help, uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(value) + "\n";
+  };
+  counter("airpg_api_proxied_requests_total", "API requests answered by Airtable.", s.proxied);
+  counter("airpg_api_shadow_compared_total", "Shadow reads compared with Postgres.",
+          s.shadow_compared);
+  counter("airpg_api_shadow_diffs_total",
+          "Differences shadow reads found (rows of airpg.shadow_diffs).", s.shadow_diffs);
+  counter("airpg_api_shadow_dropped_total", "Shadow comparisons skipped: the queue was full.",
+          s.shadow_dropped);
+  return out;
+}
+
+void ApiService::DrainShadow() {
+  std::unique_lock lock(mu_);
+  shadow_cv_.wait(lock, [&] { return shadow_queue_.empty() && shadow_busy_ == 0; });
+}
+
+void ApiService::ShadowLoop() {
+  while (true) {
+    ShadowJob job;
+    {
+      std::unique_lock lock(mu_);
+      shadow_cv_.wait(lock, [&] { return stopping_ || !shadow_queue_.empty(); });
+      if (shadow_queue_.empty()) return;  // stopping, all done
+      job = std::move(shadow_queue_.front());
+      shadow_queue_.pop_front();
+      ++shadow_busy_;
+    }
+    size_t found = 0;
+    Result<ConnectionPool::Lease> lease = pool_.Borrow();
+    if (lease.ok()) {
+      http::Response error;
+      auto [encoded_path, query] = http::SplitTarget(job.request.target);
+      std::vector<std::string> path = http::SplitPath(encoded_path);
+      std::shared_ptr<const ApiBase> base = Base(**lease, job.base_id, &error);
+      const mapping::TablePlan* table = base ? base->FindTable(path[2]) : nullptr;
+      if (table != nullptr) {
+        http::Response ours =
+            ReadFromPostgres(**lease, job.request, *base, *table, path, std::string(query));
+        std::vector<ShadowDiff> diffs = CompareAnswers(
+            Json::parse(job.airtable_body, nullptr, false), Json::parse(ours.body, nullptr, false));
+        for (ShadowDiff& d : diffs) {
+          d.base_id = job.base_id;
+          d.table_id = table->table_id;
+          d.request = job.request.method + " " + job.request.target;
+        }
+        found = diffs.size();
+        if (!RecordShadowDiffs(**lease, diffs).ok()) found = 0;
+      }
+    }
+    std::lock_guard lock(mu_);
+    --shadow_busy_;
+    ++stats_.shadow_compared;
+    stats_.shadow_diffs += found;
+    shadow_cv_.notify_all();
+  }
+}
+
+http::Response ApiService::Proxy(const http::Request& request, const std::string& base_id) {
+  if (options_.upstream == nullptr) {
+    return ApiError{503, "SERVICE_UNAVAILABLE", "Airtable is not configured for this server"}
+        .ToResponse();
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.proxied;
+  }
+  // The application's requests go first in the base's budget.
+  bool read = request.method == "GET" || (request.method == "POST" &&
+                                          request.target.find("/listRecords") != std::string::npos);
+  Result<std::string> body = options_.upstream->Call(
+      base_id, airtable::Priority::kWrite,
+      read || request.method == "PATCH" || request.method == "PUT" || request.method == "DELETE"
+          ? airtable::Client::Retry::kAlways
+          : airtable::Client::Retry::kIfNotApplied,
+      request.method, request.target, request.body);
+  if (body.ok()) return Body(std::move(*body));
+  switch (body.status().code()) {
+    case StatusCode::kNotFound:
+      return airtable::wire::RouteNotFound().ToResponse();
+    case StatusCode::kPermissionDenied:
+      return airtable::wire::ModelNotFound().ToResponse();
+    case StatusCode::kUnauthenticated:
+      return airtable::wire::AuthenticationRequired().ToResponse();
+    case StatusCode::kInvalidArgument:
+      return airtable::wire::InvalidRequest(std::string(body.status().message())).ToResponse();
+    case StatusCode::kResourceExhausted:
+      return airtable::wire::RateLimitReached().ToResponse();
+    default:
+      return ApiError{503, "SERVICE_UNAVAILABLE", "Airtable did not answer"}.ToResponse();
+  }
+}
+
+bool ApiService::Serves(const http::Request& request) {
+  auto [path, query] = http::SplitTarget(request.target);
+  return path.rfind("/v0/", 0) == 0;
+}
+
+std::shared_ptr<const ApiBase> ApiService::Base(pg::Connection& conn, const std::string& base_id,
+                                                http::Response* error) {
+  if (std::find(options_.base_ids.begin(), options_.base_ids.end(), base_id) ==
+      options_.base_ids.end()) {
+    *error = airtable::wire::ModelNotFound().ToResponse();
+    return nullptr;
+  }
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    auto it = bases_.find(base_id);
+    if (it != bases_.end() && now - it->second.loaded < options_.plan_ttl) return it->second.base;
+  }
+  Result<ApiBase> loaded = LoadApiBase(conn, base_id);
+  if (!loaded.ok()) {
+    *error =
+        loaded.status().code() == StatusCode::kNotFound
+            ? airtable::wire::ModelNotFound().ToResponse()
+            : ApiError{503, "SERVICE_UNAVAILABLE", "The database is not available"}.ToResponse();
+    return nullptr;
+  }
+  auto base = std::make_shared<const ApiBase>(std::move(loaded).value());
+  std::lock_guard lock(mu_);
+  bases_[base_id] = {base, now};
+  return base;
+}
+
+std::optional<TokenInfo> ApiService::Authenticate(pg::Connection& conn, std::string_view secret) {
+  std::string hash = TokenHash(secret);
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    auto it = tokens_.find(hash);
+    if (it != tokens_.end() && now - it->second.second < options_.token_refresh) {
+      return it->second.first;
+    }
+  }
+  Result<std::optional<TokenInfo>> found = FindToken(conn, secret);
+  if (!found.ok()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  if (tokens_.size() > 10000) tokens_.clear();  // bounded: guessed tokens cannot grow it
+  tokens_[hash] = {*found, now};
+  return *found;
+}
+
+http::Response ApiService::Handle(const http::Request& request) {
+  auto [encoded_path, query] = http::SplitTarget(request.target);
+  std::vector<std::string> path = http::SplitPath(encoded_path);  // "v0", …
+  std::string_view auth = request.Header("authorization");
+  if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
+    return airtable::wire::AuthenticationRequired().ToResponse();
+  }
+  Result<ConnectionPool::Lease> lease = pool_.Borrow();
+  if (!lease.ok()) {
+    return ApiError{503, "SERVICE_UNAVAILABLE", "The database is not available"}.ToResponse();
+  }
+  pg::Connection& conn = **lease;
+  std::optional<TokenInfo> token;
+  if (options_.require_tokens) {
+    token = Authenticate(conn, auth.substr(7));
+    if (!token) return airtable::wire::AuthenticationRequired().ToResponse();
+  }
+  bool meta = path.size() >= 3 && path[1] == "meta" && path[2] == "bases";
+  std::string base_id = meta ? (path.size() > 3 ? path[3] : "") : (path.size() > 1 ? path[1] : "");
+  bool read = request.method == "GET" ||
+              (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
+  if (token) {
+    auto has = [&](std::string_view scope) {
+      return std::find(token->scopes.begin(), token->scopes.end(), scope) != token->scopes.end();
+    };
+    if (!base_id.empty() && !token->bases.empty() &&
+        std::find(token->bases.begin(), token->bases.end(), base_id) == token->bases.end()) {
+      return airtable::wire::ModelNotFound().ToResponse();
+    }
+    std::string_view needed =
+        meta ? kScopeSchemaRead : (read ? kScopeRecordsRead : kScopeRecordsWrite);
+    if (!has(needed)) {
+      return ApiError{403, "INVALID_PERMISSIONS", "You are not permitted to perform this operation"}
+          .ToResponse();
+    }
+  }
+  if (meta) {
+    if (request.method != "GET") return NotImplemented("Meta API writes");
+    if (path.size() == 3) return MetaBases(conn, token);
+    if (path.size() == 5 && path[4] == "tables") return MetaTables(conn, path[3]);
+    return airtable::wire::RouteNotFound().ToResponse();
+  }
+  if (path.size() < 3) return airtable::wire::RouteNotFound().ToResponse();
+  return Records(conn, request, path, std::string(query));
+}
+
+http::Response ApiService::Records(pg::Connection& conn, const http::Request& request,
+                                   const std::vector<std::string>& path, const std::string& query) {
+  http::Response error;
+  std::shared_ptr<const ApiBase> base = Base(conn, path[1], &error);
+  if (!base) return error;
+  const mapping::TablePlan* table = base->FindTable(path[2]);
+  if (table == nullptr) return airtable::wire::ModelNotFound().ToResponse();
+  switch (routes_.ModeOf(conn, base->base_id, table->table_id)) {
+    case RouteMode::kPostgres:
+      return ReadFromPostgres(conn, request, *base, *table, path, query);
+    case RouteMode::kAirtable:
+      return Proxy(request, base->base_id);
+    case RouteMode::kShadow: {
+      http::Response answer = Proxy(request, base->base_id);
+      bool read = request.method == "GET" ||
+                  (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
+      // Offsets are Airtable's iterators: only first pages are compared.
+      bool paged = query.find("offset=") != std::string::npos ||
+                   request.body.find("\"offset\"") != std::string::npos;
+      if (answer.status == 200 && read && !paged) {
+        std::lock_guard lock(mu_);
+        if (shadow_queue_.size() < 1000) {
+          shadow_queue_.push_back({request, base->base_id, answer.body});
+          shadow_cv_.notify_all();
+        } else {
+          ++stats_.shadow_dropped;
+        }
+      }
+      return answer;
+    }
+  }
+  return airtable::wire::RouteNotFound().ToResponse();
+}
+
+http::Response ApiService::ReadFromPostgres(pg::Connection& conn, const http::Request& request,
+                                            const ApiBase& base, const mapping::TablePlan& table,
+                                            const std::vector<std::string>& path,
+                                            const std::string& query) {
+  http::QueryParams params = http::ParseQuery(query);
+  int64_t now = options_.now_millis ? options_.now_millis() : SystemMillis();
+  bool list_get = path.size() == 3 && request.method == "GET";
+  bool list_post = path.size() == 4 && path[3] == "listRecords" && request.method == "POST";
+  if (list_get || list_post) {
+    airtable::wire::ApiResult<airtable::wire::ListParams> parsed =
+        list_get ? airtable::wire::ParseListQuery(params)
+                 : [&]() -> airtable::wire::ApiResult<airtable::wire::ListParams> {
+      Json body = request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
+      if (body.is_discarded()) return airtable::wire::BadJson();
+      return airtable::wire::ParseListBody(body, params);
+    }();
+    if (!parsed.ok()) return parsed.error().ToResponse();
+    auto body = ListRecords(conn, base, table, *parsed, now, options_.on_query);
+    return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
+  }
+  if (path.size() == 4 && request.method == "GET") {
+    airtable::wire::RenderOptions options;
+    std::string by_id, cell_format, time_zone, user_locale;
+    for (const auto& [key, value] : params) {
+      if (key == "returnFieldsByFieldId") options.by_field_id = airtable::wire::ParseBool(value);
+      if (key == "cellFormat") cell_format = value;
+      if (key == "timeZone") options.time_zone = value;
+      if (key == "userLocale") options.user_locale = value;
+    }
+    if (!cell_format.empty() && cell_format != "json" && cell_format != "string") {
+      return airtable::wire::InvalidRequest("Invalid cellFormat: " + cell_format).ToResponse();
+    }
+    if (cell_format == "string") {
+      if (options.time_zone.empty() || options.user_locale.empty()) {
+        return airtable::wire::InvalidRequest(
+                   "Invalid request: timeZone and userLocale are required when cellFormat is "
+                   "string")
+            .ToResponse();
+      }
+      options.string_format = true;
+    }
+    auto body = GetRecord(conn, base, table, path[3], options);
+    return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
+  }
+  return NotImplemented("Record writes");
+}
+
+http::Response ApiService::MetaBases(pg::Connection& conn, const std::optional<TokenInfo>& token) {
+  Json bases = Json::array();
+  for (const std::string& id : options_.base_ids) {
+    if (token && !token->bases.empty() &&
+        std::find(token->bases.begin(), token->bases.end(), id) == token->bases.end()) {
+      continue;
+    }
+    http::Response error;
+    std::shared_ptr<const ApiBase> base = Base(conn, id, &error);
+    if (!base) continue;  // not migrated yet
+    bases.push_back({{"id", id}, {"name", base->name}, {"permissionLevel", "create"}});
+  }
+  return Body(Json{{"bases", bases}}.dump());
+}
+
+http::Response ApiService::MetaTables(pg::Connection& conn, const std::string& base_id) {
+  http::Response error;
+  std::shared_ptr<const ApiBase> base = Base(conn, base_id, &error);
+  if (!base) return error;
+  Json tables = Json::array();
+  for (const mapping::TablePlan& table : base->plan.tables) {
+    Json fields = Json::array();
+    for (const mapping::FieldPlan& f : table.fields) {
+      Json field = {{"type", f.field.type_name}, {"id", f.field.id}, {"name", f.field.name}};
+      if (!f.field.description.empty()) field["description"] = f.field.description;
+      if (!f.field.options_json.empty()) {
+        Json options = Json::parse(f.field.options_json, nullptr, false);
+        if (!options.is_discarded() && !options.is_null()) field["options"] = options;
+      }
+      fields.push_back(std::move(field));
+    }
+    Json t = {{"id", table.table_id},
+              {"name", table.airtable_name},
+              {"primaryFieldId", table.primary_field_id},
+              {"fields", std::move(fields)},
+              {"views", Json::array()}};
+    if (!table.description.empty()) t["description"] = table.description;
+    tables.push_back(std::move(t));
+  }
+  return Body(Json{{"tables", tables}}.dump());
+}
+
+}  // namespace airpg::api

@@ -1,0 +1,126 @@
+// ApiService: the Airtable-compatible REST API of `airpg serve`, answered
+// from Postgres (postgres mode) for the bases it serves:
+//   GET  /v0/{base}/{table}                 list records (query parameters)
+//   POST /v0/{base}/{table}/listRecords     list records (JSON body)
+//   GET  /v0/{base}/{table}/{record}        one record
+//   GET  /v0/meta/bases                     the served bases
+//   GET  /v0/meta/bases/{base}/tables       their schema, as the catalog has it
+// Each table follows its route (routes.h): airtable proxies the request to
+// Airtable through the shared pacer at the highest priority (before airpg's
+// own background work); shadow does the same and answers the request from
+// Postgres too, in the background, recording differences (shadow_diffs.h);
+// postgres answers reads from Postgres, and writes 501 NOT_IMPLEMENTED in
+// Airtable's error shape until they go through the two-way sync's outbox. Paths, bodies and errors
+// are Airtable's (src/airtable/wire). A request without a bearer token is 401. Handle is
+// thread-safe: it runs on the server's pool threads, each borrowing a pooled connection; the base
+// cache is guarded by a mutex.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "airtable/client.h"
+#include "api/api_base.h"
+#include "api/connection_pool.h"
+#include "api/record_reader.h"
+#include "api/routes.h"
+#include "api/shadow_diffs.h"
+#include "api/tokens.h"
+#include "http/message.h"
+
+namespace airpg::api {
+
+struct ApiServiceOptions {
+  std::vector<std::string> base_ids;  // the bases served
+  std::string conninfo;
+  int pool_size = 8;
+  // How long a base's plan is reused before the catalog is read again
+  // (schema changes applied by the sync show within this time).
+  std::chrono::milliseconds plan_ttl{1000};
+  std::function<int64_t()> now_millis;            // NOW() in formulas; null: the system clock
+  RouteMode default_mode = RouteMode::kAirtable;  // serve.default_mode
+  std::chrono::milliseconds route_refresh{500};
+  // Airtable, for the airtable and shadow routes; borrowed, must outlive the
+  // service. Null: those routes answer 503.
+  airtable::Client* upstream = nullptr;
+  // Sees every list statement run from Postgres (benchmarks).
+  QueryObserver on_query;
+  // False: any bearer token is accepted (in-process tests only).
+  bool require_tokens = true;
+  std::chrono::milliseconds token_refresh{1000};
+};
+
+class ApiService {
+ public:
+  explicit ApiService(ApiServiceOptions options);
+  ~ApiService();  // finishes the shadow comparisons queued
+
+  // Whether `request` is for this API (a /v0/ path).
+  static bool Serves(const http::Request& request);
+  http::Response Handle(const http::Request& request);
+
+  struct Stats {
+    uint64_t proxied = 0;          // requests answered by Airtable
+    uint64_t shadow_compared = 0;  // shadow reads compared
+    uint64_t shadow_diffs = 0;     // differences recorded
+    uint64_t shadow_dropped = 0;   // comparisons skipped: the queue was full
+  };
+  Stats stats() const;
+  // The counters of stats() in Prometheus text (airpg_api_*), for /metrics.
+  std::string RenderMetrics() const;
+  // Blocks until every queued shadow comparison is done (tests).
+  void DrainShadow();
+
+ private:
+  struct Cached {
+    std::shared_ptr<const ApiBase> base;  // shared with requests in flight
+    std::chrono::steady_clock::time_point loaded;
+  };
+  // The base's plan, reloaded after plan_ttl; nullptr with `*error` set.
+  std::shared_ptr<const ApiBase> Base(pg::Connection& conn, const std::string& base_id,
+                                      http::Response* error);
+  http::Response Records(pg::Connection& conn, const http::Request& request,
+                         const std::vector<std::string>& path, const std::string& query);
+  http::Response MetaTables(pg::Connection& conn, const std::string& base_id);
+  http::Response MetaBases(pg::Connection& conn, const std::optional<TokenInfo>& token);
+  // The token of `secret` (cached for token_refresh); nullopt: not a live token.
+  std::optional<TokenInfo> Authenticate(pg::Connection& conn, std::string_view secret);
+  http::Response Proxy(const http::Request& request, const std::string& base_id);
+  // Answers a read from Postgres (list or get), for postgres and shadow.
+  http::Response ReadFromPostgres(pg::Connection& conn, const http::Request& request,
+                                  const ApiBase& base, const mapping::TablePlan& table,
+                                  const std::vector<std::string>& path, const std::string& query);
+  struct ShadowJob {
+    http::Request request;
+    std::string base_id;
+    std::string airtable_body;
+  };
+  void ShadowLoop();
+
+  const ApiServiceOptions options_;
+  ConnectionPool pool_;
+  RouteTable routes_;
+  std::mutex mu_;
+  std::map<std::string, Cached> bases_;  // guarded by mu_
+  // By token hash: the token and when it was read.
+  std::map<std::string, std::pair<std::optional<TokenInfo>, std::chrono::steady_clock::time_point>>
+      tokens_;                          // guarded by mu_
+  std::deque<ShadowJob> shadow_queue_;  // guarded by mu_
+  bool stopping_ = false;               // guarded by mu_
+  int shadow_busy_ = 0;                 // guarded by mu_
+  Stats stats_;                         // guarded by mu_
+  std::condition_variable shadow_cv_;
+  std::thread shadow_thread_;  // last: started after everything it uses
+};
+
+}  // namespace airpg::api

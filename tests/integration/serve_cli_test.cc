@@ -1,0 +1,129 @@
+// Issue 17: `airpg serve` as a user runs it — it syncs its base and serves
+// the API, /healthz and /metrics on one port; a change made in Airtable
+// shows in the API's answer once the sync applied it; SIGTERM ends it with 0.
+#include <signal.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "airpg_process.h"
+#include "emulated_base_test.h"
+#include "http/client.h"
+#include "wait_for.h"
+
+namespace airpg::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kBase[] = "appConform0000001";
+
+class ServeCliTest : public EmulatedBaseTest {};
+
+TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
+  StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
+  AirpgProcess airpg;
+  airpg.SetEnv("DATABASE_URL", url());
+  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
+  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
+  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  ProcessOutput migrate = airpg.Run({"migrate", "--base", kBase});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  // The artists are read from Postgres; the other table follows
+  // serve.default_mode (airtable).
+  ProcessOutput bad_mode = airpg.Run({"route", "set", "tblArtists0000001", "mysql"});
+  EXPECT_EQ(bad_mode.exit_code, 2) << bad_mode.err;
+  ProcessOutput bad_table = airpg.Run({"route", "set", "Nope", "postgres", "--base", kBase});
+  EXPECT_EQ(bad_table.exit_code, 2) << bad_table.err;
+  ProcessOutput set = airpg.Run({"route", "set", "tblArtists0000001", "postgres", "--base", kBase});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  ProcessOutput list = airpg.Run({"route", "list", "--base", kBase, "--output", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  nlohmann::json routes = nlohmann::json::parse(list.out);
+  ASSERT_EQ(routes.size(), 2u) << list.out;
+  for (const auto& r : routes) {
+    EXPECT_EQ(r["mode"], r["table_id"] == "tblArtists0000001" ? "postgres" : "airtable");
+  }
+
+  ProcessOutput created = airpg.Run({"token", "create", "app", "--bases", kBase, "--scopes",
+                                     "data.records:read,data.records:write"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string token = Lines(created.out).at(0);
+  ProcessOutput tokens = airpg.Run({"token", "list", "--output", "json"});
+  ASSERT_EQ(tokens.exit_code, 0) << tokens.err;
+  EXPECT_EQ(tokens.out.find(token), std::string::npos);  // never shown again
+  EXPECT_EQ(nlohmann::json::parse(tokens.out)[0]["name"], "app");
+
+  auto serve = airpg.Start(
+      {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, "serve");
+  ASSERT_NE(serve, nullptr);
+  std::string prefix = "airpg serve: listening on 127.0.0.1:";
+  ASSERT_TRUE(WaitFor([&] { return serve->Stderr().find(prefix) != std::string::npos; }, 60s))
+      << serve->Stderr();
+  std::string err = serve->Stderr();
+  std::string url = "http://127.0.0.1:" +
+                    std::to_string(std::atoi(err.c_str() + err.find(prefix) + prefix.size()));
+  http::Client client;
+  auto health = client.Send("GET", url + "/healthz", {}, "");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  auto metrics = client.Send("GET", url + "/metrics", {}, "");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("airpg_api_shadow_diffs_total 0"), std::string::npos)
+      << metrics->body;
+
+  std::string artists = url + "/v0/" + kBase + "/tblArtists0000001";
+  std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+  auto page = client.Send("GET", artists + "?maxRecords=2", auth, "");
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_EQ(nlohmann::json::parse(page->body)["records"].size(), 2u);
+  auto anonymous = client.Send("GET", artists, {}, "");
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->status, 401);
+  auto write = client.Send(
+      "POST", artists, {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+      R"({"records":[{"fields":{"Name":"Zed"}}]})");
+  ASSERT_TRUE(write.ok());
+  EXPECT_EQ(write->status, 501) << write->body;
+
+  // A change made in Airtable reaches the API through the sync.
+  auto changed = client.Send(
+      "PATCH", emulator_->url() + "/v0/" + kBase + "/tblArtists0000001/recBruno000000001",
+      {{"Authorization", "Bearer patServeTest"}, {"Content-Type", "application/json"}},
+      R"({"fields":{"Name":"Bruno II"}})");
+  ASSERT_TRUE(changed.ok());
+  ASSERT_EQ(changed->status, 200) << changed->body;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto got = client.Send("GET", artists + "/recBruno000000001", auth, "");
+        return got.ok() && got->body.find("Bruno II") != std::string::npos;
+      },
+      60s));
+
+  // The Works table is proxied to Airtable.
+  auto works = client.Send("GET", url + "/v0/" + kBase + "/tblWorks000000001", auth, "");
+  ASSERT_TRUE(works.ok());
+  EXPECT_EQ(works->status, 200) << works->body;
+
+  ProcessOutput revoked = airpg.Run({"token", "revoke", "app"});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto got = client.Send("GET", artists, auth, "");
+        return got.ok() && got->status == 401;
+      },
+      30s));
+
+  serve->Signal(SIGTERM);
+  auto out = serve->Wait(60s);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->exit_code, 0) << out->err;
+}
+
+}  // namespace
+}  // namespace airpg::testing

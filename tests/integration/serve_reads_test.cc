@@ -1,0 +1,223 @@
+// Issue 17: `airpg serve` reads in postgres mode. A base is migrated from
+// the emulator into Postgres, then the same list and get requests go to the
+// emulator (the oracle) and to api::ApiService; the records (all pages
+// followed) must be equal, for filters compiled to SQL and filters evaluated
+// in process, sorts, fields[], maxRecords, pageSize with offsets,
+// returnFieldsByFieldId and cellFormat=string. Offsets stay valid while
+// records are written between pages.
+#include <gtest/gtest.h>
+
+#include "api/api_service.h"
+#include "api/tokens.h"
+#include "http/url.h"
+#include "tests/integration/emulated_base_test.h"
+
+namespace airpg::testing {
+namespace {
+
+constexpr char kBase[] = "appConform0000001";
+constexpr char kArtists[] = "tblArtists0000001";
+
+class ServeReadsTest : public EmulatedBaseTest {
+ protected:
+  void SetUp() override {
+    EmulatedBaseTest::SetUp();
+    StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
+    auto migrated = Run(kBase);
+    ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    api::ApiServiceOptions options;
+    options.base_ids = {kBase};
+    options.conninfo = url();
+    options.require_tokens = false;  // tokens: ServeReadsTest.TokenScopesAreEnforced
+    options.pool_size = 2;
+    options.default_mode = api::RouteMode::kPostgres;
+    options.plan_ttl = std::chrono::milliseconds(0);
+    api_ = std::make_unique<api::ApiService>(options);
+  }
+
+  // The answer of the emulator and of the API to the same request.
+  std::pair<json, json> Both(const std::string& method, const std::string& target,
+                             const std::string& body = "", int* api_status = nullptr) {
+    http::Client client;
+    auto emulated = client.Send(
+        method, emulator_->url() + target,
+        {{"Authorization", "Bearer patTest"}, {"Content-Type", "application/json"}}, body);
+    EXPECT_TRUE(emulated.ok());
+    http::Request request;
+    request.method = method;
+    request.target = target;
+    request.headers["authorization"] = "Bearer patTest";
+    request.body = body;
+    http::Response served = api_->Handle(request);
+    if (api_status) *api_status = served.status;
+    return {json::parse(emulated.ok() ? emulated->body : "null", nullptr, false),
+            json::parse(served.body, nullptr, false)};
+  }
+
+  // Every record of a list, following offsets, from the API only.
+  json AllPages(const std::string& target) {
+    json records = json::array();
+    std::string offset;
+    for (int page = 0; page < 100; ++page) {
+      http::Request request;
+      request.method = "GET";
+      request.target = target + (offset.empty() ? "" : "&offset=" + http::PercentEncode(offset));
+      request.headers["authorization"] = "Bearer patTest";
+      json body = json::parse(api_->Handle(request).body, nullptr, false);
+      EXPECT_TRUE(body.contains("records")) << body.dump();
+      for (const json& r : body["records"]) records.push_back(r);
+      if (!body.contains("offset")) break;
+      offset = body["offset"].get<std::string>();
+    }
+    return records;
+  }
+
+  void ExpectSame(const std::string& method, const std::string& target,
+                  const std::string& body = "") {
+    auto [emulated, served] = Both(method, target, body);
+    ASSERT_TRUE(emulated.contains("records")) << target << ": " << emulated.dump();
+    EXPECT_EQ(served["records"], emulated["records"]) << method << " " << target << " " << body;
+    EXPECT_EQ(served.contains("offset"), emulated.contains("offset")) << target;
+  }
+
+  std::string List(const std::string& query = "") {
+    return std::string("/v0/") + kBase + "/" + kArtists + "?" + query;
+  }
+
+  std::unique_ptr<api::ApiService> api_;
+};
+
+TEST_F(ServeReadsTest, ListsLikeTheEmulator) {
+  ExpectSame("GET", List());
+  ExpectSame("GET", List("fields%5B%5D=Name&fields%5B%5D=Price&maxRecords=2"));
+  ExpectSame("GET", List("sort%5B0%5D%5Bfield%5D=Genre&sort%5B0%5D%5Bdirection%5D=asc&"
+                         "sort%5B1%5D%5Bfield%5D=Name&sort%5B1%5D%5Bdirection%5D=desc"));
+  ExpectSame("GET", List("sort%5B0%5D%5Bfield%5D=Price&sort%5B0%5D%5Bdirection%5D=desc"));
+  ExpectSame("GET", List("returnFieldsByFieldId=true"));
+  ExpectSame("GET", List("cellFormat=string&timeZone=utc&userLocale=en-us"));
+}
+
+TEST_F(ServeReadsTest, FiltersCompiledAndEvaluatedInProcess) {
+  ExpectSame("GET", List("filterByFormula=" + http::PercentEncode("{Price} < 100")));
+  ExpectSame("POST", std::string("/v0/") + kBase + "/" + kArtists + "/listRecords",
+             R"j({"filterByFormula":"AND({On Display?}, {Name} != 'Cleo')"})j");
+  // A link field is no plain column: this one is evaluated over the rows.
+  ExpectSame("GET", List("filterByFormula=" + http::PercentEncode("{Works} != ''")));
+  ExpectSame("GET", List("filterByFormula=" + http::PercentEncode("FIND('a', LOWER({Name}))")));
+  auto [emulated, served] =
+      Both("GET", List("filterByFormula=" + http::PercentEncode("{Nope} = 1")));
+  EXPECT_EQ(served, emulated);
+}
+
+TEST_F(ServeReadsTest, PagesWithKeysetOffsets) {
+  auto [emulated, served] = Both("GET", List("pageSize=100"));
+  EXPECT_EQ(AllPages(List("pageSize=2")), emulated["records"]);
+  EXPECT_EQ(AllPages(List("pageSize=1&sort%5B0%5D%5Bfield%5D=Name&sort%5B0%5D%5Bdirection%5D="
+                          "desc&filterByFormula=" +
+                          http::PercentEncode("{Works} = ''"))),
+            Both("GET", List("sort%5B0%5D%5Bfield%5D=Name&sort%5B0%5D%5Bdirection%5D=desc&"
+                             "filterByFormula=" +
+                             http::PercentEncode("{Works} = ''")))
+                .first["records"]);
+  // maxRecords holds across pages.
+  EXPECT_EQ(AllPages(List("pageSize=2&maxRecords=3")).size(), 3u);
+  // A token stays valid while rows are written: the next page starts after
+  // the last row returned, whatever was inserted or deleted meanwhile.
+  http::Request first;
+  first.method = "GET";
+  first.target = List("pageSize=2&sort%5B0%5D%5Bfield%5D=Name");
+  first.headers["authorization"] = "Bearer patTest";
+  json page = json::parse(api_->Handle(first).body);
+  ASSERT_TRUE(page.contains("offset"));
+  // Cleo (the first row of the next page) is deleted meanwhile.
+  std::string relation = Scalar(
+      "SELECT format('%I.%I', b.schema_name, t.table_name) FROM airpg.bases b JOIN airpg.tables "
+      "t USING (base_id) WHERE t.table_id = 'tblArtists0000001'");
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + relation + " SET deleted_at = now() WHERE airtable_id = $1",
+                       {std::string("recCleo0000000001")})
+                  .ok());
+  first.target += "&offset=" + http::PercentEncode(page["offset"].get<std::string>());
+  json next = json::parse(api_->Handle(first).body);
+  ASSERT_EQ(next["records"].size(), 2u) << next.dump();
+  EXPECT_EQ(next["records"][0]["fields"]["Name"], "Dara");
+  EXPECT_EQ(next["records"][1]["fields"]["Name"], "Emil");
+  first.target += "x";
+  EXPECT_EQ(api_->Handle(first).status, 422);
+}
+
+TEST_F(ServeReadsTest, GetsAndMeta) {
+  std::string get = std::string("/v0/") + kBase + "/" + kArtists + "/recAlma0000000001";
+  auto [emulated, served] = Both("GET", get);
+  EXPECT_EQ(served, emulated);
+  int status = 0;
+  auto [missing, served_missing] = Both("GET", get + "x", "", &status);
+  EXPECT_EQ(status, 403);
+  EXPECT_EQ(served_missing, missing);
+  auto [tables, served_tables] = Both("GET", std::string("/v0/meta/bases/") + kBase + "/tables");
+  ASSERT_EQ(served_tables["tables"].size(), tables["tables"].size());
+  for (size_t i = 0; i < tables["tables"].size(); ++i) {
+    EXPECT_EQ(served_tables["tables"][i]["id"], tables["tables"][i]["id"]);
+    EXPECT_EQ(served_tables["tables"][i]["fields"].size(), tables["tables"][i]["fields"].size());
+  }
+  auto [bases, served_bases] = Both("GET", "/v0/meta/bases");
+  EXPECT_EQ(served_bases["bases"], bases["bases"]);
+  http::Request anonymous;
+  anonymous.method = "GET";
+  anonymous.target = get;
+  EXPECT_EQ(api_->Handle(anonymous).status, 401);
+}
+
+TEST_F(ServeReadsTest, TokenScopesAreEnforced) {
+  api::ApiServiceOptions options;
+  options.base_ids = {kBase};
+  options.conninfo = url();
+  options.token_refresh = std::chrono::milliseconds(0);
+  options.default_mode = api::RouteMode::kPostgres;
+  api::ApiService secured(options);
+  auto reader = api::CreateToken(conn(), "reader", {kBase}, {"data.records:read"});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto other_base = api::CreateToken(conn(), "elsewhere", {"appSomewhereElse1"},
+                                     {"data.records:read", "schema.bases:read"});
+  ASSERT_TRUE(other_base.ok());
+  EXPECT_EQ(api::CreateToken(conn(), "reader", {}, {"data.records:read"}).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(api::CreateToken(conn(), "bad", {}, {"data.everything"}).status().code(),
+            StatusCode::kInvalidArgument);
+  // Only the hash is stored.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.api_tokens WHERE token_hash = '" +
+                   api::TokenHash(*reader) + "'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.api_tokens WHERE position('" + reader->substr(18) +
+                   "' in token_hash || name) > 0"),
+            "0");
+
+  auto call = [&](const std::string& method, const std::string& target, const std::string& token) {
+    http::Request request;
+    request.method = method;
+    request.target = target;
+    if (!token.empty()) request.headers["authorization"] = "Bearer " + token;
+    request.body = method == "GET" ? "" : R"({"records":[{"fields":{"Name":"Zed"}}]})";
+    return secured.Handle(request);
+  };
+  std::string records = std::string("/v0/") + kBase + "/" + kArtists;
+  EXPECT_EQ(call("GET", records, "").status, 401);
+  http::Response unknown = call("GET", records, "patUnknown00000000.00");
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(json::parse(unknown.body)["error"]["type"], "AUTHENTICATION_REQUIRED");
+  EXPECT_EQ(call("GET", records, *reader).status, 200);
+  http::Response write = call("POST", records, *reader);
+  EXPECT_EQ(write.status, 403);
+  EXPECT_EQ(json::parse(write.body)["error"]["type"], "INVALID_PERMISSIONS");
+  EXPECT_EQ(call("GET", std::string("/v0/meta/bases/") + kBase + "/tables", *reader).status, 403);
+  http::Response elsewhere = call("GET", records, *other_base);
+  EXPECT_EQ(elsewhere.status, 403);
+  EXPECT_EQ(json::parse(elsewhere.body)["error"]["type"], "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND");
+  EXPECT_EQ(json::parse(call("GET", "/v0/meta/bases", *other_base).body)["bases"].size(), 0u);
+  ASSERT_TRUE(api::RevokeToken(conn(), "reader").ok());
+  EXPECT_EQ(call("GET", records, *reader).status, 401);
+  EXPECT_EQ(api::RevokeToken(conn(), "reader").code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace airpg::testing
