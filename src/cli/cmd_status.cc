@@ -83,8 +83,7 @@ void PrintStatusText(const sync::BaseSyncStatus& s) {
                            s.lag_ms ? fmt::format("p50 {:.0f} ms, p95 {:.0f} ms, p99 {:.0f} ms",
                                                   s.lag_ms->p50, s.lag_ms->p95, s.lag_ms->p99)
                                     : "-");
-  constexpr const char* kRow =
-      "{:<28} {:<6} {:<9} {:>14} {:<25} {:<25} {:>4} {:>7} {:>9} {}\n";
+  constexpr const char* kRow = "{:<28} {:<6} {:<9} {:>14} {:<25} {:<25} {:>4} {:>7} {:>9} {}\n";
   std::cout << fmt::format(kRow, "TABLE", "LANE", "AUTHORITY", "LAG p50/p99 ms", "LAST POLL",
                            "LAST SWEEP", "DLQ", "OUTBOX", "CONFLICTS", "HELD DELETES");
   bool any_held = false;

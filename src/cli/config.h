@@ -37,7 +37,7 @@ struct SyncConfig {
   // The endpoints' port: stable, so a loopback hook's URL (and the hook, and
   // its payloads) survive a restart. --port overrides; 0: any free port.
   int port = kDefaultSyncPort;
-  bool drop_removed_fields = false;               // a field deleted in Airtable: drop its column
+  bool drop_removed_fields = false;  // a field deleted in Airtable: drop its column
   // Two-way sync: who writes each table by default, the conflict rule where
   // both may, and how long a record must be quiet before its change is sent.
   std::string authority = "airtable";

@@ -116,8 +116,7 @@ struct BaseVerify {
   VerifyReport report;
 };
 Result<BaseVerify> VerifyBase(airtable::Client& client, pg::Connection& conn,
-                              std::string_view base_id,
-                              const std::vector<std::string>& tables = {},
+                              std::string_view base_id, const std::vector<std::string>& tables = {},
                               const VerifyProgressCallback& on_progress = {});
 
 }  // namespace airpg::migrate

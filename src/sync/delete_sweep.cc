@@ -80,10 +80,9 @@ Result<SweepResult> SweepTable(airtable::Client& client, pg::Connection& conn,
   const bool any = !batch.empty();
   auto finish = [&](pg::Transaction& tx) -> Status {
     if (any) {
-      AIRPG_RETURN_IF_ERROR(
-          RecordEvent(tx.connection(), {base.base_id, table_id, options.release ? "deletes_released" : "sweep",
-                                        result.applied.tombstoned,
-                                        result.requests, std::nullopt, detail}));
+      AIRPG_RETURN_IF_ERROR(RecordEvent(
+          tx.connection(), {base.base_id, table_id, options.release ? "deletes_released" : "sweep",
+                            result.applied.tombstoned, result.requests, std::nullopt, detail}));
     }
     return tx.Run(
         "INSERT INTO airpg.sync_tables (table_id, base_id, last_sweep_at) VALUES ($1, $2, now()) "

@@ -269,11 +269,16 @@ TEST_F(SyncCliTest, AHeldDeleteSweepIsAnnouncedShownAndReleased) {
 // --output json carries table, record, field and both values.
 TEST_F(SyncCliTest, VerifyNamesTheFieldsThatDifferWithBothValues) {
   const std::string long_notes(200, 'x');
+  // Written as the inbound apply writes (origin airtable), so Postgres does
+  // not stamp "Last Modified" too: one field differs.
+  ASSERT_TRUE(conn_->Run("BEGIN").ok());
+  ASSERT_TRUE(conn_->Run("SET LOCAL airpg.origin = 'airtable'").ok());
   ASSERT_TRUE(conn_
                   ->Run(std::string("UPDATE ") + kSchema +
                             ".clients SET notes = $1 WHERE airtable_id = 'recCliHarbor0001'",
                         {long_notes})
                   .ok());
+  ASSERT_TRUE(conn_->Run("COMMIT").ok());
   ProcessOutput verify = airpg_.Run({"verify"});
   EXPECT_EQ(verify.exit_code, 1) << verify.out << verify.err;
   EXPECT_TRUE(Contains(verify.out, "recCliHarbor0001: field \"Notes\": Airtable ")) << verify.out;
