@@ -126,8 +126,9 @@ TEST(CliProgressTest, TerminalGetsALiveLineRedrawnInPlace) {
   EXPECT_TRUE(Contains(run->out, "Total import time")) << run->out;
 }
 
-// `airpg sync` reports each step that changed something on stderr; --quiet
-// silences that too.
+// `airpg sync` shows its first catch-up per table (records and pages read)
+// like migrate, then reports each step that changed something on stderr;
+// --quiet silences both.
 TEST(CliProgressTest, QuietSyncPrintsNoStepLines) {
   AirpgProcess airpg;
   Delta setup;
@@ -173,8 +174,17 @@ TEST(CliProgressTest, QuietSyncPrintsNoStepLines) {
   };
   std::string loud = run_sync({"sync", "--loopback-pings"}, "loud");
   EXPECT_TRUE(Contains(loud, "airpg sync: 1 changed")) << loud;
+  // The catch-up: one end line per table (one page each), and none after it.
+  std::vector<std::string> catch_up = ProgressLines(loud, "sync");
+  EXPECT_EQ(catch_up.size(), 5u) << loud;
+  for (const std::string& line : catch_up) {
+    EXPECT_TRUE(Contains(line, " 1 pages ")) << line;
+    EXPECT_TRUE(Contains(line, "done in")) << line;
+  }
+  EXPECT_TRUE(Contains(loud, "sync  clients  ")) << loud;
   std::string quiet = run_sync({"sync", "--loopback-pings", "--quiet"}, "quiet");
   EXPECT_FALSE(Contains(quiet, " changed, ")) << quiet;
+  EXPECT_TRUE(ProgressLines(quiet, "sync").empty()) << quiet;
 }
 
 }  // namespace
