@@ -177,6 +177,21 @@ void RegisterPercentEncodedSecret(std::string_view secret) {
   RegisterSecret(LenientPercentDecode(secret));
 }
 
+void RegisterPassword(std::string_view password) {
+  for (const std::string& form : {std::string(password), LenientPercentDecode(password)}) {
+    if (form.size() >= kMinBarePasswordLength) RegisterSecret(form);
+  }
+}
+
+void RegisterUrlPassword(std::string_view url) {
+  std::optional<std::pair<size_t, size_t>> info = UserInfoSpan(url);
+  if (!info) return;
+  std::string_view userinfo = url.substr(info->first, info->second - info->first);
+  if (size_t colon = userinfo.find(':'); colon != std::string_view::npos) {
+    RegisterPassword(userinfo.substr(colon + 1));
+  }
+}
+
 void RegisterUrlSecrets(std::string_view url, bool query_values) {
   std::optional<std::pair<size_t, size_t>> info = UserInfoSpan(url);
   size_t rest = 0;

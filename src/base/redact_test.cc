@@ -63,6 +63,19 @@ TEST(RedactTest, UrlSecretsAreMaskedAsWrittenAndDecoded) {
   EXPECT_EQ(Redact("got slash/ed/pw"), "got ***");
 }
 
+TEST(RedactTest, PasswordsAreMaskedAnywhereOnlyWhenLongEnough) {
+  RegisterPassword("Long%41Password");
+  EXPECT_EQ(Redact("saw Long%41Password and LongAPassword"), "saw *** and ***");
+  RegisterPassword("short");
+  EXPECT_EQ(Redact("a short note"), "a short note");
+  EXPECT_EQ(Redact("password=short"), "password=***");
+  // The URL's password, never its user name.
+  RegisterUrlPassword("postgresql://alice-the-admin:Url-Pass-123@db/x");
+  EXPECT_EQ(Redact("alice-the-admin used Url-Pass-123"), "alice-the-admin used ***");
+  RegisterUrlPassword("postgresql://bob-the-builder@db/x");
+  EXPECT_EQ(Redact("bob-the-builder"), "bob-the-builder");
+}
+
 TEST(RedactTest, EndpointUrlUserInfoAndQueryValues) {
   EXPECT_EQ(RedactUrl("https://proxyuser:proxypass@proxy.example:8443/base?key=k3y-value&x=1#frag"),
             "https://***@proxy.example:8443/base?key=***&x=***#***");

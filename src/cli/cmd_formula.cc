@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include <fmt/core.h>
@@ -12,6 +13,7 @@
 #include "airtable/schema.h"
 #include "cli/airtable_access.h"
 #include "cli/base_checks.h"
+#include "cli/database.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "formula/civil_time.h"
@@ -20,8 +22,12 @@
 #include "formula/record.h"
 #include "formula/sql_compiler.h"
 #include "formula/type_checker.h"
-#include "mapping/naming.h"
+#include "mapping/catalog_view.h"
+#include "mapping/schema_plan.h"
+#include "pg/connection.h"
+#include "pg/embedded_cluster.h"
 #include "pg/quote.h"
+#include "sync/live_schema.h"
 
 namespace airpg::cli {
 namespace {
@@ -67,26 +73,75 @@ Result<std::optional<airtable::BaseSchema>> LoadSchema(const Result<Config>& con
   return std::optional<airtable::BaseSchema>(std::move(schema).value());
 }
 
-// The table to check against; an empty table without a schema.
-Result<airtable::Table> LoadTable(const Result<Config>& config, const FormulaOptions& options) {
-  AIRPG_ASSIGN_OR_RETURN(std::optional<airtable::BaseSchema> schema, LoadSchema(config, options));
-  if (!schema) {
+// The base's schema (nullopt without one) and the table to check against
+// (empty without a schema).
+struct Target {
+  std::optional<airtable::BaseSchema> schema;
+  airtable::Table table;
+};
+
+Result<Target> LoadTarget(const Result<Config>& config, const FormulaOptions& options) {
+  Target target;
+  AIRPG_ASSIGN_OR_RETURN(target.schema, LoadSchema(config, options));
+  if (!target.schema) {
     if (!options.table.empty()) {
       return InvalidArgumentError("--table needs --schema-file or --base");
     }
-    return airtable::Table{};
+    return target;
   }
   std::string source = options.base.empty() ? options.schema_file : options.base;
+  const std::vector<airtable::Table>& tables = target.schema->tables;
   if (options.table.empty()) {
-    if (schema->tables.size() == 1) return schema->tables.front();
-    return InvalidArgumentError(
-        fmt::format("{} has {} tables: name one with --table", source, schema->tables.size()));
+    if (tables.size() != 1) {
+      return InvalidArgumentError(
+          fmt::format("{} has {} tables: name one with --table", source, tables.size()));
+    }
+    target.table = tables.front();
+    return target;
   }
-  const airtable::Table* table = schema->FindTable(options.table);
+  const airtable::Table* table = target.schema->FindTable(options.table);
   if (table == nullptr) {
     return InvalidArgumentError(fmt::format("no table \"{}\" in {}", options.table, source));
   }
-  return *table;
+  target.table = *table;
+  return target;
+}
+
+// The names the catalog gave the base's tables and columns when it is
+// migrated into the configured database; none (a fresh migration's names)
+// when it is not, or the database cannot be reached. Only reads: connects
+// without creating the catalog or starting the embedded cluster.
+mapping::KnownNames CatalogNames(const Result<Config>& config, const FormulaOptions& options) {
+  if (options.base.empty() || !config.ok()) return {};
+  Result<std::string> base_id = ResolveBaseId(*config, options.base);
+  Result<DatabaseTarget> db = ResolveDatabase(*config);
+  if (!base_id.ok() || !db.ok()) return {};
+  if (db->embedded) {
+    pg::EmbeddedCluster cluster(EmbeddedOptionsFor(*config));
+    Result<pg::ClusterState> state = cluster.State();
+    if (!state.ok() || *state != pg::ClusterState::kRunning) return {};
+  }
+  Result<pg::Connection> conn = pg::Connection::Open(db->url);
+  if (!conn.ok()) return {};
+  Result<mapping::CatalogView> view = sync::ReadCatalogView(*conn, *base_id);
+  if (!view.ok()) return {};
+  return mapping::KnownNamesOf(*view);
+}
+
+// Column by field id, as the schema plan names them (mapping/schema_plan.h):
+// the same rules and catalog names migrate uses, so a single link is its FK
+// column (`client_id`), a renamed field keeps its column.
+Result<std::map<std::string, std::string>> ColumnsOf(const Result<Config>& config,
+                                                     const FormulaOptions& options,
+                                                     const Target& target) {
+  std::map<std::string, std::string> column_of;
+  if (!target.schema) return column_of;
+  AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan,
+                         mapping::PlanSchema(*target.schema, CatalogNames(config, options)));
+  const mapping::TablePlan* table = plan.FindTable(target.table.id);
+  if (table == nullptr) return InternalError("the plan lacks table " + target.table.id);
+  for (const mapping::FieldPlan& f : table->fields) column_of[f.field.id] = f.column_name;
+  return column_of;
 }
 
 // The formula's view of the table: field types, and result types of computed fields.
@@ -194,21 +249,18 @@ int Eval(const FormulaOptions& options, const formula::Node& root, const formula
   return kExitOk;
 }
 
-int Sql(const FormulaOptions& options, const formula::Node& root, const airtable::Table& table,
-        const formula::Schema& schema) {
-  // Columns named as a fresh migration names them (mapping/naming.h).
-  mapping::NameScope columns(mapping::BookkeepingColumns());
-  std::map<std::string, std::string> column_of;
-  for (const airtable::Field& f : table.fields) {
-    column_of[f.id] = columns.Take(mapping::SnakeCase(f.name, "f_", "field"));
-  }
+int Sql(const Result<Config>& config, const FormulaOptions& options, const formula::Node& root,
+        const Target& target, const formula::Schema& schema) {
+  Result<std::map<std::string, std::string>> column_of = ColumnsOf(config, options, target);
+  if (!column_of.ok()) return Fail(column_of.status(), ExitCodeFor(column_of.status()));
   formula::ColumnResolver resolve =
       [&](std::string_view name_or_id) -> Result<formula::ResolvedColumn> {
     const formula::FieldInfo* field = schema.Find(name_or_id);
     if (field == nullptr) {
       return InvalidArgumentError(fmt::format("unknown field \"{}\"", name_or_id));
     }
-    return formula::ResolvedColumn{"t." + pg::QuoteIdentifier(column_of[field->id]), *field, false};
+    return formula::ResolvedColumn{"t." + pg::QuoteIdentifier((*column_of)[field->id]), *field,
+                                   false};
   };
   Result<int64_t> now = NowMillis(options.now);
   if (!now.ok()) return Fail(now.status(), kExitUsage);
@@ -239,19 +291,19 @@ int Sql(const FormulaOptions& options, const formula::Node& root, const airtable
 }  // namespace
 
 int RunFormula(const Result<Config>& config, const FormulaOptions& options) {
-  Result<airtable::Table> table = LoadTable(config, options);
+  Result<Target> target = LoadTarget(config, options);
   // A bad flag or file is usage; Airtable unreachable or refusing the token is not.
-  if (!table.ok()) return Fail(table.status(), ExitCodeFor(table.status()));
+  if (!target.ok()) return Fail(target.status(), ExitCodeFor(target.status()));
   bool no_schema = options.schema_file.empty() && options.base.empty();
   formula::Schema schema = no_schema && options.action == "eval" && !options.record_json.empty()
                                ? SchemaFromRecord(options.record_json)
-                               : FormulaSchema(*table);
+                               : FormulaSchema(target->table);
   Result<formula::NodePtr> root = formula::Parse(options.formula);
   // The formula is the command's input: one that does not parse is bad input.
   if (!root.ok()) return Fail(root.status(), kExitUsage);
   if (options.action == "check") return Check(options, **root, schema);
   if (options.action == "eval") return Eval(options, **root, schema);
-  if (options.action == "sql") return Sql(options, **root, *table, schema);
+  if (options.action == "sql") return Sql(config, options, **root, *target, schema);
   return Fail(InvalidArgumentError("unknown formula action " + options.action), kExitUsage);
 }
 

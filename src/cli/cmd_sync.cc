@@ -7,7 +7,9 @@
 #include <array>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "blobs/stored_attachments.h"
 #include "cli/airtable_access.h"
@@ -137,7 +139,21 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
       return kExitUsage;
     }
   }
-  so.on_step = [](const sync::StepReport& r) {
+  // The first step is the catch-up (every table polled since the migration
+  // or the last sync): shown per table like migrate's load, then no more.
+  std::unique_ptr<ProgressReporter> progress = StderrProgress("sync", config);
+  bool catching_up = progress != nullptr;
+  if (catching_up) {
+    so.syncer.poll.on_progress = [&](const sync::PollProgress& p) {
+      if (!catching_up) return;
+      progress->Update({p.table_id, p.table_name, p.records, p.pages, std::nullopt, p.done, false});
+    };
+  }
+  so.on_step = [&](const sync::StepReport& r) {
+    if (catching_up) {
+      catching_up = false;
+      progress->Finish();
+    }
     if (QuietProgress() || r.changed + r.tombstoned + r.errors == 0) return;  // --quiet
     std::cerr << fmt::format("airpg sync: {} changed, {} deleted, {} payloads, {} requests{}\n",
                              r.changed, r.tombstoned, r.payloads, r.requests,

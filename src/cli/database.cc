@@ -58,7 +58,7 @@ Result<DatabaseTarget> ResolveDatabase(const Config& config) {
     Status valid = pg::ValidateConnInfo(*config.database_url);
     if (!valid.ok()) return valid.WithContext("DATABASE_URL");
     if (auto env = pg::EnvironmentFor(*config.database_url); env.ok()) {
-      if (auto it = env->find("PGPASSWORD"); it != env->end()) RegisterSecret(it->second);
+      if (auto it = env->find("PGPASSWORD"); it != env->end()) RegisterPassword(it->second);
       Status values = CheckOptionValues(*env);
       if (!values.ok()) return values.WithContext("DATABASE_URL");
     }

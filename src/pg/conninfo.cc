@@ -101,7 +101,7 @@ Status ValidateConnInfo(std::string_view conninfo) {
 }
 
 void RegisterConnInfoSecrets(std::string_view conninfo) {
-  RegisterUrlSecrets(conninfo, /*query_values=*/false);
+  RegisterUrlPassword(conninfo);
   // password=VALUE in a URI query or a key/value string, quoted or not.
   for (size_t pos = conninfo.find("password="); pos != std::string_view::npos;
        pos = conninfo.find("password=", pos + 1)) {
@@ -117,7 +117,7 @@ void RegisterConnInfoSecrets(std::string_view conninfo) {
     std::string_view value = conninfo.substr(start, end == std::string_view::npos
                                                         ? std::string_view::npos
                                                         : std::min(end, conninfo.size()) - start);
-    RegisterPercentEncodedSecret(value);
+    RegisterPassword(value);
   }
 }
 

@@ -18,9 +18,10 @@ namespace airpg::pg {
 Status ValidateConnInfo(std::string_view conninfo);
 
 // Registers the password of `conninfo` for redaction (base/redact.h) without
-// needing libpq to accept it: the URI's user info and any password= value,
-// as written and decoded. Call it before anything may print an error about
-// the string (a password with a raw '%' makes libpq quote it back).
+// needing libpq to accept it: the URI's password and any password= value, as
+// written and decoded, by RegisterPassword()'s rule (a short one is masked
+// only where it stands as a password). The user name is not a secret. Call it before anything may
+// print an error about the string (a password with a raw '%' makes libpq quote it back).
 void RegisterConnInfoSecrets(std::string_view conninfo);
 
 // The same connection with dbname replaced, as a key/value string.

@@ -35,8 +35,20 @@ TEST(ConnInfoTest, RegistersThePasswordWithoutLibpq) {
   EXPECT_EQ(Redact("libpq said \"Raw%Pass9\""), "libpq said \"***\"");
   RegisterConnInfoSecrets("host=db password='kv secret\\'s' user=app");
   EXPECT_EQ(Redact("echo kv secret\\'s"), "echo ***");
-  RegisterConnInfoSecrets("postgresql://db/prod?user=app&password=qu%41ry");
-  EXPECT_EQ(Redact("quAry qu%41ry"), "*** ***");
+  RegisterConnInfoSecrets("postgresql://db/prod?user=app&password=qu%41ry-value");
+  EXPECT_EQ(Redact("quAry-value qu%41ry-value"), "*** ***");
+}
+
+// The user name is not a secret, and a short password is masked only where it
+// stands as a password: our own messages keep their words.
+TEST(ConnInfoTest, UserNamesAndShortPasswordsLeaveOrdinaryWordsAlone) {
+  RegisterConnInfoSecrets("postgresql://airpg@/db?host=/tmp&port=5432");
+  RegisterConnInfoSecrets("postgresql://migrate:sync@db/prod");
+  RegisterConnInfoSecrets("host=db user=app password=status");
+  EXPECT_EQ(Redact("run `airpg migrate`, then `airpg sync` and `airpg status`"),
+            "run `airpg migrate`, then `airpg sync` and `airpg status`");
+  EXPECT_EQ(Redact("postgresql://migrate:sync@db/prod"), "postgresql://migrate:***@db/prod");
+  EXPECT_EQ(Redact("host=db user=app password=status"), "host=db user=app password=***");
 }
 
 TEST(ConnInfoTest, WithDatabaseReplacesOnlyTheDatabase) {

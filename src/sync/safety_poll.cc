@@ -79,7 +79,11 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
     auto& upserts = batch.Table(table_id).upserts;
     for (auto& r : page->records) upserts.push_back(std::move(r));
     for (auto& m : page->malformed) batch.Table(table_id).malformed.push_back(std::move(m));
+    if (options.on_progress) {
+      options.on_progress({table_id, table->table_name, result.read, result.requests, false});
+    }
   }
+  const int64_t pages = result.requests;  // before the apply adds its own requests
 
   // The watermark commits with the rows it covers.
   auto finish = [&](pg::Transaction& tx) -> Status {
@@ -96,6 +100,9 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
   };
   AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, conn, applier, std::move(batch), base.base_id,
                                       options.priority, result.applied, result.requests, finish));
+  if (options.on_progress) {
+    options.on_progress({table_id, table->table_name, result.read, pages, true});
+  }
   return result;
 }
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "airtable/client.h"
@@ -22,9 +23,21 @@
 
 namespace airpg::sync {
 
+// Where a poll of one table stands: after each page it read, and once more
+// (done) when what it read is applied. For progress output (`airpg sync`'s
+// first catch-up); the sync itself never needs it.
+struct PollProgress {
+  std::string table_id;
+  std::string table_name;  // in Postgres
+  int64_t records = 0;     // read so far
+  int64_t pages = 0;
+  bool done = false;
+};
+
 struct PollOptions {
   std::chrono::seconds overlap{60};
   airtable::Priority priority = airtable::Priority::kIncremental;
+  std::function<void(const PollProgress&)> on_progress;  // may be empty
 };
 
 struct PollResult {

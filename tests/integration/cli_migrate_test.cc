@@ -213,6 +213,36 @@ TEST(CliMigrateTest, Issue15SummaryDryRunRunsRollbackToAndAbandon) {
 // Issue 15: a migrate killed with SIGKILL leaves a run no process holds:
 // `runs` shows it `interrupted` (not `running`), and `runs abandon` drops its
 // staging schema and marks it.
+// `formula sql --base` names the columns migrate made: a single link is its
+// FK column, and a field renamed in Airtable since keeps the column the
+// catalog gave it.
+TEST(CliMigrateTest, FormulaSqlNamesTheMigratedColumns) {
+  AirpgProcess airpg;
+  DeltaSetup setup;
+  ASSERT_NO_FATAL_FAILURE(StartDelta(setup, airpg));
+  ProcessOutput migrate = airpg.Run({"migrate", "--base", kBase, "--quiet"});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  http::Client http;
+  auto renamed = http.Send(
+      "PATCH",
+      setup.emulator->url() + "/v0/meta/bases/" + kBase +
+          "/tables/tblClients0000001/fields/fldCliNotes000001",
+      {{"Content-Type", "application/json"}, {"Authorization", "Bearer patCliMigrateTest"}},
+      R"({"name": "Remarks"})");
+  ASSERT_TRUE(renamed.ok() && renamed->status == 200)
+      << (renamed.ok() ? renamed->body : renamed.status().ToString());
+
+  ProcessOutput link = airpg.Run(
+      {"formula", "sql", "IF({Client}, 1, 0)", "--base", kBase, "--table", "Registrations"});
+  EXPECT_EQ(link.exit_code, 0) << link.err;
+  EXPECT_TRUE(Contains(link.out, "t.\"client_id\"")) << link.out;
+  ProcessOutput kept =
+      airpg.Run({"formula", "sql", "{Remarks}", "--base", kBase, "--table", "Clients"});
+  EXPECT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_TRUE(Contains(kept.out, "t.\"notes\"")) << kept.out;
+  EXPECT_FALSE(Contains(kept.out, "remarks")) << kept.out;
+}
+
 TEST(CliMigrateTest, Issue15AKilledMigrateIsInterruptedAndCanBeAbandoned) {
   AirpgProcess airpg;
   DeltaSetup setup;

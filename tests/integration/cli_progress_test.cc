@@ -123,11 +123,13 @@ TEST(CliProgressTest, TerminalGetsALiveLineRedrawnInPlace) {
   EXPECT_TRUE(Contains(run->out, "\r\x1b[Kmigrate  clients  ")) << run->out;
   // A second migration expects the counts the first one read.
   EXPECT_TRUE(Contains(run->out, "migrate  clients  4/4 records  1 pages")) << run->out;
-  EXPECT_TRUE(Contains(run->out, "verify:        clean")) << run->out;  // the summary follows
+  EXPECT_TRUE(Contains(run->out, "records:       17 read from Airtable"))
+      << run->out;  // the summary
 }
 
-// `airpg sync` reports each step that changed something on stderr; --quiet
-// silences that too.
+// `airpg sync` shows its first catch-up per table (records and pages read)
+// like migrate, then reports each step that changed something on stderr;
+// --quiet silences both.
 TEST(CliProgressTest, QuietSyncPrintsNoStepLines) {
   AirpgProcess airpg;
   Delta setup;
@@ -173,8 +175,17 @@ TEST(CliProgressTest, QuietSyncPrintsNoStepLines) {
   };
   std::string loud = run_sync({"sync", "--loopback-pings"}, "loud");
   EXPECT_TRUE(Contains(loud, "airpg sync: 1 changed")) << loud;
+  // The catch-up: one end line per table (one page each), and none after it.
+  std::vector<std::string> catch_up = ProgressLines(loud, "sync");
+  EXPECT_EQ(catch_up.size(), 5u) << loud;
+  for (const std::string& line : catch_up) {
+    EXPECT_TRUE(Contains(line, " 1 pages ")) << line;
+    EXPECT_TRUE(Contains(line, "done in")) << line;
+  }
+  EXPECT_TRUE(Contains(loud, "sync  clients  ")) << loud;
   std::string quiet = run_sync({"sync", "--loopback-pings", "--quiet"}, "quiet");
   EXPECT_FALSE(Contains(quiet, " changed, ")) << quiet;
+  EXPECT_TRUE(ProgressLines(quiet, "sync").empty()) << quiet;
 }
 
 }  // namespace

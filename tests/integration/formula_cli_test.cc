@@ -1,6 +1,9 @@
 // `airpg formula check|eval|sql` as a user runs it against a real schema file.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "airpg_process.h"
 
 namespace airpg::testing {
@@ -58,6 +61,31 @@ TEST(FormulaCliTest, SqlBindsEveryLiteral) {
   EXPECT_TRUE(Contains(out.out, "t.\"on_display\"")) << out.out;
   EXPECT_TRUE(Contains(out.out, "$1 = ")) << out.out;
   EXPECT_FALSE(Contains(out.out.substr(0, out.out.find('\n')), "Zoë")) << out.out;
+}
+
+// A single-record link is stored as its FK column `<field>_id`: the SQL names
+// the column the schema plan gives it, as migrate does.
+TEST(FormulaCliTest, SqlNamesColumnsAsTheSchemaPlanDoes) {
+  const std::filesystem::path file =
+      std::filesystem::path(::testing::TempDir()) / "formula_single_link_schema.json";
+  std::ofstream(file) << R"({"tables":[
+    {"id":"tblProjects0000001","name":"Projects","primaryFieldId":"fldName00000000001","fields":[
+      {"id":"fldName00000000001","name":"Name","type":"singleLineText"},
+      {"id":"fldClient000000001","name":"Client","type":"multipleRecordLinks",
+       "options":{"linkedTableId":"tblClients00000001","isReversed":false,
+                  "prefersSingleRecordLink":true,"inverseLinkFieldId":"fldProjects0000001"}}]},
+    {"id":"tblClients00000001","name":"Clients","primaryFieldId":"fldCName0000000001","fields":[
+      {"id":"fldCName0000000001","name":"Name","type":"singleLineText"},
+      {"id":"fldProjects0000001","name":"Projects","type":"multipleRecordLinks",
+       "options":{"linkedTableId":"tblProjects0000001","isReversed":false,
+                  "prefersSingleRecordLink":false,"inverseLinkFieldId":"fldClient000000001"}}]}]})";
+  AirpgProcess airpg;
+  ProcessOutput out = airpg.Run({"formula", "sql", "IF({Client}, {Name}, \"none\")",
+                                 "--schema-file", file.string(), "--table", "Projects"});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_TRUE(Contains(out.out, "t.\"client_id\"")) << out.out;
+  EXPECT_TRUE(Contains(out.out, "t.\"name\"")) << out.out;
+  EXPECT_FALSE(Contains(out.out, "t.\"client\"")) << out.out;
 }
 
 }  // namespace
