@@ -258,15 +258,16 @@ Status MarkApplied(pg::Transaction& tx, int64_t id) {
 
 Result<std::set<std::string>> FieldsHeldBack(pg::Connection& conn, const std::string& table_id,
                                              const std::string& record_id,
-                                             const std::string& cells_json) {
+                                             const std::string& cells_json, bool hold_in_sync) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn.Exec("SELECT e.key FROM jsonb_each($3::jsonb) e WHERE EXISTS (SELECT 1 FROM "
-                "airpg.conflicts c WHERE c.table_id = $1 AND c.record_id = $2 AND c.field_id = "
-                "e.key AND c.status = 'open') OR EXISTS (SELECT 1 FROM airpg.field_sync_state s "
-                "WHERE s.table_id = $1 AND s.record_id = $2 AND s.field_id = e.key AND s.value = "
-                "e.value)",
-                {table_id, record_id, cells_json}));
+      conn.Exec(
+          "SELECT e.key FROM jsonb_each($3::jsonb) e WHERE EXISTS (SELECT 1 FROM "
+          "airpg.conflicts c WHERE c.table_id = $1 AND c.record_id = $2 AND c.field_id = "
+          "e.key AND c.status = 'open') OR ($4 AND EXISTS (SELECT 1 FROM airpg.field_sync_state "
+          "s WHERE s.table_id = $1 AND s.record_id = $2 AND s.field_id = e.key AND s.value "
+          "= e.value))",
+          {table_id, record_id, cells_json, hold_in_sync ? "true" : "false"}));
   std::set<std::string> out;
   for (int i = 0; i < rows.size(); ++i) out.emplace(rows.Get(i, 0));
   return out;

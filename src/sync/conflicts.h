@@ -115,12 +115,13 @@ Status MarkApplied(pg::Transaction& tx, int64_t id);
 
 // The fields of `cells_json` (a JSON object: field id → the cell Postgres
 // would send) that the outbound dispatch holds back for the record: those
-// parked in an open conflict (sent once resolved), and those whose value is
-// already the last value synced (Airtable holds it, or Airtable changed it
-// since and its value is on the way to Postgres: the three-way rule with only
-// Airtable changed).
+// parked in an open conflict (sent once resolved), and, with `hold_in_sync`
+// (authority both), those whose value is already the last value synced
+// (Airtable holds it, or Airtable changed it since and its value is on the
+// way to Postgres: the three-way rule with only Airtable changed). Under
+// authority postgres such a value is sent: it overwrites Airtable's edit.
 Result<std::set<std::string>> FieldsHeldBack(pg::Connection& conn, const std::string& table_id,
                                              const std::string& record_id,
-                                             const std::string& cells_json);
+                                             const std::string& cells_json, bool hold_in_sync);
 
 }  // namespace airpg::sync

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "base/sql_identifier.h"
+#include "mapping/cell_value.h"
+#include "pg/quote.h"
 #include "sync/conflicts.h"
 #include "sync/outbox_cells.h"
 #include "sync/outbox_store.h"
@@ -61,6 +63,68 @@ airtable::Record WithCells(const airtable::Record& record,
 
 std::string JsonList(const std::vector<std::string>& items) { return json(items).dump(); }
 
+// The fields decided here: plain columns (links, collaborators and
+// attachments are relations, sent whole by the dispatcher).
+bool Decided(const mapping::FieldPlan& f) {
+  using mapping::Storage;
+  const Storage s = f.column.storage;
+  return f.HasColumn() && WritableField(f) &&
+         (s == Storage::kColumn || s == Storage::kChoice || s == Storage::kChoiceArray);
+}
+
+// A column value → the cell in one canonical form ("null" for empty), so
+// both sides compare alike: Airtable omits false and empty cells, and
+// Postgres keeps a numeric's scale.
+std::string Canonical(const mapping::FieldPlan& f, const mapping::PgValue& value) {
+  Result<std::optional<std::string>> cell = mapping::PgToCell(f.field, f.column, value);
+  if (!cell.ok() || !*cell || **cell == "false" || **cell == "\"\"" || **cell == "[]") {
+    return "null";
+  }
+  return **cell;
+}
+
+// A column's value as Postgres prints it, canonical.
+std::string CanonicalCell(const mapping::FieldPlan& f, std::optional<std::string_view> text) {
+  mapping::PgValue value;
+  if (text) {
+    if (f.column.sql_type.ends_with("[]")) {
+      auto items = pg::ParseArray(*text);
+      if (!items.ok()) return "null";
+      value = mapping::PgValue::Array(std::move(items).value());
+    } else {
+      value = mapping::PgValue::Scalar(std::string(*text));
+    }
+  }
+  return Canonical(f, value);
+}
+
+// A column's value as to_jsonb printed it (an outbox row's old_row), canonical.
+std::string CanonicalJson(const mapping::FieldPlan& f, const std::optional<std::string>& text) {
+  if (!text) return "null";
+  json v = json::parse(*text, nullptr, false);
+  if (v.is_discarded() || v.is_null()) return "null";
+  if (v.is_array()) {
+    std::vector<std::optional<std::string>> items;
+    for (const auto& item : v) {
+      items.push_back(item.is_string() ? std::optional(item.get<std::string>())
+                                       : std::optional(item.dump()));
+    }
+    return Canonical(f, mapping::PgValue::Array(std::move(items)));
+  }
+  if (v.is_boolean()) return Canonical(f, mapping::PgValue::Scalar(v.get<bool>() ? "t" : "f"));
+  if (v.is_string()) return Canonical(f, mapping::PgValue::Scalar(v.get<std::string>()));
+  return Canonical(f, mapping::PgValue::Scalar(v.dump()));
+}
+
+// Airtable's cell in the same form: through the column value it maps to.
+std::string CanonicalAirtableCell(const mapping::FieldPlan& f,
+                                  std::optional<std::string_view> cell) {
+  if (!cell) return "null";
+  Result<mapping::PgValue> value = mapping::CellToPg(f.field, f.column, cell);
+  if (!value.ok()) return std::string(*cell);  // not representable: it differs
+  return Canonical(f, *value);
+}
+
 }  // namespace
 
 Result<InboundConflicts> InboundConflicts::Load(pg::Transaction& tx, const LiveBase& base) {
@@ -83,21 +147,39 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
   pg::Connection& conn = tx.connection();
   std::vector<std::string> ids;
   for (const airtable::Record* r : records) ids.push_back(r->id);
+  std::vector<const mapping::FieldPlan*> fields;
+  std::string columns;
+  for (const auto& f : table.fields) {
+    if (policy.Of(f.field.id) == Authority::kAirtable || !Decided(f)) continue;
+    fields.push_back(&f);
+    columns += fmt::format(", t.{}::text", QuoteIdentifier(f.column_name));
+  }
+  if (fields.empty()) return records;
   // The rows as Postgres holds them now (records without one are new: nothing to decide).
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn.Exec(fmt::format("SELECT airtable_id, id, to_jsonb(t)::text FROM {} t WHERE "
-                            "airtable_id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))",
-                            QualifiedName(base_->schema, table.table_name)),
+      conn.Exec(fmt::format("SELECT t.airtable_id, t.id{} FROM {} t WHERE t.airtable_id = "
+                            "ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))",
+                            columns, QualifiedName(base_->schema, table.table_name)),
                 {JsonList(ids)}));
-  std::map<std::string, std::pair<int64_t, json>> row_of;
+  struct Row {
+    int64_t id = 0;
+    std::vector<std::string> cells;  // canonical, one per field of `fields`
+  };
+  std::map<std::string, Row> row_of;
   std::vector<std::string> row_ids;
   for (int i = 0; i < rows.size(); ++i) {
-    row_of[std::string(rows.Get(i, 0))] = {std::stoll(std::string(rows.Get(i, 1))),
-                                           json::parse(rows.Get(i, 2), nullptr, false)};
+    Row& row = row_of[std::string(rows.Get(i, 0))];
+    row.id = std::stoll(std::string(rows.Get(i, 1)));
+    for (size_t k = 0; k < fields.size(); ++k) {
+      const int c = static_cast<int>(k) + 2;
+      row.cells.push_back(CanonicalCell(
+          *fields[k], rows.IsNull(i, c) ? std::nullopt : std::optional(rows.Get(i, c))));
+    }
     row_ids.emplace_back(rows.Get(i, 1));
   }
-  // Columns with a Postgres change not sent yet, and when it was committed.
+  // Columns with a Postgres change not sent yet, when it was committed, and
+  // the column's value before the first of them (both sides held it).
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows pending,
       conn.Exec("SELECT o.row_id, c, extract(epoch FROM max(o.created_at))::text, "
@@ -108,23 +190,23 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
                 {table.table_id, JsonList(row_ids)}));
   struct Pending {
     SyncTime committed;
-    json before;  // the column before the first pending change: both sides held it
+    std::optional<std::string> before;
   };
   std::map<std::pair<int64_t, std::string>, Pending> pending_at;
   for (int i = 0; i < pending.size(); ++i) {
     pending_at[{std::stoll(std::string(pending.Get(i, 0))), std::string(pending.Get(i, 1))}] = {
         FromEpoch(pending.Get(i, 2)),
-        pending.IsNull(i, 3) ? json() : json::parse(pending.Get(i, 3), nullptr, false)};
+        pending.IsNull(i, 3) ? std::nullopt : std::optional<std::string>(pending.Get(i, 3))};
   }
 
   std::vector<const airtable::Record*> out;
   for (const airtable::Record* record : records) {
     auto row = row_of.find(record->id);
-    if (row == row_of.end() || !row->second.second.is_object()) {
+    if (row == row_of.end()) {
       out.push_back(record);
       continue;
     }
-    const auto& [row_id, values] = row->second;
+    const int64_t row_id = row->second.id;
     SyncTime modified{};
     if (!table.modified_time_field_id.empty()) {
       if (auto cell = record->Cell(table.modified_time_field_id)) {
@@ -138,15 +220,12 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
       }
     }
     std::map<std::string, std::string> keep;  // field id → Postgres's cell
-    for (const auto& f : table.fields) {
+    for (size_t k = 0; k < fields.size(); ++k) {
+      const mapping::FieldPlan& f = *fields[k];
       const Authority authority = policy.Of(f.field.id);
-      if (authority == Authority::kAirtable || !f.HasColumn() || !WritableField(f)) continue;
       if (resolving_ == record->id + "/" + f.field.id) continue;
-      Result<std::optional<std::string>> pg_cell =
-          CellFromColumn(f, values.value(f.column_name, json()));
-      if (!pg_cell.ok() || !*pg_cell) continue;  // links, attachments: not decided here
-      auto cell = record->Cell(f.field.id);
-      std::string airtable_cell = cell ? std::string(*cell) : "null";
+      const std::string& pg_cell = row->second.cells[k];
+      const std::string airtable_cell = CanonicalAirtableCell(f, record->Cell(f.field.id));
       auto change = pending_at.find({row_id, f.column_name});
       const bool postgres_pending = change != pending_at.end();
       if (!postgres_pending && authority == Authority::kBoth) {
@@ -155,16 +234,13 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
       }
       // A field not synced since the migration: its base is what Postgres
       // held before its pending change, or holds now when it has none.
-      std::string base_cell = **pg_cell;
-      if (postgres_pending) {
-        Result<std::optional<std::string>> before = CellFromColumn(f, change->second.before);
-        if (before.ok() && *before) base_cell = **before;
-      }
+      std::string base_cell = pg_cell;
+      if (postgres_pending) base_cell = CanonicalJson(f, change->second.before);
       AIRPG_RETURN_IF_ERROR(
           SeedSynced(conn, base_->base_id, table.table_id, record->id, f.field.id, base_cell));
       FieldChange fc{base_->base_id, table.table_id,
                      record->id,     f.field.id,
-                     airtable_cell,  **pg_cell,
+                     airtable_cell,  pg_cell,
                      modified,       postgres_pending ? change->second.committed : SyncTime{}};
       AIRPG_ASSIGN_OR_RETURN(FieldDecision decision,
                              ResolveFieldChange(tx, fc, {authority, policy.conflict}));
@@ -175,12 +251,12 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
           agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
           break;
         case FieldAction::kToAirtable:
-          keep[f.field.id] = **pg_cell;
+          keep[f.field.id] = pg_cell;
           // A pending change sends it; else Airtable's edit is overwritten.
           if (!postgres_pending) overwrite_[{table.table_id, row_id}].push_back(f.column_name);
           break;
         case FieldAction::kPark:
-          keep[f.field.id] = **pg_cell;
+          keep[f.field.id] = pg_cell;
           break;
       }
     }

@@ -210,7 +210,8 @@ class OutboxDispatcher::Round {
       cells[field_id] = json::parse(cell, nullptr, false);
     }
     AIRPG_ASSIGN_OR_RETURN(std::set<std::string> held,
-                           FieldsHeldBack(conn_, w.table->table_id, w.record_id, cells.dump()));
+                           FieldsHeldBack(conn_, w.table->table_id, w.record_id, cells.dump(),
+                                          auth.authority == Authority::kBoth));
     std::erase_if(w.write.fields, [&](const auto& cell) { return held.count(cell.first) > 0; });
     return Status::Ok();
   }
