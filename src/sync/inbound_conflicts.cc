@@ -117,11 +117,17 @@ std::string CanonicalJson(const mapping::FieldPlan& f, const std::optional<std::
 }
 
 // Airtable's cell in the same form: through the column value it maps to.
+// The loader's text of some values is not Postgres's print (date-times):
+// when that does not convert back, Airtable's cell is its own canonical form
+// (the form PgToCell gives for Postgres's print of them).
 std::string CanonicalAirtableCell(const mapping::FieldPlan& f,
                                   std::optional<std::string_view> cell) {
   if (!cell) return "null";
   Result<mapping::PgValue> value = mapping::CellToPg(f.field, f.column, cell);
   if (!value.ok()) return std::string(*cell);  // not representable: it differs
+  if (value->is_null) return "null";
+  Result<std::optional<std::string>> back = mapping::PgToCell(f.field, f.column, *value);
+  if (!back.ok() || !*back) return std::string(*cell);
   return Canonical(f, *value);
 }
 
