@@ -137,8 +137,10 @@ Result<InboundConflicts> InboundConflicts::Load(pg::Transaction& tx, const LiveB
   AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(tx.connection(), base.base_id));
   InboundConflicts out(base, std::move(authority));
   AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
-                         tx.connection().Exec("SELECT current_setting('airpg.resolving', true)"));
+                         tx.connection().Exec("SELECT current_setting('airpg.resolving', true), "
+                                              "current_setting('airpg.echo', true) = 'on'"));
   if (rows.size() > 0 && !rows.IsNull(0, 0)) out.resolving_ = std::string(rows.Get(0, 0));
+  out.echo_ = rows.size() > 0 && !rows.IsNull(0, 1) && rows.Get(0, 1) == "t";
   return out;
 }
 
@@ -234,6 +236,12 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
       const std::string airtable_cell = CanonicalAirtableCell(f, record->Cell(f.field.id));
       auto change = pending_at.find({row_id, f.column_name});
       const bool postgres_pending = change != pending_at.end();
+      if (echo_ && postgres_pending && airtable_cell != pg_cell) {
+        // airpg's own answer, older than a Postgres change made since it
+        // was claimed: that change is pending and sends the newer value.
+        keep[f.field.id] = pg_cell;
+        continue;
+      }
       if (!postgres_pending && authority == Authority::kBoth) {
         agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
         continue;

@@ -51,6 +51,9 @@ class InboundConflicts {
   const LiveBase* base_;
   std::map<std::string, TableAuthority> authority_;
   std::string resolving_;  // "rec…/fld…" of a resolution being applied
+  // Applying airpg's own write's answer (airpg.echo on): a field Postgres
+  // changed again since the claim keeps Postgres's newer value.
+  bool echo_ = false;
   std::deque<airtable::Record> owned_;
   // table id, record id, field id, value JSON
   std::vector<std::tuple<std::string, std::string, std::string, std::string>> agreed_;

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 
+#include "airtable/transport.h"
 #include "emulated_base_test.h"
 #include "sync/authority.h"
 #include "sync/conflicts.h"
@@ -377,6 +378,52 @@ TEST_P(ResolutionSyncTest, ResolvedConflictsReachTheLosingSide) {
   }
 }
 
+// Runs `during` once, while the first PATCH is on its way (after it was
+// sent, before airpg hears the answer).
+class DuringPatch : public airtable::Transport {
+ public:
+  explicit DuringPatch(std::function<void()> during) : during_(std::move(during)) {}
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    Result<http::Response> response = inner_.Send(call);
+    if (call.method == "PATCH" && during_) {
+      during_();
+      during_ = nullptr;
+    }
+    return response;
+  }
+
+ private:
+  std::function<void()> during_;
+  airtable::CurlTransport inner_;
+};
+
+class EchoSyncTest : public ConflictSyncTest {};
+
+// Postgres changes a field again while airpg's write of its previous value
+// is in flight: airpg's own answer (the older value) neither overwrites the
+// newer value nor counts as a conflict; the newer value is sent next.
+TEST_P(EchoSyncTest, AnAnswerOlderThanAPostgresChangeKeepsTheNewerValue) {
+  const int i = 1;  // Edit::kPostgresOnly
+  EditInPostgres([&](int k) { return k == i; });
+  auto other = pg::Connection::Open(url());
+  ASSERT_TRUE(other.ok());
+  const std::string sql = fmt::format("UPDATE {} SET {} = 'newer' WHERE airtable_id = '{}'",
+                                      clients_, notes_, RecordId(i));
+  auto writer =
+      ClientThrough(std::make_unique<DuringPatch>([&] { ASSERT_TRUE(other->Run(sql).ok()); }));
+  sync::DispatchOptions options;
+  options.claim.owner = "test";
+  options.claim.debounce = std::chrono::milliseconds(0);
+  sync::OutboxDispatcher dispatcher(*writer, *dispatch_conn_, kDelta, options);
+  ASSERT_TRUE(dispatcher.RunOnce().ok());
+  EXPECT_EQ(PostgresSide()[RecordId(i)].notes, "newer");
+  EXPECT_EQ(AirtableSide(i).notes, PostgresNotes(i));
+  Settle();
+  EXPECT_EQ(PostgresSide()[RecordId(i)].notes, "newer");
+  EXPECT_EQ(AirtableSide(i).notes, "newer");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+}
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   return std::string(sync::AuthorityName(info.param.authority)) + "_" +
          std::string(sync::ConflictRuleName(info.param.rule));
@@ -389,6 +436,11 @@ INSTANTIATE_TEST_SUITE_P(Rules, ConflictSyncTest,
                                            Case{Authority::kBoth, ConflictRule::kManual},
                                            Case{Authority::kPostgres, ConflictRule::kLatest},
                                            Case{Authority::kPostgres, ConflictRule::kManual}),
+                         CaseName);
+
+INSTANTIATE_TEST_SUITE_P(Latest, EchoSyncTest,
+                         ::testing::Values(Case{Authority::kBoth, ConflictRule::kLatest},
+                                           Case{Authority::kBoth, ConflictRule::kAirtableWins}),
                          CaseName);
 
 // Only `manual` parks conflicts for an operator.
