@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <set>
+
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -136,6 +138,15 @@ Status RecordSynced(pg::Connection& conn, const std::string& base_id, const std:
       {base_id, table_id, record_id, field_id, value_json});
 }
 
+Status SeedSynced(pg::Connection& conn, const std::string& base_id, const std::string& table_id,
+                  const std::string& record_id, const std::string& field_id,
+                  const std::string& value_json) {
+  return conn.Run(
+      "INSERT INTO airpg.field_sync_state (base_id, table_id, record_id, field_id, value) "
+      "VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (table_id, record_id, field_id) DO NOTHING",
+      {base_id, table_id, record_id, field_id, value_json});
+}
+
 Result<std::optional<std::string>> LastSynced(pg::Connection& conn, const std::string& table_id,
                                               const std::string& record_id,
                                               const std::string& field_id) {
@@ -228,17 +239,38 @@ Result<std::vector<Conflict>> UnappliedResolutions(pg::Connection& conn,
 }
 
 Status MarkApplied(pg::Connection& conn, int64_t id) {
-  AIRPG_ASSIGN_OR_RETURN(Conflict c, GetConflict(conn, id));
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  AIRPG_RETURN_IF_ERROR(MarkApplied(tx, id));
+  return tx.Commit();
+}
+
+Status MarkApplied(pg::Transaction& tx, int64_t id) {
+  AIRPG_ASSIGN_OR_RETURN(Conflict c, GetConflict(tx.connection(), id));
   if (c.status != "resolved" || !c.resolved_value) {
     return FailedPreconditionError(fmt::format("conflict {} is not resolved", id));
   }
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
   AIRPG_RETURN_IF_ERROR(
       tx.Run("UPDATE airpg.conflicts SET applied_at = now() WHERE conflict_id = $1::bigint",
              {std::to_string(id)}));
-  AIRPG_RETURN_IF_ERROR(RecordSynced(tx.connection(), c.base_id, c.table_id, c.record_id,
-                                     c.field_id, *c.resolved_value));
-  return tx.Commit();
+  return RecordSynced(tx.connection(), c.base_id, c.table_id, c.record_id, c.field_id,
+                      *c.resolved_value);
+}
+
+Result<std::set<std::string>> FieldsHeldBack(pg::Connection& conn, const std::string& table_id,
+                                             const std::string& record_id,
+                                             const std::string& cells_json, bool hold_in_sync) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec(
+          "SELECT e.key FROM jsonb_each($3::jsonb) e WHERE EXISTS (SELECT 1 FROM "
+          "airpg.conflicts c WHERE c.table_id = $1 AND c.record_id = $2 AND c.field_id = "
+          "e.key AND c.status = 'open') OR ($4 AND EXISTS (SELECT 1 FROM airpg.field_sync_state "
+          "s WHERE s.table_id = $1 AND s.record_id = $2 AND s.field_id = e.key AND s.value "
+          "= e.value))",
+          {table_id, record_id, cells_json, hold_in_sync ? "true" : "false"}));
+  std::set<std::string> out;
+  for (int i = 0; i < rows.size(); ++i) out.emplace(rows.Get(i, 0));
+  return out;
 }
 
 }  // namespace airpg::sync

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,12 @@ Status RecordSynced(pg::Connection& conn, const std::string& base_id, const std:
                     const std::string& record_id, const std::string& field_id,
                     const std::string& value_json);
 
+// Records `value_json` as the field's base only when none is recorded yet (a
+// field not synced since the migration: the value both sides then held).
+Status SeedSynced(pg::Connection& conn, const std::string& base_id, const std::string& table_id,
+                  const std::string& record_id, const std::string& field_id,
+                  const std::string& value_json);
+
 // The last value synced for the field; nullopt when it never was.
 Result<std::optional<std::string>> LastSynced(pg::Connection& conn, const std::string& table_id,
                                               const std::string& record_id,
@@ -103,5 +110,18 @@ Result<std::vector<Conflict>> UnappliedResolutions(pg::Connection& conn,
 
 // Marks a resolution applied and records its value as the field's base.
 Status MarkApplied(pg::Connection& conn, int64_t id);
+// The same in the caller's transaction (with the write that applied it).
+Status MarkApplied(pg::Transaction& tx, int64_t id);
+
+// The fields of `cells_json` (a JSON object: field id → the cell Postgres
+// would send) that the outbound dispatch holds back for the record: those
+// parked in an open conflict (sent once resolved), and, with `hold_in_sync`
+// (authority both), those whose value is already the last value synced
+// (Airtable holds it, or Airtable changed it since and its value is on the
+// way to Postgres: the three-way rule with only Airtable changed). Under
+// authority postgres such a value is sent: it overwrites Airtable's edit.
+Result<std::set<std::string>> FieldsHeldBack(pg::Connection& conn, const std::string& table_id,
+                                             const std::string& record_id,
+                                             const std::string& cells_json, bool hold_in_sync);
 
 }  // namespace airpg::sync

@@ -9,9 +9,11 @@
 #include "base/log.h"
 #include "base/sql_identifier.h"
 #include "pg/transaction.h"
+#include "sync/conflicts.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_cells.h"
 #include "sync/outbox_echo.h"
+#include "sync/outbox_resolutions.h"
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -61,11 +63,24 @@ class OutboxDispatcher::Round {
       return FailedPreconditionError(
           fmt::format("writes to base {} are stopped: {}", d_.base_id_, stopped.Get(0, 0)));
     }
+    // Conflicts resolved by an operator reach their losing side first.
+    AIRPG_ASSIGN_OR_RETURN(std::vector<Conflict> resolved,
+                           UnappliedResolutions(conn_, d_.base_id_));
+    bool loaded = false;
+    if (!resolved.empty()) {
+      AIRPG_ASSIGN_OR_RETURN(base_, LoadLiveBase(conn_, d_.base_id_));
+      loaded = true;
+      AIRPG_ASSIGN_OR_RETURN(report_.resolutions,
+                             ApplyResolutions(d_.client_, conn_, base_, echo_, resolved));
+      report_.requests += report_.resolutions;
+    }
     AIRPG_ASSIGN_OR_RETURN(std::vector<OutboxChange> changes,
                            ClaimChanges(conn_, d_.base_id_, d_.options_.claim));
     report_.claimed = static_cast<int64_t>(changes.size());
     if (changes.empty()) return report_;
-    AIRPG_ASSIGN_OR_RETURN(base_, LoadLiveBase(conn_, d_.base_id_));
+    if (!loaded) {
+      AIRPG_ASSIGN_OR_RETURN(base_, LoadLiveBase(conn_, d_.base_id_));
+    }
     AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
     Group(changes);
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
@@ -171,9 +186,7 @@ class OutboxDispatcher::Round {
       AIRPG_ASSIGN_OR_RETURN(std::string key_field, d_.KeyField(*w.table));
       w.write.fields.emplace_back(key_field, json(w.key).dump());
     }
-    if (w.op == Op::kUpdate && auth->second.authority == Authority::kBoth) {
-      AIRPG_RETURN_IF_ERROR(ResolveConflicts(w, auth->second));
-    }
+    if (w.op == Op::kUpdate) AIRPG_RETURN_IF_ERROR(ResolveConflicts(w, auth->second));
     if (w.op == Op::kUpdate && w.write.fields.empty()) {
       if (!w.unresolved.empty()) return FollowUpOnly(w);
       return Drop(w, "");  // nothing Airtable holds changed
@@ -181,11 +194,26 @@ class OutboxDispatcher::Round {
     return Status::Ok();
   }
 
-  // Where both sides may write: the resolver decides per field (the seam
-  // for H8's three-way rules); without one the Postgres values are sent.
+  // The three-way rules, outbound side: a field parked in an open conflict
+  // waits for its resolution, and a field whose value is already the last
+  // one synced is not sent (Airtable holds it, or changed it since and the
+  // inbound apply brings Airtable's value). A field both sides changed is
+  // decided where Airtable's edit arrives (inbound_conflicts.h), while this
+  // change is pending. A custom resolver replaces this.
   Status ResolveConflicts(RecordWork& w, const TableAuthority& auth) {
-    if (!d_.options_.resolve_conflicts) return Status::Ok();
-    return d_.options_.resolve_conflicts(auth, w.row_id, w.write);
+    if (d_.options_.resolve_conflicts) {
+      return d_.options_.resolve_conflicts(auth, w.row_id, w.write);
+    }
+    if (w.write.fields.empty()) return Status::Ok();
+    json cells = json::object();
+    for (const auto& [field_id, cell] : w.write.fields) {
+      cells[field_id] = json::parse(cell, nullptr, false);
+    }
+    AIRPG_ASSIGN_OR_RETURN(std::set<std::string> held,
+                           FieldsHeldBack(conn_, w.table->table_id, w.record_id, cells.dump(),
+                                          auth.authority == Authority::kBoth));
+    std::erase_if(w.write.fields, [&](const auto& cell) { return held.count(cell.first) > 0; });
+    return Status::Ok();
   }
 
   Status BuildFields(RecordWork& w, const TableAuthority& auth) {

@@ -38,10 +38,10 @@ struct DispatchOptions {
   // share of its live rows (and more than 10) are held as dead letters
   // ("mass delete held") until an operator replays them.
   double max_delete_share = 0.20;
-  // The conflict seam (H8's three-way resolver plugs in here): called for
-  // each update of a table whose authority is `both` before it is sent, it
-  // may take fields out of `write` (Airtable's value wins, or the field is
-  // parked in airpg.conflicts). Unset: the Postgres values are sent.
+  // A custom conflict seam: called for each update of a table Postgres
+  // writes before it is sent, it may take fields out of `write`. Unset: the
+  // three-way rules hold back parked fields and fields already in sync
+  // (conflicts.h FieldsHeldBack).
   std::function<Status(const TableAuthority& table, int64_t row_id, airtable::RecordWrite& write)>
       resolve_conflicts;
 };
@@ -52,6 +52,7 @@ struct DispatchReport {
   int64_t dead = 0;         // changes dead-lettered
   int64_t rescheduled = 0;  // changes given back for later
   int64_t requests = 0;     // write requests sent
+  int64_t resolutions = 0;  // resolved conflicts applied to their losing side
 };
 
 class OutboxDispatcher {

@@ -12,6 +12,7 @@
 #include "pg/catalog_users.h"
 #include "pg/quote.h"
 #include "sync/dead_letters.h"
+#include "sync/inbound_conflicts.h"
 #include "sync/link_writer.h"
 #include "sync/row_upsert.h"
 
@@ -292,6 +293,8 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
   // whole batch is in.
   AIRPG_RETURN_IF_ERROR(tx.Run("SET CONSTRAINTS ALL DEFERRED"));
 
+  // Tables Postgres writes too: the conflict rules decide Airtable's edits first.
+  AIRPG_ASSIGN_OR_RETURN(InboundConflicts conflicts, InboundConflicts::Load(tx, base_));
   std::vector<PreparedTable> tables;
   std::vector<pg::UserRow> users;
   for (const TableChanges& changes : batch.tables) {
@@ -300,7 +303,9 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
     PreparedTable t{plan, &changes, {}, {}};
     std::set<std::string_view> known;
     for (const auto& f : plan->fields) known.insert(f.field.id);
-    for (const airtable::Record* record : LastOfEach(changes.upserts)) {
+    AIRPG_ASSIGN_OR_RETURN(std::vector<const airtable::Record*> decided,
+                           conflicts.Decide(tx, *plan, changes, LastOfEach(changes.upserts)));
+    for (const airtable::Record* record : decided) {
       RecordRow row = mapping::ConvertRecord(*plan, *record);
       // No lastModifiedTime field to say it: the payload that changed it does.
       if (auto at = changes.changed_at.find(record->id);
@@ -367,6 +372,7 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
                                          t.failures, options_.link_attempts));
     stats.failed_cells += open;
   }
+  AIRPG_RETURN_IF_ERROR(conflicts.Finish(tx));
   // What this batch brought or removed needs no second read.
   for (const PreparedTable& t : tables) {
     auto it = stats.touched.find(t.plan->table_id);

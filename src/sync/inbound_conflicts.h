@@ -1,0 +1,64 @@
+// InboundConflicts: the conflict rules at the inbound apply (issue 16). For a
+// table Postgres may write, each field of a record Airtable changed is
+// decided by ResolveFieldChange (conflicts.h) against its last synced value
+// when Postgres also has a pending change of it (airpg.outbox), or always
+// under authority `postgres`. Where Postgres keeps its value (it wins, or the
+// field is parked) the record's cell is replaced by Postgres's before the
+// apply, so the row keeps it; an Airtable edit under authority `postgres` is
+// queued to be overwritten. After the apply, the values both sides now hold
+// become the fields' base (airpg.field_sync_state).
+// A field being resolved by `airpg conflicts resolve` (the transaction's
+// airpg.resolving setting, "rec…/fld…") is left to that resolution.
+// No network call. Single-thread, one per Apply.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "airtable/record.h"
+#include "base/result.h"
+#include "pg/transaction.h"
+#include "sync/authority.h"
+#include "sync/change_batch.h"
+#include "sync/record_applier.h"
+
+namespace airpg::sync {
+
+class InboundConflicts {
+ public:
+  // Loads the base's authority matrix (one query).
+  static Result<InboundConflicts> Load(pg::Transaction& tx, const LiveBase& base);
+
+  // The records to apply in place of `records` (the changes of `table`):
+  // the same pointers where nothing is decided, else records this object
+  // owns (valid while it lives) with Postgres's cells where Postgres keeps
+  // its value.
+  Result<std::vector<const airtable::Record*>> Decide(
+      pg::Transaction& tx, const mapping::TablePlan& table, const TableChanges& changes,
+      const std::vector<const airtable::Record*>& records);
+
+  // After the apply: records the agreed values as the fields' base and
+  // queues the fields Postgres overwrites in Airtable.
+  Status Finish(pg::Transaction& tx);
+
+ private:
+  InboundConflicts(const LiveBase& base, std::map<std::string, TableAuthority> authority)
+      : base_(&base), authority_(std::move(authority)) {}
+
+  const LiveBase* base_;
+  std::map<std::string, TableAuthority> authority_;
+  std::string resolving_;  // "rec…/fld…" of a resolution being applied
+  // Applying airpg's own write's answer (airpg.echo on): a field Postgres
+  // changed again since the claim keeps Postgres's newer value.
+  bool echo_ = false;
+  std::deque<airtable::Record> owned_;
+  // table id, record id, field id, value JSON
+  std::vector<std::tuple<std::string, std::string, std::string, std::string>> agreed_;
+  // table id, row id → columns to push (Postgres overwrites Airtable's edit)
+  std::map<std::pair<std::string, int64_t>, std::vector<std::string>> overwrite_;
+};
+
+}  // namespace airpg::sync
