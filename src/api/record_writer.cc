@@ -58,6 +58,11 @@ ApiError FromStatus(const Status& status) {
   }
 }
 
+struct FoundRow {
+  int64_t row_id = 0;
+  std::string airtable_id;  // "" until the outbox pushed a Postgres-born row
+};
+
 // One record's values as columns to set, and links to replace.
 struct RowWrite {
   std::vector<std::pair<std::string, pg::Param>> columns;  // column → value (SQL NULL: clear)
@@ -76,16 +81,18 @@ class Writer {
 
   // The live row of `record_id`: its Airtable id, or the id reserved at its
   // create (before or after the outbox pushed it). nullopt: none.
-  Result<std::optional<int64_t>> FindRow(const TablePlan& t, const std::string& record_id) {
+  Result<std::optional<FoundRow>> FindRow(const TablePlan& t, const std::string& record_id) {
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows rows,
-        tx_.Exec(fmt::format("SELECT t.id FROM {} t WHERE t.deleted_at IS NULL AND (t.airtable_id "
-                             "= $1 OR t.id = (SELECT k.row_id FROM airpg.outbox_keys k WHERE "
-                             "k.table_id = $2 AND k.airpg_key = $1))",
+        tx_.Exec(fmt::format("SELECT t.id, coalesce(t.airtable_id, '') FROM {} t WHERE "
+                             "t.deleted_at IS NULL AND (t.airtable_id = $1 OR t.id = (SELECT "
+                             "k.row_id FROM airpg.outbox_keys k WHERE k.table_id = $2 AND "
+                             "k.airpg_key = $1))",
                              Relation(t)),
                  {record_id, t.table_id}));
-    if (rows.empty()) return std::optional<int64_t>();
-    return std::optional<int64_t>(std::stoll(std::string(rows.Get(0, 0))));
+    if (rows.empty()) return std::optional<FoundRow>();
+    return std::optional<FoundRow>(
+        FoundRow{std::stoll(std::string(rows.Get(0, 0))), std::string(rows.Get(0, 1))});
   }
 
   // The cells of one record (`fields` object) as the row's values. `replace`:
@@ -174,13 +181,13 @@ class Writer {
 
  private:
   ApiResult<int64_t> LinkTarget(const TablePlan& to, const std::string& record_id) {
-    Result<std::optional<int64_t>> row = FindRow(to, record_id);
+    Result<std::optional<FoundRow>> row = FindRow(to, record_id);
     if (!row.ok()) return FromStatus(row.status());
     if (!*row) {
       return InvalidValue(
           fmt::format("Record ID {} does not exist in table {}", record_id, to.airtable_name));
     }
-    return **row;
+    return (*row)->row_id;
   }
 
   // One field's cell into `out`; `value` null: clear it.
@@ -237,9 +244,25 @@ class Writer {
           "Field \"{}\" is not written through airpg serve yet: route this table to airtable",
           field));
     }
-    std::optional<std::string> cell;
-    if (value != nullptr) cell = value->dump();
-    if (value != nullptr && typecast_ && value->is_string()) {
+    if (value == nullptr) {
+      // Cleared: NULL, or the column's default where it may not be NULL
+      // (a checkbox's false), as Airtable reads an empty cell.
+      bool fallback = f.column.not_null && !f.column.default_sql.empty();
+      out.columns.emplace_back(f.column_name,
+                               fallback ? pg::Param(f.column.default_sql) : pg::Param());
+      return true;
+    }
+    if (f.column.storage == Storage::kUser) {
+      // A collaborator: its usr… id (the column's FK to airpg.users checks it).
+      if (!value->is_object() || !value->contains("id") || !(*value)["id"].is_string()) {
+        return InvalidValue(
+            fmt::format("Field \"{}\" needs a collaborator object with an id", field));
+      }
+      out.columns.emplace_back(f.column_name, pg::Param((*value)["id"].get<std::string>()));
+      return true;
+    }
+    std::optional<std::string> cell = value->dump();
+    if (typecast_ && value->is_string()) {
       // typecast: a string for a number, checkbox or multiple select.
       const std::string& s = value->get_ref<const std::string&>();
       if (f.column.storage == Storage::kChoiceArray) cell = Json::array({s}).dump();
@@ -365,7 +388,7 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
     if (delete_ids.size() > kMaxRecords) return TooMany(delete_ids.size(), "deleted");
     Json records = Json::array();
     for (const std::string& id : delete_ids) {
-      Result<std::optional<int64_t>> row = writer.FindRow(table, id);
+      Result<std::optional<FoundRow>> row = writer.FindRow(table, id);
       if (!row.ok()) return FromStatus(row.status());
       if (!*row) {
         if (single) return airtable::wire::ModelNotFound();
@@ -374,7 +397,7 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
       // A tombstone, as inbound sync deletes: the outbox sends the delete.
       Status deleted = tx.Run(fmt::format("UPDATE {} SET deleted_at = now() WHERE id = $1::bigint",
                                           writer.Relation(table)),
-                              {std::to_string(**row)});
+                              {std::to_string((*row)->row_id)});
       if (!deleted.ok()) return FromStatus(deleted);
       records.push_back({{"deleted", true}, {"id", id}});
     }
@@ -437,10 +460,12 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
           "and a \"fields\" object for cell values.");
     }
     if (!create && !record_id.empty()) {
-      Result<std::optional<int64_t>> found = writer.FindRow(table, record_id);
+      Result<std::optional<FoundRow>> found = writer.FindRow(table, record_id);
       if (!found.ok()) return FromStatus(found.status());
       if (!*found) return airtable::wire::ModelNotFound();
-      row = *found;
+      row = (*found)->row_id;
+      // Once pushed, the record answers under Airtable's id.
+      if (!(*found)->airtable_id.empty()) record_id = (*found)->airtable_id;
     }
     if (!create && record_id.empty()) {
       // Upsert: the row whose merge fields equal the given cells.
