@@ -381,10 +381,20 @@ ApiError InvalidOffset(const std::string& offset) {
 
 }  // namespace
 
-ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
-                                   const TablePlan& table, const ListParams& params,
-                                   int64_t now_millis, const QueryObserver& observe) {
+namespace {
+
+// A list request planned: request → plan, before any query runs.
+struct ListPlan {
   RenderOptions render;
+  Query q;
+  Filter filter;
+  std::vector<std::string> fingerprint;
+};
+
+ApiResult<ListPlan> PlanList(const ApiBase& base, const TablePlan& table, const ListParams& params,
+                             int64_t now_millis) {
+  ListPlan plan;
+  RenderOptions& render = plan.render;
   render.by_field_id = params.return_fields_by_field_id;
   render.string_format = params.cell_format == "string";
   render.comment_count = params.comment_count;
@@ -403,8 +413,10 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
                              "airtable)");
   }
 
-  Query q = BaseQuery(base, table);
-  std::vector<std::string> fingerprint = {table.table_id, params.filter_by_formula};
+  Query& q = plan.q;
+  q = BaseQuery(base, table);
+  std::vector<std::string>& fingerprint = plan.fingerprint;
+  fingerprint = {table.table_id, params.filter_by_formula};
   for (const ListParams::Sort& sort : params.sort) {
     const FieldPlan* f = FindField(table, sort.field);
     if (f == nullptr) return airtable::wire::UnknownFieldName(sort.field);
@@ -414,7 +426,6 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
       key.sql = "t." + QuoteIdentifier(f->column_name);
       key.cast = f->column.sql_type;
     } else {
-      std::vector<pg::Param> extra;
       std::string text = f->HasColumn() && !f->column.cell_array && !IsLink(*f)
                              ? "t." + QuoteIdentifier(f->column_name) + "::text"
                              : CellExpression(base.schema, base.plan, *f, q.params);
@@ -425,10 +436,32 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
     q.sort.push_back(std::move(key));
   }
 
-  Filter filter;
   if (!params.filter_by_formula.empty()) {
-    WIRE_ASSIGN_OR_RETURN(filter, PlanFilter(q, table, params.filter_by_formula, now_millis));
+    WIRE_ASSIGN_OR_RETURN(plan.filter, PlanFilter(q, table, params.filter_by_formula, now_millis));
   }
+  return plan;
+}
+
+}  // namespace
+
+ApiResult<ListStatement> PlanListStatement(const ApiBase& base, const TablePlan& table,
+                                           const ListParams& params, int64_t now_millis) {
+  WIRE_ASSIGN_OR_RETURN(ListPlan plan, PlanList(base, table, params, now_millis));
+  ListStatement out;
+  out.sql = PageSql(plan.q, nullptr, 101);
+  out.params = plan.q.params;
+  out.filter_in_sql = plan.filter.in_sql || !plan.filter.root;
+  return out;
+}
+
+ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
+                                   const TablePlan& table, const ListParams& params,
+                                   int64_t now_millis, const QueryObserver& observe) {
+  WIRE_ASSIGN_OR_RETURN(ListPlan plan, PlanList(base, table, params, now_millis));
+  const RenderOptions& render = plan.render;
+  const Query& q = plan.q;
+  const Filter& filter = plan.filter;
+  const std::vector<std::string>& fingerprint = plan.fingerprint;
 
   std::optional<KeysetToken> after;
   int64_t remaining = params.max_records && *params.max_records > 0 ? *params.max_records : -1;
