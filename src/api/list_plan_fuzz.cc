@@ -31,17 +31,17 @@ namespace {
 
 // A table with a field of each kind a list can sort or filter on; names
 // with quotes, semicolons and formula syntax in them.
-constexpr char kMeta[] = R"({"tables":[{"id":"tblFuzz0000000001","name":"Fuzz; DROP",
+constexpr char kMeta[] = R"json({"tables":[{"id":"tblFuzz0000000001","name":"Fuzz; DROP",
 "primaryFieldId":"fldName0000000001","fields":[
 {"id":"fldName0000000001","name":"Na\"me'; --","type":"singleLineText"},
 {"id":"fldNum00000000001","name":"Amount","type":"number","options":{"precision":2}},
-{"id":"fldDate0000000001","name":"When {x}","type":"date","options":{"dateFormat":{"name":"iso","format":"YYYY-MM-DD"}}},
+{"id":"fldDate0000000001","name":"When (x)","type":"date","options":{"dateFormat":{"name":"iso","format":"YYYY-MM-DD"}}},
 {"id":"fldDone0000000001","name":"Done","type":"checkbox","options":{"icon":"check","color":"greenBright"}},
 {"id":"fldTier0000000001","name":"Tier","type":"singleSelect","options":{"choices":[{"id":"selA","name":"A'"},{"id":"selB","name":"B"}]}},
 {"id":"fldTags0000000001","name":"Tags","type":"multipleSelects","options":{"choices":[{"id":"selC","name":"C"}]}},
 {"id":"fldLink0000000001","name":"Friends","type":"multipleRecordLinks","options":{"linkedTableId":"tblFuzz0000000001","isReversed":false,"prefersSingleRecordLink":false}},
 {"id":"fldForm0000000001","name":"Twice","type":"formula","options":{"formula":"{fldNum00000000001}*2","isValid":true,"referencedFieldIds":["fldNum00000000001"],"result":{"type":"number","options":{"precision":0}}}}
-]}]})";
+]}]})json";
 
 const airpg::api::ApiBase& Base() {
   static const airpg::api::ApiBase base = [] {
@@ -89,21 +89,30 @@ void Check(const airpg::api::ListStatement& statement) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view input(reinterpret_cast<const char*>(data), size);
+// Whether `input` was planned into a statement (which then passed the
+// checks); false when the request was refused. list_plan_fuzz_test.cc uses it.
+bool ListPlanFuzzPlans(std::string_view input) {
   const airpg::api::ApiBase& base = Base();
   const airpg::mapping::TablePlan& table = base.plan.tables.front();
   airpg::airtable::wire::ApiResult<airpg::airtable::wire::ListParams> params =
       !input.empty() && input.front() == '{'
           ? [&] {
               auto body = airpg::airtable::wire::Json::parse(input, nullptr, false);
-              if (body.is_discarded()) return airpg::airtable::wire::ApiResult<
-                  airpg::airtable::wire::ListParams>(airpg::airtable::wire::BadJson());
+              if (body.is_discarded()) {
+                return airpg::airtable::wire::ApiResult<airpg::airtable::wire::ListParams>(
+                    airpg::airtable::wire::BadJson());
+              }
               return airpg::airtable::wire::ParseListBody(body, {});
             }()
           : airpg::airtable::wire::ParseListQuery(airpg::http::ParseQuery(input));
-  if (!params.ok()) return 0;
+  if (!params.ok()) return false;
   auto statement = airpg::api::PlanListStatement(base, table, *params, 1700000000000);
-  if (statement.ok()) Check(*statement);
+  if (!statement.ok()) return false;
+  Check(*statement);
+  return true;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  ListPlanFuzzPlans(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }
