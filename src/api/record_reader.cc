@@ -120,6 +120,8 @@ struct Query {
   std::vector<std::string> where;
   std::string from;
   std::string cells;
+  std::string table_param;    // $n holding the table id
+  std::string record_id_sql;  // the record's id over `t`
 };
 
 constexpr int kFirstKey = 3;  // after id, airtable_id, created millis
@@ -132,7 +134,22 @@ Query BaseQuery(const ApiBase& base, const TablePlan& table) {
     q.fields.push_back(&f);
   }
   q.from = QualifiedName(base.schema, table.table_name);
-  q.where = {"t.deleted_at IS NULL", "t.airtable_id IS NOT NULL", "$1::text IS NOT NULL"};
+  q.params.push_back(table.table_id);
+  q.table_param = "$" + std::to_string(q.params.size());
+  // A row `airpg serve` created answers under its reserved id until the
+  // outbox gives it Airtable's (record_writer.h). Reserved ids have
+  // Airtable's 17 characters; the outbox's own keys (rows other writers
+  // made) are UUIDs, and those rows stay unlisted until pushed.
+  std::string reserved = fmt::format(
+      "SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id = {} AND length(k.airpg_key) = 17",
+      q.table_param);
+  q.record_id_sql = fmt::format(
+      "coalesce(t.airtable_id, (SELECT k.airpg_key FROM airpg.outbox_keys k WHERE k.table_id = {} "
+      "AND k.row_id = t.id AND length(k.airpg_key) = 17))",
+      q.table_param);
+  q.where = {"t.deleted_at IS NULL",
+             fmt::format("(t.airtable_id IS NOT NULL OR t.id IN ({}))", reserved),
+             "$1::text IS NOT NULL"};
   return q;
 }
 
@@ -186,10 +203,10 @@ std::string PageSql(Query& q, const KeysetToken* after, int limit) {
   // The page's rows are chosen first; the cells (links, attachments:
   // subqueries) are computed over those rows only.
   return fmt::format(
-      "SELECT t.id, t.airtable_id, coalesce((extract(epoch FROM t.airtable_created_time) * "
+      "SELECT t.id, {}, coalesce((extract(epoch FROM t.airtable_created_time) * "
       "1000)::bigint, 0){}{} FROM (SELECT t.* FROM {} t WHERE {} ORDER BY {}t.id LIMIT {}) t "
       "ORDER BY {}t.id",
-      keys, q.cells, q.from, conditions, order, limit, order);
+      q.record_id_sql, keys, q.cells, q.from, conditions, order, limit, order);
 }
 
 struct Row {
@@ -520,7 +537,11 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
 ApiResult<std::string> GetRecord(pg::Connection& conn, const ApiBase& base, const TablePlan& table,
                                  const std::string& record_id, const RenderOptions& options) {
   Query q = BaseQuery(base, table);
-  q.where.push_back("t.airtable_id = " + Param(q, record_id));
+  std::string id = Param(q, record_id);
+  q.where.push_back(fmt::format(
+      "(t.airtable_id = {0} OR t.id = (SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id "
+      "= {1} AND k.airpg_key = {0}))",
+      id, q.table_param));
   std::string sql = PageSql(q, nullptr, 1);
   WIRE_ASSIGN_OR_RETURN(std::vector<Row> rows, Fetch(conn, q, sql));
   // As Airtable (and the emulator by default): a missing record is 403.

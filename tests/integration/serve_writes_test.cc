@@ -113,7 +113,17 @@ TEST_F(ServeWritesTest, CreateUpdateDeleteReachAirtableThroughTheOutbox) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox_keys WHERE airpg_key = '" + reserved + "'"),
             "1");
   EXPECT_NE(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'"), "0");
-  // The reserved id names the record before the push…
+  // The reserved id names the record before the push: reads show it…
+  json got = Call("GET", std::string(kClients) + "/" + reserved, nullptr, &status);
+  ASSERT_EQ(status, 200) << got.dump();
+  EXPECT_EQ(got["id"], reserved);
+  EXPECT_EQ(got["fields"]["Notes"], "first");
+  json listed =
+      Call("GET", std::string(kClients) + "?filterByFormula=" + "%7BCompany%7D%3D%22Via%20Serve%22",
+           nullptr, &status);
+  ASSERT_EQ(listed["records"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["records"][0]["id"], reserved);
+  // …and writes find it.
   json patched = Call("PATCH", std::string(kClients) + "/" + reserved,
                       {{"fields", {{"Notes", "second"}}}}, &status);
   ASSERT_EQ(status, 200) << patched.dump();
@@ -124,7 +134,8 @@ TEST_F(ServeWritesTest, CreateUpdateDeleteReachAirtableThroughTheOutbox) {
   EXPECT_EQ(emulated["fields"]["Notes"], "second");
   std::string airtable_id = emulated["id"];
   EXPECT_NE(airtable_id, reserved);
-  // …and after it, as Airtable's id does.
+  // After it, the record shows Airtable's id and the reserved one still finds it.
+  EXPECT_EQ(Call("GET", std::string(kClients) + "/" + reserved)["id"], airtable_id);
   json again = Call("PATCH", kClients,
                     {{"records", {{{"id", reserved}, {"fields", {{"Notes", "third"}}}}}}}, &status);
   ASSERT_EQ(status, 200) << again.dump();
