@@ -6,6 +6,7 @@
 #include "airtable/wire/api_error.h"
 #include "airtable/wire/list_params.h"
 #include "api/record_reader.h"
+#include "api/record_writer.h"
 #include "http/url.h"
 
 namespace airpg::api {
@@ -328,7 +329,17 @@ http::Response ApiService::ReadFromPostgres(pg::Connection& conn, const http::Re
     auto body = GetRecord(conn, base, table, path[3], options);
     return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
   }
-  return NotImplemented("Record writes");
+  bool table_path = path.size() == 3 || path.size() == 4;
+  if (table_path && (request.method == "POST" || request.method == "PATCH" ||
+                     request.method == "PUT" || request.method == "DELETE")) {
+    if (request.method == "POST" && path.size() == 4) {
+      return airtable::wire::RouteNotFound().ToResponse();
+    }
+    WriteRequest write{request.method, path.size() == 4 ? path[3] : "", request.body, params};
+    auto body = WriteRecords(conn, base, table, write);
+    return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
+  }
+  return airtable::wire::RouteNotFound().ToResponse();
 }
 
 http::Response ApiService::MetaBases(pg::Connection& conn, const std::optional<TokenInfo>& token) {

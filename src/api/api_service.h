@@ -9,8 +9,9 @@
 // Airtable through the shared pacer at the highest priority (before airpg's
 // own background work); shadow does the same and answers the request from
 // Postgres too, in the background, recording differences (shadow_diffs.h);
-// postgres answers reads from Postgres, and writes 501 NOT_IMPLEMENTED in
-// Airtable's error shape until they go through the two-way sync's outbox. Paths, bodies and errors
+// postgres answers reads from Postgres and writes records to Postgres in one
+// transaction each (record_writer.h), which the two-way sync's outbox carries
+// to Airtable. Paths, bodies and errors
 // are Airtable's (src/airtable/wire). A request without a bearer token is 401. Handle is
 // thread-safe: it runs on the server's pool threads, each borrowing a pooled connection; the base
 // cache is guarded by a mutex.

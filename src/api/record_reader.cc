@@ -120,6 +120,8 @@ struct Query {
   std::vector<std::string> where;
   std::string from;
   std::string cells;
+  std::string table_param;    // $n holding the table id
+  std::string record_id_sql;  // the record's id over `t`
 };
 
 constexpr int kFirstKey = 3;  // after id, airtable_id, created millis
@@ -132,7 +134,22 @@ Query BaseQuery(const ApiBase& base, const TablePlan& table) {
     q.fields.push_back(&f);
   }
   q.from = QualifiedName(base.schema, table.table_name);
-  q.where = {"t.deleted_at IS NULL", "t.airtable_id IS NOT NULL", "$1::text IS NOT NULL"};
+  q.params.push_back(table.table_id);
+  q.table_param = "$" + std::to_string(q.params.size());
+  // A row `airpg serve` created answers under its reserved id until the
+  // outbox gives it Airtable's (record_writer.h). Reserved ids have
+  // Airtable's 17 characters; the outbox's own keys (rows other writers
+  // made) are UUIDs, and those rows stay unlisted until pushed.
+  std::string reserved = fmt::format(
+      "SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id = {} AND length(k.airpg_key) = 17",
+      q.table_param);
+  q.record_id_sql = fmt::format(
+      "coalesce(t.airtable_id, (SELECT k.airpg_key FROM airpg.outbox_keys k WHERE k.table_id = {} "
+      "AND k.row_id = t.id AND length(k.airpg_key) = 17))",
+      q.table_param);
+  q.where = {"t.deleted_at IS NULL",
+             fmt::format("(t.airtable_id IS NOT NULL OR t.id IN ({}))", reserved),
+             "$1::text IS NOT NULL"};
   return q;
 }
 
@@ -186,10 +203,10 @@ std::string PageSql(Query& q, const KeysetToken* after, int limit) {
   // The page's rows are chosen first; the cells (links, attachments:
   // subqueries) are computed over those rows only.
   return fmt::format(
-      "SELECT t.id, t.airtable_id, coalesce((extract(epoch FROM t.airtable_created_time) * "
+      "SELECT t.id, {}, coalesce((extract(epoch FROM t.airtable_created_time) * "
       "1000)::bigint, 0){}{} FROM (SELECT t.* FROM {} t WHERE {} ORDER BY {}t.id LIMIT {}) t "
       "ORDER BY {}t.id",
-      keys, q.cells, q.from, conditions, order, limit, order);
+      q.record_id_sql, keys, q.cells, q.from, conditions, order, limit, order);
 }
 
 struct Row {
@@ -381,10 +398,20 @@ ApiError InvalidOffset(const std::string& offset) {
 
 }  // namespace
 
-ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
-                                   const TablePlan& table, const ListParams& params,
-                                   int64_t now_millis, const QueryObserver& observe) {
+namespace {
+
+// A list request planned: request → plan, before any query runs.
+struct ListPlan {
   RenderOptions render;
+  Query q;
+  Filter filter;
+  std::vector<std::string> fingerprint;
+};
+
+ApiResult<ListPlan> PlanList(const ApiBase& base, const TablePlan& table, const ListParams& params,
+                             int64_t now_millis) {
+  ListPlan plan;
+  RenderOptions& render = plan.render;
   render.by_field_id = params.return_fields_by_field_id;
   render.string_format = params.cell_format == "string";
   render.comment_count = params.comment_count;
@@ -403,8 +430,10 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
                              "airtable)");
   }
 
-  Query q = BaseQuery(base, table);
-  std::vector<std::string> fingerprint = {table.table_id, params.filter_by_formula};
+  Query& q = plan.q;
+  q = BaseQuery(base, table);
+  std::vector<std::string>& fingerprint = plan.fingerprint;
+  fingerprint = {table.table_id, params.filter_by_formula};
   for (const ListParams::Sort& sort : params.sort) {
     const FieldPlan* f = FindField(table, sort.field);
     if (f == nullptr) return airtable::wire::UnknownFieldName(sort.field);
@@ -414,7 +443,6 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
       key.sql = "t." + QuoteIdentifier(f->column_name);
       key.cast = f->column.sql_type;
     } else {
-      std::vector<pg::Param> extra;
       std::string text = f->HasColumn() && !f->column.cell_array && !IsLink(*f)
                              ? "t." + QuoteIdentifier(f->column_name) + "::text"
                              : CellExpression(base.schema, base.plan, *f, q.params);
@@ -425,10 +453,32 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
     q.sort.push_back(std::move(key));
   }
 
-  Filter filter;
   if (!params.filter_by_formula.empty()) {
-    WIRE_ASSIGN_OR_RETURN(filter, PlanFilter(q, table, params.filter_by_formula, now_millis));
+    WIRE_ASSIGN_OR_RETURN(plan.filter, PlanFilter(q, table, params.filter_by_formula, now_millis));
   }
+  return plan;
+}
+
+}  // namespace
+
+ApiResult<ListStatement> PlanListStatement(const ApiBase& base, const TablePlan& table,
+                                           const ListParams& params, int64_t now_millis) {
+  WIRE_ASSIGN_OR_RETURN(ListPlan plan, PlanList(base, table, params, now_millis));
+  ListStatement out;
+  out.sql = PageSql(plan.q, nullptr, 101);
+  out.params = plan.q.params;
+  out.filter_in_sql = plan.filter.in_sql || !plan.filter.root;
+  return out;
+}
+
+ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
+                                   const TablePlan& table, const ListParams& params,
+                                   int64_t now_millis, const QueryObserver& observe) {
+  WIRE_ASSIGN_OR_RETURN(ListPlan plan, PlanList(base, table, params, now_millis));
+  const RenderOptions& render = plan.render;
+  const Query& q = plan.q;
+  const Filter& filter = plan.filter;
+  const std::vector<std::string>& fingerprint = plan.fingerprint;
 
   std::optional<KeysetToken> after;
   int64_t remaining = params.max_records && *params.max_records > 0 ? *params.max_records : -1;
@@ -487,7 +537,11 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
 ApiResult<std::string> GetRecord(pg::Connection& conn, const ApiBase& base, const TablePlan& table,
                                  const std::string& record_id, const RenderOptions& options) {
   Query q = BaseQuery(base, table);
-  q.where.push_back("t.airtable_id = " + Param(q, record_id));
+  std::string id = Param(q, record_id);
+  q.where.push_back(fmt::format(
+      "(t.airtable_id = {0} OR t.id = (SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id "
+      "= {1} AND k.airpg_key = {0}))",
+      id, q.table_param));
   std::string sql = PageSql(q, nullptr, 1);
   WIRE_ASSIGN_OR_RETURN(std::vector<Row> rows, Fetch(conn, q, sql));
   // As Airtable (and the emulator by default): a missing record is 403.

@@ -38,6 +38,19 @@ airtable::wire::ApiResult<std::string> ListRecords(pg::Connection& conn, const A
                                                    int64_t now_millis,
                                                    const QueryObserver& observe = nullptr);
 
+// The statement of a list's first page (101 rows) and its parameters,
+// planned without a database: request → plan (the fuzz target, tests). Errors
+// are Airtable's, as ListRecords answers them.
+struct ListStatement {
+  std::string sql;
+  std::vector<pg::Param> params;
+  bool filter_in_sql = true;  // false: the filter is evaluated in process
+};
+airtable::wire::ApiResult<ListStatement> PlanListStatement(const ApiBase& base,
+                                                           const mapping::TablePlan& table,
+                                                           const airtable::wire::ListParams& params,
+                                                           int64_t now_millis);
+
 // One record; 403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND (as Airtable) when
 // absent or deleted.
 airtable::wire::ApiResult<std::string> GetRecord(pg::Connection& conn, const ApiBase& base,

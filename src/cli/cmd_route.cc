@@ -12,6 +12,7 @@
 #include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
+#include "mapping/computed_view.h"
 
 namespace airpg::cli {
 namespace {
@@ -86,6 +87,23 @@ int RunRouteSet(const Config& config, const RouteCliOptions& options) {
     PrintErrorLine(fmt::format("route set: base {} has no table '{}' (it has: {})", *base_id,
                                options.table, known));
     return kExitUsage;
+  }
+  if (*mode == api::RouteMode::kPostgres && !options.force) {
+    // Rows written from Postgres would keep these fields' last Airtable
+    // values until the outbox's push comes back: refuse unless told.
+    mapping::ComputedPlan computed = mapping::PlanComputed(base->plan, base->schema);
+    std::string fields;
+    for (const mapping::NotComputedField& f : computed.not_computed) {
+      if (f.table_id != table->table_id) continue;
+      fields += fmt::format("\n  {} ({}, {}): {}", f.field_name, f.field_id, f.type_name, f.reason);
+    }
+    if (!fields.empty()) {
+      PrintErrorLine(fmt::format(
+          "route set: {} has computed fields Postgres does not compute; route it to postgres "
+          "with --force to serve their last synced values:{}",
+          table->airtable_name, fields));
+      return kExitUsage;
+    }
   }
   if (Status set = api::SetRoute(db->conn, *base_id, table->table_id, *mode); !set.ok()) {
     return Fail(set);

@@ -14,6 +14,9 @@ struct RouteCliOptions {
   std::string table;                // route set TABLE (name or tbl… id)
   std::string mode;                 // route set … airtable|shadow|postgres
   bool json = false;
+  // route set … postgres: also when some computed fields of the table are
+  // not computed in Postgres (they would keep Airtable's last value).
+  bool force = false;
 };
 
 int RunRouteList(const Config& config, const RouteCliOptions& options);

@@ -7,6 +7,7 @@
 
 #include "api/api_service.h"
 #include "cli/airtable_access.h"
+#include "cli/authority_config.h"
 #include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
@@ -73,6 +74,12 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
     so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
     so.syncer.sweep.max_share = config.sync.max_delete_share;
     so.schema.drop_removed = config.sync.drop_removed_fields;
+    // Two-way sync as `airpg sync` runs it: the authority matrix (which the
+    // write guard enforces on the API's postgres-mode writes) and the outbox
+    // that carries those writes to Airtable.
+    so.authority = AuthorityConfigOf(config.sync);
+    so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
+    so.outbox.max_delete_share = config.sync.max_delete_share;
     return so;
   };
 

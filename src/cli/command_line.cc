@@ -376,6 +376,8 @@ int Run(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"airtable", "shadow", "postgres"}));
   route_set->add_option("--base", rte.base, "Airtable base id (app…); default: airtable.base_id");
+  route_set->add_flag("--force", rte.force,
+                      "route to postgres although computed fields are not computed in Postgres");
   CLI::App* shadow_cmd = app.add_subcommand("shadow", "what shadow reads found");
   shadow_cmd->require_subcommand(1);
   CLI::App* shadow_report = shadow_cmd->add_subcommand("report", "differences per table and field");

@@ -1,6 +1,8 @@
 // Issue 17: `airpg serve` as a user runs it — it syncs its base and serves
-// the API, /healthz and /metrics on one port; a change made in Airtable
-// shows in the API's answer once the sync applied it; SIGTERM ends it with 0.
+// the API, /healthz and /metrics on one port; a write through the API in
+// postgres mode reaches Airtable through serve's own outbox; a change made
+// in Airtable shows in the API's answer once the sync applied it; SIGTERM
+// ends it with 0.
 #include <signal.h>
 
 #include <chrono>
@@ -57,6 +59,9 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   EXPECT_EQ(tokens.out.find(token), std::string::npos);  // never shown again
   EXPECT_EQ(nlohmann::json::parse(tokens.out)[0]["name"], "app");
 
+  // Postgres may write the artists: writes through the API go to Airtable.
+  airpg.SetEnv("AIRPG_SYNC_TABLES", "{tblArtists0000001: {authority: both}}");
+  airpg.SetEnv("AIRPG_SYNC_DEBOUNCE_MS", "0");
   auto serve = airpg.Start(
       {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, "serve");
   ASSERT_NE(serve, nullptr);
@@ -85,11 +90,34 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   auto anonymous = client.Send("GET", artists, {}, "");
   ASSERT_TRUE(anonymous.ok());
   EXPECT_EQ(anonymous->status, 401);
+  // The sync stores the authority matrix as it starts.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Scalar(
+                   "SELECT coalesce(max(authority), '') FROM airpg.sync_authority WHERE "
+                   "table_id = 'tblArtists0000001'") == "both";
+      },
+      30s));
   auto write = client.Send(
       "POST", artists, {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
       R"({"records":[{"fields":{"Name":"Zed"}}]})");
   ASSERT_TRUE(write.ok());
-  EXPECT_EQ(write->status, 501) << write->body;
+  ASSERT_EQ(write->status, 200) << write->body;
+  std::string reserved = nlohmann::json::parse(write->body)["records"][0]["id"];
+  // serve's own sync carries the write to Airtable through the outbox.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto found = client.Send("GET",
+                                 emulator_->url() + "/v0/" + kBase +
+                                     "/tblArtists0000001?filterByFormula=%7BName%7D%3D%22Zed%22",
+                                 {{"Authorization", "Bearer patServeTest"}}, "");
+        return found.ok() && found->status == 200 &&
+               nlohmann::json::parse(found->body)["records"].size() == 1;
+      },
+      30s));
+  auto by_reserved = client.Send("GET", artists + "/" + reserved, auth, "");
+  ASSERT_TRUE(by_reserved.ok());
+  EXPECT_EQ(by_reserved->status, 200) << by_reserved->body;
 
   // A change made in Airtable reaches the API through the sync.
   auto changed = client.Send(
@@ -123,6 +151,40 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   auto out = serve->Wait(60s);
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->exit_code, 0) << out->err;
+}
+
+// A table with computed fields Postgres does not compute (Items.Unit: a
+// division the compiler leaves to Airtable) goes to postgres only with
+// --force, and the refusal names the fields; other routes need no --force.
+TEST_F(ServeCliTest, RouteToPostgresNamesTheFieldsNotComputedUnlessForced) {
+  StartEmulator(ReadFile(AIRPG_COMPUTED_CHAIN));
+  AirpgProcess airpg;
+  airpg.SetEnv("DATABASE_URL", url());
+  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
+  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
+  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  ProcessOutput migrate = airpg.Run({"migrate", "--base", "appChain000000001"});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  ProcessOutput refused =
+      airpg.Run({"route", "set", "Items", "postgres", "--base", "appChain000000001"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("Unit (fldItemUnit000001, formula)"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
+  ProcessOutput shadow =
+      airpg.Run({"route", "set", "Items", "shadow", "--base", "appChain000000001"});
+  EXPECT_EQ(shadow.exit_code, 0) << shadow.err;
+  ProcessOutput forced =
+      airpg.Run({"route", "set", "Items", "postgres", "--base", "appChain000000001", "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  ProcessOutput list =
+      airpg.Run({"route", "list", "--base", "appChain000000001", "--output", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  for (const auto& r : nlohmann::json::parse(list.out)) {
+    if (r["table_id"] == "tblItems000000001") {
+      EXPECT_EQ(r["mode"], "postgres");
+    }
+  }
 }
 
 }  // namespace
