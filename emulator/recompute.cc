@@ -7,8 +7,8 @@
 #include <set>
 
 #include "emulator/formula_cells.h"
-#include "emulator/wire.h"
 #include "emulator/record_renderer.h"
+#include "emulator/wire.h"
 #include "formula/evaluator.h"
 #include "formula/parser.h"
 #include "formula/time_zone.h"

@@ -332,8 +332,8 @@ TEST_F(ComputedTest, ALastModifiedTimeOfSomeFieldsWatchesOnlyThem) {
 }
 
 // createdBy and lastModifiedBy of the rows Postgres writes: the configured
-// collaborator (sync.postgres_user), NULL when none is; the sync's writes
-// keep Airtable's.
+// collaborator (sync.postgres_user); with none, nothing is stamped (a new
+// row's are NULL, an update keeps them); the sync's writes keep Airtable's.
 TEST_F(ComputedTest, PostgresStampsItsCollaboratorAsCreatorAndModifier) {
   // The sample's Clients have both (fldCliCreatedBy01, fldCliModBy000001).
   json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
@@ -347,10 +347,16 @@ TEST_F(ComputedTest, PostgresStampsItsCollaboratorAsCreatorAndModifier) {
                   modified_by + "\", 'NULL') FROM " + clients + " WHERE \"" + name + "\" = '" +
                   row_name + "'");
   };
-  // None configured: NULL.
+  // None configured: NULL on insert; an update keeps Airtable's value.
   ASSERT_TRUE(sync::SetPostgresUser(conn(), base_id_, "").ok());
   ASSERT_TRUE(conn().Run("INSERT INTO " + clients + " (\"" + name + "\") VALUES ('Nobody')").ok());
   EXPECT_EQ(who("Nobody"), "NULL NULL");
+  std::string first = " WHERE id = (SELECT min(id) FROM " + clients + ")";
+  std::string airtable_modifier =
+      Scalar("SELECT coalesce(\"" + modified_by + "\", 'NULL') FROM " + clients + first);
+  ASSERT_TRUE(conn().Run("UPDATE " + clients + " SET \"" + name + "\" = 'Renamed'" + first).ok());
+  EXPECT_EQ(Scalar("SELECT coalesce(\"" + modified_by + "\", 'NULL') FROM " + clients + first),
+            airtable_modifier);
 
   ASSERT_TRUE(sync::SetPostgresUser(conn(), base_id_, "usrPostgres000001").ok());
   EXPECT_FALSE(sync::SetPostgresUser(conn(), base_id_, "someone").ok());

@@ -2,7 +2,8 @@
 -- airpg.bases.postgres_user_id is the collaborator Postgres writes as
 -- (`sync.postgres_user` / AIRPG_SYNC_POSTGRES_USER; sync/computed_views.h
 -- records it when a sync starts); NULL when none is configured, and then
--- the stamped columns are NULL (docs/type-mapping.md). The stamp trigger
+-- nothing is stamped: a Postgres-born row's columns stay NULL, an updated
+-- row keeps Airtable's last value (docs/type-mapping.md). The stamp trigger
 -- gains two kinds of triple (kind, column, detail):
 --   ('createdby', column, '')                     on insert, when empty
 --   ('modifiedby', column, ''[':' col,col…])      as 'modified'
@@ -47,6 +48,8 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM unnest(watched) AS w(c)
                        WHERE (old_row -> w.c) IS DISTINCT FROM (current_row -> w.c)) THEN
       NULL;  -- none of the fields it watches changed
+    ELSIF kind IN ('createdby', 'modifiedby') AND writer = 'null'::jsonb THEN
+      NULL;  -- no collaborator configured: nothing to stamp
     ELSIF kind = 'modifiedby' OR (TG_OP = 'INSERT' AND kind = 'createdby'
                                   AND coalesce(current_row -> col, 'null'::jsonb) = 'null'::jsonb) THEN
       changes := changes || jsonb_build_object(col, writer);
