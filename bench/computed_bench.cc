@@ -78,10 +78,11 @@ double Median(std::vector<double> v) {
 
 // The two reads alternate on the same ids, so load from elsewhere on the
 // machine falls on both alike; medians, so a stall does not count.
-void Report(pg::Connection& conn, const std::string& label, const std::string& table, int rows,
+void Report(pg::Connection& conn, const std::string& label, const mapping::TablePlan& t, int rows,
             int reads, double target, bool prepared) {
+  const std::string& table = t.table_name;
   std::string stored = QualifiedName(kSchema, table);
-  std::string computed = QualifiedName(kSchema, mapping::ComputedViewName(table));
+  std::string computed = QualifiedName(kSchema, t.computed_view);
   std::string stored_statement, computed_statement;
   if (prepared) {
     stored_statement = "read_stored_" + table;
@@ -165,17 +166,16 @@ int main(int argc, char** argv) {
           OrDie(conn.Exec(fmt::format(
                     "EXPLAIN ANALYZE SELECT * FROM {} WHERE id = ANY(ARRAY(SELECT "
                     "generate_series(1, 100000, 1000)))",
-                    QualifiedName(kSchema, mapping::ComputedViewName(
-                                               plan.FindTable("tblOrders00000001")->table_name)))),
+                    QualifiedName(kSchema, plan.FindTable("tblOrders00000001")->computed_view))),
                 "explain");
       for (int i = 0; i < plan_rows.size(); ++i) std::cerr << plan_rows.Get(i, 0) << "\n";
     }
 
     for (bool prepared : {false, true}) {
-      Report(conn, "formulas", plan.FindTable("tblItems000000001")->table_name, 2 * rows, reads,
-             1.5, prepared);
-      Report(conn, "lookups and rollups", plan.FindTable("tblOrders00000001")->table_name, rows,
-             reads, 3, prepared);
+      Report(conn, "formulas", *plan.FindTable("tblItems000000001"), 2 * rows, reads, 1.5,
+             prepared);
+      Report(conn, "lookups and rollups", *plan.FindTable("tblOrders00000001"), rows, reads, 3,
+             prepared);
     }
   }
   OrDie(cluster.Stop(), "stop postgres");

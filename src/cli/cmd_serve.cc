@@ -15,6 +15,7 @@
 #include "daemon/sync_service.h"
 #include "daemon/webhook_receiver.h"
 #include "http/server.h"
+#include "sync/computed_views.h"
 
 namespace airpg::cli {
 namespace {
@@ -48,6 +49,11 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   for (const std::string& base : bases) {
     if (Status migrated = RequireMigratedBase(db->conn, base); !migrated.ok()) {
       return Fail(migrated);
+    }
+    // Who Postgres writes as: createdBy/lastModifiedBy (issue 18).
+    if (Status user = sync::SetPostgresUser(db->conn, base, config.sync.postgres_user);
+        !user.ok()) {
+      return Fail(user);
     }
   }
 

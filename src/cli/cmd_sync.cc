@@ -23,6 +23,7 @@
 #include "daemon/webhook_receiver.h"
 #include "http/server.h"
 #include "migrate/migrator.h"
+#include "sync/computed_views.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/dead_letters.h"
 #include "sync/delete_sweep.h"
@@ -159,6 +160,11 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
                              r.changed, r.tombstoned, r.payloads, r.requests,
                              r.errors ? fmt::format(", {} errors", r.errors) : "");
   };
+  // Before any Postgres write is stamped: who Postgres writes as (issue 18).
+  if (Status user = sync::SetPostgresUser(db->conn, *base_id, config.sync.postgres_user);
+      !user.ok()) {
+    return Fail(user);
+  }
   Status s = daemon::RunSyncService(*airtable->client, so, interrupt.token());
   if (!s.ok()) return Fail(s);
   return kExitOk;

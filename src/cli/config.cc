@@ -167,6 +167,9 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
   } else if (path == "sync.authority") {
     if (!IsAuthority(value)) return bad("must be airtable, postgres or both");
     config.sync.authority = value;
+  } else if (path == "sync.postgres_user") {
+    if (!value.empty() && value.rfind("usr", 0) != 0) return bad("must be a collaborator id, usr…");
+    config.sync.postgres_user = value;
   } else if (path == "sync.conflict") {
     if (!IsConflictRule(value))
       return bad("must be airtable_wins, postgres_wins, latest or manual");
@@ -246,6 +249,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "who writes every table by default: airtable (Postgres read-only) | postgres | both"},
       {"sync.conflict", "AIRPG_SYNC_CONFLICT",
        "rule where both write: airtable_wins | postgres_wins | latest (default) | manual"},
+      {"sync.postgres_user", "AIRPG_SYNC_POSTGRES_USER",
+       "collaborator (usr…) stamped as createdBy/lastModifiedBy of rows Postgres writes (default "
+       "none: NULL)"},
       {"sync.debounce_ms", "AIRPG_SYNC_DEBOUNCE_MS",
        "a Postgres change is sent once its record was quiet this long (default 200)"},
       {"sync.tables", "AIRPG_SYNC_TABLES",

@@ -43,6 +43,9 @@ struct SyncConfig {
   std::string authority = "airtable";
   std::string conflict = "latest";
   int debounce_ms = 200;
+  // The collaborator (usr…) Postgres writes as: createdBy/lastModifiedBy of
+  // the rows it writes (issue 18); "" leaves them NULL.
+  std::string postgres_user;
   std::map<std::string, SyncTableConfig> tables;  // by table name or tbl… id
 };
 

@@ -47,6 +47,7 @@ Result<LinkedRows> LinkSql::Rows(const TablePlan& t, const FieldPlan& f, const s
           owner ? "\"to_id\"" : "\"from_id\"", j, owner ? "\"from_id\"" : "\"to_id\"", o, l);
       rows.order_by = fmt::format("{}.{} NULLS LAST, {}.\"id\"", j,
                                   owner ? "\"position\"" : "\"inverse_position\"", l);
+      rows.agg_order = " ORDER BY " + rows.order_by;
       return rows;
     }
     case LinkRole::kForeignKey:
@@ -54,6 +55,7 @@ Result<LinkedRows> LinkSql::Rows(const TablePlan& t, const FieldPlan& f, const s
           fmt::format("FROM {} AS {} WHERE {}.\"id\" = {}.{} AND {}.\"deleted_at\" IS NULL",
                       linked_table, l, l, o, QuoteIdentifier(link->column_name), l);
       rows.order_by = l + ".\"id\"";
+      rows.agg_order = " ORDER BY " + rows.order_by;
       return rows;
     case LinkRole::kForeignKeyInverse: {
       const FieldPlan* fk = linked->FindField(link->inverse_field_id);
@@ -62,6 +64,7 @@ Result<LinkedRows> LinkSql::Rows(const TablePlan& t, const FieldPlan& f, const s
           fmt::format("FROM {} AS {} WHERE {}.{} = {}.\"id\" AND {}.\"deleted_at\" IS NULL",
                       linked_table, l, l, QuoteIdentifier(fk->column_name), o, l);
       rows.order_by = l + ".\"id\"";
+      rows.agg_order = " ORDER BY " + rows.order_by;
       return rows;
     }
     default:

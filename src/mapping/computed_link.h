@@ -15,6 +15,10 @@ namespace airpg::mapping {
 struct LinkedRows {
   std::string from_where;  // "FROM … WHERE …", correlated to the outer row
   std::string order_by;    // the link's order
+  // What an aggregate over the rows that cares for order appends to its
+  // arguments: " ORDER BY <order_by>", or "" when the rows come sorted
+  // already (a LATERAL group of the view's own row, computed_view.cc).
+  std::string agg_order;
   const TablePlan* linked = nullptr;
   const FieldPlan* source = nullptr;  // fieldIdInLinkedTable; nullptr for a count
   std::string alias;                  // the linked row's alias in from_where

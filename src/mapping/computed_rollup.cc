@@ -48,7 +48,7 @@ Result<std::string> RollupSql(std::string_view formula_text, const std::string& 
   std::string text = number ? fmt::format("({})::text", x) : fmt::format("({})::text", value);
   if (!number && !IsTextColumn(source)) return refuse();
   if (fn == "CONCATENATE" && root.args.size() == 1) {
-    return fmt::format("NULLIF(string_agg({}, '' ORDER BY {}), '')", text, rows.order_by);
+    return fmt::format("NULLIF(string_agg({}, ''{}), '')", text, rows.agg_order);
   }
   if (fn == "ARRAYJOIN" && root.args.size() <= 2) {
     std::string separator = "', '";
@@ -56,8 +56,7 @@ Result<std::string> RollupSql(std::string_view formula_text, const std::string& 
       if (root.args[1]->kind != formula::NodeKind::kString) return refuse();
       separator = SqlStringLiteralForScript(root.args[1]->text);
     }
-    return fmt::format("NULLIF(string_agg({}, {} ORDER BY {}), '')", text, separator,
-                       rows.order_by);
+    return fmt::format("NULLIF(string_agg({}, {}{}), '')", text, separator, rows.agg_order);
   }
   return refuse();
 }

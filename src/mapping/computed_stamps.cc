@@ -53,6 +53,14 @@ std::vector<std::string> StampDdl(const SchemaPlan& plan, std::string_view schem
         case airtable::FieldType::kLastModifiedTime:
           args.insert(args.end(), {"modified", f.column_name, detail + WatchedColumns(t, f)});
           break;
+        // The collaborator Postgres writes as (airpg.bases.postgres_user_id,
+        // catalog_v8.sql); a user column is text, so no detail but the watch.
+        case airtable::FieldType::kCreatedBy:
+          args.insert(args.end(), {"createdby", f.column_name, ""});
+          break;
+        case airtable::FieldType::kLastModifiedBy:
+          args.insert(args.end(), {"modifiedby", f.column_name, WatchedColumns(t, f)});
+          break;
         case airtable::FieldType::kAutoNumber: {
           std::string bare = AutoNumberSequenceName(t.table_name, f.column_name);
           std::string sequence = QualifiedName(schema, bare);

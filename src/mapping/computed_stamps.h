@@ -1,5 +1,6 @@
 // ComputedStamps: the DDL with which Postgres keeps createdTime,
-// lastModifiedTime and autoNumber fields current for the rows it writes
+// lastModifiedTime, createdBy, lastModifiedBy (as the base's configured
+// collaborator, catalog_v8.sql) and autoNumber fields current for the rows it writes
 // (issue 18): per mirrored table, a sequence for each autoNumber column,
 // moved past the highest number Airtable gave, and a BEFORE INSERT OR
 // UPDATE trigger running airpg.stamp_postgres_write() (catalog_v5.sql) with

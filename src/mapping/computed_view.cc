@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -98,7 +99,7 @@ class Planner {
   ComputedPlan Run() {
     ComputedPlan out;
     for (const TablePlan& t : plan_.tables) {
-      ComputedTable table{t.table_id, t.table_name, ComputedViewName(t.table_name), {}, {}};
+      ComputedTable table{t.table_id, t.table_name, t.computed_view, {}, {}};
       std::vector<ComputedLateral> fields;
       laterals_ = &fields;
       groups_.clear();
@@ -120,7 +121,16 @@ class Planner {
           columns += fmt::format("{}{} AS {}", i ? ", " : "", g.aggregates[i],
                                  QuoteIdentifier(fmt::format("a{}", i + 1)));
         }
-        table.laterals.push_back({g.name, fmt::format("SELECT {} {}", columns, g.from_where)});
+        // The rows sorted once, in the link's order, for every aggregate
+        // that reads them in order (array_agg, string_agg): Postgres feeds
+        // an aggregate its rows in the order of a sorted subquery
+        // (documented in "Aggregate Expressions"), where an ORDER BY inside
+        // each aggregate would sort them again for each (PG 15 has no
+        // presorted aggregates). The equality tests hold it to Airtable's order.
+        std::string l = QuoteIdentifier(g.alias);
+        table.laterals.push_back(
+            {g.name, fmt::format("SELECT {} FROM (SELECT {}.* {} ORDER BY {}) AS {}", columns, l,
+                                 g.from_where, g.order_by, l)});
       }
       for (ComputedLateral& l : fields) {
         table.laterals.push_back({l.name, fmt::format("SELECT {} AS \"v\" OFFSET 0", l.sql)});
@@ -177,15 +187,15 @@ class Planner {
       case FieldType::kFormula:
         return FormulaSql(t, f, alias, depth);
       case FieldType::kCount: {
-        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, GroupRows(links, t, f, alias, link_depth));
         return fmt::format("({})::{}", Aggregate(rows, alias, "count(*)"), f.column.sql_type);
       }
       case FieldType::kMultipleLookupValues:
       case FieldType::kLookup: {
-        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, GroupRows(links, t, f, alias, link_depth));
         AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
-        std::string agg = fmt::format(
-            "array_agg({0} ORDER BY {1}) FILTER (WHERE ({0}) IS NOT NULL)", value, rows.order_by);
+        std::string agg = fmt::format("array_agg({0}{1}) FILTER (WHERE ({0}) IS NOT NULL)", value,
+                                      rows.agg_order);
         return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
       }
       case FieldType::kRollup: {
@@ -194,7 +204,7 @@ class Planner {
           return UnimplementedError(
               "Airtable's API does not say a rollup's aggregation (options.formula)");
         }
-        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
+        AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, GroupRows(links, t, f, alias, link_depth));
         AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
         AIRPG_ASSIGN_OR_RETURN(std::string agg, RollupSql(text, value, rows));
         return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
@@ -202,6 +212,15 @@ class Planner {
       default:
         return UnimplementedError("not a computed field");
     }
+  }
+
+  // The link's rows; on the view's own row they reach the aggregates of
+  // their group already sorted (Run), so no aggregate sorts them again.
+  Result<LinkedRows> GroupRows(const LinkSql& links, const TablePlan& t, const FieldPlan& f,
+                               const std::string& alias, int link_depth) {
+    AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, links.Rows(t, f, alias, link_depth));
+    if (alias == "t") rows.agg_order.clear();
+    return rows;
   }
 
   // `agg` (an aggregate over the link's rows) for the row aliased `outer`:
@@ -213,7 +232,8 @@ class Planner {
     auto it = group_index_.find(rows.from_where);
     if (it == group_index_.end()) {
       it = group_index_.emplace(rows.from_where, groups_.size()).first;
-      groups_.push_back({fmt::format("g{}", groups_.size() + 1), rows.from_where, {}});
+      groups_.push_back(
+          {fmt::format("g{}", groups_.size() + 1), rows.from_where, rows.order_by, rows.alias, {}});
     }
     Group& g = groups_[it->second];
     g.aggregates.push_back(agg);
@@ -296,6 +316,8 @@ class Planner {
   struct Group {
     std::string name;
     std::string from_where;
+    std::string order_by;
+    std::string alias;  // the linked row's
     std::vector<std::string> aggregates;
   };
   std::vector<Group> groups_;
@@ -307,8 +329,13 @@ class Planner {
 
 std::string ComputedViewName(std::string_view table_name) {
   constexpr std::string_view kSuffix = "_computed";
-  std::string base(table_name.substr(0, 63 - kSuffix.size()));
-  return base + std::string(kSuffix);
+  size_t end = std::min(table_name.size(), 63 - kSuffix.size());
+  // Cut at a UTF-8 boundary: never inside a character.
+  while (end > 0 && end < table_name.size() &&
+         (static_cast<unsigned char>(table_name[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return std::string(table_name.substr(0, end)) + std::string(kSuffix);
 }
 
 ComputedPlan PlanComputed(const SchemaPlan& plan, std::string_view schema) {

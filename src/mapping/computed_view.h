@@ -60,7 +60,11 @@ struct ComputedPlan {
   std::vector<NotComputedField> not_computed;
 };
 
-// The view beside `table_name`: "<table>_computed" (shortened to fit 63 bytes).
+// The name the view beside `table_name` asks for: "<table>_computed", cut
+// (at a UTF-8 boundary) to fit 63 bytes. PlanSchema gives each table its
+// view's name (TablePlan::computed_view) from the pool of the `_live` views,
+// so a table called "<table>_computed" keeps its name and the view moves
+// aside ("<table>_computed_2").
 std::string ComputedViewName(std::string_view table_name);
 
 // Which computed fields of `plan` Postgres computes, relations named in

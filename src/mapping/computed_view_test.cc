@@ -93,5 +93,37 @@ TEST(ComputedViewTest, ViewsInlineTheFormulasLiteralsAndShareOneScanPerLink) {
   EXPECT_EQ(groups, 1u) << a;
 }
 
+// A table may already be called "<table>_computed" (or "<table>_live"): it
+// keeps its name, and the view moves aside, from the live views' pool.
+TEST(ComputedViewTest, ViewNamesNeverTakeATablesName) {
+  Result<airtable::BaseSchema> schema = airtable::ParseBaseSchema(R"json({"tables": [
+    {"id": "tblA0000000000001", "name": "Orders", "primaryFieldId": "fldA", "fields": [
+      {"id": "fldA", "name": "Name", "type": "singleLineText"}]},
+    {"id": "tblB0000000000001", "name": "Orders computed", "primaryFieldId": "fldB", "fields": [
+      {"id": "fldB", "name": "Name", "type": "singleLineText"}]},
+    {"id": "tblC0000000000001", "name": "Orders computed 2", "primaryFieldId": "fldC", "fields": [
+      {"id": "fldC", "name": "Name", "type": "singleLineText"}]}
+  ]})json");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  Result<SchemaPlan> plan = PlanSchema(*schema, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::set<std::string> names;
+  for (const TablePlan& t : plan->tables) names.insert(t.table_name);
+  EXPECT_EQ(names.count("orders_computed"), 1u);
+  EXPECT_EQ(names.count("orders_computed_2"), 1u);
+  for (const TablePlan& t : plan->tables) {
+    EXPECT_EQ(names.count(t.computed_view), 0u) << t.computed_view;
+    EXPECT_NE(t.computed_view, t.live_view);
+    EXPECT_TRUE(names.insert(t.live_view).second) << t.live_view;
+    EXPECT_TRUE(names.insert(t.computed_view).second) << t.computed_view;
+  }
+  EXPECT_EQ(plan->tables[0].computed_view, "orders_computed_3");
+  ComputedPlan computed = PlanComputed(*plan, "s");
+  EXPECT_EQ(computed.tables[0].view_name, "orders_computed_3");
+  // A name of 63 bytes is cut at a character, never inside one.
+  std::string long_name = std::string(53, 'x') + "é";  // 55 bytes: 'é' spans bytes 53-54
+  EXPECT_EQ(ComputedViewName(long_name), std::string(53, 'x') + "_computed");
+}
+
 }  // namespace
 }  // namespace airpg::mapping

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "mapping/computed_view.h"
 #include "mapping/naming.h"
 
 namespace airpg::mapping {
@@ -157,10 +158,11 @@ std::string ModifiedTimeField(const TablePlan& table) {
   return "";
 }
 
-// Live views take `<table>_live`, the first free one among the tables and
-// relation tables (a table always keeps its name; the view moves aside).
-// Views are not catalogued: the plan names them afresh every time, so a
-// view's own name in the live schema never pushes it aside.
+// Live views take `<table>_live`, then computed views `<table>_computed`,
+// the first free one among the tables and relation tables (a table always
+// keeps its name; the view moves aside). Views are not catalogued: the plan
+// names them afresh every time, so a view's own name in the live schema
+// never pushes it aside.
 void PlanLiveViews(SchemaPlan& plan, const KnownNames& known) {
   NameScope scope;
   for (const auto& [id, name] : known.tables) scope.Keep(name);
@@ -172,6 +174,10 @@ void PlanLiveViews(SchemaPlan& plan, const KnownNames& known) {
     }
   }
   for (auto& table : plan.tables) table.live_view = scope.Take(LiveViewCandidate(table.table_name));
+  // Then the computed views (issue 18), so the live views keep their names.
+  for (auto& table : plan.tables) {
+    table.computed_view = scope.Take(ComputedViewName(table.table_name));
+  }
 }
 
 }  // namespace

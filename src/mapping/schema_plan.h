@@ -54,6 +54,9 @@ struct TablePlan {
   // The view of the table's live rows (live_view.h); not catalogued, named
   // afresh by every plan.
   std::string live_view;
+  // The view of its computed fields (computed_view.h), named from the same
+  // pool as the live views, after them, so it never takes a table's name.
+  std::string computed_view;
   // The lastModifiedTime field whose value is the record's last modified
   // time (it watches every field and shows the instant): the source of
   // airtable_modified_time; "" when the table has none.

@@ -1,5 +1,7 @@
 #include "sync/computed_views.h"
 
+#include <fmt/core.h>
+
 #include "base/log.h"
 #include "base/sql_identifier.h"
 #include "mapping/computed_stamps.h"
@@ -9,10 +11,15 @@
 namespace airpg::sync {
 
 Status DropComputedViews(pg::Connection& conn, const mapping::CatalogView& view) {
-  for (const mapping::CatalogTable& t : view.tables) {
+  // The names the views were given: planned from the catalog as it stands,
+  // from the same pool as the live views (a "<table>_computed" that is a
+  // table keeps its name, the view moved aside).
+  AIRPG_ASSIGN_OR_RETURN(
+      mapping::SchemaPlan plan,
+      mapping::PlanSchema(mapping::CatalogSchema(view), mapping::KnownNamesOf(view)));
+  for (const mapping::TablePlan& t : plan.tables) {
     AIRPG_RETURN_IF_ERROR(
-        conn.Run("DROP VIEW IF EXISTS " +
-                 QualifiedName(view.schema, mapping::ComputedViewName(t.table_name))));
+        conn.Run("DROP VIEW IF EXISTS " + QualifiedName(view.schema, t.computed_view)));
   }
   return Status::Ok();
 }
@@ -34,6 +41,20 @@ Status CreateComputedViews(pg::Connection& conn, std::string_view base_id) {
     AIRPG_RETURN_IF_ERROR(conn.Run("RELEASE SAVEPOINT airpg_computed_view"));
   }
   return Status::Ok();
+}
+
+Status SetPostgresUser(pg::Connection& conn, std::string_view base_id, std::string_view user_id) {
+  std::string user(user_id);
+  if (!user.empty() && user.rfind("usr", 0) != 0) {
+    return InvalidArgumentError(
+        fmt::format("sync.postgres_user {} is not a collaborator id (usr…)", user));
+  }
+  if (!user.empty()) {
+    AIRPG_RETURN_IF_ERROR(conn.Run(
+        "INSERT INTO airpg.users (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING", {user}));
+  }
+  return conn.Run("UPDATE airpg.bases SET postgres_user_id = NULLIF($2, '') WHERE base_id = $1",
+                  {std::string(base_id), user});
 }
 
 }  // namespace airpg::sync

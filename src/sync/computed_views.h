@@ -20,4 +20,12 @@ namespace airpg::sync {
 // triggers and sequences that stamp Postgres-written rows (computed_stamps.h).
 [[nodiscard]] Status CreateComputedViews(pg::Connection& conn, std::string_view base_id);
 
+// Records `user_id` (usr…; "" for none) as the collaborator Postgres writes
+// as in base `base_id`: the stamp trigger puts it in the createdBy and
+// lastModifiedBy columns of the rows Postgres writes (catalog_v8.sql); with
+// none they are NULL. The user gets an airpg.users row if it has none yet.
+// kInvalidArgument for an id that is not a usr… id.
+[[nodiscard]] Status SetPostgresUser(pg::Connection& conn, std::string_view base_id,
+                                     std::string_view user_id);
+
 }  // namespace airpg::sync

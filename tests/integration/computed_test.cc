@@ -9,6 +9,7 @@
 
 #include "emulated_base_test.h"
 #include "http/client.h"
+#include "sync/computed_views.h"
 #include "sync/schema_sync.h"
 
 namespace airpg {
@@ -328,6 +329,57 @@ TEST_F(ComputedTest, ALastModifiedTimeOfSomeFieldsWatchesOnlyThem) {
   EXPECT_EQ(Scalar("SELECT (now() - \"" + modified + "\" < '1 minute'::interval)::text FROM " +
                    clients + first),
             "true");
+}
+
+// createdBy and lastModifiedBy of the rows Postgres writes: the configured
+// collaborator (sync.postgres_user); with none, nothing is stamped (a new
+// row's are NULL, an update keeps them); the sync's writes keep Airtable's.
+TEST_F(ComputedTest, PostgresStampsItsCollaboratorAsCreatorAndModifier) {
+  // The sample's Clients have both (fldCliCreatedBy01, fldCliModBy000001).
+  json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
+  Migrate(data.dump(), data["bases"][0]["id"]);
+  std::string clients = Qualified("tblClients0000001");
+  std::string name = Column("fldCliName0000001"), created_by = Column("fldCliCreatedBy01"),
+              modified_by = Column("fldCliModBy000001");
+  ASSERT_FALSE(created_by.empty());
+  auto who = [&](const std::string& row_name) {
+    return Scalar("SELECT coalesce(\"" + created_by + "\", 'NULL') || ' ' || coalesce(\"" +
+                  modified_by + "\", 'NULL') FROM " + clients + " WHERE \"" + name + "\" = '" +
+                  row_name + "'");
+  };
+  // None configured: NULL on insert; an update keeps Airtable's value.
+  ASSERT_TRUE(sync::SetPostgresUser(conn(), base_id_, "").ok());
+  ASSERT_TRUE(conn().Run("INSERT INTO " + clients + " (\"" + name + "\") VALUES ('Nobody')").ok());
+  EXPECT_EQ(who("Nobody"), "NULL NULL");
+  std::string first = " WHERE id = (SELECT min(id) FROM " + clients + ")";
+  std::string airtable_modifier =
+      Scalar("SELECT coalesce(\"" + modified_by + "\", 'NULL') FROM " + clients + first);
+  ASSERT_TRUE(conn().Run("UPDATE " + clients + " SET \"" + name + "\" = 'Renamed'" + first).ok());
+  EXPECT_EQ(Scalar("SELECT coalesce(\"" + modified_by + "\", 'NULL') FROM " + clients + first),
+            airtable_modifier);
+
+  ASSERT_TRUE(sync::SetPostgresUser(conn(), base_id_, "usrPostgres000001").ok());
+  EXPECT_FALSE(sync::SetPostgresUser(conn(), base_id_, "someone").ok());
+  ASSERT_TRUE(conn().Run("INSERT INTO " + clients + " (\"" + name + "\") VALUES ('Zeta')").ok());
+  EXPECT_EQ(who("Zeta"), "usrPostgres000001 usrPostgres000001");
+  // An update changes the modifier only; the sync's update keeps both.
+  ASSERT_TRUE(sync::SetPostgresUser(conn(), base_id_, "usrPostgres000002").ok());
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients + " SET \"" + name + "\" = 'Zeta' WHERE \"" + name +
+                       "\" = 'Zeta'")
+                  .ok());
+  EXPECT_EQ(who("Zeta"), "usrPostgres000001 usrPostgres000002");
+  ASSERT_TRUE(conn()
+                  .RunScript("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE " + clients +
+                             " SET \"" + modified_by + "\" = NULL WHERE \"" + name +
+                             "\" = 'Nobody'; COMMIT;")
+                  .ok());
+  EXPECT_EQ(who("Nobody"), "NULL NULL");
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients + " SET \"" + name + "\" = 'Somebody' WHERE \"" + name +
+                       "\" = 'Nobody'")
+                  .ok());
+  EXPECT_EQ(who("Somebody"), "NULL usrPostgres000002");
 }
 
 }  // namespace
