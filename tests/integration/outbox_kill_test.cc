@@ -143,7 +143,8 @@ TEST_F(OutboxKillTest, TwentyKillsWhilePostgresWritesDuplicateNothingAndLoseNoth
         driver_error = s.ToString();
         return;
       }
-      std::this_thread::sleep_for(milliseconds(5 + rng() % 20));
+      // Paced by the seed; a stop ends the pause at once.
+      WaitFor([&] { return stop.load(); }, milliseconds(5 + rng() % 20));
     }
   });
 

@@ -508,13 +508,10 @@ TEST_F(SyncApplyTest, ASlowAttachmentDownloadHoldsNoLockOnTheLiveRow) {
   auto app = pg::Connection::Open(url());
   ASSERT_TRUE(app.ok()) << app.status().ToString();
   ASSERT_TRUE(app->Run("SET lock_timeout = '1s'").ok());
-  auto started = std::chrono::steady_clock::now();
   Status updated = app->Run(std::string("UPDATE ") + kSchema +
                             ".documents SET title = 'edited by the app' "
                             "WHERE airtable_id = 'recDocNwTxLic0001'");
-  auto took = std::chrono::steady_clock::now() - started;
-  EXPECT_TRUE(updated.ok()) << updated.ToString();
-  EXPECT_LT(took, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(updated.ok()) << updated.ToString();  // 55P03 had it waited for a lock
   EXPECT_NE(applying.wait_for(std::chrono::seconds(0)), std::future_status::ready)
       << "the download should still be running";
 
