@@ -17,6 +17,7 @@
 #include "cli/interrupt.h"
 #include "cli/job_progress.h"
 #include "mapping/computed_view.h"
+#include "mapping/evaluated_plan.h"
 #include "mapping/ddl.h"
 #include "mapping/schema_plan.h"
 #include "migrate/migrator.h"
@@ -233,15 +234,18 @@ int RunSchemaPlan(const Config& config, const MigrateCliOptions& options) {
   for (const std::string& s : mapping::ComputedViewDdl(*plan, computed, schema)) {
     script += s + ";\n";
   }
+  // Of those, the formulas airpg's evaluator computes on Postgres writes.
+  mapping::EvaluatedPlan evaluated = mapping::PlanEvaluated(*plan, computed);
   json not_computed = json::array();
   for (const mapping::NotComputedField& f : computed.not_computed) {
     not_computed.push_back({{"table", f.table_name},
                             {"field", f.field_name},
                             {"field_id", f.field_id},
                             {"type", f.type_name},
-                            {"reason", f.reason}});
+                            {"reason", f.reason},
+                            {"computed_on_write", mapping::IsEvaluated(evaluated, f.field_id)}});
   }
-  for (const std::string& line : mapping::NotComputedLines(computed)) {
+  for (const std::string& line : mapping::NotComputedInSqlLines(computed, evaluated)) {
     script += "-- not computed in SQL: " + line + "\n";
   }
   if (options.json) {

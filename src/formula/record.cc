@@ -1,8 +1,10 @@
 // Cell JSON → formula values, one rule per field type family.
 #include "formula/record.h"
 
+#include <cmath>
 #include <limits>
 
+#include "base/json_escape.h"
 #include "formula/civil_time.h"
 
 namespace airpg::formula {
@@ -75,6 +77,41 @@ Result<Value> CellValue(const FieldInfo& field, const JsonValue& cell) {
     return Value::Array(std::move(items));
   }
   return Scalar(cell, type);
+}
+
+std::string CellJsonFromValue(const Value& value, std::string_view result_type) {
+  switch (value.kind) {
+    case ValueKind::kBlank:
+      return "null";
+    case ValueKind::kNumber: {
+      double n = value.number;
+      if (std::isnan(n)) return R"({"specialValue":"NaN"})";
+      if (std::isinf(n)) return n > 0 ? R"({"specialValue":"Infinity"})" : R"({"specialValue":"-Infinity"})";
+      // JavaScript's spelling: whole numbers without a fraction, as Airtable writes them.
+      return FormatNumber(n);
+    }
+    case ValueKind::kText:
+      // An empty text is an empty cell, which the API leaves out.
+      return value.text.empty() ? "null" : "\"" + JsonEscape(value.text) + "\"";
+    case ValueKind::kBool:
+      // A false checkbox-like result is an empty cell on the wire.
+      return value.boolean ? "true" : "null";
+    case ValueKind::kDate: {
+      std::string iso = FormatIsoUtc(value.millis);
+      return "\"" + (result_type == "date" ? iso.substr(0, 10) : iso) + "\"";
+    }
+    case ValueKind::kArray: {
+      if (value.items.empty()) return "null";
+      std::string out = "[";
+      for (size_t i = 0; i < value.items.size(); ++i) {
+        out += (i ? "," : "") + CellJsonFromValue(value.items[i], result_type);
+      }
+      return out + "]";
+    }
+    case ValueKind::kError:
+      return "{\"error\":\"" + JsonEscape(value.text.empty() ? "#ERROR!" : value.text) + "\"}";
+  }
+  return "null";
 }
 
 Result<Record> RecordFromJson(const Schema& schema, std::string_view json_object) {

@@ -28,6 +28,14 @@ struct Record {
 // formula errors {"error": …} → #ERROR!; {"specialValue": "NaN"|"Infinity"}).
 Result<Value> CellValue(const FieldInfo& field, const JsonValue& cell);
 
+// A formula's result as the cell Airtable returns for a field whose result
+// type is `result_type` (API.md §5.3), as JSON text: "null" for an empty
+// cell (blank, "", false, []); whole numbers as integers; NaN/±Infinity as
+// {"specialValue": …}; errors {"error": …}; dates ISO UTC ("date": the day
+// only). The reverse of CellValue; the emulator's recompute and airpg's
+// evaluator on Postgres writes both store results through it.
+std::string CellJsonFromValue(const Value& value, std::string_view result_type);
+
 // A record from a JSON object {"Field name or id": cell, …}. Fields missing
 // from the object are empty (checkboxes FALSE).
 Result<Record> RecordFromJson(const Schema& schema, std::string_view json_object);

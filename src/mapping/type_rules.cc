@@ -219,7 +219,7 @@ const std::vector<TypeRule>& TypeRules() {
       {FieldType::kExternalSyncSource, "", Always, SyncSource, "read-only"},
       {FieldType::kFormula, "result type T", Always, ByResult,
        "read-only, planned as T; broken formula → jsonb + warning; error cells → "
-       "`airpg_cell_errors`"},
+       "`airpg_cell_errors`; one SQL cannot compute is computed by airpg on write (`schema plan`)"},
       {FieldType::kRollup, "result type T", Always, ByResult, "read-only, planned as T"},
       {FieldType::kMultipleLookupValues, "result type T", Always, ByResult,
        "read-only, T[] (null elements kept) when T is a plain column, else jsonb (collaborators: "

@@ -10,6 +10,7 @@
 #include "base/sql_identifier.h"
 #include "pg/transaction.h"
 #include "sync/conflicts.h"
+#include "sync/evaluated_fields.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_cells.h"
 #include "sync/outbox_echo.h"
@@ -41,6 +42,12 @@ struct RecordWork {
   OutboxChange first;                   // for follow-ups
   std::vector<OutboxChange> changes;    // as captured, for the links they moved
 };
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::vector<int64_t> Ids(const std::vector<RecordWork*>& works) {
   std::vector<int64_t> out;
@@ -82,6 +89,12 @@ class OutboxDispatcher::Round {
       AIRPG_ASSIGN_OR_RETURN(base_, LoadLiveBase(conn_, d_.base_id_));
     }
     AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
+    // Formulas SQL cannot compute, current before anything is sent
+    // (evaluated_fields.h); a failure there holds back no change.
+    if (Status s = EvaluateChangedRows(conn_, base_, authority_, changes, NowMillis()).status();
+        !s.ok()) {
+      log::Warn("outbox: evaluating formulas: {}", s.ToString());
+    }
     Group(changes);
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
     AIRPG_RETURN_IF_ERROR(HoldMassDeletes());

@@ -1,0 +1,248 @@
+#include "sync/evaluated_fields.h"
+
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/log.h"
+#include "base/sql_identifier.h"
+#include "formula/evaluator.h"
+#include "formula/json_value.h"
+#include "formula/time_zone.h"
+#include "mapping/computed_view.h"
+#include "mapping/evaluated_plan.h"
+#include "mapping/formula_row.h"
+#include "pg/quote.h"
+#include "pg/transaction.h"
+
+namespace airpg::sync {
+namespace {
+
+using nlohmann::json;
+using RowSet = std::map<std::string, std::set<int64_t>>;  // table id → row ids
+
+// A chain of lookups over rollups over … reaches this far (the views stop
+// at 8 levels; real chains are two or three links long).
+constexpr int kMaxLinkSteps = 4;
+
+std::string IdArray(const std::set<int64_t>& ids) {
+  std::string out = "{";
+  for (int64_t id : ids) out += (out.size() > 1 ? "," : "") + std::to_string(id);
+  return out + "}";
+}
+
+void AddId(RowSet& rows, const std::string& table_id, const json& id) {
+  if (id.is_number_integer()) rows[table_id].insert(id.get<int64_t>());
+  if (id.is_string()) {
+    try {
+      rows[table_id].insert(std::stoll(id.get<std::string>()));
+    } catch (const std::exception&) {
+    }
+  }
+}
+
+// The rows the changes are about, and the rows their links pointed to
+// before and after (a link change changes the lookups of both ends).
+RowSet Seeds(const mapping::SchemaPlan& plan, const std::vector<OutboxChange>& changes) {
+  RowSet out;
+  for (const OutboxChange& c : changes) {
+    const mapping::TablePlan* t = plan.FindTable(c.table_id);
+    if (t == nullptr) continue;
+    out[c.table_id].insert(c.row_id);
+    json rows[] = {json::parse(c.old_row.empty() ? "null" : c.old_row, nullptr, false),
+                   json::parse(c.new_row.empty() ? "null" : c.new_row, nullptr, false)};
+    for (const json& row : rows) {
+      if (!row.is_object()) continue;
+      if (!c.field_id.empty()) {
+        const mapping::FieldPlan* f = t->FindField(c.field_id);
+        if (f != nullptr && !f->linked_table_id.empty()) {
+          AddId(out, f->linked_table_id, row.value("to_id", json()));
+        }
+        continue;
+      }
+      for (const mapping::FieldPlan& f : t->fields) {
+        if (f.link_role == mapping::LinkRole::kForeignKey) {
+          AddId(out, f.linked_table_id, row.value(f.column_name, json()));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// The rows of other tables linked to `rows` now, one link step away.
+Result<RowSet> Neighbours(pg::Connection& conn, const LiveBase& base, const RowSet& rows) {
+  RowSet out;
+  for (const mapping::TablePlan& x : base.plan.tables) {
+    for (const mapping::FieldPlan& f : x.fields) {
+      auto target = rows.find(f.linked_table_id);
+      if (target == rows.end() || target->second.empty()) continue;
+      const mapping::TablePlan* y = base.plan.FindTable(f.linked_table_id);
+      if (y == nullptr) continue;
+      std::string sql;
+      switch (f.link_role) {
+        case mapping::LinkRole::kForeignKey:  // x.fk = y.id
+          sql = fmt::format("SELECT id FROM {} WHERE {} = ANY($1::bigint[])",
+                            QualifiedName(base.schema, x.table_name),
+                            QuoteIdentifier(f.column_name));
+          break;
+        case mapping::LinkRole::kForeignKeyInverse: {  // y.fk = x.id
+          const mapping::FieldPlan* fk = y->FindField(f.inverse_field_id);
+          if (fk == nullptr) continue;
+          sql = fmt::format("SELECT {} FROM {} WHERE id = ANY($1::bigint[]) AND {} IS NOT NULL",
+                            QuoteIdentifier(fk->column_name),
+                            QualifiedName(base.schema, y->table_name),
+                            QuoteIdentifier(fk->column_name));
+          break;
+        }
+        case mapping::LinkRole::kJunction:
+          sql = fmt::format("SELECT from_id FROM {} WHERE to_id = ANY($1::bigint[])",
+                            QualifiedName(base.schema, f.relation_table));
+          break;
+        case mapping::LinkRole::kJunctionInverse:
+          sql = fmt::format("SELECT to_id FROM {} WHERE from_id = ANY($1::bigint[])",
+                            QualifiedName(base.schema, f.relation_table));
+          break;
+        default:
+          continue;
+      }
+      AIRPG_ASSIGN_OR_RETURN(pg::Rows found, conn.Exec(sql, {IdArray(target->second)}));
+      for (int i = 0; i < found.size(); ++i) {
+        out[x.table_id].insert(std::stoll(std::string(found.Get(i, 0))));
+      }
+    }
+  }
+  return out;
+}
+
+// The value as a later formula of the row reads it: through its cell, as
+// the emulator feeds a computed cell back (an empty text is blank, …).
+formula::Value AsCell(const mapping::FieldPlan& field, const formula::Value& value) {
+  std::string cell =
+      formula::CellJsonFromValue(value, mapping::FormulaFieldInfo(field).result_type);
+  if (cell == "null") return formula::Value::Blank();
+  Result<formula::JsonValue> parsed = formula::ParseJson(cell);
+  if (!parsed.ok()) return formula::Value::Error();
+  Result<formula::Value> back = formula::CellValue(mapping::FormulaFieldInfo(field), *parsed);
+  return back.ok() ? *back : formula::Value::Error();
+}
+
+pg::Param ToParam(const mapping::PgValue& value) {
+  if (value.is_null) return pg::Param();
+  if (value.array) return pg::ArrayLiteral(*value.array);
+  return pg::Param(value.text);
+}
+
+// One table's rows: read from the view, evaluated, written back.
+Status EvaluateTable(pg::Connection& conn, const LiveBase& base,
+                     const mapping::EvaluatedTable& table, const std::set<int64_t>& ids,
+                     const formula::EvalOptions& options, EvaluateReport& report) {
+  const mapping::TablePlan& t = *table.table;
+  formula::Schema schema = mapping::FormulaSchema(t);
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  // Ours, not the application's: not stamped, not captured, not sent back.
+  AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
+  // An application holding the row waits for us only this long; its own
+  // write queues the row again.
+  AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL lock_timeout = '2s'"));
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      tx.Exec(fmt::format("SELECT v.id, {}::text FROM {} AS v WHERE v.id = ANY($1::bigint[]) AND "
+                          "v.deleted_at IS NULL",
+                          mapping::FormulaRowSql(t, "v"), QualifiedName(base.schema, t.computed_view)),
+              {IdArray(ids)}));
+  std::vector<std::optional<std::string>> evaluated_ids;
+  for (const mapping::EvaluatedFormula& f : table.formulas) evaluated_ids.push_back(f.field->field.id);
+  const std::string ids_evaluated = pg::ArrayLiteral(evaluated_ids);
+  for (int i = 0; i < rows.size(); ++i) {
+    std::string row_id(rows.Get(i, 0));
+    Result<formula::Record> record = mapping::FormulaRecordFromRow(t, rows.Get(i, 1));
+    if (!record.ok()) {
+      log::Warn("evaluator: row {} of {}: {}", row_id, t.table_name, record.status().ToString());
+      continue;
+    }
+    std::vector<pg::Param> params = {row_id};
+    std::string set, current, next;
+    json errors = json::object();
+    for (const mapping::EvaluatedFormula& f : table.formulas) {
+      Result<formula::Value> value = formula::Evaluate(*f.root, schema, *record, options);
+      // Only what the type checker rejects fails outright; Airtable shows it as #ERROR!.
+      formula::Value result = value.ok() ? *value : formula::Value::Error();
+      record->cells[f.field->field.id] = AsCell(*f.field, result);
+      Result<mapping::PgValue> column = mapping::ColumnValueFromResult(*f.field, result);
+      if (!column.ok()) {
+        log::Warn("evaluator: {}.{} of row {}: {}", t.table_name, f.field->column_name, row_id,
+                  column.status().ToString());
+        column = mapping::PgValue::Null();
+      }
+      if (column->cell_error) errors[f.field->field.id] = json::parse(*column->cell_error);
+      params.push_back(ToParam(*column));
+      std::string col = QuoteIdentifier(f.field->column_name);
+      std::string value_sql = fmt::format("${}::{}", params.size(), f.field->column.sql_type);
+      set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", col, value_sql);
+      current += fmt::format("{}, ", col);
+      next += fmt::format("{}, ", value_sql);
+    }
+    params.push_back(errors.empty() ? pg::Param("{}") : pg::Param(errors.dump()));
+    params.push_back(ids_evaluated);
+    // The row's other errors stay; the evaluated fields' are replaced.
+    std::string new_errors = fmt::format(
+        "NULLIF((coalesce(airpg_cell_errors, '{{}}'::jsonb) - ${}::text[]) || ${}::jsonb, "
+        "'{{}}'::jsonb)",
+        params.size(), params.size() - 1);
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows changed,
+        tx.Exec(fmt::format("UPDATE {} SET {}, airpg_cell_errors = {} WHERE id = $1::bigint AND "
+                            "ROW({}airpg_cell_errors) IS DISTINCT FROM ROW({}{}) RETURNING id",
+                            QualifiedName(base.schema, t.table_name), set, new_errors, current,
+                            next, new_errors),
+                params));
+    report.written += changed.size();
+    ++report.rows;
+    AIRPG_RETURN_IF_ERROR(tx.Run(
+        "INSERT INTO airpg.evaluated_rows (table_id, row_id, evaluated_at) VALUES ($1, "
+        "$2::bigint, clock_timestamp()) ON CONFLICT (table_id, row_id) DO UPDATE SET "
+        "evaluated_at = EXCLUDED.evaluated_at",
+        {t.table_id, row_id}));
+  }
+  return tx.Commit();
+}
+
+}  // namespace
+
+Result<EvaluateReport> EvaluateChangedRows(pg::Connection& conn, const LiveBase& base,
+                                           const std::map<std::string, TableAuthority>& authority,
+                                           const std::vector<OutboxChange>& changes,
+                                           int64_t now_millis) {
+  EvaluateReport report;
+  mapping::EvaluatedPlan plan =
+      mapping::PlanEvaluated(base.plan, mapping::PlanComputed(base.plan, base.schema));
+  if (plan.tables.empty() || changes.empty()) return report;
+  // The rows written, then the rows reading them through links, step by step.
+  RowSet all = Seeds(base.plan, changes);
+  RowSet frontier = all;
+  for (int step = 0; step < kMaxLinkSteps && !frontier.empty(); ++step) {
+    AIRPG_ASSIGN_OR_RETURN(RowSet next, Neighbours(conn, base, frontier));
+    frontier.clear();
+    for (auto& [table_id, ids] : next) {
+      for (int64_t id : ids) {
+        if (all[table_id].insert(id).second) frontier[table_id].insert(id);
+      }
+    }
+  }
+  formula::EvalOptions options;
+  options.now_millis = now_millis;
+  options.zones = formula::SystemTimeZones();
+  for (const mapping::EvaluatedTable& table : plan.tables) {
+    auto rows = all.find(table.table->table_id);
+    if (rows == all.end() || rows->second.empty()) continue;
+    // An airtable-authority table is Airtable's to compute: the sync brings its values.
+    auto auth = authority.find(table.table->table_id);
+    if (auth == authority.end() || !auth->second.PostgresWrites()) continue;
+    AIRPG_RETURN_IF_ERROR(EvaluateTable(conn, base, table, rows->second, options, report));
+  }
+  return report;
+}
+
+}  // namespace airpg::sync

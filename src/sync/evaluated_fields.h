@@ -1,0 +1,42 @@
+// EvaluatedFields: the evaluator on Postgres writes (issue 18). Formula
+// fields the SQL compiler refuses (and clock formulas, NOW()/TODAY()) are
+// computed here, with src/formula's evaluator, for every row a Postgres
+// write changed and every row whose lookups, rollups or counts read such a
+// row (found through the link relations), in tables Postgres may write
+// (authority postgres or both). Each row is read from its
+// S.<table>_computed view, so the fields SQL computes are current inputs;
+// the results go back into the stored columns (errors: NULL plus
+// airpg_cell_errors) under airpg.origin = 'airtable', so the write is
+// neither stamped nor captured into the outbox, and airpg.evaluated_rows
+// records when. Runs in the outbox dispatcher's round, right after its
+// claim (outbox_dispatcher.cc). Functions over the caller's connection;
+// single-thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "pg/connection.h"
+#include "sync/authority.h"
+#include "sync/outbox_store.h"
+#include "sync/record_applier.h"
+
+namespace airpg::sync {
+
+struct EvaluateReport {
+  int64_t rows = 0;     // rows evaluated
+  int64_t written = 0;  // rows whose evaluated values changed
+};
+
+// Evaluates the rows `changes` touched and their dependents, in one short
+// transaction per table. NOW() and TODAY() read `now_millis` (the time of
+// the write's evaluation).
+Result<EvaluateReport> EvaluateChangedRows(pg::Connection& conn, const LiveBase& base,
+                                           const std::map<std::string, TableAuthority>& authority,
+                                           const std::vector<OutboxChange>& changes,
+                                           int64_t now_millis);
+
+}  // namespace airpg::sync
