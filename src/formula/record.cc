@@ -86,7 +86,8 @@ std::string CellJsonFromValue(const Value& value, std::string_view result_type) 
     case ValueKind::kNumber: {
       double n = value.number;
       if (std::isnan(n)) return R"({"specialValue":"NaN"})";
-      if (std::isinf(n)) return n > 0 ? R"({"specialValue":"Infinity"})" : R"({"specialValue":"-Infinity"})";
+      if (std::isinf(n))
+        return n > 0 ? R"({"specialValue":"Infinity"})" : R"({"specialValue":"-Infinity"})";
       // JavaScript's spelling: whole numbers without a fraction, as Airtable writes them.
       return FormatNumber(n);
     }

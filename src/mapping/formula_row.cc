@@ -57,9 +57,9 @@ std::string FormulaRowSql(const TablePlan& table, std::string_view alias) {
   std::string seconds;
   for (const FieldPlan& f : table.fields) {
     if (!RowCarriesField(f) || f.column.sql_type != "interval") continue;
-    seconds += fmt::format("{}{}, extract(epoch from {}.{})", seconds.empty() ? "" : ", ",
-                           SqlStringLiteralForScript(f.column_name), a,
-                           QuoteIdentifier(f.column_name));
+    seconds +=
+        fmt::format("{}{}, extract(epoch from {}.{})", seconds.empty() ? "" : ", ",
+                    SqlStringLiteralForScript(f.column_name), a, QuoteIdentifier(f.column_name));
   }
   if (seconds.empty()) return fmt::format("to_jsonb({})", a);
   return fmt::format("to_jsonb({}) || jsonb_build_object({})", a, seconds);
@@ -78,8 +78,9 @@ Result<formula::Record> FormulaRecordFromRow(const TablePlan& table, std::string
   for (const FieldPlan& f : table.fields) {
     if (!RowCarriesField(f)) continue;
     // A recorded error cell: the column is NULL and the error is the value.
-    json cell = errors.is_object() && errors.contains(f.field.id) ? errors[f.field.id]
-                                                                   : row.value(f.column_name, json());
+    json cell = errors.is_object() && errors.contains(f.field.id)
+                    ? errors[f.field.id]
+                    : row.value(f.column_name, json());
     formula::FieldInfo info = FormulaFieldInfo(f);
     if (cell.is_null() && f.field.type_name != "checkbox") continue;  // an empty cell
     AIRPG_ASSIGN_OR_RETURN(formula::JsonValue value, formula::ParseJson(cell.dump()));

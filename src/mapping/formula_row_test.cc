@@ -71,21 +71,20 @@ std::string Column(const TablePlan& t, const std::string& field_id) {
 TEST(FormulaRowTest, ARowBindsAsAirtablesCells) {
   SchemaPlan plan = Plan();
   const TablePlan& a = plan.tables[0];
-  nlohmann::json row = {
-      {"id", 7},
-      {"airtable_id", "recA000000000001"},
-      {"airtable_created_time", "2024-01-02T03:04:05.123456+00:00"},
-      {"airtable_modified_time", nullptr},
-      {Column(a, "fldName0000000001"), "pear"},
-      {Column(a, "fldNum00000000001"), 2.5},
-      {Column(a, "fldDone0000000001"), false},
-      {Column(a, "fldDay00000000001"), "2024-03-01"},
-      {Column(a, "fldWhen0000000001"), "2024-03-01T10:00:00+01:00"},
-      {Column(a, "fldTook0000000001"), 90},  // FormulaRowSql gives seconds
-      {Column(a, "fldTags0000000001"), {"x", "y"}},
-      {Column(a, "fldNames000000001"), {"ab", nullptr, "cd"}},
-      {Column(a, "fldHalf0000000001"), nullptr},
-      {"airpg_cell_errors", {{"fldHalf0000000001", {{"error", "#ERROR!"}}}}}};
+  nlohmann::json row = {{"id", 7},
+                        {"airtable_id", "recA000000000001"},
+                        {"airtable_created_time", "2024-01-02T03:04:05.123456+00:00"},
+                        {"airtable_modified_time", nullptr},
+                        {Column(a, "fldName0000000001"), "pear"},
+                        {Column(a, "fldNum00000000001"), 2.5},
+                        {Column(a, "fldDone0000000001"), false},
+                        {Column(a, "fldDay00000000001"), "2024-03-01"},
+                        {Column(a, "fldWhen0000000001"), "2024-03-01T10:00:00+01:00"},
+                        {Column(a, "fldTook0000000001"), 90},  // FormulaRowSql gives seconds
+                        {Column(a, "fldTags0000000001"), {"x", "y"}},
+                        {Column(a, "fldNames000000001"), {"ab", nullptr, "cd"}},
+                        {Column(a, "fldHalf0000000001"), nullptr},
+                        {"airpg_cell_errors", {{"fldHalf0000000001", {{"error", "#ERROR!"}}}}}};
   Result<formula::Record> r = FormulaRecordFromRow(a, row.dump());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->record_id, "recA000000000001");
@@ -143,9 +142,9 @@ TEST(FormulaRowTest, ResultsBecomeColumnValues) {
 TEST(FormulaRowTest, DurationsAreReadAsSeconds) {
   SchemaPlan plan = Plan();
   std::string sql = FormulaRowSql(plan.tables[0], "v");
-  EXPECT_NE(sql.find("extract(epoch from \"v\".\"" + Column(plan.tables[0], "fldTook0000000001") +
-                     "\")"),
-            std::string::npos)
+  EXPECT_NE(
+      sql.find("extract(epoch from \"v\".\"" + Column(plan.tables[0], "fldTook0000000001") + "\")"),
+      std::string::npos)
       << sql;
   EXPECT_EQ(FormulaRowSql(plan.tables[1], "v"), "to_jsonb(\"v\")");
 }

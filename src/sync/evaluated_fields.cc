@@ -15,6 +15,7 @@
 #include "mapping/formula_row.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
+#include "sync/live_schema.h"
 
 namespace airpg::sync {
 namespace {
@@ -72,7 +73,7 @@ RowSet Seeds(const mapping::SchemaPlan& plan, const std::vector<OutboxChange>& c
 }
 
 // The rows of other tables linked to `rows` now, one link step away.
-Result<RowSet> Neighbours(pg::Connection& conn, const LiveBase& base, const RowSet& rows) {
+Result<RowSet> Neighbours(pg::Transaction& tx, const LiveBase& base, const RowSet& rows) {
   RowSet out;
   for (const mapping::TablePlan& x : base.plan.tables) {
     for (const mapping::FieldPlan& f : x.fields) {
@@ -83,9 +84,9 @@ Result<RowSet> Neighbours(pg::Connection& conn, const LiveBase& base, const RowS
       std::string sql;
       switch (f.link_role) {
         case mapping::LinkRole::kForeignKey:  // x.fk = y.id
-          sql = fmt::format("SELECT id FROM {} WHERE {} = ANY($1::bigint[])",
-                            QualifiedName(base.schema, x.table_name),
-                            QuoteIdentifier(f.column_name));
+          sql =
+              fmt::format("SELECT id FROM {} WHERE {} = ANY($1::bigint[])",
+                          QualifiedName(base.schema, x.table_name), QuoteIdentifier(f.column_name));
           break;
         case mapping::LinkRole::kForeignKeyInverse: {  // y.fk = x.id
           const mapping::FieldPlan* fk = y->FindField(f.inverse_field_id);
@@ -107,7 +108,7 @@ Result<RowSet> Neighbours(pg::Connection& conn, const LiveBase& base, const RowS
         default:
           continue;
       }
-      AIRPG_ASSIGN_OR_RETURN(pg::Rows found, conn.Exec(sql, {IdArray(target->second)}));
+      AIRPG_ASSIGN_OR_RETURN(pg::Rows found, tx.Exec(sql, {IdArray(target->second)}));
       for (int i = 0; i < found.size(); ++i) {
         out[x.table_id].insert(std::stoll(std::string(found.Get(i, 0))));
       }
@@ -135,25 +136,21 @@ pg::Param ToParam(const mapping::PgValue& value) {
 }
 
 // One table's rows: read from the view, evaluated, written back.
-Status EvaluateTable(pg::Connection& conn, const LiveBase& base,
+Status EvaluateTable(pg::Transaction& tx, const LiveBase& base,
                      const mapping::EvaluatedTable& table, const std::set<int64_t>& ids,
                      const formula::EvalOptions& options, EvaluateReport& report) {
   const mapping::TablePlan& t = *table.table;
   formula::Schema schema = mapping::FormulaSchema(t);
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  // Ours, not the application's: not stamped, not captured, not sent back.
-  AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
-  // An application holding the row waits for us only this long; its own
-  // write queues the row again.
-  AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL lock_timeout = '2s'"));
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      tx.Exec(fmt::format("SELECT v.id, {}::text FROM {} AS v WHERE v.id = ANY($1::bigint[]) AND "
-                          "v.deleted_at IS NULL",
-                          mapping::FormulaRowSql(t, "v"), QualifiedName(base.schema, t.computed_view)),
-              {IdArray(ids)}));
+      tx.Exec(
+          fmt::format("SELECT v.id, {}::text FROM {} AS v WHERE v.id = ANY($1::bigint[]) AND "
+                      "v.deleted_at IS NULL",
+                      mapping::FormulaRowSql(t, "v"), QualifiedName(base.schema, t.computed_view)),
+          {IdArray(ids)}));
   std::vector<std::optional<std::string>> evaluated_ids;
-  for (const mapping::EvaluatedFormula& f : table.formulas) evaluated_ids.push_back(f.field->field.id);
+  for (const mapping::EvaluatedFormula& f : table.formulas)
+    evaluated_ids.push_back(f.field->field.id);
   const std::string ids_evaluated = pg::ArrayLiteral(evaluated_ids);
   for (int i = 0; i < rows.size(); ++i) {
     std::string row_id(rows.Get(i, 0));
@@ -200,18 +197,44 @@ Status EvaluateTable(pg::Connection& conn, const LiveBase& base,
                 params));
     report.written += changed.size();
     ++report.rows;
-    AIRPG_RETURN_IF_ERROR(tx.Run(
-        "INSERT INTO airpg.evaluated_rows (table_id, row_id, evaluated_at) VALUES ($1, "
-        "$2::bigint, clock_timestamp()) ON CONFLICT (table_id, row_id) DO UPDATE SET "
-        "evaluated_at = EXCLUDED.evaluated_at",
-        {t.table_id, row_id}));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.evaluated_rows (table_id, row_id, evaluated_at) VALUES ($1, "
+               "$2::bigint, clock_timestamp()) ON CONFLICT (table_id, row_id) DO UPDATE SET "
+               "evaluated_at = EXCLUDED.evaluated_at",
+               {t.table_id, row_id}));
   }
-  return tx.Commit();
+  return Status::Ok();
+}
+
+// Worth trying again next round: a lock or connection problem.
+bool IsRetryable(StatusCode code) {
+  return code == StatusCode::kAborted || code == StatusCode::kUnavailable ||
+         code == StatusCode::kDeadlineExceeded || code == StatusCode::kCancelled;
+}
+
+std::string OutboxIds(const pg::Rows& rows) {
+  std::set<int64_t> ids;
+  for (int i = 0; i < rows.size(); ++i) ids.insert(std::stoll(std::string(rows.Get(i, 5))));
+  return IdArray(ids);
+}
+
+std::vector<OutboxChange> ChangesOf(const pg::Rows& rows) {
+  std::vector<OutboxChange> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    OutboxChange c;
+    c.table_id = rows.Get(i, 0);
+    c.field_id = rows.Get(i, 1);
+    c.row_id = std::stoll(std::string(rows.Get(i, 2)));
+    c.old_row = rows.Get(i, 3);
+    c.new_row = rows.Get(i, 4);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 }  // namespace
 
-Result<EvaluateReport> EvaluateChangedRows(pg::Connection& conn, const LiveBase& base,
+Result<EvaluateReport> EvaluateChangedRows(pg::Transaction& tx, const LiveBase& base,
                                            const std::map<std::string, TableAuthority>& authority,
                                            const std::vector<OutboxChange>& changes,
                                            int64_t now_millis) {
@@ -223,7 +246,7 @@ Result<EvaluateReport> EvaluateChangedRows(pg::Connection& conn, const LiveBase&
   RowSet all = Seeds(base.plan, changes);
   RowSet frontier = all;
   for (int step = 0; step < kMaxLinkSteps && !frontier.empty(); ++step) {
-    AIRPG_ASSIGN_OR_RETURN(RowSet next, Neighbours(conn, base, frontier));
+    AIRPG_ASSIGN_OR_RETURN(RowSet next, Neighbours(tx, base, frontier));
     frontier.clear();
     for (auto& [table_id, ids] : next) {
       for (int64_t id : ids) {
@@ -240,9 +263,55 @@ Result<EvaluateReport> EvaluateChangedRows(pg::Connection& conn, const LiveBase&
     // An airtable-authority table is Airtable's to compute: the sync brings its values.
     auto auth = authority.find(table.table->table_id);
     if (auth == authority.end() || !auth->second.PostgresWrites()) continue;
-    AIRPG_RETURN_IF_ERROR(EvaluateTable(conn, base, table, rows->second, options, report));
+    AIRPG_RETURN_IF_ERROR(EvaluateTable(tx, base, table, rows->second, options, report));
   }
   return report;
+}
+
+Result<EvaluateReport> EvaluatePendingChanges(pg::Connection& conn, const std::string& base_id,
+                                              int64_t now_millis) {
+  // The cheap test each idle round makes (a partial index serves it).
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows waiting,
+                         conn.Exec("SELECT 1 FROM airpg.outbox WHERE base_id = $1 AND status = "
+                                   "'pending' AND evaluated_at IS NULL LIMIT 1",
+                                   {base_id}));
+  if (waiting.empty()) return EvaluateReport{};
+  AIRPG_ASSIGN_OR_RETURN(LiveBase base, LoadLiveBase(conn, base_id));
+  AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(conn, base_id));
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  // The claims' lock (outbox_store.cc): no claim takes a change while it is
+  // being evaluated, and two evaluators never take the same one.
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("SELECT pg_advisory_xact_lock(hashtext('airpg.outbox:' || $1))", {base_id}));
+  // Ours, not the application's: not stamped, not captured, not sent back.
+  AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
+  // An application holding a row waits for us only this long; the change
+  // is then evaluated by a later round (this transaction rolls back).
+  AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL lock_timeout = '2s'"));
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      tx.Exec("UPDATE airpg.outbox SET evaluated_at = clock_timestamp() WHERE outbox_id IN ("
+              "SELECT outbox_id FROM airpg.outbox WHERE base_id = $1 AND status = 'pending' AND "
+              "evaluated_at IS NULL ORDER BY outbox_id LIMIT 1000) "
+              "RETURNING table_id, coalesce(field_id, ''), row_id, coalesce(old_row::text, ''), "
+              "coalesce(new_row::text, ''), outbox_id",
+              {base_id}));
+  Result<EvaluateReport> report =
+      EvaluateChangedRows(tx, base, authority, ChangesOf(rows), now_millis);
+  if (report.ok()) {
+    AIRPG_RETURN_IF_ERROR(tx.Commit());
+    return report;
+  }
+  if (IsRetryable(report.status().code())) return report.status();
+  // Not one a later round would get past (a view Postgres refused, …): the
+  // changes are marked, so rounds do not retry them forever, and the
+  // fields stay as they were until the rows are written again.
+  AIRPG_RETURN_IF_ERROR(tx.Rollback());
+  AIRPG_RETURN_IF_ERROR(
+      conn.Run("UPDATE airpg.outbox SET evaluated_at = clock_timestamp() WHERE outbox_id = "
+               "ANY($1::bigint[])",
+               {OutboxIds(rows)}));
+  return report.status();
 }
 
 }  // namespace airpg::sync

@@ -8,9 +8,10 @@
 // the results go back into the stored columns (errors: NULL plus
 // airpg_cell_errors) under airpg.origin = 'airtable', so the write is
 // neither stamped nor captured into the outbox, and airpg.evaluated_rows
-// records when. Runs in the outbox dispatcher's round, right after its
-// claim (outbox_dispatcher.cc). Functions over the caller's connection;
-// single-thread.
+// records when. Runs first in every outbox dispatcher round
+// (outbox_dispatcher.cc), before the debounce lets the changes be claimed,
+// so a reader waits one idle wait of the dispatcher, not the debounce.
+// Functions over the caller's connection or transaction; single-thread.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@
 
 #include "base/result.h"
 #include "pg/connection.h"
+#include "pg/transaction.h"
 #include "sync/authority.h"
 #include "sync/outbox_store.h"
 #include "sync/record_applier.h"
@@ -31,10 +33,17 @@ struct EvaluateReport {
   int64_t written = 0;  // rows whose evaluated values changed
 };
 
-// Evaluates the rows `changes` touched and their dependents, in one short
-// transaction per table. NOW() and TODAY() read `now_millis` (the time of
-// the write's evaluation).
-Result<EvaluateReport> EvaluateChangedRows(pg::Connection& conn, const LiveBase& base,
+// The captured changes of the base not evaluated yet (airpg.outbox's
+// evaluated_at, catalog_v13.sql), marked and evaluated in one short
+// transaction under the claims' advisory lock: a crash before its commit
+// leaves them to the next round. A round without such changes costs one
+// indexed query. NOW() and TODAY() read `now_millis`.
+Result<EvaluateReport> EvaluatePendingChanges(pg::Connection& conn, const std::string& base_id,
+                                              int64_t now_millis);
+
+// Evaluates the rows `changes` touched and their dependents in `tx`, which
+// the caller opened with airpg.origin = 'airtable'.
+Result<EvaluateReport> EvaluateChangedRows(pg::Transaction& tx, const LiveBase& base,
                                            const std::map<std::string, TableAuthority>& authority,
                                            const std::vector<OutboxChange>& changes,
                                            int64_t now_millis);

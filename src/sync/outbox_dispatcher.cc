@@ -62,6 +62,11 @@ class OutboxDispatcher::Round {
   explicit Round(OutboxDispatcher& d) : d_(d), conn_(d.conn_) {}
 
   Result<DispatchReport> Run() {
+    // Formulas SQL cannot compute, for every change captured since the last
+    // round, before its debounce (evaluated_fields.h); a failure holds back no send.
+    if (Status s = EvaluatePendingChanges(conn_, d_.base_id_, NowMillis()).status(); !s.ok()) {
+      log::Warn("outbox: evaluating formulas: {}", s.ToString());
+    }
     AIRPG_ASSIGN_OR_RETURN(pg::Rows stopped,
                            conn_.Exec("SELECT writes_stopped FROM airpg.sync_bases WHERE base_id "
                                       "= $1 AND writes_stopped IS NOT NULL",
@@ -89,12 +94,6 @@ class OutboxDispatcher::Round {
       AIRPG_ASSIGN_OR_RETURN(base_, LoadLiveBase(conn_, d_.base_id_));
     }
     AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
-    // Formulas SQL cannot compute, current before anything is sent
-    // (evaluated_fields.h); a failure there holds back no change.
-    if (Status s = EvaluateChangedRows(conn_, base_, authority_, changes, NowMillis()).status();
-        !s.ok()) {
-      log::Warn("outbox: evaluating formulas: {}", s.ToString());
-    }
     Group(changes);
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
     AIRPG_RETURN_IF_ERROR(HoldMassDeletes());

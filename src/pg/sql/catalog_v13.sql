@@ -11,3 +11,10 @@ CREATE TABLE airpg.evaluated_rows (
   evaluated_at timestamptz NOT NULL,
   PRIMARY KEY (table_id, row_id)
 );
+
+-- Which captured changes the evaluator has taken (NULL: not yet). Every
+-- dispatcher round evaluates the new ones first, before their debounce
+-- lets them be claimed; the partial index keeps that test cheap.
+ALTER TABLE airpg.outbox ADD COLUMN evaluated_at timestamptz;
+CREATE INDEX outbox_unevaluated ON airpg.outbox (base_id, outbox_id)
+  WHERE status = 'pending' AND evaluated_at IS NULL;
