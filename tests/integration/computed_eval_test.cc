@@ -317,6 +317,35 @@ TEST_F(ComputedEvalTest, AnAirtableAuthorityTableIsLeftAlone) {
             "0");
 }
 
+// A junction row (a multi-record link) written in Postgres: the rows at
+// both ends are recomputed — here Customers, made writable, whose formula
+// reads its orders' labels through the junction.
+TEST_F(ComputedEvalTest, AJunctionChangeRecomputesTheLinkedRows) {
+  sync::AuthorityConfig config;
+  config.tables["Items"].authority = sync::Authority::kBoth;
+  config.tables["Orders"].authority = sync::Authority::kPostgres;
+  config.tables["Customers"].authority = sync::Authority::kBoth;
+  auto resolved = sync::ResolveAuthority(live_, config);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
+  ASSERT_TRUE(sync::InstallWriteTriggers(conn(), live_).ok());
+  std::string junction =
+      Scalar("SELECT relation_table FROM airpg.fields WHERE field_id = 'fldCustOrders0001'");
+  ASSERT_FALSE(junction.empty());
+  // Bolt takes order B-1.
+  Status linked = conn().Run(
+      "INSERT INTO \"" + schema_ + "\".\"" + junction + "\" (from_id, to_id, position) VALUES (" +
+      RowId(kCustomers, "recCust0000000002") + ", " + RowId(kOrders, "recOrder000000003") + ", 0)");
+  ASSERT_TRUE(linked.ok()) << linked.ToString();
+  Emulator("PATCH", std::string(kCustomers) + "/recCust0000000002",
+           {{"fields", {{"Orders", {"recOrder000000003"}}}}});
+  ASSERT_GT(Compare(kCustomers, "fldCustName000001", {"fldCustSquash0001"}, false), 0)
+      << "stale before the dispatcher's round";
+  Dispatch();
+  Compare(kCustomers, "fldCustName000001", {"fldCustSquash0001"});
+  ExpectSameAsEmulator();
+}
+
 // The delay a reader sees: from the commit of a Postgres write to the
 // evaluated value, with the dispatcher looping as `airpg sync` runs it
 // (debounce 200 ms, 100 ms idle wait), its writes reaching Airtable (so no
