@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "formula/evaluator.h"
+#include "formula/json_value.h"
 #include "formula/parser.h"
+#include "formula/time_zone.h"
 #include "mapping/formula_row.h"
 
 namespace airpg::mapping {
@@ -63,7 +66,42 @@ std::vector<EvaluatedFormula> Order(std::vector<Candidate> candidates,
   return out;
 }
 
+// The value as a later formula of the row reads it: through its cell, as
+// the emulator feeds a computed cell back (an empty text is blank, …).
+formula::Value AsCell(const FieldPlan& field, const formula::Value& value) {
+  formula::FieldInfo info = FormulaFieldInfo(field);
+  std::string cell = formula::CellJsonFromValue(value, info.result_type);
+  if (cell == "null") return formula::Value::Blank();
+  Result<formula::JsonValue> parsed = formula::ParseJson(cell);
+  if (!parsed.ok()) return formula::Value::Error();
+  Result<formula::Value> back = formula::CellValue(info, *parsed);
+  return back.ok() ? *back : formula::Value::Error();
+}
+
 }  // namespace
+
+Result<std::vector<EvaluatedValue>> EvaluateRow(const EvaluatedTable& table,
+                                                std::string_view row_json, int64_t now_millis) {
+  AIRPG_ASSIGN_OR_RETURN(formula::Record record, FormulaRecordFromRow(*table.table, row_json));
+  formula::Schema schema = FormulaSchema(*table.table);
+  formula::EvalOptions options;
+  options.now_millis = now_millis;
+  options.zones = formula::SystemTimeZones();
+  std::vector<EvaluatedValue> out;
+  for (const EvaluatedFormula& f : table.formulas) {
+    Result<formula::Value> value = formula::Evaluate(*f.root, schema, record, options);
+    // Only what the type checker rejects fails outright; Airtable shows it as #ERROR!.
+    formula::Value result = value.ok() ? *value : formula::Value::Error();
+    record.cells[f.field->field.id] = AsCell(*f.field, result);
+    Result<PgValue> column = ColumnValueFromResult(*f.field, result);
+    if (column.ok()) {
+      out.push_back({f, std::move(*column), ""});
+    } else {
+      out.push_back({f, PgValue::Null(), std::string(column.status().message())});
+    }
+  }
+  return out;
+}
 
 const EvaluatedTable* EvaluatedPlan::Find(std::string_view table_id) const {
   for (const EvaluatedTable& t : tables) {

@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "formula/ast.h"
+#include "mapping/cell_value.h"
 #include "mapping/computed_view.h"
 #include "mapping/schema_plan.h"
 
@@ -44,6 +46,21 @@ EvaluatedPlan PlanEvaluated(const SchemaPlan& plan, const ComputedPlan& computed
 // evaluated ones, "…: stays Airtable-computed: <reason>" for the rest.
 std::vector<std::string> NotComputedInSqlLines(const ComputedPlan& computed,
                                                const EvaluatedPlan& evaluated);
+
+// One evaluated formula's result for a row, as its column's value (an
+// error value: NULL with cell_error set). `problem` says why a result no
+// column can hold was stored as NULL (logged by the caller).
+struct EvaluatedValue {
+  const EvaluatedFormula& formula;
+  PgValue value;
+  std::string problem;
+};
+
+// Evaluates the table's formulas, in order, over one row (FormulaRowSql's
+// JSON of the row read from S.<table>_computed); each result is what the
+// later formulas read. NOW() and TODAY() read `now_millis`.
+Result<std::vector<EvaluatedValue>> EvaluateRow(const EvaluatedTable& table,
+                                                std::string_view row_json, int64_t now_millis);
 
 // Whether `field_id` is one of the plan's evaluated formulas.
 bool IsEvaluated(const EvaluatedPlan& evaluated, std::string_view field_id);

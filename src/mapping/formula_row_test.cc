@@ -171,5 +171,35 @@ TEST(EvaluatedPlanTest, TakesTheFormulasSqlRefusesInDependencyOrder) {
       << all;
 }
 
+// The plan applied to a row: each result feeds the formulas after it, an
+// error value included, and becomes its column's value.
+TEST(EvaluatedPlanTest, EvaluatesARowInOrder) {
+  SchemaPlan plan = Plan();
+  const TablePlan& a = plan.tables[0];
+  EvaluatedPlan evaluated = PlanEvaluated(plan, PlanComputed(plan, "s"));
+  ASSERT_EQ(evaluated.tables.size(), 1u);
+  auto values_of = [&](double num) {
+    nlohmann::json row = {{"airtable_id", "recA000000000001"},
+                          {Column(a, "fldNum00000000001"), num},
+                          {Column(a, "fldDay00000000001"), "2024-03-01"},
+                          {Column(a, "fldNames000000001"), {"ab", "cd"}}};
+    auto values = EvaluateRow(evaluated.tables[0], row.dump(), 1709683200000);  // 2024-03-06
+    EXPECT_TRUE(values.ok()) << values.status().ToString();
+    std::map<std::string, std::string> out;
+    for (const EvaluatedValue& v : *values) {
+      out[v.formula.field->field.name] = v.value.cell_error.value_or(v.value.text);
+    }
+    return out;
+  };
+  std::map<std::string, std::string> four = values_of(4);
+  EXPECT_EQ(four["Half"], "0.25");
+  EXPECT_EQ(four["On half"], "1.25");
+  EXPECT_EQ(four["Slug"], "b-cd");
+  EXPECT_EQ(four["Age"], "5");  // NOW() is the time given
+  std::map<std::string, std::string> zero = values_of(0);
+  EXPECT_EQ(zero["Half"], R"({"error":"#ERROR!"})");
+  EXPECT_EQ(zero["On half"], R"({"error":"#ERROR!"})");  // it reads the error
+}
+
 }  // namespace
 }  // namespace airpg::mapping

@@ -7,9 +7,6 @@
 
 #include "base/log.h"
 #include "base/sql_identifier.h"
-#include "formula/evaluator.h"
-#include "formula/json_value.h"
-#include "formula/time_zone.h"
 #include "mapping/computed_view.h"
 #include "mapping/evaluated_plan.h"
 #include "mapping/formula_row.h"
@@ -117,18 +114,6 @@ Result<RowSet> Neighbours(pg::Transaction& tx, const LiveBase& base, const RowSe
   return out;
 }
 
-// The value as a later formula of the row reads it: through its cell, as
-// the emulator feeds a computed cell back (an empty text is blank, …).
-formula::Value AsCell(const mapping::FieldPlan& field, const formula::Value& value) {
-  std::string cell =
-      formula::CellJsonFromValue(value, mapping::FormulaFieldInfo(field).result_type);
-  if (cell == "null") return formula::Value::Blank();
-  Result<formula::JsonValue> parsed = formula::ParseJson(cell);
-  if (!parsed.ok()) return formula::Value::Error();
-  Result<formula::Value> back = formula::CellValue(mapping::FormulaFieldInfo(field), *parsed);
-  return back.ok() ? *back : formula::Value::Error();
-}
-
 pg::Param ToParam(const mapping::PgValue& value) {
   if (value.is_null) return pg::Param();
   if (value.array) return pg::ArrayLiteral(*value.array);
@@ -138,9 +123,8 @@ pg::Param ToParam(const mapping::PgValue& value) {
 // One table's rows: read from the view, evaluated, written back.
 Status EvaluateTable(pg::Transaction& tx, const LiveBase& base,
                      const mapping::EvaluatedTable& table, const std::set<int64_t>& ids,
-                     const formula::EvalOptions& options, EvaluateReport& report) {
+                     int64_t now_millis, EvaluateReport& report) {
   const mapping::TablePlan& t = *table.table;
-  formula::Schema schema = mapping::FormulaSchema(t);
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       tx.Exec(
@@ -154,25 +138,22 @@ Status EvaluateTable(pg::Transaction& tx, const LiveBase& base,
   const std::string ids_evaluated = pg::ArrayLiteral(evaluated_ids);
   for (int i = 0; i < rows.size(); ++i) {
     std::string row_id(rows.Get(i, 0));
-    Result<formula::Record> record = mapping::FormulaRecordFromRow(t, rows.Get(i, 1));
-    if (!record.ok()) {
-      log::Warn("evaluator: row {} of {}: {}", row_id, t.table_name, record.status().ToString());
+    Result<std::vector<mapping::EvaluatedValue>> values =
+        mapping::EvaluateRow(table, rows.Get(i, 1), now_millis);
+    if (!values.ok()) {
+      log::Warn("evaluator: row {} of {}: {}", row_id, t.table_name, values.status().ToString());
       continue;
     }
     std::vector<pg::Param> params = {row_id};
     std::string set, current, next;
     json errors = json::object();
-    for (const mapping::EvaluatedFormula& f : table.formulas) {
-      Result<formula::Value> value = formula::Evaluate(*f.root, schema, *record, options);
-      // Only what the type checker rejects fails outright; Airtable shows it as #ERROR!.
-      formula::Value result = value.ok() ? *value : formula::Value::Error();
-      record->cells[f.field->field.id] = AsCell(*f.field, result);
-      Result<mapping::PgValue> column = mapping::ColumnValueFromResult(*f.field, result);
-      if (!column.ok()) {
+    for (const mapping::EvaluatedValue& v : *values) {
+      const mapping::EvaluatedFormula& f = v.formula;
+      if (!v.problem.empty()) {
         log::Warn("evaluator: {}.{} of row {}: {}", t.table_name, f.field->column_name, row_id,
-                  column.status().ToString());
-        column = mapping::PgValue::Null();
+                  v.problem);
       }
+      const mapping::PgValue* column = &v.value;
       if (column->cell_error) errors[f.field->field.id] = json::parse(*column->cell_error);
       params.push_back(ToParam(*column));
       std::string col = QuoteIdentifier(f.field->column_name);
@@ -254,16 +235,13 @@ Result<EvaluateReport> EvaluateChangedRows(pg::Transaction& tx, const LiveBase& 
       }
     }
   }
-  formula::EvalOptions options;
-  options.now_millis = now_millis;
-  options.zones = formula::SystemTimeZones();
   for (const mapping::EvaluatedTable& table : plan.tables) {
     auto rows = all.find(table.table->table_id);
     if (rows == all.end() || rows->second.empty()) continue;
     // An airtable-authority table is Airtable's to compute: the sync brings its values.
     auto auth = authority.find(table.table->table_id);
     if (auth == authority.end() || !auth->second.PostgresWrites()) continue;
-    AIRPG_RETURN_IF_ERROR(EvaluateTable(tx, base, table, rows->second, options, report));
+    AIRPG_RETURN_IF_ERROR(EvaluateTable(tx, base, table, rows->second, now_millis, report));
   }
   return report;
 }
