@@ -132,13 +132,20 @@ http::Response ApiService::Proxy(const http::Request& request, const std::string
   // The application's requests go first in the base's budget.
   bool read = request.method == "GET" || (request.method == "POST" &&
                                           request.target.find("/listRecords") != std::string::npos);
+  airtable::ApiError upstream_error;
   Result<std::string> body = options_.upstream->Call(
       base_id, airtable::Priority::kWrite,
       read || request.method == "PATCH" || request.method == "PUT" || request.method == "DELETE"
           ? airtable::Client::Retry::kAlways
           : airtable::Client::Retry::kIfNotApplied,
-      request.method, request.target, request.body);
+      request.method, request.target, request.body, &upstream_error);
   if (body.ok()) return Body(std::move(*body));
+  // Airtable's own 4xx answer (its type and message) reaches the client as is.
+  if (upstream_error.http_status >= 400 && upstream_error.http_status < 500 &&
+      !upstream_error.type.empty()) {
+    return ApiError{upstream_error.http_status, upstream_error.type, upstream_error.message}
+        .ToResponse();
+  }
   switch (body.status().code()) {
     case StatusCode::kNotFound:
       return airtable::wire::RouteNotFound().ToResponse();
