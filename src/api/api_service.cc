@@ -5,6 +5,7 @@
 
 #include "airtable/wire/api_error.h"
 #include "airtable/wire/list_params.h"
+#include "api/meta_writer.h"
 #include "api/record_reader.h"
 #include "api/record_writer.h"
 #include "http/url.h"
@@ -19,14 +20,6 @@ http::Response Body(std::string body) {
   http::Response response;
   response.body = std::move(body);
   return response;
-}
-
-http::Response NotImplemented(const std::string& what) {
-  return ApiError{501, "NOT_IMPLEMENTED",
-                  what +
-                      " is not served from Postgres yet: route this table to airtable "
-                      "(`airpg route set TABLE airtable`)"}
-      .ToResponse();
 }
 
 int64_t SystemMillis() {
@@ -242,14 +235,22 @@ http::Response ApiService::Handle(const http::Request& request) {
       return airtable::wire::ModelNotFound().ToResponse();
     }
     std::string_view needed =
-        meta ? kScopeSchemaRead : (read ? kScopeRecordsRead : kScopeRecordsWrite);
+        meta ? (request.method == "GET" ? kScopeSchemaRead : kScopeSchemaWrite)
+             : (read ? kScopeRecordsRead : kScopeRecordsWrite);
     if (!has(needed)) {
       return ApiError{403, "INVALID_PERMISSIONS", "You are not permitted to perform this operation"}
           .ToResponse();
     }
   }
   if (meta) {
-    if (request.method != "GET") return NotImplemented("Meta API writes");
+    if (IsMetaWrite(request)) {
+      http::Response answer =
+          WriteMeta(conn, options_.upstream, options_.mirror_schema, request, base_id);
+      std::lock_guard lock(mu_);
+      bases_.erase(base_id);  // the next request reads the changed schema
+      return answer;
+    }
+    if (request.method != "GET") return airtable::wire::RouteNotFound().ToResponse();
     if (path.size() == 3) return MetaBases(conn, token);
     if (path.size() == 5 && path[4] == "tables") return MetaTables(conn, path[3]);
     return airtable::wire::RouteNotFound().ToResponse();
