@@ -234,9 +234,9 @@ http::Response ApiService::Handle(const http::Request& request) {
         std::find(token->bases.begin(), token->bases.end(), base_id) == token->bases.end()) {
       return airtable::wire::ModelNotFound().ToResponse();
     }
-    std::string_view needed =
-        meta ? (request.method == "GET" ? kScopeSchemaRead : kScopeSchemaWrite)
-             : (read ? kScopeRecordsRead : kScopeRecordsWrite);
+    std::string_view needed = meta
+                                  ? (request.method == "GET" ? kScopeSchemaRead : kScopeSchemaWrite)
+                                  : (read ? kScopeRecordsRead : kScopeRecordsWrite);
     if (!has(needed)) {
       return ApiError{403, "INVALID_PERMISSIONS", "You are not permitted to perform this operation"}
           .ToResponse();

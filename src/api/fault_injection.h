@@ -31,9 +31,9 @@ class FaultInjection {
 
  private:
   mutable std::mutex mu_;
-  int fail_status_ = 0;       // guarded by mu_
-  int64_t fail_count_ = 0;    // guarded by mu_
-  int64_t injected_ = 0;      // guarded by mu_
+  int fail_status_ = 0;     // guarded by mu_
+  int64_t fail_count_ = 0;  // guarded by mu_
+  int64_t injected_ = 0;    // guarded by mu_
 };
 
 }  // namespace airpg::api

@@ -34,11 +34,11 @@ http::Response WriteMeta(pg::Connection& conn, airtable::Client* upstream,
   // A create is sent again only when Airtable surely did nothing (a second
   // send could make a second table or field); a rename may always repeat.
   airtable::ApiError upstream_error;
-  Result<std::string> body = upstream->Call(
-      base_id, airtable::Priority::kWrite,
-      request.method == "PATCH" ? airtable::Client::Retry::kAlways
-                                : airtable::Client::Retry::kIfNotApplied,
-      request.method, request.target, request.body, &upstream_error);
+  Result<std::string> body =
+      upstream->Call(base_id, airtable::Priority::kWrite,
+                     request.method == "PATCH" ? airtable::Client::Retry::kAlways
+                                               : airtable::Client::Retry::kIfNotApplied,
+                     request.method, request.target, request.body, &upstream_error);
   if (!body.ok()) {
     if (upstream_error.http_status >= 400 && upstream_error.http_status < 500 &&
         !upstream_error.type.empty()) {
@@ -52,9 +52,10 @@ http::Response WriteMeta(pg::Connection& conn, airtable::Client* upstream,
   }
   if (mirror) {
     if (Status mirrored = mirror(conn, base_id); !mirrored.ok()) {
-      log::Warn("serve: {} {} was made in Airtable but not yet mirrored into Postgres ({}); the "
-                "sync's schema check will apply it",
-                request.method, request.target, mirrored.ToString());
+      log::Warn(
+          "serve: {} {} was made in Airtable but not yet mirrored into Postgres ({}); the "
+          "sync's schema check will apply it",
+          request.method, request.target, mirrored.ToString());
     }
   }
   http::Response response;

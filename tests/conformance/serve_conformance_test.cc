@@ -54,10 +54,10 @@ class ServeConformanceTest : public EmulatedBaseTest {
                              return api_->Handle(request);
                            })
                     .ok());
-    ASSERT_TRUE(admin_
-                    .Start(server_options,
-                           [this](const http::Request& request) { return Admin(request); })
-                    .ok());
+    ASSERT_TRUE(
+        admin_
+            .Start(server_options, [this](const http::Request& request) { return Admin(request); })
+            .ok());
   }
 
   // The suite's /__emulator/{reset,faults,stats} calls (see the file comment).

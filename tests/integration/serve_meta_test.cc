@@ -87,9 +87,9 @@ class ServeMetaTest : public testing::EmulatedBaseTest {
 
 TEST_F(ServeMetaTest, CreatedFieldIsInPostgresWhenTheAnswerArrives) {
   int status = 0;
-  json field = Call("POST", MetaPath(std::string("/") + kArtists + "/fields"),
-                    {{"name", "Nickname"}, {"type", "singleLineText"}, {"description", "short"}},
-                    &status);
+  json field =
+      Call("POST", MetaPath(std::string("/") + kArtists + "/fields"),
+           {{"name", "Nickname"}, {"type", "singleLineText"}, {"description", "short"}}, &status);
   ASSERT_EQ(status, 200) << field.dump();
   std::string field_id = field["id"];
   EXPECT_EQ(field["name"], "Nickname");
@@ -107,6 +107,7 @@ TEST_F(ServeMetaTest, CreatedFieldIsInPostgresWhenTheAnswerArrives) {
   json mirrored = FieldOf(TableOf(tables, kArtists), field_id);
   ASSERT_FALSE(mirrored.is_null()) << tables.dump();
   EXPECT_EQ(mirrored["name"], "Nickname");
+  EXPECT_EQ(mirrored["description"], "short");
   // The next write and read use it from Postgres.
   json made = Call("POST", std::string(kBase) + "/" + kArtists,
                    {{"fields", {{"Name", "Ines"}, {"Nickname", "In"}}}}, &status);
@@ -117,12 +118,12 @@ TEST_F(ServeMetaTest, CreatedFieldIsInPostgresWhenTheAnswerArrives) {
 
 TEST_F(ServeMetaTest, RenamedFieldAndDescriptionAreMirrored) {
   int status = 0;
-  json field =
-      Call("PATCH", MetaPath(std::string("/") + kArtists + "/fields/fldPrice000000001"),
-           {{"name", "Cost"}, {"description", "in dollars"}}, &status);
+  json field = Call("PATCH", MetaPath(std::string("/") + kArtists + "/fields/fldPrice000000001"),
+                    {{"name", "Cost"}, {"description", "in dollars"}}, &status);
   ASSERT_EQ(status, 200) << field.dump();
   EXPECT_EQ(field["name"], "Cost");
-  EXPECT_EQ(Scalar("SELECT airtable_name FROM airpg.fields WHERE field_id = 'fldPrice000000001'"), "Cost");
+  EXPECT_EQ(Scalar("SELECT airtable_name FROM airpg.fields WHERE field_id = 'fldPrice000000001'"),
+            "Cost");
   json mirrored = FieldOf(TableOf(Call("GET", MetaPath("")), kArtists), "fldPrice000000001");
   EXPECT_EQ(mirrored["name"], "Cost");
   EXPECT_EQ(mirrored["description"], "in dollars");
@@ -137,14 +138,16 @@ TEST_F(ServeMetaTest, CreatedTableIsMigratedAtOnce) {
   json table = Call("POST", MetaPath(""),
                     {{"name", "Venues"},
                      {"description", "where works hang"},
-                     {"fields", {{{"name", "Name"}, {"type", "singleLineText"}},
-                                 {{"name", "Seats"}, {"type", "number"},
-                                  {"options", {{"precision", 0}}}}}}},
+                     {"fields",
+                      {{{"name", "Name"}, {"type", "singleLineText"}},
+                       {{"name", "Seats"}, {"type", "number"}, {"options", {{"precision", 0}}}}}}},
                     &status);
   ASSERT_EQ(status, 200) << table.dump();
   std::string table_id = table["id"];
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.tables WHERE table_id = '" + table_id + "'"), "1");
-  EXPECT_FALSE(TableOf(Call("GET", MetaPath("")), table_id).is_null());
+  json venues = TableOf(Call("GET", MetaPath("")), table_id);
+  ASSERT_FALSE(venues.is_null());
+  EXPECT_EQ(venues["description"], "where works hang");
   // Written and read from Postgres right away; the other tables kept their rows.
   json made = Call("POST", std::string(kBase) + "/" + table_id,
                    {{"fields", {{"Name", "Hall"}, {"Seats", 40}}}}, &status);
@@ -166,12 +169,10 @@ TEST_F(ServeMetaTest, AirtablesRefusalReachesTheClientAndNothingChanges) {
   int emulator_status = 0;
   {
     http::Client http;
-    auto direct = http.Send("POST",
-                            emulator_->url() + "/v0/" + MetaPath(std::string("/") + kArtists +
-                                                                 "/fields"),
-                            {{"Authorization", "Bearer patTest"},
-                             {"Content-Type", "application/json"}},
-                            json{{"name", "Name"}, {"type", "singleLineText"}}.dump());
+    auto direct = http.Send(
+        "POST", emulator_->url() + "/v0/" + MetaPath(std::string("/") + kArtists + "/fields"),
+        {{"Authorization", "Bearer patTest"}, {"Content-Type", "application/json"}},
+        json{{"name", "Name"}, {"type", "singleLineText"}}.dump());
     ASSERT_TRUE(direct.ok());
     emulator_status = direct->status;
     EXPECT_EQ(refused["error"], json::parse(direct->body)["error"]);
@@ -182,12 +183,11 @@ TEST_F(ServeMetaTest, AirtablesRefusalReachesTheClientAndNothingChanges) {
 }
 
 TEST_F(ServeMetaTest, MetaWritesNeedTheSchemaWriteScope) {
-  auto reader = api::CreateToken(conn(), "reader", {kBase},
-                                 {std::string(api::kScopeSchemaRead)});
+  auto reader = api::CreateToken(conn(), "reader", {kBase}, {std::string(api::kScopeSchemaRead)});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  auto writer = api::CreateToken(
-      conn(), "writer", {kBase},
-      {std::string(api::kScopeSchemaRead), std::string(api::kScopeSchemaWrite)});
+  auto writer =
+      api::CreateToken(conn(), "writer", {kBase},
+                       {std::string(api::kScopeSchemaRead), std::string(api::kScopeSchemaWrite)});
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
   auto guarded = Service(true);
   int status = 0;
