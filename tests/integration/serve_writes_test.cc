@@ -192,6 +192,48 @@ TEST_F(ServeWritesTest, LinksAreWrittenByRecordId) {
   EXPECT_EQ(status, 422);
 }
 
+TEST_F(ServeWritesTest, CollaboratorsAreWrittenByIdOrEmail) {
+  int status = 0;
+  // multipleCollaborators: ids and emails, in the cell's order, replacing it.
+  json team = Call(
+      "PATCH", std::string(kRegs) + "/recRegNwTx000001",
+      {{"fields",
+        {{"Team",
+          {{{"email", "priya.nair@delta-analytics.example"}}, {{"id", "usrKenjiSato00001"}}}}}}},
+      &status);
+  ASSERT_EQ(status, 200) << team.dump();
+  ASSERT_EQ(team["fields"]["Team"].size(), 2u) << team.dump();
+  EXPECT_EQ(team["fields"]["Team"][0]["id"], "usrPriyaNair00001");
+  // (Reads render a collaborator by its id; docs/serve.md.)
+  EXPECT_EQ(team["fields"]["Team"][1]["id"], "usrKenjiSato00001");
+  // A single collaborator by email.
+  json owner =
+      Call("PATCH", std::string(kClients) + "/recCliSolaris001",
+           {{"fields", {{"Account Owner", {{"email", "PRIYA.NAIR@delta-analytics.example"}}}}}},
+           &status);
+  ASSERT_EQ(status, 200) << owner.dump();
+  EXPECT_EQ(owner["fields"]["Account Owner"]["id"], "usrPriyaNair00001");
+  // Someone who is not a collaborator: Airtable's 422, and nothing changes.
+  json refused = Call("PATCH", std::string(kRegs) + "/recRegNwTx000001",
+                      {{"fields", {{"Team", {{{"email", "stranger@example.com"}}}}}}}, &status);
+  EXPECT_EQ(status, 422);
+  EXPECT_EQ(refused["error"]["type"], "INVALID_VALUE_FOR_COLUMN");
+  // The outbox carries both cells to Airtable.
+  DispatchAll();
+  json emulated_team = Emulated("Registrations", "recRegNwTx000001")["fields"]["Team"];
+  ASSERT_EQ(emulated_team.size(), 2u) << emulated_team.dump();
+  EXPECT_EQ(emulated_team[0]["id"], "usrPriyaNair00001");
+  EXPECT_EQ(emulated_team[1]["id"], "usrKenjiSato00001");
+  EXPECT_EQ(Emulated("Clients", "recCliSolaris001")["fields"]["Account Owner"]["id"],
+            "usrPriyaNair00001");
+  // Clearing the cell clears it on both sides.
+  Call("PATCH", std::string(kRegs) + "/recRegNwTx000001", {{"fields", {{"Team", json::array()}}}},
+       &status);
+  ASSERT_EQ(status, 200);
+  DispatchAll();
+  EXPECT_FALSE(Emulated("Registrations", "recRegNwTx000001")["fields"].contains("Team"));
+}
+
 TEST_F(ServeWritesTest, AirtablesLimitsAndErrors) {
   int status = 0;
   json eleven = json::array();
