@@ -99,7 +99,10 @@ class Writer {
 
   // The cells of one record (`fields` object) as the row's values. `replace`:
   // every writable field the object does not name is cleared (PUT).
-  ApiResult<RowWrite> Convert(const Json& fields, bool replace) {
+  // `record_id`: the record's Airtable id when it has one (its current
+  // attachments are compared with an attachment cell), else "".
+  ApiResult<RowWrite> Convert(const Json& fields, bool replace, const std::string& record_id = "") {
+    record_id_ = record_id;
     if (!fields.is_object()) {
       return airtable::wire::InvalidRequest("Invalid request: \"fields\" must be an object");
     }
@@ -293,7 +296,8 @@ class Writer {
       out.collaborators.emplace_back(&f, std::move(users));
       return true;
     }
-    if (f.column.storage == Storage::kAttachments || !f.HasColumn()) {
+    if (f.column.storage == Storage::kAttachments) return AttachmentCell(f, value);
+    if (!f.HasColumn()) {
       if (value == nullptr) return true;
       return InvalidValue(fmt::format(
           "Field \"{}\" is not written through airpg serve yet: route this table to airtable",
@@ -359,10 +363,45 @@ class Writer {
     return true;
   }
 
+  // An attachment cell. Attachments added, removed or reordered in Postgres
+  // need the outbox's attachment upload (issue 16), so such a cell is
+  // refused for now; a cell that names the record's current attachments in
+  // their order ([{"id"}…], as a client that read the record sends it back)
+  // changes nothing and is accepted, as is clearing an empty cell.
+  ApiResult<bool> AttachmentCell(const FieldPlan& f, const Json* value) {
+    std::vector<std::string> current;
+    if (!record_id_.empty()) {
+      Result<pg::Rows> rows = tx_.Exec(
+          "SELECT attachment_id FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 "
+          "AND field_id = $3 ORDER BY position",
+          {base_.schema, record_id_, f.field.id});
+      if (!rows.ok()) return FromStatus(rows.status());
+      for (int i = 0; i < rows->size(); ++i) current.emplace_back(rows->Get(i, 0));
+    }
+    std::vector<std::string> given;
+    bool ids_only = value == nullptr || value->is_array();
+    if (value != nullptr && value->is_array()) {
+      for (const Json& item : *value) {
+        if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) {
+          ids_only = false;  // {"url"}: a new file
+          break;
+        }
+        given.push_back(item["id"].get<std::string>());
+      }
+    }
+    if (ids_only && given == current) return true;
+    return InvalidValue(fmt::format(
+        "Field \"{}\": attachments are not yet added, removed or reordered through airpg serve "
+        "(route this table to airtable); its current attachments sent back unchanged are "
+        "accepted",
+        f.field.name));
+  }
+
   pg::Transaction& tx_;
   const ApiBase& base_;
   const TablePlan& table_;
   bool typecast_;
+  std::string record_id_;  // see Convert
 };
 
 bool Flag(const Json& body, const char* key) {
@@ -560,7 +599,8 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
         record_id = std::string(matches->Get(0, 1));
       }
     }
-    WIRE_ASSIGN_OR_RETURN(RowWrite write, writer.Convert(fields, request.method == "PUT" && row));
+    WIRE_ASSIGN_OR_RETURN(RowWrite write, writer.Convert(fields, request.method == "PUT" && row,
+                                                         row ? record_id : ""));
     WIRE_ASSIGN_OR_RETURN(int64_t id, writer.Apply(row, write));
     bool made = !row.has_value();
     if (made) {

@@ -23,6 +23,7 @@ constexpr const char* kDelta = "appDeltaAnalytic1";
 constexpr const char* kClients = "tblClients0000001";
 constexpr const char* kRegs = "tblRegistrations1";
 constexpr const char* kStaff = "tblStaff000000001";
+constexpr const char* kDocs = "tblDocuments00001";
 
 class ServeWritesTest : public testing::EmulatedBaseTest {
  protected:
@@ -35,11 +36,12 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
     sync::AuthorityConfig config;  // Staff stays Airtable's
     config.tables["Clients"].authority = sync::Authority::kBoth;
     config.tables["Registrations"].authority = sync::Authority::kPostgres;
+    config.tables["Documents"].authority = sync::Authority::kPostgres;
     auto resolved = sync::ResolveAuthority(*live, config);
     ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
     ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
     ASSERT_TRUE(sync::InstallWriteTriggers(conn(), *live).ok());
-    for (const char* table : {kClients, kRegs, kStaff}) {
+    for (const char* table : {kClients, kRegs, kStaff, kDocs}) {
       ASSERT_TRUE(api::SetRoute(conn(), kDelta, table, api::RouteMode::kPostgres).ok());
     }
     api::ApiServiceOptions options;
@@ -232,6 +234,39 @@ TEST_F(ServeWritesTest, CollaboratorsAreWrittenByIdOrEmail) {
   ASSERT_EQ(status, 200);
   DispatchAll();
   EXPECT_FALSE(Emulated("Registrations", "recRegNwTx000001")["fields"].contains("Team"));
+}
+
+TEST_F(ServeWritesTest, AttachmentsSentBackUnchangedAreAcceptedOthersRefused) {
+  ASSERT_EQ(Scalar("SELECT count(*) FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
+            "1");
+  std::string doc = std::string(kDocs) + "/recDocNwTxLic0001";
+  int status = 0;
+  // A client that read the record sends its attachment back with a change.
+  json same =
+      Call("PATCH", doc,
+           {{"fields",
+             {{"Title", "Texas license (renewed)"},
+              {"Files", {{{"id", "attNwTxLicense01"}, {"filename", "nw-tx-license.pdf"}}}}}}},
+           &status);
+  ASSERT_EQ(status, 200) << same.dump();
+  EXPECT_EQ(same["fields"]["Title"], "Texas license (renewed)");
+  // A new file by URL, a removal, or a replace that drops the cell: refused
+  // with Airtable's 422 (the outbox cannot carry attachments yet), nothing written.
+  for (const json& files :
+       {json::array({{{"url", "https://files.example/new.pdf"}}}), json::array()}) {
+    json refused = Call("PATCH", doc, {{"fields", {{"Files", files}}}}, &status);
+    EXPECT_EQ(status, 422) << files.dump();
+    EXPECT_EQ(refused["error"]["type"], "INVALID_VALUE_FOR_COLUMN");
+  }
+  Call("PUT", doc, {{"fields", {{"Title", "only a title"}}}}, &status);
+  EXPECT_EQ(status, 422);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
+            "1");
+  DispatchAll();
+  json emulated = Emulated("Documents", "recDocNwTxLic0001")["fields"];
+  EXPECT_EQ(emulated["Title"], "Texas license (renewed)");
+  ASSERT_EQ(emulated["Files"].size(), 1u);
+  EXPECT_EQ(emulated["Files"][0]["id"], "attNwTxLicense01");
 }
 
 TEST_F(ServeWritesTest, AirtablesLimitsAndErrors) {
