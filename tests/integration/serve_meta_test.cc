@@ -133,6 +133,17 @@ TEST_F(ServeMetaTest, RenamedFieldAndDescriptionAreMirrored) {
   EXPECT_FALSE(alma["fields"].contains("Price"));
 }
 
+TEST_F(ServeMetaTest, UpdatedTableDescriptionIsMirrored) {
+  int status = 0;
+  json table = Call("PATCH", MetaPath(std::string("/") + kArtists),
+                    {{"description", "who made the works"}}, &status);
+  ASSERT_EQ(status, 200) << table.dump();
+  EXPECT_EQ(Scalar("SELECT description FROM airpg.tables WHERE table_id = '" +
+                   std::string(kArtists) + "'"),
+            "who made the works");
+  EXPECT_EQ(TableOf(Call("GET", MetaPath("")), kArtists)["description"], "who made the works");
+}
+
 TEST_F(ServeMetaTest, CreatedTableIsMigratedAtOnce) {
   int status = 0;
   json table = Call("POST", MetaPath(""),
