@@ -5,6 +5,7 @@
 
 #include "airtable/wire/api_error.h"
 #include "airtable/wire/list_params.h"
+#include "api/meta_writer.h"
 #include "api/record_reader.h"
 #include "api/record_writer.h"
 #include "http/url.h"
@@ -19,14 +20,6 @@ http::Response Body(std::string body) {
   http::Response response;
   response.body = std::move(body);
   return response;
-}
-
-http::Response NotImplemented(const std::string& what) {
-  return ApiError{501, "NOT_IMPLEMENTED",
-                  what +
-                      " is not served from Postgres yet: route this table to airtable "
-                      "(`airpg route set TABLE airtable`)"}
-      .ToResponse();
 }
 
 int64_t SystemMillis() {
@@ -132,13 +125,20 @@ http::Response ApiService::Proxy(const http::Request& request, const std::string
   // The application's requests go first in the base's budget.
   bool read = request.method == "GET" || (request.method == "POST" &&
                                           request.target.find("/listRecords") != std::string::npos);
+  airtable::ApiError upstream_error;
   Result<std::string> body = options_.upstream->Call(
       base_id, airtable::Priority::kWrite,
       read || request.method == "PATCH" || request.method == "PUT" || request.method == "DELETE"
           ? airtable::Client::Retry::kAlways
           : airtable::Client::Retry::kIfNotApplied,
-      request.method, request.target, request.body);
+      request.method, request.target, request.body, &upstream_error);
   if (body.ok()) return Body(std::move(*body));
+  // Airtable's own 4xx answer (its type and message) reaches the client as is.
+  if (upstream_error.http_status >= 400 && upstream_error.http_status < 500 &&
+      !upstream_error.type.empty()) {
+    return ApiError{upstream_error.http_status, upstream_error.type, upstream_error.message}
+        .ToResponse();
+  }
   switch (body.status().code()) {
     case StatusCode::kNotFound:
       return airtable::wire::RouteNotFound().ToResponse();
@@ -234,15 +234,23 @@ http::Response ApiService::Handle(const http::Request& request) {
         std::find(token->bases.begin(), token->bases.end(), base_id) == token->bases.end()) {
       return airtable::wire::ModelNotFound().ToResponse();
     }
-    std::string_view needed =
-        meta ? kScopeSchemaRead : (read ? kScopeRecordsRead : kScopeRecordsWrite);
+    std::string_view needed = meta
+                                  ? (request.method == "GET" ? kScopeSchemaRead : kScopeSchemaWrite)
+                                  : (read ? kScopeRecordsRead : kScopeRecordsWrite);
     if (!has(needed)) {
       return ApiError{403, "INVALID_PERMISSIONS", "You are not permitted to perform this operation"}
           .ToResponse();
     }
   }
   if (meta) {
-    if (request.method != "GET") return NotImplemented("Meta API writes");
+    if (IsMetaWrite(request)) {
+      http::Response answer =
+          WriteMeta(conn, options_.upstream, options_.mirror_schema, request, base_id);
+      std::lock_guard lock(mu_);
+      bases_.erase(base_id);  // the next request reads the changed schema
+      return answer;
+    }
+    if (request.method != "GET") return airtable::wire::RouteNotFound().ToResponse();
     if (path.size() == 3) return MetaBases(conn, token);
     if (path.size() == 5 && path[4] == "tables") return MetaTables(conn, path[3]);
     return airtable::wire::RouteNotFound().ToResponse();

@@ -33,6 +33,7 @@
 #include "airtable/client.h"
 #include "api/api_base.h"
 #include "api/connection_pool.h"
+#include "api/meta_writer.h"
 #include "api/record_reader.h"
 #include "api/routes.h"
 #include "api/shadow_diffs.h"
@@ -54,6 +55,9 @@ struct ApiServiceOptions {
   // Airtable, for the airtable and shadow routes; borrowed, must outlive the
   // service. Null: those routes answer 503.
   airtable::Client* upstream = nullptr;
+  // Applies a Meta API write Airtable accepted to Postgres (meta_writer.h);
+  // null: such writes are proxied only, and the sync mirrors them later.
+  SchemaMirror mirror_schema;
   // Sees every list statement run from Postgres (benchmarks).
   QueryObserver on_query;
   // False: any bearer token is accepted (in-process tests only).

@@ -67,6 +67,8 @@ struct FoundRow {
 struct RowWrite {
   std::vector<std::pair<std::string, pg::Param>> columns;  // column → value (SQL NULL: clear)
   std::vector<std::pair<const FieldPlan*, std::vector<std::string>>> junctions;  // field → rec ids
+  // multipleCollaborators: field → usr… ids, in the cell's order.
+  std::vector<std::pair<const FieldPlan*, std::vector<std::string>>> collaborators;
   std::vector<std::pair<std::string, std::string>> choices;  // choices table → new name
 };
 
@@ -97,7 +99,10 @@ class Writer {
 
   // The cells of one record (`fields` object) as the row's values. `replace`:
   // every writable field the object does not name is cleared (PUT).
-  ApiResult<RowWrite> Convert(const Json& fields, bool replace) {
+  // `record_id`: the record's Airtable id when it has one (its current
+  // attachments are compared with an attachment cell), else "".
+  ApiResult<RowWrite> Convert(const Json& fields, bool replace, const std::string& record_id = "") {
+    record_id_ = record_id;
     if (!fields.is_object()) {
       return airtable::wire::InvalidRequest("Invalid request: \"fields\" must be an object");
     }
@@ -176,10 +181,50 @@ class Writer {
         if (!linked.ok()) return FromStatus(linked);
       }
     }
+    for (const auto& [f, users] : write.collaborators) {
+      // The capture trigger on the junction queues the whole cell (a
+      // collaborator junction's record_id, catalog_v6).
+      std::string junction = QualifiedName(base_.schema, f->relation_table);
+      Status cleared = tx_.Run(fmt::format("DELETE FROM {} WHERE record_id = $1::bigint", junction),
+                               {std::to_string(id)});
+      if (!cleared.ok()) return FromStatus(cleared);
+      for (size_t i = 0; i < users.size(); ++i) {
+        Status added = tx_.Run(fmt::format("INSERT INTO {} (record_id, user_id, position) VALUES "
+                                           "($1::bigint, $2, $3::int) ON CONFLICT DO NOTHING",
+                                           junction),
+                               {std::to_string(id), users[i], std::to_string(i)});
+        if (!added.ok()) return FromStatus(added);
+      }
+    }
     return id;
   }
 
  private:
+  // The usr… id of a collaborator as Airtable accepts one: {"id"}, {"email"}
+  // or a bare id/email string. Only users airpg knows (airpg.users: those
+  // seen in the base's cells) can be named; another is refused as Airtable
+  // refuses a user who is not a collaborator of the base.
+  ApiResult<std::string> UserId(const FieldPlan& f, const Json& value) {
+    std::string key;
+    if (value.is_object() && value.contains("id") && value["id"].is_string()) {
+      key = value["id"].get<std::string>();
+    } else if (value.is_object() && value.contains("email") && value["email"].is_string()) {
+      key = value["email"].get<std::string>();
+    } else if (value.is_string()) {
+      key = value.get<std::string>();
+    }
+    Result<pg::Rows> rows = tx_.Exec(
+        "SELECT user_id FROM airpg.users WHERE user_id = $1 OR lower(email) = lower($1) "
+        "ORDER BY user_id = $1 DESC LIMIT 1",
+        {key});
+    if (!rows.ok()) return FromStatus(rows.status());
+    if (key.empty() || rows->empty()) {
+      return InvalidValue(
+          fmt::format("Field \"{}\" cannot accept the provided value", f.field.name));
+    }
+    return std::string(rows->Get(0, 0));
+  }
+
   ApiResult<int64_t> LinkTarget(const TablePlan& to, const std::string& record_id) {
     Result<std::optional<FoundRow>> row = FindRow(to, record_id);
     if (!row.ok()) return FromStatus(row.status());
@@ -237,8 +282,22 @@ class Writer {
       case LinkRole::kNone:
         break;
     }
-    if (f.column.storage == Storage::kAttachments || f.column.storage == Storage::kUserJunction ||
-        !f.HasColumn()) {
+    if (f.column.storage == Storage::kUserJunction) {
+      std::vector<std::string> users;
+      if (value != nullptr) {
+        if (!value->is_array()) {
+          return InvalidValue(fmt::format("Field \"{}\" cannot accept the provided value", field));
+        }
+        for (const Json& item : *value) {
+          WIRE_ASSIGN_OR_RETURN(std::string user_id, UserId(f, item));
+          users.push_back(std::move(user_id));
+        }
+      }
+      out.collaborators.emplace_back(&f, std::move(users));
+      return true;
+    }
+    if (f.column.storage == Storage::kAttachments) return AttachmentCell(f, value);
+    if (!f.HasColumn()) {
       if (value == nullptr) return true;
       return InvalidValue(fmt::format(
           "Field \"{}\" is not written through airpg serve yet: route this table to airtable",
@@ -253,12 +312,9 @@ class Writer {
       return true;
     }
     if (f.column.storage == Storage::kUser) {
-      // A collaborator: its usr… id (the column's FK to airpg.users checks it).
-      if (!value->is_object() || !value->contains("id") || !(*value)["id"].is_string()) {
-        return InvalidValue(
-            fmt::format("Field \"{}\" needs a collaborator object with an id", field));
-      }
-      out.columns.emplace_back(f.column_name, pg::Param((*value)["id"].get<std::string>()));
+      // A collaborator, by id or email: the column holds its usr… id.
+      WIRE_ASSIGN_OR_RETURN(std::string user_id, UserId(f, *value));
+      out.columns.emplace_back(f.column_name, pg::Param(std::move(user_id)));
       return true;
     }
     std::optional<std::string> cell = value->dump();
@@ -307,10 +363,45 @@ class Writer {
     return true;
   }
 
+  // An attachment cell. Attachments added, removed or reordered in Postgres
+  // need the outbox's attachment upload (issue 16), so such a cell is
+  // refused for now; a cell that names the record's current attachments in
+  // their order ([{"id"}…], as a client that read the record sends it back)
+  // changes nothing and is accepted, as is clearing an empty cell.
+  ApiResult<bool> AttachmentCell(const FieldPlan& f, const Json* value) {
+    std::vector<std::string> current;
+    if (!record_id_.empty()) {
+      Result<pg::Rows> rows = tx_.Exec(
+          "SELECT attachment_id FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 "
+          "AND field_id = $3 ORDER BY position",
+          {base_.schema, record_id_, f.field.id});
+      if (!rows.ok()) return FromStatus(rows.status());
+      for (int i = 0; i < rows->size(); ++i) current.emplace_back(rows->Get(i, 0));
+    }
+    std::vector<std::string> given;
+    bool ids_only = value == nullptr || value->is_array();
+    if (value != nullptr && value->is_array()) {
+      for (const Json& item : *value) {
+        if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) {
+          ids_only = false;  // {"url"}: a new file
+          break;
+        }
+        given.push_back(item["id"].get<std::string>());
+      }
+    }
+    if (ids_only && given == current) return true;
+    return InvalidValue(fmt::format(
+        "Field \"{}\": attachments are not yet added, removed or reordered through airpg serve "
+        "(route this table to airtable); its current attachments sent back unchanged are "
+        "accepted",
+        f.field.name));
+  }
+
   pg::Transaction& tx_;
   const ApiBase& base_;
   const TablePlan& table_;
   bool typecast_;
+  std::string record_id_;  // see Convert
 };
 
 bool Flag(const Json& body, const char* key) {
@@ -508,7 +599,8 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
         record_id = std::string(matches->Get(0, 1));
       }
     }
-    WIRE_ASSIGN_OR_RETURN(RowWrite write, writer.Convert(fields, request.method == "PUT" && row));
+    WIRE_ASSIGN_OR_RETURN(RowWrite write, writer.Convert(fields, request.method == "PUT" && row,
+                                                         row ? record_id : ""));
     WIRE_ASSIGN_OR_RETURN(int64_t id, writer.Apply(row, write));
     bool made = !row.has_value();
     if (made) {

@@ -53,10 +53,12 @@ Result<std::string> CreateToken(pg::Connection& conn, std::string_view name,
                                 const std::vector<std::string>& bases,
                                 const std::vector<std::string>& scopes) {
   for (const std::string& scope : scopes) {
-    if (scope != kScopeRecordsRead && scope != kScopeRecordsWrite && scope != kScopeSchemaRead) {
+    if (scope != kScopeRecordsRead && scope != kScopeRecordsWrite && scope != kScopeSchemaRead &&
+        scope != kScopeSchemaWrite) {
       return InvalidArgumentError(
           "unknown scope '" + scope + "' (known: " + std::string(kScopeRecordsRead) + ", " +
-          std::string(kScopeRecordsWrite) + ", " + std::string(kScopeSchemaRead) + ")");
+          std::string(kScopeRecordsWrite) + ", " + std::string(kScopeSchemaRead) + ", " +
+          std::string(kScopeSchemaWrite) + ")");
     }
   }
   unsigned char random[46];

@@ -20,6 +20,7 @@ namespace airpg::api {
 inline constexpr std::string_view kScopeRecordsRead = "data.records:read";
 inline constexpr std::string_view kScopeRecordsWrite = "data.records:write";
 inline constexpr std::string_view kScopeSchemaRead = "schema.bases:read";
+inline constexpr std::string_view kScopeSchemaWrite = "schema.bases:write";  // Meta API writes
 
 struct TokenInfo {
   std::string name;

@@ -3,15 +3,18 @@
 #include <fmt/core.h>
 
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/api_service.h"
+#include "api/fault_injection.h"
 #include "cli/airtable_access.h"
 #include "cli/authority_config.h"
 #include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
+#include "cli/serve_schema_mirror.h"
 #include "daemon/sync_service.h"
 #include "daemon/webhook_receiver.h"
 #include "http/server.h"
@@ -64,6 +67,9 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   api_options.default_mode =
       api::ParseRouteMode(config.serve_default_mode).value_or(api::RouteMode::kAirtable);
   api_options.upstream = airtable->client.get();
+  sync::SchemaSyncOptions schema_options;
+  schema_options.drop_removed = config.sync.drop_removed_fields;
+  api_options.mirror_schema = MakeSchemaMirror(*airtable->client, db->conninfo, schema_options);
   api::ApiService api(api_options);
 
   auto service_options = [&](const std::string& base) {
@@ -95,7 +101,14 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   first.endpoints.host = options.listen_host;
   first.endpoints.port = options.listen_port;
   first.endpoints.threads = options.threads;
-  first.endpoints.api = [&api](const http::Request& request) { return api.Handle(request); };
+  std::optional<api::FaultInjection> faults;
+  if (options.inject_faults) faults.emplace();
+  first.endpoints.api = [&api, &faults](const http::Request& request) {
+    if (faults) {
+      if (auto fault = faults->Intercept(request)) return *fault;
+    }
+    return api.Handle(request);
+  };
   first.endpoints.extra_metrics = [&api] { return api.RenderMetrics(); };
   first.on_listening = [host = options.listen_host](int port) {
     std::cerr << fmt::format("airpg serve: listening on {} (API under /v0/)\n",

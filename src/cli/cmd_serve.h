@@ -18,6 +18,9 @@ struct ServeCliOptions {
   bool loopback_pings = false;
   int threads = 32;    // API workers
   int pool_size = 16;  // Postgres connections for the API
+  // --inject-faults: /__airpg/faults answers the next API requests with an
+  // error, for testing a client's retry (api/fault_injection.h).
+  bool inject_faults = false;
 };
 
 int RunServe(const Config& config, const ServeCliOptions& options);

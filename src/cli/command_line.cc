@@ -363,6 +363,10 @@ int Run(int argc, char** argv) {
                       "Airtable runs on this machine (the emulator): ping the loopback address");
   serve_cmd->add_option("--threads", srv.threads, "API worker threads");
   serve_cmd->add_option("--pool", srv.pool_size, "Postgres connections for the API");
+  serve_cmd
+      ->add_flag("--inject-faults", srv.inject_faults,
+                 "tests only: POST /__airpg/faults makes the next API requests fail")
+      ->envname("AIRPG_SERVE_INJECT_FAULTS");
   RouteCliOptions rte;
   CLI::App* route_cmd = app.add_subcommand("route", "where `airpg serve` answers each table from");
   route_cmd->require_subcommand(1);

@@ -59,7 +59,10 @@ http::Response Endpoints::Handle(const http::Request& request) const {
     if (request.method != "POST") return Error(405, "method_not_allowed");
     return receiver_.Handle(request);
   }
-  if (api_ && path.rfind("/v0/", 0) == 0) return api_(request);
+  // /__airpg/: serve's opt-in fault injection (api/fault_injection.h).
+  if (api_ && (path.rfind("/v0/", 0) == 0 || path.rfind("/__airpg/", 0) == 0)) {
+    return api_(request);
+  }
   if (path == "/metrics") {
     if (!get) return Error(405, "method_not_allowed");
     return http::Response{200,

@@ -23,6 +23,7 @@ airtable::Field CatalogAirtableField(const CatalogField& field) {
   f.type_name = field.type_name;
   f.type = airtable::ParseFieldType(field.type_name);
   f.options_json = field.options_json;
+  f.description = field.description;
   return f;
 }
 

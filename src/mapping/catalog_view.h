@@ -25,7 +25,8 @@ struct CatalogField {
   std::string column_name;
   std::string sql_type;
   std::string relation_table;  // "" for none
-  bool removed = false;        // deleted in Airtable; its column was kept
+  std::string description;
+  bool removed = false;  // deleted in Airtable; its column was kept
 };
 
 struct CatalogTable {

@@ -26,7 +26,8 @@ std::string PlanJson(const SchemaPlan& plan) {
            {"sql_type", f.HasColumn() ? f.column.sql_type : ""},
            {"relation_table",
             f.relation_table.empty() ? nlohmann::json() : nlohmann::json(f.relation_table)},
-           {"read_only", f.column.read_only}});
+           {"read_only", f.column.read_only},
+           {"description", f.field.description}});
     }
     tables.push_back({{"table_id", t.table_id},
                       {"airtable_name", t.airtable_name},

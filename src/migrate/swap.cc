@@ -100,6 +100,12 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
                "EXCLUDED.poll_watermark",
                {std::string(watermarks.Get(i, 0)), r.base_id, std::string(watermarks.Get(i, 1))}));
   }
+  // Reserved record ids (airpg.outbox_keys) name rows by row id; a reloaded
+  // table numbers its rows afresh, so its keys would point at other records.
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("DELETE FROM airpg.outbox_keys WHERE table_id IN (SELECT table_id FROM "
+             "airpg.tables WHERE base_id = $1) AND NOT table_id = ANY($2::text[])",
+             {r.base_id, pg::ArrayLiteral(kept)}));
   AIRPG_RETURN_IF_ERROR(tx.Run(
       "UPDATE airpg.runs SET status = 'superseded' WHERE base_id = $1 AND status = 'swapped'",
       {r.base_id}));

@@ -1,6 +1,9 @@
 #include "pg/catalog_rows.h"
 
 #include <map>
+#include <optional>
+
+#include "pg/quote.h"
 
 namespace airpg::pg {
 namespace {
@@ -13,7 +16,7 @@ constexpr const char* kFieldRecord =
     "jsonb_array_elements($1::jsonb -> 'tables') AS t, "
     "jsonb_to_recordset(t.value -> 'fields') AS f(field_id text, airtable_name text, type text, "
     "options jsonb, storage text, column_name text, sql_type text, relation_table text, "
-    "read_only boolean)";
+    "read_only boolean, description text)";
 
 Status ReadLiveNames(Connection& conn, CatalogRows& rows) {
   AIRPG_ASSIGN_OR_RETURN(
@@ -65,12 +68,13 @@ Result<CatalogRows> ReadCatalogRows(Connection& conn, std::string_view base_id) 
   }
   AIRPG_ASSIGN_OR_RETURN(
       Rows fields,
-      conn.Exec("SELECT f.field_id, f.table_id, f.airtable_name, f.type, "
-                "coalesce(f.options::text, ''), f.storage, f.column_name, f.sql_type, "
-                "coalesce(f.relation_table, ''), f.read_only, f.removed_at IS NOT NULL "
-                "FROM airpg.fields f JOIN airpg.tables t USING (table_id) WHERE t.base_id = $1 "
-                "ORDER BY t.table_name, f.column_name",
-                {base}));
+      conn.Exec(
+          "SELECT f.field_id, f.table_id, f.airtable_name, f.type, "
+          "coalesce(f.options::text, ''), f.storage, f.column_name, f.sql_type, "
+          "coalesce(f.relation_table, ''), f.read_only, f.removed_at IS NOT NULL, f.description "
+          "FROM airpg.fields f JOIN airpg.tables t USING (table_id) WHERE t.base_id = $1 "
+          "ORDER BY t.table_name, f.column_name",
+          {base}));
   for (int i = 0; i < fields.size(); ++i) {
     CatalogFieldRow f;
     f.field_id = fields.Get(i, 0);
@@ -84,6 +88,7 @@ Result<CatalogRows> ReadCatalogRows(Connection& conn, std::string_view base_id) 
     f.relation_table = fields.Get(i, 8);
     f.read_only = fields.Get(i, 9) == "t";
     f.removed = fields.Get(i, 10) == "t";
+    f.description = fields.Get(i, 11);
     out.fields.push_back(std::move(f));
   }
   if (out.migrated) AIRPG_RETURN_IF_ERROR(ReadLiveNames(conn, out));
@@ -101,9 +106,10 @@ Status WriteCatalogRows(Transaction& tx, std::string_view base_id, std::string_v
              {base, json}));
   return tx.Run(
       std::string("INSERT INTO airpg.fields (field_id, table_id, airtable_name, type, options, "
-                  "storage, column_name, sql_type, relation_table, read_only) "
+                  "storage, column_name, sql_type, relation_table, read_only, description) "
                   "SELECT f.field_id, t.value ->> 'table_id', f.airtable_name, f.type, f.options, "
-                  "f.storage, f.column_name, f.sql_type, f.relation_table, f.read_only FROM ") +
+                  "f.storage, f.column_name, f.sql_type, f.relation_table, f.read_only, "
+                  "coalesce(f.description, '') FROM ") +
           kFieldRecord,
       {json});
 }
@@ -121,16 +127,45 @@ Status UpsertCatalogRows(Transaction& tx, std::string_view base_id, std::string_
              {base, json}));
   return tx.Run(
       std::string("INSERT INTO airpg.fields (field_id, table_id, airtable_name, type, options, "
-                  "storage, column_name, sql_type, relation_table, read_only) "
+                  "storage, column_name, sql_type, relation_table, read_only, description) "
                   "SELECT f.field_id, t.value ->> 'table_id', f.airtable_name, f.type, f.options, "
-                  "f.storage, f.column_name, f.sql_type, f.relation_table, f.read_only FROM ") +
+                  "f.storage, f.column_name, f.sql_type, f.relation_table, f.read_only, "
+                  "coalesce(f.description, '') FROM ") +
           kFieldRecord +
           " ON CONFLICT (field_id) DO UPDATE SET airtable_name = EXCLUDED.airtable_name, "
           "type = EXCLUDED.type, options = EXCLUDED.options, storage = EXCLUDED.storage, "
           "column_name = EXCLUDED.column_name, sql_type = EXCLUDED.sql_type, "
           "relation_table = EXCLUDED.relation_table, read_only = EXCLUDED.read_only, "
-          "removed_at = NULL",
+          "description = EXCLUDED.description, removed_at = NULL",
       {json});
+}
+
+Status SetCatalogDescriptions(
+    Connection& conn, std::string_view base_id,
+    const std::vector<std::pair<std::string, std::string>>& table_descriptions,
+    const std::vector<std::pair<std::string, std::string>>& field_descriptions) {
+  auto ids = [](const auto& pairs) {
+    std::vector<std::optional<std::string>> out;
+    for (const auto& [id, description] : pairs) out.emplace_back(id);
+    return ArrayLiteral(out);
+  };
+  auto texts = [](const auto& pairs) {
+    std::vector<std::optional<std::string>> out;
+    for (const auto& [id, description] : pairs) out.emplace_back(description);
+    return ArrayLiteral(out);
+  };
+  std::string base(base_id);
+  AIRPG_RETURN_IF_ERROR(conn.Run(
+      "UPDATE airpg.tables t SET description = d.description FROM unnest($2::text[], "
+      "$3::text[]) AS d(table_id, description) WHERE t.table_id = d.table_id AND t.base_id = $1 "
+      "AND t.description IS DISTINCT FROM d.description",
+      {base, ids(table_descriptions), texts(table_descriptions)}));
+  return conn.Run(
+      "UPDATE airpg.fields f SET description = d.description FROM unnest($2::text[], "
+      "$3::text[]) AS d(field_id, description), airpg.tables t WHERE f.field_id = d.field_id "
+      "AND t.table_id = f.table_id AND t.base_id = $1 AND f.description IS DISTINCT FROM "
+      "d.description",
+      {base, ids(field_descriptions), texts(field_descriptions)});
 }
 
 }  // namespace airpg::pg

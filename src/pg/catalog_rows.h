@@ -36,6 +36,7 @@ struct CatalogFieldRow {
   std::string column_name;
   std::string sql_type;
   std::string relation_table;  // "" when NULL
+  std::string description;
   bool read_only = false;
   bool removed = false;  // removed_at is set: deleted in Airtable, column kept
 };
@@ -61,5 +62,13 @@ Status WriteCatalogRows(Transaction& tx, std::string_view base_id, std::string_v
 // base's others as they are; the listed fields are live again (removed_at
 // cleared). For schema changes applied while syncing.
 Status UpsertCatalogRows(Transaction& tx, std::string_view base_id, std::string_view plan_json);
+
+// Sets the descriptions of the base's tables and fields named (by tbl…/fld…
+// id; others are left as they are): descriptions change no column, so the
+// schema sync's diff does not carry them.
+Status SetCatalogDescriptions(
+    Connection& conn, std::string_view base_id,
+    const std::vector<std::pair<std::string, std::string>>& table_descriptions,
+    const std::vector<std::pair<std::string, std::string>>& field_descriptions);
 
 }  // namespace airpg::pg

@@ -27,6 +27,7 @@ mapping::CatalogView ToView(pg::CatalogRows rows) {
     field.sql_type = std::move(f.sql_type);
     field.relation_table = std::move(f.relation_table);
     field.removed = f.removed;
+    field.description = f.description;
     view.fields.push_back(std::move(field));
   }
   view.relations = std::move(rows.relations);

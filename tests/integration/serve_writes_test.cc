@@ -23,6 +23,7 @@ constexpr const char* kDelta = "appDeltaAnalytic1";
 constexpr const char* kClients = "tblClients0000001";
 constexpr const char* kRegs = "tblRegistrations1";
 constexpr const char* kStaff = "tblStaff000000001";
+constexpr const char* kDocs = "tblDocuments00001";
 
 class ServeWritesTest : public testing::EmulatedBaseTest {
  protected:
@@ -35,11 +36,12 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
     sync::AuthorityConfig config;  // Staff stays Airtable's
     config.tables["Clients"].authority = sync::Authority::kBoth;
     config.tables["Registrations"].authority = sync::Authority::kPostgres;
+    config.tables["Documents"].authority = sync::Authority::kPostgres;
     auto resolved = sync::ResolveAuthority(*live, config);
     ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
     ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
     ASSERT_TRUE(sync::InstallWriteTriggers(conn(), *live).ok());
-    for (const char* table : {kClients, kRegs, kStaff}) {
+    for (const char* table : {kClients, kRegs, kStaff, kDocs}) {
       ASSERT_TRUE(api::SetRoute(conn(), kDelta, table, api::RouteMode::kPostgres).ok());
     }
     api::ApiServiceOptions options;
@@ -190,6 +192,81 @@ TEST_F(ServeWritesTest, LinksAreWrittenByRecordId) {
   // A link to a record that does not exist is Airtable's 422.
   Call("POST", kRegs, {{"fields", {{"Client", {"recNoSuchRecord01"}}}}}, &status);
   EXPECT_EQ(status, 422);
+}
+
+TEST_F(ServeWritesTest, CollaboratorsAreWrittenByIdOrEmail) {
+  int status = 0;
+  // multipleCollaborators: ids and emails, in the cell's order, replacing it.
+  json team = Call(
+      "PATCH", std::string(kRegs) + "/recRegNwTx000001",
+      {{"fields",
+        {{"Team",
+          {{{"email", "priya.nair@delta-analytics.example"}}, {{"id", "usrKenjiSato00001"}}}}}}},
+      &status);
+  ASSERT_EQ(status, 200) << team.dump();
+  ASSERT_EQ(team["fields"]["Team"].size(), 2u) << team.dump();
+  EXPECT_EQ(team["fields"]["Team"][0]["id"], "usrPriyaNair00001");
+  // (Reads render a collaborator by its id; docs/serve.md.)
+  EXPECT_EQ(team["fields"]["Team"][1]["id"], "usrKenjiSato00001");
+  // A single collaborator by email.
+  json owner =
+      Call("PATCH", std::string(kClients) + "/recCliSolaris001",
+           {{"fields", {{"Account Owner", {{"email", "PRIYA.NAIR@delta-analytics.example"}}}}}},
+           &status);
+  ASSERT_EQ(status, 200) << owner.dump();
+  EXPECT_EQ(owner["fields"]["Account Owner"]["id"], "usrPriyaNair00001");
+  // Someone who is not a collaborator: Airtable's 422, and nothing changes.
+  json refused = Call("PATCH", std::string(kRegs) + "/recRegNwTx000001",
+                      {{"fields", {{"Team", {{{"email", "stranger@example.com"}}}}}}}, &status);
+  EXPECT_EQ(status, 422);
+  EXPECT_EQ(refused["error"]["type"], "INVALID_VALUE_FOR_COLUMN");
+  // The outbox carries both cells to Airtable.
+  DispatchAll();
+  json emulated_team = Emulated("Registrations", "recRegNwTx000001")["fields"]["Team"];
+  ASSERT_EQ(emulated_team.size(), 2u) << emulated_team.dump();
+  EXPECT_EQ(emulated_team[0]["id"], "usrPriyaNair00001");
+  EXPECT_EQ(emulated_team[1]["id"], "usrKenjiSato00001");
+  EXPECT_EQ(Emulated("Clients", "recCliSolaris001")["fields"]["Account Owner"]["id"],
+            "usrPriyaNair00001");
+  // Clearing the cell clears it on both sides.
+  Call("PATCH", std::string(kRegs) + "/recRegNwTx000001", {{"fields", {{"Team", json::array()}}}},
+       &status);
+  ASSERT_EQ(status, 200);
+  DispatchAll();
+  EXPECT_FALSE(Emulated("Registrations", "recRegNwTx000001")["fields"].contains("Team"));
+}
+
+TEST_F(ServeWritesTest, AttachmentsSentBackUnchangedAreAcceptedOthersRefused) {
+  ASSERT_EQ(Scalar("SELECT count(*) FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
+            "1");
+  std::string doc = std::string(kDocs) + "/recDocNwTxLic0001";
+  int status = 0;
+  // A client that read the record sends its attachment back with a change.
+  json same =
+      Call("PATCH", doc,
+           {{"fields",
+             {{"Title", "Texas license (renewed)"},
+              {"Files", {{{"id", "attNwTxLicense01"}, {"filename", "nw-tx-license.pdf"}}}}}}},
+           &status);
+  ASSERT_EQ(status, 200) << same.dump();
+  EXPECT_EQ(same["fields"]["Title"], "Texas license (renewed)");
+  // A new file by URL, a removal, or a replace that drops the cell: refused
+  // with Airtable's 422 (the outbox cannot carry attachments yet), nothing written.
+  for (const json& files :
+       {json::array({{{"url", "https://files.example/new.pdf"}}}), json::array()}) {
+    json refused = Call("PATCH", doc, {{"fields", {{"Files", files}}}}, &status);
+    EXPECT_EQ(status, 422) << files.dump();
+    EXPECT_EQ(refused["error"]["type"], "INVALID_VALUE_FOR_COLUMN");
+  }
+  Call("PUT", doc, {{"fields", {{"Title", "only a title"}}}}, &status);
+  EXPECT_EQ(status, 422);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
+            "1");
+  DispatchAll();
+  json emulated = Emulated("Documents", "recDocNwTxLic0001")["fields"];
+  EXPECT_EQ(emulated["Title"], "Texas license (renewed)");
+  ASSERT_EQ(emulated["Files"].size(), 1u);
+  EXPECT_EQ(emulated["Files"][0]["id"], "attNwTxLicense01");
 }
 
 TEST_F(ServeWritesTest, AirtablesLimitsAndErrors) {
