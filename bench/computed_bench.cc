@@ -29,6 +29,7 @@
 #include "mapping/computed_view.h"
 #include "mapping/ddl.h"
 #include "mapping/schema_plan.h"
+#include "pg/catalog.h"
 #include "pg/connection.h"
 #include "pg/embedded_cluster.h"
 
@@ -139,6 +140,8 @@ int main(int argc, char** argv) {
   OrDie(cluster.Start(), "start postgres");
   {
     pg::Connection conn = OrDie(pg::Connection::Open(cluster.Url()), "connect");
+    // The caches' refresh trigger (catalog_v14.sql) lives in the catalog.
+    OrDie(pg::EnsureCatalog(conn), "catalog");
     OrDie(conn.Run(fmt::format("CREATE SCHEMA {}", kSchema)), "schema");
     mapping::SchemaDdl ddl = mapping::BuildSchemaDdl(plan, kSchema);
     for (const auto& s : ddl.create) OrDie(conn.Run(s), s);

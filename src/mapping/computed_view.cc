@@ -127,13 +127,22 @@ class Planner {
         // (documented in "Aggregate Expressions"), where an ORDER BY inside
         // each aggregate would sort them again for each (PG 15 has no
         // presorted aggregates). The equality tests hold it to Airtable's order.
-        std::string l = QuoteIdentifier(g.alias);
-        table.laterals.push_back(
-            {g.name, fmt::format("SELECT {} FROM (SELECT {}.* {} ORDER BY {}) AS {}", columns, l,
-                                 g.from_where, g.order_by, l)});
+        std::string l = QuoteIdentifier(g.rows.alias);
+        std::string sql = fmt::format("SELECT {} FROM (SELECT {}.* {} ORDER BY {}) AS {}", columns,
+                                      l, g.rows.from_where, g.rows.order_by, l);
+        if (!g.cached) {
+          table.laterals.push_back({g.name, sql, ""});
+          continue;
+        }
+        ComputedCache cache = NameCache(t.computed_view, static_cast<int>(table.caches.size()) + 1);
+        cache.table_name = t.table_name;
+        cache.aggregates = sql;
+        cache.rows = g.rows;
+        table.laterals.push_back({g.name, "", cache.name});
+        table.caches.push_back(std::move(cache));
       }
       for (ComputedLateral& l : fields) {
-        table.laterals.push_back({l.name, fmt::format("SELECT {} AS \"v\" OFFSET 0", l.sql)});
+        table.laterals.push_back({l.name, fmt::format("SELECT {} AS \"v\" OFFSET 0", l.sql), ""});
       }
       out.tables.push_back(std::move(table));
     }
@@ -146,8 +155,14 @@ class Planner {
     if (depth > kMaxDepth) return UnimplementedError("a chain of computed fields too deep");
     if (!IsComputedType(f.field.type)) return StoredSql(f, alias);
     std::string key = f.field.id + "@" + alias;
-    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    if (auto it = memo_.find(key); it != memo_.end()) {
+      // What it read counts again for whoever reads it now.
+      far_reads_ += it->second.far_reads;
+      clock_reads_ += it->second.clock_reads;
+      return it->second.sql;
+    }
     if (!visiting_.insert(key).second) return UnimplementedError("a cycle of computed fields");
+    int far_before = far_reads_, clock_before = clock_reads_;
     Result<std::string> sql = ComputedSql(t, f, alias, depth);
     visiting_.erase(key);
     // (A lookup, rollup or count is already one column of its link's group.)
@@ -158,7 +173,7 @@ class Planner {
       laterals_->push_back({name, *sql});
       sql = fmt::format("{}.\"v\"", QuoteIdentifier(name));
     }
-    memo_.emplace(key, sql);
+    memo_.emplace(key, Memo{sql, far_reads_ - far_before, clock_reads_ - clock_before});
     return sql;
   }
 
@@ -188,15 +203,17 @@ class Planner {
         return FormulaSql(t, f, alias, depth);
       case FieldType::kCount: {
         AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, GroupRows(links, t, f, alias, link_depth));
-        return fmt::format("({})::{}", Aggregate(rows, alias, "count(*)"), f.column.sql_type);
+        return fmt::format("({})::{}", Aggregate(rows, alias, "count(*)", true), f.column.sql_type);
       }
       case FieldType::kMultipleLookupValues:
       case FieldType::kLookup: {
         AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, GroupRows(links, t, f, alias, link_depth));
+        int far = far_reads_, clock = clock_reads_;
         AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
         std::string agg = fmt::format("array_agg({0}{1}) FILTER (WHERE ({0}) IS NOT NULL)", value,
                                       rows.agg_order);
-        return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
+        bool near = far == far_reads_ && clock == clock_reads_;
+        return fmt::format("({})::{}", Aggregate(rows, alias, agg, near), f.column.sql_type);
       }
       case FieldType::kRollup: {
         std::string text = OptionText(f.field, "formula");
@@ -205,9 +222,11 @@ class Planner {
               "Airtable's API does not say a rollup's aggregation (options.formula)");
         }
         AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, GroupRows(links, t, f, alias, link_depth));
+        int far = far_reads_, clock = clock_reads_;
         AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
         AIRPG_ASSIGN_OR_RETURN(std::string agg, RollupSql(text, value, rows));
-        return fmt::format("({})::{}", Aggregate(rows, alias, agg), f.column.sql_type);
+        bool near = far == far_reads_ && clock == clock_reads_;
+        return fmt::format("({})::{}", Aggregate(rows, alias, agg, near), f.column.sql_type);
       }
       default:
         return UnimplementedError("not a computed field");
@@ -226,14 +245,22 @@ class Planner {
   // `agg` (an aggregate over the link's rows) for the row aliased `outer`:
   // on the view's own row, a column of the link's one LATERAL group, so
   // every lookup, rollup and count through one link scans its rows once;
-  // elsewhere a scalar subquery.
-  std::string Aggregate(const LinkedRows& rows, const std::string& outer, const std::string& agg) {
-    if (outer != "t") return fmt::format("(SELECT {} {})", agg, rows.from_where);
-    auto it = group_index_.find(rows.from_where);
+  // elsewhere a scalar subquery (a read of rows further away). `near`: it
+  // reads only the linked rows' own columns and not the clock, so a cache
+  // of a link reaching many rows may keep it (computed_cache.h); the others
+  // of that link share a live group.
+  std::string Aggregate(const LinkedRows& rows, const std::string& outer, const std::string& agg,
+                        bool near) {
+    if (outer != "t") {
+      ++far_reads_;
+      return fmt::format("(SELECT {} {})", agg, rows.from_where);
+    }
+    bool cached = near && rows.many;
+    std::string key = rows.from_where + (cached ? "\ncached" : "");
+    auto it = group_index_.find(key);
     if (it == group_index_.end()) {
-      it = group_index_.emplace(rows.from_where, groups_.size()).first;
-      groups_.push_back(
-          {fmt::format("g{}", groups_.size() + 1), rows.from_where, rows.order_by, rows.alias, {}});
+      it = group_index_.emplace(key, groups_.size()).first;
+      groups_.push_back({fmt::format("g{}", groups_.size() + 1), rows, cached, {}});
     }
     Group& g = groups_[it->second];
     g.aggregates.push_back(agg);
@@ -310,16 +337,24 @@ class Planner {
 
   const SchemaPlan& plan_;
   std::string schema_;
-  std::map<std::string, Result<std::string>> memo_;
   std::vector<ComputedLateral>* laterals_ = nullptr;  // the table being planned
   // Its link groups: one LATERAL per link read, every aggregate over it.
   struct Group {
     std::string name;
-    std::string from_where;
-    std::string order_by;
-    std::string alias;  // the linked row's
+    LinkedRows rows;
+    bool cached = false;  // kept in a cache table (computed_cache.h)
     std::vector<std::string> aggregates;
   };
+  struct Memo {
+    Result<std::string> sql;
+    int far_reads = 0;  // what computing it added to the counters below
+    int clock_reads = 0;
+  };
+  // Reads of rows beyond a link's own rows, and of the clock, so far: an
+  // aggregate whose value moved either is not cached.
+  int far_reads_ = 0;
+  int clock_reads_ = 0;
+  std::map<std::string, Memo> memo_;
   std::vector<Group> groups_;
   std::map<std::string, size_t> group_index_;
   std::set<std::string> visiting_;
@@ -344,7 +379,9 @@ ComputedPlan PlanComputed(const SchemaPlan& plan, std::string_view schema) {
 
 std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedPlan& computed,
                                          std::string_view schema) {
-  std::vector<std::string> out;
+  // The caches of the views before (their triggers would fire on writes to
+  // columns a schema change renames).
+  std::vector<std::string> out = {CacheDropSql(schema)};
   for (const ComputedTable& ct : computed.tables) {
     const TablePlan* t = plan.FindTable(ct.table_id);
     if (t == nullptr) continue;
@@ -375,6 +412,12 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
                         field_ids);
     std::string from = QualifiedName(schema, ct.table_name) + " AS \"t\"";
     for (const ComputedLateral& l : ct.laterals) {
+      if (!l.relation.empty()) {
+        from += fmt::format("\n  LEFT JOIN {} AS {} ON {}.\"id\" = \"t\".\"id\"",
+                            QualifiedName(schema, l.relation), QuoteIdentifier(l.name),
+                            QuoteIdentifier(l.name));
+        continue;
+      }
       // OFFSET 0 keeps the planner from folding the subquery back into
       // every expression that reads it (which would compute it again there).
       from +=
@@ -382,6 +425,9 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
     }
     std::string view = QualifiedName(schema, ct.view_name);
     out.push_back(fmt::format("DROP VIEW IF EXISTS {}", view));
+    for (const ComputedCache& cache : ct.caches) {
+      for (std::string& s : CacheDdl(cache, schema)) out.push_back(std::move(s));
+    }
     out.push_back(fmt::format("CREATE VIEW {} AS\nSELECT {}\nFROM {}", view, select, from));
   }
   return out;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mapping/computed_cache.h"
 #include "mapping/schema_plan.h"
 
 namespace airpg::mapping {
@@ -42,9 +43,12 @@ struct NotComputedField {
 // rollups and counts take of them, or one computed field's value `v`. Later
 // ones may read earlier ones; OFFSET 0 keeps the planner from folding a
 // field's subquery back into every expression that reads it.
+// With `relation` set, the row of that cache table (computed_cache.h) for
+// the view's row instead: `LEFT JOIN relation AS name ON name.id = t.id`.
 struct ComputedLateral {
   std::string name;
   std::string sql;  // a SELECT
+  std::string relation;
 };
 
 struct ComputedTable {
@@ -53,6 +57,7 @@ struct ComputedTable {
   std::string view_name;
   std::vector<ComputedColumn> columns;
   std::vector<ComputedLateral> laterals;  // in dependency order
+  std::vector<ComputedCache> caches;      // the cache tables its laterals read
 };
 
 struct ComputedPlan {
@@ -71,7 +76,8 @@ std::string ComputedViewName(std::string_view table_name);
 // `schema` (the schema the views are created in).
 ComputedPlan PlanComputed(const SchemaPlan& plan, std::string_view schema);
 
-// DROP VIEW IF EXISTS + CREATE VIEW for every table, in plan order. Literals
+// The schema's caches dropped, then DROP VIEW IF EXISTS + the caches each
+// view reads + CREATE VIEW, for every table in plan order. Literals
 // of the formulas are inlined as quoted SQL literals (a view has no
 // parameters); identifiers are quoted.
 std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedPlan& computed,

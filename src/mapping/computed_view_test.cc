@@ -80,17 +80,54 @@ TEST(ComputedViewTest, NamesWhatStaysAirtableComputedWithItsReason) {
 TEST(ComputedViewTest, ViewsInlineTheFormulasLiteralsAndShareOneScanPerLink) {
   SchemaPlan plan = Plan();
   std::vector<std::string> ddl = ComputedViewDdl(plan, PlanComputed(plan, "s"), "s");
-  ASSERT_EQ(ddl.size(), 4u);  // DROP + CREATE per table
-  const std::string& a = ddl[1];
-  EXPECT_EQ(a.find('$'), std::string::npos) << a;
-  EXPECT_NE(a.find("'!'"), std::string::npos) << a;
-  EXPECT_NE(a.find("CREATE VIEW \"s\".\"a_computed\""), std::string::npos) << a;
-  // Sum and Count read the link's rows in one LATERAL group.
-  size_t groups = 0;
-  for (size_t at = a.find("AS \"g"); at != std::string::npos; at = a.find("AS \"g", at + 1)) {
-    ++groups;
+  ASSERT_FALSE(ddl.empty());
+  EXPECT_EQ(ddl[0], "SELECT airpg.drop_computed_caches('s')");
+  std::string a;
+  for (const std::string& s : ddl) {
+    if (s.rfind("CREATE VIEW \"s\".\"a_computed\"", 0) == 0) a = s;
   }
-  EXPECT_EQ(groups, 1u) << a;
+  ASSERT_FALSE(a.empty());
+  // No placeholder is left ($n); the '$' of a cache's name is no placeholder.
+  for (size_t at = a.find('$'); at != std::string::npos; at = a.find('$', at + 1)) {
+    EXPECT_FALSE(isdigit(static_cast<unsigned char>(a[at + 1]))) << a;
+  }
+  EXPECT_NE(a.find("'!'"), std::string::npos) << a;
+  // Sum and Count read the link's rows (a junction) in one group, kept in
+  // one cache table the view joins by id.
+  EXPECT_NE(a.find("LEFT JOIN \"s\".\"a_computed$g1\" AS \"g1\" ON \"g1\".\"id\" = \"t\".\"id\""),
+            std::string::npos)
+      << a;
+  EXPECT_EQ(a.find("AS \"g2\""), std::string::npos) << a;
+}
+
+// What keeps a cache current: its table's inserts, and every write to the
+// junction and to the linked table, each by a statement-level trigger.
+TEST(ComputedViewTest, ACacheIsFilledAndWatchedByTriggers) {
+  SchemaPlan plan = Plan();
+  ComputedPlan computed = PlanComputed(plan, "s");
+  ASSERT_EQ(computed.tables[0].caches.size(), 1u);
+  const ComputedCache& cache = computed.tables[0].caches[0];
+  EXPECT_EQ(cache.name, "a_computed$g1");
+  std::vector<std::string> ddl = CacheDdl(cache, "s");
+  std::string all;
+  for (const std::string& s : ddl) all += s + ";\n";
+  EXPECT_NE(all.find("CREATE TABLE \"s\".\"a_computed$g1\" AS SELECT * FROM "
+                     "\"s\".\"a_computed$g1_src\""),
+            std::string::npos)
+      << all;
+  const std::string& j = plan.FindField("fldLinks000000001").second->relation_table;
+  for (const std::string& expected : std::vector<std::string>{
+           "AFTER INSERT ON \"s\".\"a\" REFERENCING NEW TABLE AS airpg_new FOR EACH STATEMENT "
+           "EXECUTE FUNCTION airpg.refresh_computed_cache('a_computed$g1', 'a_computed$g1_src', "
+           "'self')",
+           "AFTER UPDATE ON \"s\".\"" + j +
+               "\" REFERENCING OLD TABLE AS airpg_old NEW TABLE AS airpg_new",
+           "AFTER DELETE ON \"s\".\"b\" REFERENCING OLD TABLE AS airpg_old FOR EACH STATEMENT "
+           "EXECUTE FUNCTION airpg.refresh_computed_cache('a_computed$g1', 'a_computed$g1_src', "
+           "'junction', '" +
+               j + "', 'from_id', 'to_id')"}) {
+    EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
+  }
 }
 
 // A table may already be called "<table>_computed" (or "<table>_live"): it

@@ -10,6 +10,8 @@
 #include "emulated_base_test.h"
 #include "http/client.h"
 #include "sync/computed_views.h"
+#include "sync/live_schema.h"
+#include "sync/record_reader.h"
 #include "sync/schema_sync.h"
 
 namespace airpg {
@@ -145,6 +147,46 @@ class ComputedTest : public testing::EmulatedBaseTest {
     EXPECT_GT(compared, 0);
   }
 
+  void EmulatorDelete(const std::string& path) {
+    http::Client http;
+    auto response = http.Send("DELETE", emulator_->url() + "/v0/" + base_id_ + "/" + path,
+                              {{"Authorization", "Bearer patTest"}}, "");
+    ASSERT_TRUE(response.ok());
+    EXPECT_EQ(response->status, 200) << response->body;
+  }
+
+  // The chained base, with a lookup and a count of Customers through their
+  // ordered junction with Orders: aggregates that read only the linked
+  // rows' own columns, which a cache keeps (mapping/computed_cache.h).
+  static json ChainWithJunctionAggregates() {
+    json data = json::parse(ReadFile(AIRPG_COMPUTED_CHAIN));
+    for (json& table : data["bases"][0]["tables"]) {
+      if (table["id"] != "tblCustomers00001") continue;
+      table["fields"].push_back({{"id", "fldCustONames0001"},
+                                 {"name", "Order names"},
+                                 {"type", "multipleLookupValues"},
+                                 {"options",
+                                  {{"isValid", true},
+                                   {"recordLinkFieldId", "fldCustOrders0001"},
+                                   {"fieldIdInLinkedTable", "fldOrderName00001"},
+                                   {"result", {{"type", "singleLineText"}}}}}});
+      table["fields"].push_back(
+          {{"id", "fldCustOCount0001"},
+           {"name", "Order count"},
+           {"type", "count"},
+           {"options", {{"isValid", true}, {"recordLinkFieldId", "fldCustOrders0001"}}}});
+    }
+    return data;
+  }
+
+  // The cache tables of the mirror (their names carry a '$').
+  std::string CacheCount() {
+    return Scalar(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+        "n.nspname = '" +
+        schema_ + "' AND c.relkind = 'r' AND position('$' IN c.relname) > 0");
+  }
+
   std::string RowId(const std::string& table_id, const std::string& record_id) {
     return Scalar("SELECT id FROM " + Qualified(table_id) + " WHERE airtable_id = '" + record_id +
                   "'");
@@ -210,6 +252,109 @@ TEST_F(ComputedTest, PostgresWritesChangeDependentsLikeTheEmulator) {
            {{"fields",
              {{"Name", "plum"}, {"Price", 2.5}, {"Qty", 2}, {"Order", {"recOrder000000002"}}}}});
   ExpectSameAsEmulator(stored);
+}
+
+// The link aggregates kept in cache tables (Orders' over their items, an
+// inverse FK; Customers' lookup and count over the junction) change with
+// every Postgres write: an update, a hard and a soft delete of a linked
+// row, a junction row added, reordered and removed, a linked row's value.
+TEST_F(ComputedTest, CachedLinkAggregatesFollowEveryPostgresWrite) {
+  Migrate(ChainWithJunctionAggregates().dump(), kChainBase);
+  ASSERT_EQ(CacheCount(), "2");
+  const std::set<std::string> stored = {"fldItemUnit000001"};
+  ExpectSameAsEmulator(stored);
+  std::string items = Qualified("tblItems000000001");
+  std::string orders = Qualified("tblOrders00000001");
+  auto run = [&](const std::string& sql) {
+    Status s = conn().Run(sql);
+    ASSERT_TRUE(s.ok()) << sql << ": " << s.ToString();
+  };
+
+  run("UPDATE " + items + " SET \"" + Column("fldItemQty0000001") +
+      "\" = 7 WHERE airtable_id = 'recItem0000000001'");
+  Emulator("PATCH", "tblItems000000001/recItem0000000001", {{"fields", {{"Qty", 7}}}});
+  run("DELETE FROM " + items + " WHERE airtable_id = 'recItem0000000003'");
+  EmulatorDelete("tblItems000000001/recItem0000000003");
+  run("UPDATE " + items + " SET deleted_at = now() WHERE airtable_id = 'recItem0000000002'");
+  EmulatorDelete("tblItems000000001/recItem0000000002");
+  ExpectSameAsEmulator(stored);
+
+  // The junction of Orders.Customer / Customers.Orders, from the plan.
+  auto live = sync::LoadLiveBase(conn(), base_id_);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  const mapping::FieldPlan* link = live->plan.FindField("fldCustOrders0001").second;
+  ASSERT_NE(link, nullptr);
+  bool owner = link->link_role == mapping::LinkRole::kJunction;
+  std::string junction = "\"" + schema_ + "\".\"" + link->relation_table + "\"";
+  std::string customer = owner ? "from_id" : "to_id", order = owner ? "to_id" : "from_id";
+  std::string position = owner ? "position" : "inverse_position";
+  std::string acme = RowId("tblCustomers00001", "recCust0000000001");
+
+  // Reordered: Acme's orders the other way round.
+  run("UPDATE " + junction + " SET " + position + " = -" + position + " WHERE " + customer + " = " +
+      acme);
+  Emulator("PATCH", "tblCustomers00001/recCust0000000001",
+           {{"fields", {{"Orders", {"recOrder000000002", "recOrder000000001"}}}}});
+  ExpectSameAsEmulator(stored);
+
+  // Added: Bolt gets B-1; a linked row's value: A-1 renamed; removed: A-2 leaves Acme.
+  run("INSERT INTO " + junction + " (" + customer + ", " + order + ", " + position + ") VALUES (" +
+      RowId("tblCustomers00001", "recCust0000000002") + ", " +
+      RowId("tblOrders00000001", "recOrder000000003") + ", 1)");
+  Emulator("PATCH", "tblCustomers00001/recCust0000000002",
+           {{"fields", {{"Orders", {"recOrder000000003"}}}}});
+  run("UPDATE " + orders + " SET \"" + Column("fldOrderName00001") +
+      "\" = 'A-1x' WHERE airtable_id = 'recOrder000000001'");
+  Emulator("PATCH", "tblOrders00000001/recOrder000000001", {{"fields", {{"Name", "A-1x"}}}});
+  run("DELETE FROM " + junction + " WHERE " + customer + " = " + acme + " AND " + order + " = " +
+      RowId("tblOrders00000001", "recOrder000000002"));
+  Emulator("PATCH", "tblCustomers00001/recCust0000000001",
+           {{"fields", {{"Orders", {"recOrder000000001"}}}}});
+  ExpectSameAsEmulator(stored);
+
+  // A new customer gets its cache row (no orders: count 0).
+  run("INSERT INTO " + Qualified("tblCustomers00001") + " (\"" + Column("fldCustName000001") +
+      "\") VALUES ('Cord')");
+  Emulator("POST", "tblCustomers00001", {{"fields", {{"Name", "Cord"}}}});
+  ExpectSameAsEmulator(stored);
+}
+
+// The same caches under the inbound sync's applies (origin airtable): an
+// update, a move to another order, a new and a deleted item, a reorder and
+// a renamed order, made in Airtable and applied by the sync.
+TEST_F(ComputedTest, CachedLinkAggregatesFollowTheInboundSync) {
+  Migrate(ChainWithJunctionAggregates().dump(), kChainBase);
+  ASSERT_EQ(CacheCount(), "2");
+  Emulator("PATCH", "tblItems000000001/recItem0000000001", {{"fields", {{"Qty", 9}}}});
+  Emulator("PATCH", "tblItems000000001/recItem0000000002",
+           {{"fields", {{"Order", {"recOrder000000003"}}}}});
+  Emulator("POST", "tblItems000000001",
+           {{"fields",
+             {{"Name", "plum"}, {"Price", 2.5}, {"Qty", 2}, {"Order", {"recOrder000000002"}}}}});
+  EmulatorDelete("tblItems000000001/recItem0000000003");
+  Emulator("PATCH", "tblCustomers00001/recCust0000000001",
+           {{"fields", {{"Orders", {"recOrder000000002", "recOrder000000001"}}}}});
+  Emulator("PATCH", "tblOrders00000001/recOrder000000002", {{"fields", {{"Name", "A-2x"}}}});
+
+  // Every record Airtable has now, and the deleted one, as one batch.
+  sync::ChangeBatch batch;
+  batch.source = "test";
+  for (const json& table : data_["bases"][0]["tables"]) {
+    std::string table_id = table["id"];
+    for (const json& record : EmulatorRecords(table_id)) {
+      auto fetched = client_->GetRecord(base_id_, table_id, record["id"].get<std::string>(), true);
+      ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+      batch.Table(table_id).upserts.push_back(*fetched);
+    }
+  }
+  batch.Table("tblItems000000001").destroyed.push_back("recItem0000000003");
+  auto live = sync::LoadLiveBase(conn(), base_id_);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  sync::RecordApplier applier(*live, {});
+  auto applied = sync::ApplyWithFollowUps(*client_, conn(), applier, batch, base_id_,
+                                          airtable::Priority::kIncremental);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ExpectSameAsEmulator();
 }
 
 // A schema change the sync applies (a renamed column a formula reads, a new
