@@ -125,7 +125,7 @@ TEST(ComputedViewTest, ACacheIsFilledAndWatchedByTriggers) {
            "AFTER DELETE ON \"s\".\"b\" REFERENCING OLD TABLE AS airpg_old FOR EACH STATEMENT "
            "EXECUTE FUNCTION airpg.refresh_computed_cache('a_computed$g1', 'a_computed$g1_src', "
            "'junction', '" +
-               j + "', 'from_id', 'to_id')"}) {
+               j + "', 'to_id', 'from_id')"}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << "\n" << all;
   }
 }
