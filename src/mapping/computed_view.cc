@@ -49,10 +49,28 @@ bool UsesClock(const formula::Node& node) {
   return false;
 }
 
+// NOW() and its kin read Postgres' clock when the view is read. The
+// compiler binds the clock as a constant (a parameter holding the instant),
+// so a formula is compiled with a stand-in instant whose parameters become
+// now() and, for TODAY(), the start of now()'s UTC day; it is compiled with
+// two stand-ins, and only when both give the same SQL is no stand-in folded
+// into a constant (as YEAR(NOW()) could be) or taken from the formula's text.
+struct ClockStandIn {
+  int64_t millis;
+  std::string now;    // the compiler's text of NOW()
+  std::string today;  // of TODAY()
+};
+const ClockStandIn kClockStandIns[] = {
+    {4102444800123, "2100-01-01T00:00:00.123Z", "2100-01-01T00:00:00.000Z"},
+    {4136846706789, "2101-02-03T04:05:06.789Z", "2101-02-03T00:00:00.000Z"},
+};
+
 // $n::cast placeholders → quoted literals: a view has no parameters. The
 // compiler writes no '$' of its own outside placeholders; quoted literals
-// and identifiers it writes are skipped all the same.
-std::string InlineParams(const formula::CompiledSql& compiled) {
+// and identifiers it writes are skipped all the same. With `clock`, its
+// stand-in instants become Postgres' clock.
+std::string InlineParams(const formula::CompiledSql& compiled,
+                         const ClockStandIn* clock = nullptr) {
   const std::string& sql = compiled.sql;
   std::string out;
   char quote = 0;
@@ -76,7 +94,14 @@ std::string InlineParams(const formula::CompiledSql& compiled) {
     while (end < sql.size() && isdigit(static_cast<unsigned char>(sql[end]))) ++end;
     size_t n = std::stoul(sql.substr(i + 1, end - i - 1));
     const std::optional<std::string>& value = compiled.params.at(n - 1);
-    out += value ? SqlStringLiteralForScript(*value) : "NULL";
+    if (clock != nullptr && value == clock->now) {
+      // Airtable's NOW() has millisecond precision.
+      out += "date_trunc('milliseconds', now())";
+    } else if (clock != nullptr && value == clock->today) {
+      out += "date_trunc('day', now(), 'UTC')";
+    } else {
+      out += value ? SqlStringLiteralForScript(*value) : "NULL";
+    }
     i = end - 1;
   }
   return out;
@@ -209,9 +234,17 @@ class Planner {
       case FieldType::kLookup: {
         AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, GroupRows(links, t, f, alias, link_depth));
         int far = far_reads_, clock = clock_reads_;
-        AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth));
-        std::string agg = fmt::format("array_agg({0}{1}) FILTER (WHERE ({0}) IS NOT NULL)", value,
-                                      rows.agg_order);
+        AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth, true));
+        // Arrays concatenated (airpg.array_cat_agg, catalog_v14.sql); no
+        // values at all is an empty cell, as a lookup of single values.
+        std::string agg =
+            IsMultiValued(*rows.source)
+                ? fmt::format(
+                      "NULLIF(airpg.array_cat_agg({0}{1}) FILTER (WHERE ({0}) IS NOT NULL), "
+                      "'{{}}')",
+                      value, rows.agg_order)
+                : fmt::format("array_agg({0}{1}) FILTER (WHERE ({0}) IS NOT NULL)", value,
+                              rows.agg_order);
         bool near = far == far_reads_ && clock == clock_reads_;
         return fmt::format("({})::{}", Aggregate(rows, alias, agg, near), f.column.sql_type);
       }
@@ -268,12 +301,19 @@ class Planner {
                        QuoteIdentifier(fmt::format("a{}", g.aggregates.size())));
   }
 
-  Result<std::string> SourceSql(const LinkedRows& rows, int depth) {
-    if (rows.source->column.cell_array ||
-        rows.source->field.type == FieldType::kMultipleLookupValues) {
-      return UnimplementedError("it reads a multi-valued field (arrays are not flattened)");
+  // The linked row's value of the looked-up field. `flat`: the caller
+  // flattens arrays (a lookup: Airtable shows a lookup of a multi-valued
+  // field as one array of all their values, in link order).
+  Result<std::string> SourceSql(const LinkedRows& rows, int depth, bool flat = false) {
+    if (!flat && IsMultiValued(*rows.source)) {
+      return UnimplementedError("it rolls up a multi-valued field (arrays are not flattened)");
     }
     return FieldSql(*rows.linked, *rows.source, rows.alias, depth + 1);
+  }
+
+  static bool IsMultiValued(const FieldPlan& f) {
+    return f.column.cell_array || f.field.type == FieldType::kMultipleLookupValues ||
+           f.field.type == FieldType::kLookup;
   }
 
   Result<std::string> FormulaSql(const TablePlan& t, const FieldPlan& f, const std::string& alias,
@@ -281,9 +321,8 @@ class Planner {
     std::string text = OptionText(f.field, "formula");
     Result<formula::NodePtr> root = formula::Parse(text);
     if (!root.ok()) return UnimplementedError("the formula does not parse");
-    if (UsesClock(**root)) {
-      return UnimplementedError("it reads the clock (NOW(), TODAY()): volatile");
-    }
+    bool clock = UsesClock(**root);
+    if (clock) ++clock_reads_;
     formula::ColumnResolver resolve =
         [&](std::string_view name_or_id) -> Result<formula::ResolvedColumn> {
       const FieldPlan* ref = t.FindField(name_or_id);
@@ -312,6 +351,20 @@ class Planner {
     Result<formula::CompiledSql> compiled = formula::CompileToSql(**root, resolve, options);
     if (!compiled.ok()) return UnimplementedError(std::string(compiled.status().message()));
     std::string sql = InlineParams(*compiled);
+    if (clock) {
+      std::string first;
+      for (const ClockStandIn& stand_in : kClockStandIns) {
+        options.now_millis = stand_in.millis;
+        compiled = formula::CompileToSql(**root, resolve, options);
+        if (!compiled.ok()) return UnimplementedError(std::string(compiled.status().message()));
+        sql = InlineParams(*compiled, &stand_in);
+        if (first.empty()) first = sql;
+      }
+      if (sql != first) {
+        return UnimplementedError(
+            "it reads the clock (NOW(), TODAY()) where the compiler folds it into a constant");
+      }
+    }
     const std::string& type = f.column.sql_type;
     switch (compiled->type) {
       case formula::Type::kText:

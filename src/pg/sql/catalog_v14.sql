@@ -81,3 +81,10 @@ BEGIN
                    CASE r.relkind WHEN 'r' THEN 'TABLE' ELSE 'VIEW' END, schema_name, r.relname);
   END LOOP;
 END $$;
+
+-- A lookup of a multi-valued field (a lookup, a multiple select) shows all
+-- their values in one flat array, in link order: the arrays concatenated.
+CREATE AGGREGATE airpg.array_cat_agg(anycompatiblearray) (
+  SFUNC = array_cat,
+  STYPE = anycompatiblearray
+);
