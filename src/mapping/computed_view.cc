@@ -11,6 +11,7 @@
 #include "formula/parser.h"
 #include "formula/sql_compiler.h"
 #include "formula/time_zone.h"
+#include "mapping/computed_division.h"
 #include "mapping/computed_link.h"
 #include "mapping/computed_rollup.h"
 
@@ -129,11 +130,14 @@ class Planner {
       laterals_ = &fields;
       groups_.clear();
       group_index_.clear();
+      errors_.clear();
       for (const FieldPlan& f : t.fields) {
         if (!IsComputedType(f.field.type)) continue;
         Result<std::string> sql = FieldSql(t, f, "t", 0);
         if (sql.ok()) {
-          table.columns.push_back({f.field.id, f.column_name, *sql});
+          auto error = errors_.find(f.field.id);
+          table.columns.push_back(
+              {f.field.id, f.column_name, *sql, error == errors_.end() ? "" : error->second});
         } else {
           out.not_computed.push_back({t.table_id, t.table_name, f.field.id, f.field.name,
                                       f.field.type_name, std::string(sql.status().message())});
@@ -167,7 +171,7 @@ class Planner {
         table.caches.push_back(std::move(cache));
       }
       for (ComputedLateral& l : fields) {
-        table.laterals.push_back({l.name, fmt::format("SELECT {} AS \"v\" OFFSET 0", l.sql), ""});
+        table.laterals.push_back({l.name, fmt::format("SELECT {} OFFSET 0", l.sql), ""});
       }
       out.tables.push_back(std::move(table));
     }
@@ -184,21 +188,33 @@ class Planner {
       // What it read counts again for whoever reads it now.
       far_reads_ += it->second.far_reads;
       clock_reads_ += it->second.clock_reads;
+      last_may_error_ = it->second.may_error;
       return it->second.sql;
     }
     if (!visiting_.insert(key).second) return UnimplementedError("a cycle of computed fields");
     int far_before = far_reads_, clock_before = clock_reads_;
+    formula_error_.clear();
     Result<std::string> sql = ComputedSql(t, f, alias, depth);
     visiting_.erase(key);
+    // A formula dividing by a field: when it is #ERROR! (computed_division.h).
+    std::string error = sql.ok() && f.field.type == FieldType::kFormula ? formula_error_ : "";
+    formula_error_.clear();
     // (A lookup, rollup or count is already one column of its link's group.)
     if (sql.ok() && alias == "t" && f.field.type == FieldType::kFormula) {
       // The view's own row: computed once, in a LATERAL subquery that
       // later fields read by name, rather than repeated where referenced.
       std::string name = fmt::format("c{}", laterals_->size() + 1);
-      laterals_->push_back({name, *sql});
+      std::string select = *sql + " AS \"v\"";
+      if (!error.empty()) {
+        select += ", " + error + " AS \"e\"";
+        errors_[f.field.id] = QuoteIdentifier(name) + ".\"e\"";
+      }
+      laterals_->push_back({name, select, ""});
       sql = fmt::format("{}.\"v\"", QuoteIdentifier(name));
     }
-    memo_.emplace(key, Memo{sql, far_reads_ - far_before, clock_reads_ - clock_before});
+    memo_.emplace(key,
+                  Memo{sql, far_reads_ - far_before, clock_reads_ - clock_before, !error.empty()});
+    last_may_error_ = !error.empty();
     return sql;
   }
 
@@ -308,7 +324,12 @@ class Planner {
     if (!flat && IsMultiValued(*rows.source)) {
       return UnimplementedError("it rolls up a multi-valued field (arrays are not flattened)");
     }
-    return FieldSql(*rows.linked, *rows.source, rows.alias, depth + 1);
+    Result<std::string> value = FieldSql(*rows.linked, *rows.source, rows.alias, depth + 1);
+    if (value.ok() && last_may_error_) {
+      return UnimplementedError(
+          fmt::format("it reads \"{}\", which may be #ERROR!", rows.source->field.name));
+    }
+    return value;
   }
 
   static bool IsMultiValued(const FieldPlan& f) {
@@ -339,8 +360,9 @@ class Planner {
                                                   ? "is not computed in SQL"
                                                   : std::string(sql.status().message())));
       }
-      // An expression computed here is never an error value.
-      return formula::ResolvedColumn{*sql, InfoOf(*ref), true};
+      // An expression computed here is an error value only where it divides
+      // by a field; the compiler refuses what reads one that may be.
+      return formula::ResolvedColumn{*sql, InfoOf(*ref), !last_may_error_};
     };
     formula::SqlOptions options;
     options.zones = formula::SystemTimeZones();
@@ -349,6 +371,16 @@ class Planner {
     options.created_time_sql = a + ".\"airtable_created_time\"";
     options.last_modified_sql = a + ".\"airtable_modified_time\"";
     Result<formula::CompiledSql> compiled = formula::CompileToSql(**root, resolve, options);
+    std::string error;  // when the formula is #ERROR! (a division by zero)
+    if (!compiled.ok() && !clock &&
+        compiled.status().message().find("division by a value that may be zero") !=
+            std::string::npos) {
+      Result<GuardedFormula> guarded = CompileGuardedDivisions(
+          **root, resolve, options, [](const formula::CompiledSql& c) { return InlineParams(c); });
+      if (!guarded.ok()) return UnimplementedError(std::string(guarded.status().message()));
+      compiled = formula::CompiledSql{guarded->value, {}, guarded->type};
+      error = guarded->error;
+    }
     if (!compiled.ok()) return UnimplementedError(std::string(compiled.status().message()));
     std::string sql = InlineParams(*compiled);
     if (clock) {
@@ -365,6 +397,7 @@ class Planner {
             "it reads the clock (NOW(), TODAY()) where the compiler folds it into a constant");
       }
     }
+    formula_error_ = error;
     const std::string& type = f.column.sql_type;
     switch (compiled->type) {
       case formula::Type::kText:
@@ -402,7 +435,11 @@ class Planner {
     Result<std::string> sql;
     int far_reads = 0;  // what computing it added to the counters below
     int clock_reads = 0;
+    bool may_error = false;  // a formula that may be #ERROR! (computed_division.h)
   };
+  bool last_may_error_ = false;                // of the field FieldSql gave last
+  std::string formula_error_;                  // of the formula FormulaSql compiled last
+  std::map<std::string, std::string> errors_;  // field id → its lateral's "e" (the table's)
   // Reads of rows beyond a link's own rows, and of the clock, so far: an
   // aggregate whose value moved either is not cached.
   int far_reads_ = 0;
@@ -439,10 +476,15 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
     const TablePlan* t = plan.FindTable(ct.table_id);
     if (t == nullptr) continue;
     std::map<std::string, std::string> by_column;
-    std::string field_ids;
+    std::string field_ids, errors;
     for (const ComputedColumn& c : ct.columns) {
       by_column[c.column_name] = c.sql;
       field_ids += (field_ids.empty() ? "" : ", ") + SqlStringLiteralForScript(c.field_id);
+      if (c.error_sql.empty()) continue;
+      errors += fmt::format(
+          " || CASE WHEN {} THEN jsonb_build_object({}, '{{\"error\": \"#ERROR!\"}}'::jsonb) "
+          "ELSE '{{}}'::jsonb END",
+          c.error_sql, SqlStringLiteralForScript(c.field_id));
     }
     std::string select = "\"t\".\"id\", \"t\".\"airtable_id\"";
     for (const FieldPlan& f : t->fields) {
@@ -455,14 +497,14 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
     select +=
         ",\n  \"t\".\"airtable_created_time\", \"t\".\"airtable_modified_time\", "
         "\"t\".\"deleted_at\"";
-    // A field computed here is never an error: Airtable's recorded errors
-    // for it no longer apply.
+    // Airtable's recorded errors of a field computed here no longer apply;
+    // it is #ERROR! only where it divides by zero.
     select += field_ids.empty()
                   ? ",\n  \"t\".\"airpg_cell_errors\""
                   : fmt::format(
-                        ",\n  NULLIF(\"t\".\"airpg_cell_errors\" - ARRAY[{}]::text[], "
-                        "'{{}}'::jsonb) AS \"airpg_cell_errors\"",
-                        field_ids);
+                        ",\n  NULLIF((COALESCE(\"t\".\"airpg_cell_errors\", '{{}}'::jsonb) - "
+                        "ARRAY[{}]::text[]){}, '{{}}'::jsonb) AS \"airpg_cell_errors\"",
+                        field_ids, errors);
     std::string from = QualifiedName(schema, ct.table_name) + " AS \"t\"";
     for (const ComputedLateral& l : ct.laterals) {
       if (!l.relation.empty()) {

@@ -26,6 +26,9 @@ struct ComputedColumn {
   std::string field_id;
   std::string column_name;
   std::string sql;
+  // A formula that divides by a field: the condition under which its cell
+  // is #ERROR! (computed_division.h), for airpg_cell_errors; else "".
+  std::string error_sql;
 };
 
 // A computed field that stays Airtable-computed (the stored column), and why.
