@@ -134,6 +134,13 @@ class Planner {
       for (const FieldPlan& f : t.fields) {
         if (!IsComputedType(f.field.type)) continue;
         Result<std::string> sql = FieldSql(t, f, "t", 0);
+        if (sql.ok() && f.field.type != FieldType::kFormula) {
+          out.unconditional.push_back(
+              {t.table_id, t.table_name, f.field.id, f.field.name, f.field.type_name,
+               "computed over every linked record: Airtable's API does not expose a "
+               "condition on the linked records, so a conditional one differs in the view "
+               "from its stored column (Airtable's value)"});
+        }
         if (sql.ok()) {
           auto error = errors_.find(f.field.id);
           table.columns.push_back(
@@ -533,6 +540,15 @@ std::vector<std::string> NotComputedLines(const ComputedPlan& computed) {
   for (const NotComputedField& f : computed.not_computed) {
     out.push_back(fmt::format("{}.{} ({}, {}): stays Airtable-computed: {}", f.table_name,
                               f.field_name, f.field_id, f.type_name, f.reason));
+  }
+  return out;
+}
+
+std::vector<std::string> UnconditionalLines(const ComputedPlan& computed) {
+  std::vector<std::string> out;
+  for (const NotComputedField& f : computed.unconditional) {
+    out.push_back(fmt::format("{}.{} ({}, {}): {}", f.table_name, f.field_name, f.field_id,
+                              f.type_name, f.reason));
   }
   return out;
 }

@@ -66,6 +66,11 @@ struct ComputedTable {
 struct ComputedPlan {
   std::vector<ComputedTable> tables;  // every table of the plan, in plan order
   std::vector<NotComputedField> not_computed;
+  // Lookups, rollups and counts computed over every linked record: Airtable
+  // can limit them to linked records that meet conditions, and its API does
+  // not say so (neither Meta API options nor a field's fixture carry them),
+  // so a conditional one computed here would differ. `reason` says this.
+  std::vector<NotComputedField> unconditional;
 };
 
 // The name the view beside `table_name` asks for: "<table>_computed", cut
@@ -88,5 +93,8 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
 
 // "field \"Name\" (fld…) in table: reason" lines, for `airpg schema plan`.
 std::vector<std::string> NotComputedLines(const ComputedPlan& computed);
+
+// The same for `unconditional`: "table.Field (fld…, type): reason".
+std::vector<std::string> UnconditionalLines(const ComputedPlan& computed);
 
 }  // namespace airpg::mapping
