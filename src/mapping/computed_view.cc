@@ -483,7 +483,7 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
     const TablePlan* t = plan.FindTable(ct.table_id);
     if (t == nullptr) continue;
     std::map<std::string, std::string> by_column;
-    std::string field_ids, errors;
+    std::string field_ids, errors, any_error;
     for (const ComputedColumn& c : ct.columns) {
       by_column[c.column_name] = c.sql;
       field_ids += (field_ids.empty() ? "" : ", ") + SqlStringLiteralForScript(c.field_id);
@@ -492,6 +492,7 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
           " || CASE WHEN {} THEN jsonb_build_object({}, '{{\"error\": \"#ERROR!\"}}'::jsonb) "
           "ELSE '{{}}'::jsonb END",
           c.error_sql, SqlStringLiteralForScript(c.field_id));
+      any_error += (any_error.empty() ? "" : " OR ") + c.error_sql;
     }
     std::string select = "\"t\".\"id\", \"t\".\"airtable_id\"";
     for (const FieldPlan& f : t->fields) {
@@ -505,13 +506,21 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
         ",\n  \"t\".\"airtable_created_time\", \"t\".\"airtable_modified_time\", "
         "\"t\".\"deleted_at\"";
     // Airtable's recorded errors of a field computed here no longer apply;
-    // it is #ERROR! only where it divides by zero.
-    select += field_ids.empty()
-                  ? ",\n  \"t\".\"airpg_cell_errors\""
-                  : fmt::format(
-                        ",\n  NULLIF((COALESCE(\"t\".\"airpg_cell_errors\", '{{}}'::jsonb) - "
-                        "ARRAY[{}]::text[]){}, '{{}}'::jsonb) AS \"airpg_cell_errors\"",
-                        field_ids, errors);
+    // it is #ERROR! only where it divides by zero. (NULL, the common case,
+    // stays NULL without building a jsonb value per row.)
+    if (field_ids.empty()) {
+      select += ",\n  \"t\".\"airpg_cell_errors\"";
+    } else {
+      std::string kept = fmt::format(
+          "NULLIF(\"t\".\"airpg_cell_errors\" - ARRAY[{}]::text[], '{{}}'::jsonb)", field_ids);
+      if (!any_error.empty()) {
+        kept = fmt::format(
+            "CASE WHEN {} THEN NULLIF((COALESCE(\"t\".\"airpg_cell_errors\", '{{}}'::jsonb) - "
+            "ARRAY[{}]::text[]){}, '{{}}'::jsonb) ELSE {} END",
+            any_error, field_ids, errors, kept);
+      }
+      select += ",\n  " + kept + " AS \"airpg_cell_errors\"";
+    }
     std::string from = QualifiedName(schema, ct.table_name) + " AS \"t\"";
     for (const ComputedLateral& l : ct.laterals) {
       if (!l.relation.empty()) {
