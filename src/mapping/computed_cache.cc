@@ -48,10 +48,17 @@ std::vector<std::string> CacheDdl(const ComputedCache& cache, std::string_view s
   std::string table = QualifiedName(schema, cache.table_name);
   std::string name = QualifiedName(schema, cache.name);
   std::vector<std::string> out;
+  std::string g = QuoteIdentifier(cache.group);
+  std::string columns = g + ".*", from;
+  for (const auto& [name, select] : cache.formulas) {
+    std::string c = QuoteIdentifier(name);
+    columns += fmt::format(", {}.\"v\" AS {}", c, c);
+    from += fmt::format(" LEFT JOIN LATERAL (SELECT {} OFFSET 0) AS {} ON TRUE", select, c);
+  }
   out.push_back(fmt::format(
-      "CREATE VIEW {} AS SELECT \"t\".\"id\", \"g\".* FROM {} AS \"t\" LEFT JOIN LATERAL ({}) AS "
-      "\"g\" ON TRUE",
-      QualifiedName(schema, cache.source), table, cache.aggregates));
+      "CREATE VIEW {} AS SELECT \"t\".\"id\", {} FROM {} AS \"t\" LEFT JOIN LATERAL ({}) AS {} "
+      "ON TRUE{}",
+      QualifiedName(schema, cache.source), columns, table, cache.aggregates, g, from));
   out.push_back(fmt::format("CREATE TABLE {} AS SELECT * FROM {}", name,
                             QualifiedName(schema, cache.source)));
   // The cache row goes with its record.
@@ -60,6 +67,10 @@ std::vector<std::string> CacheDdl(const ComputedCache& cache, std::string_view s
       "ON DELETE CASCADE",
       name, table));
   out.push_back(Trigger(cache, schema, cache.table_name, "_p", "INSERT", {"self"}));
+  if (!cache.formulas.empty()) {
+    // The formulas read the row's own columns too.
+    out.push_back(Trigger(cache, schema, cache.table_name, "_pu", "UPDATE", {"self"}));
+  }
   const LinkedRows& r = cache.rows;
   for (auto [suffix, event] : {std::pair{"_ci", "INSERT"}, {"_cu", "UPDATE"}, {"_cd", "DELETE"}}) {
     out.push_back(

@@ -28,8 +28,14 @@ struct ComputedCache {
   std::string table_name;  // the table whose rows the cache has one row for
   std::string name;        // the cache table
   std::string source;      // its source view
+  std::string group;       // the name the view's formulas read the aggregates by ("g1")
   std::string aggregates;  // the SELECT of the link's aggregates (a1…aN) for the row "t"
   LinkedRows rows;         // the link (what its triggers watch)
+  // Formulas of the row over these aggregates and the row's own columns
+  // only, kept here too (a formula's number-to-text costs more per read
+  // than the aggregates): {lateral name, its "… AS \"v\"" select list}, in
+  // dependency order. With any, the row's own updates refresh the cache.
+  std::vector<std::pair<std::string, std::string>> formulas;
 };
 
 // The names of the `index`-th (1-based) cache of the view `view_name`: the

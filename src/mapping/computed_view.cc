@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 
 #include "base/sql_identifier.h"
@@ -131,6 +132,7 @@ class Planner {
       groups_.clear();
       group_index_.clear();
       errors_.clear();
+      formula_home_.clear();
       for (const FieldPlan& f : t.fields) {
         if (!IsComputedType(f.field.type)) continue;
         Result<std::string> sql = FieldSql(t, f, "t", 0);
@@ -172,12 +174,30 @@ class Planner {
         }
         ComputedCache cache = NameCache(t.computed_view, static_cast<int>(table.caches.size()) + 1);
         cache.table_name = t.table_name;
+        cache.group = g.name;
         cache.aggregates = sql;
         cache.rows = g.rows;
+        for (const ComputedLateral& l : fields) {
+          auto home = formula_home_.find(l.name);
+          if (home != formula_home_.end() && home->second == g.name) {
+            cache.formulas.push_back({l.name, l.sql});
+          }
+        }
         table.laterals.push_back({g.name, "", cache.name});
         table.caches.push_back(std::move(cache));
       }
       for (ComputedLateral& l : fields) {
+        auto home = formula_home_.find(l.name);
+        if (home != formula_home_.end()) {
+          // Kept in its cache: read from there (no OFFSET 0, so the planner
+          // folds this into a plain column of the join).
+          table.laterals.push_back(
+              {l.name,
+               fmt::format("SELECT {}.{} AS \"v\"", QuoteIdentifier(home->second),
+                           QuoteIdentifier(l.name)),
+               ""});
+          continue;
+        }
         table.laterals.push_back({l.name, fmt::format("SELECT {} OFFSET 0", l.sql), ""});
       }
       out.tables.push_back(std::move(table));
@@ -217,12 +237,42 @@ class Planner {
         errors_[f.field.id] = QuoteIdentifier(name) + ".\"e\"";
       }
       laterals_->push_back({name, select, ""});
+      if (error.empty() && clock_reads_ == clock_before) {
+        std::string home = CacheHome(*sql);
+        if (!home.empty()) formula_home_[name] = home;
+      }
       sql = fmt::format("{}.\"v\"", QuoteIdentifier(name));
     }
     memo_.emplace(key,
                   Memo{sql, far_reads_ - far_before, clock_reads_ - clock_before, !error.empty()});
     last_may_error_ = !error.empty();
     return sql;
+  }
+
+  // The cached group a formula of the view's row can be kept with: the one
+  // link group (a cached one) its SQL reads, directly or through formulas
+  // kept there, besides the row's own columns; "" when there is none or it
+  // reads anything live. Reads are found by the names this planner gives
+  // ("gN", "cN"); a literal that looks like one only makes it live.
+  std::string CacheHome(const std::string& sql) {
+    static const std::regex kRead("\"([gc])([0-9]+)\"\\.");
+    std::set<std::string> homes;
+    for (std::sregex_iterator it(sql.begin(), sql.end(), kRead), end; it != end; ++it) {
+      std::string name = (*it)[1].str() + (*it)[2].str();
+      if ((*it)[1] == "c") {
+        auto home = formula_home_.find(name);
+        if (home == formula_home_.end()) return "";
+        homes.insert(home->second);
+        continue;
+      }
+      bool cached = false;
+      for (const Group& g : groups_) {
+        if (g.name == name) cached = g.cached;
+      }
+      if (!cached) return "";
+      homes.insert(name);
+    }
+    return homes.size() == 1 ? *homes.begin() : "";
   }
 
  private:
@@ -444,9 +494,10 @@ class Planner {
     int clock_reads = 0;
     bool may_error = false;  // a formula that may be #ERROR! (computed_division.h)
   };
-  bool last_may_error_ = false;                // of the field FieldSql gave last
-  std::string formula_error_;                  // of the formula FormulaSql compiled last
-  std::map<std::string, std::string> errors_;  // field id → its lateral's "e" (the table's)
+  bool last_may_error_ = false;                      // of the field FieldSql gave last
+  std::string formula_error_;                        // of the formula FormulaSql compiled last
+  std::map<std::string, std::string> errors_;        // field id → its lateral's "e" (the table's)
+  std::map<std::string, std::string> formula_home_;  // lateral "cN" → its cache's group "gK"
   // Reads of rows beyond a link's own rows, and of the clock, so far: an
   // aggregate whose value moved either is not cached.
   int far_reads_ = 0;
