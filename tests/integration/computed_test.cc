@@ -318,6 +318,13 @@ TEST_F(ComputedTest, CachedLinkAggregatesFollowEveryPostgresWrite) {
                    "\" = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD'))::text FROM \"" + schema_ +
                    "\".\"" + Table("tblItems000000001") + "_computed\""),
             "true");
+  // Orders' Label and Big (formulas over its total and count and its own
+  // name) are kept in its cache too, so the order's rename below must
+  // refresh them.
+  EXPECT_EQ(
+      Scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = '\"" + schema_ + "\".\"" +
+             Table("tblOrders00000001") + "_computed$g1\"'::regclass AND attname ~ '^c[0-9]+$'"),
+      "2");
   // The flattened lookups, in link order.
   EXPECT_EQ(
       Scalar("SELECT \"" + Column("fldOrderTags00001") + "\"::text FROM \"" + schema_ + "\".\"" +
