@@ -248,6 +248,9 @@ int RunSchemaPlan(const Config& config, const MigrateCliOptions& options) {
   for (const std::string& line : mapping::NotComputedInSqlLines(computed, evaluated)) {
     script += "-- not computed in SQL: " + line + "\n";
   }
+  for (const std::string& line : mapping::UnconditionalLines(computed)) {
+    script += "-- computed without a condition: " + line + "\n";
+  }
   if (options.json) {
     std::cout << json{{"schema", schema},
                       {"ddl", script},

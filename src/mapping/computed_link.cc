@@ -48,6 +48,11 @@ Result<LinkedRows> LinkSql::Rows(const TablePlan& t, const FieldPlan& f, const s
       rows.order_by = fmt::format("{}.{} NULLS LAST, {}.\"id\"", j,
                                   owner ? "\"position\"" : "\"inverse_position\"", l);
       rows.agg_order = " ORDER BY " + rows.order_by;
+      rows.many = true;
+      rows.child_relation = link->relation_table;
+      rows.child_column = owner ? "from_id" : "to_id";
+      rows.linked_relation = linked->table_name;
+      rows.junction_linked_column = owner ? "to_id" : "from_id";
       return rows;
     }
     case LinkRole::kForeignKey:
@@ -65,6 +70,9 @@ Result<LinkedRows> LinkSql::Rows(const TablePlan& t, const FieldPlan& f, const s
                       linked_table, l, l, QuoteIdentifier(fk->column_name), o, l);
       rows.order_by = l + ".\"id\"";
       rows.agg_order = " ORDER BY " + rows.order_by;
+      rows.many = true;
+      rows.child_relation = linked->table_name;
+      rows.child_column = fk->column_name;
       return rows;
     }
     default:

@@ -22,6 +22,16 @@ struct LinkedRows {
   const TablePlan* linked = nullptr;
   const FieldPlan* source = nullptr;  // fieldIdInLinkedTable; nullptr for a count
   std::string alias;                  // the linked row's alias in from_where
+  // What a cache of aggregates over these rows (computed_cache.h) watches.
+  // `many`: the link reaches any number of rows (an inverse FK or an ordered
+  // junction), the links worth a cache; a record's own FK reads one row.
+  bool many = false;
+  std::string child_relation;  // inverse FK: the linked table; junction: the junction
+  std::string child_column;    // its column holding the outer row's id
+  // Junction only: the linked table, whose values the aggregates read, and
+  // the junction's column holding a linked row's id.
+  std::string linked_relation;
+  std::string junction_linked_column;
 };
 
 class LinkSql {

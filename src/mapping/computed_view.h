@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mapping/computed_cache.h"
 #include "mapping/schema_plan.h"
 
 namespace airpg::mapping {
@@ -25,6 +26,9 @@ struct ComputedColumn {
   std::string field_id;
   std::string column_name;
   std::string sql;
+  // A formula that divides by a field: the condition under which its cell
+  // is #ERROR! (computed_division.h), for airpg_cell_errors; else "".
+  std::string error_sql;
 };
 
 // A computed field that stays Airtable-computed (the stored column), and why.
@@ -42,9 +46,12 @@ struct NotComputedField {
 // rollups and counts take of them, or one computed field's value `v`. Later
 // ones may read earlier ones; OFFSET 0 keeps the planner from folding a
 // field's subquery back into every expression that reads it.
+// With `relation` set, the row of that cache table (computed_cache.h) for
+// the view's row instead: `LEFT JOIN relation AS name ON name.id = t.id`.
 struct ComputedLateral {
   std::string name;
   std::string sql;  // a SELECT
+  std::string relation;
 };
 
 struct ComputedTable {
@@ -53,11 +60,17 @@ struct ComputedTable {
   std::string view_name;
   std::vector<ComputedColumn> columns;
   std::vector<ComputedLateral> laterals;  // in dependency order
+  std::vector<ComputedCache> caches;      // the cache tables its laterals read
 };
 
 struct ComputedPlan {
   std::vector<ComputedTable> tables;  // every table of the plan, in plan order
   std::vector<NotComputedField> not_computed;
+  // Lookups, rollups and counts computed over every linked record: Airtable
+  // can limit them to linked records that meet conditions, and its API does
+  // not say so (neither Meta API options nor a field's fixture carry them),
+  // so a conditional one computed here would differ. `reason` says this.
+  std::vector<NotComputedField> unconditional;
 };
 
 // The name the view beside `table_name` asks for: "<table>_computed", cut
@@ -71,7 +84,8 @@ std::string ComputedViewName(std::string_view table_name);
 // `schema` (the schema the views are created in).
 ComputedPlan PlanComputed(const SchemaPlan& plan, std::string_view schema);
 
-// DROP VIEW IF EXISTS + CREATE VIEW for every table, in plan order. Literals
+// The schema's caches dropped, then DROP VIEW IF EXISTS + the caches each
+// view reads + CREATE VIEW, for every table in plan order. Literals
 // of the formulas are inlined as quoted SQL literals (a view has no
 // parameters); identifiers are quoted.
 std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedPlan& computed,
@@ -79,5 +93,8 @@ std::vector<std::string> ComputedViewDdl(const SchemaPlan& plan, const ComputedP
 
 // "field \"Name\" (fld…) in table: reason" lines, for `airpg schema plan`.
 std::vector<std::string> NotComputedLines(const ComputedPlan& computed);
+
+// The same for `unconditional`: "table.Field (fld…, type): reason".
+std::vector<std::string> UnconditionalLines(const ComputedPlan& computed);
 
 }  // namespace airpg::mapping

@@ -17,6 +17,9 @@ Status DropComputedViews(pg::Connection& conn, const mapping::CatalogView& view)
   AIRPG_ASSIGN_OR_RETURN(
       mapping::SchemaPlan plan,
       mapping::PlanSchema(mapping::CatalogSchema(view), mapping::KnownNamesOf(view)));
+  // The caches first, with their triggers: the change's own writes (a
+  // retype copies a column) must not run a refresh that reads what it renames.
+  AIRPG_RETURN_IF_ERROR(conn.Run(mapping::CacheDropSql(view.schema)));
   for (const mapping::TablePlan& t : plan.tables) {
     AIRPG_RETURN_IF_ERROR(
         conn.Run("DROP VIEW IF EXISTS " + QualifiedName(view.schema, t.computed_view)));
