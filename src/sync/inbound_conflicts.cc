@@ -188,6 +188,13 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
         AIRPG_ASSIGN_OR_RETURN(keep[f.field.id], RelationAirtableCell(conn, f, pg_cell));
         return Status::Ok();
       };
+      if (echo_ && IsRelationField(f)) {
+        // Airtable's links after airpg's own write (an answer, or a record
+        // on the other side of a link it moved): Airtable's state, taken as
+        // it is, as before links were decided; both sides hold it now.
+        agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
+        continue;
+      }
       if (echo_ && postgres_pending && airtable_cell != pg_cell) {
         // airpg's own answer, older than a Postgres change made since it
         // was claimed: that change is pending and sends the newer value.

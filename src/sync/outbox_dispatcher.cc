@@ -86,7 +86,7 @@ class OutboxDispatcher::Round {
     AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
     Group(changes);
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
-    AIRPG_RETURN_IF_ERROR(ReadBeforeUpdates());
+    if (Status read = ReadBeforeUpdates(); !read.ok()) return GiveBack(read);
     AIRPG_RETURN_IF_ERROR(HoldMassDeletes());
     // Per table: creates (their ids may be link targets of the updates), updates, deletes.
     for (const auto& table : base_.plan.tables) {
@@ -99,16 +99,7 @@ class OutboxDispatcher::Round {
           std::vector<RecordWork*> chunk(batch.begin() + start,
                                          batch.begin() + std::min(batch.size(), start + kBatch));
           Status sent = Send(table, op, chunk);
-          if (!sent.ok()) {
-            // The token was refused: nothing more is sent; what is left goes back.
-            std::vector<RecordWork*> rest;
-            for (RecordWork& w : works_) {
-              if (!w.ids.empty()) rest.push_back(&w);
-            }
-            AIRPG_RETURN_IF_ERROR(RescheduleChanges(conn_, Ids(rest), std::chrono::seconds(1),
-                                                    std::string(sent.message())));
-            return sent;
-          }
+          if (!sent.ok()) return GiveBack(sent);
         }
       }
     }
@@ -238,6 +229,7 @@ class OutboxDispatcher::Round {
                              RereadBeforeUpdate(d_.client_, conn_, base_, table,
                                                 authority_.at(table.table_id), updates));
       report_.reads += read.requests;
+      if (!read.refused.ok()) return StopWrites(table, read.refused, "");
       for (size_t i = 0; i < works.size(); ++i) {
         RecordWork& w = *works[i];
         if (updates[i].deferred) {
@@ -441,6 +433,32 @@ class OutboxDispatcher::Round {
     return Status::Ok();
   }
 
+  // The token was refused: nothing more is sent; what is left goes back.
+  Status GiveBack(const Status& why) {
+    std::vector<RecordWork*> rest;
+    for (RecordWork& w : works_) {
+      if (!w.ids.empty()) rest.push_back(&w);
+    }
+    AIRPG_RETURN_IF_ERROR(
+        RescheduleChanges(conn_, Ids(rest), std::chrono::seconds(1), std::string(why.message())));
+    return why;
+  }
+
+  // A refused token stops the base's writes until the sync starts again.
+  Status StopWrites(const mapping::TablePlan& table, const Status& refused,
+                    const std::string& error_type) {
+    std::string why =
+        fmt::format("Airtable refused the token ({}): {}", error_type, refused.message());
+    AIRPG_RETURN_IF_ERROR(conn_.Run(
+        "INSERT INTO airpg.sync_bases (base_id, writes_stopped) VALUES ($1, $2) ON CONFLICT "
+        "(base_id) DO UPDATE SET writes_stopped = EXCLUDED.writes_stopped",
+        {base_.base_id, why}));
+    AIRPG_RETURN_IF_ERROR(RecordEvent(conn_, {base_.base_id, table.table_id, "outbox_stopped", 0, 1,
+                                              std::nullopt, json{{"reason", why}}.dump()}));
+    log::Error("outbox of {}: {}; writes to Airtable stopped", base_.base_id, why);
+    return Status(refused.code(), why);
+  }
+
   // One request; its outcome recorded per record. Non-OK only when the
   // token was refused (the round stops).
   Status Send(const mapping::TablePlan& table, Op op, std::vector<RecordWork*> chunk) {
@@ -465,16 +483,7 @@ class OutboxDispatcher::Round {
     if (out.status.ok()) return Succeeded(table, op, chunk, out);
     const StatusCode code = out.status.code();
     if (code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied) {
-      std::string why =
-          fmt::format("Airtable refused the token ({}): {}", out.error_type, out.status.message());
-      AIRPG_RETURN_IF_ERROR(conn_.Run(
-          "INSERT INTO airpg.sync_bases (base_id, writes_stopped) VALUES ($1, $2) ON CONFLICT "
-          "(base_id) DO UPDATE SET writes_stopped = EXCLUDED.writes_stopped",
-          {base_.base_id, why}));
-      AIRPG_RETURN_IF_ERROR(RecordEvent(conn_, {base_.base_id, table.table_id, "outbox_stopped", 0,
-                                                1, std::nullopt, json{{"reason", why}}.dump()}));
-      log::Error("outbox of {}: {}; writes to Airtable stopped", base_.base_id, why);
-      return Status(code, why);
+      return StopWrites(table, out.status, out.error_type);
     }
     if ((code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound) &&
         chunk.size() > 1) {
@@ -522,8 +531,10 @@ class OutboxDispatcher::Round {
       for (RecordWork* w : chunk) {
         auto answer = by_id.find(w->record_id);
         AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
-        if (answer != by_id.end())
+        if (answer != by_id.end()) {
           AIRPG_RETURN_IF_ERROR(echo_.ApplyAnswer(tx, table, {answer->second}));
+          AIRPG_RETURN_IF_ERROR(RecordSentValues(tx, base_, table, w->write, *answer->second));
+        }
         AIRPG_RETURN_IF_ERROR(FollowUps(tx, *w));
         AIRPG_RETURN_IF_ERROR(MarkPushed(tx, w->ids, w->record_id));
         AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w->ids));
@@ -562,6 +573,7 @@ class OutboxDispatcher::Round {
                       live),
           {r->id, std::to_string(w.row_id)}));
       AIRPG_RETURN_IF_ERROR(echo_.ApplyAnswer(tx, table, {r}));
+      AIRPG_RETURN_IF_ERROR(RecordSentValues(tx, base_, table, w.write, *r));
       AIRPG_RETURN_IF_ERROR(RecordKeyedId(tx, table.table_id, w.row_id, r->id));
       AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
       AIRPG_RETURN_IF_ERROR(MarkPushed(tx, w.ids, r->id));

@@ -176,6 +176,11 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
     ++report.requests;
     Result<airtable::RecordPage> page =
         client.ListPage(base.base_id, table.table_id, options, "", airtable::Priority::kWrite);
+    const StatusCode code = page.status().code();
+    if (code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied) {
+      report.refused = page.status();
+      return report;
+    }
     if (!page.ok()) {
       // Not sent blind: the changes wait for a read that succeeds.
       for (RereadUpdate* u : batch) {
@@ -206,6 +211,17 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
     }
   }
   return report;
+}
+
+Status RecordSentValues(pg::Transaction& tx, const LiveBase& base, const mapping::TablePlan& table,
+                        const airtable::RecordWrite& write, const airtable::Record& answer) {
+  for (const auto& [field_id, cell] : write.fields) {
+    const mapping::FieldPlan* f = table.FindField(field_id);
+    if (f == nullptr || !DecidedPerField(*f)) continue;
+    AIRPG_RETURN_IF_ERROR(RecordSynced(tx.connection(), base.base_id, table.table_id, answer.id,
+                                       field_id, CanonicalAirtableCell(*f, answer.Cell(field_id))));
+  }
+  return Status::Ok();
 }
 
 }  // namespace airpg::sync

@@ -19,6 +19,7 @@
 #include "airtable/client.h"
 #include "base/result.h"
 #include "pg/connection.h"
+#include "pg/transaction.h"
 #include "sync/authority.h"
 #include "sync/record_applier.h"
 
@@ -40,14 +41,24 @@ struct RereadReport {
   int64_t requests = 0;   // list requests made
   int64_t conflicts = 0;  // fields decided as conflicts here
   int64_t held = 0;       // fields taken out of writes
+  // Not OK when Airtable refused the token (401/403): the caller stops the
+  // base's writes as it does for a refused write.
+  Status refused;
 };
 
 // REQUIRES: every update is of `table`, whose authority is postgres or both.
 // A failed read defers that batch's records (their changes are given back by
-// the caller); only a database failure is an error.
+// the caller); a refused token ends the re-read (RereadReport::refused).
+// Only a database failure is an error.
 Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection& conn,
                                         const LiveBase& base, const mapping::TablePlan& table,
                                         const TableAuthority& authority,
                                         std::vector<RereadUpdate>& updates);
+
+// After a write Airtable accepted (in its outcome transaction): the cells
+// it answered for the fields sent become their last synced values — both
+// sides held them when the write was built, whatever Postgres did since.
+Status RecordSentValues(pg::Transaction& tx, const LiveBase& base, const mapping::TablePlan& table,
+                        const airtable::RecordWrite& write, const airtable::Record& answer);
 
 }  // namespace airpg::sync
