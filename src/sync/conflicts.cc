@@ -87,6 +87,12 @@ Result<FieldDecision> ResolveFieldChange(pg::Transaction& tx, const FieldChange&
   if (!decision.conflict) return decision;
 
   const bool park = decision.action == FieldAction::kPark;
+  // One clash met again (a second payload of the record, the outbound
+  // re-read after the inbound apply) is the same conflict: recorded once.
+  AIRPG_ASSIGN_OR_RETURN(std::optional<std::string> met,
+                         DecidedClash(conn, change.table_id, change.record_id, change.field_id,
+                                      field.airtable, field.postgres));
+  if (met && (park ? *met == "open" : *met == Winner(decision.action))) return decision;
   std::vector<pg::Param> params = {change.base_id,
                                    change.table_id,
                                    change.record_id,

@@ -335,6 +335,28 @@ TEST_P(ConflictSyncTest, ConcurrentEditsEndAsTheRuleSays) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), events);
 }
 
+// The same edits, but the dispatcher sends Postgres's changes before the
+// inbound sync has applied any of Airtable's: it reads the records from
+// Airtable first (one list request per batch of 10), so no Airtable edit is
+// overwritten silently and the end state is still what the rules say.
+TEST_P(ConflictSyncTest, ChangesSentBeforeAirtablesEditsArriveEndAsTheRuleSays) {
+  EditInPostgres([](int i) { return EditOf(i) == Edit::kBothPostgresFirst; });
+  AfterPostgresCommits();
+  EditInAirtable([](int i) { return EditOf(i) != Edit::kPostgresOnly; });
+  EditInPostgres([](int i) {
+    Edit e = EditOf(i);
+    return e == Edit::kPostgresOnly || e == Edit::kBothAirtableFirst || e == Edit::kDifferentFields;
+  });
+  const sync::DispatchReport first = Dispatch();  // no payload applied yet
+  EXPECT_GT(first.reads, 0);
+  EXPECT_LE(first.reads, (first.claimed + 9) / 10);  // ~1 read per write request, not per record
+  Settle();
+  ExpectOutcome();
+  const std::string events = Scalar("SELECT count(*) FROM airpg.conflicts");
+  Settle();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), events);
+}
+
 // Parked conflicts resolved by an operator reach the losing side through the
 // running dispatcher, and are marked applied.
 class ResolutionSyncTest : public ConflictSyncTest {};
