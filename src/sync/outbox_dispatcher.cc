@@ -210,8 +210,8 @@ class OutboxDispatcher::Round {
     return Status::Ok();
   }
 
-  // Airtable's current cells of what the updates send, read once per batch
-  // of 10 (outbox_reread.h): an Airtable edit the inbound sync has not
+  // Airtable's current cells of what the updates send, read once per page
+  // of up to 100 records (outbox_reread.h): an Airtable edit the inbound sync has not
   // applied yet becomes the conflict the rule says, never overwritten
   // silently. A custom resolver replaces the rules, and this with them.
   Status ReadBeforeUpdates() {

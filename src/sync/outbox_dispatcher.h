@@ -53,7 +53,7 @@ struct DispatchReport {
   int64_t dead = 0;         // changes dead-lettered
   int64_t rescheduled = 0;  // changes given back for later
   int64_t requests = 0;     // write requests sent
-  int64_t reads = 0;        // records read before updates (outbox_reread.h), per batch of 10
+  int64_t reads = 0;        // list requests reading records before updates (outbox_reread.h)
   int64_t resolutions = 0;  // resolved conflicts applied to their losing side
 };
 

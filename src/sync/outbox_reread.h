@@ -1,7 +1,7 @@
 // OutboxReread: the outbound half's read before write (issue 16). Before the
 // dispatcher sends updates of a table Postgres writes, it reads the records'
-// current cells from Airtable — one list request per batch of 10 records
-// (filterByFormula OR(RECORD_ID()=…), only the fields to send, through the
+// current cells from Airtable — one list request per page of up to 100
+// records (filterByFormula OR(RECORD_ID()=…), only the fields to send, through the
 // pacer, no transaction open) — and decides each field three-way
 // (conflicts.h ResolveFieldChange) against its last synced value. An
 // Airtable edit the inbound sync has not applied yet is then never
