@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -120,12 +121,19 @@ Result<bool> DecideOne(pg::Transaction& tx, const LiveBase& base, const mapping:
       DecidedClash(conn, table.table_id, u.record_id, f.field.id, std::string(canonical.Get(0, 0)),
                    std::string(canonical.Get(0, 1))));
   if (decided) return *decided == "postgres";  // decided once, where it was met first
-  SyncTime airtable_modified = std::chrono::system_clock::now();
+  SyncTime airtable_modified{};
   if (!table.modified_time_field_id.empty()) {
     if (auto cell = now.Cell(table.modified_time_field_id)) {
       json t = json::parse(*cell, nullptr, false);
       if (t.is_string()) airtable_modified = ParseSyncTime(t.get<std::string>());
     }
+  }
+  if (airtable_modified == SyncTime{}) {
+    // No modification time: Airtable's edit was before this read, which is
+    // taken as its time (on Postgres's clock, as the commit times are).
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows clock,
+                           conn.Exec("SELECT extract(epoch FROM clock_timestamp())::text"));
+    airtable_modified = FromEpoch(clock.Get(0, 0));
   }
   SyncTime committed{};
   if (auto c = pending.committed.find(u.row_id); c != pending.committed.end()) {
