@@ -382,7 +382,8 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
       plan_json,
       mapping::RenderDdlScript(mapping::BuildSchemaDdl(plan, summary.schema), summary.schema),
       options.keep_backups,
-      std::vector<std::string>(run_plan.kept.begin(), run_plan.kept.end())};
+      std::vector<std::string>(run_plan.kept.begin(), run_plan.kept.end()),
+      &plan};
   AIRPG_ASSIGN_OR_RETURN(summary.backup_schema, SwapIn(conn, swap));
   int64_t rejected = summary.link_rejects;
   for (const auto& t : summary.tables) rejected += t.rejected;

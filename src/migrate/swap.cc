@@ -30,6 +30,56 @@ Status DropSchema(pg::Transaction& tx, const std::string& schema) {
   return tx.Run(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdentifier(schema)));
 }
 
+// The authority matrix of the base: rewriting the catalog's tables would
+// cascade it away, leaving every table read-only (or a running sync's
+// outbox dropping changes) until the next sync start.
+Result<std::string> SaveAuthority(pg::Transaction& tx, const std::string& base_id) {
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         tx.Exec("SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]')::text FROM "
+                                 "airpg.sync_authority a WHERE a.base_id = $1",
+                                 {base_id}));
+  return std::string(rows.Get(0, 0));
+}
+
+Status RestoreAuthority(pg::Transaction& tx, const std::string& saved) {
+  return tx.Run(
+      "INSERT INTO airpg.sync_authority SELECT r.* FROM jsonb_populate_recordset(NULL::"
+      "airpg.sync_authority, $1::jsonb) r WHERE EXISTS (SELECT 1 FROM airpg.tables t WHERE "
+      "t.table_id = r.table_id) ON CONFLICT (table_id) DO NOTHING",
+      {saved});
+}
+
+// The write guard and outbox capture (catalog v6) on every table and every
+// junction a link or collaborator field owns — the set sync/authority.cc
+// InstallWriteTriggers covers at sync start (migrate may not use sync/).
+// Only where the sync put them on the replaced schema already: a base
+// migrated for the first time gets them at its first sync start, as before.
+Status InstallWriteTriggers(pg::Transaction& tx, const SwapRequest& r,
+                            const std::string& replaced) {
+  if (r.plan == nullptr || replaced.empty()) return Status::Ok();
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows guarded,
+      tx.Exec("SELECT 1 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace "
+              "n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND g.tgname = 'airpg_guard' "
+              "LIMIT 1",
+              {replaced}));
+  if (guarded.empty()) return Status::Ok();
+  const std::string sql = "SELECT airpg.install_write_triggers($1, $2, $3, $4, $5)";
+  for (const auto& t : r.plan->tables) {
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run(sql, {r.target_schema, t.table_name, r.base_id, t.table_id, pg::Param()}));
+    for (const auto& f : t.fields) {
+      bool owns_junction = (f.column.storage == mapping::Storage::kJunction &&
+                            f.link_role == mapping::LinkRole::kJunction) ||
+                           f.column.storage == mapping::Storage::kUserJunction;
+      if (!owns_junction || f.relation_table.empty()) continue;
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run(sql, {r.target_schema, f.relation_table, r.base_id, t.table_id, f.field.id}));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
@@ -91,7 +141,10 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
              "name = EXCLUDED.name, schema_name = EXCLUDED.schema_name, "
              "active_run_id = EXCLUDED.active_run_id",
              {r.base_id, r.base_name, r.target_schema, run}));
+  AIRPG_ASSIGN_OR_RETURN(std::string authority, SaveAuthority(tx, r.base_id));
   AIRPG_RETURN_IF_ERROR(pg::WriteCatalogRows(tx, r.base_id, r.plan_json));
+  AIRPG_RETURN_IF_ERROR(RestoreAuthority(tx, authority));
+  AIRPG_RETURN_IF_ERROR(InstallWriteTriggers(tx, r, backup));
   for (int i = 0; i < watermarks.size(); ++i) {
     if (watermarks.IsNull(i, 1)) continue;
     AIRPG_RETURN_IF_ERROR(
@@ -220,7 +273,9 @@ Result<RollbackResult> Rollback(pg::Connection& conn, std::string_view base_id,
   for (int i = 0; i < undone.size(); ++i) {
     AIRPG_RETURN_IF_ERROR(DropSchema(tx, std::string(undone.Get(i, 0))));
   }
+  AIRPG_ASSIGN_OR_RETURN(std::string authority, SaveAuthority(tx, base));
   AIRPG_RETURN_IF_ERROR(pg::WriteCatalogRows(tx, base, source.plan_json));
+  AIRPG_RETURN_IF_ERROR(RestoreAuthority(tx, authority));
   std::string active = std::to_string(out.active_run);
   AIRPG_RETURN_IF_ERROR(
       tx.Run("UPDATE airpg.bases SET active_run_id = $2::bigint, schema_name = $3 "

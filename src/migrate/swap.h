@@ -5,6 +5,8 @@
 // see the old schema or the new one, never a mix. The last K replaced schemas
 // are kept (airpg_backup_<run>); each run row says whose schema its backup
 // holds (replaced_run_id) and under which name it was live (replaced_schema).
+// The base's authority matrix (airpg.sync_authority) survives both, and the
+// swapped-in tables carry the write guard and capture from the swap on.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "mapping/schema_plan.h"
 #include "pg/connection.h"
 
 namespace airpg::migrate {
@@ -35,6 +38,11 @@ struct SwapRequest {
   // where it stood (or from the start of the run that last read them), not
   // from this run's start.
   std::vector<std::string> kept_tables;
+  // The run's plan: its tables and owned junctions get two-way sync's write
+  // guard and outbox capture in the swap's transaction, so a Postgres write
+  // right after the swap is refused or queued per the stored authority, not
+  // only from the next sync start. Null: none are installed (the sync does).
+  const mapping::SchemaPlan* plan = nullptr;
 };
 
 // Returns the backup schema ("" when there was no live schema before). The

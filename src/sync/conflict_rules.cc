@@ -2,6 +2,9 @@
 
 #include <fmt/core.h>
 
+#include <cstdio>
+#include <ctime>
+
 namespace airpg::sync {
 
 Result<Authority> ParseAuthority(std::string_view text) {
@@ -45,6 +48,22 @@ std::string_view ConflictRuleName(ConflictRule rule) {
       return "manual";
   }
   return "latest";
+}
+
+SyncTime ParseSyncTime(std::string_view text) {
+  std::tm tm{};
+  double seconds = 0;
+  std::string s(text);
+  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &seconds) != 6) {
+    return SyncTime{};
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_sec = 0;
+  auto whole = std::chrono::system_clock::from_time_t(timegm(&tm));
+  return whole + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                     std::chrono::duration<double>(seconds));
 }
 
 FieldDecision DecideField(const FieldVersions& field, const FieldPolicy& policy) {

@@ -39,6 +39,10 @@ std::string_view ConflictRuleName(ConflictRule rule);
 
 using SyncTime = std::chrono::system_clock::time_point;
 
+// Airtable's time text ("2024-01-02T03:04:05.678Z") as a time point; the
+// epoch when unreadable (the rule `latest` then counts that side as older).
+SyncTime ParseSyncTime(std::string_view iso);
+
 // One field of one record as both sides have it now.
 struct FieldVersions {
   std::optional<std::string> base;  // last value synced; nullopt: never synced

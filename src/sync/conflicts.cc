@@ -2,8 +2,10 @@
 
 #include <fmt/core.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "sync/audit_trail.h"
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -85,6 +87,12 @@ Result<FieldDecision> ResolveFieldChange(pg::Transaction& tx, const FieldChange&
   if (!decision.conflict) return decision;
 
   const bool park = decision.action == FieldAction::kPark;
+  // One clash met again (a second payload of the record, the outbound
+  // re-read after the inbound apply) is the same conflict: recorded once.
+  AIRPG_ASSIGN_OR_RETURN(std::optional<std::string> met,
+                         DecidedClash(conn, change.table_id, change.record_id, change.field_id,
+                                      field.airtable, field.postgres));
+  if (met && (park ? *met == "open" : *met == Winner(decision.action))) return decision;
   std::vector<pg::Param> params = {change.base_id,
                                    change.table_id,
                                    change.record_id,
@@ -120,11 +128,21 @@ Result<FieldDecision> ResolveFieldChange(pg::Transaction& tx, const FieldChange&
         "$11, CASE WHEN $11 = 'airtable' THEN $7::jsonb ELSE $8::jsonb END, now(), now())",
         params));
   }
+  const std::string outcome(park ? "parked" : Winner(decision.action));
   AIRPG_RETURN_IF_ERROR(RecordEvent(
-      conn, {change.base_id, change.table_id, "conflict", 1, 0, std::nullopt,
-             fmt::format(R"({{"record":"{}","field":"{}","rule":"{}","outcome":"{}"}})",
-                         change.record_id, change.field_id, ConflictRuleName(policy.rule),
-                         park ? "parked" : Winner(decision.action))}));
+      conn,
+      {change.base_id, change.table_id, "conflict", 1, 0, std::nullopt,
+       fmt::format(R"({{"record":"{}","field":"{}","rule":"{}","outcome":"{}"}})", change.record_id,
+                   change.field_id, ConflictRuleName(policy.rule), outcome)}));
+  nlohmann::json detail = {
+      {"field", change.field_id},
+      {"rule", std::string(ConflictRuleName(policy.rule))},
+      {"outcome", outcome},
+      {"base", field.base ? nlohmann::json::parse(*field.base, nullptr, false) : nlohmann::json()},
+      {"airtable", nlohmann::json::parse(field.airtable, nullptr, false)},
+      {"postgres", nlohmann::json::parse(field.postgres, nullptr, false)}};
+  AIRPG_RETURN_IF_ERROR(WriteAuditEntry(
+      conn, {change.table_id, change.record_id, "CONFLICT", change.origin, detail.dump()}));
   return decision;
 }
 
@@ -200,7 +218,8 @@ Result<Conflict> ResolveConflict(pg::Connection& conn, int64_t id, Take take,
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      tx.Exec("SELECT status, base_id, table_id FROM airpg.conflicts WHERE conflict_id = "
+      tx.Exec("SELECT status, base_id, table_id, record_id, field_id FROM airpg.conflicts "
+              "WHERE conflict_id = "
               "$1::bigint FOR UPDATE",
               {std::to_string(id)}));
   if (rows.empty()) return NotFoundError(fmt::format("no conflict {}", id));
@@ -221,6 +240,12 @@ Result<Conflict> ResolveConflict(pg::Connection& conn, int64_t id, Take take,
       tx.connection(),
       {std::string(rows.Get(0, 1)), std::string(rows.Get(0, 2)), "conflict_resolved", 1, 0,
        std::nullopt, fmt::format(R"({{"conflict":{},"take":"{}"}})", id, resolution)}));
+  nlohmann::json detail = {
+      {"conflict", id}, {"field", std::string(rows.Get(0, 4))}, {"take", resolution}};
+  if (take == Take::kValue) detail["value"] = nlohmann::json::parse(value_json, nullptr, false);
+  AIRPG_RETURN_IF_ERROR(WriteAuditEntry(
+      tx.connection(), {std::string(rows.Get(0, 2)), std::string(rows.Get(0, 3)), "RESOLVE",
+                        take == Take::kAirtable ? "airtable" : "postgres", detail.dump()}));
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return GetConflict(conn, id);
 }
@@ -254,6 +279,22 @@ Status MarkApplied(pg::Transaction& tx, int64_t id) {
              {std::to_string(id)}));
   return RecordSynced(tx.connection(), c.base_id, c.table_id, c.record_id, c.field_id,
                       *c.resolved_value);
+}
+
+Result<std::optional<std::string>> DecidedClash(pg::Connection& conn, const std::string& table_id,
+                                                const std::string& record_id,
+                                                const std::string& field_id,
+                                                const std::string& airtable_value,
+                                                const std::string& postgres_value) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT CASE WHEN status = 'open' THEN 'open' ELSE resolution END FROM "
+                "airpg.conflicts WHERE table_id = $1 AND record_id = $2 AND field_id = $3 AND "
+                "airtable_value = $4::jsonb AND postgres_value = $5::jsonb ORDER BY conflict_id "
+                "DESC LIMIT 1",
+                {table_id, record_id, field_id, airtable_value, postgres_value}));
+  if (rows.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(rows.Get(0, 0)));
 }
 
 Result<std::set<std::string>> FieldsHeldBack(pg::Connection& conn, const std::string& table_id,

@@ -35,6 +35,9 @@ struct FieldChange {
   std::string postgres_value;
   SyncTime airtable_modified{};
   SyncTime postgres_committed{};
+  // Whose change met the other: "airtable" at the inbound apply, "postgres"
+  // at the outbound re-read (the audit log's origin of the conflict).
+  std::string origin = "airtable";
 };
 
 // The resolver the outbound dispatch and the inbound apply call for a field
@@ -44,7 +47,8 @@ struct FieldChange {
 // DecideField, and then
 //   - kNone: records the agreed value as the new base;
 //   - kPark: opens (or refreshes) the field's conflict in airpg.conflicts;
-//   - a conflict of any action: a 'conflict' row in airpg.sync_events, and a
+//   - a conflict of any action: a 'conflict' row in airpg.sync_events and in
+//     the audit log (audit_trail.h, with the change's origin), and a
 //     resolved row in airpg.conflicts naming the rule and the winner, so the
 //     history shows what was overwritten.
 // The caller writes the winning value to the losing side (kToPostgres:
@@ -98,7 +102,8 @@ enum class Take { kAirtable, kPostgres, kValue };
 
 // Resolves open conflict `id`: the winning value is Airtable's, Postgres's,
 // or `value_json` (REQUIRES: valid JSON when take is kValue; the CLI checks).
-// Writes a 'conflict_resolved' sync event. kNotFound for no such conflict,
+// Writes a 'conflict_resolved' sync event and a RESOLVE audit entry (origin:
+// the winning side; a value of the operator's counts as postgres). kNotFound for no such conflict,
 // kFailedPrecondition when it is already resolved.
 Result<Conflict> ResolveConflict(pg::Connection& conn, int64_t id, Take take,
                                  const std::string& value_json = "");
@@ -112,6 +117,16 @@ Result<std::vector<Conflict>> UnappliedResolutions(pg::Connection& conn,
 Status MarkApplied(pg::Connection& conn, int64_t id);
 // The same in the caller's transaction (with the write that applied it).
 Status MarkApplied(pg::Transaction& tx, int64_t id);
+
+// How the newest clash of the field between exactly these two values (JSON)
+// ended: "open" (parked), or the resolution ("airtable" | "postgres" |
+// "value"); nullopt when no conflict recorded them. The inbound apply and
+// the outbound re-read may both meet one clash: it is decided once.
+Result<std::optional<std::string>> DecidedClash(pg::Connection& conn, const std::string& table_id,
+                                                const std::string& record_id,
+                                                const std::string& field_id,
+                                                const std::string& airtable_value,
+                                                const std::string& postgres_value);
 
 // The fields of `cells_json` (a JSON object: field id → the cell Postgres
 // would send) that the outbound dispatch holds back for the record: those

@@ -2,40 +2,20 @@
 
 #include <fmt/core.h>
 
-#include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "base/sql_identifier.h"
-#include "mapping/cell_value.h"
-#include "pg/quote.h"
+#include "sync/canonical_cells.h"
 #include "sync/conflicts.h"
 #include "sync/outbox_cells.h"
 #include "sync/outbox_store.h"
+#include "sync/relation_values.h"
 
 namespace airpg::sync {
 namespace {
 
 using nlohmann::json;
-
-// "2024-01-02T03:04:05.678Z" → a time point; the epoch when unreadable (the
-// rule `latest` then counts Airtable's side as the older one).
-SyncTime ParseIso(std::string_view text) {
-  std::tm tm{};
-  double seconds = 0;
-  std::string s(text);
-  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%lf", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &seconds) != 6) {
-    return SyncTime{};
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  tm.tm_sec = 0;
-  auto whole = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return whole + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                     std::chrono::duration<double>(seconds));
-}
 
 SyncTime FromEpoch(std::string_view seconds) {
   return SyncTime{} + std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -63,72 +43,11 @@ airtable::Record WithCells(const airtable::Record& record,
 
 std::string JsonList(const std::vector<std::string>& items) { return json(items).dump(); }
 
-// The fields decided here: plain columns (links, collaborators and
-// attachments are relations, sent whole by the dispatcher).
-bool Decided(const mapping::FieldPlan& f) {
-  using mapping::Storage;
-  const Storage s = f.column.storage;
-  return f.HasColumn() && WritableField(f) &&
-         (s == Storage::kColumn || s == Storage::kChoice || s == Storage::kChoiceArray);
-}
-
-// A column value → the cell in one canonical form ("null" for empty), so
-// both sides compare alike: Airtable omits false and empty cells, and
-// Postgres keeps a numeric's scale.
-std::string Canonical(const mapping::FieldPlan& f, const mapping::PgValue& value) {
-  Result<std::optional<std::string>> cell = mapping::PgToCell(f.field, f.column, value);
-  if (!cell.ok() || !*cell || **cell == "false" || **cell == "\"\"" || **cell == "[]") {
-    return "null";
-  }
-  return **cell;
-}
-
-// A column's value as Postgres prints it, canonical.
-std::string CanonicalCell(const mapping::FieldPlan& f, std::optional<std::string_view> text) {
-  mapping::PgValue value;
-  if (text) {
-    if (f.column.sql_type.ends_with("[]")) {
-      auto items = pg::ParseArray(*text);
-      if (!items.ok()) return "null";
-      value = mapping::PgValue::Array(std::move(items).value());
-    } else {
-      value = mapping::PgValue::Scalar(std::string(*text));
-    }
-  }
-  return Canonical(f, value);
-}
-
-// A column's value as to_jsonb printed it (an outbox row's old_row), canonical.
-std::string CanonicalJson(const mapping::FieldPlan& f, const std::optional<std::string>& text) {
-  if (!text) return "null";
-  json v = json::parse(*text, nullptr, false);
-  if (v.is_discarded() || v.is_null()) return "null";
-  if (v.is_array()) {
-    std::vector<std::optional<std::string>> items;
-    for (const auto& item : v) {
-      items.push_back(item.is_string() ? std::optional(item.get<std::string>())
-                                       : std::optional(item.dump()));
-    }
-    return Canonical(f, mapping::PgValue::Array(std::move(items)));
-  }
-  if (v.is_boolean()) return Canonical(f, mapping::PgValue::Scalar(v.get<bool>() ? "t" : "f"));
-  if (v.is_string()) return Canonical(f, mapping::PgValue::Scalar(v.get<std::string>()));
-  return Canonical(f, mapping::PgValue::Scalar(v.dump()));
-}
-
-// Airtable's cell in the same form: through the column value it maps to.
-// The loader's text of some values is not Postgres's print (date-times):
-// when that does not convert back, Airtable's cell is its own canonical form
-// (the form PgToCell gives for Postgres's print of them).
-std::string CanonicalAirtableCell(const mapping::FieldPlan& f,
-                                  std::optional<std::string_view> cell) {
-  if (!cell) return "null";
-  Result<mapping::PgValue> value = mapping::CellToPg(f.field, f.column, cell);
-  if (!value.ok()) return std::string(*cell);  // not representable: it differs
-  if (value->is_null) return "null";
-  Result<std::optional<std::string>> back = mapping::PgToCell(f.field, f.column, *value);
-  if (!back.ok() || !*back) return std::string(*cell);
-  return Canonical(f, *value);
+// A junction field's pending changes are outbox rows of that field; every
+// other field's, rows of the table's own row naming its column.
+bool ByField(const mapping::FieldPlan& f) {
+  return f.column.storage == mapping::Storage::kJunction ||
+         f.column.storage == mapping::Storage::kUserJunction;
 }
 
 }  // namespace
@@ -158,9 +77,11 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
   std::vector<const mapping::FieldPlan*> fields;
   std::string columns;
   for (const auto& f : table.fields) {
-    if (policy.Of(f.field.id) == Authority::kAirtable || !Decided(f)) continue;
+    if (policy.Of(f.field.id) == Authority::kAirtable || !DecidedPerField(f)) continue;
     fields.push_back(&f);
-    columns += fmt::format(", t.{}::text", QuoteIdentifier(f.column_name));
+    // Links and collaborators as their whole ordered list (relation_values.h).
+    columns += IsRelationField(f) ? ", " + RelationValueSql(*base_, f, "t")
+                                  : fmt::format(", t.{}::text", QuoteIdentifier(f.column_name));
   }
   if (fields.empty()) return records;
   // The rows as Postgres holds them now (records without one are new: nothing to decide).
@@ -181,31 +102,52 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
     row.id = std::stoll(std::string(rows.Get(i, 1)));
     for (size_t k = 0; k < fields.size(); ++k) {
       const int c = static_cast<int>(k) + 2;
-      row.cells.push_back(CanonicalCell(
-          *fields[k], rows.IsNull(i, c) ? std::nullopt : std::optional(rows.Get(i, c))));
+      auto text = rows.IsNull(i, c) ? std::nullopt : std::optional(rows.Get(i, c));
+      row.cells.push_back(IsRelationField(*fields[k]) ? RelationCell(*fields[k], text)
+                                                      : CanonicalColumnText(*fields[k], text));
     }
     row_ids.emplace_back(rows.Get(i, 1));
   }
-  // Columns with a Postgres change not sent yet, when it was committed, and
-  // the column's value before the first of them (both sides held it).
+  // Columns (and junction fields) with a Postgres change not sent yet, when
+  // it was committed, the column's value before the first of them (both
+  // sides held it), and the changes.
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows pending,
       conn.Exec("SELECT o.row_id, c, extract(epoch FROM max(o.created_at))::text, "
-                "((array_agg(o.old_row -> c ORDER BY o.outbox_id))[1])::text FROM "
+                "((array_agg(o.old_row -> c ORDER BY o.outbox_id))[1])::text, "
+                "array_to_json(array_agg(o.outbox_id))::text FROM "
                 "airpg.outbox o, unnest(o.changed_columns) c WHERE o.table_id = $1 AND o.status "
                 "= 'pending' AND o.field_id IS NULL AND o.row_id = ANY(ARRAY(SELECT "
-                "jsonb_array_elements_text($2::jsonb)::bigint)) GROUP BY o.row_id, c",
+                "jsonb_array_elements_text($2::jsonb)::bigint)) GROUP BY o.row_id, c "
+                "UNION ALL SELECT o.row_id, o.field_id, extract(epoch FROM "
+                "max(o.created_at))::text, NULL, array_to_json(array_agg(o.outbox_id))::text FROM "
+                "airpg.outbox o WHERE o.table_id = $1 AND o.status = 'pending' AND o.field_id IS "
+                "NOT NULL AND o.row_id = ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)"
+                "::bigint)) GROUP BY o.row_id, o.field_id",
                 {table.table_id, JsonList(row_ids)}));
   struct Pending {
     SyncTime committed;
     std::optional<std::string> before;
+    std::vector<int64_t> ids;
   };
   std::map<std::pair<int64_t, std::string>, Pending> pending_at;
   for (int i = 0; i < pending.size(); ++i) {
     pending_at[{std::stoll(std::string(pending.Get(i, 0))), std::string(pending.Get(i, 1))}] = {
         FromEpoch(pending.Get(i, 2)),
-        pending.IsNull(i, 3) ? std::nullopt : std::optional<std::string>(pending.Get(i, 3))};
+        pending.IsNull(i, 3) ? std::nullopt : std::optional<std::string>(pending.Get(i, 3)),
+        json::parse(pending.Get(i, 4)).get<std::vector<int64_t>>()};
   }
+
+  // Fields parked in an open conflict: each side keeps its value until the
+  // operator resolves it (the outbound re-read may have parked it after the
+  // Postgres change was sent or held back, so no change is pending).
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows parked,
+      conn.Exec("SELECT record_id, field_id FROM airpg.conflicts WHERE table_id = $1 AND status "
+                "= 'open' AND record_id = ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
+                {table.table_id, JsonList(ids)}));
+  std::set<std::pair<std::string, std::string>> open;
+  for (int i = 0; i < parked.size(); ++i) open.emplace(parked.Get(i, 0), parked.Get(i, 1));
 
   std::vector<const airtable::Record*> out;
   for (const airtable::Record* record : records) {
@@ -219,12 +161,12 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
     if (!table.modified_time_field_id.empty()) {
       if (auto cell = record->Cell(table.modified_time_field_id)) {
         json t = json::parse(*cell, nullptr, false);
-        if (t.is_string()) modified = ParseIso(t.get<std::string>());
+        if (t.is_string()) modified = ParseSyncTime(t.get<std::string>());
       }
     }
     if (modified == SyncTime{}) {
       if (auto at = changes.changed_at.find(record->id); at != changes.changed_at.end()) {
-        modified = ParseIso(at->second);
+        modified = ParseSyncTime(at->second);
       }
     }
     std::map<std::string, std::string> keep;  // field id → Postgres's cell
@@ -234,12 +176,33 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
       if (resolving_ == record->id + "/" + f.field.id) continue;
       const std::string& pg_cell = row->second.cells[k];
       const std::string airtable_cell = CanonicalAirtableCell(f, record->Cell(f.field.id));
-      auto change = pending_at.find({row_id, f.column_name});
+      auto change = pending_at.find({row_id, ByField(f) ? f.field.id : f.column_name});
       const bool postgres_pending = change != pending_at.end();
+      // Postgres's value as the cell the apply writes back (collaborators
+      // with the names airpg.users holds).
+      auto keep_postgres = [&]() -> Status {
+        if (!IsRelationField(f)) {
+          keep[f.field.id] = pg_cell;
+          return Status::Ok();
+        }
+        AIRPG_ASSIGN_OR_RETURN(keep[f.field.id], RelationAirtableCell(conn, f, pg_cell));
+        return Status::Ok();
+      };
+      if (echo_ && IsRelationField(f)) {
+        // Airtable's links after airpg's own write (an answer, or a record
+        // on the other side of a link it moved): Airtable's state, taken as
+        // it is, as before links were decided; both sides hold it now.
+        agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
+        continue;
+      }
       if (echo_ && postgres_pending && airtable_cell != pg_cell) {
         // airpg's own answer, older than a Postgres change made since it
         // was claimed: that change is pending and sends the newer value.
-        keep[f.field.id] = pg_cell;
+        AIRPG_RETURN_IF_ERROR(keep_postgres());
+        continue;
+      }
+      if (!postgres_pending && airtable_cell != pg_cell && open.count({record->id, f.field.id})) {
+        AIRPG_RETURN_IF_ERROR(keep_postgres());
         continue;
       }
       if (!postgres_pending && authority == Authority::kBoth) {
@@ -248,8 +211,15 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
       }
       // A field not synced since the migration: its base is what Postgres
       // held before its pending change, or holds now when it has none.
+      // A relation's is rebuilt from the changes; without one, Airtable's value.
       std::string base_cell = pg_cell;
-      if (postgres_pending) base_cell = CanonicalJson(f, change->second.before);
+      if (postgres_pending && !IsRelationField(f)) {
+        base_cell = CanonicalColumnJson(f, change->second.before);
+      } else if (postgres_pending) {
+        AIRPG_ASSIGN_OR_RETURN(std::optional<std::string> before,
+                               RelationBefore(conn, *base_, f, row_id, change->second.ids));
+        base_cell = before.value_or(airtable_cell);
+      }
       AIRPG_RETURN_IF_ERROR(
           SeedSynced(conn, base_->base_id, table.table_id, record->id, f.field.id, base_cell));
       FieldChange fc{base_->base_id, table.table_id,
@@ -265,12 +235,14 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
           agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
           break;
         case FieldAction::kToAirtable:
-          keep[f.field.id] = pg_cell;
+          AIRPG_RETURN_IF_ERROR(keep_postgres());
           // A pending change sends it; else Airtable's edit is overwritten.
-          if (!postgres_pending) overwrite_[{table.table_id, row_id}].push_back(f.column_name);
+          if (!postgres_pending) {
+            overwrite_[{table.table_id, row_id}].push_back(ByField(f) ? f.field.id : f.column_name);
+          }
           break;
         case FieldAction::kPark:
-          keep[f.field.id] = pg_cell;
+          AIRPG_RETURN_IF_ERROR(keep_postgres());
           break;
       }
     }
@@ -289,10 +261,23 @@ Status InboundConflicts::Finish(pg::Transaction& tx) {
     AIRPG_RETURN_IF_ERROR(
         RecordSynced(tx.connection(), base_->base_id, table_id, record_id, field_id, value));
   }
-  for (const auto& [key, columns] : overwrite_) {
+  for (const auto& [key, names] : overwrite_) {
     OutboxChange change;
     change.table_id = key.first;
     change.row_id = key.second;
+    // Columns of the row in one change; a junction field in one of its own.
+    std::vector<std::string> columns;
+    for (const auto& name : names) {
+      if (name.rfind("fld", 0) != 0) {
+        columns.push_back(name);
+        continue;
+      }
+      OutboxChange field = change;
+      field.field_id = name;
+      AIRPG_RETURN_IF_ERROR(
+          QueueFollowUp(tx, base_->base_id, field, {}, std::chrono::milliseconds(0)));
+    }
+    if (columns.empty()) continue;
     AIRPG_RETURN_IF_ERROR(
         QueueFollowUp(tx, base_->base_id, change, columns, std::chrono::milliseconds(0)));
   }

@@ -9,11 +9,13 @@
 #include "base/log.h"
 #include "base/sql_identifier.h"
 #include "pg/transaction.h"
+#include "sync/audit_trail.h"
 #include "sync/conflicts.h"
 #include "sync/evaluated_fields.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_cells.h"
 #include "sync/outbox_echo.h"
+#include "sync/outbox_reread.h"
 #include "sync/outbox_resolutions.h"
 #include "sync/sync_events.h"
 
@@ -96,6 +98,7 @@ class OutboxDispatcher::Round {
     AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
     Group(changes);
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
+    if (Status read = ReadBeforeUpdates(); !read.ok()) return GiveBack(read);
     AIRPG_RETURN_IF_ERROR(HoldMassDeletes());
     // Per table: creates (their ids may be link targets of the updates), updates, deletes.
     for (const auto& table : base_.plan.tables) {
@@ -108,16 +111,7 @@ class OutboxDispatcher::Round {
           std::vector<RecordWork*> chunk(batch.begin() + start,
                                          batch.begin() + std::min(batch.size(), start + kBatch));
           Status sent = Send(table, op, chunk);
-          if (!sent.ok()) {
-            // The token was refused: nothing more is sent; what is left goes back.
-            std::vector<RecordWork*> rest;
-            for (RecordWork& w : works_) {
-              if (!w.ids.empty()) rest.push_back(&w);
-            }
-            AIRPG_RETURN_IF_ERROR(RescheduleChanges(conn_, Ids(rest), std::chrono::seconds(1),
-                                                    std::string(sent.message())));
-            return sent;
-          }
+          if (!sent.ok()) return GiveBack(sent);
         }
       }
     }
@@ -225,6 +219,42 @@ class OutboxDispatcher::Round {
                            FieldsHeldBack(conn_, w.table->table_id, w.record_id, cells.dump(),
                                           auth.authority == Authority::kBoth));
     std::erase_if(w.write.fields, [&](const auto& cell) { return held.count(cell.first) > 0; });
+    return Status::Ok();
+  }
+
+  // Airtable's current cells of what the updates send, read once per page
+  // of up to 100 records (outbox_reread.h): an Airtable edit the inbound sync has not
+  // applied yet becomes the conflict the rule says, never overwritten
+  // silently. A custom resolver replaces the rules, and this with them.
+  Status ReadBeforeUpdates() {
+    if (d_.options_.resolve_conflicts) return Status::Ok();
+    for (const auto& table : base_.plan.tables) {
+      std::vector<RecordWork*> works;
+      std::vector<RereadUpdate> updates;
+      for (RecordWork& w : works_) {
+        if (w.table != &table || w.op != Op::kUpdate || w.write.fields.empty()) continue;
+        works.push_back(&w);
+        updates.push_back({w.row_id, w.record_id, &w.row, w.ids, &w.write});
+      }
+      if (updates.empty()) continue;
+      AIRPG_ASSIGN_OR_RETURN(RereadReport read,
+                             RereadBeforeUpdate(d_.client_, conn_, base_, table,
+                                                authority_.at(table.table_id), updates));
+      report_.reads += read.requests;
+      if (!read.refused.ok()) return StopWrites(table, read.refused, "");
+      for (size_t i = 0; i < works.size(); ++i) {
+        RecordWork& w = *works[i];
+        if (updates[i].deferred) {
+          AIRPG_RETURN_IF_ERROR(RescheduleChanges(conn_, w.ids, d_.options_.retry_initial,
+                                                  updates[i].deferred_reason));
+          report_.rescheduled += static_cast<int64_t>(w.ids.size());
+          w.ids.clear();
+          w.op = Op::kNone;
+        } else if (w.write.fields.empty()) {
+          AIRPG_RETURN_IF_ERROR(w.unresolved.empty() ? Drop(w, "") : FollowUpOnly(w));
+        }
+      }
+    }
     return Status::Ok();
   }
 
@@ -415,6 +445,32 @@ class OutboxDispatcher::Round {
     return Status::Ok();
   }
 
+  // The token was refused: nothing more is sent; what is left goes back.
+  Status GiveBack(const Status& why) {
+    std::vector<RecordWork*> rest;
+    for (RecordWork& w : works_) {
+      if (!w.ids.empty()) rest.push_back(&w);
+    }
+    AIRPG_RETURN_IF_ERROR(
+        RescheduleChanges(conn_, Ids(rest), std::chrono::seconds(1), std::string(why.message())));
+    return why;
+  }
+
+  // A refused token stops the base's writes until the sync starts again.
+  Status StopWrites(const mapping::TablePlan& table, const Status& refused,
+                    const std::string& error_type) {
+    std::string why =
+        fmt::format("Airtable refused the token ({}): {}", error_type, refused.message());
+    AIRPG_RETURN_IF_ERROR(conn_.Run(
+        "INSERT INTO airpg.sync_bases (base_id, writes_stopped) VALUES ($1, $2) ON CONFLICT "
+        "(base_id) DO UPDATE SET writes_stopped = EXCLUDED.writes_stopped",
+        {base_.base_id, why}));
+    AIRPG_RETURN_IF_ERROR(RecordEvent(conn_, {base_.base_id, table.table_id, "outbox_stopped", 0, 1,
+                                              std::nullopt, json{{"reason", why}}.dump()}));
+    log::Error("outbox of {}: {}; writes to Airtable stopped", base_.base_id, why);
+    return Status(refused.code(), why);
+  }
+
   // One request; its outcome recorded per record. Non-OK only when the
   // token was refused (the round stops).
   Status Send(const mapping::TablePlan& table, Op op, std::vector<RecordWork*> chunk) {
@@ -439,16 +495,7 @@ class OutboxDispatcher::Round {
     if (out.status.ok()) return Succeeded(table, op, chunk, out);
     const StatusCode code = out.status.code();
     if (code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied) {
-      std::string why =
-          fmt::format("Airtable refused the token ({}): {}", out.error_type, out.status.message());
-      AIRPG_RETURN_IF_ERROR(conn_.Run(
-          "INSERT INTO airpg.sync_bases (base_id, writes_stopped) VALUES ($1, $2) ON CONFLICT "
-          "(base_id) DO UPDATE SET writes_stopped = EXCLUDED.writes_stopped",
-          {base_.base_id, why}));
-      AIRPG_RETURN_IF_ERROR(RecordEvent(conn_, {base_.base_id, table.table_id, "outbox_stopped", 0,
-                                                1, std::nullopt, json{{"reason", why}}.dump()}));
-      log::Error("outbox of {}: {}; writes to Airtable stopped", base_.base_id, why);
-      return Status(code, why);
+      return StopWrites(table, out.status, out.error_type);
     }
     if ((code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound) &&
         chunk.size() > 1) {
@@ -486,8 +533,8 @@ class OutboxDispatcher::Round {
                    const airtable::BatchOutcome& out) {
     if (op == Op::kDelete) {
       report_.deleted += static_cast<int64_t>(chunk.size());
-      for (RecordWork* w : chunk) AIRPG_RETURN_IF_ERROR(Finish(*w, ""));
-      return Status::Ok();
+      for (RecordWork* w : chunk) AIRPG_RETURN_IF_ERROR(Finish(*w, "", /*pushed=*/true));
+      return PushEvent(table, op, chunk.size());
     }
     if (op == Op::kUpdate) {
       report_.updated += static_cast<int64_t>(chunk.size());
@@ -496,14 +543,17 @@ class OutboxDispatcher::Round {
       for (RecordWork* w : chunk) {
         auto answer = by_id.find(w->record_id);
         AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
-        if (answer != by_id.end())
+        if (answer != by_id.end()) {
           AIRPG_RETURN_IF_ERROR(echo_.ApplyAnswer(tx, table, {answer->second}));
+          AIRPG_RETURN_IF_ERROR(RecordSentValues(tx, base_, table, w->write, *answer->second));
+        }
         AIRPG_RETURN_IF_ERROR(FollowUps(tx, *w));
+        AIRPG_RETURN_IF_ERROR(MarkPushed(tx, w->ids, w->record_id));
         AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w->ids));
         AIRPG_RETURN_IF_ERROR(tx.Commit());
         w->ids.clear();
       }
-      return Status::Ok();
+      return PushEvent(table, op, chunk.size());
     }
     AIRPG_ASSIGN_OR_RETURN(std::string key_field, d_.KeyField(table));
     std::map<std::string, const airtable::Record*> by_key;
@@ -535,19 +585,30 @@ class OutboxDispatcher::Round {
                       live),
           {r->id, std::to_string(w.row_id)}));
       AIRPG_RETURN_IF_ERROR(echo_.ApplyAnswer(tx, table, {r}));
+      AIRPG_RETURN_IF_ERROR(RecordSentValues(tx, base_, table, w.write, *r));
       AIRPG_RETURN_IF_ERROR(RecordKeyedId(tx, table.table_id, w.row_id, r->id));
       AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
+      AIRPG_RETURN_IF_ERROR(MarkPushed(tx, w.ids, r->id));
       AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
       AIRPG_RETURN_IF_ERROR(tx.Commit());
       w.ids.clear();
       ++report_.created;
     }
-    return Status::Ok();
+    return PushEvent(table, op, chunk.size());
   }
 
-  Status Finish(RecordWork& w, const std::string& note) {
+  // Every push is in sync_events (and, through MarkPushed, on the audit rows
+  // of the writes it sent).
+  Status PushEvent(const mapping::TablePlan& table, Op op, size_t records) {
+    const char* what = op == Op::kCreate ? "create" : op == Op::kUpdate ? "update" : "delete";
+    return RecordEvent(conn_, {base_.base_id, table.table_id, "push", static_cast<int64_t>(records),
+                               1, std::nullopt, json{{"operation", what}}.dump()});
+  }
+
+  Status Finish(RecordWork& w, const std::string& note, bool pushed = false) {
     AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
     AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
+    if (pushed) AIRPG_RETURN_IF_ERROR(MarkPushed(tx, w.ids, w.record_id));
     AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
     if (!note.empty()) {
       AIRPG_RETURN_IF_ERROR(

@@ -41,7 +41,8 @@ struct DispatchOptions {
   // A custom conflict seam: called for each update of a table Postgres
   // writes before it is sent, it may take fields out of `write`. Unset: the
   // three-way rules hold back parked fields and fields already in sync
-  // (conflicts.h FieldsHeldBack).
+  // (conflicts.h FieldsHeldBack), then decide the rest against Airtable's
+  // current cells, read once per batch (outbox_reread.h).
   std::function<Status(const TableAuthority& table, int64_t row_id, airtable::RecordWrite& write)>
       resolve_conflicts;
 };
@@ -52,6 +53,7 @@ struct DispatchReport {
   int64_t dead = 0;         // changes dead-lettered
   int64_t rescheduled = 0;  // changes given back for later
   int64_t requests = 0;     // write requests sent
+  int64_t reads = 0;        // list requests reading records before updates (outbox_reread.h)
   int64_t resolutions = 0;  // resolved conflicts applied to their losing side
 };
 

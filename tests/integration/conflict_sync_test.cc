@@ -335,6 +335,29 @@ TEST_P(ConflictSyncTest, ConcurrentEditsEndAsTheRuleSays) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), events);
 }
 
+// The same edits, but the dispatcher sends Postgres's changes before the
+// inbound sync has applied any of Airtable's: it reads the records from
+// Airtable first (one list request per 100 records), so no Airtable edit is
+// overwritten silently and the end state is still what the rules say.
+TEST_P(ConflictSyncTest, ChangesSentBeforeAirtablesEditsArriveEndAsTheRuleSays) {
+  EditInPostgres([](int i) { return EditOf(i) == Edit::kBothPostgresFirst; });
+  AfterPostgresCommits();
+  EditInAirtable([](int i) { return EditOf(i) != Edit::kPostgresOnly; });
+  EditInPostgres([](int i) {
+    Edit e = EditOf(i);
+    return e == Edit::kPostgresOnly || e == Edit::kBothAirtableFirst || e == Edit::kDifferentFields;
+  });
+  const sync::DispatchReport first = Dispatch();  // no payload applied yet
+  EXPECT_GT(first.reads, 0);
+  // One read per 100 records: a tenth of the write requests, never one per record.
+  EXPECT_LE(first.reads, (first.claimed + 99) / 100);
+  Settle();
+  ExpectOutcome();
+  const std::string events = Scalar("SELECT count(*) FROM airpg.conflicts");
+  Settle();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), events);
+}
+
 // Parked conflicts resolved by an operator reach the losing side through the
 // running dispatcher, and are marked applied.
 class ResolutionSyncTest : public ConflictSyncTest {};

@@ -6,6 +6,7 @@
 // dead-lettered and replayable, and a refused token stopping the base's writes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 
@@ -14,7 +15,9 @@
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "pg/transaction.h"
+#include "sync/audit_trail.h"
 #include "sync/authority.h"
+#include "sync/conflicts.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_dispatcher.h"
 #include "sync/outbox_store.h"
@@ -463,6 +466,184 @@ TEST_F(OutboxTest, ARefusedTokenStopsTheBasesWrites) {
   EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "no token");
 }
 
+// Links and collaborators are decided per field like scalars, on the whole
+// ordered list: a link both sides changed since the last sync — Airtable's
+// edit not applied to Postgres yet when the dispatcher sends Postgres's — is
+// one conflict of the field (here parked under `manual`), read from Airtable
+// before the write; neither side's list is overwritten until it is resolved,
+// and the resolution reaches the losing side.
+TEST_F(OutboxTest, ALinkBothSidesChangedIsOneConflictOnItsWholeList) {
+  RegisterHook();
+  sync::AuthorityConfig config;
+  config.tables["Clients"].authority = sync::Authority::kBoth;
+  config.tables["Clients"].conflict = sync::ConflictRule::kManual;
+  Configure(config);
+  const std::string partners_field = Scalar(
+      "SELECT field_id FROM airpg.fields WHERE table_id = 'tblClients0000001' AND airtable_name "
+      "= 'Partners'");
+  const std::string partners =
+      "delta_analytics_registration_tracking." +
+      Scalar("SELECT relation_table FROM airpg.fields WHERE field_id = '" + partners_field + "'");
+  auto row_of = [&](const std::string& record_id) {
+    return "(SELECT id FROM " + clients_ + " WHERE airtable_id = '" + record_id + "')";
+  };
+  airtable::RecordWrite in_airtable;
+  in_airtable.id = "recCliHarbor0001";
+  in_airtable.fields.emplace_back(partners_field,
+                                  json::array({"recCliBluePeak001", "recCliSolaris001"}).dump());
+  ASSERT_TRUE(client_->WriteBatch(kDelta, kClients, {in_airtable}, {}).status.ok());
+  ASSERT_TRUE(Sql("INSERT INTO " + partners + " (from_id, to_id, position) VALUES (" +
+                  row_of("recCliHarbor0001") + ", " + row_of("recCliNorthwind01") + ", 0)")
+                  .ok());
+  int before = transport_->writes;
+  sync::DispatchReport report = Dispatch();
+  EXPECT_EQ(report.reads, 1);
+  EXPECT_EQ(transport_->writes - before, 0);  // nothing left to send
+  EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Partners"],
+            json::array({"recCliBluePeak001", "recCliSolaris001"}));
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].field_id, partners_field);
+  EXPECT_EQ(json::parse((*open)[0].airtable_value),
+            json::array({"recCliBluePeak001", "recCliSolaris001"}));
+  EXPECT_EQ(json::parse((*open)[0].postgres_value), json::array({"recCliNorthwind01"}));
+  EXPECT_EQ(json::parse((*open)[0].base_value.value_or("0")), nullptr);  // no partners before
+  // Airtable's edit arrives: Postgres keeps its list while the field is parked.
+  ApplyPayloads();
+  const std::string harbor_links =
+      "SELECT string_agg(c.airtable_id, ',' ORDER BY j.position) FROM " + partners + " j JOIN " +
+      clients_ + " c ON c.id = j.to_id WHERE j.from_id = " + row_of("recCliHarbor0001");
+  EXPECT_EQ(Scalar(harbor_links), "recCliNorthwind01");
+  // The operator takes Airtable's list: it reaches Postgres, in order.
+  ASSERT_TRUE(sync::ResolveConflict(conn(), (*open)[0].id, sync::Take::kAirtable).ok());
+  EXPECT_EQ(Dispatch().resolutions, 1);
+  EXPECT_EQ(Scalar(harbor_links), "recCliBluePeak001,recCliSolaris001");
+  DispatchAll();
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE status = 'open'"), "0");
+  EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Partners"],
+            json::array({"recCliBluePeak001", "recCliSolaris001"}));
+}
+
+// A collaborator field too: Airtable's change not applied yet is read
+// before the write and decided with the rule (`airtable_wins` here) on the
+// whole list, so Postgres's edit of the same field does not overwrite it.
+TEST_F(OutboxTest, ACollaboratorFieldBothSidesChangedFollowsTheRule) {
+  RegisterHook();
+  sync::AuthorityConfig config;
+  config.tables["Registrations"].authority = sync::Authority::kBoth;
+  config.tables["Registrations"].conflict = sync::ConflictRule::kAirtableWins;
+  Configure(config);
+  const std::string team = "delta_analytics_registration_tracking.registrations__team";
+  const std::string reg =
+      "(SELECT id FROM delta_analytics_registration_tracking.registrations WHERE airtable_id = "
+      "'recRegSoAz000001')";
+  airtable::RecordWrite in_airtable;  // the team was empty on both sides
+  in_airtable.id = "recRegSoAz000001";
+  in_airtable.fields.emplace_back("fldRegTeam0000001",
+                                  json::array({{{"id", "usrMariaLopez0001"}}}).dump());
+  ASSERT_TRUE(client_->WriteBatch(kDelta, kRegs, {in_airtable}, {}).status.ok());
+  ASSERT_TRUE(Sql("INSERT INTO " + team + " (record_id, user_id, position) SELECT " + reg +
+                  ", 'usrKenjiSato00001', 0")
+                  .ok());
+  Dispatch();
+  const json cell = Record("Registrations", "recRegSoAz000001")["fields"]["Team"];
+  ASSERT_EQ(cell.size(), 1u) << cell.dump();
+  EXPECT_EQ(cell[0]["id"], "usrMariaLopez0001");
+  EXPECT_EQ(Scalar("SELECT resolution || ' ' || airtable_value::text || ' ' || "
+                   "postgres_value::text FROM airpg.conflicts WHERE field_id = "
+                   "'fldRegTeam0000001'"),
+            R"(airtable ["usrMariaLopez0001"] ["usrKenjiSato00001"])");
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT string_agg(user_id, ',') FROM " + team + " WHERE record_id = " + reg),
+            "usrMariaLopez0001");
+}
+
+// Every push, conflict and resolution is in airpg.sync_events and in the
+// audit log with its origin; a push marks the audit row of the Postgres
+// write it sent (one update, one audit row), and the echo adds none.
+TEST_F(OutboxTest, PushesConflictsAndResolutionsAreAuditedWithTheirOrigin) {
+  RegisterHook();
+  sync::AuthorityConfig config;
+  config.tables["Clients"].authority = sync::Authority::kBoth;
+  config.tables["Clients"].conflict = sync::ConflictRule::kManual;
+  Configure(config);
+  const std::string notes = Column("fldCliNotes000001");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'pushed' WHERE airtable_id = 'recCliSolaris001'")
+                  .ok());
+  DispatchAll();
+  EXPECT_EQ(Scalar("SELECT origin || ' ' || operation || ' ' || pushed_record || ' ' || "
+                   "(pushed_at IS NOT NULL) FROM airpg.audit_log WHERE airtable_id = "
+                   "'recCliSolaris001'"),
+            "postgres UPDATE recCliSolaris001 true");
+  EXPECT_EQ(Scalar("SELECT sum(records) FROM airpg.sync_events WHERE kind = 'push'"), "1");
+  // Both sides edit Harbor's notes; the re-read finds the clash.
+  airtable::RecordWrite in_airtable;
+  in_airtable.id = "recCliHarbor0001";
+  in_airtable.fields.emplace_back("fldCliNotes000001", json("from Airtable").dump());
+  ASSERT_TRUE(client_->WriteBatch(kDelta, kClients, {in_airtable}, {}).status.ok());
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'from Postgres' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  Dispatch();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'conflict'"), "1");
+  EXPECT_EQ(Scalar("SELECT origin || ' ' || (detail ->> 'outcome') || ' ' || (detail ->> "
+                   "'airtable') FROM airpg.audit_log WHERE operation = 'CONFLICT' AND "
+                   "airtable_id = 'recCliHarbor0001'"),
+            "postgres parked from Airtable");
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  ASSERT_TRUE(sync::ResolveConflict(conn(), (*open)[0].id, sync::Take::kAirtable).ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'conflict_resolved'"), "1");
+  EXPECT_EQ(Scalar("SELECT origin || ' ' || (detail ->> 'take') FROM airpg.audit_log WHERE "
+                   "operation = 'RESOLVE' AND airtable_id = 'recCliHarbor0001'"),
+            "airtable airtable");
+  // The echo of every write leaves no audit row.
+  DispatchAll();
+  ApplyPayloads();
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE airtable_id = 'recCliSolaris001'"),
+            "1");
+  auto rows = sync::ReadAudit(conn(), "clients", "", 100);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  // `airpg audit` reads them back.
+  EXPECT_EQ(std::count_if(rows->begin(), rows->end(),
+                          [](const sync::AuditRow& r) {
+                            return r.operation == "CONFLICT" && r.origin == "postgres" &&
+                                   r.airtable_id == "recCliHarbor0001";
+                          }),
+            1);
+}
+
+// A migrate of some tables swaps in new relations: they carry the write
+// guard and the outbox capture from the swap on, and the authority matrix
+// stays, so a Postgres write right after is queued (authority postgres) or
+// refused (authority airtable) without the sync starting again.
+TEST_F(OutboxTest, TablesASwapReplacesAreGuardedAndCapturedAtOnce) {
+  migrate::MigrateOptions options;
+  options.tables = {"Registrations", "Staff"};
+  auto run = Run(kDelta, options);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(Scalar("SELECT authority FROM airpg.sync_authority WHERE table_id = '" +
+                   std::string(kRegs) + "'"),
+            "postgres");
+  const std::string regs = "delta_analytics_registration_tracking.registrations";
+  ASSERT_TRUE(Sql("UPDATE " + regs + " SET " + Column("fldRegRef00000001") +
+                  " = 'after the swap' WHERE airtable_id = 'recRegSoAz000001'")
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE table_id = '" + std::string(kRegs) +
+                   "' AND status = 'pending'"),
+            "1");
+  Status refused = Sql("UPDATE delta_analytics_registration_tracking.staff SET " +
+                       Column("fldStfName0000001") + " = 'x'");
+  EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied) << refused.ToString();
+  DispatchAll();
+  EXPECT_EQ(Record("Registrations", "recRegSoAz000001")["fields"]["Reference"], "after the swap");
+}
+
 // Several dispatchers share one outbox: every change is sent once.
 TEST_F(OutboxTest, ConcurrentDispatchersSendEachRecordOnce) {
   const std::string company = Column("fldCliName0000001");
@@ -577,7 +758,11 @@ TEST_F(OutboxTest, TheSyncServiceSendsPostgresChangesOnceAndIgnoresTheirEcho) {
   EXPECT_TRUE(result.ok()) << result.ToString();
   EXPECT_EQ(transport_->writes - before, 1);
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE airtable_id = 'recCliSolaris001'"),
-            "1");
+            "1")
+      << Scalar(
+             "SELECT string_agg(operation || ':' || origin || ':' || "
+             "coalesce(array_to_string(changed_columns, ','), ''), ' ') FROM airpg.audit_log "
+             "WHERE airtable_id = 'recCliSolaris001'");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "1");
   EXPECT_EQ(Scalar("SELECT status FROM airpg.outbox"), "done");
 }

@@ -1,0 +1,238 @@
+#include "sync/outbox_reread.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/log.h"
+#include "pg/transaction.h"
+#include "sync/canonical_cells.h"
+#include "sync/conflicts.h"
+#include "sync/relation_values.h"
+
+namespace airpg::sync {
+namespace {
+
+using nlohmann::json;
+// Records read per request: one page of a list (at most 100), so a round's
+// updates of a table (claim.max_records, 100 by default) cost one read —
+// a tenth of their write requests — and the formula stays a few kB.
+constexpr size_t kBatch = 100;
+
+// Record ids are Airtable's (rec + letters and digits); anything else is
+// never put into a formula.
+bool PlainRecordId(const std::string& id) {
+  return id.size() > 3 && id.rfind("rec", 0) == 0 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(c) != 0; });
+}
+
+std::string IdArray(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  return out + "}";
+}
+
+SyncTime FromEpoch(std::string_view seconds) {
+  return SyncTime{} + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                          std::chrono::duration<double>(std::stod(std::string(seconds))));
+}
+
+// When the record's claimed changes were committed, and each changed column's
+// value before the first of them (the value both sides held, for a field
+// never synced since the migration).
+struct Pending {
+  std::map<int64_t, SyncTime> committed;                          // row id →
+  std::map<std::pair<int64_t, std::string>, std::string> before;  // row id, column → JSON
+};
+
+Result<Pending> ReadPending(pg::Connection& conn, const std::vector<RereadUpdate*>& batch) {
+  std::vector<int64_t> ids;
+  for (const RereadUpdate* u : batch)
+    ids.insert(ids.end(), u->outbox_ids.begin(), u->outbox_ids.end());
+  Pending out;
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows times,
+      conn.Exec("SELECT row_id, extract(epoch FROM max(created_at))::text FROM airpg.outbox "
+                "WHERE outbox_id = ANY($1::bigint[]) GROUP BY row_id",
+                {IdArray(ids)}));
+  for (int i = 0; i < times.size(); ++i) {
+    out.committed[std::stoll(std::string(times.Get(i, 0)))] = FromEpoch(times.Get(i, 1));
+  }
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows before,
+      conn.Exec("SELECT o.row_id, c, ((array_agg(o.old_row -> c ORDER BY o.outbox_id))[1])::text "
+                "FROM airpg.outbox o, unnest(o.changed_columns) c WHERE o.outbox_id = "
+                "ANY($1::bigint[]) AND o.field_id IS NULL AND o.old_row IS NOT NULL GROUP BY "
+                "o.row_id, c",
+                {IdArray(ids)}));
+  for (int i = 0; i < before.size(); ++i) {
+    if (before.IsNull(i, 2)) continue;
+    out.before[{std::stoll(std::string(before.Get(i, 0))), std::string(before.Get(i, 1))}] =
+        std::string(before.Get(i, 2));
+  }
+  return out;
+}
+
+// What the rules leave of one field's write: true to send it.
+Result<bool> DecideOne(pg::Transaction& tx, const LiveBase& base, const mapping::TablePlan& table,
+                       const mapping::FieldPlan& f, const RereadUpdate& u,
+                       const airtable::Record& now, const std::string& sent_cell,
+                       const Pending& pending, const FieldPolicy& policy, RereadReport& report) {
+  pg::Connection& conn = tx.connection();
+  const std::string airtable_cell = CanonicalAirtableCell(f, now.Cell(f.field.id));
+  // Relations as the cell the dispatcher built (the ids Airtable knows),
+  // columns from the row, both in the inbound apply's form.
+  std::string pg_cell;
+  if (IsRelationField(f)) {
+    pg_cell = RelationCell(f, sent_cell);
+  } else {
+    const json value = u.row->value(f.column_name, json());
+    pg_cell = CanonicalColumnJson(f, value.dump());
+  }
+  if (airtable_cell == pg_cell) {
+    // Airtable holds the value already: nothing to send; it is the base now.
+    AIRPG_RETURN_IF_ERROR(
+        RecordSynced(conn, base.base_id, table.table_id, u.record_id, f.field.id, airtable_cell));
+    return false;
+  }
+  // A field not synced since the migration: its base is what Postgres held
+  // before its change (a relation's rebuilt from the changes); without one
+  // (a follow-up), Airtable's value now, so Postgres's change goes across.
+  std::string seed = airtable_cell;
+  if (IsRelationField(f)) {
+    AIRPG_ASSIGN_OR_RETURN(std::optional<std::string> before,
+                           RelationBefore(conn, base, f, u.row_id, u.outbox_ids));
+    seed = before.value_or(airtable_cell);
+  } else if (auto b = pending.before.find({u.row_id, f.column_name}); b != pending.before.end()) {
+    seed = CanonicalColumnJson(f, b->second);
+  }
+  AIRPG_RETURN_IF_ERROR(
+      SeedSynced(conn, base.base_id, table.table_id, u.record_id, f.field.id, seed));
+  // Normalise as ResolveFieldChange stores them, to find a clash met before.
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows canonical, conn.Exec("SELECT $1::jsonb::text, $2::jsonb::text",
+                                                       {airtable_cell, pg_cell}));
+  AIRPG_ASSIGN_OR_RETURN(
+      std::optional<std::string> decided,
+      DecidedClash(conn, table.table_id, u.record_id, f.field.id, std::string(canonical.Get(0, 0)),
+                   std::string(canonical.Get(0, 1))));
+  if (decided) return *decided == "postgres";  // decided once, where it was met first
+  SyncTime airtable_modified{};
+  if (!table.modified_time_field_id.empty()) {
+    if (auto cell = now.Cell(table.modified_time_field_id)) {
+      json t = json::parse(*cell, nullptr, false);
+      if (t.is_string()) airtable_modified = ParseSyncTime(t.get<std::string>());
+    }
+  }
+  if (airtable_modified == SyncTime{}) {
+    // No modification time: Airtable's edit was before this read, which is
+    // taken as its time (on Postgres's clock, as the commit times are).
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows clock,
+                           conn.Exec("SELECT extract(epoch FROM clock_timestamp())::text"));
+    airtable_modified = FromEpoch(clock.Get(0, 0));
+  }
+  SyncTime committed{};
+  if (auto c = pending.committed.find(u.row_id); c != pending.committed.end()) {
+    committed = c->second;
+  }
+  FieldChange change{base.base_id,  table.table_id, u.record_id,       f.field.id,
+                     airtable_cell, pg_cell,        airtable_modified, committed};
+  change.origin = "postgres";
+  AIRPG_ASSIGN_OR_RETURN(FieldDecision decision, ResolveFieldChange(tx, change, policy));
+  if (decision.conflict) ++report.conflicts;
+  return decision.action == FieldAction::kToAirtable;
+}
+
+}  // namespace
+
+Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection& conn,
+                                        const LiveBase& base, const mapping::TablePlan& table,
+                                        const TableAuthority& authority,
+                                        std::vector<RereadUpdate>& updates) {
+  RereadReport report;
+  for (size_t start = 0; start < updates.size(); start += kBatch) {
+    std::vector<RereadUpdate*> batch;
+    std::set<std::string> field_ids;
+    std::vector<std::string> formula;
+    for (size_t i = start; i < std::min(updates.size(), start + kBatch); ++i) {
+      RereadUpdate& u = updates[i];
+      bool checked = false;
+      for (const auto& [field_id, cell] : u.write->fields) {
+        const mapping::FieldPlan* f = table.FindField(field_id);
+        if (f == nullptr || !DecidedPerField(*f) ||
+            authority.Of(field_id) == Authority::kAirtable) {
+          continue;
+        }
+        field_ids.insert(field_id);
+        checked = true;
+      }
+      if (!checked || !PlainRecordId(u.record_id)) continue;
+      batch.push_back(&u);
+      formula.push_back(fmt::format("RECORD_ID()='{}'", u.record_id));
+    }
+    if (batch.empty()) continue;
+    airtable::ListOptions options;
+    options.fields.assign(field_ids.begin(), field_ids.end());
+    if (!table.modified_time_field_id.empty()) {
+      options.fields.push_back(table.modified_time_field_id);
+    }
+    std::string any;
+    for (const auto& term : formula) any += (any.empty() ? "" : ",") + term;
+    options.filter_by_formula = "OR(" + any + ")";
+    options.return_fields_by_field_id = true;
+    ++report.requests;
+    Result<airtable::RecordPage> page =
+        client.ListPage(base.base_id, table.table_id, options, "", airtable::Priority::kWrite);
+    const StatusCode code = page.status().code();
+    if (code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied) {
+      report.refused = page.status();
+      return report;
+    }
+    if (!page.ok()) {
+      // Not sent blind: the changes wait for a read that succeeds.
+      for (RereadUpdate* u : batch) {
+        u->deferred = true;
+        u->deferred_reason = "read before write: " + page.status().ToString();
+      }
+      continue;
+    }
+    std::map<std::string, const airtable::Record*> current;
+    for (const auto& r : page->records) current[r.id] = &r;
+    AIRPG_ASSIGN_OR_RETURN(Pending pending, ReadPending(conn, batch));
+    for (RereadUpdate* u : batch) {
+      auto now = current.find(u->record_id);
+      if (now == current.end()) continue;  // gone in Airtable: the write's 404 says so
+      AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+      std::set<std::string> held;
+      for (const auto& [field_id, cell] : u->write->fields) {
+        if (!field_ids.count(field_id)) continue;
+        const mapping::FieldPlan& f = *table.FindField(field_id);
+        FieldPolicy policy{authority.Of(field_id), authority.conflict};
+        AIRPG_ASSIGN_OR_RETURN(bool send, DecideOne(tx, base, table, f, *u, *now->second, cell,
+                                                    pending, policy, report));
+        if (!send) held.insert(field_id);
+      }
+      AIRPG_RETURN_IF_ERROR(tx.Commit());
+      report.held += static_cast<int64_t>(held.size());
+      std::erase_if(u->write->fields, [&](const auto& cell) { return held.count(cell.first) > 0; });
+    }
+  }
+  return report;
+}
+
+Status RecordSentValues(pg::Transaction& tx, const LiveBase& base, const mapping::TablePlan& table,
+                        const airtable::RecordWrite& write, const airtable::Record& answer) {
+  for (const auto& [field_id, cell] : write.fields) {
+    const mapping::FieldPlan* f = table.FindField(field_id);
+    if (f == nullptr || !DecidedPerField(*f)) continue;
+    AIRPG_RETURN_IF_ERROR(RecordSynced(tx.connection(), base.base_id, table.table_id, answer.id,
+                                       field_id, CanonicalAirtableCell(*f, answer.Cell(field_id))));
+  }
+  return Status::Ok();
+}
+
+}  // namespace airpg::sync
