@@ -70,6 +70,12 @@ TEST_F(ServeConformanceTest, PostgresModeReads) {
   RunSuite(kReads, 5);
 }
 
+// `view` from the per-view snapshots the migration took (issue 17).
+TEST_F(ServeConformanceTest, PostgresModeFieldsSortMaxRecordsAndView) {
+  StartServe(api::RouteMode::kPostgres);
+  RunSuite("^fields, sort, maxRecords and view$", 1);
+}
+
 TEST_F(ServeConformanceTest, AirtableModeProxies) {
   StartServe(api::RouteMode::kAirtable);
   RunSuite(kReads, 5);
