@@ -191,7 +191,10 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
     }
   }
   // 5. The views of tables a change reached, at most every view_refresh and
-  // at the lowest priority: a table of n views costs n listings or more.
+  // at the lowest priority: a table of n views costs n listings or more. The
+  // first turn is one interval after the start, so a sync restarted often
+  // does not read every view at each start.
+  if (next_view_refresh_ == Clock::time_point{}) next_view_refresh_ = now + options_.view_refresh;
   if (views_stale_ && now >= next_view_refresh_) {
     next_view_refresh_ = now + options_.view_refresh;
     views_stale_ = false;  // a payload read during the refresh may mark again

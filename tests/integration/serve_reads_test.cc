@@ -200,9 +200,11 @@ TEST_F(ServeReadsTest, ViewMembershipFollowsAirtableAfterARefresh) {
   EXPECT_EQ(
       Ids(stale["records"]),
       (std::vector<std::string>{"recEmil0000000001", "recCleo0000000001", "recAlma0000000001"}));
+  int64_t requests = client_->stats().requests;
   auto idle = sync::RefreshStaleViews(*client_, conn(), kBase);
   ASSERT_TRUE(idle.ok()) << idle.status().ToString();
   EXPECT_EQ(idle->tables, 0);
+  EXPECT_EQ(client_->stats().requests, requests);  // nothing stale: no request
   // A row the sync (or the API) creates after the snapshot is listed after
   // the members until the next refresh.
   std::string relation = Scalar(
@@ -222,6 +224,9 @@ TEST_F(ServeReadsTest, ViewMembershipFollowsAirtableAfterARefresh) {
   ASSERT_TRUE(refreshed.ok()) << refreshed.status().ToString();
   EXPECT_EQ(refreshed->tables, 1);
   EXPECT_EQ(refreshed->views, 2);
+  // Its cost: the base's schema, then one page per view (the other table's
+  // view is not read).
+  EXPECT_EQ(client_->stats().requests - requests, 3);
   EXPECT_EQ(Ids(Both("GET", view).second["records"]), Ids(changed["records"]));
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.view_snapshots WHERE stale_since IS NOT NULL"), "0");
 }
