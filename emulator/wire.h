@@ -32,6 +32,7 @@ using airtable::wire::StringAt;
 using airtable::wire::StringsAt;
 using airtable::wire::UnknownFieldName;
 using airtable::wire::Unprocessable;
+using airtable::wire::ViewNameNotFound;
 
 }  // namespace airpg::emulator
 

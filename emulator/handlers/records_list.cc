@@ -42,9 +42,7 @@ HandlerResult ListRecords(Call& call, Base& base, Table& table, bool from_body) 
     RecordQuery query;
     if (!params.view.empty()) {
       query.view = table.FindView(params.view);
-      if (query.view == nullptr) {
-        return Unprocessable("VIEW_NAME_NOT_FOUND", "Could not find view " + params.view);
-      }
+      if (query.view == nullptr) return ViewNameNotFound(params.view);
     }
     query.filter_by_formula = params.filter_by_formula;
     for (const ListParams::Sort& sort : params.sort) {

@@ -16,6 +16,7 @@
 #include "formula/time_zone.h"
 #include "formula/type_checker.h"
 #include "pg/quote.h"
+#include "pg/view_snapshots.h"
 
 namespace airpg::api {
 namespace {
@@ -392,6 +393,33 @@ bool Keep(const Filter& filter, const Row& row, int64_t now_millis) {
   return keep.ok() && *keep;
 }
 
+// `view` (issue 17, docs/serve.md): its snapshot's members, and rows created
+// after the snapshot was read, appended in creation order until the sync
+// reads the view again. Without a request sort, in the snapshot's order; a
+// request sort overrides it (ties in table order, as the emulator).
+void ScopeToView(Query& q, const ApiBase& base, const pg::ViewSnapshot& view,
+                 std::vector<std::string>& fingerprint) {
+  std::string position = pg::ViewPositionSql(Param(q, base.base_id), q.table_param,
+                                             Param(q, view.view_id), "t.airtable_id");
+  q.where.push_back(fmt::format("({} IS NOT NULL OR t.airtable_created_time > {}::timestamptz)",
+                                position, Param(q, view.refreshed_at)));
+  if (q.sort.empty()) q.sort.push_back({"coalesce(" + position + ", 2147483647)", "integer"});
+  fingerprint.push_back("view " + view.view_id);
+}
+
+// The snapshot of `view` (name or id); nullopt when the table has none.
+ApiResult<std::optional<pg::ViewSnapshot>> FindView(pg::Connection& conn, const ApiBase& base,
+                                                    const TablePlan& table,
+                                                    const std::string& view) {
+  Result<std::optional<pg::ViewSnapshot>> found =
+      pg::FindViewSnapshot(conn, base.base_id, table.table_id, view);
+  if (!found.ok()) {
+    return ApiError{500, "SERVER_ERROR",
+                    "The database could not answer: " + std::string(found.status().message())};
+  }
+  return *found;
+}
+
 ApiError InvalidOffset(const std::string& offset) {
   return Unprocessable("INVALID_OFFSET_VALUE", "The value of offset " + offset + " is invalid");
 }
@@ -408,8 +436,9 @@ struct ListPlan {
   std::vector<std::string> fingerprint;
 };
 
+// `view`: the snapshot of params.view (nullptr: none, or not found).
 ApiResult<ListPlan> PlanList(const ApiBase& base, const TablePlan& table, const ListParams& params,
-                             int64_t now_millis) {
+                             int64_t now_millis, const pg::ViewSnapshot* view) {
   ListPlan plan;
   RenderOptions& render = plan.render;
   render.by_field_id = params.return_fields_by_field_id;
@@ -422,13 +451,7 @@ ApiResult<ListPlan> PlanList(const ApiBase& base, const TablePlan& table, const 
     if (f == nullptr) return airtable::wire::UnknownFieldName(name);
     render.only_field_ids.push_back(f->field.id);
   }
-  if (!params.view.empty()) {
-    // Views are not mirrored yet (issue 17: per-view snapshots).
-    return Unprocessable("VIEW_NAME_NOT_FOUND",
-                         "Could not find view " + params.view +
-                             " (views are not served from Postgres yet; route this table to "
-                             "airtable)");
-  }
+  if (!params.view.empty() && view == nullptr) return airtable::wire::ViewNameNotFound(params.view);
 
   Query& q = plan.q;
   q = BaseQuery(base, table);
@@ -453,6 +476,8 @@ ApiResult<ListPlan> PlanList(const ApiBase& base, const TablePlan& table, const 
     q.sort.push_back(std::move(key));
   }
 
+  if (view != nullptr) ScopeToView(q, base, *view, fingerprint);
+
   if (!params.filter_by_formula.empty()) {
     WIRE_ASSIGN_OR_RETURN(plan.filter, PlanFilter(q, table, params.filter_by_formula, now_millis));
   }
@@ -463,7 +488,11 @@ ApiResult<ListPlan> PlanList(const ApiBase& base, const TablePlan& table, const 
 
 ApiResult<ListStatement> PlanListStatement(const ApiBase& base, const TablePlan& table,
                                            const ListParams& params, int64_t now_millis) {
-  WIRE_ASSIGN_OR_RETURN(ListPlan plan, PlanList(base, table, params, now_millis));
+  // Without a database the view is taken as an id whose snapshot holds
+  // every member (the statement's shape is what is planned).
+  pg::ViewSnapshot view{params.view, params.view, "infinity"};
+  WIRE_ASSIGN_OR_RETURN(ListPlan plan, PlanList(base, table, params, now_millis,
+                                                params.view.empty() ? nullptr : &view));
   ListStatement out;
   out.sql = PageSql(plan.q, nullptr, 101);
   out.params = plan.q.params;
@@ -474,7 +503,12 @@ ApiResult<ListStatement> PlanListStatement(const ApiBase& base, const TablePlan&
 ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
                                    const TablePlan& table, const ListParams& params,
                                    int64_t now_millis, const QueryObserver& observe) {
-  WIRE_ASSIGN_OR_RETURN(ListPlan plan, PlanList(base, table, params, now_millis));
+  std::optional<pg::ViewSnapshot> view;
+  if (!params.view.empty()) {
+    WIRE_ASSIGN_OR_RETURN(view, FindView(conn, base, table, params.view));
+  }
+  WIRE_ASSIGN_OR_RETURN(ListPlan plan,
+                        PlanList(base, table, params, now_millis, view ? &*view : nullptr));
   const RenderOptions& render = plan.render;
   const Query& q = plan.q;
   const Filter& filter = plan.filter;

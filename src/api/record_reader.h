@@ -7,7 +7,8 @@
 //  - sort, fields[], maxRecords, pageSize, returnFieldsByFieldId,
 //    cellFormat=string with timeZone/userLocale, through the shared
 //    src/airtable/wire renderer;
-//  - offsets as keyset tokens (keyset_token.h).
+//  - offsets as keyset tokens (keyset_token.h);
+//  - `view` from the per-view snapshots the sync keeps (pg/view_snapshots.h).
 // Every value is a parameter and every identifier is quoted by pg/quote.
 // Thread-compatible: one reader per connection (one per request is fine).
 #pragma once

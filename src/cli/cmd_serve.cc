@@ -84,6 +84,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
     }
     so.max_attachment_bytes = config.attachments_max_mb << 20;
     so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
+    so.syncer.view_refresh = std::chrono::seconds(config.sync.view_refresh_seconds);
     so.syncer.sweep.max_share = config.sync.max_delete_share;
     so.schema.drop_removed = config.sync.drop_removed_fields;
     // Two-way sync as `airpg sync` runs it: the authority matrix (which the

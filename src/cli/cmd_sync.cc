@@ -122,6 +122,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
                              http::FormatHostPort(host, port), daemon::kWebhookPath);
   };
   so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
+  so.syncer.view_refresh = std::chrono::seconds(config.sync.view_refresh_seconds);
   so.syncer.sweep.max_share = config.sync.max_delete_share;
   so.syncer.sweep.min_held = config.sync.min_held_deletes;
   so.schema.drop_removed = config.sync.drop_removed_fields;

@@ -152,6 +152,10 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
     auto number = ParseNumber<int>(value);
     if (!number || *number < 1) return bad("must be a whole number, at least 1");
     (path == "sync.poll_seconds" ? config.sync.poll_seconds : config.sync.sweep_minutes) = *number;
+  } else if (path == "sync.view_refresh") {
+    auto seconds = ParseNumber<int>(value);
+    if (!seconds || *seconds < 0) return bad("must be a whole number of seconds, at least 0");
+    config.sync.view_refresh_seconds = *seconds;
   } else if (path == "sync.max_delete_share") {
     auto share = ParseNumber<double>(value);
     if (!share || !(*share > 0 && *share <= 1)) return bad("must be a share above 0, at most 1");
@@ -238,6 +242,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"sync.poll_seconds", "AIRPG_SYNC_POLL_SECONDS",
        "safety-poll interval of every table (default: by lane, 10/60/300 s)"},
       {"sync.sweep_minutes", "AIRPG_SYNC_SWEEP_MINUTES", "delete sweep interval (default 10)"},
+      {"sync.view_refresh", "AIRPG_SYNC_VIEW_REFRESH",
+       "seconds between reads of the views of changed tables, for `view` in postgres mode "
+       "(default 60; 0: at every sync step)"},
       {"sync.max_delete_share", "AIRPG_SYNC_MAX_DELETE_SHARE",
        "a sweep that would delete more of a table is held (default 0.2)"},
       {"sync.min_held_deletes", "AIRPG_SYNC_MIN_HELD_DELETES",

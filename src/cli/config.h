@@ -32,6 +32,7 @@ inline constexpr int kDefaultSyncPort = 8719;
 struct SyncConfig {
   int poll_seconds = 0;            // every table's safety poll; 0: by lane (10/60/300 s)
   int sweep_minutes = 10;          // delete sweep of each table
+  int view_refresh_seconds = 60;   // stale view snapshots read again at most this often
   double max_delete_share = 0.20;  // a sweep deleting more of a table is held,
   int64_t min_held_deletes = 10;   // … when it deletes more rows than this too
   // The endpoints' port: stable, so a loopback hook's URL (and the hook, and

@@ -88,6 +88,24 @@ TEST_F(ConfigTest, SyncSettingsPerTableAndTheirErrors) {
   }
 }
 
+// Issue 17: how often the sync reads stale view snapshots again.
+TEST_F(ConfigTest, SyncViewRefreshFromFileAndEnvironment) {
+  auto defaults = LoadConfig(MapEnvironment({}), std::nullopt);
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->sync.view_refresh_seconds, 60);
+  auto from_file = LoadConfig(MapEnvironment({}), Write("sync:\n  view_refresh: 300\n"));
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->sync.view_refresh_seconds, 300);
+  auto from_env = LoadConfig(MapEnvironment({{"AIRPG_SYNC_VIEW_REFRESH", "0"}}), std::nullopt);
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_EQ(from_env->sync.view_refresh_seconds, 0);
+  for (const char* text : {"sync:\n  view_refresh: -1\n", "sync:\n  view_refresh: soon\n"}) {
+    auto refused = LoadConfig(MapEnvironment({}), Write(text));
+    ASSERT_FALSE(refused.ok()) << text;
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << text;
+  }
+}
+
 // The authority matrix of issue 16, as the issue writes it, and its variables.
 TEST_F(ConfigTest, SyncAuthorityMatrixFromFileAndEnvironment) {
   std::string path = Write(

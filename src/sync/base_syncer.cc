@@ -6,8 +6,10 @@
 
 #include "base/json_escape.h"
 #include "base/log.h"
+#include "pg/view_snapshots.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/sync_events.h"
+#include "sync/view_refresh.h"
 
 namespace airpg::sync {
 
@@ -74,6 +76,10 @@ void BaseSyncer::ReadPayloads(Clock::time_point now, StepReport& report, bool on
     }
   }
   if (done.ok()) {
+    std::vector<std::string> touched(done->tables.begin(), done->tables.end());
+    Status marked = pg::MarkViewsStale(conn_, base_.base_id, touched);
+    if (!marked.ok()) Fail(report, "", marked);
+    views_stale_ = views_stale_ || !touched.empty();
     report.payloads += done->payloads;
     report.changed += done->applied.changed;
     report.tombstoned += done->applied.tombstoned;
@@ -141,6 +147,11 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
         for (const auto& id : refreshed.ok() ? *refreshed : std::vector<std::string>{})
           next_poll_[id] = {};
       }
+      if (polled.ok() && polled->applied.changed + polled->applied.tombstoned > 0) {
+        Status marked = pg::MarkViewsStale(conn_, base_.base_id, {table_id});
+        if (!marked.ok()) Fail(report, table_id, marked);
+        views_stale_ = true;
+      }
       if (polled.ok()) {
         report.polled += polled->read;
         report.changed += polled->applied.changed;
@@ -179,9 +190,24 @@ StepReport BaseSyncer::Step(Clock::time_point now) {
       Fail(report, table_id, swept.status());
     }
   }
+  // 5. The views of tables a change reached, at most every view_refresh and
+  // at the lowest priority: a table of n views costs n listings or more. The
+  // first turn is one interval after the start, so a sync restarted often
+  // does not read every view at each start.
+  if (next_view_refresh_ == Clock::time_point{}) next_view_refresh_ = now + options_.view_refresh;
+  if (views_stale_ && now >= next_view_refresh_) {
+    next_view_refresh_ = now + options_.view_refresh;
+    views_stale_ = false;  // a payload read during the refresh may mark again
+    auto refreshed = RefreshStaleViews(client_, conn_, base_.base_id, pings_first);
+    if (!refreshed.ok()) {
+      views_stale_ = true;
+      Fail(report, "", refreshed.status());
+    }
+  }
   // When to come back: the earliest due step.
   Clock::time_point next = options_.webhooks ? next_payload_ : next_retry_;
   next = std::min(next, next_retry_);
+  if (views_stale_) next = std::min(next, next_view_refresh_);
   for (const auto& [_, due] : next_poll_) next = std::min(next, due);
   for (const auto& [_, due] : next_sweep_) next = std::min(next, due);
   report.next_due = next;

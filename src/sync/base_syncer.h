@@ -3,11 +3,12 @@
 // payload cycle (at once after a ping, else every payload_interval in case
 // pings are lost), the safety polls of fast-lane tables, then normal and slow
 // ones (each at its lane's interval), the retry of dead letters waiting for a
-// link target, and the delete sweeps. Every Airtable request carries its
-// lane's pacer priority; within one step's thread that orders nothing, but
-// against other work of the process on the same pacer (attachment
-// downloads, other bases' jobs) the sync's urgent requests go first.
-// A ping that arrives during a step is read before the step's next poll,
+// link target, the delete sweeps, and the refresh of stale view snapshots
+// (view_refresh.h). Every Airtable request carries its lane's pacer
+// priority; within one step's thread that orders nothing, but against other
+// work of the process on the same pacer (attachment downloads, other bases'
+// jobs) the sync's urgent requests go first. A ping that arrives during a
+// step is read before the step's next poll,
 // retry or sweep, so it waits for one of them at most, never a whole round
 // (a single sweep of a large table can still hold it: ⌈records ÷ 100⌉
 // requests). A failed step is logged as an error event and retried at its
@@ -43,6 +44,9 @@ struct SyncerOptions {
   PollOptions poll;
   SweepOptions sweep;
   bool webhooks = true;  // false: polls and sweeps only
+  // The views of tables a change reached are read again at most this often
+  // (sync.view_refresh; view_refresh.h).
+  std::chrono::milliseconds view_refresh{std::chrono::seconds(60)};
   // Brings the live schema (and base.plan) up to date when payloads change
   // fields and returns the tables owed a full read (polled at once);
   // empty: such payloads are applied with the plan as it is.
@@ -95,6 +99,10 @@ class BaseSyncer {
   std::atomic<int64_t> ping_at_{0};  // steady_clock ticks of the oldest unhandled ping; 0: none
   Clock::time_point next_payload_{};
   Clock::time_point next_retry_{};
+  Clock::time_point next_view_refresh_{};
+  // A stale mark may wait in airpg.view_snapshots (true at start: one may
+  // have been left by an earlier process).
+  bool views_stale_ = true;
   std::map<std::string, Clock::time_point> next_poll_, next_sweep_;
 };
 

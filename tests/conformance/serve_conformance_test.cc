@@ -143,6 +143,12 @@ TEST_F(ServeConformanceTest, PostgresModeRunsTheSuite) {
   EXPECT_EQ(faults_.injected(), 2);      // the two 429 tests, answered by serve
 }
 
+// `view` from the per-view snapshots the migration took (issue 17).
+TEST_F(ServeConformanceTest, PostgresModeFieldsSortMaxRecordsAndView) {
+  StartServe(api::RouteMode::kPostgres);
+  RunSuite("^fields, sort, maxRecords and view$", 1);
+}
+
 TEST_F(ServeConformanceTest, AirtableModeProxies) {
   StartServe(api::RouteMode::kAirtable);
   RunSuite(".*", kAllButView.size() + 1);

@@ -1,8 +1,8 @@
 // Issue 17: `airpg serve` as a user runs it — it syncs its base and serves
 // the API, /healthz and /metrics on one port; a write through the API in
 // postgres mode reaches Airtable through serve's own outbox; a change made
-// in Airtable shows in the API's answer once the sync applied it; SIGTERM
-// ends it with 0.
+// in Airtable shows in the API's answer once the sync applied it, and in a
+// `view` list once the sync read the view again; SIGTERM ends it with 0.
 #include <signal.h>
 
 #include <chrono>
@@ -146,6 +146,70 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
         return got.ok() && got->status == 401;
       },
       30s));
+
+  serve->Signal(SIGTERM);
+  auto out = serve->Wait(60s);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->exit_code, 0) << out->err;
+}
+
+// Issue 17: `view` in postgres mode through the real binary: the migration
+// took the view's snapshot, and after a change in Airtable serve's own sync
+// marks the table's views stale and reads them again (sync.view_refresh 0:
+// at its next step), so the view's members and order follow Airtable's.
+TEST_F(ServeCliTest, AViewFollowsAirtableThroughServesOwnSync) {
+  StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
+  AirpgProcess airpg;
+  airpg.SetEnv("DATABASE_URL", url());
+  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
+  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
+  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  airpg.SetEnv("AIRPG_SYNC_VIEW_REFRESH", "0");
+  ASSERT_EQ(airpg.Run({"migrate", "--base", kBase}).exit_code, 0);
+  ProcessOutput set = airpg.Run({"route", "set", "tblArtists0000001", "postgres", "--base", kBase});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  ProcessOutput created =
+      airpg.Run({"token", "create", "app", "--bases", kBase, "--scopes", "data.records:read"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string token = Lines(created.out).at(0);
+  auto serve = airpg.Start(
+      {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, "serve");
+  ASSERT_NE(serve, nullptr);
+  std::string prefix = "airpg serve: listening on 127.0.0.1:";
+  ASSERT_TRUE(WaitFor([&] { return serve->Stderr().find(prefix) != std::string::npos; }, 60s))
+      << serve->Stderr();
+  std::string err = serve->Stderr();
+  std::string url = "http://127.0.0.1:" +
+                    std::to_string(std::atoi(err.c_str() + err.find(prefix) + prefix.size()));
+  http::Client client;
+  std::string query = "/v0/" + std::string(kBase) + "/tblArtists0000001?view=On%20display";
+  auto ids = [&](const std::string& target, const std::string& bearer) {
+    std::vector<std::string> out;
+    auto got = client.Send("GET", target, {{"Authorization", "Bearer " + bearer}}, "");
+    if (!got.ok() || got->status != 200) {
+      ADD_FAILURE() << target << ": " << (got.ok() ? got->body : got.status().ToString());
+      return out;
+    }
+    nlohmann::json body = nlohmann::json::parse(got->body);
+    for (const auto& r : body["records"]) out.push_back(r["id"]);
+    return out;
+  };
+  auto airtable = [&] { return ids(emulator_->url() + query, "patServeTest"); };
+  auto served = [&] { return ids(url + query, token); };
+  ASSERT_EQ(served(), airtable());
+  ASSERT_EQ(served().size(), 3u);
+
+  // Bruno joins the view, Alma leaves it.
+  auto changed =
+      client.Send("PATCH", emulator_->url() + "/v0/" + kBase + "/tblArtists0000001",
+                  {{"Authorization", "Bearer patServeTest"}, {"Content-Type", "application/json"}},
+                  R"j({"records":[{"id":"recBruno000000001","fields":{"On Display?":true}},
+                      {"id":"recAlma0000000001","fields":{"On Display?":false}}]})j");
+  ASSERT_TRUE(changed.ok());
+  ASSERT_EQ(changed->status, 200) << changed->body;
+  std::vector<std::string> expected = airtable();
+  ASSERT_NE(expected, served());
+  EXPECT_TRUE(WaitFor([&] { return served() == expected; }, 60s)) << serve->Stderr();
 
   serve->Signal(SIGTERM);
   auto out = serve->Wait(60s);

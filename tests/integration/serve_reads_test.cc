@@ -3,13 +3,16 @@
 // emulator (the oracle) and to api::ApiService; the records (all pages
 // followed) must be equal, for filters compiled to SQL and filters evaluated
 // in process, sorts, fields[], maxRecords, pageSize with offsets,
-// returnFieldsByFieldId and cellFormat=string. Offsets stay valid while
-// records are written between pages.
+// returnFieldsByFieldId, cellFormat=string and `view` (per-view snapshots
+// taken by the migration and refreshed by the sync). Offsets stay valid
+// while records are written between pages.
 #include <gtest/gtest.h>
 
 #include "api/api_service.h"
 #include "api/tokens.h"
 #include "http/url.h"
+#include "pg/view_snapshots.h"
+#include "sync/view_refresh.h"
 #include "tests/integration/emulated_base_test.h"
 
 namespace airpg::testing {
@@ -144,6 +147,88 @@ TEST_F(ServeReadsTest, PagesWithKeysetOffsets) {
   EXPECT_EQ(next["records"][1]["fields"]["Name"], "Emil");
   first.target += "x";
   EXPECT_EQ(api_->Handle(first).status, 422);
+}
+
+TEST_F(ServeReadsTest, ViewsByNameAndIdLikeTheEmulator) {
+  // The migration took the snapshots of both views of the table.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.view_snapshots WHERE table_id = '" +
+                   std::string(kArtists) + "'"),
+            "2");
+  ExpectSame("GET", List("view=" + http::PercentEncode("On display")));
+  ExpectSame("GET", List("view=viwOnDisplay00001"));
+  ExpectSame("GET", List("view=" + http::PercentEncode("Grid view")));
+  // A request sort overrides the view's order; a filter narrows the view.
+  ExpectSame("GET", List("view=viwOnDisplay00001&sort%5B0%5D%5Bfield%5D=Name"));
+  ExpectSame("GET", List("view=viwOnDisplay00001&filterByFormula=" +
+                         http::PercentEncode("{Price} > 500")));
+  ExpectSame("POST", std::string("/v0/") + kBase + "/" + kArtists + "/listRecords",
+             R"j({"view":"On display","fields":["Name"],"maxRecords":2})j");
+  // Pages of one record follow the view's order through keyset offsets.
+  auto [emulated, served] = Both("GET", List("view=viwOnDisplay00001"));
+  EXPECT_EQ(AllPages(List("view=viwOnDisplay00001&pageSize=1")), emulated["records"]);
+  // An unknown view: Airtable's error body.
+  int status = 0;
+  auto [missing, served_missing] = Both("GET", List("view=Nope"), "", &status);
+  EXPECT_EQ(status, 422);
+  EXPECT_EQ(served_missing, missing);
+  EXPECT_EQ(served_missing["error"]["type"], "VIEW_NAME_NOT_FOUND");
+}
+
+// The ids of a list's records, in order.
+std::vector<std::string> Ids(const json& records) {
+  std::vector<std::string> ids;
+  for (const json& r : records) ids.push_back(r["id"].get<std::string>());
+  return ids;
+}
+
+TEST_F(ServeReadsTest, ViewMembershipFollowsAirtableAfterARefresh) {
+  std::string view = List("view=viwOnDisplay00001");
+  // Airtable changes: Bruno joins the view, Alma leaves it.
+  http::Client http;
+  auto patched =
+      http.Send("PATCH", emulator_->url() + "/v0/" + kBase + "/" + kArtists,
+                {{"Authorization", "Bearer patTest"}, {"Content-Type", "application/json"}},
+                R"j({"records":[{"id":"recBruno000000001","fields":{"On Display?":true}},
+                      {"id":"recAlma0000000001","fields":{"On Display?":false}}]})j");
+  ASSERT_TRUE(patched.ok() && patched->status == 200);
+  auto [changed, stale] = Both("GET", view);
+  ASSERT_EQ(
+      Ids(changed["records"]),
+      (std::vector<std::string>{"recEmil0000000001", "recCleo0000000001", "recBruno000000001"}));
+  // Until the views are read again the snapshot answers; nothing is stale
+  // yet, so a refresh reads nothing.
+  EXPECT_EQ(
+      Ids(stale["records"]),
+      (std::vector<std::string>{"recEmil0000000001", "recCleo0000000001", "recAlma0000000001"}));
+  int64_t requests = client_->stats().requests;
+  auto idle = sync::RefreshStaleViews(*client_, conn(), kBase);
+  ASSERT_TRUE(idle.ok()) << idle.status().ToString();
+  EXPECT_EQ(idle->tables, 0);
+  EXPECT_EQ(client_->stats().requests, requests);  // nothing stale: no request
+  // A row the sync (or the API) creates after the snapshot is listed after
+  // the members until the next refresh.
+  std::string relation = Scalar(
+      "SELECT format('%I.%I', b.schema_name, t.table_name) FROM airpg.bases b JOIN airpg.tables "
+      "t USING (base_id) WHERE t.table_id = 'tblArtists0000001'");
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO " + relation +
+                       " (airtable_id, airtable_created_time) VALUES ('recNewcomer000001', now())")
+                  .ok());
+  EXPECT_EQ(Ids(Both("GET", view).second["records"]),
+            (std::vector<std::string>{"recEmil0000000001", "recCleo0000000001", "recAlma0000000001",
+                                      "recNewcomer000001"}));
+  // A payload or poll touching the table marks its views stale; the refresh
+  // reads both views again and the membership follows Airtable's.
+  ASSERT_TRUE(pg::MarkViewsStale(conn(), kBase, {kArtists}).ok());
+  auto refreshed = sync::RefreshStaleViews(*client_, conn(), kBase);
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status().ToString();
+  EXPECT_EQ(refreshed->tables, 1);
+  EXPECT_EQ(refreshed->views, 2);
+  // Its cost: the base's schema, then one page per view (the other table's
+  // view is not read).
+  EXPECT_EQ(client_->stats().requests - requests, 3);
+  EXPECT_EQ(Ids(Both("GET", view).second["records"]), Ids(changed["records"]));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.view_snapshots WHERE stale_since IS NOT NULL"), "0");
 }
 
 TEST_F(ServeReadsTest, GetsAndMeta) {

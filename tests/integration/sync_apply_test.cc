@@ -672,6 +672,49 @@ TEST_F(SyncApplyTest, AFieldAddedInAirtableGetsItsColumnAndItsTableIsReadInFullA
   ExpectClean(Verify(kDelta));
 }
 
+// Issue 17: a payload that changes a table's records marks the table's view
+// snapshots stale; the syncer reads them again at its next view_refresh turn,
+// not before, and only that table's views.
+TEST_F(SyncApplyTest, APayloadMarksItsTablesViewsStaleAndTheRefreshTurnReadsThemAgain) {
+  ASSERT_TRUE(sync::EnsureWebhook(*client_, conn(), kDelta, {}).ok());
+  sync::SyncerOptions options;
+  options.payload_interval = std::chrono::hours(1);  // only the ping reads payloads
+  options.sweep_interval = std::chrono::hours(1);
+  options.retry_interval = std::chrono::hours(1);
+  for (const auto& t : live_.plan.tables)
+    options.poll_intervals[t.table_id] = std::chrono::hours(1);
+  options.view_refresh = std::chrono::minutes(1);
+  sync::BaseSyncer syncer(*client_, conn(), live_, {}, options);
+  const auto start = sync::Clock::now();
+  ASSERT_EQ(syncer.Step(start).errors, 0);  // the first polls and sweeps
+  auto members = [&] {
+    return Scalar(
+        "SELECT string_agg(record_id, ',' ORDER BY position) FROM airpg.view_members WHERE "
+        "view_id = 'viwCliActive00001'");
+  };
+  const std::string before = members();
+  ASSERT_NE(before.find("recCliNorthwind01"), std::string::npos) << before;
+  const std::string others = Scalar(
+      "SELECT string_agg(refreshed_at::text, ',' ORDER BY table_id, view_id) FROM "
+      "airpg.view_snapshots WHERE table_id <> 'tblClients0000001'");
+
+  Ui("PATCH", "Clients/recCliNorthwind01", {{"fields", {{"Active", false}}}});
+  syncer.NotifyPing(start);
+  ASSERT_EQ(syncer.Step(start + std::chrono::milliseconds(1)).errors, 0);
+  EXPECT_EQ(members(), before) << "read again before its turn";
+  EXPECT_EQ(Scalar("SELECT string_agg(DISTINCT table_id, ',') FROM airpg.view_snapshots WHERE "
+                   "stale_since IS NOT NULL"),
+            "tblClients0000001");
+
+  auto step = syncer.Step(start + std::chrono::minutes(1) + std::chrono::milliseconds(1));
+  ASSERT_EQ(step.errors, 0);
+  EXPECT_EQ(members().find("recCliNorthwind01"), std::string::npos) << members();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.view_snapshots WHERE stale_since IS NOT NULL"), "0");
+  EXPECT_EQ(Scalar("SELECT string_agg(refreshed_at::text, ',' ORDER BY table_id, view_id) FROM "
+                   "airpg.view_snapshots WHERE table_id <> 'tblClients0000001'"),
+            others);
+}
+
 // The real transport, with each webhook payload page rewritten by `edit`
 // (what Airtable could have sent instead).
 class PayloadRewriter final : public airtable::Transport {

@@ -59,4 +59,8 @@ ApiError UnknownFieldName(const std::string& name) {
   return {422, "UNKNOWN_FIELD_NAME", "Unknown field name: \"" + name + "\""};
 }
 
+ApiError ViewNameNotFound(const std::string& view) {
+  return {422, "VIEW_NAME_NOT_FOUND", "Could not find view " + view};
+}
+
 }  // namespace airpg::airtable::wire

@@ -35,6 +35,7 @@ ApiError InvalidRequest(std::string message = "");  // 422 INVALID_REQUEST_UNKNO
 ApiError BadJson();                                 // 400 INVALID_REQUEST_UNKNOWN
 ApiError Unprocessable(std::string type, std::string message);  // 422 TYPE
 ApiError UnknownFieldName(const std::string& name);             // 422 UNKNOWN_FIELD_NAME
+ApiError ViewNameNotFound(const std::string& view);             // 422 VIEW_NAME_NOT_FOUND
 
 template <typename T>
 class [[nodiscard]] ApiResult {
