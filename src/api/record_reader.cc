@@ -7,7 +7,6 @@
 
 #include "airtable/wire/cell_text.h"
 #include "api/keyset_token.h"
-#include "api/row_cells.h"
 #include "base/sql_identifier.h"
 #include "formula/evaluator.h"
 #include "formula/parser.h"
@@ -15,6 +14,7 @@
 #include "formula/sql_compiler.h"
 #include "formula/time_zone.h"
 #include "formula/type_checker.h"
+#include "mapping/row_cells.h"
 #include "pg/quote.h"
 
 namespace airpg::api {
@@ -26,6 +26,8 @@ using airtable::wire::Json;
 using airtable::wire::ListParams;
 using airtable::wire::RenderOptions;
 using airtable::wire::Unprocessable;
+using mapping::CellExpression;
+using mapping::CellFromText;
 using mapping::FieldPlan;
 using mapping::Storage;
 using mapping::TablePlan;
@@ -112,7 +114,7 @@ struct SortKey {
   bool descending = false;
 };
 
-// The statement shape every read shares: $1 is the schema name (row_cells.h).
+// The statement shape every read shares: $1 is the schema name (mapping/row_cells.h).
 struct Query {
   std::vector<pg::Param> params;
   std::vector<const FieldPlan*> fields;  // cell i is column kFirstCell + sort.size() + i
@@ -218,7 +220,7 @@ struct Row {
 };
 
 ApiResult<std::vector<Row>> Fetch(pg::Connection& conn, const Query& q, const std::string& sql) {
-  Result<pg::Rows> rows = conn.Exec(sql, q.params);
+  Result<pg::Rows> rows = conn.ExecPrepared(sql, q.params);
   if (!rows.ok()) {
     return ApiError{500, "SERVER_ERROR",
                     "The database could not answer: " + std::string(rows.status().message())};
@@ -255,7 +257,7 @@ std::map<std::string, std::string> LinkedTexts(pg::Connection& conn, const ApiBa
                                                const airtable::wire::TextContext& context) {
   std::map<std::string, std::set<std::string>> wanted;  // table id → record ids
   for (const FieldPlan& f : table.fields) {
-    if (!IsLink(f)) continue;
+    if (!mapping::IsLinkField(f)) continue;
     for (const Row& row : rows) {
       auto it = row.cells.find(f.field.id);
       if (it == row.cells.end()) continue;
@@ -443,7 +445,7 @@ ApiResult<ListPlan> PlanList(const ApiBase& base, const TablePlan& table, const 
       key.sql = "t." + QuoteIdentifier(f->column_name);
       key.cast = f->column.sql_type;
     } else {
-      std::string text = f->HasColumn() && !f->column.cell_array && !IsLink(*f)
+      std::string text = f->HasColumn() && !f->column.cell_array && !mapping::IsLinkField(*f)
                              ? "t." + QuoteIdentifier(f->column_name) + "::text"
                              : CellExpression(base.schema, base.plan, *f, q.params);
       key.sql = "lower(" + text + ") COLLATE \"C\"";
