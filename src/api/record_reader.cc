@@ -15,6 +15,7 @@
 #include "formula/time_zone.h"
 #include "formula/type_checker.h"
 #include "mapping/row_cells.h"
+#include "pg/outbox_keys.h"
 #include "pg/quote.h"
 
 namespace airpg::api {
@@ -142,13 +143,8 @@ Query BaseQuery(const ApiBase& base, const TablePlan& table) {
   // outbox gives it Airtable's (record_writer.h). Reserved ids have
   // Airtable's 17 characters; the outbox's own keys (rows other writers
   // made) are UUIDs, and those rows stay unlisted until pushed.
-  std::string reserved = fmt::format(
-      "SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id = {} AND length(k.airpg_key) = 17",
-      q.table_param);
-  q.record_id_sql = fmt::format(
-      "coalesce(t.airtable_id, (SELECT k.airpg_key FROM airpg.outbox_keys k WHERE k.table_id = {} "
-      "AND k.row_id = t.id AND length(k.airpg_key) = 17))",
-      q.table_param);
+  std::string reserved = pg::ReservedRowsSql(q.table_param);
+  q.record_id_sql = pg::RecordIdSql(q.table_param);
   q.where = {"t.deleted_at IS NULL",
              fmt::format("(t.airtable_id IS NOT NULL OR t.id IN ({}))", reserved),
              "$1::text IS NOT NULL"};
@@ -540,10 +536,8 @@ ApiResult<std::string> GetRecord(pg::Connection& conn, const ApiBase& base, cons
                                  const std::string& record_id, const RenderOptions& options) {
   Query q = BaseQuery(base, table);
   std::string id = Param(q, record_id);
-  q.where.push_back(fmt::format(
-      "(t.airtable_id = {0} OR t.id = (SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id "
-      "= {1} AND k.airpg_key = {0}))",
-      id, q.table_param));
+  q.where.push_back(
+      fmt::format("(t.airtable_id = {} OR t.id = {})", id, pg::RowOfKeySql(q.table_param, id)));
   std::string sql = PageSql(q, nullptr, 1);
   WIRE_ASSIGN_OR_RETURN(std::vector<Row> rows, Fetch(conn, q, sql));
   // As Airtable (and the emulator by default): a missing record is 403.
