@@ -23,15 +23,21 @@ using namespace std::chrono_literals;
 
 constexpr char kBase[] = "appConform0000001";
 
-class ServeCliTest : public EmulatedBaseTest {};
+class ServeCliTest : public EmulatedBaseTest {
+ protected:
+  // airpg runs against this test's database and emulator.
+  void UseTestBase(AirpgProcess& airpg) {
+    airpg.SetEnv("DATABASE_URL", url());
+    airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
+    airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
+    airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  }
+};
 
 TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
   AirpgProcess airpg;
-  airpg.SetEnv("DATABASE_URL", url());
-  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  UseTestBase(airpg);
   ProcessOutput migrate = airpg.Run({"migrate", "--base", kBase});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   // The artists are read from Postgres; the other table follows
@@ -160,10 +166,7 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
 TEST_F(ServeCliTest, SecondServeAnswersAndTakesOverTheSyncWhenTheHolderDies) {
   StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
   AirpgProcess airpg;
-  airpg.SetEnv("DATABASE_URL", url());
-  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  UseTestBase(airpg);
   ASSERT_EQ(airpg.Run({"migrate", "--base", kBase}).exit_code, 0);
   ASSERT_EQ(airpg.Run({"route", "set", "tblArtists0000001", "postgres", "--base", kBase}).exit_code,
             0);
@@ -242,10 +245,7 @@ TEST_F(ServeCliTest, SecondServeAnswersAndTakesOverTheSyncWhenTheHolderDies) {
 TEST_F(ServeCliTest, RouteToPostgresNamesTheFieldsNotComputedUnlessForced) {
   StartEmulator(ReadFile(AIRPG_COMPUTED_CHAIN));
   AirpgProcess airpg;
-  airpg.SetEnv("DATABASE_URL", url());
-  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  UseTestBase(airpg);
   ProcessOutput migrate = airpg.Run({"migrate", "--base", "appChain000000001"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   ProcessOutput refused =
