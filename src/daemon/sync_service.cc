@@ -102,12 +102,18 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     wake.notify_one();
   });
   Endpoints endpoints(receiver, metrics, [&pings] { return pings.Check(); });
-  if (options.serve_endpoints) {
+  // The endpoints listen once the service is ready to sync, or at once while
+  // it stands by (so that a stop during the start-up is still a clean one).
+  bool listening = false;
+  auto listen = [&]() -> Status {
+    if (!options.serve_endpoints || listening) return Status::Ok();
     AIRPG_RETURN_IF_ERROR(endpoints.Start(options.endpoints));
+    listening = true;
     log::Info("sync endpoints on {}:{} (webhook, /metrics, /healthz)", options.endpoints.host,
               endpoints.port());
     if (options.on_listening) options.on_listening(endpoints.port());
-  }
+    return Status::Ok();
+  };
   // Standing by (serve): the endpoints answer while another process holds
   // the base; its lease is taken here as soon as that process ends.
   for (Backoff backoff(ReconnectPolicy()); !lease;) {
@@ -115,16 +121,16 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
         sync::SyncLease::Acquire(options.conninfo, options.base_id, options.lease_wait, stop);
     if (got.ok()) {
       lease.emplace(std::move(got).value());
-      log::Info("sync of {}: took the base's lease", options.base_id);
+      if (listening) log::Info("sync of {}: took the base's lease", options.base_id);
       break;
     }
     if (got.status().code() == StatusCode::kCancelled) return Status::Ok();
     if (got.status().code() == StatusCode::kFailedPrecondition) {
-      if (backoff.attempts() == 0) {
+      if (!listening) {
         log::Info("sync of {}: standing by: {}", options.base_id, got.status().message());
       }
-      (void)backoff.Next();  // counts the attempts; Acquire itself waited lease_wait
-      continue;
+      AIRPG_RETURN_IF_ERROR(listen());
+      continue;  // Acquire itself waited lease_wait
     }
     if (!IsTransient(got.status().code())) return got.status();
     if (!clock.SleepFor(*backoff.Next(), stop)) return Status::Ok();
@@ -205,6 +211,7 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       syncing = nullptr;
     }
   } stop_pings{mu, syncing};
+  AIRPG_RETURN_IF_ERROR(listen());
 
   Counter& steps =
       metrics.GetCounter("airpg_sync_steps_total", "Sync steps run", {{"base", base_label}});
