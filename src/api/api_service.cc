@@ -34,6 +34,7 @@ ApiService::ApiService(ApiServiceOptions options)
     : options_(std::move(options)),
       pool_(options_.conninfo, options_.pool_size),
       routes_(options_.default_mode, options_.route_refresh),
+      sort_indexes_(options_.index_sorts ? options_.conninfo : "", options_.sort_index_recheck),
       shadow_thread_([this] { ShadowLoop(); }) {}
 
 ApiService::~ApiService() {
@@ -310,6 +311,11 @@ http::Response ApiService::ReadFromPostgres(pg::Connection& conn, const http::Re
       return airtable::wire::ParseListBody(body, params);
     }();
     if (!parsed.ok()) return parsed.error().ToResponse();
+    for (const airtable::wire::ListParams::Sort& sort : parsed->sort) {
+      if (const mapping::FieldPlan* f = FindField(table, sort.field)) {
+        sort_indexes_.Want(base.schema, table, *f);
+      }
+    }
     auto body = ListRecords(conn, base, table, *parsed, now, options_.on_query);
     return body.ok() ? Body(std::move(*body)) : body.error().ToResponse();
   }

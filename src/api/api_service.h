@@ -37,6 +37,7 @@
 #include "api/record_reader.h"
 #include "api/routes.h"
 #include "api/shadow_diffs.h"
+#include "api/sort_indexes.h"
 #include "api/tokens.h"
 #include "http/message.h"
 
@@ -63,6 +64,10 @@ struct ApiServiceOptions {
   // False: any bearer token is accepted (in-process tests only).
   bool require_tokens = true;
   std::chrono::milliseconds token_refresh{1000};
+  // Index the columns lists sort by, on demand (sort_indexes.h); how long
+  // before a sort asks again whether its index is still there.
+  bool index_sorts = true;
+  std::chrono::milliseconds sort_index_recheck{60000};
 };
 
 class ApiService {
@@ -85,6 +90,8 @@ class ApiService {
   std::string RenderMetrics() const;
   // Blocks until every queued shadow comparison is done (tests).
   void DrainShadow();
+  // Blocks until every sort index asked for so far is built or given up (tests, bench).
+  void DrainSortIndexes() { sort_indexes_.Drain(); }
 
  private:
   struct Cached {
@@ -115,6 +122,7 @@ class ApiService {
   const ApiServiceOptions options_;
   ConnectionPool pool_;
   RouteTable routes_;
+  SortIndexes sort_indexes_;
   std::mutex mu_;
   std::map<std::string, Cached> bases_;  // guarded by mu_
   // By token hash: the token and when it was read.

@@ -7,7 +7,6 @@
 
 #include "airtable/wire/cell_text.h"
 #include "api/keyset_token.h"
-#include "api/row_cells.h"
 #include "base/sql_identifier.h"
 #include "formula/evaluator.h"
 #include "formula/parser.h"
@@ -15,6 +14,8 @@
 #include "formula/sql_compiler.h"
 #include "formula/time_zone.h"
 #include "formula/type_checker.h"
+#include "mapping/row_cells.h"
+#include "pg/outbox_keys.h"
 #include "pg/quote.h"
 #include "pg/view_snapshots.h"
 
@@ -27,6 +28,8 @@ using airtable::wire::Json;
 using airtable::wire::ListParams;
 using airtable::wire::RenderOptions;
 using airtable::wire::Unprocessable;
+using mapping::CellExpression;
+using mapping::CellFromText;
 using mapping::FieldPlan;
 using mapping::Storage;
 using mapping::TablePlan;
@@ -113,7 +116,7 @@ struct SortKey {
   bool descending = false;
 };
 
-// The statement shape every read shares: $1 is the schema name (row_cells.h).
+// The statement shape every read shares: $1 is the schema name (mapping/row_cells.h).
 struct Query {
   std::vector<pg::Param> params;
   std::vector<const FieldPlan*> fields;  // cell i is column kFirstCell + sort.size() + i
@@ -141,13 +144,8 @@ Query BaseQuery(const ApiBase& base, const TablePlan& table) {
   // outbox gives it Airtable's (record_writer.h). Reserved ids have
   // Airtable's 17 characters; the outbox's own keys (rows other writers
   // made) are UUIDs, and those rows stay unlisted until pushed.
-  std::string reserved = fmt::format(
-      "SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id = {} AND length(k.airpg_key) = 17",
-      q.table_param);
-  q.record_id_sql = fmt::format(
-      "coalesce(t.airtable_id, (SELECT k.airpg_key FROM airpg.outbox_keys k WHERE k.table_id = {} "
-      "AND k.row_id = t.id AND length(k.airpg_key) = 17))",
-      q.table_param);
+  std::string reserved = pg::ReservedRowsSql(q.table_param);
+  q.record_id_sql = pg::RecordIdSql(q.table_param);
   q.where = {"t.deleted_at IS NULL",
              fmt::format("(t.airtable_id IS NOT NULL OR t.id IN ({}))", reserved),
              "$1::text IS NOT NULL"};
@@ -219,7 +217,7 @@ struct Row {
 };
 
 ApiResult<std::vector<Row>> Fetch(pg::Connection& conn, const Query& q, const std::string& sql) {
-  Result<pg::Rows> rows = conn.Exec(sql, q.params);
+  Result<pg::Rows> rows = conn.ExecPrepared(sql, q.params);
   if (!rows.ok()) {
     return ApiError{500, "SERVER_ERROR",
                     "The database could not answer: " + std::string(rows.status().message())};
@@ -256,7 +254,7 @@ std::map<std::string, std::string> LinkedTexts(pg::Connection& conn, const ApiBa
                                                const airtable::wire::TextContext& context) {
   std::map<std::string, std::set<std::string>> wanted;  // table id → record ids
   for (const FieldPlan& f : table.fields) {
-    if (!IsLink(f)) continue;
+    if (!mapping::IsLinkField(f)) continue;
     for (const Row& row : rows) {
       auto it = row.cells.find(f.field.id);
       if (it == row.cells.end()) continue;
@@ -466,7 +464,7 @@ ApiResult<ListPlan> PlanList(const ApiBase& base, const TablePlan& table, const 
       key.sql = "t." + QuoteIdentifier(f->column_name);
       key.cast = f->column.sql_type;
     } else {
-      std::string text = f->HasColumn() && !f->column.cell_array && !IsLink(*f)
+      std::string text = f->HasColumn() && !f->column.cell_array && !mapping::IsLinkField(*f)
                              ? "t." + QuoteIdentifier(f->column_name) + "::text"
                              : CellExpression(base.schema, base.plan, *f, q.params);
       key.sql = "lower(" + text + ") COLLATE \"C\"";
@@ -572,10 +570,8 @@ ApiResult<std::string> GetRecord(pg::Connection& conn, const ApiBase& base, cons
                                  const std::string& record_id, const RenderOptions& options) {
   Query q = BaseQuery(base, table);
   std::string id = Param(q, record_id);
-  q.where.push_back(fmt::format(
-      "(t.airtable_id = {0} OR t.id = (SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id "
-      "= {1} AND k.airpg_key = {0}))",
-      id, q.table_param));
+  q.where.push_back(
+      fmt::format("(t.airtable_id = {} OR t.id = {})", id, pg::RowOfKeySql(q.table_param, id)));
   std::string sql = PageSql(q, nullptr, 1);
   WIRE_ASSIGN_OR_RETURN(std::vector<Row> rows, Fetch(conn, q, sql));
   // As Airtable (and the emulator by default): a missing record is 403.

@@ -12,6 +12,7 @@
 #include "api/record_reader.h"
 #include "base/sql_identifier.h"
 #include "mapping/cell_value.h"
+#include "pg/outbox_keys.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
 
@@ -87,10 +88,8 @@ class Writer {
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows rows,
         tx_.Exec(fmt::format("SELECT t.id, coalesce(t.airtable_id, '') FROM {} t WHERE "
-                             "t.deleted_at IS NULL AND (t.airtable_id = $1 OR t.id = (SELECT "
-                             "k.row_id FROM airpg.outbox_keys k WHERE k.table_id = $2 AND "
-                             "k.airpg_key = $1))",
-                             Relation(t)),
+                             "t.deleted_at IS NULL AND (t.airtable_id = $1 OR t.id = {})",
+                             Relation(t), pg::RowOfKeySql("$2", "$1")),
                  {record_id, t.table_id}));
     if (rows.empty()) return std::optional<FoundRow>();
     return std::optional<FoundRow>(
@@ -583,10 +582,10 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
                              QuoteIdentifier(column), params.size(), sql_type);
       }
       std::string sql = fmt::format(
-          "SELECT t.id, coalesce(t.airtable_id, (SELECT k.airpg_key FROM airpg.outbox_keys k "
-          "WHERE k.table_id = ${} AND k.row_id = t.id), '') FROM {} t WHERE t.deleted_at IS NULL{} "
-          "ORDER BY t.id LIMIT 2",
-          params.size() + 1, writer.Relation(table), where);
+          "SELECT t.id, coalesce({}, '') FROM {} t WHERE t.deleted_at IS NULL{} ORDER BY t.id "
+          "LIMIT 2",
+          pg::RecordIdSql("$" + std::to_string(params.size() + 1), /*any_key=*/true),
+          writer.Relation(table), where);
       params.push_back(table.table_id);
       Result<pg::Rows> matches = tx.Exec(sql, params);
       if (!matches.ok()) return FromStatus(matches.status());
@@ -608,10 +607,7 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
       // `airpg key` cell and merges on it, and every later request naming it
       // finds this row (FindRow), before and after Airtable's id arrives.
       record_id = ReserveRecordId();
-      Status keyed = tx.Run(
-          "INSERT INTO airpg.outbox_keys (table_id, row_id, airpg_key) VALUES ($1, $2::bigint, "
-          "$3)",
-          {table.table_id, std::to_string(id), record_id});
+      Status keyed = pg::ReserveKey(tx, table.table_id, id, record_id);
       if (!keyed.ok()) return FromStatus(keyed);
     }
     written.push_back({record_id, fields, made});

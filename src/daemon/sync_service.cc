@@ -76,8 +76,65 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   Clock& clock = options.clock != nullptr ? *options.clock : SystemClock();
   // Before anything else: a second sync of the base touches nothing.
   std::optional<sync::SyncLease> lease;
-  AIRPG_ASSIGN_OR_RETURN(
-      lease, sync::SyncLease::Acquire(options.conninfo, options.base_id, options.lease_wait, stop));
+  if (!options.stand_by) {
+    AIRPG_ASSIGN_OR_RETURN(lease, sync::SyncLease::Acquire(options.conninfo, options.base_id,
+                                                           options.lease_wait, stop));
+  }
+  // Pings wake the loop; the loop never waits longer than the next due step.
+  std::mutex mu;
+  std::condition_variable_any wake;
+  bool pinged = false;
+  sync::BaseSyncer* syncing = nullptr;  // guarded by mu: null until this process syncs
+  MetricsRegistry metrics;
+  const std::string base_label = options.base_id;
+  Gauge& pings_waiting = metrics.GetGauge("airpg_sync_pings_waiting",
+                                          "Pings received and not yet followed by a payload read",
+                                          {{"base", base_label}});
+  PingStore pings([conninfo = options.conninfo] { return pg::Connection::Open(conninfo); });
+  WebhookReceiver receiver(pings, metrics, [&](const std::string& base_id, auto) {
+    if (base_id != options.base_id) return;
+    std::lock_guard lock(mu);
+    if (syncing == nullptr) return;  // standing by: the lease's holder reads the payloads
+    // Ping → commit lag is measured in real time, whatever the clock.
+    syncing->NotifyPing(std::chrono::steady_clock::now());
+    pings_waiting.Add(1);
+    pinged = true;
+    wake.notify_one();
+  });
+  Endpoints endpoints(receiver, metrics, [&pings] { return pings.Check(); });
+  // The endpoints listen once the service is ready to sync, or at once while
+  // it stands by (so that a stop during the start-up is still a clean one).
+  bool listening = false;
+  auto listen = [&]() -> Status {
+    if (!options.serve_endpoints || listening) return Status::Ok();
+    AIRPG_RETURN_IF_ERROR(endpoints.Start(options.endpoints));
+    listening = true;
+    log::Info("sync endpoints on {}:{} (webhook, /metrics, /healthz)", options.endpoints.host,
+              endpoints.port());
+    if (options.on_listening) options.on_listening(endpoints.port());
+    return Status::Ok();
+  };
+  // Standing by (serve): the endpoints answer while another process holds
+  // the base; its lease is taken here as soon as that process ends.
+  for (Backoff backoff(ReconnectPolicy()); !lease;) {
+    Result<sync::SyncLease> got =
+        sync::SyncLease::Acquire(options.conninfo, options.base_id, options.lease_wait, stop);
+    if (got.ok()) {
+      lease.emplace(std::move(got).value());
+      if (listening) log::Info("sync of {}: took the base's lease", options.base_id);
+      break;
+    }
+    if (got.status().code() == StatusCode::kCancelled) return Status::Ok();
+    if (got.status().code() == StatusCode::kFailedPrecondition) {
+      if (!listening) {
+        log::Info("sync of {}: standing by: {}", options.base_id, got.status().message());
+      }
+      AIRPG_RETURN_IF_ERROR(listen());
+      continue;  // Acquire itself waited lease_wait
+    }
+    if (!IsTransient(got.status().code())) return got.status();
+    if (!clock.SleepFor(*backoff.Next(), stop)) return Status::Ok();
+  }
   AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(options.conninfo));
   AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
   AIRPG_ASSIGN_OR_RETURN(
@@ -141,32 +198,20 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   };
   sync::BaseSyncer syncer(client, conn, std::move(live), attachments->source(), syncer_options);
 
-  // Pings wake the loop; the loop never waits longer than the next due step.
-  std::mutex mu;
-  std::condition_variable_any wake;
-  bool pinged = false;
-  MetricsRegistry metrics;
-  const std::string base_label = options.base_id;
-  Gauge& pings_waiting = metrics.GetGauge("airpg_sync_pings_waiting",
-                                          "Pings received and not yet followed by a payload read",
-                                          {{"base", base_label}});
-  PingStore pings([conninfo = options.conninfo] { return pg::Connection::Open(conninfo); });
-  WebhookReceiver receiver(pings, metrics, [&](const std::string& base_id, auto) {
-    if (base_id != options.base_id) return;
-    // Ping → commit lag is measured in real time, whatever the clock.
-    syncer.NotifyPing(std::chrono::steady_clock::now());
-    pings_waiting.Add(1);
+  {
     std::lock_guard lock(mu);
-    pinged = true;
-    wake.notify_one();
-  });
-  Endpoints endpoints(receiver, metrics, [&pings] { return pings.Check(); });
-  if (options.serve_endpoints) {
-    AIRPG_RETURN_IF_ERROR(endpoints.Start(options.endpoints));
-    log::Info("sync endpoints on {}:{} (webhook, /metrics, /healthz)", options.endpoints.host,
-              endpoints.port());
-    if (options.on_listening) options.on_listening(endpoints.port());
+    syncing = &syncer;
   }
+  // Before the syncer ends: the endpoints outlive it and may still take pings.
+  struct StopPings {
+    std::mutex& mu;
+    sync::BaseSyncer*& syncing;
+    ~StopPings() {
+      std::lock_guard lock(mu);
+      syncing = nullptr;
+    }
+  } stop_pings{mu, syncing};
+  AIRPG_RETURN_IF_ERROR(listen());
 
   Counter& steps =
       metrics.GetCounter("airpg_sync_steps_total", "Sync steps run", {{"base", base_label}});

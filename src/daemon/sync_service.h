@@ -4,7 +4,8 @@
 // base's sync::BaseSyncer stepped whenever work is due or a ping wakes it,
 // attachments stored through the blobs library's fetcher and store, and
 // per-step metrics. The base's lease is taken first: a second sync of the base
-// ends with kFailedPrecondition naming the holder, and so does this one if,
+// ends with kFailedPrecondition naming the holder (or, with stand_by, serves
+// its endpoints and waits for the lease), and so does this one if,
 // after a Postgres restart, another sync took the base over. Run returns as
 // soon as `stop` is stopped: its waits (between steps, for Postgres, for
 // Airtable, for the lease) end at once; a step in progress first commits or
@@ -37,6 +38,10 @@ struct SyncServiceOptions {
   // base's lease before it reports the holder (a killed holder's session
   // ends within moments, so a restart right after a SIGKILL still starts).
   std::chrono::milliseconds lease_wait{5000};
+  // `airpg serve`: while another process holds the base's lease, serve the
+  // endpoints (the API with them) and stand by, taking the lease — and the
+  // sync — when that process ends, instead of failing.
+  bool stand_by = false;
   // Where Airtable can reach the receiver (public URL + /airtable/webhook);
   // "" means no pings: payloads are read every syncer.payload_interval.
   std::string notification_url;

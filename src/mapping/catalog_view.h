@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "airtable/schema.h"
@@ -47,6 +48,38 @@ struct CatalogView {
   const CatalogTable* FindTable(std::string_view table_id) const;
   const CatalogField* FindField(std::string_view field_id) const;
 };
+
+// The catalog's rows as read from Postgres (pg::CatalogRows, which mapping
+// may not name: it sits below pg) as the view. The one conversion every
+// reader of the catalog uses (sync/live_schema.cc, api/api_base.cc); a
+// template over the rows' type, so the layers stay as they are.
+template <class CatalogRows>
+CatalogView CatalogViewOf(CatalogRows rows) {
+  CatalogView view;
+  view.schema = std::move(rows.schema_name);
+  for (auto& t : rows.tables) {
+    view.tables.push_back({std::move(t.table_id), std::move(t.airtable_name),
+                           std::move(t.table_name), std::move(t.description),
+                           std::move(t.primary_field_id), std::move(t.columns)});
+  }
+  for (auto& f : rows.fields) {
+    CatalogField field;
+    field.field_id = std::move(f.field_id);
+    field.table_id = std::move(f.table_id);
+    field.airtable_name = std::move(f.airtable_name);
+    field.type_name = std::move(f.type);
+    field.options_json = std::move(f.options_json);
+    field.storage = std::move(f.storage);
+    field.column_name = std::move(f.column_name);
+    field.sql_type = std::move(f.sql_type);
+    field.relation_table = std::move(f.relation_table);
+    field.removed = f.removed;
+    field.description = std::move(f.description);
+    view.fields.push_back(std::move(field));
+  }
+  view.relations = std::move(rows.relations);
+  return view;
+}
 
 // The field as Airtable described it when the catalog last recorded it.
 airtable::Field CatalogAirtableField(const CatalogField& field);

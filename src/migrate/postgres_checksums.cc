@@ -6,102 +6,14 @@
 #include "mapping/cell_value.h"
 #include "mapping/record_row.h"
 #include "mapping/relation_cells.h"
+#include "mapping/row_cells.h"
 #include "migrate/record_checksum.h"
 #include "migrate/verify.h"
 #include "pg/quote.h"
 
 namespace airpg::migrate {
-namespace {
 
 using mapping::FieldPlan;
-using mapping::LinkRole;
-using mapping::Storage;
-
-// One text expression per field, over the row `t`; "" when the field is not
-// compared. Values (schema name, field ids) are parameters appended to `params`.
-std::string FieldExpression(std::string_view schema, const mapping::SchemaPlan& plan,
-                            const FieldPlan& f, std::vector<pg::Param>& params) {
-  auto name = [&](std::string_view t) { return QualifiedName(schema, t); };
-  std::string col = "t." + QuoteIdentifier(f.column_name);
-  const mapping::TablePlan* to =
-      f.linked_table_id.empty() ? nullptr : plan.FindTable(f.linked_table_id);
-  switch (f.link_role) {
-    case LinkRole::kForeignKey:
-      return fmt::format("(SELECT ARRAY[b.airtable_id] FROM {} b WHERE b.id = {})::text",
-                         name(to->table_name), col);
-    case LinkRole::kForeignKeyInverse: {
-      const FieldPlan* owner = plan.FindField(f.inverse_field_id).second;
-      return fmt::format(
-          "(SELECT array_agg(a.airtable_id ORDER BY a.airtable_id) FROM {} a WHERE a.{} = t.id AND "
-          "a.deleted_at IS NULL)"
-          "::text",
-          name(to->table_name), QuoteIdentifier(owner->column_name));
-    }
-    case LinkRole::kJunction:
-      return fmt::format(
-          "(SELECT array_agg(b.airtable_id ORDER BY j.position NULLS LAST, b.airtable_id) "
-          "FROM {} j JOIN {} b ON b.id = j.to_id WHERE j.from_id = t.id)::text",
-          name(f.relation_table), name(to->table_name));
-    case LinkRole::kJunctionInverse:
-      return fmt::format(
-          "(SELECT array_agg(a.airtable_id ORDER BY j.inverse_position NULLS LAST, "
-          "a.airtable_id) FROM {} j JOIN {} a ON a.id = j.from_id WHERE j.to_id = t.id)::text",
-          name(f.relation_table), name(to->table_name));
-    default:
-      break;
-  }
-  if (f.column.storage == Storage::kUserJunction) {
-    return fmt::format(
-        "(SELECT array_agg(u.user_id ORDER BY u.position) FROM {} u WHERE u.record_id = t.id)"
-        "::text",
-        name(f.relation_table));
-  }
-  if (f.column.storage == Storage::kAttachments) {
-    params.push_back(f.field.id);
-    return fmt::format(
-        "(SELECT json_agg(json_strip_nulls(json_build_object('id', x.attachment_id, 'filename', "
-        "x.filename, 'size', x.size, 'type', x.content_type)) ORDER BY x.position) "
-        "FROM airpg.attachments x WHERE x.schema_name = $1 AND x.record_id = t.airtable_id "
-        "AND x.field_id = ${})::text",
-        params.size());
-  }
-  return col + "::text";
-}
-
-// The REST cell JSON for a field's text from FieldExpression.
-Result<std::optional<std::string>> Cell(const FieldPlan& f, std::optional<std::string_view> text) {
-  using Out = std::optional<std::string>;
-  bool link = IsLinkField(f);
-  if (link || f.column.storage == Storage::kUserJunction) {
-    if (!text) return Out();
-    AIRPG_ASSIGN_OR_RETURN(auto items, pg::ParseArray(*text));
-    std::vector<std::string> ids;
-    for (auto& i : items) ids.push_back(i.value_or(""));
-    if (link) return Out(mapping::LinkCellJson(ids));
-    std::vector<mapping::Collaborator> users;
-    for (auto& id : ids) users.push_back({id, std::nullopt, std::nullopt});
-    return Out(mapping::CollaboratorCellJson(f.field.type, users));
-  }
-  if (f.column.storage == Storage::kAttachments) {
-    return text ? Out(std::string(*text)) : Out();
-  }
-  if (f.column.storage == Storage::kUser) {
-    if (!text) return Out();
-    return Out(mapping::CollaboratorCellJson(f.field.type, {{std::string(*text), {}, {}}}));
-  }
-  mapping::PgValue value;
-  if (text) {
-    if (f.column.sql_type.ends_with("[]")) {
-      AIRPG_ASSIGN_OR_RETURN(auto items, pg::ParseArray(*text));
-      value = mapping::PgValue::Array(std::move(items));
-    } else {
-      value = mapping::PgValue::Scalar(std::string(*text));
-    }
-  }
-  return mapping::PgToCell(f.field, f.column, value);
-}
-
-}  // namespace
 
 Result<SkipMap> ReadRejectedCells(pg::Connection& conn, int64_t run_id, std::string_view table_id) {
   AIRPG_ASSIGN_OR_RETURN(
@@ -137,7 +49,7 @@ Result<PostgresChecksumReader> PostgresChecksumReader::Open(
   std::vector<const FieldPlan*> fields;
   for (const auto& f : table.fields) {
     if (IsLinkField(f) && !with_links) continue;
-    select += ", " + FieldExpression(schema, plan, f, params);
+    select += ", " + mapping::CellExpression(schema, plan, f, params);
     fields.push_back(&f);
   }
   std::string where;
@@ -175,7 +87,7 @@ Result<bool> PostgresChecksumReader::NextCells(std::string* record_id, RecordCel
       (*cells)[fields_[i]->field.id] = error->second;
       continue;
     }
-    Result<std::optional<std::string>> cell = Cell(*fields_[i], text);
+    Result<std::optional<std::string>> cell = mapping::CellFromText(*fields_[i], text);
     if (!cell.ok()) {
       *unrebuildable =
           fmt::format("field \"{}\": {}", fields_[i]->field.name, cell.status().message());

@@ -8,10 +8,6 @@ namespace airpg::migrate {
 
 using mapping::LinkRole;
 
-bool IsLinkField(const mapping::FieldPlan& f) {
-  return f.link_role != LinkRole::kNone && f.link_role != LinkRole::kUnlinkedIds;
-}
-
 Result<std::vector<std::pair<const mapping::FieldPlan*, std::string>>> CanonicalCells(
     const mapping::TablePlan& table, const CellLookup& cell,
     const std::set<std::string, std::less<>>& skip, bool with_links) {

@@ -16,11 +16,13 @@
 
 #include "airtable/record.h"
 #include "base/result.h"
+#include "mapping/row_cells.h"
 #include "mapping/schema_plan.h"
 
 namespace airpg::migrate {
 
-bool IsLinkField(const mapping::FieldPlan& f);
+// Links are skipped when a check leaves them out (mapping/row_cells.h).
+using mapping::IsLinkField;
 
 // `cell(field_id)`: the cell's REST JSON, nullopt when empty.
 using CellLookup = std::function<std::optional<std::string_view>(const mapping::FieldPlan&)>;

@@ -4,6 +4,9 @@
 
 #include <fmt/core.h>
 
+#include <string_view>
+#include <unordered_map>
+
 #include "base/log.h"
 #include "base/redact.h"
 #include "pg/conninfo.h"
@@ -28,6 +31,13 @@ std::string FirstLine(const char* message) {
 }
 
 }  // namespace
+
+struct Connection::Prepared {
+  std::unordered_map<std::string, std::string> names;  // SQL text → statement name
+  uint64_t next = 0;
+};
+
+Connection::Connection(pg_conn* conn) : conn_(conn), prepared_(std::make_unique<Prepared>()) {}
 
 Result<Connection> Connection::Open(const std::string& conninfo) {
   AIRPG_RETURN_IF_ERROR(ValidateConnInfo(conninfo));
@@ -63,12 +73,16 @@ Result<Connection> Connection::Open(const std::string& conninfo) {
   return result;
 }
 
-Connection::Connection(Connection&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
+Connection::Connection(Connection&& other) noexcept
+    : conn_(other.conn_), prepared_(std::move(other.prepared_)) {
+  other.conn_ = nullptr;
+}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
     if (conn_) PQfinish(conn_);
     conn_ = other.conn_;
+    prepared_ = std::move(other.prepared_);
     other.conn_ = nullptr;
   }
   return *this;
@@ -89,6 +103,43 @@ Result<Rows> Connection::Exec(std::string_view sql, const std::vector<Param>& pa
   Rows rows(res);
   AIRPG_RETURN_IF_ERROR(CheckResult(conn_, res));
   return rows;
+}
+
+Result<Rows> Connection::ExecPrepared(std::string_view sql, const std::vector<Param>& params) {
+  constexpr size_t kMaxPrepared = 256;
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  std::string statement(sql);
+  for (int attempt = 0;; ++attempt) {
+    auto it = prepared_->names.find(statement);
+    if (it == prepared_->names.end()) {
+      if (prepared_->names.size() >= kMaxPrepared) {
+        AIRPG_RETURN_IF_ERROR(RunScript("DEALLOCATE ALL"));
+        prepared_->names.clear();
+      }
+      std::string name = fmt::format("airpg_p{}", prepared_->next++);
+      PGresult* made = PQprepare(conn_, name.c_str(), statement.c_str(),
+                                 static_cast<int>(params.size()), /*paramTypes=*/nullptr);
+      Rows owner(made);
+      AIRPG_RETURN_IF_ERROR(CheckResult(conn_, made));
+      it = prepared_->names.emplace(statement, std::move(name)).first;
+    }
+    PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
+                                   values.data(), /*paramLengths=*/nullptr,
+                                   /*paramFormats=*/nullptr, /*resultFormat=*/0);
+    Rows rows(res);
+    Status status = CheckResult(conn_, res);
+    if (status.ok()) return rows;
+    // 0A000 on an existing statement: a DDL changed its result's row type.
+    // Its plan cannot be reused; prepare it afresh, once.
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    if (attempt > 0 || state == nullptr || std::string_view(state) != "0A000" || !IsHealthy()) {
+      return status;
+    }
+    AIRPG_RETURN_IF_ERROR(Run(fmt::format("DEALLOCATE {}", it->second)));
+    prepared_->names.erase(it);
+  }
 }
 
 Status Connection::Run(std::string_view sql, const std::vector<Param>& params) {

@@ -4,6 +4,7 @@
 // Single-thread: use one Connection per thread.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,17 @@ class Connection {
   // Runs one statement with parameters and returns its rows.
   Result<Rows> Exec(std::string_view sql, const std::vector<Param>& params = {});
 
+  // Runs one statement as a prepared statement of this session: the first
+  // call with a given SQL text prepares it (named airpg_p<n>), later calls
+  // only execute it, so Postgres parses and plans it once (then reuses a
+  // generic plan when that is as cheap). For statements run many times with
+  // different values, e.g. the API's reads. The cache holds at most 256
+  // statements; past that it starts over (DEALLOCATE ALL). A statement whose
+  // result type a DDL changed ("cached plan must not change result type") is
+  // prepared again and run once more. REQUIRES: no transaction is open on
+  // this connection (a failed statement would abort it before the retry).
+  Result<Rows> ExecPrepared(std::string_view sql, const std::vector<Param>& params = {});
+
   // Runs one statement with parameters, for its effect only.
   Status Run(std::string_view sql, const std::vector<Param>& params = {});
 
@@ -56,8 +68,10 @@ class Connection {
   Status LastError(std::string_view what) const;
 
  private:
-  explicit Connection(pg_conn* conn) : conn_(conn) {}
+  explicit Connection(pg_conn* conn);
+  struct Prepared;  // SQL text → statement name
   pg_conn* conn_ = nullptr;
+  std::unique_ptr<Prepared> prepared_;
 };
 
 }  // namespace airpg::pg

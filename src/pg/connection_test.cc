@@ -27,6 +27,28 @@ TEST_F(ConnectionTest, RoundTripsNullsAndUnicode) {
   EXPECT_EQ(rows->Get(0, 3), std::to_string(code_points));
 }
 
+TEST_F(ConnectionTest, ExecPreparedPreparesEachStatementOnceAndSurvivesATypeChange) {
+  ASSERT_TRUE(conn().Run("CREATE TABLE prepared_t (id int, v int)").ok());
+  ASSERT_TRUE(conn().Run("INSERT INTO prepared_t VALUES (1, 10), (2, 20)").ok());
+  const std::string sql = "SELECT v FROM prepared_t WHERE id = $1::int";
+  for (const char* id : {"1", "2", "1"}) {
+    auto rows = conn().ExecPrepared(sql, {id});
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(rows->Get(0, 0), id == std::string("2") ? "20" : "10");
+  }
+  auto prepared = conn().Exec("SELECT count(*) FROM pg_prepared_statements");
+  ASSERT_TRUE(prepared.ok());
+  EXPECT_EQ(prepared->Get(0, 0), "1");
+  // A DDL that changes the result's type: Postgres refuses the cached plan
+  // (0A000); the statement is prepared again and answers in the new type.
+  ASSERT_TRUE(conn().Run("ALTER TABLE prepared_t ALTER COLUMN v TYPE text").ok());
+  auto after = conn().ExecPrepared(sql, {"2"});
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->Get(0, 0), "20");
+  // An error of the statement itself is returned, not retried into success.
+  EXPECT_FALSE(conn().ExecPrepared(sql, {"not a number"}).ok());
+}
+
 TEST_F(ConnectionTest, RoundTripsNumericPrecision) {
   const std::string big = "12345678901234567890.123456789012345678";
   auto rows =

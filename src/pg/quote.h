@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/sql_array.h"
 #include "base/sql_identifier.h"
 
 namespace airpg::pg {
@@ -17,12 +18,9 @@ namespace airpg::pg {
 using ::airpg::QualifiedName;
 using ::airpg::QuoteIdentifier;
 
-// A one-dimensional array literal, every element quoted: {"a","b\"c",NULL}.
-// Bind it as a text parameter and cast it (`$1::text[]`).
-std::string ArrayLiteral(const std::vector<std::optional<std::string>>& elements);
-
-// Parses a one-dimensional array as Postgres prints it in text form.
-Result<std::vector<std::optional<std::string>>> ParseArray(std::string_view text);
+// Array text forms: the base helpers (base/sql_array.h), likewise.
+using ::airpg::ArrayLiteral;
+using ::airpg::ParseArray;
 
 // Appends one field of a COPY text-format row (no delimiter): backslash,
 // tab, newline and carriage return escaped; nullopt written as \N.

@@ -153,35 +153,6 @@ Status QueueFollowUp(pg::Transaction& tx, const std::string& base_id, const Outb
        Millis(delay)});
 }
 
-Result<std::string> EnsureKey(pg::Connection& conn, const std::string& table_id, int64_t row_id) {
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      conn.Exec("WITH made AS (INSERT INTO airpg.outbox_keys (table_id, row_id, airpg_key) "
-                "VALUES ($1, $2::bigint, gen_random_uuid()::text) ON CONFLICT DO NOTHING "
-                "RETURNING airpg_key) SELECT airpg_key FROM made UNION ALL SELECT airpg_key FROM "
-                "airpg.outbox_keys WHERE table_id = $1 AND row_id = $2::bigint",
-                {table_id, std::to_string(row_id)}));
-  if (rows.size() == 0) return InternalError("no airpg key after choosing one");
-  return std::string(rows.Get(0, 0));
-}
-
-Result<std::optional<RowKey>> FindKey(pg::Connection& conn, const std::string& table_id,
-                                      int64_t row_id) {
-  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
-                         conn.Exec("SELECT airpg_key, coalesce(record_id, '') FROM "
-                                   "airpg.outbox_keys WHERE table_id = $1 AND row_id = $2::bigint",
-                                   {table_id, std::to_string(row_id)}));
-  if (rows.size() == 0) return std::optional<RowKey>();
-  return std::optional<RowKey>(RowKey{std::string(rows.Get(0, 0)), std::string(rows.Get(0, 1))});
-}
-
-Status RecordKeyedId(pg::Transaction& tx, const std::string& table_id, int64_t row_id,
-                     const std::string& record_id) {
-  return tx.Run(
-      "UPDATE airpg.outbox_keys SET record_id = $3 WHERE table_id = $1 AND row_id = $2::bigint",
-      {table_id, std::to_string(row_id), record_id});
-}
-
 Result<OutboxDepth> ReadOutboxDepth(pg::Connection& conn, const std::string& table_id) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,

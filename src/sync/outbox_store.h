@@ -1,4 +1,4 @@
-// OutboxStore: the one owner of airpg.outbox and airpg.outbox_keys (format:
+// OutboxStore: the one owner of airpg.outbox (airpg.outbox_keys: pg/outbox_keys.h) (format:
 // docs/two-way-sync.md). Rows are claimed with a lease, a whole record at a
 // time, in a short transaction that commits before anything is sent to
 // Airtable; their outcome is recorded in another short transaction. Claims
@@ -15,6 +15,7 @@
 
 #include "base/result.h"
 #include "pg/connection.h"
+#include "pg/outbox_keys.h"
 #include "pg/transaction.h"
 
 namespace airpg::sync {
@@ -78,18 +79,11 @@ Result<std::vector<DeadChange>> ListDeadChanges(pg::Connection& conn, const std:
 Status QueueFollowUp(pg::Transaction& tx, const std::string& base_id, const OutboxChange& change,
                      const std::vector<std::string>& columns, std::chrono::milliseconds delay);
 
-// The airpg key of a row, chosen and committed before its create is first
-// sent; the same key every later time.
-Result<std::string> EnsureKey(pg::Connection& conn, const std::string& table_id, int64_t row_id);
-// The key and Airtable id recorded for a row (nullopt: none chosen yet).
-struct RowKey {
-  std::string key;
-  std::string record_id;  // "" until a create's answer was recorded
-};
-Result<std::optional<RowKey>> FindKey(pg::Connection& conn, const std::string& table_id,
-                                      int64_t row_id);
-Status RecordKeyedId(pg::Transaction& tx, const std::string& table_id, int64_t row_id,
-                     const std::string& record_id);
+// The rows' airpg keys: pg/outbox_keys.h owns airpg.outbox_keys.
+using pg::EnsureKey;
+using pg::FindKey;
+using pg::RecordKeyedId;
+using pg::RowKey;
 
 // Outbox figures of one table for `airpg status`.
 struct OutboxDepth {

@@ -23,15 +23,21 @@ using namespace std::chrono_literals;
 
 constexpr char kBase[] = "appConform0000001";
 
-class ServeCliTest : public EmulatedBaseTest {};
+class ServeCliTest : public EmulatedBaseTest {
+ protected:
+  // airpg runs against this test's database and emulator.
+  void UseTestBase(AirpgProcess& airpg) {
+    airpg.SetEnv("DATABASE_URL", url());
+    airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
+    airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
+    airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  }
+};
 
 TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
   AirpgProcess airpg;
-  airpg.SetEnv("DATABASE_URL", url());
-  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  UseTestBase(airpg);
   ProcessOutput migrate = airpg.Run({"migrate", "--base", kBase});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   // The artists are read from Postgres; the other table follows
@@ -217,6 +223,86 @@ TEST_F(ServeCliTest, AViewFollowsAirtableThroughServesOwnSync) {
   EXPECT_EQ(out->exit_code, 0) << out->err;
 }
 
+// Issue 17: many serve processes for one base. The first holds the base's
+// sync lease; a second serves the API while it stands by. When the holder is
+// SIGKILLed, the second takes the lease and syncs: a change made in Airtable
+// then reaches Postgres, and its API.
+TEST_F(ServeCliTest, SecondServeAnswersAndTakesOverTheSyncWhenTheHolderDies) {
+  StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
+  AirpgProcess airpg;
+  UseTestBase(airpg);
+  ASSERT_EQ(airpg.Run({"migrate", "--base", kBase}).exit_code, 0);
+  ASSERT_EQ(airpg.Run({"route", "set", "tblArtists0000001", "postgres", "--base", kBase}).exit_code,
+            0);
+  ProcessOutput created = airpg.Run({"token", "create", "app", "--bases", kBase});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + Lines(created.out).at(0)}};
+
+  const std::string prefix = "airpg serve: listening on 127.0.0.1:";
+  auto start = [&](const std::string& label, std::string* url) {
+    auto serve = airpg.Start(
+        {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, label);
+    if (serve == nullptr) return serve;
+    EXPECT_TRUE(WaitFor([&] { return serve->Stderr().find(prefix) != std::string::npos; }, 60s))
+        << serve->Stderr();
+    std::string err = serve->Stderr();
+    size_t at = err.find(prefix);
+    if (at != std::string::npos) {
+      *url = "http://127.0.0.1:" + std::to_string(std::atoi(err.c_str() + at + prefix.size()));
+    }
+    return serve;
+  };
+  // The holder of the lease names its process in application_name and holds
+  // the advisory lock (a process waiting for it has the name too).
+  auto holds_lease = [&](pid_t pid) {
+    return Scalar(
+               "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE "
+               "l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'airpg sync " +
+               std::to_string(pid) + "@%'") == "1";
+  };
+  std::string first_url, second_url;
+  auto first = start("serve-first", &first_url);
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return holds_lease(first->pid()); }, 30s));
+  auto second = start("serve-second", &second_url);
+  ASSERT_NE(second, nullptr);
+  ASSERT_FALSE(second_url.empty()) << second->Stderr();
+
+  // Both answer from Postgres; the second is still running, standing by.
+  http::Client client;
+  for (const std::string& url : {first_url, second_url}) {
+    auto page = client.Send("GET", url + "/v0/" + kBase + "/tblArtists0000001", auth, "");
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->status, 200) << url << ": " << page->body;
+  }
+  EXPECT_FALSE(holds_lease(second->pid()));
+  EXPECT_FALSE(second->Wait(0s).has_value()) << "the second serve exited: " << second->Stderr();
+
+  first->Signal(SIGKILL);
+  ASSERT_TRUE(first->Wait(30s).has_value());
+  ASSERT_TRUE(WaitFor([&] { return holds_lease(second->pid()); }, 60s)) << second->Stderr();
+  auto changed = client.Send(
+      "PATCH", emulator_->url() + "/v0/" + kBase + "/tblArtists0000001/recBruno000000001",
+      {{"Authorization", "Bearer patServeTest"}, {"Content-Type", "application/json"}},
+      R"({"fields":{"Name":"Bruno after takeover"}})");
+  ASSERT_TRUE(changed.ok());
+  ASSERT_EQ(changed->status, 200) << changed->body;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto got = client.Send(
+            "GET", second_url + "/v0/" + kBase + "/tblArtists0000001/recBruno000000001", auth, "");
+        return got.ok() && got->body.find("Bruno after takeover") != std::string::npos;
+      },
+      60s))
+      << second->Stderr();
+
+  second->Signal(SIGTERM);
+  auto out = second->Wait(60s);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->exit_code, 0) << out->err;
+}
+
 // A table with computed fields Postgres does not compute (Items.Unit: a
 // division the compiler leaves to Airtable) goes to postgres only with
 // --force, and the refusal names the fields; other routes need no --force.
@@ -233,10 +319,7 @@ TEST_F(ServeCliTest, RouteToPostgresNamesTheFieldsNotComputedUnlessForced) {
          {"result", {{"type", "number"}, {"options", {{"precision", 0}}}}}}}});
   StartEmulator(data.dump());
   AirpgProcess airpg;
-  airpg.SetEnv("DATABASE_URL", url());
-  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  UseTestBase(airpg);
   ProcessOutput migrate = airpg.Run({"migrate", "--base", "appChain000000001"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   ProcessOutput refused =

@@ -100,6 +100,58 @@ TEST_F(ServeReadsTest, ListsLikeTheEmulator) {
   ExpectSame("GET", List("cellFormat=string&timeZone=utc&userLocale=en-us"));
 }
 
+// recordMetadata[]=commentCount: present on every record, as Airtable's
+// (comment counts are not mirrored; the conformance base has no comments,
+// so the emulator's counts are 0 too — docs/serve.md).
+TEST_F(ServeReadsTest, RecordMetadataCommentCount) {
+  ExpectSame("GET", List("recordMetadata%5B%5D=commentCount"));
+  ExpectSame("POST", std::string("/v0/") + kBase + "/" + kArtists + "/listRecords",
+             R"({"recordMetadata":["commentCount"],"pageSize":2})");
+  auto [emulated, served] = Both("GET", List("recordMetadata%5B%5D=commentCount"));
+  ASSERT_FALSE(served["records"].empty());
+  EXPECT_EQ(served["records"][0]["commentCount"], 0);
+}
+
+// A sorted list makes serve build an index on the sorted column
+// (api/sort_indexes.h), and the page's statement reads it in order.
+TEST_F(ServeReadsTest, SortedListsGetAnIndexThePageStatementUses) {
+  std::string sql;
+  std::vector<pg::Param> params;
+  api::ApiServiceOptions options;
+  options.base_ids = {kBase};
+  options.conninfo = url();
+  options.require_tokens = false;
+  options.default_mode = api::RouteMode::kPostgres;
+  options.on_query = [&](std::string_view s, const std::vector<pg::Param>& p) {
+    sql = s;
+    params = p;
+  };
+  api::ApiService api(options);
+  http::Request request;
+  request.method = "GET";
+  request.target = List("sort%5B0%5D%5Bfield%5D=Price&sort%5B0%5D%5Bdirection%5D=desc");
+  request.headers["authorization"] = "Bearer patTest";
+  ASSERT_EQ(api.Handle(request).status, 200);
+  api.DrainSortIndexes();
+  std::string index = Scalar(
+      "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%airpg_sort%' AND indexdef LIKE "
+      "'%(price NULLS FIRST, id)%'");
+  ASSERT_FALSE(index.empty());
+  EXPECT_EQ(Scalar("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                   "WHERE c.relname = '" +
+                   index + "'"),
+            "t");
+  // The conformance table is tiny: with scans of the whole table ruled out,
+  // the plan shows which index serves the order.
+  ASSERT_TRUE(conn().Run("SET enable_seqscan = off").ok());
+  ASSERT_TRUE(conn().Run("SET enable_bitmapscan = off").ok());
+  auto plan = conn().Exec("EXPLAIN " + sql, params);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::string text;
+  for (int r = 0; r < plan->size(); ++r) text += std::string(plan->Get(r, 0)) + "\n";
+  EXPECT_NE(text.find("Index Scan Backward using " + index), std::string::npos) << text;
+}
+
 TEST_F(ServeReadsTest, FiltersCompiledAndEvaluatedInProcess) {
   ExpectSame("GET", List("filterByFormula=" + http::PercentEncode("{Price} < 100")));
   ExpectSame("POST", std::string("/v0/") + kBase + "/" + kArtists + "/listRecords",

@@ -1,28 +1,23 @@
-#include "api/row_cells.h"
+#include "mapping/row_cells.h"
 
 #include <fmt/core.h>
 
+#include "base/sql_array.h"
 #include "base/sql_identifier.h"
 #include "mapping/cell_value.h"
 #include "mapping/relation_cells.h"
-#include "pg/quote.h"
 
-namespace airpg::api {
+namespace airpg::mapping {
 
-using mapping::FieldPlan;
-using mapping::LinkRole;
-using mapping::Storage;
-
-bool IsLink(const FieldPlan& f) {
+bool IsLinkField(const FieldPlan& f) {
   return f.link_role != LinkRole::kNone && f.link_role != LinkRole::kUnlinkedIds;
 }
 
-std::string CellExpression(std::string_view schema, const mapping::SchemaPlan& plan,
-                           const FieldPlan& f, std::vector<pg::Param>& params) {
+std::string CellExpression(std::string_view schema, const SchemaPlan& plan, const FieldPlan& f,
+                           std::vector<std::optional<std::string>>& params) {
   auto name = [&](std::string_view t) { return QualifiedName(schema, t); };
   std::string col = "t." + QuoteIdentifier(f.column_name);
-  const mapping::TablePlan* to =
-      f.linked_table_id.empty() ? nullptr : plan.FindTable(f.linked_table_id);
+  const TablePlan* to = f.linked_table_id.empty() ? nullptr : plan.FindTable(f.linked_table_id);
   switch (f.link_role) {
     case LinkRole::kForeignKey:
       return fmt::format("(SELECT ARRAY[b.airtable_id] FROM {} b WHERE b.id = {})::text",
@@ -69,34 +64,34 @@ std::string CellExpression(std::string_view schema, const mapping::SchemaPlan& p
 Result<std::optional<std::string>> CellFromText(const FieldPlan& f,
                                                 std::optional<std::string_view> text) {
   using Out = std::optional<std::string>;
-  bool link = IsLink(f);
+  bool link = IsLinkField(f);
   if (link || f.column.storage == Storage::kUserJunction) {
     if (!text) return Out();
-    AIRPG_ASSIGN_OR_RETURN(auto items, pg::ParseArray(*text));
+    AIRPG_ASSIGN_OR_RETURN(auto items, ParseArray(*text));
     std::vector<std::string> ids;
     for (auto& i : items) ids.push_back(i.value_or(""));
-    if (link) return Out(mapping::LinkCellJson(ids));
-    std::vector<mapping::Collaborator> users;
+    if (link) return Out(LinkCellJson(ids));
+    std::vector<Collaborator> users;
     for (auto& id : ids) users.push_back({id, std::nullopt, std::nullopt});
-    return Out(mapping::CollaboratorCellJson(f.field.type, users));
+    return Out(CollaboratorCellJson(f.field.type, users));
   }
   if (f.column.storage == Storage::kAttachments) {
     return text ? Out(std::string(*text)) : Out();
   }
   if (f.column.storage == Storage::kUser) {
     if (!text) return Out();
-    return Out(mapping::CollaboratorCellJson(f.field.type, {{std::string(*text), {}, {}}}));
+    return Out(CollaboratorCellJson(f.field.type, {{std::string(*text), {}, {}}}));
   }
-  mapping::PgValue value;
+  PgValue value;
   if (text) {
     if (f.column.sql_type.ends_with("[]")) {
-      AIRPG_ASSIGN_OR_RETURN(auto items, pg::ParseArray(*text));
-      value = mapping::PgValue::Array(std::move(items));
+      AIRPG_ASSIGN_OR_RETURN(auto items, ParseArray(*text));
+      value = PgValue::Array(std::move(items));
     } else {
-      value = mapping::PgValue::Scalar(std::string(*text));
+      value = PgValue::Scalar(std::string(*text));
     }
   }
-  return mapping::PgToCell(f.field, f.column, value);
+  return PgToCell(f.field, f.column, value);
 }
 
-}  // namespace airpg::api
+}  // namespace airpg::mapping
