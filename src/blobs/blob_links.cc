@@ -55,9 +55,9 @@ std::string BlobLinks::Sign(const std::string& sha256, int64_t expires) const {
   return Hex(mac, length);
 }
 
-std::string BlobLinks::Url(const std::string& sha256) const {
+std::string BlobLinks::Path(const std::string& sha256) const {
   int64_t expires = NowSeconds() + ttl_.count();
-  return base_url_ + std::string(kPathPrefix) + sha256 + "?expires=" + std::to_string(expires) +
+  return std::string(kPathPrefix) + sha256 + "?expires=" + std::to_string(expires) +
          "&sig=" + Sign(sha256, expires);
 }
 

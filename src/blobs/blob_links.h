@@ -23,11 +23,15 @@ namespace airpg::blobs {
 class BlobLinks {
  public:
   // `base_url` is where the route is reachable ("http://127.0.0.1:8089"), no
-  // trailing slash. A fresh random key is drawn. `clock` must outlive this.
+  // trailing slash ("" when only Path is used). A fresh random key is drawn.
+  // `clock` must outlive this.
   BlobLinks(std::string base_url, Clock& clock, std::chrono::seconds ttl = std::chrono::hours(2));
 
   // The URL of blob `sha256`, valid for the ttl from now.
-  std::string Url(const std::string& sha256) const;
+  std::string Url(const std::string& sha256) const { return base_url_ + Path(sha256); }
+  // The same without the base URL (the caller knows it only later, e.g. a
+  // server on a port chosen at start): /blobs/<sha256>?expires=…&sig=….
+  std::string Path(const std::string& sha256) const;
 
   // Answers GET /blobs/<sha256>?expires=…&sig=…: 200 with the bytes, 403 for a
   // bad signature, 410 once expired, 404 for an unknown blob. `read` reads

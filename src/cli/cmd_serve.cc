@@ -75,6 +75,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
       std::string url = options.public_url;
       while (!url.empty() && url.back() == '/') url.pop_back();
       so.notification_url = url + std::string(daemon::kWebhookPath);
+      so.public_url = url;
     }
     so.max_attachment_bytes = config.attachments_max_mb << 20;
     so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
@@ -86,6 +87,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
     so.authority = AuthorityConfigOf(config.sync);
     so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
     so.outbox.max_delete_share = config.sync.max_delete_share;
+    so.outbox_attachments.upload_max_bytes = config.sync.attachment_upload_max_bytes;
     return so;
   };
 

@@ -8,12 +8,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <thread>
 
 #include "airtable/transport.h"
 #include "base/clock.h"
 #include "blobs/attachment_fetcher.h"
 #include "blobs/blob_links.h"
 #include "blobs/blob_store.h"
+#include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "http/server.h"
 #include "sync/authority.h"
@@ -21,6 +24,7 @@
 #include "sync/outbox_attachments.h"
 #include "sync/payload_cycle.h"
 #include "sync/record_applier.h"
+#include "wait_for.h"
 
 namespace airpg {
 namespace {
@@ -285,6 +289,51 @@ TEST_F(OutboxAttachmentsTest, ALostUploadAnswerIsNotSentTwice) {
   ASSERT_EQ(cell.size(), 2u) << cell;
   EXPECT_EQ(Rows(kTexas),
             "attNwTxLicense01:nw-tx-license.pdf," + cell[1]["id"].get<std::string>() + ":once.bin");
+}
+
+// `airpg sync` wired: both paths through the service, the large file
+// fetched by Airtable from the /blobs/ route of the sync's own endpoints,
+// and the echo leaving one row per attachment.
+TEST_F(OutboxAttachmentsTest, TheSyncServiceUploadsAndServesTheLargeFile) {
+  daemon::SyncServiceOptions options;
+  options.base_id = kDelta;
+  options.conninfo = url();
+  options.loopback_pings = true;
+  options.syncer.sweep_interval = std::chrono::hours(1);
+  options.syncer.payload_interval = std::chrono::milliseconds(200);
+  options.authority.tables["Documents"].authority = sync::Authority::kBoth;
+  options.outbox_idle = std::chrono::milliseconds(20);
+  options.outbox_attachments.upload_max_bytes = 100;
+  std::atomic<int> steps{0};
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  std::stop_source stop;
+  Status result;
+  std::thread service(
+      [&] { result = daemon::RunSyncService(*writer_, options, stop.get_token()); });
+  ASSERT_TRUE(testing::WaitFor([&] { return steps > 0; }, std::chrono::seconds(20)));
+  const std::string large = Binary(700);
+  ASSERT_TRUE(Add(kTexas, "large.bin", large).ok());
+  ASSERT_TRUE(Add(kTexas, "small.bin", "small").ok());
+  EXPECT_TRUE(testing::WaitFor([&] { return Cell(kTexas).size() == 3; }, std::chrono::seconds(20)))
+      << Cell(kTexas);
+  // Both recorded, and the echo applied (one row each, none pending).
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return Scalar(
+                   "SELECT count(*) FILTER (WHERE attachment_id IS NOT NULL) || '/' || "
+                   "count(*) FROM airpg.attachments WHERE record_id = '" +
+                   std::string(kTexas) + "'") == "3/3";
+      },
+      std::chrono::seconds(20)));
+  stop.request_stop();
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 3u) << cell;
+  std::map<std::string, std::string> bytes;
+  for (const json& a : cell) bytes[a["filename"]] = Download(a);
+  EXPECT_EQ(bytes["large.bin"], large);
+  EXPECT_EQ(bytes["small.bin"], "small");
 }
 
 TEST_F(OutboxAttachmentsTest, AirtableAuthorityRefusesAddingAndRemoving) {
