@@ -176,11 +176,12 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     pinged = true;
     wake.notify_one();
   });
-  Endpoints endpoints(receiver, metrics, [&pings] { return pings.Check(); });
-  // Attachments over the upload limit are fetched by Airtable from here.
+  // Attachments over the upload limit are fetched by Airtable from the
+  // endpoints (declared first: they outlive the server that serves them).
   AIRPG_ASSIGN_OR_RETURN(auto blob_store,
                          blobs::BlobStore::Open({.directory = options.attachments_dir}));
   blobs::BlobLinks blob_links("", clock);
+  Endpoints endpoints(receiver, metrics, [&pings] { return pings.Check(); });
   EndpointsOptions endpoints_options = options.endpoints;
   if (postgres_writes) {
     endpoints_options.blobs = [&blob_links, &blob_store,
