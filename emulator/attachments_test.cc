@@ -2,8 +2,10 @@
 // emulated time, and "as a person in the UI" changes carry source client.
 #include <gtest/gtest.h>
 
+#include "airtable/webhook_mac.h"
 #include "emulator/test_env.h"
 #include "http/client.h"
+#include "http/server.h"
 
 namespace airpg::emulator {
 namespace {
@@ -92,6 +94,75 @@ TEST(EmulatorAttachmentsTest, UploadAttachmentStoresBytes) {
                      {{"file", "aGk="}, {"filename", "x"}})
                 .status,
             403);
+}
+
+// An upload shows in webhook payloads like any other change of the cell,
+// and a file over 5 MB is refused (API.md §3).
+TEST(EmulatorAttachmentsTest, UploadIsAChangeInWebhookPayloadsAndHasA5MbLimit) {
+  TestEmulator emu;
+  const std::string hooks = "/v0/bases/appTestBase000001/webhooks";
+  std::string hook =
+      emu.Post(hooks,
+               {{"specification", {{"options", {{"filters", {{"dataTypes", {"tableData"}}}}}}}}})
+          .body["id"];
+  Reply uploaded =
+      emu.Post("/v0/appTestBase000001/recBob00000000001/fldFiles000000001/uploadAttachment",
+               {{"contentType", "text/plain"}, {"file", "aGk="}, {"filename", "hi.txt"}});
+  ASSERT_EQ(uploaded.status, 200) << uploaded.body;
+  std::string att = uploaded.body["fields"]["fldFiles000000001"].back()["id"];
+  json payloads = emu.Get(hooks + "/" + hook + "/payloads").body["payloads"];
+  ASSERT_EQ(payloads.size(), 1u) << payloads;
+  const json& cell =
+      payloads[0]["changedTablesById"]["tblClients0000001"]["changedRecordsById"]
+              ["recBob00000000001"]["current"]["cellValuesByFieldId"]["fldFiles000000001"];
+  ASSERT_TRUE(cell.is_array()) << payloads;
+  EXPECT_EQ(cell.back()["id"], att);
+  EXPECT_EQ(cell.back()["filename"], "hi.txt");
+
+  std::string big(5 * 1024 * 1024 + 1, 'x');
+  Reply refused = emu.Post("/v0/appTestBase000001/recBob00000000001/Files/uploadAttachment",
+                           {{"contentType", "text/plain"},
+                            {"file", airtable::Base64Encode(big)},
+                            {"filename", "big.txt"}});
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  std::string five_mb(5 * 1024 * 1024, 'y');
+  Reply accepted = emu.Post("/v0/appTestBase000001/recBob00000000001/Files/uploadAttachment",
+                            {{"contentType", "text/plain"},
+                             {"file", airtable::Base64Encode(five_mb)},
+                             {"filename", "five.txt"}});
+  EXPECT_EQ(accepted.status, 200);
+}
+
+// A URL written into an attachment cell is copied, as Airtable copies it:
+// the attachment then serves those bytes (loopback URLs; others would need
+// the network and serve placeholder bytes).
+TEST(EmulatorAttachmentsTest, UrlAttachmentsAreCopiedFromLoopback) {
+  http::Server files;
+  http::Server::Options options;
+  ASSERT_TRUE(files
+                  .Start(options,
+                         [](const http::Request& request) {
+                           http::Response r;
+                           r.status = request.target == "/report.csv" ? 200 : 404;
+                           r.content_type = "text/csv";
+                           r.body = "a,b\n1,2\n";
+                           return r;
+                         })
+                  .ok());
+  TestEmulator emu;
+  std::string url = "http://127.0.0.1:" + std::to_string(files.port()) + "/report.csv";
+  Reply written = emu.Patch(std::string(kClients) + "/recBob00000000001",
+                            {{"fields", {{"Files", {{{"url", url}, {"filename", "r.csv"}}}}}}});
+  ASSERT_EQ(written.status, 200) << written.body;
+  const json& att = written.body["fields"]["Files"][0];
+  EXPECT_EQ(att["size"], 8);
+  EXPECT_EQ(att["type"], "text/csv");
+  EXPECT_FALSE(att.contains("content"));
+  http::Client client;
+  auto bytes = client.Send("GET", att["url"].get<std::string>());
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(bytes->body, "a,b\n1,2\n");
+  files.Stop();
 }
 
 TEST(EmulatorUiChangesTest, SchemaChangesAsAPerson) {

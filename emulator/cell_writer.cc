@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "airtable/webhook_mac.h"
 #include "emulator/attachment_signer.h"
 #include "emulator/clock.h"
 #include "emulator/wire.h"
@@ -192,6 +193,13 @@ ApiResult<Json> Attachments(const CellWriteContext& ctx, const Field& field, con
                 {"filename", filename},
                 {"size", AttachmentPlaceholder(attachment_id, filename).size()},
                 {"type", GuessMimeType(filename)}};
+    if (auto fetched = ctx.fetch_url ? ctx.fetch_url(url) : std::nullopt) {
+      att["size"] = fetched->first.size();
+      if (!fetched->second.empty() && fetched->second != "application/octet-stream") {
+        att["type"] = fetched->second;
+      }
+      att["content"] = airtable::Base64Encode(fetched->first);  // served at the signed URL
+    }
     out.push_back(att);
   }
   return out.empty() ? Json() : out;

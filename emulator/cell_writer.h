@@ -6,7 +6,9 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "emulator/ids.h"
 #include "emulator/model.h"
@@ -24,6 +26,12 @@ struct CellWriteContext {
   // Builds the URL served for a new attachment; absent: keep the sent URL.
   std::function<std::string(const std::string& attachment_id, const std::string& filename)>
       attachment_url;
+  // Copies the file at a URL written into an attachment cell, as Airtable
+  // does (API.md §2.9): its bytes and content type, or nullopt when it is
+  // not fetched (EmulatorOptions::fetch_attachment_urls) or cannot be. Absent
+  // or nullopt: the attachment serves placeholder bytes.
+  std::function<std::optional<std::pair<std::string, std::string>>(const std::string& url)>
+      fetch_url;
 };
 
 // REQUIRES: `field` belongs to ctx.table. May add select choices to `field`

@@ -46,6 +46,11 @@ struct EmulatorOptions {
   // Start with the clock frozen at this time (epoch millis).
   std::optional<int64_t> frozen_clock_millis;
   uint64_t seed = 20240101;
+  // Which URLs written into attachment cells are fetched, so the attachment
+  // serves their bytes as Airtable's copy would: "loopback" (127.0.0.1,
+  // localhost, [::1]: tests and airpg's signed blob URLs, no network),
+  // "all" or "none". Others serve placeholder bytes.
+  std::string fetch_attachment_urls = "loopback";
 };
 
 class Emulator {

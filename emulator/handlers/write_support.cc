@@ -1,8 +1,11 @@
 // Helpers shared by the record write handlers; see handlers.h.
+#include <algorithm>
+
 #include "emulator/handlers/handlers.h"
 #include "emulator/recompute.h"
 #include "emulator/record_renderer.h"
 #include "emulator/wire.h"
+#include "http/client.h"
 
 namespace airpg::emulator {
 
@@ -20,6 +23,28 @@ RenderOptions BaseRenderOptions(const Call& call) {
 CellWriteContext MakeWriteContext(Call& call, Base& base, Table& table) {
   CellWriteContext ctx{base, table, call.service.ids, call.Flag("typecast")};
   ctx.can_create_choices = base.permission_level == "create" || call.changes.source == "client";
+  const std::string& fetch = call.service.options.fetch_attachment_urls;
+  const std::string& own_url = call.service.url;
+  ctx.fetch_url =
+      [fetch,
+       own_url](const std::string& url) -> std::optional<std::pair<std::string, std::string>> {
+    // The emulator's own URLs are not fetched: the request holds the state
+    // their answer needs.
+    if (fetch == "none" || (!own_url.empty() && url.rfind(own_url, 0) == 0)) return std::nullopt;
+    if (fetch != "all") {
+      std::string_view rest(url);
+      rest.remove_prefix(std::min(rest.size(), rest.find("://") + 3));
+      bool loopback = rest.rfind("127.0.0.1", 0) == 0 || rest.rfind("localhost", 0) == 0 ||
+                      rest.rfind("[::1]", 0) == 0;
+      if (!loopback) return std::nullopt;
+    }
+    // Airtable copies the file; one that cannot be fetched gets placeholder bytes
+    // (upstream it "vanishes or gets a dead URL", API.md §2.9).
+    http::Client client;
+    Result<http::Response> got = client.Send("GET", url);
+    if (!got.ok() || got->status != 200) return std::nullopt;
+    return std::make_pair(std::move(got->body), got->content_type);
+  };
   return ctx;
 }
 

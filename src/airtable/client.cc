@@ -46,8 +46,16 @@ ClientStats Client::stats() const {
 Result<std::string> Client::Call(std::string_view base_id, Priority priority, Retry retry,
                                  std::string method, const std::string& path_and_query,
                                  std::string body, ApiError* api_error) {
+  return CallHost(options_.endpoint_url, base_id, priority, retry, std::move(method),
+                  path_and_query, std::move(body), api_error);
+}
+
+Result<std::string> Client::CallHost(const std::string& host_url, std::string_view base_id,
+                                     Priority priority, Retry retry, std::string method,
+                                     const std::string& path_and_query, std::string body,
+                                     ApiError* api_error) {
   HttpCall call{std::move(method),
-                options_.endpoint_url + path_and_query,
+                host_url + path_and_query,
                 {{"Authorization", "Bearer " + options_.token},
                  {"User-Agent", user_agent_},
                  {"Accept", "application/json"}},
@@ -112,9 +120,8 @@ Result<std::string> Client::Call(std::string_view base_id, Priority priority, Re
       return failure.WithContext(fmt::format("gave up after {} retries", backoff.attempts()));
     // Said at the first retry, not after the whole backoff has run out in silence.
     if (backoff.attempts() == 1) {
-      log::Warn("Airtable at {} did not answer {} {} ({}): retrying up to {} times",
-                options_.endpoint_url, call.method, path_and_query, failure.message(),
-                options_.backoff.max_attempts);
+      log::Warn("Airtable at {} did not answer {} {} ({}): retrying up to {} times", host_url,
+                call.method, path_and_query, failure.message(), options_.backoff.max_attempts);
     }
     if (!pacer_.clock().SleepFor(std::max(*delay, at_least), options_.stop)) {
       return CancelledError("stopped while waiting to retry");

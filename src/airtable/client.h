@@ -33,6 +33,10 @@ namespace airpg::airtable {
 
 struct ClientOptions {
   std::string endpoint_url = "https://api.airtable.com";
+  // Where uploadAttachment goes (Airtable: https://content.airtable.com).
+  // "": content.airtable.com when endpoint_url is Airtable's, else
+  // endpoint_url itself (the emulator and airpg serve both paths on one port).
+  std::string content_url;
   std::string token;  // a secret: never logged
   BackoffPolicy backoff;
   // How long a 429 holds the base back (Airtable: 30 s).
@@ -162,6 +166,18 @@ class Client {
   BatchOutcome DeleteBatch(std::string_view base_id, std::string_view table,
                            const std::vector<std::string>& record_ids);
 
+  // Appends one file to an attachment cell (POST {content_url}/v0/{base}/
+  // {record}/{field}/uploadAttachment, upload_api.cc): at most 5 MB, sent as
+  // base64. Answers the record with its fields keyed by field id. Not
+  // idempotent: sent again only when Airtable did nothing (429, 503);
+  // `api_error` receives Airtable's error answer.
+  Result<Record> UploadAttachment(std::string_view base_id, std::string_view record_id,
+                                  std::string_view field_id, std::string_view content_type,
+                                  std::string_view filename, std::string_view bytes,
+                                  ApiError* api_error = nullptr);
+  // The host uploads go to (ClientOptions::content_url resolved).
+  std::string ContentUrl() const;
+
   // Creates a field (Meta API, POST …/tables/{table}/fields); returns its id.
   Result<std::string> CreateField(std::string_view base_id, std::string_view table_id,
                                   std::string_view field_json);
@@ -194,6 +210,12 @@ class Client {
                            std::string body = "", ApiError* api_error = nullptr);
 
  private:
+  // Call against another host of Airtable's (content.airtable.com).
+  Result<std::string> CallHost(const std::string& host_url, std::string_view base_id,
+                               Priority priority, Retry retry, std::string method,
+                               const std::string& path_and_query, std::string body,
+                               ApiError* api_error);
+
   // A read: Call, then parse; a body that does not parse (cut short on the
   // way) is asked for again, twice at most.
   template <typename T, typename Parse>

@@ -9,6 +9,26 @@ pg::Param Optional(const std::optional<int64_t>& value) {
   return value ? pg::Param(std::to_string(*value)) : pg::Param();
 }
 
+Status InsertRows(pg::Connection& conn, const std::string& schema, const std::string& table_id,
+                  const std::vector<AttachmentCell>& rows) {
+  if (rows.empty()) return Status::Ok();
+  // One array per column, so a cell of any size is one statement.
+  std::vector<std::vector<pg::Param>> columns(AttachmentColumns().size() - 2);
+  for (const AttachmentCell& cell : rows) {
+    std::vector<pg::Param> row = AttachmentRow(schema, table_id, cell);
+    for (size_t c = 2; c < row.size(); ++c) columns[c - 2].push_back(std::move(row[c]));
+  }
+  std::vector<pg::Param> params = {schema, table_id};
+  for (const auto& column : columns) params.push_back(pg::ArrayLiteral(column));
+  return conn.Run(
+      "INSERT INTO airpg.attachments (schema_name, table_id, record_id, field_id, position, "
+      "attachment_id, filename, content_type, size, sha256, width, height) "
+      "SELECT $1, $2, r, f, p::int, i, n, ty, s::bigint, h, w::int, he::int FROM "
+      "unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
+      "$9::text[], $10::text[], $11::text[], $12::text[]) AS x(r, f, p, i, n, ty, s, h, w, he)",
+      params);
+}
+
 }  // namespace
 
 const std::vector<std::string>& AttachmentColumns() {
@@ -45,26 +65,32 @@ Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
     clear_records.push_back(record);
     clear_fields.push_back(field);
   }
+  std::vector<pg::Param> cell_params = {schema, table_id, pg::ArrayLiteral(clear_records),
+                                        pg::ArrayLiteral(clear_fields)};
+  // Attachments added in Postgres and not yet in Airtable (no att… id) stay:
+  // out of the way first, then after the cell's Airtable attachments.
   AIRPG_RETURN_IF_ERROR(conn.Run(
       "DELETE FROM airpg.attachments a USING unnest($3::text[], $4::text[]) AS c(r, f) "
-      "WHERE a.schema_name = $1 AND a.table_id = $2 AND a.record_id = c.r AND a.field_id = c.f",
-      {schema, table_id, pg::ArrayLiteral(clear_records), pg::ArrayLiteral(clear_fields)}));
-  if (rows.empty()) return Status::Ok();
-  // One array per column, so a cell of any size is one statement.
-  std::vector<std::vector<pg::Param>> columns(AttachmentColumns().size() - 2);
-  for (const AttachmentCell& cell : rows) {
-    std::vector<pg::Param> row = AttachmentRow(schema, table_id, cell);
-    for (size_t c = 2; c < row.size(); ++c) columns[c - 2].push_back(std::move(row[c]));
-  }
-  std::vector<pg::Param> params = {schema, table_id};
-  for (const auto& column : columns) params.push_back(pg::ArrayLiteral(column));
+      "WHERE a.schema_name = $1 AND a.table_id = $2 AND a.record_id = c.r AND a.field_id = c.f "
+      "AND a.attachment_id IS NOT NULL",
+      cell_params));
+  AIRPG_RETURN_IF_ERROR(conn.Run(
+      "UPDATE airpg.attachments a SET position = -1 - a.position "
+      "FROM unnest($3::text[], $4::text[]) AS c(r, f) "
+      "WHERE a.schema_name = $1 AND a.table_id = $2 AND a.record_id = c.r AND a.field_id = c.f "
+      "AND a.attachment_id IS NULL AND a.position >= 0",
+      cell_params));
+  AIRPG_RETURN_IF_ERROR(InsertRows(conn, schema, table_id, rows));
   return conn.Run(
-      "INSERT INTO airpg.attachments (schema_name, table_id, record_id, field_id, position, "
-      "attachment_id, filename, content_type, size, sha256, width, height) "
-      "SELECT $1, $2, r, f, p::int, i, n, ty, s::bigint, h, w::int, he::int FROM "
-      "unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
-      "$9::text[], $10::text[], $11::text[], $12::text[]) AS x(r, f, p, i, n, ty, s, h, w, he)",
-      params);
+      "UPDATE airpg.attachments a SET position = p.after + p.rank FROM ("
+      " SELECT x.record_id, x.field_id, x.position,"
+      "  row_number() OVER (PARTITION BY x.record_id, x.field_id ORDER BY x.position DESC) AS rank,"
+      "  (SELECT coalesce(max(y.position), -1) FROM airpg.attachments y WHERE y.schema_name = $1"
+      "    AND y.record_id = x.record_id AND y.field_id = x.field_id AND y.position >= 0) AS after"
+      " FROM airpg.attachments x WHERE x.schema_name = $1 AND x.table_id = $2 AND x.position < 0"
+      ") p WHERE a.schema_name = $1 AND a.record_id = p.record_id AND a.field_id = p.field_id "
+      "AND a.position = p.position",
+      {schema, table_id});
 }
 
 Status MoveSchemaAttachments(pg::Connection& conn, const std::string& from, const std::string& to) {
@@ -85,8 +111,17 @@ Status DeleteRecordAttachments(pg::Connection& conn, const std::string& schema,
 
 Status DeleteFieldAttachments(pg::Connection& conn, const std::string& schema,
                               const std::string& field_id) {
-  return conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND field_id = $2",
-                  {schema, field_id});
+  // The field is gone in Airtable: not a removal to send there. The guard
+  // and capture of catalog_v9 let airpg.origin 'airtable' pass (for this
+  // statement: the caller's transaction keeps its own origin).
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows before,
+                         conn.Exec("SELECT coalesce(current_setting('airpg.origin', true), ''), "
+                                   "set_config('airpg.origin', 'airtable', true)"));
+  Status deleted = conn.Run(
+      "DELETE FROM airpg.attachments WHERE schema_name = $1 AND field_id = $2", {schema, field_id});
+  Status restored =
+      conn.Run("SELECT set_config('airpg.origin', $1, true)", {std::string(before.Get(0, 0))});
+  return deleted.ok() ? restored : deleted;
 }
 
 }  // namespace airpg::blobs

@@ -34,7 +34,9 @@ std::vector<pg::Param> AttachmentRow(const std::string& schema, const std::strin
 
 // Replaces the attachments of every (record id, field id) in `cells` by those
 // of `rows` (a cell listed without rows becomes empty). Rows of cells not in
-// `cells` are left alone.
+// `cells` are left alone, and so are attachments added in Postgres that have
+// no att… id yet (airpg.add_attachment): they follow the cell's new rows, in
+// their order, until the outbox has sent them.
 Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
                               const std::string& table_id,
                               const std::vector<std::pair<std::string, std::string>>& cells,
@@ -45,6 +47,7 @@ Status MoveSchemaAttachments(pg::Connection& conn, const std::string& from, cons
 
 // Deletes the rows of a schema (dropped), of one record (loaded again), or of
 // one field (removed in Airtable). The blobs stay: other rows may name them.
+// DeleteFieldAttachments REQUIRES a transaction open on `conn`.
 Status DeleteSchemaAttachments(pg::Connection& conn, const std::string& schema);
 Status DeleteRecordAttachments(pg::Connection& conn, const std::string& schema,
                                const std::string& table_id, const std::string& record_id);

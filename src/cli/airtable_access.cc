@@ -55,6 +55,7 @@ Result<AirtableAccess> OpenAirtable(const Config& config, std::stop_token stop) 
   RegisterUrlSecrets(config.airtable_endpoint_url, /*query_values=*/true);
   airtable::ClientOptions options;
   options.endpoint_url = config.airtable_endpoint_url;
+  options.content_url = config.airtable_content_url;
   // An emulator accepts any bearer token.
   options.token = config.airtable_token.value_or("airpg");
   options.stop = stop;

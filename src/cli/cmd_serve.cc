@@ -81,6 +81,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
       std::string url = options.public_url;
       while (!url.empty() && url.back() == '/') url.pop_back();
       so.notification_url = url + std::string(daemon::kWebhookPath);
+      so.public_url = url;
     }
     so.max_attachment_bytes = config.attachments_max_mb << 20;
     so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
@@ -96,6 +97,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
     // Many serve processes may answer for one base (the API is stateless):
     // the one holding the base's lease syncs it, the others stand by.
     so.stand_by = true;
+    so.outbox_attachments.upload_max_bytes = config.sync.attachment_upload_max_bytes;
     return so;
   };
 

@@ -113,6 +113,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
     std::string url = options.public_url;
     while (!url.empty() && url.back() == '/') url.pop_back();
     so.notification_url = url + std::string(daemon::kWebhookPath);
+    so.public_url = url;
   }
   so.attachments_dir = options.attachments_dir;
   so.max_attachment_bytes = config.attachments_max_mb << 20;
@@ -129,6 +130,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   so.authority = AuthorityConfigOf(config.sync);
   so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
   so.outbox.max_delete_share = config.sync.max_delete_share;
+  so.outbox_attachments.upload_max_bytes = config.sync.attachment_upload_max_bytes;
   const int poll_seconds =
       options.poll_seconds > 0 ? options.poll_seconds : config.sync.poll_seconds;
   if (poll_seconds > 0 || !config.sync.tables.empty()) {

@@ -130,6 +130,11 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
       return bad("must be an http:// or https:// URL");
     }
     config.airtable_endpoint_url = value;
+  } else if (path == "airtable.content_url") {
+    if (!value.empty() && value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
+      return bad("must be an http:// or https:// URL");
+    }
+    config.airtable_content_url = value;
   } else if (path == "airtable.base_id") {
     if (!value.empty() && value.rfind("app", 0) != 0) return bad("must be a base id (app…)");
     config.airtable_base_id = value;
@@ -182,6 +187,12 @@ Status Apply(Config& config, std::string_view path, const std::string& value,
     auto ms = ParseNumber<int>(value);
     if (!ms || *ms < 0 || *ms > 60000) return bad("must be a whole number of ms, 0 to 60000");
     config.sync.debounce_ms = *ms;
+  } else if (path == "sync.attachment_upload_max_bytes") {
+    auto bytes = ParseNumber<int64_t>(value);
+    if (!bytes || *bytes < 0 || *bytes > (int64_t{5} << 20)) {
+      return bad("must be a number of bytes, 0 to 5242880 (Airtable's upload limit)");
+    }
+    config.sync.attachment_upload_max_bytes = *bytes;
   } else if (path == "sync.tables") {
     // AIRPG_SYNC_TABLES: the whole sync.tables mapping as YAML (flow style
     // fits a variable: {Clients: {authority: both}}).
@@ -230,6 +241,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "also listen on 127.0.0.1:PORT (0: socket only)"},
       {"airtable.endpoint_url", "AIRPG_AIRTABLE_ENDPOINT_URL",
        "Airtable API base URL (also AIRTABLE_ENDPOINT_URL)"},
+      {"airtable.content_url", "AIRPG_AIRTABLE_CONTENT_URL",
+       "host of uploadAttachment (default https://content.airtable.com with Airtable's endpoint, "
+       "else the endpoint)"},
       {"airtable.base_id", "AIRPG_AIRTABLE_BASE_ID", "default base for migrate, verify, … (app…)"},
       {"airtable.per_base_limit", "AIRPG_AIRTABLE_PER_BASE_LIMIT",
        "airpg's requests/s per base (default 4 of Airtable's 5, one left for other clients)"},
@@ -261,6 +275,9 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "none: NULL)"},
       {"sync.debounce_ms", "AIRPG_SYNC_DEBOUNCE_MS",
        "a Postgres change is sent once its record was quiet this long (default 200)"},
+      {"sync.attachment_upload_max_bytes", "AIRPG_SYNC_ATTACHMENT_UPLOAD_MAX_BYTES",
+       "attachments added in Postgres up to this size are uploaded, larger ones offered as a "
+       "signed URL on the sync's endpoints (default 5242880)"},
       {"sync.tables", "AIRPG_SYNC_TABLES",
        "per-table settings as YAML, e.g. {Clients: {authority: both, fields: {Notes: airtable}}}"},
       {"sync.drop_removed_fields", "AIRPG_SYNC_DROP_REMOVED_FIELDS",

@@ -44,6 +44,9 @@ struct SyncConfig {
   std::string authority = "airtable";
   std::string conflict = "latest";
   int debounce_ms = 200;
+  // Attachments added in Postgres up to this size are uploaded; larger ones
+  // are offered to Airtable as a signed URL on the sync's endpoints.
+  int64_t attachment_upload_max_bytes = int64_t{5} << 20;
   // The collaborator (usr…) Postgres writes as: createdBy/lastModifiedBy of
   // the rows it writes (issue 18); "" leaves them NULL.
   std::string postgres_user;
@@ -60,6 +63,8 @@ struct Config {
   std::filesystem::path embedded_bin_dir;  // empty: discover /usr/lib/postgresql/*/bin
   int embedded_tcp_port = 0;               // 0: unix socket only
   std::string airtable_endpoint_url = "https://api.airtable.com";
+  // uploadAttachment's host; "": content.airtable.com for Airtable, else the endpoint.
+  std::string airtable_content_url;
   std::string airtable_base_id;  // default base for migrate/verify/…; "" = none
   // The pacer's limits (requests per second): Airtable's are 5 per base and 50
   // per token. The per-base one is airpg's budget: Airtable's 5 are shared by

@@ -44,6 +44,7 @@ Endpoints::~Endpoints() { server_.Stop(); }
 
 Status Endpoints::Start(const EndpointsOptions& options) {
   api_ = options.api;
+  blobs_ = options.blobs;
   extra_metrics_ = options.extra_metrics;
   return server_.Start(EndpointsServerOptions(options),
                        [this](const http::Request& request) { return Handle(request); });
@@ -63,6 +64,7 @@ http::Response Endpoints::Handle(const http::Request& request) const {
   if (api_ && (path.rfind("/v0/", 0) == 0 || path.rfind("/__airpg/", 0) == 0)) {
     return api_(request);
   }
+  if (blobs_ && path.rfind("/blobs/", 0) == 0) return blobs_(request);
   if (path == "/metrics") {
     if (!get) return Error(405, "method_not_allowed");
     return http::Response{200,

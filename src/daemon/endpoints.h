@@ -4,6 +4,7 @@
 //   GET  /metrics                       → MetricsRegistry::Render()
 //   GET  /healthz                       → 200 {"ok":true} while the process serves
 //   *    /v0/…                         → the API of `airpg serve`, when given
+//   GET  /blobs/<sha256>?…              → signed attachment bytes, when given
 //   GET  /readyz                        → 200 {"ok":true} when `ready` says so (Postgres
 //                                         answers), else 503 {"ok":false,"error"}
 // Anything else is 404, a known path with another method 405. It listens on
@@ -34,6 +35,9 @@ struct EndpointsOptions {
   // request under /v0/ on the same port; unset: those are 404. Must be
   // thread-safe; bodies up to 2 MiB are accepted when it is set.
   std::function<http::Response(const http::Request&)> api;
+  // GET /blobs/<sha256>?expires=…&sig=…: attachment bytes Airtable fetches
+  // (blobs/blob_links.h; the two-way sync sets it). Unset: 404. Thread-safe.
+  std::function<http::Response(const http::Request&)> blobs;
   // More Prometheus text appended to /metrics (the API's counters).
   std::function<std::string()> extra_metrics;
 };
@@ -63,8 +67,9 @@ class Endpoints {
   WebhookReceiver& receiver_;
   const MetricsRegistry& metrics_;
   const std::function<Status()> ready_;
-  std::function<http::Response(const http::Request&)> api_;  // set by Start, then read-only
-  std::function<std::string()> extra_metrics_;               // set by Start, then read-only
+  std::function<http::Response(const http::Request&)> api_;    // set by Start, then read-only
+  std::function<std::string()> extra_metrics_;                 // set by Start, then read-only
+  std::function<http::Response(const http::Request&)> blobs_;  // set by Start, then read-only
   http::Server server_;  // last: stops before the members its handler uses
 };
 

@@ -12,6 +12,8 @@
 
 #include "base/backoff.h"
 #include "base/log.h"
+#include "blobs/blob_links.h"
+#include "blobs/blob_store.h"
 #include "blobs/stored_attachments.h"
 #include "daemon/airtable_metrics.h"
 #include "daemon/history_retention.h"
@@ -44,8 +46,9 @@ BackoffPolicy ReconnectPolicy() {
 
 // The outbox dispatcher's loop: a round whenever the last one found work,
 // else after outbox_idle; Postgres or Airtable failures back off.
-void RunOutbox(airtable::Client& client, const SyncServiceOptions& options, Clock& clock,
-               std::stop_token stop) {
+void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
+               const sync::AttachmentDispatchOptions& attachment_options,
+               blobs::BlobStore& blob_store, Clock& clock, std::stop_token stop) {
   Backoff backoff(ReconnectPolicy());
   while (!stop.stop_requested()) {
     Result<pg::Connection> conn = pg::Connection::Open(options.conninfo);
@@ -63,8 +66,21 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options, Cloc
         if (!clock.SleepFor(*backoff.Next(), stop)) return;
         continue;
       }
+      // Attachment cells after the rows: a record created in this round has its id now.
+      Result<sync::AttachmentDispatchReport> cells =
+          sync::DispatchAttachments(client, *conn, blob_store, options.base_id, attachment_options);
+      if (!cells.ok()) {
+        if (cells.status().code() != StatusCode::kCancelled) {
+          log::Warn("outbox of {}: attachments: {}", options.base_id, cells.status().ToString());
+        }
+        if (!clock.SleepFor(*backoff.Next(), stop)) return;
+        continue;
+      }
       backoff = Backoff(ReconnectPolicy());
-      if (round->claimed == 0 && !clock.SleepFor(options.outbox_idle, stop)) return;
+      if (round->claimed == 0 && cells->claimed == 0 &&
+          !clock.SleepFor(options.outbox_idle, stop)) {
+        return;
+      }
     }
   }
 }
@@ -101,13 +117,27 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
     pinged = true;
     wake.notify_one();
   });
+  // Attachments over the upload limit are fetched by Airtable from the
+  // endpoints (declared first: they outlive the server that serves them).
+  // Only URLs this process signed are served (blobs/blob_links.h).
+  AIRPG_ASSIGN_OR_RETURN(auto blob_store,
+                         blobs::BlobStore::Open({.directory = options.attachments_dir}));
+  blobs::BlobLinks blob_links("", clock);
+  EndpointsOptions endpoints_options = options.endpoints;
+  endpoints_options.blobs = [&blob_links, &blob_store,
+                             conninfo = options.conninfo](const http::Request& request) {
+    return blob_links.Serve(request, [&](const std::string& sha256) -> Result<std::string> {
+      AIRPG_ASSIGN_OR_RETURN(pg::Connection c, pg::Connection::Open(conninfo));
+      return blob_store->Read(c, sha256);
+    });
+  };
   Endpoints endpoints(receiver, metrics, [&pings] { return pings.Check(); });
   // The endpoints listen once the service is ready to sync, or at once while
   // it stands by (so that a stop during the start-up is still a clean one).
   bool listening = false;
   auto listen = [&]() -> Status {
     if (!options.serve_endpoints || listening) return Status::Ok();
-    AIRPG_RETURN_IF_ERROR(endpoints.Start(options.endpoints));
+    AIRPG_RETURN_IF_ERROR(endpoints.Start(endpoints_options));
     listening = true;
     log::Info("sync endpoints on {}:{} (webhook, /metrics, /healthz)", options.endpoints.host,
               endpoints.port());
@@ -310,9 +340,20 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   // destructor when the service returns early.
   std::jthread outbox;
   if (postgres_writes) {
-    outbox = std::jthread([&client, &options, &clock](std::stop_token own) {
-      RunOutbox(client, options, clock, own);
-    });
+    sync::AttachmentDispatchOptions attachment_options = options.outbox_attachments;
+    if (!options.outbox.claim.owner.empty()) attachment_options.owner = options.outbox.claim.owner;
+    std::string blob_base = options.public_url;
+    while (!blob_base.empty() && blob_base.back() == '/') blob_base.pop_back();
+    if (blob_base.empty() && options.serve_endpoints) blob_base = "http://" + endpoints.address();
+    if (!blob_base.empty()) {
+      attachment_options.blob_url = [&blob_links, blob_base](const std::string& sha256) {
+        return blob_base + blob_links.Path(sha256);
+      };
+    }
+    outbox = std::jthread(
+        [&client, &options, attachment_options, &blob_store, &clock](std::stop_token own) {
+          RunOutbox(client, options, attachment_options, *blob_store, clock, own);
+        });
   }
   std::stop_callback stop_outbox(stop, [&outbox] { outbox.request_stop(); });
   while (!stop.stop_requested()) {

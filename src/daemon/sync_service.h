@@ -26,6 +26,7 @@
 #include "daemon/history_retention.h"
 #include "sync/authority.h"
 #include "sync/base_syncer.h"
+#include "sync/outbox_attachments.h"
 #include "sync/outbox_dispatcher.h"
 #include "sync/schema_sync.h"
 
@@ -67,6 +68,15 @@ struct SyncServiceOptions {
   sync::AuthorityConfig authority;
   sync::DispatchOptions outbox;
   std::chrono::milliseconds outbox_idle{100};  // wait when the outbox had nothing due
+  // Attachments added or removed in Postgres (sync/outbox_attachments.h),
+  // sent on the outbox's thread. Its blob_url is set here: files over
+  // upload_max_bytes are offered to Airtable as signed /blobs/ URLs on the
+  // endpoints, at public_url.
+  sync::AttachmentDispatchOptions outbox_attachments;
+  // Where Airtable reaches the endpoints (scheme://host[:port], no path), for
+  // those URLs; "": the endpoints' own address (loopback by default, so only
+  // an Airtable on this machine, such as the emulator, can fetch them).
+  std::string public_url;
   // After each step (progress output, tests).
   std::function<void(const sync::StepReport&)> on_step;
   // Once the endpoints listen (tests learn the port).

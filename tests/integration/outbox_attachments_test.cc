@@ -1,0 +1,379 @@
+// Attachments added and removed in Postgres reach Airtable (issue 16), against
+// the emulator and a real Postgres: airpg.add_attachment's bytes are uploaded
+// and come back byte for byte; a file over the upload limit goes as a signed
+// URL airpg serves, which Airtable (the emulator) fetches; a deleted row
+// removes the attachment; the webhook echo neither downloads the file again
+// nor adds a second row; a lost upload answer is not sent twice; and where
+// the authority is airtable, adding and removing are refused.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "airtable/transport.h"
+#include "base/clock.h"
+#include "blobs/attachment_fetcher.h"
+#include "blobs/blob_links.h"
+#include "blobs/blob_store.h"
+#include "daemon/sync_service.h"
+#include "emulated_base_test.h"
+#include "http/server.h"
+#include "sync/authority.h"
+#include "sync/live_schema.h"
+#include "sync/outbox_attachments.h"
+#include "sync/payload_cycle.h"
+#include "sync/record_applier.h"
+#include "wait_for.h"
+
+namespace airpg {
+namespace {
+
+using testing::json;
+using testing::ReadFile;
+constexpr const char* kDelta = "appDeltaAnalytic1";
+constexpr const char* kDocs = "tblDocuments00001";
+constexpr const char* kFiles = "fldDocFiles000001";
+constexpr const char* kTexas = "recDocNwTxLic0001";  // one attachment
+constexpr const char* kNy = "recDocBpNyApp0001";     // two attachments
+const std::string kSchema = "delta_analytics_registration_tracking";
+
+// Loses the answer of the next N uploads after the emulator applied them.
+class LosingTransport : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    Result<http::Response> response = inner_.Send(call);
+    if (call.url.find("/uploadAttachment") != std::string::npos && lose_uploads > 0) {
+      --lose_uploads;
+      return UnavailableError("connection reset after the request was sent");
+    }
+    return response;
+  }
+  std::atomic<int> lose_uploads{0};
+
+ private:
+  airtable::CurlTransport inner_;
+};
+
+std::string Binary(size_t size) {
+  std::string out;
+  for (size_t i = 0; i < size; ++i) out += static_cast<char>((i * 31 + 7) % 256);
+  return out;
+}
+
+std::string Hex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+class OutboxAttachmentsTest : public testing::EmulatedBaseTest {
+ protected:
+  void SetUp() override {
+    EmulatedBaseTest::SetUp();
+    StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+    ASSERT_TRUE(Run(kDelta).ok());
+    auto transport = std::make_unique<LosingTransport>();
+    transport_ = transport.get();
+    writer_ = ClientThrough(std::move(transport));
+    sync::AuthorityConfig config;
+    config.tables["Documents"].authority = sync::Authority::kBoth;
+    Configure(config);
+    auto store = blobs::BlobStore::Open({});
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store).value();
+    fetcher_ = std::make_unique<blobs::AttachmentFetcher>(*store_);
+    auto hook = client_->CreateWebhook(
+        kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+    ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+    ASSERT_TRUE(conn()
+                    .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
+                         "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
+                         {kDelta, hook->id})
+                    .ok());
+  }
+
+  void Configure(const sync::AuthorityConfig& config) {
+    auto live = sync::LoadLiveBase(conn(), kDelta);
+    ASSERT_TRUE(live.ok()) << live.status().ToString();
+    auto resolved = sync::ResolveAuthority(*live, config);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
+    ASSERT_TRUE(sync::InstallWriteTriggers(conn(), *live).ok());
+  }
+
+  sync::AttachmentDispatchReport Dispatch(sync::AttachmentDispatchOptions options = {}) {
+    options.owner = "test";
+    options.retry_initial = std::chrono::milliseconds(0);
+    auto report = sync::DispatchAttachments(*writer_, conn(), *store_, kDelta, options);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : sync::AttachmentDispatchReport{};
+  }
+
+  Status Add(const std::string& record_id, const std::string& filename, const std::string& bytes) {
+    return conn().Run(
+        "SELECT airpg.add_attachment($1, 'Documents', $2, 'Files', $3, 'application/octet-stream', "
+        "decode($4, 'hex'))",
+        {kSchema, record_id, filename, Hex(bytes)});
+  }
+
+  // The webhook payloads since the hook was made, applied as the sync applies
+  // them, with attachments fetched through fetcher_ (its stats tell downloads).
+  void ApplyPayloads() {
+    auto live = sync::LoadLiveBase(conn(), kDelta);
+    ASSERT_TRUE(live.ok());
+    sync::RecordApplier applier(*live, [this](const std::vector<blobs::Attachment>& wanted) {
+      asked_to_fetch_ += static_cast<int64_t>(wanted.size());
+      return fetcher_->FetchAll(url(), wanted, 1);
+    });
+    auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
+    ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+    applied_payloads_ += cycle->payloads;
+  }
+
+  // Airtable's attachment cell of a document.
+  json Cell(const std::string& record_id) {
+    return Control("GET", std::string("ui/") + kDelta + "/" + kDocs + "/" + record_id +
+                              "?returnFieldsByFieldId=true")["fields"][kFiles];
+  }
+
+  std::string Download(const json& attachment) {
+    http::Client http;
+    auto got = http.Send("GET", attachment["url"].get<std::string>());
+    EXPECT_TRUE(got.ok());
+    return got.ok() ? got->body : "";
+  }
+
+  std::string Rows(const std::string& record_id) {
+    return Scalar(
+        "SELECT string_agg(coalesce(attachment_id, '-') || ':' || filename, ',' ORDER BY position) "
+        "FROM airpg.attachments WHERE record_id = '" +
+        record_id + "' AND field_id = '" + kFiles + "'");
+  }
+
+  LosingTransport* transport_ = nullptr;
+  std::unique_ptr<airtable::Client> writer_;
+  std::unique_ptr<blobs::BlobStore> store_;
+  std::unique_ptr<blobs::AttachmentFetcher> fetcher_;
+  int64_t asked_to_fetch_ = 0;    // attachments the inbound apply wanted stored
+  int64_t applied_payloads_ = 0;  // webhook payloads applied
+};
+
+TEST_F(OutboxAttachmentsTest, AddedInPostgresIsUploadedAndItsEchoChangesNothing) {
+  const std::string bytes = Binary(3000);
+  ASSERT_TRUE(Add(kTexas, "scan.bin", bytes).ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "1");
+  // Captured for the attachment step, not the row outbox.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "0");
+  sync::AttachmentDispatchReport report = Dispatch();
+  EXPECT_EQ(report.uploaded, 1);
+  EXPECT_EQ(report.requests, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
+
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 2u) << cell;
+  EXPECT_EQ(cell[0]["id"], "attNwTxLicense01");
+  EXPECT_EQ(cell[1]["filename"], "scan.bin");
+  EXPECT_EQ(cell[1]["size"], 3000);
+  EXPECT_EQ(Download(cell[1]), bytes);
+  std::string att = cell[1]["id"];
+  EXPECT_EQ(Rows(kTexas), "attNwTxLicense01:nw-tx-license.pdf," + att + ":scan.bin");
+
+  // The echo: the attachment is known, so nothing is downloaded and the
+  // cell keeps one row per attachment; nothing is queued back.
+  ApplyPayloads();
+  EXPECT_EQ(Rows(kTexas), "attNwTxLicense01:nw-tx-license.pdf," + att + ":scan.bin");
+  EXPECT_EQ(applied_payloads_, 1);  // the upload's echo was read and applied
+  EXPECT_EQ(fetcher_->stats().downloaded, 0);
+  EXPECT_EQ(asked_to_fetch_, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "0");
+  EXPECT_EQ(Dispatch().claimed, 0);
+}
+
+// An inbound change of the cell that arrives before the upload keeps the
+// Postgres-added attachment (after Airtable's), still to be sent.
+TEST_F(OutboxAttachmentsTest, AnInboundChangeBeforeTheUploadKeepsThePendingAttachment) {
+  ASSERT_TRUE(Add(kTexas, "mine.bin", Binary(10)).ok());
+  Control("PATCH", std::string("ui/") + kDelta + "/" + kDocs + "/" + kTexas,
+          {{"fields", {{"Files", json::array()}}}});
+  ApplyPayloads();
+  EXPECT_EQ(Rows(kTexas), "-:mine.bin");
+  EXPECT_EQ(Dispatch().uploaded, 1);
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 1u) << cell;
+  EXPECT_EQ(Download(cell[0]), Binary(10));
+}
+
+TEST_F(OutboxAttachmentsTest, LargerThanTheUploadLimitGoesAsASignedUrlAirpgServes) {
+  // The sync's endpoints' /blobs/ route, as the daemon wires it.
+  RealClock clock;
+  http::Server server;
+  std::unique_ptr<blobs::BlobLinks> links;
+  ASSERT_TRUE(server
+                  .Start({},
+                         [&](const http::Request& request) {
+                           return links->Serve(request, [&](const std::string& sha) {
+                             auto c = pg::Connection::Open(url());
+                             if (!c.ok()) return Result<std::string>(c.status());
+                             return store_->Read(*c, sha);
+                           });
+                         })
+                  .ok());
+  links = std::make_unique<blobs::BlobLinks>("http://" + server.address(), clock);
+  const std::string bytes = Binary(4096);
+  ASSERT_TRUE(Add(kNy, "big.bin", bytes).ok());
+  ASSERT_TRUE(Add(kNy, "small.bin", "tiny").ok());
+  sync::AttachmentDispatchOptions options;
+  options.upload_max_bytes = 1024;
+  options.blob_url = [&](const std::string& sha) { return links->Url(sha); };
+  sync::AttachmentDispatchReport report = Dispatch(options);
+  EXPECT_EQ(report.linked, 1);
+  EXPECT_EQ(report.uploaded, 1);
+  json cell = Cell(kNy);
+  ASSERT_EQ(cell.size(), 4u) << cell;
+  EXPECT_EQ(cell[0]["id"], "attBpNyForm00001");
+  EXPECT_EQ(cell[2]["filename"], "big.bin");
+  EXPECT_EQ(Download(cell[2]), bytes);
+  EXPECT_EQ(Download(cell[3]), "tiny");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachments WHERE record_id = '" + std::string(kNy) +
+                   "' AND attachment_id IS NULL"),
+            "0");
+  ApplyPayloads();
+  EXPECT_EQ(
+      Scalar("SELECT count(*) FROM airpg.attachments WHERE record_id = '" + std::string(kNy) + "'"),
+      "4");
+  EXPECT_EQ(fetcher_->stats().downloaded, 0);
+  server.Stop();
+
+  // Without a URL to offer, a large file waits as a dead letter saying why.
+  ASSERT_TRUE(Add(kTexas, "huge.bin", bytes).ok());
+  options.blob_url = nullptr;
+  EXPECT_EQ(Dispatch(options).dead, 1);
+  EXPECT_NE(Scalar("SELECT last_error FROM airpg.attachment_outbox WHERE status = 'dead'")
+                .find("no URL airpg serves"),
+            std::string::npos);
+}
+
+TEST_F(OutboxAttachmentsTest, DeletingTheRowRemovesTheAttachmentInAirtable) {
+  ASSERT_TRUE(conn()
+                  .Run("DELETE FROM airpg.attachments WHERE record_id = $1 AND attachment_id = "
+                       "'attBpNyForm00001'",
+                       {std::string(kNy)})
+                  .ok());
+  sync::AttachmentDispatchReport report = Dispatch();
+  EXPECT_EQ(report.removed, 1);
+  json cell = Cell(kNy);
+  ASSERT_EQ(cell.size(), 1u) << cell;
+  EXPECT_EQ(cell[0]["id"], "attBpNyLogo00001");
+  ApplyPayloads();
+  EXPECT_EQ(Rows(kNy), "attBpNyLogo00001:" + cell[0]["filename"].get<std::string>());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
+}
+
+// An upload whose answer was lost is found in Airtable on the next attempt,
+// not uploaded a second time.
+TEST_F(OutboxAttachmentsTest, ALostUploadAnswerIsNotSentTwice) {
+  ASSERT_TRUE(Add(kTexas, "once.bin", Binary(500)).ok());
+  transport_->lose_uploads = 1;
+  EXPECT_EQ(Dispatch().rescheduled, 1);
+  EXPECT_EQ(Cell(kTexas).size(), 2u);
+  sync::AttachmentDispatchReport again = Dispatch();
+  EXPECT_EQ(again.adopted, 1);
+  EXPECT_EQ(again.uploaded, 0);
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 2u) << cell;
+  EXPECT_EQ(Rows(kTexas),
+            "attNwTxLicense01:nw-tx-license.pdf," + cell[1]["id"].get<std::string>() + ":once.bin");
+}
+
+// `airpg sync` wired: both paths through the service, the large file
+// fetched by Airtable from the /blobs/ route of the sync's own endpoints,
+// and the echo leaving one row per attachment.
+TEST_F(OutboxAttachmentsTest, TheSyncServiceUploadsAndServesTheLargeFile) {
+  daemon::SyncServiceOptions options;
+  options.base_id = kDelta;
+  options.conninfo = url();
+  options.loopback_pings = true;
+  options.syncer.sweep_interval = std::chrono::hours(1);
+  options.syncer.payload_interval = std::chrono::milliseconds(200);
+  options.authority.tables["Documents"].authority = sync::Authority::kBoth;
+  options.outbox_idle = std::chrono::milliseconds(20);
+  options.outbox_attachments.upload_max_bytes = 100;
+  std::atomic<int> steps{0};
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  std::stop_source stop;
+  Status result;
+  std::thread service(
+      [&] { result = daemon::RunSyncService(*writer_, options, stop.get_token()); });
+  ASSERT_TRUE(testing::WaitFor([&] { return steps > 0; }, std::chrono::seconds(20)));
+  const std::string large = Binary(700);
+  ASSERT_TRUE(Add(kTexas, "large.bin", large).ok());
+  ASSERT_TRUE(Add(kTexas, "small.bin", "small").ok());
+  EXPECT_TRUE(testing::WaitFor([&] { return Cell(kTexas).size() == 3; }, std::chrono::seconds(20)))
+      << Cell(kTexas);
+  // Both recorded, and the echo applied (one row each, none pending).
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return Scalar(
+                   "SELECT count(*) FILTER (WHERE attachment_id IS NOT NULL) || '/' || "
+                   "count(*) FROM airpg.attachments WHERE record_id = '" +
+                   std::string(kTexas) + "'") == "3/3";
+      },
+      std::chrono::seconds(20)));
+  stop.request_stop();
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 3u) << cell;
+  std::map<std::string, std::string> bytes;
+  for (const json& a : cell) bytes[a["filename"]] = Download(a);
+  EXPECT_EQ(bytes["large.bin"], large);
+  EXPECT_EQ(bytes["small.bin"], "small");
+}
+
+TEST_F(OutboxAttachmentsTest, AirtableAuthorityRefusesAddingAndRemoving) {
+  sync::AuthorityConfig config;
+  config.tables["Documents"].authority = sync::Authority::kBoth;
+  config.tables["Documents"].fields["Files"] = sync::Authority::kAirtable;
+  Configure(config);
+  Status added = Add(kTexas, "no.bin", "x");
+  EXPECT_EQ(added.code(), StatusCode::kPermissionDenied) << added.ToString();
+  EXPECT_NE(added.message().find("sync.tables.Documents"), std::string::npos) << added.message();
+  Status removed =
+      conn().Run("DELETE FROM airpg.attachments WHERE record_id = $1", {std::string(kTexas)});
+  EXPECT_EQ(removed.code(), StatusCode::kPermissionDenied) << removed.ToString();
+  // The default authority (airtable) refuses too.
+  Configure(sync::AuthorityConfig{});
+  EXPECT_EQ(Add(kTexas, "no.bin", "x").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
+  // airpg's inbound apply still writes the cell.
+  Control("PATCH", std::string("ui/") + kDelta + "/" + kDocs + "/" + kTexas,
+          {{"fields", {{"Files", json::array()}}}});
+  ApplyPayloads();
+  EXPECT_EQ(Rows(kTexas), "");
+}
+
+TEST_F(OutboxAttachmentsTest, AddAttachmentNamesWhatItCannotFind) {
+  Status no_table = conn().Run(
+      "SELECT airpg.add_attachment($1, 'Nope', 'recX', 'Files', 'a', '', 'x')", {kSchema});
+  EXPECT_FALSE(no_table.ok());
+  EXPECT_NE(no_table.message().find("no mirrored table"), std::string::npos);
+  Status not_attachments =
+      conn().Run("SELECT airpg.add_attachment($1, 'Documents', $2, 'Title', 'a', '', 'x')",
+                 {kSchema, std::string(kTexas)});
+  EXPECT_FALSE(not_attachments.ok());
+  EXPECT_NE(not_attachments.message().find("not an attachment field"), std::string::npos);
+  Status no_record = conn().Run(
+      "SELECT airpg.add_attachment($1, 'Documents', 'recNotThere00001', 'Files', 'a', '', 'x')",
+      {kSchema});
+  EXPECT_FALSE(no_record.ok());
+  EXPECT_NE(no_record.message().find("no live record"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace airpg
