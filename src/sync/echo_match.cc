@@ -1,6 +1,8 @@
 #include "sync/echo_match.h"
 
+#include <chrono>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -89,14 +91,14 @@ bool PayloadMatchesAnswer(const mapping::TablePlan* table, const airtable::Cells
   return true;
 }
 
-Result<EchoMatch> MatchEchoes(pg::Connection& conn, const std::string& base_id,
-                              const mapping::SchemaPlan& plan, const WindowCells& window) {
+namespace {
+
+// One pass over the echoes committed now. `unmatched`: the records with no
+// echo that would do.
+Result<EchoMatch> MatchOnce(pg::Connection& conn, const std::string& base_id,
+                            const mapping::SchemaPlan& plan, const WindowCells& window,
+                            const json& ids, json* unmatched) {
   EchoMatch match;
-  json ids = json::array();
-  for (const auto& [_, records] : window) {
-    for (const auto& [record_id, __] : records) ids.push_back(record_id);
-  }
-  if (ids.empty()) return match;
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec("SELECT table_id, record_id, id, cells::text FROM airpg.outbox_echoes "
@@ -113,7 +115,10 @@ Result<EchoMatch> MatchEchoes(pg::Connection& conn, const std::string& base_id,
     const mapping::TablePlan* table = plan.FindTable(table_id);
     for (const auto& [record_id, entries] : records) {
       auto found = echoes.find({table_id, record_id});
-      if (found == echoes.end()) continue;
+      if (found == echoes.end()) {
+        unmatched->push_back(record_id);
+        continue;
+      }
       const auto& list = found->second;
       size_t next = 0;
       int64_t last = 0;
@@ -141,10 +146,42 @@ Result<EchoMatch> MatchEchoes(pg::Connection& conn, const std::string& base_id,
         // (a later payload matching an older answer would be someone
         // else's change back to it).
         match.used[record_id] = list.back().first;
+        unmatched->push_back(record_id);
       }
     }
   }
   return match;
+}
+
+}  // namespace
+
+Result<EchoMatch> MatchEchoes(pg::Connection& conn, const std::string& base_id,
+                              const mapping::SchemaPlan& plan, const WindowCells& window,
+                              std::chrono::milliseconds in_flight_wait) {
+  json ids = json::array();
+  for (const auto& [_, records] : window) {
+    for (const auto& [record_id, __] : records) ids.push_back(record_id);
+  }
+  if (ids.empty()) return EchoMatch{};
+  const auto until = std::chrono::steady_clock::now() + in_flight_wait;
+  for (;;) {
+    json unmatched = json::array();
+    AIRPG_ASSIGN_OR_RETURN(EchoMatch match,
+                           MatchOnce(conn, base_id, plan, window, ids, &unmatched));
+    if (unmatched.empty() || std::chrono::steady_clock::now() >= until) return match;
+    // A payload can come before the answer of the same write is committed
+    // (the ping races the outcome's transaction): while a dispatcher holds
+    // a lease on a change of one of these records, its answer may be on
+    // the way, so look again shortly rather than spend a read on it.
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows in_flight,
+        conn.Exec("SELECT 1 FROM airpg.outbox WHERE base_id = $1 AND status = 'pending' AND "
+                  "lease_until > clock_timestamp() AND airtable_id IN (SELECT "
+                  "jsonb_array_elements_text($2::jsonb)) LIMIT 1",
+                  {base_id, unmatched.dump()}));
+    if (in_flight.empty()) return match;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 Status ForgetEchoes(pg::Transaction& tx, const std::string& base_id, const EchoMatch& match) {

@@ -11,6 +11,7 @@
 // request, never a change. Thread-compatible; the comparison is pure.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -53,9 +54,12 @@ struct EchoMatch {
 };
 
 // The records of `window` whose every entry matches one of their echoes,
-// each later than the one before. Reads airpg.outbox_echoes (one query).
+// each later than the one before. Reads airpg.outbox_echoes; while records
+// left unmatched have a change leased by a dispatcher (its answer may not
+// be committed yet), looks again, for at most `in_flight_wait`.
 Result<EchoMatch> MatchEchoes(pg::Connection& conn, const std::string& base_id,
-                              const mapping::SchemaPlan& plan, const WindowCells& window);
+                              const mapping::SchemaPlan& plan, const WindowCells& window,
+                              std::chrono::milliseconds in_flight_wait = std::chrono::seconds(1));
 
 // In the transaction that moves the cursor past the window: deletes the
 // echoes `match` used and those before them of the same records, and every
