@@ -97,13 +97,9 @@ class OutboxEchoTest : public testing::EmulatedBaseTest {
     EXPECT_TRUE(result_.ok()) << result_.ToString();
   }
 
-  Status Sql(const std::string& sql, std::vector<std::string> params = {}) {
-    return conn().Run(sql, params);
-  }
-
   Status SetNotes(const std::string& record, const std::string& value) {
-    return Sql("UPDATE " + clients_ + " SET " + notes_ + " = $1 WHERE airtable_id = $2",
-               {value, record});
+    return conn().Run("UPDATE " + clients_ + " SET " + notes_ + " = $1 WHERE airtable_id = $2",
+                      {value, record});
   }
 
   std::string PgNotes(const std::string& record) {
