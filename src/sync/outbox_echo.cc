@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "base/sql_identifier.h"
-#include "sync/echo_match.h"
 #include "sync/record_reader.h"
 
 namespace airpg::sync {
@@ -83,18 +82,14 @@ Status OutboxEcho::NoteLinkedRecords(const mapping::TablePlan& table, int64_t ro
 // links) goes into the row now, in the outcome's transaction, with origin
 // airtable and airpg.echo on: no outbox row, no audit row of its own (the
 // Postgres write that caused it is the audited change). The webhook
-// payload of the same write then finds nothing to change, and, as the
-// answer is kept as an echo to expect, is passed without a read.
+// payload of the same write then finds nothing to change.
 Status OutboxEcho::ApplyAnswer(pg::Transaction& tx, const mapping::TablePlan& table,
                                const std::vector<const airtable::Record*>& records) {
   ChangeBatch batch;
   batch.source = "outbox";
   auto& upserts = batch.Table(table.table_id).upserts;
-  for (const airtable::Record* r : records) {
+  for (const airtable::Record* r : records)
     upserts.push_back(WithoutUnmirrored(table.table_id, *r));
-    // Its webhook payload then finds the answer and reads nothing (echo_match.h).
-    AIRPG_RETURN_IF_ERROR(RecordEcho(tx, base_.base_id, table.table_id, *r));
-  }
   AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.echo = 'on'"));
   RecordApplier applier(base_, {});
   AIRPG_ASSIGN_OR_RETURN(ApplyStats stats, applier.Apply(tx, batch));

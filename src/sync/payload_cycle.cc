@@ -6,7 +6,6 @@
 
 #include "pg/transaction.h"
 #include "sync/dead_letters.h"
-#include "sync/echo_match.h"
 #include "sync/record_reader.h"
 #include "sync/schema_sync.h"
 #include "sync/sync_events.h"
@@ -31,7 +30,6 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   // The window: every payload from the cursor on, up to the page cap, and
   // never past a schema change the live schema has not had (below).
   TouchedRecords changed, destroyed;
-  WindowCells said;  // what each payload said of each record, in order
   std::map<std::string, std::map<std::string, std::string, std::less<>>> changed_at;  // by table
   std::vector<airtable::Payload> unreadable;
   int64_t cursor = start;
@@ -70,8 +68,6 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
       for (const auto& t : p.tables) {
         for (const auto& r : t.created_records) changed[t.table_id].insert(r.record_id);
         for (const auto& r : t.changed_records) changed[t.table_id].insert(r.record_id);
-        for (const auto& r : t.created_records) said[t.table_id][r.record_id].push_back(r.current);
-        for (const auto& r : t.changed_records) said[t.table_id][r.record_id].push_back(r.current);
         // Payloads come in order: the last one to name a record is its latest change.
         for (const auto& r : t.created_records) changed_at[t.table_id][r.record_id] = p.timestamp;
         for (const auto& r : t.changed_records) changed_at[t.table_id][r.record_id] = p.timestamp;
@@ -88,21 +84,10 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
 
   // Record ids are never reused: a destroyed record is only destroyed.
   for (auto& [table, ids] : destroyed) {
-    for (const auto& id : ids) {
-      changed[table].erase(id);
-      if (said.count(table)) said[table].erase(id);
-    }
+    for (const auto& id : ids) changed[table].erase(id);
   }
   for (const auto& [table, _] : changed) result.tables.insert(table);
   for (const auto& [table, _] : destroyed) result.tables.insert(table);
-  // airpg's own writes coming back: their answers are in the mirror already,
-  // so they cost no read (echo_match.h).
-  AIRPG_ASSIGN_OR_RETURN(EchoMatch echoes, MatchEchoes(conn, base.base_id, base.plan, said));
-  result.echoes = echoes.count();
-  for (const auto& [table, ids] : echoes.echoes) {
-    for (const auto& id : ids) changed[table].erase(id);
-    if (changed[table].empty()) changed.erase(table);
-  }
   ChangeBatch batch;
   if (!changed.empty()) {
     AIRPG_ASSIGN_OR_RETURN(
@@ -136,9 +121,9 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
           {base.base_id, "", "webhook", result.applied.records + result.applied.tombstoned,
            result.requests, std::nullopt,
            fmt::format(
-               R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{},"unreadable":{},"echoes":{}}})",
+               R"({{"payloads":{},"from":{},"to":{},"changed":{},"dead_letters":{},"unreadable":{}}})",
                result.payloads, start, cursor, result.applied.changed, result.applied.failed_cells,
-               result.dead_lettered, result.echoes)}));
+               result.dead_lettered)}));
     }
     return Status::Ok();
   };
@@ -152,7 +137,6 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
       AIRPG_RETURN_IF_ERROR(DeadLetterPayload(tx, base.base_id, p.number, p.json, p.unreadable));
       ++result.dead_lettered;
     }
-    AIRPG_RETURN_IF_ERROR(ForgetEchoes(tx, base.base_id, echoes));
     return move_cursor(tx);
   };
   AIRPG_RETURN_IF_ERROR(ApplyAndCount(client, conn, applier, std::move(batch), base.base_id,

@@ -4,9 +4,7 @@
 // their links touched, and store the new cursor — all in one transaction, so
 // a duplicated, late or reordered ping, or a kill at any point, at worst
 // makes the next cycle read the same payloads again and apply them to the
-// same end state. Requests: ⌈payloads ÷ 50⌉ + ⌈records ÷ 100⌉ per table,
-// where the echoes of airpg's own writes (their answers are in the mirror
-// already, echo_match.h) are not counted: they are not read.
+// same end state. Requests: ⌈payloads ÷ 50⌉ + ⌈records ÷ 100⌉ per table.
 // A window that adds, renames or removes fields is not applied until the
 // caller has brought the live schema up to date (schema_sync) and says up to
 // which payload that read of the schema covers: a schema change made after it
@@ -46,7 +44,6 @@ struct PayloadCycleResult {
   // before the refresh (pass it as schema_read_after).
   int64_t listed_to = 0;
   int64_t dead_lettered = 0;     // payloads the parser could not read, passed
-  int64_t echoes = 0;            // records changed only by airpg's own writes: not read
   bool hook_failed = false;      // an error payload: the hook must be re-created
   bool more = false;             // payloads left for another cycle
   std::set<std::string> tables;  // tables whose records the window changed

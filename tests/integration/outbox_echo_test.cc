@@ -2,9 +2,7 @@
 // service with loopback pings: one Postgres update is one write to
 // Airtable and one audit row, and stays so while the sync runs through
 // pings, payload cycles, safety polls and delete sweeps at short intervals
-// (what 60 s of a running sync would do, in a few seconds); the webhook
-// payload of airpg's own write is passed without reading the record again
-// (its answer is in the mirror: sync/echo_match.h), while someone else's
+// (what 60 s of a running sync would do, in a few seconds); someone else's
 // change to the same record — also one that puts back an older value airpg
 // wrote — is read and applied.
 #include <gtest/gtest.h>
@@ -215,41 +213,6 @@ TEST_F(OutboxEchoTest, OnePostgresUpdateIsOneWriteAndOneAuditRowThroughPingsPoll
   EXPECT_EQ(Scalar("SELECT string_agg(status, ',') FROM airpg.outbox"), "done");
   EXPECT_EQ(PgNotes(kSolaris), "written once");
   EXPECT_EQ(Number("SELECT count(*) FROM airpg.conflicts"), 0);
-}
-
-// The payload of airpg's own write costs no record read: only the payload
-// page is requested, and the cycle counts the record as an echo. Polls and
-// sweeps are an hour apart, so every read is the webhook path's.
-TEST_F(OutboxEchoTest, AnEchoIsPassedWithoutReadingTheRecord) {
-  ASSERT_NO_FATAL_FAILURE(
-      StartService(std::chrono::hours(1), std::chrono::hours(1), std::chrono::hours(1)));
-  ASSERT_TRUE(testing::WaitFor([&] { return CursorAtEnd(); }, std::chrono::seconds(20)));
-  const int reads_before = transport_->reads;
-  const int64_t echoes_before = Number(
-      "SELECT coalesce(sum((detail::jsonb ->> 'echoes')::int), 0) FROM airpg.sync_events WHERE "
-      "kind = 'webhook'");
-  ASSERT_TRUE(SetNotes(kSolaris, "no read for this").ok());
-  ASSERT_TRUE(testing::WaitFor(
-      [&] { return AirtableRecord(kSolaris)["fields"].value("Notes", "") == "no read for this"; },
-      std::chrono::seconds(20)));
-  ASSERT_TRUE(testing::WaitFor([&] { return CursorAtEnd(); }, std::chrono::seconds(20)));
-  EXPECT_EQ(transport_->reads - reads_before, 0);
-  EXPECT_EQ(Number("SELECT coalesce(sum((detail::jsonb ->> 'echoes')::int), 0) FROM "
-                   "airpg.sync_events WHERE kind = 'webhook'") -
-                echoes_before,
-            1);
-  // The mirror has Airtable's answer all the same: its Last Modified is Airtable's.
-  json fields = AirtableRecord(kSolaris)["fields"];
-  std::string modified_column = Scalar(
-      "SELECT column_name FROM airpg.fields WHERE table_id = 'tblClients0000001' AND "
-      "airtable_name = 'Last Modified'");
-  auto pg_modified =
-      conn().Exec("SELECT to_char(" + modified_column +
-                      " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM " + clients_ +
-                      " WHERE airtable_id = $1",
-                  {kSolaris});
-  ASSERT_TRUE(pg_modified.ok() && pg_modified->size() == 1);
-  EXPECT_EQ(pg_modified->Get(0, 0), fields.value("Last Modified", ""));
 }
 
 // Someone else's change is no echo, also when it puts back a value airpg
