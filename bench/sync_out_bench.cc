@@ -201,19 +201,18 @@ class SyncOutBench {
         "slots); the last at {:.0f} ms",
         at.size(), full, at.front(), Rank(gaps, 0.5), Rank(gaps, 1.0), slow, at.back()));
     // The sync's own requests for the writes' echoes, which wait for the
-    // outbox (lower priority): payload pages, and record reads only for what
-    // no answer explains (echoes are passed without a read).
+    // outbox (lower priority): payload pages and record reads.
     pg::Rows inbound =
         OrDie(db_->Exec("SELECT kind, count(*), sum(requests), coalesce(sum((detail ->> "
-                        "'echoes')::int), 0), coalesce(sum((detail ->> 'payloads')::int), 0) FROM "
-                        "airpg.sync_events WHERE at >= $1::timestamptz GROUP BY kind ORDER BY kind",
+                        "'payloads')::int), 0) FROM airpg.sync_events WHERE at >= $1::timestamptz "
+                        "GROUP BY kind ORDER BY kind",
                         {committed_at}),
               "events");
     std::string events;
     for (int i = 0; i < inbound.size(); ++i) {
-      events += fmt::format("{}{} × {} ({} requests, {} payloads, {} echoes)",
-                            events.empty() ? "" : "; ", inbound.Get(i, 1), inbound.Get(i, 0),
-                            inbound.Get(i, 2), inbound.Get(i, 4), inbound.Get(i, 3));
+      events +=
+          fmt::format("{}{} × {} ({} requests, {} payloads)", events.empty() ? "" : "; ",
+                      inbound.Get(i, 1), inbound.Get(i, 0), inbound.Get(i, 2), inbound.Get(i, 3));
     }
     Print("    inbound since the commit: " + (events.empty() ? "none" : events));
   }
