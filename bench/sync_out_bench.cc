@@ -143,8 +143,13 @@ class SyncOutBench {
     WaitQuiet();
     bench::Counters before = OrDie(h_.Count(emu_), "stats");
     std::string tag = fmt::format("bulk {}", std::random_device{}());
+    const std::string last_done(
+        OrDie(db_->Exec("SELECT coalesce(max(outbox_id), 0) FROM airpg.outbox"), "outbox")
+            .Get(0, 0));
     OrDie(db_->Run("UPDATE " + table_ + " SET " + notes_ + " = $1 || ' ' || id", {tag}), "update");
     auto committed = SteadyClock::now();
+    const std::string committed_at(
+        OrDie(db_->Exec("SELECT clock_timestamp()::text"), "clock").Get(0, 0));
     WaitUntil(
         [&] {
           pg::Rows left = OrDie(db_->Exec("SELECT count(*) FROM airpg.outbox WHERE status = "
@@ -163,6 +168,53 @@ class SyncOutBench {
         "base, {} × 429 (target 0)",
         records_ids_.size(), seconds, rate, kBudget, kRecordsPerWrite, ceiling, rate / ceiling,
         after.base_requests - before.base_requests, after.base_limited - before.base_limited));
+    WaitQuiet();  // the echoes of the writes come in after them (lower priority)
+    Profile(last_done, committed_at);
+  }
+
+  // Where (b)'s time went, from the outcomes' commit times (a request's
+  // records share one transaction, so one done_at): until the first
+  // request's outcome was committed (debounce, claim, first send), and from
+  // one request's outcome to the next (the pacer's slot, 1020 ms ÷ budget =
+  // 340 ms; a slot taken by another request of the base, or a dispatcher
+  // slower than a slot, makes it longer).
+  void Profile(const std::string& after_outbox_id, const std::string& committed_at) {
+    pg::Rows done = OrDie(
+        db_->Exec("SELECT 1000 * extract(epoch FROM done_at - $2::timestamptz), count(*) FROM "
+                  "airpg.outbox WHERE outbox_id > $1::bigint AND status = 'done' GROUP BY done_at "
+                  "ORDER BY done_at",
+                  {after_outbox_id, committed_at}),
+        "profile");
+    std::vector<double> at, gaps;
+    int full = 0;
+    for (int i = 0; i < done.size(); ++i) {
+      at.push_back(std::stod(std::string(done.Get(i, 0))));
+      full += done.Get(i, 1) == std::to_string(kRecordsPerWrite);
+      if (i > 0) gaps.push_back(at[i] - at[i - 1]);
+    }
+    if (gaps.empty()) return;
+    int slow = static_cast<int>(std::count_if(gaps.begin(), gaps.end(),
+                                              [](double g) { return g > 1.5 * 1020.0 / kBudget; }));
+    Print(fmt::format(
+        "    profile: {} outcome transactions ({} of 10 records); the first committed {:.0f} ms "
+        "after the commit; between two p50 {:.0f} ms, max {:.0f} ms ({} longer than 1.5 "
+        "slots); the last at {:.0f} ms",
+        at.size(), full, at.front(), Rank(gaps, 0.5), Rank(gaps, 1.0), slow, at.back()));
+    // The sync's own requests for the writes' echoes, which wait for the
+    // outbox (lower priority): payload pages and record reads.
+    pg::Rows inbound =
+        OrDie(db_->Exec("SELECT kind, count(*), sum(requests), coalesce(sum((detail ->> "
+                        "'payloads')::int), 0) FROM airpg.sync_events WHERE at >= $1::timestamptz "
+                        "GROUP BY kind ORDER BY kind",
+                        {committed_at}),
+              "events");
+    std::string events;
+    for (int i = 0; i < inbound.size(); ++i) {
+      events +=
+          fmt::format("{}{} × {} ({} requests, {} payloads)", events.empty() ? "" : "; ",
+                      inbound.Get(i, 1), inbound.Get(i, 0), inbound.Get(i, 2), inbound.Get(i, 3));
+    }
+    Print("    inbound since the commit: " + (events.empty() ? "none" : events));
   }
 
   void Stop() {

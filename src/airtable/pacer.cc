@@ -125,12 +125,14 @@ Status Pacer::Acquire(std::string_view base_id, Priority priority, std::stop_tok
       // A request that names no base counts for the token only.
       TimePoint at = token_window_.NextAllowed(now);
       if (!key.empty()) at = std::max(at, state.window.NextAllowed(now));
+      if (!key.empty()) at = std::max(at, ReservedUntil(state, me.priority));
       // Other processes' grants can only make it later; when they leave room,
       // the ledger has recorded this grant and `now` is the time it counted.
       if (at <= now && ledger_ != nullptr) at = SharedGrant(key, state, &now);
       if (at <= now) {
         if (!key.empty()) {
           state.window.Grant(now);
+          state.last_by_priority[static_cast<size_t>(me.priority)] = now;
           ++state.granted;
           Climb(key, state);
         }
@@ -148,6 +150,18 @@ Status Pacer::Acquire(std::string_view base_id, Priority priority, std::stop_tok
     const uint64_t seen = notifications_;
     clock_.WaitUntil(lock, cv_, wake, stop, [&] { return notifications_ != seen; });
   }
+}
+
+TimePoint Pacer::ReservedUntil(const BaseState& state, int priority) const {
+  TimePoint until{};
+  if (limits_.reserve_slots <= 0 || state.window.limit() <= 0) return until;
+  const auto slot = (limits_.window + limits_.margin) / state.window.limit();
+  const auto reserve = std::chrono::duration_cast<Clock::duration>(slot * limits_.reserve_slots);
+  for (int higher = 0; higher < priority; ++higher) {
+    const TimePoint last = state.last_by_priority[static_cast<size_t>(higher)];
+    if (last != TimePoint{}) until = std::max(until, last + reserve);
+  }
+  return until;
 }
 
 int Pacer::OwnGrantsInWindow(const std::string& base_id, const BaseState& state, TimePoint now) {

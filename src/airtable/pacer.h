@@ -6,7 +6,8 @@
 // burst of work never takes the whole second from a neighbour. The token stays
 // under its own limit (50/s). Waiting requests are served strictly by
 // priority class (writes before incremental sync before backfill before
-// verification; FIFO within a class).
+// verification; FIFO within a class), and a class that just had a grant
+// keeps the next slot a little while (reserve_slots).
 //
 // A 429 for a base while airpg's own requests in the window were within what
 // Airtable allows is another client's doing: the base's rate is cut (AIMD:
@@ -19,6 +20,7 @@
 // Thread-safe.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -57,6 +59,13 @@ struct PacerLimits {
   // share of this, so that clients held back together do not resume together.
   std::chrono::milliseconds resume_jitter{2000};
   uint64_t seed = 0;  // of the jitter; 0: random
+  // After a grant to a class, a lower class waits this many of the base's
+  // slots (window ÷ rate) before it may take one, so a writer that is still
+  // recording its last outcome when the next slot opens keeps it (the
+  // outbox's 10-record requests are the ceiling of two-way throughput).
+  // Only right after the higher class goes: then at most one slot is lost
+  // to the lower classes, never the budget. 0: strictly by the queue.
+  double reserve_slots = 1.5;
 };
 
 struct PacerStats {
@@ -132,6 +141,8 @@ class Pacer {
     Clock::time_point resume_at{};  // the end of the current penalty
     int64_t granted = 0;
     int64_t foreign = 0;
+    // The last grant of each priority class (reserve_slots).
+    std::array<Clock::time_point, 4> last_by_priority{};
   };
 
   BaseState& StateFor(const std::string& base_id);  // REQUIRES: mu_ held
@@ -139,6 +150,10 @@ class Pacer {
   // After a grant to `base_id`: the slow start and the additive climb.
   // REQUIRES: mu_ held.
   void Climb(const std::string& base_id, BaseState& state);
+
+  // Until when a request of `priority` leaves the base's next slot to a
+  // higher class that just had one (reserve_slots). REQUIRES: mu_ held.
+  Clock::time_point ReservedUntil(const BaseState& state, int priority) const;
 
   // This process's and (with a ledger) the other processes' grants for the
   // base inside the last window. REQUIRES: mu_ held.

@@ -333,6 +333,35 @@ TEST(PacerLogicalTest, HigherPriorityGoesFirstWhenTheBaseFrees) {
   EXPECT_EQ(order, expected);
 }
 
+// A writer that is still recording its outcomes when its next slot opens
+// keeps that slot: a lower class waits 1.5 slots after the higher one's
+// last grant (and takes the slot when the writer does not come back).
+TEST(PacerLogicalTest, AWriterComingBackForItsNextSlotKeepsItFromLowerClasses) {
+  for (double reserve : {1.5, 0.0}) {
+    ManualClock clock;
+    Grants seen;
+    PacerLimits limits = Budget4();  // 250 ms slots
+    limits.reserve_slots = reserve;
+    Pacer pacer(limits, seen.Observer(), nullptr, &clock);
+    TimePoint t0 = clock.Now();
+    ASSERT_TRUE(pacer.Acquire("appA", Priority::kWrite).ok());
+    std::thread poll([&] { ASSERT_TRUE(pacer.Acquire("appA", Priority::kIncremental).ok()); });
+    auto deadline = Clock::now() + seconds(30);
+    while (clock.waiters() < 1 && Clock::now() < deadline) std::this_thread::yield();
+    ASSERT_EQ(clock.waiters(), 1);
+    if (reserve == 0) {
+      Drive(clock, {[&] { poll.join(); }});  // strictly by the queue: the poll takes the slot
+      EXPECT_EQ(seen.Of("appA"), (std::vector<TimePoint>{t0, t0 + milliseconds(250)}));
+      continue;
+    }
+    clock.AdvanceTo(t0 + milliseconds(300));  // the slot is open, the writer is late
+    ASSERT_TRUE(pacer.Acquire("appA", Priority::kWrite).ok());
+    Drive(clock, {[&] { poll.join(); }});
+    EXPECT_EQ(seen.Of("appA"),
+              (std::vector<TimePoint>{t0, t0 + milliseconds(300), t0 + milliseconds(300 + 375)}));
+  }
+}
+
 TEST(PacerLogicalTest, AStopTokenCancelsAWaiterAtOnce) {
   Pacer pacer(FastLimits());  // the real clock: the stop must not wait for it
   pacer.Penalize("appA", milliseconds(3600 * 1000));

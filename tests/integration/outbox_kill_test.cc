@@ -2,12 +2,14 @@
 // base with every table writable (AIRPG_SYNC_AUTHORITY=both), a driver
 // inserting and updating rows in Postgres without pause, and the real `airpg
 // sync` SIGKILLed 20 times at seeded random points (start, claim, send,
-// outcome — wherever they fall), with 5xx, 429s and bodies cut short
-// injected all along. A last run drains the outbox; then every
-// row made in Postgres is in Airtable exactly once (the `airpg key` upsert
-// found the record a killed life had made), every update landed, and the
-// rows carry their Airtable ids. AIRPG_OUTBOX_KILL_SEED=N replays the delays
-// and the driver's writes.
+// outcome — wherever they fall), with 5xx, 429s, bodies cut short and
+// webhook pings dropped or sent twice injected all along (each life takes
+// its echoes through loopback pings). A last run drains the outbox; then
+// every row made in Postgres is in Airtable exactly once (the `airpg key`
+// upsert found the record a killed life had made), every update landed, the
+// rows carry their Airtable ids, and `airpg verify` finds Postgres and
+// Airtable level. AIRPG_OUTBOX_KILL_SEED=N replays the delays and the
+// driver's writes.
 #include <signal.h>
 
 #include <atomic>
@@ -153,14 +155,16 @@ TEST_F(OutboxKillTest, TwentyKillsWhilePostgresWritesDuplicateNothingAndLoseNoth
   http::Client http;
   auto faults = http.Send("POST", emulator_->url() + "/__emulator/faults",
                           {{"Content-Type", "application/json"}},
-                          R"({"error500":0.05,"error503":0.05,"error429":0.02,"truncate":0.05})");
+                          R"({"error500":0.05,"error503":0.05,"error429":0.02,"truncate":0.05,)"
+                          R"("dropPing":0.2,"duplicatePing":0.2})");
   ASSERT_TRUE(faults.ok() && faults->status == 200);
 
   std::uniform_int_distribution<int> delay(kMinDelayMs, kMaxDelayMs);
   int64_t done_before = 0;
   int lives_with_progress = 0;
   for (int n = 1; n <= kKills && driver_error.empty(); ++n) {
-    auto child = airpg_.Start({"sync", "--port", "0"}, fmt::format("sync-{}", n));
+    auto child =
+        airpg_.Start({"sync", "--port", "0", "--loopback-pings"}, fmt::format("sync-{}", n));
     ASSERT_NE(child, nullptr);
     WaitFor([&] { return child->Exited(); }, milliseconds(delay(rng_)));
     child->Signal(SIGKILL);
@@ -179,9 +183,10 @@ TEST_F(OutboxKillTest, TwentyKillsWhilePostgresWritesDuplicateNothingAndLoseNoth
   // The last life drains the outbox, faults off.
   ASSERT_TRUE(http.Send("POST", emulator_->url() + "/__emulator/faults",
                         {{"Content-Type", "application/json"}},
-                        R"({"error500":0,"error503":0,"error429":0,"truncate":0})")
+                        R"({"error500":0,"error503":0,"error429":0,"truncate":0,"dropPing":0,)"
+                        R"("duplicatePing":0})")
                   .ok());
-  auto last = airpg_.Start({"sync", "--port", "0"}, "sync-last");
+  auto last = airpg_.Start({"sync", "--port", "0", "--loopback-pings"}, "sync-last");
   ASSERT_NE(last, nullptr);
   bool drained = WaitFor(
       [&] { return Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'") == "0"; },
@@ -210,6 +215,12 @@ TEST_F(OutboxKillTest, TwentyKillsWhilePostgresWritesDuplicateNothingAndLoseNoth
     const json& fields = records[std::string(rows->Get(i, 0))];
     EXPECT_EQ(fields.value("Notes", ""), rows->Get(i, 1)) << rows->Get(i, 0);
   }
+
+  // And the product's own check agrees: every table, record and cell of
+  // the mirror is Airtable's (verify reads Airtable afresh; no sync runs).
+  ProcessOutput verify = airpg_.Run({"verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("verify: clean"), std::string::npos) << verify.out << verify.err;
 }
 
 }  // namespace

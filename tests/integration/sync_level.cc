@@ -178,7 +178,8 @@ std::string DoubleApplies(pg::Connection& conn, const sync::LiveBase& base) {
          {}, "duplicate row in " + t.table_name);
     each(
         "SELECT airtable_id || ' x' || count(*) FROM airpg.audit_log WHERE schema_name = $1 "
-        "AND table_name = $2 AND operation = 'INSERT' GROUP BY airtable_id HAVING count(*) > 1",
+        "AND table_name = $2 AND operation = 'INSERT' AND airtable_id IS NOT NULL GROUP BY "
+        "airtable_id HAVING count(*) > 1",
         {base.schema, t.table_name}, "inserted twice into " + t.table_name);
     const mapping::FieldPlan* amount = FieldNamed(t, "Amount");
     if (amount == nullptr) continue;
