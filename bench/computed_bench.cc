@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
   OrDie(cluster.Start(), "start postgres");
   {
     pg::Connection conn = OrDie(pg::Connection::Open(cluster.Url()), "connect");
-    // The caches' refresh trigger (catalog_v14.sql) lives in the catalog.
+    // The caches' refresh trigger (catalog_v13.sql) lives in the catalog.
     OrDie(pg::EnsureCatalog(conn), "catalog");
     OrDie(conn.Run(fmt::format("CREATE SCHEMA {}", kSchema)), "schema");
     mapping::SchemaDdl ddl = mapping::BuildSchemaDdl(plan, kSchema);

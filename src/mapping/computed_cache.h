@@ -8,7 +8,7 @@
 // Per cached link: a source view S."<view>$gN_src" (the aggregates computed
 // live, a1…aN), the cache table S."<view>$gN" filled from it, and
 // statement-level AFTER triggers running airpg.refresh_computed_cache()
-// (catalog_v14.sql) on the table itself (new rows), on the linked table or
+// (catalog_v13.sql) on the table itself (new rows), on the linked table or
 // junction (a link added, moved, reordered or removed; a linked row's values
 // or tombstone changed), which recompute the affected rows in the writer's
 // transaction whatever its origin. Only aggregates that read the linked

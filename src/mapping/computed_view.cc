@@ -308,7 +308,7 @@ class Planner {
         AIRPG_ASSIGN_OR_RETURN(LinkedRows rows, GroupRows(links, t, f, alias, link_depth));
         int far = far_reads_, clock = clock_reads_;
         AIRPG_ASSIGN_OR_RETURN(std::string value, SourceSql(rows, depth, true));
-        // Arrays concatenated (airpg.array_cat_agg, catalog_v14.sql); no
+        // Arrays concatenated (airpg.array_cat_agg, catalog_v13.sql); no
         // values at all is an empty cell, as a lookup of single values.
         std::string agg =
             IsMultiValued(*rows.source)

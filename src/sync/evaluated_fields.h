@@ -34,7 +34,7 @@ struct EvaluateReport {
 };
 
 // The captured changes of the base not evaluated yet (airpg.outbox's
-// evaluated_at, catalog_v13.sql), marked and evaluated in one short
+// evaluated_at, catalog_v12.sql), marked and evaluated in one short
 // transaction under the claims' advisory lock: a crash before its commit
 // leaves them to the next round. A round without such changes costs one
 // indexed query. NOW() and TODAY() read `now_millis`.
