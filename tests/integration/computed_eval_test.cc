@@ -58,6 +58,20 @@ class NoRecordRequests : public airtable::Transport {
   airtable::CurlTransport inner_;
 };
 
+// Airtable reads records but takes no record write (a create that fails).
+class NoRecordWrites : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (call.method != "GET" && call.url.find("/v0/meta/") == std::string::npos) {
+      return UnavailableError("record writes are refused in this test");
+    }
+    return inner_.Send(call);
+  }
+
+ private:
+  airtable::CurlTransport inner_;
+};
+
 json Formula(const std::string& id, const std::string& name, const std::string& text,
              const std::string& result) {
   return {{"id", id},
@@ -354,6 +368,30 @@ TEST_F(ComputedEvalTest, AnAirtableAuthorityTableIsLeftAlone) {
   EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM airpg.evaluated_rows WHERE table_id = '") +
                    kCustomers + "'"),
             "0");
+}
+
+// A Postgres-born item linked to A-2 whose create Airtable refuses: the
+// round still reads A-2 back from Airtable (the record on the other side of
+// the link the write moved) and applies its Items cell, which cannot list
+// an item Airtable has not got. The item keeps its link (and A-2 its count),
+// to be sent with the create next round.
+TEST_F(ComputedEvalTest, APostgresBornRowKeepsItsLinkWhenAirtablesCellComesBack) {
+  std::string items = Qualified(kItems), order = Column("fldItemOrder00001");
+  std::string a2 = RowId(kOrders, "recOrder000000002");
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO " + items + " (\"" + Column("fldItemName000001") + "\", \"" +
+                       order + "\") VALUES ('plum', " + a2 + ")")
+                  .ok());
+  auto reads_only = ClientThrough(std::make_unique<NoRecordWrites>());
+  sync::OutboxDispatcher dispatcher(*reads_only, *dispatch_conn_, kChainBase,
+                                    Options(std::chrono::milliseconds(0)));
+  (void)dispatcher.RunOnce();  // its create fails, by design
+  EXPECT_EQ(Scalar("SELECT coalesce(\"" + order + "\"::text, 'NULL') FROM " + items +
+                   " WHERE airtable_id IS NULL"),
+            a2);
+  EXPECT_EQ(Scalar("SELECT \"" + Column("fldOrderCount0001") + "\"::text FROM " +
+                   ComputedView(kOrders) + " WHERE id = " + a2),
+            "2");
 }
 
 // A junction row (a multi-record link) written in Postgres: the rows at
