@@ -1,11 +1,13 @@
-// EvaluatedPlan: the formula fields the SQL compiler refuses (and the ones
-// reading the clock, NOW()/TODAY(), which a view cannot hold still) that
-// airpg computes itself, with src/formula's evaluator, each time Postgres
-// writes a row of a table it may write (sync/evaluated_fields.h). A field
-// qualifies when its formula parses and every field it reads is carried by
-// the row (mapping/formula_row.h): a plain column, a field computed in the
-// row's S.<table>_computed view, or another evaluated formula. The rest
-// keep their reason (computed_view.h). Pure; plans are immutable values.
+// EvaluatedPlan: the formula fields S.<table>_computed cannot compute (the
+// SQL compiler refuses them — MOD, REGEX_EXTRACT, a formula over a field
+// whose cells may be error values, … — or folds their clock into a
+// constant) that airpg computes itself, with src/formula's evaluator, each
+// time Postgres writes a row of a table it may write
+// (sync/evaluated_fields.h). A field qualifies when its formula parses and
+// every field it reads is carried by the row (mapping/formula_row.h): a
+// plain column, a field computed in the row's S.<table>_computed view, or
+// another evaluated formula. The rest keep their reason (computed_view.h).
+// Pure; plans are immutable values.
 #pragma once
 
 #include <memory>

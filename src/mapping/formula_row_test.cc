@@ -41,9 +41,16 @@ constexpr char kSchema[] = R"json({"tables": [
     {"id": "fldSlug0000000001", "name": "Slug", "type": "formula",
      "options": {"formula": "REGEX_REPLACE(ARRAYJOIN({B names}, \"-\"), \"[aeiou]\", \"\")",
                  "isValid": true, "result": {"type": "singleLineText"}}},
-    {"id": "fldAge00000000001", "name": "Age", "type": "formula",
-     "options": {"formula": "DATETIME_DIFF(NOW(), {Day}, 'days')", "isValid": true,
-                 "result": {"type": "number"}}},
+    {"id": "fldStars000000001", "name": "Stars", "type": "formula",
+     "options": {"formula": "REPT(\"*\", {Rem})", "isValid": true,
+                 "result": {"type": "singleLineText"}}},
+    {"id": "fldRem00000000001", "name": "Rem", "type": "formula",
+     "options": {"formula": "MOD(10, {Num})", "isValid": true, "result": {"type": "number"}}},
+    {"id": "fldCode0000000001", "name": "Code", "type": "formula",
+     "options": {"formula": "REGEX_EXTRACT({Name}, \"[0-9]+\")", "isValid": true,
+                 "result": {"type": "singleLineText"}}},
+    {"id": "fldParsed00000001", "name": "Parsed", "type": "formula",
+     "options": {"formula": "VALUE({Code})", "isValid": true, "result": {"type": "number"}}},
     {"id": "fldOnLink00000001", "name": "On link", "type": "formula",
      "options": {"formula": "REGEX_REPLACE({Bs}, \"a\", \"\")", "isValid": true,
                  "result": {"type": "singleLineText"}}}
@@ -156,34 +163,52 @@ TEST(EvaluatedPlanTest, TakesTheFormulasSqlRefusesInDependencyOrder) {
   ASSERT_EQ(evaluated.tables.size(), 1u);
   std::vector<std::string> ids;
   for (const EvaluatedFormula& f : evaluated.tables[0].formulas) ids.push_back(f.field->field.id);
-  // Half before On half, which reads it; a link read from the row is not carried.
-  EXPECT_EQ(ids, (std::vector<std::string>{"fldHalf0000000001", "fldOnHalf00000001",
-                                           "fldSlug0000000001", "fldAge00000000001"}));
+  // Half (a division) is computed in SQL, so not here; Stars comes after
+  // Rem and Parsed after Code, which they read; a link read from the row is
+  // not carried.
+  EXPECT_EQ(ids, (std::vector<std::string>{"fldOnHalf00000001", "fldSlug0000000001",
+                                           "fldRem00000000001", "fldCode0000000001",
+                                           "fldParsed00000001", "fldStars000000001"}));
   std::vector<std::string> lines = NotComputedInSqlLines(computed, evaluated);
   std::string all;
   for (const std::string& l : lines) all += l + "\n";
-  EXPECT_NE(all.find("a.Half (fldHalf0000000001, formula): computed by airpg on write: "
-                     "cannot translate to SQL exactly: division"),
-            std::string::npos)
-      << all;
-  EXPECT_NE(all.find("a.On link (fldOnLink00000001, formula): stays Airtable-computed"),
-            std::string::npos)
-      << all;
+  for (const char* expected : {
+           "a.On half (fldOnHalf00000001, formula): computed by airpg on write: cannot translate "
+           "to SQL exactly: field {Half}, whose cells may be error values",
+           "a.Slug (fldSlug0000000001, formula): computed by airpg on write: cannot translate to "
+           "SQL exactly: REGEX_REPLACE with a pattern that is not a literal",
+           "a.Rem (fldRem00000000001, formula): computed by airpg on write: ",
+           "a.Stars (fldStars000000001, formula): computed by airpg on write: ",
+           "a.Code (fldCode0000000001, formula): computed by airpg on write: ",
+           "a.Parsed (fldParsed00000001, formula): computed by airpg on write: ",
+           "a.On link (fldOnLink00000001, formula): stays Airtable-computed",
+       }) {
+    EXPECT_NE(all.find(expected), std::string::npos) << expected << " in\n" << all;
+  }
+  EXPECT_EQ(all.find("a.Half "), std::string::npos) << all;  // computed in SQL
 }
 
-// The plan applied to a row: each result feeds the formulas after it, an
-// error value included, and becomes its column's value.
+// The plan applied to a row as S.<table>_computed gives it (Half, a
+// division, computed there, its error in airpg_cell_errors): each result
+// feeds the formulas after it, an error value included, and becomes its
+// column's value.
 TEST(EvaluatedPlanTest, EvaluatesARowInOrder) {
   SchemaPlan plan = Plan();
   const TablePlan& a = plan.tables[0];
   EvaluatedPlan evaluated = PlanEvaluated(plan, PlanComputed(plan, "s"));
   ASSERT_EQ(evaluated.tables.size(), 1u);
-  auto values_of = [&](double num) {
+  auto values_of = [&](const std::string& name, double num) {
     nlohmann::json row = {{"airtable_id", "recA000000000001"},
+                          {Column(a, "fldName0000000001"), name},
                           {Column(a, "fldNum00000000001"), num},
-                          {Column(a, "fldDay00000000001"), "2024-03-01"},
                           {Column(a, "fldNames000000001"), {"ab", "cd"}}};
-    auto values = EvaluateRow(evaluated.tables[0], row.dump(), 1709683200000);  // 2024-03-06
+    if (num != 0) {
+      row[Column(a, "fldHalf0000000001")] = 1 / num;
+    } else {
+      row[Column(a, "fldHalf0000000001")] = nullptr;
+      row["airpg_cell_errors"] = {{"fldHalf0000000001", {{"error", "#ERROR!"}}}};
+    }
+    auto values = EvaluateRow(evaluated.tables[0], row.dump(), 1709683200000);
     EXPECT_TRUE(values.ok()) << values.status().ToString();
     std::map<std::string, std::string> out;
     for (const EvaluatedValue& v : *values) {
@@ -191,14 +216,21 @@ TEST(EvaluatedPlanTest, EvaluatesARowInOrder) {
     }
     return out;
   };
-  std::map<std::string, std::string> four = values_of(4);
-  EXPECT_EQ(four["Half"], "0.25");
-  EXPECT_EQ(four["On half"], "1.25");
+  std::map<std::string, std::string> four = values_of("pear42", 4);
+  EXPECT_EQ(four["On half"], "1.25");  // Half read from the row
   EXPECT_EQ(four["Slug"], "b-cd");
-  EXPECT_EQ(four["Age"], "5");  // NOW() is the time given
-  std::map<std::string, std::string> zero = values_of(0);
-  EXPECT_EQ(zero["Half"], R"({"error":"#ERROR!"})");
-  EXPECT_EQ(zero["On half"], R"({"error":"#ERROR!"})");  // it reads the error
+  EXPECT_EQ(four["Rem"], "2");
+  EXPECT_EQ(four["Stars"], "**");  // Rem's result, evaluated before it
+  EXPECT_EQ(four["Code"], "42");
+  EXPECT_EQ(four["Parsed"], "42");
+  std::map<std::string, std::string> zero = values_of("pear", 0);
+  constexpr char kError[] = R"({"error":"#ERROR!"})";
+  EXPECT_EQ(zero["On half"], kError);  // it reads Half's recorded error
+  EXPECT_EQ(zero["Code"], kError);     // REGEX_EXTRACT without a match
+  EXPECT_EQ(zero["Parsed"], kError);   // it reads Code's error
+  // MOD by 0 is NaN, as JavaScript's %: a special value, not #ERROR!.
+  EXPECT_EQ(zero["Rem"], R"({"specialValue":"NaN"})");
+  EXPECT_EQ(zero["Stars"], kError);  // REPT with a NaN count
 }
 
 }  // namespace

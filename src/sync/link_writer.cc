@@ -128,17 +128,19 @@ class Writer {
     AIRPG_RETURN_IF_ERROR(CollectDangling(f, owner));
     std::string fk = QuoteIdentifier(key->column_name);
     std::string here = Name(table_.table_name);
-    // The records whose key changed: their own cell changed.
+    // The records whose key changed: their own cell changed. A Postgres-born
+    // row Airtable has not got yet (no airtable_id) cannot be in Airtable's
+    // cell: its link is a Postgres write still on its way, kept.
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows unlinked,
-        tx_.Exec(
-            fmt::format("UPDATE {owner} a SET {fk} = NULL FROM {here} b "
-                        "WHERE a.{fk} = b.id AND b.airtable_id = ANY($1::text[]) AND NOT EXISTS "
-                        "(SELECT 1 FROM unnest($2::text[], $3::text[]) AS x(rec, ref) "
-                        "WHERE x.rec = b.airtable_id AND x.ref = a.airtable_id) "
-                        "RETURNING a.airtable_id",
-                        fmt::arg("owner", owner), fmt::arg("fk", fk), fmt::arg("here", here)),
-            First(3)));
+        tx_.Exec(fmt::format("UPDATE {owner} a SET {fk} = NULL FROM {here} b "
+                             "WHERE a.{fk} = b.id AND b.airtable_id = ANY($1::text[]) AND "
+                             "a.airtable_id IS NOT NULL AND NOT EXISTS "
+                             "(SELECT 1 FROM unnest($2::text[], $3::text[]) AS x(rec, ref) "
+                             "WHERE x.rec = b.airtable_id AND x.ref = a.airtable_id) "
+                             "RETURNING a.airtable_id",
+                             fmt::arg("owner", owner), fmt::arg("fk", fk), fmt::arg("here", here)),
+                 First(3)));
     Touch(f.linked_table_id, unlinked);
     // Records re-pointed here: they and the record they pointed at before changed.
     AIRPG_ASSIGN_OR_RETURN(

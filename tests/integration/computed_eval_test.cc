@@ -1,14 +1,18 @@
 // The evaluator on Postgres writes (issue 18): formula fields the SQL
-// compiler refuses (a REGEX_REPLACE with a pattern, a division by a field)
-// are computed by airpg in the outbox dispatcher's round when Postgres
-// writes a row of a table it may write, and written into their stored
-// columns. A Postgres insert, update or link change leaves the stored value
-// equal to what the emulator (which recomputes on every write, as Airtable
-// does) shows after the same change — also for rows that read the changed
-// row through a lookup or rollup, and for error values (NULL plus
-// airpg_cell_errors). A table whose authority is airtable is left alone.
-// Writes to Airtable are refused by the transport here, so what Postgres
-// holds is the evaluator's, never Airtable's answer applied back.
+// compiler refuses (a REGEX_REPLACE with a pattern, MOD, REPT and MID with
+// a field's count, VALUE of a text, a formula over a field whose cells may
+// be error values) are computed by airpg in the outbox dispatcher's round
+// when Postgres writes a row of a table it may write, and written into
+// their stored columns. A Postgres insert, update or link change leaves
+// the value equal to what the emulator (which recomputes on every write,
+// as Airtable does) shows after the same change — also for rows that read
+// the changed row through a lookup or rollup, and for error values (NULL
+// plus airpg_cell_errors). The evaluator reads the row from
+// S.<table>_computed, so a formula over a field computed there (a division)
+// sees its current value; values are compared as readers see them, through
+// that view. A table whose authority is airtable is left alone. Airtable
+// answers no record request here, so what Postgres holds is the
+// evaluator's, never Airtable's values applied back.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -38,7 +42,23 @@ constexpr char kItems[] = "tblItems000000001";
 constexpr char kOrders[] = "tblOrders00000001";
 constexpr char kCustomers[] = "tblCustomers00001";
 
-// Airtable never takes a record write: the outcome stays the evaluator's.
+// Airtable never answers a record request (a write, the re-read before it,
+// the echo's read of linked records): what Postgres holds stays the
+// evaluator's, never Airtable's values applied back.
+class NoRecordRequests : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (call.url.find("/v0/meta/") == std::string::npos) {
+      return UnavailableError("record requests are refused in this test");
+    }
+    return inner_.Send(call);
+  }
+
+ private:
+  airtable::CurlTransport inner_;
+};
+
+// Airtable reads records but takes no record write (a create that fails).
 class NoRecordWrites : public airtable::Transport {
  public:
   Result<http::Response> Send(const airtable::HttpCall& call) override {
@@ -60,8 +80,10 @@ json Formula(const std::string& id, const std::string& name, const std::string& 
           {"options", {{"formula", text}, {"isValid", true}, {"result", {{"type", result}}}}}};
 }
 
-// The chain base with formulas SQL refuses: on Items (its own row), on
-// Orders (over a lookup and a rollup of Items: other rows) and on Customers
+// The chain base with formulas SQL refuses: on Items (its own row; Cents
+// reads Unit, a division computed in the view, #ERROR! when Qty is 0), on
+// Orders (over a lookup, a rollup and a count of Items: other rows; Count
+// back reads Label, a formula computed in the view) and on Customers
 // (airtable authority).
 std::string Data() {
   json data = json::parse(ReadFile(AIRPG_COMPUTED_CHAIN));
@@ -70,12 +92,21 @@ std::string Data() {
       table["fields"].push_back(Formula("fldItemSlug000001", "Slug",
                                         "REGEX_REPLACE({Name}, \"[aeiou]\", \"*\")",
                                         "singleLineText"));
+      table["fields"].push_back(Formula("fldItemCents00001", "Cents",
+                                        "ROUND({Unit} * 100, 0) & \"c\"", "singleLineText"));
+      table["fields"].push_back(
+          Formula("fldItemStars00001", "Stars", "REPT(\"*\", {Qty})", "singleLineText"));
+      table["fields"].push_back(
+          Formula("fldItemHead000001", "Head", "MID({Name}, 2, {Qty})", "singleLineText"));
     } else if (table["id"] == kOrders) {
       table["fields"].push_back(Formula(
           "fldOrderSquash001", "Squashed",
           "REGEX_REPLACE(ARRAYJOIN({Item names}, \",\"), \"[aeiou]\", \"\")", "singleLineText"));
+      // MOD by 0 (an order without items) is NaN, as in JavaScript.
       table["fields"].push_back(
-          Formula("fldOrderPer000001", "Per item", "{Total} / {Item count}", "number"));
+          Formula("fldOrderLeft00001", "Left over", "MOD({Total}, {Item count})", "number"));
+      table["fields"].push_back(Formula("fldOrderCntBack01", "Count back",
+                                        "VALUE(REGEX_EXTRACT({Label}, \"[0-9]+$\"))", "number"));
     } else if (table["id"] == kCustomers) {
       table["fields"].push_back(Formula("fldCustSquash0001", "Squashed",
                                         "REGEX_REPLACE({Summary}, \"[ |]+\", \"_\")",
@@ -104,7 +135,7 @@ class ComputedEvalTest : public testing::EmulatedBaseTest {
     auto summary = Run(kChainBase);
     ASSERT_TRUE(summary.ok()) << summary.status().ToString();
     schema_ = summary->schema;
-    writer_ = ClientThrough(std::make_unique<NoRecordWrites>());
+    writer_ = ClientThrough(std::make_unique<NoRecordRequests>());
     auto live = sync::LoadLiveBase(conn(), kChainBase);
     ASSERT_TRUE(live.ok()) << live.status().ToString();
     live_ = *live;
@@ -129,13 +160,15 @@ class ComputedEvalTest : public testing::EmulatedBaseTest {
     return options;
   }
 
-  // One dispatcher round (its sends fail: the changes go back to the outbox).
+  // One dispatcher round. Its evaluation comes first; then Airtable refuses
+  // the re-read before sending, and the changes go back to the outbox.
   void Dispatch() {
     sync::OutboxDispatcher dispatcher(*writer_, *dispatch_conn_, kChainBase,
                                       Options(std::chrono::milliseconds(0)));
     auto report = dispatcher.RunOnce();
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    EXPECT_GT(report->claimed, 0);
+    ASSERT_FALSE(report.ok());
+    EXPECT_NE(report.status().message().find("record requests are refused"), std::string::npos)
+        << report.status().ToString();
   }
 
   json Emulator(const std::string& method, const std::string& path, const json& body) {
@@ -160,9 +193,17 @@ class ComputedEvalTest : public testing::EmulatedBaseTest {
                   "'");
   }
 
-  // The stored cell of `field_id` in the row keyed `key` (an Airtable id, or
-  // "name:<primary>" for a Postgres-born row): the column, or the recorded
-  // error when the column is NULL.
+  // S.<table>_computed: what readers see (the stored columns for the
+  // evaluator's fields, SQL for the rest).
+  std::string ComputedView(const std::string& table_id) {
+    const mapping::TablePlan* t = live_.plan.FindTable(table_id);
+    EXPECT_NE(t, nullptr) << table_id;
+    return t == nullptr ? "" : "\"" + schema_ + "\".\"" + t->computed_view + "\"";
+  }
+
+  // The cell of `field_id` in the row keyed `key` (an Airtable id, or
+  // "name:<primary>" for a Postgres-born row) as S.<table>_computed shows
+  // it: the column, or the recorded error when the column is NULL.
   json Stored(const std::string& table_id, const std::string& primary_id, const std::string& key,
               const std::string& field_id) {
     std::string where = key.rfind("name:", 0) == 0
@@ -170,7 +211,7 @@ class ComputedEvalTest : public testing::EmulatedBaseTest {
                             : "airtable_id = '" + key + "'";
     std::string text =
         Scalar("SELECT coalesce(to_jsonb(\"" + Column(field_id) + "\"), airpg_cell_errors -> '" +
-               field_id + "', 'null')::text FROM " + Qualified(table_id) + " WHERE " + where);
+               field_id + "', 'null')::text FROM " + ComputedView(table_id) + " WHERE " + where);
     return json::parse(text.empty() ? "null" : text);
   }
 
@@ -205,9 +246,13 @@ class ComputedEvalTest : public testing::EmulatedBaseTest {
     return differ;
   }
 
+  // The evaluator's fields, and the SQL-computed ones they read.
   void ExpectSameAsEmulator() {
-    Compare(kItems, "fldItemName000001", {"fldItemSlug000001", "fldItemUnit000001"});
-    Compare(kOrders, "fldOrderName00001", {"fldOrderSquash001", "fldOrderPer000001"});
+    Compare(kItems, "fldItemName000001",
+            {"fldItemSlug000001", "fldItemCents00001", "fldItemStars00001", "fldItemHead000001",
+             "fldItemUnit000001"});
+    Compare(kOrders, "fldOrderName00001",
+            {"fldOrderSquash001", "fldOrderLeft00001", "fldOrderCntBack01", "fldOrderLabel0001"});
   }
 
   std::string schema_;
@@ -225,12 +270,18 @@ TEST_F(ComputedEvalTest, SchemaPlanNamesTheFieldsAirpgComputesOnWrite) {
   }
   for (const char* expected :
        {"items.Slug (fldItemSlug000001, formula): computed by airpg on write: ",
-        "items.Unit (fldItemUnit000001, formula): computed by airpg on write: ",
+        "items.Cents (fldItemCents00001, formula): computed by airpg on write: cannot translate "
+        "to SQL exactly: field {Unit}, whose cells may be error values",
+        "items.Stars (fldItemStars00001, formula): computed by airpg on write: ",
+        "items.Head (fldItemHead000001, formula): computed by airpg on write: ",
         "orders.Squashed (fldOrderSquash001, formula): computed by airpg on write: ",
-        "orders.Per item (fldOrderPer000001, formula): computed by airpg on write: ",
+        "orders.Left over (fldOrderLeft00001, formula): computed by airpg on write: ",
+        "orders.Count back (fldOrderCntBack01, formula): computed by airpg on write: ",
         "customers.Squashed (fldCustSquash0001, formula): computed by airpg on write: "}) {
     EXPECT_NE(lines.find(expected), std::string::npos) << expected << " in\n" << lines;
   }
+  // The division Cents reads is computed in SQL, not here.
+  EXPECT_EQ(lines.find("items.Unit "), std::string::npos) << lines;
 }
 
 TEST_F(ComputedEvalTest, PostgresWritesRecomputeWhatSqlCannotLikeTheEmulator) {
@@ -250,9 +301,11 @@ TEST_F(ComputedEvalTest, PostgresWritesRecomputeWhatSqlCannotLikeTheEmulator) {
       << "stale before the dispatcher's round";
   Dispatch();
   ExpectSameAsEmulator();
+  // Cents read Unit (2.25 / 8) from the view, not the stored column (2.25 / 2).
+  EXPECT_EQ(Stored(kItems, "fldItemName000001", "recItem0000000002", "fldItemCents00001"), "28c");
 
   // A link change: quince moves from order A-1 to B-1 (which had no items:
-  // its Per item was #ERROR!, now a number; A-1's lookups lose it).
+  // its Left over was NaN, now a number; A-1's lookups lose it).
   ASSERT_TRUE(conn()
                   .Run("UPDATE " + items + " SET \"" + order +
                        "\" = " + RowId(kOrders, "recOrder000000003") +
@@ -263,7 +316,7 @@ TEST_F(ComputedEvalTest, PostgresWritesRecomputeWhatSqlCannotLikeTheEmulator) {
   Dispatch();
   ExpectSameAsEmulator();
 
-  // An insert: a Postgres-born item with no quantity (Unit is #ERROR!) on A-2.
+  // An insert: a Postgres-born item with no quantity (Unit, so Cents, is #ERROR!) on A-2.
   ASSERT_TRUE(conn()
                   .Run("INSERT INTO " + items + " (\"" + name + "\", \"" +
                        Column("fldItemPrice00001") + "\", \"" + qty + "\", \"" + order +
@@ -275,8 +328,8 @@ TEST_F(ComputedEvalTest, PostgresWritesRecomputeWhatSqlCannotLikeTheEmulator) {
   Dispatch();
   ExpectSameAsEmulator();
   // The error value as the fidelity work records it: the column NULL, the error beside it.
-  EXPECT_EQ(Scalar("SELECT coalesce(\"" + Column("fldItemUnit000001") +
-                   "\"::text, 'NULL') || ' ' || (airpg_cell_errors -> 'fldItemUnit000001')::text "
+  EXPECT_EQ(Scalar("SELECT coalesce(\"" + Column("fldItemCents00001") +
+                   "\"::text, 'NULL') || ' ' || (airpg_cell_errors -> 'fldItemCents00001')::text "
                    "FROM " +
                    items + " WHERE \"" + name + "\" = 'plum'"),
             "NULL {\"error\": \"#ERROR!\"}");
@@ -287,7 +340,7 @@ TEST_F(ComputedEvalTest, PostgresWritesRecomputeWhatSqlCannotLikeTheEmulator) {
             "true");
   // The evaluator's own writes are neither captured nor stamped as Postgres's.
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE changed_columns && ARRAY['" +
-                   Column("fldItemSlug000001") + "', '" + Column("fldOrderPer000001") + "']"),
+                   Column("fldItemSlug000001") + "', '" + Column("fldOrderLeft00001") + "']"),
             "0");
 }
 
@@ -315,6 +368,30 @@ TEST_F(ComputedEvalTest, AnAirtableAuthorityTableIsLeftAlone) {
   EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM airpg.evaluated_rows WHERE table_id = '") +
                    kCustomers + "'"),
             "0");
+}
+
+// A Postgres-born item linked to A-2 whose create Airtable refuses: the
+// round still reads A-2 back from Airtable (the record on the other side of
+// the link the write moved) and applies its Items cell, which cannot list
+// an item Airtable has not got. The item keeps its link (and A-2 its count),
+// to be sent with the create next round.
+TEST_F(ComputedEvalTest, APostgresBornRowKeepsItsLinkWhenAirtablesCellComesBack) {
+  std::string items = Qualified(kItems), order = Column("fldItemOrder00001");
+  std::string a2 = RowId(kOrders, "recOrder000000002");
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO " + items + " (\"" + Column("fldItemName000001") + "\", \"" +
+                       order + "\") VALUES ('plum', " + a2 + ")")
+                  .ok());
+  auto reads_only = ClientThrough(std::make_unique<NoRecordWrites>());
+  sync::OutboxDispatcher dispatcher(*reads_only, *dispatch_conn_, kChainBase,
+                                    Options(std::chrono::milliseconds(0)));
+  (void)dispatcher.RunOnce();  // its create fails, by design
+  EXPECT_EQ(Scalar("SELECT coalesce(\"" + order + "\"::text, 'NULL') FROM " + items +
+                   " WHERE airtable_id IS NULL"),
+            a2);
+  EXPECT_EQ(Scalar("SELECT \"" + Column("fldOrderCount0001") + "\"::text FROM " +
+                   ComputedView(kOrders) + " WHERE id = " + a2),
+            "2");
 }
 
 // A junction row (a multi-record link) written in Postgres: the rows at
