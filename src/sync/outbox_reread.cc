@@ -48,6 +48,9 @@ SyncTime FromEpoch(std::string_view seconds) {
 struct Pending {
   std::map<int64_t, SyncTime> committed;                          // row id →
   std::map<std::pair<int64_t, std::string>, std::string> before;  // row id, column → JSON
+  // Every value the claimed changes wrote to a column (row id, column → JSON
+  // texts): a send of them whose answer was lost may have landed.
+  std::map<std::pair<int64_t, std::string>, std::set<std::string>> written;
 };
 
 Result<Pending> ReadPending(pg::Connection& conn, const std::vector<RereadUpdate*>& batch) {
@@ -75,6 +78,17 @@ Result<Pending> ReadPending(pg::Connection& conn, const std::vector<RereadUpdate
     out.before[{std::stoll(std::string(before.Get(i, 0))), std::string(before.Get(i, 1))}] =
         std::string(before.Get(i, 2));
   }
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows written,
+      conn.Exec("SELECT o.row_id, c, (o.new_row -> c)::text FROM airpg.outbox o, "
+                "unnest(o.changed_columns) c WHERE o.outbox_id = ANY($1::bigint[]) AND "
+                "o.field_id IS NULL AND o.new_row IS NOT NULL",
+                {IdArray(ids)}));
+  for (int i = 0; i < written.size(); ++i) {
+    if (written.IsNull(i, 2)) continue;
+    out.written[{std::stoll(std::string(written.Get(i, 0))), std::string(written.Get(i, 1))}]
+        .insert(std::string(written.Get(i, 2)));
+  }
   return out;
 }
 
@@ -99,6 +113,20 @@ Result<bool> DecideOne(pg::Transaction& tx, const LiveBase& base, const mapping:
     AIRPG_RETURN_IF_ERROR(
         RecordSynced(conn, base.base_id, table.table_id, u.record_id, f.field.id, airtable_cell));
     return false;
+  }
+  if (!IsRelationField(f)) {
+    // Airtable holds a value these very changes wrote: an earlier send of
+    // them landed though its answer was lost (a 5xx, a cut body). That is
+    // Postgres's own write, not an edit in Airtable: it is the base, and the
+    // row's latest value goes across.
+    if (auto w = pending.written.find({u.row_id, f.column_name}); w != pending.written.end()) {
+      for (const std::string& value : w->second) {
+        if (CanonicalColumnJson(f, value) != airtable_cell) continue;
+        AIRPG_RETURN_IF_ERROR(RecordSynced(conn, base.base_id, table.table_id, u.record_id,
+                                           f.field.id, airtable_cell));
+        return true;
+      }
+    }
   }
   // A field not synced since the migration: its base is what Postgres held
   // before its change (a relation's rebuilt from the changes); without one

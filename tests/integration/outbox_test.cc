@@ -378,6 +378,36 @@ TEST_F(OutboxTest, ACreateWhoseAnswerIsLostIsNeverDuplicated) {
   EXPECT_EQ(named, 1);
 }
 
+// A send whose answer was lost may have landed: when the read before the
+// next send finds the value of those very changes in Airtable, it is
+// Postgres's own write, not an edit there, so the row's newer value goes
+// across and no conflict is parked (under `manual`, the strictest rule).
+TEST_F(OutboxTest, AnUpdateWhoseAnswerWasLostIsNotTakenForAnAirtableEdit) {
+  sync::AuthorityConfig config;
+  config.tables["Clients"].authority = sync::Authority::kBoth;
+  config.tables["Clients"].conflict = sync::ConflictRule::kManual;
+  Configure(config);
+  const std::string notes = Column("fldCliNotes000001");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'first' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  transport_->lose_answers = 6;  // the first try and the client's 5 retries
+  Dispatch();
+  transport_->lose_answers = 0;
+  ASSERT_NE(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'"), "0");
+  ASSERT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "first");
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
+                  " = 'second' WHERE airtable_id = 'recCliHarbor0001'")
+                  .ok());
+  for (int i = 0;
+       i < 5 && Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") != "0"; ++i) {
+    ASSERT_TRUE(Sql("UPDATE airpg.outbox SET available_at = now() WHERE status = 'pending'").ok());
+    Dispatch();
+  }
+  EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "second");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+}
+
 // airpg's own write comes back as a webhook payload and changes nothing: one
 // Postgres update gives one Airtable write, one audit row and no second
 // outbox row.
