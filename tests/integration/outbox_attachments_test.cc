@@ -193,6 +193,8 @@ TEST_F(OutboxAttachmentsTest, AddedInPostgresIsUploadedAndItsEchoChangesNothing)
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "0");
   EXPECT_EQ(Dispatch().claimed, 0);
+  // Postgres and Airtable agree, attachments included.
+  ExpectClean(Verify(kDelta));
 }
 
 // An inbound change of the cell that arrives before the upload keeps the
