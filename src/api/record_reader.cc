@@ -6,6 +6,7 @@
 #include <set>
 
 #include "airtable/wire/cell_text.h"
+#include "api/cell_objects.h"
 #include "api/keyset_token.h"
 #include "base/sql_identifier.h"
 #include "formula/evaluator.h"
@@ -134,7 +135,9 @@ Query BaseQuery(const ApiBase& base, const TablePlan& table) {
   Query q;
   q.params.push_back(base.schema);
   for (const FieldPlan& f : table.fields) {
-    q.cells += ", " + CellExpression(base.schema, base.plan, f, q.params);
+    // Collaborators and attachments as Airtable shows them (cell_objects.h).
+    std::optional<std::string> object = CellObjectExpression(base.schema, table, f, q.params);
+    q.cells += ", " + (object ? *object : CellExpression(base.schema, base.plan, f, q.params));
     q.fields.push_back(&f);
   }
   q.from = QualifiedName(base.schema, table.table_name);
@@ -237,7 +240,11 @@ ApiResult<std::vector<Row>> Fetch(pg::Connection& conn, const Query& q, const st
       int col = first_cell + static_cast<int>(i);
       auto text = rows->IsNull(r, col) ? std::optional<std::string_view>()
                                        : std::optional<std::string_view>(rows->Get(r, col));
-      Result<std::optional<std::string>> cell = CellFromText(*q.fields[i], text);
+      Result<std::optional<std::string>> cell =
+          IsCellObjectField(*q.fields[i])
+              ? Result<std::optional<std::string>>(text ? std::optional<std::string>(*text)
+                                                        : std::nullopt)
+              : CellFromText(*q.fields[i], text);
       if (!cell.ok() || !*cell) continue;  // an unreadable cell shows empty
       Json value = Json::parse(**cell, nullptr, false);
       if (!value.is_discarded()) row.cells[q.fields[i]->field.id] = std::move(value);

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <map>
 #include <optional>
-#include <random>
 
 #include "airtable/field_type.h"
 #include "airtable/wire/list_params.h"
+#include "api/attachment_cells.h"
 #include "api/record_reader.h"
 #include "base/sql_identifier.h"
 #include "mapping/cell_value.h"
@@ -71,6 +71,8 @@ struct RowWrite {
   // multipleCollaborators: field → usr… ids, in the cell's order.
   std::vector<std::pair<const FieldPlan*, std::vector<std::string>>> collaborators;
   std::vector<std::pair<std::string, std::string>> choices;  // choices table → new name
+  // Attachment cells: field → the cell's items (attachment_cells.h).
+  std::vector<std::pair<const FieldPlan*, std::vector<AttachmentItem>>> attachments;
 };
 
 class Writer {
@@ -98,10 +100,7 @@ class Writer {
 
   // The cells of one record (`fields` object) as the row's values. `replace`:
   // every writable field the object does not name is cleared (PUT).
-  // `record_id`: the record's Airtable id when it has one (its current
-  // attachments are compared with an attachment cell), else "".
-  ApiResult<RowWrite> Convert(const Json& fields, bool replace, const std::string& record_id = "") {
-    record_id_ = record_id;
+  ApiResult<RowWrite> Convert(const Json& fields, bool replace) {
     if (!fields.is_object()) {
       return airtable::wire::InvalidRequest("Invalid request: \"fields\" must be an object");
     }
@@ -196,6 +195,27 @@ class Writer {
       }
     }
     return id;
+  }
+
+  // The attachment cells of `write` on row `row_id`, filed under its
+  // Airtable id, else under `record_id` (the id reserved at its create).
+  // Read after the row was written, so a push that gave the row Airtable's
+  // id meanwhile is seen (the row's lock orders the two).
+  ApiResult<bool> ApplyAttachments(int64_t row_id, const std::string& record_id,
+                                   const RowWrite& write) {
+    if (write.attachments.empty()) return true;
+    Result<pg::Rows> rows =
+        tx_.Exec(fmt::format("SELECT coalesce(airtable_id, '') FROM {} WHERE id = $1::bigint",
+                             Relation(table_)),
+                 {std::to_string(row_id)});
+    if (!rows.ok()) return FromStatus(rows.status());
+    std::string file_under =
+        rows->empty() || rows->Get(0, 0).empty() ? record_id : std::string(rows->Get(0, 0));
+    for (const auto& [f, items] : write.attachments) {
+      Status written = WriteAttachmentCell(tx_, base_, table_, *f, file_under, items);
+      if (!written.ok()) return FromStatus(written);
+    }
+    return true;
   }
 
  private:
@@ -295,7 +315,12 @@ class Writer {
       out.collaborators.emplace_back(&f, std::move(users));
       return true;
     }
-    if (f.column.storage == Storage::kAttachments) return AttachmentCell(f, value);
+    if (f.column.storage == Storage::kAttachments) {
+      Result<std::vector<AttachmentItem>> items = ParseAttachmentItems(f, value);
+      if (!items.ok()) return FromStatus(items.status());
+      out.attachments.emplace_back(&f, std::move(items).value());
+      return true;
+    }
     if (!f.HasColumn()) {
       if (value == nullptr) return true;
       return InvalidValue(fmt::format(
@@ -362,45 +387,10 @@ class Writer {
     return true;
   }
 
-  // An attachment cell. Attachments added, removed or reordered in Postgres
-  // need the outbox's attachment upload (issue 16), so such a cell is
-  // refused for now; a cell that names the record's current attachments in
-  // their order ([{"id"}…], as a client that read the record sends it back)
-  // changes nothing and is accepted, as is clearing an empty cell.
-  ApiResult<bool> AttachmentCell(const FieldPlan& f, const Json* value) {
-    std::vector<std::string> current;
-    if (!record_id_.empty()) {
-      Result<pg::Rows> rows = tx_.Exec(
-          "SELECT attachment_id FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 "
-          "AND field_id = $3 ORDER BY position",
-          {base_.schema, record_id_, f.field.id});
-      if (!rows.ok()) return FromStatus(rows.status());
-      for (int i = 0; i < rows->size(); ++i) current.emplace_back(rows->Get(i, 0));
-    }
-    std::vector<std::string> given;
-    bool ids_only = value == nullptr || value->is_array();
-    if (value != nullptr && value->is_array()) {
-      for (const Json& item : *value) {
-        if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) {
-          ids_only = false;  // {"url"}: a new file
-          break;
-        }
-        given.push_back(item["id"].get<std::string>());
-      }
-    }
-    if (ids_only && given == current) return true;
-    return InvalidValue(fmt::format(
-        "Field \"{}\": attachments are not yet added, removed or reordered through airpg serve "
-        "(route this table to airtable); its current attachments sent back unchanged are "
-        "accepted",
-        f.field.name));
-  }
-
   pg::Transaction& tx_;
   const ApiBase& base_;
   const TablePlan& table_;
   bool typecast_;
-  std::string record_id_;  // see Convert
 };
 
 bool Flag(const Json& body, const char* key) {
@@ -438,15 +428,7 @@ struct Written {
 
 }  // namespace
 
-std::string ReserveRecordId() {
-  static constexpr char kAlphabet[] =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  std::uniform_int_distribution<int> pick(0, 61);
-  std::string id = "rec";
-  for (int i = 0; i < 14; ++i) id += kAlphabet[pick(random)];
-  return id;
-}
+std::string ReserveRecordId() { return NewAirtableId("rec"); }
 
 ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
                                     const TablePlan& table, const WriteRequest& request) {
@@ -598,8 +580,8 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
         record_id = std::string(matches->Get(0, 1));
       }
     }
-    WIRE_ASSIGN_OR_RETURN(RowWrite write, writer.Convert(fields, request.method == "PUT" && row,
-                                                         row ? record_id : ""));
+    WIRE_ASSIGN_OR_RETURN(RowWrite write,
+                          writer.Convert(fields, request.method == "PUT" && row.has_value()));
     WIRE_ASSIGN_OR_RETURN(int64_t id, writer.Apply(row, write));
     bool made = !row.has_value();
     if (made) {
@@ -610,6 +592,9 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
       Status keyed = pg::ReserveKey(tx, table.table_id, id, record_id);
       if (!keyed.ok()) return FromStatus(keyed);
     }
+    // After the key (an unpushed record's cells wait for its push, catalog_v16).
+    WIRE_ASSIGN_OR_RETURN(bool ok, writer.ApplyAttachments(id, record_id, write));
+    (void)ok;
     written.push_back({record_id, fields, made});
   }
   Status committed = tx.Commit();

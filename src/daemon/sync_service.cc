@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "api/attachment_urls.h"
 #include "base/backoff.h"
 #include "base/log.h"
 #include "blobs/blob_links.h"
@@ -66,6 +67,12 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
         if (!clock.SleepFor(*backoff.Next(), stop)) return;
         continue;
       }
+      // Files added by URL through serve: their bytes into the store (no
+      // transaction open) before their cells go out (api/attachment_urls.h).
+      Result<api::UrlFetchReport> urls =
+          api::FetchAttachmentUrls(*conn, blob_store, options.base_id);
+      if (!urls.ok())
+        log::Warn("outbox of {}: attachment URLs: {}", options.base_id, urls.status().ToString());
       // Attachment cells after the rows: a record created in this round has its id now.
       Result<sync::AttachmentDispatchReport> cells =
           sync::DispatchAttachments(client, *conn, blob_store, options.base_id, attachment_options);

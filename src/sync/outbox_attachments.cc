@@ -31,6 +31,9 @@ struct Row {
   std::string attachment_id;  // "" while not in Airtable
   std::string filename, content_type, sha256;
   int64_t size = 0;
+  // A file added by URL through `airpg serve` (catalog_v16): sent as that
+  // URL, which Airtable fetches, whether or not serve has its bytes yet.
+  std::string source_url;
 };
 
 // What went wrong with a cell, for its outbox row.
@@ -56,14 +59,20 @@ class CellSender {
     AIRPG_ASSIGN_OR_RETURN(std::vector<Row> rows, ReadRows(cell));
     std::vector<Row> small, large;
     std::set<std::string> known;
+    bool signed_urls = false;  // a large file needs a URL airpg serves
     for (const Row& r : rows) {
       if (!r.attachment_id.empty()) {
         known.insert(r.attachment_id);
+      } else if (!r.source_url.empty() || r.size > options_.upload_max_bytes) {
+        large.push_back(r);  // sent as a URL, in the cell's order
+        signed_urls |= r.source_url.empty();
       } else {
-        (r.size <= options_.upload_max_bytes ? small : large).push_back(r);
+        small.push_back(r);
       }
     }
-    if (!large.empty() && !options_.blob_url) {
+    // Queued with nothing to add or remove: the cell was reordered in Postgres.
+    bool reordered = cell.removed_ids.empty() && large.empty() && small.empty() && !known.empty();
+    if (signed_urls && !options_.blob_url) {
       return std::optional<Failure>(Failure{
           FailedPreconditionError(fmt::format(
               "attachment \"{}\" is larger than {} bytes and no URL airpg serves is configured "
@@ -75,7 +84,8 @@ class CellSender {
     // the whole cell (what Airtable added meanwhile is kept), and a retry
     // looks there for what a lost answer added.
     json airtable_cell = json::array();
-    if (!cell.removed_ids.empty() || !large.empty() || (cell.attempts > 1 && !small.empty())) {
+    if (!cell.removed_ids.empty() || !large.empty() || reordered ||
+        (cell.attempts > 1 && !small.empty())) {
       ++report_.requests;
       Result<airtable::Record> record = client_.GetRecord(base_id_, cell.table_id, cell.record_id,
                                                           true, airtable::Priority::kWrite);
@@ -89,8 +99,9 @@ class CellSender {
       AIRPG_RETURN_IF_ERROR(Adopt(cell, airtable_cell, known, small));
       AIRPG_RETURN_IF_ERROR(Adopt(cell, airtable_cell, known, large));
     }
-    if (!cell.removed_ids.empty() || !large.empty()) {
-      if (auto failed = Replace(cell, airtable_cell, large)) return failed;
+    if (reordered && !OrderDiffers(rows, airtable_cell)) reordered = false;
+    if (!cell.removed_ids.empty() || !large.empty() || reordered) {
+      if (auto failed = Replace(cell, airtable_cell, rows, large)) return failed;
     }
     for (const Row& r : small) {
       if (auto failed = Upload(cell, r)) return failed;
@@ -103,14 +114,16 @@ class CellSender {
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows rows,
         conn_.Exec("SELECT position, coalesce(attachment_id, ''), filename, "
-                   "coalesce(content_type, ''), coalesce(size, 0), sha256 FROM airpg.attachments "
+                   "coalesce(content_type, ''), coalesce(size, 0), coalesce(sha256, ''), "
+                   "coalesce(source_url, '') FROM airpg.attachments "
                    "WHERE schema_name = $1 AND record_id = $2 AND field_id = $3 ORDER BY position",
                    {cell.schema, cell.record_id, cell.field_id}));
     std::vector<Row> out;
     for (int i = 0; i < rows.size(); ++i) {
       out.push_back({std::stoi(std::string(rows.Get(i, 0))), std::string(rows.Get(i, 1)),
                      std::string(rows.Get(i, 2)), std::string(rows.Get(i, 3)),
-                     std::string(rows.Get(i, 5)), std::stoll(std::string(rows.Get(i, 4)))});
+                     std::string(rows.Get(i, 5)), std::stoll(std::string(rows.Get(i, 4))),
+                     std::string(rows.Get(i, 6))});
     }
     return out;
   }
@@ -126,7 +139,9 @@ class CellSender {
       for (const json& item : airtable_cell) {
         std::string id = item.value("id", "");
         if (id.empty() || known.count(id)) continue;
-        if (item.value("filename", "") == r.filename && item.value("size", int64_t{-1}) == r.size) {
+        // A file sent by URL has no size of airpg's to compare.
+        if (item.value("filename", "") == r.filename &&
+            (!r.source_url.empty() || item.value("size", int64_t{-1}) == r.size)) {
           found = id;
           break;
         }
@@ -143,21 +158,52 @@ class CellSender {
     return Status::Ok();
   }
 
-  // One update of the field: the attachments Airtable has minus the removed
-  // ones, plus a URL for each large file.
-  std::optional<Failure> Replace(const Cell& cell, const json& airtable_cell,
-                                 const std::vector<Row>& large) {
-    std::set<std::string> removed(cell.removed_ids.begin(), cell.removed_ids.end());
-    json value = json::array();
-    std::set<std::string> kept;
+  // Whether Airtable's cell holds the attachments both sides know in
+  // another order than Postgres's rows.
+  static bool OrderDiffers(const std::vector<Row>& rows, const json& airtable_cell) {
+    std::set<std::string> in_airtable;
+    for (const json& item : airtable_cell) in_airtable.insert(item.value("id", ""));
+    std::vector<std::string> ours, theirs;
+    std::set<std::string> known;
+    for (const Row& r : rows) {
+      if (!in_airtable.count(r.attachment_id)) continue;
+      ours.push_back(r.attachment_id);
+      known.insert(r.attachment_id);
+    }
     for (const json& item : airtable_cell) {
       std::string id = item.value("id", "");
-      if (id.empty() || removed.count(id)) continue;
+      if (known.count(id)) theirs.push_back(id);
+    }
+    return ours != theirs;
+  }
+
+  // One update of the field in Postgres's order: the attachments both sides
+  // have (less the removed ones) and a URL for each file sent by URL (a large
+  // file's signed URL, a file added by URL through serve), then those
+  // Airtable added that Postgres does not know yet.
+  std::optional<Failure> Replace(const Cell& cell, const json& airtable_cell,
+                                 const std::vector<Row>& rows, const std::vector<Row>& large) {
+    std::set<std::string> removed(cell.removed_ids.begin(), cell.removed_ids.end());
+    std::set<std::string> in_airtable;
+    for (const json& item : airtable_cell) in_airtable.insert(item.value("id", ""));
+    json value = json::array();
+    std::set<std::string> kept;
+    for (const Row& r : rows) {
+      if (!r.attachment_id.empty()) {
+        if (!in_airtable.count(r.attachment_id) || removed.count(r.attachment_id)) continue;
+        value.push_back({{"id", r.attachment_id}});
+        kept.insert(r.attachment_id);
+      } else if (!r.source_url.empty()) {
+        value.push_back({{"url", r.source_url}, {"filename", r.filename}});
+      } else if (r.size > options_.upload_max_bytes) {
+        value.push_back({{"url", options_.blob_url(r.sha256)}, {"filename", r.filename}});
+      }
+    }
+    for (const json& item : airtable_cell) {
+      std::string id = item.value("id", "");
+      if (id.empty() || removed.count(id) || kept.count(id)) continue;
       value.push_back({{"id", id}});
       kept.insert(id);
-    }
-    for (const Row& r : large) {
-      value.push_back({{"url", options_.blob_url(r.sha256)}, {"filename", r.filename}});
     }
     airtable::RecordWrite write;
     write.id = cell.record_id;

@@ -8,10 +8,14 @@
 
 #include "airtable/wire/ids.h"
 #include "api/api_service.h"
+#include "api/attachment_urls.h"
 #include "api/routes.h"
+#include "blobs/blob_store.h"
 #include "emulated_base_test.h"
+#include "http/server.h"
 #include "sync/authority.h"
 #include "sync/live_schema.h"
+#include "sync/outbox_attachments.h"
 #include "sync/outbox_dispatcher.h"
 
 namespace airpg {
@@ -24,6 +28,33 @@ constexpr const char* kClients = "tblClients0000001";
 constexpr const char* kRegs = "tblRegistrations1";
 constexpr const char* kStaff = "tblStaff000000001";
 constexpr const char* kDocs = "tblDocuments00001";
+
+// Files on a loopback HTTP server, as a client's URLs (the emulator fetches
+// loopback URLs, as Airtable fetches public ones).
+class FileServer {
+ public:
+  FileServer() {
+    http::Server::Options options;
+    Status started = server_.Start(options, [](const http::Request& request) {
+      http::Response r;
+      r.status = request.target == "/scan.pdf" ? 200 : 404;
+      r.content_type = "application/pdf";
+      r.body = Bytes(request.target);
+      return r;
+    });
+    EXPECT_TRUE(started.ok()) << started.ToString();
+  }
+  ~FileServer() { server_.Stop(); }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
+  }
+  static std::string Bytes(const std::string& path) {
+    return path == "/scan.pdf" ? std::string("%PDF-1.4 a scanned page\n") : "";
+  }
+
+ private:
+  http::Server server_;
+};
 
 class ServeWritesTest : public testing::EmulatedBaseTest {
  protected:
@@ -55,6 +86,9 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
     auto dconn = pg::Connection::Open(url());
     ASSERT_TRUE(dconn.ok());
     dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
+    auto store = blobs::BlobStore::Open({});
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store).value();
   }
 
   json Call(const std::string& method, const std::string& target, const json& body = nullptr,
@@ -72,7 +106,11 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
   // Dispatch rounds until nothing is pending (a link waits a round), at most 10.
   void DispatchAll() {
     for (int i = 0; i < 10; ++i) {
-      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
+      if (Scalar("SELECT (SELECT count(*) FROM airpg.outbox WHERE status = 'pending') + "
+                 "(SELECT count(*) FROM airpg.attachment_outbox WHERE status = 'pending' AND "
+                 "available_at < 'infinity')") == "0") {
+        return;
+      }
       sync::DispatchOptions options;
       options.claim.owner = "test";
       options.claim.debounce = std::chrono::milliseconds(0);
@@ -81,8 +119,19 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
       sync::OutboxDispatcher dispatcher(*client_, *dispatch_conn_, kDelta, options);
       auto report = dispatcher.RunOnce();
       ASSERT_TRUE(report.ok()) << report.status().ToString();
+      DispatchAttachments();
     }
     ADD_FAILURE() << "the outbox did not drain";
+  }
+
+  // One round of the attachment step (sync/outbox_attachments.h).
+  sync::AttachmentDispatchReport DispatchAttachments() {
+    sync::AttachmentDispatchOptions options;
+    options.owner = "test";
+    options.retry_initial = std::chrono::milliseconds(0);
+    auto report = sync::DispatchAttachments(*client_, *dispatch_conn_, *store_, kDelta, options);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : sync::AttachmentDispatchReport{};
   }
 
   json Emulated(const std::string& table, const std::string& id) {
@@ -100,6 +149,7 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
 
   std::unique_ptr<api::ApiService> api_;
   std::unique_ptr<pg::Connection> dispatch_conn_;
+  std::unique_ptr<blobs::BlobStore> store_;
 };
 
 TEST_F(ServeWritesTest, CreateUpdateDeleteReachAirtableThroughTheOutbox) {
@@ -205,9 +255,12 @@ TEST_F(ServeWritesTest, CollaboratorsAreWrittenByIdOrEmail) {
       &status);
   ASSERT_EQ(status, 200) << team.dump();
   ASSERT_EQ(team["fields"]["Team"].size(), 2u) << team.dump();
-  EXPECT_EQ(team["fields"]["Team"][0]["id"], "usrPriyaNair00001");
-  // (Reads render a collaborator by its id; docs/serve.md.)
+  // Read back as Airtable shows collaborators: id, email and name.
+  EXPECT_EQ(team["fields"]["Team"][0], json({{"id", "usrPriyaNair00001"},
+                                             {"email", "priya.nair@delta-analytics.example"},
+                                             {"name", "Priya Nair"}}));
   EXPECT_EQ(team["fields"]["Team"][1]["id"], "usrKenjiSato00001");
+  EXPECT_EQ(team["fields"]["Team"][1]["name"], "Kenji Sato");
   // A single collaborator by email.
   json owner =
       Call("PATCH", std::string(kClients) + "/recCliSolaris001",
@@ -215,6 +268,16 @@ TEST_F(ServeWritesTest, CollaboratorsAreWrittenByIdOrEmail) {
            &status);
   ASSERT_EQ(status, 200) << owner.dump();
   EXPECT_EQ(owner["fields"]["Account Owner"]["id"], "usrPriyaNair00001");
+  EXPECT_EQ(owner["fields"]["Account Owner"]["email"], "priya.nair@delta-analytics.example");
+  // In Airtable's key order: id, email, name.
+  http::Request get;
+  get.method = "GET";
+  get.target = "/v0/" + std::string(kDelta) + "/" + kClients + "/recCliSolaris001";
+  get.headers["authorization"] = "Bearer patTest";
+  EXPECT_NE(
+      api_->Handle(get).body.find(R"("Account Owner":{"id":"usrPriyaNair00001","email":)"
+                                  R"("priya.nair@delta-analytics.example","name":"Priya Nair"})"),
+      std::string::npos);
   // Someone who is not a collaborator: Airtable's 422, and nothing changes.
   json refused = Call("PATCH", std::string(kRegs) + "/recRegNwTx000001",
                       {{"fields", {{"Team", {{{"email", "stranger@example.com"}}}}}}}, &status);
@@ -236,37 +299,124 @@ TEST_F(ServeWritesTest, CollaboratorsAreWrittenByIdOrEmail) {
   EXPECT_FALSE(Emulated("Registrations", "recRegNwTx000001")["fields"].contains("Team"));
 }
 
-TEST_F(ServeWritesTest, AttachmentsSentBackUnchangedAreAcceptedOthersRefused) {
-  ASSERT_EQ(Scalar("SELECT count(*) FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
-            "1");
-  std::string doc = std::string(kDocs) + "/recDocNwTxLic0001";
+// Attachment cells as Airtable takes them: {"id"} keeps (the array's order
+// is the new order, one left out is removed), {"url"} adds a file answered at
+// once with a new att… id; the bytes reach the blob store outside the
+// request, and the outbox carries the cell to Airtable (the emulator, which
+// fetches the URL as Airtable does).
+TEST_F(ServeWritesTest, AttachmentsAreAddedByUrlReorderedAndRemoved) {
+  FileServer files;
+  std::string scan_url = files.Url("/scan.pdf");
+  std::string doc = std::string(kDocs) + "/recDocBpNyApp0001";
   int status = 0;
-  // A client that read the record sends its attachment back with a change.
-  json same =
-      Call("PATCH", doc,
-           {{"fields",
-             {{"Title", "Texas license (renewed)"},
-              {"Files", {{{"id", "attNwTxLicense01"}, {"filename", "nw-tx-license.pdf"}}}}}}},
-           &status);
-  ASSERT_EQ(status, 200) << same.dump();
-  EXPECT_EQ(same["fields"]["Title"], "Texas license (renewed)");
-  // A new file by URL, a removal, or a replace that drops the cell: refused
-  // with Airtable's 422 (the outbox cannot carry attachments yet), nothing written.
-  for (const json& files :
-       {json::array({{{"url", "https://files.example/new.pdf"}}}), json::array()}) {
+  // Reorder the two files and add one between them.
+  json written = Call("PATCH", doc,
+                      {{"fields",
+                        {{"Files",
+                          {{{"id", "attBpNyLogo00001"}},
+                           {{"url", scan_url}, {"filename", "scan.pdf"}},
+                           {{"id", "attBpNyForm00001"}}}}}}},
+                      &status);
+  ASSERT_EQ(status, 200) << written.dump();
+  json cell = written["fields"]["Files"];
+  ASSERT_EQ(cell.size(), 3u) << written.dump();
+  EXPECT_EQ(cell[0]["id"], "attBpNyLogo00001");
+  EXPECT_EQ(cell[0]["filename"], "bp-logo.png");
+  std::string added = cell[1]["id"];
+  EXPECT_TRUE(airtable::wire::LooksLikeId(added, "att")) << added;
+  EXPECT_EQ(cell[1]["url"], scan_url);
+  EXPECT_EQ(cell[1]["filename"], "scan.pdf");
+  EXPECT_EQ(cell[2]["id"], "attBpNyForm00001");
+  // Lists show the same cell.
+  json listed = Call("GET", std::string(kDocs) + "?filterByFormula=" +
+                                "%7BTitle%7D%3D%22NY%20application%20packet%22");
+  ASSERT_EQ(listed["records"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["records"][0]["fields"]["Files"], cell);
+
+  // The bytes, outside the request: into the blob store, size and type filled in.
+  auto fetched = api::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta);
+  ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+  EXPECT_EQ(fetched->fetched, 1);
+  std::string sha =
+      Scalar("SELECT sha256 FROM airpg.attachments WHERE reserved_id = '" + added + "'");
+  auto bytes = store_->Read(conn(), sha);
+  ASSERT_TRUE(bytes.ok()) << sha;
+  EXPECT_EQ(*bytes, FileServer::Bytes("/scan.pdf"));
+  json read = Call("GET", doc)["fields"]["Files"];
+  EXPECT_EQ(read[1]["size"], FileServer::Bytes("/scan.pdf").size());
+  EXPECT_EQ(read[1]["type"], "application/pdf");
+
+  // Airtable gets the cell in this order, the new file fetched from its URL.
+  DispatchAll();
+  json emulated = Emulated("Documents", "recDocBpNyApp0001")["fields"]["Files"];
+  ASSERT_EQ(emulated.size(), 3u) << emulated.dump();
+  EXPECT_EQ(emulated[0]["id"], "attBpNyLogo00001");
+  EXPECT_EQ(emulated[1]["filename"], "scan.pdf");
+  EXPECT_EQ(emulated[1]["size"], FileServer::Bytes("/scan.pdf").size());
+  EXPECT_EQ(emulated[2]["id"], "attBpNyForm00001");
+  std::string airtable_att = emulated[1]["id"];
+
+  // The id the add was answered with still keeps the file; the logo,
+  // left out, is removed; a pure reorder goes across too.
+  Call("PATCH", doc, {{"fields", {{"Files", {{{"id", added}}, {{"id", "attBpNyForm00001"}}}}}}},
+       &status);
+  ASSERT_EQ(status, 200);
+  DispatchAll();
+  emulated = Emulated("Documents", "recDocBpNyApp0001")["fields"]["Files"];
+  ASSERT_EQ(emulated.size(), 2u) << emulated.dump();
+  EXPECT_EQ(emulated[0]["id"], airtable_att);
+  EXPECT_EQ(emulated[1]["id"], "attBpNyForm00001");
+  Call("PATCH", doc,
+       {{"fields", {{"Files", {{{"id", "attBpNyForm00001"}}, {{"id", airtable_att}}}}}}}, &status);
+  ASSERT_EQ(status, 200);
+  DispatchAll();
+  emulated = Emulated("Documents", "recDocBpNyApp0001")["fields"]["Files"];
+  ASSERT_EQ(emulated.size(), 2u) << emulated.dump();
+  EXPECT_EQ(emulated[0]["id"], "attBpNyForm00001");
+  EXPECT_EQ(emulated[1]["id"], airtable_att);
+
+  // What Airtable refuses: an id the cell does not have, a URL that is not http(s).
+  for (const json& files : {json::array({{{"id", "attNoSuchFile0001"}}}),
+                            json::array({{{"url", "ftp://files.example/a.pdf"}}})}) {
     json refused = Call("PATCH", doc, {{"fields", {{"Files", files}}}}, &status);
     EXPECT_EQ(status, 422) << files.dump();
     EXPECT_EQ(refused["error"]["type"], "INVALID_VALUE_FOR_COLUMN");
   }
+  // A replace that leaves the cell out empties it, on both sides.
   Call("PUT", doc, {{"fields", {{"Title", "only a title"}}}}, &status);
-  EXPECT_EQ(status, 422);
-  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
-            "1");
+  ASSERT_EQ(status, 200);
+  EXPECT_FALSE(Call("GET", doc)["fields"].contains("Files"));
   DispatchAll();
-  json emulated = Emulated("Documents", "recDocNwTxLic0001")["fields"];
-  EXPECT_EQ(emulated["Title"], "Texas license (renewed)");
-  ASSERT_EQ(emulated["Files"].size(), 1u);
-  EXPECT_EQ(emulated["Files"][0]["id"], "attNwTxLicense01");
+  EXPECT_FALSE(Emulated("Documents", "recDocBpNyApp0001")["fields"].contains("Files"));
+}
+
+// A record created with a file: the cell waits for the record's push, then
+// reaches the record Airtable made.
+TEST_F(ServeWritesTest, ACreatedRecordsAttachmentsFollowItsPush) {
+  FileServer files;
+  int status = 0;
+  json made = Call(
+      "POST", kDocs,
+      {{"fields", {{"Title", "Born in serve"}, {"Files", {{{"url", files.Url("/scan.pdf")}}}}}}},
+      &status);
+  ASSERT_EQ(status, 200) << made.dump();
+  std::string reserved = made["id"];
+  ASSERT_EQ(made["fields"]["Files"].size(), 1u) << made.dump();
+  EXPECT_EQ(made["fields"]["Files"][0]["filename"], "scan.pdf");  // from the URL
+  EXPECT_EQ(Call("GET", std::string(kDocs) + "/" + reserved)["fields"]["Files"],
+            made["fields"]["Files"]);
+  // Nothing to attach to in Airtable before the push.
+  EXPECT_EQ(DispatchAttachments().claimed, 0);
+  DispatchAll();
+  json emulated = EmulatedByKey("Documents", reserved);
+  ASSERT_FALSE(emulated.is_null());
+  ASSERT_EQ(emulated["fields"]["Files"].size(), 1u) << emulated.dump();
+  EXPECT_EQ(emulated["fields"]["Files"][0]["filename"], "scan.pdf");
+  EXPECT_EQ(emulated["fields"]["Files"][0]["size"], FileServer::Bytes("/scan.pdf").size());
+  // Served under Airtable's id now, the file with it.
+  json got = Call("GET", std::string(kDocs) + "/" + reserved);
+  EXPECT_EQ(got["id"], emulated["id"]);
+  EXPECT_EQ(got["fields"]["Files"].size(), 1u) << got.dump();
 }
 
 TEST_F(ServeWritesTest, AirtablesLimitsAndErrors) {

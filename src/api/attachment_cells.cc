@@ -1,0 +1,179 @@
+#include "api/attachment_cells.h"
+
+#include <fmt/core.h>
+
+#include <optional>
+#include <random>
+#include <set>
+
+#include "pg/quote.h"
+
+namespace airpg::api {
+namespace {
+
+using airtable::wire::Json;
+using airtable::wire::StringAt;
+
+Status CannotAccept(const mapping::FieldPlan& f) {
+  return InvalidArgumentError(
+      fmt::format("Field \"{}\" cannot accept the provided value", f.field.name));
+}
+
+// One row of the cell as it is before the write.
+struct Current {
+  int position = 0;
+  std::string attachment_id;  // Airtable's; "" while not sent
+  std::string reserved_id;    // serve's; "" for others
+};
+
+}  // namespace
+
+std::string NewAirtableId(const std::string& prefix) {
+  static constexpr char kAlphabet[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(0, 61);
+  std::string id = prefix;
+  for (int i = 0; i < 14; ++i) id += kAlphabet[pick(random)];
+  return id;
+}
+
+Result<std::vector<AttachmentItem>> ParseAttachmentItems(const mapping::FieldPlan& f,
+                                                         const Json* value) {
+  std::vector<AttachmentItem> items;
+  if (value == nullptr || value->is_null()) return items;
+  if (!value->is_array()) return CannotAccept(f);
+  for (const Json& item : *value) {
+    if (!item.is_object()) return CannotAccept(f);
+    AttachmentItem out;
+    // As Airtable: an object with a url is a new file, whatever else it has.
+    if (item.contains("url")) {
+      out.url = StringAt(item, "url");
+      if (!out.url.starts_with("http://") && !out.url.starts_with("https://")) {
+        return CannotAccept(f);
+      }
+      out.filename = StringAt(item, "filename");
+      if (out.filename.empty()) {
+        std::string path = out.url.substr(0, out.url.find_first_of("?#"));
+        out.filename = path.substr(path.rfind('/') + 1);
+      }
+    } else {
+      out.id = StringAt(item, "id");
+      if (out.id.empty()) return CannotAccept(f);
+    }
+    items.push_back(std::move(out));
+  }
+  return items;
+}
+
+Status WriteAttachmentCell(pg::Transaction& tx, const ApiBase& base,
+                           const mapping::TablePlan& table, const mapping::FieldPlan& f,
+                           const std::string& record_id, const std::vector<AttachmentItem>& items) {
+  const std::vector<pg::Param> cell = {base.schema, record_id, f.field.id};
+  // Serialises writes to one cell (as airpg.add_attachment does).
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2 || '/' || $3))", cell));
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      tx.Exec("SELECT x.position, coalesce(x.attachment_id, ''), coalesce(x.reserved_id, ''), "
+              "coalesce((SELECT string_agg(k.reserved_id, ' ') FROM airpg.attachment_keys k "
+              "WHERE k.attachment_id = x.attachment_id), '') "
+              "FROM airpg.attachments x WHERE x.schema_name = $1 AND x.record_id = $2 "
+              "AND x.field_id = $3 ORDER BY x.position",
+              cell));
+  std::vector<Current> current;
+  // Any id naming a row: Airtable's, serve's reserved one, or a reserved id
+  // the row had before Airtable's answer replaced it (airpg.attachment_keys).
+  auto matches = [&](int i, const std::string& id) {
+    if (id == rows.Get(i, 1) || id == rows.Get(i, 2)) return true;
+    std::string earlier(rows.Get(i, 3));
+    size_t at = 0;
+    while (at <= earlier.size()) {
+      size_t end = earlier.find(' ', at);
+      if (end == std::string::npos) end = earlier.size();
+      if (earlier.compare(at, end - at, id) == 0) return true;
+      at = end + 1;
+    }
+    return false;
+  };
+  for (int i = 0; i < rows.size(); ++i) {
+    current.push_back({std::stoi(std::string(rows.Get(i, 0))), std::string(rows.Get(i, 1)),
+                       std::string(rows.Get(i, 2))});
+  }
+  // The new cell: each item is a kept row (its index in `current`) or a new file.
+  std::vector<std::optional<int>> kept_at;
+  std::vector<const AttachmentItem*> added;  // beside kept_at: the new file, if not kept
+  std::set<int> kept;
+  for (const AttachmentItem& item : items) {
+    if (!item.url.empty()) {
+      kept_at.push_back(std::nullopt);
+      added.push_back(&item);
+      continue;
+    }
+    std::optional<int> found;
+    for (int i = 0; i < rows.size() && !found; ++i) {
+      if (matches(i, item.id)) found = i;
+    }
+    if (!found) return CannotAccept(f);
+    if (!kept.insert(*found).second) continue;  // named twice: kept once
+    kept_at.push_back(found);
+    added.push_back(nullptr);
+  }
+  bool unchanged = kept_at.size() == current.size();
+  for (size_t i = 0; unchanged && i < kept_at.size(); ++i) {
+    unchanged = kept_at[i] == static_cast<int>(i);
+  }
+  if (unchanged) return Status::Ok();
+
+  std::vector<pg::Param> removed;
+  for (size_t i = 0; i < current.size(); ++i) {
+    if (!kept.count(static_cast<int>(i))) removed.push_back(std::to_string(current[i].position));
+  }
+  if (!removed.empty()) {
+    std::vector<pg::Param> params = cell;
+    params.push_back(pg::ArrayLiteral(removed));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
+               "field_id = $3 AND position = ANY($4::int[])",
+               params));
+  }
+  // Kept rows move out of the way first (positions are the primary key's),
+  // then to their places.
+  std::vector<pg::Param> from, to;
+  for (size_t i = 0; i < kept_at.size(); ++i) {
+    if (!kept_at[i]) continue;
+    int old_position = current[static_cast<size_t>(*kept_at[i])].position;
+    if (old_position == static_cast<int>(i)) continue;
+    from.push_back(std::to_string(old_position));
+    to.push_back(std::to_string(i));
+  }
+  if (!from.empty()) {
+    std::vector<pg::Param> params = cell;
+    params.push_back(pg::ArrayLiteral(from));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("UPDATE airpg.attachments SET position = -1 - position WHERE schema_name = $1 AND "
+               "record_id = $2 AND field_id = $3 AND position = ANY($4::int[])",
+               params));
+    params.push_back(pg::ArrayLiteral(to));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("UPDATE airpg.attachments a SET position = m.n FROM unnest($4::int[], $5::int[]) "
+               "AS m(o, n) WHERE a.schema_name = $1 AND a.record_id = $2 AND a.field_id = $3 "
+               "AND a.position = -1 - m.o",
+               params));
+  }
+  for (size_t i = 0; i < kept_at.size(); ++i) {
+    if (kept_at[i]) continue;
+    const AttachmentItem& item = *added[i];
+    std::vector<pg::Param> params = cell;
+    params.insert(params.end(), {table.table_id, std::to_string(i), item.filename, item.url,
+                                 NewAirtableId("att")});
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.attachments (schema_name, record_id, field_id, table_id, "
+               "position, filename, source_url, reserved_id) "
+               "VALUES ($1, $2, $3, $4, $5::int, $6, $7, $8)",
+               params));
+  }
+  return Status::Ok();
+}
+
+}  // namespace airpg::api

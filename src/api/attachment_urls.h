@@ -1,0 +1,45 @@
+// AttachmentUrls: the bytes of files added by URL through `airpg serve`
+// (attachment_cells.h), downloaded into the blob store after the request was
+// answered, with no transaction open during the download; the row then gets
+// its sha256, size and type in a short transaction (airpg's own bookkeeping,
+// origin airtable: nothing is queued for it). Run by the outbox loop of the
+// process holding the base's sync lease (daemon/sync_service.cc), before the
+// attachment cells are sent. A failed download is tried again later, up to
+// kMaxUrlAttempts times; the outbox sends the URL to Airtable either way.
+// Single-thread; a second process racing on a row downloads it twice at
+// worst (the store is content-addressed).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+#include "blobs/blob_store.h"
+#include "pg/connection.h"
+
+namespace airpg::api {
+
+inline constexpr int kMaxUrlAttempts = 5;
+
+struct UrlFetchOptions {
+  int max_rows = 20;                     // downloads per round
+  int64_t max_bytes = int64_t{5} << 30;  // Airtable's largest file
+  std::string user_agent;
+  // The wait before attempt n+1 is this times 2^(n-1), at most an hour.
+  std::chrono::milliseconds retry_initial{1000};
+};
+
+struct UrlFetchReport {
+  int64_t fetched = 0;  // rows whose bytes are now stored
+  int64_t failed = 0;   // downloads that failed this round
+};
+
+// One round over the base's rows waiting for their bytes. Non-OK only for
+// Postgres failures (a failed download is recorded on its row).
+// REQUIRES: no transaction open on `conn`.
+Result<UrlFetchReport> FetchAttachmentUrls(pg::Connection& conn, blobs::BlobStore& store,
+                                           const std::string& base_id,
+                                           const UrlFetchOptions& options = {});
+
+}  // namespace airpg::api
