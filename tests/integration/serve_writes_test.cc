@@ -355,6 +355,10 @@ TEST_F(ServeWritesTest, AttachmentsAreAddedByUrlReorderedAndRemoved) {
   EXPECT_EQ(emulated[1]["size"], FileServer::Bytes("/scan.pdf").size());
   EXPECT_EQ(emulated[2]["id"], "attBpNyForm00001");
   std::string airtable_att = emulated[1]["id"];
+  // Airtable's id is recorded, and the reserved one maps to it.
+  EXPECT_EQ(
+      Scalar("SELECT attachment_id FROM airpg.attachment_keys WHERE reserved_id = '" + added + "'"),
+      airtable_att);
 
   // The id the add was answered with still keeps the file; the logo,
   // left out, is removed; a pure reorder goes across too.
