@@ -10,6 +10,7 @@
 #include "api/api_service.h"
 #include "api/attachment_urls.h"
 #include "api/routes.h"
+#include "blobs/attachment_fetcher.h"
 #include "blobs/blob_store.h"
 #include "emulated_base_test.h"
 #include "http/server.h"
@@ -17,6 +18,8 @@
 #include "sync/live_schema.h"
 #include "sync/outbox_attachments.h"
 #include "sync/outbox_dispatcher.h"
+#include "sync/payload_cycle.h"
+#include "sync/record_applier.h"
 
 namespace airpg {
 namespace {
@@ -309,6 +312,16 @@ TEST_F(ServeWritesTest, AttachmentsAreAddedByUrlReorderedAndRemoved) {
   std::string scan_url = files.Url("/scan.pdf");
   std::string doc = std::string(kDocs) + "/recDocBpNyApp0001";
   int status = 0;
+  // The cell sent back as read (extra keys and all) changes nothing.
+  json same = Call("PATCH", doc,
+                   {{"fields",
+                     {{"Title", "NY application packet"},
+                      {"Files",
+                       {{{"id", "attBpNyForm00001"}, {"filename", "bp-ny-form.pdf"}},
+                        {{"id", "attBpNyLogo00001"}, {"size", 5120}}}}}}},
+                   &status);
+  ASSERT_EQ(status, 200) << same.dump();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
   // Reorder the two files and add one between them.
   json written = Call("PATCH", doc,
                       {{"fields",
@@ -421,6 +434,61 @@ TEST_F(ServeWritesTest, ACreatedRecordsAttachmentsFollowItsPush) {
   json got = Call("GET", std::string(kDocs) + "/" + reserved);
   EXPECT_EQ(got["id"], emulated["id"]);
   EXPECT_EQ(got["fields"]["Files"].size(), 1u) << got.dump();
+}
+
+// The sync's echo of a file added through serve: known by the id the outbox
+// recorded, so it is not downloaded again and no second row appears; the id
+// the add was answered with keeps naming the file after the echo replaced
+// the row; and verify finds Postgres and Airtable equal.
+TEST_F(ServeWritesTest, TheEchoOfAFileAddedByUrlChangesNothing) {
+  auto hook = client_->CreateWebhook(
+      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+  ASSERT_TRUE(conn()
+                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
+                       "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
+                       {kDelta, hook->id})
+                  .ok());
+  FileServer files;
+  std::string doc = std::string(kDocs) + "/recDocNwTxLic0001";
+  int status = 0;
+  json written = Call(
+      "PATCH", doc,
+      {{"fields", {{"Files", {{{"id", "attNwTxLicense01"}}, {{"url", files.Url("/scan.pdf")}}}}}}},
+      &status);
+  ASSERT_EQ(status, 200) << written.dump();
+  std::string added = written["fields"]["Files"][1]["id"];
+  ASSERT_TRUE(api::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta).ok());
+  DispatchAll();
+  std::string airtable_att = Emulated("Documents", "recDocNwTxLic0001")["fields"]["Files"][1]["id"];
+
+  int64_t asked = 0;
+  auto live = sync::LoadLiveBase(conn(), kDelta);
+  ASSERT_TRUE(live.ok());
+  blobs::AttachmentFetcher fetcher(*store_);
+  sync::RecordApplier applier(*live, [&](const std::vector<blobs::Attachment>& wanted) {
+    asked += static_cast<int64_t>(wanted.size());
+    return fetcher.FetchAll(url(), wanted, 1);
+  });
+  auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
+  ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+  EXPECT_GT(cycle->payloads, 0);
+  EXPECT_EQ(asked, 0);
+  EXPECT_EQ(Scalar("SELECT string_agg(attachment_id || ':' || filename, ',' ORDER BY position) "
+                   "FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
+            "attNwTxLicense01:nw-tx-license.pdf," + airtable_att + ":scan.pdf");
+  EXPECT_EQ(
+      Scalar("SELECT size FROM airpg.attachments WHERE attachment_id = '" + airtable_att + "'"),
+      std::to_string(FileServer::Bytes("/scan.pdf").size()));
+  ExpectClean(Verify(kDelta));
+
+  // Kept by the id serve answered with, the other file removed.
+  Call("PATCH", doc, {{"fields", {{"Files", {{{"id", added}}}}}}}, &status);
+  ASSERT_EQ(status, 200);
+  DispatchAll();
+  json emulated = Emulated("Documents", "recDocNwTxLic0001")["fields"]["Files"];
+  ASSERT_EQ(emulated.size(), 1u) << emulated.dump();
+  EXPECT_EQ(emulated[0]["id"], airtable_att);
 }
 
 TEST_F(ServeWritesTest, AirtablesLimitsAndErrors) {
