@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
@@ -75,31 +76,35 @@ Status WriteAttachmentCell(pg::Transaction& tx, const ApiBase& base,
       tx.Run("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2 || '/' || $3))", cell));
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      tx.Exec("SELECT x.position, coalesce(x.attachment_id, ''), coalesce(x.reserved_id, ''), "
-              "coalesce((SELECT string_agg(k.reserved_id, ' ') FROM airpg.attachment_keys k "
-              "WHERE k.attachment_id = x.attachment_id), '') "
-              "FROM airpg.attachments x WHERE x.schema_name = $1 AND x.record_id = $2 "
-              "AND x.field_id = $3 ORDER BY x.position",
+      tx.Exec("SELECT position, coalesce(attachment_id, ''), coalesce(reserved_id, '') "
+              "FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 "
+              "AND field_id = $3 ORDER BY position",
               cell));
   std::vector<Current> current;
-  // Any id naming a row: Airtable's, serve's reserved one, or a reserved id
-  // the row had before Airtable's answer replaced it (airpg.attachment_keys).
-  auto matches = [&](int i, const std::string& id) {
-    if (id == rows.Get(i, 1) || id == rows.Get(i, 2)) return true;
-    std::string earlier(rows.Get(i, 3));
-    size_t at = 0;
-    while (at <= earlier.size()) {
-      size_t end = earlier.find(' ', at);
-      if (end == std::string::npos) end = earlier.size();
-      if (earlier.compare(at, end - at, id) == 0) return true;
-      at = end + 1;
-    }
-    return false;
-  };
   for (int i = 0; i < rows.size(); ++i) {
     current.push_back({std::stoi(std::string(rows.Get(i, 0))), std::string(rows.Get(i, 1)),
                        std::string(rows.Get(i, 2))});
   }
+  // A reserved id whose row the sync's echo replaced names Airtable's now.
+  std::vector<pg::Param> named;
+  for (const AttachmentItem& item : items) {
+    if (item.url.empty()) named.push_back(item.id);
+  }
+  std::map<std::string, std::string> airtable_id_of;
+  if (!named.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows keys,
+                           tx.Exec("SELECT reserved_id, attachment_id FROM airpg.attachment_keys "
+                                   "WHERE schema_name = $1 AND reserved_id = ANY($2::text[])",
+                                   {base.schema, pg::ArrayLiteral(named)}));
+    for (int i = 0; i < keys.size(); ++i) {
+      airtable_id_of[std::string(keys.Get(i, 0))] = std::string(keys.Get(i, 1));
+    }
+  }
+  auto matches = [&](const Current& row, const std::string& id) {
+    auto mapped = airtable_id_of.find(id);
+    return id == row.attachment_id || id == row.reserved_id ||
+           (mapped != airtable_id_of.end() && mapped->second == row.attachment_id);
+  };
   // The new cell: each item is a kept row (its index in `current`) or a new file.
   std::vector<std::optional<int>> kept_at;
   std::vector<const AttachmentItem*> added;  // beside kept_at: the new file, if not kept
@@ -111,8 +116,8 @@ Status WriteAttachmentCell(pg::Transaction& tx, const ApiBase& base,
       continue;
     }
     std::optional<int> found;
-    for (int i = 0; i < rows.size() && !found; ++i) {
-      if (matches(i, item.id)) found = i;
+    for (size_t i = 0; i < current.size() && !found; ++i) {
+      if (matches(current[i], item.id)) found = static_cast<int>(i);
     }
     if (!found) return CannotAccept(f);
     if (!kept.insert(*found).second) continue;  // named twice: kept once

@@ -8,6 +8,8 @@
 // authority is airtable; that refusal is answered as 403 INVALID_PERMISSIONS
 // naming the setting. A create answers at once with a *reserved* `rec…` id:
 // it becomes the row's airpg key in airpg.outbox_keys (see docs/serve.md).
+// Attachment cells change airpg.attachments rows in the same transaction
+// (attachment_cells.h); collaborators are named by id or email.
 // Thread-compatible: one call per connection at a time.
 #pragma once
 
