@@ -286,6 +286,7 @@ TEST_F(ServeWritesTest, CollaboratorsAreWrittenByIdOrEmail) {
                       {{"fields", {{"Team", {{{"email", "stranger@example.com"}}}}}}}, &status);
   EXPECT_EQ(status, 422);
   EXPECT_EQ(refused["error"]["type"], "INVALID_VALUE_FOR_COLUMN");
+  EXPECT_EQ(refused["error"]["message"], "Field \"Team\" cannot accept the provided value");
   // The outbox carries both cells to Airtable.
   DispatchAll();
   json emulated_team = Emulated("Registrations", "recRegNwTx000001")["fields"]["Team"];
@@ -434,6 +435,16 @@ TEST_F(ServeWritesTest, ACreatedRecordsAttachmentsFollowItsPush) {
   json got = Call("GET", std::string(kDocs) + "/" + reserved);
   EXPECT_EQ(got["id"], emulated["id"]);
   EXPECT_EQ(got["fields"]["Files"].size(), 1u) << got.dump();
+  // An upsert takes attachment cells too: here it empties the cell.
+  json upserted =
+      Call("PATCH", kDocs,
+           {{"performUpsert", {{"fieldsToMergeOn", {"Title"}}}},
+            {"records", {{{"fields", {{"Title", "Born in serve"}, {"Files", json::array()}}}}}}},
+           &status);
+  ASSERT_EQ(status, 200) << upserted.dump();
+  EXPECT_EQ(upserted["updatedRecords"], json::array({emulated["id"]}));
+  DispatchAll();
+  EXPECT_FALSE(EmulatedByKey("Documents", reserved)["fields"].contains("Files"));
 }
 
 // The sync's echo of a file added through serve: known by the id the outbox
