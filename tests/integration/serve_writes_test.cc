@@ -6,12 +6,16 @@
 // and a table whose authority is airtable refuses with the setting named.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "airtable/wire/ids.h"
 #include "api/api_service.h"
 #include "api/attachment_urls.h"
 #include "api/routes.h"
 #include "blobs/attachment_fetcher.h"
 #include "blobs/blob_store.h"
+#include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "http/server.h"
 #include "sync/authority.h"
@@ -20,6 +24,7 @@
 #include "sync/outbox_dispatcher.h"
 #include "sync/payload_cycle.h"
 #include "sync/record_applier.h"
+#include "wait_for.h"
 
 namespace airpg {
 namespace {
@@ -38,7 +43,8 @@ class FileServer {
  public:
   FileServer() {
     http::Server::Options options;
-    Status started = server_.Start(options, [](const http::Request& request) {
+    Status started = server_.Start(options, [this](const http::Request& request) {
+      ++hits_;
       http::Response r;
       r.status = request.target == "/scan.pdf" ? 200 : 404;
       r.content_type = "application/pdf";
@@ -48,6 +54,7 @@ class FileServer {
     EXPECT_TRUE(started.ok()) << started.ToString();
   }
   ~FileServer() { server_.Stop(); }
+  int hits() const { return hits_; }
   std::string Url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
   }
@@ -56,6 +63,7 @@ class FileServer {
   }
 
  private:
+  std::atomic<int> hits_{0};  // declared before server_: its handler counts here
   http::Server server_;
 };
 
@@ -500,6 +508,58 @@ TEST_F(ServeWritesTest, TheEchoOfAFileAddedByUrlChangesNothing) {
   json emulated = Emulated("Documents", "recDocNwTxLic0001")["fields"]["Files"];
   ASSERT_EQ(emulated.size(), 1u) << emulated.dump();
   EXPECT_EQ(emulated[0]["id"], airtable_att);
+}
+
+// End to end through the sync service serve runs: its outbox loop downloads
+// the added URL (the file host sees airpg and the emulator, each once) and
+// sends the cell; the echo leaves one row per file, all with Airtable's ids.
+TEST_F(ServeWritesTest, TheSyncServiceFetchesAndSendsAFileAddedByUrl) {
+  FileServer files;
+  daemon::SyncServiceOptions options;
+  options.base_id = kDelta;
+  options.conninfo = url();
+  options.loopback_pings = true;
+  options.syncer.sweep_interval = std::chrono::hours(1);
+  options.syncer.payload_interval = std::chrono::milliseconds(200);
+  options.authority.tables["Clients"].authority = sync::Authority::kBoth;
+  options.authority.tables["Registrations"].authority = sync::Authority::kPostgres;
+  options.authority.tables["Documents"].authority = sync::Authority::kPostgres;
+  options.outbox_idle = std::chrono::milliseconds(20);
+  std::atomic<int> steps{0};
+  options.on_step = [&](const sync::StepReport&) { ++steps; };
+  std::stop_source stop;
+  Status result;
+  std::thread service(
+      [&] { result = daemon::RunSyncService(*client_, options, stop.get_token()); });
+  ASSERT_TRUE(testing::WaitFor([&] { return steps > 0; }, std::chrono::seconds(30)));
+  int status = 0;
+  json written = Call(
+      "PATCH", std::string(kDocs) + "/recDocNwTxLic0001",
+      {{"fields", {{"Files", {{{"url", files.Url("/scan.pdf")}}, {{"id", "attNwTxLicense01"}}}}}}},
+      &status);
+  EXPECT_EQ(status, 200) << written.dump();
+  auto cell = [&] { return Emulated("Documents", "recDocNwTxLic0001")["fields"]["Files"]; };
+  EXPECT_TRUE(testing::WaitFor([&] { return cell().size() == 2; }, std::chrono::seconds(30)))
+      << cell().dump();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return Scalar(
+                   "SELECT count(*) FILTER (WHERE attachment_id IS NOT NULL AND sha256 IS NOT "
+                   "NULL) || '/' || count(*) FROM airpg.attachments WHERE record_id = "
+                   "'recDocNwTxLic0001'") == "2/2";
+      },
+      std::chrono::seconds(30)));
+  stop.request_stop();
+  service.join();
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  json emulated = cell();
+  ASSERT_EQ(emulated.size(), 2u) << emulated.dump();
+  EXPECT_EQ(emulated[0]["filename"], "scan.pdf");
+  EXPECT_EQ(emulated[1]["id"], "attNwTxLicense01");
+  EXPECT_EQ(files.hits(), 2);  // airpg's download and Airtable's
+  EXPECT_EQ(Scalar("SELECT filename FROM airpg.attachments WHERE record_id = "
+                   "'recDocNwTxLic0001' ORDER BY position LIMIT 1"),
+            "scan.pdf");
 }
 
 TEST_F(ServeWritesTest, AirtablesLimitsAndErrors) {
