@@ -69,7 +69,8 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   api_options.upstream = airtable->client.get();
   sync::SchemaSyncOptions schema_options;
   schema_options.drop_removed = config.sync.drop_removed_fields;
-  api_options.mirror_schema = MakeSchemaMirror(*airtable->client, db->conninfo, schema_options);
+  api_options.mirror_schema = MakeSchemaMirror(*airtable->client, db->conninfo, schema_options,
+                                               AuthorityConfigOf(config.sync));
   api::ApiService api(api_options);
 
   auto service_options = [&](const std::string& base) {

@@ -222,8 +222,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       [&client, &conn, &options](sync::LiveBase& base) -> Result<std::vector<std::string>> {
     AIRPG_ASSIGN_OR_RETURN(sync::SchemaSyncSummary summary,
                            sync::RefreshLiveBase(client, conn, base, options.schema));
-    // A table or junction the change made gets its guard and capture.
-    AIRPG_RETURN_IF_ERROR(sync::InstallWriteTriggers(conn, base));
+    // A table or junction the change made gets its authority row, guard and capture.
+    AIRPG_RETURN_IF_ERROR(sync::AdoptNewTables(conn, base, options.authority));
     return summary.reread_table_ids;
   };
   sync::BaseSyncer syncer(client, conn, std::move(live), attachments->source(), syncer_options);
