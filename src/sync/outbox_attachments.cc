@@ -10,7 +10,10 @@
 #include "base/log.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
+#include "sync/attachment_conflicts.h"
+#include "sync/attachment_record_ids.h"
 #include "sync/authority.h"
+#include "sync/conflicts.h"
 
 namespace airpg::sync {
 namespace {
@@ -21,9 +24,33 @@ using nlohmann::json;
 struct Cell {
   std::string table_id, record_id, field_id, schema;
   std::vector<std::string> removed_ids;  // att… ids deleted in Postgres
+  std::vector<std::string> base_ids;     // att… ids both sides held (the conflict base)
   std::string changed_at;                // as claimed: a later change keeps the cell queued
   int attempts = 0;
 };
+
+// How a sent cell ended, when not with a failure.
+enum class Sent { kDone, kWaiting };
+
+std::vector<std::string> Strings(std::string_view json_text) {
+  std::vector<std::string> out;
+  json items = json::parse(json_text, nullptr, false);
+  if (items.is_array()) {
+    for (const json& id : items) {
+      if (id.is_string()) out.push_back(id.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> IdsOf(const json& airtable_cell) {
+  std::vector<std::string> out;
+  for (const json& item : airtable_cell) {
+    std::string id = item.value("id", "");
+    if (!id.empty()) out.push_back(std::move(id));
+  }
+  return out;
+}
 
 // One airpg.attachments row of the cell.
 struct Row {
@@ -51,18 +78,22 @@ class CellSender {
         options_(options),
         report_(report) {}
 
-  // Sends the cell's changes; records every answer as it comes.
-  Result<std::optional<Failure>> Send(const Cell& cell) {
+  // Sends the cell's changes as the field's rule decides them; records every
+  // answer as it comes. `policy`: the field's authority and rule.
+  Result<std::optional<Failure>> Send(const Cell& cell, const FieldPolicy& policy, Sent* sent) {
+    *sent = Sent::kDone;
+    // A conflict of the cell parked earlier holds it until an operator
+    // resolves it; a resolution not applied yet decides it now.
+    AIRPG_ASSIGN_OR_RETURN(std::optional<HeldCell> held,
+                           FindHeldCell(conn_, cell.table_id, cell.record_id, cell.field_id));
+    if (held && held->open) {
+      *sent = Sent::kWaiting;
+      return std::optional<Failure>();
+    }
     AIRPG_ASSIGN_OR_RETURN(std::vector<Row> rows, ReadRows(cell));
     std::vector<Row> small, large;
     std::set<std::string> known;
-    for (const Row& r : rows) {
-      if (!r.attachment_id.empty()) {
-        known.insert(r.attachment_id);
-      } else {
-        (r.size <= options_.upload_max_bytes ? small : large).push_back(r);
-      }
-    }
+    Split(rows, known, small, large);
     if (!large.empty() && !options_.blob_url) {
       return std::optional<Failure>(Failure{
           FailedPreconditionError(fmt::format(
@@ -71,34 +102,155 @@ class CellSender {
               large.front().filename, options_.upload_max_bytes)),
           true});
     }
-    // Airtable's cell, when the change needs it: removals and URLs replace
-    // the whole cell (what Airtable added meanwhile is kept), and a retry
-    // looks there for what a lost answer added.
+    // Airtable's cell now: the rule needs it, removals and URLs replace the
+    // whole cell, and a retry looks there for what a lost answer added.
+    ++report_.requests;
+    Result<airtable::Record> record = client_.GetRecord(base_id_, cell.table_id, cell.record_id,
+                                                        true, airtable::Priority::kWrite);
+    if (!record.ok()) return std::optional<Failure>(Failure{record.status(), false});
     json airtable_cell = json::array();
-    if (!cell.removed_ids.empty() || !large.empty() || (cell.attempts > 1 && !small.empty())) {
-      ++report_.requests;
-      Result<airtable::Record> record = client_.GetRecord(base_id_, cell.table_id, cell.record_id,
-                                                          true, airtable::Priority::kWrite);
-      if (!record.ok()) return std::optional<Failure>(Failure{record.status(), false});
-      if (auto text = record->Cell(cell.field_id)) {
-        airtable_cell = json::parse(*text, nullptr, false);
-        if (!airtable_cell.is_array()) airtable_cell = json::array();
+    if (auto text = record->Cell(cell.field_id)) {
+      airtable_cell = json::parse(*text, nullptr, false);
+      if (!airtable_cell.is_array()) airtable_cell = json::array();
+    }
+    std::vector<std::string> base = cell.base_ids;
+    if (cell.attempts > 1) {
+      AIRPG_RETURN_IF_ERROR(Adopt(cell, airtable_cell, known, small, base));
+      AIRPG_RETURN_IF_ERROR(Adopt(cell, airtable_cell, known, large, base));
+    }
+    const std::vector<std::string> airtable_ids = IdsOf(airtable_cell);
+    FieldAction action = FieldAction::kToAirtable;  // Postgres's change goes across
+    if (held && held->resolution) {
+      action = *held->resolution;
+    } else {
+      AttachmentCellVersions versions{
+          base_id_,       cell.table_id, cell.record_id,   cell.field_id,
+          airtable_ids,   base,          cell.removed_ids, {},
+          cell.changed_at};
+      for (const Row& r : small) versions.pending.emplace_back(r.filename, r.size);
+      for (const Row& r : large) versions.pending.emplace_back(r.filename, r.size);
+      if (AirtableChangedCell(versions)) {
+        AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+        AIRPG_ASSIGN_OR_RETURN(FieldDecision decision, DecideAttachmentCell(tx, versions, policy));
+        AIRPG_RETURN_IF_ERROR(tx.Commit());
+        if (decision.conflict) ++report_.conflicts;
+        action = decision.action;
       }
     }
-    if (cell.attempts > 1) {
-      AIRPG_RETURN_IF_ERROR(Adopt(cell, airtable_cell, known, small));
-      AIRPG_RETURN_IF_ERROR(Adopt(cell, airtable_cell, known, large));
+    const bool airtable_changed = std::set<std::string>(airtable_ids.begin(), airtable_ids.end()) !=
+                                  std::set<std::string>(base.begin(), base.end());
+    switch (action) {
+      case FieldAction::kPark:
+        *sent = Sent::kWaiting;
+        return std::optional<Failure>();
+      case FieldAction::kNone:
+      case FieldAction::kToPostgres:
+        // Airtable's cell stands: Postgres's change goes (the inbound apply
+        // brings Airtable's attachments, the removed ones again).
+        AIRPG_RETURN_IF_ERROR(DropPostgresChange(cell, airtable_ids));
+        ++report_.dropped;
+        return Resolved(held);
+      case FieldAction::kToAirtable:
+        break;
     }
-    if (!cell.removed_ids.empty() || !large.empty()) {
-      if (auto failed = Replace(cell, airtable_cell, large)) return failed;
+    if (airtable_changed) {
+      // Postgres's cell wins whole: what Airtable added goes, what it
+      // removed is sent again from its bytes.
+      AIRPG_RETURN_IF_ERROR(PutBackPostgres(cell, airtable_ids, base));
+      AIRPG_ASSIGN_OR_RETURN(rows, ReadRows(cell));
+      small.clear();
+      large.clear();
+      known.clear();
+      Split(rows, known, small, large);
+    }
+    // The attachments Airtable keeps: its own minus Postgres's removals; or,
+    // where Postgres's cell won, Postgres's, in its order.
+    std::set<std::string> removed(cell.removed_ids.begin(), cell.removed_ids.end());
+    std::vector<std::string> kept;
+    if (airtable_changed) {
+      std::set<std::string> in_airtable(airtable_ids.begin(), airtable_ids.end());
+      for (const Row& r : rows) {
+        if (in_airtable.count(r.attachment_id) && !removed.count(r.attachment_id)) {
+          kept.push_back(r.attachment_id);
+        }
+      }
+    } else {
+      for (const auto& id : airtable_ids) {
+        if (!removed.count(id)) kept.push_back(id);
+      }
+    }
+    if (airtable_changed || !cell.removed_ids.empty() || !large.empty()) {
+      if (auto failed = Replace(cell, kept, large)) return failed;
     }
     for (const Row& r : small) {
       if (auto failed = Upload(cell, r)) return failed;
     }
-    return std::optional<Failure>();
+    return Resolved(held);
   }
 
  private:
+  void Split(const std::vector<Row>& rows, std::set<std::string>& known, std::vector<Row>& small,
+             std::vector<Row>& large) const {
+    for (const Row& r : rows) {
+      if (!r.attachment_id.empty()) {
+        known.insert(r.attachment_id);
+      } else {
+        (r.size <= options_.upload_max_bytes ? small : large).push_back(r);
+      }
+    }
+  }
+
+  // An operator's resolution, now applied.
+  Result<std::optional<Failure>> Resolved(const std::optional<HeldCell>& held) {
+    if (held && held->resolution) AIRPG_RETURN_IF_ERROR(MarkApplied(conn_, held->conflict_id));
+    return std::optional<Failure>();
+  }
+
+  // Airtable's cell won: the files Postgres added and not sent go, and so
+  // do the ones Airtable removed (the inbound apply kept them for this
+  // decision); the removals are forgotten, and Airtable's ids are the base.
+  // Files Postgres removed that Airtable still has come back with the
+  // inbound apply of the record.
+  Status DropPostgresChange(const Cell& cell, const std::vector<std::string>& airtable_ids) {
+    const pg::Param ids =
+        pg::ArrayLiteral(std::vector<pg::Param>(airtable_ids.begin(), airtable_ids.end()));
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+    AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
+               "field_id = $3 AND (attachment_id IS NULL OR attachment_id <> ALL($4::text[]))",
+               {cell.schema, cell.record_id, cell.field_id, ids}));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("UPDATE airpg.attachment_outbox SET removed_ids = '{}', base_ids = $4::text[] "
+               "WHERE table_id = $1 AND record_id = $2 AND field_id = $3",
+               {cell.table_id, cell.record_id, cell.field_id, ids}));
+    return tx.Commit();
+  }
+
+  // Postgres's cell won over Airtable's edit: Postgres's rows become what
+  // it held before Airtable's edit, changed by its own changes — rows of
+  // ids it did not hold (Airtable's additions the inbound apply brought,
+  // or files it removed and the inbound apply put back) go, and files
+  // Airtable removed are sent again (no att… id: pending).
+  Status PutBackPostgres(const Cell& cell, const std::vector<std::string>& airtable_ids,
+                         const std::vector<std::string>& base) {
+    std::set<std::string> own(base.begin(), base.end());
+    for (const auto& id : cell.removed_ids) own.erase(id);
+    std::vector<pg::Param> keep(own.begin(), own.end());
+    std::vector<pg::Param> airtable(airtable_ids.begin(), airtable_ids.end());
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+    AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
+               "field_id = $3 AND attachment_id IS NOT NULL AND attachment_id <> ALL($4::text[])",
+               {cell.schema, cell.record_id, cell.field_id, pg::ArrayLiteral(keep)}));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("UPDATE airpg.attachments SET attachment_id = NULL WHERE schema_name = $1 AND "
+               "record_id = $2 AND field_id = $3 AND attachment_id <> ALL($4::text[])",
+               {cell.schema, cell.record_id, cell.field_id, pg::ArrayLiteral(airtable)}));
+    return tx.Commit();
+  }
+
   Result<std::vector<Row>> ReadRows(const Cell& cell) {
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows rows,
@@ -119,7 +271,7 @@ class CellSender {
   // and size as a pending row, is that row's earlier send whose answer was
   // lost: recorded, not sent again.
   Status Adopt(const Cell& cell, const json& airtable_cell, std::set<std::string>& known,
-               std::vector<Row>& pending) {
+               std::vector<Row>& pending, std::vector<std::string>& base) {
     std::vector<Row> still;
     for (const Row& r : pending) {
       std::string found;
@@ -136,6 +288,7 @@ class CellSender {
         continue;
       }
       known.insert(found);
+      base.push_back(found);  // Record adds it to the stored base too
       ++report_.adopted;
       AIRPG_RETURN_IF_ERROR(Record(cell, r, found, {}));
     }
@@ -145,17 +298,12 @@ class CellSender {
 
   // One update of the field: the attachments Airtable has minus the removed
   // ones, plus a URL for each large file.
-  std::optional<Failure> Replace(const Cell& cell, const json& airtable_cell,
+  std::optional<Failure> Replace(const Cell& cell, const std::vector<std::string>& kept_ids,
                                  const std::vector<Row>& large) {
     std::set<std::string> removed(cell.removed_ids.begin(), cell.removed_ids.end());
     json value = json::array();
-    std::set<std::string> kept;
-    for (const json& item : airtable_cell) {
-      std::string id = item.value("id", "");
-      if (id.empty() || removed.count(id)) continue;
-      value.push_back({{"id", id}});
-      kept.insert(id);
-    }
+    std::set<std::string> kept(kept_ids.begin(), kept_ids.end());
+    for (const auto& id : kept_ids) value.push_back({{"id", id}});
     for (const Row& r : large) {
       value.push_back({{"url", options_.blob_url(r.sha256)}, {"filename", r.filename}});
     }
@@ -170,6 +318,13 @@ class CellSender {
     if (!out.status.ok()) {
       return Failure{out.status, out.status.code() == StatusCode::kInvalidArgument};
     }
+    // Both sides hold the kept ones now: the base of the next decision.
+    Status based = conn_.Run(
+        "UPDATE airpg.attachment_outbox SET base_ids = $4::text[] WHERE table_id = $1 AND "
+        "record_id = $2 AND field_id = $3",
+        {cell.table_id, cell.record_id, cell.field_id,
+         pg::ArrayLiteral(std::vector<pg::Param>(kept_ids.begin(), kept_ids.end()))});
+    if (!based.ok()) return Failure{based, false};
     // Airtable answers the new items in the order sent, after the kept ones.
     std::vector<std::string> added;
     if (!out.result.records.empty()) {
@@ -261,6 +416,13 @@ class CellSender {
                    where));
       }
     }
+    if (!attachment_id.empty()) {
+      // Both sides hold it now: part of the base of the next decision.
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run("UPDATE airpg.attachment_outbox SET base_ids = array_append(base_ids, $4) WHERE "
+                 "table_id = $1 AND record_id = $2 AND field_id = $3 AND $4 <> ALL(base_ids)",
+                 {cell.table_id, cell.record_id, cell.field_id, attachment_id}));
+    }
     if (!sent_removals.empty()) AIRPG_RETURN_IF_ERROR(ForgetRemovedIn(tx, cell, sent_removals));
     return tx.Commit();
   }
@@ -275,7 +437,8 @@ class CellSender {
                                 const std::vector<std::string>& ids) {
     return tx.Run(
         "UPDATE airpg.attachment_outbox SET removed_ids = ARRAY(SELECT x FROM unnest(removed_ids) "
-        "x WHERE x <> ALL($4::text[])) WHERE table_id = $1 AND record_id = $2 AND field_id = $3",
+        "x WHERE x <> ALL($4::text[])), base_ids = ARRAY(SELECT x FROM unnest(base_ids) x WHERE "
+        "x <> ALL($4::text[])) WHERE table_id = $1 AND record_id = $2 AND field_id = $3",
         {cell.table_id, cell.record_id, cell.field_id,
          pg::ArrayLiteral(std::vector<pg::Param>(ids.begin(), ids.end()))});
   }
@@ -301,7 +464,8 @@ Result<std::vector<Cell>> Claim(pg::Connection& conn, const std::string& base_id
                 "WHERE o.table_id = due.table_id AND o.record_id = due.record_id "
                 " AND o.field_id = due.field_id "
                 "RETURNING o.table_id, o.record_id, o.field_id, o.schema_name, "
-                " array_to_json(o.removed_ids)::text, o.changed_at::text, o.attempts",
+                " array_to_json(o.removed_ids)::text, o.changed_at::text, o.attempts, "
+                " array_to_json(o.base_ids)::text",
                 {base_id, std::to_string(options.max_cells), options.owner,
                  std::to_string(options.lease.count())}));
   std::vector<Cell> cells;
@@ -311,12 +475,10 @@ Result<std::vector<Cell>> Claim(pg::Connection& conn, const std::string& base_id
     c.record_id = rows.Get(i, 1);
     c.field_id = rows.Get(i, 2);
     c.schema = rows.Get(i, 3);
-    json removed = json::parse(rows.Get(i, 4), nullptr, false);
-    if (removed.is_array()) {
-      for (const json& id : removed) c.removed_ids.push_back(id.get<std::string>());
-    }
+    c.removed_ids = Strings(rows.Get(i, 4));
     c.changed_at = rows.Get(i, 5);
     c.attempts = std::stoi(std::string(rows.Get(i, 6)));
+    c.base_ids = Strings(rows.Get(i, 7));
     cells.push_back(std::move(c));
   }
   return cells;
@@ -336,6 +498,18 @@ Status Complete(pg::Connection& conn, const Cell& c) {
       "UPDATE airpg.attachment_outbox SET lease_owner = NULL, lease_until = NULL, attempts = 0 "
       "WHERE table_id = $1 AND record_id = $2 AND field_id = $3",
       Key(c));
+}
+
+// Looked at again later, and not a failure: a row not pushed yet, a cell
+// parked in a conflict.
+Status Wait(pg::Connection& conn, const Cell& c, const AttachmentDispatchOptions& options) {
+  std::vector<pg::Param> params = Key(c);
+  params.push_back(std::to_string(options.wait.count()));
+  return conn.Run(
+      "UPDATE airpg.attachment_outbox SET lease_owner = NULL, lease_until = NULL, attempts = 0, "
+      "available_at = clock_timestamp() + $4::bigint * interval '1 millisecond' WHERE table_id = "
+      "$1 AND record_id = $2 AND field_id = $3",
+      params);
 }
 
 Status Fail(pg::Connection& conn, const Cell& c, const Failure& failure,
@@ -377,14 +551,31 @@ Result<AttachmentDispatchReport> DispatchAttachments(airtable::Client& client, p
   AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(conn, base_id));
   CellSender sender(client, conn, store, base_id, options, report);
   for (size_t i = 0; i < cells.size(); ++i) {
-    const Cell& cell = cells[i];
+    Cell cell = cells[i];  // a copy: a row's cell moves to its rec id
+    if (IsRowRecordId(cell.record_id)) {
+      AIRPG_ASSIGN_OR_RETURN(RowRecordState state, MoveToRecordId(conn, cell.schema, cell.table_id,
+                                                                  cell.field_id, &cell.record_id));
+      if (state == RowRecordState::kWaiting) {
+        ++report.waiting;
+        AIRPG_RETURN_IF_ERROR(Wait(conn, cell, options));
+        continue;
+      }
+      if (state != RowRecordState::kMoved) continue;  // gone, or in the record's queued cell
+    }
     auto auth = authority.find(cell.table_id);
     if (auth == authority.end() || auth->second.Of(cell.field_id) == Authority::kAirtable) {
       // The authority changed since the capture: Airtable's side stands.
       AIRPG_RETURN_IF_ERROR(Complete(conn, cell));
       continue;
     }
-    AIRPG_ASSIGN_OR_RETURN(std::optional<Failure> failure, sender.Send(cell));
+    const FieldPolicy policy{auth->second.Of(cell.field_id), auth->second.conflict};
+    Sent sent = Sent::kDone;
+    AIRPG_ASSIGN_OR_RETURN(std::optional<Failure> failure, sender.Send(cell, policy, &sent));
+    if (!failure && sent == Sent::kWaiting) {
+      ++report.waiting;
+      AIRPG_RETURN_IF_ERROR(Wait(conn, cell, options));
+      continue;
+    }
     if (!failure) {
       AIRPG_RETURN_IF_ERROR(Complete(conn, cell));
       continue;

@@ -20,8 +20,10 @@
 #include "emulated_base_test.h"
 #include "http/server.h"
 #include "sync/authority.h"
+#include "sync/conflicts.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_attachments.h"
+#include "sync/outbox_dispatcher.h"
 #include "sync/payload_cycle.h"
 #include "sync/record_applier.h"
 #include "wait_for.h"
@@ -171,7 +173,7 @@ TEST_F(OutboxAttachmentsTest, AddedInPostgresIsUploadedAndItsEchoChangesNothing)
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "0");
   sync::AttachmentDispatchReport report = Dispatch();
   EXPECT_EQ(report.uploaded, 1);
-  EXPECT_EQ(report.requests, 1);
+  EXPECT_EQ(report.requests, 2);  // Airtable's cell read for the rule, then the upload
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
 
   json cell = Cell(kTexas);
@@ -197,18 +199,151 @@ TEST_F(OutboxAttachmentsTest, AddedInPostgresIsUploadedAndItsEchoChangesNothing)
   ExpectClean(Verify(kDelta));
 }
 
-// An inbound change of the cell that arrives before the upload keeps the
-// Postgres-added attachment (after Airtable's), still to be sent.
-TEST_F(OutboxAttachmentsTest, AnInboundChangeBeforeTheUploadKeepsThePendingAttachment) {
+// An Airtable edit of another field of the record merges: the upload goes.
+TEST_F(OutboxAttachmentsTest, AnAirtableEditOfAnotherFieldMerges) {
   ASSERT_TRUE(Add(kTexas, "mine.bin", Binary(10)).ok());
   Control("PATCH", std::string("ui/") + kDelta + "/" + kDocs + "/" + kTexas,
-          {{"fields", {{"Files", json::array()}}}});
+          {{"fields", {{"Title", "renamed in Airtable"}}}});
   ApplyPayloads();
-  EXPECT_EQ(Rows(kTexas), "-:mine.bin");
   EXPECT_EQ(Dispatch().uploaded, 1);
   json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 2u) << cell;
+  EXPECT_EQ(Download(cell[1]), Binary(10));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+}
+
+// Issue 16 (item 1 of session 4): an attachment cell both sides changed —
+// Postgres added a file, Airtable removed the cell's file — is decided by the
+// field's rule, three-way against the ids both held, like any other field.
+class AttachmentConflictTest : public OutboxAttachmentsTest {
+ protected:
+  // Postgres adds mine.bin to Texas's cell; Airtable empties it; the inbound
+  // apply sees Airtable's edit first: the cell, queued, keeps both sides'
+  // files for the rule to decide.
+  void BothChange(sync::ConflictRule rule) {
+    sync::AuthorityConfig config;
+    config.tables["Documents"].authority = sync::Authority::kBoth;
+    config.tables["Documents"].conflict = rule;
+    Configure(config);
+    ASSERT_TRUE(Add(kTexas, "mine.bin", Binary(10)).ok());
+    Control("PATCH", std::string("ui/") + kDelta + "/" + kDocs + "/" + kTexas,
+            {{"fields", {{"Files", json::array()}}}});
+    ApplyPayloads();
+    ASSERT_EQ(Rows(kTexas), "attNwTxLicense01:nw-tx-license.pdf,-:mine.bin");
+  }
+
+  std::string Filenames() {
+    std::string out;
+    for (const json& a : Cell(kTexas)) out += (out.empty() ? "" : ",") + a.value("filename", "");
+    return out;
+  }
+
+  std::string Resolution() {
+    return Scalar(
+        "SELECT status || ':' || coalesce(resolution, '-') FROM airpg.conflicts WHERE field_id = "
+        "'" +
+        std::string(kFiles) + "' ORDER BY conflict_id DESC LIMIT 1");
+  }
+};
+
+TEST_F(AttachmentConflictTest, PostgresWinsPutsBackItsWholeCell) {
+  BothChange(sync::ConflictRule::kPostgresWins);
+  sync::AttachmentDispatchReport report = Dispatch();
+  EXPECT_EQ(report.conflicts, 1);
+  // The file Airtable removed is sent again from its bytes, then Postgres's new one.
+  EXPECT_EQ(Filenames(), "nw-tx-license.pdf,mine.bin");
+  EXPECT_EQ(Resolution(), "resolved:postgres");
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT count(*) FILTER (WHERE attachment_id IS NOT NULL) || '/' || count(*) "
+                   "FROM airpg.attachments WHERE record_id = '" +
+                   std::string(kTexas) + "'"),
+            "2/2");
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(AttachmentConflictTest, AirtableWinsDropsThePostgresFile) {
+  BothChange(sync::ConflictRule::kAirtableWins);
+  sync::AttachmentDispatchReport report = Dispatch();
+  EXPECT_EQ(report.conflicts, 1);
+  EXPECT_EQ(report.uploaded, 0);
+  EXPECT_EQ(Filenames(), "");
+  EXPECT_EQ(Rows(kTexas), "");
+  EXPECT_EQ(Resolution(), "resolved:airtable");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
+}
+
+// Under `latest` Airtable's edit, read at the send, is the later one.
+TEST_F(AttachmentConflictTest, LatestTakesTheLaterEdit) {
+  BothChange(sync::ConflictRule::kLatest);
+  EXPECT_EQ(Dispatch().conflicts, 1);
+  EXPECT_EQ(Filenames(), "");
+  EXPECT_EQ(Resolution(), "resolved:airtable");
+}
+
+// `manual` parks the cell: neither side is overwritten until the operator
+// resolves it; the resolution then reaches Airtable.
+TEST_F(AttachmentConflictTest, ManualParksTheCellUntilResolved) {
+  BothChange(sync::ConflictRule::kManual);
+  sync::AttachmentDispatchOptions options;
+  options.wait = std::chrono::milliseconds(0);
+  sync::AttachmentDispatchReport report = Dispatch(options);
+  EXPECT_EQ(report.waiting, 1);
+  EXPECT_EQ(Filenames(), "");
+  EXPECT_EQ(Rows(kTexas), "attNwTxLicense01:nw-tx-license.pdf,-:mine.bin");
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].field_id, kFiles);
+  EXPECT_EQ(json::parse((*open)[0].airtable_value), nullptr);
+  EXPECT_EQ(json::parse((*open)[0].base_value.value_or("0")), json::array({"attNwTxLicense01"}));
+  EXPECT_EQ(json::parse((*open)[0].postgres_value),
+            json::parse(R"(["attNwTxLicense01", {"filename": "mine.bin", "size": 10}])"));
+  // Still parked on the next round.
+  EXPECT_EQ(Dispatch(options).waiting, 1);
+  EXPECT_EQ(Filenames(), "");
+  ASSERT_TRUE(sync::ResolveConflict(conn(), (*open)[0].id, sync::Take::kPostgres).ok());
+  // The row dispatcher leaves an attachment cell's resolution to this step.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE applied_at IS NULL"), "1");
+  Dispatch(options);
+  EXPECT_EQ(Filenames(), "nw-tx-license.pdf,mine.bin");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE applied_at IS NULL"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
+}
+
+// Issue 16 (item 2 of session 4): an attachment added to a row created in
+// Postgres, before its create was sent (named by the row's id), waits for
+// the rec id and then reaches Airtable.
+TEST_F(OutboxAttachmentsTest, AddedToARowNotPushedYetFollowsItsCreate) {
+  const std::string docs = kSchema + ".documents";
+  const std::string title =
+      Scalar("SELECT column_name FROM airpg.fields WHERE field_id = 'fldDocTitle000001'");
+  ASSERT_TRUE(
+      conn().RunScript("INSERT INTO " + docs + " (" + title + ") VALUES ('born here')").ok());
+  const std::string row = Scalar("SELECT id FROM " + docs + " WHERE " + title + " = 'born here'");
+  Status added = conn().Run(
+      "SELECT airpg.add_attachment($1, 'Documents', $2, 'Files', 'early.bin', "
+      "'application/octet-stream', decode($3, 'hex'))",
+      {kSchema, row, Hex(Binary(64))});
+  ASSERT_TRUE(added.ok()) << added.ToString();
+  sync::AttachmentDispatchOptions options;
+  options.wait = std::chrono::milliseconds(0);
+  EXPECT_EQ(Dispatch(options).waiting, 1);  // no rec id yet
+  // The row's create goes through the row outbox.
+  sync::DispatchOptions row_options;
+  row_options.claim.owner = "test";
+  row_options.claim.debounce = std::chrono::milliseconds(0);
+  sync::OutboxDispatcher rows(*writer_, conn(), kDelta, row_options);
+  auto created = rows.RunOnce();
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const std::string record_id = Scalar("SELECT airtable_id FROM " + docs + " WHERE id = " + row);
+  ASSERT_EQ(record_id.rfind("rec", 0), 0u) << record_id;
+  EXPECT_EQ(Dispatch(options).uploaded, 1);
+  json cell = Cell(record_id);
   ASSERT_EQ(cell.size(), 1u) << cell;
-  EXPECT_EQ(Download(cell[0]), Binary(10));
+  EXPECT_EQ(cell[0]["filename"], "early.bin");
+  EXPECT_EQ(Download(cell[0]), Binary(64));
+  EXPECT_EQ(Rows(record_id), cell[0]["id"].get<std::string>() + ":early.bin");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
 }
 
 TEST_F(OutboxAttachmentsTest, LargerThanTheUploadLimitGoesAsASignedUrlAirpgServes) {
