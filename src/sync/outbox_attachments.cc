@@ -604,12 +604,4 @@ Result<AttachmentDispatchReport> DispatchAttachments(airtable::Client& client, p
   return report;
 }
 
-Result<int64_t> PendingAttachmentCells(pg::Connection& conn, const std::string& base_id) {
-  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
-                         conn.Exec("SELECT count(*) FROM airpg.attachment_outbox WHERE base_id = "
-                                   "$1 AND status = 'pending'",
-                                   {base_id}));
-  return std::stoll(std::string(rows.Get(0, 0)));
-}
-
 }  // namespace airpg::sync

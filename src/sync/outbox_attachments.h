@@ -72,7 +72,4 @@ Result<AttachmentDispatchReport> DispatchAttachments(airtable::Client& client, p
                                                      const std::string& base_id,
                                                      const AttachmentDispatchOptions& options);
 
-// Pending attachment cells of a base (status, tests).
-Result<int64_t> PendingAttachmentCells(pg::Connection& conn, const std::string& base_id);
-
 }  // namespace airpg::sync

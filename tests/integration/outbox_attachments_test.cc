@@ -19,6 +19,7 @@
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "http/server.h"
+#include "sync/attachment_queue.h"
 #include "sync/authority.h"
 #include "sync/conflicts.h"
 #include "sync/live_schema.h"
@@ -26,6 +27,7 @@
 #include "sync/outbox_dispatcher.h"
 #include "sync/payload_cycle.h"
 #include "sync/record_applier.h"
+#include "sync/sync_status.h"
 #include "wait_for.h"
 
 namespace airpg {
@@ -394,6 +396,45 @@ TEST_F(OutboxAttachmentsTest, LargerThanTheUploadLimitGoesAsASignedUrlAirpgServe
   EXPECT_NE(Scalar("SELECT last_error FROM airpg.attachment_outbox WHERE status = 'dead'")
                 .find("no URL airpg serves"),
             std::string::npos);
+}
+
+// Issue 16 (item 3 of session 4): `airpg status` shows the attachment queue
+// per table, a dead cell is listed with the outbox's dead changes under an
+// id of their sequence, and a replay sends it again.
+TEST_F(OutboxAttachmentsTest, ADeadCellIsInStatusAndTheDlqAndReplays) {
+  const std::string bytes = Binary(4096);
+  ASSERT_TRUE(Add(kTexas, "huge.bin", bytes).ok());
+  auto documents = [&]() {
+    auto status = sync::ReadSyncStatus(conn(), kDelta);
+    EXPECT_TRUE(status.ok()) << status.status().ToString();
+    for (const auto& t : status.ok() ? status->tables : std::vector<sync::TableSyncStatus>{}) {
+      if (t.table_id == kDocs) return std::make_pair(t.attachments_pending, t.attachments_dead);
+    }
+    return std::make_pair(int64_t{-1}, int64_t{-1});
+  };
+  EXPECT_EQ(documents(), std::make_pair(int64_t{1}, int64_t{0}));
+  sync::AttachmentDispatchOptions options;
+  options.upload_max_bytes = 1024;  // and no URL to offer: dead
+  EXPECT_EQ(Dispatch(options).dead, 1);
+  EXPECT_EQ(documents(), std::make_pair(int64_t{0}, int64_t{1}));
+  auto dead = sync::ListDeadAttachmentCells(conn(), kDelta);
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ((*dead)[0].record_id, kTexas);
+  EXPECT_NE((*dead)[0].reason.find("no URL airpg serves"), std::string::npos);
+  // Its id is no row change's: a replay of the row outbox leaves it alone.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE outbox_id = " +
+                   std::to_string((*dead)[0].id)),
+            "0");
+  auto replayed = sync::ReplayDeadAttachmentCells(conn(), kDelta, {(*dead)[0].id});
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(*replayed, 1);
+  EXPECT_EQ(documents(), std::make_pair(int64_t{1}, int64_t{0}));
+  EXPECT_EQ(Dispatch().uploaded, 1);  // the default limit: uploaded
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 2u) << cell;
+  EXPECT_EQ(Download(cell[1]), bytes);
+  EXPECT_EQ(documents(), std::make_pair(int64_t{0}, int64_t{0}));
 }
 
 TEST_F(OutboxAttachmentsTest, DeletingTheRowRemovesTheAttachmentInAirtable) {

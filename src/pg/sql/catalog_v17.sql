@@ -106,3 +106,15 @@ BEGIN
   RETURN pos;
 END
 $$;
+
+-- A queued attachment cell's id, for `airpg dlq list|replay --outbox` (a
+-- dead cell is listed and replayed beside the dead row changes). Drawn from
+-- the outbox's own sequence, so one id never names both.
+DO $$
+BEGIN
+  EXECUTE format('ALTER TABLE airpg.attachment_outbox ADD COLUMN cell_id bigint NOT NULL '
+                 'DEFAULT nextval(%L::regclass)',
+                 pg_get_serial_sequence('airpg.outbox', 'outbox_id'));
+END
+$$;
+CREATE UNIQUE INDEX attachment_outbox_cell_idx ON airpg.attachment_outbox (cell_id);
