@@ -85,6 +85,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
       so.public_url = url;
     }
     so.max_attachment_bytes = config.attachments_max_mb << 20;
+    so.blob_signing_key = config.blob_signing_key.value_or("");
     so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
     so.syncer.view_refresh = std::chrono::seconds(config.sync.view_refresh_seconds);
     so.syncer.sweep.max_share = config.sync.max_delete_share;

@@ -118,6 +118,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   }
   so.attachments_dir = options.attachments_dir;
   so.max_attachment_bytes = config.attachments_max_mb << 20;
+  so.blob_signing_key = config.blob_signing_key.value_or("");
   so.on_listening = [host = options.listen_host](int port) {
     // The host is an IP address (checked above), so this is the bound address.
     std::cerr << fmt::format("airpg sync: listening on {} ({} for Airtable's pings)\n",

@@ -118,3 +118,14 @@ BEGIN
 END
 $$;
 CREATE UNIQUE INDEX attachment_outbox_cell_idx ON airpg.attachment_outbox (cell_id);
+
+-- The key that signs the /blobs/ URLs Airtable fetches large attachments
+-- from (src/blobs/signing_key.h): drawn once and kept here, so a URL signed
+-- before a restart (or by another airpg process of the database) is still
+-- served. AIRPG_BLOB_SIGNING_KEY, when set, is used instead. Hex; never
+-- logged.
+CREATE TABLE airpg.blob_signing_key (
+  only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+  key_hex    text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
