@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "blobs/attachment_download.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
 #include "sync/attachment_conflicts.h"
@@ -267,9 +268,11 @@ class CellSender {
     return out;
   }
 
-  // An attachment in Airtable that airpg does not know, of the same filename
-  // and size as a pending row, is that row's earlier send whose answer was
-  // lost: recorded, not sent again.
+  // An attachment in Airtable that airpg does not know, of the same filename,
+  // size and bytes as a pending row, is that row's earlier send whose answer
+  // was lost: recorded, not sent again. Only a candidate of the same name and
+  // size is downloaded (a retry after a lost answer: rare), so another
+  // client's file of the same name and size is never taken for airpg's.
   Status Adopt(const Cell& cell, const json& airtable_cell, std::set<std::string>& known,
                std::vector<Row>& pending, std::vector<std::string>& base) {
     std::vector<Row> still;
@@ -278,7 +281,10 @@ class CellSender {
       for (const json& item : airtable_cell) {
         std::string id = item.value("id", "");
         if (id.empty() || known.count(id)) continue;
-        if (item.value("filename", "") == r.filename && item.value("size", int64_t{-1}) == r.size) {
+        if (item.value("filename", "") != r.filename || item.value("size", int64_t{-1}) != r.size) {
+          continue;
+        }
+        if (SameBytes(item.value("url", ""), r)) {
           found = id;
           break;
         }
@@ -294,6 +300,21 @@ class CellSender {
     }
     pending = std::move(still);
     return Status::Ok();
+  }
+
+  // Whether the file behind `url` has `r`'s bytes (their SHA-256). A
+  // download that fails says nothing: the name and size stand, as before.
+  bool SameBytes(const std::string& url, const Row& r) {
+    if (url.empty()) return true;
+    Result<blobs::DownloadedBytes> got = blobs::DownloadAttachment(
+        url, "airpg", [](std::string_view) { return Status::Ok(); }, r.size + 1);
+    if (!got.ok()) {
+      if (got.status().code() == StatusCode::kResourceExhausted) return false;
+      log::Warn("outbox: comparing \"{}\" with Airtable's copy: {}; taken by name and size",
+                r.filename, got.status().ToString());
+      return true;
+    }
+    return got->sha256 == r.sha256;
   }
 
   // One update of the field: the attachments Airtable has minus the removed

@@ -46,6 +46,10 @@ const std::string kSchema = "delta_analytics_registration_tracking";
 class LosingTransport : public airtable::Transport {
  public:
   Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (call.url.find("/uploadAttachment") != std::string::npos && refuse_uploads > 0) {
+      --refuse_uploads;  // never sent
+      return UnavailableError("connection refused");
+    }
     Result<http::Response> response = inner_.Send(call);
     if (call.url.find("/uploadAttachment") != std::string::npos && lose_uploads > 0) {
       --lose_uploads;
@@ -54,6 +58,7 @@ class LosingTransport : public airtable::Transport {
     return response;
   }
   std::atomic<int> lose_uploads{0};
+  std::atomic<int> refuse_uploads{0};  // fail the next N uploads before sending them
 
  private:
   airtable::CurlTransport inner_;
@@ -467,6 +472,34 @@ TEST_F(OutboxAttachmentsTest, ALostUploadAnswerIsNotSentTwice) {
   ASSERT_EQ(cell.size(), 2u) << cell;
   EXPECT_EQ(Rows(kTexas),
             "attNwTxLicense01:nw-tx-license.pdf," + cell[1]["id"].get<std::string>() + ":once.bin");
+}
+
+// Issue 16 (item 7 of session 4): a retry looks for its lost upload by its
+// bytes, not just its name and size. An upload that never reached Airtable,
+// then another client's file of the same name and size: not taken for
+// airpg's; the rule (postgres_wins here) decides the cell, and airpg's file
+// is the one in Airtable.
+TEST_F(OutboxAttachmentsTest, ALostUploadIsFoundByItsBytesNotItsNameAndSize) {
+  sync::AuthorityConfig config;
+  config.tables["Documents"].authority = sync::Authority::kBoth;
+  config.tables["Documents"].conflict = sync::ConflictRule::kPostgresWins;
+  Configure(config);
+  const std::string ours = Binary(500);
+  std::string theirs = ours;
+  theirs[0] = static_cast<char>(theirs[0] ^ 1);
+  ASSERT_TRUE(Add(kTexas, "once.bin", ours).ok());
+  transport_->refuse_uploads = 1;
+  EXPECT_EQ(Dispatch().rescheduled, 1);
+  auto other = client_->UploadAttachment(kDelta, kTexas, kFiles, "application/octet-stream",
+                                         "once.bin", theirs, nullptr);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  sync::AttachmentDispatchReport again = Dispatch();
+  EXPECT_EQ(again.adopted, 0);
+  EXPECT_EQ(again.uploaded, 1);
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 2u) << cell;
+  EXPECT_EQ(cell[1]["filename"], "once.bin");
+  EXPECT_EQ(Download(cell[1]), ours);
 }
 
 // `airpg sync` wired: both paths through the service, the large file
