@@ -12,6 +12,7 @@
 #include "pg/quote.h"
 #include "pg/transaction.h"
 #include "sync/attachment_conflicts.h"
+#include "sync/attachment_queue.h"
 #include "sync/attachment_record_ids.h"
 #include "sync/authority.h"
 #include "sync/conflicts.h"
@@ -21,28 +22,10 @@ namespace {
 
 using nlohmann::json;
 
-// One claimed cell.
-struct Cell {
-  std::string table_id, record_id, field_id, schema;
-  std::vector<std::string> removed_ids;  // att… ids deleted in Postgres
-  std::vector<std::string> base_ids;     // att… ids both sides held (the conflict base)
-  std::string changed_at;                // as claimed: a later change keeps the cell queued
-  int attempts = 0;
-};
+using Cell = QueuedCell;
 
 // How a sent cell ended, when not with a failure.
 enum class Sent { kDone, kWaiting };
-
-std::vector<std::string> Strings(std::string_view json_text) {
-  std::vector<std::string> out;
-  json items = json::parse(json_text, nullptr, false);
-  if (items.is_array()) {
-    for (const json& id : items) {
-      if (id.is_string()) out.push_back(id.get<std::string>());
-    }
-  }
-  return out;
-}
 
 std::vector<std::string> IdsOf(const json& airtable_cell) {
   std::vector<std::string> out;
@@ -472,86 +455,13 @@ class CellSender {
   AttachmentDispatchReport& report_;
 };
 
-Result<std::vector<Cell>> Claim(pg::Connection& conn, const std::string& base_id,
-                                const AttachmentDispatchOptions& options) {
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      conn.Exec("WITH due AS (SELECT table_id, record_id, field_id FROM airpg.attachment_outbox "
-                " WHERE base_id = $1 AND status = 'pending' AND available_at <= clock_timestamp() "
-                "   AND (lease_until IS NULL OR lease_until < clock_timestamp()) "
-                " ORDER BY available_at LIMIT $2::int FOR UPDATE SKIP LOCKED) "
-                "UPDATE airpg.attachment_outbox o SET lease_owner = $3, attempts = o.attempts + 1, "
-                " lease_until = clock_timestamp() + $4::bigint * interval '1 millisecond' FROM due "
-                "WHERE o.table_id = due.table_id AND o.record_id = due.record_id "
-                " AND o.field_id = due.field_id "
-                "RETURNING o.table_id, o.record_id, o.field_id, o.schema_name, "
-                " array_to_json(o.removed_ids)::text, o.changed_at::text, o.attempts, "
-                " array_to_json(o.base_ids)::text",
-                {base_id, std::to_string(options.max_cells), options.owner,
-                 std::to_string(options.lease.count())}));
-  std::vector<Cell> cells;
-  for (int i = 0; i < rows.size(); ++i) {
-    Cell c;
-    c.table_id = rows.Get(i, 0);
-    c.record_id = rows.Get(i, 1);
-    c.field_id = rows.Get(i, 2);
-    c.schema = rows.Get(i, 3);
-    c.removed_ids = Strings(rows.Get(i, 4));
-    c.changed_at = rows.Get(i, 5);
-    c.attempts = std::stoi(std::string(rows.Get(i, 6)));
-    c.base_ids = Strings(rows.Get(i, 7));
-    cells.push_back(std::move(c));
-  }
-  return cells;
-}
-
-std::vector<pg::Param> Key(const Cell& c) { return {c.table_id, c.record_id, c.field_id}; }
-
-// Done: the row goes, unless the cell changed again since it was claimed.
-Status Complete(pg::Connection& conn, const Cell& c) {
-  std::vector<pg::Param> params = Key(c);
-  params.push_back(c.changed_at);
-  AIRPG_RETURN_IF_ERROR(
-      conn.Run("DELETE FROM airpg.attachment_outbox WHERE table_id = $1 AND record_id = $2 AND "
-               "field_id = $3 AND changed_at = $4::timestamptz",
-               params));
-  return conn.Run(
-      "UPDATE airpg.attachment_outbox SET lease_owner = NULL, lease_until = NULL, attempts = 0 "
-      "WHERE table_id = $1 AND record_id = $2 AND field_id = $3",
-      Key(c));
-}
-
-// Looked at again later, and not a failure: a row not pushed yet, a cell
-// parked in a conflict.
-Status Wait(pg::Connection& conn, const Cell& c, const AttachmentDispatchOptions& options) {
-  std::vector<pg::Param> params = Key(c);
-  params.push_back(std::to_string(options.wait.count()));
-  return conn.Run(
-      "UPDATE airpg.attachment_outbox SET lease_owner = NULL, lease_until = NULL, attempts = 0, "
-      "available_at = clock_timestamp() + $4::bigint * interval '1 millisecond' WHERE table_id = "
-      "$1 AND record_id = $2 AND field_id = $3",
-      params);
-}
-
+// A failure: dead, or tried again after a wait doubling per attempt.
 Status Fail(pg::Connection& conn, const Cell& c, const Failure& failure,
             const AttachmentDispatchOptions& options) {
-  std::vector<pg::Param> params = Key(c);
-  params.push_back(failure.status.ToString());
-  if (failure.dead) {
-    return conn.Run(
-        "UPDATE airpg.attachment_outbox SET status = 'dead', last_error = $4, lease_owner = NULL, "
-        "lease_until = NULL WHERE table_id = $1 AND record_id = $2 AND field_id = $3",
-        params);
-  }
   auto delay = std::min<std::chrono::milliseconds>(
       options.retry_initial * (1LL << std::min(std::max(c.attempts, 1) - 1, 10)),
       std::chrono::minutes(1));
-  params.push_back(std::to_string(delay.count()));
-  return conn.Run(
-      "UPDATE airpg.attachment_outbox SET last_error = $4, lease_owner = NULL, lease_until = "
-      "NULL, available_at = clock_timestamp() + $5::bigint * interval '1 millisecond' "
-      "WHERE table_id = $1 AND record_id = $2 AND field_id = $3",
-      params);
+  return FailAttachmentCell(conn, c, failure.status.ToString(), failure.dead, delay);
 }
 
 }  // namespace
@@ -566,7 +476,9 @@ Result<AttachmentDispatchReport> DispatchAttachments(airtable::Client& client, p
                                    "writes_stopped IS NOT NULL",
                                    {base_id}));
   if (stopped.size() > 0) return report;  // the row dispatcher says why
-  AIRPG_ASSIGN_OR_RETURN(std::vector<Cell> cells, Claim(conn, base_id, options));
+  AIRPG_ASSIGN_OR_RETURN(
+      std::vector<Cell> cells,
+      ClaimAttachmentCells(conn, base_id, options.owner, options.max_cells, options.lease));
   report.claimed = static_cast<int64_t>(cells.size());
   if (cells.empty()) return report;
   AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(conn, base_id));
@@ -578,7 +490,7 @@ Result<AttachmentDispatchReport> DispatchAttachments(airtable::Client& client, p
                                                                   cell.field_id, &cell.record_id));
       if (state == RowRecordState::kWaiting) {
         ++report.waiting;
-        AIRPG_RETURN_IF_ERROR(Wait(conn, cell, options));
+        AIRPG_RETURN_IF_ERROR(DeferAttachmentCell(conn, cell, options.wait));
         continue;
       }
       if (state != RowRecordState::kMoved) continue;  // gone, or in the record's queued cell
@@ -586,7 +498,7 @@ Result<AttachmentDispatchReport> DispatchAttachments(airtable::Client& client, p
     auto auth = authority.find(cell.table_id);
     if (auth == authority.end() || auth->second.Of(cell.field_id) == Authority::kAirtable) {
       // The authority changed since the capture: Airtable's side stands.
-      AIRPG_RETURN_IF_ERROR(Complete(conn, cell));
+      AIRPG_RETURN_IF_ERROR(CompleteAttachmentCell(conn, cell));
       continue;
     }
     const FieldPolicy policy{auth->second.Of(cell.field_id), auth->second.conflict};
@@ -594,17 +506,17 @@ Result<AttachmentDispatchReport> DispatchAttachments(airtable::Client& client, p
     AIRPG_ASSIGN_OR_RETURN(std::optional<Failure> failure, sender.Send(cell, policy, &sent));
     if (!failure && sent == Sent::kWaiting) {
       ++report.waiting;
-      AIRPG_RETURN_IF_ERROR(Wait(conn, cell, options));
+      AIRPG_RETURN_IF_ERROR(DeferAttachmentCell(conn, cell, options.wait));
       continue;
     }
     if (!failure) {
-      AIRPG_RETURN_IF_ERROR(Complete(conn, cell));
+      AIRPG_RETURN_IF_ERROR(CompleteAttachmentCell(conn, cell));
       continue;
     }
     const StatusCode code = failure->status.code();
     if (code == StatusCode::kNotFound && !failure->dead) {
       // The record is gone in Airtable: the delete sweep tombstones the row.
-      AIRPG_RETURN_IF_ERROR(Complete(conn, cell));
+      AIRPG_RETURN_IF_ERROR(CompleteAttachmentCell(conn, cell));
       continue;
     }
     log::Warn("outbox: attachments of record {} field {}: {}", cell.record_id, cell.field_id,
