@@ -142,7 +142,17 @@ Status InstallWriteTriggers(pg::Connection& conn, const LiveBase& base) {
 }
 
 Status AdoptNewTables(pg::Connection& conn, const LiveBase& base, const AuthorityConfig& config) {
-  AIRPG_ASSIGN_OR_RETURN(auto tables, ResolveAuthority(base, config));
+  // The settings were checked at start: a table or field renamed or removed
+  // in Airtable since must not stop the sync here (its stored row stays).
+  AuthorityConfig current = config;
+  std::erase_if(current.tables, [&](auto& entry) {
+    const mapping::TablePlan* table = FindTable(base, entry.first);
+    if (table == nullptr) return true;
+    std::erase_if(entry.second.fields,
+                  [&](const auto& field) { return FindField(*table, field.first) == nullptr; });
+    return false;
+  });
+  AIRPG_ASSIGN_OR_RETURN(auto tables, ResolveAuthority(base, current));
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
   AIRPG_RETURN_IF_ERROR(InsertRows(tx, base, tables));  // rows there already are kept
   AIRPG_RETURN_IF_ERROR(tx.Commit());

@@ -78,14 +78,7 @@ class CellSender {
     std::vector<Row> small, large;
     std::set<std::string> known;
     Split(rows, known, small, large);
-    if (!large.empty() && !options_.blob_url) {
-      return std::optional<Failure>(Failure{
-          FailedPreconditionError(fmt::format(
-              "attachment \"{}\" is larger than {} bytes and no URL airpg serves is configured "
-              "for Airtable to fetch it from",
-              large.front().filename, options_.upload_max_bytes)),
-          true});
-    }
+    if (auto no_url = NoUrlFor(large)) return no_url;
     // Airtable's cell now: the rule needs it, removals and URLs replace the
     // whole cell, and a retry looks there for what a lost answer added.
     ++report_.requests;
@@ -132,7 +125,7 @@ class CellSender {
         // Airtable's cell stands: Postgres's change goes (the inbound apply
         // brings Airtable's attachments, the removed ones again).
         AIRPG_RETURN_IF_ERROR(DropPostgresChange(cell, airtable_ids));
-        ++report_.dropped;
+        if (action == FieldAction::kToPostgres) ++report_.dropped;
         return Resolved(held);
       case FieldAction::kToAirtable:
         break;
@@ -146,6 +139,7 @@ class CellSender {
       large.clear();
       known.clear();
       Split(rows, known, small, large);
+      if (auto no_url = NoUrlFor(large)) return no_url;
     }
     // The attachments Airtable keeps: its own minus Postgres's removals; or,
     // where Postgres's cell won, Postgres's, in its order.
@@ -173,6 +167,17 @@ class CellSender {
   }
 
  private:
+  // A file over the upload limit needs a URL airpg serves: without one the
+  // cell is dead, saying why.
+  std::optional<Failure> NoUrlFor(const std::vector<Row>& large) const {
+    if (large.empty() || options_.blob_url) return std::nullopt;
+    return Failure{FailedPreconditionError(fmt::format(
+                       "attachment \"{}\" is larger than {} bytes and no URL airpg serves is "
+                       "configured for Airtable to fetch it from",
+                       large.front().filename, options_.upload_max_bytes)),
+                   true};
+  }
+
   void Split(const std::vector<Row>& rows, std::set<std::string>& known, std::vector<Row>& small,
              std::vector<Row>& large) const {
     for (const Row& r : rows) {
