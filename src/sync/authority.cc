@@ -145,13 +145,17 @@ Status AdoptNewTables(pg::Connection& conn, const LiveBase& base, const Authorit
   // The settings were checked at start: a table or field renamed or removed
   // in Airtable since must not stop the sync here (its stored row stays).
   AuthorityConfig current = config;
-  std::erase_if(current.tables, [&](auto& entry) {
-    const mapping::TablePlan* table = FindTable(base, entry.first);
-    if (table == nullptr) return true;
-    std::erase_if(entry.second.fields,
-                  [&](const auto& field) { return FindField(*table, field.first) == nullptr; });
-    return false;
-  });
+  current.tables.clear();
+  for (const auto& [key, settings] : config.tables) {
+    const mapping::TablePlan* table = FindTable(base, key);
+    if (table == nullptr) continue;
+    TableAuthorityConfig& kept = current.tables[key];
+    kept.authority = settings.authority;
+    kept.conflict = settings.conflict;
+    for (const auto& [field_key, authority] : settings.fields) {
+      if (FindField(*table, field_key) != nullptr) kept.fields[field_key] = authority;
+    }
+  }
   AIRPG_ASSIGN_OR_RETURN(auto tables, ResolveAuthority(base, current));
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
   AIRPG_RETURN_IF_ERROR(InsertRows(tx, base, tables));  // rows there already are kept
