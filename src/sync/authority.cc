@@ -142,6 +142,11 @@ Status InstallWriteTriggers(pg::Connection& conn, const LiveBase& base) {
 }
 
 Status AdoptNewTables(pg::Connection& conn, const LiveBase& base, const AuthorityConfig& config) {
+  // A base no sync has started on has no matrix yet: its start stores it.
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows stored,
+      conn.Exec("SELECT 1 FROM airpg.sync_authority WHERE base_id = $1 LIMIT 1", {base.base_id}));
+  if (stored.empty()) return Status::Ok();
   // The settings were checked at start: a table or field renamed or removed
   // in Airtable since must not stop the sync here (its stored row stays).
   AuthorityConfig current = config;
