@@ -67,19 +67,32 @@ Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
   }
   std::vector<pg::Param> cell_params = {schema, table_id, pg::ArrayLiteral(clear_records),
                                         pg::ArrayLiteral(clear_fields)};
-  // Attachments added in Postgres and not yet in Airtable (no att… id) stay:
-  // out of the way first, then after the cell's Airtable attachments.
+  // Attachments added in Postgres and not yet in Airtable (no att… id) stay,
+  // and so, in a cell with a Postgres change queued (airpg.attachment_outbox),
+  // do the ones Airtable no longer lists: the conflict rule decides that cell
+  // when it is sent (sync/attachment_conflicts.h). Out of the way first, then
+  // after the cell's Airtable attachments.
+  std::vector<pg::Param> incoming;
+  for (const AttachmentCell& row : rows) incoming.push_back(row.attachment.attachment_id);
+  std::vector<pg::Param> keep_params = cell_params;
+  keep_params.push_back(pg::ArrayLiteral(incoming));
+  const std::string held =
+      "(a.attachment_id IS NULL OR (a.attachment_id <> ALL($5::text[]) AND EXISTS (SELECT 1 "
+      "FROM airpg.attachment_outbox o WHERE o.table_id = a.table_id AND o.record_id = "
+      "a.record_id AND o.field_id = a.field_id AND o.status = 'pending')))";
   AIRPG_RETURN_IF_ERROR(conn.Run(
       "DELETE FROM airpg.attachments a USING unnest($3::text[], $4::text[]) AS c(r, f) "
       "WHERE a.schema_name = $1 AND a.table_id = $2 AND a.record_id = c.r AND a.field_id = c.f "
-      "AND a.attachment_id IS NOT NULL",
-      cell_params));
+      "AND NOT " +
+          held,
+      keep_params));
   AIRPG_RETURN_IF_ERROR(conn.Run(
       "UPDATE airpg.attachments a SET position = -1 - a.position "
       "FROM unnest($3::text[], $4::text[]) AS c(r, f) "
       "WHERE a.schema_name = $1 AND a.table_id = $2 AND a.record_id = c.r AND a.field_id = c.f "
-      "AND a.attachment_id IS NULL AND a.position >= 0",
-      cell_params));
+      "AND a.position >= 0 AND " +
+          held,
+      keep_params));
   AIRPG_RETURN_IF_ERROR(InsertRows(conn, schema, table_id, rows));
   return conn.Run(
       "UPDATE airpg.attachments a SET position = p.after + p.rank FROM ("

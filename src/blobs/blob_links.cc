@@ -41,6 +41,9 @@ BlobLinks::BlobLinks(std::string base_url, Clock& clock, std::chrono::seconds tt
   key_.assign(reinterpret_cast<const char*>(key), sizeof(key));
 }
 
+BlobLinks::BlobLinks(std::string base_url, std::string key, Clock& clock, std::chrono::seconds ttl)
+    : base_url_(std::move(base_url)), clock_(clock), ttl_(ttl), key_(std::move(key)) {}
+
 int64_t BlobLinks::NowSeconds() const {
   // The process's own clock: the URL is checked by the process that made it.
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();

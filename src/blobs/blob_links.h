@@ -4,9 +4,9 @@
 // Airtable as {"url": …}, and Airtable downloads it from there
 // (sync/outbox_attachments.h). The route is GET /blobs/<sha256>?expires=…&sig=…
 // on the sync's endpoints; the signature is an HMAC-SHA256 of the sha256 and
-// the expiry under a key that lives only in this process, so a URL is good
-// until it expires or the process ends. Airtable must be able to reach the
-// base URL (docs/architecture.md, outbound sync).
+// the expiry under the key of signing_key.h, kept beyond the process, so a
+// URL is good until it expires, across restarts. Airtable must be able to
+// reach the base URL (docs/architecture.md, outbound sync).
 // Thread-safe: immutable after construction.
 #pragma once
 
@@ -26,6 +26,10 @@ class BlobLinks {
   // trailing slash ("" when only Path is used). A fresh random key is drawn.
   // `clock` must outlive this.
   BlobLinks(std::string base_url, Clock& clock, std::chrono::seconds ttl = std::chrono::hours(2));
+  // The same under `key` (BlobSigningKey): URLs signed by another BlobLinks
+  // of the same key — an earlier process — are served too.
+  BlobLinks(std::string base_url, std::string key, Clock& clock,
+            std::chrono::seconds ttl = std::chrono::hours(2));
 
   // The URL of blob `sha256`, valid for the ttl from now.
   std::string Url(const std::string& sha256) const { return base_url_ + Path(sha256); }

@@ -69,7 +69,8 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   api_options.upstream = airtable->client.get();
   sync::SchemaSyncOptions schema_options;
   schema_options.drop_removed = config.sync.drop_removed_fields;
-  api_options.mirror_schema = MakeSchemaMirror(*airtable->client, db->conninfo, schema_options);
+  api_options.mirror_schema = MakeSchemaMirror(*airtable->client, db->conninfo, schema_options,
+                                               AuthorityConfigOf(config.sync));
   api::ApiService api(api_options);
 
   auto service_options = [&](const std::string& base) {
@@ -84,6 +85,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
       so.public_url = url;
     }
     so.max_attachment_bytes = config.attachments_max_mb << 20;
+    so.blob_signing_key = config.blob_signing_key.value_or("");
     so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
     so.syncer.view_refresh = std::chrono::seconds(config.sync.view_refresh_seconds);
     so.syncer.sweep.max_share = config.sync.max_delete_share;

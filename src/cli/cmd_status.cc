@@ -63,7 +63,9 @@ json StatusJson(const sync::BaseSyncStatus& s) {
                              {"outbox_pending", t.outbox_pending},
                              {"outbox_oldest_pending", OrNull(t.oldest_pending)},
                              {"outbox_dead", t.outbox_dead},
-                             {"conflicts_open", t.conflicts_open}});
+                             {"conflicts_open", t.conflicts_open},
+                             {"attachments_pending", t.attachments_pending},
+                             {"attachments_dead", t.attachments_dead}});
   }
   return out;
 }
@@ -83,9 +85,10 @@ void PrintStatusText(const sync::BaseSyncStatus& s) {
                            s.lag_ms ? fmt::format("p50 {:.0f} ms, p95 {:.0f} ms, p99 {:.0f} ms",
                                                   s.lag_ms->p50, s.lag_ms->p95, s.lag_ms->p99)
                                     : "-");
-  constexpr const char* kRow = "{:<28} {:<6} {:<9} {:>14} {:<25} {:<25} {:>4} {:>7} {:>9} {}\n";
+  constexpr const char* kRow =
+      "{:<28} {:<6} {:<9} {:>14} {:<25} {:<25} {:>4} {:>7} {:>9} {:>5} {}\n";
   std::cout << fmt::format(kRow, "TABLE", "LANE", "AUTHORITY", "LAG p50/p99 ms", "LAST POLL",
-                           "LAST SWEEP", "DLQ", "OUTBOX", "CONFLICTS", "HELD DELETES");
+                           "LAST SWEEP", "DLQ", "OUTBOX", "CONFLICTS", "FILES", "HELD DELETES");
   bool any_held = false;
   for (const auto& t : s.tables) {
     std::string lag =
@@ -98,7 +101,8 @@ void PrintStatusText(const sync::BaseSyncStatus& s) {
     }
     std::cout << fmt::format(kRow, t.table_name, t.lane, t.authority, lag, Dash(t.last_poll_at),
                              Dash(t.last_sweep_at), t.dead_letters,
-                             t.outbox_pending + t.outbox_dead, t.conflicts_open, held);
+                             t.outbox_pending + t.outbox_dead, t.conflicts_open,
+                             t.attachments_pending + t.attachments_dead, held);
   }
   if (any_held) {
     std::cout << "\nA held delete sweep applies nothing until released: check the token's "

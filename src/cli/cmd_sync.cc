@@ -23,6 +23,7 @@
 #include "daemon/webhook_receiver.h"
 #include "http/server.h"
 #include "migrate/migrator.h"
+#include "sync/attachment_queue.h"
 #include "sync/computed_views.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/dead_letters.h"
@@ -117,6 +118,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   }
   so.attachments_dir = options.attachments_dir;
   so.max_attachment_bytes = config.attachments_max_mb << 20;
+  so.blob_signing_key = config.blob_signing_key.value_or("");
   so.on_listening = [host = options.listen_host](int port) {
     // The host is an IP address (checked above), so this is the bound address.
     std::cerr << fmt::format("airpg sync: listening on {} ({} for Airtable's pings)\n",
@@ -181,13 +183,19 @@ static int RunOutboxDlq(const Config& config, const SyncCliOptions& options, pg:
   if (options.dlq_action == "replay") {
     auto replayed = sync::ReplayDeadChanges(conn, *base, options.ids);
     if (!replayed.ok()) return Fail(replayed.status());
-    std::cout << (options.json ? json{{"replayed", *replayed}}.dump(2)
-                               : fmt::format("{} changes pending again", *replayed))
+    // Dead attachment cells too: their ids come from the same sequence.
+    auto cells = sync::ReplayDeadAttachmentCells(conn, *base, options.ids);
+    if (!cells.ok()) return Fail(cells.status());
+    const int64_t total = *replayed + *cells;
+    std::cout << (options.json ? json{{"replayed", total}}.dump(2)
+                               : fmt::format("{} changes pending again", total))
               << "\n";
-    return *replayed > 0 ? kExitOk : kExitFailed;
+    return total > 0 ? kExitOk : kExitFailed;
   }
   auto dead = sync::ListDeadChanges(conn, *base);
   if (!dead.ok()) return Fail(dead.status());
+  auto dead_cells = sync::ListDeadAttachmentCells(conn, *base);
+  if (!dead_cells.ok()) return Fail(dead_cells.status());
   json out = json::array();
   for (const auto& d : *dead) {
     out.push_back({{"id", d.outbox_id},
@@ -198,14 +206,26 @@ static int RunOutboxDlq(const Config& config, const SyncCliOptions& options, pg:
                    {"request", d.request},
                    {"response", d.response}});
   }
+  for (const auto& c : *dead_cells) {
+    out.push_back({{"id", c.id},
+                   {"table_id", c.table_id},
+                   {"record_id", c.record_id},
+                   {"field_id", c.field_id},
+                   {"kind", "attachments"},
+                   {"reason", c.reason}});
+  }
   if (options.json) {
     std::cout << out.dump(2) << "\n";
-  } else if (dead->empty()) {
+  } else if (dead->empty() && dead_cells->empty()) {
     std::cout << "no dead outbox changes\n";
   } else {
     for (const auto& d : *dead) {
       std::cout << fmt::format("{:>6} {} row {} {}  {}\n", d.outbox_id, d.table_id, d.row_id,
                                d.error_type, d.reason);
+    }
+    for (const auto& c : *dead_cells) {
+      std::cout << fmt::format("{:>6} {} {} {} attachments  {}\n", c.id, c.table_id, c.record_id,
+                               c.field_id, c.reason);
     }
   }
   return kExitOk;

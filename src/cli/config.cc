@@ -347,6 +347,10 @@ Result<Config> LoadConfig(const Environment& env, const std::optional<std::strin
     config.airtable_token = *token;
     RegisterSecret(*token);
   }
+  if (auto key = env.Get("AIRPG_BLOB_SIGNING_KEY"); key && !key->empty()) {
+    config.blob_signing_key = *key;
+    RegisterSecret(*key);
+  }
   return config;
 }
 

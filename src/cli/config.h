@@ -89,6 +89,9 @@ struct Config {
 
   std::optional<std::string> database_url;    // DATABASE_URL
   std::optional<std::string> airtable_token;  // AIRTABLE_TOKEN
+  // AIRPG_BLOB_SIGNING_KEY: signs the /blobs/ URLs of large attachments
+  // (blobs/signing_key.h); unset, the catalog keeps one.
+  std::optional<std::string> blob_signing_key;
 };
 
 // One settable key: its path in airpg.yaml and its environment variable.

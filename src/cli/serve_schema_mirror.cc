@@ -5,13 +5,15 @@
 #include "mapping/schema_diff.h"
 #include "migrate/migrator.h"
 #include "pg/catalog_rows.h"
+#include "sync/live_schema.h"
 
 namespace airpg::cli {
 
 api::SchemaMirror MakeSchemaMirror(airtable::Client& client, std::string conninfo,
-                                   sync::SchemaSyncOptions options) {
-  return [&client, conninfo = std::move(conninfo), options](pg::Connection& conn,
-                                                            const std::string& base_id) -> Status {
+                                   sync::SchemaSyncOptions options,
+                                   sync::AuthorityConfig authority) {
+  return [&client, conninfo = std::move(conninfo), options, authority = std::move(authority)](
+             pg::Connection& conn, const std::string& base_id) -> Status {
     // At the application's priority: the application waits for this answer.
     AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema,
                            client.GetBaseSchema(base_id, false, airtable::Priority::kWrite));
@@ -36,7 +38,9 @@ api::SchemaMirror MakeSchemaMirror(airtable::Client& client, std::string conninf
     // Migrate holds the base's migration lock for its session's life: a
     // connection of its own, closed after, so the pooled one never keeps it.
     AIRPG_ASSIGN_OR_RETURN(pg::Connection own, pg::Connection::Open(conninfo));
-    return migrate::Migrate(client, own, conninfo, migrate_options).status();
+    AIRPG_RETURN_IF_ERROR(migrate::Migrate(client, own, conninfo, migrate_options).status());
+    AIRPG_ASSIGN_OR_RETURN(sync::LiveBase live, sync::LoadLiveBase(own, base_id));
+    return sync::AdoptNewTables(own, live, authority);
   };
 }
 

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "blobs/blob_links.h"
 #include "blobs/blob_store.h"
+#include "blobs/signing_key.h"
 #include "blobs/stored_attachments.h"
 #include "daemon/airtable_metrics.h"
 #include "daemon/history_retention.h"
@@ -126,10 +127,17 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   });
   // Attachments over the upload limit are fetched by Airtable from the
   // endpoints (declared first: they outlive the server that serves them).
-  // Only URLs this process signed are served (blobs/blob_links.h).
+  // Only URLs signed with the database's key (or the operator's) are
+  // served, also those of an earlier process (blobs/signing_key.h).
   AIRPG_ASSIGN_OR_RETURN(auto blob_store,
                          blobs::BlobStore::Open({.directory = options.attachments_dir}));
-  blobs::BlobLinks blob_links("", clock);
+  std::string signing_key;
+  {
+    AIRPG_ASSIGN_OR_RETURN(pg::Connection key_conn, pg::Connection::Open(options.conninfo));
+    AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(key_conn));
+    AIRPG_ASSIGN_OR_RETURN(signing_key, blobs::BlobSigningKey(key_conn, options.blob_signing_key));
+  }
+  blobs::BlobLinks blob_links("", std::move(signing_key), clock);
   EndpointsOptions endpoints_options = options.endpoints;
   endpoints_options.blobs = [&blob_links, &blob_store,
                              conninfo = options.conninfo](const http::Request& request) {
@@ -229,8 +237,8 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
       [&client, &conn, &options](sync::LiveBase& base) -> Result<std::vector<std::string>> {
     AIRPG_ASSIGN_OR_RETURN(sync::SchemaSyncSummary summary,
                            sync::RefreshLiveBase(client, conn, base, options.schema));
-    // A table or junction the change made gets its guard and capture.
-    AIRPG_RETURN_IF_ERROR(sync::InstallWriteTriggers(conn, base));
+    // A table or junction the change made gets its authority row, guard and capture.
+    AIRPG_RETURN_IF_ERROR(sync::AdoptNewTables(conn, base, options.authority));
     return summary.reread_table_ids;
   };
   sync::BaseSyncer syncer(client, conn, std::move(live), attachments->source(), syncer_options);

@@ -77,6 +77,9 @@ struct SyncServiceOptions {
   // those URLs; "": the endpoints' own address (loopback by default, so only
   // an Airtable on this machine, such as the emulator, can fetch them).
   std::string public_url;
+  // The key those URLs are signed with (AIRPG_BLOB_SIGNING_KEY); "": the
+  // catalog's, drawn once (blobs/signing_key.h). A secret: never logged.
+  std::string blob_signing_key;
   // After each step (progress output, tests).
   std::function<void(const sync::StepReport&)> on_step;
   // Once the endpoints listen (tests learn the port).

@@ -22,6 +22,22 @@ const mapping::FieldPlan* FindField(const mapping::TablePlan& table, std::string
   return nullptr;
 }
 
+// The rows of `tables` not stored yet (a catalogued table only).
+Status InsertRows(pg::Transaction& tx, const LiveBase& base,
+                  const std::map<std::string, TableAuthority>& tables) {
+  for (const auto& [table_id, t] : tables) {
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [field_id, a] : t.fields) fields[field_id] = std::string(AuthorityName(a));
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run("INSERT INTO airpg.sync_authority (table_id, base_id, authority, conflict, fields) "
+               "SELECT $1, $2, $3, $4, $5::jsonb WHERE EXISTS (SELECT 1 FROM airpg.tables WHERE "
+               "table_id = $1) ON CONFLICT (table_id) DO NOTHING",
+               {table_id, base.base_id, std::string(AuthorityName(t.authority)),
+                std::string(ConflictRuleName(t.conflict)), fields.dump()}));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool TableAuthority::PostgresWrites() const {
@@ -73,16 +89,7 @@ Status StoreAuthority(pg::Connection& conn, const LiveBase& base,
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
   AIRPG_RETURN_IF_ERROR(
       tx.Run("DELETE FROM airpg.sync_authority WHERE base_id = $1", {base.base_id}));
-  for (const auto& [table_id, t] : tables) {
-    nlohmann::json fields = nlohmann::json::object();
-    for (const auto& [field_id, a] : t.fields) fields[field_id] = std::string(AuthorityName(a));
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("INSERT INTO airpg.sync_authority (table_id, base_id, authority, conflict, fields) "
-               "SELECT $1, $2, $3, $4, $5::jsonb WHERE EXISTS (SELECT 1 FROM airpg.tables WHERE "
-               "table_id = $1)",
-               {table_id, base.base_id, std::string(AuthorityName(t.authority)),
-                std::string(ConflictRuleName(t.conflict)), fields.dump()}));
-  }
+  AIRPG_RETURN_IF_ERROR(InsertRows(tx, base, tables));
   return tx.Commit();
 }
 
@@ -132,6 +139,33 @@ Status InstallWriteTriggers(pg::Connection& conn, const LiveBase& base) {
     }
   }
   return tx.Commit();
+}
+
+Status AdoptNewTables(pg::Connection& conn, const LiveBase& base, const AuthorityConfig& config) {
+  // A base no sync has started on has no matrix yet: its start stores it.
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows stored,
+      conn.Exec("SELECT 1 FROM airpg.sync_authority WHERE base_id = $1 LIMIT 1", {base.base_id}));
+  if (stored.empty()) return Status::Ok();
+  // The settings were checked at start: a table or field renamed or removed
+  // in Airtable since must not stop the sync here (its stored row stays).
+  AuthorityConfig current = config;
+  current.tables.clear();
+  for (const auto& [key, settings] : config.tables) {
+    const mapping::TablePlan* table = FindTable(base, key);
+    if (table == nullptr) continue;
+    TableAuthorityConfig& kept = current.tables[key];
+    kept.authority = settings.authority;
+    kept.conflict = settings.conflict;
+    for (const auto& [field_key, authority] : settings.fields) {
+      if (FindField(*table, field_key) != nullptr) kept.fields[field_key] = authority;
+    }
+  }
+  AIRPG_ASSIGN_OR_RETURN(auto tables, ResolveAuthority(base, current));
+  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+  AIRPG_RETURN_IF_ERROR(InsertRows(tx, base, tables));  // rows there already are kept
+  AIRPG_RETURN_IF_ERROR(tx.Commit());
+  return InstallWriteTriggers(conn, base);
 }
 
 }  // namespace airpg::sync

@@ -68,4 +68,13 @@ Result<std::map<std::string, TableAuthority>> LoadAuthority(pg::Connection& conn
 // schema changes, so a table a migration or schema change made is covered).
 Status InstallWriteTriggers(pg::Connection& conn, const LiveBase& base);
 
+// A table new to the live base since the sync stored the matrix (created in
+// Airtable and migrated on its own: serve's Meta API mirror, `airpg migrate
+// --table`) gets its row from `config` — the sync's own settings — and every
+// table its guard and capture, at once rather than at the next sync start.
+// Tables that have a row keep it; a base no sync has stored a matrix for
+// is left to the sync's start. Run after every schema change the sync or
+// serve applies.
+Status AdoptNewTables(pg::Connection& conn, const LiveBase& base, const AuthorityConfig& config);
+
 }  // namespace airpg::sync

@@ -233,6 +233,7 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
           break;
         case FieldAction::kToPostgres:
           agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
+          if (postgres_pending && IsRelationField(f)) airtable_won_.emplace(record->id, f.field.id);
           break;
         case FieldAction::kToAirtable:
           AIRPG_RETURN_IF_ERROR(keep_postgres());

@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -44,6 +45,13 @@ class InboundConflicts {
   // queues the fields Postgres overwrites in Airtable.
   Status Finish(pg::Transaction& tx);
 
+  // The link cells (record id, field id) whose Airtable list won a conflict
+  // over a pending Postgres change: the link writer drops their links to
+  // Postgres-born rows too (link_writer.h).
+  const std::set<std::pair<std::string, std::string>>& airtable_won() const {
+    return airtable_won_;
+  }
+
  private:
   InboundConflicts(const LiveBase& base, std::map<std::string, TableAuthority> authority)
       : base_(&base), authority_(std::move(authority)) {}
@@ -59,6 +67,7 @@ class InboundConflicts {
   std::vector<std::tuple<std::string, std::string, std::string, std::string>> agreed_;
   // table id, row id → columns to push (Postgres overwrites Airtable's edit)
   std::map<std::pair<std::string, int64_t>, std::vector<std::string>> overwrite_;
+  std::set<std::pair<std::string, std::string>> airtable_won_;
 };
 
 }  // namespace airpg::sync

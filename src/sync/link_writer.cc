@@ -17,9 +17,11 @@ using TextArray = std::vector<std::optional<std::string>>;
 struct FieldCells {
   TextArray records;                       // every record whose cell is applied
   TextArray ref_records, refs, positions;  // its references, in cell order
+  TextArray won;  // the records whose cell is Airtable's list winning a conflict
 };
 
-FieldCells CellsOf(const FieldPlan& f, const std::vector<mapping::RecordRow>& rows) {
+FieldCells CellsOf(const FieldPlan& f, const std::vector<mapping::RecordRow>& rows,
+                   const RecordFields& airtable_won) {
   FieldCells out;
   for (const auto& row : rows) {
     bool has_refs = false;
@@ -33,21 +35,34 @@ FieldCells CellsOf(const FieldPlan& f, const std::vector<mapping::RecordRow>& ro
     // A cell rejected before any reference came out of it stays as it was.
     if (row.rejected_fields.count(f.field.id) && !has_refs) continue;
     out.records.push_back(row.record_id);
+    if (airtable_won.count({row.record_id, f.field.id})) out.won.push_back(row.record_id);
   }
   return out;
+}
+
+// No pending outbox change of the key column $`column` of the row `a` of
+// table $`table` (its id): the condition under which Airtable's inverse cell
+// may move that key.
+std::string KeyNotPending(int table, int column) {
+  return fmt::format(
+      "NOT EXISTS (SELECT 1 FROM airpg.outbox o WHERE o.table_id = ${} AND o.row_id = a.id AND "
+      "o.status = 'pending' AND o.field_id IS NULL AND (o.changed_columns IS NULL OR ${} = "
+      "ANY(o.changed_columns)))",
+      table, column);
 }
 
 class Writer {
  public:
   Writer(pg::Transaction& tx, std::string_view schema, const mapping::SchemaPlan& plan,
-         const mapping::TablePlan& table)
-      : tx_(tx), schema_(schema), plan_(plan), table_(table) {}
+         const mapping::TablePlan& table, const RecordFields& airtable_won)
+      : tx_(tx), schema_(schema), plan_(plan), table_(table), airtable_won_(airtable_won) {}
 
   Status Field(const FieldPlan& f, const std::vector<mapping::RecordRow>& rows) {
-    FieldCells cells = CellsOf(f, rows);
+    FieldCells cells = CellsOf(f, rows, airtable_won_);
     if (cells.records.empty()) return Status::Ok();
     params_ = {pg::ArrayLiteral(cells.records), pg::ArrayLiteral(cells.ref_records),
                pg::ArrayLiteral(cells.refs), pg::ArrayLiteral(cells.positions)};
+    won_ = pg::ArrayLiteral(cells.won);
     switch (f.link_role) {
       case LinkRole::kForeignKey:
         return ForeignKey(f);
@@ -109,13 +124,15 @@ class Writer {
                 "$3::text[]) AS x(rec, ref) ON b.airtable_id = x.ref WHERE x.rec = r.rec LIMIT 1) "
                 "AS id FROM unnest($1::text[]) AS r(rec)), "
                 "changed AS (SELECT a.id, a.{fk} AS old_id, n.id AS new_id FROM {t} a JOIN n ON "
-                "a.airtable_id = n.rec WHERE a.{fk} IS DISTINCT FROM n.id), "
+                "a.airtable_id = n.rec WHERE a.{fk} IS DISTINCT FROM n.id AND (a.airtable_id = "
+                "ANY($4::text[]) OR NOT EXISTS (SELECT 1 FROM {target} o WHERE o.id = a.{fk} AND "
+                "o.airtable_id IS NULL))), "
                 "u AS (UPDATE {t} a SET {fk} = c.new_id FROM changed c WHERE a.id = c.id) "
                 "SELECT b.airtable_id FROM {target} b WHERE b.id IN (SELECT old_id FROM changed "
                 "UNION SELECT new_id FROM changed)",
                 fmt::arg("t", Name(table_.table_name)), fmt::arg("fk", fk),
                 fmt::arg("target", target)),
-            First(3)));
+            {params_[0], params_[1], params_[2], won_}));
     Touch(f.linked_table_id, touched);
     return Status::Ok();
   }
@@ -128,33 +145,44 @@ class Writer {
     AIRPG_RETURN_IF_ERROR(CollectDangling(f, owner));
     std::string fk = QuoteIdentifier(key->column_name);
     std::string here = Name(table_.table_name);
+    // A key with a Postgres change on its way (queued, or waiting for its
+    // target's rec id) is the record's own field to decide, not this cell's:
+    // Airtable's inverse list predates it.
     // The records whose key changed: their own cell changed. A Postgres-born
     // row Airtable has not got yet (no airtable_id) cannot be in Airtable's
     // cell: its link is a Postgres write still on its way, kept.
+    std::vector<pg::Param> unlink_params = First(3);
+    unlink_params.push_back(f.linked_table_id);
+    unlink_params.push_back(key->column_name);
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows unlinked,
-        tx_.Exec(fmt::format("UPDATE {owner} a SET {fk} = NULL FROM {here} b "
-                             "WHERE a.{fk} = b.id AND b.airtable_id = ANY($1::text[]) AND "
-                             "a.airtable_id IS NOT NULL AND NOT EXISTS "
-                             "(SELECT 1 FROM unnest($2::text[], $3::text[]) AS x(rec, ref) "
-                             "WHERE x.rec = b.airtable_id AND x.ref = a.airtable_id) "
-                             "RETURNING a.airtable_id",
-                             fmt::arg("owner", owner), fmt::arg("fk", fk), fmt::arg("here", here)),
-                 First(3)));
+        tx_.Exec(
+            fmt::format(fmt::runtime("UPDATE {owner} a SET {fk} = NULL FROM {here} b "
+                                     "WHERE a.{fk} = b.id AND b.airtable_id = ANY($1::text[]) AND "
+                                     "a.airtable_id IS NOT NULL AND NOT EXISTS "
+                                     "(SELECT 1 FROM unnest($2::text[], $3::text[]) AS x(rec, ref) "
+                                     "WHERE x.rec = b.airtable_id AND x.ref = a.airtable_id) AND " +
+                                     KeyNotPending(4, 5) + " RETURNING a.airtable_id"),
+                        fmt::arg("owner", owner), fmt::arg("fk", fk), fmt::arg("here", here)),
+            unlink_params));
     Touch(f.linked_table_id, unlinked);
     // Records re-pointed here: they and the record they pointed at before changed.
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows linked,
         tx_.Exec(
-            fmt::format("WITH c AS (SELECT a.id, a.airtable_id, a.{fk} AS old_id, b.id AS new_id "
-                        "FROM unnest($1::text[], $2::text[]) AS x(rec, ref) JOIN {here} b ON "
-                        "b.airtable_id = x.rec JOIN {owner} a ON a.airtable_id = x.ref "
-                        "WHERE a.{fk} IS DISTINCT FROM b.id), "
-                        "u AS (UPDATE {owner} a SET {fk} = c.new_id FROM c WHERE a.id = c.id) "
-                        "SELECT c.airtable_id, h.airtable_id FROM c LEFT JOIN {here} h "
-                        "ON h.id = c.old_id",
-                        fmt::arg("owner", owner), fmt::arg("fk", fk), fmt::arg("here", here)),
-            {params_[1], params_[2]}));
+            fmt::format(
+                fmt::runtime(
+                    "WITH c AS (SELECT a.id, a.airtable_id, a.{fk} AS old_id, b.id "
+                    "AS new_id FROM unnest($1::text[], $2::text[]) AS x(rec, ref) JOIN {here} b ON "
+                    "b.airtable_id = x.rec JOIN {owner} a ON a.airtable_id = x.ref "
+                    "WHERE a.{fk} IS DISTINCT FROM b.id AND " +
+                    KeyNotPending(3, 4) +
+                    "), "
+                    "u AS (UPDATE {owner} a SET {fk} = c.new_id FROM c WHERE a.id = c.id) "
+                    "SELECT c.airtable_id, h.airtable_id FROM c LEFT JOIN {here} h "
+                    "ON h.id = c.old_id"),
+                fmt::arg("owner", owner), fmt::arg("fk", fk), fmt::arg("here", here)),
+            {params_[1], params_[2], f.linked_table_id, key->column_name}));
     for (int i = 0; i < linked.size(); ++i) {
       if (!linked.IsNull(i, 1)) touched[table_.table_id].insert(std::string(linked.Get(i, 1)));
     }
@@ -180,16 +208,21 @@ class Writer {
         "FROM unnest($2::text[], $3::text[], $4::text[]) AS x(rec, ref, pos) "
         "JOIN {here} a ON a.airtable_id = x.rec JOIN {target} b ON b.airtable_id = x.ref "
         "WHERE x.rec = ANY($1::text[])";
-    // Pairs that come or go change the other side's cell too.
+    // Pairs that come or go change the other side's cell too. A pair whose
+    // far end has no rec id yet is not in Airtable's cell and stays.
+    std::vector<pg::Param> with_won = params_;
+    with_won.push_back(won_);
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows removed,
-        tx_.Exec(args("WITH d AS (DELETE FROM {j} j USING {here} a WHERE j.{mine} = a.id "
-                      "AND a.airtable_id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM (" +
+        tx_.Exec(args("WITH d AS (DELETE FROM {j} j USING {here} a, {target} o WHERE j.{mine} = "
+                      "a.id AND o.id = j.{other} AND a.airtable_id = ANY($1::text[]) AND "
+                      "(o.airtable_id IS NOT NULL OR a.airtable_id = ANY($5::text[])) AND NOT "
+                      "EXISTS (SELECT 1 FROM (" +
                       wanted +
                       ") w WHERE w.here_id = j.{mine} AND w.target_id = j.{other}) "
                       "RETURNING j.{other} AS other_id) "
                       "SELECT b.airtable_id FROM {target} b JOIN d ON b.id = d.other_id"),
-                 params_));
+                 with_won));
     Touch(f.linked_table_id, removed);
     AIRPG_RETURN_IF_ERROR(tx_.Run(args("UPDATE {j} j SET {my_pos} = w.pos FROM (" + wanted +
                                        ") w WHERE j.{mine} = w.here_id AND j.{other} = w.target_id "
@@ -236,15 +269,18 @@ class Writer {
   std::string_view schema_;
   const mapping::SchemaPlan& plan_;
   const mapping::TablePlan& table_;
+  const RecordFields& airtable_won_;
   std::vector<pg::Param> params_;
+  pg::Param won_;  // the field's records in airtable_won_, as a text[] literal
 };
 
 }  // namespace
 
 Result<LinkOutcome> WriteLinks(pg::Transaction& tx, std::string_view schema,
                                const mapping::SchemaPlan& plan, const mapping::TablePlan& table,
-                               const std::vector<mapping::RecordRow>& rows) {
-  Writer writer(tx, schema, plan, table);
+                               const std::vector<mapping::RecordRow>& rows,
+                               const RecordFields& airtable_won) {
+  Writer writer(tx, schema, plan, table, airtable_won);
   for (const FieldPlan& f : table.fields) AIRPG_RETURN_IF_ERROR(writer.Field(f, rows));
   return LinkOutcome{std::move(writer.dangling), std::move(writer.touched)};
 }

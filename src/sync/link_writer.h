@@ -4,15 +4,21 @@
 // FKs of the records it lists); a junction keeps one row per pair with the
 // position in each side's cell — pairs that left the cell are deleted, new
 // pairs are appended at the end of the other side's order (where Airtable
-// puts them), unchanged pairs are not touched (no audit noise). Runs after
-// every table's rows of the batch are upserted, so links within the batch
-// resolve. Single-thread (one transaction).
+// puts them), unchanged pairs are not touched (no audit noise). A pair or
+// key whose far end was created in Postgres and has no rec id yet is kept:
+// Airtable cannot list what it has not got, so its cell says nothing about
+// that link (the outbox sends it once the far end has its id) — unless the
+// cell is Airtable's list winning a conflict of the field, which replaces
+// Postgres's whole list. Runs after every table's rows of the batch are
+// upserted, so links within the batch resolve. Single-thread (one
+// transaction).
 #pragma once
 
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -40,9 +46,16 @@ struct LinkOutcome {
   TouchedRecords touched;
 };
 
+// (record id, field id) pairs.
+using RecordFields = std::set<std::pair<std::string, std::string>>;
+
 // REQUIRES: the rows of `table` are upserted; at most one row per record.
+// `airtable_won`: the cells whose Airtable list won a conflict over a
+// pending Postgres change (InboundConflicts::airtable_won): their links to
+// Postgres-born rows go too.
 Result<LinkOutcome> WriteLinks(pg::Transaction& tx, std::string_view schema,
                                const mapping::SchemaPlan& plan, const mapping::TablePlan& table,
-                               const std::vector<mapping::RecordRow>& rows);
+                               const std::vector<mapping::RecordRow>& rows,
+                               const RecordFields& airtable_won = {});
 
 }  // namespace airpg::sync

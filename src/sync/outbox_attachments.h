@@ -10,7 +10,12 @@
 // the webhook echo finds the attachment known: no second download, no second
 // row. An upload whose outcome was lost is found again on the next attempt
 // (an attachment of the same filename and size that airpg does not know)
-// rather than sent twice. Single-thread; several processes may share a base.
+// rather than sent twice. A cell Airtable changed too since Postgres's first
+// change is decided by the field's conflict rule (attachment_conflicts.h):
+// Postgres's cell replaces Airtable's, or Postgres's change is dropped, or
+// the cell waits, parked, for `airpg conflicts resolve`. Attachments of a
+// row not pushed yet wait for its rec id (attachment_record_ids.h).
+// Single-thread; several processes may share a base.
 #pragma once
 
 #include <chrono>
@@ -40,6 +45,9 @@ struct AttachmentDispatchOptions {
   // The signed URL Airtable fetches blob `sha256` from (BlobLinks::Url).
   // Unset: a file over upload_max_bytes is dead-lettered, saying so.
   std::function<std::string(const std::string& sha256)> blob_url;
+  // A cell of a row not pushed yet, or parked in a conflict, is looked at
+  // again this much later.
+  std::chrono::milliseconds wait{1000};
 };
 
 struct AttachmentDispatchReport {
@@ -50,7 +58,10 @@ struct AttachmentDispatchReport {
   int64_t adopted = 0;   // lost uploads found in Airtable instead of sent again
   int64_t dead = 0;      // cells dead-lettered
   int64_t rescheduled = 0;
-  int64_t requests = 0;  // Airtable requests made
+  int64_t waiting = 0;    // cells of rows not pushed yet, or parked in a conflict
+  int64_t conflicts = 0;  // cells both sides changed, decided by the rule
+  int64_t dropped = 0;    // Postgres changes Airtable's cell won over
+  int64_t requests = 0;   // Airtable requests made
 };
 
 // One round over the base's due attachment cells. `store` holds the bytes.
@@ -60,8 +71,5 @@ Result<AttachmentDispatchReport> DispatchAttachments(airtable::Client& client, p
                                                      blobs::BlobStore& store,
                                                      const std::string& base_id,
                                                      const AttachmentDispatchOptions& options);
-
-// Pending attachment cells of a base (status, tests).
-Result<int64_t> PendingAttachmentCells(pg::Connection& conn, const std::string& base_id);
 
 }  // namespace airpg::sync

@@ -12,6 +12,9 @@ Result<int64_t> ApplyResolutions(airtable::Client& client, pg::Connection& conn,
   int64_t applied = 0;
   for (const Conflict& c : resolved) {
     const mapping::TablePlan* table = base.plan.FindTable(c.table_id);
+    const mapping::FieldPlan* field = table != nullptr ? table->FindField(c.field_id) : nullptr;
+    // An attachment cell's resolution is the attachment step's (outbox_attachments.h).
+    if (field != nullptr && field->column.storage == mapping::Storage::kAttachments) continue;
     airtable::BatchOutcome out;
     if (table != nullptr && c.resolved_value) {
       airtable::RecordWrite write;

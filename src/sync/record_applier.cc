@@ -338,8 +338,8 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
     stats.changed += changed;
   }
   for (PreparedTable& t : tables) {
-    AIRPG_ASSIGN_OR_RETURN(LinkOutcome links,
-                           WriteLinks(tx, base_.schema, base_.plan, *t.plan, t.rows));
+    AIRPG_ASSIGN_OR_RETURN(LinkOutcome links, WriteLinks(tx, base_.schema, base_.plan, *t.plan,
+                                                         t.rows, conflicts.airtable_won()));
     Merge(links.touched, stats.touched);
     std::map<std::pair<std::string, std::string>, std::vector<std::string>> by_cell;
     for (auto& d : links.dangling) by_cell[{d.record_id, d.field_id}].push_back(d.target);

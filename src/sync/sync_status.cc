@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "sync/attachment_queue.h"
 #include "sync/authority.h"
 #include "sync/conflicts.h"
 #include "sync/iso_time.h"
@@ -110,6 +111,9 @@ Result<BaseSyncStatus> ReadSyncStatus(pg::Connection& conn, const std::string& b
     t.outbox_dead = depth.dead;
     if (!depth.oldest_pending.empty()) t.oldest_pending = depth.oldest_pending;
     if (auto c = conflicts.find(t.table_id); c != conflicts.end()) t.conflicts_open = c->second;
+    AIRPG_ASSIGN_OR_RETURN(AttachmentQueueDepth files, ReadAttachmentQueueDepth(conn, t.table_id));
+    t.attachments_pending = files.pending;
+    t.attachments_dead = files.dead;
     out.tables.push_back(std::move(t));
   }
   return out;

@@ -38,6 +38,9 @@ struct TableSyncStatus {
   int64_t outbox_pending = 0, outbox_dead = 0;
   std::optional<std::string> oldest_pending;
   int64_t conflicts_open = 0;
+  // Attachment cells changed in Postgres not yet in Airtable, and dead ones
+  // (attachment_queue.h).
+  int64_t attachments_pending = 0, attachments_dead = 0;
 };
 
 struct BaseSyncStatus {

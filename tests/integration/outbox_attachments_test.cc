@@ -19,11 +19,15 @@
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "http/server.h"
+#include "sync/attachment_queue.h"
 #include "sync/authority.h"
+#include "sync/conflicts.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_attachments.h"
+#include "sync/outbox_dispatcher.h"
 #include "sync/payload_cycle.h"
 #include "sync/record_applier.h"
+#include "sync/sync_status.h"
 #include "wait_for.h"
 
 namespace airpg {
@@ -42,6 +46,10 @@ const std::string kSchema = "delta_analytics_registration_tracking";
 class LosingTransport : public airtable::Transport {
  public:
   Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (call.url.find("/uploadAttachment") != std::string::npos && refuse_uploads > 0) {
+      --refuse_uploads;  // never sent
+      return UnavailableError("connection refused");
+    }
     Result<http::Response> response = inner_.Send(call);
     if (call.url.find("/uploadAttachment") != std::string::npos && lose_uploads > 0) {
       --lose_uploads;
@@ -50,6 +58,7 @@ class LosingTransport : public airtable::Transport {
     return response;
   }
   std::atomic<int> lose_uploads{0};
+  std::atomic<int> refuse_uploads{0};  // fail the next N uploads before sending them
 
  private:
   airtable::CurlTransport inner_;
@@ -171,7 +180,7 @@ TEST_F(OutboxAttachmentsTest, AddedInPostgresIsUploadedAndItsEchoChangesNothing)
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "0");
   sync::AttachmentDispatchReport report = Dispatch();
   EXPECT_EQ(report.uploaded, 1);
-  EXPECT_EQ(report.requests, 1);
+  EXPECT_EQ(report.requests, 2);  // Airtable's cell read for the rule, then the upload
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
 
   json cell = Cell(kTexas);
@@ -197,18 +206,151 @@ TEST_F(OutboxAttachmentsTest, AddedInPostgresIsUploadedAndItsEchoChangesNothing)
   ExpectClean(Verify(kDelta));
 }
 
-// An inbound change of the cell that arrives before the upload keeps the
-// Postgres-added attachment (after Airtable's), still to be sent.
-TEST_F(OutboxAttachmentsTest, AnInboundChangeBeforeTheUploadKeepsThePendingAttachment) {
+// An Airtable edit of another field of the record merges: the upload goes.
+TEST_F(OutboxAttachmentsTest, AnAirtableEditOfAnotherFieldMerges) {
   ASSERT_TRUE(Add(kTexas, "mine.bin", Binary(10)).ok());
   Control("PATCH", std::string("ui/") + kDelta + "/" + kDocs + "/" + kTexas,
-          {{"fields", {{"Files", json::array()}}}});
+          {{"fields", {{"Title", "renamed in Airtable"}}}});
   ApplyPayloads();
-  EXPECT_EQ(Rows(kTexas), "-:mine.bin");
   EXPECT_EQ(Dispatch().uploaded, 1);
   json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 2u) << cell;
+  EXPECT_EQ(Download(cell[1]), Binary(10));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+}
+
+// Issue 16 (item 1 of session 4): an attachment cell both sides changed —
+// Postgres added a file, Airtable removed the cell's file — is decided by the
+// field's rule, three-way against the ids both held, like any other field.
+class AttachmentConflictTest : public OutboxAttachmentsTest {
+ protected:
+  // Postgres adds mine.bin to Texas's cell; Airtable empties it; the inbound
+  // apply sees Airtable's edit first: the cell, queued, keeps both sides'
+  // files for the rule to decide.
+  void BothChange(sync::ConflictRule rule) {
+    sync::AuthorityConfig config;
+    config.tables["Documents"].authority = sync::Authority::kBoth;
+    config.tables["Documents"].conflict = rule;
+    Configure(config);
+    ASSERT_TRUE(Add(kTexas, "mine.bin", Binary(10)).ok());
+    Control("PATCH", std::string("ui/") + kDelta + "/" + kDocs + "/" + kTexas,
+            {{"fields", {{"Files", json::array()}}}});
+    ApplyPayloads();
+    ASSERT_EQ(Rows(kTexas), "attNwTxLicense01:nw-tx-license.pdf,-:mine.bin");
+  }
+
+  std::string Filenames() {
+    std::string out;
+    for (const json& a : Cell(kTexas)) out += (out.empty() ? "" : ",") + a.value("filename", "");
+    return out;
+  }
+
+  std::string Resolution() {
+    return Scalar(
+        "SELECT status || ':' || coalesce(resolution, '-') FROM airpg.conflicts WHERE field_id = "
+        "'" +
+        std::string(kFiles) + "' ORDER BY conflict_id DESC LIMIT 1");
+  }
+};
+
+TEST_F(AttachmentConflictTest, PostgresWinsPutsBackItsWholeCell) {
+  BothChange(sync::ConflictRule::kPostgresWins);
+  sync::AttachmentDispatchReport report = Dispatch();
+  EXPECT_EQ(report.conflicts, 1);
+  // The file Airtable removed is sent again from its bytes, then Postgres's new one.
+  EXPECT_EQ(Filenames(), "nw-tx-license.pdf,mine.bin");
+  EXPECT_EQ(Resolution(), "resolved:postgres");
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT count(*) FILTER (WHERE attachment_id IS NOT NULL) || '/' || count(*) "
+                   "FROM airpg.attachments WHERE record_id = '" +
+                   std::string(kTexas) + "'"),
+            "2/2");
+  ExpectClean(Verify(kDelta));
+}
+
+TEST_F(AttachmentConflictTest, AirtableWinsDropsThePostgresFile) {
+  BothChange(sync::ConflictRule::kAirtableWins);
+  sync::AttachmentDispatchReport report = Dispatch();
+  EXPECT_EQ(report.conflicts, 1);
+  EXPECT_EQ(report.uploaded, 0);
+  EXPECT_EQ(Filenames(), "");
+  EXPECT_EQ(Rows(kTexas), "");
+  EXPECT_EQ(Resolution(), "resolved:airtable");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
+}
+
+// Under `latest` Airtable's edit, read at the send, is the later one.
+TEST_F(AttachmentConflictTest, LatestTakesTheLaterEdit) {
+  BothChange(sync::ConflictRule::kLatest);
+  EXPECT_EQ(Dispatch().conflicts, 1);
+  EXPECT_EQ(Filenames(), "");
+  EXPECT_EQ(Resolution(), "resolved:airtable");
+}
+
+// `manual` parks the cell: neither side is overwritten until the operator
+// resolves it; the resolution then reaches Airtable.
+TEST_F(AttachmentConflictTest, ManualParksTheCellUntilResolved) {
+  BothChange(sync::ConflictRule::kManual);
+  sync::AttachmentDispatchOptions options;
+  options.wait = std::chrono::milliseconds(0);
+  sync::AttachmentDispatchReport report = Dispatch(options);
+  EXPECT_EQ(report.waiting, 1);
+  EXPECT_EQ(Filenames(), "");
+  EXPECT_EQ(Rows(kTexas), "attNwTxLicense01:nw-tx-license.pdf,-:mine.bin");
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].field_id, kFiles);
+  EXPECT_EQ(json::parse((*open)[0].airtable_value), nullptr);
+  EXPECT_EQ(json::parse((*open)[0].base_value.value_or("0")), json::array({"attNwTxLicense01"}));
+  EXPECT_EQ(json::parse((*open)[0].postgres_value),
+            json::parse(R"(["attNwTxLicense01", {"filename": "mine.bin", "size": 10}])"));
+  // Still parked on the next round.
+  EXPECT_EQ(Dispatch(options).waiting, 1);
+  EXPECT_EQ(Filenames(), "");
+  ASSERT_TRUE(sync::ResolveConflict(conn(), (*open)[0].id, sync::Take::kPostgres).ok());
+  // The row dispatcher leaves an attachment cell's resolution to this step.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE applied_at IS NULL"), "1");
+  Dispatch(options);
+  EXPECT_EQ(Filenames(), "nw-tx-license.pdf,mine.bin");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE applied_at IS NULL"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
+}
+
+// Issue 16 (item 2 of session 4): an attachment added to a row created in
+// Postgres, before its create was sent (named by the row's id), waits for
+// the rec id and then reaches Airtable.
+TEST_F(OutboxAttachmentsTest, AddedToARowNotPushedYetFollowsItsCreate) {
+  const std::string docs = kSchema + ".documents";
+  const std::string title =
+      Scalar("SELECT column_name FROM airpg.fields WHERE field_id = 'fldDocTitle000001'");
+  ASSERT_TRUE(
+      conn().RunScript("INSERT INTO " + docs + " (" + title + ") VALUES ('born here')").ok());
+  const std::string row = Scalar("SELECT id FROM " + docs + " WHERE " + title + " = 'born here'");
+  Status added = conn().Run(
+      "SELECT airpg.add_attachment($1, 'Documents', $2, 'Files', 'early.bin', "
+      "'application/octet-stream', decode($3, 'hex'))",
+      {kSchema, row, Hex(Binary(64))});
+  ASSERT_TRUE(added.ok()) << added.ToString();
+  sync::AttachmentDispatchOptions options;
+  options.wait = std::chrono::milliseconds(0);
+  EXPECT_EQ(Dispatch(options).waiting, 1);  // no rec id yet
+  // The row's create goes through the row outbox.
+  sync::DispatchOptions row_options;
+  row_options.claim.owner = "test";
+  row_options.claim.debounce = std::chrono::milliseconds(0);
+  sync::OutboxDispatcher rows(*writer_, conn(), kDelta, row_options);
+  auto created = rows.RunOnce();
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const std::string record_id = Scalar("SELECT airtable_id FROM " + docs + " WHERE id = " + row);
+  ASSERT_EQ(record_id.rfind("rec", 0), 0u) << record_id;
+  EXPECT_EQ(Dispatch(options).uploaded, 1);
+  json cell = Cell(record_id);
   ASSERT_EQ(cell.size(), 1u) << cell;
-  EXPECT_EQ(Download(cell[0]), Binary(10));
+  EXPECT_EQ(cell[0]["filename"], "early.bin");
+  EXPECT_EQ(Download(cell[0]), Binary(64));
+  EXPECT_EQ(Rows(record_id), cell[0]["id"].get<std::string>() + ":early.bin");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.attachment_outbox"), "0");
 }
 
 TEST_F(OutboxAttachmentsTest, LargerThanTheUploadLimitGoesAsASignedUrlAirpgServes) {
@@ -261,6 +403,45 @@ TEST_F(OutboxAttachmentsTest, LargerThanTheUploadLimitGoesAsASignedUrlAirpgServe
             std::string::npos);
 }
 
+// Issue 16 (item 3 of session 4): `airpg status` shows the attachment queue
+// per table, a dead cell is listed with the outbox's dead changes under an
+// id of their sequence, and a replay sends it again.
+TEST_F(OutboxAttachmentsTest, ADeadCellIsInStatusAndTheDlqAndReplays) {
+  const std::string bytes = Binary(4096);
+  ASSERT_TRUE(Add(kTexas, "huge.bin", bytes).ok());
+  auto documents = [&]() {
+    auto status = sync::ReadSyncStatus(conn(), kDelta);
+    EXPECT_TRUE(status.ok()) << status.status().ToString();
+    for (const auto& t : status.ok() ? status->tables : std::vector<sync::TableSyncStatus>{}) {
+      if (t.table_id == kDocs) return std::make_pair(t.attachments_pending, t.attachments_dead);
+    }
+    return std::make_pair(int64_t{-1}, int64_t{-1});
+  };
+  EXPECT_EQ(documents(), std::make_pair(int64_t{1}, int64_t{0}));
+  sync::AttachmentDispatchOptions options;
+  options.upload_max_bytes = 1024;  // and no URL to offer: dead
+  EXPECT_EQ(Dispatch(options).dead, 1);
+  EXPECT_EQ(documents(), std::make_pair(int64_t{0}, int64_t{1}));
+  auto dead = sync::ListDeadAttachmentCells(conn(), kDelta);
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ((*dead)[0].record_id, kTexas);
+  EXPECT_NE((*dead)[0].reason.find("no URL airpg serves"), std::string::npos);
+  // Its id is no row change's: a replay of the row outbox leaves it alone.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE outbox_id = " +
+                   std::to_string((*dead)[0].id)),
+            "0");
+  auto replayed = sync::ReplayDeadAttachmentCells(conn(), kDelta, {(*dead)[0].id});
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(*replayed, 1);
+  EXPECT_EQ(documents(), std::make_pair(int64_t{1}, int64_t{0}));
+  EXPECT_EQ(Dispatch().uploaded, 1);  // the default limit: uploaded
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 2u) << cell;
+  EXPECT_EQ(Download(cell[1]), bytes);
+  EXPECT_EQ(documents(), std::make_pair(int64_t{0}, int64_t{0}));
+}
+
 TEST_F(OutboxAttachmentsTest, DeletingTheRowRemovesTheAttachmentInAirtable) {
   ASSERT_TRUE(conn()
                   .Run("DELETE FROM airpg.attachments WHERE record_id = $1 AND attachment_id = "
@@ -291,6 +472,34 @@ TEST_F(OutboxAttachmentsTest, ALostUploadAnswerIsNotSentTwice) {
   ASSERT_EQ(cell.size(), 2u) << cell;
   EXPECT_EQ(Rows(kTexas),
             "attNwTxLicense01:nw-tx-license.pdf," + cell[1]["id"].get<std::string>() + ":once.bin");
+}
+
+// Issue 16 (item 7 of session 4): a retry looks for its lost upload by its
+// bytes, not just its name and size. An upload that never reached Airtable,
+// then another client's file of the same name and size: not taken for
+// airpg's; the rule (postgres_wins here) decides the cell, and airpg's file
+// is the one in Airtable.
+TEST_F(OutboxAttachmentsTest, ALostUploadIsFoundByItsBytesNotItsNameAndSize) {
+  sync::AuthorityConfig config;
+  config.tables["Documents"].authority = sync::Authority::kBoth;
+  config.tables["Documents"].conflict = sync::ConflictRule::kPostgresWins;
+  Configure(config);
+  const std::string ours = Binary(500);
+  std::string theirs = ours;
+  theirs[0] = static_cast<char>(theirs[0] ^ 1);
+  ASSERT_TRUE(Add(kTexas, "once.bin", ours).ok());
+  transport_->refuse_uploads = 1;
+  EXPECT_EQ(Dispatch().rescheduled, 1);
+  auto other = client_->UploadAttachment(kDelta, kTexas, kFiles, "application/octet-stream",
+                                         "once.bin", theirs, nullptr);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  sync::AttachmentDispatchReport again = Dispatch();
+  EXPECT_EQ(again.adopted, 0);
+  EXPECT_EQ(again.uploaded, 1);
+  json cell = Cell(kTexas);
+  ASSERT_EQ(cell.size(), 2u) << cell;
+  EXPECT_EQ(cell[1]["filename"], "once.bin");
+  EXPECT_EQ(Download(cell[1]), ours);
 }
 
 // `airpg sync` wired: both paths through the service, the large file

@@ -1,0 +1,249 @@
+// Edges of two-way sync (issue 16), against the emulator and a real Postgres:
+// a link to a row created in Postgres that Airtable cannot know yet survives
+// Airtable's cell of the linking record coming back, and is sent once the row
+// has its rec id; a table new to a base gets its authority row, guard and
+// capture as the schema sync adds it.
+#include <gtest/gtest.h>
+
+#include "cli/serve_schema_mirror.h"
+#include "emulated_base_test.h"
+#include "sync/authority.h"
+#include "sync/live_schema.h"
+#include "sync/outbox_dispatcher.h"
+#include "sync/payload_cycle.h"
+#include "sync/record_applier.h"
+#include "sync/schema_sync.h"
+
+namespace airpg {
+namespace {
+
+using testing::json;
+using testing::ReadFile;
+constexpr const char* kDelta = "appDeltaAnalytic1";
+constexpr const char* kClients = "tblClients0000001";
+constexpr const char* kRegs = "tblRegistrations1";
+const std::string kSchema = "delta_analytics_registration_tracking";
+
+class TwoWayEdgesTest : public testing::EmulatedBaseTest {
+ protected:
+  void SetUp() override {
+    EmulatedBaseTest::SetUp();
+    StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+    // A multi-record link, so that a junction is mirrored too.
+    Control("POST", std::string("ui/meta/bases/") + kDelta + "/tables/" + kClients + "/fields",
+            {{"name", "Partners"},
+             {"type", "multipleRecordLinks"},
+             {"options", {{"linkedTableId", kClients}, {"prefersSingleRecordLink", false}}}});
+    {
+      // Migrate keeps the base's lock for its session: a connection of its
+      // own, closed before the schema changes under test.
+      auto own = Connect();
+      ASSERT_TRUE(own.ok());
+      migrate::MigrateOptions options;
+      options.base_id = kDelta;
+      auto migrated = migrate::Migrate(*client_, *own, url(), options);
+      ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    }
+    auto dconn = pg::Connection::Open(url());
+    ASSERT_TRUE(dconn.ok());
+    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
+    auto hook = client_->CreateWebhook(
+        kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
+    ASSERT_TRUE(hook.ok()) << hook.status().ToString();
+    ASSERT_TRUE(conn()
+                    .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
+                         "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
+                         {kDelta, hook->id})
+                    .ok());
+  }
+
+  void Configure(const sync::AuthorityConfig& config) {
+    auto live = sync::LoadLiveBase(conn(), kDelta);
+    ASSERT_TRUE(live.ok()) << live.status().ToString();
+    auto resolved = sync::ResolveAuthority(*live, config);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
+    Status installed = sync::InstallWriteTriggers(conn(), *live);
+    ASSERT_TRUE(installed.ok()) << installed.ToString();
+  }
+
+  void Dispatch() {
+    sync::DispatchOptions options;
+    options.claim.owner = "test";
+    options.claim.debounce = std::chrono::milliseconds(0);
+    options.link_wait = std::chrono::milliseconds(0);
+    options.retry_initial = std::chrono::milliseconds(0);
+    sync::OutboxDispatcher dispatcher(*client_, *dispatch_conn_, kDelta, options);
+    auto report = dispatcher.RunOnce();
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+  }
+
+  // Rounds until nothing is pending (a link waits a round for its target's id).
+  void DispatchAll() {
+    for (int i = 0; i < 10; ++i) {
+      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
+      Dispatch();
+    }
+    ADD_FAILURE() << "the outbox did not drain";
+  }
+
+  // The payloads since the hook was made, applied as the sync applies them
+  // (a schema change refreshed first, as the schema sync would).
+  void ApplyPayloads() {
+    auto live = sync::LoadLiveBase(conn(), kDelta);
+    ASSERT_TRUE(live.ok());
+    sync::RecordApplier applier(*live, {});
+    auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
+    ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+    if (cycle->needs_schema_refresh) {
+      auto refreshed = sync::RefreshLiveBase(*client_, conn(), *live, {});
+      ASSERT_TRUE(refreshed.ok()) << refreshed.status().ToString();
+      sync::RecordApplier again(*live, {});
+      auto second = sync::RunPayloadCycle(*client_, conn(), again, *live);
+      ASSERT_TRUE(second.ok()) << second.status().ToString();
+    }
+  }
+
+  std::string Column(const std::string& field_id) {
+    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
+  }
+  Status Sql(const std::string& sql) { return conn().RunScript(sql); }
+  json Record(const std::string& table, const std::string& id) {
+    return Control("GET", std::string("ui/") + kDelta + "/" + table + "/" + id);
+  }
+  void Patch(const std::string& table, const std::string& id, const json& fields) {
+    Control("PATCH", std::string("ui/") + kDelta + "/" + table + "/" + id, {{"fields", fields}});
+  }
+  std::string RowOf(const std::string& record_id) {
+    return "(SELECT id FROM " + clients_ + " WHERE airtable_id = '" + record_id + "')";
+  }
+  std::string Partners() {
+    return kSchema + "." +
+           Scalar("SELECT relation_table FROM airpg.fields WHERE table_id = '" +
+                  std::string(kClients) + "' AND airtable_name = 'Partners'");
+  }
+  // Harbor's partners in Postgres, by company name (a Postgres-born row has no rec id).
+  std::string HarborPartners() {
+    return Scalar("SELECT coalesce(string_agg(c." + Column("fldCliName0000001") +
+                  ", ',' ORDER BY j.position), '') FROM " + Partners() + " j JOIN " + clients_ +
+                  " c ON c.id = j.to_id WHERE j.from_id = " + RowOf("recCliHarbor0001"));
+  }
+
+  const std::string clients_ = kSchema + ".clients";
+  const std::string regs_ = kSchema + ".registrations";
+  std::unique_ptr<pg::Connection> dispatch_conn_;
+};
+
+// Issue 16 (item 6 of session 4): a record Airtable knows links, through a
+// junction, to a row created in Postgres whose create has not been sent; an
+// Airtable edit of the record brings its link cell back without that target
+// (Airtable cannot know it). The pair stays, and reaches Airtable once the
+// target has its rec id.
+TEST_F(TwoWayEdgesTest, AJunctionPairToAPostgresBornRowSurvivesTheInboundCell) {
+  sync::AuthorityConfig config;
+  config.tables["Clients"].authority = sync::Authority::kBoth;
+  Configure(config);
+  const std::string company = Column("fldCliName0000001");
+  ASSERT_TRUE(Sql("INSERT INTO " + clients_ + " (" + company + ") VALUES ('Newco')").ok());
+  const std::string newco = "(SELECT id FROM " + clients_ + " WHERE " + company + " = 'Newco')";
+  ASSERT_TRUE(Sql("INSERT INTO " + Partners() + " (from_id, to_id, position) VALUES (" +
+                  RowOf("recCliHarbor0001") + ", " + newco + ", 0)")
+                  .ok());
+  Patch("Clients", "recCliHarbor0001", {{"Notes", "edited in Airtable"}});
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT " + Column("fldCliNotes000001") + " FROM " + clients_ +
+                   " WHERE airtable_id = 'recCliHarbor0001'"),
+            "edited in Airtable");
+  EXPECT_EQ(HarborPartners(), "Newco");
+  DispatchAll();
+  const std::string newco_id =
+      Scalar("SELECT airtable_id FROM " + clients_ + " WHERE " + company + " = 'Newco'");
+  ASSERT_EQ(newco_id.rfind("rec", 0), 0u) << newco_id;
+  EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Partners"], json::array({newco_id}));
+  ApplyPayloads();
+  EXPECT_EQ(HarborPartners(), "Newco");
+}
+
+// The same for the inverse side of the junction and for a single link (a
+// foreign key): Airtable's cell of the linking record, or of the inverse,
+// does not drop a Postgres-born far end.
+TEST_F(TwoWayEdgesTest, AForeignKeyToAPostgresBornRowSurvivesTheInboundCell) {
+  sync::AuthorityConfig config;
+  config.tables["Clients"].authority = sync::Authority::kBoth;
+  config.tables["Registrations"].authority = sync::Authority::kBoth;
+  Configure(config);
+  const std::string company = Column("fldCliName0000001");
+  const std::string client = Column("fldRegClient00001");
+  ASSERT_TRUE(Sql("INSERT INTO " + clients_ + " (" + company + ") VALUES ('Newco')").ok());
+  const std::string newco = "(SELECT id FROM " + clients_ + " WHERE " + company + " = 'Newco')";
+  ASSERT_TRUE(Sql("UPDATE " + regs_ + " SET " + client + " = " + newco +
+                  " WHERE airtable_id = 'recRegSoAz000001'")
+                  .ok());
+  // The junction's inverse: Newco lists Harbor as a partner.
+  ASSERT_TRUE(Sql("INSERT INTO " + Partners() + " (from_id, to_id, position) VALUES (" + newco +
+                  ", " + RowOf("recCliHarbor0001") + ", 0)")
+                  .ok());
+  Patch("Registrations", "recRegSoAz000001", {{"Reference", "edited in Airtable"}});
+  Patch("Clients", "recCliHarbor0001", {{"Notes", "edited in Airtable"}});
+  ApplyPayloads();
+  const std::string soaz_client = "SELECT coalesce(c." + company + ", '') FROM " + regs_ +
+                                  " r LEFT JOIN " + clients_ + " c ON c.id = r." + client +
+                                  " WHERE r.airtable_id = 'recRegSoAz000001'";
+  EXPECT_EQ(Scalar("SELECT " + Column("fldRegRef00000001") + " FROM " + regs_ +
+                   " WHERE airtable_id = 'recRegSoAz000001'"),
+            "edited in Airtable");
+  EXPECT_EQ(Scalar(soaz_client), "Newco");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + Partners() + " WHERE from_id = " + newco), "1");
+  DispatchAll();
+  const std::string newco_id =
+      Scalar("SELECT airtable_id FROM " + clients_ + " WHERE " + company + " = 'Newco'");
+  ASSERT_EQ(newco_id.rfind("rec", 0), 0u) << newco_id;
+  EXPECT_EQ(Record("Registrations", "recRegSoAz000001")["fields"]["Client"],
+            json::array({newco_id}));
+  EXPECT_EQ(Record("Clients", newco_id)["fields"]["Partners"], json::array({"recCliHarbor0001"}));
+  ApplyPayloads();
+  EXPECT_EQ(Scalar(soaz_client), "Newco");
+}
+
+// Issue 16 (item 5 of session 4): a table Airtable creates while the sync
+// runs — here through serve's Meta API mirror, which migrates it on its own —
+// gets its authority row (the sync's settings: authority both for every
+// table) with the guard and capture at once: a Postgres insert into it is
+// queued and reaches Airtable, without the sync starting again.
+TEST_F(TwoWayEdgesTest, ATableNewToTheBaseGetsItsAuthorityGuardAndCaptureAtOnce) {
+  sync::AuthorityConfig config;
+  config.authority = sync::Authority::kBoth;
+  Configure(config);
+  json made = Control(
+      "POST", std::string("ui/meta/bases/") + kDelta + "/tables",
+      {{"name", "Invoices"}, {"fields", {{{"name", "Number"}, {"type", "singleLineText"}}}}});
+  ASSERT_TRUE(made.contains("id")) << made.dump();
+  const std::string invoices = made["id"];
+  api::SchemaMirror mirror = cli::MakeSchemaMirror(*client_, url(), {}, config);
+  Status mirrored = mirror(conn(), kDelta);
+  ASSERT_TRUE(mirrored.ok()) << mirrored.ToString();
+  EXPECT_EQ(
+      Scalar("SELECT authority FROM airpg.sync_authority WHERE table_id = '" + invoices + "'"),
+      "both");
+  EXPECT_EQ(Scalar("SELECT authority FROM airpg.sync_authority WHERE table_id = '" +
+                   std::string(kClients) + "'"),
+            "both");
+  const std::string table =
+      kSchema + "." +
+      Scalar("SELECT table_name FROM airpg.tables WHERE table_id = '" + invoices + "'");
+  const std::string number =
+      Scalar("SELECT column_name FROM airpg.fields WHERE table_id = '" + invoices +
+             "' AND "
+             "airtable_name = 'Number'");
+  Status inserted = Sql("INSERT INTO " + table + " (" + number + ") VALUES ('INV-1')");
+  ASSERT_TRUE(inserted.ok()) << inserted.ToString();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE table_id = '" + invoices + "'"), "1");
+  DispatchAll();
+  json records =
+      Control("GET", std::string("ui/") + kDelta + "/" + invoices + "?pageSize=100")["records"];
+  ASSERT_EQ(records.size(), 1u) << records.dump();
+  EXPECT_EQ(records[0]["fields"]["Number"], "INV-1");
+}
+
+}  // namespace
+}  // namespace airpg
