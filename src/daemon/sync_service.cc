@@ -50,6 +50,10 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
                const sync::AttachmentDispatchOptions& attachment_options,
                blobs::BlobStore& blob_store, Clock& clock, std::stop_token stop) {
   Backoff backoff(ReconnectPolicy());
+  // Stopped writes fail every round the same way until the sync starts
+  // again: said once (the dispatcher logged the refusal itself; `airpg
+  // status` shows it), not every few seconds for ever.
+  std::string last_stopped;
   while (!stop.stop_requested()) {
     Result<pg::Connection> conn = pg::Connection::Open(options.conninfo);
     if (!conn.ok()) {
@@ -60,7 +64,13 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
     while (!stop.stop_requested() && conn->IsHealthy()) {
       Result<sync::DispatchReport> round = dispatcher.RunOnce();
       if (!round.ok()) {
-        if (round.status().code() != StatusCode::kCancelled) {
+        const StatusCode code = round.status().code();
+        if (code == StatusCode::kFailedPrecondition) {
+          if (round.status().message() != last_stopped) {
+            last_stopped = std::string(round.status().message());
+            log::Warn("outbox of {}: {}", options.base_id, round.status().ToString());
+          }
+        } else if (code != StatusCode::kCancelled) {
           log::Warn("outbox of {}: {}", options.base_id, round.status().ToString());
         }
         if (!clock.SleepFor(*backoff.Next(), stop)) return;
@@ -77,6 +87,7 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
         continue;
       }
       backoff = Backoff(ReconnectPolicy());
+      last_stopped.clear();
       if (round->claimed == 0 && cells->claimed == 0 &&
           !clock.SleepFor(options.outbox_idle, stop)) {
         return;
