@@ -10,6 +10,7 @@
 #include "emulated_base_test.h"
 #include "http/client.h"
 #include "mapping/computed_view.h"
+#include "sync/authority.h"
 #include "sync/computed_views.h"
 #include "sync/live_schema.h"
 #include "sync/record_reader.h"
@@ -55,6 +56,15 @@ class ComputedTest : public testing::EmulatedBaseTest {
     ASSERT_TRUE(summary.ok()) << summary.status().ToString();
     schema_ = summary->schema;
     base_id_ = base_id;
+    // Postgres writes here (the swap installed the write guard; the
+    // authority defaults to airtable).
+    auto live = sync::LoadLiveBase(conn(), base_id);
+    ASSERT_TRUE(live.ok()) << live.status().ToString();
+    sync::AuthorityConfig config;
+    config.authority = sync::Authority::kPostgres;
+    auto resolved = sync::ResolveAuthority(*live, config);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
   }
 
   json EmulatorRecords(const std::string& table_id) {
