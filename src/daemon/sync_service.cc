@@ -19,6 +19,7 @@
 #include "daemon/history_retention.h"
 #include "daemon/metrics.h"
 #include "daemon/ping_store.h"
+#include "daemon/repeat_filter.h"
 #include "daemon/webhook_receiver.h"
 #include "pg/catalog.h"
 #include "sync/live_schema.h"
@@ -53,7 +54,7 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
   // Stopped writes fail every round the same way until the sync starts
   // again: said once (the dispatcher logged the refusal itself; `airpg
   // status` shows it), not every few seconds for ever.
-  std::string last_stopped;
+  RepeatFilter stopped_writes;
   while (!stop.stop_requested()) {
     Result<pg::Connection> conn = pg::Connection::Open(options.conninfo);
     if (!conn.ok()) {
@@ -66,8 +67,7 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
       if (!round.ok()) {
         const StatusCode code = round.status().code();
         if (code == StatusCode::kFailedPrecondition) {
-          if (round.status().message() != last_stopped) {
-            last_stopped = std::string(round.status().message());
+          if (stopped_writes.IsNew(round.status().message())) {
             log::Warn("outbox of {}: {}", options.base_id, round.status().ToString());
           }
         } else if (code != StatusCode::kCancelled) {
@@ -87,7 +87,7 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
         continue;
       }
       backoff = Backoff(ReconnectPolicy());
-      last_stopped.clear();
+      stopped_writes.Reset();
       if (round->claimed == 0 && cells->claimed == 0 &&
           !clock.SleepFor(options.outbox_idle, stop)) {
         return;

@@ -104,7 +104,8 @@ $$;
 -- as for a generated column), whatever the authority.
 CREATE OR REPLACE FUNCTION airpg.guard_write() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  origin    text := airpg.write_origin();
+  origin    text := coalesce(nullif(current_setting('airpg.origin', true), ''), 'postgres');
+  role_oid  oid;
   tbl_id    text := TG_ARGV[1];
   link_id   text := nullif(TG_ARGV[2], '');
   auth      text;
@@ -116,6 +117,14 @@ DECLARE
   col       text;
   changed   boolean;
 BEGIN
+  IF origin = 'airtable' OR coalesce(current_setting('airpg.echo', true), '') = 'on' THEN
+    -- airpg.write_origin inline: this is the inbound apply's path, once per
+    -- row, and a nested call costs a third more than the check itself.
+    SELECT to_regrole(quote_ident(g.sync_role)) INTO role_oid FROM airpg.guard_settings g;
+    IF role_oid IS NOT NULL AND NOT pg_has_role(current_user, role_oid, 'MEMBER') THEN
+      PERFORM airpg.write_origin();  -- raises, naming the role
+    END IF;
+  END IF;
   IF origin = 'airtable' THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
