@@ -96,6 +96,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
     so.authority = AuthorityConfigOf(config.sync);
     so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
     so.outbox.max_delete_share = config.sync.max_delete_share;
+    so.outbox.min_held_deletes = config.sync.min_held_deletes;
     // Many serve processes may answer for one base (the API is stateless):
     // the one holding the base's lease syncs it, the others stand by.
     so.stand_by = true;

@@ -45,6 +45,7 @@ json StatusJson(const sync::BaseSyncStatus& s) {
               {"last_payload_at", OrNull(s.last_payload_at)},
               {"pings_24h", s.pings_24h},
               {"lag_ms", LagJson(s.lag_ms)},
+              {"writes_stopped", OrNull(s.writes_stopped)},
               {"tables", json::array()}};
   for (const auto& t : s.tables) {
     json held;
@@ -63,6 +64,7 @@ json StatusJson(const sync::BaseSyncStatus& s) {
                              {"outbox_pending", t.outbox_pending},
                              {"outbox_oldest_pending", OrNull(t.oldest_pending)},
                              {"outbox_dead", t.outbox_dead},
+                             {"outbox_failed", t.outbox_failed},
                              {"conflicts_open", t.conflicts_open},
                              {"attachments_pending", t.attachments_pending},
                              {"attachments_dead", t.attachments_dead}});
@@ -81,14 +83,21 @@ void PrintStatusText(const sync::BaseSyncStatus& s) {
   std::cout << fmt::format("payload cursor {}, last ping {}, last payload {}\n",
                            s.cursor ? std::to_string(*s.cursor) : "-", Dash(s.last_ping_at),
                            Dash(s.last_payload_at));
-  std::cout << fmt::format("ping → commit lag (24 h, {} pings): {}\n\n", s.pings_24h,
+  std::cout << fmt::format("ping → commit lag (24 h, {} pings): {}\n", s.pings_24h,
                            s.lag_ms ? fmt::format("p50 {:.0f} ms, p95 {:.0f} ms, p99 {:.0f} ms",
                                                   s.lag_ms->p50, s.lag_ms->p95, s.lag_ms->p99)
                                     : "-");
+  if (s.writes_stopped) {
+    std::cout << fmt::format(
+        "writes to Airtable: STOPPED — {}\n  fix the token, then start `airpg sync` again\n",
+        *s.writes_stopped);
+  }
+  std::cout << "\n";
   constexpr const char* kRow =
-      "{:<28} {:<6} {:<9} {:>14} {:<25} {:<25} {:>4} {:>7} {:>9} {:>5} {}\n";
+      "{:<28} {:<6} {:<9} {:>14} {:<25} {:<25} {:>4} {:>7} {:<25} {:>6} {:>4} {:>9} {:>5} {}\n";
   std::cout << fmt::format(kRow, "TABLE", "LANE", "AUTHORITY", "LAG p50/p99 ms", "LAST POLL",
-                           "LAST SWEEP", "DLQ", "OUTBOX", "CONFLICTS", "FILES", "HELD DELETES");
+                           "LAST SWEEP", "DLQ", "PENDING", "OLDEST PENDING", "FAILED", "DEAD",
+                           "CONFLICTS", "FILES", "HELD DELETES");
   bool any_held = false;
   for (const auto& t : s.tables) {
     std::string lag =
@@ -100,9 +109,9 @@ void PrintStatusText(const sync::BaseSyncStatus& s) {
                        : std::to_string(*t.held_deletes);
     }
     std::cout << fmt::format(kRow, t.table_name, t.lane, t.authority, lag, Dash(t.last_poll_at),
-                             Dash(t.last_sweep_at), t.dead_letters,
-                             t.outbox_pending + t.outbox_dead, t.conflicts_open,
-                             t.attachments_pending + t.attachments_dead, held);
+                             Dash(t.last_sweep_at), t.dead_letters, t.outbox_pending,
+                             Dash(t.oldest_pending), t.outbox_failed, t.outbox_dead,
+                             t.conflicts_open, t.attachments_pending + t.attachments_dead, held);
   }
   if (any_held) {
     std::cout << "\nA held delete sweep applies nothing until released: check the token's "

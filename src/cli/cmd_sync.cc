@@ -132,6 +132,7 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
   so.authority = AuthorityConfigOf(config.sync);
   so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
   so.outbox.max_delete_share = config.sync.max_delete_share;
+  so.outbox.min_held_deletes = config.sync.min_held_deletes;
   so.outbox_attachments.upload_max_bytes = config.sync.attachment_upload_max_bytes;
   const int poll_seconds =
       options.poll_seconds > 0 ? options.poll_seconds : config.sync.poll_seconds;

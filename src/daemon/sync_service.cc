@@ -21,6 +21,7 @@
 #include "daemon/history_retention.h"
 #include "daemon/metrics.h"
 #include "daemon/ping_store.h"
+#include "daemon/repeat_filter.h"
 #include "daemon/webhook_receiver.h"
 #include "pg/catalog.h"
 #include "sync/live_schema.h"
@@ -52,6 +53,10 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
                const sync::AttachmentDispatchOptions& attachment_options,
                blobs::BlobStore& blob_store, Clock& clock, std::stop_token stop) {
   Backoff backoff(ReconnectPolicy());
+  // Stopped writes fail every round the same way until the sync starts
+  // again: said once (the dispatcher logged the refusal itself; `airpg
+  // status` shows it), not every few seconds for ever.
+  RepeatFilter stopped_writes;
   while (!stop.stop_requested()) {
     Result<pg::Connection> conn = pg::Connection::Open(options.conninfo);
     if (!conn.ok()) {
@@ -62,7 +67,12 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
     while (!stop.stop_requested() && conn->IsHealthy()) {
       Result<sync::DispatchReport> round = dispatcher.RunOnce();
       if (!round.ok()) {
-        if (round.status().code() != StatusCode::kCancelled) {
+        const StatusCode code = round.status().code();
+        if (code == StatusCode::kFailedPrecondition) {
+          if (stopped_writes.IsNew(round.status().message())) {
+            log::Warn("outbox of {}: {}", options.base_id, round.status().ToString());
+          }
+        } else if (code != StatusCode::kCancelled) {
           log::Warn("outbox of {}: {}", options.base_id, round.status().ToString());
         }
         if (!clock.SleepFor(*backoff.Next(), stop)) return;
@@ -85,6 +95,7 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
         continue;
       }
       backoff = Backoff(ReconnectPolicy());
+      stopped_writes.Reset();
       if (round->claimed == 0 && cells->claimed == 0 &&
           !clock.SleepFor(options.outbox_idle, stop)) {
         return;

@@ -52,18 +52,12 @@ Status RestoreAuthority(pg::Transaction& tx, const std::string& saved) {
 // The write guard and outbox capture (catalog v6) on every table and every
 // junction a link or collaborator field owns — the set sync/authority.cc
 // InstallWriteTriggers covers at sync start (migrate may not use sync/).
-// Only where the sync put them on the replaced schema already: a base
-// migrated for the first time gets them at its first sync start, as before.
-Status InstallWriteTriggers(pg::Transaction& tx, const SwapRequest& r,
-                            const std::string& replaced) {
-  if (r.plan == nullptr || replaced.empty()) return Status::Ok();
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows guarded,
-      tx.Exec("SELECT 1 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace "
-              "n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND g.tgname = 'airpg_guard' "
-              "LIMIT 1",
-              {replaced}));
-  if (guarded.empty()) return Status::Ok();
+// At every swap, a base's first included: without them a base just migrated
+// would take Postgres writes unchecked and never queue them until its first
+// sync start. The authority defaults to airtable, so the guard refuses
+// Postgres writes from the first moment, naming the setting to change.
+Status InstallWriteTriggers(pg::Transaction& tx, const SwapRequest& r) {
+  if (r.plan == nullptr) return Status::Ok();
   const std::string sql = "SELECT airpg.install_write_triggers($1, $2, $3, $4, $5)";
   for (const auto& t : r.plan->tables) {
     AIRPG_RETURN_IF_ERROR(
@@ -144,7 +138,7 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
   AIRPG_ASSIGN_OR_RETURN(std::string authority, SaveAuthority(tx, r.base_id));
   AIRPG_RETURN_IF_ERROR(pg::WriteCatalogRows(tx, r.base_id, r.plan_json));
   AIRPG_RETURN_IF_ERROR(RestoreAuthority(tx, authority));
-  AIRPG_RETURN_IF_ERROR(InstallWriteTriggers(tx, r, backup));
+  AIRPG_RETURN_IF_ERROR(InstallWriteTriggers(tx, r));
   for (int i = 0; i < watermarks.size(); ++i) {
     if (watermarks.IsNull(i, 1)) continue;
     AIRPG_RETURN_IF_ERROR(

@@ -41,7 +41,9 @@ struct SwapRequest {
   // The run's plan: its tables and owned junctions get two-way sync's write
   // guard and outbox capture in the swap's transaction, so a Postgres write
   // right after the swap is refused or queued per the stored authority, not
-  // only from the next sync start. Null: none are installed (the sync does).
+  // only from the next sync start; a base's first migration included (its
+  // authority is then airtable: Postgres writes are refused). Null: none are
+  // installed (the sync does).
   const mapping::SchemaPlan* plan = nullptr;
 };
 

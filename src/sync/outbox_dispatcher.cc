@@ -17,6 +17,7 @@
 #include "sync/outbox_echo.h"
 #include "sync/outbox_reread.h"
 #include "sync/outbox_resolutions.h"
+#include "sync/outbox_typecast.h"
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -42,6 +43,8 @@ struct RecordWork {
   airtable::RecordWrite write;
   std::vector<std::string> unresolved;  // link fields whose targets have no id yet
   OutboxChange first;                   // for follow-ups
+  bool typecast = false;                // a select value Airtable does not list yet
+  bool released = false;                // replayed by an operator: past the breaker
   std::vector<OutboxChange> changes;    // as captured, for the links they moved
 };
 
@@ -134,6 +137,7 @@ class OutboxDispatcher::Round {
       w.ids.push_back(c.outbox_id);
       w.changes.push_back(c);
       w.attempts = std::max(w.attempts, c.attempts);
+      w.released = w.released || c.released;
       if (!c.field_id.empty()) {
         w.link_fields.insert(c.field_id);
       } else {
@@ -283,7 +287,9 @@ class OutboxDispatcher::Round {
         log::Warn("outbox: {}", cell.status().ToString());
         continue;
       }
-      if (*cell) w.write.fields.emplace_back(f.field.id, **cell);
+      if (!*cell) continue;
+      w.typecast = w.typecast || NeedsTypecast(f, **cell);
+      w.write.fields.emplace_back(f.field.id, **cell);
     }
     return Status::Ok();
   }
@@ -411,14 +417,15 @@ class OutboxDispatcher::Round {
   }
 
   // Mass-delete breaker: a round deleting more than the share of a table's
-  // live rows holds them as dead letters.
+  // live rows (and more than min_held_deletes) holds them as dead letters
+  // (MASS_DELETE_HELD). Deletes an operator replayed are released: sent.
   Status HoldMassDeletes() {
     std::map<const mapping::TablePlan*, std::vector<RecordWork*>> deletes;
     for (RecordWork& w : works_) {
-      if (w.op == Op::kDelete) deletes[w.table].push_back(&w);
+      if (w.op == Op::kDelete && !w.released) deletes[w.table].push_back(&w);
     }
     for (auto& [table, list] : deletes) {
-      if (list.size() <= 10) continue;
+      if (static_cast<int64_t>(list.size()) <= d_.options_.min_held_deletes) continue;
       AIRPG_ASSIGN_OR_RETURN(
           pg::Rows live, conn_.Exec(fmt::format("SELECT count(*) FROM {} WHERE airtable_id IS NOT "
                                                 "NULL",
@@ -430,7 +437,8 @@ class OutboxDispatcher::Round {
           "replay` sends them",
           list.size(), static_cast<int64_t>(total), table->airtable_name,
           d_.options_.max_delete_share);
-      AIRPG_RETURN_IF_ERROR(DeadLetterChanges(conn_, Ids(list), "", "", "", reason));
+      AIRPG_RETURN_IF_ERROR(
+          DeadLetterChanges(conn_, Ids(list), "", "", std::string(kMassDeleteHeld), reason));
       AIRPG_RETURN_IF_ERROR(RecordEvent(
           conn_,
           {base_.base_id, table->table_id, "outbox_delete_held", static_cast<int64_t>(list.size()),
@@ -482,8 +490,12 @@ class OutboxDispatcher::Round {
       out = d_.client_.DeleteBatch(base_.base_id, table.table_id, ids);
     } else {
       std::vector<airtable::RecordWrite> writes;
-      for (RecordWork* w : chunk) writes.push_back(w->write);
       airtable::WriteOptions options;
+      for (RecordWork* w : chunk) {
+        writes.push_back(w->write);
+        // Harmless for the request's other cells: they are typed already.
+        options.typecast = options.typecast || w->typecast;
+      }
       options.return_fields_by_field_id = true;
       std::vector<std::string> merge_on;
       if (op == Op::kCreate) {

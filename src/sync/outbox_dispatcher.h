@@ -25,6 +25,9 @@
 
 namespace airpg::sync {
 
+// The error type of the deletes the mass-delete breaker holds (docs/errors.md).
+inline constexpr std::string_view kMassDeleteHeld = "MASS_DELETE_HELD";
+
 // The name of the field airpg adds to every table Postgres writes.
 inline constexpr std::string_view kKeyFieldName = "airpg key";
 
@@ -35,9 +38,11 @@ struct DispatchOptions {
   // Transient failures wait from this, doubling per attempt, up to a minute.
   std::chrono::milliseconds retry_initial{500};
   // Mass-delete breaker: more deletes of one table in one round than this
-  // share of its live rows (and more than 10) are held as dead letters
-  // ("mass delete held") until an operator replays them.
+  // share of its live rows (and more than min_held_deletes, sync's
+  // setting of the same name) are held as dead letters (error type
+  // MASS_DELETE_HELD) until an operator replays them, which releases them.
   double max_delete_share = 0.20;
+  int64_t min_held_deletes = 10;
   // A custom conflict seam: called for each update of a table Postgres
   // writes before it is sent, it may take fields out of `write`. Unset: the
   // three-way rules hold back parked fields and fields already in sync

@@ -51,7 +51,7 @@ Result<std::vector<OutboxChange>> ClaimChanges(pg::Connection& conn, const std::
               "   coalesce(o.airtable_id, ''), o.operation,"
               "   coalesce(array_to_json(o.changed_columns)::text, '[]'), "
               "coalesce(o.old_row::text, ''),"
-              "   coalesce(o.new_row::text, ''), o.attempts",
+              "   coalesce(o.new_row::text, ''), o.attempts, o.released",
               {base_id, Millis(options.debounce), options.owner,
                std::to_string(options.max_records), Millis(options.lease)}));
   AIRPG_RETURN_IF_ERROR(tx.Commit());
@@ -74,6 +74,7 @@ Result<std::vector<OutboxChange>> ClaimChanges(pg::Connection& conn, const std::
     c.old_row = rows.Get(i, 7);
     c.new_row = rows.Get(i, 8);
     c.attempts = std::stoi(std::string(rows.Get(i, 9)));
+    c.released = rows.Get(i, 10) == "t";
     out.push_back(std::move(c));
   }
   std::stable_sort(out.begin(), out.end(), [](const OutboxChange& a, const OutboxChange& b) {
@@ -117,7 +118,8 @@ Result<int64_t> ReplayDeadChanges(pg::Connection& conn, const std::string& base_
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec("UPDATE airpg.outbox SET status = 'pending', attempts = 0, available_at = "
-                "clock_timestamp(), done_at = NULL WHERE base_id = $1 AND status = 'dead' AND "
+                "clock_timestamp(), done_at = NULL, released = true WHERE base_id = $1 AND status "
+                "= 'dead' AND "
                 "(cardinality($2::bigint[]) = 0 OR outbox_id = ANY($2::bigint[]))",
                 {base_id, IdArray(ids)}));
   return rows.AffectedRows();
@@ -157,14 +159,16 @@ Result<OutboxDepth> ReadOutboxDepth(pg::Connection& conn, const std::string& tab
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec(fmt::format("SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER "
-                            "(WHERE status = 'dead'), coalesce({}, '') FROM airpg.outbox WHERE "
-                            "table_id = $1",
+                            "(WHERE status = 'dead'), coalesce({}, ''), count(*) FILTER (WHERE "
+                            "status = 'pending' AND attempts > 0 AND last_error IS NOT NULL) "
+                            "FROM airpg.outbox WHERE table_id = $1",
                             IsoTimeSql("min(created_at) FILTER (WHERE status = 'pending')")),
                 {table_id}));
   OutboxDepth depth;
   depth.pending = std::stoll(std::string(rows.Get(0, 0)));
   depth.dead = std::stoll(std::string(rows.Get(0, 1)));
   depth.oldest_pending = rows.Get(0, 2);
+  depth.failed = std::stoll(std::string(rows.Get(0, 3)));
   return depth;
 }
 

@@ -31,6 +31,9 @@ struct OutboxChange {
   std::vector<std::string> changed_columns;
   std::string old_row, new_row;  // JSON objects; "" when absent
   int attempts = 0;              // claims so far, this one included
+  // Replayed by an operator (`airpg dlq replay`): a delete held by the
+  // mass-delete breaker is then sent, not held again.
+  bool released = false;
 };
 
 struct ClaimOptions {
@@ -61,7 +64,8 @@ Status DeadLetterChanges(pg::Connection& conn, const std::vector<int64_t>& ids,
                          const std::string& error_type, const std::string& reason);
 
 // Dead changes of the base (all when `ids` is empty) become pending again:
-// `airpg dlq replay`. Returns how many.
+// `airpg dlq replay`. They are marked released: the operator's replay is the
+// release of deletes the mass-delete breaker held. Returns how many.
 Result<int64_t> ReplayDeadChanges(pg::Connection& conn, const std::string& base_id,
                                   const std::vector<int64_t>& ids);
 
@@ -90,6 +94,7 @@ struct OutboxDepth {
   int64_t pending = 0;
   int64_t dead = 0;
   std::string oldest_pending;  // created_at of the oldest pending change; "" when none
+  int64_t failed = 0;          // pending changes whose last push failed, waiting for a retry
 };
 Result<OutboxDepth> ReadOutboxDepth(pg::Connection& conn, const std::string& table_id);
 

@@ -35,12 +35,14 @@ constexpr const char* kPercentiles =
 Result<BaseSyncStatus> ReadSyncStatus(pg::Connection& conn, const std::string& base_id) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows base,
-      conn.Exec(fmt::format("SELECT b.schema_name, s.webhook_id, s.notification_url, {}, s.cursor, "
-                            "{}, {} FROM airpg.bases b LEFT JOIN airpg.sync_bases s USING "
-                            "(base_id) WHERE b.base_id = $1 AND b.active_run_id IS NOT NULL",
-                            IsoTimeSql("s.webhook_expires_at"), IsoTimeSql("s.last_ping_at"),
-                            IsoTimeSql("s.last_payload_at")),
-                {base_id}));
+      conn.Exec(
+          fmt::format(
+              "SELECT b.schema_name, s.webhook_id, s.notification_url, {}, s.cursor, "
+              "{}, {}, s.writes_stopped FROM airpg.bases b LEFT JOIN airpg.sync_bases s USING "
+              "(base_id) WHERE b.base_id = $1 AND b.active_run_id IS NOT NULL",
+              IsoTimeSql("s.webhook_expires_at"), IsoTimeSql("s.last_ping_at"),
+              IsoTimeSql("s.last_payload_at")),
+          {base_id}));
   if (base.empty()) {
     return InvalidArgumentError(fmt::format(
         "base {} has not been migrated: run `airpg migrate --base {}` first", base_id, base_id));
@@ -54,6 +56,7 @@ Result<BaseSyncStatus> ReadSyncStatus(pg::Connection& conn, const std::string& b
   out.cursor = OptionalInt(base, 0, 4);
   out.last_ping_at = base.Optional(0, 5);
   out.last_payload_at = base.Optional(0, 6);
+  out.writes_stopped = base.Optional(0, 7);
 
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows lag, conn.Exec(fmt::format("SELECT count(*), {} FROM airpg.sync_events WHERE "
@@ -109,6 +112,7 @@ Result<BaseSyncStatus> ReadSyncStatus(pg::Connection& conn, const std::string& b
     AIRPG_ASSIGN_OR_RETURN(OutboxDepth depth, ReadOutboxDepth(conn, t.table_id));
     t.outbox_pending = depth.pending;
     t.outbox_dead = depth.dead;
+    t.outbox_failed = depth.failed;
     if (!depth.oldest_pending.empty()) t.oldest_pending = depth.oldest_pending;
     if (auto c = conflicts.find(t.table_id); c != conflicts.end()) t.conflicts_open = c->second;
     AIRPG_ASSIGN_OR_RETURN(AttachmentQueueDepth files, ReadAttachmentQueueDepth(conn, t.table_id));

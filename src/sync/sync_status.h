@@ -37,6 +37,7 @@ struct TableSyncStatus {
   std::string authority = "airtable";
   int64_t outbox_pending = 0, outbox_dead = 0;
   std::optional<std::string> oldest_pending;
+  int64_t outbox_failed = 0;  // pending changes whose last push failed (retrying)
   int64_t conflicts_open = 0;
   // Attachment cells changed in Postgres not yet in Airtable, and dead ones
   // (attachment_queue.h).
@@ -52,6 +53,9 @@ struct BaseSyncStatus {
   std::optional<std::string> last_ping_at, last_payload_at;
   int64_t pings_24h = 0;
   std::optional<LagPercentiles> lag_ms;
+  // Why writes to Airtable are stopped (a revoked or under-scoped token,
+  // outbox_dispatcher.h); none while they run.
+  std::optional<std::string> writes_stopped;
   std::vector<TableSyncStatus> tables;  // by table name
 };
 

@@ -23,6 +23,8 @@
 #include "base/subprocess.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "sync/authority.h"
+#include "sync/live_schema.h"
 #include "tests/integration/emulated_base_test.h"
 
 namespace airpg::testing {
@@ -37,6 +39,7 @@ class ServeConformanceTest : public EmulatedBaseTest {
     StartEmulator(ReadFile(AIRPG_CONFORMANCE_DIR "/data.json"));
     auto migrated = Run(kBase);
     ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    ASSERT_TRUE(AllowPostgresWrites().ok());
     api::ApiServiceOptions options;
     options.base_ids = {kBase};
     options.conninfo = url();
@@ -61,6 +64,16 @@ class ServeConformanceTest : public EmulatedBaseTest {
             .ok());
   }
 
+  // The suite writes every table: the swap installed the write guard, and
+  // the authority defaults to airtable.
+  Status AllowPostgresWrites() {
+    AIRPG_ASSIGN_OR_RETURN(sync::LiveBase live, sync::LoadLiveBase(conn(), kBase));
+    sync::AuthorityConfig config;
+    config.authority = sync::Authority::kPostgres;
+    AIRPG_ASSIGN_OR_RETURN(auto resolved, sync::ResolveAuthority(live, config));
+    return sync::StoreAuthority(conn(), live, resolved);
+  }
+
   // The suite's /__emulator/{reset,faults,stats} calls (see the file comment).
   http::Response Admin(const http::Request& request) {
     std::string what = request.target.substr(request.target.rfind('/') + 1);
@@ -69,8 +82,9 @@ class ServeConformanceTest : public EmulatedBaseTest {
       Control("POST", "reset", json::object());
       if (mode_ == api::RouteMode::kPostgres) {
         auto migrated = Run(kBase);
-        if (!migrated.ok()) {
-          ADD_FAILURE() << "re-migrate: " << migrated.status().ToString();
+        Status writable = migrated.ok() ? AllowPostgresWrites() : migrated.status();
+        if (!writable.ok()) {
+          ADD_FAILURE() << "re-migrate: " << writable.ToString();
           return http::Response{500, "application/json", {}, "{}"};
         }
       }

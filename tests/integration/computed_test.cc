@@ -10,6 +10,7 @@
 #include "emulated_base_test.h"
 #include "http/client.h"
 #include "mapping/computed_view.h"
+#include "sync/authority.h"
 #include "sync/computed_views.h"
 #include "sync/live_schema.h"
 #include "sync/record_reader.h"
@@ -55,6 +56,18 @@ class ComputedTest : public testing::EmulatedBaseTest {
     ASSERT_TRUE(summary.ok()) << summary.status().ToString();
     schema_ = summary->schema;
     base_id_ = base_id;
+  }
+
+  // For the tests that write in Postgres: the swap installed the write
+  // guard, and the authority defaults to airtable.
+  void AllowPostgresWrites() {
+    auto live = sync::LoadLiveBase(conn(), base_id_);
+    ASSERT_TRUE(live.ok()) << live.status().ToString();
+    sync::AuthorityConfig config;
+    config.authority = sync::Authority::kPostgres;
+    auto resolved = sync::ResolveAuthority(*live, config);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
   }
 
   json EmulatorRecords(const std::string& table_id) {
@@ -268,6 +281,7 @@ TEST_F(ComputedTest, ChainedBaseComputedValuesEqualTheEmulators) {
 
 TEST_F(ComputedTest, PostgresWritesChangeDependentsLikeTheEmulator) {
   Migrate(ReadFile(AIRPG_COMPUTED_CHAIN), kChainBase);
+  AllowPostgresWrites();
   std::string items = Qualified("tblItems000000001");
   std::string qty = Column("fldItemQty0000001"), order = Column("fldItemOrder00001");
   const std::set<std::string> stored;
@@ -309,6 +323,7 @@ TEST_F(ComputedTest, PostgresWritesChangeDependentsLikeTheEmulator) {
 // row, a junction row added, reordered and removed, a linked row's value.
 TEST_F(ComputedTest, CachedLinkAggregatesFollowEveryPostgresWrite) {
   Migrate(ChainWithJunctionAggregates().dump(), kChainBase);
+  AllowPostgresWrites();
   ASSERT_EQ(CacheCount(), "2");
   // Today is compared with Postgres' clock (the emulator's day may have
   // ended since); every other field added is computed in the view.
@@ -449,6 +464,7 @@ TEST_F(ComputedTest, CachedLinkAggregatesFollowTheInboundSync) {
 // computing from the renamed column.
 TEST_F(ComputedTest, TheSyncsSchemaChangesKeepTheViews) {
   Migrate(ReadFile(AIRPG_COMPUTED_CHAIN), kChainBase);
+  AllowPostgresWrites();
   std::string qty_before = Column("fldItemQty0000001");
   Emulator("PATCH",
            "../meta/bases/" + std::string(kChainBase) +
@@ -494,6 +510,7 @@ TEST_F(ComputedTest, TheSyncsSchemaChangesKeepTheViews) {
 TEST_F(ComputedTest, PostgresStampsTheRowsItWrites) {
   std::string data = ReadFile(AIRPG_DELTA_SAMPLE);
   Migrate(data, json::parse(data)["bases"][0]["id"]);
+  AllowPostgresWrites();
   std::string clients = Qualified("tblClients0000001");
   std::string number = Column("fldCliNumber00001"), created = Column("fldCliCreated0001"),
               modified = Column("fldCliModified001"), name = Column("fldCliName0000001");
@@ -545,6 +562,7 @@ TEST_F(ComputedTest, ALastModifiedTimeOfSomeFieldsWatchesOnlyThem) {
     }
   }
   Migrate(data.dump(), data["bases"][0]["id"]);
+  AllowPostgresWrites();
   std::string clients = Qualified("tblClients0000001");
   std::string modified = Column("fldCliModified001");
   std::string first = " WHERE id = (SELECT min(id) FROM " + clients + ")";
@@ -570,6 +588,7 @@ TEST_F(ComputedTest, PostgresStampsItsCollaboratorAsCreatorAndModifier) {
   // The sample's Clients have both (fldCliCreatedBy01, fldCliModBy000001).
   json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
   Migrate(data.dump(), data["bases"][0]["id"]);
+  AllowPostgresWrites();
   std::string clients = Qualified("tblClients0000001");
   std::string name = Column("fldCliName0000001"), created_by = Column("fldCliCreatedBy01"),
               modified_by = Column("fldCliModBy000001");

@@ -207,17 +207,17 @@ TEST_F(MigrateTest, VerifyFindsARowChangedInPostgresAndAMissingOne) {
              "' AND data_type = 'text' AND column_name <> 'airtable_id' ORDER BY ordinal_position "
              "LIMIT 1");
   ASSERT_FALSE(column.empty());
+  // Behind airpg's back, past the write guard the swap installed (as the
+  // inbound apply writes: origin airtable).
   ASSERT_TRUE(conn()
-                  .Run("UPDATE " + table + " SET \"" + column +
-                       "\" = 'changed in postgres' "
-                       "WHERE id = (SELECT min(id) FROM " +
-                       table + ")")
-                  .ok());
-  ASSERT_TRUE(conn()
-                  .Run("UPDATE " + table +
-                       " SET deleted_at = now() "
-                       "WHERE id = (SELECT max(id) FROM " +
-                       table + ")")
+                  .RunScript("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE " + table +
+                             " SET \"" + column +
+                             "\" = 'changed in postgres' "
+                             "WHERE id = (SELECT min(id) FROM " +
+                             table + "); UPDATE " + table +
+                             " SET deleted_at = now() "
+                             "WHERE id = (SELECT max(id) FROM " +
+                             table + "); COMMIT")
                   .ok());
   migrate::VerifyReport report = Verify(base);
   ASSERT_EQ(report.tables.size(), 1u);

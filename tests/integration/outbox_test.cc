@@ -433,17 +433,21 @@ TEST_F(OutboxTest, OwnWritesComingBackChangeNothing) {
   EXPECT_EQ(Record("Clients", "recCliSolaris001")["fields"]["Notes"], "Echo?");
 }
 
-// A 422 (a select option Airtable does not have, no typecast) is a dead
-// letter with the request, Airtable's answer and its error type; the other
-// records of the batch go through; a replay sends it again.
+// A 422 (a link to a record deleted in Airtable that the sync has not
+// applied yet; a new select option is sent with typecast, so it is no
+// longer one: outbox_release_test) is a dead letter with the request,
+// Airtable's answer and its error type; the other records of the batch go
+// through; a replay sends the row as it is then.
 TEST_F(OutboxTest, A422IsADeadLetterWithItsRequestAndAnswerAndReplays) {
-  const std::string tier = Column("fldCliTier0000001");
+  const std::string regs = "delta_analytics_registration_tracking.registrations";
+  const std::string client = Column("fldRegClient00001");
   const std::string notes = Column("fldCliNotes000001");
-  std::string choices = "delta_analytics_registration_tracking." +
-                        live_.plan.FindField("fldCliTier0000001").second->relation_table;
-  ASSERT_TRUE(Sql("INSERT INTO " + choices + " (name) VALUES ('Platinum')").ok());
-  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + tier +
-                  " = 'Platinum' WHERE airtable_id = 'recCliSolaris001'")
+  auto row_of = [&](const std::string& record_id) {
+    return "(SELECT id FROM " + clients_ + " WHERE airtable_id = '" + record_id + "')";
+  };
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliBluePeak001");
+  ASSERT_TRUE(Sql("UPDATE " + regs + " SET " + client + " = " + row_of("recCliBluePeak001") +
+                  " WHERE airtable_id = 'recRegSoAz000001'")
                   .ok());
   ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes +
                   " = 'fine' WHERE airtable_id = 'recCliHarbor0001'")
@@ -453,21 +457,25 @@ TEST_F(OutboxTest, A422IsADeadLetterWithItsRequestAndAnswerAndReplays) {
   EXPECT_EQ(report.updated, 1);
   EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "fine");
   EXPECT_EQ(Scalar("SELECT error_type FROM airpg.outbox WHERE status = 'dead'"),
-            "INVALID_MULTIPLE_CHOICE_OPTIONS");
-  EXPECT_NE(Scalar("SELECT request FROM airpg.outbox WHERE status = 'dead'").find("Platinum"),
-            std::string::npos);
+            "ROW_DOES_NOT_EXIST");
+  EXPECT_NE(
+      Scalar("SELECT request FROM airpg.outbox WHERE status = 'dead'").find("recCliBluePeak001"),
+      std::string::npos);
   EXPECT_NE(Scalar("SELECT response FROM airpg.outbox WHERE status = 'dead'").find("422"),
             std::string::npos);
-  // The option is added in Airtable (someone typecasts it onto another
-  // record); the replay sends the change again, and now it lands.
-  Control("PATCH", std::string("ui/") + kDelta + "/Clients/recCliBluePeak001",
-          {{"fields", {{"Tier", "Platinum"}}}, {"typecast", true}});
+  // The link is pointed at a live record (as the sync would clear it); the
+  // replay sends the row as it is now, and it lands.
+  ASSERT_TRUE(Sql("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE " + regs + " SET " + client +
+                  " = " + row_of("recCliHarbor0001") +
+                  " WHERE airtable_id = 'recRegSoAz000001'; COMMIT")
+                  .ok());
   auto replayed = sync::ReplayDeadChanges(conn(), kDelta, {});
   ASSERT_TRUE(replayed.ok());
   EXPECT_EQ(*replayed, 1);
   Dispatch();
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
-  EXPECT_EQ(Record("Clients", "recCliSolaris001")["fields"]["Tier"], "Platinum");
+  EXPECT_EQ(Record("Registrations", "recRegSoAz000001")["fields"]["Client"],
+            json::array({"recCliHarbor0001"}));
 }
 
 // A refused token (403) stops the base's writes with a clear status: the

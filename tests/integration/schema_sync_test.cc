@@ -385,10 +385,12 @@ TEST_F(SchemaSyncIntegrationTest, TheLiveViewsFollowRenamesDropsAndRetypes) {
             "text");
   EXPECT_EQ(live("documents_live").find("reviewed"), std::string::npos);
   // The view holds the live rows only, joined through the renamed key.
+  // As the inbound apply tombstones (origin airtable: past the write guard).
   ASSERT_TRUE(conn()
-                  .Run(std::string("UPDATE ") + kSchema +
-                       ".registrations SET deleted_at = now() WHERE airtable_id = "
-                       "'recRegSoAz000001'")
+                  .RunScript(std::string("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE ") +
+                             kSchema +
+                             ".registrations SET deleted_at = now() WHERE airtable_id = "
+                             "'recRegSoAz000001'; COMMIT")
                   .ok());
   EXPECT_EQ(Scalar(std::string("SELECT count(*) FROM ") + kSchema + ".registrations_live r JOIN " +
                    kSchema + ".customers_live c ON c.id = r.customer_id"),

@@ -12,6 +12,8 @@
 #include "cli/serve_schema_mirror.h"
 #include "emulated_base_test.h"
 #include "http/client.h"
+#include "sync/authority.h"
+#include "sync/live_schema.h"
 
 namespace airpg {
 namespace {
@@ -36,7 +38,21 @@ class ServeMetaTest : public testing::EmulatedBaseTest {
       auto migrated = migrate::Migrate(*client_, *own, url(), options);
       ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
     }
+    AllowPostgresWrites();
     api_ = Service(false);
+  }
+
+  // Every mirrored table written from Postgres (the swap installed the
+  // write guard; the authority defaults to airtable). Again after a table
+  // is added: it has no authority row of its own yet.
+  void AllowPostgresWrites() {
+    auto live = sync::LoadLiveBase(conn(), kBase);
+    ASSERT_TRUE(live.ok()) << live.status().ToString();
+    sync::AuthorityConfig config;
+    config.authority = sync::Authority::kPostgres;
+    auto resolved = sync::ResolveAuthority(*live, config);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
   }
 
   std::unique_ptr<api::ApiService> Service(bool require_tokens) {
@@ -159,6 +175,7 @@ TEST_F(ServeMetaTest, CreatedTableIsMigratedAtOnce) {
   json venues = TableOf(Call("GET", MetaPath("")), table_id);
   ASSERT_FALSE(venues.is_null());
   EXPECT_EQ(venues["description"], "where works hang");
+  AllowPostgresWrites();
   // Written and read from Postgres right away; the other tables kept their rows.
   json made = Call("POST", std::string(kBase) + "/" + table_id,
                    {{"fields", {{"Name", "Hall"}, {"Seats", 40}}}}, &status);

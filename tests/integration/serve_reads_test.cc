@@ -188,9 +188,11 @@ TEST_F(ServeReadsTest, PagesWithKeysetOffsets) {
   std::string relation = Scalar(
       "SELECT format('%I.%I', b.schema_name, t.table_name) FROM airpg.bases b JOIN airpg.tables "
       "t USING (base_id) WHERE t.table_id = 'tblArtists0000001'");
+  // By the sync (origin airtable: past the write guard).
   ASSERT_TRUE(conn()
-                  .Run("UPDATE " + relation + " SET deleted_at = now() WHERE airtable_id = $1",
-                       {std::string("recCleo0000000001")})
+                  .RunScript("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE " + relation +
+                             " SET deleted_at = now() WHERE airtable_id = 'recCleo0000000001'; "
+                             "COMMIT")
                   .ok());
   first.target += "&offset=" + http::PercentEncode(page["offset"].get<std::string>());
   json next = json::parse(api_->Handle(first).body);
@@ -263,8 +265,9 @@ TEST_F(ServeReadsTest, ViewMembershipFollowsAirtableAfterARefresh) {
       "SELECT format('%I.%I', b.schema_name, t.table_name) FROM airpg.bases b JOIN airpg.tables "
       "t USING (base_id) WHERE t.table_id = 'tblArtists0000001'");
   ASSERT_TRUE(conn()
-                  .Run("INSERT INTO " + relation +
-                       " (airtable_id, airtable_created_time) VALUES ('recNewcomer000001', now())")
+                  .RunScript("BEGIN; SET LOCAL airpg.origin = 'airtable'; INSERT INTO " + relation +
+                             " (airtable_id, airtable_created_time) VALUES ('recNewcomer000001', "
+                             "now()); COMMIT")
                   .ok());
   EXPECT_EQ(Ids(Both("GET", view).second["records"]),
             (std::vector<std::string>{"recEmil0000000001", "recCleo0000000001", "recAlma0000000001",

@@ -58,9 +58,11 @@ class ServeRoutesTest : public EmulatedBaseTest {
     std::string column = Scalar(
         "SELECT quote_ident(column_name) FROM airpg.fields WHERE field_id = "
         "'fldName0000000001'");
+    // Behind airpg's back, past the write guard (origin airtable).
     ASSERT_TRUE(conn()
-                    .Run("UPDATE " + relation + " SET " + column +
-                         " = 'Planted' WHERE airtable_id = 'recBruno000000001'")
+                    .RunScript("BEGIN; SET LOCAL airpg.origin = 'airtable'; UPDATE " + relation +
+                               " SET " + column +
+                               " = 'Planted' WHERE airtable_id = 'recBruno000000001'; COMMIT")
                     .ok());
   }
 

@@ -508,6 +508,8 @@ TEST_F(SyncApplyTest, ASlowAttachmentDownloadHoldsNoLockOnTheLiveRow) {
   auto app = pg::Connection::Open(url());
   ASSERT_TRUE(app.ok()) << app.status().ToString();
   ASSERT_TRUE(app->Run("SET lock_timeout = '1s'").ok());
+  // Past the write guard (Documents' authority is airtable): the row lock is what matters.
+  ASSERT_TRUE(app->Run("SET airpg.origin = 'airtable'").ok());
   Status updated = app->Run(std::string("UPDATE ") + kSchema +
                             ".documents SET title = 'edited by the app' "
                             "WHERE airtable_id = 'recDocNwTxLic0001'");
@@ -558,6 +560,8 @@ TEST_F(SyncApplyTest, AFollowUpReadHoldsNoLockOnTheLiveRow) {
   auto app = pg::Connection::Open(url());
   ASSERT_TRUE(app.ok()) << app.status().ToString();
   ASSERT_TRUE(app->Run("SET lock_timeout = '1s'").ok());
+  // Past the write guard (Documents' authority is airtable): the row lock is what matters.
+  ASSERT_TRUE(app->Run("SET airpg.origin = 'airtable'").ok());
   Status updated = InternalError("no follow-up read");
   auto transport = std::make_unique<DuringFollowUpRead>([&] {
     updated = app->Run(std::string("UPDATE ") + kSchema +
