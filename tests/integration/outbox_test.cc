@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "airtable/field_type.h"
@@ -46,6 +47,7 @@ class CountingTransport : public airtable::Transport {
     if (call.method != "GET" && call.url.find("/v0/meta/") == std::string::npos &&
         call.url.find("/webhooks") == std::string::npos) {
       ++writes;
+      if (after_write && response.ok()) std::exchange(after_write, nullptr)(response->body);
       if (lose_answers > 0) {
         --lose_answers;
         return UnavailableError("connection reset after the request was sent");
@@ -55,6 +57,8 @@ class CountingTransport : public airtable::Transport {
   }
   std::atomic<int> writes{0};
   std::atomic<int> lose_answers{0};
+  // Run once with the answer's body, after the next write's answer arrived.
+  std::function<void(const std::string& body)> after_write;
 
  private:
   airtable::CurlTransport inner_;
@@ -427,6 +431,51 @@ TEST_F(OutboxTest, AnUpdateWhoseAnswerWasLostIsNotTakenForAnAirtableEdit) {
   }
   EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "second");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+}
+
+// A create's outcome met the inbound apply of the same create's webhook
+// inserting the record as a row of its own: the outcome waited on that row's
+// airtable_id and failed with a unique violation once it committed (the round
+// ended; the fault test's outbox drained late under load). Recorded once more,
+// it takes that row out: one row, with the record's id.
+TEST_F(OutboxTest, ACreateWhoseWebhookRowCommitsMeanwhileIsRecordedOnce) {
+  const std::string company = Column("fldCliName0000001");
+  ASSERT_TRUE(
+      Sql("INSERT INTO " + clients_ + " (" + company + ") VALUES ('Made in Postgres')").ok());
+  auto other = pg::Connection::Open(url());
+  ASSERT_TRUE(other.ok());
+  std::thread committer;
+  transport_->after_write = [&](const std::string& body) {
+    json answer = json::parse(body, nullptr, false);
+    std::string record_id = answer["records"][0].value("id", "");
+    // The inbound apply's row, not committed yet when the outcome begins.
+    ASSERT_TRUE(other->Run("BEGIN").ok());
+    ASSERT_TRUE(other->Run("SET LOCAL airpg.origin = 'airtable'").ok());
+    ASSERT_TRUE(other
+                    ->Run("INSERT INTO " + clients_ + " (" + company +
+                              ", airtable_id) VALUES ('webhook copy', $1)",
+                          {record_id})
+                    .ok());
+    committer = std::thread([&] {
+      // It commits once the outcome waits on it.
+      EXPECT_TRUE(testing::WaitFor(
+          [&] {
+            return Scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") !=
+                   "0";
+          },
+          std::chrono::milliseconds(30000)));
+      EXPECT_TRUE(other->Run("COMMIT").ok());
+    });
+  };
+  sync::DispatchReport report = Dispatch();
+  if (committer.joinable()) committer.join();
+  EXPECT_EQ(report.created, 1);
+  std::string made =
+      Scalar("SELECT airtable_id FROM " + clients_ + " WHERE " + company + " = 'Made in Postgres'");
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE airtable_id = '" + made + "'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'"), "0");
 }
 
 // The lost update the two-way fault test found (SyncFaultsTest.TwoWay…): the
