@@ -28,6 +28,11 @@ struct TableChanges {
 
 struct ChangeBatch {
   std::string source;  // webhook, poll, sweep, replay: recorded with dead letters
+  // Postgres's clock (timestamptz text) when reading the records began; ""
+  // when unknown. A field whose last synced value was recorded after it (an
+  // outbound write of airpg's landed meanwhile) and differs from the read
+  // cell is a stale read, not an Airtable edit (inbound_conflicts.h).
+  std::string read_from;
   std::vector<TableChanges> tables;
 
   TableChanges& Table(const std::string& table_id) {

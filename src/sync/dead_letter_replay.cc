@@ -20,9 +20,11 @@ Result<ReplayResult> Replay(airtable::Client& client, pg::Connection& conn, Reco
   if (records.empty()) return result;
   const airtable::Priority priority =
       by_operator ? airtable::Priority::kIncremental : airtable::Priority::kBackfill;
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows clock, conn.Exec("SELECT clock_timestamp()::text"));
   AIRPG_ASSIGN_OR_RETURN(ChangeBatch batch,
                          ReadRecords(client, base.base_id, records, priority, &result.requests));
   batch.source = "replay";
+  batch.read_from = clock.Get(0, 0);  // ChangeBatch::read_from
   // The applier marked the letters it could now apply 'superseded'.
   auto close = [&](pg::Transaction& tx, const RoundStats&) -> Status {
     AIRPG_ASSIGN_OR_RETURN(

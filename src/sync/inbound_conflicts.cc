@@ -52,9 +52,11 @@ bool ByField(const mapping::FieldPlan& f) {
 
 }  // namespace
 
-Result<InboundConflicts> InboundConflicts::Load(pg::Transaction& tx, const LiveBase& base) {
+Result<InboundConflicts> InboundConflicts::Load(pg::Transaction& tx, const LiveBase& base,
+                                                std::string read_from) {
   AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(tx.connection(), base.base_id));
   InboundConflicts out(base, std::move(authority));
+  out.read_from_ = std::move(read_from);
   AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
                          tx.connection().Exec("SELECT current_setting('airpg.resolving', true), "
                                               "current_setting('airpg.echo', true) = 'on'"));
@@ -84,11 +86,16 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
                                   : fmt::format(", t.{}::text", QuoteIdentifier(f.column_name));
   }
   if (fields.empty()) return records;
-  // The rows as Postgres holds them now (records without one are new: nothing to decide).
+  // The rows as Postgres holds them now (records without one are new:
+  // nothing to decide), locked in id order until the apply commits: the
+  // apply of an outbound write's answer (outbox_echo.h) locks them here too,
+  // so the two never interleave — what one commits (the row, its changes
+  // done, the bases) the other's queries below see whole.
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.Exec(fmt::format("SELECT t.airtable_id, t.id{} FROM {} t WHERE t.airtable_id = "
-                            "ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))",
+                            "ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) ORDER BY "
+                            "t.id FOR NO KEY UPDATE OF t",
                             columns, QualifiedName(base_->schema, table.table_name)),
                 {JsonList(ids)}));
   struct Row {
@@ -115,12 +122,14 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
       pg::Rows pending,
       conn.Exec("SELECT o.row_id, c, extract(epoch FROM max(o.created_at))::text, "
                 "((array_agg(o.old_row -> c ORDER BY o.outbox_id))[1])::text, "
-                "array_to_json(array_agg(o.outbox_id))::text FROM "
+                "array_to_json(array_agg(o.outbox_id))::text, "
+                "array_to_json(array_agg(o.new_row -> c))::text FROM "
                 "airpg.outbox o, unnest(o.changed_columns) c WHERE o.table_id = $1 AND o.status "
                 "= 'pending' AND o.field_id IS NULL AND o.row_id = ANY(ARRAY(SELECT "
                 "jsonb_array_elements_text($2::jsonb)::bigint)) GROUP BY o.row_id, c "
                 "UNION ALL SELECT o.row_id, o.field_id, extract(epoch FROM "
-                "max(o.created_at))::text, NULL, array_to_json(array_agg(o.outbox_id))::text FROM "
+                "max(o.created_at))::text, NULL, array_to_json(array_agg(o.outbox_id))::text, "
+                "NULL FROM "
                 "airpg.outbox o WHERE o.table_id = $1 AND o.status = 'pending' AND o.field_id IS "
                 "NOT NULL AND o.row_id = ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)"
                 "::bigint)) GROUP BY o.row_id, o.field_id",
@@ -129,14 +138,24 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
     SyncTime committed;
     std::optional<std::string> before;
     std::vector<int64_t> ids;
+    json written;  // the values the changes wrote to the column (JSON array; null for a field)
   };
   std::map<std::pair<int64_t, std::string>, Pending> pending_at;
   for (int i = 0; i < pending.size(); ++i) {
     pending_at[{std::stoll(std::string(pending.Get(i, 0))), std::string(pending.Get(i, 1))}] = {
         FromEpoch(pending.Get(i, 2)),
         pending.IsNull(i, 3) ? std::nullopt : std::optional<std::string>(pending.Get(i, 3)),
-        json::parse(pending.Get(i, 4)).get<std::vector<int64_t>>()};
+        json::parse(pending.Get(i, 4)).get<std::vector<int64_t>>(),
+        pending.IsNull(i, 5) ? json() : json::parse(pending.Get(i, 5), nullptr, false)};
   }
+  // Whether Airtable's cell is a value the pending changes themselves wrote.
+  auto own_value = [](const mapping::FieldPlan& f, const Pending& p, const std::string& cell) {
+    if (!p.written.is_array()) return false;
+    for (const json& value : p.written) {
+      if (CanonicalColumnJson(f, value.dump()) == cell) return true;
+    }
+    return false;
+  };
 
   // Fields parked in an open conflict: each side keeps its value until the
   // operator resolves it (the outbound re-read may have parked it after the
@@ -148,6 +167,21 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
                 {table.table_id, JsonList(ids)}));
   std::set<std::pair<std::string, std::string>> open;
   for (int i = 0; i < parked.size(); ++i) open.emplace(parked.Get(i, 0), parked.Get(i, 1));
+
+  // Bases recorded since the records were read: (record id, field id) → value.
+  std::map<std::pair<std::string, std::string>, json> recorded_since;
+  if (!read_from_.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows since,
+        conn.Exec("SELECT record_id, field_id, value::text FROM airpg.field_sync_state WHERE "
+                  "table_id = $1 AND synced_at > $3::timestamptz AND record_id = "
+                  "ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
+                  {table.table_id, JsonList(ids), read_from_}));
+    for (int i = 0; i < since.size(); ++i) {
+      recorded_since[{std::string(since.Get(i, 0)), std::string(since.Get(i, 1))}] =
+          json::parse(since.Get(i, 2), nullptr, false);
+    }
+  }
 
   std::vector<const airtable::Record*> out;
   for (const airtable::Record* record : records) {
@@ -188,6 +222,12 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
         AIRPG_ASSIGN_OR_RETURN(keep[f.field.id], RelationAirtableCell(conn, f, pg_cell));
         return Status::Ok();
       };
+      if (auto r = recorded_since.find({record->id, f.field.id});
+          r != recorded_since.end() && json::parse(airtable_cell, nullptr, false) != r->second) {
+        // A stale read (see the header): airpg's own older value, not an edit.
+        if (airtable_cell != pg_cell) AIRPG_RETURN_IF_ERROR(keep_postgres());
+        continue;
+      }
       if (echo_ && IsRelationField(f)) {
         // Airtable's links after airpg's own write (an answer, or a record
         // on the other side of a link it moved): Airtable's state, taken as
@@ -198,6 +238,16 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
       if (echo_ && postgres_pending && airtable_cell != pg_cell) {
         // airpg's own answer, older than a Postgres change made since it
         // was claimed: that change is pending and sends the newer value.
+        AIRPG_RETURN_IF_ERROR(keep_postgres());
+        continue;
+      }
+      if (postgres_pending && airtable_cell != pg_cell && !IsRelationField(f) &&
+          own_value(f, change->second, airtable_cell)) {
+        // Airtable holds a value the pending changes wrote: a send of them
+        // landed before its outcome was recorded (or its answer was lost).
+        // airpg's own write, not an edit: it is the base now, and Postgres's
+        // newer value goes across with the pending change.
+        agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
         AIRPG_RETURN_IF_ERROR(keep_postgres());
         continue;
       }

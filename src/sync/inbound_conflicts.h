@@ -9,6 +9,12 @@
 // become the fields' base (airpg.field_sync_state).
 // A field being resolved by `airpg conflicts resolve` (the transaction's
 // airpg.resolving setting, "rec…/fld…") is left to that resolution.
+// A stale read is never an Airtable edit: when a field's last synced value
+// was recorded after the batch's records were read (ChangeBatch::read_from:
+// an outbound write of airpg's, or its answer, landed meanwhile) and the read
+// cell differs from it, the read may predate that write — the cell is
+// airpg's own older value, not an edit. Postgres keeps its value and the base
+// stays; the write's own payload comes later and is read afresh.
 // No network call. Single-thread, one per Apply.
 #pragma once
 
@@ -30,8 +36,10 @@ namespace airpg::sync {
 
 class InboundConflicts {
  public:
-  // Loads the base's authority matrix (one query).
-  static Result<InboundConflicts> Load(pg::Transaction& tx, const LiveBase& base);
+  // Loads the base's authority matrix (one query). `read_from`: when the
+  // batch's records were read (ChangeBatch::read_from; "" when unknown).
+  static Result<InboundConflicts> Load(pg::Transaction& tx, const LiveBase& base,
+                                       std::string read_from = "");
 
   // The records to apply in place of `records` (the changes of `table`):
   // the same pointers where nothing is decided, else records this object
@@ -59,6 +67,7 @@ class InboundConflicts {
   const LiveBase* base_;
   std::map<std::string, TableAuthority> authority_;
   std::string resolving_;  // "rec…/fld…" of a resolution being applied
+  std::string read_from_;  // when the batch was read; "" when unknown
   // Applying airpg's own write's answer (airpg.echo on): a field Postgres
   // changed again since the claim keeps Postgres's newer value.
   bool echo_ = false;

@@ -592,31 +592,41 @@ class OutboxDispatcher::Round {
                                   : i < out.result.records.size() ? &out.result.records[i]
                                                                   : nullptr;
       if (r == nullptr) continue;  // the lease runs out; sent again, the upsert finds it
-      std::string live = QualifiedName(base_.schema, table.table_name);
-      AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
-      // Bookkeeping, not a change to send back.
-      AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
-      // The webhook of this create may have been applied first, as a row
-      // of its own: it is this row.
-      AIRPG_RETURN_IF_ERROR(
-          tx.Run(fmt::format("DELETE FROM {} WHERE airtable_id = $1 AND id <> $2::bigint", live),
-                 {r->id, std::to_string(w.row_id)}));
-      AIRPG_RETURN_IF_ERROR(tx.Run(
-          fmt::format("UPDATE {} SET airtable_id = $1 WHERE id = $2::bigint AND airtable_id IS "
-                      "NULL",
-                      live),
-          {r->id, std::to_string(w.row_id)}));
-      AIRPG_RETURN_IF_ERROR(echo_.ApplyAnswer(tx, table, {r}));
-      AIRPG_RETURN_IF_ERROR(RecordSentValues(tx, base_, table, w.write, *r));
-      AIRPG_RETURN_IF_ERROR(RecordKeyedId(tx, table.table_id, w.row_id, r->id));
-      AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
-      AIRPG_RETURN_IF_ERROR(MarkPushed(tx, w.ids, r->id));
-      AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
-      AIRPG_RETURN_IF_ERROR(tx.Commit());
+      Status recorded = RecordCreated(table, w, *r);
+      // The inbound apply of this create's webhook inserted the record as a
+      // row of its own and committed while this transaction waited on it:
+      // once more, and the row it committed is seen and taken out.
+      if (recorded.code() == StatusCode::kAlreadyExists) recorded = RecordCreated(table, w, *r);
+      AIRPG_RETURN_IF_ERROR(recorded);
       w.ids.clear();
       ++report_.created;
     }
     return PushEvent(table, op, chunk.size());
+  }
+
+  // A create's outcome, in one transaction: the row takes the record's id.
+  Status RecordCreated(const mapping::TablePlan& table, RecordWork& w, const airtable::Record& r) {
+    std::string live = QualifiedName(base_.schema, table.table_name);
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+    // Bookkeeping, not a change to send back.
+    AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
+    // The webhook of this create may have been applied first, as a row
+    // of its own: it is this row.
+    AIRPG_RETURN_IF_ERROR(
+        tx.Run(fmt::format("DELETE FROM {} WHERE airtable_id = $1 AND id <> $2::bigint", live),
+               {r.id, std::to_string(w.row_id)}));
+    AIRPG_RETURN_IF_ERROR(tx.Run(
+        fmt::format("UPDATE {} SET airtable_id = $1 WHERE id = $2::bigint AND airtable_id IS "
+                    "NULL",
+                    live),
+        {r.id, std::to_string(w.row_id)}));
+    AIRPG_RETURN_IF_ERROR(echo_.ApplyAnswer(tx, table, {&r}));
+    AIRPG_RETURN_IF_ERROR(RecordSentValues(tx, base_, table, w.write, r));
+    AIRPG_RETURN_IF_ERROR(RecordKeyedId(tx, table.table_id, w.row_id, r.id));
+    AIRPG_RETURN_IF_ERROR(FollowUps(tx, w));
+    AIRPG_RETURN_IF_ERROR(MarkPushed(tx, w.ids, r.id));
+    AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
+    return tx.Commit();
   }
 
   // Every push is in sync_events (and, through MarkPushed, on the audit rows

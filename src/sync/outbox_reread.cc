@@ -212,6 +212,9 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
     for (const auto& term : formula) any += (any.empty() ? "" : ",") + term;
     options.filter_by_formula = "OR(" + any + ")";
     options.return_fields_by_field_id = true;
+    // Taken before the read: a base recorded after it (the inbound apply of
+    // a newer Airtable edit) may be newer than what the read returns.
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows clock, conn.Exec("SELECT clock_timestamp()::text"));
     ++report.requests;
     Result<airtable::RecordPage> page =
         client.ListPage(base.base_id, table.table_id, options, "", airtable::Priority::kWrite);
@@ -231,9 +234,36 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
     std::map<std::string, const airtable::Record*> current;
     for (const auto& r : page->records) current[r.id] = &r;
     AIRPG_ASSIGN_OR_RETURN(Pending pending, ReadPending(conn, batch));
+    std::vector<std::string> record_ids;
+    for (const RereadUpdate* u : batch) record_ids.push_back(u->record_id);
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows since,
+        conn.Exec("SELECT record_id, field_id, value::text FROM airpg.field_sync_state WHERE "
+                  "table_id = $1 AND synced_at > $3::timestamptz AND record_id = "
+                  "ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
+                  {table.table_id, json(record_ids).dump(), std::string(clock.Get(0, 0))}));
+    std::map<std::pair<std::string, std::string>, json> recorded_since;
+    for (int i = 0; i < since.size(); ++i) {
+      recorded_since[{std::string(since.Get(i, 0)), std::string(since.Get(i, 1))}] =
+          json::parse(since.Get(i, 2), nullptr, false);
+    }
     for (RereadUpdate* u : batch) {
       auto now = current.find(u->record_id);
       if (now == current.end()) continue;  // gone in Airtable: the write's 404 says so
+      // A base recorded since the read that the read does not show: the read
+      // is older than it, so it cannot tell what Airtable holds. Read again.
+      for (const auto& [field_id, cell] : u->write->fields) {
+        auto r = recorded_since.find({u->record_id, field_id});
+        const mapping::FieldPlan* f = table.FindField(field_id);
+        if (r == recorded_since.end() || f == nullptr) continue;
+        if (json::parse(CanonicalAirtableCell(*f, now->second->Cell(field_id)), nullptr, false) ==
+            r->second) {
+          continue;
+        }
+        u->deferred = true;
+        u->deferred_reason = "read before write: older than a value synced since";
+      }
+      if (u->deferred) continue;
       AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
       std::set<std::string> held;
       for (const auto& [field_id, cell] : u->write->fields) {

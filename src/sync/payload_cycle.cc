@@ -90,8 +90,11 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   for (const auto& [table, _] : destroyed) result.tables.insert(table);
   ChangeBatch batch;
   if (!changed.empty()) {
+    // Taken before the read: what airpg's outbox records after it may be newer than the read.
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows clock, conn.Exec("SELECT clock_timestamp()::text"));
     AIRPG_ASSIGN_OR_RETURN(
         batch, ReadRecords(client, base.base_id, changed, options.priority, &result.requests));
+    batch.read_from = clock.Get(0, 0);
   }
   batch.source = "webhook";
   for (auto& [table, times] : changed_at) {

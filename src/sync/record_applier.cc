@@ -294,7 +294,8 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
   AIRPG_RETURN_IF_ERROR(tx.Run("SET CONSTRAINTS ALL DEFERRED"));
 
   // Tables Postgres writes too: the conflict rules decide Airtable's edits first.
-  AIRPG_ASSIGN_OR_RETURN(InboundConflicts conflicts, InboundConflicts::Load(tx, base_));
+  AIRPG_ASSIGN_OR_RETURN(InboundConflicts conflicts,
+                         InboundConflicts::Load(tx, base_, batch.read_from));
   std::vector<PreparedTable> tables;
   std::vector<pg::UserRow> users;
   for (const TableChanges& changes : batch.tables) {

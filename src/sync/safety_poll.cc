@@ -70,6 +70,7 @@ Result<PollResult> PollTable(airtable::Client& client, pg::Connection& conn, Rec
   list.filter_by_formula = result.formula;
   ChangeBatch batch;
   batch.source = "poll";
+  batch.read_from = now;
   airtable::RecordPager pager = client.ListRecords(base.base_id, table_id, list, options.priority);
   for (;;) {
     AIRPG_ASSIGN_OR_RETURN(auto page, pager.Next());

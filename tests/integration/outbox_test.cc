@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <set>
+#include <thread>
+#include <utility>
 
 #include "airtable/field_type.h"
 #include "airtable/transport.h"
@@ -44,6 +47,7 @@ class CountingTransport : public airtable::Transport {
     if (call.method != "GET" && call.url.find("/v0/meta/") == std::string::npos &&
         call.url.find("/webhooks") == std::string::npos) {
       ++writes;
+      if (after_write && response.ok()) std::exchange(after_write, nullptr)(response->body);
       if (lose_answers > 0) {
         --lose_answers;
         return UnavailableError("connection reset after the request was sent");
@@ -53,6 +57,27 @@ class CountingTransport : public airtable::Transport {
   }
   std::atomic<int> writes{0};
   std::atomic<int> lose_answers{0};
+  // Run once with the answer's body, after the next write's answer arrived.
+  std::function<void(const std::string& body)> after_write;
+
+ private:
+  airtable::CurlTransport inner_;
+};
+
+// The real transport, running `after_read` once, right after the answer to
+// the next read of a table's records arrives (before the sync applies it):
+// the test puts another process's work exactly there.
+class PausingTransport : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    Result<http::Response> response = inner_.Send(call);
+    if (after_read && call.method == "GET" &&
+        call.url.find("filterByFormula") != std::string::npos) {
+      std::exchange(after_read, nullptr)();
+    }
+    return response;
+  }
+  std::function<void()> after_read;
 
  private:
   airtable::CurlTransport inner_;
@@ -406,6 +431,112 @@ TEST_F(OutboxTest, AnUpdateWhoseAnswerWasLostIsNotTakenForAnAirtableEdit) {
   }
   EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "second");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+}
+
+// A create's outcome met the inbound apply of the same create's webhook
+// inserting the record as a row of its own: the outcome waited on that row's
+// airtable_id and failed with a unique violation once it committed (the round
+// ended; the fault test's outbox drained late under load). Recorded once more,
+// it takes that row out: one row, with the record's id.
+TEST_F(OutboxTest, ACreateWhoseWebhookRowCommitsMeanwhileIsRecordedOnce) {
+  const std::string company = Column("fldCliName0000001");
+  ASSERT_TRUE(
+      Sql("INSERT INTO " + clients_ + " (" + company + ") VALUES ('Made in Postgres')").ok());
+  auto other = pg::Connection::Open(url());
+  ASSERT_TRUE(other.ok());
+  std::thread committer;
+  transport_->after_write = [&](const std::string& body) {
+    json answer = json::parse(body, nullptr, false);
+    std::string record_id = answer["records"][0].value("id", "");
+    // The inbound apply's row, not committed yet when the outcome begins.
+    ASSERT_TRUE(other->Run("BEGIN").ok());
+    ASSERT_TRUE(other->Run("SET LOCAL airpg.origin = 'airtable'").ok());
+    ASSERT_TRUE(other
+                    ->Run("INSERT INTO " + clients_ + " (" + company +
+                              ", airtable_id) VALUES ('webhook copy', $1)",
+                          {record_id})
+                    .ok());
+    committer = std::thread([&] {
+      // It commits once the outcome waits on it.
+      EXPECT_TRUE(testing::WaitFor(
+          [&] {
+            return Scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") !=
+                   "0";
+          },
+          std::chrono::milliseconds(30000)));
+      EXPECT_TRUE(other->Run("COMMIT").ok());
+    });
+  };
+  sync::DispatchReport report = Dispatch();
+  if (committer.joinable()) committer.join();
+  EXPECT_EQ(report.created, 1);
+  std::string made =
+      Scalar("SELECT airtable_id FROM " + clients_ + " WHERE " + company + " = 'Made in Postgres'");
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE airtable_id = '" + made + "'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'"), "0");
+}
+
+// The lost update the two-way fault test found (SyncFaultsTest.TwoWay…): the
+// inbound sync read a record, airpg's outbox then wrote a newer value of the
+// field (and recorded it as the field's base), and the inbound apply took the
+// older cell it had read for an Airtable edit — Postgres went back to it and
+// the base with it, so the next Postgres change met "an Airtable change": a
+// conflict, which in a base without a modification-time field Airtable won at
+// the re-read (its edit dated at the read), leaving Airtable the older value
+// and Postgres the newer with the outbox drained. A cell older than a value
+// airpg recorded since the read is airpg's own older value, not an edit.
+TEST_F(OutboxTest, AReadOlderThanOwnWriteIsNotTakenForAnAirtableEdit) {
+  RegisterHook();
+  const std::string notes = Column("fldCliNotes000001");
+  auto update_notes = [&](const std::string& value) {
+    ASSERT_TRUE(conn()
+                    .Run("UPDATE " + clients_ + " SET " + notes +
+                             " = $1 WHERE airtable_id = 'recCliHarbor0001'",
+                         {value})
+                    .ok());
+  };
+  auto postgres_notes = [&] {
+    return Scalar("SELECT " + notes + " FROM " + clients_ +
+                  " WHERE airtable_id = 'recCliHarbor0001'");
+  };
+  update_notes("first");
+  DispatchAll();
+  ASSERT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "first");
+
+  // The inbound cycle reads the record (Notes "first"); before it applies
+  // it, Postgres writes "second" and the outbox sends it.
+  auto pausing = std::make_unique<PausingTransport>();
+  PausingTransport& reader_transport = *pausing;
+  std::unique_ptr<airtable::Client> reader = ClientThrough(std::move(pausing));
+  reader_transport.after_read = [&] {
+    update_notes("second");
+    DispatchAll();
+  };
+  {
+    auto live = sync::LoadLiveBase(conn(), kDelta);
+    ASSERT_TRUE(live.ok());
+    sync::RecordApplier applier(*live, {});
+    auto cycle = sync::RunPayloadCycle(*reader, conn(), applier, *live);
+    ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+    ASSERT_GT(cycle->payloads, 0);
+  }
+  ASSERT_EQ(reader_transport.after_read, nullptr) << "the cycle read no record";
+  ASSERT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "second");
+  EXPECT_EQ(postgres_notes(), "second") << "the stale read went back into Postgres";
+
+  // The next Postgres change reaches Airtable, and the payloads of both
+  // writes change nothing.
+  update_notes("third");
+  DispatchAll();
+  EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "third");
+  ApplyPayloads();
+  ApplyPayloads();
+  EXPECT_EQ(postgres_notes(), "third");
+  EXPECT_EQ(Record("Clients", "recCliHarbor0001")["fields"]["Notes"], "third");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'"), "0");
 }
 
 // airpg's own write comes back as a webhook payload and changes nothing: one

@@ -250,14 +250,20 @@ TEST_F(SyncFaultsTest, TwoThousandChangesUnderFaultsLoseNothingAndDuplicateNothi
       Seconds(SteadyClock::now() - started));
 }
 
-// DISABLED until the bug it found is fixed (issue 16 stays open for it):
-// under faults, a few Postgres-born rows end with an older Notes value in
-// Airtable than in Postgres (e.g. AIRPG_FAULT_SEED=556489685: 4 of 196 rows,
-// "pg note 48" in Airtable, "pg note 155" in Postgres) although the outbox
-// drained. It fails in about half the runs since the read before write was
-// merged; OutboxTest.AnUpdateWhoseAnswerWasLost… covers one cause, not all.
-// Run it with --gtest_also_run_disabled_tests.
-TEST_F(SyncFaultsTest, DISABLED_TwoWayTrafficUnderFaultsLosesNothingAndDuplicatesNothing) {
+// It found a lost update (issue 16): a few Postgres-born rows ended with an
+// older Notes value in Airtable than in Postgres although the outbox drained
+// (e.g. AIRPG_FAULT_SEED=556489685: "pg note 48" in Airtable, "pg note 155"
+// in Postgres). The inbound apply took a stale read for an Airtable edit:
+// its webhook cycle read a record, the outbox then wrote a newer Notes and
+// recorded it as the field's base, and the apply wrote the older cell it had
+// read back into Postgres and made it the base; the next Postgres change then
+// met "an Airtable change" and, the base having no modification time, lost
+// to it under `latest`. Fixed: a cell older than a base recorded since the
+// read is airpg's own older value (inbound_conflicts.h), the answer's apply
+// and the inbound apply lock the record's row so they never interleave, and
+// the re-read before write reads again when a base was recorded after it
+// (OutboxTest.AReadOlderThanOwnWrite…).
+TEST_F(SyncFaultsTest, TwoWayTrafficUnderFaultsLosesNothingAndDuplicatesNothing) {
   auto migrated = Run(base_id_);
   ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
   // The migration's session keeps the base's migrate lock (as a process
