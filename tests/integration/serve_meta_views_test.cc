@@ -4,6 +4,9 @@
 // empty list. The emulator's own answer for the same base is the reference.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "api/api_service.h"
 #include "emulated_base_test.h"
 
@@ -36,7 +39,7 @@ std::map<std::string, json> ViewsByTable(const json& answer) {
     for (const json& v : table["views"]) {
       views.push_back({{"id", v["id"]}, {"name", v["name"]}, {"type", v.value("type", "")}});
     }
-    out[table["id"]] = views;
+    out[table["id"].get<std::string>()] = views;
   }
   return out;
 }
