@@ -2,10 +2,9 @@
 // the wire format, the emulator and `airpg serve`. It decides which API a
 // path belongs to (records, Meta API, webhooks), which base it is about, and
 // refuses what Airtable has no route for: `.`/`..` segments (also
-// percent-encoded), empty segments, `/` inside a segment, and paths longer
-// than the API's. A proxy sends Encoded(), built from the checked segments,
-// so no path can climb out of the base it was authorised for (an HTTP client
-// squashes `..` before sending). Pure and thread-safe.
+// percent-encoded), empty segments, and paths longer than the API's. A proxy sends Encoded(), built
+// from the checked segments, so no path can climb out of the base it was authorised for (an HTTP
+// client squashes `..` before sending). Pure and thread-safe.
 #pragma once
 
 #include <string>
