@@ -131,7 +131,7 @@ http::Response ApiService::Proxy(const http::Request& request, const std::string
                                           request.target.find("/listRecords") != std::string::npos);
   airtable::ApiError upstream_error;
   Result<std::string> body = options_.upstream->Call(
-      base_id, airtable::Priority::kWrite,
+      base_id, airtable::Priority::kApplication,
       read || request.method == "PATCH" || request.method == "PUT" || request.method == "DELETE"
           ? airtable::Client::Retry::kAlways
           : airtable::Client::Retry::kIfNotApplied,

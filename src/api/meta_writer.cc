@@ -44,7 +44,7 @@ http::Response WriteMeta(pg::Connection& conn, airtable::Client* upstream,
   if (!query.empty()) target += "?" + std::string(query);
   airtable::ApiError upstream_error;
   Result<std::string> body =
-      upstream->Call(base_id, airtable::Priority::kWrite,
+      upstream->Call(base_id, airtable::Priority::kApplication,
                      request.method == "PATCH" ? airtable::Client::Retry::kAlways
                                                : airtable::Client::Retry::kIfNotApplied,
                      request.method, target, request.body, &upstream_error);
