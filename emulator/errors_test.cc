@@ -36,6 +36,21 @@ TEST(EmulatorErrorsTest, NotFoundShapes) {
   EXPECT_EQ(emu.Get("/__emulator/nothing").status, 404);
 }
 
+// The path parser `airpg serve` uses too (airtable/wire/api_path.h): dot and
+// empty segments are no route (it used to drop empty ones and take "." for a
+// table name), so both servers agree on what a path names.
+TEST(EmulatorErrorsTest, DotAndEmptySegmentsAreNoRoute) {
+  TestEmulator emu;
+  EXPECT_EQ(emu.Get("/v0/appTestBase000001/Clients").status, 200);
+  // Encoded: an HTTP client (this test's too) squashes a literal `.`/`..`.
+  for (const char* path : {"/v0/appTestBase000001/%2E/Clients", "/v0/appTestBase000001//Clients",
+                           "/v0/appTestBase000001/Clients/%2e%2e"}) {
+    Reply reply = emu.Get(path);
+    EXPECT_EQ(reply.status, 404) << path;
+    EXPECT_EQ(reply.body, json::parse(R"({"error":"NOT_FOUND"})")) << path;
+  }
+}
+
 TEST(EmulatorErrorsTest, MalformedJsonIs400) {
   TestEmulator emu;
   Reply r = emu.Send("POST", kClients, "{not json");

@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include "airtable/wire/api_path.h"
 #include "emulator/formula_filter.h"
 #include "emulator/handlers/handlers.h"
 
@@ -258,7 +259,11 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
     if (s.size() >= 2 && s[1] == "attachments") *latency = faults.attachment_latency_millis();
     return Admin(call);
   }
-  if (s.empty() || s[0] != "v0" || s.size() < 2) return RouteNotFound().ToResponse();
+  // The same path parser as `airpg serve`'s: both servers agree on which
+  // paths are routes and which base a path is about.
+  ApiResult<airtable::wire::ApiPath> api_path = airtable::wire::ParseApiPath(path);
+  if (!api_path.ok()) return api_path.error().ToResponse();
+  call.segments = std::move(api_path->segments);
 
   std::string token = BearerToken(request);
   if (token.empty()) return AuthenticationRequired().ToResponse();
@@ -268,14 +273,7 @@ http::Response Service::HandleLocked(const http::Request& request, int64_t* late
   }
 
   // The base a request is about, for the per-base limit.
-  std::string base_id;
-  if (s[1] == "meta" && s.size() >= 4 && s[2] == "bases") {
-    base_id = s[3];
-  } else if (s[1] == "bases" && s.size() >= 3) {
-    base_id = s[2];
-  } else if (s[1] != "meta" && s[1] != "bases") {
-    base_id = s[1];
-  }
+  std::string base_id = api_path->base_id;
   if (!base_id.empty() && model.FindBase(base_id) == nullptr) base_id.clear();
   *latency = faults.latency_millis();
   if (std::optional<ApiError> fault = faults.NextError()) return fault->ToResponse();

@@ -5,9 +5,9 @@
 // airtable.per_base_limit) and spaces its requests evenly over the second: a
 // burst of work never takes the whole second from a neighbour. The token stays
 // under its own limit (50/s). Waiting requests are served strictly by
-// priority class (writes before incremental sync before backfill before
-// verification; FIFO within a class), and a class that just had a grant
-// keeps the next slot a little while (reserve_slots).
+// priority class (applications' requests through serve before writes before
+// incremental sync before backfill before verification; FIFO within a class), and a class that just
+// had a grant keeps the next slot a little while (reserve_slots).
 //
 // A 429 for a base while airpg's own requests in the window were within what
 // Airtable allows is another client's doing: the base's rate is cut (AIMD:
@@ -40,7 +40,17 @@
 
 namespace airpg::airtable {
 
-enum class Priority { kWrite = 0, kIncremental = 1, kBackfill = 2, kVerification = 3 };
+// kApplication: a request `airpg serve` forwards for an application (airtable
+// and shadow routes, Meta API writes); issue 17 gives it the base's budget
+// ahead of all of airpg's own work, the outbox included.
+enum class Priority {
+  kApplication = 0,
+  kWrite = 1,
+  kIncremental = 2,
+  kBackfill = 3,
+  kVerification = 4,
+};
+inline constexpr size_t kPriorityClasses = 5;
 
 struct PacerLimits {
   // The budget: requests per window for one base. Airtable allows 5 to all
@@ -142,7 +152,7 @@ class Pacer {
     int64_t granted = 0;
     int64_t foreign = 0;
     // The last grant of each priority class (reserve_slots).
-    std::array<Clock::time_point, 4> last_by_priority{};
+    std::array<Clock::time_point, kPriorityClasses> last_by_priority{};
   };
 
   BaseState& StateFor(const std::string& base_id);  // REQUIRES: mu_ held

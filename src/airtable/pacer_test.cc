@@ -333,6 +333,42 @@ TEST(PacerLogicalTest, HigherPriorityGoesFirstWhenTheBaseFrees) {
   EXPECT_EQ(order, expected);
 }
 
+// Issue 17: an application's request through serve (airtable and shadow
+// routes) is served ahead of airpg's own outbox, polls and reads, even when
+// it arrives last behind a backlog of outbox writes.
+TEST(PacerLogicalTest, AnApplicationRequestGoesAheadOfTheOutboxBacklog) {
+  ManualClock clock;
+  PacerLimits limits = FastLimits();
+  limits.per_base = 1;
+  limits.window = milliseconds(1000);
+  Pacer pacer(limits, nullptr, nullptr, &clock);
+  ASSERT_TRUE(pacer.Acquire("appA", Priority::kWrite).ok());  // an outbox write holds the base
+  std::mutex mu;
+  std::vector<Priority> order;
+  auto request = [&](Priority p) {
+    ASSERT_TRUE(pacer.Acquire("appA", p).ok());
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back(p);
+  };
+  std::vector<std::thread> threads;
+  auto queue = [&](Priority p, int waiting) {
+    threads.emplace_back(request, p);
+    auto deadline = Clock::now() + seconds(30);
+    while (clock.waiters() < waiting && Clock::now() < deadline) std::this_thread::yield();
+    ASSERT_EQ(clock.waiters(), waiting);
+  };
+  queue(Priority::kWrite, 1);
+  queue(Priority::kWrite, 2);
+  queue(Priority::kIncremental, 3);
+  queue(Priority::kApplication, 4);  // the last to arrive
+  Drive(clock, {[&] {
+          for (auto& t : threads) t.join();
+        }});
+  std::vector<Priority> expected = {Priority::kApplication, Priority::kWrite, Priority::kWrite,
+                                    Priority::kIncremental};
+  EXPECT_EQ(order, expected);
+}
+
 // A writer that is still recording its outcomes when its next slot opens
 // keeps that slot: a lower class waits 1.5 slots after the higher one's
 // last grant (and takes the slot when the writer does not come back).

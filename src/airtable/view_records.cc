@@ -12,7 +12,7 @@ Result<std::vector<ViewRecords>> ReadViewRecords(Client& client, std::string_vie
     // the primary field is the one every table has.
     if (!table.primary_field_id.empty()) options.fields = {table.primary_field_id};
     options.return_fields_by_field_id = true;
-    ViewRecords records{view.id, view.name, {}};
+    ViewRecords records{view.id, view.name, {}, view.type};
     RecordPager pager = client.ListRecords(base_id, table.id, options, priority);
     Status failed = Status::Ok();
     while (true) {

@@ -20,6 +20,7 @@ struct ViewRecords {
   std::string view_id;
   std::string view_name;
   std::vector<std::string> record_ids;  // in the view's order
+  std::string view_type;                // grid, gallery, … (the schema's)
 };
 
 // Every view of `table`, in the table's view order. A view Airtable refuses

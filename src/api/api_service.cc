@@ -4,11 +4,13 @@
 #include <mutex>
 
 #include "airtable/wire/api_error.h"
+#include "airtable/wire/api_path.h"
 #include "airtable/wire/list_params.h"
 #include "api/meta_writer.h"
 #include "api/record_reader.h"
 #include "api/record_writer.h"
 #include "http/url.h"
+#include "pg/view_snapshots.h"
 
 namespace airpg::api {
 namespace {
@@ -114,7 +116,8 @@ void ApiService::ShadowLoop() {
   }
 }
 
-http::Response ApiService::Proxy(const http::Request& request, const std::string& base_id) {
+http::Response ApiService::Proxy(const http::Request& request, const std::string& target,
+                                 const std::string& base_id) {
   if (options_.upstream == nullptr) {
     return ApiError{503, "SERVICE_UNAVAILABLE", "Airtable is not configured for this server"}
         .ToResponse();
@@ -128,11 +131,11 @@ http::Response ApiService::Proxy(const http::Request& request, const std::string
                                           request.target.find("/listRecords") != std::string::npos);
   airtable::ApiError upstream_error;
   Result<std::string> body = options_.upstream->Call(
-      base_id, airtable::Priority::kWrite,
+      base_id, airtable::Priority::kApplication,
       read || request.method == "PATCH" || request.method == "PUT" || request.method == "DELETE"
           ? airtable::Client::Retry::kAlways
           : airtable::Client::Retry::kIfNotApplied,
-      request.method, request.target, request.body, &upstream_error);
+      request.method, target, request.body, &upstream_error);
   if (body.ok()) return Body(std::move(*body));
   // Airtable's own 4xx answer (its type and message) reaches the client as is.
   if (upstream_error.http_status >= 400 && upstream_error.http_status < 500 &&
@@ -208,7 +211,12 @@ std::optional<TokenInfo> ApiService::Authenticate(pg::Connection& conn, std::str
 
 http::Response ApiService::Handle(const http::Request& request) {
   auto [encoded_path, query] = http::SplitTarget(request.target);
-  std::vector<std::string> path = http::SplitPath(encoded_path);  // "v0", …
+  // The shared parser refuses `..`, empty and overlong paths before anything
+  // reads a base from them: a proxied path must not leave its base.
+  airtable::wire::ApiResult<airtable::wire::ApiPath> parsed =
+      airtable::wire::ParseApiPath(encoded_path);
+  if (!parsed.ok()) return parsed.error().ToResponse();
+  const std::vector<std::string>& path = parsed->segments;  // "v0", …
   std::string_view auth = request.Header("authorization");
   if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
     return airtable::wire::AuthenticationRequired().ToResponse();
@@ -223,8 +231,14 @@ http::Response ApiService::Handle(const http::Request& request) {
     token = Authenticate(conn, auth.substr(7));
     if (!token) return airtable::wire::AuthenticationRequired().ToResponse();
   }
+  if (parsed->api == airtable::wire::ApiPath::Api::kWebhooks) {
+    return airtable::wire::RouteNotFound().ToResponse();  // airpg keeps its own hooks
+  }
   bool meta = path.size() >= 3 && path[1] == "meta" && path[2] == "bases";
-  std::string base_id = meta ? (path.size() > 3 ? path[3] : "") : (path.size() > 1 ? path[1] : "");
+  if (parsed->api == airtable::wire::ApiPath::Api::kMeta && !meta) {
+    return airtable::wire::RouteNotFound().ToResponse();
+  }
+  const std::string& base_id = parsed->base_id;
   bool read = request.method == "GET" ||
               (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
   if (token) {
@@ -243,8 +257,17 @@ http::Response ApiService::Handle(const http::Request& request) {
           .ToResponse();
     }
   }
+  if (options_.after_auth) {
+    if (std::optional<http::Response> answer = options_.after_auth(request)) return *answer;
+  }
   if (meta) {
     if (IsMetaWrite(request)) {
+      // Only a served base's schema may change through serve (and be
+      // mirrored): the same 403 as reading a base not served.
+      if (std::find(options_.base_ids.begin(), options_.base_ids.end(), base_id) ==
+          options_.base_ids.end()) {
+        return airtable::wire::ModelNotFound().ToResponse();
+      }
       http::Response answer =
           WriteMeta(conn, options_.upstream, options_.mirror_schema, request, base_id);
       std::lock_guard lock(mu_);
@@ -267,13 +290,17 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
   if (!base) return error;
   const mapping::TablePlan* table = base->FindTable(path[2]);
   if (table == nullptr) return airtable::wire::ModelNotFound().ToResponse();
+  // Airtable gets the path rebuilt from the checked segments, never the
+  // client's raw target.
+  std::string upstream_target = airtable::wire::ApiPath{.segments = path}.Encoded();
+  if (!query.empty()) upstream_target += "?" + query;
   switch (routes_.ModeOf(conn, base->base_id, table->table_id)) {
     case RouteMode::kPostgres:
       return ReadFromPostgres(conn, request, *base, *table, path, query);
     case RouteMode::kAirtable:
-      return Proxy(request, base->base_id);
+      return Proxy(request, upstream_target, base->base_id);
     case RouteMode::kShadow: {
-      http::Response answer = Proxy(request, base->base_id);
+      http::Response answer = Proxy(request, upstream_target, base->base_id);
       bool read = request.method == "GET" ||
                   (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
       // Offsets are Airtable's iterators: only first pages are compared.
@@ -375,6 +402,12 @@ http::Response ApiService::MetaTables(pg::Connection& conn, const std::string& b
   http::Response error;
   std::shared_ptr<const ApiBase> base = Base(conn, base_id, &error);
   if (!base) return error;
+  // Views as the migrate and the sync read them (pg/view_snapshots.h): a
+  // view Airtable would not list records of has no snapshot and is not shown.
+  Result<std::vector<pg::TableView>> views = pg::ListTableViews(conn, base_id);
+  if (!views.ok()) {
+    return ApiError{503, "SERVICE_UNAVAILABLE", "The database is not available"}.ToResponse();
+  }
   Json tables = Json::array();
   for (const mapping::TablePlan& table : base->plan.tables) {
     Json fields = Json::array();
@@ -387,11 +420,18 @@ http::Response ApiService::MetaTables(pg::Connection& conn, const std::string& b
       }
       fields.push_back(std::move(field));
     }
+    Json table_views = Json::array();
+    for (const pg::TableView& v : *views) {
+      if (v.table_id != table.table_id) continue;
+      Json view = {{"id", v.view_id}, {"name", v.view_name}};
+      if (!v.view_type.empty()) view["type"] = v.view_type;
+      table_views.push_back(std::move(view));
+    }
     Json t = {{"id", table.table_id},
               {"name", table.airtable_name},
               {"primaryFieldId", table.primary_field_id},
               {"fields", std::move(fields)},
-              {"views", Json::array()}};
+              {"views", std::move(table_views)}};
     if (!table.description.empty()) t["description"] = table.description;
     tables.push_back(std::move(t));
   }

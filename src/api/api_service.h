@@ -68,6 +68,10 @@ struct ApiServiceOptions {
   // before a sort asks again whether its index is still there.
   bool index_sorts = true;
   std::chrono::milliseconds sort_index_recheck{60000};
+  // Asked once a request is authenticated and its scopes checked (as the
+  // emulator injects its faults after the token check): an answer it gives
+  // is the request's (serve --inject-faults, fault_injection.h). Null: none.
+  std::function<std::optional<http::Response>(const http::Request&)> after_auth;
 };
 
 class ApiService {
@@ -107,7 +111,9 @@ class ApiService {
   http::Response MetaBases(pg::Connection& conn, const std::optional<TokenInfo>& token);
   // The token of `secret` (cached for token_refresh); nullopt: not a live token.
   std::optional<TokenInfo> Authenticate(pg::Connection& conn, std::string_view secret);
-  http::Response Proxy(const http::Request& request, const std::string& base_id);
+  // `target` is the path rebuilt from checked segments plus the query.
+  http::Response Proxy(const http::Request& request, const std::string& target,
+                       const std::string& base_id);
   // Answers a read from Postgres (list or get), for postgres and shadow.
   http::Response ReadFromPostgres(pg::Connection& conn, const http::Request& request,
                                   const ApiBase& base, const mapping::TablePlan& table,

@@ -1,6 +1,7 @@
 #include "api/meta_writer.h"
 
 #include "airtable/wire/api_error.h"
+#include "airtable/wire/api_path.h"
 #include "base/log.h"
 #include "http/url.h"
 
@@ -33,12 +34,20 @@ http::Response WriteMeta(pg::Connection& conn, airtable::Client* upstream,
   }
   // A create is sent again only when Airtable surely did nothing (a second
   // send could make a second table or field); a rename may always repeat.
+  // Airtable gets the path rebuilt from the checked segments, never the
+  // client's raw target.
+  auto [encoded_path, query] = http::SplitTarget(request.target);
+  airtable::wire::ApiResult<airtable::wire::ApiPath> path =
+      airtable::wire::ParseApiPath(encoded_path);
+  if (!path.ok()) return path.error().ToResponse();
+  std::string target = path->Encoded();
+  if (!query.empty()) target += "?" + std::string(query);
   airtable::ApiError upstream_error;
   Result<std::string> body =
-      upstream->Call(base_id, airtable::Priority::kWrite,
+      upstream->Call(base_id, airtable::Priority::kApplication,
                      request.method == "PATCH" ? airtable::Client::Retry::kAlways
                                                : airtable::Client::Retry::kIfNotApplied,
-                     request.method, request.target, request.body, &upstream_error);
+                     request.method, target, request.body, &upstream_error);
   if (!body.ok()) {
     if (upstream_error.http_status >= 400 && upstream_error.http_status < 500 &&
         !upstream_error.type.empty()) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "airtable/wire/ids.h"
 #include "pg/quote.h"
 
 namespace airpg::api {
@@ -49,9 +50,8 @@ std::string TokenHash(std::string_view secret) {
   return out;
 }
 
-Result<std::string> CreateToken(pg::Connection& conn, std::string_view name,
-                                const std::vector<std::string>& bases,
-                                const std::vector<std::string>& scopes) {
+Status CheckTokenGrant(const std::vector<std::string>& bases,
+                       const std::vector<std::string>& scopes) {
   for (const std::string& scope : scopes) {
     if (scope != kScopeRecordsRead && scope != kScopeRecordsWrite && scope != kScopeSchemaRead &&
         scope != kScopeSchemaWrite) {
@@ -61,6 +61,19 @@ Result<std::string> CreateToken(pg::Connection& conn, std::string_view name,
           std::string(kScopeSchemaWrite) + ")");
     }
   }
+  for (const std::string& base : bases) {
+    if (!airtable::wire::LooksLikeId(base, "app")) {
+      return InvalidArgumentError("'" + base +
+                                  "' is not a base id (app followed by 14 letters and digits)");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> CreateToken(pg::Connection& conn, std::string_view name,
+                                const std::vector<std::string>& bases,
+                                const std::vector<std::string>& scopes) {
+  if (Status grant = CheckTokenGrant(bases, scopes); !grant.ok()) return grant;
   unsigned char random[46];
   if (RAND_bytes(random, sizeof(random)) != 1) return InternalError("no random bytes");
   std::string token = "pat";
@@ -72,20 +85,22 @@ Result<std::string> CreateToken(pg::Connection& conn, std::string_view name,
   }
   Result<pg::Rows> inserted = conn.Exec(
       "INSERT INTO airpg.api_tokens (name, token_hash, bases, scopes) VALUES ($1, $2, "
-      "$3::text[], $4::text[]) ON CONFLICT (name) DO NOTHING RETURNING name",
+      "$3::text[], $4::text[]) ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING "
+      "RETURNING name",
       {std::string(name), TokenHash(token), pg::ArrayLiteral(Optionals(bases)),
        pg::ArrayLiteral(Optionals(scopes))});
   if (!inserted.ok()) return inserted.status();
   if (inserted->empty()) {
     return AlreadyExistsError("a token named '" + std::string(name) +
-                              "' exists: revoke it first or pick another name");
+                              "' is live: revoke it first or pick another name");
   }
   return token;
 }
 
 Result<std::vector<TokenInfo>> ListTokens(pg::Connection& conn) {
-  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows, conn.Exec(std::string("SELECT ") + kColumns +
-                                                  " FROM airpg.api_tokens ORDER BY name"));
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                         conn.Exec(std::string("SELECT ") + kColumns +
+                                   " FROM airpg.api_tokens ORDER BY name, created_at"));
   std::vector<TokenInfo> out;
   for (int i = 0; i < rows.size(); ++i) out.push_back(InfoAt(rows, i));
   return out;

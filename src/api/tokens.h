@@ -30,8 +30,15 @@ struct TokenInfo {
   std::string revoked_at;  // "" while live
 };
 
-// The token (shown once). kAlreadyExists for a name in use; kInvalidArgument
-// for an unknown scope.
+// Whether a token may be made with these bases and scopes, checked before any
+// database is opened: kInvalidArgument names an unknown scope or a base id
+// that is not shaped like one (app + 14 letters and digits).
+Status CheckTokenGrant(const std::vector<std::string>& bases,
+                       const std::vector<std::string>& scopes);
+
+// The token (shown once). kAlreadyExists for a name a live token has (a
+// revoked token's name may be used again); kInvalidArgument as
+// CheckTokenGrant.
 Result<std::string> CreateToken(pg::Connection& conn, std::string_view name,
                                 const std::vector<std::string>& bases,
                                 const std::vector<std::string>& scopes);

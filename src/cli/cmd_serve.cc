@@ -15,6 +15,7 @@
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
 #include "cli/serve_schema_mirror.h"
+#include "cli/sync_service_config.h"
 #include "daemon/sync_service.h"
 #include "daemon/webhook_receiver.h"
 #include "http/server.h"
@@ -34,8 +35,10 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   // SIGINT/SIGTERM: in-flight requests finish, the sync's step commits or
   // rolls back, then exit 0.
   InterruptScope interrupt;
-  if (Status listen = http::CheckListenAddress(options.listen_host, options.listen_port);
-      !listen.ok()) {
+  // The same stable port as `airpg sync` (sync.port): a loopback hook's URL,
+  // and so the hook and its payloads, survive a restart.
+  const int port = options.listen_port.value_or(config.sync.port);
+  if (Status listen = http::CheckListenAddress(options.listen_host, port); !listen.ok()) {
     PrintErrorLine(fmt::format("--listen/--port: {}", listen.message()));
     return kExitUsage;
   }
@@ -71,50 +74,43 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   schema_options.drop_removed = config.sync.drop_removed_fields;
   api_options.mirror_schema = MakeSchemaMirror(*airtable->client, db->conninfo, schema_options,
                                                AuthorityConfigOf(config.sync));
+  // Injected faults draw after authentication, as the emulator's do: a
+  // request with a bad token is told so, not given a fault.
+  std::optional<api::FaultInjection> faults;
+  if (options.inject_faults) {
+    faults.emplace();
+    api_options.after_auth = [&faults](const http::Request& request) {
+      return faults->Intercept(request);
+    };
+  }
   api::ApiService api(api_options);
 
-  auto service_options = [&](const std::string& base) {
-    daemon::SyncServiceOptions so;
-    so.base_id = base;
-    so.conninfo = db->conninfo;
-    so.loopback_pings = options.loopback_pings;
-    if (!options.public_url.empty()) {
-      std::string url = options.public_url;
-      while (!url.empty() && url.back() == '/') url.pop_back();
-      so.notification_url = url + std::string(daemon::kWebhookPath);
-      so.public_url = url;
+  SyncFlags flags{options.public_url, options.loopback_pings, options.attachments_dir, 0};
+  std::vector<daemon::SyncServiceOptions> services;
+  for (const std::string& base : bases) {
+    // Every setting `airpg sync` applies (cli/sync_service_config.h).
+    daemon::SyncServiceOptions so = SyncServiceOptionsFor(config, flags, base, db->conninfo);
+    if (Status tables =
+            ApplyTableSettingsFor(config, flags, *airtable->client, db->conn, base, so.syncer);
+        !tables.ok()) {
+      return Fail(tables);  // an unknown sync.tables entry: exit 2
     }
-    so.max_attachment_bytes = config.attachments_max_mb << 20;
-    so.blob_signing_key = config.blob_signing_key.value_or("");
-    so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
-    so.syncer.view_refresh = std::chrono::seconds(config.sync.view_refresh_seconds);
-    so.syncer.sweep.max_share = config.sync.max_delete_share;
-    so.schema.drop_removed = config.sync.drop_removed_fields;
-    // Two-way sync as `airpg sync` runs it: the authority matrix (which the
-    // write guard enforces on the API's postgres-mode writes) and the outbox
-    // that carries those writes to Airtable.
-    so.authority = AuthorityConfigOf(config.sync);
-    so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
-    so.outbox.max_delete_share = config.sync.max_delete_share;
-    so.outbox.min_held_deletes = config.sync.min_held_deletes;
     // Many serve processes may answer for one base (the API is stateless):
     // the one holding the base's lease syncs it, the others stand by.
     so.stand_by = true;
-    so.outbox_attachments.upload_max_bytes = config.sync.attachment_upload_max_bytes;
-    return so;
-  };
+    services.push_back(std::move(so));
+  }
 
   // The first base's service holds the one port: webhook pings (for every
   // base, by path), /metrics, health and the API; the others sync only.
-  daemon::SyncServiceOptions first = service_options(bases[0]);
+  daemon::SyncServiceOptions& first = services[0];
   first.endpoints.host = options.listen_host;
-  first.endpoints.port = options.listen_port;
+  first.endpoints.port = port;
   first.endpoints.threads = options.threads;
-  std::optional<api::FaultInjection> faults;
-  if (options.inject_faults) faults.emplace();
   first.endpoints.api = [&api, &faults](const http::Request& request) {
-    if (faults) {
-      if (auto fault = faults->Intercept(request)) return *fault;
+    // Only the control endpoints (/__airpg/…) are answered before the API.
+    if (faults && request.target.rfind(api::FaultInjection::kPrefix, 0) == 0) {
+      if (auto control = faults->Intercept(request)) return *control;
     }
     return api.Handle(request);
   };
@@ -126,7 +122,7 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   std::vector<Status> others(bases.size());
   std::vector<std::jthread> syncs;
   for (size_t i = 1; i < bases.size(); ++i) {
-    daemon::SyncServiceOptions so = service_options(bases[i]);
+    daemon::SyncServiceOptions so = services[i];
     so.serve_endpoints = false;
     syncs.emplace_back([&, so, i] {
       others[i] = daemon::RunSyncService(*airtable->client, so, interrupt.token());

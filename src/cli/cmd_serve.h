@@ -3,6 +3,7 @@
 // and /readyz. Single-thread entry; the API runs on the server's threads.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,12 @@ namespace airpg::cli {
 struct ServeCliOptions {
   std::vector<std::string> bases;  // --base (repeatable); else airtable.base_id
   std::string listen_host = "127.0.0.1";
-  int listen_port = 0;  // 0: any free port (printed)
+  std::optional<int> listen_port;  // --port; else sync.port (0: any free port, printed)
   std::string public_url;
   bool loopback_pings = false;
-  int threads = 32;    // API workers
-  int pool_size = 16;  // Postgres connections for the API
+  std::string attachments_dir;  // --attachments-dir, as `airpg sync`'s
+  int threads = 32;             // API workers
+  int pool_size = 16;           // Postgres connections for the API
   // --inject-faults: /__airpg/faults answers the next API requests with an
   // error, for testing a client's retry (api/fault_injection.h).
   bool inject_faults = false;

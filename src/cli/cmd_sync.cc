@@ -13,22 +13,20 @@
 
 #include "blobs/stored_attachments.h"
 #include "cli/airtable_access.h"
-#include "cli/authority_config.h"
 #include "cli/base_checks.h"
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "cli/interrupt.h"
 #include "cli/job_progress.h"
+#include "cli/sync_service_config.h"
 #include "daemon/sync_service.h"
 #include "daemon/webhook_receiver.h"
 #include "http/server.h"
-#include "migrate/migrator.h"
 #include "sync/attachment_queue.h"
 #include "sync/computed_views.h"
 #include "sync/dead_letter_replay.h"
 #include "sync/dead_letters.h"
 #include "sync/delete_sweep.h"
-#include "sync/lane.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_store.h"
 
@@ -50,38 +48,6 @@ Status LetterIdGiven(const Status& status) {
 
 std::string OrNone(std::string_view text) { return text.empty() ? "-" : std::string(text); }
 
-// The configured lanes and poll intervals, by table id. `poll_seconds` (the
-// flag, else sync.poll_seconds) applies to every table without a lane or
-// interval of its own. A table the base does not have is an error naming the ones it has.
-Status ApplyTableSettings(const mapping::SchemaPlan& plan, const SyncConfig& sync, int poll_seconds,
-                          sync::SyncerOptions& out) {
-  if (poll_seconds > 0) {
-    for (const auto& t : plan.tables) {
-      out.poll_intervals[t.table_id] = std::chrono::seconds(poll_seconds);
-    }
-  }
-  for (const auto& [name, settings] : sync.tables) {
-    const mapping::TablePlan* table = nullptr;
-    for (const auto& t : plan.tables) {
-      if (t.table_id == name || t.airtable_name == name || t.table_name == name) table = &t;
-    }
-    if (table == nullptr) {
-      std::string known;
-      for (const auto& t : plan.tables) known += (known.empty() ? "" : ", ") + t.airtable_name;
-      return InvalidArgumentError(
-          fmt::format("sync.tables.{}: the base has no such table (it has: {})", name, known));
-    }
-    if (!settings.lane.empty()) {
-      out.lanes[table->table_id] = *sync::ParseLane(settings.lane);
-      out.poll_intervals.erase(table->table_id);  // the lane's own interval
-    }
-    if (settings.poll_seconds > 0) {
-      out.poll_intervals[table->table_id] = std::chrono::seconds(settings.poll_seconds);
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 int RunSync(const Config& config, const SyncCliOptions& options) {
@@ -102,49 +68,20 @@ int RunSync(const Config& config, const SyncCliOptions& options) {
     return Fail(migrated);
   }
 
-  daemon::SyncServiceOptions so;
-  so.base_id = *base_id;
-  so.conninfo = db->conninfo;
+  SyncFlags flags{options.public_url, options.loopback_pings, options.attachments_dir,
+                  options.poll_seconds};
+  daemon::SyncServiceOptions so = SyncServiceOptionsFor(config, flags, *base_id, db->conninfo);
   so.endpoints.host = options.listen_host;
   so.endpoints.port = port;
-  so.loopback_pings = options.loopback_pings;
-  // Told nothing about pings: the hook stays pointed where it was.
-  so.keep_recorded_url = !options.loopback_pings && options.public_url.empty();
-  if (!options.public_url.empty()) {
-    std::string url = options.public_url;
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    so.notification_url = url + std::string(daemon::kWebhookPath);
-    so.public_url = url;
-  }
-  so.attachments_dir = options.attachments_dir;
-  so.max_attachment_bytes = config.attachments_max_mb << 20;
-  so.blob_signing_key = config.blob_signing_key.value_or("");
   so.on_listening = [host = options.listen_host](int port) {
     // The host is an IP address (checked above), so this is the bound address.
     std::cerr << fmt::format("airpg sync: listening on {} ({} for Airtable's pings)\n",
                              http::FormatHostPort(host, port), daemon::kWebhookPath);
   };
-  so.syncer.sweep_interval = std::chrono::minutes(config.sync.sweep_minutes);
-  so.syncer.view_refresh = std::chrono::seconds(config.sync.view_refresh_seconds);
-  so.syncer.sweep.max_share = config.sync.max_delete_share;
-  so.syncer.sweep.min_held = config.sync.min_held_deletes;
-  so.schema.drop_removed = config.sync.drop_removed_fields;
-  so.authority = AuthorityConfigOf(config.sync);
-  so.outbox.claim.debounce = std::chrono::milliseconds(config.sync.debounce_ms);
-  so.outbox.max_delete_share = config.sync.max_delete_share;
-  so.outbox.min_held_deletes = config.sync.min_held_deletes;
-  so.outbox_attachments.upload_max_bytes = config.sync.attachment_upload_max_bytes;
-  const int poll_seconds =
-      options.poll_seconds > 0 ? options.poll_seconds : config.sync.poll_seconds;
-  if (poll_seconds > 0 || !config.sync.tables.empty()) {
-    Result<mapping::SchemaPlan> plan =
-        migrate::PlanBase(*airtable->client, &db->conn, *base_id, {});
-    if (!plan.ok()) return Fail(plan.status());
-    Status lanes = ApplyTableSettings(*plan, config.sync, poll_seconds, so.syncer);
-    if (!lanes.ok()) {
-      PrintErrorLine(lanes.message());
-      return kExitUsage;
-    }
+  if (Status tables =
+          ApplyTableSettingsFor(config, flags, *airtable->client, db->conn, *base_id, so.syncer);
+      !tables.ok()) {
+    return Fail(tables);  // an unknown sync.tables entry: exit 2
   }
   // The first step is the catch-up (every table polled since the migration
   // or the last sync): shown per table like migrate's load, then no more.
@@ -182,6 +119,14 @@ static int RunOutboxDlq(const Config& config, const SyncCliOptions& options, pg:
   Result<std::string> base = ResolveBaseId(config, options.base);
   if (!base.ok()) return Fail(base.status());
   if (options.dlq_action == "replay") {
+    // An id the outbox never had is bad input (exit 2), not "none was dead".
+    auto unknown = sync::UnknownChanges(conn, *base, options.ids);
+    if (!unknown.ok()) return Fail(unknown.status());
+    if (!unknown->empty()) {
+      PrintErrorLine(
+          fmt::format("no outbox change {} in base {}", fmt::join(*unknown, ", "), *base));
+      return kExitUsage;
+    }
     auto replayed = sync::ReplayDeadChanges(conn, *base, options.ids);
     if (!replayed.ok()) return Fail(replayed.status());
     // Dead attachment cells too: their ids come from the same sequence.

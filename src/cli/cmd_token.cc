@@ -37,16 +37,16 @@ int RunTokenCreate(const Config& config, const TokenCliOptions& options) {
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
+  // Bad usage is told before a database is opened (or started), and as
+  // usage (exit 2) whether or not one can be.
+  if (Status grant = api::CheckTokenGrant(options.bases, scopes); !grant.ok()) {
+    PrintErrorLine(fmt::format("--bases/--scopes: {}", grant.message()));
+    return kExitUsage;
+  }
   Result<OpenDatabase> db = OpenDatabaseFor(config);
   if (!db.ok()) return Fail(db.status());
   Result<std::string> token = api::CreateToken(db->conn, options.name, options.bases, scopes);
-  if (!token.ok()) {
-    if (token.status().code() == StatusCode::kInvalidArgument) {
-      PrintErrorLine(fmt::format("--scopes: {}", token.status().message()));
-      return kExitUsage;
-    }
-    return Fail(token.status());
-  }
+  if (!token.ok()) return Fail(token.status());
   // The only time the token is shown.
   std::cout << *token << "\n";
   std::cerr << fmt::format("airpg token: '{}' created ({}); it is not shown again\n", options.name,

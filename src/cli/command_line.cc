@@ -1,5 +1,6 @@
 #include "cli/command_line.h"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -139,6 +140,21 @@ bool JsonErrorsBeforeParse(int argc, char** argv, const Environment& env,
   }
   Result<Config> config = LoadConfig(env, config_path);
   return config.ok() && config->log_format == "json";
+}
+
+// An id argument (a dead letter, a conflict): a whole number, told in words
+// rather than as CLI11's "Could not convert".
+CLI::Validator IdNumber(const std::string& what) {
+  return CLI::Validator(
+      [what](std::string& text) -> std::string {
+        bool digits = !text.empty() && text.size() <= 18 &&
+                      std::all_of(text.begin(), text.end(),
+                                  [](unsigned char c) { return c >= '0' && c <= '9'; });
+        if (digits) return "";
+        return fmt::format("'{}' is not a {} id: ids are whole numbers, as `list` shows them", text,
+                           what);
+      },
+      "ID");
 }
 
 // Bad usage: what the command that went wrong offers, then one error line
@@ -357,12 +373,16 @@ int Run(int argc, char** argv) {
       "serve", "sync, plus the Airtable API served from Postgres on the same port");
   serve_cmd->add_option("--base", srv.bases, "Airtable base id (app…), repeatable");
   serve_cmd->add_option("--listen", srv.listen_host, "address of the API and endpoints");
-  serve_cmd->add_option("--port", srv.listen_port, "port (0: any free port)");
-  serve_cmd->add_option("--public-url", srv.public_url, "URL where Airtable reaches the endpoints");
+  serve_cmd->add_option("--port", srv.listen_port,
+                        "port (default: sync.port, 8719; 0: any free port)");
+  serve_cmd->add_option("--public-url", srv.public_url,
+                        "URL where Airtable reaches the endpoints (none: payloads are polled)");
   serve_cmd->add_flag("--loopback-pings", srv.loopback_pings,
                       "Airtable runs on this machine (the emulator): ping the loopback address");
   serve_cmd->add_option("--threads", srv.threads, "API worker threads");
   serve_cmd->add_option("--pool", srv.pool_size, "Postgres connections for the API");
+  serve_cmd->add_option("--attachments-dir", srv.attachments_dir,
+                        "store attachment files here, as `airpg sync` does (default: in Postgres)");
   serve_cmd
       ->add_flag("--inject-faults", srv.inject_faults,
                  "tests only: POST /__airpg/faults makes the next API requests fail")
@@ -418,7 +438,9 @@ int Run(int argc, char** argv) {
     if (std::string(action) == "list") {
       cmd->add_option("--status", syn.status, "retrying, dead, replayed, superseded, dropped");
     } else {
-      cmd->add_option("ids", syn.ids, "dead letter ids")->required();
+      cmd->add_option("ids", syn.ids, "dead letter ids")
+          ->required()
+          ->check(IdNumber("dead letter"));
     }
     if (std::string(action) == "list" || std::string(action) == "replay") {
       cmd->add_flag("--outbox", syn.outbox,
@@ -443,11 +465,15 @@ int Run(int argc, char** argv) {
   AddOutputOption(conflicts_list, &conflicts.json);
   conflicts_list->callback([&] { conflicts.action = "list"; });
   CLI::App* conflicts_show = conflicts_cmd->add_subcommand("show", "one conflict in full (JSON)");
-  conflicts_show->add_option("id", conflicts.id, "conflict id")->required();
+  conflicts_show->add_option("id", conflicts.id, "conflict id")
+      ->required()
+      ->check(IdNumber("conflict"));
   conflicts_show->callback([&] { conflicts.action = "show"; });
   CLI::App* conflicts_resolve = conflicts_cmd->add_subcommand(
       "resolve", "keep one side's value, or a value of your own; the sync applies it");
-  conflicts_resolve->add_option("id", conflicts.id, "conflict id")->required();
+  conflicts_resolve->add_option("id", conflicts.id, "conflict id")
+      ->required()
+      ->check(IdNumber("conflict"));
   conflicts_resolve->add_option("--take", conflicts.take, "airtable or postgres");
   conflicts_resolve->add_option("--value", conflicts.value, "the JSON value to keep instead")
       ->each([&](const std::string&) { conflicts.value_given = true; });

@@ -246,7 +246,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
        "else the endpoint)"},
       {"airtable.base_id", "AIRPG_AIRTABLE_BASE_ID", "default base for migrate, verify, … (app…)"},
       {"airtable.per_base_limit", "AIRPG_AIRTABLE_PER_BASE_LIMIT",
-       "airpg's requests/s per base (default 4 of Airtable's 5, one left for other clients)"},
+       "airpg's requests/s per base (default 3 of Airtable's 5, two left for other clients)"},
       {"airtable.per_token_limit", "AIRPG_AIRTABLE_PER_TOKEN_LIMIT",
        "requests/s per token (Airtable: 50)"},
       {"attachments.max_mb", "AIRPG_ATTACHMENTS_MAX_MB",

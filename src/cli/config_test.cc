@@ -284,5 +284,16 @@ TEST_F(ConfigTest, TokenIsReadAndRegisteredForRedaction) {
   EXPECT_EQ(Redact("x patConfigTest0001.secretpart y"), "x *** y");
 }
 
+// `--help` states the default the config really has (it said 4, the config 3).
+TEST(ConfigHelpTest, TheHelpStatesThePerBaseLimitsDefault) {
+  std::string help;
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (std::string(key.path) == "airtable.per_base_limit") help = key.help;
+  }
+  EXPECT_NE(help.find("default " + std::to_string(Config{}.airtable_per_base_limit) + " "),
+            std::string::npos)
+      << help;
+}
+
 }  // namespace
 }  // namespace airpg::cli

@@ -19,7 +19,8 @@ Status FillViewSnapshots(airtable::Client& client, pg::Connection& conn, std::st
         airtable::ReadViewRecords(client, base_id, table, airtable::Priority::kBackfill));
     std::vector<pg::ViewMembers> members;
     for (auto& v : views) {
-      members.push_back({std::move(v.view_id), std::move(v.view_name), std::move(v.record_ids)});
+      members.push_back({std::move(v.view_id), std::move(v.view_name), std::move(v.record_ids),
+                         std::move(v.view_type)});
     }
     AIRPG_RETURN_IF_ERROR(pg::ReplaceTableViews(conn, base_id, table.id, members, taken_at));
   }

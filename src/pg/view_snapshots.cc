@@ -28,12 +28,13 @@ Status ReplaceTableViews(Connection& conn, std::string_view base_id, std::string
     // stands for may have missed the read.
     AIRPG_RETURN_IF_ERROR(tx.Run(
         "INSERT INTO airpg.view_snapshots (base_id, table_id, view_id, view_name, view_index, "
-        "refreshed_at) VALUES ($1, $2, $3, $4, $5::int, $6::timestamptz) "
+        "refreshed_at, view_type) VALUES ($1, $2, $3, $4, $5::int, $6::timestamptz, $7) "
         "ON CONFLICT (base_id, table_id, view_id) DO UPDATE SET view_name = EXCLUDED.view_name, "
+        "view_type = EXCLUDED.view_type, "
         "view_index = EXCLUDED.view_index, refreshed_at = EXCLUDED.refreshed_at, "
         "stale_since = CASE WHEN view_snapshots.stale_since > EXCLUDED.refreshed_at "
         "THEN view_snapshots.stale_since END",
-        {base, table, v.view_id, v.view_name, std::to_string(i), taken_at}));
+        {base, table, v.view_id, v.view_name, std::to_string(i), taken_at, v.view_type}));
     AIRPG_RETURN_IF_ERROR(tx.Run(
         "DELETE FROM airpg.view_members WHERE base_id = $1 AND table_id = $2 AND view_id = $3",
         {base, table, v.view_id}));
@@ -47,6 +48,19 @@ Status ReplaceTableViews(Connection& conn, std::string_view base_id, std::string
         {base, table, v.view_id, ArrayLiteral(ids)}));
   }
   return tx.Commit();
+}
+
+Result<std::vector<TableView>> ListTableViews(Connection& conn, std::string_view base_id) {
+  AIRPG_ASSIGN_OR_RETURN(
+      Rows rows, conn.Exec("SELECT table_id, view_id, view_name, view_type FROM "
+                           "airpg.view_snapshots WHERE base_id = $1 ORDER BY table_id, view_index",
+                           {std::string(base_id)}));
+  std::vector<TableView> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    out.push_back({std::string(rows.Get(i, 0)), std::string(rows.Get(i, 1)),
+                   std::string(rows.Get(i, 2)), std::string(rows.Get(i, 3))});
+  }
+  return out;
 }
 
 Status MarkViewsStale(Connection& conn, std::string_view base_id,

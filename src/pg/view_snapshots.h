@@ -21,6 +21,7 @@ struct ViewMembers {
   std::string view_id;
   std::string view_name;
   std::vector<std::string> record_ids;
+  std::string view_type;  // grid, gallery, …; "" unknown
 };
 
 // Postgres's clock now, as text: taken before a snapshot's read from
@@ -41,6 +42,17 @@ Status MarkViewsStale(Connection& conn, std::string_view base_id,
 
 // The tables of the base with a stale view, oldest mark first.
 Result<std::vector<std::string>> StaleViewTables(Connection& conn, std::string_view base_id);
+
+// A view of a table as serve's Meta API lists it.
+struct TableView {
+  std::string table_id;
+  std::string view_id;
+  std::string view_name;
+  std::string view_type;  // "" for a snapshot older than catalog v18
+};
+
+// The base's views with a snapshot, by table and in each table's view order.
+Result<std::vector<TableView>> ListTableViews(Connection& conn, std::string_view base_id);
 
 // A view's snapshot as the API uses it.
 struct ViewSnapshot {

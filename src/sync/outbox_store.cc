@@ -125,6 +125,18 @@ Result<int64_t> ReplayDeadChanges(pg::Connection& conn, const std::string& base_
   return rows.AffectedRows();
 }
 
+Result<std::vector<int64_t>> UnknownChanges(pg::Connection& conn, const std::string& base_id,
+                                            const std::vector<int64_t>& ids) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT id FROM unnest($2::bigint[]) AS id WHERE NOT EXISTS (SELECT FROM "
+                "airpg.outbox o WHERE o.base_id = $1 AND o.outbox_id = id) ORDER BY id",
+                {base_id, IdArray(ids)}));
+  std::vector<int64_t> out;
+  for (int i = 0; i < rows.size(); ++i) out.push_back(std::stoll(std::string(rows.Get(i, 0))));
+  return out;
+}
+
 Result<std::vector<DeadChange>> ListDeadChanges(pg::Connection& conn, const std::string& base_id) {
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,

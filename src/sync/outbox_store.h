@@ -69,6 +69,11 @@ Status DeadLetterChanges(pg::Connection& conn, const std::vector<int64_t>& ids,
 Result<int64_t> ReplayDeadChanges(pg::Connection& conn, const std::string& base_id,
                                   const std::vector<int64_t>& ids);
 
+// Those of `ids` that are no change of the base's outbox at all (`airpg dlq
+// replay --outbox` tells them apart from changes that are not dead).
+Result<std::vector<int64_t>> UnknownChanges(pg::Connection& conn, const std::string& base_id,
+                                            const std::vector<int64_t>& ids);
+
 // The dead changes of a base, oldest first (`airpg dlq list --outbox`).
 struct DeadChange {
   int64_t outbox_id = 0;

@@ -26,7 +26,8 @@ Result<ViewRefreshResult> RefreshStaleViews(airtable::Client& client, pg::Connec
     }
     std::vector<pg::ViewMembers> members;
     for (auto& v : views) {
-      members.push_back({std::move(v.view_id), std::move(v.view_name), std::move(v.record_ids)});
+      members.push_back({std::move(v.view_id), std::move(v.view_name), std::move(v.record_ids),
+                         std::move(v.view_type)});
     }
     AIRPG_RETURN_IF_ERROR(pg::ReplaceTableViews(conn, base_id, table_id, members, taken_at));
     ++result.tables;

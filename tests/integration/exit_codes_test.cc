@@ -182,6 +182,8 @@ TEST(ExitCodesTest, MigratedBaseErrorCasesExitTwo) {
                {"unknown run", {"runs", "abandon", "999999"}, 2},
                {"unknown table", {"sync", "release-deletes", "Nope", "--base", kBase}, 2},
                {"unknown conflict", {"conflicts", "show", "999"}, 2},
+               // An outbox change that never was: bad input, not "none was dead" (1).
+               {"unknown change", {"dlq", "replay", "--outbox", "999999", "--base", kBase}, 2},
                {"unknown route mode", {"route", "set", "Clients", "bogus", "--base", kBase}, 2},
                {"unknown route table", {"route", "set", "Nope", "postgres", "--base", kBase}, 2},
                {"control", {"runs", "--base", kBase}, 0},
