@@ -73,21 +73,64 @@ TEST(JsonTextTest, EqualsNlohmannOnCellShapes) {
 }
 
 TEST(JsonTextTest, RefusesWhatNlohmannRefuses) {
-  for (std::string_view text :
-       {"", " ", "01", "1.", ".5", "-", "+1", "1e", "tru", "nul", "[1,]", "{\"a\":}", "{\"a\" 1}",
-        "[1 2]", "\"unterminated", "\"bad \\x escape\"", "\"lone \\ud800\"", "\"lone \\udc00\"",
-        "\"raw \x01 control\"", "\"bad utf8 \xC3\x28\"", "\"overlong \xC0\xAF\"",
-        "\"surrogate \xED\xA0\x80\"", "1 2", "[1] x", "{\"a\":1,}", "NaN"}) {
+  for (std::string_view text : {"",
+                                " ",
+                                "01",
+                                "1.",
+                                ".5",
+                                "-",
+                                "+1",
+                                "1e",
+                                "tru",
+                                "nul",
+                                "[1,]",
+                                "{\"a\":}",
+                                "{\"a\" 1}",
+                                "[1 2]",
+                                "\"unterminated",
+                                "\"bad \\x escape\"",
+                                "\"lone \\ud800\"",
+                                "\"lone \\udc00\"",
+                                "\"raw \x01 control\"",
+                                "\"bad utf8 \xC3\x28\"",
+                                "\"overlong \xC0\xAF\"",
+                                "\"surrogate \xED\xA0\x80\"",
+                                "1 2",
+                                "[1] x",
+                                "{\"a\":1,}",
+                                "NaN"}) {
     ExpectSame(text);
   }
 }
 
 TEST(JsonTextTest, EqualsNlohmannOnRandomTexts) {
   // Texts built from JSON-ish pieces, valid or not, with seeded choices.
-  const std::vector<std::string> pieces = {
-      "{", "}", "[", "]", ",", ":", " ", "\n", "\"", "\"a\"", "\"b\\n\"", "\"\\u00e9\"",
-      "\"\\ud83d\\ude00\"", "\"\\u0007\"", "1", "-0", "0.5", "1e2", "12345678901234567890", "true",
-      "null", "\"é\"", "\\", "\"\x7f\"", "-", "."};
+  const std::vector<std::string> pieces = {"{",
+                                           "}",
+                                           "[",
+                                           "]",
+                                           ",",
+                                           ":",
+                                           " ",
+                                           "\n",
+                                           "\"",
+                                           "\"a\"",
+                                           "\"b\\n\"",
+                                           "\"\\u00e9\"",
+                                           "\"\\ud83d\\ude00\"",
+                                           "\"\\u0007\"",
+                                           "1",
+                                           "-0",
+                                           "0.5",
+                                           "1e2",
+                                           "12345678901234567890",
+                                           "true",
+                                           "null",
+                                           "\"é\"",
+                                           "\\",
+                                           "\"\x7f\"",
+                                           "-",
+                                           "."};
   std::mt19937 random(17);
   for (int i = 0; i < 20000; ++i) {
     std::string text;
