@@ -6,6 +6,7 @@
 #include <set>
 
 #include "airtable/wire/cell_text.h"
+#include "airtable/wire/json_text.h"
 #include "api/cell_objects.h"
 #include "api/keyset_token.h"
 #include "base/sql_identifier.h"
@@ -216,7 +217,10 @@ struct Row {
   std::string record_id;
   int64_t created_millis = 0;
   std::vector<std::optional<std::string>> keys;
-  Json cells;  // field id → V1 value, empty cells absent
+  // By field (Query::fields order): the V1 cell as canonical JSON text
+  // (airtable/wire/json_text.h), written into the answer as is; nullopt
+  // when empty or unreadable.
+  std::vector<std::optional<std::string>> cells;
 };
 
 ApiResult<std::vector<Row>> Fetch(pg::Connection& conn, const Query& q, const std::string& sql) {
@@ -226,6 +230,7 @@ ApiResult<std::vector<Row>> Fetch(pg::Connection& conn, const Query& q, const st
                     "The database could not answer: " + std::string(rows.status().message())};
   }
   std::vector<Row> out;
+  out.reserve(static_cast<size_t>(rows->size()));
   int first_cell = kFirstKey + static_cast<int>(q.sort.size());
   for (int r = 0; r < rows->size(); ++r) {
     Row row;
@@ -235,23 +240,32 @@ ApiResult<std::vector<Row>> Fetch(pg::Connection& conn, const Query& q, const st
     for (size_t k = 0; k < q.sort.size(); ++k) {
       row.keys.push_back(rows->Optional(r, kFirstKey + static_cast<int>(k)));
     }
-    row.cells = Json::object();
+    row.cells.resize(q.fields.size());
     for (size_t i = 0; i < q.fields.size(); ++i) {
       int col = first_cell + static_cast<int>(i);
-      auto text = rows->IsNull(r, col) ? std::optional<std::string_view>()
-                                       : std::optional<std::string_view>(rows->Get(r, col));
+      if (rows->IsNull(r, col)) continue;  // every field's NULL is an empty cell
+      std::string_view raw = rows->Get(r, col);
       Result<std::optional<std::string>> cell =
           IsCellObjectField(*q.fields[i])
-              ? Result<std::optional<std::string>>(text ? std::optional<std::string>(*text)
-                                                        : std::nullopt)
-              : CellFromText(*q.fields[i], text);
+              ? Result<std::optional<std::string>>(std::optional<std::string>(raw))
+              : CellFromText(*q.fields[i], raw);
       if (!cell.ok() || !*cell) continue;  // an unreadable cell shows empty
-      Json value = Json::parse(**cell, nullptr, false);
-      if (!value.is_discarded()) row.cells[q.fields[i]->field.id] = std::move(value);
+      // The converters' JSON is valid but not always nlohmann's spelling
+      // (spaces in Postgres's json, "\u0008" for "\b"): made canonical
+      // here, once, instead of parsed into a tree and dumped again.
+      std::string text;
+      if (airtable::wire::AppendCanonicalJson(text, **cell)) row.cells[i] = std::move(text);
     }
     out.push_back(std::move(row));
   }
   return out;
+}
+
+// The cell of field i parsed (null when empty): for cellFormat=string, link
+// texts and in-process filters, which need values rather than text.
+Json CellValue(const Row& row, size_t i) {
+  if (!row.cells[i]) return Json();
+  return Json::parse(*row.cells[i], nullptr, false);
 }
 
 // The primary text of the linked records of `rows`, for cellFormat=string:
@@ -260,12 +274,13 @@ std::map<std::string, std::string> LinkedTexts(pg::Connection& conn, const ApiBa
                                                const TablePlan& table, const std::vector<Row>& rows,
                                                const airtable::wire::TextContext& context) {
   std::map<std::string, std::set<std::string>> wanted;  // table id → record ids
-  for (const FieldPlan& f : table.fields) {
+  for (size_t i = 0; i < table.fields.size(); ++i) {
+    const FieldPlan& f = table.fields[i];
     if (!mapping::IsLinkField(f)) continue;
     for (const Row& row : rows) {
-      auto it = row.cells.find(f.field.id);
-      if (it == row.cells.end()) continue;
-      for (const Json& id : *it) wanted[f.linked_table_id].insert(airtable::wire::AsString(id));
+      Json ids = CellValue(row, i);
+      if (!ids.is_array()) continue;
+      for (const Json& id : ids) wanted[f.linked_table_id].insert(airtable::wire::AsString(id));
     }
   }
   std::map<std::string, std::string> texts;
@@ -300,14 +315,31 @@ std::map<std::string, std::string> LinkedTexts(pg::Connection& conn, const ApiBa
   return texts;
 }
 
+// The records of a page, comma-separated. cellFormat=json (the common case)
+// writes each cell's text as is; cellFormat=string goes through
+// RecordBuilder, which needs the values for their display text.
 std::string Render(pg::Connection& conn, const ApiBase& base, const TablePlan& table,
                    const std::vector<Row>& rows, const RenderOptions& options) {
+  std::string out;
+  if (!options.string_format) {
+    airtable::wire::RecordTextWriter writer(options);
+    for (const Row& row : rows) {
+      if (!out.empty()) out += ',';
+      writer.Begin(out, row.record_id, row.created_millis);
+      for (size_t i = 0; i < table.fields.size(); ++i) {
+        if (!row.cells[i]) continue;
+        const FieldPlan& f = table.fields[i];
+        writer.Add(out, {f.field.id, f.field.name, f.field.type}, *row.cells[i]);
+      }
+      writer.End(out);
+    }
+    return out;
+  }
   airtable::wire::TextContext context;
   context.zone_offset = ZoneOffset;
   context.time_zone = options.time_zone;
   context.user_locale = options.user_locale;
-  std::map<std::string, std::string> linked;
-  if (options.string_format) linked = LinkedTexts(conn, base, table, rows, context);
+  std::map<std::string, std::string> linked = LinkedTexts(conn, base, table, rows, context);
   context.linked_text = [&linked](const Json&, const std::string& record_id) {
     auto it = linked.find(record_id);
     return it == linked.end() ? std::string() : it->second;
@@ -318,13 +350,11 @@ std::string Render(pg::Connection& conn, const ApiBase& base, const TablePlan& t
         f.field.options_json.empty() ? Json() : Json::parse(f.field.options_json, nullptr, false));
   }
   airtable::wire::RecordBuilder builder(options, context);
-  std::string out;
   for (const Row& row : rows) {
     for (size_t i = 0; i < table.fields.size(); ++i) {
+      if (!row.cells[i]) continue;
       const FieldPlan& f = table.fields[i];
-      auto it = row.cells.find(f.field.id);
-      if (it == row.cells.end()) continue;
-      builder.Add({f.field.id, f.field.name, f.field.type, &field_options[i]}, *it);
+      builder.Add({f.field.id, f.field.name, f.field.type, &field_options[i]}, CellValue(row, i));
     }
     if (!out.empty()) out += ',';
     out += builder.Finish(row.record_id, row.created_millis).dump();
@@ -386,8 +416,17 @@ ApiResult<Filter> PlanFilter(Query& q, const TablePlan& table, const std::string
   return filter;
 }
 
-bool Keep(const Filter& filter, const Row& row, int64_t now_millis) {
-  Result<formula::Record> record = formula::RecordFromJson(filter.schema, row.cells.dump());
+bool Keep(const Filter& filter, const Query& q, const Row& row, int64_t now_millis) {
+  // {field id: cell, …}, empty cells absent.
+  std::string cells = "{";
+  for (size_t i = 0; i < q.fields.size(); ++i) {
+    if (!row.cells[i]) continue;
+    if (cells.size() > 1) cells += ',';
+    airtable::wire::AppendJsonString(cells, q.fields[i]->field.id);
+    cells += ':' + *row.cells[i];
+  }
+  cells += '}';
+  Result<formula::Record> record = formula::RecordFromJson(filter.schema, cells);
   if (!record.ok()) return false;
   record->record_id = row.record_id;
   record->created_millis = row.created_millis;
@@ -544,7 +583,7 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
     if (observe) observe(sql, round.params);
     WIRE_ASSIGN_OR_RETURN(std::vector<Row> rows, Fetch(conn, round, sql));
     for (Row& row : rows) {
-      if (filter.root && !filter.in_sql && !Keep(filter, row, now_millis)) continue;
+      if (filter.root && !filter.in_sql && !Keep(filter, q, row, now_millis)) continue;
       if (static_cast<int64_t>(page.size()) == want) {
         more = true;
         break;

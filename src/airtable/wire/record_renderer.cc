@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "airtable/wire/iso_time.h"
+#include "airtable/wire/json_text.h"
 
 namespace airpg::airtable::wire {
 
@@ -39,6 +40,40 @@ Json RecordBuilder::Finish(std::string_view record_id, int64_t created_millis, i
               {"fields", std::exchange(fields_, Json::object())}};
   if (options_.comment_count) out["commentCount"] = comment_count;
   return out;
+}
+
+bool RecordTextWriter::Wants(std::string_view field_id) const {
+  return options_.only_field_ids.empty() ||
+         std::find(options_.only_field_ids.begin(), options_.only_field_ids.end(), field_id) !=
+             options_.only_field_ids.end();
+}
+
+void RecordTextWriter::Begin(std::string& out, std::string_view record_id, int64_t created_millis) {
+  out += "{\"id\":";
+  AppendJsonString(out, record_id);
+  out += ",\"createdTime\":\"";
+  out += FormatIsoMillis(created_millis / 1000 * 1000);  // as Finish: whole seconds
+  out += "\",\"fields\":{";
+  first_field_ = true;
+}
+
+void RecordTextWriter::Add(std::string& out, const FieldRef& field,
+                           std::string_view canonical_json) {
+  if (canonical_json == "null" || !Wants(field.id)) return;
+  if (!first_field_) out += ',';
+  first_field_ = false;
+  AppendJsonString(out, options_.by_field_id ? field.id : field.name);
+  out += ':';
+  out += canonical_json;
+}
+
+void RecordTextWriter::End(std::string& out, int comment_count) {
+  out += '}';
+  if (options_.comment_count) {
+    out += ",\"commentCount\":";
+    out += std::to_string(comment_count);
+  }
+  out += '}';
 }
 
 }  // namespace airpg::airtable::wire

@@ -3,7 +3,9 @@
 // cells: empty cells omitted, keyed by field name or id, fields[] honoured,
 // cellFormat=string through CellText. The emulator feeds it from its model,
 // src/api/ from Postgres rows; both give byte-identical records.
-// Thread-compatible; one builder per record.
+// RecordTextWriter writes the same bytes for cellFormat=json straight from
+// cells already in canonical JSON text (json_text.h), without a tree: serve's
+// list pages. Thread-compatible; one builder (writer) per thread.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +59,26 @@ class RecordBuilder {
   const RenderOptions& options_;
   TextContext context_;
   Json fields_ = Json::object();
+};
+
+// A cellFormat=json record appended as text: Begin, Add per cell in table
+// order, End give the bytes of RecordBuilder's Finish(…).dump() for the same
+// cells. REQUIRES: !options.string_format; cell texts as CanonicalJson gives
+// them; field names and ids valid UTF-8; no two fields with the same key.
+class RecordTextWriter {
+ public:
+  explicit RecordTextWriter(const RenderOptions& options) : options_(options) {}
+
+  bool Wants(std::string_view field_id) const;
+
+  void Begin(std::string& out, std::string_view record_id, int64_t created_millis);
+  // Skips a "null" cell and fields not asked for, as RecordBuilder::Add.
+  void Add(std::string& out, const FieldRef& field, std::string_view canonical_json);
+  void End(std::string& out, int comment_count = 0);
+
+ private:
+  const RenderOptions& options_;
+  bool first_field_ = true;
 };
 
 }  // namespace airpg::airtable::wire

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "airtable/wire/iso_time.h"
+#include "airtable/wire/json_text.h"
 #include "airtable/wire/record_renderer.h"
 
 namespace airpg::airtable::wire {
@@ -64,8 +65,50 @@ class WireFixturesTest : public ::testing::Test {
     return builder.Finish(record["id"].get<std::string>(), created, comment_count);
   }
 
+  // `record` written by RecordTextWriter from its cells as indented text
+  // (made canonical by CanonicalJson, as serve does with Postgres's text).
+  std::string WriteText(const Json& record, const RenderOptions& options, int comment_count = 0,
+                        bool input_by_id = false) {
+    RecordTextWriter writer(options);
+    int64_t created = 0;
+    EXPECT_TRUE(ParseIsoMillis(record["createdTime"].get<std::string>(), &created));
+    std::string out;
+    writer.Begin(out, record["id"].get<std::string>(), created);
+    for (const Json& field : fields_) {
+      const Json& cell =
+          MemberAt(record["fields"], field[input_by_id ? "id" : "name"].get<std::string>());
+      std::optional<std::string> text = CanonicalJson(cell.dump(2));
+      EXPECT_TRUE(text.has_value());
+      std::string id = field["id"], name = field["name"];
+      writer.Add(out, {id, name, ParseFieldType(field["type"].get<std::string>())}, *text);
+    }
+    writer.End(out, comment_count);
+    return out;
+  }
+
   Json fields_;
 };
+
+TEST_F(WireFixturesTest, TextWriterWritesTheBuildersBytes) {
+  Json page = Fixture("records/art_gallery_list_records_full.json");
+  Json by_id = Fixture("records/art_gallery_list_records_return_fields_by_field_id.json");
+  RenderOptions plain, ids, subset, comments;
+  ids.by_field_id = true;
+  for (const Json& field : fields_) {
+    if (field["name"] == "Name" || field["name"] == "Collection") {
+      subset.only_field_ids.push_back(field["id"].get<std::string>());
+    }
+  }
+  comments.comment_count = true;
+  for (const Json& record : page["records"]) {
+    for (const RenderOptions* options : {&plain, &ids, &subset, &comments}) {
+      EXPECT_EQ(WriteText(record, *options, 3), Rebuild(record, *options, {}, 3).dump());
+    }
+  }
+  for (const Json& record : by_id["records"]) {
+    EXPECT_EQ(WriteText(record, ids, 0, true), Rebuild(record, ids, {}, 0, true).dump());
+  }
+}
 
 TEST_F(WireFixturesTest, ListFullIsRebuiltByteForByte) {
   Json page = Fixture("records/art_gallery_list_records_full.json");
