@@ -153,6 +153,26 @@ class PostgresDriver {
   }
 
  private:
+  // A deadlock (the sync's DDL, e.g. adding the `airpg key` column, against
+  // this transaction) aborts one side; an application tries again.
+  static bool Deadlock(const Status& s) {
+    return s.message().find("40P01") != std::string_view::npos ||
+           s.message().find("40001") != std::string_view::npos;
+  }
+  template <typename F>
+  static Status Retrying(F attempt) {
+    Status s;
+    for (int i = 0; i < 5; ++i) {
+      s = attempt();
+      if (!Deadlock(s)) return s;
+    }
+    return s;
+  }
+  static Status Run(pg::Connection& c, const std::string& sql,
+                    const std::vector<pg::Param>& params) {
+    return Retrying([&] { return c.Run(sql, params); });
+  }
+
   Status Change(pg::Connection& c) {
     size_t t = rng_() % s_.tables.size();
     int roll = static_cast<int>(rng_() % 100);
@@ -164,16 +184,16 @@ class PostgresDriver {
       // writer may be deleting too.
       int which = static_cast<int>(rng_() % 3);
       if (which == 2 && open_races_) {
-        return c.Run("UPDATE " + s_.tables[t] + " SET " + s_.notes[t] +
-                         " = $1 WHERE id = (SELECT id FROM " + s_.tables[t] +
-                         " WHERE deleted_at IS NULL ORDER BY id OFFSET $2 LIMIT 1)",
-                     {fmt::format("pg note {}", changes_), std::to_string(rng_() % 40)});
+        return Run(c,
+                   "UPDATE " + s_.tables[t] + " SET " + s_.notes[t] +
+                       " = $1 WHERE id = (SELECT id FROM " + s_.tables[t] +
+                       " WHERE deleted_at IS NULL ORDER BY id OFFSET $2 LIMIT 1)",
+                   {fmt::format("pg note {}", changes_), std::to_string(rng_() % 40)});
       }
       const auto& rows = which == 0 ? pool_[t] : shared_[t];
       if (rows.empty()) return Status::Ok();
-      return c.Run(
-          "UPDATE " + s_.tables[t] + " SET " + s_.notes[t] + " = $1 WHERE id = $2",
-          {fmt::format("pg note {}", changes_), std::to_string(rows[rng_() % rows.size()])});
+      return Run(c, "UPDATE " + s_.tables[t] + " SET " + s_.notes[t] + " = $1 WHERE id = $2",
+                 {fmt::format("pg note {}", changes_), std::to_string(rows[rng_() % rows.size()])});
     }
     if (roll < 63) return ReplaceLinks(c);
     if (roll < 75) return SetSingleLink(c);
@@ -182,11 +202,16 @@ class PostgresDriver {
 
   Status Insert(pg::Connection& c, size_t t) {
     std::string name = fmt::format("pg-{}-{}", t + 1, inserts_);
-    AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
-                           c.Exec("INSERT INTO " + s_.tables[t] + " (" + s_.name[t] + ", " +
-                                      s_.amount[t] + ") VALUES ($1, $2) RETURNING id",
-                                  {name, std::to_string(inserts_)}));
-    pool_[t].push_back(std::stoll(std::string(rows.Get(0, 0))));
+    std::string id;
+    AIRPG_RETURN_IF_ERROR(Retrying([&]() -> Status {
+      AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
+                             c.Exec("INSERT INTO " + s_.tables[t] + " (" + s_.name[t] + ", " +
+                                        s_.amount[t] + ") VALUES ($1, $2) RETURNING id",
+                                    {name, std::to_string(inserts_)}));
+      id = rows.Get(0, 0);
+      return Status::Ok();
+    }));
+    pool_[t].push_back(std::stoll(id));
     inserted_[name] = true;
     names_[{t, pool_[t].back()}] = name;
     ++inserts_;
@@ -202,16 +227,18 @@ class PostgresDriver {
     std::vector<int64_t> targets = to;
     std::shuffle(targets.begin(), targets.end(), rng_);
     targets.resize(std::min<size_t>(targets.size(), rng_() % 4));
-    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(c));
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("DELETE FROM " + s_.junction + " WHERE from_id = $1", {std::to_string(row)}));
-    for (size_t i = 0; i < targets.size(); ++i) {
-      AIRPG_RETURN_IF_ERROR(
-          tx.Run("INSERT INTO " + s_.junction + " (from_id, to_id, position) VALUES ($1, $2, $3)",
-                 {std::to_string(row), std::to_string(targets[i]), std::to_string(i)}));
-    }
     ++multi_links_;
-    return tx.Commit();
+    return Retrying([&]() -> Status {
+      AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(c));
+      AIRPG_RETURN_IF_ERROR(
+          tx.Run("DELETE FROM " + s_.junction + " WHERE from_id = $1", {std::to_string(row)}));
+      for (size_t i = 0; i < targets.size(); ++i) {
+        AIRPG_RETURN_IF_ERROR(
+            tx.Run("INSERT INTO " + s_.junction + " (from_id, to_id, position) VALUES ($1, $2, $3)",
+                   {std::to_string(row), std::to_string(targets[i]), std::to_string(i)}));
+      }
+      return tx.Commit();
+    });
   }
 
   // A row of the foreign key's table links one record, or none (1 in 5).
@@ -223,9 +250,9 @@ class PostgresDriver {
     std::optional<std::string> target;
     if (rng_() % 5 != 0) target = std::to_string(to[rng_() % to.size()]);
     ++single_links_;
-    return c.Run(
-        "UPDATE " + s_.tables[s_.fk_table] + " SET " + s_.fk_column + " = $1 WHERE id = $2",
-        {target, std::to_string(row)});
+    return Run(c,
+               "UPDATE " + s_.tables[s_.fk_table] + " SET " + s_.fk_column + " = $1 WHERE id = $2",
+               {target, std::to_string(row)});
   }
 
   Status Delete(pg::Connection& c, size_t t, bool soft) {
@@ -235,9 +262,10 @@ class PostgresDriver {
     pool_[t].pop_back();
     if (auto n = names_.find({t, row}); n != names_.end()) inserted_[n->second] = false;
     ++(soft ? soft_deletes_ : hard_deletes_);
-    return c.Run(soft ? "UPDATE " + s_.tables[t] + " SET deleted_at = now() WHERE id = $1"
-                      : "DELETE FROM " + s_.tables[t] + " WHERE id = $1",
-                 {std::to_string(row)});
+    return Run(c,
+               soft ? "UPDATE " + s_.tables[t] + " SET deleted_at = now() WHERE id = $1"
+                    : "DELETE FROM " + s_.tables[t] + " WHERE id = $1",
+               {std::to_string(row)});
   }
 
   const PostgresSchema& s_;
@@ -425,6 +453,18 @@ TEST_F(OutboxKillTest, TwentyKillsWhileBothSidesWriteDuplicateNothingAndLoseNoth
         airpg_.Start({"sync", "--port", port, "--loopback-pings"}, fmt::format("sync-{}", n));
     ASSERT_NE(child, nullptr);
     WaitFor([&] { return child->Exited(); }, milliseconds(delay(rng_)));
+    if (n % 4 == 0) {
+      // Every fourth life lives until it has sent something (a loaded
+      // machine may take longer than any delay to start a life), and dies
+      // right after.
+      WaitFor(
+          [&] {
+            return child->Exited() ||
+                   std::stoll(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'done'")) >
+                       done_before;
+          },
+          milliseconds(60000));
+    }
     child->Signal(SIGKILL);
     ASSERT_TRUE(child->Wait(milliseconds(30000)).has_value());
     int64_t done = std::stoll(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'done'"));
@@ -439,7 +479,7 @@ TEST_F(OutboxKillTest, TwentyKillsWhileBothSidesWriteDuplicateNothingAndLoseNoth
   std::cout << fmt::format(
       "[ postgres ] {}\n[ airtable ] {}\n[ lives    ] {} of {} sent something\n",
       postgres.Summary(), airtable.Summary(), lives_with_progress, kKills);
-  EXPECT_GT(lives_with_progress, 0);
+  EXPECT_GE(lives_with_progress, kKills / 4);
 
   // The last life, faults off, drains the outbox and catches up: the
   // outbox is empty and Postgres is level with what Airtable then holds.
@@ -449,8 +489,9 @@ TEST_F(OutboxKillTest, TwentyKillsWhileBothSidesWriteDuplicateNothingAndLoseNoth
   auto last = airpg_.Start({"sync", "--port", port, "--loopback-pings"}, "sync-last");
   ASSERT_NE(last, nullptr);
   std::string differences = "(the outbox never drained)";
+  // Drained: nothing pending (a dead change is reported below).
   auto drained = [&] {
-    return Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'") == "0";
+    return Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0";
   };
   bool level = WaitFor(
       [&] {
@@ -463,6 +504,11 @@ TEST_F(OutboxKillTest, TwentyKillsWhileBothSidesWriteDuplicateNothingAndLoseNoth
       milliseconds(90000));
   last->Signal(SIGTERM);
   ASSERT_TRUE(last->Wait(milliseconds(30000)).has_value());
+  const std::string not_done = Scalar(
+      "SELECT string_agg(format('%s %s row %s (%s) %s: %s; request %s', status, table_name, "
+      "row_id, airtable_id, changed_columns, last_error, left(request, 600)), E'\\n') FROM "
+      "airpg.outbox WHERE status NOT IN ('done', 'dropped')");
+  EXPECT_EQ(not_done, "") << "changes not sent";
   ASSERT_TRUE(level && differences.empty())
       << differences << "\nnot done: "
       << Scalar(
