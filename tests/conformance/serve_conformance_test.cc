@@ -94,6 +94,11 @@ class ServeConformanceTest : public EmulatedBaseTest {
     options.upstream = client_.get();
     // A reset migrates the base again: the next request reads the new plan.
     options.plan_ttl = milliseconds(0);
+    // Off here: an on-demand sort index (CREATE INDEX CONCURRENTLY) being
+    // built when a reset restarts the sync can deadlock with the sync's
+    // CREATE TRIGGER at start, and the sync service then ends with ABORTED
+    // (an open bug, not this suite's subject).
+    options.index_sorts = false;
     api_ = std::make_unique<api::ApiService>(options);
     sync_port_ = FreePort();
     StartSync();

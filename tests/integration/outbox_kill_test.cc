@@ -22,7 +22,8 @@
 // neither deletes.
 //
 // Two writes stay off unless AIRPG_OUTBOX_KILL_OPEN_RACES=1, because the
-// sync loses them today (seed 533795311 shows both; see docs/two-way-sync.md):
+// sync loses them today (runs of seed 533795311 showed each; see
+// docs/two-way-sync.md):
 // - a soft delete (deleted_at) still pending in the outbox is undone when the
 //   inbound sync (a life's first poll) applies the record Airtable still has:
 //   deleted_at goes back to NULL with origin airtable, the outbox change then
