@@ -334,7 +334,7 @@ TEST_F(ServeConformanceTest, PostgresModeRunsTheSuiteAndItsWritesReachAirtable) 
   EXPECT_EQ(faults_.injected(), 2);      // the two 429 tests, answered by serve
   EXPECT_EQ(verified_, resets_ + 1);     // after every test
   EXPECT_GT(outbox_changes_, 0);         // the writes went through the outbox
-  std::cout << "[ outbox   ] " << outbox_changes_ << " changes sent, verify clean after "
+  std::cout << "[ outbox   ] " << outbox_changes_ << " changes sent, verify checked after "
             << verified_ << " tests\n";
 }
 

@@ -464,7 +464,7 @@ TEST_F(OutboxKillTest, TwentyKillsWhileBothSidesWriteDuplicateNothingAndLoseNoth
                    std::stoll(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'done'")) >
                        done_before;
           },
-          milliseconds(60000));
+          milliseconds(30000));
     }
     child->Signal(SIGKILL);
     ASSERT_TRUE(child->Wait(milliseconds(30000)).has_value());
