@@ -28,6 +28,12 @@ ChangeDriver::ChangeDriver(std::string emulator_url, const json& data, uint64_t 
     // The generator links table k to table k-1 with a field named after it.
     if (t > 0) table.link_to_previous = fmt::format("Table {}", t);
     if (t + 1 < tables.size()) table.link_to_next = fmt::format("Table {}", t + 2);
+    for (const json& f : tables[t]["fields"]) {
+      if (f["name"] == table.link_to_previous) {
+        table.previous_single = f["options"].value("prefersSingleRecordLink", false);
+      }
+    }
+    if (t > 0) tables_.back().next_single = table.previous_single;
     for (const json& r : tables[t]["records"]) {
       table.live.push_back(r["id"]);
       ids_.insert(r["id"].get<std::string>());
@@ -37,6 +43,22 @@ ChangeDriver::ChangeDriver(std::string emulator_url, const json& data, uint64_t 
 }
 
 ChangeDriver::~ChangeDriver() { Stop(); }
+
+void ChangeDriver::LeaveAlone(const std::set<std::string>& record_ids) {
+  for (Table& table : tables_) {
+    std::erase_if(table.live, [&](const std::string& id) { return record_ids.contains(id); });
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> ChangeDriver::CreatedAndLive() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Table& table : tables_) {
+    for (const std::string& id : table.live) {
+      if (created_.contains(id)) out.emplace_back(table.id, id);
+    }
+  }
+  return out;
+}
 
 void ChangeDriver::Start(std::chrono::milliseconds min_pause, std::chrono::milliseconds max_pause,
                          int64_t max_changes) {
@@ -158,16 +180,19 @@ bool ChangeDriver::Change() {
       return false;
     }
     table.live.push_back(reply["id"]);
+    created_.insert(reply["id"].get<std::string>());
     ++next_value_;
     ++creates_;
     return true;
   }
-  if (roll < 35) {
-    size_t i = pick();
+  size_t delete_at = 0;
+  if (roll < 35 && !keep_.contains(table.live[delete_at = pick()])) {
+    size_t i = delete_at;
     std::string id = table.live[i];
     if (!Send("DELETE", table.id + "/" + id, nullptr, nullptr)) return false;
     table.live[i] = table.live.back();
     table.live.pop_back();
+    created_.erase(id);
     deleted_.emplace_back(table.id, id);
     ++deletes_;
     return true;
@@ -181,11 +206,11 @@ bool ChangeDriver::Change() {
   bool link = roll < 60;
   if (link) {
     size_t t = static_cast<size_t>(&table - tables_.data());
-    bool previous =
-        !table.link_to_previous.empty() && (table.link_to_next.empty() || rng_() % 2 == 0);
+    bool previous = !table.link_to_previous.empty() &&
+                    (table.link_to_next.empty() || table.next_single || rng_() % 2 == 0);
     if (previous) {
-      fields[table.link_to_previous] = SomeRecords(tables_[t - 1], 2);
-    } else {
+      fields[table.link_to_previous] = SomeRecords(tables_[t - 1], table.previous_single ? 1 : 2);
+    } else if (!table.next_single) {
       fields[table.link_to_next] = SomeRecords(tables_[t + 1], 2);
     }
   }

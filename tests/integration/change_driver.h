@@ -8,7 +8,10 @@
 // changes, not their timing). With schema changes on, it also adds text
 // fields now and then — often a rename of an added field followed at once by
 // another add, the back-to-back pair that once lost the second — and its
-// updates then write those fields too. Runs on its own thread; the accessors
+// updates then write those fields too. Records left to another writer
+// (LeaveAlone) are never touched, so two writers can share a base without
+// racing a delete against a link. A link field that prefers a single record
+// gets at most one. Runs on its own thread; the accessors
 // are for the test's thread once Join has returned.
 #pragma once
 
@@ -39,6 +42,12 @@ class ChangeDriver {
 
   // Before Start: about one change in `every` also changes the schema.
   void EnableSchemaChanges(int every) { schema_every_ = every; }
+  // Before Start: the driver never touches these records (another writer
+  // owns them): it does not update, delete or link to them.
+  void LeaveAlone(const std::set<std::string>& record_ids);
+  // Before Start: the driver updates and links these records but never
+  // deletes them (a delete it rolls becomes an update).
+  void NeverDelete(const std::set<std::string>& record_ids) { keep_ = record_ids; }
 
   // Starts making changes, one every [min_pause, max_pause] (a random pace,
   // not a wait for anything), until `max_changes` were made (0: until Stop).
@@ -57,6 +66,8 @@ class ChangeDriver {
   const std::string& error() const { return error_; }
   // (table id, record id) of every record the driver deleted.
   const std::vector<std::pair<std::string, std::string>>& deleted() const { return deleted_; }
+  // (table id, record id) of every record the driver created and did not delete.
+  std::vector<std::pair<std::string, std::string>> CreatedAndLive() const;
   std::string Summary() const;
 
  private:
@@ -64,6 +75,11 @@ class ChangeDriver {
     std::string id;
     std::string link_to_previous;  // field name, "" for the first table
     std::string link_to_next;      // field name, "" for the last table
+    // The link to the previous table prefers a single record: the driver
+    // links at most one, and never writes its inverse (link_to_next of the
+    // previous table), whose every entry would add a second one.
+    bool previous_single = false;
+    bool next_single = false;
     std::vector<std::string> live;
     // Text fields the driver added: (field id, current name).
     std::vector<std::pair<std::string, std::string>> added;
@@ -92,7 +108,9 @@ class ChangeDriver {
   int next_field_ = 1;
   std::string error_;
   std::vector<std::pair<std::string, std::string>> deleted_;
-  std::set<std::string> ids_;  // every record id seen: Airtable never repeats one
+  std::set<std::string> ids_;      // every record id seen: Airtable never repeats one
+  std::set<std::string> created_;  // made by the driver and not deleted
+  std::set<std::string> keep_;     // never deleted (NeverDelete)
   std::thread thread_;
 };
 

@@ -123,7 +123,73 @@ Outcome Expect(int i, Authority authority, ConflictRule rule) {
 struct Case {
   Authority authority;
   ConflictRule rule;
+  // Field-level overrides by Airtable name (sync.tables.Clients.fields).
+  std::map<std::string, Authority> fields = {};
 };
+
+// The rules field by field, for a case with overrides: each field follows
+// its own authority (its override, else the table's), and the table's rule
+// decides where both sides edited a field both may write. Written out from
+// the text, independently of Expect above and of the code under test.
+Outcome ExpectPerField(int i, const Case& c) {
+  struct Field {
+    const char* name;
+    const char* id;
+    std::string original;
+    std::optional<std::string> airtable, postgres;  // the edits made, if any
+  };
+  const Edit edit = EditOf(i);
+  const bool airtable_notes = edit == Edit::kAirtableOnly || edit == Edit::kBothPostgresFirst ||
+                              edit == Edit::kBothAirtableFirst;
+  Field notes{"Notes", kNotes, OriginalNotes(i)};
+  if (airtable_notes) notes.airtable = AirtableNotes(i);
+  if (edit != Edit::kAirtableOnly) notes.postgres = PostgresNotes(i);
+  Field company{"Company", kCompany, OriginalCompany(i)};
+  if (edit == Edit::kDifferentFields) company.airtable = AirtableCompany(i);
+  Outcome out;
+  auto decide = [&](const Field& f, std::string& at, std::string& pg) {
+    auto o = c.fields.find(f.name);
+    const Authority authority = o == c.fields.end() ? c.authority : o->second;
+    at = pg = f.original;
+    auto park = [&](std::string winner) { out.conflict = std::make_pair(f.id, std::move(winner)); };
+    switch (authority) {
+      case Authority::kAirtable:  // Postgres never writes it (its guard refuses)
+        at = pg = f.airtable.value_or(f.original);
+        return;
+      case Authority::kPostgres:  // an Airtable edit is a conflict Postgres wins
+        at = pg = f.postgres.value_or(f.original);
+        if (!f.airtable) return;
+        if (c.rule == ConflictRule::kManual) {
+          at = *f.airtable;
+          park("open");
+        } else {
+          park("postgres");
+        }
+        return;
+      case Authority::kBoth: {
+        if (!f.airtable || !f.postgres) {  // one side's edit goes across
+          at = pg = f.airtable ? *f.airtable : f.postgres.value_or(f.original);
+          return;
+        }
+        if (c.rule == ConflictRule::kManual) {
+          at = *f.airtable;
+          pg = *f.postgres;
+          park("open");
+          return;
+        }
+        const bool airtable_wins =
+            c.rule == ConflictRule::kAirtableWins ||
+            (c.rule == ConflictRule::kLatest && edit == Edit::kBothPostgresFirst);
+        at = pg = airtable_wins ? *f.airtable : *f.postgres;
+        park(airtable_wins ? "airtable" : "postgres");
+        return;
+      }
+    }
+  };
+  decide(notes, out.airtable.notes, out.postgres.notes);
+  decide(company, out.airtable.company, out.postgres.company);
+  return out;
+}
 
 class ConflictSyncTest : public testing::EmulatedBaseTest,
                          public ::testing::WithParamInterface<Case> {
@@ -148,6 +214,7 @@ class ConflictSyncTest : public testing::EmulatedBaseTest,
     sync::AuthorityConfig config;
     config.tables["Clients"].authority = GetParam().authority;
     config.tables["Clients"].conflict = GetParam().rule;
+    config.tables["Clients"].fields = GetParam().fields;
     auto resolved = sync::ResolveAuthority(live_, config);
     ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
     ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
@@ -278,7 +345,9 @@ class ConflictSyncTest : public testing::EmulatedBaseTest,
     std::map<std::string, Side> postgres = PostgresSide();
     int mismatches = 0;
     for (int i = 0; i < kRecords && mismatches < 5; ++i) {
-      const Outcome want = Expect(i, GetParam().authority, GetParam().rule);
+      const Outcome want = GetParam().fields.empty()
+                               ? Expect(i, GetParam().authority, GetParam().rule)
+                               : ExpectPerField(i, GetParam());
       const Side at = AirtableSide(i);
       const Side pg = postgres[RecordId(i)];
       const auto& got = by_record[RecordId(i)];
@@ -333,6 +402,15 @@ TEST_P(ConflictSyncTest, ConcurrentEditsEndAsTheRuleSays) {
   const std::string events = Scalar("SELECT count(*) FROM airpg.conflicts");
   Settle();
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), events);
+  // A field overridden to airtable refuses Postgres's writes, naming its setting.
+  if (auto o = GetParam().fields.find("Company");
+      o != GetParam().fields.end() && o->second == Authority::kAirtable) {
+    Status refused =
+        conn().Run(fmt::format("UPDATE {} SET {} = 'x' WHERE airtable_id = $1", clients_, company_),
+                   {RecordId(0)});
+    EXPECT_FALSE(refused.ok());
+    EXPECT_NE(refused.message().find("sync.tables"), std::string::npos) << refused.ToString();
+  }
 }
 
 // The same edits, but the dispatcher sends Postgres's changes before the
@@ -448,8 +526,12 @@ TEST_P(EchoSyncTest, AnAnswerOlderThanAPostgresChangeKeepsTheNewerValue) {
 }
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
-  return std::string(sync::AuthorityName(info.param.authority)) + "_" +
-         std::string(sync::ConflictRuleName(info.param.rule));
+  std::string name = std::string(sync::AuthorityName(info.param.authority)) + "_" +
+                     std::string(sync::ConflictRuleName(info.param.rule));
+  for (const auto& [field, authority] : info.param.fields) {
+    name += "_" + field + "_" + std::string(sync::AuthorityName(authority));
+  }
+  return name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, ConflictSyncTest,
@@ -458,7 +540,15 @@ INSTANTIATE_TEST_SUITE_P(Rules, ConflictSyncTest,
                                            Case{Authority::kBoth, ConflictRule::kLatest},
                                            Case{Authority::kBoth, ConflictRule::kManual},
                                            Case{Authority::kPostgres, ConflictRule::kLatest},
-                                           Case{Authority::kPostgres, ConflictRule::kManual}),
+                                           Case{Authority::kPostgres, ConflictRule::kManual},
+                                           // The issue's `fields: {Status: airtable, Notes:
+                                           // both}` on a table Postgres owns (Company stands
+                                           // for Status): every edit kind ends otherwise
+                                           // than under the table's authority alone.
+                                           Case{Authority::kPostgres,
+                                                ConflictRule::kLatest,
+                                                {{"Company", Authority::kAirtable},
+                                                 {"Notes", Authority::kBoth}}}),
                          CaseName);
 
 INSTANTIATE_TEST_SUITE_P(Latest, EchoSyncTest,

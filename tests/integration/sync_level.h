@@ -28,9 +28,11 @@ Result<AirtableState> ReadAirtableState(const std::string& emulator_url,
 
 // Postgres against `state`: per table, the live rows (not tombstoned) are
 // exactly the records, each with the record's Amount; per junction, the
-// pairs are exactly the records' links.
+// pairs are exactly the records' links. With `live_links_only`, a junction
+// row to or from a tombstoned row is not a link (Postgres soft-deleted the
+// row and left its links, as an application may; Airtable has no such link).
 std::string Differences(pg::Connection& conn, const sync::LiveBase& base,
-                        const AirtableState& state);
+                        const AirtableState& state, bool live_links_only = false);
 
 // Anything applied twice or out of order: a duplicate airtable_id in a
 // table, a duplicate pair in a junction, a record inserted twice, and — in
