@@ -34,6 +34,7 @@ ApiService::ApiService(ApiServiceOptions options)
     : options_(std::move(options)),
       pool_(options_.conninfo, options_.pool_size),
       routes_(options_.default_mode, options_.route_refresh),
+      handover_(options_.outbox_wait, options_.on_proxied_write),
       sort_indexes_(options_.index_sorts ? options_.conninfo : "", options_.sort_index_recheck),
       shadow_thread_([this] { ShadowLoop(); }) {}
 
@@ -267,15 +268,19 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
   if (!base) return error;
   const mapping::TablePlan* table = base->FindTable(path[2]);
   if (table == nullptr) return airtable::wire::ModelNotFound().ToResponse();
-  switch (routes_.ModeOf(conn, base->base_id, table->table_id)) {
+  bool read = request.method == "GET" ||
+              (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
+  RouteMode mode = routes_.ModeOf(conn, base->base_id, table->table_id);
+  http::Response answer;
+  switch (mode) {
     case RouteMode::kPostgres:
-      return ReadFromPostgres(conn, request, *base, *table, path, query);
+      answer = ReadFromPostgres(conn, request, *base, *table, path, query);
+      break;
     case RouteMode::kAirtable:
-      return Proxy(request, base->base_id);
+      answer = ProxyRecords(conn, request, *base, *table, read);
+      break;
     case RouteMode::kShadow: {
-      http::Response answer = Proxy(request, base->base_id);
-      bool read = request.method == "GET" ||
-                  (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
+      answer = ProxyRecords(conn, request, *base, *table, read);
       // Offsets are Airtable's iterators: only first pages are compared.
       bool paged = query.find("offset=") != std::string::npos ||
                    request.body.find("\"offset\"") != std::string::npos;
@@ -288,10 +293,25 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
           ++stats_.shadow_dropped;
         }
       }
-      return answer;
+      break;
     }
   }
-  return airtable::wire::RouteNotFound().ToResponse();
+  // Which side answered: for operators watching a flip (and the flip test).
+  answer.headers.emplace_back("X-Airpg-Route", std::string(RouteModeName(mode)));
+  return answer;
+}
+
+http::Response ApiService::ProxyRecords(pg::Connection& conn, const http::Request& request,
+                                        const ApiBase& base, const mapping::TablePlan& table,
+                                        bool read) {
+  Result<http::Request> sent = handover_.Before(conn, request, table, read);
+  if (!sent.ok()) {
+    return ApiError{503, "SERVICE_UNAVAILABLE", std::string(sent.status().message())}
+        .ToResponse();
+  }
+  http::Response answer = Proxy(*sent, base.base_id);
+  if (!read && answer.status == 200) handover_.After(conn, base.base_id, table, answer.body);
+  return answer;
 }
 
 http::Response ApiService::ReadFromPostgres(pg::Connection& conn, const http::Request& request,
