@@ -306,8 +306,7 @@ http::Response ApiService::ProxyRecords(pg::Connection& conn, const http::Reques
                                         bool read) {
   Result<http::Request> sent = handover_.Before(conn, request, table, read);
   if (!sent.ok()) {
-    return ApiError{503, "SERVICE_UNAVAILABLE", std::string(sent.status().message())}
-        .ToResponse();
+    return ApiError{503, "SERVICE_UNAVAILABLE", std::string(sent.status().message())}.ToResponse();
   }
   http::Response answer = Proxy(*sent, base.base_id);
   if (!read && answer.status == 200) handover_.After(conn, base.base_id, table, answer.body);

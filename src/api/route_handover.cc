@@ -89,7 +89,8 @@ ProxiedChanges ChangesOfAnswer(const mapping::TablePlan& table, std::string_view
     record.created_time = r.value("createdTime", "");
     // Cells by name or by id (returnFieldsByFieldId), as the client asked.
     for (const auto& [key, cell] : fields->items()) {
-      if (const mapping::FieldPlan* f = FindField(table, key)) record.AddField(f->field.id, cell.dump());
+      if (const mapping::FieldPlan* f = FindField(table, key))
+        record.AddField(f->field.id, cell.dump());
     }
     changes.upserts.push_back(std::move(record));
   };
@@ -150,9 +151,10 @@ void RouteHandover::After(pg::Connection& conn, const std::string& base_id,
   ProxiedChanges changes = ChangesOfAnswer(table, answer_body);
   if (changes.upserts.empty() && changes.destroyed.empty()) return;
   if (Status applied = sink_(conn, base_id, table.table_id, changes); !applied.ok()) {
-    log::Warn("serve: a write proxied to Airtable for {} is not in Postgres yet (the sync applies "
-              "it when Airtable reports it): {}",
-              table.table_id, applied.ToString());
+    log::Warn(
+        "serve: a write proxied to Airtable for {} is not in Postgres yet (the sync applies "
+        "it when Airtable reports it): {}",
+        table.table_id, applied.ToString());
   }
 }
 

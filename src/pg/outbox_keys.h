@@ -47,8 +47,8 @@ Status ReserveKey(Transaction& tx, const std::string& table_id, int64_t row_id,
 // reserved id → Airtable's id. Others (Airtable's own ids, ids not pushed
 // yet) are left out. For `airpg serve` proxying a request that names a
 // record by the id a postgres-mode create answered with.
-Result<std::map<std::string, std::string>> PushedIdsOfReserved(
-    Connection& conn, const std::vector<std::string>& ids);
+Result<std::map<std::string, std::string>> PushedIdsOfReserved(Connection& conn,
+                                                               const std::vector<std::string>& ids);
 
 // The record id of row `t`: Airtable's, else the id reserved for it (UUID
 // keys excluded, unless `any_key`: those rows have no id a client saw).

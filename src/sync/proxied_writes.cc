@@ -9,8 +9,7 @@
 namespace airpg::sync {
 
 Status ApplyProxiedWrite(pg::Connection& conn, const std::string& base_id,
-                         const std::string& table_id,
-                         const std::vector<airtable::Record>& upserts,
+                         const std::string& table_id, const std::vector<airtable::Record>& upserts,
                          const std::vector<std::string>& destroyed) {
   AIRPG_ASSIGN_OR_RETURN(LiveBase base, LoadLiveBase(conn, base_id));
   const mapping::TablePlan* table = base.plan.FindTable(table_id);

@@ -24,8 +24,7 @@ namespace airpg::sync {
 // downloaded here), as are the records on the other side of moved links.
 // REQUIRES: no transaction open on `conn`.
 Status ApplyProxiedWrite(pg::Connection& conn, const std::string& base_id,
-                         const std::string& table_id,
-                         const std::vector<airtable::Record>& upserts,
+                         const std::string& table_id, const std::vector<airtable::Record>& upserts,
                          const std::vector<std::string>& destroyed);
 
 }  // namespace airpg::sync
