@@ -327,6 +327,27 @@ TEST_F(ServeRoutesTest, ALateReadOfARecordKeepsItsPendingPostgresDelete) {
   EXPECT_NE(status, 200);
 }
 
+// `airpg route set` away from postgres says when the table's Postgres writes
+// are still in the outbox (proxied requests wait for them).
+TEST_F(ServeRoutesTest, RouteSetSaysWhenTheOutboxStillHoldsWrites) {
+  Writable();
+  AirpgProcess airpg;
+  airpg.SetEnv("DATABASE_URL", url());
+  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
+  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  ProcessOutput quiet = airpg.Run({"route", "set", kArtists, "airtable", "--base", kBase});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.out.find("outbox"), std::string::npos) << quiet.out;
+  Route(api::RouteMode::kPostgres);
+  int status = 0;
+  Call("PATCH", std::string("/v0/") + kBase + "/" + kArtists + "/recBruno000000001",
+       {{"fields", {{"Bio", "queued"}}}}, &status);
+  ASSERT_EQ(status, 200);
+  ProcessOutput noted = airpg.Run({"route", "set", kArtists, "shadow", "--base", kBase});
+  ASSERT_EQ(noted.exit_code, 0) << noted.err;
+  EXPECT_NE(noted.out.find("still in the outbox"), std::string::npos) << noted.out;
+}
+
 // With a dispatcher running, a read proxied right after a flip waits for the
 // Postgres write the client made before it instead of missing it.
 TEST_F(ServeRoutesTest, AReadAfterAFlipToAirtableSeesTheWritesBeforeIt) {
