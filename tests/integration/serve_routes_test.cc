@@ -389,6 +389,9 @@ class ServeRouteFlipTest : public EmulatedBaseTest {
     airpg_.SetEnv("AIRPG_AIRTABLE_PER_BASE_LIMIT", "40");
     airpg_.SetEnv("AIRPG_SYNC_TABLES", std::string("{") + kArtists + ": {authority: both}}");
     airpg_.SetEnv("AIRPG_SYNC_DEBOUNCE_MS", "0");
+    // The client's deletes are deliberate (a third of a small table): the
+    // mass-delete breaker must not hold them.
+    airpg_.SetEnv("AIRPG_SYNC_MAX_DELETE_SHARE", "1");
     ProcessOutput migrate = airpg_.Run({"migrate", "--base", kBase});
     ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
     ProcessOutput token = airpg_.Run({"token", "create", "flip", "--bases", kBase, "--scopes",
