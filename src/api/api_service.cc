@@ -36,6 +36,7 @@ ApiService::ApiService(ApiServiceOptions options)
     : options_(std::move(options)),
       pool_(options_.conninfo, options_.pool_size),
       routes_(options_.default_mode, options_.route_refresh),
+      handover_(options_.outbox_wait, options_.on_proxied_write),
       sort_indexes_(options_.index_sorts ? options_.conninfo : "", options_.sort_index_recheck),
       shadow_thread_([this] { ShadowLoop(); }) {}
 
@@ -290,19 +291,19 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
   if (!base) return error;
   const mapping::TablePlan* table = base->FindTable(path[2]);
   if (table == nullptr) return airtable::wire::ModelNotFound().ToResponse();
-  // Airtable gets the path rebuilt from the checked segments, never the
-  // client's raw target.
-  std::string upstream_target = airtable::wire::ApiPath{.segments = path}.Encoded();
-  if (!query.empty()) upstream_target += "?" + query;
-  switch (routes_.ModeOf(conn, base->base_id, table->table_id)) {
+  bool read = request.method == "GET" ||
+              (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
+  RouteMode mode = routes_.ModeOf(conn, base->base_id, table->table_id);
+  http::Response answer;
+  switch (mode) {
     case RouteMode::kPostgres:
-      return ReadFromPostgres(conn, request, *base, *table, path, query);
+      answer = ReadFromPostgres(conn, request, *base, *table, path, query);
+      break;
     case RouteMode::kAirtable:
-      return Proxy(request, upstream_target, base->base_id);
+      answer = ProxyRecords(conn, request, *base, *table, read);
+      break;
     case RouteMode::kShadow: {
-      http::Response answer = Proxy(request, upstream_target, base->base_id);
-      bool read = request.method == "GET" ||
-                  (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
+      answer = ProxyRecords(conn, request, *base, *table, read);
       // Offsets are Airtable's iterators: only first pages are compared.
       bool paged = query.find("offset=") != std::string::npos ||
                    request.body.find("\"offset\"") != std::string::npos;
@@ -315,10 +316,34 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
           ++stats_.shadow_dropped;
         }
       }
-      return answer;
+      break;
     }
   }
-  return airtable::wire::RouteNotFound().ToResponse();
+  // Which side answered: for operators watching a flip (and the flip test).
+  answer.headers.emplace_back("X-Airpg-Route", std::string(RouteModeName(mode)));
+  return answer;
+}
+
+http::Response ApiService::ProxyRecords(pg::Connection& conn, const http::Request& request,
+                                        const ApiBase& base, const mapping::TablePlan& table,
+                                        bool read) {
+  Result<http::Request> sent = handover_.Before(conn, request, table, read);
+  if (!sent.ok()) {
+    return ApiError{503, "SERVICE_UNAVAILABLE", std::string(sent.status().message())}.ToResponse();
+  }
+  // The handover may put Airtable's ids for reserved ones into the target:
+  // Airtable still gets a path rebuilt from checked segments, never the raw
+  // target.
+  auto [encoded_path, query] = http::SplitTarget(sent->target);
+  airtable::wire::ApiResult<airtable::wire::ApiPath> checked =
+      airtable::wire::ParseApiPath(encoded_path);
+  if (!checked.ok()) return checked.error().ToResponse();
+  if (checked->base_id != base.base_id) return airtable::wire::ModelNotFound().ToResponse();
+  std::string upstream_target = checked->Encoded();
+  if (!query.empty()) upstream_target += "?" + std::string(query);
+  http::Response answer = Proxy(*sent, upstream_target, base.base_id);
+  if (!read && answer.status == 200) handover_.After(conn, base.base_id, table, answer.body);
+  return answer;
 }
 
 http::Response ApiService::ReadFromPostgres(pg::Connection& conn, const http::Request& request,

@@ -35,6 +35,7 @@
 #include "api/connection_pool.h"
 #include "api/meta_writer.h"
 #include "api/record_reader.h"
+#include "api/route_handover.h"
 #include "api/routes.h"
 #include "api/shadow_diffs.h"
 #include "api/sort_indexes.h"
@@ -53,6 +54,12 @@ struct ApiServiceOptions {
   std::function<int64_t()> now_millis;            // NOW() in formulas; null: the system clock
   RouteMode default_mode = RouteMode::kAirtable;  // serve.default_mode
   std::chrono::milliseconds route_refresh{500};
+  // A request proxied to Airtable first waits, at most this long, for the
+  // table's Postgres writes still in the outbox (route_handover.h).
+  std::chrono::milliseconds outbox_wait{10000};
+  // Applies a write Airtable accepted through the proxy to Postgres at once
+  // (serve wires sync/proxied_writes.h); null: the sync applies it later.
+  ProxiedWriteSink on_proxied_write;
   // Airtable, for the airtable and shadow routes; borrowed, must outlive the
   // service. Null: those routes answer 503.
   airtable::Client* upstream = nullptr;
@@ -114,6 +121,10 @@ class ApiService {
   // `target` is the path rebuilt from checked segments plus the query.
   http::Response Proxy(const http::Request& request, const std::string& target,
                        const std::string& base_id);
+  // Proxies a record request for `table` through the route handover, to the
+  // path rebuilt from the checked segments of what the handover sends.
+  http::Response ProxyRecords(pg::Connection& conn, const http::Request& request,
+                              const ApiBase& base, const mapping::TablePlan& table, bool read);
   // Answers a read from Postgres (list or get), for postgres and shadow.
   http::Response ReadFromPostgres(pg::Connection& conn, const http::Request& request,
                                   const ApiBase& base, const mapping::TablePlan& table,
@@ -128,6 +139,7 @@ class ApiService {
   const ApiServiceOptions options_;
   ConnectionPool pool_;
   RouteTable routes_;
+  RouteHandover handover_;
   SortIndexes sort_indexes_;
   std::mutex mu_;
   std::map<std::string, Cached> bases_;  // guarded by mu_

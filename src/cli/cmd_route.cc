@@ -13,6 +13,7 @@
 #include "cli/error_line.h"
 #include "cli/exit_code.h"
 #include "mapping/computed_view.h"
+#include "pg/outbox_backlog.h"
 
 namespace airpg::cli {
 namespace {
@@ -110,6 +111,14 @@ int RunRouteSet(const Config& config, const RouteCliOptions& options) {
   }
   std::cout << fmt::format("{} ({}) → {}\n", table->airtable_name, table->table_id,
                            api::RouteModeName(*mode));
+  if (*mode != api::RouteMode::kPostgres) {
+    // Proxied requests wait for these (docs/serve.md, "Flipping a route").
+    Result<int64_t> pending = pg::LastPendingChange(db->conn, table->table_id);
+    if (pending.ok() && *pending > 0) {
+      std::cout << "  Postgres writes to it are still in the outbox: requests proxied to "
+                   "Airtable wait until they are sent\n";
+    }
+  }
   return kExitOk;
 }
 

@@ -20,6 +20,7 @@
 #include "daemon/webhook_receiver.h"
 #include "http/server.h"
 #include "sync/computed_views.h"
+#include "sync/proxied_writes.h"
 
 namespace airpg::cli {
 namespace {
@@ -70,6 +71,13 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   api_options.default_mode =
       api::ParseRouteMode(config.serve_default_mode).value_or(api::RouteMode::kAirtable);
   api_options.upstream = airtable->client.get();
+  // A write proxied to Airtable is in Postgres when it is acknowledged, so a
+  // flip to postgres right after it serves it (docs/serve.md).
+  api_options.on_proxied_write = [](pg::Connection& conn, const std::string& base_id,
+                                    const std::string& table_id,
+                                    const api::ProxiedChanges& changes) {
+    return sync::ApplyProxiedWrite(conn, base_id, table_id, changes.upserts, changes.destroyed);
+  };
   sync::SchemaSyncOptions schema_options;
   schema_options.drop_removed = config.sync.drop_removed_fields;
   api_options.mirror_schema = MakeSchemaMirror(*airtable->client, db->conninfo, schema_options,

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "base/sql_array.h"
+
 namespace airpg::pg {
 namespace {
 
@@ -44,6 +46,22 @@ Status ReserveKey(Transaction& tx, const std::string& table_id, int64_t row_id,
   return tx.Run(
       "INSERT INTO airpg.outbox_keys (table_id, row_id, airpg_key) VALUES ($1, $2::bigint, $3)",
       {table_id, std::to_string(row_id), record_id});
+}
+
+Result<std::map<std::string, std::string>> PushedIdsOfReserved(
+    Connection& conn, const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  if (ids.empty()) return out;
+  AIRPG_ASSIGN_OR_RETURN(
+      Rows rows,
+      conn.Exec(fmt::format("SELECT airpg_key, record_id FROM airpg.outbox_keys WHERE airpg_key = "
+                            "ANY($1::text[]) AND length(airpg_key) = {} AND record_id IS NOT NULL",
+                            kReservedKeyLength),
+                {ArrayLiteral({ids.begin(), ids.end()})}));
+  for (int i = 0; i < rows.size(); ++i) {
+    out.emplace(std::string(rows.Get(i, 0)), std::string(rows.Get(i, 1)));
+  }
+  return out;
 }
 
 std::string RecordIdSql(std::string_view table_param, bool any_key) {

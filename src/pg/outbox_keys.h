@@ -11,9 +11,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "pg/connection.h"
@@ -40,6 +42,13 @@ Status RecordKeyedId(Transaction& tx, const std::string& table_id, int64_t row_i
 // A row `airpg serve` created: `record_id` (reserved, 17 characters) is its key.
 Status ReserveKey(Transaction& tx, const std::string& table_id, int64_t row_id,
                   const std::string& record_id);
+
+// Airtable's ids of the reserved ids among `ids` whose records were pushed:
+// reserved id → Airtable's id. Others (Airtable's own ids, ids not pushed
+// yet) are left out. For `airpg serve` proxying a request that names a
+// record by the id a postgres-mode create answered with.
+Result<std::map<std::string, std::string>> PushedIdsOfReserved(Connection& conn,
+                                                               const std::vector<std::string>& ids);
 
 // The record id of row `t`: Airtable's, else the id reserved for it (UUID
 // keys excluded, unless `any_key`: those rows have no id a client saw).

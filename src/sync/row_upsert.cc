@@ -138,15 +138,26 @@ Result<int64_t> UpsertRows(pg::Transaction& tx, std::string_view schema,
     old_values += fmt::format("t.{}, ", c);
     new_values += value + ", ";
   }
+  // A record Airtable lists brings its row back from a tombstone, unless
+  // the tombstone is a Postgres delete still in the outbox: then the record
+  // was read before the delete reached Airtable (an echo of an earlier
+  // write), and clearing it would lose the delete (the dispatcher would find
+  // the row alive and send nothing).
+  const std::string deleted_at =
+      "CASE WHEN t.deleted_at IS NOT NULL AND EXISTS (SELECT 1 FROM airpg.outbox o WHERE "
+      "o.table_id = $1 AND o.row_id = t.id AND o.status = 'pending' AND 'deleted_at' = "
+      "ANY (o.changed_columns)) THEN t.deleted_at END";
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows changed,
       tx.Exec(fmt::format("INSERT INTO {live} AS t ({cols}) SELECT {cols} FROM {staging} "
-                          "ON CONFLICT (airtable_id) DO UPDATE SET {set}deleted_at = NULL, "
+                          "ON CONFLICT (airtable_id) DO UPDATE SET {set}deleted_at = {deleted}, "
                           "airpg_synced_at = now(), airpg_version = t.airpg_version + 1 "
-                          "WHERE ({old}t.deleted_at) IS DISTINCT FROM ({new}NULL::timestamptz)",
+                          "WHERE ({old}t.deleted_at) IS DISTINCT FROM ({new}{deleted})",
                           fmt::arg("live", live), fmt::arg("cols", JoinColumns(columns, "")),
                           fmt::arg("staging", staging), fmt::arg("set", set),
-                          fmt::arg("old", old_values), fmt::arg("new", new_values))));
+                          fmt::arg("old", old_values), fmt::arg("new", new_values),
+                          fmt::arg("deleted", deleted_at)),
+              {table.table_id}));
   AIRPG_RETURN_IF_ERROR(tx.Run("DROP TABLE " + staging));
   return changed.AffectedRows();
 }
