@@ -3,7 +3,7 @@
 // {"id"} keeps an attachment (the array's order is the new order, one left
 // out is removed) and {"url", "filename"?} adds a file, answered at once
 // with a new reserved att… id, the URL and the filename. In the request's
-// transaction only rows change (airpg.attachments, catalog_v16): removals
+// transaction only rows change (airpg.attachments, catalog_v15): removals
 // are deleted, kept rows take their new positions, and an added file is a
 // row without bytes or Airtable id, carrying its URL. The capture triggers
 // (catalog_v9, v16) queue the cell; the bytes are downloaded later, outside

@@ -4,7 +4,7 @@
 // (the users the migrate and the sync saw), attachments as {id, width,
 // height, url, filename, size, type} in the cell's order — including files
 // written through serve that Airtable does not have yet (their reserved att…
-// id and the URL the client gave; catalog_v16). Verify keeps the id-only
+// id and the URL the client gave; catalog_v15). Verify keeps the id-only
 // forms of mapping/row_cells.h. Pure; thread-safe.
 #pragma once
 

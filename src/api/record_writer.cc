@@ -592,7 +592,7 @@ ApiResult<std::string> WriteRecords(pg::Connection& conn, const ApiBase& base,
       Status keyed = pg::ReserveKey(tx, table.table_id, id, record_id);
       if (!keyed.ok()) return FromStatus(keyed);
     }
-    // After the key (an unpushed record's cells wait for its push, catalog_v16).
+    // After the key (an unpushed record's cells wait for its push, catalog_v15).
     WIRE_ASSIGN_OR_RETURN(bool ok, writer.ApplyAttachments(id, record_id, write));
     (void)ok;
     written.push_back({record_id, fields, made});

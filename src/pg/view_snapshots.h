@@ -48,7 +48,7 @@ struct TableView {
   std::string table_id;
   std::string view_id;
   std::string view_name;
-  std::string view_type;  // "" for a snapshot older than catalog v18
+  std::string view_type;  // "" for a snapshot older than catalog v17
 };
 
 // The base's views with a snapshot, by table and in each table's view order.

@@ -1,7 +1,7 @@
 // The conflict rules for an attachment cell (issue 16): decided per field
 // like every other field, three-way against the attachment ids both sides
 // held when Postgres first changed the cell (airpg.attachment_outbox.base_ids,
-// catalog_v17.sql). Airtable "changed" the cell when its ids differ from the
+// catalog_v16.sql). Airtable "changed" the cell when its ids differ from the
 // base as a set (a reorder alone is not an edit); Postgres changed it when it
 // queued the cell. The values recorded in airpg.conflicts are the sorted ids,
 // with each Postgres file not in Airtable yet as {"filename", "size"}.

@@ -1,5 +1,5 @@
 // Attachments added in Postgres to a row Postgres created and has not pushed
-// yet (airpg.add_attachment with the row's id, catalog_v17.sql) wait under
+// yet (airpg.add_attachment with the row's id, catalog_v16.sql) wait under
 // the record id "row:<id>". Once the outbox has created the record, the
 // attachment step moves them — rows and queued cell — to its rec id, then
 // sends them like any other (outbox_attachments.h). One short transaction,

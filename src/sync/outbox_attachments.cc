@@ -42,7 +42,7 @@ struct Row {
   std::string attachment_id;  // "" while not in Airtable
   std::string filename, content_type, sha256;
   int64_t size = 0;
-  // A file added by URL through `airpg serve` (catalog_v16): sent as that
+  // A file added by URL through `airpg serve` (catalog_v15): sent as that
   // URL, which Airtable fetches, whether or not serve has its bytes yet.
   std::string source_url;
 };

@@ -1,112 +1,131 @@
--- Issue 17: attachment cells written through `airpg serve` in postgres mode
--- (api/record_writer.cc, api/attachment_urls.h, docs/serve.md).
---
--- A file added by URL ({"url", "filename"?}) is answered at once with a
--- reserved att… id (reserved_id). Its airpg.attachments row has no att… id
--- of Airtable's yet (attachment_id NULL, as airpg.add_attachment's) and no
--- bytes yet (sha256 NULL) but the URL the client gave (source_url): serve
--- downloads the bytes into the blob store outside the request, and the
--- outbox sends the URL itself to Airtable, which fetches it as it would
--- from the client. A reorder of the cell is queued like an add or a removal.
+-- Issue 16, attachments from Postgres (docs/two-way-sync.md, "Attachments";
+-- src/sync/outbox_attachments.h): decided by the conflict rules, addable to
+-- a row Postgres created before it has a rec id, and served from URLs that
+-- outlive a restart.
 
-ALTER TABLE airpg.attachments ALTER COLUMN sha256 DROP NOT NULL;
-ALTER TABLE airpg.attachments ADD COLUMN source_url text;
-ALTER TABLE airpg.attachments ADD COLUMN reserved_id text;
-CREATE UNIQUE INDEX attachments_reserved_idx ON airpg.attachments (reserved_id)
-  WHERE reserved_id IS NOT NULL;
--- The URL downloads still to do (api/attachment_urls.cc).
-CREATE INDEX attachments_unfetched_idx ON airpg.attachments (schema_name)
-  WHERE sha256 IS NULL AND source_url IS NOT NULL;
+-- The cell's attachment ids both sides held when Postgres first changed it
+-- (the base of the three-way decision), kept up to date as the dispatcher
+-- sends: an Airtable list that differs from it is an Airtable edit.
+ALTER TABLE airpg.attachment_outbox ADD COLUMN base_ids text[] NOT NULL DEFAULT '{}';
 
--- A reserved att… id → Airtable's, once the outbox recorded Airtable's
--- answer: a client that keeps the attachment by the id it was answered with
--- keeps finding it after the echo replaced the row with Airtable's.
-CREATE TABLE airpg.attachment_keys (
-  reserved_id   text PRIMARY KEY,
-  schema_name   text NOT NULL,
-  attachment_id text NOT NULL
-);
-CREATE INDEX attachment_keys_attachment_idx ON airpg.attachment_keys (attachment_id);
-
-CREATE FUNCTION airpg.remember_attachment_key() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO airpg.attachment_keys (reserved_id, schema_name, attachment_id)
-  VALUES (NEW.reserved_id, NEW.schema_name, NEW.attachment_id)
-  ON CONFLICT (reserved_id) DO UPDATE SET attachment_id = EXCLUDED.attachment_id;
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER airpg_attachment_key AFTER UPDATE OF attachment_id ON airpg.attachments
-  FOR EACH ROW WHEN (OLD.attachment_id IS NULL AND NEW.attachment_id IS NOT NULL
-                     AND NEW.reserved_id IS NOT NULL)
-  EXECUTE FUNCTION airpg.remember_attachment_key();
-
--- A reorder written in Postgres queues the cell as an add or a removal does
--- (catalog_v9's capture only sees inserts and deletes); the outbox sends the
--- cell's ids in Postgres's order. airpg's own moves (origin airtable: the
--- inbound apply, the outbox recording an answer) are not queued.
-CREATE FUNCTION airpg.capture_attachment_reorder() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION airpg.capture_attachment_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   origin text := coalesce(nullif(current_setting('airpg.origin', true), ''), 'postgres');
+  r      airpg.attachments;
   base   text;
+  ids    text[];
 BEGIN
-  IF origin = 'airtable' THEN RETURN NULL; END IF;
-  SELECT b.base_id INTO base FROM airpg.bases b WHERE b.schema_name = NEW.schema_name;
+  IF origin = 'airtable' OR TG_OP = 'UPDATE' THEN RETURN NULL; END IF;
+  r := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  SELECT b.base_id INTO base FROM airpg.bases b WHERE b.schema_name = r.schema_name;
   IF base IS NULL THEN RETURN NULL; END IF;
-  INSERT INTO airpg.attachment_outbox AS o (table_id, record_id, field_id, base_id, schema_name)
-  VALUES (NEW.table_id, NEW.record_id, NEW.field_id, base, NEW.schema_name)
+  -- The cell before this change: its known ids now, plus the one deleted.
+  SELECT coalesce(array_agg(a.attachment_id ORDER BY a.position), '{}') INTO ids
+    FROM airpg.attachments a
+   WHERE a.schema_name = r.schema_name AND a.record_id = r.record_id AND a.field_id = r.field_id
+     AND a.attachment_id IS NOT NULL;
+  IF TG_OP = 'DELETE' AND r.attachment_id IS NOT NULL THEN ids := ids || r.attachment_id; END IF;
+  -- A row deleted before it ever reached Airtable needs no removal there.
+  INSERT INTO airpg.attachment_outbox AS o (table_id, record_id, field_id, base_id, schema_name,
+                                            removed_ids, base_ids)
+  VALUES (r.table_id, r.record_id, r.field_id, base, r.schema_name,
+          CASE WHEN TG_OP = 'DELETE' AND r.attachment_id IS NOT NULL
+               THEN ARRAY[r.attachment_id] ELSE '{}' END, ids)
   ON CONFLICT (table_id, record_id, field_id) DO UPDATE
-    SET changed_at = clock_timestamp(), available_at = clock_timestamp(), status = 'pending',
+    SET removed_ids = o.removed_ids || EXCLUDED.removed_ids,
+        changed_at = clock_timestamp(), available_at = clock_timestamp(), status = 'pending',
         attempts = 0, last_error = NULL;
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER airpg_capture_reorder AFTER UPDATE OF position ON airpg.attachments
-  FOR EACH ROW WHEN (OLD.position IS DISTINCT FROM NEW.position
-                     AND OLD.record_id = NEW.record_id AND OLD.field_id = NEW.field_id
-                     AND OLD.schema_name = NEW.schema_name)
-  EXECUTE FUNCTION airpg.capture_attachment_reorder();
 
--- A record created through serve has only its reserved rec… id (its airpg
--- key, airpg.outbox_keys) until the outbox pushed it: its attachment rows
--- and queued cells are filed under that id, and a queued cell waits
--- (available_at 'infinity') — Airtable has no such record to attach to.
-CREATE FUNCTION airpg.park_unpushed_attachment_cell() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM airpg.outbox_keys k WHERE k.table_id = NEW.table_id
-               AND k.airpg_key = NEW.record_id AND k.record_id IS NULL) THEN
-    NEW.available_at := 'infinity';
-  END IF;
-  RETURN NEW;
-END
-$$;
-CREATE TRIGGER airpg_park_unpushed BEFORE INSERT OR UPDATE ON airpg.attachment_outbox
-  FOR EACH ROW EXECUTE FUNCTION airpg.park_unpushed_attachment_cell();
-
--- Once the create's answer gave the record Airtable's id, its attachment
--- rows and queued cells move to that id (airpg's own bookkeeping: origin
--- airtable for the move) and the cells are due at once.
-CREATE FUNCTION airpg.move_pushed_attachments() RETURNS trigger LANGUAGE plpgsql AS $$
+-- airpg.add_attachment of catalog v9, now also for a row created in
+-- Postgres that has no rec id yet: `record_id` may be the row's `id` (as
+-- text). Its attachments are kept under 'row:<id>' until the outbox has
+-- created the record; the attachment step then moves them to the rec id and
+-- uploads them.
+CREATE OR REPLACE FUNCTION airpg.add_attachment(schema_name text, tbl text, record_id text,
+                                                field text, filename text, content_type text,
+                                                content bytea)
+RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
-  before text := coalesce(current_setting('airpg.origin', true), '');
+  t      record;
+  f      record;
+  sha    text := encode(sha256(content), 'hex');
+  rec    text;
+  pos    integer;
 BEGIN
-  PERFORM set_config('airpg.origin', 'airtable', true);
-  UPDATE airpg.attachments SET record_id = NEW.record_id
-   WHERE table_id = NEW.table_id AND record_id = NEW.airpg_key;
-  PERFORM set_config('airpg.origin', before, true);
-  UPDATE airpg.attachment_outbox SET record_id = NEW.record_id, available_at = clock_timestamp()
-   WHERE table_id = NEW.table_id AND record_id = NEW.airpg_key;
-  RETURN NULL;
+  SELECT tb.table_id, tb.table_name INTO t
+    FROM airpg.tables tb JOIN airpg.bases b USING (base_id)
+   WHERE b.schema_name = add_attachment.schema_name
+     AND tbl IN (tb.table_id, tb.table_name, tb.airtable_name)
+   ORDER BY tb.table_id = tbl DESC, tb.table_name = tbl DESC
+   LIMIT 1;
+  IF t IS NULL THEN
+    RAISE EXCEPTION 'airpg: no mirrored table "%" in schema "%"', tbl, add_attachment.schema_name
+      USING ERRCODE = '42P01';
+  END IF;
+  SELECT fl.field_id, fl.type, fl.airtable_name INTO f
+    FROM airpg.fields fl
+   WHERE fl.table_id = t.table_id AND fl.removed_at IS NULL
+     AND field IN (fl.field_id, fl.column_name, fl.airtable_name)
+   ORDER BY fl.field_id = field DESC
+   LIMIT 1;
+  IF f IS NULL THEN
+    RAISE EXCEPTION 'airpg: table "%" has no field "%"', t.table_name, field
+      USING ERRCODE = '42703';
+  END IF;
+  IF f.type <> 'multipleAttachments' THEN
+    RAISE EXCEPTION 'airpg: field "%" is a % field, not an attachment field', f.airtable_name,
+                    f.type
+      USING ERRCODE = '42804';
+  END IF;
+  -- A rec id, or the id of a live row (its rec id once pushed, else 'row:<id>').
+  EXECUTE format('SELECT coalesce(airtable_id, ''row:'' || id) FROM %I.%I WHERE deleted_at IS '
+                 'NULL AND (airtable_id = $1 OR ($1 ~ ''^[0-9]{1,18}$'' AND id = $1::bigint)) '
+                 'ORDER BY airtable_id = $1 DESC NULLS LAST LIMIT 1',
+                 add_attachment.schema_name, t.table_name)
+    INTO rec USING record_id;
+  IF rec IS NULL THEN
+    RAISE EXCEPTION 'airpg: table "%" has no live record "%" (name a record by its rec id, or a '
+                    'row created in Postgres by its id)', t.table_name, record_id
+      USING ERRCODE = 'P0002';
+  END IF;
+  INSERT INTO airpg.blobs (sha256, size, content) VALUES (sha, length(content), content)
+  ON CONFLICT (sha256) DO NOTHING;
+  -- Serialises adds to one cell, so two get two positions.
+  PERFORM pg_advisory_xact_lock(hashtext(add_attachment.schema_name || '/' || rec || '/' ||
+                                         f.field_id));
+  SELECT coalesce(max(a.position) + 1, 0) INTO pos FROM airpg.attachments a
+   WHERE a.schema_name = add_attachment.schema_name AND a.record_id = rec
+     AND a.field_id = f.field_id;
+  INSERT INTO airpg.attachments (schema_name, table_id, record_id, field_id, position,
+                                 attachment_id, filename, content_type, size, sha256)
+  VALUES (add_attachment.schema_name, t.table_id, rec, f.field_id, pos, NULL, filename,
+          nullif(content_type, ''), length(content), sha);
+  RETURN pos;
 END
 $$;
-CREATE TRIGGER airpg_move_pushed_attachments AFTER UPDATE OF record_id ON airpg.outbox_keys
-  FOR EACH ROW WHEN (OLD.record_id IS NULL AND NEW.record_id IS NOT NULL)
-  EXECUTE FUNCTION airpg.move_pushed_attachments();
 
--- The download of a file added by URL (api/attachment_urls.cc): attempts so
--- far, when to try again, and the last failure. After the last attempt the
--- row keeps no bytes of its own; the copy Airtable fetched comes back with
--- the sync's echo of the cell.
-ALTER TABLE airpg.attachments ADD COLUMN url_attempts integer NOT NULL DEFAULT 0;
-ALTER TABLE airpg.attachments ADD COLUMN url_retry_at timestamptz;
-ALTER TABLE airpg.attachments ADD COLUMN url_error text;
+-- A queued attachment cell's id, for `airpg dlq list|replay --outbox` (a
+-- dead cell is listed and replayed beside the dead row changes). Drawn from
+-- the outbox's own sequence, so one id never names both.
+DO $$
+BEGIN
+  EXECUTE format('ALTER TABLE airpg.attachment_outbox ADD COLUMN cell_id bigint NOT NULL '
+                 'DEFAULT nextval(%L::regclass)',
+                 pg_get_serial_sequence('airpg.outbox', 'outbox_id'));
+END
+$$;
+CREATE UNIQUE INDEX attachment_outbox_cell_idx ON airpg.attachment_outbox (cell_id);
+
+-- The key that signs the /blobs/ URLs Airtable fetches large attachments
+-- from (src/blobs/signing_key.h): drawn once and kept here, so a URL signed
+-- before a restart (or by another airpg process of the database) is still
+-- served. AIRPG_BLOB_SIGNING_KEY, when set, is used instead. Hex; never
+-- logged.
+CREATE TABLE airpg.blob_signing_key (
+  only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+  key_hex    text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
