@@ -39,6 +39,32 @@ BEGIN
 END
 $$;
 
+-- catalog_v15's reorder capture, with the base too: a reorder may be the
+-- first change of the cell in its transaction (serve writes positions before
+-- it adds a file), and the base is the cell's known ids as they were.
+CREATE OR REPLACE FUNCTION airpg.capture_attachment_reorder() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  origin text := coalesce(nullif(current_setting('airpg.origin', true), ''), 'postgres');
+  base   text;
+  ids    text[];
+BEGIN
+  IF origin = 'airtable' THEN RETURN NULL; END IF;
+  SELECT b.base_id INTO base FROM airpg.bases b WHERE b.schema_name = NEW.schema_name;
+  IF base IS NULL THEN RETURN NULL; END IF;
+  SELECT coalesce(array_agg(a.attachment_id ORDER BY a.position), '{}') INTO ids
+    FROM airpg.attachments a
+   WHERE a.schema_name = NEW.schema_name AND a.record_id = NEW.record_id
+     AND a.field_id = NEW.field_id AND a.attachment_id IS NOT NULL;
+  INSERT INTO airpg.attachment_outbox AS o (table_id, record_id, field_id, base_id, schema_name,
+                                            base_ids)
+  VALUES (NEW.table_id, NEW.record_id, NEW.field_id, base, NEW.schema_name, ids)
+  ON CONFLICT (table_id, record_id, field_id) DO UPDATE
+    SET changed_at = clock_timestamp(), available_at = clock_timestamp(), status = 'pending',
+        attempts = 0, last_error = NULL;
+  RETURN NULL;
+END
+$$;
+
 -- airpg.add_attachment of catalog v9, now also for a row created in
 -- Postgres that has no rec id yet: `record_id` may be the row's `id` (as
 -- text). Its attachments are kept under 'row:<id>' until the outbox has
