@@ -42,6 +42,7 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "tests/integration/emulated_base_test.h"
+#include "tests/integration/free_port.h"
 #include "tests/integration/wait_for.h"
 
 namespace airpg::testing {
@@ -50,22 +51,6 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr char kBase[] = "appConform0000001";
-
-// A port nothing listens on right now (the kernel's pick for port 0).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 class ServeConformanceTest : public EmulatedBaseTest {
  protected:

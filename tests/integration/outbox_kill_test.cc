@@ -64,6 +64,7 @@
 #include "change_driver.h"
 #include "emulator/emulator.h"
 #include "emulator/generator.h"
+#include "free_port.h"
 #include "http/client.h"
 #include "pg/testing/pg_test.h"
 #include "pg/transaction.h"
@@ -83,22 +84,6 @@ constexpr int kRecords = 30;
 constexpr int kKills = 20;
 constexpr int kMinDelayMs = 200;
 constexpr int kMaxDelayMs = 1500;
-
-// A port nothing listens on right now (the kernel's pick for port 0).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 // What the Postgres writer works on, found in the live base's plan.
 struct PostgresSchema {

@@ -44,6 +44,7 @@
 #include "change_driver.h"
 #include "emulator/emulator.h"
 #include "emulator/generator.h"
+#include "free_port.h"
 #include "pg/testing/pg_test.h"
 #include "replayable_seed.h"
 #include "sync/live_schema.h"
@@ -64,22 +65,6 @@ constexpr int kMinDelayMs = 100;
 constexpr int kMaxDelayMs = 1500;
 
 double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-// A port nothing listens on right now (the kernel's pick for port 0).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 std::string LastLine(const std::string& text) {
   std::vector<std::string> lines = Lines(text);
