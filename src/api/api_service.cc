@@ -98,8 +98,8 @@ void ApiService::ShadowLoop() {
       if (table != nullptr) {
         http::Response ours =
             ReadFromPostgres(**lease, job.request, *base, *table, path, std::string(query));
-        std::vector<ShadowDiff> diffs = CompareAnswers(
-            Json::parse(job.airtable_body, nullptr, false), Json::parse(ours.body, nullptr, false));
+        std::vector<ShadowDiff> diffs = CompareShadowAnswers(
+            Json::parse(job.airtable_body, nullptr, false), ours.status, ours.body);
         for (ShadowDiff& d : diffs) {
           d.base_id = job.base_id;
           d.table_id = table->table_id;

@@ -58,6 +58,15 @@ std::vector<ShadowDiff> CompareAnswers(const Json& airtable, const Json& postgre
   return out;
 }
 
+std::vector<ShadowDiff> CompareShadowAnswers(const Json& airtable, int postgres_status,
+                                             const std::string& postgres_body) {
+  if (postgres_status != 200) {
+    return {{"", "", "", "", kShadowAnswerField, std::nullopt,
+             std::to_string(postgres_status) + " " + postgres_body}};
+  }
+  return CompareAnswers(airtable, Json::parse(postgres_body, nullptr, false));
+}
+
 Status RecordShadowDiffs(pg::Connection& conn, const std::vector<ShadowDiff>& diffs) {
   for (const ShadowDiff& d : diffs) {
     AIRPG_RETURN_IF_ERROR(

@@ -32,6 +32,16 @@ struct ShadowDiff {
 std::vector<ShadowDiff> CompareAnswers(const airtable::wire::Json& airtable,
                                        const airtable::wire::Json& postgres);
 
+// The field name of the one difference recorded when Postgres could not
+// answer a request Airtable answered (its status and body as the value).
+inline constexpr char kShadowAnswerField[] = "(answer)";
+
+// The differences between Airtable's answer and Postgres's, which came with
+// HTTP `postgres_status`: a Postgres error is one difference naming it, not a
+// "missing" row per record of Airtable's answer.
+std::vector<ShadowDiff> CompareShadowAnswers(const airtable::wire::Json& airtable,
+                                             int postgres_status, const std::string& postgres_body);
+
 Status RecordShadowDiffs(pg::Connection& conn, const std::vector<ShadowDiff>& diffs);
 
 struct ShadowSummary {
