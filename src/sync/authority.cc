@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "base/log.h"
 #include "pg/transaction.h"
 
 namespace airpg::sync {
@@ -120,7 +121,9 @@ Result<std::map<std::string, TableAuthority>> LoadAuthority(pg::Connection& conn
   return out;
 }
 
-Status InstallWriteTriggers(pg::Connection& conn, const LiveBase& base) {
+namespace {
+
+Status InstallWriteTriggersOnce(pg::Connection& conn, const LiveBase& base) {
   AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
   // Bounded like every DDL on a live schema: an application's long
   // transaction makes the sync start fail and retry, not hang.
@@ -139,6 +142,24 @@ Status InstallWriteTriggers(pg::Connection& conn, const LiveBase& base) {
     }
   }
   return tx.Commit();
+}
+
+}  // namespace
+
+Status InstallWriteTriggers(pg::Connection& conn, const LiveBase& base) {
+  // Other DDL on the live tables (serve building a sort index CONCURRENTLY,
+  // an application's migration) can deadlock with the install; Postgres then
+  // aborts one side. The install is one transaction, rolled back whole, so
+  // it is simply run again: the other side has its locks by then.
+  constexpr int kAttempts = 5;
+  Status installed = InstallWriteTriggersOnce(conn, base);
+  for (int attempt = 1; installed.code() == StatusCode::kAborted && attempt < kAttempts;
+       ++attempt) {
+    log::Warn("base {}: installing the write triggers: {}; trying again", base.base_id,
+              installed.ToString());
+    installed = InstallWriteTriggersOnce(conn, base);
+  }
+  return installed;
 }
 
 Status AdoptNewTables(pg::Connection& conn, const LiveBase& base, const AuthorityConfig& config) {

@@ -66,6 +66,7 @@ Result<std::map<std::string, TableAuthority>> LoadAuthority(pg::Connection& conn
 // Puts the write guard and the outbox capture on every mirrored table and
 // junction of the live base (idempotent; run at every sync start and after
 // schema changes, so a table a migration or schema change made is covered).
+// A deadlock with other DDL on the live tables is retried (a few times).
 Status InstallWriteTriggers(pg::Connection& conn, const LiveBase& base);
 
 // A table new to the live base since the sync stored the matrix (created in

@@ -41,6 +41,7 @@
 #include "daemon/sync_service.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "sync/proxied_writes.h"
 #include "tests/integration/emulated_base_test.h"
 #include "tests/integration/free_port.h"
 #include "tests/integration/wait_for.h"
@@ -77,13 +78,14 @@ class ServeConformanceTest : public EmulatedBaseTest {
     options.require_tokens = true;
     options.default_mode = mode;
     options.upstream = client_.get();
+    // As `airpg serve` wires it (cli/cmd_serve.cc): a proxied write is in
+    // Postgres when acknowledged, so the shadow read after it agrees.
+    options.on_proxied_write = [](pg::Connection& conn, const std::string& base_id,
+                                  const std::string& table_id, const api::ProxiedChanges& changes) {
+      return sync::ApplyProxiedWrite(conn, base_id, table_id, changes.upserts, changes.destroyed);
+    };
     // A reset migrates the base again: the next request reads the new plan.
     options.plan_ttl = milliseconds(0);
-    // Off here: an on-demand sort index (CREATE INDEX CONCURRENTLY) being
-    // built when a reset restarts the sync can deadlock with the sync's
-    // CREATE TRIGGER at start, and the sync service then ends with ABORTED
-    // (an open bug, not this suite's subject).
-    options.index_sorts = false;
     api_ = std::make_unique<api::ApiService>(options);
     sync_port_ = FreePort();
     StartSync();

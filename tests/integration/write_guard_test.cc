@@ -6,9 +6,13 @@
 // members may write as airpg's own sync.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "emulated_base_test.h"
+#include "pg/connection.h"
 #include "sync/authority.h"
 #include "sync/live_schema.h"
+#include "wait_for.h"
 
 namespace airpg {
 namespace {
@@ -166,6 +170,49 @@ TEST_F(WriteGuardTest, OnlyTheSyncRoleMayWriteAsAirpgsOwnSync) {
       as_app("airpg.origin = 'airtable'", "UPDATE " + staff_ + " SET " + name + " = 'the sync'");
   EXPECT_TRUE(member.ok()) << member.ToString();
   ASSERT_TRUE(Sql("DROP OWNED BY " + app + "; DROP ROLE " + app + "; DROP ROLE " + sync_role).ok());
+}
+
+// The install of the guard and capture is one transaction over every live
+// table, so other DDL on those tables (serve building a sort index
+// CONCURRENTLY, an application's migration) can deadlock with it; Postgres
+// aborts one side. The install is the victim here (it waits first, and the
+// other session's deadlock_timeout is longer): it is run again and ends
+// installed, instead of failing the sync's start.
+TEST_F(WriteGuardTest, AnInstallThatMeetsADeadlockIsRunAgain) {
+  auto live = sync::LoadLiveBase(conn(), kDelta);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  ASSERT_GE(live->plan.tables.size(), 2u);
+  const std::string first = kSchema + "." + live->plan.tables.front().table_name;
+  const std::string last = kSchema + "." + live->plan.tables.back().table_name;
+  auto other = pg::Connection::Open(url());
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  ASSERT_TRUE(other
+                  ->RunScript("SET deadlock_timeout = '30s'; BEGIN; LOCK TABLE " + last +
+                              " IN SHARE ROW EXCLUSIVE MODE")
+                  .ok());
+  Status installed = InternalError("not run");
+  std::thread installer([&] {
+    auto own = pg::Connection::Open(url());
+    installed = own.ok() ? sync::InstallWriteTriggers(*own, *live) : own.status();
+  });
+  // The install holds the first table and waits for the last one.
+  const std::string waiting =
+      "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = '" + last + "'::regclass";
+  bool blocked = testing::WaitFor([&] { return Scalar(waiting) == "1"; }, std::chrono::seconds(20));
+  Status crossed = blocked ? other->Run("LOCK TABLE " + first + " IN SHARE ROW EXCLUSIVE MODE")
+                           : InternalError("the install never waited");
+  Status committed = other->Run("COMMIT");
+  installer.join();
+  ASSERT_TRUE(blocked);
+  EXPECT_TRUE(crossed.ok()) << crossed.ToString();
+  EXPECT_TRUE(committed.ok()) << committed.ToString();
+  EXPECT_TRUE(installed.ok()) << installed.ToString();
+  for (const std::string& table : {first, last}) {
+    EXPECT_EQ(Scalar("SELECT count(*) FROM pg_trigger WHERE tgrelid = '" + table +
+                     "'::regclass AND tgname IN ('airpg_guard', 'airpg_capture')"),
+              "2")
+        << table;
+  }
 }
 
 }  // namespace
