@@ -7,21 +7,12 @@
 
 #include <stdexcept>
 
+#include "base/hex.h"
 #include "blobs/blob_store.h"
 #include "http/url.h"
 
 namespace airpg::blobs {
 namespace {
-
-std::string Hex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 15];
-  }
-  return out;
-}
 
 http::Response Text(int status, std::string body) {
   http::Response r;
@@ -55,7 +46,7 @@ std::string BlobLinks::Sign(const std::string& sha256, int64_t expires) const {
   unsigned int length = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
-  return Hex(mac, length);
+  return HexLower(mac, length);
 }
 
 std::string BlobLinks::Path(const std::string& sha256) const {

@@ -2,20 +2,9 @@
 
 #include <openssl/rand.h>
 
+#include "base/hex.h"
+
 namespace airpg::blobs {
-namespace {
-
-std::string Hex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 15];
-  }
-  return out;
-}
-
-}  // namespace
 
 Result<std::string> BlobSigningKey(pg::Connection& conn, const std::string& configured) {
   if (!configured.empty()) return configured;
@@ -29,7 +18,7 @@ Result<std::string> BlobSigningKey(pg::Connection& conn, const std::string& conf
       conn.Exec("WITH drawn AS (INSERT INTO airpg.blob_signing_key (key_hex) VALUES ($1) ON "
                 "CONFLICT (only_row) DO NOTHING RETURNING key_hex) SELECT key_hex FROM drawn "
                 "UNION ALL SELECT key_hex FROM airpg.blob_signing_key LIMIT 1",
-                {Hex(drawn, sizeof(drawn))}));
+                {HexLower(drawn, sizeof(drawn))}));
   if (rows.empty()) return InternalError("airpg.blob_signing_key has no key");
   return std::string(rows.Get(0, 0));
 }
