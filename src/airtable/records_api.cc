@@ -46,6 +46,25 @@ std::string ListQuery(const ListOptions& o, std::string_view offset) {
 
 std::string Quoted(std::string_view text) { return "\"" + JsonEscape(text) + "\""; }
 
+// Records a write request's answer in `out`: the body of a 200, or why the
+// request failed with Airtable's error (a body rebuilt from its status, type
+// and message, for the dead-letter queue). False when it failed.
+bool KeepAnswer(const Result<std::string>& response, const ApiError& error, BatchOutcome& out) {
+  if (!response.ok()) {
+    out.status = response.status();
+    out.error_type = error.type;
+    out.http_status = error.http_status;
+    if (error.http_status != 0) {
+      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}", error.http_status,
+                                 Quoted(error.type), Quoted(error.message));
+    }
+    return false;
+  }
+  out.http_status = 200;
+  out.response = *response;
+  return true;
+}
+
 // The same parameters as a listRecords POST body.
 std::string ListBody(const ListOptions& o, std::string_view offset) {
   std::string b = "{";
@@ -239,18 +258,7 @@ BatchOutcome Client::WriteBatch(std::string_view base_id, std::string_view table
   Result<std::string> response =
       Call(base_id, Priority::kWrite, create ? Retry::kIfNotApplied : Retry::kAlways, method, path,
            std::move(body), &error);
-  if (!response.ok()) {
-    out.status = response.status();
-    out.error_type = error.type;
-    out.http_status = error.http_status;
-    if (error.http_status != 0) {
-      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}", error.http_status,
-                                 Quoted(error.type), Quoted(error.message));
-    }
-    return out;
-  }
-  out.http_status = 200;
-  out.response = *response;
+  if (!KeepAnswer(response, error, out)) return out;
   Result<WriteResult> parsed = ParseWriteResult(*response);
   if (!parsed.ok()) {
     out.status = parsed.status();
@@ -274,18 +282,7 @@ BatchOutcome Client::DeleteBatch(std::string_view base_id, std::string_view tabl
   ApiError error;
   Result<std::string> response =
       Call(base_id, Priority::kWrite, Retry::kAlways, "DELETE", path, "", &error);
-  if (!response.ok()) {
-    out.status = response.status();
-    out.error_type = error.type;
-    out.http_status = error.http_status;
-    if (error.http_status != 0) {
-      out.response = fmt::format("{{\"status\":{},\"type\":{},\"message\":{}}}", error.http_status,
-                                 Quoted(error.type), Quoted(error.message));
-    }
-    return out;
-  }
-  out.http_status = 200;
-  out.response = *response;
+  if (!KeepAnswer(response, error, out)) return out;
   Result<std::vector<std::string>> deleted = ParseDeleted(*response);
   if (!deleted.ok()) {
     out.status = deleted.status();

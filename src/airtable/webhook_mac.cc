@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "base/hex.h"
+
 namespace airpg::airtable {
 namespace {
 
@@ -14,13 +16,6 @@ constexpr size_t kDigestBytes = 32;  // SHA-256
 
 bool IsBase64Char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // HMAC-SHA256 of `body` under `key`; false only if OpenSSL fails.
@@ -72,13 +67,7 @@ bool Base64Decode(std::string_view text, std::string* bytes) {
 std::string ContentMac(std::string_view key, std::string_view body) {
   unsigned char digest[kDigestBytes] = {};
   Hmac(key, body, digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(kMacPrefix);
-  for (unsigned char byte : digest) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 15]);
-  }
-  return out;
+  return std::string(kMacPrefix) + HexLower(digest, kDigestBytes);
 }
 
 bool VerifyContentMac(std::string_view mac_secret_base64, std::string_view body,
@@ -88,8 +77,8 @@ bool VerifyContentMac(std::string_view mac_secret_base64, std::string_view body,
   if (hex.size() != 2 * kDigestBytes) return false;
   unsigned char claimed[kDigestBytes];
   for (size_t i = 0; i < kDigestBytes; ++i) {
-    int high = HexValue(hex[2 * i]);
-    int low = HexValue(hex[2 * i + 1]);
+    int high = HexDigitValue(hex[2 * i]);
+    int low = HexDigitValue(hex[2 * i + 1]);
     if (high < 0 || low < 0) return false;
     claimed[i] = static_cast<unsigned char>(high << 4 | low);
   }

@@ -6,13 +6,13 @@
 #include <algorithm>
 
 #include "airtable/wire/ids.h"
+#include "base/hex.h"
 #include "pg/quote.h"
 
 namespace airpg::api {
 namespace {
 
 constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-constexpr char kHex[] = "0123456789abcdef";
 
 std::vector<std::string> Strings(std::string_view array_text) {
   std::vector<std::string> out;
@@ -42,12 +42,7 @@ TokenInfo InfoAt(const pg::Rows& rows, int i) {
 std::string TokenHash(std::string_view secret) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
-  std::string out;
-  for (unsigned char byte : digest) {
-    out += kHex[byte >> 4];
-    out += kHex[byte & 15];
-  }
-  return out;
+  return HexLower(digest, sizeof(digest));
 }
 
 Status CheckTokenGrant(const std::vector<std::string>& bases,
@@ -79,10 +74,7 @@ Result<std::string> CreateToken(pg::Connection& conn, std::string_view name,
   std::string token = "pat";
   for (int i = 0; i < 14; ++i) token += kAlphabet[random[i] % 62];
   token += '.';
-  for (int i = 14; i < 46; ++i) {
-    token += kHex[random[i] >> 4];
-    token += kHex[random[i] & 15];
-  }
+  token += HexLower(random + 14, sizeof(random) - 14);
   Result<pg::Rows> inserted = conn.Exec(
       "INSERT INTO airpg.api_tokens (name, token_hash, bases, scopes) VALUES ($1, $2, "
       "$3::text[], $4::text[]) ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING "

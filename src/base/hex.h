@@ -1,5 +1,6 @@
 // HexLower: bytes as lower-case hexadecimal, two digits a byte (digests,
-// MACs, random keys). Pure.
+// MACs, random keys); HexDigitValue: one hex digit of either case read back
+// (MAC headers, \u escapes). Pure.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,14 @@ inline std::string HexLower(const unsigned char* data, size_t size) {
     out += kDigits[data[i] & 15];
   }
   return out;
+}
+
+// The value of one hexadecimal digit, either case; -1 for any other char.
+constexpr int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 }  // namespace airpg

@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "base/hex.h"
 #include "mapping/cell_value.h"
 #include "mapping/relation_cells.h"
 
@@ -132,14 +133,8 @@ std::string RecordChecksum::Finish() {
   if (EVP_Digest(framed.data(), framed.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
     throw std::bad_alloc();
   }
-  // By table, not fmt: this runs twice per record of a migration.
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(2 * length, '0');
-  for (unsigned int i = 0; i < length; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0xf];
-  }
-  return hex;
+  // By table (HexLower), not fmt: this runs twice per record of a migration.
+  return HexLower(digest, length);
 }
 
 }  // namespace airpg::mapping

@@ -6,6 +6,7 @@
 
 #include "base/sql_identifier.h"
 #include "blobs/attachment_rows.h"
+#include "mapping/write_capture.h"
 #include "pg/catalog_rows.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
@@ -50,8 +51,8 @@ Status RestoreAuthority(pg::Transaction& tx, const std::string& saved) {
 }
 
 // The write guard and outbox capture (catalog v6) on every table and every
-// junction a link or collaborator field owns — the set sync/authority.cc
-// InstallWriteTriggers covers at sync start (migrate may not use sync/).
+// junction a link or collaborator field owns (mapping/write_capture.h) — the
+// set sync/authority.cc InstallWriteTriggers covers at sync start.
 // At every swap, a base's first included: without them a base just migrated
 // would take Postgres writes unchecked and never queue them until its first
 // sync start. The authority defaults to airtable, so the guard refuses
@@ -59,17 +60,9 @@ Status RestoreAuthority(pg::Transaction& tx, const std::string& saved) {
 Status InstallWriteTriggers(pg::Transaction& tx, const SwapRequest& r) {
   if (r.plan == nullptr) return Status::Ok();
   const std::string sql = "SELECT airpg.install_write_triggers($1, $2, $3, $4, $5)";
-  for (const auto& t : r.plan->tables) {
+  for (const mapping::CaptureTarget& c : mapping::CaptureTargets(*r.plan)) {
     AIRPG_RETURN_IF_ERROR(
-        tx.Run(sql, {r.target_schema, t.table_name, r.base_id, t.table_id, pg::Param()}));
-    for (const auto& f : t.fields) {
-      bool owns_junction = (f.column.storage == mapping::Storage::kJunction &&
-                            f.link_role == mapping::LinkRole::kJunction) ||
-                           f.column.storage == mapping::Storage::kUserJunction;
-      if (!owns_junction || f.relation_table.empty()) continue;
-      AIRPG_RETURN_IF_ERROR(
-          tx.Run(sql, {r.target_schema, f.relation_table, r.base_id, t.table_id, f.field.id}));
-    }
+        tx.Run(sql, {r.target_schema, c.relation, r.base_id, c.table_id, c.field_id}));
   }
   return Status::Ok();
 }

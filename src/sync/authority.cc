@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "mapping/write_capture.h"
 #include "pg/transaction.h"
 
 namespace airpg::sync {
@@ -129,17 +130,9 @@ Status InstallWriteTriggersOnce(pg::Connection& conn, const LiveBase& base) {
   // transaction makes the sync start fail and retry, not hang.
   AIRPG_RETURN_IF_ERROR(tx.Run("SELECT set_config('lock_timeout', '5000ms', true)"));
   const std::string sql = "SELECT airpg.install_write_triggers($1, $2, $3, $4, $5)";
-  for (const auto& t : base.plan.tables) {
+  for (const mapping::CaptureTarget& c : mapping::CaptureTargets(base.plan)) {
     AIRPG_RETURN_IF_ERROR(
-        tx.Run(sql, {base.schema, t.table_name, base.base_id, t.table_id, pg::Param()}));
-    for (const auto& f : t.fields) {
-      bool owns_junction = (f.column.storage == mapping::Storage::kJunction &&
-                            f.link_role == mapping::LinkRole::kJunction) ||
-                           f.column.storage == mapping::Storage::kUserJunction;
-      if (!owns_junction || f.relation_table.empty()) continue;
-      AIRPG_RETURN_IF_ERROR(
-          tx.Run(sql, {base.schema, f.relation_table, base.base_id, t.table_id, f.field.id}));
-    }
+        tx.Run(sql, {base.schema, c.relation, base.base_id, c.table_id, c.field_id}));
   }
   return tx.Commit();
 }

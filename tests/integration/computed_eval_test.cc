@@ -127,45 +127,34 @@ bool SameCell(const json& emulator, const json& postgres) {
   return emulator == postgres;
 }
 
-class ComputedEvalTest : public testing::EmulatedBaseTest {
+class ComputedEvalTest : public testing::TwoWayBaseTest {
  protected:
+  ComputedEvalTest() : TwoWayBaseTest(kChainBase) {}
+
   void SetUp() override {
-    EmulatedBaseTest::SetUp();
+    TwoWayBaseTest::SetUp();
     StartEmulator(Data());
     auto summary = Run(kChainBase);
     ASSERT_TRUE(summary.ok()) << summary.status().ToString();
     schema_ = summary->schema;
     writer_ = ClientThrough(std::make_unique<NoRecordRequests>());
-    auto live = sync::LoadLiveBase(conn(), kChainBase);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    live_ = *live;
     sync::AuthorityConfig config;  // Items and Orders Postgres writes; Customers Airtable's
     config.tables["Items"].authority = sync::Authority::kBoth;
     config.tables["Orders"].authority = sync::Authority::kPostgres;
-    auto resolved = sync::ResolveAuthority(live_, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
-    ASSERT_TRUE(sync::InstallWriteTriggers(conn(), live_).ok());
-    auto dconn = pg::Connection::Open(url());
-    ASSERT_TRUE(dconn.ok());
-    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
+    ASSERT_NO_FATAL_FAILURE(Configure(config));
+    ASSERT_NO_FATAL_FAILURE(OpenDispatchConnection());
   }
 
   sync::DispatchOptions Options(std::chrono::milliseconds debounce) {
-    sync::DispatchOptions options;
-    options.claim.owner = "test";
+    sync::DispatchOptions options = NoWaitDispatch();
     options.claim.debounce = debounce;
-    options.link_wait = std::chrono::milliseconds(0);
-    options.retry_initial = std::chrono::milliseconds(0);
     return options;
   }
 
   // One dispatcher round. Its evaluation comes first; then Airtable refuses
   // the re-read before sending, and the changes go back to the outbox.
   void Dispatch() {
-    sync::OutboxDispatcher dispatcher(*writer_, *dispatch_conn_, kChainBase,
-                                      Options(std::chrono::milliseconds(0)));
-    auto report = dispatcher.RunOnce();
+    auto report = DispatchOnce(*writer_);
     ASSERT_FALSE(report.ok());
     EXPECT_NE(report.status().message().find("record requests are refused"), std::string::npos)
         << report.status().ToString();
@@ -181,9 +170,6 @@ class ComputedEvalTest : public testing::EmulatedBaseTest {
     return json::parse(response->body, nullptr, false);
   }
 
-  std::string Column(const std::string& field_id) {
-    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
-  }
   std::string Qualified(const std::string& table_id) {
     return "\"" + schema_ + "\".\"" +
            Scalar("SELECT table_name FROM airpg.tables WHERE table_id = '" + table_id + "'") + "\"";
@@ -256,9 +242,7 @@ class ComputedEvalTest : public testing::EmulatedBaseTest {
   }
 
   std::string schema_;
-  sync::LiveBase live_;
   std::unique_ptr<airtable::Client> writer_;
-  std::unique_ptr<pg::Connection> dispatch_conn_;
 };
 
 TEST_F(ComputedEvalTest, SchemaPlanNamesTheFieldsAirpgComputesOnWrite) {
@@ -402,10 +386,7 @@ TEST_F(ComputedEvalTest, AJunctionChangeRecomputesTheLinkedRows) {
   config.tables["Items"].authority = sync::Authority::kBoth;
   config.tables["Orders"].authority = sync::Authority::kPostgres;
   config.tables["Customers"].authority = sync::Authority::kBoth;
-  auto resolved = sync::ResolveAuthority(live_, config);
-  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-  ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
-  ASSERT_TRUE(sync::InstallWriteTriggers(conn(), live_).ok());
+  ASSERT_NO_FATAL_FAILURE(Configure(config));
   std::string junction =
       Scalar("SELECT relation_table FROM airpg.fields WHERE field_id = 'fldCustOrders0001'");
   ASSERT_FALSE(junction.empty());

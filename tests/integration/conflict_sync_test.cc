@@ -19,11 +19,7 @@
 #include "emulated_base_test.h"
 #include "sync/authority.h"
 #include "sync/conflicts.h"
-#include "sync/live_schema.h"
 #include "sync/outbox_dispatcher.h"
-#include "sync/payload_cycle.h"
-#include "sync/record_applier.h"
-#include "sync/schema_sync.h"
 #include "wait_for.h"
 
 namespace airpg {
@@ -191,11 +187,13 @@ Outcome ExpectPerField(int i, const Case& c) {
   return out;
 }
 
-class ConflictSyncTest : public testing::EmulatedBaseTest,
+class ConflictSyncTest : public testing::TwoWayBaseTest,
                          public ::testing::WithParamInterface<Case> {
  protected:
+  ConflictSyncTest() : TwoWayBaseTest(kDelta) {}
+
   void SetUp() override {
-    EmulatedBaseTest::SetUp();
+    TwoWayBaseTest::SetUp();
     json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
     for (auto& table : data["bases"][0]["tables"]) {
       if (table["id"] != kClients) continue;
@@ -208,64 +206,27 @@ class ConflictSyncTest : public testing::EmulatedBaseTest,
     }
     StartEmulator(data.dump());
     ASSERT_TRUE(Run(kDelta).ok());
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    live_ = *live;
     sync::AuthorityConfig config;
     config.tables["Clients"].authority = GetParam().authority;
     config.tables["Clients"].conflict = GetParam().rule;
     config.tables["Clients"].fields = GetParam().fields;
-    auto resolved = sync::ResolveAuthority(live_, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
-    ASSERT_TRUE(sync::InstallWriteTriggers(conn(), live_).ok());
-    auto dconn = pg::Connection::Open(url());
-    ASSERT_TRUE(dconn.ok());
-    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
-    auto hook = client_->CreateWebhook(
-        kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
-    ASSERT_TRUE(hook.ok()) << hook.status().ToString();
-    ASSERT_TRUE(conn()
-                    .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
-                         "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
-                         {kDelta, hook->id})
-                    .ok());
+    ASSERT_NO_FATAL_FAILURE(Configure(config));
+    ASSERT_NO_FATAL_FAILURE(OpenDispatchConnection());
+    ASSERT_NO_FATAL_FAILURE(RegisterHook());
     notes_ = Column(kNotes);
     company_ = Column(kCompany);
   }
 
-  std::string Column(const std::string& field_id) {
-    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
-  }
-
   sync::DispatchReport Dispatch() {
-    sync::DispatchOptions options;
-    options.claim.owner = "test";
+    sync::DispatchOptions options = NoWaitDispatch();
     options.claim.max_records = 1000;
-    options.claim.debounce = std::chrono::milliseconds(0);
-    options.link_wait = std::chrono::milliseconds(0);
-    options.retry_initial = std::chrono::milliseconds(0);
-    sync::OutboxDispatcher dispatcher(*client_, *dispatch_conn_, kDelta, options);
-    auto report = dispatcher.RunOnce();
+    auto report = DispatchOnce(*client_, options);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : sync::DispatchReport{};
   }
 
   void DispatchAll() {
-    for (int i = 0; i < 10; ++i) {
-      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
-      Dispatch();
-    }
-    ADD_FAILURE() << "the outbox did not drain";
-  }
-
-  // Reads the payloads since the hook was made and applies them, as the sync does.
-  void ApplyPayloads() {
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok());
-    sync::RecordApplier applier(*live, {});
-    auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
-    ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+    DrainOutbox([this] { Dispatch(); });
   }
 
   // Postgres edits the records `which` selects, in one transaction.
@@ -383,8 +344,6 @@ class ConflictSyncTest : public testing::EmulatedBaseTest,
 
   const std::string clients_ = "delta_analytics_registration_tracking.clients";
   std::string notes_, company_;
-  sync::LiveBase live_;
-  std::unique_ptr<pg::Connection> dispatch_conn_;
 };
 
 TEST_P(ConflictSyncTest, ConcurrentEditsEndAsTheRuleSays) {

@@ -13,6 +13,7 @@
 
 #include "airtable/transport.h"
 #include "base/clock.h"
+#include "base/hex.h"
 #include "blobs/attachment_fetcher.h"
 #include "blobs/blob_links.h"
 #include "blobs/blob_store.h"
@@ -22,11 +23,8 @@
 #include "sync/attachment_queue.h"
 #include "sync/authority.h"
 #include "sync/conflicts.h"
-#include "sync/live_schema.h"
 #include "sync/outbox_attachments.h"
 #include "sync/outbox_dispatcher.h"
-#include "sync/payload_cycle.h"
-#include "sync/record_applier.h"
 #include "sync/sync_status.h"
 #include "wait_for.h"
 
@@ -71,19 +69,15 @@ std::string Binary(size_t size) {
 }
 
 std::string Hex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
+  return HexLower(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }
 
-class OutboxAttachmentsTest : public testing::EmulatedBaseTest {
+class OutboxAttachmentsTest : public testing::TwoWayBaseTest {
  protected:
+  OutboxAttachmentsTest() : TwoWayBaseTest(kDelta) {}
+
   void SetUp() override {
-    EmulatedBaseTest::SetUp();
+    TwoWayBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
     ASSERT_TRUE(Run(kDelta).ok());
     auto transport = std::make_unique<LosingTransport>();
@@ -91,28 +85,12 @@ class OutboxAttachmentsTest : public testing::EmulatedBaseTest {
     writer_ = ClientThrough(std::move(transport));
     sync::AuthorityConfig config;
     config.tables["Documents"].authority = sync::Authority::kBoth;
-    Configure(config);
+    ASSERT_NO_FATAL_FAILURE(Configure(config));
     auto store = blobs::BlobStore::Open({});
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();
     fetcher_ = std::make_unique<blobs::AttachmentFetcher>(*store_);
-    auto hook = client_->CreateWebhook(
-        kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
-    ASSERT_TRUE(hook.ok()) << hook.status().ToString();
-    ASSERT_TRUE(conn()
-                    .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
-                         "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
-                         {kDelta, hook->id})
-                    .ok());
-  }
-
-  void Configure(const sync::AuthorityConfig& config) {
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    auto resolved = sync::ResolveAuthority(*live, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
-    ASSERT_TRUE(sync::InstallWriteTriggers(conn(), *live).ok());
+    ASSERT_NO_FATAL_FAILURE(RegisterHook());
   }
 
   sync::AttachmentDispatchReport Dispatch(sync::AttachmentDispatchOptions options = {}) {
@@ -133,15 +111,11 @@ class OutboxAttachmentsTest : public testing::EmulatedBaseTest {
   // The webhook payloads since the hook was made, applied as the sync applies
   // them, with attachments fetched through fetcher_ (its stats tell downloads).
   void ApplyPayloads() {
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok());
-    sync::RecordApplier applier(*live, [this](const std::vector<blobs::Attachment>& wanted) {
-      asked_to_fetch_ += static_cast<int64_t>(wanted.size());
-      return fetcher_->FetchAll(url(), wanted, 1);
-    });
-    auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
-    ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
-    applied_payloads_ += cycle->payloads;
+    applied_payloads_ +=
+        TwoWayBaseTest::ApplyPayloads([this](const std::vector<blobs::Attachment>& wanted) {
+          asked_to_fetch_ += static_cast<int64_t>(wanted.size());
+          return fetcher_->FetchAll(url(), wanted, 1);
+        }).payloads;
   }
 
   // Airtable's attachment cell of a document.

@@ -27,19 +27,17 @@ constexpr const char* kDelta = "appDeltaAnalytic1";
 constexpr const char* kClients = "tblClients0000001";
 const std::string kClientsTable = "delta_analytics_registration_tracking.clients";
 
-class OutboxReleaseTest : public testing::EmulatedBaseTest {
+class OutboxReleaseTest : public testing::TwoWayBaseTest {
  protected:
+  OutboxReleaseTest() : TwoWayBaseTest(kDelta) {}
+
   void SetUp() override {
-    EmulatedBaseTest::SetUp();
+    TwoWayBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
     ASSERT_TRUE(Run(kDelta).ok());
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
     sync::AuthorityConfig config;
     config.tables["Clients"].authority = sync::Authority::kBoth;
-    auto resolved = sync::ResolveAuthority(*live, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
+    ASSERT_NO_FATAL_FAILURE(StoreAuthority(config));
     ASSERT_TRUE(api::SetRoute(conn(), kDelta, kClients, api::RouteMode::kPostgres).ok());
     api::ApiServiceOptions options;
     options.base_ids = {kDelta};
@@ -49,10 +47,8 @@ class OutboxReleaseTest : public testing::EmulatedBaseTest {
     options.route_refresh = std::chrono::milliseconds(0);
     options.upstream = client_.get();
     api_ = std::make_unique<api::ApiService>(options);
-    auto dconn = pg::Connection::Open(url());
-    ASSERT_TRUE(dconn.ok());
-    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
-    company_ = Scalar("SELECT column_name FROM airpg.fields WHERE field_id = 'fldCliName0000001'");
+    ASSERT_NO_FATAL_FAILURE(OpenDispatchConnection());
+    company_ = Column("fldCliName0000001");
   }
 
   json Call(const std::string& method, const std::string& target, const json& body, int* status) {
@@ -67,23 +63,16 @@ class OutboxReleaseTest : public testing::EmulatedBaseTest {
   }
 
   Result<sync::DispatchReport> Dispatch(int64_t min_held_deletes = 10) {
-    sync::DispatchOptions options;
-    options.claim.owner = "test";
-    options.claim.debounce = std::chrono::milliseconds(0);
-    options.link_wait = std::chrono::milliseconds(0);
-    options.retry_initial = std::chrono::milliseconds(0);
+    sync::DispatchOptions options = NoWaitDispatch();
     options.min_held_deletes = min_held_deletes;
-    sync::OutboxDispatcher dispatcher(*client_, *dispatch_conn_, kDelta, options);
-    return dispatcher.RunOnce();
+    return DispatchOnce(*client_, options);
   }
 
   void DispatchAll() {
-    for (int i = 0; i < 10; ++i) {
-      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
+    DrainOutbox([this] {
       auto report = Dispatch();
       ASSERT_TRUE(report.ok()) << report.status().ToString();
-    }
-    ADD_FAILURE() << "the outbox did not drain";
+    });
   }
 
   json Emulated(const std::string& id) {
@@ -110,7 +99,6 @@ class OutboxReleaseTest : public testing::EmulatedBaseTest {
   }
 
   std::unique_ptr<api::ApiService> api_;
-  std::unique_ptr<pg::Connection> dispatch_conn_;
   std::string company_;
   int before_ = 0;
 };

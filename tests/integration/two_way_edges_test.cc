@@ -8,11 +8,6 @@
 #include "cli/serve_schema_mirror.h"
 #include "emulated_base_test.h"
 #include "sync/authority.h"
-#include "sync/live_schema.h"
-#include "sync/outbox_dispatcher.h"
-#include "sync/payload_cycle.h"
-#include "sync/record_applier.h"
-#include "sync/schema_sync.h"
 
 namespace airpg {
 namespace {
@@ -24,10 +19,12 @@ constexpr const char* kClients = "tblClients0000001";
 constexpr const char* kRegs = "tblRegistrations1";
 const std::string kSchema = "delta_analytics_registration_tracking";
 
-class TwoWayEdgesTest : public testing::EmulatedBaseTest {
+class TwoWayEdgesTest : public testing::TwoWayBaseTest {
  protected:
+  TwoWayEdgesTest() : TwoWayBaseTest(kDelta) {}
+
   void SetUp() override {
-    EmulatedBaseTest::SetUp();
+    TwoWayBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
     // A multi-record link, so that a junction is mirrored too.
     Control("POST", std::string("ui/meta/bases/") + kDelta + "/tables/" + kClients + "/fields",
@@ -44,69 +41,19 @@ class TwoWayEdgesTest : public testing::EmulatedBaseTest {
       auto migrated = migrate::Migrate(*client_, *own, url(), options);
       ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
     }
-    auto dconn = pg::Connection::Open(url());
-    ASSERT_TRUE(dconn.ok());
-    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
-    auto hook = client_->CreateWebhook(
-        kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
-    ASSERT_TRUE(hook.ok()) << hook.status().ToString();
-    ASSERT_TRUE(conn()
-                    .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
-                         "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
-                         {kDelta, hook->id})
-                    .ok());
-  }
-
-  void Configure(const sync::AuthorityConfig& config) {
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    auto resolved = sync::ResolveAuthority(*live, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
-    Status installed = sync::InstallWriteTriggers(conn(), *live);
-    ASSERT_TRUE(installed.ok()) << installed.ToString();
+    ASSERT_NO_FATAL_FAILURE(OpenDispatchConnection());
+    ASSERT_NO_FATAL_FAILURE(RegisterHook());
   }
 
   void Dispatch() {
-    sync::DispatchOptions options;
-    options.claim.owner = "test";
-    options.claim.debounce = std::chrono::milliseconds(0);
-    options.link_wait = std::chrono::milliseconds(0);
-    options.retry_initial = std::chrono::milliseconds(0);
-    sync::OutboxDispatcher dispatcher(*client_, *dispatch_conn_, kDelta, options);
-    auto report = dispatcher.RunOnce();
+    auto report = DispatchOnce(*client_);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
   }
 
-  // Rounds until nothing is pending (a link waits a round for its target's id).
   void DispatchAll() {
-    for (int i = 0; i < 10; ++i) {
-      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
-      Dispatch();
-    }
-    ADD_FAILURE() << "the outbox did not drain";
+    DrainOutbox([this] { Dispatch(); });
   }
 
-  // The payloads since the hook was made, applied as the sync applies them
-  // (a schema change refreshed first, as the schema sync would).
-  void ApplyPayloads() {
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok());
-    sync::RecordApplier applier(*live, {});
-    auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
-    ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
-    if (cycle->needs_schema_refresh) {
-      auto refreshed = sync::RefreshLiveBase(*client_, conn(), *live, {});
-      ASSERT_TRUE(refreshed.ok()) << refreshed.status().ToString();
-      sync::RecordApplier again(*live, {});
-      auto second = sync::RunPayloadCycle(*client_, conn(), again, *live);
-      ASSERT_TRUE(second.ok()) << second.status().ToString();
-    }
-  }
-
-  std::string Column(const std::string& field_id) {
-    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
-  }
   Status Sql(const std::string& sql) { return conn().RunScript(sql); }
   json Record(const std::string& table, const std::string& id) {
     return Control("GET", std::string("ui/") + kDelta + "/" + table + "/" + id);
@@ -131,7 +78,6 @@ class TwoWayEdgesTest : public testing::EmulatedBaseTest {
 
   const std::string clients_ = kSchema + ".clients";
   const std::string regs_ = kSchema + ".registrations";
-  std::unique_ptr<pg::Connection> dispatch_conn_;
 };
 
 // Issue 16 (item 6 of session 4): a record Airtable knows links, through a

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "airtable/wire/json_read.h"
+#include "base/hex.h"
 
 namespace airpg::airtable::wire {
 namespace {
@@ -19,16 +20,8 @@ constexpr int kMaxDepth = 64;
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The escape nlohmann writes for a code point below 0x20, or for " and \.
 void AppendEscaped(std::string& out, unsigned code) {
-  static constexpr char kHex[] = "0123456789abcdef";
   switch (code) {
     case 0x08:
       out += "\\b";
@@ -51,10 +44,12 @@ void AppendEscaped(std::string& out, unsigned code) {
     case 0x5C:
       out += "\\\\";
       return;
-    default:
+    default: {
+      // Only code points below 0x20 get here: one byte, the \u escape's last two digits.
+      const unsigned char byte = static_cast<unsigned char>(code);
       out += "\\u00";
-      out += kHex[(code >> 4) & 0xF];
-      out += kHex[code & 0xF];
+      out += HexLower(&byte, 1);
+    }
   }
 }
 
@@ -301,7 +296,7 @@ class Writer {
     if (at_ + 4 > in_.size()) return -1;
     int code = 0;
     for (int k = 0; k < 4; ++k) {
-      int v = HexValue(in_[at_ + k]);
+      int v = HexDigitValue(in_[at_ + k]);
       if (v < 0) return -1;
       code = code * 16 + v;
     }
