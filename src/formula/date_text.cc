@@ -215,4 +215,21 @@ std::optional<int64_t> ParseDateText(std::string_view text) {
   return millis - p.offset_minutes.value_or(0) * 60'000LL;
 }
 
+std::optional<std::vector<int64_t>> ParseDateTextList(std::string_view text) {
+  std::vector<int64_t> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view part = text.substr(pos, comma - pos);
+    if (part.find_first_not_of(' ') != std::string_view::npos) {
+      std::optional<int64_t> millis = ParseDateText(part);
+      if (!millis) return std::nullopt;
+      out.push_back(*millis);
+    }
+    pos = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace airpg::formula

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace airpg::formula {
 
@@ -31,5 +32,10 @@ namespace airpg::formula {
 // A year is required: V8 makes up 2001 for "10/22", "5" or "Room 12"; we
 // read those as no date (docs/formula.md).
 std::optional<int64_t> ParseDateText(std::string_view text);
+
+// The instants of a comma-separated list of such dates (WORKDAY's holidays,
+// "2024-12-25, 2024-12-26"), in order, blank items skipped; nullopt when an
+// item is no date.
+std::optional<std::vector<int64_t>> ParseDateTextList(std::string_view text);
 
 }  // namespace airpg::formula

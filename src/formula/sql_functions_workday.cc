@@ -16,18 +16,9 @@ Result<std::set<int64_t>> Holidays(const SqlArgs& a) {
   std::set<int64_t> out;
   if (a.size() < 3 || a[2].type == Type::kBlank) return out;
   AIRPG_ASSIGN_OR_RETURN(std::string text, ConstText(a[2], "the holidays"));
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t comma = text.find(',', pos);
-    if (comma == std::string::npos) comma = text.size();
-    std::string part = text.substr(pos, comma - pos);
-    if (part.find_first_not_of(' ') != std::string::npos) {
-      auto millis = ParseDateText(part);
-      if (!millis) return Unsupported("an unreadable holiday (an error in the evaluator)");
-      out.insert(FloorDays(*millis));
-    }
-    pos = comma + 1;
-  }
+  std::optional<std::vector<int64_t>> dates = ParseDateTextList(text);
+  if (!dates) return Unsupported("an unreadable holiday (an error in the evaluator)");
+  for (int64_t millis : *dates) out.insert(FloorDays(millis));
   return out;
 }
 

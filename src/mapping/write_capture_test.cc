@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace airpg::mapping {
 namespace {
 
@@ -13,6 +15,14 @@ FieldPlan Field(const std::string& id, Storage storage, LinkRole role,
   f.link_role = role;
   f.relation_table = relation;
   return f;
+}
+
+TablePlan Table(const std::string& id, const std::string& name, std::vector<FieldPlan> fields) {
+  TablePlan t;
+  t.table_id = id;
+  t.table_name = name;
+  t.fields = std::move(fields);
+  return t;
 }
 
 std::string Describe(const std::vector<CaptureTarget>& targets) {
@@ -28,23 +38,17 @@ std::string Describe(const std::vector<CaptureTarget>& targets) {
 // has no name yet.
 TEST(CaptureTargetsTest, TablesAndTheJunctionsTheirFieldsOwn) {
   SchemaPlan plan;
-  TablePlan clients;
-  clients.table_id = "tblClients";
-  clients.table_name = "clients";
-  clients.fields = {
-      Field("fldPartners", Storage::kJunction, LinkRole::kJunction, "clients__partners"),
-      Field("fldTeam", Storage::kUserJunction, LinkRole::kNone, "clients__team"),
-      Field("fldTier", Storage::kChoice, LinkRole::kNone, "clients__tier_choices"),
-      Field("fldUnnamed", Storage::kJunction, LinkRole::kJunction, ""),
+  plan.tables = {
+      Table("tblClients", "clients",
+            {Field("fldPartners", Storage::kJunction, LinkRole::kJunction, "clients__partners"),
+             Field("fldTeam", Storage::kUserJunction, LinkRole::kNone, "clients__team"),
+             Field("fldTier", Storage::kChoice, LinkRole::kNone, "clients__tier_choices"),
+             Field("fldUnnamed", Storage::kJunction, LinkRole::kJunction, "")}),
+      Table("tblRegs", "registrations",
+            {Field("fldClient", Storage::kForeignKey, LinkRole::kForeignKey, ""),
+             Field("fldInverse", Storage::kJunction, LinkRole::kJunctionInverse,
+                   "clients__partners")}),
   };
-  TablePlan regs;
-  regs.table_id = "tblRegs";
-  regs.table_name = "registrations";
-  regs.fields = {
-      Field("fldClient", Storage::kForeignKey, LinkRole::kForeignKey, ""),
-      Field("fldInverse", Storage::kJunction, LinkRole::kJunctionInverse, "clients__partners"),
-  };
-  plan.tables = {clients, regs};
   EXPECT_EQ(Describe(CaptureTargets(plan)),
             "clients:tblClients:- clients__partners:tblClients:fldPartners "
             "clients__team:tblClients:fldTeam registrations:tblRegs:- ");

@@ -20,19 +20,9 @@ std::optional<std::set<int64_t>> Holidays(const Args& a, size_t i) {
       out.insert(FloorDays(v.millis));
       continue;
     }
-    std::string text = ToText(v);
-    size_t pos = 0;
-    while (pos <= text.size()) {
-      size_t comma = text.find(',', pos);
-      if (comma == std::string::npos) comma = text.size();
-      std::string part = text.substr(pos, comma - pos);
-      if (part.find_first_not_of(' ') != std::string::npos) {
-        auto millis = ParseDateText(part);
-        if (!millis) return std::nullopt;
-        out.insert(FloorDays(*millis));
-      }
-      pos = comma + 1;
-    }
+    std::optional<std::vector<int64_t>> dates = ParseDateTextList(ToText(v));
+    if (!dates) return std::nullopt;
+    for (int64_t millis : *dates) out.insert(FloorDays(millis));
   }
   return out;
 }
