@@ -169,7 +169,7 @@ class SyncOutBench {
         records_ids_.size(), seconds, rate, kBudget, kRecordsPerWrite, ceiling, rate / ceiling,
         after.base_requests - before.base_requests, after.base_limited - before.base_limited));
     WaitQuiet();  // the echoes of the writes come in after them (lower priority)
-    Profile(last_done, committed_at);
+    Profile(last_done, committed_at, after.base_requests - before.base_requests, rate);
   }
 
   // Where (b)'s time went, from the outcomes' commit times (a request's
@@ -177,8 +177,13 @@ class SyncOutBench {
   // request's outcome was committed (debounce, claim, first send), and from
   // one request's outcome to the next (the pacer's slot, 1020 ms ÷ budget =
   // 340 ms; a slot taken by another request of the base, or a dispatcher
-  // slower than a slot, makes it longer).
-  void Profile(const std::string& after_outbox_id, const std::string& committed_at) {
+  // slower than a slot, makes it longer). The base's requests that were
+  // not writes took slots too: the dispatcher's read before updates (one
+  // list request per 100 records claimed, sync/outbox_reread.h) and any
+  // inbound read in between; the ceiling counted on their share is printed
+  // beside the ratio.
+  void Profile(const std::string& after_outbox_id, const std::string& committed_at,
+               int64_t requests, double rate) {
     pg::Rows done = OrDie(
         db_->Exec("SELECT 1000 * extract(epoch FROM done_at - $2::timestamptz), count(*) FROM "
                   "airpg.outbox WHERE outbox_id > $1::bigint AND status = 'done' GROUP BY done_at "
@@ -200,6 +205,15 @@ class SyncOutBench {
         "after the commit; between two p50 {:.0f} ms, max {:.0f} ms ({} longer than 1.5 "
         "slots); the last at {:.0f} ms",
         at.size(), full, at.front(), Rank(gaps, 0.5), Rank(gaps, 1.0), slow, at.back()));
+    const auto writes = static_cast<int64_t>(at.size());
+    if (requests >= writes && requests > 0) {
+      const double ceiling =
+          kBudget * kRecordsPerWrite * static_cast<double>(writes) / static_cast<double>(requests);
+      Print(fmt::format(
+          "    requests: {} writes and {} others (re-reads before updates, inbound reads); the "
+          "ceiling with them in the budget: {:.1f} records/s, against which {:.2f}",
+          writes, requests - writes, ceiling, rate / ceiling));
+    }
     // The sync's own requests for the writes' echoes, which wait for the
     // outbox (lower priority): payload pages and record reads.
     pg::Rows inbound =
