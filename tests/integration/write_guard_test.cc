@@ -21,32 +21,22 @@ using testing::ReadFile;
 constexpr const char* kDelta = "appDeltaAnalytic1";
 const std::string kSchema = "delta_analytics_registration_tracking";
 
-class WriteGuardTest : public testing::EmulatedBaseTest {
+class WriteGuardTest : public testing::TwoWayBaseTest {
  protected:
+  WriteGuardTest() : TwoWayBaseTest(kDelta) {}
+
   void SetUp() override {
-    EmulatedBaseTest::SetUp();
+    TwoWayBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
     auto run = Run(kDelta);
     ASSERT_TRUE(run.ok()) << run.status().ToString();
   }
 
-  // Stores the authority matrix only: the triggers are the swap's.
-  void StoreAuthority(const sync::AuthorityConfig& config) {
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    auto resolved = sync::ResolveAuthority(*live, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
-  }
-
+  // The authority matrix only (StoreAuthority): the triggers are the swap's.
   void ClientsWritable() {
     sync::AuthorityConfig config;
     config.tables["Clients"].authority = sync::Authority::kBoth;
     StoreAuthority(config);
-  }
-
-  std::string Column(const std::string& field_id) {
-    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
   }
 
   Status Sql(const std::string& sql) { return conn().RunScript(sql); }
