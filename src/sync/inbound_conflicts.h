@@ -15,6 +15,10 @@
 // cell differs from it, the read may predate that write — the cell is
 // airpg's own older value, not an edit. Postgres keeps its value and the base
 // stays; the write's own payload comes later and is read afresh.
+// A record with no row by its id whose `airpg key` names a Postgres-born row
+// is that row when the outbox's create outcome (setting its airtable_id, not
+// committed yet) commits: the keyed row is locked, which waits for it, and
+// decided like any other — never merged into undecided by the apply's upsert.
 // No network call. Single-thread, one per Apply.
 #pragma once
 
