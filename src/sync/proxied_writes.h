@@ -22,9 +22,16 @@ namespace airpg::sync {
 // `destroyed` in table `table_id` of the base, in one short transaction. No
 // network call: attachment cells are left to the sync (their files are not
 // downloaded here), as are the records on the other side of moved links.
+// `sent_at`: Postgres's clock (timestamptz text) taken before the write was
+// sent to Airtable ("" when unknown). The answer may arrive after a later
+// Postgres write of the record reached Airtable (the route flipped while the
+// request was on its way): a field whose base was recorded after `sent_at`
+// and differs from the answer keeps Postgres's value, as for any stale read
+// (ChangeBatch::read_from); the write's webhook brings Airtable's value.
 // REQUIRES: no transaction open on `conn`.
 Status ApplyProxiedWrite(pg::Connection& conn, const std::string& base_id,
                          const std::string& table_id, const std::vector<airtable::Record>& upserts,
-                         const std::vector<std::string>& destroyed);
+                         const std::vector<std::string>& destroyed,
+                         const std::string& sent_at = "");
 
 }  // namespace airpg::sync
