@@ -73,10 +73,11 @@ std::vector<std::string> KeysOf(const mapping::TablePlan& table,
 }  // namespace
 
 Result<InboundConflicts> InboundConflicts::Load(pg::Transaction& tx, const LiveBase& base,
-                                                std::string read_from) {
+                                                std::string read_from, std::string sent_at) {
   AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(tx.connection(), base.base_id));
   InboundConflicts out(base, std::move(authority));
   out.read_from_ = std::move(read_from);
+  out.sent_at_ = std::move(sent_at);
   AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
                          tx.connection().Exec("SELECT current_setting('airpg.resolving', true), "
                                               "current_setting('airpg.echo', true) = 'on'"));
@@ -229,6 +230,24 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
     }
   }
 
+  // A proxied write's answer: the columns (and junction fields) a Postgres
+  // change sent since the request left. That write reached Airtable after
+  // the proxied one (the route flipped meanwhile), so it is the later one.
+  std::set<std::pair<int64_t, std::string>> sent_since;
+  if (!sent_at_.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows sent,
+        conn.Exec("SELECT o.row_id, coalesce(o.field_id, c) FROM airpg.outbox o LEFT JOIN "
+                  "unnest(o.changed_columns) c ON o.field_id IS NULL WHERE o.table_id = $1 AND "
+                  "o.status = 'done' AND o.done_at > $3::timestamptz AND o.row_id = "
+                  "ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)::bigint))",
+                  {table.table_id, JsonList(row_ids), sent_at_}));
+    for (int i = 0; i < sent.size(); ++i) {
+      if (sent.IsNull(i, 1)) continue;
+      sent_since.emplace(std::stoll(std::string(sent.Get(i, 0))), std::string(sent.Get(i, 1)));
+    }
+  }
+
   std::vector<const airtable::Record*> out;
   for (const airtable::Record* record : records) {
     auto row = row_of.find(record->id);
@@ -268,6 +287,12 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
         AIRPG_ASSIGN_OR_RETURN(keep[f.field.id], RelationAirtableCell(conn, f, pg_cell));
         return Status::Ok();
       };
+      if (airtable_cell != pg_cell &&
+          sent_since.count({row_id, ByField(f) ? f.field.id : f.column_name})) {
+        // An older proxied answer than a Postgres write sent since (above).
+        AIRPG_RETURN_IF_ERROR(keep_postgres());
+        continue;
+      }
       if (auto r = recorded_since.find({record->id, f.field.id});
           r != recorded_since.end() && json::parse(airtable_cell, nullptr, false) != r->second) {
         // A stale read (see the header): airpg's own older value, not an edit.

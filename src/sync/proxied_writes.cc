@@ -16,7 +16,7 @@ Status ApplyProxiedWrite(pg::Connection& conn, const std::string& base_id,
   if (table == nullptr) return NotFoundError(fmt::format("table {} is not synced", table_id));
   ChangeBatch batch;
   batch.source = "proxy";
-  batch.read_from = sent_at;
+  batch.sent_at = sent_at;
   TableChanges& changes = batch.Table(table_id);
   changes.destroyed = destroyed;
   for (const airtable::Record& r : upserts) {

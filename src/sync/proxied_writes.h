@@ -25,9 +25,9 @@ namespace airpg::sync {
 // `sent_at`: Postgres's clock (timestamptz text) taken before the write was
 // sent to Airtable ("" when unknown). The answer may arrive after a later
 // Postgres write of the record reached Airtable (the route flipped while the
-// request was on its way): a field whose base was recorded after `sent_at`
-// and differs from the answer keeps Postgres's value, as for any stale read
-// (ChangeBatch::read_from); the write's webhook brings Airtable's value.
+// request was on its way): a field that an outbox change sent after
+// `sent_at` keeps Postgres's value (ChangeBatch::sent_at), and the webhooks
+// bring Airtable's state.
 // REQUIRES: no transaction open on `conn`.
 Status ApplyProxiedWrite(pg::Connection& conn, const std::string& base_id,
                          const std::string& table_id, const std::vector<airtable::Record>& upserts,
