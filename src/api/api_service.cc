@@ -327,7 +327,8 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
 http::Response ApiService::ProxyRecords(pg::Connection& conn, const http::Request& request,
                                         const ApiBase& base, const mapping::TablePlan& table,
                                         bool read) {
-  Result<http::Request> sent = handover_.Before(conn, request, table, read);
+  std::string sent_at;
+  Result<http::Request> sent = handover_.Before(conn, request, table, read, &sent_at);
   if (!sent.ok()) {
     return ApiError{503, "SERVICE_UNAVAILABLE", std::string(sent.status().message())}.ToResponse();
   }
@@ -342,7 +343,9 @@ http::Response ApiService::ProxyRecords(pg::Connection& conn, const http::Reques
   std::string upstream_target = checked->Encoded();
   if (!query.empty()) upstream_target += "?" + std::string(query);
   http::Response answer = Proxy(*sent, upstream_target, base.base_id);
-  if (!read && answer.status == 200) handover_.After(conn, base.base_id, table, answer.body);
+  if (!read && answer.status == 200) {
+    handover_.After(conn, base.base_id, table, answer.body, sent_at);
+  }
   return answer;
 }
 

@@ -103,7 +103,8 @@ ProxiedChanges ChangesOfAnswer(const mapping::TablePlan& table, std::string_view
 }
 
 Result<http::Request> RouteHandover::Before(pg::Connection& conn, const http::Request& request,
-                                            const mapping::TablePlan& table, bool read) const {
+                                            const mapping::TablePlan& table, bool read,
+                                            std::string* sent_at) const {
   AIRPG_ASSIGN_OR_RETURN(bool caught_up, OutboxCaughtUp(conn, table.table_id, outbox_wait_));
   if (!caught_up) {
     if (!read) {
@@ -114,6 +115,12 @@ Result<http::Request> RouteHandover::Before(pg::Connection& conn, const http::Re
               table.table_id, outbox_wait_.count());
   }
 
+  if (sent_at != nullptr && !read) {
+    // After the outbox wait: a Postgres write recorded after this is later
+    // than the request (its answer, applied then, must not undo it).
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows clock, conn.Exec("SELECT clock_timestamp()::text"));
+    *sent_at = std::string(clock.Get(0, 0));
+  }
   // Every id the request names: the path's record, `records[]` (a batch
   // delete), the body's record ids and link cells.
   std::vector<std::string> ids;
@@ -146,9 +153,11 @@ Result<http::Request> RouteHandover::Before(pg::Connection& conn, const http::Re
 }
 
 void RouteHandover::After(pg::Connection& conn, const std::string& base_id,
-                          const mapping::TablePlan& table, const std::string& answer_body) const {
+                          const mapping::TablePlan& table, const std::string& answer_body,
+                          const std::string& sent_at) const {
   if (!sink_) return;
   ProxiedChanges changes = ChangesOfAnswer(table, answer_body);
+  changes.sent_at = sent_at;
   if (changes.upserts.empty() && changes.destroyed.empty()) return;
   if (Status applied = sink_(conn, base_id, table.table_id, changes); !applied.ok()) {
     log::Warn(

@@ -34,6 +34,9 @@ namespace airpg::api {
 struct ProxiedChanges {
   std::vector<airtable::Record> upserts;
   std::vector<std::string> destroyed;
+  // Postgres's clock (timestamptz text) before the write was sent; "" when
+  // unknown. What the sync recorded after it may be newer than the answer.
+  std::string sent_at;
 };
 
 // Applies `changes` of table `table_id` to Postgres (origin airtable: no
@@ -57,14 +60,17 @@ class RouteHandover {
   // The request to send to Airtable for `table`. kUnavailable when a write
   // meets outbox changes still unsent after `outbox_wait` (sending it could
   // let the older change overwrite it); a read is sent anyway then.
+  // `sent_at` (optional) gets Postgres's clock as a write leaves, for After.
   Result<http::Request> Before(pg::Connection& conn, const http::Request& request,
-                               const mapping::TablePlan& table, bool read) const;
+                               const mapping::TablePlan& table, bool read,
+                               std::string* sent_at = nullptr) const;
 
   // After Airtable answered `answer_body` (2xx) to the write `request`.
   // A failure is logged, never returned: the write is made and acknowledged,
   // and the sync applies it when Airtable reports it.
+  // `sent_at`: what Before gave (ProxiedChanges::sent_at).
   void After(pg::Connection& conn, const std::string& base_id, const mapping::TablePlan& table,
-             const std::string& answer_body) const;
+             const std::string& answer_body, const std::string& sent_at = "") const;
 
  private:
   const std::chrono::milliseconds outbox_wait_;

@@ -76,7 +76,8 @@ int RunServe(const Config& config, const ServeCliOptions& options) {
   api_options.on_proxied_write = [](pg::Connection& conn, const std::string& base_id,
                                     const std::string& table_id,
                                     const api::ProxiedChanges& changes) {
-    return sync::ApplyProxiedWrite(conn, base_id, table_id, changes.upserts, changes.destroyed);
+    return sync::ApplyProxiedWrite(conn, base_id, table_id, changes.upserts, changes.destroyed,
+                                   changes.sent_at);
   };
   sync::SchemaSyncOptions schema_options;
   schema_options.drop_removed = config.sync.drop_removed_fields;

@@ -84,4 +84,11 @@ std::string RowOfKeySql(std::string_view table_param, std::string_view key_param
       table_param, key_param);
 }
 
+std::string RowsOfKeysSql(std::string_view table_param, std::string_view keys_param) {
+  return fmt::format(
+      "(SELECT k.row_id FROM airpg.outbox_keys k WHERE k.table_id = {} AND k.airpg_key = "
+      "ANY({}))",
+      table_param, keys_param);
+}
+
 }  // namespace airpg::pg

@@ -61,4 +61,7 @@ std::string ReservedRowsSql(std::string_view table_param);
 // The row whose key is `key_param` (NULL when none).
 std::string RowOfKeySql(std::string_view table_param, std::string_view key_param);
 
+// The rows whose keys are among `keys_param` (a text[]), as a subquery.
+std::string RowsOfKeysSql(std::string_view table_param, std::string_view keys_param);
+
 }  // namespace airpg::pg

@@ -33,6 +33,10 @@ struct ChangeBatch {
   // outbound write of airpg's landed meanwhile) and differs from the read
   // cell is a stale read, not an Airtable edit (inbound_conflicts.h).
   std::string read_from;
+  // A proxied write's answer (sync/proxied_writes.h): Postgres's clock when
+  // the request left; "" otherwise. A field a Postgres change sent after it
+  // (an outbox row done since) keeps Postgres's value: that write is later.
+  std::string sent_at;
   std::vector<TableChanges> tables;
 
   TableChanges& Table(const std::string& table_id) {

@@ -6,9 +6,11 @@
 #include <set>
 
 #include "base/sql_identifier.h"
+#include "pg/outbox_keys.h"
 #include "sync/canonical_cells.h"
 #include "sync/conflicts.h"
 #include "sync/outbox_cells.h"
+#include "sync/outbox_dispatcher.h"
 #include "sync/outbox_store.h"
 #include "sync/relation_values.h"
 
@@ -50,13 +52,32 @@ bool ByField(const mapping::FieldPlan& f) {
          f.column.storage == mapping::Storage::kUserJunction;
 }
 
+// The `airpg key` cells of the records of `unfound` (the key field's; a
+// field the mirror does not have yet may be it, so its text cells too).
+std::vector<std::string> KeysOf(const mapping::TablePlan& table,
+                                const std::vector<const airtable::Record*>& records,
+                                const std::set<std::string>& unfound) {
+  std::vector<std::string> keys;
+  for (const airtable::Record* r : records) {
+    if (!unfound.count(r->id)) continue;
+    for (size_t i = 0; i < r->field_count(); ++i) {
+      const mapping::FieldPlan* f = table.FindField(r->FieldKey(i));
+      if (f != nullptr && f->field.name != kKeyFieldName) continue;
+      json cell = json::parse(r->FieldJson(i), nullptr, false);
+      if (cell.is_string()) keys.push_back(cell.get<std::string>());
+    }
+  }
+  return keys;
+}
+
 }  // namespace
 
 Result<InboundConflicts> InboundConflicts::Load(pg::Transaction& tx, const LiveBase& base,
-                                                std::string read_from) {
+                                                std::string read_from, std::string sent_at) {
   AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(tx.connection(), base.base_id));
   InboundConflicts out(base, std::move(authority));
   out.read_from_ = std::move(read_from);
+  out.sent_at_ = std::move(sent_at);
   AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
                          tx.connection().Exec("SELECT current_setting('airpg.resolving', true), "
                                               "current_setting('airpg.echo', true) = 'on'"));
@@ -91,12 +112,12 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
   // apply of an outbound write's answer (outbox_echo.h) locks them here too,
   // so the two never interleave — what one commits (the row, its changes
   // done, the bases) the other's queries below see whole.
+  const std::string select = fmt::format("SELECT t.airtable_id, t.id{} FROM {} t WHERE ", columns,
+                                         QualifiedName(base_->schema, table.table_name));
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn.Exec(fmt::format("SELECT t.airtable_id, t.id{} FROM {} t WHERE t.airtable_id = "
-                            "ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) ORDER BY "
-                            "t.id FOR NO KEY UPDATE OF t",
-                            columns, QualifiedName(base_->schema, table.table_name)),
+      conn.Exec(select + "t.airtable_id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) "
+                         "ORDER BY t.id FOR NO KEY UPDATE OF t",
                 {JsonList(ids)}));
   struct Row {
     int64_t id = 0;
@@ -104,16 +125,42 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
   };
   std::map<std::string, Row> row_of;
   std::vector<std::string> row_ids;
-  for (int i = 0; i < rows.size(); ++i) {
-    Row& row = row_of[std::string(rows.Get(i, 0))];
-    row.id = std::stoll(std::string(rows.Get(i, 1)));
-    for (size_t k = 0; k < fields.size(); ++k) {
-      const int c = static_cast<int>(k) + 2;
-      auto text = rows.IsNull(i, c) ? std::nullopt : std::optional(rows.Get(i, c));
-      row.cells.push_back(IsRelationField(*fields[k]) ? RelationCell(*fields[k], text)
-                                                      : CanonicalColumnText(*fields[k], text));
+  // Takes the rows of `found` named by a record of the batch.
+  auto take = [&](const pg::Rows& found, const std::set<std::string>& wanted) {
+    for (int i = 0; i < found.size(); ++i) {
+      if (found.IsNull(i, 0) || !wanted.count(std::string(found.Get(i, 0)))) continue;
+      Row& row = row_of[std::string(found.Get(i, 0))];
+      row.id = std::stoll(std::string(found.Get(i, 1)));
+      for (size_t k = 0; k < fields.size(); ++k) {
+        const int c = static_cast<int>(k) + 2;
+        auto text = found.IsNull(i, c) ? std::nullopt : std::optional(found.Get(i, c));
+        row.cells.push_back(IsRelationField(*fields[k]) ? RelationCell(*fields[k], text)
+                                                        : CanonicalColumnText(*fields[k], text));
+      }
+      row_ids.emplace_back(found.Get(i, 1));
     }
-    row_ids.emplace_back(rows.Get(i, 1));
+  };
+  take(rows, std::set<std::string>(ids.begin(), ids.end()));
+  // A record with no row by its id may be a Postgres-born row whose create's
+  // answer the outbox is recording right now: the airtable_id it sets is not
+  // committed, so the query above cannot see it, and the apply's upsert would
+  // merge into the row once it is — overwriting a newer Postgres change still
+  // pending with the create's older cell, undecided. The record carries the
+  // row's airpg key: locking the keyed row waits for that transaction, and the
+  // row is then decided as the record's like any other.
+  std::set<std::string> unfound;
+  for (const airtable::Record* r : records) {
+    if (!row_of.count(r->id)) unfound.insert(r->id);
+  }
+  if (std::vector<std::string> keys = KeysOf(table, records, unfound); !keys.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows keyed,
+        conn.Exec(
+            select + "t.id IN " +
+                pg::RowsOfKeysSql("$1", "ARRAY(SELECT jsonb_array_elements_text($2::jsonb))") +
+                " ORDER BY t.id FOR NO KEY UPDATE OF t",
+            {table.table_id, JsonList(keys)}));
+    take(keyed, unfound);
   }
   // Columns (and junction fields) with a Postgres change not sent yet, when
   // it was committed, the column's value before the first of them (both
@@ -183,6 +230,24 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
     }
   }
 
+  // A proxied write's answer: the columns (and junction fields) a Postgres
+  // change sent since the request left. That write reached Airtable after
+  // the proxied one (the route flipped meanwhile), so it is the later one.
+  std::set<std::pair<int64_t, std::string>> sent_since;
+  if (!sent_at_.empty()) {
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows sent,
+        conn.Exec("SELECT o.row_id, coalesce(o.field_id, c) FROM airpg.outbox o LEFT JOIN "
+                  "unnest(o.changed_columns) c ON o.field_id IS NULL WHERE o.table_id = $1 AND "
+                  "o.status = 'done' AND o.done_at > $3::timestamptz AND o.row_id = "
+                  "ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)::bigint))",
+                  {table.table_id, JsonList(row_ids), sent_at_}));
+    for (int i = 0; i < sent.size(); ++i) {
+      if (sent.IsNull(i, 1)) continue;
+      sent_since.emplace(std::stoll(std::string(sent.Get(i, 0))), std::string(sent.Get(i, 1)));
+    }
+  }
+
   std::vector<const airtable::Record*> out;
   for (const airtable::Record* record : records) {
     auto row = row_of.find(record->id);
@@ -222,6 +287,12 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
         AIRPG_ASSIGN_OR_RETURN(keep[f.field.id], RelationAirtableCell(conn, f, pg_cell));
         return Status::Ok();
       };
+      if (airtable_cell != pg_cell &&
+          sent_since.count({row_id, ByField(f) ? f.field.id : f.column_name})) {
+        // An older proxied answer than a Postgres write sent since (above).
+        AIRPG_RETURN_IF_ERROR(keep_postgres());
+        continue;
+      }
       if (auto r = recorded_since.find({record->id, f.field.id});
           r != recorded_since.end() && json::parse(airtable_cell, nullptr, false) != r->second) {
         // A stale read (see the header): airpg's own older value, not an edit.

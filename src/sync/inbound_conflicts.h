@@ -15,6 +15,10 @@
 // cell differs from it, the read may predate that write — the cell is
 // airpg's own older value, not an edit. Postgres keeps its value and the base
 // stays; the write's own payload comes later and is read afresh.
+// A record with no row by its id whose `airpg key` names a Postgres-born row
+// is that row when the outbox's create outcome (setting its airtable_id, not
+// committed yet) commits: the keyed row is locked, which waits for it, and
+// decided like any other — never merged into undecided by the apply's upsert.
 // No network call. Single-thread, one per Apply.
 #pragma once
 
@@ -37,9 +41,10 @@ namespace airpg::sync {
 class InboundConflicts {
  public:
   // Loads the base's authority matrix (one query). `read_from`: when the
-  // batch's records were read (ChangeBatch::read_from; "" when unknown).
+  // batch's records were read (ChangeBatch::read_from; "" when unknown);
+  // `sent_at`: when a proxied write left (ChangeBatch::sent_at).
   static Result<InboundConflicts> Load(pg::Transaction& tx, const LiveBase& base,
-                                       std::string read_from = "");
+                                       std::string read_from = "", std::string sent_at = "");
 
   // The records to apply in place of `records` (the changes of `table`):
   // the same pointers where nothing is decided, else records this object
@@ -68,6 +73,7 @@ class InboundConflicts {
   std::map<std::string, TableAuthority> authority_;
   std::string resolving_;  // "rec…/fld…" of a resolution being applied
   std::string read_from_;  // when the batch was read; "" when unknown
+  std::string sent_at_;    // when the proxied write answered here left; ""
   // Applying airpg's own write's answer (airpg.echo on): a field Postgres
   // changed again since the claim keeps Postgres's newer value.
   bool echo_ = false;

@@ -10,12 +10,13 @@ namespace airpg::sync {
 
 Status ApplyProxiedWrite(pg::Connection& conn, const std::string& base_id,
                          const std::string& table_id, const std::vector<airtable::Record>& upserts,
-                         const std::vector<std::string>& destroyed) {
+                         const std::vector<std::string>& destroyed, const std::string& sent_at) {
   AIRPG_ASSIGN_OR_RETURN(LiveBase base, LoadLiveBase(conn, base_id));
   const mapping::TablePlan* table = base.plan.FindTable(table_id);
   if (table == nullptr) return NotFoundError(fmt::format("table {} is not synced", table_id));
   ChangeBatch batch;
   batch.source = "proxy";
+  batch.sent_at = sent_at;
   TableChanges& changes = batch.Table(table_id);
   changes.destroyed = destroyed;
   for (const airtable::Record& r : upserts) {

@@ -22,9 +22,16 @@ namespace airpg::sync {
 // `destroyed` in table `table_id` of the base, in one short transaction. No
 // network call: attachment cells are left to the sync (their files are not
 // downloaded here), as are the records on the other side of moved links.
+// `sent_at`: Postgres's clock (timestamptz text) taken before the write was
+// sent to Airtable ("" when unknown). The answer may arrive after a later
+// Postgres write of the record reached Airtable (the route flipped while the
+// request was on its way): a field that an outbox change sent after
+// `sent_at` keeps Postgres's value (ChangeBatch::sent_at), and the webhooks
+// bring Airtable's state.
 // REQUIRES: no transaction open on `conn`.
 Status ApplyProxiedWrite(pg::Connection& conn, const std::string& base_id,
                          const std::string& table_id, const std::vector<airtable::Record>& upserts,
-                         const std::vector<std::string>& destroyed);
+                         const std::vector<std::string>& destroyed,
+                         const std::string& sent_at = "");
 
 }  // namespace airpg::sync

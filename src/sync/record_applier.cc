@@ -295,7 +295,7 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
 
   // Tables Postgres writes too: the conflict rules decide Airtable's edits first.
   AIRPG_ASSIGN_OR_RETURN(InboundConflicts conflicts,
-                         InboundConflicts::Load(tx, base_, batch.read_from));
+                         InboundConflicts::Load(tx, base_, batch.read_from, batch.sent_at));
   std::vector<PreparedTable> tables;
   std::vector<pg::UserRow> users;
   for (const TableChanges& changes : batch.tables) {

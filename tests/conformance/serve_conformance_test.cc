@@ -82,7 +82,8 @@ class ServeConformanceTest : public EmulatedBaseTest {
     // Postgres when acknowledged, so the shadow read after it agrees.
     options.on_proxied_write = [](pg::Connection& conn, const std::string& base_id,
                                   const std::string& table_id, const api::ProxiedChanges& changes) {
-      return sync::ApplyProxiedWrite(conn, base_id, table_id, changes.upserts, changes.destroyed);
+      return sync::ApplyProxiedWrite(conn, base_id, table_id, changes.upserts, changes.destroyed,
+                                     changes.sent_at);
     };
     // A reset migrates the base again: the next request reads the new plan.
     options.plan_ttl = milliseconds(0);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <limits>
 #include <set>
 #include <thread>
 #include <utility>
@@ -475,6 +476,98 @@ TEST_F(OutboxTest, ACreateWhoseWebhookRowCommitsMeanwhileIsRecordedOnce) {
   ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
   EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE airtable_id = '" + made + "'"),
             "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'"), "0");
+}
+
+// The lost update the serve flip test found (ServeRouteFlipTest, about one
+// run in three): a Postgres-born row is created in Airtable with the value it
+// had when the create was built; a newer Postgres change is queued meanwhile.
+// While the outbox records the create's answer (its transaction has set the
+// row's airtable_id, not committed yet), the inbound apply of the create's
+// webhook reads the record: it found no row by that id, so its upsert merged
+// into the row once the outcome committed — the create's older cell
+// overwrote the pending newer one with no decision, the field's base became
+// that older value, and the pending change, now equal to its base, was
+// dropped as "nothing to send": both sides older than the last write. The
+// record's airpg key names the row: the apply waits for the outcome and
+// decides the row as it does any other.
+TEST_F(OutboxTest, AnInboundApplyDuringACreatesOutcomeKeepsTheNewerPendingChange) {
+  RegisterHook();
+  const std::string company = Column("fldCliName0000001");
+  const std::string notes = Column("fldCliNotes000001");
+  // The `airpg key` field made and mirrored first, as after a sync's first creates.
+  ASSERT_TRUE(Sql("INSERT INTO " + clients_ + " (" + company + ") VALUES ('Warm-up')").ok());
+  DispatchAll();
+  ApplyPayloads();
+  ASSERT_NE(Scalar("SELECT count(*) FROM airpg.fields WHERE table_id = 'tblClients0000001' AND "
+                   "airtable_name = 'airpg key'"),
+            "0");
+  auto live = sync::LoadLiveBase(conn(), kDelta);
+  ASSERT_TRUE(live.ok());
+
+  ASSERT_TRUE(Sql("INSERT INTO " + clients_ + " (" + company + ", " + notes +
+                  ") VALUES ('Made in Postgres', 'first')")
+                  .ok());
+  auto holder = pg::Connection::Open(url());
+  auto inbound = pg::Connection::Open(url());
+  ASSERT_TRUE(holder.ok() && inbound.ok());
+  auto waiting = [&](int n) {
+    return testing::WaitFor(
+        [&] {
+          return std::stoi(Scalar(
+                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) >= n;
+        },
+        std::chrono::seconds(30));
+  };
+  std::thread committer, applier_thread;
+  std::string record_id;
+  transport_->after_write = [&](const std::string& body) {
+    record_id = json::parse(body, nullptr, false)["records"][0].value("id", "");
+    // Holds the outcome's transaction after it set the row's airtable_id
+    // (it records the company's base there) until the inbound apply met it.
+    ASSERT_TRUE(holder->Run("BEGIN").ok());
+    ASSERT_TRUE(holder
+                    ->Run("INSERT INTO airpg.field_sync_state (base_id, table_id, record_id, "
+                          "field_id, value) VALUES ($1, $2, $3, 'fldCliName0000001', "
+                          "'\"Made in Postgres\"')",
+                          {kDelta, kClients, record_id})
+                    .ok());
+    // The newer Postgres change, queued after the create was claimed.
+    ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + notes + " = 'second' WHERE " + company +
+                    " = 'Made in Postgres'")
+                    .ok());
+    committer = std::thread([&] {
+      EXPECT_TRUE(waiting(1)) << "the create's outcome did not wait";
+      applier_thread = std::thread([&] {
+        sync::RecordApplier applier(*live, {});
+        // The `airpg key` field is mirrored already (above).
+        sync::PayloadCycleOptions options;
+        options.schema_read_after = std::numeric_limits<int64_t>::max();
+        auto cycle = sync::RunPayloadCycle(*client_, *inbound, applier, *live, options);
+        ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
+        EXPECT_GT(cycle->payloads, 0);
+      });
+      EXPECT_TRUE(waiting(2)) << "the inbound apply did not meet the outcome";
+      EXPECT_TRUE(holder->Run("COMMIT").ok());
+    });
+  };
+  sync::DispatchReport report = Dispatch();
+  if (committer.joinable()) committer.join();
+  if (applier_thread.joinable()) applier_thread.join();
+  EXPECT_EQ(report.created, 1);
+  ASSERT_FALSE(record_id.empty());
+  auto postgres_notes = [&] {
+    return Scalar("SELECT " + notes + " FROM " + clients_ + " WHERE " + company +
+                  " = 'Made in Postgres'");
+  };
+  EXPECT_EQ(postgres_notes(), "second") << "the create's older cell overwrote a pending change";
+  DispatchAll();
+  ApplyPayloads();
+  EXPECT_EQ(Record("Clients", record_id)["fields"]["Notes"], "second");
+  EXPECT_EQ(postgres_notes(), "second");
+  EXPECT_EQ(
+      Scalar("SELECT count(*) FROM " + clients_ + " WHERE " + company + " = 'Made in Postgres'"),
+      "1");
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'"), "0");
 }
 

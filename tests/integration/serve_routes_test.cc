@@ -56,17 +56,19 @@ class ServeRoutesTest : public EmulatedBaseTest {
     options.outbox_wait = outbox_wait;
     options.on_proxied_write = [](pg::Connection& conn, const std::string& base_id,
                                   const std::string& table_id, const api::ProxiedChanges& changes) {
-      return sync::ApplyProxiedWrite(conn, base_id, table_id, changes.upserts, changes.destroyed);
+      return sync::ApplyProxiedWrite(conn, base_id, table_id, changes.upserts, changes.destroyed,
+                                     changes.sent_at);
     };
     return std::make_unique<api::ApiService>(options);
   }
 
   // Postgres may write the artists (authority both), as `serve` sets it up.
-  void Writable() {
+  void Writable(sync::ConflictRule rule = sync::ConflictRule::kLatest) {
     auto live = sync::LoadLiveBase(conn(), kBase);
     ASSERT_TRUE(live.ok()) << live.status().ToString();
     sync::AuthorityConfig config;
     config.tables[kArtists].authority = sync::Authority::kBoth;
+    config.tables[kArtists].conflict = rule;
     auto resolved = sync::ResolveAuthority(*live, config);
     ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
     ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
@@ -329,6 +331,43 @@ TEST_F(ServeRoutesTest, ALateReadOfARecordKeepsItsPendingPostgresDelete) {
   EXPECT_NE(status, 200);
 }
 
+// A write proxied to Airtable whose answer is applied only after a later
+// postgres-mode write of the record reached Airtable (the route flipped while
+// the request was on its way) does not undo that write: the answer is older
+// than the base the outbox recorded since the request left, so Postgres
+// keeps its value and both sides end with the later write. (The outbox's read
+// before write meets the proxied value as an Airtable edit; `postgres_wins`
+// sends the later write, as `latest` does with a modified-time field.)
+TEST_F(ServeRoutesTest, AProxiedWritesLateAnswerDoesNotUndoALaterPostgresWrite) {
+  Writable(sync::ConflictRule::kPostgresWins);
+  Route(api::RouteMode::kPostgres);
+  std::string bruno = std::string("/v0/") + kBase + "/" + kArtists + "/recBruno000000001";
+  // The proxied write leaves (the handover's clock) and lands in Airtable…
+  std::string sent_at = Scalar("SELECT clock_timestamp()::text");
+  airtable::RecordWrite proxied;
+  proxied.id = "recBruno000000001";
+  proxied.fields = {{"fldBio00000000001", "\"from airtable\""}};
+  ASSERT_TRUE(client_->WriteBatch(kBase, kArtists, {proxied}, {}).status.ok());
+  json landed = InAirtable("recBruno000000001");
+  // …a postgres-mode write of the record reaches Airtable after it…
+  int status = 0;
+  Call("PATCH", bruno, {{"fields", {{"Bio", "from postgres"}}}}, &status);
+  ASSERT_EQ(status, 200);
+  DispatchAll();
+  ASSERT_EQ(InAirtable("recBruno000000001")["fields"]["Bio"], "from postgres");
+  // …and only then is the proxied write's answer applied.
+  airtable::Record answer;
+  answer.id = landed["id"];
+  answer.created_time = landed["createdTime"];
+  answer.AddField("fldName0000000001", landed["fields"]["Name"].dump());
+  answer.AddField("fldBio00000000001", landed["fields"]["Bio"].dump());
+  ASSERT_TRUE(sync::ApplyProxiedWrite(conn(), kBase, kArtists, {answer}, {}, sent_at).ok());
+  EXPECT_EQ(Get(bruno)["fields"]["Bio"], "from postgres");
+  DispatchAll();
+  EXPECT_EQ(InAirtable("recBruno000000001")["fields"]["Bio"], "from postgres");
+  EXPECT_EQ(Get(bruno)["fields"]["Bio"], "from postgres");
+}
+
 // `airpg route set` away from postgres says when the table's Postgres writes
 // are still in the outbox (proxied requests wait for them).
 TEST_F(ServeRoutesTest, RouteSetSaysWhenTheOutboxStillHoldsWrites) {
@@ -533,16 +572,14 @@ class ServeRouteFlipTest : public EmulatedBaseTest {
   std::string table_url_;
 };
 
-// DISABLED while the two-way lost update it finds is open (issues 16 and
-// 17 stay open for it): in about one run of three, a postgres-mode update
-// made while an earlier write of the same record is still on its way ends
-// older on both sides than the last acknowledged one ("flip-79: 'updated 79'
-// in both, last acknowledged 'updated 82'"), with no conflict and the
-// outbox row done. Every other check (no failed request, reads see the last
-// acknowledged write, ids across flips, no dead change) passed in those
-// runs. Run it with --gtest_also_run_disabled_tests (AIRPG_FLIP_DEBUG=1 dumps
-// the outbox and audit rows of a mismatch).
-TEST_F(ServeRouteFlipTest, DISABLED_FlippingUnderReadsAndWritesLosesNoRequestAndNoWrite) {
+// A client creating, updating, reading and deleting records while the route
+// flips airtable → shadow → postgres → airtable twice: no request fails, reads
+// see the last acknowledged write, ids hold across flips, nothing is
+// dead-lettered, and both sides end with exactly the acknowledged records.
+// It found the lost update of a create's outcome met by the inbound apply
+// (OutboxTest.AnInboundApplyDuringACreatesOutcomeKeepsTheNewerPendingChange);
+// AIRPG_FLIP_DEBUG=1 dumps the outbox, conflicts and audit rows of a mismatch.
+TEST_F(ServeRouteFlipTest, FlippingUnderReadsAndWritesLosesNoRequestAndNoWrite) {
   std::mutex mu;
   std::map<std::string, Written> written;  // guarded by mu
   std::vector<std::string> failures;       // guarded by mu
