@@ -79,8 +79,10 @@ Status SeedRows(pg::Connection& conn, const mapping::SchemaPlan& plan) {
                     Column(plan, "fldDone0000000001") +
                     ", airtable_created_time) VALUES ($1, $2, $3::numeric, $4::date, $5::boolean, "
                     "now())";
-  // Names with quotes, empties, a duplicate, numbers of both signs, NULLs.
-  const char* names[] = {"Alma", "O'Brien", "", "Bruno \"B\"", "Alma", "; DROP TABLE x", "Zoë"};
+  // Names with quotes, a duplicate, numbers of both signs, NULLs.
+  // (An empty text is stored as NULL, as the migration stores it.)
+  const char* names[] = {"Alma", "O'Brien",        nullptr, "Bruno \"B\"",
+                         "Alma", "; DROP TABLE x", "Zoë"};
   for (int i = 0; i < 14; ++i) {
     std::optional<std::string> amount;
     if (i % 5 != 4) amount = std::to_string((i * 37) % 23 - 9) + ".5";
@@ -88,8 +90,10 @@ Status SeedRows(pg::Connection& conn, const mapping::SchemaPlan& plan) {
     if (i % 3 != 2) date = "2024-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10);
     char record_id[18];
     std::snprintf(record_id, sizeof record_id, "recFuzz%010d", i);
-    AIRPG_RETURN_IF_ERROR(conn.Run(sql, {std::string(record_id), std::string(names[i % 7]), amount,
-                                         date, std::string(i % 2 ? "true" : "false")}));
+    AIRPG_RETURN_IF_ERROR(
+        conn.Run(sql, {std::string(record_id),
+                       names[i % 7] ? std::optional<std::string>(names[i % 7]) : std::nullopt,
+                       amount, date, std::string(i % 2 ? "true" : "false")}));
   }
   return Status::Ok();
 }

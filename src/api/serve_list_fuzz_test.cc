@@ -4,11 +4,15 @@
 // (some with random bytes changed) go through api::ApiService::Handle in
 // postgres mode against a real table. None may be answered with a 5xx (a
 // statement Postgres refused included) or outside Airtable's answer shape.
-// The generator is seeded; a failure prints the seed and the input.
+// The generator is seeded; a failure prints the seed and the input
+// (AIRPG_FUZZ_TRACE=1 prints every input, to find one that hangs).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
@@ -122,7 +126,8 @@ class Generator {
 };
 
 TEST_F(ServeListFuzzTest, SeedsAndGeneratedRequestsGetNoServerErrorAndAirtablesShape) {
-  ASSERT_TRUE(ServeListFuzzSetUp(url()).ok());
+  Status ready = ServeListFuzzSetUp(url());
+  ASSERT_TRUE(ready.ok()) << ready.ToString();
   int listed = 0, inputs = 0;
   for (const char* dir : {AIRPG_SERVE_LIST_SEEDS, AIRPG_LIST_PLAN_SEEDS}) {
     for (const std::string& input : ReadDir(dir)) {
@@ -138,6 +143,7 @@ TEST_F(ServeListFuzzTest, SeedsAndGeneratedRequestsGetNoServerErrorAndAirtablesS
   int generated_listed = 0;
   for (int i = 0; i < 2000; ++i) {
     std::string input = generate.Next();
+    if (std::getenv("AIRPG_FUZZ_TRACE")) std::cerr << i << ": " << input << std::endl;
     std::string problem = ServeListFuzzProblem(input);
     ASSERT_EQ(problem, "") << "seed " << kSeed << ", input " << i << ": " << input;
     generated_listed += ServeListFuzzLastListed();
