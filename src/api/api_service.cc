@@ -105,13 +105,19 @@ void ApiService::ShadowRecheck(std::vector<ShadowJob> waiting) {
   std::vector<ShadowJob> still;
   Result<ConnectionPool::Lease> lease = pool_.Borrow();
   auto now = std::chrono::steady_clock::now();
+  std::map<std::string, std::optional<int64_t>> watermarks;  // by table, read once per pass
   for (ShadowJob& job : waiting) {
     if (!lease.ok()) {
       still.push_back(std::move(job));
       continue;
     }
-    Result<bool> passed = SyncHasPassed(**lease, job.table_id, job.answered_at_micros);
-    if (now < job.recheck_by && !(passed.ok() && *passed)) {
+    auto watermark = watermarks.find(job.table_id);
+    if (watermark == watermarks.end()) {
+      Result<std::optional<int64_t>> read = PollWatermarkMicros(**lease, job.table_id);
+      watermark = watermarks.emplace(job.table_id, read.ok() ? *read : std::nullopt).first;
+    }
+    bool passed = watermark->second && *watermark->second >= job.answered_at_micros;
+    if (now < job.recheck_by && !passed) {
       still.push_back(std::move(job));
       continue;
     }

@@ -129,15 +129,18 @@ std::vector<ShadowDiff> PersistingDiffs(const std::vector<ShadowDiff>& first,
   return out;
 }
 
-Result<bool> SyncHasPassed(pg::Connection& conn, const std::string& table_id, int64_t unix_micros) {
+Result<std::optional<int64_t>> PollWatermarkMicros(pg::Connection& conn,
+                                                   const std::string& table_id) {
   // airpg.sync_tables belongs to the sync (src/sync/safety_poll.cc writes
   // it); api/ may not use sync/, so this one read is here.
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn.Exec("SELECT coalesce((SELECT poll_watermark >= to_timestamp($2::float8 / 1e6) FROM "
-                "airpg.sync_tables WHERE table_id = $1), false)",
-                {table_id, std::to_string(unix_micros)}));
-  return rows.Get(0, 0) == "t";
+      conn.Exec("SELECT floor(extract(epoch FROM poll_watermark) * 1e6)::bigint FROM "
+                "airpg.sync_tables WHERE table_id = $1 AND poll_watermark IS NOT "
+                "NULL AND isfinite(poll_watermark)",
+                {table_id}));
+  if (rows.empty()) return std::optional<int64_t>();
+  return std::optional<int64_t>(std::stoll(std::string(rows.Get(0, 0))));
 }
 
 Status RecordShadowDiffs(pg::Connection& conn, const std::vector<ShadowDiff>& diffs) {

@@ -63,11 +63,12 @@ std::vector<ShadowDiff> CompareShadowAnswers(const airtable::wire::Json& airtabl
 std::vector<ShadowDiff> PersistingDiffs(const std::vector<ShadowDiff>& first,
                                         std::vector<ShadowDiff> second);
 
-// Whether the sync's poll of `table_id` has read Airtable past
-// `unix_micros` (airpg.sync_tables.poll_watermark, which commits with the
-// rows the poll applied): every change Airtable had made by then is in
-// Postgres. False while the table was never polled.
-Result<bool> SyncHasPassed(pg::Connection& conn, const std::string& table_id, int64_t unix_micros);
+// How far the sync's poll of `table_id` has read Airtable, in Unix
+// microseconds (airpg.sync_tables.poll_watermark, which commits with the
+// rows the poll applied): every change Airtable made before it is in
+// Postgres. nullopt while the table was never polled.
+Result<std::optional<int64_t>> PollWatermarkMicros(pg::Connection& conn,
+                                                   const std::string& table_id);
 
 Status RecordShadowDiffs(pg::Connection& conn, const std::vector<ShadowDiff>& diffs);
 
