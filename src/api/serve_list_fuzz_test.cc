@@ -73,7 +73,7 @@ class Generator {
     // Now and then a few bytes changed, as a mutation would.
     if (Pick(4) == 0) {
       for (int i = Pick(4) + 1; i > 0 && !out.empty(); --i) {
-        out[Pick(static_cast<int>(out.size()))] = static_cast<char>(Pick(95) + 32);
+        out[Pick(static_cast<int>(out.size()))] = static_cast<char>(Pick(255) + 1);
       }
     }
     return out;
