@@ -11,7 +11,9 @@
 // in every test run.
 #include "api/serve_list_fuzz.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -196,11 +198,40 @@ void StopCluster() {
 
 }  // namespace
 
+constexpr char kHomePrefix[] = "airpg-serve-fuzz-";
+
+// A run that found something ends in abort(), which skips atexit: its
+// cluster would keep running. Each run first stops and removes those of
+// earlier runs whose process is gone (home/owner.pid).
+void RemoveOrphanedClusters() {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", error)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(kHomePrefix, 0) != 0) continue;
+    FILE* owner = std::fopen((entry.path() / "owner.pid").c_str(), "r");
+    long pid = 0;
+    if (owner != nullptr) {
+      if (std::fscanf(owner, "%ld", &pid) != 1) pid = 0;
+      std::fclose(owner);
+    }
+    if (pid > 0 && kill(static_cast<pid_t>(pid), 0) == 0) continue;  // still running
+    airpg::pg::EmbeddedOptions options;
+    options.home = entry.path();
+    airpg::pg::EmbeddedCluster(options).Stop().IgnoreError();
+    std::filesystem::remove_all(entry.path(), error);
+  }
+}
+
 // A private cluster for the whole run (about a second to create), removed at exit.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  char dir[] = "/tmp/airpg-serve-fuzz-XXXXXX";
-  if (mkdtemp(dir) == nullptr) std::abort();
+  RemoveOrphanedClusters();
+  std::string dir = std::string("/tmp/") + kHomePrefix + "XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) std::abort();
   Home() = dir;
+  if (FILE* owner = std::fopen((Home() / "owner.pid").c_str(), "w")) {
+    std::fprintf(owner, "%ld\n", static_cast<long>(getpid()));
+    std::fclose(owner);
+  }
   airpg::pg::EmbeddedOptions options;
   options.home = Home();
   options.durable = false;
