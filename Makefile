@@ -43,7 +43,8 @@ FUZZ_TARGETS := \
   endpoints_fuzz:src/daemon/endpoints_fuzz:src/daemon/testdata/endpoints_fuzz_seeds \
   record_page_fuzz:src/airtable/record_page_fuzz:src/airtable/testdata/record_page_seeds \
   cell_fuzz:src/mapping/cell_fuzz:src/mapping/testdata/fuzz_seeds \
-  list_plan_fuzz:src/api/list_plan_fuzz:src/api/testdata/list_plan_fuzz_seeds
+  list_plan_fuzz:src/api/list_plan_fuzz:src/api/testdata/list_plan_fuzz_seeds \
+  serve_list_fuzz:src/api/serve_list_fuzz:src/api/testdata/serve_list_fuzz_seeds
 fuzz: deps
 	@CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DAIRPG_FUZZ=ON -DAIRPG_TESTS=OFF -DAIRPG_BENCH=OFF \

@@ -28,9 +28,14 @@ Result<ApiBase> LoadApiBase(pg::Connection& conn, std::string_view base_id) {
   if (!rows.migrated) return NotFoundError(fmt::format("base {} is not mirrored", base_id));
   ApiBase base;
   base.base_id = base_id;
-  AIRPG_ASSIGN_OR_RETURN(pg::Rows name, conn.Exec("SELECT name FROM airpg.bases WHERE base_id = $1",
-                                                  {std::string(base_id)}));
-  if (!name.empty()) base.name = name.Get(0, 0);
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows name,
+                         conn.Exec("SELECT name, coalesce(permission_level, '') FROM airpg.bases "
+                                   "WHERE base_id = $1",
+                                   {std::string(base_id)}));
+  if (!name.empty()) {
+    base.name = name.Get(0, 0);
+    base.permission_level = name.Get(0, 1);
+  }
   mapping::CatalogView view = mapping::CatalogViewOf(std::move(rows));
   base.schema = view.schema;
   AIRPG_ASSIGN_OR_RETURN(

@@ -18,6 +18,8 @@ namespace airpg::api {
 struct ApiBase {
   std::string base_id;
   std::string name;
+  // As Airtable reported it when the base was last migrated ("" unknown).
+  std::string permission_level;
   std::string schema;  // the live Postgres schema
   mapping::SchemaPlan plan;
 

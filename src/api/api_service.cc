@@ -7,6 +7,7 @@
 #include "airtable/wire/api_path.h"
 #include "airtable/wire/list_params.h"
 #include "api/meta_writer.h"
+#include "api/permission_level.h"
 #include "api/record_reader.h"
 #include "api/record_writer.h"
 #include "http/url.h"
@@ -73,46 +74,136 @@ std::string ApiService::RenderMetrics() const {
 
 void ApiService::DrainShadow() {
   std::unique_lock lock(mu_);
-  shadow_cv_.wait(lock, [&] { return shadow_queue_.empty() && shadow_busy_ == 0; });
+  shadow_cv_.wait(
+      lock, [&] { return shadow_queue_.empty() && shadow_waiting_.empty() && shadow_busy_ == 0; });
+}
+
+std::optional<std::vector<ShadowDiff>> ApiService::ShadowCompare(pg::Connection& conn,
+                                                                 ShadowJob& job) {
+  http::Response error;
+  auto [encoded_path, query] = http::SplitTarget(job.request.target);
+  std::vector<std::string> path = http::SplitPath(encoded_path);
+  std::shared_ptr<const ApiBase> base = Base(conn, job.base_id, &error);
+  const mapping::TablePlan* table = base ? base->FindTable(path[2]) : nullptr;
+  if (table == nullptr) return std::nullopt;
+  job.table_id = table->table_id;
+  http::Response ours =
+      ReadFromPostgres(conn, job.request, *base, *table, path, std::string(query));
+  std::vector<ShadowDiff> diffs =
+      CompareShadowAnswers(Json::parse(job.airtable_body, nullptr, false), ours.status, ours.body,
+                           AsksForOrder(job.request.target, job.request.body));
+  for (ShadowDiff& d : diffs) {
+    d.base_id = job.base_id;
+    d.table_id = table->table_id;
+    d.request = job.request.method + " " + job.request.target;
+  }
+  return diffs;
+}
+
+void ApiService::ShadowRecheck(std::vector<ShadowJob> waiting) {
+  size_t found = 0, rechecked = 0;
+  std::vector<ShadowJob> still;
+  Result<ConnectionPool::Lease> lease = pool_.Borrow();
+  auto now = std::chrono::steady_clock::now();
+  std::map<std::string, std::optional<int64_t>> watermarks;  // by table, read once per pass
+  for (ShadowJob& job : waiting) {
+    if (!lease.ok()) {
+      still.push_back(std::move(job));
+      continue;
+    }
+    auto watermark = watermarks.find(job.table_id);
+    if (watermark == watermarks.end()) {
+      Result<std::optional<int64_t>> read = PollWatermarkMicros(**lease, job.table_id);
+      watermark = watermarks.emplace(job.table_id, read.ok() ? *read : std::nullopt).first;
+    }
+    bool passed = watermark->second && *watermark->second >= job.answered_at_micros;
+    if (now < job.recheck_by && !passed) {
+      still.push_back(std::move(job));
+      continue;
+    }
+    ++rechecked;
+    std::optional<std::vector<ShadowDiff>> second = ShadowCompare(**lease, job);
+    if (!second) continue;
+    std::vector<ShadowDiff> diffs = PersistingDiffs(job.first, std::move(*second));
+    if (RecordShadowDiffs(**lease, diffs).ok()) found += diffs.size();
+  }
+  std::lock_guard lock(mu_);
+  for (ShadowJob& job : still) shadow_waiting_.push_back(std::move(job));
+  stats_.shadow_rechecked += rechecked;
+  stats_.shadow_compared += rechecked;
+  stats_.shadow_diffs += found;
 }
 
 void ApiService::ShadowLoop() {
+  // How often waiting jobs ask whether the sync has caught up.
+  constexpr auto kRecheckPoll = std::chrono::milliseconds(100);
+  auto last_recheck = std::chrono::steady_clock::now();
   while (true) {
     ShadowJob job;
+    std::vector<ShadowJob> waiting;
     {
       std::unique_lock lock(mu_);
-      shadow_cv_.wait(lock, [&] { return stopping_ || !shadow_queue_.empty(); });
-      if (shadow_queue_.empty()) return;  // stopping, all done
-      job = std::move(shadow_queue_.front());
-      shadow_queue_.pop_front();
+      auto ready = [&] { return stopping_ || !shadow_queue_.empty(); };
+      if (shadow_waiting_.empty()) {
+        shadow_cv_.wait(lock, ready);
+      } else {
+        shadow_cv_.wait_until(lock, last_recheck + kRecheckPoll, ready);
+      }
+      if (shadow_queue_.empty() && stopping_) {
+        // Differences not confirmed by a second compare are not recorded.
+        shadow_waiting_.clear();
+        shadow_cv_.notify_all();
+        return;
+      }
+      auto now = std::chrono::steady_clock::now();
+      // Waiting jobs get their turn even while new reads keep coming.
+      if (!shadow_waiting_.empty() &&
+          (shadow_queue_.empty() || now - last_recheck >= kRecheckPoll)) {
+        waiting.swap(shadow_waiting_);
+        last_recheck = now;
+      } else if (!shadow_queue_.empty()) {
+        job = std::move(shadow_queue_.front());
+        shadow_queue_.pop_front();
+      }
       ++shadow_busy_;
     }
+    if (!waiting.empty()) {
+      ShadowRecheck(std::move(waiting));
+      std::lock_guard lock(mu_);
+      --shadow_busy_;
+      stats_.shadow_waiting = shadow_waiting_.size();
+      shadow_cv_.notify_all();
+      continue;
+    }
+    if (job.request.target.empty()) {  // woken with nothing to do
+      std::lock_guard lock(mu_);
+      --shadow_busy_;
+      shadow_cv_.notify_all();
+      continue;
+    }
     size_t found = 0;
+    bool wait = false;
     Result<ConnectionPool::Lease> lease = pool_.Borrow();
     if (lease.ok()) {
-      http::Response error;
-      auto [encoded_path, query] = http::SplitTarget(job.request.target);
-      std::vector<std::string> path = http::SplitPath(encoded_path);
-      std::shared_ptr<const ApiBase> base = Base(**lease, job.base_id, &error);
-      const mapping::TablePlan* table = base ? base->FindTable(path[2]) : nullptr;
-      if (table != nullptr) {
-        http::Response ours =
-            ReadFromPostgres(**lease, job.request, *base, *table, path, std::string(query));
-        std::vector<ShadowDiff> diffs = CompareShadowAnswers(
-            Json::parse(job.airtable_body, nullptr, false), ours.status, ours.body);
-        for (ShadowDiff& d : diffs) {
-          d.base_id = job.base_id;
-          d.table_id = table->table_id;
-          d.request = job.request.method + " " + job.request.target;
-        }
-        found = diffs.size();
-        if (!RecordShadowDiffs(**lease, diffs).ok()) found = 0;
+      std::optional<std::vector<ShadowDiff>> diffs = ShadowCompare(**lease, job);
+      if (diffs && !diffs->empty() && options_.shadow_recheck_wait.count() > 0) {
+        // Perhaps only the sync's lag: compared again once it has caught up.
+        job.first = std::move(*diffs);
+        job.recheck_by = std::chrono::steady_clock::now() + options_.shadow_recheck_wait;
+        wait = true;
+      } else if (diffs && RecordShadowDiffs(**lease, *diffs).ok()) {
+        found = diffs->size();
       }
     }
     std::lock_guard lock(mu_);
     --shadow_busy_;
-    ++stats_.shadow_compared;
-    stats_.shadow_diffs += found;
+    if (wait) {
+      shadow_waiting_.push_back(std::move(job));
+    } else {
+      ++stats_.shadow_compared;
+      stats_.shadow_diffs += found;
+    }
+    stats_.shadow_waiting = shadow_waiting_.size();
     shadow_cv_.notify_all();
   }
 }
@@ -309,8 +400,8 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
                    request.body.find("\"offset\"") != std::string::npos;
       if (answer.status == 200 && read && !paged) {
         std::lock_guard lock(mu_);
-        if (shadow_queue_.size() < 1000) {
-          shadow_queue_.push_back({request, base->base_id, answer.body});
+        if (shadow_queue_.size() + shadow_waiting_.size() < 1000) {
+          shadow_queue_.push_back({request, base->base_id, answer.body, SystemMillis() * 1000});
           shadow_cv_.notify_all();
         } else {
           ++stats_.shadow_dropped;
@@ -421,7 +512,9 @@ http::Response ApiService::MetaBases(pg::Connection& conn, const std::optional<T
     http::Response error;
     std::shared_ptr<const ApiBase> base = Base(conn, id, &error);
     if (!base) continue;  // not migrated yet
-    bases.push_back({{"id", id}, {"name", base->name}, {"permissionLevel", "create"}});
+    bases.push_back({{"id", id},
+                     {"name", base->name},
+                     {"permissionLevel", EffectivePermissionLevel(base->permission_level, token)}});
   }
   return Body(Json{{"bases", bases}}.dump());
 }

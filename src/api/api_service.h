@@ -68,6 +68,11 @@ struct ApiServiceOptions {
   SchemaMirror mirror_schema;
   // Sees every list statement run from Postgres (benchmarks).
   QueryObserver on_query;
+  // A shadow read that finds differences is compared again once the table's
+  // sync has polled past the time Airtable answered, or after this long at
+  // most; only differences found both times are recorded (the sync's lag is
+  // not a difference). Zero: recorded at the first compare.
+  std::chrono::milliseconds shadow_recheck_wait{5000};
   // False: any bearer token is accepted (in-process tests only).
   bool require_tokens = true;
   std::chrono::milliseconds token_refresh{1000};
@@ -91,10 +96,12 @@ class ApiService {
   http::Response Handle(const http::Request& request);
 
   struct Stats {
-    uint64_t proxied = 0;          // requests answered by Airtable
-    uint64_t shadow_compared = 0;  // shadow reads compared
-    uint64_t shadow_diffs = 0;     // differences recorded
-    uint64_t shadow_dropped = 0;   // comparisons skipped: the queue was full
+    uint64_t proxied = 0;           // requests answered by Airtable
+    uint64_t shadow_compared = 0;   // shadow reads compared
+    uint64_t shadow_diffs = 0;      // differences recorded
+    uint64_t shadow_dropped = 0;    // comparisons skipped: the queue was full
+    uint64_t shadow_rechecked = 0;  // reads compared a second time (the first found differences)
+    uint64_t shadow_waiting = 0;    // reads waiting now to be compared a second time
   };
   Stats stats() const;
   // The counters of stats() in Prometheus text (airpg_api_*), for /metrics.
@@ -133,8 +140,19 @@ class ApiService {
     http::Request request;
     std::string base_id;
     std::string airtable_body;
+    int64_t answered_at_micros = 0;  // when Airtable answered (Unix time)
+    // Set by the first compare, for the second (shadow_recheck_wait).
+    std::string table_id;
+    std::vector<ShadowDiff> first;
+    std::chrono::steady_clock::time_point recheck_by;
   };
   void ShadowLoop();
+  // Answers `job` from Postgres and compares; nullopt when the base or
+  // table is gone. Sets job.table_id.
+  std::optional<std::vector<ShadowDiff>> ShadowCompare(pg::Connection& conn, ShadowJob& job);
+  // Runs the second compare of each waiting job whose table's sync has
+  // passed its answer, or whose wait is over; puts the others back.
+  void ShadowRecheck(std::vector<ShadowJob> waiting);
 
   const ApiServiceOptions options_;
   ConnectionPool pool_;
@@ -145,11 +163,12 @@ class ApiService {
   std::map<std::string, Cached> bases_;  // guarded by mu_
   // By token hash: the token and when it was read.
   std::map<std::string, std::pair<std::optional<TokenInfo>, std::chrono::steady_clock::time_point>>
-      tokens_;                          // guarded by mu_
-  std::deque<ShadowJob> shadow_queue_;  // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
-  int shadow_busy_ = 0;                 // guarded by mu_
-  Stats stats_;                         // guarded by mu_
+      tokens_;                             // guarded by mu_
+  std::deque<ShadowJob> shadow_queue_;     // guarded by mu_
+  std::vector<ShadowJob> shadow_waiting_;  // guarded by mu_; first compare found differences
+  bool stopping_ = false;                  // guarded by mu_
+  int shadow_busy_ = 0;                    // guarded by mu_
+  Stats stats_;                            // guarded by mu_
   std::condition_variable shadow_cv_;
   std::thread shadow_thread_;  // last: started after everything it uses
 };

@@ -1,6 +1,10 @@
 #include "api/shadow_diffs.h"
 
 #include <map>
+#include <set>
+#include <utility>
+
+#include "http/url.h"
 
 namespace airpg::api {
 namespace {
@@ -23,6 +27,34 @@ std::map<std::string, const Json*> ById(const Json& answer) {
 std::optional<std::string> Text(const Json* value) {
   if (value == nullptr) return std::nullopt;
   return value->dump();
+}
+
+// The record ids of a list body, in the order given.
+std::vector<std::string> IdsInOrder(const Json& answer) {
+  std::vector<std::string> out;
+  const Json& records = airtable::wire::MemberAt(answer, "records");
+  if (!records.is_array()) return out;
+  for (const Json& r : records) {
+    const Json& id = airtable::wire::MemberAt(r, "id");
+    if (id.is_string()) out.push_back(id);
+  }
+  return out;
+}
+
+// One difference when the records both answers have come in another order
+// (a record only one side has is already a difference of its own).
+std::optional<ShadowDiff> OrderDiff(const Json& airtable, const Json& postgres) {
+  std::vector<std::string> theirs = IdsInOrder(airtable), ours = IdsInOrder(postgres);
+  std::set<std::string> in_theirs(theirs.begin(), theirs.end()), in_ours(ours.begin(), ours.end());
+  std::vector<std::string> a, b;
+  for (const std::string& id : theirs) {
+    if (in_ours.count(id)) a.push_back(id);
+  }
+  for (const std::string& id : ours) {
+    if (in_theirs.count(id)) b.push_back(id);
+  }
+  if (a == b) return std::nullopt;
+  return ShadowDiff{"", "", "", "", kShadowOrderField, Json(theirs).dump(), Json(ours).dump()};
 }
 
 }  // namespace
@@ -58,13 +90,57 @@ std::vector<ShadowDiff> CompareAnswers(const Json& airtable, const Json& postgre
   return out;
 }
 
+bool AsksForOrder(std::string_view target, std::string_view body) {
+  auto [path, query] = http::SplitTarget(target);
+  for (const auto& [key, value] : http::ParseQuery(query)) {
+    if (key.rfind("sort[", 0) == 0 || (key == "view" && !value.empty())) return true;
+  }
+  if (body.empty()) return false;
+  Json parsed = Json::parse(body, nullptr, false);
+  const Json& sort = airtable::wire::MemberAt(parsed, "sort");
+  const Json& view = airtable::wire::MemberAt(parsed, "view");
+  return (sort.is_array() && !sort.empty()) || (view.is_string() && !view.empty());
+}
+
 std::vector<ShadowDiff> CompareShadowAnswers(const Json& airtable, int postgres_status,
-                                             const std::string& postgres_body) {
+                                             const std::string& postgres_body, bool ordered) {
   if (postgres_status != 200) {
     return {{"", "", "", "", kShadowAnswerField, std::nullopt,
              std::to_string(postgres_status) + " " + postgres_body}};
   }
-  return CompareAnswers(airtable, Json::parse(postgres_body, nullptr, false));
+  Json postgres = Json::parse(postgres_body, nullptr, false);
+  std::vector<ShadowDiff> out = CompareAnswers(airtable, postgres);
+  if (ordered) {
+    if (std::optional<ShadowDiff> order = OrderDiff(airtable, postgres)) {
+      out.push_back(std::move(*order));
+    }
+  }
+  return out;
+}
+
+std::vector<ShadowDiff> PersistingDiffs(const std::vector<ShadowDiff>& first,
+                                        std::vector<ShadowDiff> second) {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const ShadowDiff& d : first) seen.insert({d.record_id, d.field});
+  std::vector<ShadowDiff> out;
+  for (ShadowDiff& d : second) {
+    if (seen.count({d.record_id, d.field})) out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::optional<int64_t>> PollWatermarkMicros(pg::Connection& conn,
+                                                   const std::string& table_id) {
+  // airpg.sync_tables belongs to the sync (src/sync/safety_poll.cc writes
+  // it); api/ may not use sync/, so this one read is here.
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT floor(extract(epoch FROM poll_watermark) * 1e6)::bigint FROM "
+                "airpg.sync_tables WHERE table_id = $1 AND poll_watermark IS NOT "
+                "NULL AND isfinite(poll_watermark)",
+                {table_id}));
+  if (rows.empty()) return std::optional<int64_t>();
+  return std::optional<int64_t>(std::stoll(std::string(rows.Get(0, 0))));
 }
 
 Status RecordShadowDiffs(pg::Connection& conn, const std::vector<ShadowDiff>& diffs) {

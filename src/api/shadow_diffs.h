@@ -36,11 +36,39 @@ std::vector<ShadowDiff> CompareAnswers(const airtable::wire::Json& airtable,
 // answer a request Airtable answered (its status and body as the value).
 inline constexpr char kShadowAnswerField[] = "(answer)";
 
+// The field name of the one difference recorded when a list that asks for
+// an order (sort or view) has the records both sides returned in another
+// order; its values are each side's record ids, in the order returned.
+inline constexpr char kShadowOrderField[] = "(order)";
+
+// Whether a list request asks for an order: a sort (query `sort[…]` or a
+// body's "sort") or a view. Without one Airtable's order is not specified
+// for the API, so it is not compared.
+bool AsksForOrder(std::string_view target, std::string_view body);
+
 // The differences between Airtable's answer and Postgres's, which came with
 // HTTP `postgres_status`: a Postgres error is one difference naming it, not a
-// "missing" row per record of Airtable's answer.
+// "missing" row per record of Airtable's answer. `ordered`: the order of the
+// records both answers have is compared too (kShadowOrderField).
 std::vector<ShadowDiff> CompareShadowAnswers(const airtable::wire::Json& airtable,
-                                             int postgres_status, const std::string& postgres_body);
+                                             int postgres_status, const std::string& postgres_body,
+                                             bool ordered = false);
+
+// Allowance for the sync's lag (docs/serve.md, "Shadow mode"): a shadow read
+// that finds differences is compared again once the sync has caught up with
+// the time Airtable answered (or after a bounded wait), and only the
+// differences of `second` that `first` found too (same record and field)
+// are recorded. A record whose Postgres copy only lagged Airtable's latest
+// change matches by then.
+std::vector<ShadowDiff> PersistingDiffs(const std::vector<ShadowDiff>& first,
+                                        std::vector<ShadowDiff> second);
+
+// How far the sync's poll of `table_id` has read Airtable, in Unix
+// microseconds (airpg.sync_tables.poll_watermark, which commits with the
+// rows the poll applied): every change Airtable made before it is in
+// Postgres. nullopt while the table was never polled.
+Result<std::optional<int64_t>> PollWatermarkMicros(pg::Connection& conn,
+                                                   const std::string& table_id);
 
 Status RecordShadowDiffs(pg::Connection& conn, const std::vector<ShadowDiff>& diffs);
 

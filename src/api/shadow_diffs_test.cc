@@ -34,5 +34,42 @@ TEST(ShadowDiffsTest, EqualAnswersHaveNoDifferenceAndAChangedCellHasOne) {
   EXPECT_EQ(diffs[0].postgres_value, "\"c\"");
 }
 
+TEST(ShadowDiffsTest, AnOrderedListInAnotherOrderIsOneOrderDifference) {
+  Json swapped = Json::parse(
+      R"({"records":[{"id":"rec2","fields":{"Name":"b"}},{"id":"rec1","fields":{"Name":"a"}}]})");
+  EXPECT_TRUE(CompareShadowAnswers(kAirtable, 200, swapped.dump(), false).empty());
+  std::vector<ShadowDiff> diffs = CompareShadowAnswers(kAirtable, 200, swapped.dump(), true);
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0].record_id, "");
+  EXPECT_EQ(diffs[0].field, kShadowOrderField);
+  EXPECT_EQ(diffs[0].airtable_value, R"(["rec1","rec2"])");
+  EXPECT_EQ(diffs[0].postgres_value, R"(["rec2","rec1"])");
+  // A record only one side has is its own difference, not an order one.
+  Json fewer = Json::parse(R"({"records":[{"id":"rec2","fields":{"Name":"b"}}]})");
+  diffs = CompareShadowAnswers(kAirtable, 200, fewer.dump(), true);
+  ASSERT_EQ(diffs.size(), 1u);
+  EXPECT_EQ(diffs[0].record_id, "rec1");
+}
+
+TEST(ShadowDiffsTest, OnlyListsWithASortOrAViewAskForOrder) {
+  EXPECT_TRUE(AsksForOrder("/v0/app/tbl?sort%5B0%5D%5Bfield%5D=Name", ""));
+  EXPECT_TRUE(AsksForOrder("/v0/app/tbl?view=Grid", ""));
+  EXPECT_TRUE(AsksForOrder("/v0/app/tbl/listRecords", R"({"sort":[{"field":"Name"}]})"));
+  EXPECT_TRUE(AsksForOrder("/v0/app/tbl/listRecords", R"({"view":"viwX"})"));
+  EXPECT_FALSE(AsksForOrder("/v0/app/tbl?pageSize=3&fields%5B%5D=sort", ""));
+  EXPECT_FALSE(AsksForOrder("/v0/app/tbl/listRecords", R"({"sort":[],"pageSize":3})"));
+  EXPECT_FALSE(AsksForOrder("/v0/app/tbl/listRecords", "not json"));
+}
+
+TEST(ShadowDiffsTest, OnlyDifferencesFoundBothTimesPersist) {
+  std::vector<ShadowDiff> first = {{"", "", "", "rec1", "Name", "\"a\"", "\"x\""},
+                                   {"", "", "", "rec2", "Name", "\"b\"", "\"y\""}};
+  std::vector<ShadowDiff> second = {{"", "", "", "rec2", "Name", "\"b\"", "\"y\""},
+                                    {"", "", "", "rec3", "", std::nullopt, "{}"}};
+  std::vector<ShadowDiff> kept = PersistingDiffs(first, second);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].record_id, "rec2");
+}
+
 }  // namespace
 }  // namespace airpg::api

@@ -385,6 +385,7 @@ Result<MigrateSummary> RunMigrate(airtable::Client& client, pg::Connection& conn
       options.keep_backups,
       std::vector<std::string>(run_plan.kept.begin(), run_plan.kept.end()),
       &plan};
+  swap.permission_level = base.permission_level;
   AIRPG_ASSIGN_OR_RETURN(summary.backup_schema, SwapIn(conn, swap));
   // The views' snapshots (issue 17): the base is migrated either way; a
   // failure here leaves `view` lists to the sync's next refresh.

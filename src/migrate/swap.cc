@@ -123,11 +123,12 @@ Result<std::string> SwapIn(pg::Connection& conn, const SwapRequest& r) {
               "s.table_id = k.id",
               {r.base_id, pg::ArrayLiteral(kept)}));
   AIRPG_RETURN_IF_ERROR(
-      tx.Run("INSERT INTO airpg.bases (base_id, name, schema_name, active_run_id) "
-             "VALUES ($1, $2, $3, $4::bigint) ON CONFLICT (base_id) DO UPDATE SET "
-             "name = EXCLUDED.name, schema_name = EXCLUDED.schema_name, "
-             "active_run_id = EXCLUDED.active_run_id",
-             {r.base_id, r.base_name, r.target_schema, run}));
+      tx.Run("INSERT INTO airpg.bases (base_id, name, schema_name, active_run_id, "
+             "permission_level) VALUES ($1, $2, $3, $4::bigint, nullif($5, '')) ON CONFLICT "
+             "(base_id) DO UPDATE SET name = EXCLUDED.name, schema_name = EXCLUDED.schema_name, "
+             "active_run_id = EXCLUDED.active_run_id, permission_level = "
+             "coalesce(EXCLUDED.permission_level, airpg.bases.permission_level)",
+             {r.base_id, r.base_name, r.target_schema, run, r.permission_level}));
   AIRPG_ASSIGN_OR_RETURN(std::string authority, SaveAuthority(tx, r.base_id));
   AIRPG_RETURN_IF_ERROR(pg::WriteCatalogRows(tx, r.base_id, r.plan_json));
   AIRPG_RETURN_IF_ERROR(RestoreAuthority(tx, authority));

@@ -45,6 +45,9 @@ struct SwapRequest {
   // authority is then airtable: Postgres writes are refused). Null: none are
   // installed (the sync does).
   const mapping::SchemaPlan* plan = nullptr;
+  // The base's permission level Airtable reported (GET /v0/meta/bases),
+  // stored in airpg.bases for serve's Meta API answer; "" when unknown.
+  std::string permission_level;
 };
 
 // Returns the backup schema ("" when there was no live schema before). The

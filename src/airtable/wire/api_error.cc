@@ -19,7 +19,9 @@ http::Response ApiError::ToResponse() const {
   }
   http::Response response;
   response.status = status;
-  response.body = body.dump();
+  // A message may echo the request (an unknown field's name): bytes that are
+  // not UTF-8 become U+FFFD instead of throwing out of the handler.
+  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   return response;
 }
 

@@ -80,6 +80,14 @@ TEST(ApiErrorTest, BodiesMatchTheCaptures) {
   EXPECT_EQ(RateLimitReached().ToResponse().status, 429);
 }
 
+// Found by serve_list_fuzz: an unknown field name with a byte that is not
+// UTF-8, echoed in the message, threw out of the handler.
+TEST(ApiErrorTest, AMessageThatIsNotUtf8IsStillAnAnswer) {
+  http::Response response = InvalidRequest("Unknown field names: Tie\xb8r").ToResponse();
+  EXPECT_EQ(response.status, 422);
+  EXPECT_NE(response.body.find("Tie\xef\xbf\xbdr"), std::string::npos) << response.body;
+}
+
 TEST(OffsetStoreTest, IteratorsResolveAndExpire) {
   OffsetStore store(1000);
   std::string id =

@@ -175,6 +175,7 @@ Value Rept(const Args& a, const EvalContext&) {
   auto n = Count(a[1]);
   if (!n) return Value::Error();
   std::string s = ToText(a[0]), out;
+  if (s.empty()) return Value::Text("");  // a huge count of nothing looped ~1e9 times
   if (static_cast<double>(s.size()) * static_cast<double>(*n) > 1e7) return Value::Error();
   for (int64_t i = 0; i < *n; ++i) out += s;
   return Value::Text(out);
