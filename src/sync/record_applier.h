@@ -45,9 +45,12 @@ struct ApplyOptions {
 };
 
 struct ApplyStats {
-  int64_t records = 0;       // records in the batch
-  int64_t changed = 0;       // rows inserted or changed
-  int64_t tombstoned = 0;    // rows newly marked deleted
+  int64_t records = 0;     // records in the batch
+  int64_t changed = 0;     // rows inserted or changed
+  int64_t tombstoned = 0;  // rows newly marked deleted
+  // Records the batch lists that were deleted after its read began (on
+  // either side): left deleted (stale_reads.h).
+  int64_t stale = 0;
   int64_t failed_cells = 0;  // cells now waiting in the dead-letter queue
   // Cells of fields the live plan does not know (among failed_cells): the
   // schema is behind Airtable's, a refresh would let them land.
