@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/sql_identifier.h"
+#include "pg/quote.h"
 #include "sync/audit_trail.h"
 #include "sync/outbox_store.h"
 #include "sync/sync_events.h"
@@ -37,7 +39,9 @@ Status Tombstone(pg::Transaction& tx, const LiveBase& base, const std::string& t
   ChangeBatch batch;
   batch.source = "outbox";
   batch.Table(table_id).destroyed.push_back(record_id);
-  RecordApplier applier(base, {});
+  ApplyOptions options;
+  options.decide_pending_deletes = false;  // decided: this is the outcome
+  RecordApplier applier(base, {}, options);
   return applier.Apply(tx, batch).status();
 }
 
@@ -106,14 +110,19 @@ Result<DeletedRecordOutcome> ResolveDeletedRecord(pg::Transaction& tx, const Liv
                                    EpochSeconds(change.deleted_at),
                                    EpochSeconds(change.postgres_committed)};
   if (park) {
-    AIRPG_RETURN_IF_ERROR(tx.Run(
-        "INSERT INTO airpg.conflicts (base_id, table_id, record_id, field_id, rule, "
-        "airtable_value, postgres_value, airtable_modified_at, postgres_committed_at) "
-        "VALUES ($1, $2, $3, '', $4, $5::jsonb, $6::jsonb, to_timestamp($7::double precision), "
-        "to_timestamp($8::double precision)) ON CONFLICT (table_id, record_id, field_id) WHERE "
-        "status = 'open' DO UPDATE SET rule = EXCLUDED.rule, postgres_value = "
-        "EXCLUDED.postgres_value, postgres_committed_at = EXCLUDED.postgres_committed_at",
-        params));
+    AIRPG_ASSIGN_OR_RETURN(
+        pg::Rows opened,
+        tx.Exec(
+            "INSERT INTO airpg.conflicts (base_id, table_id, record_id, field_id, rule, "
+            "airtable_value, postgres_value, airtable_modified_at, postgres_committed_at) "
+            "VALUES ($1, $2, $3, '', $4, $5::jsonb, $6::jsonb, to_timestamp($7::double precision), "
+            "to_timestamp($8::double precision)) ON CONFLICT (table_id, record_id, field_id) WHERE "
+            "status = 'open' DO UPDATE SET rule = EXCLUDED.rule, postgres_value = "
+            "EXCLUDED.postgres_value, postgres_committed_at = EXCLUDED.postgres_committed_at "
+            "RETURNING xmax = 0",
+            params));
+    // Met again (the inbound delete, then the update's 422): one conflict.
+    if (opened.Get(0, 0) != "t") return DeletedRecordOutcome::kParked;
   } else {
     params.push_back(winner);
     AIRPG_RETURN_IF_ERROR(tx.Run(
@@ -148,6 +157,45 @@ Result<DeletedRecordOutcome> ResolveDeletedRecord(pg::Transaction& tx, const Liv
   }
   AIRPG_RETURN_IF_ERROR(Tombstone(tx, base, change.table->table_id, change.record_id));
   return DeletedRecordOutcome::kTombstoned;
+}
+
+Result<std::vector<std::string>> DecidePendingUpdates(pg::Transaction& tx, const LiveBase& base,
+                                                      const mapping::TablePlan& table,
+                                                      const std::vector<std::string>& destroyed) {
+  std::vector<std::optional<std::string>> ids(destroyed.begin(), destroyed.end());
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows pending,
+      tx.Exec(
+          fmt::format("SELECT t.id, t.airtable_id, to_jsonb(t)::text, (extract(epoch FROM "
+                      "max(o.created_at)) * 1000000)::bigint FROM {} t JOIN airpg.outbox o ON "
+                      "o.table_id = $1 AND o.row_id = t.id AND o.status = 'pending' WHERE "
+                      "t.airtable_id = ANY($2::text[]) AND t.deleted_at IS NULL AND o.operation <> "
+                      "'DELETE' AND NOT ('deleted_at' = ANY (coalesce(o.changed_columns, '{{}}'))) "
+                      "GROUP BY t.id",
+                      QualifiedName(base.schema, table.table_name)),
+          {table.table_id, pg::ArrayLiteral(ids)}));
+  if (pending.empty()) return destroyed;
+  AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(tx.connection(), base.base_id));
+  auto auth = authority.find(table.table_id);
+  if (auth == authority.end() || !auth->second.PostgresWrites()) return destroyed;
+  std::set<std::string> decided;
+  for (int i = 0; i < pending.size(); ++i) {
+    DeletedRecordChange change;
+    change.table = &table;
+    change.row_id = std::stoll(std::string(pending.Get(i, 0)));
+    change.record_id = std::string(pending.Get(i, 1));
+    change.postgres_cells = std::string(pending.Get(i, 2));
+    change.deleted_at = std::chrono::system_clock::now();
+    change.postgres_committed =
+        SyncTime(std::chrono::microseconds(std::stoll(std::string(pending.Get(i, 3)))));
+    AIRPG_RETURN_IF_ERROR(ResolveDeletedRecord(tx, base, auth->second, change).status());
+    decided.insert(change.record_id);
+  }
+  std::vector<std::string> rest;
+  for (const auto& id : destroyed) {
+    if (!decided.count(id)) rest.push_back(id);
+  }
+  return rest;
 }
 
 Status ApplyRecordResolution(pg::Transaction& tx, const LiveBase& base, const Conflict& resolved) {

@@ -51,6 +51,15 @@ Result<DeletedRecordOutcome> ResolveDeletedRecord(pg::Transaction& tx, const Liv
                                                   const TableAuthority& authority,
                                                   const DeletedRecordChange& change);
 
+// The inbound side of the same conflict: of `destroyed` (records Airtable
+// deleted, about to be tombstoned), those whose live row has a Postgres
+// change pending in the outbox (not a delete) are decided here by the
+// table's rule (Postgres's side: the row, at the change's commit; the
+// delete at the time airpg saw it); the others are returned, to tombstone.
+Result<std::vector<std::string>> DecidePendingUpdates(pg::Transaction& tx, const LiveBase& base,
+                                                      const mapping::TablePlan& table,
+                                                      const std::vector<std::string>& destroyed);
+
 // Applies a resolved whole-record conflict (field_id "") to Postgres: taking
 // Airtable tombstones the row; taking Postgres (or a value) queues it to be
 // created again. Marks it applied.

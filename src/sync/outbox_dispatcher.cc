@@ -168,8 +168,12 @@ class OutboxDispatcher::Round {
                                QualifiedName(base_.schema, w.table->table_name)),
                    {std::to_string(w.row_id)}));
     w.row = rows.size() > 0 ? json::parse(rows.Get(0, 0), nullptr, false) : json();
-    if (w.row.is_object() && w.row.value("airtable_id", json()).is_string()) {
-      w.record_id = w.row["airtable_id"].get<std::string>();
+    if (w.row.is_object()) {
+      // The row's id, not the one its changes were captured with: a row
+      // whose record Airtable deleted and the rule created again has none
+      // until the create's answer (deleted_records.h).
+      const json id = w.row.value("airtable_id", json());
+      w.record_id = id.is_string() ? id.get<std::string>() : "";
     }
     AIRPG_RETURN_IF_ERROR(echo_.NoteLinkedRecords(*w.table, w.row_id, w.row, w.changes));
     AIRPG_ASSIGN_OR_RETURN(std::optional<RowKey> key, FindKey(conn_, w.table->table_id, w.row_id));

@@ -12,6 +12,7 @@
 #include "pg/catalog_users.h"
 #include "pg/quote.h"
 #include "sync/dead_letters.h"
+#include "sync/deleted_records.h"
 #include "sync/inbound_conflicts.h"
 #include "sync/link_writer.h"
 #include "sync/row_upsert.h"
@@ -371,8 +372,11 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
     stats.attachments_stored += stored;
   }
   for (PreparedTable& t : tables) {
-    AIRPG_ASSIGN_OR_RETURN(int64_t gone,
-                           Tombstone(tx, base_, *t.plan, t.changes->destroyed, stats.touched));
+    std::vector<std::string> destroyed = t.changes->destroyed;
+    if (options_.decide_pending_deletes && !destroyed.empty()) {
+      AIRPG_ASSIGN_OR_RETURN(destroyed, DecidePendingUpdates(tx, base_, *t.plan, destroyed));
+    }
+    AIRPG_ASSIGN_OR_RETURN(int64_t gone, Tombstone(tx, base_, *t.plan, destroyed, stats.touched));
     stats.tombstoned += gone;
     std::vector<std::string> applied;
     for (const auto& r : t.rows) applied.push_back(r.record_id);

@@ -322,6 +322,55 @@ TEST_F(TwoWayDeletesTest, AnUpdateOfARecordDeletedInAirtableIsParkedUnderManual)
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE applied_at IS NULL"), "0");
 }
 
+// The same conflict met on the inbound side: Airtable's delete arrives while
+// the Postgres update is still in the outbox. The rule decides there: under
+// postgres_wins the row is not tombstoned but created again; under manual
+// it is parked once (the update's 422 later meets the same conflict).
+TEST_F(TwoWayDeletesTest, AnAirtableDeleteArrivingWhileAnUpdateIsPendingFollowsTheRule) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kPostgresWins);
+  UpdateNotes("recCliHarbor0001", "edited in Postgres");
+  DeleteInAirtableAndApply("Clients", kClients, "recCliHarbor0001");
+  const std::string row = Scalar("SELECT id FROM " + clients_ + " WHERE " +
+                                 Column("fldCliName0000001") + " = 'Harbor Mutual'");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE id = " + row +
+                   " AND deleted_at IS NULL AND airtable_id IS NULL"),
+            "1");
+  DispatchAll();
+  const std::string made = Scalar("SELECT airtable_id FROM " + clients_ + " WHERE id = " + row);
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  auto record = client_->GetRecord(kDelta, kClients, made, false);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->Cell("Notes").value_or(""), "\"edited in Postgres\"");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE record_id = 'recCliHarbor0001'"),
+            "1")
+      << Scalar(
+             "SELECT string_agg(conflict_id || ' ' || rule || ' ' || status || ' ' || "
+             "coalesce(resolution, '') || ' ' || created_at, E'\\n') FROM airpg.conflicts")
+      << Scalar(
+             "SELECT string_agg(outbox_id || ' ' || operation || ' ' || coalesce(airtable_id, "
+             "'-') || ' ' || status || ' ' || coalesce(last_error, ''), E'\\n') FROM airpg.outbox");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'dead'"), "0");
+}
+
+TEST_F(TwoWayDeletesTest, AnAirtableDeleteArrivingWhileAnUpdateIsPendingIsParkedOnceUnderManual) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kManual);
+  UpdateNotes("recCliHarbor0001", "edited in Postgres");
+  DeleteInAirtableAndApply("Clients", kClients, "recCliHarbor0001");
+  EXPECT_EQ(Deleted("recCliHarbor0001"), "0");
+  DispatchAll();
+  EXPECT_EQ(Deleted("recCliHarbor0001"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || min(status) FROM airpg.conflicts WHERE record_id = "
+                   "'recCliHarbor0001'"),
+            "1 open");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'conflict'"), "1");
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  ASSERT_TRUE(sync::ResolveConflict(conn(), open->front().id, sync::Take::kAirtable).ok());
+  Dispatch();
+  EXPECT_EQ(Deleted("recCliHarbor0001"), "1");
+}
+
 // A batch where one record is gone: Airtable refuses all of it (422); the
 // others are sent again without it and reach Airtable.
 TEST_F(TwoWayDeletesTest, TheOtherRecordsOfABatchWithADeletedOneAreSentAgain) {
