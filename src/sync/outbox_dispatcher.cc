@@ -561,8 +561,8 @@ class OutboxDispatcher::Round {
   // The records of a refused update that Airtable no longer has: a 404 of
   // one record, or 422 ROW_DOES_NOT_EXIST naming the record's id (a deleted
   // link target is named too, and is not the record's: that stays a 422 to
-  // dead-letter). A message naming none of one record's ids is checked by
-  // reading the record.
+  // dead-letter). A message naming no record at all is checked by reading
+  // the record.
   std::vector<RecordWork*> GoneRecords(const mapping::TablePlan& table,
                                        const std::vector<RecordWork*>& chunk,
                                        const airtable::BatchOutcome& out) {
@@ -574,7 +574,7 @@ class OutboxDispatcher::Round {
     for (RecordWork* w : chunk) {
       if (message.find(w->record_id) != std::string_view::npos) gone.push_back(w);
     }
-    if (gone.empty() && chunk.size() == 1) {
+    if (gone.empty() && chunk.size() == 1 && message.find("rec") == std::string_view::npos) {
       ++report_.requests;
       Result<airtable::Record> read =
           d_.client_.GetRecord(base_.base_id, table.table_id, chunk.front()->record_id, true,
