@@ -41,6 +41,12 @@ Status RecordKeyedId(Transaction& tx, const std::string& table_id, int64_t row_i
       {table_id, std::to_string(row_id), record_id});
 }
 
+Status ForgetKeyedId(Transaction& tx, const std::string& table_id, int64_t row_id) {
+  return tx.Run(
+      "UPDATE airpg.outbox_keys SET record_id = NULL WHERE table_id = $1 AND row_id = $2::bigint",
+      {table_id, std::to_string(row_id)});
+}
+
 Status ReserveKey(Transaction& tx, const std::string& table_id, int64_t row_id,
                   const std::string& record_id) {
   return tx.Run(

@@ -39,6 +39,11 @@ Result<std::optional<RowKey>> FindKey(Connection& conn, const std::string& table
 Status RecordKeyedId(Transaction& tx, const std::string& table_id, int64_t row_id,
                      const std::string& record_id);
 
+// Forgets the Airtable id of the row's key (its record was deleted in
+// Airtable and the row is to be created again): the next create is sent
+// with the same key and recorded by RecordKeyedId.
+Status ForgetKeyedId(Transaction& tx, const std::string& table_id, int64_t row_id);
+
 // A row `airpg serve` created: `record_id` (reserved, 17 characters) is its key.
 Status ReserveKey(Transaction& tx, const std::string& table_id, int64_t row_id,
                   const std::string& record_id);

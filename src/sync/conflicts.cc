@@ -277,6 +277,8 @@ Status MarkApplied(pg::Transaction& tx, int64_t id) {
   AIRPG_RETURN_IF_ERROR(
       tx.Run("UPDATE airpg.conflicts SET applied_at = now() WHERE conflict_id = $1::bigint",
              {std::to_string(id)}));
+  // A whole-record conflict (field "": deleted_records.h) has no field base.
+  if (c.field_id.empty()) return Status::Ok();
   return RecordSynced(tx.connection(), c.base_id, c.table_id, c.record_id, c.field_id,
                       *c.resolved_value);
 }

@@ -11,6 +11,7 @@
 #include "pg/transaction.h"
 #include "sync/audit_trail.h"
 #include "sync/conflicts.h"
+#include "sync/deleted_records.h"
 #include "sync/evaluated_fields.h"
 #include "sync/live_schema.h"
 #include "sync/outbox_cells.h"
@@ -167,8 +168,12 @@ class OutboxDispatcher::Round {
                                QualifiedName(base_.schema, w.table->table_name)),
                    {std::to_string(w.row_id)}));
     w.row = rows.size() > 0 ? json::parse(rows.Get(0, 0), nullptr, false) : json();
-    if (w.row.is_object() && w.row.value("airtable_id", json()).is_string()) {
-      w.record_id = w.row["airtable_id"].get<std::string>();
+    if (w.row.is_object()) {
+      // The row's id, not the one its changes were captured with: a row
+      // whose record Airtable deleted and the rule created again has none
+      // until the create's answer (deleted_records.h).
+      const json id = w.row.value("airtable_id", json());
+      w.record_id = id.is_string() ? id.get<std::string>() : "";
     }
     AIRPG_RETURN_IF_ERROR(echo_.NoteLinkedRecords(*w.table, w.row_id, w.row, w.changes));
     AIRPG_ASSIGN_OR_RETURN(std::optional<RowKey> key, FindKey(conn_, w.table->table_id, w.row_id));
@@ -509,6 +514,19 @@ class OutboxDispatcher::Round {
     if (code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied) {
       return StopWrites(table, out.status, out.error_type);
     }
+    if (op == Op::kUpdate) {
+      // Records Airtable deleted under this update: decided by the rule
+      // (deleted_records.h); Airtable refused the whole request, so the
+      // others are sent again without them.
+      std::vector<RecordWork*> gone = GoneRecords(table, chunk, out);
+      if (!gone.empty()) {
+        for (RecordWork* w : gone) AIRPG_RETURN_IF_ERROR(UpdateOfDeleted(table, *w));
+        std::erase_if(chunk, [&](RecordWork* w) {
+          return std::find(gone.begin(), gone.end(), w) != gone.end();
+        });
+        return chunk.empty() ? Status::Ok() : Send(table, op, chunk);
+      }
+    }
     if ((code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound) &&
         chunk.size() > 1) {
       // Airtable applies a request whole or not at all: one record at a
@@ -518,8 +536,7 @@ class OutboxDispatcher::Round {
     }
     RecordWork& w = *chunk.front();
     if (code == StatusCode::kNotFound && chunk.size() == 1) {
-      // Deleted in Airtable already: a delete is done; an update has nothing
-      // left to change (the inbound sweep tombstones the row).
+      // Deleted in Airtable already: a delete is done.
       return Finish(w, out.status.ToString());
     }
     if (code == StatusCode::kInvalidArgument) {
@@ -539,6 +556,75 @@ class OutboxDispatcher::Round {
     report_.rescheduled += static_cast<int64_t>(ids.size());
     for (RecordWork* c : chunk) c->ids.clear();
     return RescheduleChanges(conn_, ids, delay, out.status.ToString());
+  }
+
+  // The records of a refused update that Airtable no longer has: a 404 of
+  // one record, or 422 ROW_DOES_NOT_EXIST naming the record's id (a deleted
+  // link target is named too, and is not the record's: that stays a 422 to
+  // dead-letter). A message naming no record at all is checked by reading
+  // the record.
+  std::vector<RecordWork*> GoneRecords(const mapping::TablePlan& table,
+                                       const std::vector<RecordWork*>& chunk,
+                                       const airtable::BatchOutcome& out) {
+    const StatusCode code = out.status.code();
+    if (code == StatusCode::kNotFound && chunk.size() == 1) return chunk;
+    std::vector<RecordWork*> gone;
+    if (code != StatusCode::kInvalidArgument || out.error_type != "ROW_DOES_NOT_EXIST") return gone;
+    const std::string_view message = out.status.message();
+    for (RecordWork* w : chunk) {
+      if (message.find(w->record_id) != std::string_view::npos) gone.push_back(w);
+    }
+    if (gone.empty() && chunk.size() == 1 && message.find("rec") == std::string_view::npos) {
+      ++report_.requests;
+      Result<airtable::Record> read =
+          d_.client_.GetRecord(base_.base_id, table.table_id, chunk.front()->record_id, true,
+                               airtable::Priority::kWrite);
+      const StatusCode read_code = read.status().code();
+      if (read_code == StatusCode::kNotFound || read_code == StatusCode::kPermissionDenied) {
+        gone.push_back(chunk.front());
+      }
+    }
+    return gone;
+  }
+
+  // An update of a record Airtable deleted: a delete-vs-update conflict of
+  // the record, decided and applied in one transaction with the changes' end.
+  Status UpdateOfDeleted(const mapping::TablePlan& table, RecordWork& w) {
+    json cells = json::object();
+    for (const auto& [field_id, cell] : w.write.fields) {
+      cells[field_id] = json::parse(cell, nullptr, false);
+    }
+    AIRPG_ASSIGN_OR_RETURN(pg::Rows committed,
+                           conn_.Exec("SELECT (extract(epoch FROM max(created_at)) * 1000000)::"
+                                      "bigint FROM airpg.outbox WHERE outbox_id = "
+                                      "ANY($1::bigint[])",
+                                      {IdList(w.ids)}));
+    DeletedRecordChange change;
+    change.table = &table;
+    change.row_id = w.row_id;
+    change.record_id = w.record_id;
+    change.postgres_cells = cells.dump();
+    // Airtable does not say when it deleted the record: when airpg saw it.
+    change.deleted_at = std::chrono::system_clock::now();
+    if (!committed.empty() && !committed.IsNull(0, 0)) {
+      change.postgres_committed =
+          SyncTime(std::chrono::microseconds(std::stoll(std::string(committed.Get(0, 0)))));
+    }
+    AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
+    AIRPG_ASSIGN_OR_RETURN(DeletedRecordOutcome outcome,
+                           ResolveDeletedRecord(tx, base_, authority_.at(table.table_id), change));
+    AIRPG_RETURN_IF_ERROR(CompleteChanges(tx, w.ids));
+    const char* what = outcome == DeletedRecordOutcome::kTombstoned  ? "tombstoned in Postgres"
+                       : outcome == DeletedRecordOutcome::kRecreated ? "created again in Airtable"
+                                                                     : "parked as a conflict";
+    AIRPG_RETURN_IF_ERROR(tx.Run(
+        "UPDATE airpg.outbox SET last_error = $2 WHERE outbox_id = ANY($1::bigint[])",
+        {IdList(w.ids), fmt::format("record {} was deleted in Airtable: {}", w.record_id, what)}));
+    AIRPG_RETURN_IF_ERROR(tx.Commit());
+    ++report_.deleted_conflicts;
+    w.ids.clear();
+    w.op = Op::kNone;
+    return Status::Ok();
   }
 
   Status Succeeded(const mapping::TablePlan& table, Op op, const std::vector<RecordWork*>& chunk,

@@ -60,6 +60,8 @@ struct DispatchReport {
   int64_t requests = 0;     // write requests sent
   int64_t reads = 0;        // list requests reading records before updates (outbox_reread.h)
   int64_t resolutions = 0;  // resolved conflicts applied to their losing side
+  // Updates of records Airtable had deleted, decided by the rule (deleted_records.h).
+  int64_t deleted_conflicts = 0;
 };
 
 class OutboxDispatcher {

@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "pg/transaction.h"
 #include "sync/conflicts.h"
+#include "sync/deleted_records.h"
 
 namespace airpg::sync {
 
@@ -11,6 +12,15 @@ Result<int64_t> ApplyResolutions(airtable::Client& client, pg::Connection& conn,
                                  const std::vector<Conflict>& resolved) {
   int64_t applied = 0;
   for (const Conflict& c : resolved) {
+    if (c.field_id.empty()) {
+      // A record Airtable deleted under a Postgres change: the resolution
+      // is Postgres's to apply (deleted_records.h), no write to Airtable.
+      AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
+      AIRPG_RETURN_IF_ERROR(ApplyRecordResolution(tx, base, c));
+      AIRPG_RETURN_IF_ERROR(tx.Commit());
+      ++applied;
+      continue;
+    }
     const mapping::TablePlan* table = base.plan.FindTable(c.table_id);
     const mapping::FieldPlan* field = table != nullptr ? table->FindField(c.field_id) : nullptr;
     // An attachment cell's resolution is the attachment step's (outbox_attachments.h).

@@ -12,9 +12,11 @@
 #include "pg/catalog_users.h"
 #include "pg/quote.h"
 #include "sync/dead_letters.h"
+#include "sync/deleted_records.h"
 #include "sync/inbound_conflicts.h"
 #include "sync/link_writer.h"
 #include "sync/row_upsert.h"
+#include "sync/stale_reads.h"
 
 namespace airpg::sync {
 namespace {
@@ -304,8 +306,16 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
     PreparedTable t{plan, &changes, {}, {}};
     std::set<std::string_view> known;
     for (const auto& f : plan->fields) known.insert(f.field.id);
+    // A record deleted after this read began is not brought back by it.
+    std::vector<const airtable::Record*> listed = LastOfEach(changes.upserts);
+    std::vector<std::string> listed_ids;
+    for (const airtable::Record* r : listed) listed_ids.push_back(r->id);
+    AIRPG_ASSIGN_OR_RETURN(auto stale,
+                           DeletedSinceRead(tx, base_.schema, *plan, listed_ids, batch.read_from));
+    std::erase_if(listed, [&](const airtable::Record* r) { return stale.count(r->id) > 0; });
+    stats.stale += static_cast<int64_t>(stale.size());
     AIRPG_ASSIGN_OR_RETURN(std::vector<const airtable::Record*> decided,
-                           conflicts.Decide(tx, *plan, changes, LastOfEach(changes.upserts)));
+                           conflicts.Decide(tx, *plan, changes, listed));
     for (const airtable::Record* record : decided) {
       RecordRow row = mapping::ConvertRecord(*plan, *record);
       // No lastModifiedTime field to say it: the payload that changed it does.
@@ -362,8 +372,11 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
     stats.attachments_stored += stored;
   }
   for (PreparedTable& t : tables) {
-    AIRPG_ASSIGN_OR_RETURN(int64_t gone,
-                           Tombstone(tx, base_, *t.plan, t.changes->destroyed, stats.touched));
+    std::vector<std::string> destroyed = t.changes->destroyed;
+    if (options_.decide_pending_deletes && !destroyed.empty()) {
+      AIRPG_ASSIGN_OR_RETURN(destroyed, DecidePendingUpdates(tx, base_, *t.plan, destroyed));
+    }
+    AIRPG_ASSIGN_OR_RETURN(int64_t gone, Tombstone(tx, base_, *t.plan, destroyed, stats.touched));
     stats.tombstoned += gone;
     std::vector<std::string> applied;
     for (const auto& r : t.rows) applied.push_back(r.record_id);

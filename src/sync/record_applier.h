@@ -9,7 +9,10 @@
 // any point re-applies at most an uncommitted batch, and applying a batch
 // twice leaves the same rows (upserts by airtable_id, tombstones by id).
 // Order within the batch: every table's rows, then links (so links inside the
-// batch resolve), attachments, tombstones, dead letters. Writes carry
+// batch resolve), attachments, tombstones, dead letters. A record the batch
+// lists that was deleted after its read began stays deleted
+// (stale_reads.h); a destroyed record whose row has a Postgres change
+// pending is decided by the conflict rule (deleted_records.h). Writes carry
 // origin 'airtable' into the audit log. Single-thread.
 #pragma once
 
@@ -42,12 +45,19 @@ struct ApplyOptions {
   // A link to a record Postgres does not have is retried by later batches
   // this many times before its dead letter is 'dead'.
   int link_attempts = 5;
+  // Destroyed records whose row has a Postgres change pending in the outbox
+  // are delete-vs-update conflicts the rule decides (deleted_records.h)
+  // before anything is tombstoned; false where the rule already decided.
+  bool decide_pending_deletes = true;
 };
 
 struct ApplyStats {
-  int64_t records = 0;       // records in the batch
-  int64_t changed = 0;       // rows inserted or changed
-  int64_t tombstoned = 0;    // rows newly marked deleted
+  int64_t records = 0;     // records in the batch
+  int64_t changed = 0;     // rows inserted or changed
+  int64_t tombstoned = 0;  // rows newly marked deleted
+  // Records the batch lists that were deleted after its read began (on
+  // either side): left deleted (stale_reads.h).
+  int64_t stale = 0;
   int64_t failed_cells = 0;  // cells now waiting in the dead-letter queue
   // Cells of fields the live plan does not know (among failed_cells): the
   // schema is behind Airtable's, a refresh would let them land.

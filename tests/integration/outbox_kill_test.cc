@@ -21,19 +21,16 @@
 // the last third both update (Postgres Notes, Airtable Amount and links) and
 // neither deletes.
 //
-// Two writes stay off unless AIRPG_OUTBOX_KILL_OPEN_RACES=1, because the
-// sync loses them today (runs of seed 533795311 showed each; see
-// docs/two-way-sync.md):
-// - a soft delete (deleted_at) still pending in the outbox is undone when the
-//   inbound sync (a life's first poll) applies the record Airtable still has:
-//   deleted_at goes back to NULL with origin airtable, the outbox change then
-//   has nothing to send, and the record lives on in both (hard deletes are
-//   used instead);
-// - an update of a record the Airtable writer deleted meanwhile is answered
-//   422 ROW_DOES_NOT_EXIST (a batch PATCH of a missing id) and dead-lettered,
-//   where the dispatcher means to finish it as done (it only knows a 404).
-//   A Postgres delete whose cascade rewrites the links of a record Airtable
-//   deleted meets it too, which is why generated links stay inside thirds.
+// One of the Postgres writer's changes races the Airtable writer's deletes:
+// updates of any live row, one the Airtable writer may be deleting (a
+// delete-vs-update conflict the rule decides: under `latest` the delete,
+// seen after the update's commit, wins and the row is tombstoned,
+// sync/deleted_records.h). Deletes are hard: a soft delete of a row whose
+// create never reached Airtable leaves the links to it in Postgres, which
+// verify reports (linked id "") — open, see docs/two-way-sync.md "Deletes";
+// a soft delete pending in the outbox is no longer undone by an older read
+// (TwoWayDeletesTest). Links stay inside thirds: a link to a record deleted
+// on the other side is a 422 by design.
 //
 // A last run drains the outbox and catches up; then nothing is lost or
 // duplicated: each record either side made is in both exactly once (by its
@@ -107,11 +104,6 @@ class PostgresDriver {
                  std::vector<std::vector<int64_t>> shared, uint64_t seed)
       : s_(s), pool_(std::move(pool)), shared_(std::move(shared)), rng_(seed) {}
 
-  // The two writes that lose or dead-letter changes today (see the file
-  // comment): soft deletes (else hard ones) and updates of rows the other
-  // writer may delete.
-  void EnableOpenRaces() { open_races_ = true; }
-
   void Run(const std::string& url, const std::atomic<bool>& stop) {
     auto c = pg::Connection::Open(url);
     if (!c.ok()) {
@@ -167,11 +159,10 @@ class PostgresDriver {
     if (roll < 25 || pool_[t].size() < 5) return Insert(c, t);
     if (roll < 45) {
       ++updates_;
-      // One of its rows or a shared one (a field the Airtable writer never
-      // writes); with the open races on, any live row, one the Airtable
-      // writer may be deleting too.
+      // One of its rows, a shared one (a field the Airtable writer never
+      // writes), or any live row, one the Airtable writer may be deleting.
       int which = static_cast<int>(rng_() % 3);
-      if (which == 2 && open_races_) {
+      if (which == 2) {
         return Run(c,
                    "UPDATE " + s_.tables[t] + " SET " + s_.notes[t] +
                        " = $1 WHERE id = (SELECT id FROM " + s_.tables[t] +
@@ -185,7 +176,7 @@ class PostgresDriver {
     }
     if (roll < 63) return ReplaceLinks(c);
     if (roll < 75) return SetSingleLink(c);
-    return Delete(c, t, roll < 88 && open_races_);
+    return Delete(c, t, /*soft=*/false);
   }
 
   Status Insert(pg::Connection& c, size_t t) {
@@ -265,7 +256,6 @@ class PostgresDriver {
   int64_t changes_ = 0, inserts_ = 0, updates_ = 0, multi_links_ = 0, single_links_ = 0,
           soft_deletes_ = 0, hard_deletes_ = 0;
   std::string error_;
-  bool open_races_ = false;
 };
 
 class OutboxKillTest : public pg::testing::PgTest {
@@ -450,7 +440,6 @@ TEST_F(OutboxKillTest, TwentyKillsWhileBothSidesWriteDuplicateNothingAndLoseNoth
 
   std::atomic<bool> stop{false};
   PostgresDriver postgres(schema, pool, shared, seed_ + 1);
-  if (std::getenv("AIRPG_OUTBOX_KILL_OPEN_RACES") != nullptr) postgres.EnableOpenRaces();
   std::thread postgres_thread([&] { postgres.Run(url(), stop); });
   ChangeDriver airtable(emulator_->url(), data_, seed_ + 2);
   airtable.LeaveAlone(postgres_records);
@@ -592,18 +581,9 @@ TEST_F(OutboxKillTest, TwentyKillsWhileBothSidesWriteDuplicateNothingAndLoseNoth
   for (const auto& [table_id, id] : airtable.deleted()) {
     EXPECT_EQ(by_table[table_id].count(id), 0u) << id;
   }
-  // A record inserted twice by the sync (deleted, then brought back by a
-  // read older than the delete, then deleted again) is an open bug of issue
-  // 16: CI caught it once (seed 944852894, not replayable by seed alone, it
-  // depends on timing). The end state is still checked above and by verify
-  // below; the double insert is reported, and fails the run only under
-  // AIRPG_OUTBOX_KILL_OPEN_RACES=1 until it is fixed.
-  const std::string double_applies = DoubleApplies(conn(), *live);
-  if (std::getenv("AIRPG_OUTBOX_KILL_OPEN_RACES") != nullptr) {
-    EXPECT_EQ(double_applies, "");
-  } else if (!double_applies.empty()) {
-    std::cout << "[ open bug ] " << double_applies;
-  }
+  // No record applied twice: none deleted, brought back by a read older
+  // than the delete and deleted again (sync/stale_reads.h).
+  EXPECT_EQ(DoubleApplies(conn(), *live), "");
   int64_t tombstoned = 0;
   EXPECT_EQ(DeletedStayDeleted(conn(), *live, airtable.deleted(), &tombstoned), "");
   std::cout << fmt::format(

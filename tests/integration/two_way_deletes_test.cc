@@ -1,0 +1,411 @@
+// Deletes in two-way sync (issue 16), against the emulator and a real
+// Postgres:
+// - a read of Airtable that began before a delete was applied (on either
+//   side, hard or soft) does not bring the record back (stale_reads.h);
+// - a Postgres update of a record Airtable deleted is a delete-vs-update
+//   conflict decided by the rule (deleted_records.h): airtable_wins and
+//   latest tombstone the row, postgres_wins creates the record again and
+//   re-points links to it, manual parks it until `conflicts resolve`; in a
+//   batch, the other records are sent again, never dead-lettered.
+#include <gtest/gtest.h>
+
+#include "emulated_base_test.h"
+#include "pg/transaction.h"
+#include "sync/authority.h"
+#include "sync/conflicts.h"
+#include "sync/live_schema.h"
+#include "sync/outbox_dispatcher.h"
+#include "sync/record_applier.h"
+
+namespace airpg {
+namespace {
+
+using testing::json;
+using testing::ReadFile;
+constexpr const char* kDelta = "appDeltaAnalytic1";
+constexpr const char* kClients = "tblClients0000001";
+constexpr const char* kRegs = "tblRegistrations1";
+const std::string kSchema = "delta_analytics_registration_tracking";
+
+class TwoWayDeletesTest : public testing::EmulatedBaseTest {
+ protected:
+  void SetUp() override {
+    EmulatedBaseTest::SetUp();
+    StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+    {
+      auto own = Connect();
+      ASSERT_TRUE(own.ok());
+      migrate::MigrateOptions options;
+      options.base_id = kDelta;
+      auto migrated = migrate::Migrate(*client_, *own, url(), options);
+      ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    }
+    auto dconn = pg::Connection::Open(url());
+    ASSERT_TRUE(dconn.ok());
+    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
+  }
+
+  void Configure(sync::Authority authority, sync::ConflictRule rule) {
+    sync::AuthorityConfig config;
+    config.tables["Clients"].authority = authority;
+    config.tables["Clients"].conflict = rule;
+    config.tables["Registrations"].authority = sync::Authority::kBoth;
+    auto live = sync::LoadLiveBase(conn(), kDelta);
+    ASSERT_TRUE(live.ok()) << live.status().ToString();
+    live_ = *live;
+    auto resolved = sync::ResolveAuthority(live_, config);
+    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+    ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
+    Status installed = sync::InstallWriteTriggers(conn(), live_);
+    ASSERT_TRUE(installed.ok()) << installed.ToString();
+  }
+
+  sync::DispatchReport Dispatch() {
+    sync::DispatchOptions options;
+    options.claim.owner = "test";
+    options.claim.debounce = std::chrono::milliseconds(0);
+    options.link_wait = std::chrono::milliseconds(0);
+    options.retry_initial = std::chrono::milliseconds(0);
+    sync::OutboxDispatcher dispatcher(*client_, *dispatch_conn_, kDelta, options);
+    auto report = dispatcher.RunOnce();
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : sync::DispatchReport{};
+  }
+
+  // Rounds until nothing is pending (a link waits a round for its target's id).
+  void DispatchAll() {
+    for (int i = 0; i < 10; ++i) {
+      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
+      Dispatch();
+    }
+    ADD_FAILURE() << "the outbox did not drain";
+  }
+
+  // Postgres's clock now, as a read records when it began.
+  std::string Clock() { return Scalar("SELECT clock_timestamp()::text"); }
+
+  // The records as Airtable has them now, in a batch that says its read
+  // began at `read_from`.
+  sync::ChangeBatch Read(const std::string& table, const std::vector<std::string>& ids,
+                         const std::string& read_from) {
+    sync::ChangeBatch batch;
+    batch.source = "test";
+    batch.read_from = read_from;
+    for (const auto& id : ids) {
+      auto record = client_->GetRecord(kDelta, table, id, /*return_fields_by_field_id=*/true);
+      EXPECT_TRUE(record.ok()) << record.status().ToString();
+      if (record.ok()) batch.Table(table).upserts.push_back(*record);
+    }
+    return batch;
+  }
+
+  sync::ApplyStats Apply(const sync::ChangeBatch& batch) {
+    sync::RecordApplier applier(live_, {});
+    auto tx = pg::Transaction::Begin(conn());
+    EXPECT_TRUE(tx.ok());
+    auto applied = applier.Apply(*tx, batch);
+    EXPECT_TRUE(applied.ok()) << applied.status().ToString();
+    EXPECT_TRUE(tx->Commit().ok());
+    return applied.ok() ? *applied : sync::ApplyStats{};
+  }
+
+  // Airtable's delete, applied as the inbound sync applies it.
+  void DeleteInAirtableAndApply(const std::string& table_name, const std::string& table,
+                                const std::string& id) {
+    Control("DELETE", std::string("ui/") + kDelta + "/" + table_name + "/" + id);
+    sync::ChangeBatch batch;
+    batch.source = "test";
+    batch.Table(table).destroyed.push_back(id);
+    Apply(batch);
+  }
+
+  bool InAirtable(const std::string& table, const std::string& id) {
+    return client_->GetRecord(kDelta, table, id, true).ok();
+  }
+
+  std::string Column(const std::string& field_id) {
+    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
+  }
+  Status Sql(const std::string& sql) { return conn().RunScript(sql); }
+  std::string Of(const std::string& record_id, const std::string& what) {
+    return Scalar("SELECT " + what + " FROM " + clients_ + " WHERE airtable_id = '" + record_id +
+                  "'");
+  }
+  std::string Inserts(const std::string& record_id) {
+    return Scalar(
+        "SELECT count(*) FROM airpg.audit_log WHERE operation = 'INSERT' AND "
+        "airtable_id = '" +
+        record_id + "'");
+  }
+  void UpdateNotes(const std::string& record_id, const std::string& notes) {
+    ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET " + Column("fldCliNotes000001") + " = '" + notes +
+                    "' WHERE airtable_id = '" + record_id + "'")
+                    .ok());
+  }
+  std::string Deleted(const std::string& record_id) {
+    return Scalar("SELECT count(*) FROM " + clients_ + " WHERE airtable_id = '" + record_id +
+                  "' AND deleted_at IS NOT NULL");
+  }
+
+  const std::string clients_ = kSchema + ".clients";
+  const std::string regs_ = kSchema + ".registrations";
+  sync::LiveBase live_;
+  std::unique_ptr<pg::Connection> dispatch_conn_;
+};
+
+// Item 2 of session 5: a record deleted in Airtable and tombstoned is not
+// brought back by a read that began before the tombstone was applied; a
+// read that began after it (the record restored in Airtable) does.
+TEST_F(TwoWayDeletesTest, AReadOlderThanAnAirtableDeleteDoesNotBringTheRowBack) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
+  sync::ChangeBatch older = Read(kClients, {"recCliSolaris001"}, Clock());
+  DeleteInAirtableAndApply("Clients", kClients, "recCliSolaris001");
+  ASSERT_EQ(Deleted("recCliSolaris001"), "1");
+
+  sync::ApplyStats stats = Apply(older);
+  EXPECT_EQ(stats.stale, 1);
+  EXPECT_EQ(Deleted("recCliSolaris001"), "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE airtable_id = 'recCliSolaris001' "
+                   "AND new_row ->> 'deleted_at' IS NULL AND old_row ->> 'deleted_at' IS NOT "
+                   "NULL"),
+            "0");
+  // A read of unknown time does not either.
+  older.read_from.clear();
+  Apply(older);
+  EXPECT_EQ(Deleted("recCliSolaris001"), "1");
+
+  // Begun after the tombstone: the record is listed again, so it was restored.
+  older.read_from = Clock();
+  EXPECT_EQ(Apply(older).stale, 0);
+  EXPECT_EQ(Deleted("recCliSolaris001"), "0");
+}
+
+// The kill test's "inserted twice": a row deleted in Postgres (hard), its
+// delete sent to Airtable, then a read begun before the delete reached
+// Airtable is applied: no row comes back.
+TEST_F(TwoWayDeletesTest, AReadOlderThanAPostgresHardDeleteDoesNotInsertItAgain) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
+  sync::ChangeBatch older = Read(kClients, {"recCliHarbor0001"}, Clock());
+  ASSERT_TRUE(Sql("DELETE FROM " + clients_ + " WHERE airtable_id = 'recCliHarbor0001'").ok());
+  // Pending in the outbox, then sent.
+  EXPECT_EQ(Apply(older).stale, 1);
+  EXPECT_EQ(Of("recCliHarbor0001", "count(*)"), "0");
+  DispatchAll();
+  ASSERT_FALSE(InAirtable(kClients, "recCliHarbor0001"));
+  EXPECT_EQ(Apply(older).stale, 1);
+  EXPECT_EQ(Of("recCliHarbor0001", "count(*)"), "0");
+  EXPECT_EQ(Inserts("recCliHarbor0001"), "0");
+}
+
+// Item 4 of session 5: a soft delete (deleted_at) is not undone by a read
+// older than it, pending in the outbox or already sent.
+TEST_F(TwoWayDeletesTest, AReadOlderThanAPostgresSoftDeleteDoesNotUndoIt) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
+  sync::ChangeBatch older = Read(kClients, {"recCliBluePeak001"}, Clock());
+  ASSERT_TRUE(
+      Sql("UPDATE " + clients_ + " SET deleted_at = now() WHERE airtable_id = 'recCliBluePeak001'")
+          .ok());
+  Apply(older);
+  EXPECT_EQ(Deleted("recCliBluePeak001"), "1");
+  DispatchAll();
+  ASSERT_FALSE(InAirtable(kClients, "recCliBluePeak001"));
+  EXPECT_EQ(Apply(older).stale, 1);
+  EXPECT_EQ(Deleted("recCliBluePeak001"), "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE origin = 'airtable' AND "
+                   "airtable_id = 'recCliBluePeak001'"),
+            "0");
+}
+
+// Item 3 of session 5, airtable_wins: Postgres's update of a record Airtable
+// deleted tombstones the row, with the conflict recorded; nothing is
+// dead-lettered.
+TEST_F(TwoWayDeletesTest, AnUpdateOfARecordDeletedInAirtableIsTombstonedWhenAirtableWins) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kAirtableWins);
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliSolaris001");
+  UpdateNotes("recCliSolaris001", "edited in Postgres");
+  sync::DispatchReport report = Dispatch();
+  EXPECT_EQ(report.deleted_conflicts, 1);
+  EXPECT_EQ(report.dead, 0);
+  EXPECT_EQ(Deleted("recCliSolaris001"), "1");
+  EXPECT_FALSE(InAirtable(kClients, "recCliSolaris001"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  EXPECT_EQ(Scalar("SELECT string_agg(rule || ' ' || status || ' ' || resolution || ' ' || "
+                   "airtable_value::text, ',') FROM airpg.conflicts WHERE record_id = "
+                   "'recCliSolaris001' AND field_id = ''"),
+            R"(airtable_wins resolved airtable {"deleted": true})");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE operation = 'CONFLICT' AND "
+                   "airtable_id = 'recCliSolaris001'"),
+            "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE origin = 'airtable' AND "
+                   "operation = 'UPDATE' AND airtable_id = 'recCliSolaris001' AND new_row ->> "
+                   "'deleted_at' IS NOT NULL"),
+            "1");
+}
+
+// latest: Airtable does not say when it deleted; airpg saw the delete after
+// the Postgres commit, so the delete is the newer change.
+TEST_F(TwoWayDeletesTest, AnUpdateOfARecordDeletedInAirtableIsTombstonedUnderLatest) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
+  UpdateNotes("recCliSolaris001", "edited in Postgres");
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliSolaris001");
+  EXPECT_EQ(Dispatch().deleted_conflicts, 1);
+  EXPECT_EQ(Deleted("recCliSolaris001"), "1");
+  EXPECT_EQ(Scalar("SELECT rule || ' ' || resolution FROM airpg.conflicts WHERE record_id = "
+                   "'recCliSolaris001'"),
+            "latest airtable");
+}
+
+// postgres_wins: the record is created again in Airtable with the row's
+// values, the row takes the new id, and the registration linking to it
+// links to the new record in Airtable.
+TEST_F(TwoWayDeletesTest, AnUpdateOfARecordDeletedInAirtableIsCreatedAgainWhenPostgresWins) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kPostgresWins);
+  const std::string row = Of("recCliNorthwind01", "id");
+  const std::string client = Column("fldRegClient00001");
+  ASSERT_EQ(Scalar("SELECT count(*) FROM " + regs_ + " WHERE " + client + " = " + row), "2");
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliNorthwind01");
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  EXPECT_EQ(Dispatch().deleted_conflicts, 1);
+  DispatchAll();
+  const std::string made = Scalar("SELECT airtable_id FROM " + clients_ + " WHERE id = " + row +
+                                  " AND deleted_at IS "
+                                  "NULL");
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  EXPECT_NE(made, "recCliNorthwind01");
+  auto record = client_->GetRecord(kDelta, kClients, made, false);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->Cell("Notes").value_or(""), "\"edited in Postgres\"");
+  EXPECT_EQ(record->Cell("Company").value_or(""), "\"Northwind Lending\"");
+  for (const char* reg : {"recRegNwTx000001", "recRegNwCa000001"}) {
+    auto r = client_->GetRecord(kDelta, kRegs, reg, false);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->Cell("Client").value_or(""), json::array({made}).dump()) << reg;
+  }
+  EXPECT_EQ(Scalar("SELECT rule || ' ' || resolution FROM airpg.conflicts WHERE record_id = "
+                   "'recCliNorthwind01'"),
+            "postgres_wins postgres");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'dead'"), "0");
+}
+
+// manual: parked with both sides; `conflicts resolve --take postgres`
+// creates the record again, `--take airtable` tombstones the row.
+TEST_F(TwoWayDeletesTest, AnUpdateOfARecordDeletedInAirtableIsParkedUnderManual) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kManual);
+  for (const char* id : {"recCliSolaris001", "recCliBluePeak001"}) {
+    Control("DELETE", std::string("ui/") + kDelta + "/Clients/" + id);
+    UpdateNotes(id, "edited in Postgres");
+  }
+  EXPECT_EQ(Dispatch().deleted_conflicts, 2);
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 2u);
+  std::map<std::string, int64_t> by_record;
+  for (const auto& c : *open) {
+    by_record[c.record_id] = c.id;
+    EXPECT_EQ(c.field_id, "");
+    EXPECT_EQ(c.airtable_value, R"({"deleted": true})");
+    EXPECT_NE(c.postgres_value.find("edited in Postgres"), std::string::npos) << c.postgres_value;
+  }
+  EXPECT_EQ(Deleted("recCliSolaris001"), "0");  // untouched while parked
+  ASSERT_TRUE(
+      sync::ResolveConflict(conn(), by_record["recCliSolaris001"], sync::Take::kPostgres).ok());
+  ASSERT_TRUE(
+      sync::ResolveConflict(conn(), by_record["recCliBluePeak001"], sync::Take::kAirtable).ok());
+  EXPECT_EQ(Dispatch().resolutions, 2);
+  DispatchAll();
+  EXPECT_EQ(Deleted("recCliBluePeak001"), "1");
+  const std::string made = Scalar("SELECT airtable_id FROM " + clients_ + " WHERE " +
+                                  Column("fldCliName0000001") + " = 'Solaris Energy Co-op'");
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  EXPECT_NE(made, "recCliSolaris001");
+  EXPECT_TRUE(InAirtable(kClients, made));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE applied_at IS NULL"), "0");
+}
+
+// The same conflict met on the inbound side: Airtable's delete arrives while
+// the Postgres update is still in the outbox. The rule decides there: under
+// postgres_wins the row is not tombstoned but created again; under manual
+// it is parked once (the update's 422 later meets the same conflict).
+TEST_F(TwoWayDeletesTest, AnAirtableDeleteArrivingWhileAnUpdateIsPendingFollowsTheRule) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kPostgresWins);
+  UpdateNotes("recCliHarbor0001", "edited in Postgres");
+  DeleteInAirtableAndApply("Clients", kClients, "recCliHarbor0001");
+  const std::string row = Scalar("SELECT id FROM " + clients_ + " WHERE " +
+                                 Column("fldCliName0000001") + " = 'Harbor Mutual'");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE id = " + row +
+                   " AND deleted_at IS NULL AND airtable_id IS NULL"),
+            "1");
+  DispatchAll();
+  const std::string made = Scalar("SELECT airtable_id FROM " + clients_ + " WHERE id = " + row);
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  auto record = client_->GetRecord(kDelta, kClients, made, false);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->Cell("Notes").value_or(""), "\"edited in Postgres\"");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts WHERE record_id = 'recCliHarbor0001'"),
+            "1")
+      << Scalar(
+             "SELECT string_agg(conflict_id || ' ' || rule || ' ' || status || ' ' || "
+             "coalesce(resolution, '') || ' ' || created_at, E'\\n') FROM airpg.conflicts")
+      << Scalar(
+             "SELECT string_agg(outbox_id || ' ' || operation || ' ' || coalesce(airtable_id, "
+             "'-') || ' ' || status || ' ' || coalesce(last_error, ''), E'\\n') FROM airpg.outbox");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'dead'"), "0");
+}
+
+TEST_F(TwoWayDeletesTest, AnAirtableDeleteArrivingWhileAnUpdateIsPendingIsParkedOnceUnderManual) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kManual);
+  UpdateNotes("recCliHarbor0001", "edited in Postgres");
+  DeleteInAirtableAndApply("Clients", kClients, "recCliHarbor0001");
+  EXPECT_EQ(Deleted("recCliHarbor0001"), "0");
+  DispatchAll();
+  EXPECT_EQ(Deleted("recCliHarbor0001"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || min(status) FROM airpg.conflicts WHERE record_id = "
+                   "'recCliHarbor0001'"),
+            "1 open");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'conflict'"), "1");
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  ASSERT_TRUE(sync::ResolveConflict(conn(), open->front().id, sync::Take::kAirtable).ok());
+  Dispatch();
+  EXPECT_EQ(Deleted("recCliHarbor0001"), "1");
+}
+
+// A batch where one record is gone: Airtable refuses all of it (422); the
+// others are sent again without it and reach Airtable.
+TEST_F(TwoWayDeletesTest, TheOtherRecordsOfABatchWithADeletedOneAreSentAgain) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kAirtableWins);
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliBluePeak001");
+  for (const char* id : {"recCliNorthwind01", "recCliBluePeak001", "recCliHarbor0001"}) {
+    UpdateNotes(id, std::string("batch ") + id);
+  }
+  sync::DispatchReport report = Dispatch();
+  EXPECT_EQ(report.deleted_conflicts, 1);
+  EXPECT_EQ(report.updated, 2);
+  EXPECT_EQ(report.dead, 0);
+  for (const char* id : {"recCliNorthwind01", "recCliHarbor0001"}) {
+    auto r = client_->GetRecord(kDelta, kClients, id, false);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->Cell("Notes").value_or(""), json(std::string("batch ") + id).dump());
+  }
+  EXPECT_EQ(Deleted("recCliBluePeak001"), "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+}
+
+// A 422 ROW_DOES_NOT_EXIST that names a deleted link target, not the record,
+// is still a dead letter (a value Airtable refuses).
+TEST_F(TwoWayDeletesTest, AnUpdateLinkingADeletedTargetIsStillADeadLetter) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kPostgresWins);
+  const std::string solaris = Of("recCliSolaris001", "id");
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliSolaris001");
+  ASSERT_TRUE(Sql("UPDATE " + regs_ + " SET " + Column("fldRegClient00001") + " = " + solaris +
+                  " WHERE airtable_id = 'recRegNwTx000001'")
+                  .ok());
+  sync::DispatchReport report = Dispatch();
+  EXPECT_EQ(report.deleted_conflicts, 0);
+  EXPECT_EQ(report.dead, 1);
+  EXPECT_TRUE(InAirtable(kRegs, "recRegNwTx000001"));
+}
+
+}  // namespace
+}  // namespace airpg
