@@ -164,7 +164,28 @@ std::string Param(Query& q, pg::Param value) {
 // The SQL of one page after `after` (none: from the start).
 std::string PageSql(Query& q, const KeysetToken* after, int limit) {
   std::vector<std::string> where = q.where;
-  if (after != nullptr) {
+  bool ascending_values = after != nullptr && !q.sort.empty();
+  for (size_t i = 0; after != nullptr && i < q.sort.size(); ++i) {
+    if (q.sort[i].descending || !after->sort_values[i]) ascending_values = false;
+  }
+  if (ascending_values) {
+    // Every key ascending and the last row's keys not blank: one row
+    // comparison, which the planner turns into an index condition on the
+    // sort index (key NULLS FIRST, id) (sort_indexes.h), so a later page
+    // starts where the index seeks to instead of filtering the rows before
+    // it. Blank keys sort first, so rows with one are before the last row
+    // exactly when the comparison is NULL: they are left out, as they must.
+    std::string keys, values;
+    for (size_t i = 0; i < q.sort.size(); ++i) {
+      keys += q.sort[i].sql + ", ";
+      values += Param(q, *after->sort_values[i]) + "::" + q.sort[i].cast + ", ";
+    }
+    where.push_back(fmt::format("ROW({}t.id) > ROW({}{}::bigint)", keys, values,
+                                Param(q, std::to_string(after->row_id))));
+  } else if (after != nullptr) {
+    // Descending keys (the index is read backwards, but ties still go by
+    // ascending id) or a blank last key: the expanded form, filtered rather
+    // than sought.
     // Strictly after the last row in (keys…, id) order; blanks sort first
     // ascending and last descending, as Airtable's.
     std::vector<std::string> alternatives;
