@@ -14,6 +14,7 @@
 #include "pg/view_snapshots.h"
 #include "sync/view_refresh.h"
 #include "tests/integration/emulated_base_test.h"
+#include "tests/integration/wait_for.h"
 
 namespace airpg::testing {
 namespace {
@@ -406,6 +407,58 @@ TEST_F(ServeReadsTest, TokenScopesAreEnforced) {
   ASSERT_TRUE(api::RevokeToken(conn(), "reader").ok());
   EXPECT_EQ(call("GET", records, *reader).status, 401);
   EXPECT_EQ(api::RevokeToken(conn(), "reader").code(), StatusCode::kNotFound);
+}
+
+// The base plans, routes and tokens are cached per process and reread only
+// when the catalog changes (api/catalog_watch.h): with every cache's age
+// limit an hour, a revoked token, a route set and a renamed field are each
+// seen within a second (the bound for routes) all the same.
+TEST_F(ServeReadsTest, CatalogChangesReachTheCachesAtOnce) {
+  using std::chrono::hours;
+  api::ApiServiceOptions options;
+  options.base_ids = {kBase};
+  options.conninfo = url();
+  options.plan_ttl = hours(1);
+  options.route_refresh = hours(1);
+  options.token_refresh = hours(1);
+  options.default_mode = api::RouteMode::kPostgres;
+  api::ApiService api(options);
+  auto token = api::CreateToken(conn(), "cached", {kBase}, {"data.records:read"});
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  auto get = [&](const std::string& target) {
+    http::Request request;
+    request.method = "GET";
+    request.target = target;
+    request.headers["authorization"] = "Bearer " + *token;
+    return api.Handle(request);
+  };
+  auto route_of = [](const http::Response& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "X-Airpg-Route") return value;
+    }
+    return std::string();
+  };
+  const auto kSecond = std::chrono::milliseconds(1000);
+  // Loaded once: the token, the routes and the plan are cached now.
+  ASSERT_EQ(get(List("fields%5B%5D=Name")).status, 200);
+  ASSERT_EQ(get(List("fields%5B%5D=Label")).status, 422);
+
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE airpg.fields SET airtable_name = 'Label' WHERE table_id = $1 AND "
+                       "airtable_name = 'Name'",
+                       {std::string(kArtists)})
+                  .ok());
+  EXPECT_TRUE(WaitFor([&] { return get(List("fields%5B%5D=Label")).status == 200; }, kSecond));
+
+  ASSERT_EQ(route_of(get(List())), "postgres");
+  ASSERT_TRUE(api::SetRoute(conn(), kBase, kArtists, api::RouteMode::kAirtable).ok());
+  // No upstream here: the airtable route answers 503, under its route's name.
+  EXPECT_TRUE(WaitFor([&] { return route_of(get(List())) == "airtable"; }, kSecond));
+  ASSERT_TRUE(api::SetRoute(conn(), kBase, kArtists, api::RouteMode::kPostgres).ok());
+  EXPECT_TRUE(WaitFor([&] { return route_of(get(List())) == "postgres"; }, kSecond));
+
+  ASSERT_TRUE(api::RevokeToken(conn(), "cached").ok());
+  EXPECT_TRUE(WaitFor([&] { return get(List()).status == 401; }, kSecond));
 }
 
 }  // namespace
