@@ -201,20 +201,64 @@ std::string Inline(std::string sql, const std::vector<pg::Param>& params) {
 // pgbench under the load generator's conditions: one thread per client (as
 // Load), and the statement prepared once per connection (as the API's pool
 // does), so the baseline is the best the same SQL does, not a re-planning one.
-double PgbenchTps(const std::string& conninfo, const fs::path& script, int clients,
-                  double seconds) {
+// With `latencies`, its per-transaction log gives p50 and p99 too, so the
+// API's tail can be read against the database's own on the same machine.
+struct Pgbench {
+  double tps = 0, p50_ms = 0, p99_ms = 0;
+};
+Pgbench RunPgbench(const std::string& conninfo, const fs::path& script, int clients, double seconds,
+                   const fs::path& log_dir = {}) {
   ProcessOptions options;
   options.timeout = std::chrono::seconds(static_cast<int>(seconds) + 60);
-  auto out =
-      RunProcess({"/usr/lib/postgresql/15/bin/pgbench", "-n", "-M", "prepared", "-c",
-                  std::to_string(clients), "-j", std::to_string(clients), "-T",
-                  std::to_string(static_cast<int>(seconds)), "-f", script.string(), conninfo},
-                 options);
+  std::vector<std::string> args = {"/usr/lib/postgresql/15/bin/pgbench",
+                                   "-n",
+                                   "-M",
+                                   "prepared",
+                                   "-c",
+                                   std::to_string(clients),
+                                   "-j",
+                                   std::to_string(clients),
+                                   "-T",
+                                   std::to_string(static_cast<int>(seconds)),
+                                   "-f",
+                                   script.string()};
+  if (!log_dir.empty()) {
+    fs::remove_all(log_dir);
+    fs::create_directories(log_dir);
+    args.push_back("-l");
+    args.push_back("--log-prefix=" + (log_dir / "tx").string());
+  }
+  args.push_back(conninfo);
+  auto out = RunProcess(args, options);
   if (!out.ok() || out->exit_code != 0) {
     throw bench::Failed{"pgbench: " + (out.ok() ? out->err : out.status().ToString())};
   }
+  Pgbench result;
   size_t at = out->out.find("tps = ");
-  return at == std::string::npos ? 0 : std::atof(out->out.c_str() + at + 6);
+  result.tps = at == std::string::npos ? 0 : std::atof(out->out.c_str() + at + 6);
+  if (!log_dir.empty()) {
+    // Each line: client transaction latency_us script epoch_s epoch_us.
+    std::vector<double> ms;
+    for (const auto& file : fs::directory_iterator(log_dir)) {
+      std::ifstream in(file.path());
+      long client, tx, latency_us;
+      std::string rest;
+      while (in >> client >> tx >> latency_us && std::getline(in, rest)) {
+        ms.push_back(latency_us / 1000.0);
+      }
+    }
+    std::sort(ms.begin(), ms.end());
+    if (!ms.empty()) {
+      result.p50_ms = ms[ms.size() / 2];
+      result.p99_ms = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+    }
+  }
+  return result;
+}
+
+double PgbenchTps(const std::string& conninfo, const fs::path& script, int clients,
+                  double seconds) {
+  return RunPgbench(conninfo, script, clients, seconds).tps;
 }
 
 // What the sort index costs writers: single-row updates of its column on a
@@ -367,11 +411,15 @@ int main(int argc, char** argv) {
         records, seconds);
     for (int clients : levels) {
       Figures f = Load(url, clients, seconds);
-      double tps = PgbenchTps(h.cluster().Url("serve"), script, clients, seconds);
+      Pgbench pg = RunPgbench(h.cluster().Url("serve"), script, clients, seconds,
+                              scratch.path() / "pgbench_log");
+      double tps = pg.tps;
       std::cout << fmt::format(
           "serve_bench: postgres mode, {:>2} clients: p50 {:.2f} ms, p99 {:.2f} ms, {:.0f} req/s "
-          "({} errors); pgbench same SQL {:.0f} tps; ratio {:.2f}{}\n",
-          clients, f.p50_ms, f.p99_ms, f.rps, f.errors, tps, tps > 0 ? f.rps / tps : 0,
+          "({} errors); pgbench same SQL {:.0f} tps (p50 {:.2f} ms, p99 {:.2f} ms); ratio "
+          "{:.2f}{}\n",
+          clients, f.p50_ms, f.p99_ms, f.rps, f.errors, tps, pg.p50_ms, pg.p99_ms,
+          tps > 0 ? f.rps / tps : 0,
           clients == 16 ? fmt::format(" (target ≥ 0.70, p99 ≤ 10 ms)") : "");
     }
     WriteCost(db, h.cluster().Url("serve"), scratch.path(), seconds);
