@@ -36,6 +36,7 @@ int64_t SystemMillis() {
 ApiService::ApiService(ApiServiceOptions options)
     : options_(std::move(options)),
       pool_(options_.conninfo, options_.pool_size),
+      catalog_(options_.conninfo, std::chrono::milliseconds(200)),
       routes_(options_.default_mode, options_.route_refresh),
       handover_(options_.outbox_wait, options_.on_proxied_write),
       sort_indexes_(options_.index_sorts ? options_.conninfo : "", options_.sort_index_recheck),
@@ -264,10 +265,14 @@ std::shared_ptr<const ApiBase> ApiService::Base(pg::Connection& conn, const std:
     return nullptr;
   }
   auto now = std::chrono::steady_clock::now();
+  uint64_t generation = catalog_.generation();
   {
     std::lock_guard lock(mu_);
     auto it = bases_.find(base_id);
-    if (it != bases_.end() && now - it->second.loaded < options_.plan_ttl) return it->second.base;
+    if (it != bases_.end() && it->second.generation == generation &&
+        now - it->second.loaded < options_.plan_ttl) {
+      return it->second.base;
+    }
   }
   Result<ApiBase> loaded = LoadApiBase(conn, base_id);
   if (!loaded.ok()) {
@@ -279,25 +284,27 @@ std::shared_ptr<const ApiBase> ApiService::Base(pg::Connection& conn, const std:
   }
   auto base = std::make_shared<const ApiBase>(std::move(loaded).value());
   std::lock_guard lock(mu_);
-  bases_[base_id] = {base, now};
+  bases_[base_id] = {base, now, generation};
   return base;
 }
 
 std::optional<TokenInfo> ApiService::Authenticate(pg::Connection& conn, std::string_view secret) {
   std::string hash = TokenHash(secret);
   auto now = std::chrono::steady_clock::now();
+  uint64_t generation = catalog_.generation();
   {
     std::lock_guard lock(mu_);
     auto it = tokens_.find(hash);
-    if (it != tokens_.end() && now - it->second.second < options_.token_refresh) {
-      return it->second.first;
+    if (it != tokens_.end() && it->second.generation == generation &&
+        now - it->second.loaded < options_.token_refresh) {
+      return it->second.token;
     }
   }
   Result<std::optional<TokenInfo>> found = FindToken(conn, secret);
   if (!found.ok()) return std::nullopt;
   std::lock_guard lock(mu_);
   if (tokens_.size() > 10000) tokens_.clear();  // bounded: guessed tokens cannot grow it
-  tokens_[hash] = {*found, now};
+  tokens_[hash] = {*found, now, generation};
   return *found;
 }
 
@@ -384,7 +391,7 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
   if (table == nullptr) return airtable::wire::ModelNotFound().ToResponse();
   bool read = request.method == "GET" ||
               (request.method == "POST" && path.size() == 4 && path[3] == "listRecords");
-  RouteMode mode = routes_.ModeOf(conn, base->base_id, table->table_id);
+  RouteMode mode = routes_.ModeOf(conn, base->base_id, table->table_id, catalog_.generation());
   http::Response answer;
   switch (mode) {
     case RouteMode::kPostgres:

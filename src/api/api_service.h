@@ -32,6 +32,7 @@
 
 #include "airtable/client.h"
 #include "api/api_base.h"
+#include "api/catalog_watch.h"
 #include "api/connection_pool.h"
 #include "api/meta_writer.h"
 #include "api/record_reader.h"
@@ -48,12 +49,13 @@ struct ApiServiceOptions {
   std::vector<std::string> base_ids;  // the bases served
   std::string conninfo;
   int pool_size = 8;
-  // How long a base's plan is reused before the catalog is read again
-  // (schema changes applied by the sync show within this time).
-  std::chrono::milliseconds plan_ttl{1000};
+  // The base plans, routes and tokens are cached until the catalog changes
+  // (catalog_watch.h: seen within milliseconds by every serve process), and
+  // at most this long each (a catalog written with triggers off).
+  std::chrono::milliseconds plan_ttl{60000};
   std::function<int64_t()> now_millis;            // NOW() in formulas; null: the system clock
   RouteMode default_mode = RouteMode::kAirtable;  // serve.default_mode
-  std::chrono::milliseconds route_refresh{500};
+  std::chrono::milliseconds route_refresh{60000};
   // A request proxied to Airtable first waits, at most this long, for the
   // table's Postgres writes still in the outbox (route_handover.h).
   std::chrono::milliseconds outbox_wait{10000};
@@ -75,7 +77,7 @@ struct ApiServiceOptions {
   std::chrono::milliseconds shadow_recheck_wait{5000};
   // False: any bearer token is accepted (in-process tests only).
   bool require_tokens = true;
-  std::chrono::milliseconds token_refresh{1000};
+  std::chrono::milliseconds token_refresh{60000};
   // Index the columns lists sort by, on demand (sort_indexes.h); how long
   // before a sort asks again whether its index is still there.
   bool index_sorts = true;
@@ -115,6 +117,7 @@ class ApiService {
   struct Cached {
     std::shared_ptr<const ApiBase> base;  // shared with requests in flight
     std::chrono::steady_clock::time_point loaded;
+    uint64_t generation = 0;  // catalog_'s when loading began
   };
   // The base's plan, reloaded after plan_ttl; nullptr with `*error` set.
   std::shared_ptr<const ApiBase> Base(pg::Connection& conn, const std::string& base_id,
@@ -156,19 +159,23 @@ class ApiService {
 
   const ApiServiceOptions options_;
   ConnectionPool pool_;
+  CatalogWatch catalog_;
   RouteTable routes_;
   RouteHandover handover_;
   SortIndexes sort_indexes_;
   std::mutex mu_;
   std::map<std::string, Cached> bases_;  // guarded by mu_
-  // By token hash: the token and when it was read.
-  std::map<std::string, std::pair<std::optional<TokenInfo>, std::chrono::steady_clock::time_point>>
-      tokens_;                             // guarded by mu_
-  std::deque<ShadowJob> shadow_queue_;     // guarded by mu_
-  std::vector<ShadowJob> shadow_waiting_;  // guarded by mu_; first compare found differences
-  bool stopping_ = false;                  // guarded by mu_
-  int shadow_busy_ = 0;                    // guarded by mu_
-  Stats stats_;                            // guarded by mu_
+  struct CachedToken {
+    std::optional<TokenInfo> token;
+    std::chrono::steady_clock::time_point loaded;
+    uint64_t generation = 0;  // catalog_'s when loading began
+  };
+  std::map<std::string, CachedToken> tokens_;  // by token hash; guarded by mu_
+  std::deque<ShadowJob> shadow_queue_;         // guarded by mu_
+  std::vector<ShadowJob> shadow_waiting_;      // guarded by mu_; first compare found differences
+  bool stopping_ = false;                      // guarded by mu_
+  int shadow_busy_ = 0;                        // guarded by mu_
+  Stats stats_;                                // guarded by mu_
   std::condition_variable shadow_cv_;
   std::thread shadow_thread_;  // last: started after everything it uses
 };

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "airtable/webhook_mac.h"
+#include "base/hex.h"
 
 namespace airpg::api {
 
@@ -49,13 +50,7 @@ std::string QueryFingerprint(const std::vector<std::string>& parts) {
   }
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), digest);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 8; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+  return HexLower(digest, 8);  // the first 8 bytes are enough to tell queries apart
 }
 
 }  // namespace airpg::api

@@ -26,5 +26,11 @@ TEST(KeysetTokenTest, RefusesWhatItDidNotWrite) {
   EXPECT_NE(QueryFingerprint({"a", "bc"}), QueryFingerprint({"ab", "c"}));
 }
 
+// Tokens already handed out stay valid across releases: the fingerprint is
+// the first 8 bytes of SHA-256 over the length-prefixed parts, lower-case hex.
+TEST(KeysetTokenTest, FingerprintIsStable) {
+  EXPECT_EQ(QueryFingerprint({"tblX", "{A} > 1"}), "f494ccad85948fe5");
+}
+
 }  // namespace
 }  // namespace airpg::api

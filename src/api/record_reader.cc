@@ -164,7 +164,28 @@ std::string Param(Query& q, pg::Param value) {
 // The SQL of one page after `after` (none: from the start).
 std::string PageSql(Query& q, const KeysetToken* after, int limit) {
   std::vector<std::string> where = q.where;
-  if (after != nullptr) {
+  bool ascending_values = after != nullptr && !q.sort.empty();
+  for (size_t i = 0; after != nullptr && i < q.sort.size(); ++i) {
+    if (q.sort[i].descending || !after->sort_values[i]) ascending_values = false;
+  }
+  if (ascending_values) {
+    // Every key ascending and the last row's keys not blank: one row
+    // comparison, which the planner turns into an index condition on the
+    // sort index (key NULLS FIRST, id) (sort_indexes.h), so a later page
+    // starts where the index seeks to instead of filtering the rows before
+    // it. Blank keys sort first, so rows with one are before the last row
+    // exactly when the comparison is NULL: they are left out, as they must.
+    std::string keys, values;
+    for (size_t i = 0; i < q.sort.size(); ++i) {
+      keys += q.sort[i].sql + ", ";
+      values += Param(q, *after->sort_values[i]) + "::" + q.sort[i].cast + ", ";
+    }
+    where.push_back(fmt::format("ROW({}t.id) > ROW({}{}::bigint)", keys, values,
+                                Param(q, std::to_string(after->row_id))));
+  } else if (after != nullptr) {
+    // Descending keys (the index is read backwards, but ties still go by
+    // ascending id) or a blank last key: the expanded form, filtered rather
+    // than sought.
     // Strictly after the last row in (keys…, id) order; blanks sort first
     // ascending and last descending, as Airtable's.
     std::vector<std::string> alternatives;
@@ -318,13 +339,18 @@ std::map<std::string, std::string> LinkedTexts(pg::Connection& conn, const ApiBa
 // The records of a page, comma-separated. cellFormat=json (the common case)
 // writes each cell's text as is; cellFormat=string goes through
 // RecordBuilder, which needs the values for their display text.
-std::string Render(pg::Connection& conn, const ApiBase& base, const TablePlan& table,
-                   const std::vector<Row>& rows, const RenderOptions& options) {
-  std::string out;
+void RenderInto(std::string& out, pg::Connection& conn, const ApiBase& base, const TablePlan& table,
+                const std::vector<Row>& rows, const RenderOptions& options) {
+  const size_t start = out.size();
   if (!options.string_format) {
     airtable::wire::RecordTextWriter writer(options);
+    size_t cell_bytes = 0;
     for (const Row& row : rows) {
-      if (!out.empty()) out += ',';
+      for (const auto& cell : row.cells) cell_bytes += cell ? cell->size() + 24 : 0;
+    }
+    out.reserve(out.size() + cell_bytes + rows.size() * 64);
+    for (const Row& row : rows) {
+      if (out.size() > start) out += ',';
       writer.Begin(out, row.record_id, row.created_millis);
       for (size_t i = 0; i < table.fields.size(); ++i) {
         if (!row.cells[i]) continue;
@@ -333,7 +359,7 @@ std::string Render(pg::Connection& conn, const ApiBase& base, const TablePlan& t
       }
       writer.End(out);
     }
-    return out;
+    return;
   }
   airtable::wire::TextContext context;
   context.zone_offset = ZoneOffset;
@@ -356,9 +382,15 @@ std::string Render(pg::Connection& conn, const ApiBase& base, const TablePlan& t
       const FieldPlan& f = table.fields[i];
       builder.Add({f.field.id, f.field.name, f.field.type, &field_options[i]}, CellValue(row, i));
     }
-    if (!out.empty()) out += ',';
+    if (out.size() > start) out += ',';
     out += builder.Finish(row.record_id, row.created_millis).dump();
   }
+}
+
+std::string Render(pg::Connection& conn, const ApiBase& base, const TablePlan& table,
+                   const std::vector<Row>& rows, const RenderOptions& options) {
+  std::string out;
+  RenderInto(out, conn, base, table, rows, options);
   return out;
 }
 
@@ -598,7 +630,9 @@ ApiResult<std::string> ListRecords(pg::Connection& conn, const ApiBase& base,
     cursor = next;
   }
 
-  std::string body = "{\"records\":[" + Render(conn, base, table, page, render) + "]";
+  std::string body = "{\"records\":[";
+  RenderInto(body, conn, base, table, page, render);
+  body += ']';
   int64_t left = remaining >= 0 ? remaining - static_cast<int64_t>(page.size()) : -1;
   if (more && !page.empty() && left != 0) {
     KeysetToken token;

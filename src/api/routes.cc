@@ -45,12 +45,12 @@ Result<std::vector<Route>> ListRoutes(pg::Connection& conn, std::string_view bas
 }
 
 RouteMode RouteTable::ModeOf(pg::Connection& conn, const std::string& base_id,
-                             const std::string& table_id) {
+                             const std::string& table_id, uint64_t generation) {
   auto now = std::chrono::steady_clock::now();
   bool stale;
   {
     std::lock_guard lock(mu_);
-    stale = !ever_loaded_ || now - loaded_ >= refresh_;
+    stale = !ever_loaded_ || generation != generation_ || now - loaded_ >= refresh_;
   }
   if (stale) {
     Result<std::vector<Route>> routes = ListRoutes(conn, "");
@@ -60,6 +60,7 @@ RouteMode RouteTable::ModeOf(pg::Connection& conn, const std::string& base_id,
       std::lock_guard lock(mu_);
       modes_ = std::move(modes);
       loaded_ = now;
+      generation_ = generation;
       ever_loaded_ = true;
     }
   }

@@ -2,13 +2,15 @@
 // owning module of that catalog table): airtable (proxied through the
 // pacer), shadow (Airtable's answer served, Postgres's compared in the
 // background) or postgres. RouteTable caches them for request threads and
-// reads them again at most `refresh` later, so `airpg route set` reaches
-// every serve process within a second; a request in flight keeps the mode it
-// started with, so a flip never fails it.
+// reads them again when the catalog's generation moves (catalog_watch.h), so
+// `airpg route set` reaches every serve process within a second, or at most
+// `refresh` later; a request in flight keeps the mode it started with, so a
+// flip never fails it.
 // Functions are thread-compatible; RouteTable is thread-safe (one mutex).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -44,8 +46,10 @@ class RouteTable {
       : default_mode_(default_mode), refresh_(refresh) {}
 
   // The table's mode now; reads airpg.routes through `conn` when the cache is
-  // older than `refresh`. A failed read keeps the last known routes.
-  RouteMode ModeOf(pg::Connection& conn, const std::string& base_id, const std::string& table_id);
+  // older than `refresh` or was read at another catalog `generation` (read
+  // before calling). A failed read keeps the last known routes.
+  RouteMode ModeOf(pg::Connection& conn, const std::string& base_id, const std::string& table_id,
+                   uint64_t generation);
 
  private:
   const RouteMode default_mode_;
@@ -53,6 +57,7 @@ class RouteTable {
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, RouteMode> modes_;  // guarded by mu_
   std::chrono::steady_clock::time_point loaded_;                    // guarded by mu_
+  uint64_t generation_ = 0;                                         // guarded by mu_
   bool ever_loaded_ = false;                                        // guarded by mu_
 };
 

@@ -192,7 +192,10 @@ class RequestServer final : public httplib::Server {
     Response response = handler_(request);
     res.status = response.status;
     for (const auto& [name, value] : response.headers) res.set_header(name, value);
-    res.set_content(response.body, response.content_type);
+    // set_content would copy a page's body once more: moved in instead.
+    res.body = std::move(response.body);
+    res.headers.erase("Content-Type");
+    res.set_header("Content-Type", response.content_type);
   }
 
   const size_t max_body_bytes_;

@@ -14,6 +14,7 @@
 #include "pg/view_snapshots.h"
 #include "sync/view_refresh.h"
 #include "tests/integration/emulated_base_test.h"
+#include "tests/integration/wait_for.h"
 
 namespace airpg::testing {
 namespace {
@@ -150,6 +151,55 @@ TEST_F(ServeReadsTest, SortedListsGetAnIndexThePageStatementUses) {
   std::string text;
   for (int r = 0; r < plan->size(); ++r) text += std::string(plan->Get(r, 0)) + "\n";
   EXPECT_NE(text.find("Index Scan Backward using " + index), std::string::npos) << text;
+}
+
+// A later page of an ascending sort starts with a row comparison the
+// planner seeks the sort index with (an Index Cond), not a filter over the
+// rows before it; its records are still the emulator's.
+TEST_F(ServeReadsTest, LaterPagesSeekTheSortIndex) {
+  for (const std::string field : {"Name", "Price"}) {
+    std::string target = List("pageSize=1&sort%5B0%5D%5Bfield%5D=" + field);
+    auto [emulated, served] = Both("GET", List("sort%5B0%5D%5Bfield%5D=" + field));
+    EXPECT_EQ(AllPages(target), emulated["records"]) << field;
+  }
+  std::string sql;
+  std::vector<pg::Param> params;
+  api::ApiServiceOptions options;
+  options.base_ids = {kBase};
+  options.conninfo = url();
+  options.require_tokens = false;
+  options.default_mode = api::RouteMode::kPostgres;
+  options.on_query = [&](std::string_view s, const std::vector<pg::Param>& p) {
+    sql = s;
+    params = p;
+  };
+  api::ApiService api(options);
+  http::Request request;
+  request.method = "GET";
+  request.target = List("pageSize=2&sort%5B0%5D%5Bfield%5D=Name");
+  request.headers["authorization"] = "Bearer patTest";
+  http::Response first = api.Handle(request);
+  ASSERT_EQ(first.status, 200);
+  json page = json::parse(first.body);
+  ASSERT_TRUE(page.contains("offset")) << page.dump();
+  request.target += "&offset=" + http::PercentEncode(page["offset"].get<std::string>());
+  ASSERT_EQ(api.Handle(request).status, 200);
+  api.DrainSortIndexes();
+  std::string index = Scalar(
+      "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%airpg_sort%' AND indexdef LIKE "
+      "'%lower(%name%NULLS FIRST, id)%'");
+  ASSERT_FALSE(index.empty());
+  // The conformance table is tiny: with other plans ruled out, the plan
+  // shows whether the index is sought or only read in order.
+  ASSERT_TRUE(conn().Run("SET enable_seqscan = off").ok());
+  ASSERT_TRUE(conn().Run("SET enable_bitmapscan = off").ok());
+  ASSERT_TRUE(conn().Run("SET enable_sort = off").ok());
+  auto plan = conn().Exec("EXPLAIN " + sql, params);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::string text;
+  for (int r = 0; r < plan->size(); ++r) text += std::string(plan->Get(r, 0)) + "\n";
+  EXPECT_NE(text.find("Index Scan using " + index), std::string::npos) << sql << "\n" << text;
+  EXPECT_NE(text.find("Index Cond: (ROW("), std::string::npos) << sql << "\n" << text;
 }
 
 TEST_F(ServeReadsTest, FiltersCompiledAndEvaluatedInProcess) {
@@ -357,6 +407,58 @@ TEST_F(ServeReadsTest, TokenScopesAreEnforced) {
   ASSERT_TRUE(api::RevokeToken(conn(), "reader").ok());
   EXPECT_EQ(call("GET", records, *reader).status, 401);
   EXPECT_EQ(api::RevokeToken(conn(), "reader").code(), StatusCode::kNotFound);
+}
+
+// The base plans, routes and tokens are cached per process and reread only
+// when the catalog changes (api/catalog_watch.h): with every cache's age
+// limit an hour, a revoked token, a route set and a renamed field are each
+// seen within a second (the bound for routes) all the same.
+TEST_F(ServeReadsTest, CatalogChangesReachTheCachesAtOnce) {
+  using std::chrono::hours;
+  api::ApiServiceOptions options;
+  options.base_ids = {kBase};
+  options.conninfo = url();
+  options.plan_ttl = hours(1);
+  options.route_refresh = hours(1);
+  options.token_refresh = hours(1);
+  options.default_mode = api::RouteMode::kPostgres;
+  api::ApiService api(options);
+  auto token = api::CreateToken(conn(), "cached", {kBase}, {"data.records:read"});
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  auto get = [&](const std::string& target) {
+    http::Request request;
+    request.method = "GET";
+    request.target = target;
+    request.headers["authorization"] = "Bearer " + *token;
+    return api.Handle(request);
+  };
+  auto route_of = [](const http::Response& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "X-Airpg-Route") return value;
+    }
+    return std::string();
+  };
+  const auto kSecond = std::chrono::milliseconds(1000);
+  // Loaded once: the token, the routes and the plan are cached now.
+  ASSERT_EQ(get(List("fields%5B%5D=Name")).status, 200);
+  ASSERT_EQ(get(List("fields%5B%5D=Label")).status, 422);
+
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE airpg.fields SET airtable_name = 'Label' WHERE table_id = $1 AND "
+                       "airtable_name = 'Name'",
+                       {std::string(kArtists)})
+                  .ok());
+  EXPECT_TRUE(WaitFor([&] { return get(List("fields%5B%5D=Label")).status == 200; }, kSecond));
+
+  ASSERT_EQ(route_of(get(List())), "postgres");
+  ASSERT_TRUE(api::SetRoute(conn(), kBase, kArtists, api::RouteMode::kAirtable).ok());
+  // No upstream here: the airtable route answers 503, under its route's name.
+  EXPECT_TRUE(WaitFor([&] { return route_of(get(List())) == "airtable"; }, kSecond));
+  ASSERT_TRUE(api::SetRoute(conn(), kBase, kArtists, api::RouteMode::kPostgres).ok());
+  EXPECT_TRUE(WaitFor([&] { return route_of(get(List())) == "postgres"; }, kSecond));
+
+  ASSERT_TRUE(api::RevokeToken(conn(), "cached").ok());
+  EXPECT_TRUE(WaitFor([&] { return get(List()).status == 401; }, kSecond));
 }
 
 }  // namespace
