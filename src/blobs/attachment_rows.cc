@@ -111,6 +111,19 @@ Status MoveSchemaAttachments(pg::Connection& conn, const std::string& from, cons
                   {from, to});
 }
 
+Result<int64_t> CopyTableAttachments(pg::Connection& conn, const std::string& from,
+                                     const std::string& to, const std::string& table_id) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("INSERT INTO airpg.attachments (schema_name, table_id, record_id, field_id, "
+                "position, attachment_id, filename, content_type, size, sha256, width, height) "
+                "SELECT $1, table_id, record_id, field_id, position, attachment_id, filename, "
+                "content_type, size, sha256, width, height FROM airpg.attachments "
+                "WHERE schema_name = $2 AND table_id = $3 ON CONFLICT DO NOTHING",
+                {to, from, table_id}));
+  return rows.AffectedRows();
+}
+
 Status DeleteSchemaAttachments(pg::Connection& conn, const std::string& schema) {
   return conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {schema});
 }

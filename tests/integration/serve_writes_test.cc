@@ -11,9 +11,9 @@
 
 #include "airtable/wire/ids.h"
 #include "api/api_service.h"
-#include "api/attachment_urls.h"
 #include "api/routes.h"
 #include "blobs/attachment_fetcher.h"
+#include "blobs/attachment_urls.h"
 #include "blobs/blob_store.h"
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
@@ -356,7 +356,7 @@ TEST_F(ServeWritesTest, AttachmentsAreAddedByUrlReorderedAndRemoved) {
   EXPECT_EQ(listed["records"][0]["fields"]["Files"], cell);
 
   // The bytes, outside the request: into the blob store, size and type filled in.
-  auto fetched = api::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta);
+  auto fetched = blobs::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta);
   ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
   EXPECT_EQ(fetched->fetched, 1);
   std::string sha =
@@ -477,7 +477,7 @@ TEST_F(ServeWritesTest, TheEchoOfAFileAddedByUrlChangesNothing) {
       &status);
   ASSERT_EQ(status, 200) << written.dump();
   std::string added = written["fields"]["Files"][1]["id"];
-  ASSERT_TRUE(api::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta).ok());
+  ASSERT_TRUE(blobs::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta).ok());
   DispatchAll();
   std::string airtable_att = Emulated("Documents", "recDocNwTxLic0001")["fields"]["Files"][1]["id"];
 
