@@ -46,9 +46,9 @@ std::vector<pg::Param> AttachmentRow(const std::string& schema, const std::strin
           cell.record_id,
           cell.field_id,
           std::to_string(cell.position),
-          a.attachment_id,
+          a.id,
           a.filename,
-          a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
+          a.type.empty() ? pg::Param() : pg::Param(a.type),
           std::to_string(a.size),
           a.sha256,
           Optional(a.width),
@@ -73,7 +73,7 @@ Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
   // when it is sent (sync/attachment_conflicts.h). Out of the way first, then
   // after the cell's Airtable attachments.
   std::vector<pg::Param> incoming;
-  for (const AttachmentCell& row : rows) incoming.push_back(row.attachment.attachment_id);
+  for (const AttachmentCell& row : rows) incoming.push_back(row.attachment.id);
   std::vector<pg::Param> keep_params = cell_params;
   keep_params.push_back(pg::ArrayLiteral(incoming));
   const std::string held =

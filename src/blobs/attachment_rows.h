@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/attachment.h"
 #include "base/result.h"
 #include "base/status.h"
-#include "blobs/attachment.h"
 #include "pg/connection.h"
 
 namespace airpg::blobs {

@@ -135,7 +135,7 @@ class OutboxAttachmentsTest : public testing::EmulatedBaseTest {
   void ApplyPayloads() {
     auto live = sync::LoadLiveBase(conn(), kDelta);
     ASSERT_TRUE(live.ok());
-    sync::RecordApplier applier(*live, [this](const std::vector<blobs::Attachment>& wanted) {
+    sync::RecordApplier applier(*live, [this](const std::vector<Attachment>& wanted) {
       asked_to_fetch_ += static_cast<int64_t>(wanted.size());
       return fetcher_->FetchAll(url(), wanted, 1);
     });
