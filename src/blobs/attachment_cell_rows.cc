@@ -1,5 +1,7 @@
 #include "blobs/attachment_cell_rows.h"
 
+#include <string_view>
+
 #include "pg/quote.h"
 
 namespace airpg::blobs {
@@ -19,17 +21,22 @@ pg::Param Texts(const std::vector<std::string>& values) {
   return pg::ArrayLiteral(std::vector<pg::Param>(values.begin(), values.end()));
 }
 
+// Runs `sql` on the cell: its key as $1..$3, `extra` as $4.
+Status RunOnCell(pg::Connection& conn, const CellKey& cell, std::string_view sql, pg::Param extra) {
+  std::vector<pg::Param> params = Key(cell);
+  params.push_back(std::move(extra));
+  return conn.Run(sql, params);
+}
+
 }  // namespace
 
 Status DeleteAttachmentsAt(pg::Connection& conn, const CellKey& cell,
                            const std::vector<int>& positions) {
   if (positions.empty()) return Status::Ok();
-  std::vector<pg::Param> params = Key(cell);
-  params.push_back(Ints(positions));
-  return conn.Run(
-      "DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
-      "field_id = $3 AND position = ANY($4::int[])",
-      params);
+  return RunOnCell(conn, cell,
+                   "DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
+                   "field_id = $3 AND position = ANY($4::int[])",
+                   Ints(positions));
 }
 
 Status MoveAttachments(pg::Connection& conn, const CellKey& cell,
@@ -68,28 +75,24 @@ Status AddUrlAttachment(pg::Connection& conn, const CellKey& cell, const std::st
 
 Status KeepOnlyAttachments(pg::Connection& conn, const CellKey& cell,
                            const std::vector<std::string>& airtable_ids) {
-  std::vector<pg::Param> params = Key(cell);
-  params.push_back(Texts(airtable_ids));
-  return conn.Run(
-      "DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
-      "field_id = $3 AND (attachment_id IS NULL OR attachment_id <> ALL($4::text[]))",
-      params);
+  return RunOnCell(conn, cell,
+                   "DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
+                   "field_id = $3 AND (attachment_id IS NULL OR attachment_id <> ALL($4::text[]))",
+                   Texts(airtable_ids));
 }
 
 Status PutBackAttachments(pg::Connection& conn, const CellKey& cell,
                           const std::vector<std::string>& own,
                           const std::vector<std::string>& airtable_ids) {
-  std::vector<pg::Param> params = Key(cell);
-  params.push_back(Texts(own));
   AIRPG_RETURN_IF_ERROR(
-      conn.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
-               "field_id = $3 AND attachment_id IS NOT NULL AND attachment_id <> ALL($4::text[])",
-               params));
-  params.back() = Texts(airtable_ids);
-  return conn.Run(
-      "UPDATE airpg.attachments SET attachment_id = NULL WHERE schema_name = $1 AND "
-      "record_id = $2 AND field_id = $3 AND attachment_id <> ALL($4::text[])",
-      params);
+      RunOnCell(conn, cell,
+                "DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
+                "field_id = $3 AND attachment_id IS NOT NULL AND attachment_id <> ALL($4::text[])",
+                Texts(own)));
+  return RunOnCell(conn, cell,
+                   "UPDATE airpg.attachments SET attachment_id = NULL WHERE schema_name = $1 AND "
+                   "record_id = $2 AND field_id = $3 AND attachment_id <> ALL($4::text[])",
+                   Texts(airtable_ids));
 }
 
 Status RecordSentAttachment(pg::Connection& conn, const CellKey& cell, int position,
