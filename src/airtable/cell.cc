@@ -40,7 +40,7 @@ Attachment AttachmentFrom(element obj) {
   if (obj["thumbnails"].get_object().get(thumbs) == simdjson::SUCCESS) {
     for (auto [name, t] : thumbs) {
       a.thumbnails[std::string(name)] =
-          Thumbnail{dom::String(t, "url"), dom::Int(t, "width"), dom::Int(t, "height")};
+          AttachmentThumbnail{dom::String(t, "url"), dom::Int(t, "width"), dom::Int(t, "height")};
     }
   }
   return a;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/attachment.h"
 #include "base/result.h"
 
 namespace airpg::airtable {
@@ -22,23 +23,6 @@ struct Collaborator {  // singleCollaborator, createdBy, lastModifiedBy
   std::string name;
   std::string permission_level;  // webhook form only
   std::string profile_pic_url;   // webhook form only
-};
-
-struct Thumbnail {
-  std::string url;
-  int64_t width = 0;
-  int64_t height = 0;
-};
-
-struct Attachment {
-  std::string id;   // att…
-  std::string url;  // signed, expires after about two hours: download, never store
-  std::string filename;
-  int64_t size = 0;
-  std::string type;  // MIME type
-  std::optional<int64_t> width;
-  std::optional<int64_t> height;
-  std::map<std::string, Thumbnail> thumbnails;  // small, large, full
 };
 
 struct Barcode {
@@ -84,6 +68,7 @@ Result<bool> ReadBool(std::string_view json);
 Result<std::vector<std::string>> ReadStrings(std::string_view json);  // selects, links (V1)
 Result<Collaborator> ReadCollaborator(std::string_view json);
 Result<std::vector<Collaborator>> ReadCollaborators(std::string_view json);
+// Thumbnails kept; sha256 empty (airpg::Attachment, base/attachment.h).
 Result<std::vector<Attachment>> ReadAttachments(std::string_view json);
 Result<Barcode> ReadBarcode(std::string_view json);
 Result<Button> ReadButton(std::string_view json);

@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "blobs/attachment_cell_rows.h"
 #include "pg/quote.h"
 
 namespace airpg::api {
@@ -130,53 +131,25 @@ Status WriteAttachmentCell(pg::Transaction& tx, const ApiBase& base,
   }
   if (unchanged) return Status::Ok();
 
-  std::vector<pg::Param> removed;
+  const blobs::CellKey key{base.schema, record_id, f.field.id};
+  std::vector<int> removed;
   for (size_t i = 0; i < current.size(); ++i) {
-    if (!kept.count(static_cast<int>(i))) removed.push_back(std::to_string(current[i].position));
+    if (!kept.count(static_cast<int>(i))) removed.push_back(current[i].position);
   }
-  if (!removed.empty()) {
-    std::vector<pg::Param> params = cell;
-    params.push_back(pg::ArrayLiteral(removed));
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
-               "field_id = $3 AND position = ANY($4::int[])",
-               params));
-  }
-  // Kept rows move out of the way first (positions are the primary key's),
-  // then to their places.
-  std::vector<pg::Param> from, to;
+  AIRPG_RETURN_IF_ERROR(blobs::DeleteAttachmentsAt(tx.connection(), key, removed));
+  std::vector<std::pair<int, int>> moves;
   for (size_t i = 0; i < kept_at.size(); ++i) {
     if (!kept_at[i]) continue;
     int old_position = current[static_cast<size_t>(*kept_at[i])].position;
-    if (old_position == static_cast<int>(i)) continue;
-    from.push_back(std::to_string(old_position));
-    to.push_back(std::to_string(i));
+    if (old_position != static_cast<int>(i)) moves.emplace_back(old_position, static_cast<int>(i));
   }
-  if (!from.empty()) {
-    std::vector<pg::Param> params = cell;
-    params.push_back(pg::ArrayLiteral(from));
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("UPDATE airpg.attachments SET position = -1 - position WHERE schema_name = $1 AND "
-               "record_id = $2 AND field_id = $3 AND position = ANY($4::int[])",
-               params));
-    params.push_back(pg::ArrayLiteral(to));
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("UPDATE airpg.attachments a SET position = m.n FROM unnest($4::int[], $5::int[]) "
-               "AS m(o, n) WHERE a.schema_name = $1 AND a.record_id = $2 AND a.field_id = $3 "
-               "AND a.position = -1 - m.o",
-               params));
-  }
+  AIRPG_RETURN_IF_ERROR(blobs::MoveAttachments(tx.connection(), key, moves));
   for (size_t i = 0; i < kept_at.size(); ++i) {
     if (kept_at[i]) continue;
     const AttachmentItem& item = *added[i];
-    std::vector<pg::Param> params = cell;
-    params.insert(params.end(), {table.table_id, std::to_string(i), item.filename, item.url,
-                                 NewAirtableId("att")});
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("INSERT INTO airpg.attachments (schema_name, record_id, field_id, table_id, "
-               "position, filename, source_url, reserved_id) "
-               "VALUES ($1, $2, $3, $4, $5::int, $6, $7, $8)",
-               params));
+    AIRPG_RETURN_IF_ERROR(blobs::AddUrlAttachment(tx.connection(), key, table.table_id,
+                                                  static_cast<int>(i), item.filename, item.url,
+                                                  NewAirtableId("att")));
   }
   return Status::Ok();
 }

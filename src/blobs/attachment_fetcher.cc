@@ -18,7 +18,7 @@ namespace {
 // the bytes are identified by their hash.
 Attachment Stored(const Attachment& attachment, std::string sha256, std::string downloaded_type) {
   Attachment out = attachment;
-  if (out.content_type.empty()) out.content_type = std::move(downloaded_type);
+  if (out.type.empty()) out.type = std::move(downloaded_type);
   out.sha256 = std::move(sha256);
   return out;
 }
@@ -53,7 +53,7 @@ Result<Attachment> AttachmentFetcher::Fetch(pg::Connection& conn, const Attachme
   if (out.ok()) return out;
   ++failed_;
   return out.status().WithContext(
-      fmt::format("attachment {} ({})", attachment.attachment_id, attachment.filename));
+      fmt::format("attachment {} ({})", attachment.id, attachment.filename));
 }
 
 Result<std::optional<std::string>> AttachmentFetcher::StoredSha(pg::Connection& conn,
@@ -65,7 +65,7 @@ Result<std::optional<std::string>> AttachmentFetcher::StoredSha(pg::Connection& 
       pg::Rows rows,
       conn.Exec("SELECT b.sha256 FROM airpg.attachments a JOIN airpg.blobs b USING (sha256) "
                 "WHERE a.attachment_id = $1 AND b.size = $2::bigint LIMIT 1",
-                {attachment.attachment_id, std::to_string(attachment.size)}));
+                {attachment.id, std::to_string(attachment.size)}));
   if (rows.empty()) return std::optional<std::string>();
   std::string sha256(rows.Get(0, 0));
   AIRPG_ASSIGN_OR_RETURN(bool present, store_.Has(conn, sha256));
@@ -122,7 +122,7 @@ std::vector<Result<Attachment>> AttachmentFetcher::FetchAll(
   std::vector<size_t> slot_of(attachments.size());
   std::unordered_map<std::string, size_t> slot_by_id;
   for (size_t i = 0; i < attachments.size(); ++i) {
-    auto [it, inserted] = slot_by_id.emplace(attachments[i].attachment_id, unique.size());
+    auto [it, inserted] = slot_by_id.emplace(attachments[i].id, unique.size());
     if (inserted) unique.push_back(i);
     slot_of[i] = it->second;
   }
@@ -161,7 +161,7 @@ std::vector<Result<Attachment>> AttachmentFetcher::FetchAll(
       out.push_back(*slot);
     } else {  // every worker lost its connection before reaching this one
       Status lost = connect_error.ok() ? InternalError("not fetched") : connect_error;
-      out.push_back(lost.WithContext(fmt::format("attachment {}", attachments[i].attachment_id)));
+      out.push_back(lost.WithContext(fmt::format("attachment {}", attachments[i].id)));
       ++failed_;
     }
   }

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "base/attachment.h"
 #include "base/backoff.h"
 #include "base/result.h"
-#include "blobs/attachment.h"
 #include "blobs/blob_store.h"
 #include "pg/connection.h"
 

@@ -46,9 +46,9 @@ std::vector<pg::Param> AttachmentRow(const std::string& schema, const std::strin
           cell.record_id,
           cell.field_id,
           std::to_string(cell.position),
-          a.attachment_id,
+          a.id,
           a.filename,
-          a.content_type.empty() ? pg::Param() : pg::Param(a.content_type),
+          a.type.empty() ? pg::Param() : pg::Param(a.type),
           std::to_string(a.size),
           a.sha256,
           Optional(a.width),
@@ -73,7 +73,7 @@ Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
   // when it is sent (sync/attachment_conflicts.h). Out of the way first, then
   // after the cell's Airtable attachments.
   std::vector<pg::Param> incoming;
-  for (const AttachmentCell& row : rows) incoming.push_back(row.attachment.attachment_id);
+  for (const AttachmentCell& row : rows) incoming.push_back(row.attachment.id);
   std::vector<pg::Param> keep_params = cell_params;
   keep_params.push_back(pg::ArrayLiteral(incoming));
   const std::string held =
@@ -109,6 +109,19 @@ Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
 Status MoveSchemaAttachments(pg::Connection& conn, const std::string& from, const std::string& to) {
   return conn.Run("UPDATE airpg.attachments SET schema_name = $2 WHERE schema_name = $1",
                   {from, to});
+}
+
+Result<int64_t> CopyTableAttachments(pg::Connection& conn, const std::string& from,
+                                     const std::string& to, const std::string& table_id) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("INSERT INTO airpg.attachments (schema_name, table_id, record_id, field_id, "
+                "position, attachment_id, filename, content_type, size, sha256, width, height) "
+                "SELECT $1, table_id, record_id, field_id, position, attachment_id, filename, "
+                "content_type, size, sha256, width, height FROM airpg.attachments "
+                "WHERE schema_name = $2 AND table_id = $3 ON CONFLICT DO NOTHING",
+                {to, from, table_id}));
+  return rows.AffectedRows();
 }
 
 Status DeleteSchemaAttachments(pg::Connection& conn, const std::string& schema) {

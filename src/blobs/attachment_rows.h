@@ -1,18 +1,23 @@
 // The one writer of airpg.attachments: one row per attachment of a cell, in
 // cell order, naming the blob that holds its bytes. The migrate loader COPYs
-// rows built by AttachmentRow into a staging schema; the sync replaces the
+// rows built by AttachmentRow into a staging schema (and copies a kept
+// table's with CopyTableAttachments); the sync replaces the
 // rows of the cells a batch brought with ReplaceAttachmentCells; swaps, drops
 // and removed fields move or delete rows with the functions below. All run in
 // the caller's transaction and never touch the network (fetch first:
-// attachment_fetcher.h). Stateless; thread-safe.
+// attachment_fetcher.h). Edits of one cell are attachment_cell_rows.h's;
+// the bytes of files added by URL, attachment_urls.h's. Stateless;
+// thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "base/attachment.h"
+#include "base/result.h"
 #include "base/status.h"
-#include "blobs/attachment.h"
 #include "pg/connection.h"
 
 namespace airpg::blobs {
@@ -44,6 +49,12 @@ Status ReplaceAttachmentCells(pg::Connection& conn, const std::string& schema,
 
 // The rows of a schema follow it when it is renamed (a swap or rollback).
 Status MoveSchemaAttachments(pg::Connection& conn, const std::string& from, const std::string& to);
+
+// A table kept as it was (a migrate that did not load it again): its rows
+// are copied from schema `from` to `to`; rows `to` holds already stay. The
+// number of rows copied.
+Result<int64_t> CopyTableAttachments(pg::Connection& conn, const std::string& from,
+                                     const std::string& to, const std::string& table_id);
 
 // Deletes the rows of a schema (dropped), of one record (loaded again), or of
 // one field (removed in Airtable). The blobs stay: other rows may name them.

@@ -8,8 +8,8 @@
 #include <functional>
 #include <vector>
 
+#include "base/attachment.h"
 #include "base/result.h"
-#include "blobs/attachment.h"
 
 namespace airpg::blobs {
 

@@ -10,9 +10,9 @@
 #include <thread>
 #include <utility>
 
-#include "api/attachment_urls.h"
 #include "base/backoff.h"
 #include "base/log.h"
+#include "blobs/attachment_urls.h"
 #include "blobs/blob_links.h"
 #include "blobs/blob_store.h"
 #include "blobs/signing_key.h"
@@ -78,12 +78,6 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
         if (!clock.SleepFor(*backoff.Next(), stop)) return;
         continue;
       }
-      // Files added by URL through serve: their bytes into the store (no
-      // transaction open) before their cells go out (api/attachment_urls.h).
-      Result<api::UrlFetchReport> urls =
-          api::FetchAttachmentUrls(*conn, blob_store, options.base_id);
-      if (!urls.ok())
-        log::Warn("outbox of {}: attachment URLs: {}", options.base_id, urls.status().ToString());
       // Attachment cells after the rows: a record created in this round has its id now.
       Result<sync::AttachmentDispatchReport> cells =
           sync::DispatchAttachments(client, *conn, blob_store, options.base_id, attachment_options);
@@ -100,6 +94,34 @@ void RunOutbox(airtable::Client& client, const SyncServiceOptions& options,
           !clock.SleepFor(options.outbox_idle, stop)) {
         return;
       }
+    }
+  }
+}
+
+// Files added by URL through serve: their bytes into the store, on a thread
+// and connection of their own, so a slow or stalled URL never holds up the
+// outbox (the cell goes to Airtable as its URL either way;
+// blobs/attachment_urls.h). A round whenever the last one downloaded, else
+// after outbox_idle.
+void RunAttachmentUrls(const SyncServiceOptions& options, blobs::BlobStore& blob_store,
+                       Clock& clock, std::stop_token stop) {
+  Backoff backoff(ReconnectPolicy());
+  while (!stop.stop_requested()) {
+    Result<pg::Connection> conn = pg::Connection::Open(options.conninfo);
+    if (!conn.ok()) {
+      if (!clock.SleepFor(*backoff.Next(), stop)) return;
+      continue;
+    }
+    while (!stop.stop_requested() && conn->IsHealthy()) {
+      Result<blobs::UrlFetchReport> urls =
+          blobs::FetchAttachmentUrls(*conn, blob_store, options.base_id);
+      if (!urls.ok()) {
+        log::Warn("outbox of {}: attachment URLs: {}", options.base_id, urls.status().ToString());
+        if (!clock.SleepFor(*backoff.Next(), stop)) return;
+        continue;
+      }
+      backoff = Backoff(ReconnectPolicy());
+      if (urls->fetched == 0 && !clock.SleepFor(options.outbox_idle, stop)) return;
     }
   }
 }
@@ -365,6 +387,7 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
   // Its own stop token: stopped with the service, and by the jthread's
   // destructor when the service returns early.
   std::jthread outbox;
+  std::jthread attachment_urls;
   if (postgres_writes) {
     sync::AttachmentDispatchOptions attachment_options = options.outbox_attachments;
     if (!options.outbox.claim.owner.empty()) attachment_options.owner = options.outbox.claim.owner;
@@ -380,8 +403,14 @@ Status RunSyncService(airtable::Client& client, const SyncServiceOptions& option
         [&client, &options, attachment_options, &blob_store, &clock](std::stop_token own) {
           RunOutbox(client, options, attachment_options, *blob_store, clock, own);
         });
+    attachment_urls = std::jthread([&options, &blob_store, &clock](std::stop_token own) {
+      RunAttachmentUrls(options, *blob_store, clock, own);
+    });
   }
-  std::stop_callback stop_outbox(stop, [&outbox] { outbox.request_stop(); });
+  std::stop_callback stop_outbox(stop, [&outbox, &attachment_urls] {
+    outbox.request_stop();
+    attachment_urls.request_stop();
+  });
   while (!stop.stop_requested()) {
     if (!lease || !lease->Held()) {
       AIRPG_RETURN_IF_ERROR(retake_lease());

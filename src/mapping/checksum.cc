@@ -94,14 +94,14 @@ Result<std::string> CanonicalCell(const airtable::Field& field, const ColumnPlan
       break;
     }
     case Storage::kAttachments: {
-      Result<std::vector<AttachmentCell>> files = ParseAttachmentCell(*cell_json);
+      Result<std::vector<Attachment>> files = ParseAttachmentCell(*cell_json);
       if (!files.ok()) return in_field(files.status());
-      for (const AttachmentCell& file : *files) {
+      for (const Attachment& file : *files) {
         std::string item;
         Frame(item, file.id);
         Frame(item, file.filename);
         // Rows may lack a size Airtable never sent; the reader calls that 0.
-        Frame(item, std::to_string(file.size.value_or(0)));
+        Frame(item, std::to_string(file.size));
         Frame(item, file.type);
         items.push_back(std::move(item));
       }

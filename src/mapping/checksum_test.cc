@@ -223,8 +223,8 @@ class ChecksumPgTest : public pg::testing::PgTest {
     }
     if (!cell) return std::nullopt;
     if (plan.storage == Storage::kAttachments) {
-      std::vector<AttachmentCell> rows = *ParseAttachmentCell(*cell);
-      for (AttachmentCell& row : rows) row.url.clear();  // expires: never stored
+      std::vector<Attachment> rows = *ParseAttachmentCell(*cell);
+      for (Attachment& row : rows) row.url.clear();  // expires: never stored
       return AttachmentCellJson(rows);
     }
     if (plan.storage == Storage::kUser || plan.storage == Storage::kUserJunction) {

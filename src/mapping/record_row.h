@@ -33,7 +33,7 @@ struct CellReference {
 struct CellAttachment {
   std::string field_id;
   int position = 0;
-  AttachmentCell attachment;
+  Attachment attachment;
 };
 
 struct CellReject {

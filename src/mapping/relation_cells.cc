@@ -63,13 +63,13 @@ std::string OneCollaborator(const Collaborator& c) {
   return out + "}";
 }
 
-Result<std::optional<int>> Dimension(const std::optional<int64_t>& value, std::string_view what,
-                                     std::string_view id) {
-  if (!value) return std::optional<int>();
-  if (*value < 0 || *value > INT_MAX) {
+// Width and height go to int columns of airpg.attachments.
+Status CheckDimension(const std::optional<int64_t>& value, std::string_view what,
+                      std::string_view id) {
+  if (value && (*value < 0 || *value > INT_MAX)) {
     return InvalidArgumentError(fmt::format("attachment {} has {} {}", id, what, *value));
   }
-  return std::optional<int>(static_cast<int>(*value));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -137,12 +137,10 @@ std::string CollaboratorCellJson(FieldType type, const std::vector<Collaborator>
   return out + "]";
 }
 
-Result<std::vector<AttachmentCell>> ParseAttachmentCell(std::string_view cell_json) {
-  Result<std::vector<airtable::Attachment>> read = airtable::ReadAttachments(cell_json);
+Result<std::vector<Attachment>> ParseAttachmentCell(std::string_view cell_json) {
+  Result<std::vector<Attachment>> read = airtable::ReadAttachments(cell_json);
   if (!read.ok()) return Reject(read.status());
-  std::vector<AttachmentCell> out;
-  out.reserve(read->size());
-  for (airtable::Attachment& a : *read) {
+  for (Attachment& a : *read) {
     if (!HasPrefix(a.id, "att")) {
       return InvalidArgumentError(
           fmt::format("attachment id \"{}\" is not an att… id: {}", a.id, Shown(cell_json)));
@@ -150,24 +148,23 @@ Result<std::vector<AttachmentCell>> ParseAttachmentCell(std::string_view cell_js
     if (a.size < 0) {
       return InvalidArgumentError(fmt::format("attachment {} has size {}", a.id, a.size));
     }
-    AIRPG_ASSIGN_OR_RETURN(std::optional<int> width, Dimension(a.width, "width", a.id));
-    AIRPG_ASSIGN_OR_RETURN(std::optional<int> height, Dimension(a.height, "height", a.id));
-    out.push_back(AttachmentCell{std::move(a.id), std::move(a.url), std::move(a.filename), a.size,
-                                 std::move(a.type), width, height});
+    AIRPG_RETURN_IF_ERROR(CheckDimension(a.width, "width", a.id));
+    AIRPG_RETURN_IF_ERROR(CheckDimension(a.height, "height", a.id));
+    a.thumbnails.clear();  // derived by Airtable: never stored
   }
-  return out;
+  return std::move(read).value();
 }
 
-std::string AttachmentCellJson(const std::vector<AttachmentCell>& attachments) {
+std::string AttachmentCellJson(const std::vector<Attachment>& attachments) {
   std::string out = "[";
   for (size_t i = 0; i < attachments.size(); ++i) {
-    const AttachmentCell& a = attachments[i];
+    const Attachment& a = attachments[i];
     out += (i ? ",{\"id\":" : "{\"id\":") + Quoted(a.id);
     if (a.width) out += fmt::format(",\"width\":{}", *a.width);
     if (a.height) out += fmt::format(",\"height\":{}", *a.height);
     if (!a.url.empty()) out += ",\"url\":" + Quoted(a.url);
     out += ",\"filename\":" + Quoted(a.filename);
-    if (a.size) out += fmt::format(",\"size\":{}", *a.size);
+    out += fmt::format(",\"size\":{}", a.size);
     if (!a.type.empty()) out += ",\"type\":" + Quoted(a.type);
     out += "}";
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "airtable/field_type.h"
+#include "base/attachment.h"
 #include "base/result.h"
 
 namespace airpg::mapping {
@@ -40,22 +41,14 @@ Result<std::vector<Collaborator>> ParseCollaboratorCell(airtable::FieldType type
 std::string CollaboratorCellJson(airtable::FieldType type,
                                  const std::vector<Collaborator>& collaborators);
 
-struct AttachmentCell {
-  std::string id;   // att…
-  std::string url;  // signed, expires: never stored, so empty when rebuilt from rows
-  std::string filename;
-  // airtable::ReadAttachments cannot tell an absent size from 0, so a parsed
-  // cell always has one (0 when Airtable sent none); nullopt comes from rows.
-  std::optional<int64_t> size;
-  std::string type;  // MIME type; "" when unknown
-  std::optional<int> width, height;
-};
-
-// multipleAttachments, in cell order; thumbnails are dropped.
-Result<std::vector<AttachmentCell>> ParseAttachmentCell(std::string_view cell_json);
+// multipleAttachments, in cell order (airpg::Attachment, base/attachment.h);
+// thumbnails are dropped. airtable::ReadAttachments cannot tell an absent
+// size from 0, so a parsed attachment always has one (0 when Airtable sent
+// none). A width or height outside int is rejected (the column is int).
+Result<std::vector<Attachment>> ParseAttachmentCell(std::string_view cell_json);
 // The REST read form in Airtable's key order (id, width, height, url,
 // filename, size, type); url, type and the optionals omitted when empty,
 // thumbnails never.
-std::string AttachmentCellJson(const std::vector<AttachmentCell>& attachments);
+std::string AttachmentCellJson(const std::vector<Attachment>& attachments);
 
 }  // namespace airpg::mapping

@@ -123,7 +123,7 @@ TEST(CollaboratorCellTest, BadCellsAreRejected) {
 
 TEST(AttachmentCellTest, RealCellRoundTripsWithoutThumbnails) {
   std::string cell = Fixture("cells/attachments_cell_real.json");
-  Result<std::vector<AttachmentCell>> files = ParseAttachmentCell(cell);
+  Result<std::vector<Attachment>> files = ParseAttachmentCell(cell);
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   ASSERT_EQ(files->size(), 4u);
   EXPECT_EQ((*files)[0].id, "attLVumLibzCVC78C");
@@ -131,21 +131,28 @@ TEST(AttachmentCellTest, RealCellRoundTripsWithoutThumbnails) {
   EXPECT_EQ((*files)[0].size, 52668);
   EXPECT_EQ((*files)[0].type, "image/jpeg");
   EXPECT_EQ((*files)[3].width, 600);
+  EXPECT_TRUE((*files)[0].thumbnails.empty());
   json expected = json::parse(cell);
   for (json& file : expected) file.erase("thumbnails");
   EXPECT_EQ(json::parse(AttachmentCellJson(*files)), expected);
 }
 
-TEST(AttachmentCellTest, RowsWithoutUrlOrSizeBuildTheKeysTheyHave) {
-  std::vector<AttachmentCell> rows = {
-      {"attA0000000000001", "", "notes \"v2\".txt", std::nullopt, "", std::nullopt, std::nullopt},
-      {"attB0000000000002", "", "pic.png", 0, "image/png", 10, 20}};
+TEST(AttachmentCellTest, RowsWithoutUrlOrTypeBuildTheKeysTheyHave) {
+  std::vector<Attachment> rows(2);
+  rows[0].id = "attA0000000000001";
+  rows[0].filename = "notes \"v2\".txt";
+  rows[1].id = "attB0000000000002";
+  rows[1].filename = "pic.png";
+  rows[1].type = "image/png";
+  rows[1].width = 10;
+  rows[1].height = 20;
+  rows[1].sha256 = "ab";  // airpg's, never part of Airtable's form
   std::string built = AttachmentCellJson(rows);
   EXPECT_EQ(built,
-            R"([{"id":"attA0000000000001","filename":"notes \"v2\".txt"},)"
+            R"([{"id":"attA0000000000001","filename":"notes \"v2\".txt","size":0},)"
             R"({"id":"attB0000000000002","width":10,"height":20,"filename":"pic.png","size":0,)"
             R"("type":"image/png"}])");
-  Result<std::vector<AttachmentCell>> back = ParseAttachmentCell(built);
+  Result<std::vector<Attachment>> back = ParseAttachmentCell(built);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ((*back)[0].filename, "notes \"v2\".txt");
   EXPECT_EQ((*back)[0].size, 0);  // the reader's 0 for a size never sent

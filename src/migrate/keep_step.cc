@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "base/sql_identifier.h"
+#include "blobs/attachment_rows.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
 
@@ -146,15 +147,8 @@ class Keeper {
   }
 
   Result<int64_t> CopyAttachments() {
-    AIRPG_ASSIGN_OR_RETURN(
-        pg::Rows rows,
-        tx_.Exec("INSERT INTO airpg.attachments (schema_name, table_id, record_id, field_id, "
-                 "position, attachment_id, filename, content_type, size, sha256, width, height) "
-                 "SELECT $1, table_id, record_id, field_id, position, attachment_id, filename, "
-                 "content_type, size, sha256, width, height FROM airpg.attachments "
-                 "WHERE schema_name = $2 AND table_id = $3 ON CONFLICT DO NOTHING",
-                 {ctx_.staging_schema, live_, table_.table_id}));
-    return rows.AffectedRows();
+    return blobs::CopyTableAttachments(tx_.connection(), live_, ctx_.staging_schema,
+                                       table_.table_id);
   }
 
   // The live run's ledger rows of this table move to this run (verify skips

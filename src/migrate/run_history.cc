@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/sql_identifier.h"
+#include "blobs/attachment_rows.h"
 #include "pg/transaction.h"
 
 namespace airpg::migrate {
@@ -148,8 +149,7 @@ Result<AbandonResult> AbandonRun(pg::Connection& conn, int64_t run_id) {
   AbandonResult out{run_id, run.base_id, ""};
   if (!staging.empty()) {
     out.dropped_schema = staging.Get(0, 0);
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1", {out.dropped_schema}));
+    AIRPG_RETURN_IF_ERROR(blobs::DeleteSchemaAttachments(tx.connection(), out.dropped_schema));
     AIRPG_RETURN_IF_ERROR(
         tx.Run("DROP SCHEMA " + QuoteIdentifier(out.dropped_schema) + " CASCADE"));
   }

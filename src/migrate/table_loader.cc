@@ -29,13 +29,8 @@ struct PendingAttachment {
   size_t record;  // index in the page
   std::string field_id;
   int position;
-  blobs::Attachment attachment;
+  Attachment attachment;
 };
-
-// The cell's attachment as the store fetches it.
-blobs::Attachment ToBlob(const mapping::AttachmentCell& a) {
-  return {a.id, a.url, a.filename, a.type, a.size.value_or(0), a.width, a.height, ""};
-}
 
 // Rows written per COPY: pages are gathered up to this many records, so a
 // table of N records costs N / kRowsPerWrite COPY round trips per target
@@ -78,7 +73,7 @@ class PageConverter {
     rows.users = std::move(converted.users);
     if (ctx_.fetcher != nullptr) {  // null in a dry run
       for (auto& a : converted.attachments) {
-        out.pending.push_back({out.records.size(), a.field_id, a.position, ToBlob(a.attachment)});
+        out.pending.push_back({out.records.size(), a.field_id, a.position, a.attachment});
       }
     }
     for (const auto& r : converted.rejects) {
@@ -126,7 +121,7 @@ class PageConverter {
   // transaction) and then checksums each record without its rejected cells.
   Status Finish(PageRows& out) {
     if (!out.pending.empty()) {
-      std::vector<blobs::Attachment> wanted;
+      std::vector<Attachment> wanted;
       for (const auto& p : out.pending) wanted.push_back(p.attachment);
       auto stored = ctx_.fetcher->FetchAll(ctx_.conninfo, wanted, ctx_.download_threads);
       for (size_t i = 0; i < stored.size(); ++i) {
@@ -138,7 +133,7 @@ class PageConverter {
           // each names its own file and reason (issue 14).
           out.rejected[p.record].insert(p.field_id);
           Reject(record, p.field_id, record.Cell(p.field_id),
-                 fmt::format("attachment {} ({}) not stored: {}", p.attachment.attachment_id,
+                 fmt::format("attachment {} ({}) not stored: {}", p.attachment.id,
                              p.attachment.filename, stored[i].status().message()),
                  rows);
           continue;

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "base/sql_identifier.h"
+#include "blobs/attachment_cell_rows.h"
 #include "pg/transaction.h"
 
 namespace airpg::sync {
@@ -38,9 +39,7 @@ Result<RowRecordState> MoveToRecordId(pg::Connection& conn, const std::string& s
   const std::vector<pg::Param> cell = {schema, table_id, placeholder, field_id};
   if (!live) {
     AIRPG_RETURN_IF_ERROR(
-        tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND table_id = $2 AND "
-               "record_id = $3 AND field_id = $4",
-               cell));
+        blobs::DeleteCellAttachments(conn, {schema, placeholder, field_id}, table_id));
     AIRPG_RETURN_IF_ERROR(
         tx.Run("DELETE FROM airpg.attachment_outbox WHERE table_id = $2 AND record_id = $3 AND "
                "field_id = $4 AND schema_name = $1",
@@ -52,12 +51,8 @@ Result<RowRecordState> MoveToRecordId(pg::Connection& conn, const std::string& s
   std::vector<pg::Param> moved = cell;
   moved.push_back(*rec);
   // After whatever the record's cell holds already, in the order added.
-  AIRPG_RETURN_IF_ERROR(tx.Run(
-      "UPDATE airpg.attachments SET record_id = $5, position = position + (SELECT "
-      "coalesce(max(b.position) + 1, 0) FROM airpg.attachments b WHERE b.schema_name = $1 AND "
-      "b.record_id = $5 AND b.field_id = $4) WHERE schema_name = $1 AND table_id = $2 AND "
-      "record_id = $3 AND field_id = $4",
-      moved));
+  AIRPG_RETURN_IF_ERROR(
+      blobs::MoveCellAttachments(conn, {schema, placeholder, field_id}, table_id, *rec));
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows merged,
       tx.Exec("UPDATE airpg.attachment_outbox SET changed_at = clock_timestamp(), available_at = "

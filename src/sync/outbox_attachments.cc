@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "blobs/attachment_cell_rows.h"
 #include "blobs/attachment_download.h"
 #include "pg/quote.h"
 #include "pg/transaction.h"
@@ -34,6 +35,10 @@ std::vector<std::string> IdsOf(const json& airtable_cell) {
     if (!id.empty()) out.push_back(std::move(id));
   }
   return out;
+}
+
+blobs::CellKey KeyOf(const QueuedCell& cell) {
+  return {cell.schema, cell.record_id, cell.field_id};
 }
 
 // One airpg.attachments row of the cell.
@@ -221,10 +226,7 @@ class CellSender {
         pg::ArrayLiteral(std::vector<pg::Param>(airtable_ids.begin(), airtable_ids.end()));
     AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
     AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
-               "field_id = $3 AND (attachment_id IS NULL OR attachment_id <> ALL($4::text[]))",
-               {cell.schema, cell.record_id, cell.field_id, ids}));
+    AIRPG_RETURN_IF_ERROR(blobs::KeepOnlyAttachments(conn_, KeyOf(cell), airtable_ids));
     AIRPG_RETURN_IF_ERROR(
         tx.Run("UPDATE airpg.attachment_outbox SET removed_ids = '{}', base_ids = $4::text[] "
                "WHERE table_id = $1 AND record_id = $2 AND field_id = $3",
@@ -241,18 +243,10 @@ class CellSender {
                          const std::vector<std::string>& base) {
     std::set<std::string> own(base.begin(), base.end());
     for (const auto& id : cell.removed_ids) own.erase(id);
-    std::vector<pg::Param> keep(own.begin(), own.end());
-    std::vector<pg::Param> airtable(airtable_ids.begin(), airtable_ids.end());
     AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
     AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
-               "field_id = $3 AND attachment_id IS NOT NULL AND attachment_id <> ALL($4::text[])",
-               {cell.schema, cell.record_id, cell.field_id, pg::ArrayLiteral(keep)}));
-    AIRPG_RETURN_IF_ERROR(
-        tx.Run("UPDATE airpg.attachments SET attachment_id = NULL WHERE schema_name = $1 AND "
-               "record_id = $2 AND field_id = $3 AND attachment_id <> ALL($4::text[])",
-               {cell.schema, cell.record_id, cell.field_id, pg::ArrayLiteral(airtable)}));
+    AIRPG_RETURN_IF_ERROR(blobs::PutBackAttachments(
+        conn_, KeyOf(cell), std::vector<std::string>(own.begin(), own.end()), airtable_ids));
     return tx.Commit();
   }
 
@@ -459,30 +453,12 @@ class CellSender {
                 const std::vector<std::string>& sent_removals) {
     AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn_));
     AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
-    std::vector<pg::Param> where = {cell.schema, cell.record_id, cell.field_id,
-                                    std::to_string(r.position)};
     if (attachment_id.empty()) {
       log::Warn("outbox: Airtable's answer for \"{}\" of record {} names no new attachment",
                 r.filename, cell.record_id);
     } else {
-      AIRPG_ASSIGN_OR_RETURN(
-          pg::Rows echoed,
-          tx.Exec("SELECT 1 FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
-                  "field_id = $3 AND attachment_id = $4",
-                  {cell.schema, cell.record_id, cell.field_id, attachment_id}));
-      if (echoed.size() > 0) {
-        AIRPG_RETURN_IF_ERROR(
-            tx.Run("DELETE FROM airpg.attachments WHERE schema_name = $1 AND record_id = $2 AND "
-                   "field_id = $3 AND position = $4::int AND attachment_id IS NULL",
-                   where));
-      } else {
-        where.push_back(attachment_id);
-        AIRPG_RETURN_IF_ERROR(
-            tx.Run("UPDATE airpg.attachments SET attachment_id = $5 WHERE schema_name = $1 AND "
-                   "record_id = $2 AND field_id = $3 AND position = $4::int AND attachment_id IS "
-                   "NULL",
-                   where));
-      }
+      AIRPG_RETURN_IF_ERROR(
+          blobs::RecordSentAttachment(conn_, KeyOf(cell), r.position, attachment_id));
     }
     if (!attachment_id.empty()) {
       // Both sides hold it now: part of the base of the next decision.

@@ -138,27 +138,22 @@ Result<int64_t> Tombstone(pg::Transaction& tx, const LiveBase& base,
   return gone.AffectedRows();
 }
 
-// The cell's attachment as the store fetches it.
-blobs::Attachment ToBlob(const mapping::AttachmentCell& a) {
-  return {a.id, a.url, a.filename, a.type, a.size.value_or(0), a.width, a.height, ""};
-}
-
 // The ids among `ids` that airpg.attachments already knows, with the row
 // they are stored as (an attachment id never changes its bytes).
-Result<std::map<std::string, blobs::Attachment, std::less<>>> KnownAttachments(
-    pg::Connection& conn, const TextArray& ids) {
-  std::map<std::string, blobs::Attachment, std::less<>> known;
+Result<std::map<std::string, Attachment, std::less<>>> KnownAttachments(pg::Connection& conn,
+                                                                        const TextArray& ids) {
+  std::map<std::string, Attachment, std::less<>> known;
   if (ids.empty()) return known;
   AIRPG_ASSIGN_OR_RETURN(pg::Rows rows,
                          conn.Exec("SELECT DISTINCT ON (attachment_id) attachment_id, size, sha256 "
                                    "FROM airpg.attachments WHERE attachment_id = ANY($1::text[])",
                                    {pg::ArrayLiteral(ids)}));
   for (int i = 0; i < rows.size(); ++i) {
-    blobs::Attachment a;
-    a.attachment_id = std::string(rows.Get(i, 0));
+    Attachment a;
+    a.id = std::string(rows.Get(i, 0));
     a.size = rows.IsNull(i, 1) ? 0 : std::stoll(std::string(rows.Get(i, 1)));
     a.sha256 = std::string(rows.Get(i, 2));
-    known.emplace(a.attachment_id, std::move(a));
+    known.emplace(a.id, std::move(a));
   }
   return known;
 }
@@ -197,11 +192,11 @@ Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
   // wanted → its blob's sha256 and stored size
   std::vector<std::tuple<const Wanted*, std::string, int64_t>> stored_as;
   for (const Wanted& w : wanted) {
-    const mapping::AttachmentCell& a = w.cell->attachment;
+    const Attachment& a = w.cell->attachment;
     Status failed;
     bool retry = false;  // a later cycle reads the record and fetches again
     std::string sha256;
-    int64_t size = a.size.value_or(0);
+    int64_t size = a.size;
     if (auto k = known.find(a.id); k != known.end()) {
       sha256 = k->second.sha256;
       size = k->second.size;
@@ -235,7 +230,7 @@ Result<int64_t> WriteAttachments(pg::Transaction& tx, const LiveBase& base,
   }
   for (auto& [w, sha256, size] : stored_as) {
     if (!cells.count({w->row->record_id, w->cell->field_id})) continue;
-    blobs::Attachment a = ToBlob(w->cell->attachment);
+    Attachment a = w->cell->attachment;
     a.url.clear();
     a.sha256 = std::move(sha256);
     a.size = size;
@@ -255,7 +250,7 @@ RecordApplier::RecordApplier(const LiveBase& base, blobs::AttachmentSource attac
 
 Status RecordApplier::FetchAttachments(pg::Connection& conn, const ChangeBatch& batch,
                                        FetchedAttachments& fetched) {
-  std::vector<blobs::Attachment> wanted;
+  std::vector<Attachment> wanted;
   TextArray ids;
   std::set<std::string, std::less<>> listed;
   for (const TableChanges& changes : batch.tables) {
@@ -266,23 +261,23 @@ Status RecordApplier::FetchAttachments(pg::Connection& conn, const ChangeBatch& 
       for (const auto& a : row.attachments) {
         if (row.rejected_fields.count(a.field_id) || fetched.count(a.attachment.id)) continue;
         if (!listed.insert(a.attachment.id).second) continue;
-        wanted.push_back(ToBlob(a.attachment));
+        wanted.push_back(a.attachment);
         ids.push_back(a.attachment.id);
       }
     }
   }
   if (wanted.empty()) return Status::Ok();
   AIRPG_ASSIGN_OR_RETURN(auto known, KnownAttachments(conn, ids));
-  std::erase_if(wanted, [&](const blobs::Attachment& a) { return known.count(a.attachment_id); });
+  std::erase_if(wanted, [&](const Attachment& a) { return known.count(a.id); });
   if (wanted.empty()) return Status::Ok();
-  std::vector<Result<blobs::Attachment>> stored;
+  std::vector<Result<Attachment>> stored;
   if (attachments_) {
     stored = attachments_(wanted);
   } else {
     stored.assign(wanted.size(), FailedPreconditionError("this sync stores no attachments"));
   }
   for (size_t i = 0; i < wanted.size() && i < stored.size(); ++i) {
-    fetched.insert_or_assign(wanted[i].attachment_id, std::move(stored[i]));
+    fetched.insert_or_assign(wanted[i].id, std::move(stored[i]));
   }
   return Status::Ok();
 }

@@ -39,7 +39,7 @@ struct LiveBase {
 
 // The attachments FetchAttachments stored ahead of a transaction, by
 // attachment id: stored (sha256 set), or why not.
-using FetchedAttachments = std::map<std::string, Result<blobs::Attachment>, std::less<>>;
+using FetchedAttachments = std::map<std::string, Result<Attachment>, std::less<>>;
 
 struct ApplyOptions {
   // A link to a record Postgres does not have is retried by later batches

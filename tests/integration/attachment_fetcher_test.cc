@@ -102,16 +102,15 @@ class AttachmentFetcherTest : public pg::testing::PgTest {
       for (const airtable::Record& record : (*page)->records) {
         auto parsed = airtable::ReadAttachments(*record.Cell(kFiles));
         ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
-        for (const airtable::Attachment& a : *parsed) {
-          cells_.push_back({a.id, a.url, a.filename, a.type, a.size, a.width, a.height, ""});
-        }
+        // The cell's attachments go to the fetcher as they were read.
+        cells_.insert(cells_.end(), parsed->begin(), parsed->end());
       }
     }
   }
 
   const Attachment& Cell(const std::string& id) {
     for (const Attachment& cell : cells_) {
-      if (cell.attachment_id == id) return cell;
+      if (cell.id == id) return cell;
     }
     ADD_FAILURE() << "no attachment " << id;
     return cells_.front();
@@ -133,15 +132,14 @@ class AttachmentFetcherTest : public pg::testing::PgTest {
 
   // What the loader writes once an attachment is stored.
   void RecordRow(const Attachment& stored, int position) {
-    ASSERT_TRUE(
-        conn()
-            .Run("INSERT INTO airpg.attachments (schema_name, table_id, record_id, "
-                 "field_id, position, attachment_id, filename, content_type, size, "
-                 "sha256) VALUES ('s', $1, 'rec0', $2, $3::integer, $4, $5, $6, "
-                 "$7::bigint, $8)",
-                 {kTable, kFiles, std::to_string(position), stored.attachment_id, stored.filename,
-                  stored.content_type, std::to_string(stored.size), stored.sha256})
-            .ok());
+    ASSERT_TRUE(conn()
+                    .Run("INSERT INTO airpg.attachments (schema_name, table_id, record_id, "
+                         "field_id, position, attachment_id, filename, content_type, size, "
+                         "sha256) VALUES ('s', $1, 'rec0', $2, $3::integer, $4, $5, $6, "
+                         "$7::bigint, $8)",
+                         {kTable, kFiles, std::to_string(position), stored.id, stored.filename,
+                          stored.type, std::to_string(stored.size), stored.sha256})
+                    .ok());
   }
 
   void ExpireUrls() {
@@ -167,9 +165,9 @@ TEST_F(AttachmentFetcherTest, StoresTheBytesTheEmulatorServesOnceForTwoIds) {
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(first->sha256, Sha256Hex(bytes));
   EXPECT_EQ(second->sha256, first->sha256);
-  EXPECT_EQ(first->attachment_id, "attSameBytes0001");
+  EXPECT_EQ(first->id, "attSameBytes0001");
   EXPECT_EQ(first->filename, "attSameBytes0001.txt");
-  EXPECT_EQ(first->content_type, "text/plain");
+  EXPECT_EQ(first->type, "text/plain");
   EXPECT_EQ(first->size, int64_t(bytes.size()));
   EXPECT_EQ(*store_->Read(conn(), first->sha256), bytes);
   EXPECT_EQ(Query("SELECT count(*) FROM airpg.blobs"), "1");
@@ -278,9 +276,9 @@ TEST_F(AttachmentFetcherTest, FetchAllRunsInParallelAndAnswersInOrder) {
   ASSERT_EQ(results.size(), wanted.size());
   for (size_t k = 0; k < wanted.size(); ++k) {
     ASSERT_TRUE(results[k].ok()) << k << ": " << results[k].status().ToString();
-    EXPECT_EQ(results[k]->attachment_id, wanted[k].attachment_id);
-    int i = std::stoi(wanted[k].attachment_id.substr(11));
-    EXPECT_EQ(results[k]->sha256, Sha256Hex(Content(i))) << wanted[k].attachment_id;
+    EXPECT_EQ(results[k]->id, wanted[k].id);
+    int i = std::stoi(wanted[k].id.substr(11));
+    EXPECT_EQ(results[k]->sha256, Sha256Hex(Content(i))) << wanted[k].id;
   }
   EXPECT_EQ(fetcher.stats().downloaded, 50);
   EXPECT_EQ(Query("SELECT count(*) FROM airpg.blobs"), "45");  // 5 repeat their predecessor

@@ -112,7 +112,7 @@ class OutboxAttachmentsTest : public testing::TwoWayBaseTest {
   // them, with attachments fetched through fetcher_ (its stats tell downloads).
   void ApplyPayloads() {
     applied_payloads_ +=
-        TwoWayBaseTest::ApplyPayloads([this](const std::vector<blobs::Attachment>& wanted) {
+        TwoWayBaseTest::ApplyPayloads([this](const std::vector<Attachment>& wanted) {
           asked_to_fetch_ += static_cast<int64_t>(wanted.size());
           return fetcher_->FetchAll(url(), wanted, 1);
         }).payloads;

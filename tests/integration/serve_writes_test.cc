@@ -7,13 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "airtable/wire/ids.h"
 #include "api/api_service.h"
-#include "api/attachment_urls.h"
 #include "api/routes.h"
 #include "blobs/attachment_fetcher.h"
+#include "blobs/attachment_urls.h"
 #include "blobs/blob_store.h"
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
@@ -158,9 +160,44 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
     return nullptr;
   }
 
+  // The sync service of the base as serve runs it (this test's authority),
+  // on a thread until StopService; back once it has run a step.
+  void StartService() {
+    daemon::SyncServiceOptions options;
+    options.base_id = kDelta;
+    options.conninfo = url();
+    options.loopback_pings = true;
+    options.syncer.sweep_interval = std::chrono::hours(1);
+    options.syncer.payload_interval = std::chrono::milliseconds(200);
+    options.authority.tables["Clients"].authority = sync::Authority::kBoth;
+    options.authority.tables["Registrations"].authority = sync::Authority::kPostgres;
+    options.authority.tables["Documents"].authority = sync::Authority::kPostgres;
+    options.outbox_idle = std::chrono::milliseconds(20);
+    options.on_step = [this](const sync::StepReport&) { ++service_steps_; };
+    service_ = std::thread([this, options] {
+      service_result_ = daemon::RunSyncService(*client_, options, service_stop_.get_token());
+    });
+    ASSERT_TRUE(testing::WaitFor([&] { return service_steps_ > 0; }, std::chrono::seconds(30)));
+  }
+
+  Status StopService() {
+    service_stop_.request_stop();
+    if (service_.joinable()) service_.join();
+    return service_result_;
+  }
+
+  void TearDown() override {
+    (void)StopService();  // a test that ran the service checked its end
+    EmulatedBaseTest::TearDown();
+  }
+
   std::unique_ptr<api::ApiService> api_;
   std::unique_ptr<pg::Connection> dispatch_conn_;
   std::unique_ptr<blobs::BlobStore> store_;
+  std::atomic<int> service_steps_{0};
+  std::stop_source service_stop_;
+  Status service_result_;
+  std::thread service_;
 };
 
 TEST_F(ServeWritesTest, CreateUpdateDeleteReachAirtableThroughTheOutbox) {
@@ -356,7 +393,7 @@ TEST_F(ServeWritesTest, AttachmentsAreAddedByUrlReorderedAndRemoved) {
   EXPECT_EQ(listed["records"][0]["fields"]["Files"], cell);
 
   // The bytes, outside the request: into the blob store, size and type filled in.
-  auto fetched = api::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta);
+  auto fetched = blobs::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta);
   ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
   EXPECT_EQ(fetched->fetched, 1);
   std::string sha =
@@ -477,7 +514,7 @@ TEST_F(ServeWritesTest, TheEchoOfAFileAddedByUrlChangesNothing) {
       &status);
   ASSERT_EQ(status, 200) << written.dump();
   std::string added = written["fields"]["Files"][1]["id"];
-  ASSERT_TRUE(api::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta).ok());
+  ASSERT_TRUE(blobs::FetchAttachmentUrls(*dispatch_conn_, *store_, kDelta).ok());
   DispatchAll();
   std::string airtable_att = Emulated("Documents", "recDocNwTxLic0001")["fields"]["Files"][1]["id"];
 
@@ -485,7 +522,7 @@ TEST_F(ServeWritesTest, TheEchoOfAFileAddedByUrlChangesNothing) {
   auto live = sync::LoadLiveBase(conn(), kDelta);
   ASSERT_TRUE(live.ok());
   blobs::AttachmentFetcher fetcher(*store_);
-  sync::RecordApplier applier(*live, [&](const std::vector<blobs::Attachment>& wanted) {
+  sync::RecordApplier applier(*live, [&](const std::vector<Attachment>& wanted) {
     asked += static_cast<int64_t>(wanted.size());
     return fetcher.FetchAll(url(), wanted, 1);
   });
@@ -515,23 +552,7 @@ TEST_F(ServeWritesTest, TheEchoOfAFileAddedByUrlChangesNothing) {
 // sends the cell; the echo leaves one row per file, all with Airtable's ids.
 TEST_F(ServeWritesTest, TheSyncServiceFetchesAndSendsAFileAddedByUrl) {
   FileServer files;
-  daemon::SyncServiceOptions options;
-  options.base_id = kDelta;
-  options.conninfo = url();
-  options.loopback_pings = true;
-  options.syncer.sweep_interval = std::chrono::hours(1);
-  options.syncer.payload_interval = std::chrono::milliseconds(200);
-  options.authority.tables["Clients"].authority = sync::Authority::kBoth;
-  options.authority.tables["Registrations"].authority = sync::Authority::kPostgres;
-  options.authority.tables["Documents"].authority = sync::Authority::kPostgres;
-  options.outbox_idle = std::chrono::milliseconds(20);
-  std::atomic<int> steps{0};
-  options.on_step = [&](const sync::StepReport&) { ++steps; };
-  std::stop_source stop;
-  Status result;
-  std::thread service(
-      [&] { result = daemon::RunSyncService(*client_, options, stop.get_token()); });
-  ASSERT_TRUE(testing::WaitFor([&] { return steps > 0; }, std::chrono::seconds(30)));
+  StartService();
   int status = 0;
   json written = Call(
       "PATCH", std::string(kDocs) + "/recDocNwTxLic0001",
@@ -549,9 +570,8 @@ TEST_F(ServeWritesTest, TheSyncServiceFetchesAndSendsAFileAddedByUrl) {
                    "'recDocNwTxLic0001'") == "2/2";
       },
       std::chrono::seconds(30)));
-  stop.request_stop();
-  service.join();
-  EXPECT_TRUE(result.ok()) << result.ToString();
+  Status stopped = StopService();
+  EXPECT_TRUE(stopped.ok()) << stopped.ToString();
   json emulated = cell();
   ASSERT_EQ(emulated.size(), 2u) << emulated.dump();
   EXPECT_EQ(emulated[0]["filename"], "scan.pdf");
@@ -560,6 +580,91 @@ TEST_F(ServeWritesTest, TheSyncServiceFetchesAndSendsAFileAddedByUrl) {
   EXPECT_EQ(Scalar("SELECT filename FROM airpg.attachments WHERE record_id = "
                    "'recDocNwTxLic0001' ORDER BY position LIMIT 1"),
             "scan.pdf");
+}
+
+// A file whose host answers only when told to, on 127.0.0.2: airpg downloads
+// it, the emulator (which fetches 127.0.0.1 only) does not, so only airpg's
+// download hangs.
+class StalledFileServer {
+ public:
+  static constexpr char kBytes[] = "%PDF-1.4 a file that took its time";
+
+  StalledFileServer() {
+    http::Server::Options options;
+    options.host = "127.0.0.2";
+    Status started = server_.Start(options, [this](const http::Request&) {
+      std::unique_lock lock(mu_);
+      ++requests_;
+      asked_.notify_all();
+      // Bounded, so a failing test still ends (curl gives up after 60 s).
+      asked_.wait_for(lock, std::chrono::seconds(50), [this] { return released_; });
+      http::Response r;
+      r.content_type = "application/pdf";
+      r.body = kBytes;
+      return r;
+    });
+    EXPECT_TRUE(started.ok()) << started.ToString();
+  }
+  ~StalledFileServer() {
+    Release();
+    server_.Stop();
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    asked_.notify_all();
+  }
+  int requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+  std::string Url() const {
+    return "http://127.0.0.2:" + std::to_string(server_.port()) + "/slow.pdf";
+  }
+
+ private:
+  std::mutex mu_;  // declared before server_: its handler uses them
+  std::condition_variable asked_;
+  int requests_ = 0;
+  bool released_ = false;
+  http::Server server_;
+};
+
+TEST_F(ServeWritesTest, ADownloadThatHangsDoesNotHoldUpTheOutbox) {
+  StalledFileServer files;
+  StartService();
+  int status = 0;
+  json written = Call("PATCH", std::string(kDocs) + "/recDocNwTxLic0001",
+                      {{"fields", {{"Files", {{{"url", files.Url()}}}}}}}, &status);
+  EXPECT_EQ(status, 200) << written.dump();
+  // airpg's download of the file has begun, and hangs.
+  EXPECT_TRUE(testing::WaitFor([&] { return files.requests() > 0; }, std::chrono::seconds(30)));
+  // Meanwhile another record's change, and the file's cell (as its URL),
+  // reach Airtable.
+  json renamed = Call("PATCH", std::string(kDocs) + "/recDocBpNyApp0001",
+                      {{"fields", {{"Title", "renamed while a download hangs"}}}}, &status);
+  EXPECT_EQ(status, 200) << renamed.dump();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return Emulated("Documents", "recDocBpNyApp0001")["fields"].value("Title", "") ==
+               "renamed while a download hangs";
+      },
+      std::chrono::seconds(30)));
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return Emulated("Documents", "recDocNwTxLic0001")["fields"]["Files"].size() == 1; },
+      std::chrono::seconds(30)));
+  EXPECT_EQ(files.requests(), 1);  // still the one download, not answered yet
+  // Answered at last: the bytes reach the store.
+  files.Release();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return Scalar("SELECT count(*) FROM airpg.blobs WHERE sha256 = encode(sha256(" +
+                      std::string("convert_to('") + StalledFileServer::kBytes +
+                      "', 'UTF8')), 'hex')") == "1";
+      },
+      std::chrono::seconds(30)));
+  Status stopped = StopService();
+  EXPECT_TRUE(stopped.ok()) << stopped.ToString();
 }
 
 TEST_F(ServeWritesTest, AirtablesLimitsAndErrors) {

@@ -491,7 +491,7 @@ TEST_F(SyncApplyTest, ASlowAttachmentDownloadHoldsNoLockOnTheLiveRow) {
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   std::atomic<bool> downloading{false};
   blobs::AttachmentSource source = (*stored)->source();
-  sync::RecordApplier applier(live_, [&](const std::vector<blobs::Attachment>& wanted) {
+  sync::RecordApplier applier(live_, [&](const std::vector<Attachment>& wanted) {
     downloading = true;
     return source(wanted);
   });

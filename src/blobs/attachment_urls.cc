@@ -1,4 +1,4 @@
-#include "api/attachment_urls.h"
+#include "blobs/attachment_urls.h"
 
 #include <fmt/core.h>
 
@@ -7,7 +7,7 @@
 #include "blobs/attachment_download.h"
 #include "pg/transaction.h"
 
-namespace airpg::api {
+namespace airpg::blobs {
 namespace {
 
 struct Waiting {
@@ -28,7 +28,7 @@ Status RecordFailure(pg::Connection& conn, const Waiting& w, const Status& failu
 
 }  // namespace
 
-Result<UrlFetchReport> FetchAttachmentUrls(pg::Connection& conn, blobs::BlobStore& store,
+Result<UrlFetchReport> FetchAttachmentUrls(pg::Connection& conn, BlobStore& store,
                                            const std::string& base_id,
                                            const UrlFetchOptions& options) {
   UrlFetchReport report;
@@ -45,8 +45,8 @@ Result<UrlFetchReport> FetchAttachmentUrls(pg::Connection& conn, blobs::BlobStor
     Waiting w{std::string(rows.Get(i, 0)), std::string(rows.Get(i, 1)),
               std::string(rows.Get(i, 2)), std::string(rows.Get(i, 3)),
               std::string(rows.Get(i, 4)), std::stoi(std::string(rows.Get(i, 5)))};
-    blobs::Spool spool = store.NewSpool();
-    Result<blobs::DownloadedBytes> got = blobs::DownloadAttachment(
+    Spool spool = store.NewSpool();
+    Result<DownloadedBytes> got = DownloadAttachment(
         w.url, options.user_agent, [&](std::string_view piece) { return spool.Append(piece); },
         options.max_bytes);
     Status stored = got.ok() ? store.Put(conn, got->sha256, spool) : got.status();
@@ -70,4 +70,4 @@ Result<UrlFetchReport> FetchAttachmentUrls(pg::Connection& conn, blobs::BlobStor
   return report;
 }
 
-}  // namespace airpg::api
+}  // namespace airpg::blobs

@@ -1,11 +1,12 @@
 // AttachmentUrls: the bytes of files added by URL through `airpg serve`
-// (attachment_cells.h), downloaded into the blob store after the request was
-// answered, with no transaction open during the download; the row then gets
-// its sha256, size and type in a short transaction (airpg's own bookkeeping,
-// origin airtable: nothing is queued for it). Run by the outbox loop of the
-// process holding the base's sync lease (daemon/sync_service.cc), before the
-// attachment cells are sent. A failed download is tried again later, up to
-// kMaxUrlAttempts times; the outbox sends the URL to Airtable either way.
+// (api/attachment_cells.h), downloaded into the blob store after the request
+// was answered, with no transaction open during the download; the row then
+// gets its sha256, size and type in a short transaction (airpg's own
+// bookkeeping, origin airtable: nothing is queued for it). Run on a thread of
+// its own beside the outbox loop of the process holding the base's sync lease
+// (daemon/sync_service.cc), so a slow URL never holds up the outbox: the cell
+// goes to Airtable as its URL whether or not the bytes are here yet. A failed
+// download is tried again later, up to kMaxUrlAttempts times.
 // Single-thread; a second process racing on a row downloads it twice at
 // worst (the store is content-addressed).
 #pragma once
@@ -18,7 +19,7 @@
 #include "blobs/blob_store.h"
 #include "pg/connection.h"
 
-namespace airpg::api {
+namespace airpg::blobs {
 
 inline constexpr int kMaxUrlAttempts = 5;
 
@@ -38,8 +39,8 @@ struct UrlFetchReport {
 // One round over the base's rows waiting for their bytes. Non-OK only for
 // Postgres failures (a failed download is recorded on its row).
 // REQUIRES: no transaction open on `conn`.
-Result<UrlFetchReport> FetchAttachmentUrls(pg::Connection& conn, blobs::BlobStore& store,
+Result<UrlFetchReport> FetchAttachmentUrls(pg::Connection& conn, BlobStore& store,
                                            const std::string& base_id,
                                            const UrlFetchOptions& options = {});
 
-}  // namespace airpg::api
+}  // namespace airpg::blobs
