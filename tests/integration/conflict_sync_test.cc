@@ -62,6 +62,7 @@ struct Side {
   std::string notes, company;
   bool operator==(const Side&) const = default;
 };
+void PrintTo(const Side& s, std::ostream* os) { *os << "{" << s.notes << ", " << s.company << "}"; }
 struct Outcome {
   Side airtable, postgres;
   // The conflict recorded: its field and "airtable" | "postgres" (decided by
@@ -197,6 +198,14 @@ class ConflictSyncTest : public testing::TwoWayBaseTest,
     json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
     for (auto& table : data["bases"][0]["tables"]) {
       if (table["id"] != kClients) continue;
+      if (without_modified_time_) {
+        // No record-level modification time: `latest` takes Airtable's time
+        // from the payload, or at the outbound re-read from the read itself.
+        auto& fields = table["fields"];
+        for (auto f = fields.begin(); f != fields.end();) {
+          f = (*f)["type"] == "lastModifiedTime" ? fields.erase(f) : f + 1;
+        }
+      }
       for (int i = 0; i < kRecords; ++i) {
         table["records"].push_back(
             {{"id", RecordId(i)},
@@ -344,6 +353,7 @@ class ConflictSyncTest : public testing::TwoWayBaseTest,
 
   const std::string clients_ = "delta_analytics_registration_tracking.clients";
   std::string notes_, company_;
+  bool without_modified_time_ = false;  // set by a subclass's constructor
 };
 
 TEST_P(ConflictSyncTest, ConcurrentEditsEndAsTheRuleSays) {
@@ -484,6 +494,59 @@ TEST_P(EchoSyncTest, AnAnswerOlderThanAPostgresChangeKeepsTheNewerValue) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
 }
 
+// An Airtable edit met by two Postgres changes of the field, both pending,
+// in a table with no lastModifiedTime field. The inbound apply decides the
+// clash against the first change; the second change then meets the same
+// Airtable value at the outbound re-read. That value already lost (or won)
+// once: it is not a new Airtable edit, so the decision stands — one
+// conflict row, and both sides end with the value the rule says.
+class SecondChangeTest : public ConflictSyncTest {
+ protected:
+  SecondChangeTest() { without_modified_time_ = true; }
+};
+
+TEST_P(SecondChangeTest, AnAirtableEditThatLostStaysLostAgainstTheNextPostgresChange) {
+  const int i = 3;  // Edit::kBothAirtableFirst: Airtable edits first
+  const std::string record = RecordId(i);
+  EditInAirtable([&](int k) { return k == i; });
+  // Postgres's first change commits later than Airtable's edit by its time
+  // (to the second at worst), so `latest` gives it to Postgres.
+  const double edited =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                   .count() > std::floor(edited) + 1.0;
+      },
+      std::chrono::seconds(5)));
+  const std::string update =
+      fmt::format("UPDATE {} SET {} = $1 WHERE airtable_id = $2", clients_, notes_);
+  ASSERT_TRUE(conn().Run(update, {"postgres 1", record}).ok());
+  // The inbound apply meets the clash first, with change 1 still pending.
+  ApplyPayloads();
+  const ConflictRule rule = GetParam().rule;
+  auto first = sync::ListConflicts(conn(), "", 10);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 1u);
+  const std::string decided = rule == ConflictRule::kManual         ? "open"
+                              : rule == ConflictRule::kAirtableWins ? "airtable"
+                                                                    : "postgres";
+  EXPECT_EQ((*first)[0].status == "open" ? "open" : (*first)[0].resolution.value_or(""), decided);
+  // Change 2 before either is pushed: the re-read finds Airtable's edit still there.
+  ASSERT_TRUE(conn().Run(update, {"postgres 2", record}).ok());
+  Settle();
+  Side want_airtable{"postgres 2", OriginalCompany(i)};
+  if (rule == ConflictRule::kManual) want_airtable.notes = AirtableNotes(i);
+  EXPECT_EQ(AirtableSide(i), want_airtable);
+  EXPECT_EQ(PostgresSide()[record], (Side{"postgres 2", OriginalCompany(i)}));
+  auto conflicts = sync::ListConflicts(conn(), "", 10);
+  ASSERT_TRUE(conflicts.ok());
+  ASSERT_EQ(conflicts->size(), 1u);
+  const sync::Conflict& c = (*conflicts)[0];
+  EXPECT_EQ(c.airtable_value, json(AirtableNotes(i)).dump());
+  EXPECT_EQ(c.status == "open" ? "open" : c.resolution.value_or(""), decided);
+}
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string name = std::string(sync::AuthorityName(info.param.authority)) + "_" +
                      std::string(sync::ConflictRuleName(info.param.rule));
@@ -513,6 +576,14 @@ INSTANTIATE_TEST_SUITE_P(Rules, ConflictSyncTest,
 INSTANTIATE_TEST_SUITE_P(Latest, EchoSyncTest,
                          ::testing::Values(Case{Authority::kBoth, ConflictRule::kLatest},
                                            Case{Authority::kBoth, ConflictRule::kAirtableWins}),
+                         CaseName);
+
+INSTANTIATE_TEST_SUITE_P(Rules, SecondChangeTest,
+                         ::testing::Values(Case{Authority::kBoth, ConflictRule::kLatest},
+                                           Case{Authority::kBoth, ConflictRule::kAirtableWins},
+                                           Case{Authority::kBoth, ConflictRule::kPostgresWins},
+                                           Case{Authority::kBoth, ConflictRule::kManual},
+                                           Case{Authority::kPostgres, ConflictRule::kLatest}),
                          CaseName);
 
 // Only `manual` parks conflicts for an operator.
