@@ -547,6 +547,61 @@ TEST_P(SecondChangeTest, AnAirtableEditThatLostStaysLostAgainstTheNextPostgresCh
   EXPECT_EQ(c.status == "open" ? "open" : c.resolution.value_or(""), decided);
 }
 
+// The same, but the second Postgres change meets Airtable's value in a
+// later payload: Airtable edits another field of the record, later than both
+// Postgres changes. The Notes value in that payload is still the one that
+// lost; the newer edit time belongs to Company, not to it.
+TEST_P(SecondChangeTest, AnotherAirtableEditOfTheRecordDoesNotReviveTheLostValue) {
+  const int i = 3;
+  const std::string record = RecordId(i);
+  auto second_after = [](double t) {
+    return testing::WaitFor(
+        [&] {
+          return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                     .count() > std::floor(t) + 1.0;
+        },
+        std::chrono::seconds(5));
+  };
+  auto now = [] {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  EditInAirtable([&](int k) { return k == i; });
+  ASSERT_TRUE(second_after(now()));
+  const std::string update =
+      fmt::format("UPDATE {} SET {} = $1 WHERE airtable_id = $2", clients_, notes_);
+  ASSERT_TRUE(conn().Run(update, {"postgres 1", record}).ok());
+  ApplyPayloads();
+  ASSERT_TRUE(conn().Run(update, {"postgres 2", record}).ok());
+  ASSERT_TRUE(second_after(now()));
+  airtable::RecordWrite w;
+  w.id = record;
+  w.fields.emplace_back(kCompany, json("Later Company").dump());
+  ASSERT_TRUE(client_->WriteBatch(kDelta, kClients, {w}, {}).status.ok());
+  ApplyPayloads();
+  Settle();
+  const ConflictRule rule = GetParam().rule;
+  const std::string decided = rule == ConflictRule::kManual         ? "open"
+                              : rule == ConflictRule::kAirtableWins ? "airtable"
+                                                                    : "postgres";
+  Side want_airtable{"postgres 2", "Later Company"};
+  if (rule == ConflictRule::kManual) want_airtable.notes = AirtableNotes(i);
+  // Under authority postgres Airtable's Company edit is a conflict too (Postgres keeps its value).
+  if (GetParam().authority == Authority::kPostgres) want_airtable.company = OriginalCompany(i);
+  EXPECT_EQ(AirtableSide(i), want_airtable);
+  EXPECT_EQ(PostgresSide()[record], (Side{"postgres 2", want_airtable.company}));
+  auto conflicts = sync::ListConflicts(conn(), "", 10);
+  ASSERT_TRUE(conflicts.ok());
+  int notes_conflicts = 0;
+  for (const auto& c : *conflicts) {
+    if (c.field_id != kNotes) continue;
+    ++notes_conflicts;
+    EXPECT_EQ(c.airtable_value, json(AirtableNotes(i)).dump());
+    EXPECT_EQ(c.status == "open" ? "open" : c.resolution.value_or(""), decided);
+  }
+  EXPECT_EQ(notes_conflicts, 1);
+}
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string name = std::string(sync::AuthorityName(info.param.authority)) + "_" +
                      std::string(sync::ConflictRuleName(info.param.rule));
