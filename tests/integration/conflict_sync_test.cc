@@ -503,48 +503,78 @@ TEST_P(EchoSyncTest, AnAnswerOlderThanAPostgresChangeKeepsTheNewerValue) {
 class SecondChangeTest : public ConflictSyncTest {
  protected:
   SecondChangeTest() { without_modified_time_ = true; }
+
+  // Waits (on the clock) until every time stamped from now on is later than
+  // now — to the second at worst — so `latest` has an order to find.
+  void NextSecond() {
+    auto now = [] {
+      return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+    const double after = std::floor(now()) + 1.0;
+    ASSERT_TRUE(testing::WaitFor([&] { return now() > after; }, std::chrono::seconds(5)));
+  }
+
+  void SetNotes(const std::string& value) {
+    ASSERT_TRUE(
+        conn()
+            .Run(fmt::format("UPDATE {} SET {} = $1 WHERE airtable_id = $2", clients_, notes_),
+                 {value, RecordId(kRecord)})
+            .ok());
+  }
+
+  // How the rule decides the clash of Airtable's edit with change 1.
+  static std::string Decided() {
+    const ConflictRule rule = GetParam().rule;
+    return rule == ConflictRule::kManual         ? "open"
+           : rule == ConflictRule::kAirtableWins ? "airtable"
+                                                 : "postgres";
+  }
+  static std::string HowEnded(const sync::Conflict& c) {
+    return c.status == "open" ? "open" : c.resolution.value_or("");
+  }
+
+  // The one conflict of Notes, for Airtable's one edit, decided as the rule says.
+  void ExpectOneNotesConflict() {
+    auto conflicts = sync::ListConflicts(conn(), "", 10);
+    ASSERT_TRUE(conflicts.ok());
+    int notes = 0;
+    for (const auto& c : *conflicts) {
+      if (c.field_id != kNotes) continue;
+      ++notes;
+      EXPECT_EQ(c.airtable_value, json(AirtableNotes(kRecord)).dump());
+      EXPECT_EQ(HowEnded(c), Decided());
+    }
+    EXPECT_EQ(notes, 1);
+  }
+
+  // Airtable edits Notes; Postgres changes it later; the inbound apply
+  // decides that clash with change 1 still pending; then change 2.
+  void LostThenChangedAgain() {
+    EditInAirtable([](int k) { return k == kRecord; });
+    ASSERT_NO_FATAL_FAILURE(NextSecond());
+    ASSERT_NO_FATAL_FAILURE(SetNotes("postgres 1"));
+    ApplyPayloads();
+    auto first = sync::ListConflicts(conn(), "", 10);
+    ASSERT_TRUE(first.ok());
+    ASSERT_EQ(first->size(), 1u);
+    EXPECT_EQ(HowEnded((*first)[0]), Decided());
+    ASSERT_NO_FATAL_FAILURE(SetNotes("postgres 2"));
+  }
+
+  static constexpr int kRecord = 3;  // Edit::kBothAirtableFirst
 };
 
 TEST_P(SecondChangeTest, AnAirtableEditThatLostStaysLostAgainstTheNextPostgresChange) {
-  const int i = 3;  // Edit::kBothAirtableFirst: Airtable edits first
-  const std::string record = RecordId(i);
-  EditInAirtable([&](int k) { return k == i; });
-  // Postgres's first change commits later than Airtable's edit by its time
-  // (to the second at worst), so `latest` gives it to Postgres.
-  const double edited =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  ASSERT_TRUE(testing::WaitFor(
-      [&] {
-        return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                   .count() > std::floor(edited) + 1.0;
-      },
-      std::chrono::seconds(5)));
-  const std::string update =
-      fmt::format("UPDATE {} SET {} = $1 WHERE airtable_id = $2", clients_, notes_);
-  ASSERT_TRUE(conn().Run(update, {"postgres 1", record}).ok());
-  // The inbound apply meets the clash first, with change 1 still pending.
-  ApplyPayloads();
-  const ConflictRule rule = GetParam().rule;
-  auto first = sync::ListConflicts(conn(), "", 10);
-  ASSERT_TRUE(first.ok());
-  ASSERT_EQ(first->size(), 1u);
-  const std::string decided = rule == ConflictRule::kManual         ? "open"
-                              : rule == ConflictRule::kAirtableWins ? "airtable"
-                                                                    : "postgres";
-  EXPECT_EQ((*first)[0].status == "open" ? "open" : (*first)[0].resolution.value_or(""), decided);
-  // Change 2 before either is pushed: the re-read finds Airtable's edit still there.
-  ASSERT_TRUE(conn().Run(update, {"postgres 2", record}).ok());
+  ASSERT_NO_FATAL_FAILURE(LostThenChangedAgain());
+  // Neither change pushed yet: the re-read finds Airtable's edit still there.
   Settle();
-  Side want_airtable{"postgres 2", OriginalCompany(i)};
-  if (rule == ConflictRule::kManual) want_airtable.notes = AirtableNotes(i);
-  EXPECT_EQ(AirtableSide(i), want_airtable);
-  EXPECT_EQ(PostgresSide()[record], (Side{"postgres 2", OriginalCompany(i)}));
-  auto conflicts = sync::ListConflicts(conn(), "", 10);
-  ASSERT_TRUE(conflicts.ok());
-  ASSERT_EQ(conflicts->size(), 1u);
-  const sync::Conflict& c = (*conflicts)[0];
-  EXPECT_EQ(c.airtable_value, json(AirtableNotes(i)).dump());
-  EXPECT_EQ(c.status == "open" ? "open" : c.resolution.value_or(""), decided);
+  Side want_airtable{"postgres 2", OriginalCompany(kRecord)};
+  if (GetParam().rule == ConflictRule::kManual) want_airtable.notes = AirtableNotes(kRecord);
+  EXPECT_EQ(AirtableSide(kRecord), want_airtable);
+  EXPECT_EQ(PostgresSide()[RecordId(kRecord)], (Side{"postgres 2", OriginalCompany(kRecord)}));
+  ExpectOneNotesConflict();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "1");
 }
 
 // The same, but the second Postgres change meets Airtable's value in a
@@ -552,54 +582,23 @@ TEST_P(SecondChangeTest, AnAirtableEditThatLostStaysLostAgainstTheNextPostgresCh
 // Postgres changes. The Notes value in that payload is still the one that
 // lost; the newer edit time belongs to Company, not to it.
 TEST_P(SecondChangeTest, AnotherAirtableEditOfTheRecordDoesNotReviveTheLostValue) {
-  const int i = 3;
-  const std::string record = RecordId(i);
-  auto second_after = [](double t) {
-    return testing::WaitFor(
-        [&] {
-          return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                     .count() > std::floor(t) + 1.0;
-        },
-        std::chrono::seconds(5));
-  };
-  auto now = [] {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
-  EditInAirtable([&](int k) { return k == i; });
-  ASSERT_TRUE(second_after(now()));
-  const std::string update =
-      fmt::format("UPDATE {} SET {} = $1 WHERE airtable_id = $2", clients_, notes_);
-  ASSERT_TRUE(conn().Run(update, {"postgres 1", record}).ok());
-  ApplyPayloads();
-  ASSERT_TRUE(conn().Run(update, {"postgres 2", record}).ok());
-  ASSERT_TRUE(second_after(now()));
+  ASSERT_NO_FATAL_FAILURE(LostThenChangedAgain());
+  ASSERT_NO_FATAL_FAILURE(NextSecond());
   airtable::RecordWrite w;
-  w.id = record;
+  w.id = RecordId(kRecord);
   w.fields.emplace_back(kCompany, json("Later Company").dump());
   ASSERT_TRUE(client_->WriteBatch(kDelta, kClients, {w}, {}).status.ok());
   ApplyPayloads();
   Settle();
-  const ConflictRule rule = GetParam().rule;
-  const std::string decided = rule == ConflictRule::kManual         ? "open"
-                              : rule == ConflictRule::kAirtableWins ? "airtable"
-                                                                    : "postgres";
   Side want_airtable{"postgres 2", "Later Company"};
-  if (rule == ConflictRule::kManual) want_airtable.notes = AirtableNotes(i);
-  // Under authority postgres Airtable's Company edit is a conflict too (Postgres keeps its value).
-  if (GetParam().authority == Authority::kPostgres) want_airtable.company = OriginalCompany(i);
-  EXPECT_EQ(AirtableSide(i), want_airtable);
-  EXPECT_EQ(PostgresSide()[record], (Side{"postgres 2", want_airtable.company}));
-  auto conflicts = sync::ListConflicts(conn(), "", 10);
-  ASSERT_TRUE(conflicts.ok());
-  int notes_conflicts = 0;
-  for (const auto& c : *conflicts) {
-    if (c.field_id != kNotes) continue;
-    ++notes_conflicts;
-    EXPECT_EQ(c.airtable_value, json(AirtableNotes(i)).dump());
-    EXPECT_EQ(c.status == "open" ? "open" : c.resolution.value_or(""), decided);
+  if (GetParam().rule == ConflictRule::kManual) want_airtable.notes = AirtableNotes(kRecord);
+  // Under authority postgres the Company edit is overwritten (its own conflict).
+  if (GetParam().authority == Authority::kPostgres) {
+    want_airtable.company = OriginalCompany(kRecord);
   }
-  EXPECT_EQ(notes_conflicts, 1);
+  EXPECT_EQ(AirtableSide(kRecord), want_airtable);
+  EXPECT_EQ(PostgresSide()[RecordId(kRecord)], (Side{"postgres 2", want_airtable.company}));
+  ExpectOneNotesConflict();
 }
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
