@@ -59,6 +59,23 @@ std::string_view Winner(FieldAction action) {
   return action == FieldAction::kToAirtable ? "postgres" : "airtable";
 }
 
+// Whether the field's newest conflict is a clash Postgres won against
+// `airtable` (canonical JSON) from the base the field still has: Airtable
+// has not moved since it lost.
+Result<bool> PostgresWonAgainst(pg::Connection& conn, const FieldChange& change,
+                                const std::string& airtable,
+                                const std::optional<std::string>& base) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT status = 'resolved' AND resolution = 'postgres' AND airtable_value = "
+                "$4::jsonb AND base_value IS NOT DISTINCT FROM $5::jsonb FROM airpg.conflicts "
+                "WHERE table_id = $1 AND record_id = $2 AND field_id = $3 ORDER BY conflict_id "
+                "DESC LIMIT 1",
+                {change.table_id, change.record_id, change.field_id, airtable,
+                 base ? pg::Param(*base) : pg::Param()}));
+  return !rows.empty() && rows.Get(0, 0) == "t";
+}
+
 }  // namespace
 
 Result<FieldDecision> ResolveFieldChange(pg::Transaction& tx, const FieldChange& change,
@@ -77,6 +94,16 @@ Result<FieldDecision> ResolveFieldChange(pg::Transaction& tx, const FieldChange&
   field.base = Optional(canonical, 0, 2);
   field.airtable_modified = change.airtable_modified;
   field.postgres_committed = change.postgres_committed;
+  if (policy.authority != Authority::kAirtable && field.airtable != field.postgres) {
+    // The Airtable value that already lost a decided clash to Postgres is
+    // not a new Airtable edit when Postgres's value moves on (a second
+    // pending change): only Postgres changed since, so it wins again, with
+    // no second conflict. Deciding it afresh could flip the outcome — under
+    // `latest` without a modification time, the re-read takes its own time
+    // as Airtable's — and leave the sides different.
+    AIRPG_ASSIGN_OR_RETURN(bool lost, PostgresWonAgainst(conn, change, field.airtable, field.base));
+    if (lost) field.base = field.airtable;
+  }
   FieldDecision decision = DecideField(field, policy);
 
   if (decision.action == FieldAction::kNone) {

@@ -62,6 +62,7 @@ struct Side {
   std::string notes, company;
   bool operator==(const Side&) const = default;
 };
+void PrintTo(const Side& s, std::ostream* os) { *os << "{" << s.notes << ", " << s.company << "}"; }
 struct Outcome {
   Side airtable, postgres;
   // The conflict recorded: its field and "airtable" | "postgres" (decided by
@@ -197,6 +198,14 @@ class ConflictSyncTest : public testing::TwoWayBaseTest,
     json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
     for (auto& table : data["bases"][0]["tables"]) {
       if (table["id"] != kClients) continue;
+      if (without_modified_time_) {
+        // No record-level modification time: `latest` takes Airtable's time
+        // from the payload, or at the outbound re-read from the read itself.
+        auto& fields = table["fields"];
+        for (auto f = fields.begin(); f != fields.end();) {
+          f = (*f)["type"] == "lastModifiedTime" ? fields.erase(f) : f + 1;
+        }
+      }
       for (int i = 0; i < kRecords; ++i) {
         table["records"].push_back(
             {{"id", RecordId(i)},
@@ -344,6 +353,7 @@ class ConflictSyncTest : public testing::TwoWayBaseTest,
 
   const std::string clients_ = "delta_analytics_registration_tracking.clients";
   std::string notes_, company_;
+  bool without_modified_time_ = false;  // set by a subclass's constructor
 };
 
 TEST_P(ConflictSyncTest, ConcurrentEditsEndAsTheRuleSays) {
@@ -484,6 +494,113 @@ TEST_P(EchoSyncTest, AnAnswerOlderThanAPostgresChangeKeepsTheNewerValue) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
 }
 
+// An Airtable edit met by two Postgres changes of the field, both pending,
+// in a table with no lastModifiedTime field. The inbound apply decides the
+// clash against the first change; the second change then meets the same
+// Airtable value at the outbound re-read. That value already lost (or won)
+// once: it is not a new Airtable edit, so the decision stands — one
+// conflict row, and both sides end with the value the rule says.
+class SecondChangeTest : public ConflictSyncTest {
+ protected:
+  SecondChangeTest() { without_modified_time_ = true; }
+
+  // Waits (on the clock) until every time stamped from now on is later than
+  // now — to the second at worst — so `latest` has an order to find.
+  void NextSecond() {
+    auto now = [] {
+      return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+    const double after = std::floor(now()) + 1.0;
+    ASSERT_TRUE(testing::WaitFor([&] { return now() > after; }, std::chrono::seconds(5)));
+  }
+
+  void SetNotes(const std::string& value) {
+    ASSERT_TRUE(
+        conn()
+            .Run(fmt::format("UPDATE {} SET {} = $1 WHERE airtable_id = $2", clients_, notes_),
+                 {value, RecordId(kRecord)})
+            .ok());
+  }
+
+  // How the rule decides the clash of Airtable's edit with change 1.
+  static std::string Decided() {
+    const ConflictRule rule = GetParam().rule;
+    return rule == ConflictRule::kManual         ? "open"
+           : rule == ConflictRule::kAirtableWins ? "airtable"
+                                                 : "postgres";
+  }
+  static std::string HowEnded(const sync::Conflict& c) {
+    return c.status == "open" ? "open" : c.resolution.value_or("");
+  }
+
+  // The one conflict of Notes, for Airtable's one edit, decided as the rule says.
+  void ExpectOneNotesConflict() {
+    auto conflicts = sync::ListConflicts(conn(), "", 10);
+    ASSERT_TRUE(conflicts.ok());
+    int notes = 0;
+    for (const auto& c : *conflicts) {
+      if (c.field_id != kNotes) continue;
+      ++notes;
+      EXPECT_EQ(c.airtable_value, json(AirtableNotes(kRecord)).dump());
+      EXPECT_EQ(HowEnded(c), Decided());
+    }
+    EXPECT_EQ(notes, 1);
+  }
+
+  // Airtable edits Notes; Postgres changes it later; the inbound apply
+  // decides that clash with change 1 still pending; then change 2.
+  void LostThenChangedAgain() {
+    EditInAirtable([](int k) { return k == kRecord; });
+    ASSERT_NO_FATAL_FAILURE(NextSecond());
+    ASSERT_NO_FATAL_FAILURE(SetNotes("postgres 1"));
+    ApplyPayloads();
+    auto first = sync::ListConflicts(conn(), "", 10);
+    ASSERT_TRUE(first.ok());
+    ASSERT_EQ(first->size(), 1u);
+    EXPECT_EQ(HowEnded((*first)[0]), Decided());
+    ASSERT_NO_FATAL_FAILURE(SetNotes("postgres 2"));
+  }
+
+  static constexpr int kRecord = 3;  // Edit::kBothAirtableFirst
+};
+
+TEST_P(SecondChangeTest, AnAirtableEditThatLostStaysLostAgainstTheNextPostgresChange) {
+  ASSERT_NO_FATAL_FAILURE(LostThenChangedAgain());
+  // Neither change pushed yet: the re-read finds Airtable's edit still there.
+  Settle();
+  Side want_airtable{"postgres 2", OriginalCompany(kRecord)};
+  if (GetParam().rule == ConflictRule::kManual) want_airtable.notes = AirtableNotes(kRecord);
+  EXPECT_EQ(AirtableSide(kRecord), want_airtable);
+  EXPECT_EQ(PostgresSide()[RecordId(kRecord)], (Side{"postgres 2", OriginalCompany(kRecord)}));
+  ExpectOneNotesConflict();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "1");
+}
+
+// The same, but the second Postgres change meets Airtable's value in a
+// later payload: Airtable edits another field of the record, later than both
+// Postgres changes. The Notes value in that payload is still the one that
+// lost; the newer edit time belongs to Company, not to it.
+TEST_P(SecondChangeTest, AnotherAirtableEditOfTheRecordDoesNotReviveTheLostValue) {
+  ASSERT_NO_FATAL_FAILURE(LostThenChangedAgain());
+  ASSERT_NO_FATAL_FAILURE(NextSecond());
+  airtable::RecordWrite w;
+  w.id = RecordId(kRecord);
+  w.fields.emplace_back(kCompany, json("Later Company").dump());
+  ASSERT_TRUE(client_->WriteBatch(kDelta, kClients, {w}, {}).status.ok());
+  ApplyPayloads();
+  Settle();
+  Side want_airtable{"postgres 2", "Later Company"};
+  if (GetParam().rule == ConflictRule::kManual) want_airtable.notes = AirtableNotes(kRecord);
+  // Under authority postgres the Company edit is overwritten (its own conflict).
+  if (GetParam().authority == Authority::kPostgres) {
+    want_airtable.company = OriginalCompany(kRecord);
+  }
+  EXPECT_EQ(AirtableSide(kRecord), want_airtable);
+  EXPECT_EQ(PostgresSide()[RecordId(kRecord)], (Side{"postgres 2", want_airtable.company}));
+  ExpectOneNotesConflict();
+}
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string name = std::string(sync::AuthorityName(info.param.authority)) + "_" +
                      std::string(sync::ConflictRuleName(info.param.rule));
@@ -513,6 +630,14 @@ INSTANTIATE_TEST_SUITE_P(Rules, ConflictSyncTest,
 INSTANTIATE_TEST_SUITE_P(Latest, EchoSyncTest,
                          ::testing::Values(Case{Authority::kBoth, ConflictRule::kLatest},
                                            Case{Authority::kBoth, ConflictRule::kAirtableWins}),
+                         CaseName);
+
+INSTANTIATE_TEST_SUITE_P(Rules, SecondChangeTest,
+                         ::testing::Values(Case{Authority::kBoth, ConflictRule::kLatest},
+                                           Case{Authority::kBoth, ConflictRule::kAirtableWins},
+                                           Case{Authority::kBoth, ConflictRule::kPostgresWins},
+                                           Case{Authority::kBoth, ConflictRule::kManual},
+                                           Case{Authority::kPostgres, ConflictRule::kLatest}),
                          CaseName);
 
 // Only `manual` parks conflicts for an operator.
