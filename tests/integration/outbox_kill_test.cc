@@ -8,7 +8,7 @@
 //
 // The writers:
 // - in Postgres (SQL, as an application would): inserts, updates of Notes,
-//   hard and soft deletes (see below), a single-record link
+//   hard deletes (and soft ones, see below), a single-record link
 //   (the third table's link to the second prefers one record: a foreign key)
 //   set or cleared, and a multi-record link (the junction of the first two
 //   tables) replaced by a new ordered list;
