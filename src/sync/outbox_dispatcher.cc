@@ -101,13 +101,6 @@ class OutboxDispatcher::Round {
     }
     AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
     Group(changes);
-    // Soft deletes leave their links before any link cell of the round is
-    // read: an update sent after the delete must not name the record.
-    for (RecordWork& w : works_) {
-      if (w.table != nullptr && w.columns.count("deleted_at")) {
-        AIRPG_RETURN_IF_ERROR(ForgetLinksOfSoftDeletedRow(conn_, base_, *w.table, w.row_id));
-      }
-    }
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
     if (Status read = ReadBeforeUpdates(); !read.ok()) return GiveBack(read);
     AIRPG_RETURN_IF_ERROR(HoldMassDeletes());
