@@ -261,42 +261,4 @@ Status ApplyRecordResolution(pg::Transaction& tx, const LiveBase& base, const Co
   return MarkApplied(tx, resolved.id);
 }
 
-Status ForgetLinksOfSoftDeletedRow(pg::Connection& conn, const LiveBase& base,
-                                   const mapping::TablePlan& table, int64_t row_id) {
-  const std::string row = std::to_string(row_id);
-  AIRPG_ASSIGN_OR_RETURN(pg::Transaction tx, pg::Transaction::Begin(conn));
-  // Locked, so a restore (deleted_at cleared) commits before or after us.
-  AIRPG_ASSIGN_OR_RETURN(
-      pg::Rows soft,
-      tx.Exec(fmt::format("SELECT 1 FROM {} WHERE id = $1::bigint AND deleted_at IS NOT NULL FOR "
-                          "UPDATE",
-                          QualifiedName(base.schema, table.table_name)),
-              {row}));
-  if (soft.empty()) return tx.Commit();
-  AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
-  for (const auto& t : base.plan.tables) {
-    for (const auto& f : t.fields) {
-      const bool from_here = t.table_id == table.table_id;
-      const bool to_here = f.linked_table_id == table.table_id;
-      if (f.link_role == mapping::LinkRole::kJunction && (from_here || to_here)) {
-        const std::string j = QualifiedName(base.schema, f.relation_table);
-        if (from_here) {
-          AIRPG_RETURN_IF_ERROR(
-              tx.Run(fmt::format("DELETE FROM {} WHERE from_id = $1::bigint", j), {row}));
-        }
-        if (to_here) {
-          AIRPG_RETURN_IF_ERROR(
-              tx.Run(fmt::format("DELETE FROM {} WHERE to_id = $1::bigint", j), {row}));
-        }
-      } else if (f.link_role == mapping::LinkRole::kForeignKey && to_here) {
-        const std::string fk = QuoteIdentifier(f.column_name);
-        AIRPG_RETURN_IF_ERROR(tx.Run(fmt::format("UPDATE {} SET {} = NULL WHERE {} = $1::bigint",
-                                                 QualifiedName(base.schema, t.table_name), fk, fk),
-                                     {row}));
-      }
-    }
-  }
-  return tx.Commit();
-}
-
 }  // namespace airpg::sync

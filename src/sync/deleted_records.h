@@ -65,15 +65,4 @@ Result<std::vector<std::string>> DecidePendingUpdates(pg::Transaction& tx, const
 // created again. Marks it applied.
 Status ApplyRecordResolution(pg::Transaction& tx, const LiveBase& base, const Conflict& resolved);
 
-// A row soft-deleted in Postgres (deleted_at set) leaves every link, as a
-// hard delete (the junction's cascade) and Airtable's delete (the inbound
-// tombstone) do: its junction rows both ways go and the foreign keys that
-// point at it are cleared, under origin 'airtable' — Airtable drops those
-// links with the record, or never had them (a row whose create never
-// reached Airtable), so there is nothing to send. Called by the dispatcher
-// when it meets the soft delete, before sending it. A row not soft-deleted
-// (live, or hard-deleted) is left alone. Own transaction.
-Status ForgetLinksOfSoftDeletedRow(pg::Connection& conn, const LiveBase& base,
-                                   const mapping::TablePlan& table, int64_t row_id);
-
 }  // namespace airpg::sync

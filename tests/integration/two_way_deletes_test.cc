@@ -518,31 +518,5 @@ TEST_F(TwoWayDeletesTest, TakingPostgresForAParkedDeleteKeepsTheLinks) {
   }
 }
 
-// Item 3: a Postgres soft delete of a row whose create never reached
-// Airtable leaves its links, as a hard delete does: the registration that
-// linked it links nothing, in Postgres and in Airtable (before, its link
-// waited for an id that never came and verify saw linked id "").
-TEST_F(TwoWayDeletesTest, ASoftDeleteOfARowNeverPushedLeavesItsLinks) {
-  Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
-  const std::string client = Column("fldRegClient00001");
-  const std::string row = Scalar("INSERT INTO " + clients_ + " (" + Column("fldCliName0000001") +
-                                 ") VALUES ('Never Pushed Ltd') RETURNING id");
-  ASSERT_TRUE(Sql("UPDATE " + regs_ + " SET " + client + " = " + row +
-                  " WHERE airtable_id = 'recRegNwTx000001'")
-                  .ok());
-  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET deleted_at = now() WHERE id = " + row).ok());
-  DispatchAll();
-  EXPECT_EQ(Scalar("SELECT coalesce(" + client + "::text, 'none') FROM " + regs_ +
-                   " WHERE airtable_id = 'recRegNwTx000001'"),
-            "none");
-  auto r = client_->GetRecord(kDelta, kRegs, "recRegNwTx000001", false);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->Cell("Client").value_or("[]"), "[]");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
-  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE id = " + row +
-                   " AND airtable_id IS NULL AND deleted_at IS NOT NULL"),
-            "1");
-}
-
 }  // namespace
 }  // namespace airpg
