@@ -8,6 +8,7 @@
 
 #include "base/sql_identifier.h"
 #include "pg/quote.h"
+#include "sync/attachment_record_ids.h"
 #include "sync/audit_trail.h"
 #include "sync/outbox_store.h"
 #include "sync/sync_events.h"
@@ -45,14 +46,41 @@ Status Tombstone(pg::Transaction& tx, const LiveBase& base, const std::string& t
   return applier.Apply(tx, batch).status();
 }
 
-// The row loses the Airtable id of the deleted record and is created again
-// through the outbox; the rows that link to it are sent again once it has
-// its new id (a link to a row without one waits, outbox_dispatcher.cc).
+// Airtable dropped the record's files with it: the row's attachments go
+// again with its create. Filed under the row ("row:<id>",
+// attachment_record_ids.h) with no att… id, they wait for the new rec id
+// and are then uploaded as files added to a row not pushed yet are; the
+// cells queued for the deleted record go (nothing to send there).
+Status RequeueAttachments(pg::Transaction& tx, const LiveBase& base, const std::string& table_id,
+                          const std::string& row, const std::string& record_id) {
+  const std::string placeholder = kRowRecordPrefix + row;
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("UPDATE airpg.attachments SET record_id = $3, attachment_id = NULL WHERE "
+             "schema_name = $1 AND table_id = $2 AND record_id = $4",
+             {base.schema, table_id, placeholder, record_id}));
+  AIRPG_RETURN_IF_ERROR(
+      tx.Run("DELETE FROM airpg.attachment_outbox WHERE schema_name = $1 AND table_id = $2 AND "
+             "record_id = $3",
+             {base.schema, table_id, record_id}));
+  return tx.Run(
+      "INSERT INTO airpg.attachment_outbox (table_id, record_id, field_id, base_id, schema_name) "
+      "SELECT DISTINCT table_id, record_id, field_id, $4, schema_name FROM airpg.attachments "
+      "WHERE schema_name = $1 AND table_id = $2 AND record_id = $3 ON CONFLICT (table_id, "
+      "record_id, field_id) DO UPDATE SET changed_at = clock_timestamp(), available_at = "
+      "clock_timestamp(), status = 'pending', attempts = 0, last_error = NULL",
+      {base.schema, table_id, placeholder, base.base_id});
+}
+
+// The row loses the Airtable id of the deleted record `record_id` and is
+// created again through the outbox, with its attachments; the rows that
+// link to it are sent again once it has its new id (a link to a row without
+// one waits, outbox_dispatcher.cc).
 Status Recreate(pg::Transaction& tx, const LiveBase& base, const mapping::TablePlan& table,
-                int64_t row_id) {
+                int64_t row_id, const std::string& record_id) {
   const std::string row = std::to_string(row_id);
   // Bookkeeping of airpg's, not a change to capture.
   AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
+  AIRPG_RETURN_IF_ERROR(RequeueAttachments(tx, base, table.table_id, row, record_id));
   AIRPG_RETURN_IF_ERROR(tx.Run(
       fmt::format("UPDATE {} SET airtable_id = NULL, deleted_at = NULL WHERE id = $1::bigint",
                   QualifiedName(base.schema, table.table_name)),
@@ -152,7 +180,7 @@ Result<DeletedRecordOutcome> ResolveDeletedRecord(pg::Transaction& tx, const Liv
                                                           "CONFLICT", "postgres", detail.dump()}));
   if (park) return DeletedRecordOutcome::kParked;
   if (action == FieldAction::kToAirtable) {
-    AIRPG_RETURN_IF_ERROR(Recreate(tx, base, *change.table, change.row_id));
+    AIRPG_RETURN_IF_ERROR(Recreate(tx, base, *change.table, change.row_id, change.record_id));
     return DeletedRecordOutcome::kRecreated;
   }
   AIRPG_RETURN_IF_ERROR(Tombstone(tx, base, change.table->table_id, change.record_id));
@@ -163,6 +191,17 @@ Result<std::vector<std::string>> DecidePendingUpdates(pg::Transaction& tx, const
                                                       const mapping::TablePlan& table,
                                                       const std::vector<std::string>& destroyed) {
   std::vector<std::optional<std::string>> ids(destroyed.begin(), destroyed.end());
+  // A record whose delete-vs-update conflict is parked stays as it is, links
+  // and all, until `conflicts resolve` decides it: taking Postgres must find
+  // the links the tombstone would have removed (taking Airtable tombstones
+  // it then, links too).
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows parked,
+      tx.Exec("SELECT record_id FROM airpg.conflicts WHERE table_id = $1 AND record_id = "
+              "ANY($2::text[]) AND field_id = '' AND status = 'open'",
+              {table.table_id, pg::ArrayLiteral(ids)}));
+  std::set<std::string> decided;
+  for (int i = 0; i < parked.size(); ++i) decided.insert(std::string(parked.Get(i, 0)));
   AIRPG_ASSIGN_OR_RETURN(
       pg::Rows pending,
       tx.Exec(
@@ -174,12 +213,19 @@ Result<std::vector<std::string>> DecidePendingUpdates(pg::Transaction& tx, const
                       "GROUP BY t.id",
                       QualifiedName(base.schema, table.table_name)),
           {table.table_id, pg::ArrayLiteral(ids)}));
-  if (pending.empty()) return destroyed;
+  auto rest_of = [&] {
+    std::vector<std::string> rest;
+    for (const auto& id : destroyed) {
+      if (!decided.count(id)) rest.push_back(id);
+    }
+    return rest;
+  };
+  if (pending.empty()) return rest_of();
   AIRPG_ASSIGN_OR_RETURN(auto authority, LoadAuthority(tx.connection(), base.base_id));
   auto auth = authority.find(table.table_id);
-  if (auth == authority.end() || !auth->second.PostgresWrites()) return destroyed;
-  std::set<std::string> decided;
+  if (auth == authority.end() || !auth->second.PostgresWrites()) return rest_of();
   for (int i = 0; i < pending.size(); ++i) {
+    if (decided.count(std::string(pending.Get(i, 1)))) continue;  // parked already
     DeletedRecordChange change;
     change.table = &table;
     change.row_id = std::stoll(std::string(pending.Get(i, 0)));
@@ -191,11 +237,7 @@ Result<std::vector<std::string>> DecidePendingUpdates(pg::Transaction& tx, const
     AIRPG_RETURN_IF_ERROR(ResolveDeletedRecord(tx, base, auth->second, change).status());
     decided.insert(change.record_id);
   }
-  std::vector<std::string> rest;
-  for (const auto& id : destroyed) {
-    if (!decided.count(id)) rest.push_back(id);
-  }
-  return rest;
+  return rest_of();
 }
 
 Status ApplyRecordResolution(pg::Transaction& tx, const LiveBase& base, const Conflict& resolved) {
@@ -211,7 +253,8 @@ Status ApplyRecordResolution(pg::Transaction& tx, const LiveBase& base, const Co
                                                  QualifiedName(base.schema, table->table_name)),
                                      {resolved.record_id}));
       if (!rows.empty()) {
-        AIRPG_RETURN_IF_ERROR(Recreate(tx, base, *table, std::stoll(std::string(rows.Get(0, 0)))));
+        AIRPG_RETURN_IF_ERROR(Recreate(tx, base, *table, std::stoll(std::string(rows.Get(0, 0))),
+                                       resolved.record_id));
       }
     }
   }

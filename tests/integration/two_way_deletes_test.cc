@@ -9,11 +9,15 @@
 //   batch, the other records are sent again, never dead-lettered.
 #include <gtest/gtest.h>
 
+#include "base/hex.h"
+#include "blobs/blob_store.h"
 #include "emulated_base_test.h"
+#include "http/client.h"
 #include "pg/transaction.h"
 #include "sync/authority.h"
 #include "sync/conflicts.h"
 #include "sync/live_schema.h"
+#include "sync/outbox_attachments.h"
 #include "sync/outbox_dispatcher.h"
 #include "sync/record_applier.h"
 
@@ -45,10 +49,11 @@ class TwoWayDeletesTest : public testing::EmulatedBaseTest {
     dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
   }
 
-  void Configure(sync::Authority authority, sync::ConflictRule rule) {
+  void Configure(sync::Authority authority, sync::ConflictRule rule,
+                 const std::string& table = "Clients") {
     sync::AuthorityConfig config;
-    config.tables["Clients"].authority = authority;
-    config.tables["Clients"].conflict = rule;
+    config.tables[table].authority = authority;
+    config.tables[table].conflict = rule;
     config.tables["Registrations"].authority = sync::Authority::kBoth;
     auto live = sync::LoadLiveBase(conn(), kDelta);
     ASSERT_TRUE(live.ok()) << live.status().ToString();
@@ -113,6 +118,9 @@ class TwoWayDeletesTest : public testing::EmulatedBaseTest {
   void DeleteInAirtableAndApply(const std::string& table_name, const std::string& table,
                                 const std::string& id) {
     Control("DELETE", std::string("ui/") + kDelta + "/" + table_name + "/" + id);
+    ApplyDelete(table, id);
+  }
+  void ApplyDelete(const std::string& table, const std::string& id) {
     sync::ChangeBatch batch;
     batch.source = "test";
     batch.Table(table).destroyed.push_back(id);
@@ -405,6 +413,109 @@ TEST_F(TwoWayDeletesTest, AnUpdateLinkingADeletedTargetIsStillADeadLetter) {
   EXPECT_EQ(report.deleted_conflicts, 0);
   EXPECT_EQ(report.dead, 1);
   EXPECT_TRUE(InAirtable(kRegs, "recRegNwTx000001"));
+}
+
+// postgres_wins on a record with an attachment: the record created again
+// carries the file (same name, same bytes), uploaded again; Airtable
+// dropped it with the record.
+TEST_F(TwoWayDeletesTest, ARecordCreatedAgainCarriesItsAttachments) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kPostgresWins, "Documents");
+  constexpr const char* kDocs = "tblDocuments00001";
+  constexpr const char* kFiles = "fldDocFiles000001";
+  constexpr const char* kDoc = "recDocNwTxLic0001";
+  // The migrated file's bytes are in no store of this test: airpg forgets
+  // it (its own bookkeeping), and Postgres adds a file of its own.
+  ASSERT_TRUE(Sql(std::string("BEGIN; SET LOCAL airpg.origin = 'airtable'; DELETE FROM "
+                              "airpg.attachments WHERE record_id = '") +
+                  kDoc + "'; COMMIT;")
+                  .ok());
+  const std::string bytes = "the signed proof, byte for byte\x01\x02";
+  ASSERT_TRUE(
+      conn()
+          .Run("SELECT airpg.add_attachment($1, 'Documents', $2, 'Files', 'proof.bin', "
+               "'application/octet-stream', decode($3, 'hex'))",
+               {kSchema, kDoc,
+                HexLower(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size())})
+          .ok());
+  auto store = blobs::BlobStore::Open({});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto push_files = [&] {
+    sync::AttachmentDispatchOptions options;
+    options.owner = "test";
+    options.retry_initial = std::chrono::milliseconds(0);
+    options.wait = std::chrono::milliseconds(0);
+    for (int i = 0; i < 10; ++i) {
+      if (Scalar("SELECT count(*) FROM airpg.attachment_outbox") == "0") return;
+      auto report = sync::DispatchAttachments(*client_, *dispatch_conn_, **store, kDelta, options);
+      ASSERT_TRUE(report.ok()) << report.status().ToString();
+      DispatchAll();
+    }
+    ADD_FAILURE() << "the attachment outbox did not drain: "
+                  << Scalar(
+                         "SELECT string_agg(record_id || ' ' || status || ' ' || "
+                         "coalesce(last_error, ''), E'\\n') FROM airpg.attachment_outbox");
+  };
+  push_files();
+  const std::string docs = kSchema + ".documents";
+  const std::string row = Scalar("SELECT id FROM " + docs + " WHERE airtable_id = '" + kDoc + "'");
+
+  Control("DELETE", std::string("ui/") + kDelta + "/Documents/" + kDoc);
+  ASSERT_TRUE(Sql("UPDATE " + docs + " SET " + Column("fldDocTitle000001") +
+                  " = 'Texas license, renewed' WHERE id = " + row)
+                  .ok());
+  EXPECT_EQ(Dispatch().deleted_conflicts, 1);
+  DispatchAll();
+  push_files();
+  const std::string made = Scalar("SELECT airtable_id FROM " + docs + " WHERE id = " + row);
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  EXPECT_NE(made, kDoc);
+  json cell = Control("GET", std::string("ui/") + kDelta + "/" + kDocs + "/" + made +
+                                 "?returnFieldsByFieldId=true")["fields"][kFiles];
+  ASSERT_TRUE(cell.is_array()) << cell.dump();
+  ASSERT_EQ(cell.size(), 1u) << cell.dump();
+  EXPECT_EQ(cell[0]["filename"], "proof.bin");
+  http::Client http;
+  auto got = http.Send("GET", cell[0]["url"].get<std::string>());
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->body, bytes);
+  // airpg knows the new file: its att… id, under the new record.
+  EXPECT_EQ(Scalar("SELECT string_agg(record_id || ' ' || attachment_id, ',') FROM "
+                   "airpg.attachments WHERE field_id = '" +
+                   std::string(kFiles) + "' AND record_id IN ('" + made + "', 'row:" + row + "')"),
+            made + " " + cell[0]["id"].get<std::string>());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'dead'"), "0");
+}
+
+// manual, parked, then Airtable's delete arrives through the inbound sync:
+// the row keeps its links while the conflict waits, so `conflicts resolve
+// --take postgres` creates the record again with the registrations linking
+// to it, in Postgres and in Airtable.
+TEST_F(TwoWayDeletesTest, TakingPostgresForAParkedDeleteKeepsTheLinks) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kManual);
+  const std::string row = Of("recCliNorthwind01", "id");
+  const std::string client = Column("fldRegClient00001");
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliNorthwind01");
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  EXPECT_EQ(Dispatch().deleted_conflicts, 1);
+  ApplyDelete(kClients, "recCliNorthwind01");  // the webhook's delete, after the park
+  EXPECT_EQ(Deleted("recCliNorthwind01"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + regs_ + " WHERE " + client + " = " + row), "2");
+
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  ASSERT_TRUE(sync::ResolveConflict(conn(), open->front().id, sync::Take::kPostgres).ok());
+  EXPECT_EQ(Dispatch().resolutions, 1);
+  DispatchAll();
+  const std::string made = Scalar("SELECT airtable_id FROM " + clients_ + " WHERE id = " + row +
+                                  " AND deleted_at IS NULL");
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + regs_ + " WHERE " + client + " = " + row), "2");
+  for (const char* reg : {"recRegNwTx000001", "recRegNwCa000001"}) {
+    auto r = client_->GetRecord(kDelta, kRegs, reg, false);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->Cell("Client").value_or(""), json::array({made}).dump()) << reg;
+  }
 }
 
 }  // namespace
