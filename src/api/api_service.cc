@@ -70,6 +70,13 @@ std::string ApiService::RenderMetrics() const {
           "Differences shadow reads found (rows of airpg.shadow_diffs).", s.shadow_diffs);
   counter("airpg_api_shadow_dropped_total", "Shadow comparisons skipped: the queue was full.",
           s.shadow_dropped);
+  counter("airpg_api_shadow_rechecked_total",
+          "Shadow reads compared a second time because the first compare found differences.",
+          s.shadow_rechecked);
+  out +=
+      "# HELP airpg_api_shadow_waiting Shadow reads waiting for the sync before their second "
+      "compare.\n# TYPE airpg_api_shadow_waiting gauge\nairpg_api_shadow_waiting " +
+      std::to_string(s.shadow_waiting) + "\n";
   return out;
 }
 

@@ -113,6 +113,8 @@ TEST_F(ServeShadowTest, AChangeTheSyncThenAppliesIsNoDifferenceAPlantedOneIs) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_tables WHERE poll_watermark IS NOT NULL"), "1");
   api->DrainShadow();
   EXPECT_EQ(api->stats().shadow_rechecked, 1u);
+  EXPECT_NE(api->RenderMetrics().find("airpg_api_shadow_rechecked_total 1\n"), std::string::npos);
+  EXPECT_NE(api->RenderMetrics().find("airpg_api_shadow_waiting 0\n"), std::string::npos);
   EXPECT_EQ(api->stats().shadow_compared, 1u);
   EXPECT_EQ(api->stats().shadow_diffs, 1u);
   EXPECT_EQ(Recorded(), "recBruno000000001 Name");
