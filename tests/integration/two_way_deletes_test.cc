@@ -31,8 +31,10 @@ constexpr const char* kClients = "tblClients0000001";
 constexpr const char* kRegs = "tblRegistrations1";
 const std::string kSchema = "delta_analytics_registration_tracking";
 
-class TwoWayDeletesTest : public testing::EmulatedBaseTest {
+class TwoWayDeletesTest : public testing::TwoWayBaseTest {
  protected:
+  TwoWayDeletesTest() : TwoWayBaseTest(kDelta) {}
+
   void SetUp() override {
     EmulatedBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
@@ -44,9 +46,7 @@ class TwoWayDeletesTest : public testing::EmulatedBaseTest {
       auto migrated = migrate::Migrate(*client_, *own, url(), options);
       ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
     }
-    auto dconn = pg::Connection::Open(url());
-    ASSERT_TRUE(dconn.ok());
-    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
+    OpenDispatchConnection();
   }
 
   void Configure(sync::Authority authority, sync::ConflictRule rule,
@@ -55,35 +55,18 @@ class TwoWayDeletesTest : public testing::EmulatedBaseTest {
     config.tables[table].authority = authority;
     config.tables[table].conflict = rule;
     config.tables["Registrations"].authority = sync::Authority::kBoth;
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    live_ = *live;
-    auto resolved = sync::ResolveAuthority(live_, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
-    Status installed = sync::InstallWriteTriggers(conn(), live_);
-    ASSERT_TRUE(installed.ok()) << installed.ToString();
+    TwoWayBaseTest::Configure(config);
   }
 
   sync::DispatchReport Dispatch() {
-    sync::DispatchOptions options;
-    options.claim.owner = "test";
-    options.claim.debounce = std::chrono::milliseconds(0);
-    options.link_wait = std::chrono::milliseconds(0);
-    options.retry_initial = std::chrono::milliseconds(0);
-    sync::OutboxDispatcher dispatcher(*client_, *dispatch_conn_, kDelta, options);
-    auto report = dispatcher.RunOnce();
+    auto report = DispatchOnce(*client_);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : sync::DispatchReport{};
   }
 
   // Rounds until nothing is pending (a link waits a round for its target's id).
   void DispatchAll() {
-    for (int i = 0; i < 10; ++i) {
-      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
-      Dispatch();
-    }
-    ADD_FAILURE() << "the outbox did not drain";
+    DrainOutbox([this] { Dispatch(); });
   }
 
   // Postgres's clock now, as a read records when it began.
@@ -131,9 +114,6 @@ class TwoWayDeletesTest : public testing::EmulatedBaseTest {
     return client_->GetRecord(kDelta, table, id, true).ok();
   }
 
-  std::string Column(const std::string& field_id) {
-    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
-  }
   Status Sql(const std::string& sql) { return conn().RunScript(sql); }
   std::string Of(const std::string& record_id, const std::string& what) {
     return Scalar("SELECT " + what + " FROM " + clients_ + " WHERE airtable_id = '" + record_id +
@@ -157,8 +137,6 @@ class TwoWayDeletesTest : public testing::EmulatedBaseTest {
 
   const std::string clients_ = kSchema + ".clients";
   const std::string regs_ = kSchema + ".registrations";
-  sync::LiveBase live_;
-  std::unique_ptr<pg::Connection> dispatch_conn_;
 };
 
 // Item 2 of session 5: a record deleted in Airtable and tombstoned is not
