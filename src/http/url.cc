@@ -1,5 +1,7 @@
 #include "http/url.h"
 
+#include "base/utf8.h"
+
 namespace airpg::http {
 namespace {
 
@@ -57,11 +59,15 @@ QueryParams ParseQuery(std::string_view query) {
     std::string_view piece = query.substr(start, end - start);
     if (!piece.empty()) {
       size_t eq = piece.find('=');
+      // Decoded bytes are read as UTF-8 with replacement, as URLSearchParams
+      // and Node read them: a parameter is always text Postgres accepts.
+      auto decode = [](std::string_view part) {
+        return Utf8WithReplacement(PercentDecode(part, true));
+      };
       if (eq == std::string_view::npos) {
-        params.emplace_back(PercentDecode(piece, true), "");
+        params.emplace_back(decode(piece), "");
       } else {
-        params.emplace_back(PercentDecode(piece.substr(0, eq), true),
-                            PercentDecode(piece.substr(eq + 1), true));
+        params.emplace_back(decode(piece.substr(0, eq)), decode(piece.substr(eq + 1)));
       }
     }
     start = end + 1;

@@ -20,7 +20,8 @@ std::string PercentDecode(std::string_view text, bool plus_is_space);
 std::string PercentEncode(std::string_view text);
 
 // Splits "a=1&b&c=2" into ordered pairs, decoding keys and values (`+` is a
-// space). Empty pieces are skipped; a key without `=` has an empty value.
+// space; bytes that are not UTF-8 become U+FFFD, base/utf8.h). Empty pieces
+// are skipped; a key without `=` has an empty value.
 QueryParams ParseQuery(std::string_view query);
 
 // The target split at the first '?': path part and query part (both encoded).

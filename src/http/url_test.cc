@@ -18,6 +18,14 @@ TEST(HttpUrlTest, PercentEncodeRoundTrips) {
   EXPECT_EQ(PercentEncode("a b"), "a%20b");
 }
 
+TEST(HttpUrlTest, ParseQueryReadsBytesThatAreNotUtf8AsReplacementCharacters) {
+  QueryParams params = ParseQuery("filterByFormula=FIND(%22O\xF3%F3%22,Name)&k%FF=v");
+  ASSERT_EQ(params.size(), 2u);
+  EXPECT_EQ(params[0].second, "FIND(\"O\xEF\xBF\xBD\xEF\xBF\xBD\",Name)");
+  EXPECT_EQ(params[1].first, "k\xEF\xBF\xBD");
+  EXPECT_EQ(params[1].second, "v");
+}
+
 TEST(HttpUrlTest, ParseQueryKeepsOrderAndBrackets) {
   QueryParams params =
       ParseQuery("fields%5B%5D=A+B&fields[]=C&sort%5B0%5D%5Bfield%5D=Name&flag&&x=");
