@@ -87,8 +87,10 @@ std::vector<std::string> SplitPath(std::string_view encoded_path) {
   while (start <= encoded_path.size()) {
     size_t end = encoded_path.find('/', start);
     if (end == std::string_view::npos) end = encoded_path.size();
-    if (end > start)
-      segments.push_back(PercentDecode(encoded_path.substr(start, end - start), false));
+    if (end > start) {
+      segments.push_back(
+          Utf8WithReplacement(PercentDecode(encoded_path.substr(start, end - start), false)));
+    }
     start = end + 1;
   }
   return segments;

@@ -27,7 +27,8 @@ QueryParams ParseQuery(std::string_view query);
 // The target split at the first '?': path part and query part (both encoded).
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target);
 
-// Splits an encoded path on '/', decoding each segment once. Empty segments
+// Splits an encoded path on '/', decoding each segment once (bytes that are
+// not UTF-8 become U+FFFD, as in queries). Empty segments
 // (leading, trailing or doubled slashes) are dropped, so "/v0/app/T/" and
 // "/v0/app/T" give the same segments.
 std::vector<std::string> SplitPath(std::string_view encoded_path);

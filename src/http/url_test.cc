@@ -26,6 +26,12 @@ TEST(HttpUrlTest, ParseQueryReadsBytesThatAreNotUtf8AsReplacementCharacters) {
   EXPECT_EQ(params[1].second, "v");
 }
 
+TEST(HttpUrlTest, SplitPathReadsBytesThatAreNotUtf8AsReplacementCharacters) {
+  std::vector<std::string> segments = SplitPath("/v0/app1/T%FFx");
+  ASSERT_EQ(segments.size(), 3u);
+  EXPECT_EQ(segments[2], "T\xEF\xBF\xBDx");
+}
+
 TEST(HttpUrlTest, ParseQueryKeepsOrderAndBrackets) {
   QueryParams params =
       ParseQuery("fields%5B%5D=A+B&fields[]=C&sort%5B0%5D%5Bfield%5D=Name&flag&&x=");
