@@ -5,15 +5,13 @@
 namespace airpg {
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-
-// The length of the well-formed sequence starting at `p` (1–4), or 0 when it
-// is ill-formed; `*subpart` is then how many bytes the maximal subpart holds
-// (at least 1). Table 3-7 of the Unicode standard: the second byte's range
-// depends on the lead byte, which rules out overlongs and surrogates.
+// Utf8SequenceLength over raw bytes. Table 3-7 of the Unicode standard: the
+// second byte's range depends on the lead byte, which rules out overlongs
+// and surrogates.
 size_t SequenceLength(const unsigned char* p, size_t left, size_t* subpart) {
   uint8_t lead = p[0];
   *subpart = 1;
+  if (lead == 0) return 0;
   if (lead < 0x80) return 1;
   size_t need;
   uint8_t lo = 0x80, hi = 0xBF;
@@ -42,19 +40,26 @@ size_t SequenceLength(const unsigned char* p, size_t left, size_t* subpart) {
 
 }  // namespace
 
+size_t Utf8SequenceLength(std::string_view s, size_t* subpart) {
+  size_t ignored = 0;
+  if (subpart == nullptr) subpart = &ignored;
+  *subpart = 1;
+  if (s.empty()) return 0;
+  return SequenceLength(reinterpret_cast<const unsigned char*>(s.data()), s.size(), subpart);
+}
+
 std::string Utf8WithReplacement(std::string_view bytes) {
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   std::string out;
   out.reserve(bytes.size());
   size_t i = 0;
   while (i < bytes.size()) {
     size_t subpart = 1;
-    size_t length = SequenceLength(data + i, bytes.size() - i, &subpart);
+    size_t length = Utf8SequenceLength(bytes.substr(i), &subpart);
     if (length > 0) {
       out.append(bytes.substr(i, length));
       i += length;
     } else {
-      out.append(kReplacement);
+      out.append(kUtf8Replacement);
       i += subpart;
     }
   }

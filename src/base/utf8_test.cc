@@ -23,6 +23,19 @@ TEST(Utf8WithReplacementTest, EachIllFormedSubpartIsOneReplacementCharacter) {
   EXPECT_EQ(Utf8WithReplacement("\xF4\x90\x80\x80"), r + r + r + r);  // past U+10FFFF
   EXPECT_EQ(Utf8WithReplacement("\xF0\x9F\x98"), r);                  // truncated four-byte
   EXPECT_EQ(Utf8WithReplacement("\xFF"), r);
+  EXPECT_EQ(Utf8WithReplacement(std::string_view("a\0b", 3)),
+            "a" + r + "b");  // Postgres refuses NUL
+}
+
+TEST(Utf8SequenceLengthTest, MeasuresTheSequenceAtTheStart) {
+  EXPECT_EQ(Utf8SequenceLength("a"), 1u);
+  EXPECT_EQ(Utf8SequenceLength("\xC3\xA9x"), 2u);
+  EXPECT_EQ(Utf8SequenceLength("\xF0\x9F\x98\x80"), 4u);
+  size_t subpart = 0;
+  EXPECT_EQ(Utf8SequenceLength("\xF0\x9F\x98", &subpart), 0u);
+  EXPECT_EQ(subpart, 3u);
+  EXPECT_EQ(Utf8SequenceLength(std::string_view("\0", 1)), 0u);
+  EXPECT_EQ(Utf8SequenceLength(""), 0u);
 }
 
 }  // namespace

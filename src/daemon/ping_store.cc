@@ -3,31 +3,13 @@
 #include <fmt/core.h>
 
 #include "base/redact.h"
+#include "base/utf8.h"
 #include "pg/transaction.h"
 
 namespace airpg::daemon {
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";     // …
-
-// The length of the valid UTF-8 sequence at the start of `s`, or 0.
-size_t Utf8Length(std::string_view s) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char lead = byte(0);
-  if (lead < 0x80) return lead == 0 ? 0 : 1;
-  size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
-  if (length == 0 || lead > 0xF4 || lead == 0xC0 || lead == 0xC1 || s.size() < length) return 0;
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-  }
-  // Overlong forms, surrogates and code points past U+10FFFF.
-  if (lead == 0xE0 && byte(1) < 0xA0) return 0;
-  if (lead == 0xED && byte(1) >= 0xA0) return 0;
-  if (lead == 0xF0 && byte(1) < 0x90) return 0;
-  if (lead == 0xF4 && byte(1) >= 0x90) return 0;
-  return length;
-}
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // …
 
 std::string Timestamp(std::chrono::system_clock::time_point at) {
   auto micros =
@@ -59,8 +41,8 @@ std::string_view PingOutcomeName(PingOutcome outcome) {
 std::string InboxBody(std::string_view body, size_t max_bytes) {
   std::string out;
   while (!body.empty()) {
-    size_t length = Utf8Length(body);
-    std::string_view piece = length > 0 ? body.substr(0, length) : kReplacement;
+    size_t length = Utf8SequenceLength(body);
+    std::string_view piece = length > 0 ? body.substr(0, length) : kUtf8Replacement;
     if (out.size() + piece.size() > max_bytes) {
       out += kEllipsis;
       break;
