@@ -663,5 +663,68 @@ TEST_F(InFlightDeleteTest, TheDispatcherWaitsForTheInboundDecisionInProgress) {
   EXPECT_EQ(Conflicts("recCliNorthwind01"), "1 postgres_wins resolved postgres / 1 / 1");
 }
 
+// Item 3 of session 6: under `latest`, a delete learnt from a webhook
+// payload counts from the payload's `timestamp` (Airtable's time of the
+// delete), not from when airpg saw it. The emulator's clock is frozen an
+// hour before or after Postgres's commit, so the order is never a close call.
+class PayloadDeleteTimeTest : public TwoWayDeletesTest {
+ protected:
+  void SetUp() override {
+    TwoWayDeletesTest::SetUp();
+    Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
+    RegisterHook();
+  }
+
+  // Deletes `record` in Airtable at Postgres's clock now + `offset`.
+  void DeleteInAirtableAt(const std::string& record, std::chrono::minutes offset) {
+    const int64_t now =
+        std::stoll(Scalar("SELECT (extract(epoch FROM clock_timestamp()) * "
+                          "1000)::bigint"));
+    const int64_t at = now + std::chrono::duration_cast<std::chrono::milliseconds>(offset).count();
+    Control("POST", "clock", json{{"freezeAt", at}});
+    Control("DELETE", std::string("ui/") + kDelta + "/Clients/" + record);
+  }
+};
+
+TEST_F(PayloadDeleteTimeTest, APostgresUpdateCommittedAfterTheDeleteCreatesTheRecordAgain) {
+  const std::string row = Of("recCliNorthwind01", "id");
+  DeleteInAirtableAt("recCliNorthwind01", std::chrono::minutes(-60));
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE id = " + row +
+                   " AND deleted_at IS NULL AND airtable_id IS NULL"),
+            "1");
+  DispatchAll();
+  const std::string made = Scalar("SELECT airtable_id FROM " + clients_ + " WHERE id = " + row +
+                                  " AND deleted_at IS NULL");
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  auto record = client_->GetRecord(kDelta, kClients, made, false);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->Cell("Notes").value_or(""), "\"edited in Postgres\"");
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || string_agg(rule || ' ' || resolution, ',') FROM "
+                   "airpg.conflicts WHERE record_id = 'recCliNorthwind01'"),
+            "1 latest postgres");
+  // The conflict says when Airtable deleted it: the payload's time.
+  EXPECT_EQ(Scalar("SELECT airtable_modified_at < postgres_committed_at - interval '30 minutes' "
+                   "FROM airpg.conflicts WHERE record_id = 'recCliNorthwind01'"),
+            "t");
+}
+
+TEST_F(PayloadDeleteTimeTest, APostgresUpdateCommittedBeforeTheDeleteLoses) {
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  DeleteInAirtableAt("recCliNorthwind01", std::chrono::minutes(60));
+  ApplyPayloads();
+  EXPECT_EQ(Deleted("recCliNorthwind01"), "1");
+  DispatchAll();
+  EXPECT_EQ(Deleted("recCliNorthwind01"), "1");
+  EXPECT_FALSE(InAirtable(kClients, "recCliNorthwind01"));
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || string_agg(rule || ' ' || resolution, ',') FROM "
+                   "airpg.conflicts WHERE record_id = 'recCliNorthwind01'"),
+            "1 latest airtable");
+  EXPECT_EQ(Scalar("SELECT airtable_modified_at > postgres_committed_at + interval '30 minutes' "
+                   "FROM airpg.conflicts WHERE record_id = 'recCliNorthwind01'"),
+            "t");
+}
+
 }  // namespace
 }  // namespace airpg
