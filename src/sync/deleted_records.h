@@ -3,7 +3,8 @@
 // ROW_DOES_NOT_EXIST for a batch update or upsert, 404 where a deployment
 // answers so): it is a delete-vs-update conflict of the whole record, decided
 // by the table's rule as DecideField decides a field (Airtable's side is the
-// delete, at the time airpg saw it; Postgres's side the row as changed, at
+// delete, at the webhook payload's time when the inbound side learnt it from
+// one, else at the time airpg saw it; Postgres's side the row as changed, at
 // its outbox commit time):
 //  - Airtable wins (airtable_wins; latest with the delete newer): the row is
 //    tombstoned as the inbound delete does (its links go too);

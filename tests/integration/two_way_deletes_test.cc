@@ -645,12 +645,18 @@ TEST_F(InFlightDeleteTest, TheDispatcherWaitsForTheInboundDecisionInProgress) {
     auto applied = applier.Apply(*tx, batch);
     ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   }
+  auto pid = dispatch_conn_->Exec("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok());
+  const std::string dispatcher_pid(pid->Get(0, 0));
   Result<sync::DispatchReport> report = sync::DispatchReport{};
   std::thread dispatcher([&] { report = DispatchOnce(*client_); });
+  // The dispatcher, at the 422, waits on the row the inbound apply holds.
   const bool waited = testing::WaitFor(
       [&] {
-        return Scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") !=
-               "0";
+        return Scalar(
+                   "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+                   "pid = " +
+                   dispatcher_pid) != "0";
       },
       std::chrono::milliseconds(60000));
   EXPECT_TRUE(tx->Commit().ok());
