@@ -24,6 +24,11 @@ struct TableChanges {
   // airtable_modified_time when its table has no lastModifiedTime field
   // to say it (docs/type-mapping.md). Empty for other sources.
   std::map<std::string, std::string, std::less<>> changed_at;
+  // When a webhook payload says a record was destroyed (its `timestamp`,
+  // Airtable's time of the delete), by record id: the delete's side of a
+  // delete-vs-update conflict under `latest` (deleted_records.h). Empty for
+  // other sources (a sweep sees a record gone, not when it went).
+  std::map<std::string, std::string, std::less<>> destroyed_at;
 };
 
 struct ChangeBatch {

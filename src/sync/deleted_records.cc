@@ -125,6 +125,28 @@ Status Recreate(pg::Transaction& tx, const LiveBase& base, const mapping::TableP
 Result<DeletedRecordOutcome> ResolveDeletedRecord(pg::Transaction& tx, const LiveBase& base,
                                                   const TableAuthority& authority,
                                                   const DeletedRecordChange& change) {
+  // The row first, as the inbound apply locks it (LockDestroyedRows): the
+  // two sides of one record's conflict then decide one after the other.
+  AIRPG_RETURN_IF_ERROR(tx.Run(fmt::format("SELECT FROM {} WHERE id = $1::bigint FOR UPDATE",
+                                           QualifiedName(base.schema, change.table->table_name)),
+                               {std::to_string(change.row_id)}));
+  // Decided already with this change: the inbound delete met the update
+  // pending or in flight, then its 422 came back. Record ids are never
+  // reused, so a decision of this id's delete is about this delete; it
+  // holds, and nothing is done twice (an open one is met again below, as
+  // one conflict). A change committed after the changes the decision
+  // weighed (the row restored by hand since) is decided anew.
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows earlier,
+      tx.Exec("SELECT coalesce(resolution, '') FROM airpg.conflicts WHERE table_id = $1 AND "
+              "record_id = $2 AND field_id = '' AND status <> 'open' AND "
+              "postgres_committed_at >= to_timestamp($3::double precision) ORDER BY conflict_id "
+              "DESC LIMIT 1",
+              {change.table->table_id, change.record_id, EpochSeconds(change.postgres_committed)}));
+  if (!earlier.empty()) {
+    return earlier.Get(0, 0) == "airtable" ? DeletedRecordOutcome::kTombstoned
+                                           : DeletedRecordOutcome::kRecreated;
+  }
   const FieldAction action = Decide(authority, change);
   const bool park = action == FieldAction::kPark;
   const std::string winner = action == FieldAction::kToAirtable ? "postgres" : "airtable";
@@ -187,9 +209,23 @@ Result<DeletedRecordOutcome> ResolveDeletedRecord(pg::Transaction& tx, const Liv
   return DeletedRecordOutcome::kTombstoned;
 }
 
+Status LockDestroyedRows(pg::Transaction& tx, const LiveBase& base, const ChangeBatch& batch) {
+  for (const TableChanges& changes : batch.tables) {
+    const mapping::TablePlan* table = base.plan.FindTable(changes.table_id);
+    if (table == nullptr || changes.destroyed.empty()) continue;
+    std::vector<std::optional<std::string>> ids(changes.destroyed.begin(), changes.destroyed.end());
+    AIRPG_RETURN_IF_ERROR(tx.Run(
+        fmt::format("SELECT FROM {} WHERE airtable_id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+                    QualifiedName(base.schema, table->table_name)),
+        {pg::ArrayLiteral(ids)}));
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<std::string>> DecidePendingUpdates(pg::Transaction& tx, const LiveBase& base,
                                                       const mapping::TablePlan& table,
-                                                      const std::vector<std::string>& destroyed) {
+                                                      const TableChanges& changes) {
+  const std::vector<std::string>& destroyed = changes.destroyed;
   std::vector<std::optional<std::string>> ids(destroyed.begin(), destroyed.end());
   // A record whose delete-vs-update conflict is parked stays as it is, links
   // and all, until `conflicts resolve` decides it: taking Postgres must find
@@ -231,7 +267,12 @@ Result<std::vector<std::string>> DecidePendingUpdates(pg::Transaction& tx, const
     change.row_id = std::stoll(std::string(pending.Get(i, 0)));
     change.record_id = std::string(pending.Get(i, 1));
     change.postgres_cells = std::string(pending.Get(i, 2));
+    // The payload's time of the delete when there was one: a Postgres
+    // change committed after it is the newer one under `latest`.
     change.deleted_at = std::chrono::system_clock::now();
+    if (auto at = changes.destroyed_at.find(change.record_id); at != changes.destroyed_at.end()) {
+      if (SyncTime said = ParseSyncTime(at->second); said != SyncTime{}) change.deleted_at = said;
+    }
     change.postgres_committed =
         SyncTime(std::chrono::microseconds(std::stoll(std::string(pending.Get(i, 3)))));
     AIRPG_RETURN_IF_ERROR(ResolveDeletedRecord(tx, base, auth->second, change).status());

@@ -31,6 +31,7 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   // never past a schema change the live schema has not had (below).
   TouchedRecords changed, destroyed;
   std::map<std::string, std::map<std::string, std::string, std::less<>>> changed_at;  // by table
+  std::map<std::string, std::map<std::string, std::string, std::less<>>> destroyed_at;
   std::vector<airtable::Payload> unreadable;
   int64_t cursor = start;
   bool cut = false;
@@ -72,6 +73,8 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
         for (const auto& r : t.created_records) changed_at[t.table_id][r.record_id] = p.timestamp;
         for (const auto& r : t.changed_records) changed_at[t.table_id][r.record_id] = p.timestamp;
         for (const auto& id : t.destroyed_record_ids) destroyed[t.table_id].insert(id);
+        // Airtable's time of the delete (deleted_records.h, under `latest`).
+        for (const auto& id : t.destroyed_record_ids) destroyed_at[t.table_id][id] = p.timestamp;
       }
     }
     if (cut) break;
@@ -103,6 +106,7 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   for (const auto& [table, ids] : destroyed) {
     auto& t = batch.Table(table);
     t.destroyed.insert(t.destroyed.end(), ids.begin(), ids.end());
+    t.destroyed_at = std::move(destroyed_at[table]);
   }
 
   // The cursor moves only from where this cycle read it: a second process

@@ -289,6 +289,11 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
   // Every FK of the live schema is deferrable: checked at commit, once the
   // whole batch is in.
   AIRPG_RETURN_IF_ERROR(tx.Run("SET CONSTRAINTS ALL DEFERRED"));
+  // The rows of destroyed records before any other: the dispatcher locks a
+  // row the same way before it decides an update Airtable refused as
+  // deleted, so each record's delete-vs-update conflict is decided once
+  // (deleted_records.h), with no lock taken in the other order.
+  if (options_.decide_pending_deletes) AIRPG_RETURN_IF_ERROR(LockDestroyedRows(tx, base_, batch));
 
   // Tables Postgres writes too: the conflict rules decide Airtable's edits first.
   AIRPG_ASSIGN_OR_RETURN(InboundConflicts conflicts,
@@ -369,7 +374,7 @@ Result<ApplyStats> RecordApplier::Apply(pg::Transaction& tx, const ChangeBatch& 
   for (PreparedTable& t : tables) {
     std::vector<std::string> destroyed = t.changes->destroyed;
     if (options_.decide_pending_deletes && !destroyed.empty()) {
-      AIRPG_ASSIGN_OR_RETURN(destroyed, DecidePendingUpdates(tx, base_, *t.plan, destroyed));
+      AIRPG_ASSIGN_OR_RETURN(destroyed, DecidePendingUpdates(tx, base_, *t.plan, *t.changes));
     }
     AIRPG_ASSIGN_OR_RETURN(int64_t gone, Tombstone(tx, base_, *t.plan, destroyed, stats.touched));
     stats.tombstoned += gone;

@@ -9,6 +9,10 @@
 //   batch, the other records are sent again, never dead-lettered.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <thread>
+
+#include "airtable/transport.h"
 #include "base/hex.h"
 #include "blobs/blob_store.h"
 #include "emulated_base_test.h"
@@ -20,6 +24,7 @@
 #include "sync/outbox_attachments.h"
 #include "sync/outbox_dispatcher.h"
 #include "sync/record_applier.h"
+#include "wait_for.h"
 
 namespace airpg {
 namespace {
@@ -494,6 +499,237 @@ TEST_F(TwoWayDeletesTest, TakingPostgresForAParkedDeleteKeepsTheLinks) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->Cell("Client").value_or(""), json::array({made}).dump()) << reg;
   }
+}
+
+// Item 2 of session 6: Airtable's delete reaches Postgres while the
+// Postgres update of the row is in flight (claimed, leased, read again from
+// Airtable, about to be sent); the update's 422 follows. A transport holds
+// the dispatcher just before its PATCH, where the delete is made in Airtable
+// and applied as the inbound sync applies it. The conflict is decided once,
+// by the inbound apply; the 422 finds that decision and keeps it.
+class BeforeFirstPatch : public airtable::Transport {
+ public:
+  explicit BeforeFirstPatch(std::function<void()> before) : before_(std::move(before)) {}
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    if (call.method == "PATCH" && before_) {
+      before_();
+      before_ = nullptr;
+    }
+    return inner_.Send(call);
+  }
+
+ private:
+  std::function<void()> before_;
+  airtable::CurlTransport inner_;
+};
+
+class InFlightDeleteTest : public TwoWayDeletesTest {
+ protected:
+  // One dispatch round of `record`'s update, Airtable's delete of it applied
+  // between the claim and the send.
+  sync::DispatchReport DispatchWithDeleteInFlight(const std::string& record) {
+    bool held = false;
+    auto writer = ClientThrough(std::make_unique<BeforeFirstPatch>([&] {
+      held = true;
+      // Claimed: pending, under a live lease.
+      EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending' AND "
+                       "lease_until > clock_timestamp()"),
+                "1");
+      DeleteInAirtableAndApply("Clients", kClients, record);
+    }));
+    auto report = DispatchOnce(*writer);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_TRUE(held);
+    return report.ok() ? *report : sync::DispatchReport{};
+  }
+
+  // The two registrations link to the row in Postgres, and to `made` in Airtable.
+  void ExpectLinked(const std::string& row, const std::string& made) {
+    EXPECT_EQ(Scalar("SELECT count(*) FROM " + regs_ + " WHERE " + Column("fldRegClient00001") +
+                     " = " + row),
+              "2");
+    for (const char* reg : {"recRegNwTx000001", "recRegNwCa000001"}) {
+      auto r = client_->GetRecord(kDelta, kRegs, reg, false);
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->Cell("Client").value_or(""), json::array({made}).dump()) << reg;
+    }
+  }
+
+  // The row's record again in Airtable, with Postgres's edit and its links.
+  void ExpectCreatedAgain(const std::string& row) {
+    const std::string made = Scalar("SELECT airtable_id FROM " + clients_ + " WHERE id = " + row +
+                                    " AND deleted_at IS NULL");
+    ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+    EXPECT_NE(made, "recCliNorthwind01");
+    auto record = client_->GetRecord(kDelta, kClients, made, false);
+    ASSERT_TRUE(record.ok()) << record.status().ToString();
+    EXPECT_EQ(record->Cell("Notes").value_or(""), "\"edited in Postgres\"");
+    ExpectLinked(row, made);
+    EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  }
+
+  // The record's whole-record conflicts, the CONFLICT audit entries and
+  // conflict events: one each.
+  std::string Conflicts(const std::string& record) {
+    return Scalar(
+               "SELECT count(*) || ' ' || string_agg(rule || ' ' || status || ' ' || "
+               "coalesce(resolution, '-'), ',') FROM airpg.conflicts WHERE record_id = '" +
+               record + "'") +
+           " / " +
+           Scalar(
+               "SELECT count(*) FROM airpg.audit_log WHERE operation = 'CONFLICT' AND "
+               "airtable_id = '" +
+               record + "'") +
+           " / " + Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'conflict'");
+  }
+};
+
+TEST_F(InFlightDeleteTest, TakingPostgresRestoresTheRecordWithItsLinksUnderManual) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kManual);
+  const std::string row = Of("recCliNorthwind01", "id");
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  EXPECT_EQ(DispatchWithDeleteInFlight("recCliNorthwind01").deleted_conflicts, 1);
+  EXPECT_EQ(Deleted("recCliNorthwind01"), "0");  // parked: untouched, links and all
+  EXPECT_EQ(Conflicts("recCliNorthwind01"), "1 manual open - / 1 / 1");
+  auto open = sync::ListConflicts(conn(), "open");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  ASSERT_TRUE(sync::ResolveConflict(conn(), open->front().id, sync::Take::kPostgres).ok());
+  EXPECT_EQ(Dispatch().resolutions, 1);
+  DispatchAll();
+  ExpectCreatedAgain(row);
+}
+
+TEST_F(InFlightDeleteTest, PostgresWinsCreatesTheRecordAgainOnceWithItsLinks) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kPostgresWins);
+  const std::string row = Of("recCliNorthwind01", "id");
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  DispatchWithDeleteInFlight("recCliNorthwind01");
+  DispatchAll();
+  ExpectCreatedAgain(row);
+  EXPECT_EQ(Conflicts("recCliNorthwind01"), "1 postgres_wins resolved postgres / 1 / 1");
+}
+
+TEST_F(InFlightDeleteTest, AirtableWinsTombstonesTheRowOnce) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kAirtableWins);
+  const std::string row = Of("recCliNorthwind01", "id");
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  DispatchWithDeleteInFlight("recCliNorthwind01");
+  DispatchAll();
+  EXPECT_EQ(Deleted("recCliNorthwind01"), "1");
+  EXPECT_FALSE(InAirtable(kClients, "recCliNorthwind01"));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + regs_ + " WHERE " + Column("fldRegClient00001") +
+                   " = " + row),
+            "0");
+  EXPECT_EQ(Conflicts("recCliNorthwind01"), "1 airtable_wins resolved airtable / 1 / 1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+}
+
+// The inbound apply's transaction has decided (postgres_wins) but not
+// committed when the update's 422 comes back: the dispatcher waits on the
+// row, then finds the decision and keeps it.
+TEST_F(InFlightDeleteTest, TheDispatcherWaitsForTheInboundDecisionInProgress) {
+  Configure(sync::Authority::kBoth, sync::ConflictRule::kPostgresWins);
+  const std::string row = Of("recCliNorthwind01", "id");
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  Control("DELETE", std::string("ui/") + kDelta + "/Clients/recCliNorthwind01");
+  auto inbound = pg::Connection::Open(url());
+  ASSERT_TRUE(inbound.ok());
+  auto tx = pg::Transaction::Begin(*inbound);
+  ASSERT_TRUE(tx.ok());
+  {
+    sync::ChangeBatch batch;
+    batch.source = "test";
+    batch.Table(kClients).destroyed.push_back("recCliNorthwind01");
+    sync::RecordApplier applier(live_, {});
+    auto applied = applier.Apply(*tx, batch);
+    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  }
+  auto pid = dispatch_conn_->Exec("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid.ok());
+  const std::string dispatcher_pid(pid->Get(0, 0));
+  Result<sync::DispatchReport> report = sync::DispatchReport{};
+  std::thread dispatcher([&] { report = DispatchOnce(*client_); });
+  // The dispatcher, at the 422, waits on the row the inbound apply holds.
+  const bool waited = testing::WaitFor(
+      [&] {
+        return Scalar(
+                   "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+                   "pid = " +
+                   dispatcher_pid) != "0";
+      },
+      std::chrono::milliseconds(60000));
+  EXPECT_TRUE(tx->Commit().ok());
+  dispatcher.join();
+  ASSERT_TRUE(waited);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->deleted_conflicts, 1);
+  DispatchAll();
+  ExpectCreatedAgain(row);
+  EXPECT_EQ(Conflicts("recCliNorthwind01"), "1 postgres_wins resolved postgres / 1 / 1");
+}
+
+// Item 3 of session 6: under `latest`, a delete learnt from a webhook
+// payload counts from the payload's `timestamp` (Airtable's time of the
+// delete), not from when airpg saw it. The emulator's clock is frozen an
+// hour before or after Postgres's commit, so the order is never a close call.
+class PayloadDeleteTimeTest : public TwoWayDeletesTest {
+ protected:
+  void SetUp() override {
+    TwoWayDeletesTest::SetUp();
+    Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
+    RegisterHook();
+  }
+
+  // Deletes `record` in Airtable at Postgres's clock now + `offset`.
+  void DeleteInAirtableAt(const std::string& record, std::chrono::minutes offset) {
+    const int64_t now =
+        std::stoll(Scalar("SELECT (extract(epoch FROM clock_timestamp()) * "
+                          "1000)::bigint"));
+    const int64_t at = now + std::chrono::duration_cast<std::chrono::milliseconds>(offset).count();
+    Control("POST", "clock", json{{"freezeAt", at}});
+    Control("DELETE", std::string("ui/") + kDelta + "/Clients/" + record);
+  }
+};
+
+TEST_F(PayloadDeleteTimeTest, APostgresUpdateCommittedAfterTheDeleteCreatesTheRecordAgain) {
+  const std::string row = Of("recCliNorthwind01", "id");
+  DeleteInAirtableAt("recCliNorthwind01", std::chrono::minutes(-60));
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  ApplyPayloads();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE id = " + row +
+                   " AND deleted_at IS NULL AND airtable_id IS NULL"),
+            "1");
+  DispatchAll();
+  const std::string made = Scalar("SELECT airtable_id FROM " + clients_ + " WHERE id = " + row +
+                                  " AND deleted_at IS NULL");
+  ASSERT_EQ(made.rfind("rec", 0), 0u) << made;
+  auto record = client_->GetRecord(kDelta, kClients, made, false);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  EXPECT_EQ(record->Cell("Notes").value_or(""), "\"edited in Postgres\"");
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || string_agg(rule || ' ' || resolution, ',') FROM "
+                   "airpg.conflicts WHERE record_id = 'recCliNorthwind01'"),
+            "1 latest postgres");
+  // The conflict says when Airtable deleted it: the payload's time.
+  EXPECT_EQ(Scalar("SELECT airtable_modified_at < postgres_committed_at - interval '30 minutes' "
+                   "FROM airpg.conflicts WHERE record_id = 'recCliNorthwind01'"),
+            "t");
+}
+
+TEST_F(PayloadDeleteTimeTest, APostgresUpdateCommittedBeforeTheDeleteLoses) {
+  UpdateNotes("recCliNorthwind01", "edited in Postgres");
+  DeleteInAirtableAt("recCliNorthwind01", std::chrono::minutes(60));
+  ApplyPayloads();
+  EXPECT_EQ(Deleted("recCliNorthwind01"), "1");
+  DispatchAll();
+  EXPECT_EQ(Deleted("recCliNorthwind01"), "1");
+  EXPECT_FALSE(InAirtable(kClients, "recCliNorthwind01"));
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || string_agg(rule || ' ' || resolution, ',') FROM "
+                   "airpg.conflicts WHERE record_id = 'recCliNorthwind01'"),
+            "1 latest airtable");
+  EXPECT_EQ(Scalar("SELECT airtable_modified_at > postgres_committed_at + interval '30 minutes' "
+                   "FROM airpg.conflicts WHERE record_id = 'recCliNorthwind01'"),
+            "t");
 }
 
 }  // namespace
