@@ -100,6 +100,9 @@ class OutboxDispatcher::Round {
       AIRPG_ASSIGN_OR_RETURN(base_, LoadLiveBase(conn_, d_.base_id_));
     }
     AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
+    // Before the rows are read: what the inbound sync had applied by then
+    // tells which reads before write cannot matter (outbox_reread.h).
+    AIRPG_ASSIGN_OR_RETURN(inbound_, ReadInboundState(conn_, d_.base_id_));
     Group(changes);
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
     if (Status read = ReadBeforeUpdates(); !read.ok()) return GiveBack(read);
@@ -248,8 +251,9 @@ class OutboxDispatcher::Round {
       if (updates.empty()) continue;
       AIRPG_ASSIGN_OR_RETURN(RereadReport read,
                              RereadBeforeUpdate(d_.client_, conn_, base_, table,
-                                                authority_.at(table.table_id), updates));
+                                                authority_.at(table.table_id), updates, &inbound_));
       report_.reads += read.requests;
+      report_.reads_skipped += read.skipped;
       if (!read.refused.ok()) return StopWrites(table, read.refused, "");
       for (size_t i = 0; i < works.size(); ++i) {
         RecordWork& w = *works[i];
@@ -742,6 +746,7 @@ class OutboxDispatcher::Round {
   pg::Connection& conn_;
   LiveBase base_;
   std::map<std::string, TableAuthority> authority_;
+  InboundState inbound_;
   std::vector<RecordWork> works_;
   OutboxEcho echo_{d_.client_, conn_, base_};
   DispatchReport report_;
