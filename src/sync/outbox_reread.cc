@@ -232,6 +232,7 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
                                         const TableAuthority& authority,
                                         std::vector<RereadUpdate>& updates,
                                         const InboundState* before_rows) {
+  const auto began = std::chrono::steady_clock::now();
   RereadReport report;
   std::set<std::string> unread;
   if (before_rows != nullptr) {
@@ -345,10 +346,14 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
   }
   if (report.requests > 0 || report.skipped > 0) {
     // What the reads cost the base's budget, beside the pushes they precede.
-    AIRPG_RETURN_IF_ERROR(
-        RecordEvent(conn, {base.base_id, table.table_id, "outbox_read",
-                           static_cast<int64_t>(updates.size()) - report.skipped, report.requests,
-                           std::nullopt, json{{"skipped", report.skipped}}.dump()}));
+    AIRPG_RETURN_IF_ERROR(RecordEvent(
+        conn, {base.base_id, table.table_id, "outbox_read",
+               static_cast<int64_t>(updates.size()) - report.skipped, report.requests, std::nullopt,
+               json{{"skipped", report.skipped},
+                    {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - began)
+                               .count()}}
+                   .dump()}));
   }
   return report;
 }
