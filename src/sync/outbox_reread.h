@@ -58,10 +58,12 @@ struct RereadUpdate {
 //     writes were built from hold whatever those decisions applied;
 //  4. nothing was recorded for R since first_at (a field's synced value, a
 //     conflict): no payload since R's change named it.
-// Then a read could only find the values Postgres already holds as their
-// last synced ones, and it would send the write unchanged. An edit made
-// after listed_at whose ping has not arrived yet is not seen, as an edit
-// made after a read is not seen by that read.
+// Then a read could only find the fields' last synced values (the write
+// goes unchanged) or the values being sent (the write changes nothing). An
+// edit made after listed_at whose ping has not arrived yet is not seen, as an
+// edit made after a read is not seen by that read. Assumed: Airtable lists a
+// payload by the time it pings for it, and the receiver's clock (last_ping_at)
+// is in step with Postgres's (listed_at), as `latest` already assumes.
 struct InboundState {
   bool known = false;     // the base has a webhook row
   std::string listed_at;  // "" when no complete listing is recorded
