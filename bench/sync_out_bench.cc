@@ -7,6 +7,9 @@
 //  (b) sustained write throughput: one statement updating every record of
 //      the table, commit → all visible, against the ceiling budget × 10
 //      records/s (10 records per request). Target ≥ 0.95, 0 × 429.
+//  (c) the same for creates: one statement inserting as many rows.
+// Each throughput figure is also given in steady state: from the first
+// request's outcome to the last (the debounce and the first claim left out).
 // Usage: sync_out_bench [--records N] [--changes N]
 #include <signal.h>
 
@@ -140,41 +143,67 @@ class SyncOutBench {
 
   // (b) Every record changed in one statement: commit → all visible.
   void Throughput() {
+    const int n = static_cast<int>(records_ids_.size());
+    Burst("(b)", fmt::format("{} records changed in one commit", n), n,
+          "UPDATE " + table_ + " SET " + notes_ + " = $1 || ' ' || id");
+  }
+
+  // (c) As many rows inserted in one statement: commit → all created.
+  void CreateThroughput() {
+    // The first create makes the table's `airpg key` field (a schema read
+    // and a field create): once, before the figure.
+    OrDie(db_->Run("INSERT INTO " + table_ + " (" + notes_ + ") VALUES ('first create')"),
+          "insert");
+    WaitDrained();
+    const int n = static_cast<int>(records_ids_.size());
+    Burst("(c)", fmt::format("{} rows inserted in one commit", n), n,
+          "INSERT INTO " + table_ + " (" + notes_ +
+              ") SELECT $1 || ' ' || g FROM "
+              "generate_series(1, " +
+              std::to_string(n) + ") g");
+  }
+
+  void Burst(const std::string& figure, const std::string& what, int records,
+             const std::string& statement) {
     WaitQuiet();
     bench::Counters before = OrDie(h_.Count(emu_), "stats");
     std::string tag = fmt::format("bulk {}", std::random_device{}());
-    const std::string last_done(
-        OrDie(db_->Exec("SELECT coalesce(max(outbox_id), 0) FROM airpg.outbox"), "outbox")
-            .Get(0, 0));
-    OrDie(db_->Run("UPDATE " + table_ + " SET " + notes_ + " = $1 || ' ' || id", {tag}), "update");
+    OrDie(db_->Run(statement, {tag}), "statement");
     auto committed = SteadyClock::now();
     const std::string committed_at(
         OrDie(db_->Exec("SELECT clock_timestamp()::text"), "clock").Get(0, 0));
+    WaitDrained();
+    double seconds = Ms(SteadyClock::now() - committed) / 1000;
+    const std::string drained_at(
+        OrDie(db_->Exec("SELECT clock_timestamp()::text"), "clock").Get(0, 0));
+    bench::Counters after = OrDie(h_.Count(emu_), "stats");
+    double rate = static_cast<double>(records) / seconds;
+    double ceiling = kBudget * kRecordsPerWrite;
+    Print(fmt::format(
+        "{} {}, all sent in {:.1f} s: {:.1f} records/s against the ceiling budget {}/s × {} = "
+        "{:.0f}/s: {:.2f} (target ≥ 0.95); {} requests to the base, {} × 429 (target 0)",
+        figure, what, seconds, rate, kBudget, kRecordsPerWrite, ceiling, rate / ceiling,
+        after.base_requests - before.base_requests, after.base_limited - before.base_limited));
+    WaitQuiet();  // the echoes of the writes come in after them (lower priority)
+    Profile(committed_at, drained_at, after.base_requests - before.base_requests, rate);
+  }
+
+  // Until no change is pending and every row has its Airtable id.
+  void WaitDrained() {
     WaitUntil(
         [&] {
-          pg::Rows left = OrDie(db_->Exec("SELECT count(*) FROM airpg.outbox WHERE status = "
-                                          "'pending'"),
+          pg::Rows left = OrDie(db_->Exec("SELECT (SELECT count(*) FROM airpg.outbox WHERE "
+                                          "status = 'pending') + (SELECT count(*) FROM " +
+                                          table_ + " WHERE airtable_id IS NULL)"),
                                 "outbox");
           return left.Get(0, 0) == "0";
         },
         std::chrono::seconds(600), "the outbox to drain", std::chrono::milliseconds(20));
-    double seconds = Ms(SteadyClock::now() - committed) / 1000;
-    bench::Counters after = OrDie(h_.Count(emu_), "stats");
-    double rate = static_cast<double>(records_ids_.size()) / seconds;
-    double ceiling = kBudget * kRecordsPerWrite;
-    Print(fmt::format(
-        "(b) {} records changed in one commit, all sent in {:.1f} s: {:.1f} records/s against "
-        "the ceiling budget {}/s × {} = {:.0f}/s: {:.2f} (target ≥ 0.95); {} requests to the "
-        "base, {} × 429 (target 0)",
-        records_ids_.size(), seconds, rate, kBudget, kRecordsPerWrite, ceiling, rate / ceiling,
-        after.base_requests - before.base_requests, after.base_limited - before.base_limited));
-    WaitQuiet();  // the echoes of the writes come in after them (lower priority)
-    Profile(last_done, committed_at, after.base_requests - before.base_requests, rate);
   }
 
-  // Where (b)'s time went, from the outcomes' commit times (a request's
-  // records share one transaction, so one done_at): until the first
-  // request's outcome was committed (debounce, claim, first send), and from
+  // Where a burst's time went, from the push events (one per write request,
+  // after its outcomes are committed): until the first request's outcome
+  // was committed (debounce, claim, first send), and from
   // one request's outcome to the next (the pacer's slot, 1020 ms ÷ budget =
   // 340 ms; a slot taken by another request of the base, or a dispatcher
   // slower than a slot, makes it longer). The base's requests that were
@@ -182,37 +211,60 @@ class SyncOutBench {
   // list request per 100 records claimed, sync/outbox_reread.h) and any
   // inbound read in between; the ceiling counted on their share is printed
   // beside the ratio.
-  void Profile(const std::string& after_outbox_id, const std::string& committed_at,
-               int64_t requests, double rate) {
-    pg::Rows done = OrDie(
-        db_->Exec("SELECT 1000 * extract(epoch FROM done_at - $2::timestamptz), count(*) FROM "
-                  "airpg.outbox WHERE outbox_id > $1::bigint AND status = 'done' GROUP BY done_at "
-                  "ORDER BY done_at",
-                  {after_outbox_id, committed_at}),
-        "profile");
+  void Profile(const std::string& committed_at, const std::string& drained_at, int64_t requests,
+               double rate) {
+    // One push event per request (sync_events 'push', written once its
+    // outcome is committed) with the request's records.
+    pg::Rows done =
+        OrDie(db_->Exec("SELECT 1000 * extract(epoch FROM at - $1::timestamptz), records FROM "
+                        "airpg.sync_events WHERE kind = 'push' AND at >= $1::timestamptz AND at <= "
+                        "$2::timestamptz ORDER BY at",
+                        {committed_at, drained_at}),
+              "profile");
     std::vector<double> at, gaps;
     int full = 0;
+    int64_t after_first = 0;  // records whose outcome came after the first one's
     for (int i = 0; i < done.size(); ++i) {
       at.push_back(std::stod(std::string(done.Get(i, 0))));
       full += done.Get(i, 1) == std::to_string(kRecordsPerWrite);
       if (i > 0) gaps.push_back(at[i] - at[i - 1]);
+      if (i > 0) after_first += std::stoll(std::string(done.Get(i, 1)));
     }
     if (gaps.empty()) return;
+    // Steady state: the records sent after the first request, over the time
+    // from its outcome to the last one (each gap is at least one pacer slot).
+    const double steady = static_cast<double>(after_first) / ((at.back() - at.front()) / 1000);
+    Print(fmt::format(
+        "    steady state (first outcome → last): {:.1f} records/s against {:.0f}/s: {:.2f}",
+        steady, static_cast<double>(kBudget * kRecordsPerWrite),
+        steady / (kBudget * kRecordsPerWrite)));
     int slow = static_cast<int>(std::count_if(gaps.begin(), gaps.end(),
                                               [](double g) { return g > 1.5 * 1020.0 / kBudget; }));
     Print(fmt::format(
-        "    profile: {} outcome transactions ({} of 10 records); the first committed {:.0f} ms "
+        "    profile: {} write requests ({} of 10 records); the first done {:.0f} ms "
         "after the commit; between two p50 {:.0f} ms, max {:.0f} ms ({} longer than 1.5 "
         "slots); the last at {:.0f} ms",
         at.size(), full, at.front(), Rank(gaps, 0.5), Rank(gaps, 1.0), slow, at.back()));
     const auto writes = static_cast<int64_t>(at.size());
+    // The reads before write until the outbox drained, and the records they
+    // skipped (outbox_reread.h), from the outbox's own events.
+    pg::Rows reads = OrDie(db_->Exec("SELECT coalesce(sum(requests), 0), coalesce(sum((detail "
+                                     "->> 'skipped')::int), 0), coalesce(sum((detail ->> "
+                                     "'ms')::int), 0) FROM airpg.sync_events WHERE kind "
+                                     "= 'outbox_read' AND at >= $1::timestamptz AND at <= "
+                                     "$2::timestamptz",
+                                     {committed_at, drained_at}),
+                           "reads");
+    const int64_t rereads = std::stoll(std::string(reads.Get(0, 0)));
     if (requests >= writes && requests > 0) {
       const double ceiling =
           kBudget * kRecordsPerWrite * static_cast<double>(writes) / static_cast<double>(requests);
       Print(fmt::format(
-          "    requests: {} writes and {} others (re-reads before updates, inbound reads); the "
-          "ceiling with them in the budget: {:.1f} records/s, against which {:.2f}",
-          writes, requests - writes, ceiling, rate / ceiling));
+          "    requests until drained: {} writes, {} reads before write ({} records not read; "
+          "the reads and their decisions took {} ms), {} others (inbound); the ceiling with "
+          "them in the budget: {:.1f} records/s, against which {:.2f}",
+          writes, rereads, reads.Get(0, 1), reads.Get(0, 2), requests - writes - rereads, ceiling,
+          rate / ceiling));
     }
     // The sync's own requests for the writes' echoes, which wait for the
     // outbox (lower priority): payload pages and record reads.
@@ -304,6 +356,7 @@ int main(int argc, char** argv) {
     bench.StartDaemon();
     bench.Latency();
     bench.Throughput();
+    bench.CreateThroughput();
     bench.Stop();
   } catch (const Failed& f) {
     std::cerr << "sync_out_bench: " << f.what << std::endl;

@@ -55,11 +55,12 @@ struct DispatchOptions {
 struct DispatchReport {
   int64_t claimed = 0;  // outbox rows claimed
   int64_t created = 0, updated = 0, deleted = 0;
-  int64_t dead = 0;         // changes dead-lettered
-  int64_t rescheduled = 0;  // changes given back for later
-  int64_t requests = 0;     // write requests sent
-  int64_t reads = 0;        // list requests reading records before updates (outbox_reread.h)
-  int64_t resolutions = 0;  // resolved conflicts applied to their losing side
+  int64_t dead = 0;           // changes dead-lettered
+  int64_t rescheduled = 0;    // changes given back for later
+  int64_t requests = 0;       // write requests sent
+  int64_t reads = 0;          // list requests reading records before updates (outbox_reread.h)
+  int64_t reads_skipped = 0;  // updated records not read: nothing to find (outbox_reread.h)
+  int64_t resolutions = 0;    // resolved conflicts applied to their losing side
   // Updates of records Airtable had deleted, decided by the rule (deleted_records.h).
   int64_t deleted_conflicts = 0;
 };

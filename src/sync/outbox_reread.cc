@@ -14,6 +14,7 @@
 #include "sync/canonical_cells.h"
 #include "sync/conflicts.h"
 #include "sync/relation_values.h"
+#include "sync/sync_events.h"
 
 namespace airpg::sync {
 namespace {
@@ -175,19 +176,83 @@ Result<bool> DecideOne(pg::Transaction& tx, const LiveBase& base, const mapping:
   return decision.action == FieldAction::kToAirtable;
 }
 
+// The records of `updates` whose read cannot matter: InboundState's
+// invariant (outbox_reread.h) holds for them.
+Result<std::set<std::string>> NothingToRead(pg::Connection& conn, const std::string& base_id,
+                                            const mapping::TablePlan& table,
+                                            const InboundState& before_rows,
+                                            const std::vector<RereadUpdate>& updates) {
+  std::set<std::string> out;
+  if (!before_rows.known || before_rows.listed_at.empty()) return out;
+  // 3: nothing applied and no ping since the rows were read.
+  AIRPG_ASSIGN_OR_RETURN(InboundState now, ReadInboundState(conn, base_id));
+  if (!(now == before_rows)) return out;
+  json pairs = json::array();
+  for (const RereadUpdate& u : updates) {
+    for (int64_t id : u.outbox_ids) pairs.push_back(json::array({u.record_id, id}));
+  }
+  // 1: listed past the newest change; 2: no ping since; 4: nothing recorded
+  // for the record since its first change.
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("WITH u AS (SELECT e ->> 0 AS record_id, (e ->> 1)::bigint AS outbox_id FROM "
+                "jsonb_array_elements($2::jsonb) e), c AS (SELECT u.record_id, min(o.created_at) "
+                "AS first_at, max(o.created_at) AS last_at FROM u JOIN airpg.outbox o USING "
+                "(outbox_id) GROUP BY u.record_id) SELECT c.record_id FROM c WHERE "
+                "$3::timestamptz > c.last_at AND (nullif($4, '')::timestamptz IS NULL OR "
+                "nullif($4, '')::timestamptz <= $3::timestamptz) AND NOT EXISTS (SELECT 1 FROM "
+                "airpg.field_sync_state s WHERE s.table_id = $1 AND s.record_id = c.record_id "
+                "AND s.synced_at >= c.first_at) AND NOT EXISTS (SELECT 1 FROM airpg.conflicts k "
+                "WHERE k.table_id = $1 AND k.record_id = c.record_id AND k.created_at >= "
+                "c.first_at)",
+                {table.table_id, pairs.dump(), before_rows.listed_at, before_rows.last_ping_at}));
+  for (int i = 0; i < rows.size(); ++i) out.emplace(rows.Get(i, 0));
+  return out;
+}
+
 }  // namespace
+
+Result<InboundState> ReadInboundState(pg::Connection& conn, const std::string& base_id) {
+  AIRPG_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec("SELECT coalesce(last_payload_at::text, ''), coalesce(last_ping_at::text, ''), "
+                "cursor FROM airpg.sync_bases WHERE base_id = $1 AND webhook_id IS NOT NULL",
+                {base_id}));
+  InboundState out;
+  if (rows.empty()) return out;
+  out.known = true;
+  out.listed_at = rows.Get(0, 0);
+  out.last_ping_at = rows.Get(0, 1);
+  out.cursor = std::stoll(std::string(rows.Get(0, 2)));
+  return out;
+}
 
 Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection& conn,
                                         const LiveBase& base, const mapping::TablePlan& table,
                                         const TableAuthority& authority,
-                                        std::vector<RereadUpdate>& updates) {
+                                        std::vector<RereadUpdate>& updates,
+                                        const InboundState* before_rows) {
+  const auto began = std::chrono::steady_clock::now();
   RereadReport report;
-  for (size_t start = 0; start < updates.size(); start += kBatch) {
+  std::set<std::string> unread;
+  if (before_rows != nullptr) {
+    AIRPG_ASSIGN_OR_RETURN(unread, NothingToRead(conn, base.base_id, table, *before_rows, updates));
+  }
+  // The records to read, in pages of up to kBatch.
+  std::vector<RereadUpdate*> to_read;
+  for (RereadUpdate& u : updates) {
+    if (unread.count(u.record_id)) {
+      ++report.skipped;
+    } else {
+      to_read.push_back(&u);
+    }
+  }
+  for (size_t start = 0; start < to_read.size(); start += kBatch) {
     std::vector<RereadUpdate*> batch;
     std::set<std::string> field_ids;
     std::vector<std::string> formula;
-    for (size_t i = start; i < std::min(updates.size(), start + kBatch); ++i) {
-      RereadUpdate& u = updates[i];
+    for (size_t i = start; i < std::min(to_read.size(), start + kBatch); ++i) {
+      RereadUpdate& u = *to_read[i];
       bool checked = false;
       for (const auto& [field_id, cell] : u.write->fields) {
         const mapping::FieldPlan* f = table.FindField(field_id);
@@ -278,6 +343,17 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
       report.held += static_cast<int64_t>(held.size());
       std::erase_if(u->write->fields, [&](const auto& cell) { return held.count(cell.first) > 0; });
     }
+  }
+  if (report.requests > 0 || report.skipped > 0) {
+    // What the reads cost the base's budget, beside the pushes they precede.
+    AIRPG_RETURN_IF_ERROR(RecordEvent(
+        conn, {base.base_id, table.table_id, "outbox_read",
+               static_cast<int64_t>(updates.size()) - report.skipped, report.requests, std::nullopt,
+               json{{"skipped", report.skipped},
+                    {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - began)
+                               .count()}}
+                   .dump()}));
   }
   return report;
 }

@@ -29,6 +29,11 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
 
   // The window: every payload from the cursor on, up to the page cap, and
   // never past a schema change the live schema has not had (below).
+  // When the listing began (Postgres's clock, as the outbox's): once every
+  // payload listed up to the end is applied, Postgres has every edit
+  // Airtable made before it (sync_bases.last_payload_at; outbox_reread.h).
+  AIRPG_ASSIGN_OR_RETURN(pg::Rows listed, conn.Exec("SELECT clock_timestamp()::text"));
+  const std::string listed_at(listed.Get(0, 0));
   TouchedRecords changed, destroyed;
   std::map<std::string, std::map<std::string, std::string, std::less<>>> changed_at;  // by table
   std::map<std::string, std::map<std::string, std::string, std::less<>>> destroyed_at;
@@ -83,7 +88,15 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
     if (!payloads.might_have_more) break;
   }
   result.cursor = start;
-  if (result.payloads == 0) return result;
+  if (result.payloads == 0) {
+    if (!result.more && !result.needs_schema_refresh) {
+      AIRPG_RETURN_IF_ERROR(conn.Run(
+          "UPDATE airpg.sync_bases SET last_payload_at = $2::timestamptz WHERE base_id = $1 AND "
+          "cursor = $3::bigint AND (last_payload_at IS NULL OR last_payload_at < $2::timestamptz)",
+          {base.base_id, listed_at, std::to_string(start)}));
+    }
+    return result;
+  }
 
   // Record ids are never reused: a destroyed record is only destroyed.
   for (auto& [table, ids] : destroyed) {
@@ -116,9 +129,11 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   auto move_cursor = [&](pg::Transaction& tx) -> Status {
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows moved,
-        tx.Exec("UPDATE airpg.sync_bases SET cursor = $2::bigint, last_payload_at = now(), "
-                "updated_at = now() WHERE base_id = $1 AND cursor = $3::bigint",
-                {base.base_id, std::to_string(cursor), std::to_string(start)}));
+        tx.Exec("UPDATE airpg.sync_bases SET cursor = $2::bigint, last_payload_at = CASE WHEN "
+                "$4 THEN $5::timestamptz ELSE last_payload_at END, updated_at = now() WHERE "
+                "base_id = $1 AND cursor = $3::bigint",
+                {base.base_id, std::to_string(cursor), std::to_string(start),
+                 result.more ? "false" : "true", listed_at}));
     if (moved.AffectedRows() != 1) {
       return AbortedError("the cursor moved under this cycle (another sync of the base?)");
     }
