@@ -185,7 +185,8 @@ Result<http::Request> RouteHandover::Before(pg::Connection& conn, const http::Re
     // After the outbox wait too: marked earlier, the outbox would wait for
     // this write while it waits for the outbox.
     AIRPG_ASSIGN_OR_RETURN(in_flight->mark,
-                           pg::ProxiedWriteMark::Take(conn, table.table_id, WrittenRecords(out)));
+                           pg::WriteMark::Take(conn, pg::WriteSource::kServeProxy, table.table_id,
+                                               WrittenRecords(out)));
   }
   return out;
 }

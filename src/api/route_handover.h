@@ -13,7 +13,7 @@
 //     to Postgres at once, so a postgres-mode request right after a flip
 //     finds the record as written.
 //   From Before to After a write marks the records it names
-//   (pg/proxied_write_marks.h): until its answer is the fields' last synced
+//   (pg/write_marks.h): until its answer is the fields' last synced
 //   value, the outbox's read before write waits for them rather than take
 //   the value for an Airtable edit.
 // Thread-safe: no state but its options.
@@ -29,7 +29,7 @@
 #include "base/result.h"
 #include "http/message.h"
 #include "pg/connection.h"
-#include "pg/proxied_write_marks.h"
+#include "pg/write_marks.h"
 
 namespace airpg::api {
 
@@ -49,7 +49,7 @@ struct InFlightWrite {
   // Postgres's clock (timestamptz text) as it left (ProxiedChanges::sent_at).
   std::string sent_at;
   // On the records it names; After (or the destructor) removes it.
-  pg::ProxiedWriteMark mark;
+  pg::WriteMark mark;
 };
 
 // Applies `changes` of table `table_id` to Postgres (origin airtable: no

@@ -10,8 +10,8 @@
 #include <set>
 
 #include "base/log.h"
-#include "pg/proxied_write_marks.h"
 #include "pg/transaction.h"
+#include "pg/write_marks.h"
 #include "sync/canonical_cells.h"
 #include "sync/conflicts.h"
 #include "sync/relation_values.h"
@@ -239,8 +239,9 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
     // A write serve proxied whose answer is not the base yet (asked after
     // the read, before the bases): the read may show its value, which is no
     // Airtable edit. The record waits for the answer.
-    AIRPG_ASSIGN_OR_RETURN(std::set<std::string> proxied,
-                           pg::RecordsWithProxiedWrites(conn, table.table_id, record_ids));
+    AIRPG_ASSIGN_OR_RETURN(
+        std::set<std::string> proxied,
+        pg::MarkedRecords(conn, pg::WriteSource::kServeProxy, table.table_id, record_ids));
     for (RereadUpdate* u : batch) {
       if (!proxied.count(u->record_id)) continue;
       u->deferred = true;
