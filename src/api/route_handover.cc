@@ -70,10 +70,9 @@ Result<bool> OutboxCaughtUp(pg::Connection& conn, const std::string& table_id,
   }
 }
 
-// The records a write names (the path's record, `records[].id`, a batch
-// delete's `records[]`), or kEveryRecord for an upsert, which may change
-// records it cannot name.
-std::vector<std::string> WrittenRecords(const http::Request& request) {
+// The record ids a request's target names: the path's record and a batch
+// delete's `records[]`.
+std::vector<std::string> TargetIds(const http::Request& request) {
   std::vector<std::string> ids;
   auto [encoded_path, query] = http::SplitTarget(request.target);
   std::vector<std::string> path = http::SplitPath(encoded_path);
@@ -83,6 +82,14 @@ std::vector<std::string> WrittenRecords(const http::Request& request) {
       ids.push_back(value);
     }
   }
+  return ids;
+}
+
+// The records a write names (the path's record, `records[].id`, a batch
+// delete's `records[]`), or kEveryRecord for an upsert, which may change
+// records it cannot name.
+std::vector<std::string> WrittenRecords(const http::Request& request) {
+  std::vector<std::string> ids = TargetIds(request);
   json body = request.body.empty() ? json() : json::parse(request.body, nullptr, false);
   if (!body.is_object()) return ids;
   if (body.contains("performUpsert")) return {pg::kEveryRecord};
@@ -100,15 +107,7 @@ std::vector<std::string> WrittenRecords(const http::Request& request) {
 Result<http::Request> WithAirtableIds(pg::Connection& conn, const http::Request& request) {
   // Every id the request names: the path's record, `records[]` (a batch
   // delete), the body's record ids and link cells.
-  std::vector<std::string> ids;
-  auto [encoded_path, query] = http::SplitTarget(request.target);
-  std::vector<std::string> path = http::SplitPath(encoded_path);
-  if (path.size() == 4 && airtable::wire::LooksLikeId(path[3], "rec")) ids.push_back(path[3]);
-  for (const auto& [key, value] : http::ParseQuery(query)) {
-    if ((key == "records[]" || key == "records") && airtable::wire::LooksLikeId(value, "rec")) {
-      ids.push_back(value);
-    }
-  }
+  std::vector<std::string> ids = TargetIds(request);
   json body = request.body.empty() ? json() : json::parse(request.body, nullptr, false);
   VisitIds(body, [&](json& id) { ids.push_back(id); });
   if (ids.empty()) return request;
