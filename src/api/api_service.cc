@@ -432,8 +432,8 @@ http::Response ApiService::Records(pg::Connection& conn, const http::Request& re
 http::Response ApiService::ProxyRecords(pg::Connection& conn, const http::Request& request,
                                         const ApiBase& base, const mapping::TablePlan& table,
                                         bool read) {
-  std::string sent_at;
-  Result<http::Request> sent = handover_.Before(conn, request, table, read, &sent_at);
+  InFlightWrite in_flight;  // a write's; kept until its answer is applied
+  Result<http::Request> sent = handover_.Before(conn, request, table, read, &in_flight);
   if (!sent.ok()) {
     return ApiError{503, "SERVICE_UNAVAILABLE", std::string(sent.status().message())}.ToResponse();
   }
@@ -449,7 +449,7 @@ http::Response ApiService::ProxyRecords(pg::Connection& conn, const http::Reques
   if (!query.empty()) upstream_target += "?" + std::string(query);
   http::Response answer = Proxy(*sent, upstream_target, base.base_id);
   if (!read && answer.status == 200) {
-    handover_.After(conn, base.base_id, table, answer.body, sent_at);
+    handover_.After(conn, base.base_id, table, answer.body, in_flight);
   }
   return answer;
 }

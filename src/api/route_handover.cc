@@ -70,6 +70,64 @@ Result<bool> OutboxCaughtUp(pg::Connection& conn, const std::string& table_id,
   }
 }
 
+// The record ids a request's target names: the path's record and a batch
+// delete's `records[]`.
+std::vector<std::string> TargetIds(const http::Request& request) {
+  std::vector<std::string> ids;
+  auto [encoded_path, query] = http::SplitTarget(request.target);
+  std::vector<std::string> path = http::SplitPath(encoded_path);
+  if (path.size() == 4 && airtable::wire::LooksLikeId(path[3], "rec")) ids.push_back(path[3]);
+  for (const auto& [key, value] : http::ParseQuery(query)) {
+    if ((key == "records[]" || key == "records") && airtable::wire::LooksLikeId(value, "rec")) {
+      ids.push_back(value);
+    }
+  }
+  return ids;
+}
+
+// The records a write names (the path's record, `records[].id`, a batch
+// delete's `records[]`), or kEveryRecord for an upsert, which may change
+// records it cannot name.
+std::vector<std::string> WrittenRecords(const http::Request& request) {
+  std::vector<std::string> ids = TargetIds(request);
+  json body = request.body.empty() ? json() : json::parse(request.body, nullptr, false);
+  if (!body.is_object()) return ids;
+  if (body.contains("performUpsert")) return {pg::kEveryRecord};
+  auto records = body.find("records");
+  if (records == body.end() || !records->is_array()) return ids;
+  for (const json& record : *records) {
+    if (!record.is_object()) continue;
+    if (auto id = record.find("id"); id != record.end() && IsRecordId(*id)) ids.push_back(*id);
+  }
+  return ids;
+}
+
+// `request` with Airtable's ids in place of the reserved ids of pushed
+// records (docs/serve.md, "Reserved ids after the flip").
+Result<http::Request> WithAirtableIds(pg::Connection& conn, const http::Request& request) {
+  // Every id the request names: the path's record, `records[]` (a batch
+  // delete), the body's record ids and link cells.
+  std::vector<std::string> ids = TargetIds(request);
+  json body = request.body.empty() ? json() : json::parse(request.body, nullptr, false);
+  VisitIds(body, [&](json& id) { ids.push_back(id); });
+  if (ids.empty()) return request;
+  AIRPG_ASSIGN_OR_RETURN(auto pushed, pg::PushedIdsOfReserved(conn, ids));
+  if (pushed.empty()) return request;
+
+  http::Request out = request;
+  // Record ids are letters and digits: a reserved id in the target is that id.
+  for (const auto& [reserved, airtable_id] : pushed) ReplaceAll(out.target, reserved, airtable_id);
+  bool changed = false;
+  VisitIds(body, [&](json& id) {
+    auto it = pushed.find(id.get<std::string>());
+    if (it == pushed.end()) return;
+    id = it->second;
+    changed = true;
+  });
+  if (changed) out.body = body.dump();
+  return out;
+}
+
 }  // namespace
 
 ProxiedChanges ChangesOfAnswer(const mapping::TablePlan& table, std::string_view answer_body) {
@@ -104,7 +162,7 @@ ProxiedChanges ChangesOfAnswer(const mapping::TablePlan& table, std::string_view
 
 Result<http::Request> RouteHandover::Before(pg::Connection& conn, const http::Request& request,
                                             const mapping::TablePlan& table, bool read,
-                                            std::string* sent_at) const {
+                                            InFlightWrite* in_flight) const {
   AIRPG_ASSIGN_OR_RETURN(bool caught_up, OutboxCaughtUp(conn, table.table_id, outbox_wait_));
   if (!caught_up) {
     if (!read) {
@@ -115,55 +173,38 @@ Result<http::Request> RouteHandover::Before(pg::Connection& conn, const http::Re
               table.table_id, outbox_wait_.count());
   }
 
-  if (sent_at != nullptr && !read) {
+  if (in_flight != nullptr && !read) {
     // After the outbox wait: a Postgres write recorded after this is later
     // than the request (its answer, applied then, must not undo it).
     AIRPG_ASSIGN_OR_RETURN(pg::Rows clock, conn.Exec("SELECT clock_timestamp()::text"));
-    *sent_at = std::string(clock.Get(0, 0));
+    in_flight->sent_at = std::string(clock.Get(0, 0));
   }
-  // Every id the request names: the path's record, `records[]` (a batch
-  // delete), the body's record ids and link cells.
-  std::vector<std::string> ids;
-  auto [encoded_path, query] = http::SplitTarget(request.target);
-  std::vector<std::string> path = http::SplitPath(encoded_path);
-  if (path.size() == 4 && airtable::wire::LooksLikeId(path[3], "rec")) ids.push_back(path[3]);
-  for (const auto& [key, value] : http::ParseQuery(query)) {
-    if ((key == "records[]" || key == "records") && airtable::wire::LooksLikeId(value, "rec")) {
-      ids.push_back(value);
-    }
+  AIRPG_ASSIGN_OR_RETURN(http::Request out, WithAirtableIds(conn, request));
+  if (in_flight != nullptr && !read) {
+    // After the outbox wait too: marked earlier, the outbox would wait for
+    // this write while it waits for the outbox.
+    AIRPG_ASSIGN_OR_RETURN(in_flight->mark,
+                           pg::WriteMark::Take(conn, pg::WriteSource::kServeProxy, table.table_id,
+                                               WrittenRecords(out)));
   }
-  json body = request.body.empty() ? json() : json::parse(request.body, nullptr, false);
-  VisitIds(body, [&](json& id) { ids.push_back(id); });
-  if (ids.empty()) return request;
-  AIRPG_ASSIGN_OR_RETURN(auto pushed, pg::PushedIdsOfReserved(conn, ids));
-  if (pushed.empty()) return request;
-
-  http::Request out = request;
-  // Record ids are letters and digits: a reserved id in the target is that id.
-  for (const auto& [reserved, airtable_id] : pushed) ReplaceAll(out.target, reserved, airtable_id);
-  bool changed = false;
-  VisitIds(body, [&](json& id) {
-    auto it = pushed.find(id.get<std::string>());
-    if (it == pushed.end()) return;
-    id = it->second;
-    changed = true;
-  });
-  if (changed) out.body = body.dump();
   return out;
 }
 
 void RouteHandover::After(pg::Connection& conn, const std::string& base_id,
                           const mapping::TablePlan& table, const std::string& answer_body,
-                          const std::string& sent_at) const {
-  if (!sink_) return;
+                          InFlightWrite& in_flight) const {
   ProxiedChanges changes = ChangesOfAnswer(table, answer_body);
-  changes.sent_at = sent_at;
-  if (changes.upserts.empty() && changes.destroyed.empty()) return;
-  if (Status applied = sink_(conn, base_id, table.table_id, changes); !applied.ok()) {
-    log::Warn(
-        "serve: a write proxied to Airtable for {} is not in Postgres yet (the sync applies "
-        "it when Airtable reports it): {}",
-        table.table_id, applied.ToString());
+  changes.sent_at = in_flight.sent_at;
+  if (sink_ && (!changes.upserts.empty() || !changes.destroyed.empty())) {
+    if (Status applied = sink_(conn, base_id, table.table_id, changes); !applied.ok()) {
+      log::Warn(
+          "serve: a write proxied to Airtable for {} is not in Postgres yet (the sync applies "
+          "it when Airtable reports it): {}",
+          table.table_id, applied.ToString());
+    }
+  }
+  if (Status released = in_flight.mark.Release(); !released.ok()) {
+    log::Warn("serve: {}", released.ToString());
   }
 }
 

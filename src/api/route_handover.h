@@ -12,6 +12,10 @@
 //     sync's applier, sync/proxied_writes.h), which applies Airtable's answer
 //     to Postgres at once, so a postgres-mode request right after a flip
 //     finds the record as written.
+//   From Before to After a write marks the records it names
+//   (pg/write_marks.h): until its answer is the fields' last synced
+//   value, the outbox's read before write waits for them rather than take
+//   the value for an Airtable edit.
 // Thread-safe: no state but its options.
 #pragma once
 
@@ -25,6 +29,7 @@
 #include "base/result.h"
 #include "http/message.h"
 #include "pg/connection.h"
+#include "pg/write_marks.h"
 
 namespace airpg::api {
 
@@ -37,6 +42,14 @@ struct ProxiedChanges {
   // Postgres's clock (timestamptz text) before the write was sent; "" when
   // unknown. What the sync recorded after it may be newer than the answer.
   std::string sent_at;
+};
+
+// A write on its way to Airtable, from Before to After.
+struct InFlightWrite {
+  // Postgres's clock (timestamptz text) as it left (ProxiedChanges::sent_at).
+  std::string sent_at;
+  // On the records it names; After (or the destructor) removes it.
+  pg::WriteMark mark;
 };
 
 // Applies `changes` of table `table_id` to Postgres (origin airtable: no
@@ -60,17 +73,19 @@ class RouteHandover {
   // The request to send to Airtable for `table`. kUnavailable when a write
   // meets outbox changes still unsent after `outbox_wait` (sending it could
   // let the older change overwrite it); a read is sent anyway then.
-  // `sent_at` (optional) gets Postgres's clock as a write leaves, for After.
+  // `in_flight` (optional, for a write) gets Postgres's clock as the write
+  // leaves and the mark on the records it names, for After; the caller keeps
+  // it until After, or until Airtable refused the write.
   Result<http::Request> Before(pg::Connection& conn, const http::Request& request,
                                const mapping::TablePlan& table, bool read,
-                               std::string* sent_at = nullptr) const;
+                               InFlightWrite* in_flight = nullptr) const;
 
   // After Airtable answered `answer_body` (2xx) to the write `request`.
   // A failure is logged, never returned: the write is made and acknowledged,
-  // and the sync applies it when Airtable reports it.
-  // `sent_at`: what Before gave (ProxiedChanges::sent_at).
+  // and the sync applies it when Airtable reports it. Then removes the mark
+  // of `in_flight` (what Before gave).
   void After(pg::Connection& conn, const std::string& base_id, const mapping::TablePlan& table,
-             const std::string& answer_body, const std::string& sent_at = "") const;
+             const std::string& answer_body, InFlightWrite& in_flight) const;
 
  private:
   const std::chrono::milliseconds outbox_wait_;

@@ -326,6 +326,15 @@ Result<std::vector<const airtable::Record*>> InboundConflicts::Decide(
         AIRPG_RETURN_IF_ERROR(keep_postgres());
         continue;
       }
+      if (!sent_at_.empty() && airtable_cell != pg_cell) {
+        // A write serve proxied (sync/proxied_writes.h) is no Airtable edit:
+        // its answer is what Airtable holds, the field's base now. A Postgres
+        // change still pending was made after it left (the proxy sends the
+        // table's queued changes first): Postgres keeps it, and it goes across.
+        agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
+        if (postgres_pending) AIRPG_RETURN_IF_ERROR(keep_postgres());
+        continue;
+      }
       if (!postgres_pending && authority == Authority::kBoth) {
         agreed_.emplace_back(table.table_id, record->id, f.field.id, airtable_cell);
         continue;

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/sql_identifier.h"
 #include "pg/transaction.h"
+#include "pg/write_marks.h"
 #include "sync/audit_trail.h"
 #include "sync/conflicts.h"
 #include "sync/deleted_records.h"
@@ -491,6 +492,16 @@ class OutboxDispatcher::Round {
   // One request; its outcome recorded per record. Non-OK only when the
   // token was refused (the round stops).
   Status Send(const mapping::TablePlan& table, Op op, std::vector<RecordWork*> chunk) {
+    // An update's records stay marked until its outcome (with Airtable's
+    // answer) is committed: the webhook payload of this very write waits
+    // for it instead of applying the answer's cells as Airtable's change.
+    pg::WriteMark sending;
+    if (op == Op::kUpdate) {
+      std::vector<std::string> ids;
+      for (RecordWork* w : chunk) ids.push_back(w->record_id);
+      AIRPG_ASSIGN_OR_RETURN(
+          sending, pg::WriteMark::Take(conn_, pg::WriteSource::kOutbox, table.table_id, ids));
+    }
     airtable::BatchOutcome out;
     ++report_.requests;
     if (op == Op::kDelete) {

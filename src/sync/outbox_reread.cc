@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "pg/transaction.h"
+#include "pg/write_marks.h"
 #include "sync/canonical_cells.h"
 #include "sync/conflicts.h"
 #include "sync/relation_values.h"
@@ -298,9 +299,20 @@ Result<RereadReport> RereadBeforeUpdate(airtable::Client& client, pg::Connection
     }
     std::map<std::string, const airtable::Record*> current;
     for (const auto& r : page->records) current[r.id] = &r;
-    AIRPG_ASSIGN_OR_RETURN(Pending pending, ReadPending(conn, batch));
     std::vector<std::string> record_ids;
     for (const RereadUpdate* u : batch) record_ids.push_back(u->record_id);
+    // A write serve proxied whose answer is not the base yet (asked after
+    // the read, before the bases): the read may show its value, which is no
+    // Airtable edit. The record waits for the answer.
+    AIRPG_ASSIGN_OR_RETURN(
+        std::set<std::string> proxied,
+        pg::MarkedRecords(conn, pg::WriteSource::kServeProxy, table.table_id, record_ids));
+    for (RereadUpdate* u : batch) {
+      if (!proxied.count(u->record_id)) continue;
+      u->deferred = true;
+      u->deferred_reason = "read before write: a write proxied to Airtable is on its way";
+    }
+    AIRPG_ASSIGN_OR_RETURN(Pending pending, ReadPending(conn, batch));
     AIRPG_ASSIGN_OR_RETURN(
         pg::Rows since,
         conn.Exec("SELECT record_id, field_id, value::text FROM airpg.field_sync_state WHERE "

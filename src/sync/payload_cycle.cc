@@ -4,7 +4,9 @@
 
 #include <vector>
 
+#include "base/log.h"
 #include "pg/transaction.h"
+#include "pg/write_marks.h"
 #include "sync/dead_letters.h"
 #include "sync/record_reader.h"
 #include "sync/schema_sync.h"
@@ -106,6 +108,16 @@ Result<PayloadCycleResult> RunPayloadCycle(airtable::Client& client, pg::Connect
   for (const auto& [table, _] : destroyed) result.tables.insert(table);
   ChangeBatch batch;
   if (!changed.empty()) {
+    // The payload of an update of airpg's own may come before the update's
+    // answer is applied (pg/write_marks.h): waited for, the read then finds
+    // the row as the answer left it and the echo changes nothing — no audit
+    // row of its own (docs/two-way-sync.md, "Echo suppression").
+    AIRPG_ASSIGN_OR_RETURN(bool settled, pg::WaitUntilUnmarked(conn, pg::WriteSource::kOutbox,
+                                                               changed, options.own_write_wait));
+    if (!settled) {
+      log::Info("sync: payloads of {} name records the outbox is still writing after {} ms",
+                base.base_id, options.own_write_wait.count());
+    }
     // Taken before the read: what airpg's outbox records after it may be newer than the read.
     AIRPG_ASSIGN_OR_RETURN(pg::Rows clock, conn.Exec("SELECT clock_timestamp()::text"));
     AIRPG_ASSIGN_OR_RETURN(

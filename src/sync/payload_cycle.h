@@ -14,6 +14,7 @@
 // dead-lettered (dead_letters.h) and passed. Single-thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -32,6 +33,9 @@ struct PayloadCycleOptions {
   // schema: the caller refreshed it after listing them (PayloadCycleResult::
   // listed_to of the cycle that asked for the refresh). 0: none are.
   int64_t schema_read_after = 0;
+  // How long the cycle waits for the outbox's updates on their way of the
+  // records its payloads name (their answers applied first), per table.
+  std::chrono::milliseconds own_write_wait = std::chrono::seconds(5);
 };
 
 struct PayloadCycleResult {

@@ -12,12 +12,14 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "airtable/transport.h"
 #include "daemon/sync_service.h"
 #include "emulated_base_test.h"
 #include "sync/authority.h"
 #include "sync/live_schema.h"
+#include "sync/payload_cycle.h"
 #include "wait_for.h"
 
 namespace airpg {
@@ -236,6 +238,95 @@ TEST_F(OutboxEchoTest, AnotherClientsChangeBackToAnOlderValueIsReadAndApplied) {
   EXPECT_GE(transport_->reads - reads_before, 1);
   // Nothing of it goes back to Airtable: the outbox holds airpg's two writes.
   EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox"), "2");
+}
+
+// Runs `on_write` (once) when a request that writes records has reached
+// Airtable, before its answer goes back to the caller.
+class HookedTransport : public airtable::Transport {
+ public:
+  Result<http::Response> Send(const airtable::HttpCall& call) override {
+    Result<http::Response> response = inner_.Send(call);
+    const bool records = call.url.find("/v0/meta/") == std::string::npos &&
+                         call.url.find("/webhooks") == std::string::npos;
+    if (records && call.method == "PATCH" && on_write) std::exchange(on_write, nullptr)();
+    return response;
+  }
+  std::function<void()> on_write;
+
+ private:
+  airtable::CurlTransport inner_;
+};
+
+class EchoOrderTest : public testing::TwoWayBaseTest {
+ protected:
+  EchoOrderTest() : TwoWayBaseTest(kDelta) {}
+
+  void SetUp() override {
+    TwoWayBaseTest::SetUp();
+    StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
+    ASSERT_TRUE(Run(kDelta).ok());
+    sync::AuthorityConfig config;
+    config.tables["Clients"].authority = sync::Authority::kBoth;
+    ASSERT_NO_FATAL_FAILURE(Configure(config));
+    ASSERT_NO_FATAL_FAILURE(OpenDispatchConnection());
+    ASSERT_NO_FATAL_FAILURE(RegisterHook());
+  }
+
+  const std::string clients_ = "delta_analytics_registration_tracking.clients";
+};
+
+// State.md item 6 (`OutboxTest.TheSyncServiceSendsPostgresChangesOnceAndIgnoresTheirEcho`
+// counted two audit rows about once in 80 runs): the webhook payload of the
+// outbox's own update, read and applied before the update's answer was
+// recorded, wrote the computed cells the write moved (last modified time and
+// by) with origin airtable — an audit row of its own. Here the payload cycle
+// starts just as Airtable has made the write: it waits for the outbox to
+// record the answer, and then changes nothing.
+TEST_F(EchoOrderTest, APayloadBeforeItsWritesAnswerWaitsForItAndChangesNothing) {
+  auto transport = std::make_unique<HookedTransport>();
+  HookedTransport* hooked = transport.get();
+  std::unique_ptr<airtable::Client> writer = ClientThrough(std::move(transport));
+  auto watcher = pg::Connection::Open(url());
+  ASSERT_TRUE(watcher.ok());
+  const std::string notes = Column("fldCliNotes000001");
+  const std::string cursor = Scalar("SELECT cursor FROM airpg.sync_bases");
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + clients_ + " SET " + notes +
+                           " = 'before its answer' WHERE airtable_id = $1",
+                       {std::string(kSolaris)})
+                  .ok());
+  std::atomic<bool> cycled{false};
+  std::thread cycle;
+  hooked->on_write = [&] {
+    cycle = std::thread([&] {
+      sync::PayloadCycleResult applied = ApplyPayloads();
+      EXPECT_GT(applied.payloads, 0);
+      cycled = true;
+    });
+    // The cycle either applies the payload now or waits for this write.
+    EXPECT_TRUE(testing::WaitFor(
+        [&] {
+          auto waiting = watcher->Exec(
+              "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+          return cycled || (waiting.ok() && waiting->Get(0, 0) != "0");
+        },
+        std::chrono::seconds(30)));
+  };
+  auto report = DispatchOnce(*writer);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(cycle.joinable());
+  cycle.join();
+  EXPECT_NE(Scalar("SELECT cursor FROM airpg.sync_bases"), cursor);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.audit_log WHERE airtable_id = 'recCliSolaris001'"),
+            "1")
+      << Scalar(
+             "SELECT string_agg(operation || ':' || origin || ':' || "
+             "coalesce(array_to_string(changed_columns, ','), ''), ' ') FROM airpg.audit_log "
+             "WHERE airtable_id = 'recCliSolaris001'");
+  EXPECT_EQ(Control("GET", std::string("ui/") + kDelta + "/" + kClients + "/" + kSolaris)
+                .value("fields", json::object())
+                .value("Notes", ""),
+            "before its answer");
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "api/api_service.h"
+#include "api/route_handover.h"
 #include "api/routes.h"
 #include "api/shadow_diffs.h"
 #include "http/client.h"
@@ -77,20 +78,37 @@ class ServeRoutesTest : public EmulatedBaseTest {
 
   // The outbox sends everything queued (rounds until nothing is pending).
   void DispatchAll() {
-    auto dconn = pg::Connection::Open(url());
-    ASSERT_TRUE(dconn.ok());
     for (int i = 0; i < 10; ++i) {
       if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
-      sync::DispatchOptions options;
-      options.claim.owner = "test";
-      options.claim.debounce = std::chrono::milliseconds(0);
-      options.link_wait = std::chrono::milliseconds(0);
-      options.retry_initial = std::chrono::milliseconds(0);
-      sync::OutboxDispatcher dispatcher(*client_, *dconn, kBase, options);
-      auto report = dispatcher.RunOnce();
-      ASSERT_TRUE(report.ok()) << report.status().ToString();
+      ASSERT_NO_FATAL_FAILURE(DispatchRound());
     }
     ADD_FAILURE() << "the outbox did not drain";
+  }
+
+  // One outbox round, on a connection of its own.
+  void DispatchRound() {
+    auto dconn = pg::Connection::Open(url());
+    ASSERT_TRUE(dconn.ok());
+    sync::DispatchOptions options;
+    options.claim.owner = "test";
+    options.claim.debounce = std::chrono::milliseconds(0);
+    options.link_wait = std::chrono::milliseconds(0);
+    options.retry_initial = std::chrono::milliseconds(0);
+    sync::OutboxDispatcher dispatcher(*client_, *dconn, kBase, options);
+    auto report = dispatcher.RunOnce();
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+  }
+
+  // The artists' relation and Bio's column, quoted, for SQL writes.
+  std::string Relation() {
+    return Scalar(
+        "SELECT format('%I.%I', b.schema_name, t.table_name) FROM airpg.bases b JOIN "
+        "airpg.tables t USING (base_id) WHERE t.table_id = 'tblArtists0000001'");
+  }
+  std::string BioColumn() {
+    return Scalar(
+        "SELECT quote_ident(column_name) FROM airpg.fields WHERE field_id = "
+        "'fldBio00000000001'");
   }
 
   json Call(const std::string& method, const std::string& target, const json& body = nullptr,
@@ -279,6 +297,90 @@ TEST_F(ServeRoutesTest, AProxiedWriteIsInPostgresWhenAcknowledged) {
                    "airtable_id IN ('" +
                    kai + "', 'recBruno000000001', 'recCleo0000000001')"),
             "3");
+}
+
+// A write proxied to Airtable is no Airtable edit. Under `latest` on a
+// table without a modified-time field, the outbox's read before write of a
+// later Postgres change of the same field (after a flip to postgres, or by
+// SQL) meets the proxied value in Airtable: its applied answer is that
+// field's last synced value, so only Postgres changed and no conflict is
+// recorded. (This order held before; the test below is the one that failed.)
+TEST_F(ServeRoutesTest, AProxiedWriteIsNoAirtableEditForALaterPostgresChange) {
+  Writable(sync::ConflictRule::kLatest);  // the artists have no lastModifiedTime field
+  Route(api::RouteMode::kAirtable);
+  int status = 0;
+  json patched = Call("PATCH", record_, {{"fields", {{"Bio", "proxied"}}}}, &status);
+  ASSERT_EQ(status, 200) << patched.dump();
+  // Then a postgres-mode write of the same field…
+  Route(api::RouteMode::kPostgres);
+  Call("PATCH", record_, {{"fields", {{"Bio", "after the flip"}}}}, &status);
+  ASSERT_EQ(status, 200);
+  DispatchAll();
+  EXPECT_EQ(InAirtable("recBruno000000001")["fields"]["Bio"], "after the flip");
+  // …and one by SQL.
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + Relation() + " SET " + BioColumn() +
+                       " = 'by SQL' WHERE airtable_id = 'recBruno000000001'")
+                  .ok());
+  DispatchAll();
+  EXPECT_EQ(InAirtable("recBruno000000001")["fields"]["Bio"], "by SQL");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'conflict'"), "0");
+}
+
+// The same while the proxied write is on its way: Airtable holds its value
+// but its answer is not in Postgres yet when a Postgres change of the field
+// (an SQL write, or a postgres-mode one after a flip) reaches the outbox. The
+// read before write waits for the answer instead of taking the value for an
+// Airtable edit that `latest` (no modified-time field: Airtable's edit
+// counts from the read) lets win; the answer becomes the base and
+// Postgres's later change goes across.
+TEST_F(ServeRoutesTest, AProxiedWriteOnItsWayIsNoAirtableEditForAPostgresChangeMeanwhile) {
+  Writable(sync::ConflictRule::kLatest);
+  auto live = sync::LoadLiveBase(conn(), kBase);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  const mapping::TablePlan* artists = live->plan.FindTable(kArtists);
+  ASSERT_NE(artists, nullptr);
+  api::RouteHandover handover(std::chrono::milliseconds(10000),
+                              [](pg::Connection& c, const std::string& base_id,
+                                 const std::string& table_id, const api::ProxiedChanges& changes) {
+                                return sync::ApplyProxiedWrite(c, base_id, table_id,
+                                                               changes.upserts, changes.destroyed,
+                                                               changes.sent_at);
+                              });
+  // serve's request leaves…
+  http::Request request;
+  request.method = "PATCH";
+  request.target = record_;
+  request.body = json({{"fields", {{"Bio", "proxied"}}}}).dump();
+  auto proxy_conn = pg::Connection::Open(url());
+  ASSERT_TRUE(proxy_conn.ok());
+  api::InFlightWrite in_flight;
+  auto sent = handover.Before(*proxy_conn, request, *artists, /*read=*/false, &in_flight);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  // …and Airtable makes it.
+  airtable::RecordWrite proxied;
+  proxied.id = "recBruno000000001";
+  proxied.fields = {{"fldBio00000000001", "\"proxied\""}};
+  ASSERT_TRUE(client_->WriteBatch(kBase, kArtists, {proxied}, {}).status.ok());
+  // Before its answer is applied, an SQL write changes the field and the
+  // outbox runs a round.
+  ASSERT_TRUE(conn()
+                  .Run("UPDATE " + Relation() + " SET " + BioColumn() +
+                       " = 'by SQL' WHERE airtable_id = 'recBruno000000001'")
+                  .ok());
+  const std::string bio_in_postgres =
+      "SELECT " + BioColumn() + " FROM " + Relation() + " WHERE airtable_id = 'recBruno000000001'";
+  ASSERT_NO_FATAL_FAILURE(DispatchRound());
+  EXPECT_EQ(InAirtable("recBruno000000001")["fields"]["Bio"], "proxied");
+  // The answer arrives.
+  handover.After(*proxy_conn, kBase, *artists, InAirtable("recBruno000000001").dump(), in_flight);
+  EXPECT_EQ(Scalar(bio_in_postgres), "by SQL");
+  DispatchAll();
+  EXPECT_EQ(InAirtable("recBruno000000001")["fields"]["Bio"], "by SQL");
+  EXPECT_EQ(Scalar(bio_in_postgres), "by SQL");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.conflicts"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'conflict'"), "0");
 }
 
 // Before a request is proxied, the table's Postgres writes still in the
