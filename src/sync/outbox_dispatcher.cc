@@ -19,6 +19,7 @@
 #include "sync/outbox_reread.h"
 #include "sync/outbox_resolutions.h"
 #include "sync/outbox_typecast.h"
+#include "sync/soft_deletes.h"
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -101,6 +102,7 @@ class OutboxDispatcher::Round {
     }
     AIRPG_ASSIGN_OR_RETURN(authority_, LoadAuthority(conn_, d_.base_id_));
     Group(changes);
+    AIRPG_RETURN_IF_ERROR(LeaveLinksOfSoftDeletes());
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
     if (Status read = ReadBeforeUpdates(); !read.ok()) return GiveBack(read);
     AIRPG_RETURN_IF_ERROR(HoldMassDeletes());
@@ -153,6 +155,21 @@ class OutboxDispatcher::Round {
         }
       }
     }
+  }
+
+  // Soft deletes leave their links (soft_deletes.h) before any link cell of
+  // the round is read, so no update sent in it names a record it deletes;
+  // the records on the links' other side are read again after the sends.
+  Status LeaveLinksOfSoftDeletes() {
+    for (const RecordWork& w : works_) {
+      if (w.table == nullptr || !w.columns.count("deleted_at")) continue;
+      auto auth = authority_.find(w.table->table_id);
+      if (auth == authority_.end() || !auth->second.PostgresWrites()) continue;
+      AIRPG_ASSIGN_OR_RETURN(TouchedRecords touched,
+                             LeaveLinksOfSoftDelete(conn_, base_, *w.table, w.row_id));
+      echo_.Note(touched);
+    }
+    return Status::Ok();
   }
 
   // Reads the record's row and decides what to send.
