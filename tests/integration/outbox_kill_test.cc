@@ -8,7 +8,7 @@
 //
 // The writers:
 // - in Postgres (SQL, as an application would): inserts, updates of Notes,
-//   hard deletes (and soft ones, see below), a single-record link
+//   hard and soft deletes (see below), a single-record link
 //   (the third table's link to the second prefers one record: a foreign key)
 //   set or cleared, and a multi-record link (the junction of the first two
 //   tables) replaced by a new ordered list;
@@ -25,10 +25,10 @@
 // updates of any live row, one the Airtable writer may be deleting (a
 // delete-vs-update conflict the rule decides: under `latest` the delete,
 // seen after the update's commit, wins and the row is tombstoned,
-// sync/deleted_records.h). Deletes are hard: a soft delete of a row whose
-// create never reached Airtable leaves the links to it in Postgres, which
-// verify reports (linked id "") — open, see docs/two-way-sync.md "Deletes";
-// a soft delete pending in the outbox is no longer undone by an older read
+// sync/deleted_records.h). Deletes are hard or soft (deleted_at), as the
+// seed draws each: a soft delete leaves its links as a hard delete does,
+// also a row's whose create never reached Airtable (sync/soft_deletes.h),
+// and a soft delete pending in the outbox is not undone by an older read
 // (TwoWayDeletesTest). Links stay inside thirds: a link to a record deleted
 // on the other side is a 422 by design.
 //
@@ -176,7 +176,7 @@ class PostgresDriver {
     }
     if (roll < 63) return ReplaceLinks(c);
     if (roll < 75) return SetSingleLink(c);
-    return Delete(c, t, /*soft=*/false);
+    return Delete(c, t, /*soft=*/rng_() % 2 == 0);
   }
 
   Status Insert(pg::Connection& c, size_t t) {
