@@ -69,6 +69,9 @@ Result<TouchedRecords> LeaveLinksOfSoftDelete(pg::Connection& conn, const LiveBa
     RecordApplier applier(base, {}, options);
     AIRPG_ASSIGN_OR_RETURN(ApplyStats stats, applier.Apply(tx, batch));
     touched = std::move(stats.touched);
+    // A linking row Airtable has not got yet (no id) has nothing to read.
+    for (auto& [table_id, ids] : touched) ids.erase("");
+    std::erase_if(touched, [](const auto& entry) { return entry.second.empty(); });
   } else {
     AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
     AIRPG_RETURN_IF_ERROR(DropLinks(tx, base, table, row));

@@ -518,7 +518,24 @@ TEST_F(OutboxKillTest, TwentyKillsWhileBothSidesWriteDuplicateNothingAndLoseNoth
       "SELECT string_agg(format('%s %s row %s (%s) %s: %s; request %s', status, table_name, "
       "row_id, airtable_id, changed_columns, last_error, left(request, 600)), E'\\n') FROM "
       "airpg.outbox WHERE status NOT IN ('done', 'dropped')");
-  EXPECT_EQ(not_done, "") << "changes not sent";
+  // What became of a change not sent: its row's history (audit log, the
+  // outbox) and the history of the records its error names.
+  EXPECT_EQ(not_done, "")
+      << "changes not sent; their rows' history:\n"
+      << Scalar(
+             "SELECT string_agg(format('%s %s %s row %s (%s) %s %s: %s', a.at, a.origin, "
+             "a.operation, a.row_id, a.airtable_id, a.changed_columns, a.txid, "
+             "left(a.new_row::text, 300)), E'\\n' ORDER BY a.at) FROM airpg.audit_log a WHERE "
+             "EXISTS (SELECT 1 FROM airpg.outbox o WHERE o.status NOT IN ('done', 'dropped') AND "
+             "((o.table_name = a.table_name AND o.row_id = a.row_id) OR o.last_error LIKE '%' || "
+             "a.airtable_id || '%'))")
+      << "\noutbox:\n"
+      << Scalar(
+             "SELECT string_agg(format('%s %s %s row %s (%s) %s %s done %s: %s', o.created_at, "
+             "o.status, o.operation, o.row_id, o.airtable_id, o.changed_columns, o.field_id, "
+             "o.done_at, left(o.last_error, 200)), E'\\n' ORDER BY o.outbox_id) FROM airpg.outbox "
+             "o WHERE EXISTS (SELECT 1 FROM airpg.outbox d WHERE d.status NOT IN ('done', "
+             "'dropped') AND d.table_name = o.table_name AND d.row_id = o.row_id)");
   ASSERT_TRUE(level && differences.empty())
       << differences << "\nnot done: "
       << Scalar(
