@@ -637,5 +637,38 @@ TEST_F(TwoWaySoftDeletesTest, ASoftDeleteOfARowNeverCreatedLeavesItsLinksAndSend
   ExpectClean(Verify(kDelta));
 }
 
+// A soft delete committed after the dispatcher claimed the round's changes
+// (a trigger on the claim does it, in the claim's transaction): the row's
+// claimed change (a Notes edit) is moot and its delete waits for the round
+// that claims it, so the registration update of this round, linking the
+// record, reaches Airtable first; the next round leaves the links and
+// deletes. Before, the delete went at once (Clients before Registrations)
+// and the update naming the deleted record was a 422, dead-lettered.
+TEST_F(TwoWaySoftDeletesTest, ASoftDeleteCommittedAfterTheClaimWaitsForItsOwnRound) {
+  const std::string northwind = RowOf("recCliNorthwind01");
+  ASSERT_TRUE(Sql("UPDATE " + regs_ + " SET " + Column("fldRegClient00001") + " = " + northwind +
+                  " WHERE airtable_id = 'recRegBpNy000001'")
+                  .ok());
+  UpdateNotes("recCliNorthwind01", "edited just before its delete");
+  ASSERT_TRUE(Sql("CREATE TABLE public.claimed_once (at timestamptz);"
+                  "CREATE FUNCTION public.soft_delete_on_claim() RETURNS trigger LANGUAGE plpgsql "
+                  "AS $$ BEGIN IF NOT EXISTS (SELECT 1 FROM public.claimed_once) THEN "
+                  "INSERT INTO public.claimed_once VALUES (now()); UPDATE " +
+                  clients_ + " SET deleted_at = now() WHERE id = " + northwind +
+                  "; END IF; RETURN NULL; END $$;"
+                  "CREATE TRIGGER soft_delete_on_claim AFTER UPDATE OF lease_owner ON "
+                  "airpg.outbox FOR EACH STATEMENT EXECUTE FUNCTION public.soft_delete_on_claim()")
+                  .ok());
+  DispatchAll();
+  ASSERT_EQ(Scalar("SELECT count(*) FROM public.claimed_once"), "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  EXPECT_FALSE(InAirtable(kClients, "recCliNorthwind01"));
+  for (const char* reg : {"recRegBpNy000001", "recRegNwTx000001", "recRegNwCa000001"}) {
+    EXPECT_EQ(Cell(kRegs, reg, "Client"), "[]") << reg;
+    EXPECT_EQ(RegClient(reg), "none none") << reg;
+  }
+  ExpectClean(Verify(kDelta));
+}
+
 }  // namespace
 }  // namespace airpg
