@@ -20,6 +20,7 @@
 #include "sync/outbox_reread.h"
 #include "sync/outbox_resolutions.h"
 #include "sync/outbox_typecast.h"
+#include "sync/soft_deletes.h"
 #include "sync/sync_events.h"
 
 namespace airpg::sync {
@@ -47,6 +48,7 @@ struct RecordWork {
   OutboxChange first;                   // for follow-ups
   bool typecast = false;                // a select value Airtable does not list yet
   bool released = false;                // replayed by an operator: past the breaker
+  bool deleting = false;                // a DELETE or soft delete (deleted_at) is among them
   std::vector<OutboxChange> changes;    // as captured, for the links they moved
 };
 
@@ -105,6 +107,7 @@ class OutboxDispatcher::Round {
     // tells which reads before write cannot matter (outbox_reread.h).
     AIRPG_ASSIGN_OR_RETURN(inbound_, ReadInboundState(conn_, d_.base_id_));
     Group(changes);
+    AIRPG_RETURN_IF_ERROR(LeaveLinksOfSoftDeletes());
     for (RecordWork& w : works_) AIRPG_RETURN_IF_ERROR(Prepare(w));
     if (Status read = ReadBeforeUpdates(); !read.ok()) return GiveBack(read);
     AIRPG_RETURN_IF_ERROR(HoldMassDeletes());
@@ -148,6 +151,9 @@ class OutboxDispatcher::Round {
       } else {
         for (const auto& col : c.changed_columns) w.columns.insert(col);
         if (c.operation != "UPDATE") w.columns.insert("*");  // every field
+        w.deleting = w.deleting || c.operation == "DELETE" ||
+                     std::find(c.changed_columns.begin(), c.changed_columns.end(), "deleted_at") !=
+                         c.changed_columns.end();
       }
       if (w.record_id.empty() && !c.airtable_id.empty()) w.record_id = c.airtable_id;
       if (w.record_id.empty() && !c.old_row.empty()) {
@@ -157,6 +163,21 @@ class OutboxDispatcher::Round {
         }
       }
     }
+  }
+
+  // Soft deletes leave their links (soft_deletes.h) before any link cell of
+  // the round is read, so no update sent in it names a record it deletes;
+  // the records on the links' other side are read again after the sends.
+  Status LeaveLinksOfSoftDeletes() {
+    for (const RecordWork& w : works_) {
+      if (w.table == nullptr || !w.deleting) continue;
+      auto auth = authority_.find(w.table->table_id);
+      if (auth == authority_.end() || !auth->second.PostgresWrites()) continue;
+      AIRPG_ASSIGN_OR_RETURN(TouchedRecords touched,
+                             LeaveLinksOfSoftDelete(conn_, base_, *w.table, w.row_id));
+      echo_.Note(touched);
+    }
+    return Status::Ok();
   }
 
   // Reads the record's row and decides what to send.
@@ -183,6 +204,13 @@ class OutboxDispatcher::Round {
     AIRPG_ASSIGN_OR_RETURN(std::optional<RowKey> key, FindKey(conn_, w.table->table_id, w.row_id));
     if (w.record_id.empty() && key && !key->record_id.empty()) w.record_id = key->record_id;
     bool gone = !w.row.is_object() || !w.row.value("deleted_at", json()).is_null();
+    if (gone && !w.deleting) {
+      // Deleted after these changes were claimed: the round that claims the
+      // delete sends it, once the row has left its links (soft_deletes.h).
+      // Sent now, it could reach Airtable before a create or update this
+      // round read with a link to the record (a 422); these changes are moot.
+      return Drop(w, "");
+    }
     if (gone) {
       if (w.record_id.empty() && key) {
         // A create was sent and its answer lost: the upsert finds the record.

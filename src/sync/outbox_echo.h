@@ -39,6 +39,12 @@ class OutboxEcho {
   Status ApplyAnswer(pg::Transaction& tx, const mapping::TablePlan& table,
                      const std::vector<const airtable::Record*>& records);
 
+  // Notes records to read again too (the other side of the links a soft
+  // delete left, soft_deletes.h).
+  void Note(const TouchedRecords& records) {
+    for (const auto& [table_id, ids] : records) touched_[table_id].insert(ids.begin(), ids.end());
+  }
+
   // Reads the noted records again and applies them in short transactions of
   // their own (after the outcomes are committed). Returns the requests made.
   Result<int64_t> FollowTouched();

@@ -732,5 +732,179 @@ TEST_F(PayloadDeleteTimeTest, APostgresUpdateCommittedBeforeTheDeleteLoses) {
             "t");
 }
 
+// Soft deletes (deleted_at) with a multi-record link too: the sample's
+// links are all single (foreign keys), so Clients gets "Partners" (a
+// junction) with a lookup and a count through it, and Northwind and Solaris
+// list Harbor there.
+class TwoWaySoftDeletesTest : public TwoWayDeletesTest {
+ protected:
+  void SetUp() override {
+    EmulatedBaseTest::SetUp();
+    json data = json::parse(ReadFile(AIRPG_DELTA_SAMPLE));
+    for (json& table : data["bases"][0]["tables"]) {
+      if (table["id"] != kClients) continue;
+      table["fields"].push_back({{"id", kPartners},
+                                 {"name", "Partners"},
+                                 {"type", "multipleRecordLinks"},
+                                 {"options",
+                                  {{"linkedTableId", kClients},
+                                   {"isReversed", false},
+                                   {"prefersSingleRecordLink", false}}}});
+      table["fields"].push_back({{"id", "fldCliPartnerNm01"},
+                                 {"name", "Partner Names"},
+                                 {"type", "multipleLookupValues"},
+                                 {"options",
+                                  {{"isValid", true},
+                                   {"recordLinkFieldId", kPartners},
+                                   {"fieldIdInLinkedTable", "fldCliName0000001"},
+                                   {"result", {{"type", "singleLineText"}}}}}});
+      table["fields"].push_back(
+          {{"id", "fldCliPartnerCt01"},
+           {"name", "Partner Count"},
+           {"type", "count"},
+           {"options", {{"isValid", true}, {"recordLinkFieldId", kPartners}}}});
+      for (json& record : table["records"]) {
+        if (record["id"] == "recCliNorthwind01" || record["id"] == "recCliSolaris001") {
+          record["fields"]["Partners"] = json::array({"recCliHarbor0001"});
+          record["fields"]["Partner Names"] = json::array({"Harbor Mutual"});
+          record["fields"]["Partner Count"] = 1;
+        }
+      }
+    }
+    StartEmulator(data.dump());
+    {
+      auto own = Connect();
+      ASSERT_TRUE(own.ok());
+      migrate::MigrateOptions options;
+      options.base_id = kDelta;
+      auto migrated = migrate::Migrate(*client_, *own, url(), options);
+      ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    }
+    OpenDispatchConnection();
+    Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
+    partners_ = kSchema + "." +
+                Scalar("SELECT relation_table FROM airpg.fields WHERE field_id = '" +
+                       std::string(kPartners) + "'");
+  }
+
+  static constexpr const char* kPartners = "fldCliPartners001";
+  std::string RowOf(const std::string& record_id) { return Of(record_id, "id"); }
+  // A registration's Client (FK, as row id) and Client Name (the lookup's
+  // stored value) in Postgres.
+  std::string RegClient(const std::string& reg) {
+    return Scalar("SELECT coalesce(" + Column("fldRegClient00001") + "::text, 'none') || ' ' || " +
+                  "coalesce(" + Column("fldRegClientName1") + "::text, 'none') FROM " + regs_ +
+                  " WHERE airtable_id = '" + reg + "'");
+  }
+  // A record's cell as Airtable has it now ("[]" for an empty one).
+  std::string Cell(const std::string& table, const std::string& id, const std::string& field) {
+    auto r = client_->GetRecord(kDelta, table, id, false);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? std::string(r->Cell(field).value_or("[]")) : "";
+  }
+
+  size_t ClientsInAirtable() {
+    return Control("GET", std::string("ui/") + kDelta + "/Clients?pageSize=100")["records"].size();
+  }
+
+  std::string partners_;
+};
+
+// A soft delete of a record Airtable has, linked from two clients through
+// Partners (a junction, with a lookup and a count through it): the record
+// is deleted in Airtable, which drops the links; in Postgres the junction
+// rows go too (not sent: Airtable dropped them itself) and the lookups and
+// counts are Airtable's again, so verify is clean.
+TEST_F(TwoWaySoftDeletesTest, ASoftDeleteLeavesItsLinksOnBothSides) {
+  const std::string harbor = RowOf("recCliHarbor0001");
+  const std::string names = Column("fldCliPartnerNm01");
+  const std::string count = Column("fldCliPartnerCt01");
+  ASSERT_EQ(Scalar("SELECT count(*) FROM " + partners_ + " WHERE to_id = " + harbor), "2");
+  ASSERT_EQ(Cell(kClients, "recCliNorthwind01", "Partner Names"), R"(["Harbor Mutual"])");
+  ASSERT_TRUE(
+      Sql("UPDATE " + clients_ + " SET deleted_at = now() WHERE airtable_id = 'recCliHarbor0001'")
+          .ok());
+  DispatchAll();
+  EXPECT_FALSE(InAirtable(kClients, "recCliHarbor0001"));
+  for (const char* linking : {"recCliNorthwind01", "recCliSolaris001"}) {
+    EXPECT_EQ(Cell(kClients, linking, "Partners"), "[]") << linking;
+    EXPECT_EQ(Cell(kClients, linking, "Partner Names"), "[]") << linking;
+    EXPECT_EQ(Cell(kClients, linking, "Partner Count"), "0") << linking;
+    EXPECT_EQ(Of(linking, "coalesce(" + names + "::text, 'none') || ' ' || coalesce(" + count +
+                              "::text, 'none')"),
+              "none 0")
+        << linking;
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + partners_ + " WHERE to_id = " + harbor), "0");
+  EXPECT_EQ(Deleted("recCliHarbor0001"), "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  ExpectClean(Verify(kDelta));
+}
+
+// A soft delete of a row whose create never reached Airtable (the
+// dispatcher has not run since its insert), linked from a registration
+// (foreign key) and from Harbor's Partners (junction): nothing is sent for
+// it, the links to it go, and the linking records end as Airtable has them.
+TEST_F(TwoWaySoftDeletesTest, ASoftDeleteOfARowNeverCreatedLeavesItsLinksAndSendsNothing) {
+  const size_t clients_before = ClientsInAirtable();
+  const std::string row = Scalar("INSERT INTO " + clients_ + " (" + Column("fldCliName0000001") +
+                                 ") VALUES ('Never Pushed Ltd') RETURNING id");
+  ASSERT_TRUE(Sql("UPDATE " + regs_ + " SET " + Column("fldRegClient00001") + " = " + row +
+                  " WHERE airtable_id = 'recRegNwTx000001'")
+                  .ok());
+  ASSERT_TRUE(Sql("INSERT INTO " + partners_ + " (from_id, to_id, position) VALUES (" +
+                  RowOf("recCliNorthwind01") + ", " + row + ", 1)")
+                  .ok());
+  ASSERT_TRUE(Sql("UPDATE " + clients_ + " SET deleted_at = now() WHERE id = " + row).ok());
+  DispatchAll();
+  EXPECT_EQ(ClientsInAirtable(), clients_before);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.sync_events WHERE kind = 'push' AND table_id = '" +
+                   std::string(kClients) + "'"),
+            "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + clients_ + " WHERE id = " + row +
+                   " AND airtable_id IS NULL AND deleted_at IS NOT NULL"),
+            "1");
+  EXPECT_EQ(RegClient("recRegNwTx000001"), "none none");
+  EXPECT_EQ(Cell(kRegs, "recRegNwTx000001", "Client"), "[]");
+  EXPECT_EQ(Cell(kRegs, "recRegNwTx000001", "Client Name"), "[]");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM " + partners_ + " WHERE to_id = " + row), "0");
+  EXPECT_EQ(Cell(kClients, "recCliNorthwind01", "Partners"), R"(["recCliHarbor0001"])");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  ExpectClean(Verify(kDelta));
+}
+
+// A soft delete committed after the dispatcher claimed the round's changes
+// (a trigger on the claim does it, in the claim's transaction): the row's
+// claimed change (a Notes edit) is moot and its delete waits for the round
+// that claims it, so the registration update of this round, linking the
+// record, reaches Airtable first; the next round leaves the links and
+// deletes. Before, the delete went at once (Clients before Registrations)
+// and the update naming the deleted record was a 422, dead-lettered.
+TEST_F(TwoWaySoftDeletesTest, ASoftDeleteCommittedAfterTheClaimWaitsForItsOwnRound) {
+  const std::string northwind = RowOf("recCliNorthwind01");
+  ASSERT_TRUE(Sql("UPDATE " + regs_ + " SET " + Column("fldRegClient00001") + " = " + northwind +
+                  " WHERE airtable_id = 'recRegBpNy000001'")
+                  .ok());
+  UpdateNotes("recCliNorthwind01", "edited just before its delete");
+  ASSERT_TRUE(Sql("CREATE TABLE public.claimed_once (at timestamptz);"
+                  "CREATE FUNCTION public.soft_delete_on_claim() RETURNS trigger LANGUAGE plpgsql "
+                  "AS $$ BEGIN IF NOT EXISTS (SELECT 1 FROM public.claimed_once) THEN "
+                  "INSERT INTO public.claimed_once VALUES (now()); UPDATE " +
+                  clients_ + " SET deleted_at = now() WHERE id = " + northwind +
+                  "; END IF; RETURN NULL; END $$;"
+                  "CREATE TRIGGER soft_delete_on_claim AFTER UPDATE OF lease_owner ON "
+                  "airpg.outbox FOR EACH STATEMENT EXECUTE FUNCTION public.soft_delete_on_claim()")
+                  .ok());
+  DispatchAll();
+  ASSERT_EQ(Scalar("SELECT count(*) FROM public.claimed_once"), "1");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM airpg.outbox WHERE status <> 'done'"), "0");
+  EXPECT_FALSE(InAirtable(kClients, "recCliNorthwind01"));
+  for (const char* reg : {"recRegBpNy000001", "recRegNwTx000001", "recRegNwCa000001"}) {
+    EXPECT_EQ(Cell(kRegs, reg, "Client"), "[]") << reg;
+    EXPECT_EQ(RegClient(reg), "none none") << reg;
+  }
+  ExpectClean(Verify(kDelta));
+}
+
 }  // namespace
 }  // namespace airpg
