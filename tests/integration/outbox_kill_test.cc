@@ -23,8 +23,9 @@
 //
 // One of the Postgres writer's changes races the Airtable writer's deletes:
 // updates of any live row, one the Airtable writer may be deleting (a
-// delete-vs-update conflict the rule decides: under `latest` the delete,
-// seen after the update's commit, wins and the row is tombstoned,
+// delete-vs-update conflict the rule decides: under `latest` by the
+// delete's time in its webhook payload when the inbound side meets it
+// first, else the delete, seen after the update's commit, wins;
 // sync/deleted_records.h). Deletes are hard or soft (deleted_at), as the
 // seed draws each: a soft delete leaves its links as a hard delete does,
 // also a row's whose create never reached Airtable (sync/soft_deletes.h),
