@@ -25,10 +25,7 @@ class ServeSyncSettingsTest : public EmulatedBaseTest {
   void SetUp() override {
     EmulatedBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
-    airpg_.SetEnv("DATABASE_URL", url());
-    airpg_.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-    airpg_.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-    airpg_.SetEnv("AIRTABLE_TOKEN", "patServeSettings");
+    UseTestBase(airpg_, "patServeSettings");
     ProcessOutput migrate = airpg_.Run({"migrate", "--base", kBase});
     ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   }
