@@ -14,7 +14,7 @@
 #include "airpg_process.h"
 #include "emulated_base_test.h"
 #include "http/client.h"
-#include "serve_url.h"
+#include "serve_process.h"
 #include "wait_for.h"
 
 namespace airpg::testing {
@@ -141,10 +141,7 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
       },
       30s));
 
-  serve->Signal(SIGTERM);
-  auto out = serve->Wait(60s);
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->exit_code, 0) << out->err;
+  ExpectStopsOnSigterm(*serve);
 }
 
 // Issue 17: `view` in postgres mode through the real binary: the migration
@@ -198,10 +195,7 @@ TEST_F(ServeCliTest, AViewFollowsAirtableThroughServesOwnSync) {
   ASSERT_NE(expected, served());
   EXPECT_TRUE(WaitFor([&] { return served() == expected; }, 60s)) << serve->Stderr();
 
-  serve->Signal(SIGTERM);
-  auto out = serve->Wait(60s);
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->exit_code, 0) << out->err;
+  ExpectStopsOnSigterm(*serve);
 }
 
 // Issue 17: many serve processes for one base. The first holds the base's
@@ -270,10 +264,7 @@ TEST_F(ServeCliTest, SecondServeAnswersAndTakesOverTheSyncWhenTheHolderDies) {
       60s))
       << second->Stderr();
 
-  second->Signal(SIGTERM);
-  auto out = second->Wait(60s);
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->exit_code, 0) << out->err;
+  ExpectStopsOnSigterm(*second);
 }
 
 // A table with computed fields Postgres does not compute (Items.Unit: a

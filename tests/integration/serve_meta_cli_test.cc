@@ -12,7 +12,7 @@
 #include "airpg_process.h"
 #include "emulated_base_test.h"
 #include "http/client.h"
-#include "serve_url.h"
+#include "serve_process.h"
 #include "wait_for.h"
 
 namespace airpg::testing {

@@ -1,9 +1,11 @@
-// ServeUrl: where a started `airpg serve --port 0` listens, read from the
-// line it writes once its port is bound ("airpg serve: listening on
-// 127.0.0.1:PORT"), for the tests that run the real binary. Tests only.
+// A started `airpg serve` in the tests that run the real binary: where it
+// listens (--port 0: read from the line it writes once its port is bound,
+// "airpg serve: listening on 127.0.0.1:PORT"), and its clean stop. Tests
+// only.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -26,6 +28,14 @@ inline std::string ServeUrl(ChildProcess& serve) {
   std::string err = serve.Stderr();
   return "http://127.0.0.1:" +
          std::to_string(std::atoi(err.c_str() + err.find(prefix) + prefix.size()));
+}
+
+// SIGTERM ends `serve` with 0 (within a minute).
+inline void ExpectStopsOnSigterm(ChildProcess& serve) {
+  serve.Signal(SIGTERM);
+  auto ended = serve.Wait(std::chrono::seconds(60));
+  ASSERT_TRUE(ended.has_value()) << serve.Stderr();
+  EXPECT_EQ(ended->exit_code, 0) << ended->err;
 }
 
 }  // namespace airpg::testing
