@@ -1,8 +1,7 @@
 // The fixture of the integration tests that migrate a base: the in-process
 // emulator serving a data file, the test's own Postgres database, a client
-// with a generous pacer, helpers to migrate, verify and query, and one that
-// points the real binary (airpg_process.h) at that emulator and database.
-// Its TwoWayBaseTest adds the set-up of the two-way sync tests (authority,
+// with a generous pacer, and helpers to migrate, verify and query. Its
+// TwoWayBaseTest adds the set-up of the two-way sync tests (authority,
 // guard, dispatcher connection, webhook, dispatch rounds, payload cycles).
 // Tests only; single-thread.
 #pragma once
