@@ -23,29 +23,17 @@
 #include "airtable/wire/list_params.h"
 #include "api/api_base.h"
 #include "api/record_reader.h"
+#include "api/testing/fuzz_table.h"
 #include "formula/testing/sql_literals.h"
 #include "http/url.h"
 #include "mapping/schema_plan.h"
 
 namespace {
 
-// A table with a field of each kind a list can sort or filter on; names
-// with quotes, semicolons and formula syntax in them.
-constexpr char kMeta[] = R"json({"tables":[{"id":"tblFuzz0000000001","name":"Fuzz; DROP",
-"primaryFieldId":"fldName0000000001","fields":[
-{"id":"fldName0000000001","name":"Na\"me'; --","type":"singleLineText"},
-{"id":"fldNum00000000001","name":"Amount","type":"number","options":{"precision":2}},
-{"id":"fldDate0000000001","name":"When (x)","type":"date","options":{"dateFormat":{"name":"iso","format":"YYYY-MM-DD"}}},
-{"id":"fldDone0000000001","name":"Done","type":"checkbox","options":{"icon":"check","color":"greenBright"}},
-{"id":"fldTier0000000001","name":"Tier","type":"singleSelect","options":{"choices":[{"id":"selA","name":"A'"},{"id":"selB","name":"B"}]}},
-{"id":"fldTags0000000001","name":"Tags","type":"multipleSelects","options":{"choices":[{"id":"selC","name":"C"}]}},
-{"id":"fldLink0000000001","name":"Friends","type":"multipleRecordLinks","options":{"linkedTableId":"tblFuzz0000000001","isReversed":false,"prefersSingleRecordLink":false}},
-{"id":"fldForm0000000001","name":"Twice","type":"formula","options":{"formula":"{fldNum00000000001}*2","isValid":true,"referencedFieldIds":["fldNum00000000001"],"result":{"type":"number","options":{"precision":0}}}}
-]}]})json";
-
 const airpg::api::ApiBase& Base() {
   static const airpg::api::ApiBase base = [] {
-    airpg::Result<airpg::airtable::BaseSchema> schema = airpg::airtable::ParseBaseSchema(kMeta);
+    airpg::Result<airpg::airtable::BaseSchema> schema =
+        airpg::airtable::ParseBaseSchema(airpg::api::testing::FuzzTableMeta(/*with_link=*/true));
     if (!schema.ok()) std::abort();
     airpg::Result<airpg::mapping::SchemaPlan> plan =
         airpg::mapping::PlanSchema(*schema, airpg::mapping::KnownNames{});

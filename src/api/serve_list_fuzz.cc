@@ -25,6 +25,7 @@
 #include "airtable/schema.h"
 #include "airtable/wire/json_read.h"
 #include "api/api_service.h"
+#include "api/testing/fuzz_table.h"
 #include "base/sql_identifier.h"
 #include "mapping/ddl.h"
 #include "mapping/plan_json.h"
@@ -41,21 +42,8 @@ namespace {
 using airtable::wire::Json;
 
 constexpr char kBaseId[] = "appFuzzServe00001";
-constexpr char kTableId[] = "tblFuzz0000000001";
+constexpr const char* kTableId = testing::kFuzzTableId;
 constexpr char kSchema[] = "fuzz\"serve";
-
-// A field of each kind a list can filter or sort on; names with quotes,
-// semicolons and formula syntax in them (as list_plan_fuzz.cc's).
-constexpr char kMeta[] = R"json({"tables":[{"id":"tblFuzz0000000001","name":"Fuzz; DROP",
-"primaryFieldId":"fldName0000000001","fields":[
-{"id":"fldName0000000001","name":"Na\"me'; --","type":"singleLineText"},
-{"id":"fldNum00000000001","name":"Amount","type":"number","options":{"precision":2}},
-{"id":"fldDate0000000001","name":"When (x)","type":"date","options":{"dateFormat":{"name":"iso","format":"YYYY-MM-DD"}}},
-{"id":"fldDone0000000001","name":"Done","type":"checkbox","options":{"icon":"check","color":"greenBright"}},
-{"id":"fldTier0000000001","name":"Tier","type":"singleSelect","options":{"choices":[{"id":"selA","name":"A'"},{"id":"selB","name":"B"}]}},
-{"id":"fldTags0000000001","name":"Tags","type":"multipleSelects","options":{"choices":[{"id":"selC","name":"C"}]}},
-{"id":"fldForm0000000001","name":"Twice","type":"formula","options":{"formula":"{fldNum00000000001}*2","isValid":true,"referencedFieldIds":["fldNum00000000001"],"result":{"type":"number","options":{"precision":0}}}}
-]}]})json";
 
 std::unique_ptr<ApiService>& Service() {
   static std::unique_ptr<ApiService> service;
@@ -126,7 +114,8 @@ std::string ShapeProblem(int status, const Json& body) {
 Status ServeListFuzzSetUp(const std::string& conninfo) {
   AIRPG_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(conninfo));
   AIRPG_RETURN_IF_ERROR(pg::EnsureCatalog(conn));
-  AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema, airtable::ParseBaseSchema(kMeta));
+  AIRPG_ASSIGN_OR_RETURN(airtable::BaseSchema schema,
+                         airtable::ParseBaseSchema(testing::FuzzTableMeta(/*with_link=*/false)));
   AIRPG_ASSIGN_OR_RETURN(mapping::SchemaPlan plan,
                          mapping::PlanSchema(schema, mapping::KnownNames{}));
   AIRPG_RETURN_IF_ERROR(

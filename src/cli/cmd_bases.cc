@@ -14,11 +14,6 @@
 namespace airpg::cli {
 namespace {
 
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
 void PrintText(const std::vector<airtable::BaseInfo>& bases) {
   // Columns as wide as their longest value, so ids line up for copying.
   size_t id_width = 2, name_width = 4;

@@ -15,11 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
 // A stored JSON value as JSON (it is valid: Postgres kept it as jsonb).
 json Value(const std::optional<std::string>& text) {
   if (!text) return nullptr;

@@ -16,11 +16,6 @@
 namespace airpg::cli {
 namespace {
 
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
 std::string VersionOf(const std::string& url) {
   Result<pg::Connection> conn = pg::Connection::Open(url);
   if (!conn.ok()) return "";

@@ -32,11 +32,6 @@
 namespace airpg::cli {
 namespace {
 
-int Fail(const Status& status, int code) {
-  PrintErrorLine(status.message());
-  return code;
-}
-
 Result<std::string> ReadSchemaFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return InvalidArgumentError(fmt::format("cannot read {}", path));

@@ -31,11 +31,6 @@ namespace {
 
 using nlohmann::json;
 
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
 void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const std::string& w : warnings) std::cerr << "airpg: warning: " << w << "\n";
 }

@@ -20,11 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
 }  // namespace
 
 int RunRouteList(const Config& config, const RouteCliOptions& options) {

@@ -11,15 +11,6 @@
 #include "cli/exit_code.h"
 
 namespace airpg::cli {
-namespace {
-
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
-}  // namespace
-
 int RunSchemaDump(const Config& config, const SchemaDumpOptions& options) {
   Result<std::string> base_id = ResolveBaseId(config, options.base);
   if (!base_id.ok()) return Fail(base_id.status());

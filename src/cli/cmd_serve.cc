@@ -23,15 +23,6 @@
 #include "sync/proxied_writes.h"
 
 namespace airpg::cli {
-namespace {
-
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
-}  // namespace
-
 int RunServe(const Config& config, const ServeCliOptions& options) {
   // SIGINT/SIGTERM: in-flight requests finish, the sync's step commits or
   // rolls back, then exit 0.

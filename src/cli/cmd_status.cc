@@ -19,11 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
 template <typename T>
 json OrNull(const std::optional<T>& value) {
   return value ? json(*value) : json();

@@ -35,11 +35,6 @@ namespace {
 
 using nlohmann::json;
 
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
 // A letter id that does not exist is bad input, as is an unknown base.
 Status LetterIdGiven(const Status& status) {
   if (status.code() != StatusCode::kNotFound) return status;

@@ -13,11 +13,6 @@
 namespace airpg::cli {
 namespace {
 
-int Fail(const Status& status) {
-  PrintErrorLine(status.message());
-  return ExitCodeFor(status);
-}
-
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& p : parts) out += (out.empty() ? "" : ",") + p;

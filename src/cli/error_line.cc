@@ -9,6 +9,7 @@
 
 #include "base/json_escape.h"
 #include "base/redact.h"
+#include "cli/exit_code.h"
 
 namespace airpg::cli {
 namespace {
@@ -31,6 +32,13 @@ void PrintErrorLine(std::string_view message) {
   std::fflush(stdout);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
+}
+
+int Fail(const Status& status) { return Fail(status, ExitCodeFor(status)); }
+
+int Fail(const Status& status, int exit_code) {
+  PrintErrorLine(status.message());
+  return exit_code;
 }
 
 }  // namespace airpg::cli

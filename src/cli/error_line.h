@@ -7,6 +7,8 @@
 
 #include <string_view>
 
+#include "base/status.h"
+
 namespace airpg::cli {
 
 // true: error lines are JSON objects (log format json).
@@ -14,5 +16,10 @@ void SetJsonErrorLines(bool json);
 
 // Writes the error line for `message` to stderr.
 void PrintErrorLine(std::string_view message);
+
+// How a command ends on a failed Status: its error line, then the exit code
+// (ExitCodeFor(status), or `exit_code` when the command knows better).
+int Fail(const Status& status);
+int Fail(const Status& status, int exit_code);
 
 }  // namespace airpg::cli

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 
+#include "airpg_process.h"
 #include "airtable/client.h"
 #include "emulator/emulator.h"
 #include "http/client.h"
@@ -71,6 +72,28 @@ class EmulatedBaseTest : public pg::testing::PgTest {
     client_options.backoff.max_delay = std::chrono::milliseconds(20);
     client_options.backoff.max_attempts = 3;
     return std::make_unique<airtable::Client>(client_options, *pacer_, std::move(transport));
+  }
+
+  // Serves `data_json` and migrates `base_id` from it on a connection of
+  // the migration's own, closed after: migrate keeps the base's lock for its
+  // session, which later schema changes of the test would wait for.
+  void StartAndMigrate(const std::string& data_json, const std::string& base_id) {
+    ASSERT_NO_FATAL_FAILURE(StartEmulator(data_json));
+    auto own = Connect();
+    ASSERT_TRUE(own.ok()) << own.status().ToString();
+    migrate::MigrateOptions options;
+    options.base_id = base_id;
+    auto migrated = migrate::Migrate(*client_, *own, url(), options);
+    ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  }
+
+  // The real binary, run by `airpg`, works on this test's database and
+  // emulator (not a configured endpoint), with `token` for Airtable.
+  void UseTestBase(AirpgProcess& airpg, const std::string& token) {
+    airpg.SetEnv("DATABASE_URL", url());
+    airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
+    airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
+    airpg.SetEnv("AIRTABLE_TOKEN", token);
   }
 
   json Control(const std::string& method, const std::string& path, const json& body = nullptr) {

@@ -84,10 +84,12 @@ class PausingTransport : public airtable::Transport {
   airtable::CurlTransport inner_;
 };
 
-class OutboxTest : public testing::EmulatedBaseTest {
+class OutboxTest : public testing::TwoWayBaseTest {
  protected:
+  OutboxTest() : TwoWayBaseTest(kDelta) {}
+
   void SetUp() override {
-    EmulatedBaseTest::SetUp();
+    TwoWayBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
     // A multi-record link (the sample's links are all single: foreign keys),
     // so that a junction is mirrored too.
@@ -103,47 +105,19 @@ class OutboxTest : public testing::EmulatedBaseTest {
     config.tables["Clients"].authority = sync::Authority::kBoth;
     config.tables["Clients"].fields["Website"] = sync::Authority::kAirtable;
     config.tables["Registrations"].authority = sync::Authority::kPostgres;
-    Configure(config);
-    auto dconn = pg::Connection::Open(url());
-    ASSERT_TRUE(dconn.ok());
-    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
+    ASSERT_NO_FATAL_FAILURE(Configure(config));
+    ASSERT_NO_FATAL_FAILURE(OpenDispatchConnection());
   }
 
-  void Configure(const sync::AuthorityConfig& config) {
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
-    live_ = *live;
-    auto resolved = sync::ResolveAuthority(live_, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), live_, *resolved).ok());
-    Status installed = sync::InstallWriteTriggers(conn(), live_);
-    ASSERT_TRUE(installed.ok()) << installed.ToString();
-  }
-
+  // One round through the counting writer.
   sync::DispatchReport Dispatch() {
-    sync::DispatchOptions options;
-    options.claim.owner = "test";
-    options.claim.debounce = std::chrono::milliseconds(0);
-    options.link_wait = std::chrono::milliseconds(0);
-    options.retry_initial = std::chrono::milliseconds(0);
-    sync::OutboxDispatcher dispatcher(*writer_, *dispatch_conn_, kDelta, options);
-    auto report = dispatcher.RunOnce();
+    auto report = DispatchOnce(*writer_);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : sync::DispatchReport{};
   }
 
-  // Rounds until the outbox has nothing pending (a link waits a round for
-  // its target's id), at most 10.
   void DispatchAll() {
-    for (int i = 0; i < 10; ++i) {
-      if (Scalar("SELECT count(*) FROM airpg.outbox WHERE status = 'pending'") == "0") return;
-      Dispatch();
-    }
-    ADD_FAILURE() << "the outbox did not drain";
-  }
-
-  std::string Column(const std::string& field_id) {
-    return Scalar("SELECT column_name FROM airpg.fields WHERE field_id = '" + field_id + "'");
+    DrainOutbox([this] { Dispatch(); });
   }
 
   Status Sql(const std::string& sql) { return conn().RunScript(sql); }
@@ -157,40 +131,9 @@ class OutboxTest : public testing::EmulatedBaseTest {
     return Control("GET", std::string("ui/") + kDelta + "/" + table + "?pageSize=100")["records"];
   }
 
-  void RegisterHook() {
-    auto hook = client_->CreateWebhook(
-        kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
-    ASSERT_TRUE(hook.ok()) << hook.status().ToString();
-    ASSERT_TRUE(conn()
-                    .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
-                         "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
-                         {kDelta, hook->id})
-                    .ok());
-  }
-
-  // Reads the payloads since the hook was made and applies them, as the sync does.
-  void ApplyPayloads() {
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok());
-    sync::RecordApplier applier(*live, {});
-    auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
-    ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
-    if (cycle->needs_schema_refresh) {
-      // The `airpg key` field was added: the test applies it as the schema sync would.
-      sync::SchemaSyncOptions options;
-      auto refreshed = sync::RefreshLiveBase(*client_, conn(), *live, options);
-      ASSERT_TRUE(refreshed.ok()) << refreshed.status().ToString();
-      sync::RecordApplier again(*live, {});
-      auto second = sync::RunPayloadCycle(*client_, conn(), again, *live);
-      ASSERT_TRUE(second.ok()) << second.status().ToString();
-    }
-  }
-
   const std::string clients_ = "delta_analytics_registration_tracking.clients";
-  sync::LiveBase live_;
   CountingTransport* transport_ = nullptr;
   std::unique_ptr<airtable::Client> writer_;
-  std::unique_ptr<pg::Connection> dispatch_conn_;
 };
 
 // Postgres may not write a table whose authority is airtable (the message

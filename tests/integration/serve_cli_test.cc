@@ -14,6 +14,7 @@
 #include "airpg_process.h"
 #include "emulated_base_test.h"
 #include "http/client.h"
+#include "serve_process.h"
 #include "wait_for.h"
 
 namespace airpg::testing {
@@ -23,21 +24,12 @@ using namespace std::chrono_literals;
 
 constexpr char kBase[] = "appConform0000001";
 
-class ServeCliTest : public EmulatedBaseTest {
- protected:
-  // airpg runs against this test's database and emulator.
-  void UseTestBase(AirpgProcess& airpg) {
-    airpg.SetEnv("DATABASE_URL", url());
-    airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-    airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-    airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
-  }
-};
+class ServeCliTest : public EmulatedBaseTest {};
 
 TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
   AirpgProcess airpg;
-  UseTestBase(airpg);
+  UseTestBase(airpg, "patServeTest");
   ProcessOutput migrate = airpg.Run({"migrate", "--base", kBase});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   // The artists are read from Postgres; the other table follows
@@ -71,12 +63,8 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
   auto serve = airpg.Start(
       {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, "serve");
   ASSERT_NE(serve, nullptr);
-  std::string prefix = "airpg serve: listening on 127.0.0.1:";
-  ASSERT_TRUE(WaitFor([&] { return serve->Stderr().find(prefix) != std::string::npos; }, 60s))
-      << serve->Stderr();
-  std::string err = serve->Stderr();
-  std::string url = "http://127.0.0.1:" +
-                    std::to_string(std::atoi(err.c_str() + err.find(prefix) + prefix.size()));
+  std::string url = ServeUrl(*serve);
+  ASSERT_FALSE(url.empty());
   http::Client client;
   auto health = client.Send("GET", url + "/healthz", {}, "");
   ASSERT_TRUE(health.ok());
@@ -153,10 +141,7 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
       },
       30s));
 
-  serve->Signal(SIGTERM);
-  auto out = serve->Wait(60s);
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->exit_code, 0) << out->err;
+  ExpectStopsOnSigterm(*serve);
 }
 
 // Issue 17: `view` in postgres mode through the real binary: the migration
@@ -166,10 +151,7 @@ TEST_F(ServeCliTest, SyncsAndServesOnOnePort) {
 TEST_F(ServeCliTest, AViewFollowsAirtableThroughServesOwnSync) {
   StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
   AirpgProcess airpg;
-  airpg.SetEnv("DATABASE_URL", url());
-  airpg.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-  airpg.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-  airpg.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+  UseTestBase(airpg, "patServeTest");
   airpg.SetEnv("AIRPG_SYNC_VIEW_REFRESH", "0");
   ASSERT_EQ(airpg.Run({"migrate", "--base", kBase}).exit_code, 0);
   ProcessOutput set = airpg.Run({"route", "set", "tblArtists0000001", "postgres", "--base", kBase});
@@ -181,12 +163,8 @@ TEST_F(ServeCliTest, AViewFollowsAirtableThroughServesOwnSync) {
   auto serve = airpg.Start(
       {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, "serve");
   ASSERT_NE(serve, nullptr);
-  std::string prefix = "airpg serve: listening on 127.0.0.1:";
-  ASSERT_TRUE(WaitFor([&] { return serve->Stderr().find(prefix) != std::string::npos; }, 60s))
-      << serve->Stderr();
-  std::string err = serve->Stderr();
-  std::string url = "http://127.0.0.1:" +
-                    std::to_string(std::atoi(err.c_str() + err.find(prefix) + prefix.size()));
+  std::string url = ServeUrl(*serve);
+  ASSERT_FALSE(url.empty());
   http::Client client;
   std::string query = "/v0/" + std::string(kBase) + "/tblArtists0000001?view=On%20display";
   auto ids = [&](const std::string& target, const std::string& bearer) {
@@ -217,10 +195,7 @@ TEST_F(ServeCliTest, AViewFollowsAirtableThroughServesOwnSync) {
   ASSERT_NE(expected, served());
   EXPECT_TRUE(WaitFor([&] { return served() == expected; }, 60s)) << serve->Stderr();
 
-  serve->Signal(SIGTERM);
-  auto out = serve->Wait(60s);
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->exit_code, 0) << out->err;
+  ExpectStopsOnSigterm(*serve);
 }
 
 // Issue 17: many serve processes for one base. The first holds the base's
@@ -230,7 +205,7 @@ TEST_F(ServeCliTest, AViewFollowsAirtableThroughServesOwnSync) {
 TEST_F(ServeCliTest, SecondServeAnswersAndTakesOverTheSyncWhenTheHolderDies) {
   StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
   AirpgProcess airpg;
-  UseTestBase(airpg);
+  UseTestBase(airpg, "patServeTest");
   ASSERT_EQ(airpg.Run({"migrate", "--base", kBase}).exit_code, 0);
   ASSERT_EQ(airpg.Run({"route", "set", "tblArtists0000001", "postgres", "--base", kBase}).exit_code,
             0);
@@ -239,18 +214,10 @@ TEST_F(ServeCliTest, SecondServeAnswersAndTakesOverTheSyncWhenTheHolderDies) {
   std::vector<std::pair<std::string, std::string>> auth = {
       {"Authorization", "Bearer " + Lines(created.out).at(0)}};
 
-  const std::string prefix = "airpg serve: listening on 127.0.0.1:";
   auto start = [&](const std::string& label, std::string* url) {
     auto serve = airpg.Start(
         {"serve", "--base", kBase, "--loopback-pings", "--port", "0", "--threads", "4"}, label);
-    if (serve == nullptr) return serve;
-    EXPECT_TRUE(WaitFor([&] { return serve->Stderr().find(prefix) != std::string::npos; }, 60s))
-        << serve->Stderr();
-    std::string err = serve->Stderr();
-    size_t at = err.find(prefix);
-    if (at != std::string::npos) {
-      *url = "http://127.0.0.1:" + std::to_string(std::atoi(err.c_str() + at + prefix.size()));
-    }
+    if (serve != nullptr) *url = ServeUrl(*serve);
     return serve;
   };
   // The holder of the lease names its process in application_name and holds
@@ -297,10 +264,7 @@ TEST_F(ServeCliTest, SecondServeAnswersAndTakesOverTheSyncWhenTheHolderDies) {
       60s))
       << second->Stderr();
 
-  second->Signal(SIGTERM);
-  auto out = second->Wait(60s);
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->exit_code, 0) << out->err;
+  ExpectStopsOnSigterm(*second);
 }
 
 // A table with computed fields Postgres does not compute (Items.Unit: a
@@ -319,7 +283,7 @@ TEST_F(ServeCliTest, RouteToPostgresNamesTheFieldsNotComputedUnlessForced) {
          {"result", {{"type", "number"}, {"options", {{"precision", 0}}}}}}}});
   StartEmulator(data.dump());
   AirpgProcess airpg;
-  UseTestBase(airpg);
+  UseTestBase(airpg, "patServeTest");
   ProcessOutput migrate = airpg.Run({"migrate", "--base", "appChain000000001"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   ProcessOutput refused =

@@ -19,9 +19,7 @@ class ServeMetaBasesTest : public EmulatedBaseTest {
   void MigrateWithLevel(const std::string& level) {
     json data = json::parse(ReadFile(AIRPG_CONFORMANCE_DATA));
     data["bases"][0]["permissionLevel"] = level;
-    StartEmulator(data.dump());
-    auto migrated = Run(kBase);
-    ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(StartAndMigrate(data.dump(), kBase));
   }
 
   json Bases(api::ApiService& api, const std::string& token) {

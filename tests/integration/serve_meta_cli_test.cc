@@ -12,6 +12,7 @@
 #include "airpg_process.h"
 #include "emulated_base_test.h"
 #include "http/client.h"
+#include "serve_process.h"
 #include "wait_for.h"
 
 namespace airpg::testing {
@@ -27,10 +28,7 @@ class ServeMetaCliTest : public EmulatedBaseTest {
   void SetUp() override {
     EmulatedBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
-    airpg_.SetEnv("DATABASE_URL", url());
-    airpg_.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-    airpg_.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-    airpg_.SetEnv("AIRTABLE_TOKEN", "patServeTest");
+    UseTestBase(airpg_, "patServeTest");
     ProcessOutput migrate = airpg_.Run({"migrate", "--base", kBase});
     ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
     ProcessOutput created = airpg_.Run({"token", "create", "app", "--bases", kBase, "--scopes",
@@ -45,14 +43,7 @@ class ServeMetaCliTest : public EmulatedBaseTest {
     args.insert(args.end(), extra.begin(), extra.end());
     serve_ = airpg_.Start(args, "serve");
     if (serve_ == nullptr) return "";
-    std::string prefix = "airpg serve: listening on 127.0.0.1:";
-    if (!WaitFor([&] { return serve_->Stderr().find(prefix) != std::string::npos; }, 60s)) {
-      ADD_FAILURE() << serve_->Stderr();
-      return "";
-    }
-    std::string err = serve_->Stderr();
-    return "http://127.0.0.1:" +
-           std::to_string(std::atoi(err.c_str() + err.find(prefix) + prefix.size()));
+    return ServeUrl(*serve_);
   }
 
   Result<http::Response> Send(const std::string& method, const std::string& url,

@@ -27,17 +27,7 @@ class ServeMetaTest : public testing::EmulatedBaseTest {
  protected:
   void SetUp() override {
     EmulatedBaseTest::SetUp();
-    StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
-    {
-      // Migrate keeps the base's lock for its session: a connection of its
-      // own, closed before the schema changes under test.
-      auto own = Connect();
-      ASSERT_TRUE(own.ok());
-      migrate::MigrateOptions options;
-      options.base_id = kBase;
-      auto migrated = migrate::Migrate(*client_, *own, url(), options);
-      ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(StartAndMigrate(ReadFile(AIRPG_CONFORMANCE_DATA), kBase));
     AllowPostgresWrites();
     api_ = Service(false);
   }

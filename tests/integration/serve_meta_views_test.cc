@@ -21,13 +21,7 @@ class ServeMetaViewsTest : public testing::EmulatedBaseTest {
  protected:
   void SetUp() override {
     EmulatedBaseTest::SetUp();
-    StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
-    auto own = Connect();
-    ASSERT_TRUE(own.ok());
-    migrate::MigrateOptions options;
-    options.base_id = kBase;
-    auto migrated = migrate::Migrate(*client_, *own, url(), options);
-    ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(StartAndMigrate(ReadFile(AIRPG_CONFORMANCE_DATA), kBase));
   }
 };
 

@@ -26,9 +26,7 @@ class ServeReadsTest : public EmulatedBaseTest {
  protected:
   void SetUp() override {
     EmulatedBaseTest::SetUp();
-    StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
-    auto migrated = Run(kBase);
-    ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(StartAndMigrate(ReadFile(AIRPG_CONFORMANCE_DATA), kBase));
     api::ApiServiceOptions options;
     options.base_ids = {kBase};
     options.conninfo = url();
@@ -88,6 +86,32 @@ class ServeReadsTest : public EmulatedBaseTest {
     return std::string("/v0/") + kBase + "/" + kArtists + "?" + query;
   }
 
+  // A service of its own whose every statement is kept in `sql` and
+  // `params` (the last one run), for the tests that read its plan.
+  std::unique_ptr<api::ApiService> RecordingApi(std::string& sql, std::vector<pg::Param>& params) {
+    api::ApiServiceOptions options;
+    options.base_ids = {kBase};
+    options.conninfo = url();
+    options.require_tokens = false;
+    options.default_mode = api::RouteMode::kPostgres;
+    options.on_query = [&sql, &params](std::string_view s, const std::vector<pg::Param>& p) {
+      sql = s;
+      params = p;
+    };
+    return std::make_unique<api::ApiService>(options);
+  }
+
+  // Postgres's plan of `sql` (EXPLAIN), one line a row; "" on failure.
+  std::string Explain(const std::string& sql, const std::vector<pg::Param>& params) {
+    auto plan = conn().Exec("EXPLAIN " + sql, params);
+    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+    std::string text;
+    for (int r = 0; plan.ok() && r < plan->size(); ++r) {
+      text += std::string(plan->Get(r, 0)) + "\n";
+    }
+    return text;
+  }
+
   std::unique_ptr<api::ApiService> api_;
 };
 
@@ -118,16 +142,8 @@ TEST_F(ServeReadsTest, RecordMetadataCommentCount) {
 TEST_F(ServeReadsTest, SortedListsGetAnIndexThePageStatementUses) {
   std::string sql;
   std::vector<pg::Param> params;
-  api::ApiServiceOptions options;
-  options.base_ids = {kBase};
-  options.conninfo = url();
-  options.require_tokens = false;
-  options.default_mode = api::RouteMode::kPostgres;
-  options.on_query = [&](std::string_view s, const std::vector<pg::Param>& p) {
-    sql = s;
-    params = p;
-  };
-  api::ApiService api(options);
+  std::unique_ptr<api::ApiService> recording = RecordingApi(sql, params);
+  api::ApiService& api = *recording;
   http::Request request;
   request.method = "GET";
   request.target = List("sort%5B0%5D%5Bfield%5D=Price&sort%5B0%5D%5Bdirection%5D=desc");
@@ -146,10 +162,7 @@ TEST_F(ServeReadsTest, SortedListsGetAnIndexThePageStatementUses) {
   // the plan shows which index serves the order.
   ASSERT_TRUE(conn().Run("SET enable_seqscan = off").ok());
   ASSERT_TRUE(conn().Run("SET enable_bitmapscan = off").ok());
-  auto plan = conn().Exec("EXPLAIN " + sql, params);
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  std::string text;
-  for (int r = 0; r < plan->size(); ++r) text += std::string(plan->Get(r, 0)) + "\n";
+  std::string text = Explain(sql, params);
   EXPECT_NE(text.find("Index Scan Backward using " + index), std::string::npos) << text;
 }
 
@@ -164,16 +177,8 @@ TEST_F(ServeReadsTest, LaterPagesSeekTheSortIndex) {
   }
   std::string sql;
   std::vector<pg::Param> params;
-  api::ApiServiceOptions options;
-  options.base_ids = {kBase};
-  options.conninfo = url();
-  options.require_tokens = false;
-  options.default_mode = api::RouteMode::kPostgres;
-  options.on_query = [&](std::string_view s, const std::vector<pg::Param>& p) {
-    sql = s;
-    params = p;
-  };
-  api::ApiService api(options);
+  std::unique_ptr<api::ApiService> recording = RecordingApi(sql, params);
+  api::ApiService& api = *recording;
   http::Request request;
   request.method = "GET";
   request.target = List("pageSize=2&sort%5B0%5D%5Bfield%5D=Name");
@@ -194,10 +199,7 @@ TEST_F(ServeReadsTest, LaterPagesSeekTheSortIndex) {
   ASSERT_TRUE(conn().Run("SET enable_seqscan = off").ok());
   ASSERT_TRUE(conn().Run("SET enable_bitmapscan = off").ok());
   ASSERT_TRUE(conn().Run("SET enable_sort = off").ok());
-  auto plan = conn().Exec("EXPLAIN " + sql, params);
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  std::string text;
-  for (int r = 0; r < plan->size(); ++r) text += std::string(plan->Get(r, 0)) + "\n";
+  std::string text = Explain(sql, params);
   EXPECT_NE(text.find("Index Scan using " + index), std::string::npos) << sql << "\n" << text;
   EXPECT_NE(text.find("Index Cond: (ROW("), std::string::npos) << sql << "\n" << text;
 }

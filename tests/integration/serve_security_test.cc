@@ -29,15 +29,7 @@ class ServeSecurityTest : public testing::EmulatedBaseTest {
     other["id"] = kOther;
     other["name"] = "Other";
     data["bases"].push_back(other);
-    StartEmulator(data.dump());
-    {
-      auto own = Connect();
-      ASSERT_TRUE(own.ok());
-      migrate::MigrateOptions options;
-      options.base_id = kBase;
-      auto migrated = migrate::Migrate(*client_, *own, url(), options);
-      ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(StartAndMigrate(data.dump(), kBase));
     api_ = NewService();
   }
 

@@ -27,9 +27,7 @@ class ServeShadowTest : public EmulatedBaseTest {
  protected:
   void SetUp() override {
     EmulatedBaseTest::SetUp();
-    StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
-    auto migrated = Run(kBase);
-    ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+    ASSERT_NO_FATAL_FAILURE(StartAndMigrate(ReadFile(AIRPG_CONFORMANCE_DATA), kBase));
   }
 
   std::unique_ptr<api::ApiService> MakeApi(std::chrono::milliseconds recheck_wait) {

@@ -11,6 +11,7 @@
 
 #include "airpg_process.h"
 #include "emulated_base_test.h"
+#include "serve_process.h"
 #include "wait_for.h"
 
 namespace airpg::testing {
@@ -25,10 +26,7 @@ class ServeSyncSettingsTest : public EmulatedBaseTest {
   void SetUp() override {
     EmulatedBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_CONFORMANCE_DATA));
-    airpg_.SetEnv("DATABASE_URL", url());
-    airpg_.SetEnv("AIRTABLE_ENDPOINT_URL", emulator_->url());
-    airpg_.SetEnv("AIRPG_AIRTABLE_ENDPOINT_URL", std::nullopt);
-    airpg_.SetEnv("AIRTABLE_TOKEN", "patServeSettings");
+    UseTestBase(airpg_, "patServeSettings");
     ProcessOutput migrate = airpg_.Run({"migrate", "--base", kBase});
     ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   }
@@ -53,13 +51,6 @@ class ServeSyncSettingsTest : public EmulatedBaseTest {
     return serve;
   }
 
-  static void Stop(ChildProcess& serve) {
-    serve.Signal(SIGTERM);
-    auto ended = serve.Wait(std::chrono::seconds(30));
-    ASSERT_TRUE(ended.has_value());
-    EXPECT_EQ(ended->exit_code, 0) << serve.Stderr();
-  }
-
   AirpgProcess airpg_;
 };
 
@@ -68,11 +59,11 @@ TEST_F(ServeSyncSettingsTest, ARestartToldNothingAboutPingsKeepsTheWebhook) {
   ASSERT_NE(first, nullptr);
   const std::string hook = Scalar("SELECT webhook_id FROM airpg.sync_bases");
   ASSERT_FALSE(hook.empty());
-  ASSERT_NO_FATAL_FAILURE(Stop(*first));
+  ASSERT_NO_FATAL_FAILURE(ExpectStopsOnSigterm(*first));
 
   auto second = StartServe({}, "second", Scalar("SELECT now()"));
   ASSERT_NE(second, nullptr);
-  ASSERT_NO_FATAL_FAILURE(Stop(*second));
+  ASSERT_NO_FATAL_FAILURE(ExpectStopsOnSigterm(*second));
   EXPECT_EQ(Scalar("SELECT webhook_id FROM airpg.sync_bases"), hook) << second->Stderr();
   EXPECT_EQ(second->Stderr().find("replaced webhook"), std::string::npos) << second->Stderr();
   http::Client http;

@@ -69,22 +69,19 @@ class FileServer {
   http::Server server_;
 };
 
-class ServeWritesTest : public testing::EmulatedBaseTest {
+class ServeWritesTest : public testing::TwoWayBaseTest {
  protected:
+  ServeWritesTest() : TwoWayBaseTest(kDelta) {}
+
   void SetUp() override {
-    EmulatedBaseTest::SetUp();
+    TwoWayBaseTest::SetUp();
     StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
     ASSERT_TRUE(Run(kDelta).ok());
-    auto live = sync::LoadLiveBase(conn(), kDelta);
-    ASSERT_TRUE(live.ok()) << live.status().ToString();
     sync::AuthorityConfig config;  // Staff stays Airtable's
     config.tables["Clients"].authority = sync::Authority::kBoth;
     config.tables["Registrations"].authority = sync::Authority::kPostgres;
     config.tables["Documents"].authority = sync::Authority::kPostgres;
-    auto resolved = sync::ResolveAuthority(*live, config);
-    ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
-    ASSERT_TRUE(sync::StoreAuthority(conn(), *live, *resolved).ok());
-    ASSERT_TRUE(sync::InstallWriteTriggers(conn(), *live).ok());
+    ASSERT_NO_FATAL_FAILURE(Configure(config));
     for (const char* table : {kClients, kRegs, kStaff, kDocs}) {
       ASSERT_TRUE(api::SetRoute(conn(), kDelta, table, api::RouteMode::kPostgres).ok());
     }
@@ -96,9 +93,7 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
     options.route_refresh = std::chrono::milliseconds(0);
     options.upstream = client_.get();
     api_ = std::make_unique<api::ApiService>(options);
-    auto dconn = pg::Connection::Open(url());
-    ASSERT_TRUE(dconn.ok());
-    dispatch_conn_ = std::make_unique<pg::Connection>(std::move(dconn).value());
+    ASSERT_NO_FATAL_FAILURE(OpenDispatchConnection());
     auto store = blobs::BlobStore::Open({});
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();
@@ -116,7 +111,8 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
     return json::parse(response.body, nullptr, false);
   }
 
-  // Dispatch rounds until nothing is pending (a link waits a round), at most 10.
+  // Dispatch rounds until nothing is pending, attachments included (a link
+  // waits a round), at most 10.
   void DispatchAll() {
     for (int i = 0; i < 10; ++i) {
       if (Scalar("SELECT (SELECT count(*) FROM airpg.outbox WHERE status = 'pending') + "
@@ -124,13 +120,7 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
                  "available_at < 'infinity')") == "0") {
         return;
       }
-      sync::DispatchOptions options;
-      options.claim.owner = "test";
-      options.claim.debounce = std::chrono::milliseconds(0);
-      options.link_wait = std::chrono::milliseconds(0);
-      options.retry_initial = std::chrono::milliseconds(0);
-      sync::OutboxDispatcher dispatcher(*client_, *dispatch_conn_, kDelta, options);
-      auto report = dispatcher.RunOnce();
+      auto report = DispatchOnce(*client_);
       ASSERT_TRUE(report.ok()) << report.status().ToString();
       DispatchAttachments();
     }
@@ -188,11 +178,10 @@ class ServeWritesTest : public testing::EmulatedBaseTest {
 
   void TearDown() override {
     (void)StopService();  // a test that ran the service checked its end
-    EmulatedBaseTest::TearDown();
+    TwoWayBaseTest::TearDown();
   }
 
   std::unique_ptr<api::ApiService> api_;
-  std::unique_ptr<pg::Connection> dispatch_conn_;
   std::unique_ptr<blobs::BlobStore> store_;
   std::atomic<int> service_steps_{0};
   std::stop_source service_stop_;
@@ -497,14 +486,7 @@ TEST_F(ServeWritesTest, ACreatedRecordsAttachmentsFollowItsPush) {
 // the add was answered with keeps naming the file after the echo replaced
 // the row; and verify finds Postgres and Airtable equal.
 TEST_F(ServeWritesTest, TheEchoOfAFileAddedByUrlChangesNothing) {
-  auto hook = client_->CreateWebhook(
-      kDelta, "", R"({"options":{"filters":{"dataTypes":["tableData","tableFields"]}}})");
-  ASSERT_TRUE(hook.ok()) << hook.status().ToString();
-  ASSERT_TRUE(conn()
-                  .Run("INSERT INTO airpg.sync_bases (base_id, webhook_id) VALUES ($1, $2) ON "
-                       "CONFLICT (base_id) DO UPDATE SET webhook_id = EXCLUDED.webhook_id",
-                       {kDelta, hook->id})
-                  .ok());
+  ASSERT_NO_FATAL_FAILURE(RegisterHook());
   FileServer files;
   std::string doc = std::string(kDocs) + "/recDocNwTxLic0001";
   int status = 0;
@@ -519,16 +501,12 @@ TEST_F(ServeWritesTest, TheEchoOfAFileAddedByUrlChangesNothing) {
   std::string airtable_att = Emulated("Documents", "recDocNwTxLic0001")["fields"]["Files"][1]["id"];
 
   int64_t asked = 0;
-  auto live = sync::LoadLiveBase(conn(), kDelta);
-  ASSERT_TRUE(live.ok());
   blobs::AttachmentFetcher fetcher(*store_);
-  sync::RecordApplier applier(*live, [&](const std::vector<Attachment>& wanted) {
+  sync::PayloadCycleResult cycle = ApplyPayloads([&](const std::vector<Attachment>& wanted) {
     asked += static_cast<int64_t>(wanted.size());
     return fetcher.FetchAll(url(), wanted, 1);
   });
-  auto cycle = sync::RunPayloadCycle(*client_, conn(), applier, *live);
-  ASSERT_TRUE(cycle.ok()) << cycle.status().ToString();
-  EXPECT_GT(cycle->payloads, 0);
+  EXPECT_GT(cycle.payloads, 0);
   EXPECT_EQ(asked, 0);
   EXPECT_EQ(Scalar("SELECT string_agg(attachment_id || ':' || filename, ',' ORDER BY position) "
                    "FROM airpg.attachments WHERE record_id = 'recDocNwTxLic0001'"),
