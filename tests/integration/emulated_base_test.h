@@ -79,6 +79,12 @@ class EmulatedBaseTest : public pg::testing::PgTest {
   // session, which later schema changes of the test would wait for.
   void StartAndMigrate(const std::string& data_json, const std::string& base_id) {
     ASSERT_NO_FATAL_FAILURE(StartEmulator(data_json));
+    ASSERT_NO_FATAL_FAILURE(MigrateOnOwnConnection(base_id));
+  }
+
+  // Migrates `base_id` from the running emulator on a connection of its own,
+  // closed afterwards: migrate keeps the base's lock for its session.
+  void MigrateOnOwnConnection(const std::string& base_id) {
     auto own = Connect();
     ASSERT_TRUE(own.ok()) << own.status().ToString();
     migrate::MigrateOptions options;

@@ -42,15 +42,7 @@ class TwoWayDeletesTest : public testing::TwoWayBaseTest {
 
   void SetUp() override {
     EmulatedBaseTest::SetUp();
-    StartEmulator(ReadFile(AIRPG_DELTA_SAMPLE));
-    {
-      auto own = Connect();
-      ASSERT_TRUE(own.ok());
-      migrate::MigrateOptions options;
-      options.base_id = kDelta;
-      auto migrated = migrate::Migrate(*client_, *own, url(), options);
-      ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(StartAndMigrate(ReadFile(AIRPG_DELTA_SAMPLE), kDelta));
     OpenDispatchConnection();
   }
 
@@ -771,15 +763,7 @@ class TwoWaySoftDeletesTest : public TwoWayDeletesTest {
         }
       }
     }
-    StartEmulator(data.dump());
-    {
-      auto own = Connect();
-      ASSERT_TRUE(own.ok());
-      migrate::MigrateOptions options;
-      options.base_id = kDelta;
-      auto migrated = migrate::Migrate(*client_, *own, url(), options);
-      ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(StartAndMigrate(data.dump(), kDelta));
     OpenDispatchConnection();
     Configure(sync::Authority::kBoth, sync::ConflictRule::kLatest);
     partners_ = kSchema + "." +

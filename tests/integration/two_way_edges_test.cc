@@ -31,16 +31,7 @@ class TwoWayEdgesTest : public testing::TwoWayBaseTest {
             {{"name", "Partners"},
              {"type", "multipleRecordLinks"},
              {"options", {{"linkedTableId", kClients}, {"prefersSingleRecordLink", false}}}});
-    {
-      // Migrate keeps the base's lock for its session: a connection of its
-      // own, closed before the schema changes under test.
-      auto own = Connect();
-      ASSERT_TRUE(own.ok());
-      migrate::MigrateOptions options;
-      options.base_id = kDelta;
-      auto migrated = migrate::Migrate(*client_, *own, url(), options);
-      ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
-    }
+    ASSERT_NO_FATAL_FAILURE(MigrateOnOwnConnection(kDelta));
     ASSERT_NO_FATAL_FAILURE(OpenDispatchConnection());
     ASSERT_NO_FATAL_FAILURE(RegisterHook());
   }
