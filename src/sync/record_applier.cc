@@ -19,6 +19,73 @@
 #include "sync/stale_reads.h"
 
 namespace airpg::sync {
+
+Status LeaveLinks(pg::Transaction& tx, const LiveBase& base, const mapping::TablePlan& table,
+                  const std::string& rows, const std::vector<pg::Param>& params,
+                  TouchedRecords& touched) {
+  for (const auto& t : base.plan.tables) {
+    for (const auto& f : t.fields) {
+      bool from_here = t.table_id == table.table_id;
+      bool to_here = f.linked_table_id == table.table_id;
+      if (f.link_role == mapping::LinkRole::kJunction && (from_here || to_here)) {
+        std::string j = QualifiedName(base.schema, f.relation_table);
+        std::string from_table = QualifiedName(base.schema, t.table_name);
+        std::string to_table =
+            QualifiedName(base.schema, base.plan.FindTable(f.linked_table_id)->table_name);
+        // The records on the other side lose a link: their cells changed.
+        if (from_here) {
+          AIRPG_ASSIGN_OR_RETURN(
+              pg::Rows other,
+              tx.Exec(fmt::format("WITH d AS (DELETE FROM {} WHERE from_id IN {} RETURNING "
+                                  "to_id) SELECT b.airtable_id FROM {} b JOIN d ON b.id = d.to_id",
+                                  j, rows, to_table),
+                      params));
+          for (int i = 0; i < other.size(); ++i)
+            touched[f.linked_table_id].insert(std::string(other.Get(i, 0)));
+        }
+        if (to_here) {
+          AIRPG_ASSIGN_OR_RETURN(
+              pg::Rows other,
+              tx.Exec(fmt::format("WITH d AS (DELETE FROM {} WHERE to_id IN {} RETURNING "
+                                  "from_id) SELECT a.airtable_id FROM {} a JOIN d ON a.id = "
+                                  "d.from_id",
+                                  j, rows, from_table),
+                      params));
+          for (int i = 0; i < other.size(); ++i)
+            touched[t.table_id].insert(std::string(other.Get(i, 0)));
+        }
+      } else if (f.link_role == mapping::LinkRole::kForeignKey && (from_here || to_here)) {
+        std::string owner = QualifiedName(base.schema, t.table_name);
+        std::string fk = QuoteIdentifier(f.column_name);
+        if (to_here) {
+          // Records pointing at a deleted one lose their link.
+          AIRPG_ASSIGN_OR_RETURN(
+              pg::Rows other,
+              tx.Exec(fmt::format("UPDATE {} SET {} = NULL WHERE {} IN {} RETURNING airtable_id",
+                                  owner, fk, fk, rows),
+                      params));
+          for (int i = 0; i < other.size(); ++i)
+            touched[t.table_id].insert(std::string(other.Get(i, 0)));
+        }
+        if (from_here) {
+          // A deleted record leaves the inverse cell of the one it pointed at.
+          std::string to_table =
+              QualifiedName(base.schema, base.plan.FindTable(f.linked_table_id)->table_name);
+          AIRPG_ASSIGN_OR_RETURN(
+              pg::Rows other,
+              tx.Exec(fmt::format("SELECT b.airtable_id FROM {} a JOIN {} b ON b.id = a.{} "
+                                  "WHERE a.id IN {}",
+                                  owner, to_table, fk, rows),
+                      params));
+          for (int i = 0; i < other.size(); ++i)
+            touched[f.linked_table_id].insert(std::string(other.Get(i, 0)));
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 using mapping::RecordRow;
@@ -74,67 +141,9 @@ Result<int64_t> Tombstone(pg::Transaction& tx, const LiveBase& base,
                           "AND deleted_at IS NULL",
                           here),
               params));
-  std::string rows = fmt::format("(SELECT id FROM {} WHERE airtable_id = ANY($1::text[]))", here);
-  for (const auto& t : base.plan.tables) {
-    for (const auto& f : t.fields) {
-      bool from_here = t.table_id == table.table_id;
-      bool to_here = f.linked_table_id == table.table_id;
-      if (f.link_role == mapping::LinkRole::kJunction && (from_here || to_here)) {
-        std::string j = QualifiedName(base.schema, f.relation_table);
-        std::string from_table = QualifiedName(base.schema, t.table_name);
-        std::string to_table =
-            QualifiedName(base.schema, base.plan.FindTable(f.linked_table_id)->table_name);
-        // The records on the other side lose a link: their cells changed.
-        if (from_here) {
-          AIRPG_ASSIGN_OR_RETURN(
-              pg::Rows other,
-              tx.Exec(fmt::format("WITH d AS (DELETE FROM {} WHERE from_id IN {} RETURNING "
-                                  "to_id) SELECT b.airtable_id FROM {} b JOIN d ON b.id = d.to_id",
-                                  j, rows, to_table),
-                      params));
-          for (int i = 0; i < other.size(); ++i)
-            touched[f.linked_table_id].insert(std::string(other.Get(i, 0)));
-        }
-        if (to_here) {
-          AIRPG_ASSIGN_OR_RETURN(
-              pg::Rows other,
-              tx.Exec(fmt::format("WITH d AS (DELETE FROM {} WHERE to_id IN {} RETURNING "
-                                  "from_id) SELECT a.airtable_id FROM {} a JOIN d ON a.id = "
-                                  "d.from_id",
-                                  j, rows, from_table),
-                      params));
-          for (int i = 0; i < other.size(); ++i)
-            touched[t.table_id].insert(std::string(other.Get(i, 0)));
-        }
-      } else if (f.link_role == mapping::LinkRole::kForeignKey && (from_here || to_here)) {
-        std::string owner = QualifiedName(base.schema, t.table_name);
-        std::string fk = QuoteIdentifier(f.column_name);
-        if (to_here) {
-          // Records pointing at a deleted one lose their link.
-          AIRPG_ASSIGN_OR_RETURN(
-              pg::Rows other,
-              tx.Exec(fmt::format("UPDATE {} SET {} = NULL WHERE {} IN {} RETURNING airtable_id",
-                                  owner, fk, fk, rows),
-                      params));
-          for (int i = 0; i < other.size(); ++i)
-            touched[t.table_id].insert(std::string(other.Get(i, 0)));
-        }
-        if (from_here) {
-          // A deleted record leaves the inverse cell of the one it pointed at.
-          std::string to_table =
-              QualifiedName(base.schema, base.plan.FindTable(f.linked_table_id)->table_name);
-          AIRPG_ASSIGN_OR_RETURN(
-              pg::Rows other,
-              tx.Exec(fmt::format("SELECT b.airtable_id FROM {} a JOIN {} b ON b.id = a.{} "
-                                  "WHERE a.airtable_id = ANY($1::text[])",
-                                  owner, to_table, fk),
-                      params));
-          for (int i = 0; i < other.size(); ++i)
-            touched[f.linked_table_id].insert(std::string(other.Get(i, 0)));
-        }
-      }
-    }
-  }
+  const std::string rows =
+      fmt::format("(SELECT id FROM {} WHERE airtable_id = ANY($1::text[]))", here);
+  AIRPG_RETURN_IF_ERROR(LeaveLinks(tx, base, table, rows, params, touched));
   return gone.AffectedRows();
 }
 

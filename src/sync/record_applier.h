@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "blobs/attachment_source.h"
@@ -97,5 +98,15 @@ class RecordApplier {
   blobs::AttachmentSource attachments_;
   ApplyOptions options_;
 };
+
+// Takes the rows of `table` that the subquery `rows` selects (by `id`, with
+// `params`) out of every link, as Airtable does when it deletes records:
+// junction rows from and to them deleted, foreign keys to them cleared
+// (their own foreign keys stay). The Airtable ids of the records on the
+// other side of those links, whose cells change with it, are added to
+// `touched`.
+Status LeaveLinks(pg::Transaction& tx, const LiveBase& base, const mapping::TablePlan& table,
+                  const std::string& rows, const std::vector<pg::Param>& params,
+                  TouchedRecords& touched);
 
 }  // namespace airpg::sync

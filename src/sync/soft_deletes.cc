@@ -9,39 +9,6 @@
 #include "sync/change_batch.h"
 
 namespace airpg::sync {
-namespace {
-
-// The row's links as a hard delete leaves them: junction rows from and to
-// it deleted, foreign keys to it cleared (its own foreign keys stay, as the
-// tombstone keeps a row's own values; verify and the views skip the row).
-Status DropLinks(pg::Transaction& tx, const LiveBase& base, const mapping::TablePlan& table,
-                 const std::string& row) {
-  for (const auto& t : base.plan.tables) {
-    for (const auto& f : t.fields) {
-      const bool from_here = t.table_id == table.table_id;
-      const bool to_here = f.linked_table_id == table.table_id;
-      if (f.link_role == mapping::LinkRole::kJunction && (from_here || to_here)) {
-        const std::string j = QualifiedName(base.schema, f.relation_table);
-        if (from_here) {
-          AIRPG_RETURN_IF_ERROR(
-              tx.Run(fmt::format("DELETE FROM {} WHERE from_id = $1::bigint", j), {row}));
-        }
-        if (to_here) {
-          AIRPG_RETURN_IF_ERROR(
-              tx.Run(fmt::format("DELETE FROM {} WHERE to_id = $1::bigint", j), {row}));
-        }
-      } else if (f.link_role == mapping::LinkRole::kForeignKey && to_here) {
-        const std::string fk = QuoteIdentifier(f.column_name);
-        AIRPG_RETURN_IF_ERROR(tx.Run(fmt::format("UPDATE {} SET {} = NULL WHERE {} = $1::bigint",
-                                                 QualifiedName(base.schema, t.table_name), fk, fk),
-                                     {row}));
-      }
-    }
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 Result<TouchedRecords> LeaveLinksOfSoftDelete(pg::Connection& conn, const LiveBase& base,
                                               const mapping::TablePlan& table, int64_t row_id) {
@@ -74,7 +41,11 @@ Result<TouchedRecords> LeaveLinksOfSoftDelete(pg::Connection& conn, const LiveBa
     std::erase_if(touched, [](const auto& entry) { return entry.second.empty(); });
   } else {
     AIRPG_RETURN_IF_ERROR(tx.Run("SET LOCAL airpg.origin = 'airtable'"));
-    AIRPG_RETURN_IF_ERROR(DropLinks(tx, base, table, row));
+    // The records on the other side never had the link in Airtable: their
+    // cells there do not change, nothing to read again.
+    TouchedRecords unchanged_in_airtable;
+    AIRPG_RETURN_IF_ERROR(
+        LeaveLinks(tx, base, table, "(SELECT $1::bigint)", {row}, unchanged_in_airtable));
   }
   AIRPG_RETURN_IF_ERROR(tx.Commit());
   return touched;
